@@ -1,0 +1,84 @@
+using Chaperone.Infrastructure;
+using Chaperone.Policy;
+using Chaperone.Scheduling;
+using Chaperone.Storage;
+using Microsoft.EntityFrameworkCore;
+
+namespace Chaperone.Compliance;
+
+public static class VerdictStatus
+{
+    public const string Met = "met";
+    public const string Pending = "pending";
+    public const string Breached = "breached";
+    public const string NotApplicable = "not-applicable";
+}
+
+public sealed record EvidenceDto(string Rule, bool Passed, string Text, DateTimeOffset RecordedAt);
+
+public sealed record ClauseVerdictDto(int Clause, string Title, string Status, IReadOnlyList<EvidenceDto> Evidence);
+
+public sealed record ComplianceDto(string SessionId, IReadOnlyList<ClauseVerdictDto> Clauses);
+
+/// <summary>
+/// Judges each clause 1–12 for a session from its evidence. Clauses settled at booking (2, 3,
+/// 4 and 8) are met once the booking's checks are on record; the clauses that can only be
+/// settled by the call itself stay pending until it happens, and do not apply to a session
+/// cancelled before it ran. Any breach recorded for a clause makes it breached.
+/// </summary>
+public static class ComplianceAssessor
+{
+    /// <summary>Clauses whose every requirement is checked when a session is booked.</summary>
+    public static IReadOnlySet<int> SettledAtBooking { get; } = new HashSet<int>
+    {
+        Clauses.PlatformAndRecording, Clauses.SchoolHours, Clauses.Participants, Clauses.Notice,
+    };
+
+    public static IReadOnlyList<ClauseVerdictDto> Assess(SessionStatus status, int sequence, IReadOnlyCollection<ClauseEvidence> evidence) =>
+        Clauses.All.Select(clause =>
+        {
+            // A reschedule re-runs the booking checks; the older ones no longer describe the session.
+            var current = evidence
+                .Where(e => e.Clause == clause.Number && (e.Stage != EvidenceStages.Booking || e.Sequence == sequence))
+                .OrderBy(e => e.RecordedAt).ThenBy(e => e.Id)
+                .Select(e => new EvidenceDto(e.Rule, e.Passed, e.Text, e.RecordedAt))
+                .ToList();
+            return new ClauseVerdictDto(clause.Number, clause.Title, StatusOf(clause.Number, status, current), current);
+        }).ToList();
+
+    private static string StatusOf(int clause, SessionStatus status, List<EvidenceDto> evidence)
+    {
+        if (evidence.Any(e => !e.Passed))
+        {
+            return VerdictStatus.Breached;
+        }
+        if (SettledAtBooking.Contains(clause) && evidence.Count > 0)
+        {
+            return VerdictStatus.Met;
+        }
+        return status == SessionStatus.Cancelled ? VerdictStatus.NotApplicable : VerdictStatus.Pending;
+    }
+
+    /// <summary>What the clauses would say of a proposed booking, before it is made (for the scheduling page).</summary>
+    public static IReadOnlyList<ClauseVerdictDto> Preview(BookingVerdict verdict, DateTimeOffset at) =>
+        Clauses.All.Select(clause =>
+        {
+            var findings = verdict.Findings.Where(f => f.Clause == clause.Number)
+                .Select(f => new EvidenceDto(f.Rule, f.Passed, f.Message, at)).ToList();
+            return new ClauseVerdictDto(clause.Number, clause.Title, StatusOf(clause.Number, SessionStatus.Scheduled, findings), findings);
+        }).ToList();
+
+    public static async Task<ComplianceDto?> LoadAsync(ChaperoneDbContext db, Guid schoolId, Guid sessionId, CancellationToken ct)
+    {
+        var session = await db.Sessions.AsNoTracking()
+            .Where(s => s.Id == sessionId && s.SchoolId == schoolId)
+            .Select(s => new { s.Status, s.Sequence })
+            .FirstOrDefaultAsync(ct);
+        if (session is null)
+        {
+            return null;
+        }
+        var evidence = await db.ClauseEvidence.AsNoTracking().Where(e => e.SessionId == sessionId && e.SchoolId == schoolId).ToListAsync(ct);
+        return new ComplianceDto(Ids.Format(sessionId), Assess(session.Status, session.Sequence, evidence));
+    }
+}

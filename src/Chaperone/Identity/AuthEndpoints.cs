@@ -1,0 +1,60 @@
+using Chaperone.People;
+using Microsoft.AspNetCore.Identity;
+
+namespace Chaperone.Identity;
+
+public sealed record LoginRequest(string? Email, string? Password, string? TwoFactorCode);
+
+public static class AuthEndpoints
+{
+    public static void MapAuth(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/v1/auth/login", Login).WithTags("Auth").AllowAnonymous()
+            .WithName("Login").WithSummary("Exchange email and password (and a two-factor code where on) for a bearer token.")
+            .RequireRateLimiting(RateLimits.Login);
+    }
+
+    private static async Task<IResult> Login(LoginRequest request, UserManager<StaffMember> users, SignInManager<StaffMember> signIn)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrWhiteSpace(request.Email) || request.Email.Length > 320)
+        {
+            errors["email"] = ["Your email address is required."];
+        }
+        if (string.IsNullOrEmpty(request.Password) || request.Password.Length > 1000)
+        {
+            errors["password"] = ["Your password is required."];
+        }
+        if (errors.Count > 0)
+        {
+            return Infrastructure.Problems.Validation(errors);
+        }
+        var user = await users.FindByEmailAsync(request.Email!.Trim());
+        if (user is null)
+        {
+            return Unauthorized();
+        }
+        var check = await signIn.CheckPasswordSignInAsync(user, request.Password!, lockoutOnFailure: true);
+        if (!check.Succeeded)
+        {
+            return Unauthorized(check.IsLockedOut ? "Too many failed attempts; try again in a few minutes." : null);
+        }
+        if (await users.GetTwoFactorEnabledAsync(user))
+        {
+            var code = request.TwoFactorCode?.Replace(" ", "", StringComparison.Ordinal).Replace("-", "", StringComparison.Ordinal);
+            if (string.IsNullOrEmpty(code) || !await users.VerifyTwoFactorTokenAsync(user, users.Options.Tokens.AuthenticatorTokenProvider, code))
+            {
+                return Unauthorized("A valid two-factor code is required for this account.");
+            }
+        }
+        var principal = await signIn.CreateUserPrincipalAsync(user);
+        return TypedResults.SignIn(principal, authenticationScheme: IdentityConstants.BearerScheme);
+    }
+
+    private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Unauthorized(string? detail = null) =>
+        TypedResults.Problem(
+            title: "Sign-in failed.",
+            detail: detail ?? "The email address or password is not right.",
+            statusCode: StatusCodes.Status401Unauthorized,
+            type: "https://chaperone.school/problems/sign-in");
+}

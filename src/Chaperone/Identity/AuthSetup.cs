@@ -1,0 +1,107 @@
+using System.Security.Claims;
+using Chaperone.Infrastructure;
+using Chaperone.People;
+using Chaperone.Storage;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
+
+namespace Chaperone.Identity;
+
+public static class AuthPoliciesSetup
+{
+    public const string SmartScheme = "CookieOrBearer";
+
+    /// <summary>
+    /// Staff accounts (ASP.NET Core Identity) with roles. Pages use the cookie; the API takes the
+    /// cookie or a bearer token from <c>POST /api/v1/auth/login</c>.
+    /// </summary>
+    public static IServiceCollection AddChaperoneIdentity(this IServiceCollection services)
+    {
+        services.AddIdentity<StaffMember, IdentityRole<Guid>>(o =>
+            {
+                o.User.RequireUniqueEmail = true;
+                o.Password.RequiredLength = 10;
+                o.Password.RequireNonAlphanumeric = false;
+                o.Password.RequireUppercase = false;
+                // Length over composition rules, as the NCSC advises.
+                o.Password.RequireDigit = false;
+                o.Password.RequireLowercase = false;
+                o.Lockout.MaxFailedAccessAttempts = 10;
+                o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(5);
+            })
+            .AddEntityFrameworkStores<ChaperoneDbContext>()
+            .AddDefaultTokenProviders()
+            .AddClaimsPrincipalFactory<StaffClaimsFactory>();
+
+        services.AddAuthentication(o =>
+            {
+                o.DefaultScheme = SmartScheme;
+                o.DefaultAuthenticateScheme = SmartScheme;
+                o.DefaultChallengeScheme = SmartScheme;
+                o.DefaultForbidScheme = SmartScheme;
+            })
+            .AddBearerToken(IdentityConstants.BearerScheme, o => o.BearerTokenExpiration = TimeSpan.FromHours(1))
+            .AddPolicyScheme(SmartScheme, "Cookie or bearer token", o => o.ForwardDefaultSelector = context =>
+                context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+                    ? IdentityConstants.BearerScheme
+                    : IdentityConstants.ApplicationScheme);
+
+        services.ConfigureApplicationCookie(o =>
+        {
+            o.LoginPath = "/signin";
+            o.LogoutPath = "/signout";
+            o.AccessDeniedPath = "/denied";
+            o.Cookie.Name = "chaperone";
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SameSite = SameSiteMode.Lax;
+            o.SlidingExpiration = true;
+            o.ExpireTimeSpan = TimeSpan.FromHours(8);
+            // The API answers 401/403 as problem details; only pages redirect to sign in.
+            o.Events.OnRedirectToLogin = context => RedirectOrStatus(context, StatusCodes.Status401Unauthorized);
+            o.Events.OnRedirectToAccessDenied = context => RedirectOrStatus(context, StatusCodes.Status403Forbidden);
+        });
+
+        services.AddAuthorizationBuilder()
+            .AddPolicy(AuthPolicies.Staff, p => p.RequireAuthenticatedUser().RequireClaim(ChaperoneClaims.School))
+            .AddPolicy(AuthPolicies.Scheduler, p => p.RequireClaim(ChaperoneClaims.School).RequireRole(Roles.Teacher, Roles.Slt, Roles.Admin))
+            .AddPolicy(AuthPolicies.Admin, p => p.RequireClaim(ChaperoneClaims.School).RequireRole(Roles.Admin));
+        return services;
+    }
+
+    private static Task RedirectOrStatus(RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> context, int status)
+    {
+        if (context.Request.Path.StartsWithSegments("/api"))
+        {
+            context.Response.StatusCode = status;
+        }
+        else
+        {
+            context.Response.Redirect(context.RedirectUri);
+        }
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>Authorization policy names used on endpoints and pages.</summary>
+public static class AuthPolicies
+{
+    /// <summary>Any signed-in member of staff of a school.</summary>
+    public const string Staff = "Staff";
+    /// <summary>Those who book sessions: teachers (their own), senior leaders and admins (anyone's).</summary>
+    public const string Scheduler = "Scheduler";
+    public const string Admin = "Admin";
+}
+
+/// <summary>Adds the school and the display name to the signed-in principal (cookie and token alike).</summary>
+internal sealed class StaffClaimsFactory(UserManager<StaffMember> users, RoleManager<IdentityRole<Guid>> roles, IOptions<IdentityOptions> options)
+    : UserClaimsPrincipalFactory<StaffMember, IdentityRole<Guid>>(users, roles, options)
+{
+    protected override async Task<ClaimsIdentity> GenerateClaimsAsync(StaffMember user)
+    {
+        var identity = await base.GenerateClaimsAsync(user);
+        identity.AddClaim(new Claim(ChaperoneClaims.School, Ids.Format(user.SchoolId)));
+        identity.AddClaim(new Claim(ChaperoneClaims.Name, user.Name));
+        return identity;
+    }
+}

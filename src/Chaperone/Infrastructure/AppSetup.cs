@@ -1,0 +1,96 @@
+using Chaperone.Demo;
+using Chaperone.People;
+using Chaperone.Scheduling;
+using Chaperone.Schools;
+using Chaperone.Storage;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.OpenApi;
+using Scalar.AspNetCore;
+
+namespace Chaperone.Infrastructure;
+
+/// <summary>Program.cs in two calls: what the app is made of, and how requests flow through it.</summary>
+public static class AppSetup
+{
+    public static WebApplicationBuilder AddChaperone(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var data = DataDirectory.From(builder.Configuration);
+        services.AddSingleton(data);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddChaperoneStorage(builder.Configuration, data);
+        services.AddDataProtection().SetApplicationName("Chaperone").PersistKeysToFileSystem(new DirectoryInfo(data.Combine("keys")));
+        services.AddChaperoneIdentity();
+        services.AddChaperoneRateLimits();
+        services.AddProblemDetails();
+        services.AddExceptionHandler<BadRequestExceptionHandler>();
+        services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Chaperone API";
+            document.Info.Description = "Safe 1:1 teacher–pupil video calls: the school's video call policy as software. Sign in with POST /api/v1/auth/login and send the token as 'Authorization: Bearer …'.";
+            document.Components ??= new OpenApiComponents();
+            document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+            document.Components.SecuritySchemes["Bearer"] = new OpenApiSecurityScheme { Type = SecuritySchemeType.Http, Scheme = "bearer" };
+            return Task.CompletedTask;
+        }));
+        services.AddRazorPages(o =>
+        {
+            o.Conventions.AuthorizeFolder("/", AuthPolicies.Staff);
+            o.Conventions.AllowAnonymousToPage("/SignIn");
+            o.Conventions.AllowAnonymousToPage("/Denied");
+            o.Conventions.AllowAnonymousToPage("/Status");
+            o.Conventions.AuthorizeFolder("/Admin", AuthPolicies.Admin);
+        });
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 4 * 1024 * 1024);
+
+        services.AddScoped<BookSession>();
+        services.AddScoped<CheckBooking>();
+        services.AddScoped<RescheduleSession>();
+        services.AddScoped<CancelSession>();
+        services.AddScoped<FindSlots>();
+        return builder;
+    }
+
+    public static async Task PrepareAsync(this WebApplication app)
+    {
+        var config = app.Configuration;
+        var migrateOnStart = config.GetValue<bool?>("Database:MigrateOnStart")
+            ?? StorageSetup.ProviderFrom(config) == DatabaseProvider.Sqlite;
+        if (migrateOnStart)
+        {
+            await app.Services.MigrateAsync();
+        }
+        if (config.GetValue<bool>("Demo:Seed"))
+        {
+            var data = app.Services.GetRequiredService<DataDirectory>();
+            var password = await DemoSchool.SeedAsync(app.Services, config, data);
+            app.Logger.LogInformation("Demo school '{School}' is ready: sign in as teacher1@{Domain} (or admin@, head@, dsl@, teacher2@, teacher3@).", DemoSchool.Name, DemoSchool.Domain);
+            if (DemoSchool.GeneratedPassword(config))
+            {
+                app.Logger.LogWarning("Demo password (generated, kept in {File}): {Password}", data.Combine("demo-password.txt"), password);
+            }
+        }
+    }
+
+    public static WebApplication UseChaperone(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseWhen(c => c.Request.Path.StartsWithSegments("/api"), api => api.UseStatusCodePages());
+        app.UseWhen(c => !c.Request.Path.StartsWithSegments("/api"), pages => pages.UseStatusCodePagesWithReExecute("/Status", "?code={0}"));
+        app.UseStaticFiles();
+        app.UseRouting();
+        app.UseRateLimiter();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapOpenApi().AllowAnonymous();
+        app.MapScalarApiReference(o => o.WithTitle("Chaperone API")).AllowAnonymous();
+        app.MapAuth();
+        app.MapPolicy();
+        app.MapPeople();
+        app.MapSessions();
+        app.MapRazorPages();
+        return app;
+    }
+}

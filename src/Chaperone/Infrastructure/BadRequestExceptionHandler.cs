@@ -1,0 +1,67 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Chaperone.Infrastructure;
+
+/// <summary>
+/// Turns request-binding failures (malformed JSON, wrong types, oversized bodies) into 400
+/// problem details naming the field, and anything unexpected into a 500 problem that reveals
+/// nothing. Binding happens before any endpoint filter runs, so this is the one place to catch it.
+/// </summary>
+internal sealed class BadRequestExceptionHandler(IProblemDetailsService problems, ILogger<BadRequestExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        if (exception is not BadHttpRequestException bad)
+        {
+            return false;
+        }
+        logger.LogInformation("Bad request to {Path}: {Message}", httpContext.Request.Path, bad.Message);
+        var errors = new Dictionary<string, string[]>();
+        if (FindJsonException(bad) is { } json)
+        {
+            var field = FieldFromPath(json.Path);
+            errors[field] = [field.Length == 0 ? "The body is not valid JSON." : $"'{field}' has a value of the wrong type or format."];
+        }
+        else
+        {
+            errors[""] = [bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "The body is too large." : "The request body could not be read as JSON of the expected shape."];
+        }
+        httpContext.Response.StatusCode = bad.StatusCode;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            ProblemDetails = new HttpValidationProblemDetails(errors)
+            {
+                Type = "https://chaperone.school/problems/validation",
+                Title = "The request could not be read.",
+                Status = bad.StatusCode,
+                Detail = string.Join(" ", errors.SelectMany(e => e.Value)),
+            },
+            Exception = exception,
+        });
+    }
+
+    private static JsonException? FindJsonException(Exception e)
+    {
+        for (var inner = e.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is JsonException json)
+            {
+                return json;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>"$.pupilIds[1]" becomes "pupilIds[1]"; "$" becomes "".</summary>
+    internal static string FieldFromPath(string? path)
+    {
+        if (string.IsNullOrEmpty(path) || path == "$")
+        {
+            return "";
+        }
+        return path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
+    }
+}

@@ -1,0 +1,60 @@
+using Microsoft.AspNetCore.Identity;
+
+namespace Chaperone.People;
+
+/// <summary>Staff roles, as the API names them.</summary>
+public static class Roles
+{
+    public const string Teacher = "Teacher";
+    public const string Slt = "Slt";
+    public const string Dsl = "Dsl";
+    public const string Admin = "Admin";
+
+    public static IReadOnlyList<string> All { get; } = [Teacher, Slt, Dsl, Admin];
+}
+
+/// <summary>
+/// A member of staff, who signs in. <see cref="FamiliarisationConfirmedOn"/> is the dated mark
+/// that they know the platform's privacy and mute settings (clause 2).
+/// </summary>
+public sealed class StaffMember : IdentityUser<Guid>
+{
+    public StaffMember() => Id = Guid.CreateVersion7();
+
+    public Guid SchoolId { get; set; }
+    public required string Name { get; set; }
+    public DateOnly? FamiliarisationConfirmedOn { get; set; }
+}
+
+/// <summary>A pupil. Pupils have no account; they join on the family's device.</summary>
+public sealed class Pupil
+{
+    public Guid Id { get; init; } = Guid.CreateVersion7();
+    public Guid SchoolId { get; set; }
+    public required string Name { get; set; }
+    public DateOnly? DateOfBirth { get; set; }
+    public List<PupilGuardian> Guardians { get; set; } = [];
+}
+
+/// <summary>A parent or carer. Whether they hold parental responsibility decides whether they can consent (clause 1).</summary>
+public sealed class Guardian
+{
+    public Guid Id { get; init; } = Guid.CreateVersion7();
+    public Guid SchoolId { get; set; }
+    public required string Name { get; set; }
+    public required string Relationship { get; set; }
+    public bool HasParentalResponsibility { get; set; }
+    public string? Email { get; set; }
+    public string? Phone { get; set; }
+    public List<PupilGuardian> Pupils { get; set; } = [];
+}
+
+/// <summary>Links a guardian to a pupil they may supervise.</summary>
+public sealed class PupilGuardian
+{
+    public Guid SchoolId { get; set; }
+    public Guid PupilId { get; set; }
+    public Guid GuardianId { get; set; }
+    public Pupil? Pupil { get; set; }
+    public Guardian? Guardian { get; set; }
+}

@@ -1,0 +1,58 @@
+using NodaTime;
+
+namespace Chaperone.Policy;
+
+/// <summary>A span of days on which the school is closed (holiday, INSET day, bank holiday).</summary>
+public sealed record ClosurePeriod(LocalDate FirstDay, LocalDate LastDay, string Reason)
+{
+    public bool Contains(LocalDate day) => day >= FirstDay && day <= LastDay;
+}
+
+/// <summary>
+/// One school's policy settings, as the rules consume them. The defaults are the policy's own
+/// words: Europe/London, 09:00–15:00, Monday to Friday, 48 hours' notice, three participants.
+/// </summary>
+/// <remarks>
+/// Local dates and times are always interpreted in <see cref="TimeZone"/>; instants are never
+/// compared with local times directly, so clock changes (last Sundays of March and October in
+/// Europe/London) are handled by the zone rules and not by arithmetic.
+/// </remarks>
+public sealed record PolicySettings
+{
+    public const string DefaultTimeZoneId = "Europe/London";
+    public static readonly LocalTime DefaultDayStart = new(9, 0);
+    public static readonly LocalTime DefaultDayEnd = new(15, 0);
+    public const int DefaultMinimumNoticeHours = 48;
+    public const int DefaultMinimumParticipants = 3;
+    public const int MinimumDurationMinutes = 10;
+    public const int MaximumDurationMinutes = 120;
+
+    public static IReadOnlySet<IsoDayOfWeek> Weekdays { get; } = new HashSet<IsoDayOfWeek>
+    {
+        IsoDayOfWeek.Monday, IsoDayOfWeek.Tuesday, IsoDayOfWeek.Wednesday, IsoDayOfWeek.Thursday, IsoDayOfWeek.Friday,
+    };
+
+    public DateTimeZone TimeZone { get; init; } = DateTimeZoneProviders.Tzdb[DefaultTimeZoneId];
+    public LocalTime DayStart { get; init; } = DefaultDayStart;
+    public LocalTime DayEnd { get; init; } = DefaultDayEnd;
+    public IReadOnlySet<IsoDayOfWeek> SchoolDays { get; init; } = Weekdays;
+    public IReadOnlyList<ClosurePeriod> Closures { get; init; } = [];
+    public Duration MinimumNotice { get; init; } = Duration.FromHours(DefaultMinimumNoticeHours);
+    public int MinimumParticipants { get; init; } = DefaultMinimumParticipants;
+
+    public static PolicySettings Default { get; } = new();
+
+    public ClosurePeriod? ClosureOn(LocalDate day)
+    {
+        foreach (var closure in Closures)
+        {
+            if (closure.Contains(day))
+            {
+                return closure;
+            }
+        }
+        return null;
+    }
+
+    public bool IsSchoolDay(LocalDate day) => SchoolDays.Contains(day.DayOfWeek) && ClosureOn(day) is null;
+}

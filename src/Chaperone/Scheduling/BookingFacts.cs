@@ -1,0 +1,114 @@
+using Chaperone.Infrastructure;
+using Chaperone.People;
+using Chaperone.Policy;
+using Chaperone.Schools;
+using Chaperone.Storage;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+
+namespace Chaperone.Scheduling;
+
+/// <summary>The people of a proposed session, loaded from one school's records.</summary>
+public sealed record BookingPeople(
+    HostFacts Host,
+    IReadOnlyList<PupilFacts> Pupils,
+    IReadOnlyList<GuardianFacts> Guardians,
+    IReadOnlyList<Guid> RequestedPupilIds,
+    IReadOnlyList<Guid> RequestedGuardianIds)
+{
+    public BookingProposal At(Instant now, Instant start, int durationMinutes) =>
+        new(now, start, durationMinutes, Host, Pupils, Guardians, RequestedPupilIds, RequestedGuardianIds);
+
+    public IEnumerable<Guid> PupilIds => Pupils.Select(p => p.Id);
+    public IEnumerable<Guid> GuardianIds => Guardians.Select(g => g.Id);
+}
+
+/// <summary>Gathers what the pure rules need from the database, scoped to one school.</summary>
+public static class BookingFacts
+{
+    public static async Task<School?> LoadSchoolAsync(ChaperoneDbContext db, Guid schoolId, CancellationToken ct) =>
+        await db.Schools.AsNoTracking().Include(s => s.Closures).FirstOrDefaultAsync(s => s.Id == schoolId, ct);
+
+    /// <summary>
+    /// Loads the host, pupils and guardians. Ids that do not name anyone in this school (including
+    /// anyone in another school) come back as field errors, for a 404.
+    /// </summary>
+    public static async Task<(BookingPeople? People, Dictionary<string, string[]> Missing)> LoadPeopleAsync(
+        ChaperoneDbContext db, Guid schoolId, string teacherId, IReadOnlyList<string> pupilIds, IReadOnlyList<string> guardianIds, CancellationToken ct)
+    {
+        var missing = new Dictionary<string, string[]>();
+        var pupilGuids = ParseAll(pupilIds, "pupilIds", "pupil", missing);
+        var guardianGuids = ParseAll(guardianIds, "guardianIds", "parent or carer", missing);
+
+        StaffMember? teacher = null;
+        if (Ids.TryParse(teacherId, out var teacherGuid))
+        {
+            teacher = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == teacherGuid && u.SchoolId == schoolId, ct);
+        }
+        if (teacher is null)
+        {
+            missing["teacherId"] = ["No member of staff with this id in your school."];
+        }
+
+        var distinctPupils = pupilGuids.Distinct().ToList();
+        var pupils = await db.Pupils.AsNoTracking()
+            .Where(p => p.SchoolId == schoolId && distinctPupils.Contains(p.Id))
+            .Select(p => new { p.Id, p.Name, Guardians = p.Guardians.Select(g => g.GuardianId).ToList() })
+            .ToListAsync(ct);
+        var distinctGuardians = guardianGuids.Distinct().ToList();
+        var guardians = await db.Guardians.AsNoTracking()
+            .Where(g => g.SchoolId == schoolId && distinctGuardians.Contains(g.Id))
+            .ToListAsync(ct);
+
+        ReportMissing(pupilIds, pupils.Select(p => p.Id).ToHashSet(), "pupilIds", "pupil", missing);
+        ReportMissing(guardianIds, guardians.Select(g => g.Id).ToHashSet(), "guardianIds", "parent or carer", missing);
+        if (missing.Count > 0 || teacher is null)
+        {
+            return (null, missing);
+        }
+
+        var isTeacher = await (from ur in db.UserRoles
+                               join r in db.Roles on ur.RoleId equals r.Id
+                               where ur.UserId == teacher.Id && r.Name == Roles.Teacher
+                               select ur).AnyAsync(ct);
+        var host = new HostFacts(teacher.Id, teacher.Name, isTeacher,
+            teacher.FamiliarisationConfirmedOn is { } d ? LocalDate.FromDateOnly(d) : null);
+        var pupilFacts = distinctPupils
+            .Select(id => pupils.First(p => p.Id == id))
+            .Select(p => new PupilFacts(p.Id, p.Name, p.Guardians.ToHashSet()))
+            .ToList();
+        var guardianFacts = distinctGuardians
+            .Select(id => guardians.First(g => g.Id == id))
+            .Select(g => new GuardianFacts(g.Id, g.Name, g.Relationship, g.HasParentalResponsibility, g.Email))
+            .ToList();
+        return (new BookingPeople(host, pupilFacts, guardianFacts, pupilGuids, guardianGuids), missing);
+    }
+
+    private static List<Guid> ParseAll(IReadOnlyList<string> ids, string field, string what, Dictionary<string, string[]> missing)
+    {
+        var list = new List<Guid>(ids.Count);
+        for (var i = 0; i < ids.Count; i++)
+        {
+            if (Ids.TryParse(ids[i], out var id))
+            {
+                list.Add(id);
+            }
+            else
+            {
+                missing[$"{field}[{i}]"] = [$"No {what} with this id in your school."];
+            }
+        }
+        return list;
+    }
+
+    private static void ReportMissing(IReadOnlyList<string> raw, HashSet<Guid> found, string field, string what, Dictionary<string, string[]> missing)
+    {
+        for (var i = 0; i < raw.Count; i++)
+        {
+            if (Ids.TryParse(raw[i], out var id) && !found.Contains(id))
+            {
+                missing[$"{field}[{i}]"] = [$"No {what} with this id in your school."];
+            }
+        }
+    }
+}

@@ -1,0 +1,39 @@
+using System.Security.Claims;
+using Chaperone.Infrastructure;
+using Chaperone.Storage;
+using Microsoft.EntityFrameworkCore;
+
+namespace Chaperone.Scheduling;
+
+/// <summary>Cancels a scheduled session with a reason; the session stays on record, freeing its people's time.</summary>
+public sealed class CancelSession(ChaperoneDbContext db, TimeProvider clock)
+{
+    public async Task<SessionOutcome> HandleAsync(ClaimsPrincipal user, Guid sessionId, CancelRequest request, CancellationToken ct)
+    {
+        var schoolId = user.SchoolId();
+        var session = await db.Sessions.FirstOrDefaultAsync(s => s.Id == sessionId && s.SchoolId == schoolId, ct);
+        if (session is null || !(SchedulingAccess.SeesWholeSchool(user) || session.TeacherId == user.UserId()))
+        {
+            return new SessionOutcome.Missing("No session with this id in your school.");
+        }
+        if (!SchedulingAccess.MayManageFor(user, session.TeacherId))
+        {
+            return new SessionOutcome.Forbidden("Only the session's teacher or a senior leader can cancel it.");
+        }
+        var errors = RequestValidation.CheckCancel(request);
+        if (errors.Count > 0)
+        {
+            return new SessionOutcome.Invalid(errors);
+        }
+        if (session.Status != SessionStatus.Scheduled)
+        {
+            return new SessionOutcome.WrongState($"The session is {session.Status.ToApi()}; only a scheduled session can be cancelled.");
+        }
+        session.Status = SessionStatus.Cancelled;
+        session.CancelledAt = clock.GetUtcNow();
+        session.CancelledById = user.UserId();
+        session.CancellationReason = request.Reason!.Trim();
+        await db.SaveChangesAsync(ct);
+        return new SessionOutcome.Done((await SessionView.LoadAsync(db, schoolId, session.Id, ct))!);
+    }
+}

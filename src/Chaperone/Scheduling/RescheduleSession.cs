@@ -1,0 +1,72 @@
+using System.Security.Claims;
+using Chaperone.Infrastructure;
+using Chaperone.Policy;
+using Chaperone.Storage;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+
+namespace Chaperone.Scheduling;
+
+/// <summary>
+/// Moves a scheduled session. Every booking rule is judged again as if booked now (48 hours'
+/// notice counts from the moment of rescheduling) against the people's current records.
+/// </summary>
+public sealed class RescheduleSession(ChaperoneDbContext db, TimeProvider clock)
+{
+    public async Task<SessionOutcome> HandleAsync(ClaimsPrincipal user, Guid sessionId, RescheduleRequest request, CancellationToken ct)
+    {
+        var schoolId = user.SchoolId();
+        var session = await db.Sessions.Include(s => s.Pupils).Include(s => s.Guardians)
+            .FirstOrDefaultAsync(s => s.Id == sessionId && s.SchoolId == schoolId, ct);
+        if (session is null || !(SchedulingAccess.SeesWholeSchool(user) || session.TeacherId == user.UserId()))
+        {
+            return new SessionOutcome.Missing("No session with this id in your school.");
+        }
+        if (!SchedulingAccess.MayManageFor(user, session.TeacherId))
+        {
+            return new SessionOutcome.Forbidden("Only the session's teacher or a senior leader can move it.");
+        }
+        var errors = RequestValidation.CheckReschedule(request, out var start, out var duration);
+        if (errors.Count > 0)
+        {
+            return new SessionOutcome.Invalid(errors);
+        }
+        if (session.Status != SessionStatus.Scheduled)
+        {
+            return new SessionOutcome.WrongState($"The session is {session.Status.ToApi()}; only a scheduled session can be moved.");
+        }
+
+        var school = (await BookingFacts.LoadSchoolAsync(db, schoolId, ct))!;
+        var (people, missing) = await BookingFacts.LoadPeopleAsync(db, schoolId, Ids.Format(session.TeacherId),
+            session.Pupils.Select(p => Ids.Format(p.PupilId)).ToList(), session.Guardians.Select(g => Ids.Format(g.GuardianId)).ToList(), ct);
+        if (people is null)
+        {
+            return new SessionOutcome.Missing("Someone in this session is no longer in the school's records.", missing);
+        }
+        var now = clock.GetUtcNow();
+        var verdict = PolicyEngine.Judge(people.At(Instant.FromDateTimeOffset(now), start, duration), school.ToPolicySettings());
+        if (!verdict.Allowed)
+        {
+            return new SessionOutcome.Refused(verdict.Violations.ToList());
+        }
+
+        var newStart = start.ToDateTimeOffset();
+        var newEnd = newStart.AddMinutes(duration);
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        await Conflicts.LockParticipantsAsync(db, [session.Id, people.Host.Id, .. people.PupilIds, .. people.GuardianIds], ct);
+        var conflicts = await Conflicts.FindAsync(db, schoolId, people.Host.Id, people.PupilIds.ToList(), people.GuardianIds.ToList(), newStart, newEnd, session.Id, ct);
+        if (conflicts.Count > 0)
+        {
+            return new SessionOutcome.Clash(conflicts);
+        }
+        session.Start = newStart;
+        session.End = newEnd;
+        session.DurationMinutes = duration;
+        session.Sequence++;
+        session.RescheduledAt = now;
+        db.ClauseEvidence.AddRange(SchedulingAccess.EvidenceOf(verdict, session, now, "Rescheduled"));
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        return new SessionOutcome.Done((await SessionView.LoadAsync(db, schoolId, session.Id, ct))!);
+    }
+}

@@ -1,0 +1,156 @@
+using System.Security.Claims;
+using Chaperone.Compliance;
+using Chaperone.Infrastructure;
+using Chaperone.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+using NodaTime.Text;
+
+namespace Chaperone.Scheduling;
+
+public sealed record SessionPage(IReadOnlyList<SessionDto> Items, int Page, int PageSize, int Total);
+
+public static class SessionEndpoints
+{
+    public static RouteGroupBuilder MapSessions(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/sessions").WithTags("Sessions").RequireAuthorization(AuthPolicies.Staff);
+
+        group.MapPost("/", Book).WithName("BookSession").WithSummary("Book a session; every policy rule is checked (422 lists each clause broken).")
+            .RequireAuthorization(AuthPolicies.Scheduler);
+        group.MapPost("/check", Check).WithName("CheckSession").WithSummary("Judge a proposed session clause by clause without booking it.");
+        group.MapGet("/", List).WithName("ListSessions").WithSummary("A page of sessions, filtered by time, teacher or pupil.");
+        group.MapGet("/{id}", Get).WithName("GetSession").WithSummary("One session.");
+        group.MapPost("/{id}/reschedule", Reschedule).WithName("RescheduleSession").WithSummary("Move a session; every rule is checked again from now.")
+            .RequireAuthorization(AuthPolicies.Scheduler);
+        group.MapPost("/{id}/cancel", Cancel).WithName("CancelSession").WithSummary("Cancel a session with a reason.")
+            .RequireAuthorization(AuthPolicies.Scheduler);
+        group.MapGet("/{id}/compliance", Compliance).WithName("GetSessionCompliance").WithSummary("The verdict on each clause 1–12, with its evidence.");
+
+        app.MapGet("/api/v1/slots", Slots).WithTags("Sessions").RequireAuthorization(AuthPolicies.Staff)
+            .WithName("FindSlots").WithSummary("Compliant start times for a teacher, pupils and guardians over a range of dates.");
+        return group;
+    }
+
+    private static async Task<IResult> Book(BookSessionRequest request, ClaimsPrincipal user, BookSession handler, CancellationToken ct) =>
+        (await handler.HandleAsync(user, request, ct)).ToResult(s => TypedResults.Created($"/api/v1/sessions/{s.Id}", s));
+
+    private static async Task<IResult> Check(BookSessionRequest request, ClaimsPrincipal user, CheckBooking handler, CancellationToken ct)
+    {
+        var (check, problem) = await handler.HandleAsync(user, request, ct);
+        return problem is not null ? problem.ToResult(TypedResults.Ok) : TypedResults.Ok(check);
+    }
+
+    private static async Task<IResult> Reschedule(string id, RescheduleRequest request, ClaimsPrincipal user, RescheduleSession handler, CancellationToken ct) =>
+        Ids.TryParse(id, out var sessionId)
+            ? (await handler.HandleAsync(user, sessionId, request, ct)).ToResult(TypedResults.Ok)
+            : SessionOutcomeResults.MissingSession();
+
+    private static async Task<IResult> Cancel(string id, CancelRequest request, ClaimsPrincipal user, CancelSession handler, CancellationToken ct) =>
+        Ids.TryParse(id, out var sessionId)
+            ? (await handler.HandleAsync(user, sessionId, request, ct)).ToResult(TypedResults.Ok)
+            : SessionOutcomeResults.MissingSession();
+
+    private static async Task<Results<Ok<SessionDto>, ProblemHttpResult>> Get(string id, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct)
+    {
+        if (!Ids.TryParse(id, out var sessionId) || await VisibleSessionAsync(db, user, sessionId, ct) is null)
+        {
+            return SessionOutcomeResults.MissingSession();
+        }
+        return TypedResults.Ok((await SessionView.LoadAsync(db, user.SchoolId(), sessionId, ct))!);
+    }
+
+    private static async Task<Results<Ok<ComplianceDto>, ProblemHttpResult>> Compliance(string id, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct)
+    {
+        if (!Ids.TryParse(id, out var sessionId) || await VisibleSessionAsync(db, user, sessionId, ct) is null)
+        {
+            return SessionOutcomeResults.MissingSession();
+        }
+        return TypedResults.Ok((await ComplianceAssessor.LoadAsync(db, user.SchoolId(), sessionId, ct))!);
+    }
+
+    private static async Task<IResult> Slots([AsParameters] FindSlotsQuery query, ClaimsPrincipal user, FindSlots handler, CancellationToken ct)
+    {
+        var (slots, problem) = await handler.HandleAsync(user, query, ct);
+        return problem is not null ? problem.ToResult(TypedResults.Ok) : TypedResults.Ok(slots);
+    }
+
+    /// <summary>The session if this user may see it: in their school, and theirs unless they see the whole school.</summary>
+    public static async Task<Session?> VisibleSessionAsync(ChaperoneDbContext db, ClaimsPrincipal user, Guid sessionId, CancellationToken ct)
+    {
+        var schoolId = user.SchoolId();
+        var session = await db.Sessions.AsNoTracking().FirstOrDefaultAsync(s => s.Id == sessionId && s.SchoolId == schoolId, ct);
+        return session is not null && (SchedulingAccess.SeesWholeSchool(user) || session.TeacherId == user.UserId()) ? session : null;
+    }
+
+    private static async Task<Results<Ok<SessionPage>, ProblemHttpResult>> List(
+        ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct,
+        string? from = null, string? to = null, string? teacherId = null, string? pupilId = null, string? status = null, int? page = null, int? pageSize = null)
+    {
+        var schoolId = user.SchoolId();
+        var errors = new Dictionary<string, string[]>();
+        var zoneId = await db.Schools.Where(s => s.Id == schoolId).Select(s => s.TimeZoneId).FirstAsync(ct);
+        var zone = DateTimeZoneProviders.Tzdb.GetZoneOrNull(zoneId) ?? DateTimeZoneProviders.Tzdb[Policy.PolicySettings.DefaultTimeZoneId];
+        var fromInstant = ParseBound(from, "from", zone, errors);
+        var toInstant = ParseBound(to, "to", zone, errors);
+        Guid? teacher = null, pupil = null;
+        if (teacherId is not null)
+        {
+            if (Ids.TryParse(teacherId, out var t)) { teacher = t; } else { errors["teacherId"] = ["Not a valid id."]; }
+        }
+        if (pupilId is not null)
+        {
+            if (Ids.TryParse(pupilId, out var p)) { pupil = p; } else { errors["pupilId"] = ["Not a valid id."]; }
+        }
+        SessionStatus? statusFilter = null;
+        if (status is not null)
+        {
+            if (Enum.TryParse<SessionStatus>(status, ignoreCase: true, out var st) && Enum.IsDefined(st) && !int.TryParse(status, out _)) { statusFilter = st; }
+            else { errors["status"] = ["Status is one of scheduled, live, ended, cancelled."]; }
+        }
+        var pageNumber = page ?? 1;
+        var size = pageSize ?? 50;
+        if (pageNumber < 1) { errors["page"] = ["Pages start at 1."]; }
+        if (size is < 1 or > 200) { errors["pageSize"] = ["A page holds 1 to 200 sessions."]; }
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+
+        var query = db.Sessions.AsNoTracking().Where(s => s.SchoolId == schoolId);
+        if (!SchedulingAccess.SeesWholeSchool(user))
+        {
+            var me = user.UserId();
+            query = query.Where(s => s.TeacherId == me);
+        }
+        if (fromInstant is { } f) { query = query.Where(s => s.End > f); }
+        if (toInstant is { } t2) { query = query.Where(s => s.Start < t2); }
+        if (teacher is { } tid) { query = query.Where(s => s.TeacherId == tid); }
+        if (pupil is { } pid) { query = query.Where(s => s.Pupils.Any(sp => sp.PupilId == pid)); }
+        if (statusFilter is { } sf) { query = query.Where(s => s.Status == sf); }
+        var total = await query.CountAsync(ct);
+        var items = await SessionView.LoadManyAsync(db, schoolId, query.OrderBy(s => s.Start).ThenBy(s => s.Id).Skip((pageNumber - 1) * size).Take(size), ct);
+        return TypedResults.Ok(new SessionPage(items.OrderBy(s => s.Start).ToList(), pageNumber, size, total));
+    }
+
+    /// <summary>A bound is an RFC 3339 time, or a date (the start of that day in the school's zone).</summary>
+    private static DateTimeOffset? ParseBound(string? value, string field, DateTimeZone zone, Dictionary<string, string[]> errors)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+        var date = LocalDatePattern.Iso.Parse(value.Trim());
+        if (date.Success)
+        {
+            return date.Value.AtStartOfDayInZone(zone).ToDateTimeOffset().ToUniversalTime();
+        }
+        if (RequestValidation.TryParseInstant(value, out var instant, out _))
+        {
+            return instant.ToDateTimeOffset();
+        }
+        errors[field] = [$"'{field}' must be a date (2026-12-07) or a time with an offset (2026-12-07T09:00:00Z)."];
+        return null;
+    }
+}

@@ -1,0 +1,190 @@
+using System.Security.Claims;
+using Chaperone.Infrastructure;
+using Chaperone.Policy;
+using Chaperone.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+using NodaTime.Text;
+
+namespace Chaperone.Schools;
+
+public sealed record SchoolHoursDto(string Start, string End);
+
+public sealed record ClosureDto(string Id, string FirstDay, string LastDay, string Reason);
+
+public sealed record PolicyDto(
+    string School,
+    string TimeZone,
+    SchoolHoursDto SchoolHours,
+    int MinimumNoticeHours,
+    int MinimumParticipants,
+    IReadOnlyList<string> SchoolDays,
+    IReadOnlyList<ClosureDto> Closures,
+    IReadOnlyList<Clause> Clauses);
+
+/// <summary>The body of <c>PUT /api/v1/policy/settings</c>: every field optional; those given are changed.</summary>
+public sealed record PolicySettingsRequest(string? TimeZone, SchoolHoursDto? SchoolHours, int? MinimumNoticeHours, int? MinimumParticipants, string[]? SchoolDays);
+
+public sealed record ClosureRequest(string? FirstDay, string? LastDay, string? Reason);
+
+public static class PolicyEndpoints
+{
+    public static void MapPolicy(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/policy").WithTags("Policy").RequireAuthorization(AuthPolicies.Staff);
+        group.MapGet("/", Get).WithName("GetPolicy").WithSummary("The policy's clauses and this school's settings.");
+        group.MapPut("/settings", UpdateSettings).RequireAuthorization(AuthPolicies.Admin)
+            .WithName("UpdatePolicySettings").WithSummary("Change school hours, notice, participants, school days or time zone (admin).");
+        group.MapPost("/closures", AddClosure).RequireAuthorization(AuthPolicies.Admin)
+            .WithName("AddClosure").WithSummary("Add a closure: a holiday, INSET day or bank holiday (admin).");
+        group.MapDelete("/closures/{id}", RemoveClosure).RequireAuthorization(AuthPolicies.Admin)
+            .WithName("RemoveClosure").WithSummary("Remove a closure (admin).");
+    }
+
+    public static PolicyDto ToDto(School school)
+    {
+        var s = school.ToPolicySettings();
+        return new PolicyDto(
+            school.Name,
+            s.TimeZone.Id,
+            new SchoolHoursDto(LocalTimePattern.CreateWithInvariantCulture("HH:mm").Format(s.DayStart), LocalTimePattern.CreateWithInvariantCulture("HH:mm").Format(s.DayEnd)),
+            school.MinimumNoticeHours,
+            school.MinimumParticipants,
+            Enum.GetValues<IsoDayOfWeek>().Where(s.SchoolDays.Contains).Select(d => d.ToString()).ToList(),
+            school.Closures.OrderBy(c => c.FirstDay).Select(c => new ClosureDto(Ids.Format(c.Id), c.FirstDay.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), c.LastDay.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), c.Reason)).ToList(),
+            Clauses.All);
+    }
+
+    private static async Task<Ok<PolicyDto>> Get(ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct)
+    {
+        var school = await db.Schools.AsNoTracking().Include(s => s.Closures).FirstAsync(s => s.Id == user.SchoolId(), ct);
+        return TypedResults.Ok(ToDto(school));
+    }
+
+    private static async Task<Results<Ok<PolicyDto>, ProblemHttpResult>> UpdateSettings(PolicySettingsRequest request, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct)
+    {
+        var school = await db.Schools.Include(s => s.Closures).FirstAsync(s => s.Id == user.SchoolId(), ct);
+        var errors = SchoolSettings.Apply(school, request);
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Ok(ToDto(school));
+    }
+
+    private static async Task<Results<Created<ClosureDto>, ProblemHttpResult>> AddClosure(ClosureRequest request, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct)
+    {
+        var errors = SchoolSettings.CheckClosure(request, out var closure);
+        if (closure is null)
+        {
+            return Problems.Validation(errors);
+        }
+        closure.SchoolId = user.SchoolId();
+        db.Closures.Add(closure);
+        await db.SaveChangesAsync(ct);
+        var dto = new ClosureDto(Ids.Format(closure.Id), request.FirstDay!, (request.LastDay ?? request.FirstDay)!, closure.Reason);
+        return TypedResults.Created($"/api/v1/policy/closures/{dto.Id}", dto);
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> RemoveClosure(string id, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct)
+    {
+        var schoolId = user.SchoolId();
+        var closure = Ids.TryParse(id, out var closureId)
+            ? await db.Closures.FirstOrDefaultAsync(c => c.Id == closureId && c.SchoolId == schoolId, ct)
+            : null;
+        if (closure is null)
+        {
+            return Problems.NotFound("No closure with this id in your school.");
+        }
+        db.Closures.Remove(closure);
+        await db.SaveChangesAsync(ct);
+        return TypedResults.NoContent();
+    }
+}
+
+/// <summary>Validates and applies an admin's changes to the school's policy settings.</summary>
+public static class SchoolSettings
+{
+    public static Dictionary<string, string[]> Apply(School school, PolicySettingsRequest request)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var hm = LocalTimePattern.CreateWithInvariantCulture("HH:mm");
+        if (request.TimeZone is not null && DateTimeZoneProviders.Tzdb.GetZoneOrNull(request.TimeZone.Trim()) is null)
+        {
+            errors["timeZone"] = ["Use an IANA time zone such as Europe/London."];
+        }
+        LocalTime? start = null, end = null;
+        if (request.SchoolHours is not null)
+        {
+            var s = hm.Parse(request.SchoolHours.Start ?? "");
+            var e = hm.Parse(request.SchoolHours.End ?? "");
+            if (!s.Success) { errors["schoolHours.start"] = ["Give the start as HH:mm, e.g. 09:00."]; } else { start = s.Value; }
+            if (!e.Success) { errors["schoolHours.end"] = ["Give the end as HH:mm, e.g. 15:00."]; } else { end = e.Value; }
+            if (start is { } a && end is { } b && b <= a)
+            {
+                errors["schoolHours.end"] = ["The school day must end after it starts."];
+            }
+        }
+        if (request.MinimumNoticeHours is { } notice && notice is < 0 or > 24 * 60)
+        {
+            errors["minimumNoticeHours"] = ["Notice is between 0 and 1440 hours."];
+        }
+        if (request.MinimumParticipants is { } participants && participants is < 2 or > 50)
+        {
+            errors["minimumParticipants"] = ["At least 2 and at most 50 participants."];
+        }
+        var days = SchoolDays.None;
+        if (request.SchoolDays is not null)
+        {
+            foreach (var name in request.SchoolDays)
+            {
+                if (Enum.TryParse<IsoDayOfWeek>(name, ignoreCase: true, out var day) && day != IsoDayOfWeek.None && !int.TryParse(name, out _))
+                {
+                    days |= School.FlagOf(day);
+                }
+                else
+                {
+                    errors["schoolDays"] = [$"'{Truncate(name)}' is not a day of the week."];
+                }
+            }
+            if (days == SchoolDays.None && !errors.ContainsKey("schoolDays"))
+            {
+                errors["schoolDays"] = ["At least one school day is needed."];
+            }
+        }
+        if (errors.Count > 0)
+        {
+            return errors;
+        }
+        if (request.TimeZone is not null) { school.TimeZoneId = request.TimeZone.Trim(); }
+        if (start is { } st) { school.DayStart = st.ToTimeOnly(); }
+        if (end is { } en) { school.DayEnd = en.ToTimeOnly(); }
+        if (request.MinimumNoticeHours is { } n) { school.MinimumNoticeHours = n; }
+        if (request.MinimumParticipants is { } p) { school.MinimumParticipants = p; }
+        if (request.SchoolDays is not null) { school.SchoolDays = days; }
+        return errors;
+    }
+
+    public static Dictionary<string, string[]> CheckClosure(ClosureRequest request, out Closure? closure)
+    {
+        closure = null;
+        var errors = new Dictionary<string, string[]>();
+        var first = LocalDatePattern.Iso.Parse(request.FirstDay?.Trim() ?? "");
+        var last = LocalDatePattern.Iso.Parse((request.LastDay ?? request.FirstDay)?.Trim() ?? "");
+        if (!first.Success) { errors["firstDay"] = ["Give the first day as a date, e.g. 2026-12-21."]; }
+        if (!last.Success) { errors["lastDay"] = ["Give the last day as a date, e.g. 2027-01-01."]; }
+        if (first.Success && last.Success && last.Value < first.Value) { errors["lastDay"] = ["The last day cannot be before the first."]; }
+        if (first.Success && last.Success && Period.Between(first.Value, last.Value, PeriodUnits.Days).Days > 366) { errors["lastDay"] = ["A closure lasts at most a year."]; }
+        if (string.IsNullOrWhiteSpace(request.Reason)) { errors["reason"] = ["Say what the closure is, e.g. Christmas holidays."]; }
+        else if (request.Reason.Length > 200) { errors["reason"] = ["At most 200 characters."]; }
+        if (errors.Count == 0)
+        {
+            closure = new Closure { FirstDay = first.Value.ToDateOnly(), LastDay = last.Value.ToDateOnly(), Reason = request.Reason!.Trim() };
+        }
+        return errors;
+    }
+
+    private static string Truncate(string s) => s.Length > 20 ? s[..20] + "…" : s;
+}

@@ -1,0 +1,73 @@
+using Chaperone.Policy;
+using NodaTime;
+
+namespace Chaperone.Schools;
+
+/// <summary>Days of the week a school teaches on, stored as flags.</summary>
+[Flags]
+public enum SchoolDays
+{
+    None = 0,
+    Monday = 1,
+    Tuesday = 2,
+    Wednesday = 4,
+    Thursday = 8,
+    Friday = 16,
+    Saturday = 32,
+    Sunday = 64,
+    Weekdays = Monday | Tuesday | Wednesday | Thursday | Friday,
+}
+
+/// <summary>A school: the tenant that owns every other record. Its policy settings default to the policy's words.</summary>
+public sealed class School
+{
+    public Guid Id { get; init; } = Guid.CreateVersion7();
+    public required string Name { get; set; }
+    public string TimeZoneId { get; set; } = PolicySettings.DefaultTimeZoneId;
+    public TimeOnly DayStart { get; set; } = new(9, 0);
+    public TimeOnly DayEnd { get; set; } = new(15, 0);
+    public SchoolDays SchoolDays { get; set; } = SchoolDays.Weekdays;
+    public int MinimumNoticeHours { get; set; } = PolicySettings.DefaultMinimumNoticeHours;
+    public int MinimumParticipants { get; set; } = PolicySettings.DefaultMinimumParticipants;
+    public List<Closure> Closures { get; set; } = [];
+
+    /// <summary>Turns the stored settings into the typed requirement the rules consume.</summary>
+    public PolicySettings ToPolicySettings() => new()
+    {
+        TimeZone = DateTimeZoneProviders.Tzdb.GetZoneOrNull(TimeZoneId) ?? DateTimeZoneProviders.Tzdb[PolicySettings.DefaultTimeZoneId],
+        DayStart = LocalTime.FromTimeOnly(DayStart),
+        DayEnd = LocalTime.FromTimeOnly(DayEnd),
+        SchoolDays = DaysOf(SchoolDays),
+        MinimumNotice = Duration.FromHours(MinimumNoticeHours),
+        MinimumParticipants = MinimumParticipants,
+        Closures = Closures
+            .OrderBy(c => c.FirstDay)
+            .Select(c => new ClosurePeriod(LocalDate.FromDateOnly(c.FirstDay), LocalDate.FromDateOnly(c.LastDay), c.Reason))
+            .ToList(),
+    };
+
+    public static IReadOnlySet<IsoDayOfWeek> DaysOf(SchoolDays days)
+    {
+        var set = new HashSet<IsoDayOfWeek>();
+        foreach (var day in Enum.GetValues<IsoDayOfWeek>().Where(d => d != IsoDayOfWeek.None))
+        {
+            if (days.HasFlag(FlagOf(day)))
+            {
+                set.Add(day);
+            }
+        }
+        return set;
+    }
+
+    public static SchoolDays FlagOf(IsoDayOfWeek day) => (SchoolDays)(1 << ((int)day - 1));
+}
+
+/// <summary>A closure (holiday, INSET day, bank holiday): no session may be booked on these days.</summary>
+public sealed class Closure
+{
+    public Guid Id { get; init; } = Guid.CreateVersion7();
+    public Guid SchoolId { get; set; }
+    public DateOnly FirstDay { get; set; }
+    public DateOnly LastDay { get; set; }
+    public required string Reason { get; set; }
+}

@@ -1,0 +1,118 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Design;
+
+namespace Chaperone.Storage;
+
+public enum DatabaseProvider
+{
+    Sqlite,
+    Postgres,
+}
+
+/// <summary>Where Chaperone keeps its files: the SQLite database, the mail folder, recordings and keys.</summary>
+public sealed class DataDirectory(string path)
+{
+    public string Path { get; } = System.IO.Path.GetFullPath(path);
+
+    public string Combine(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
+
+    public static DataDirectory From(IConfiguration configuration) => new(configuration["DataDirectory"] is { Length: > 0 } p ? p : "data");
+}
+
+public static class StorageSetup
+{
+    /// <summary>Registers the database chosen by <c>Database:Provider</c> (SQLite by default).</summary>
+    public static IServiceCollection AddChaperoneStorage(this IServiceCollection services, IConfiguration configuration, DataDirectory data)
+    {
+        var provider = ProviderFrom(configuration);
+        var connectionString = configuration.GetConnectionString("Chaperone");
+        services.AddSingleton(new DatabaseInfo(provider));
+        if (provider == DatabaseProvider.Postgres)
+        {
+            if (string.IsNullOrWhiteSpace(connectionString))
+            {
+                throw new InvalidOperationException("Database:Provider is Postgres but ConnectionStrings:Chaperone is not set.");
+            }
+            services.AddDbContext<ChaperoneDbContext, PostgresChaperoneDbContext>(o => o.UseNpgsql(connectionString));
+        }
+        else
+        {
+            var sqlite = SqliteConnectionString(connectionString, data);
+            services.AddDbContext<ChaperoneDbContext, SqliteChaperoneDbContext>(o => o.UseSqlite(sqlite));
+        }
+        return services;
+    }
+
+    public static DatabaseProvider ProviderFrom(IConfiguration configuration)
+    {
+        var value = configuration["Database:Provider"];
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return DatabaseProvider.Sqlite;
+        }
+        return Enum.TryParse<DatabaseProvider>(value, ignoreCase: true, out var provider)
+            ? provider
+            : throw new InvalidOperationException($"Database:Provider '{value}' is not known; use Sqlite or Postgres.");
+    }
+
+    internal static string SqliteConnectionString(string? configured, DataDirectory data)
+    {
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            return configured;
+        }
+        Directory.CreateDirectory(data.Path);
+        return new SqliteConnectionStringBuilder
+        {
+            DataSource = data.Combine("chaperone.db"),
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+    }
+
+    /// <summary>Applies every pending migration. SQLite is also switched to write-ahead logging (durable, concurrent readers).</summary>
+    public static async Task MigrateAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ChaperoneDbContext>();
+        if (db.Database.IsSqlite())
+        {
+            var file = new SqliteConnectionStringBuilder(db.Database.GetConnectionString()).DataSource;
+            if (System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(file)) is { } dir)
+            {
+                Directory.CreateDirectory(dir);
+            }
+            await db.Database.OpenConnectionAsync(cancellationToken);
+            try
+            {
+                await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+                await db.Database.MigrateAsync(cancellationToken);
+            }
+            finally
+            {
+                await db.Database.CloseConnectionAsync();
+            }
+        }
+        else
+        {
+            await db.Database.MigrateAsync(cancellationToken);
+        }
+    }
+}
+
+public sealed record DatabaseInfo(DatabaseProvider Provider);
+
+/// <summary>Lets <c>dotnet ef</c> build the SQLite context without starting the app.</summary>
+internal sealed class SqliteDesignTimeFactory : IDesignTimeDbContextFactory<SqliteChaperoneDbContext>
+{
+    public SqliteChaperoneDbContext CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<SqliteChaperoneDbContext>().UseSqlite("Data Source=design.db").Options);
+}
+
+/// <summary>Lets <c>dotnet ef</c> build the PostgreSQL context without starting the app (no connection is opened).</summary>
+internal sealed class PostgresDesignTimeFactory : IDesignTimeDbContextFactory<PostgresChaperoneDbContext>
+{
+    public PostgresChaperoneDbContext CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<PostgresChaperoneDbContext>().UseNpgsql("Host=localhost;Database=chaperone").Options);
+}

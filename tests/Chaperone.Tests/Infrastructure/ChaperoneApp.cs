@@ -1,0 +1,128 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Chaperone.Storage;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Npgsql;
+
+namespace Chaperone.Tests.Infrastructure;
+
+public enum Db
+{
+    Sqlite,
+    Postgres,
+}
+
+/// <summary>
+/// The real app in process, on a real database: a SQLite file in a fresh data directory, or a
+/// fresh database on the throwaway PostgreSQL server that <c>test.sh</c> starts (its address in
+/// <c>CHAPERONE_TEST_POSTGRES</c>). Time comes from <see cref="Clock"/>, which starts on Monday
+/// 30 November 2026 at 08:00 UTC.
+/// </summary>
+public class ChaperoneApp : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    public static readonly DateTimeOffset StartOfTime = new(2026, 11, 30, 8, 0, 0, TimeSpan.Zero);
+    public const string DemoPassword = "demo-password-for-tests";
+
+    private readonly string? _postgresDatabase;
+
+    public ChaperoneApp() : this(Db.Sqlite) { }
+
+    protected ChaperoneApp(Db db)
+    {
+        Db = db;
+        DataDirectory = Path.Combine(Path.GetTempPath(), "chaperone-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(DataDirectory);
+        if (db == Db.Postgres)
+        {
+            _postgresDatabase = "chaperone_" + Guid.NewGuid().ToString("N");
+        }
+    }
+
+    public Db Db { get; }
+    public FakeTimeProvider Clock { get; } = new(StartOfTime);
+    public string DataDirectory { get; }
+
+    public static string PostgresAdminConnectionString =>
+        Environment.GetEnvironmentVariable("CHAPERONE_TEST_POSTGRES") is { Length: > 0 } cs
+            ? cs
+            : throw new InvalidOperationException("CHAPERONE_TEST_POSTGRES is not set: run the tests with ./test.sh, which starts a throwaway PostgreSQL.");
+
+    public string ConnectionString => Db == Db.Postgres
+        ? new NpgsqlConnectionStringBuilder(PostgresAdminConnectionString) { Database = _postgresDatabase }.ToString()
+        : $"Data Source={Path.Combine(DataDirectory, "chaperone.db")};Pooling=True";
+
+    public async Task InitializeAsync()
+    {
+        if (_postgresDatabase is not null)
+        {
+            await using var admin = new NpgsqlConnection(PostgresAdminConnectionString);
+            await admin.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{_postgresDatabase}\"", admin);
+            await create.ExecuteNonQueryAsync();
+        }
+        // Start the host now, so migrations and the demo seed run before the first test.
+        _ = Services;
+    }
+
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        await DisposeAsync();
+        if (_postgresDatabase is not null)
+        {
+            NpgsqlConnection.ClearAllPools();
+            await using var admin = new NpgsqlConnection(PostgresAdminConnectionString);
+            await admin.OpenAsync();
+            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{_postgresDatabase}\" WITH (FORCE)", admin);
+            await drop.ExecuteNonQueryAsync();
+        }
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still open by a pool is left for the OS to clean; it is under /tmp.
+        }
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("DataDirectory", DataDirectory);
+        builder.UseSetting("Demo:Seed", "true");
+        builder.UseSetting("Demo:Password", DemoPassword);
+        builder.UseSetting("Database:MigrateOnStart", "true");
+        builder.UseSetting("Database:Provider", Db.ToString());
+        builder.UseSetting("ConnectionStrings:Chaperone", ConnectionString);
+        builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(Clock));
+    }
+
+    /// <summary>A client signed in through <c>POST /api/v1/auth/login</c>, sending the bearer token.</summary>
+    public async Task<HttpClient> SignInAsync(string email, string password = DemoPassword)
+    {
+        var client = CreateClient();
+        var response = await client.PostAsJsonAsync("/api/v1/auth/login", new { email, password });
+        response.EnsureSuccessStatusCode();
+        var token = await response.Content.ReadFromJsonAsync<TokenResponse>();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token!.AccessToken);
+        return client;
+    }
+
+    /// <summary>Runs <paramref name="work"/> with a database context of the app (for arranging data and asserting on rows).</summary>
+    public async Task<T> WithDbAsync<T>(Func<ChaperoneDbContext, Task<T>> work)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return await work(scope.ServiceProvider.GetRequiredService<ChaperoneDbContext>());
+    }
+
+    private sealed record TokenResponse(string AccessToken, long ExpiresIn);
+}
+
+/// <summary>The app on PostgreSQL.</summary>
+public sealed class PostgresChaperoneApp : ChaperoneApp
+{
+    public PostgresChaperoneApp() : base(Db.Postgres) { }
+}

@@ -1,0 +1,120 @@
+using System.Net.Http.Json;
+using Chaperone.People;
+using Chaperone.Schools;
+using Chaperone.Storage;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Chaperone.Tests.Infrastructure;
+
+/// <summary>
+/// A fresh school of its own for one test, so tests sharing an app never meet each other's
+/// sessions: a familiar teacher, an unfamiliar one, a senior leader, an admin; siblings sharing a
+/// parent; a pupil with two parents; a pupil whose only adult is a carer without parental
+/// responsibility; a pupil whose parent has no email address.
+/// </summary>
+public sealed record TestSchool(
+    Guid SchoolId,
+    string TeacherEmail,
+    Guid TeacherId,
+    string OtherTeacherEmail,
+    Guid OtherTeacherId,
+    string UnfamiliarTeacherEmail,
+    Guid UnfamiliarTeacherId,
+    string SltEmail,
+    string AdminEmail,
+    Guid SiblingA,
+    Guid SiblingB,
+    Guid SharedParent,
+    Guid TwoParentPupil,
+    Guid Mother,
+    Guid Father,
+    Guid CarerOnlyPupil,
+    Guid CarerWithoutResponsibility,
+    Guid NoEmailPupil,
+    Guid NoEmailParent)
+{
+    public const string Password = "test-school-password";
+
+    public static async Task<TestSchool> CreateAsync(ChaperoneApp app, Action<School>? configure = null)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ChaperoneDbContext>();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<StaffMember>>();
+        var tag = Guid.NewGuid().ToString("N")[..10];
+        var school = new School { Name = $"Test school {tag}" };
+        configure?.Invoke(school);
+        db.Schools.Add(school);
+        await db.SaveChangesAsync();
+
+        async Task<StaffMember> Staff(string who, string role, bool familiar)
+        {
+            var email = $"{who}.{tag}@school.test";
+            var user = new StaffMember
+            {
+                SchoolId = school.Id, Name = $"{who} {tag}", UserName = email, Email = email, EmailConfirmed = true,
+                FamiliarisationConfirmedOn = familiar ? new DateOnly(2026, 9, 1) : null,
+            };
+            Check(await users.CreateAsync(user, Password));
+            Check(await users.AddToRoleAsync(user, role));
+            return user;
+        }
+
+        var teacher = await Staff("teacher", Roles.Teacher, true);
+        var other = await Staff("teacher2", Roles.Teacher, true);
+        var unfamiliar = await Staff("teacher3", Roles.Teacher, false);
+        var slt = await Staff("head", Roles.Slt, true);
+        var admin = await Staff("admin", Roles.Admin, false);
+
+        Guardian G(string name, string relationship, bool pr, string? email) =>
+            new() { SchoolId = school.Id, Name = name, Relationship = relationship, HasParentalResponsibility = pr, Email = email };
+        Pupil P(string name, params Guardian[] guardians)
+        {
+            var pupil = new Pupil { SchoolId = school.Id, Name = name };
+            pupil.Guardians.AddRange(guardians.Select(g => new PupilGuardian { SchoolId = school.Id, PupilId = pupil.Id, GuardianId = g.Id }));
+            return pupil;
+        }
+        var shared = G("Sam Parent", "Mother", true, $"sam.{tag}@family.test");
+        var mother = G("Mia Mother", "Mother", true, $"mia.{tag}@family.test");
+        var father = G("Fred Father", "Father", true, $"fred.{tag}@family.test");
+        var carer = G("Cal Carer", "Foster carer", false, $"cal.{tag}@family.test");
+        var noEmail = G("Nia NoEmail", "Mother", true, null);
+        db.Guardians.AddRange(shared, mother, father, carer, noEmail);
+        var siblingA = P("Ava Sibling", shared);
+        var siblingB = P("Ben Sibling", shared);
+        var twoParents = P("Toby Twoparents", mother, father);
+        var carerOnly = P("Cara Careronly", carer);
+        var noEmailPupil = P("Nell Noemail", noEmail);
+        db.Pupils.AddRange(siblingA, siblingB, twoParents, carerOnly, noEmailPupil);
+        await db.SaveChangesAsync();
+
+        return new TestSchool(school.Id, teacher.Email!, teacher.Id, other.Email!, other.Id, unfamiliar.Email!, unfamiliar.Id,
+            slt.Email!, admin.Email!, siblingA.Id, siblingB.Id, shared.Id, twoParents.Id, mother.Id, father.Id,
+            carerOnly.Id, carer.Id, noEmailPupil.Id, noEmail.Id);
+    }
+
+    public Task<HttpClient> TeacherAsync(ChaperoneApp app) => app.SignInAsync(TeacherEmail, Password);
+    public Task<HttpClient> SltAsync(ChaperoneApp app) => app.SignInAsync(SltEmail, Password);
+    public Task<HttpClient> AdminAsync(ChaperoneApp app) => app.SignInAsync(AdminEmail, Password);
+
+    /// <summary>A valid booking body for <paramref name="pupil"/> with <paramref name="guardian"/>, as the API takes it.</summary>
+    public object Booking(DateTimeOffset start, Guid? pupil = null, Guid? guardian = null, int durationMinutes = 30, Guid? teacher = null) => new
+    {
+        teacherId = (teacher ?? TeacherId).ToString(),
+        pupilIds = new[] { (pupil ?? TwoParentPupil).ToString() },
+        guardianIds = new[] { (guardian ?? Mother).ToString() },
+        kind = "support",
+        start = start.ToString("yyyy-MM-dd'T'HH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture),
+        durationMinutes,
+    };
+
+    public static Task<HttpResponseMessage> BookAsync(HttpClient client, object body) => client.PostAsJsonAsync("/api/v1/sessions", body);
+
+    private static void Check(IdentityResult result)
+    {
+        if (!result.Succeeded)
+        {
+            throw new InvalidOperationException(string.Join("; ", result.Errors.Select(e => e.Description)));
+        }
+    }
+}
