@@ -89,6 +89,7 @@ public static class AppSetup
         app.MapAuth();
         app.MapPolicy();
         app.MapPeople();
+        app.MapManagePeople();
         app.MapSessions();
         app.MapRazorPages();
         return app;

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Chaperone.Storage;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -97,7 +98,12 @@ public class ChaperoneApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Database:MigrateOnStart", "true");
         builder.UseSetting("Database:Provider", Db.ToString());
         builder.UseSetting("ConnectionStrings:Chaperone", ConnectionString);
-        builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(Clock));
+        builder.ConfigureServices(services =>
+        {
+            services.AddSingleton<TimeProvider>(Clock);
+            // Tests create many accounts; full-strength password hashing would dominate their time.
+            services.Configure<PasswordHasherOptions>(o => o.IterationCount = 1_000);
+        });
     }
 
     /// <summary>A client signed in through <c>POST /api/v1/auth/login</c>, sending the bearer token.</summary>

@@ -1,0 +1,93 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Chaperone.Tests.Infrastructure;
+
+namespace Chaperone.Tests.People;
+
+/// <summary>The admin's roster through the API: staff, parents and carers, pupils and their links.</summary>
+public abstract class ManagePeopleTests(ChaperoneApp app)
+{
+    [Fact]
+    public async Task AnAdminAddsAParentAndAPupilWhoCanThenBeBooked()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var admin = await school.AdminAsync(app);
+
+        var parent = await admin.PostAsJsonAsync("/api/v1/guardians", new { name = "Olu Ade", relationship = "Father", hasParentalResponsibility = true, email = "olu@example.org", phone = "01726 890000" });
+        Assert.Equal(HttpStatusCode.Created, parent.StatusCode);
+        var parentId = (await parent.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+        var pupil = await admin.PostAsJsonAsync("/api/v1/pupils", new { name = "Tayo Ade", dateOfBirth = "2017-04-02", guardianIds = new[] { parentId } });
+        Assert.Equal(HttpStatusCode.Created, pupil.StatusCode);
+        var pupilId = (await pupil.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+
+        var teacher = await school.TeacherAsync(app);
+        var booked = await TestSchool.BookAsync(teacher, school.Booking(new DateTimeOffset(2026, 12, 3, 11, 0, 0, TimeSpan.Zero), Guid.Parse(pupilId!), Guid.Parse(parentId!)));
+
+        Assert.Equal(HttpStatusCode.Created, booked.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("not-an-email")]
+    [InlineData("two@@example.org")]
+    [InlineData("nobody@localhost")]
+    [InlineData("spaces in@example.org")]
+    public async Task AnInvalidEmailIsRefusedWhenEnteredNotWhenSent(string email)
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var admin = await school.AdminAsync(app);
+
+        var response = await admin.PostAsJsonAsync("/api/v1/guardians", new { name = "X", relationship = "Mother", hasParentalResponsibility = true, email });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(problem.GetProperty("errors").TryGetProperty("email", out _));
+    }
+
+    [Fact]
+    public async Task ATeacherCannotChangeTheRoster()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var teacher = await school.TeacherAsync(app);
+
+        var response = await teacher.PostAsJsonAsync("/api/v1/pupils", new { name = "Sneaky", guardianIds = Array.Empty<string>() });
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task AnAdminAddsStaffWhoCanSignInWithTheInitialPassword()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var admin = await school.AdminAsync(app);
+        var email = $"new.{Guid.NewGuid():N}@school.test";
+
+        var response = await admin.PostAsJsonAsync("/api/v1/staff", new { name = "New Teacher", email, roles = new[] { "Teacher" } });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var client = await app.SignInAsync(email, body.GetProperty("initialPassword").GetString()!);
+        var staff = await client.GetFromJsonAsync<JsonElement>("/api/v1/staff");
+
+        Assert.Contains(staff.EnumerateArray(), s => s.GetProperty("email").GetString() == email && s.GetProperty("roles")[0].GetString() == "Teacher");
+        var duplicate = await admin.PostAsJsonAsync("/api/v1/staff", new { name = "Again", email, roles = new[] { "Teacher" } });
+        Assert.Equal(HttpStatusCode.BadRequest, duplicate.StatusCode);
+    }
+
+    [Fact]
+    public async Task LinkingAParentOfAnotherSchoolIsNotFound()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var other = await TestSchool.CreateAsync(app);
+        var admin = await school.AdminAsync(app);
+
+        var response = await admin.PostAsJsonAsync("/api/v1/pupils", new { name = "Pupil", guardianIds = new[] { other.Mother.ToString() } });
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(problem.GetProperty("errors").TryGetProperty("guardianIds[0]", out _));
+    }
+}
+
+public sealed class ManagePeopleOnSqlite(ChaperoneApp app) : ManagePeopleTests(app), IClassFixture<ChaperoneApp>;
+
+public sealed class ManagePeopleOnPostgres(PostgresChaperoneApp app) : ManagePeopleTests(app), IClassFixture<PostgresChaperoneApp>;
