@@ -40,6 +40,14 @@ public static class Display
 
     public static string Day(DateOnly date) => LongDate.Format(LocalDate.FromDateOnly(date));
 
+    /// <summary>"Monday 21 December 2026 to Friday 1 January 2027" from ISO dates (or one day).</summary>
+    public static string Closure(string firstDay, string lastDay)
+    {
+        var first = IsoDate.Parse(firstDay).Value;
+        var last = IsoDate.Parse(lastDay).Value;
+        return first == last ? LongDate.Format(first) : $"{LongDate.Format(first)} to {LongDate.Format(last)}";
+    }
+
     public static LocalDate Today(TimeProvider clock, DateTimeZone zone) =>
         Instant.FromDateTimeOffset(clock.GetUtcNow()).InZone(zone).Date;
 
