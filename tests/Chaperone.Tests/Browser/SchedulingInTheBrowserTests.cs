@@ -162,6 +162,24 @@ public sealed partial class SchedulingInTheBrowserTests(BrowserApp browser) : IC
     }
 
     [Fact]
+    public async Task WithoutScriptACompliantTimeFillsInTheFormAndIsChecked()
+    {
+        var page = await browser.NewPageAsync(javaScript: false);
+        await SignInAsync(page, "teacher2@demo.school");
+        await page.GotoAsync("/sessions/new");
+        await page.GetByLabel("Leo Wilson", new() { Exact = true }).CheckAsync();
+        await page.GetByRole(AriaRole.Group, new() { Name = "Parents and carers of Leo Wilson" }).GetByLabel("Priya Wilson").CheckAsync();
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Thursday 3 December 2026 at 11:00" }).ClickAsync();
+
+        await Assertions.Expect(page.GetByLabel("Date", new() { Exact = true })).ToHaveValueAsync("2026-12-03", new() { Timeout = Ms });
+        await Assertions.Expect(page.GetByLabel("Start time")).ToHaveValueAsync("11:00", new() { Timeout = Ms });
+        await Assertions.Expect(page.GetByLabel("Leo Wilson", new() { Exact = true })).ToBeCheckedAsync(new() { Timeout = Ms });
+        await Assertions.Expect(page.Locator("[data-check-status]")).ToHaveTextAsync("The policy allows this session.", new() { Timeout = Ms });
+        await Assertions.Expect(page.Locator("[data-clause-table] tr[data-clause='3']")).ToContainTextAsync("Met", new() { Timeout = Ms });
+    }
+
+    [Fact]
     public async Task TeachersCannotOpenAdminSettings()
     {
         var page = await browser.NewPageAsync();
