@@ -1,0 +1,161 @@
+using System.Globalization;
+using Chaperone.Infrastructure;
+using Chaperone.Schools;
+using Chaperone.Storage;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+
+namespace Chaperone.Pages.Admin;
+
+/// <summary>
+/// The school's policy settings and closures. Validation is <see cref="SchoolSettings"/>'s, the
+/// same as the API's, so the page and the API accept and refuse exactly the same things.
+/// </summary>
+public sealed class SettingsModel(ChaperoneDbContext db) : PageModel
+{
+    public static IReadOnlyList<IsoDayOfWeek> Week { get; } =
+    [
+        IsoDayOfWeek.Monday, IsoDayOfWeek.Tuesday, IsoDayOfWeek.Wednesday, IsoDayOfWeek.Thursday,
+        IsoDayOfWeek.Friday, IsoDayOfWeek.Saturday, IsoDayOfWeek.Sunday,
+    ];
+
+    [BindProperty]
+    public string? TimeZone { get; set; }
+
+    [BindProperty]
+    public string? DayStart { get; set; }
+
+    [BindProperty]
+    public string? DayEnd { get; set; }
+
+    [BindProperty]
+    public string? NoticeHours { get; set; }
+
+    [BindProperty]
+    public string? MinimumParticipants { get; set; }
+
+    [BindProperty]
+    public List<string> SchoolDays { get; set; } = [];
+
+    [BindProperty]
+    public string? FirstDay { get; set; }
+
+    [BindProperty]
+    public string? LastDay { get; set; }
+
+    [BindProperty]
+    public string? Reason { get; set; }
+
+    public FormErrors SettingsErrors { get; } = new();
+    public FormErrors ClosureErrors { get; } = new();
+    public PolicyDto Policy { get; private set; } = null!;
+    public IEnumerable<string> TimeZones => DateTimeZoneProviders.Tzdb.Ids;
+
+    public async Task OnGetAsync(CancellationToken ct)
+    {
+        await LoadAsync(ct);
+        TimeZone = Policy.TimeZone;
+        DayStart = Policy.SchoolHours.Start;
+        DayEnd = Policy.SchoolHours.End;
+        NoticeHours = Policy.MinimumNoticeHours.ToString(CultureInfo.InvariantCulture);
+        MinimumParticipants = Policy.MinimumParticipants.ToString(CultureInfo.InvariantCulture);
+        SchoolDays = [.. Policy.SchoolDays];
+    }
+
+    public async Task<IActionResult> OnPostSettingsAsync(CancellationToken ct)
+    {
+        var notice = Whole(NoticeHours, "minimumNoticeHours", "Enter the notice as a whole number of hours, for example 48.");
+        var participants = Whole(MinimumParticipants, "minimumParticipants", "Enter the minimum as a whole number, for example 3.");
+        var request = new PolicySettingsRequest(TimeZone ?? "", new SchoolHoursDto(Hm(DayStart), Hm(DayEnd)), notice, participants, [.. SchoolDays]);
+        var school = await db.Schools.Include(s => s.Closures).FirstAsync(s => s.Id == User.SchoolId(), ct);
+        var errors = SchoolSettings.Apply(school, request);
+        SettingsErrors.AddAll(errors, FieldOf);
+        if (SettingsErrors.Any)
+        {
+            // Nothing is saved; the school is re-read untouched for the rest of the page.
+            db.ChangeTracker.Clear();
+            await LoadAsync(ct);
+            return Page();
+        }
+        await db.SaveChangesAsync(ct);
+        TempData["Notice"] = "The policy settings are saved.";
+        return RedirectToPage();
+    }
+
+    public async Task<IActionResult> OnPostAddClosureAsync(CancellationToken ct)
+    {
+        var request = new ClosureRequest(FirstDay, string.IsNullOrWhiteSpace(LastDay) ? null : LastDay, Reason);
+        var errors = SchoolSettings.CheckClosure(request, out var closure);
+        if (closure is null)
+        {
+            ClosureErrors.AddAll(errors, key => key);
+            await LoadAsync(ct);
+            KeepSettingsAsSaved();
+            return Page();
+        }
+        closure.SchoolId = User.SchoolId();
+        db.Closures.Add(closure);
+        await db.SaveChangesAsync(ct);
+        TempData["Notice"] = $"The closure “{closure.Reason}” is added.";
+        return RedirectToPage();
+    }
+
+    public async Task<IActionResult> OnPostRemoveClosureAsync(string? closureId, CancellationToken ct)
+    {
+        var schoolId = User.SchoolId();
+        var closure = Ids.TryParse(closureId, out var id)
+            ? await db.Closures.FirstOrDefaultAsync(c => c.Id == id && c.SchoolId == schoolId, ct)
+            : null;
+        if (closure is null)
+        {
+            return NotFound();
+        }
+        db.Closures.Remove(closure);
+        await db.SaveChangesAsync(ct);
+        TempData["Notice"] = $"The closure “{closure.Reason}” is removed.";
+        return RedirectToPage();
+    }
+
+    private async Task LoadAsync(CancellationToken ct)
+    {
+        var school = await db.Schools.AsNoTracking().Include(s => s.Closures).FirstAsync(s => s.Id == User.SchoolId(), ct);
+        Policy = PolicyEndpoints.ToDto(school);
+    }
+
+    private void KeepSettingsAsSaved()
+    {
+        TimeZone = Policy.TimeZone;
+        DayStart = Policy.SchoolHours.Start;
+        DayEnd = Policy.SchoolHours.End;
+        NoticeHours = Policy.MinimumNoticeHours.ToString(CultureInfo.InvariantCulture);
+        MinimumParticipants = Policy.MinimumParticipants.ToString(CultureInfo.InvariantCulture);
+        SchoolDays = [.. Policy.SchoolDays];
+    }
+
+    private int? Whole(string? text, string field, string message)
+    {
+        if (int.TryParse(text?.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value))
+        {
+            return value;
+        }
+        SettingsErrors.Add(FieldOf(field), message);
+        return null;
+    }
+
+    // Browsers send HH:mm, or HH:mm:ss when seconds are shown; the settings take HH:mm.
+    private static string Hm(string? time) => time?.Trim() is { Length: 8 } t && t[5] == ':' ? t[..5] : time?.Trim() ?? "";
+
+    /// <summary>Where the form shows an API field's errors; the keys are also the ids the error summary links to.</summary>
+    public static string FieldOf(string apiField) => apiField switch
+    {
+        "timeZone" => "timeZone",
+        "schoolHours.start" => "dayStart",
+        "schoolHours.end" => "dayEnd",
+        "minimumNoticeHours" => "noticeHours",
+        "minimumParticipants" => "minimumParticipants",
+        "schoolDays" => "schoolDays",
+        _ => "",
+    };
+}

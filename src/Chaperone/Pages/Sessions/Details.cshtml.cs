@@ -1,0 +1,101 @@
+using Chaperone.Compliance;
+using Chaperone.Infrastructure;
+using Chaperone.Scheduling;
+using Chaperone.Storage;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using NodaTime;
+
+namespace Chaperone.Pages.Sessions;
+
+/// <summary>One session: who and when, its verdict on each clause, and the forms to move or cancel it.</summary>
+public sealed class DetailsModel(ChaperoneDbContext db, RescheduleSession reschedule, CancelSession cancel) : PageModel
+{
+    [BindProperty]
+    public string? Date { get; set; }
+
+    [BindProperty]
+    public string? Time { get; set; }
+
+    [BindProperty]
+    public string? DurationMinutes { get; set; }
+
+    [BindProperty]
+    public string? Reason { get; set; }
+
+    public FormErrors RescheduleErrors { get; } = new();
+    public FormErrors CancelErrors { get; } = new();
+    public SessionDto Session { get; private set; } = null!;
+    public IReadOnlyList<ClauseVerdictDto> Compliance { get; private set; } = [];
+    public DateTimeZone Zone { get; private set; } = DateTimeZone.Utc;
+    public bool MayManage { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync(string id, CancellationToken ct)
+    {
+        if (!await LoadAsync(id, ct))
+        {
+            return NotFound();
+        }
+        (Date, Time) = LocalStart.ToForm(Session.Start, Zone);
+        DurationMinutes = Session.DurationMinutes.ToString(Display.EnGb);
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostRescheduleAsync(string id, CancellationToken ct)
+    {
+        if (!await LoadAsync(id, ct))
+        {
+            return NotFound();
+        }
+        var start = LocalStart.Parse(Date, Time, Zone, RescheduleErrors, "date", "time");
+        var minutes = LocalStart.Minutes(DurationMinutes, RescheduleErrors, "duration");
+        if (RescheduleErrors.Any)
+        {
+            return Page();
+        }
+        var outcome = await reschedule.HandleAsync(User, Guid.Parse(Session.Id), new RescheduleRequest(start, minutes), ct);
+        if (outcome is SessionOutcome.Done done)
+        {
+            TempData["Notice"] = $"The session has moved to {Display.When(done.Session.Start, done.Session.End, Zone)}. The parents and carers invited will be emailed.";
+            return LocalRedirect($"/sessions/{done.Session.Id}");
+        }
+        return Outcomes.Show(outcome, RescheduleErrors, FieldOf, Zone) ? Page() : NotFound();
+    }
+
+    public async Task<IActionResult> OnPostCancelAsync(string id, CancellationToken ct)
+    {
+        if (!await LoadAsync(id, ct))
+        {
+            return NotFound();
+        }
+        var outcome = await cancel.HandleAsync(User, Guid.Parse(Session.Id), new CancelRequest(Reason), ct);
+        if (outcome is SessionOutcome.Done)
+        {
+            TempData["Notice"] = "The session is cancelled. The parents and carers invited will be told.";
+            return LocalRedirect($"/sessions/{Session.Id}");
+        }
+        return Outcomes.Show(outcome, CancelErrors, _ => "reason", Zone) ? Page() : NotFound();
+    }
+
+    public static string FieldOf(string apiField) => apiField switch
+    {
+        "start" => "date",
+        "durationMinutes" => "duration",
+        _ => "",
+    };
+
+    /// <summary>Loads the session if the user may see it; another school's session, or another teacher's, is simply not found.</summary>
+    private async Task<bool> LoadAsync(string id, CancellationToken ct)
+    {
+        if (!Ids.TryParse(id, out var sessionId) || await SessionEndpoints.VisibleSessionAsync(db, User, sessionId, ct) is not { } session)
+        {
+            return false;
+        }
+        var schoolId = User.SchoolId();
+        Session = (await SessionView.LoadAsync(db, schoolId, sessionId, ct))!;
+        Zone = (await BookingFacts.LoadSchoolAsync(db, schoolId, ct))!.ToPolicySettings().TimeZone;
+        Compliance = (await ComplianceAssessor.LoadAsync(db, schoolId, sessionId, ct))!.Clauses;
+        MayManage = SchedulingAccess.MayManageFor(User, session.TeacherId) && session.Status == SessionStatus.Scheduled;
+        return true;
+    }
+}

@@ -1,0 +1,123 @@
+using Chaperone.Infrastructure;
+using Chaperone.People;
+using Chaperone.Scheduling;
+using Chaperone.Storage;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+using NodaTime.Text;
+
+namespace Chaperone.Pages.Sessions;
+
+/// <summary>
+/// The signed-in teacher's sessions (the whole school's for leaders, the DSL and admins):
+/// upcoming first, soonest first, then past ones, most recent first.
+/// </summary>
+public sealed class IndexModel(ChaperoneDbContext db, TimeProvider clock) : PageModel
+{
+    public const int Limit = 200;
+
+    [BindProperty(SupportsGet = true)]
+    public string? From { get; set; }
+
+    [BindProperty(SupportsGet = true)]
+    public string? To { get; set; }
+
+    [BindProperty(SupportsGet = true)]
+    public string? Status { get; set; }
+
+    public FormErrors Errors { get; } = new();
+    public DateTimeZone Zone { get; private set; } = DateTimeZone.Utc;
+    public bool WholeSchool { get; private set; }
+    public bool NeedsFamiliarisation { get; private set; }
+    public List<SessionDto> Upcoming { get; } = [];
+    public List<SessionDto> Past { get; } = [];
+    public bool Truncated { get; private set; }
+
+    public static IReadOnlyList<string> Statuses { get; } = ["scheduled", "live", "ended", "cancelled"];
+
+    public async Task OnGetAsync(CancellationToken ct)
+    {
+        var schoolId = User.SchoolId();
+        var school = (await BookingFacts.LoadSchoolAsync(db, schoolId, ct))!;
+        Zone = school.ToPolicySettings().TimeZone;
+        WholeSchool = SchedulingAccess.SeesWholeSchool(User);
+        var me = User.UserId();
+        NeedsFamiliarisation = User.IsInRole(Roles.Teacher)
+            && await db.Users.AnyAsync(u => u.Id == me && u.SchoolId == schoolId && u.FamiliarisationConfirmedOn == null, ct);
+
+        var from = ParseDate(From, "from");
+        var to = ParseDate(To, "to");
+        if (from is { } f && to is { } t && t < f)
+        {
+            Errors.Add("to", "The 'to' date must be on or after the 'from' date.");
+        }
+        SessionStatus? status = null;
+        if (!string.IsNullOrEmpty(Status))
+        {
+            if (Statuses.Contains(Status) && Enum.TryParse<SessionStatus>(Status, ignoreCase: true, out var s)) { status = s; }
+            else { Errors.Add("status", "Choose a status from the list."); }
+        }
+        if (Errors.Any)
+        {
+            return;
+        }
+
+        var query = db.Sessions.AsNoTracking().Where(s => s.SchoolId == schoolId);
+        if (!WholeSchool)
+        {
+            query = query.Where(s => s.TeacherId == me);
+        }
+        if (from is { } fromDay)
+        {
+            var fromInstant = fromDay.AtStartOfDayInZone(Zone).ToDateTimeOffset().ToUniversalTime();
+            query = query.Where(s => s.End > fromInstant);
+        }
+        if (to is { } toDay)
+        {
+            var toInstant = toDay.PlusDays(1).AtStartOfDayInZone(Zone).ToDateTimeOffset().ToUniversalTime();
+            query = query.Where(s => s.Start < toInstant);
+        }
+        if (status is { } st)
+        {
+            query = query.Where(s => s.Status == st);
+        }
+        var now = clock.GetUtcNow();
+        var upcoming = await SessionView.LoadManyAsync(db, schoolId, query.Where(s => s.End > now).OrderBy(s => s.Start).ThenBy(s => s.Id).Take(Limit + 1), ct);
+        var past = await SessionView.LoadManyAsync(db, schoolId, query.Where(s => s.End <= now).OrderByDescending(s => s.Start).ThenBy(s => s.Id).Take(Limit + 1), ct);
+        Truncated = upcoming.Count > Limit || past.Count > Limit;
+        Upcoming.AddRange(upcoming.OrderBy(s => s.Start).Take(Limit));
+        Past.AddRange(past.OrderByDescending(s => s.Start).Take(Limit));
+    }
+
+    /// <summary>Clause 2: the teacher confirms they know the platform's privacy and mute settings.</summary>
+    public async Task<IActionResult> OnPostConfirmAsync(CancellationToken ct)
+    {
+        var schoolId = User.SchoolId();
+        var me = User.UserId();
+        var staff = await db.Users.FirstOrDefaultAsync(u => u.Id == me && u.SchoolId == schoolId, ct);
+        if (staff is null)
+        {
+            return NotFound();
+        }
+        await PeopleEndpoints.ConfirmAsync(db, staff, clock, ct);
+        TempData["Notice"] = "Thank you: you have confirmed that you know the platform's privacy and mute settings. You can now host sessions.";
+        return RedirectToPage();
+    }
+
+    private LocalDate? ParseDate(string? value, string field)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+        var result = LocalDatePattern.Iso.Parse(value.Trim());
+        if (result.Success)
+        {
+            return result.Value;
+        }
+        Errors.Add(field, "Enter a real date, for example 2 December 2026.");
+        return null;
+    }
+}

@@ -1,0 +1,35 @@
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace Chaperone.Pages;
+
+/// <summary>The friendly page for error statuses (404, 403, …), re-executed by the status code pages middleware.</summary>
+// It changes nothing, and a POST that failed its antiforgery check must still get this page.
+[IgnoreAntiforgeryToken]
+public sealed class StatusModel : PageModel
+{
+    public int Code { get; private set; }
+    public string Heading { get; private set; } = "";
+    public string Explanation { get; private set; } = "";
+
+    public void OnGet(int? code) => Describe(code);
+
+    // The status code pages middleware re-executes with the original method, so a failed POST lands here too.
+    public void OnPost(int? code) => Describe(code);
+
+    private void Describe(int? code)
+    {
+        Code = code is >= 400 and <= 599 ? code.Value : 404;
+        (Heading, Explanation) = Code switch
+        {
+            400 => ("The request could not be understood", "Something in the page or link was not right. Go back and try again."),
+            401 => ("Please sign in", "You need to sign in to see this page."),
+            403 => ("You cannot open this page", "Your account does not have permission for it."),
+            404 => ("Page not found", "There is nothing at this address, or it belongs to another school. Check the address, or go back to your sessions."),
+            405 => ("That cannot be done here", "The page does not accept that kind of request."),
+            429 => ("Too many attempts", "Please wait a minute and try again."),
+            >= 500 => ("Sorry, something went wrong", "The problem has been logged. Please try again in a few minutes."),
+            _ => ("Something went wrong", "Please go back and try again."),
+        };
+    }
+}

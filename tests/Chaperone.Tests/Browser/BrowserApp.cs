@@ -1,0 +1,97 @@
+using System.Net;
+using Chaperone.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+namespace Chaperone.Tests.Browser;
+
+/// <summary>
+/// The app served by Kestrel on a free loopback port, with a headless Chromium to drive it.
+/// Chromium is Debian's (<c>CHAPERONE_TEST_CHROMIUM</c>, default <c>/usr/bin/chromium</c>);
+/// if it is missing the tests fail rather than skip, so a broken machine cannot look green.
+/// </summary>
+public sealed class BrowserApp : IAsyncLifetime
+{
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
+
+    private IPlaywright? _playwright;
+
+    /// <summary>The app, on SQLite, with its fake clock (Monday 30 November 2026, 08:00 UTC).</summary>
+    public KestrelChaperoneApp App { get; } = new();
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public IBrowser Browser { get; private set; } = null!;
+
+    public static string ChromiumPath =>
+        Environment.GetEnvironmentVariable("CHAPERONE_TEST_CHROMIUM") is { Length: > 0 } path ? path : "/usr/bin/chromium";
+
+    public async Task InitializeAsync()
+    {
+        if (!File.Exists(ChromiumPath))
+        {
+            throw new InvalidOperationException($"Chromium is not at {ChromiumPath}: install it (apt-get install chromium) or set CHAPERONE_TEST_CHROMIUM.");
+        }
+        await ((IAsyncLifetime)App).InitializeAsync();
+        App.StartServer();
+        var address = App.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        BaseAddress = new Uri(address);
+        if (!IPAddress.IsLoopback(IPAddress.Parse(BaseAddress.Host)) || BaseAddress.Port == 0)
+        {
+            throw new InvalidOperationException($"The app should listen on a loopback port, not {address}.");
+        }
+
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            Timeout = (float)TimeSpan.FromSeconds(30).TotalMilliseconds,
+            Args =
+            [
+                "--no-sandbox",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+                "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+                // Date and time inputs follow the browser's language: show them as a UK school would.
+                "--lang=en-GB",
+            ],
+        });
+    }
+
+    /// <summary>A fresh browser context (its own cookies) with a page whose every wait times out.</summary>
+    public async Task<IPage> NewPageAsync(bool javaScript = true)
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = BaseAddress.ToString(),
+            Locale = "en-GB",
+            ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
+            JavaScriptEnabled = javaScript,
+        });
+        context.SetDefaultTimeout((float)Timeout.TotalMilliseconds);
+        context.SetDefaultNavigationTimeout((float)Timeout.TotalMilliseconds);
+        return await context.NewPageAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null)
+        {
+            await Browser.CloseAsync();
+        }
+        _playwright?.Dispose();
+        await ((IAsyncLifetime)App).DisposeAsync();
+    }
+}
+
+/// <summary>The app served by Kestrel on a free port of 127.0.0.1, so that a real browser can reach it.</summary>
+public sealed class KestrelChaperoneApp : ChaperoneApp
+{
+    public KestrelChaperoneApp() => UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+}

@@ -1,0 +1,238 @@
+using System.Text.RegularExpressions;
+using Chaperone.Tests.Infrastructure;
+using Microsoft.Playwright;
+
+namespace Chaperone.Tests.Browser;
+
+/// <summary>
+/// A teacher schedules sessions through the pages in a real browser, against the demo school.
+/// "Now" is Monday 30 November 2026, 08:00 UTC, so Wednesday 2 December at 10:00 is 50 hours on.
+/// </summary>
+public sealed partial class SchedulingInTheBrowserTests(BrowserApp browser) : IClassFixture<BrowserApp>
+{
+    private static readonly TimeSpan Timeout = BrowserApp.Timeout;
+
+    [Fact]
+    public async Task TeacherChecksAndBooksASessionAndSeesItListed()
+    {
+        var page = await browser.NewPageAsync();
+        await SignInAsync(page, "teacher1@demo.school");
+
+        await Nav(page).GetByRole(AriaRole.Link, new() { Name = "Schedule a session" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Schedule a session", Level = 1 })).ToBeVisibleAsync(new() { Timeout = Ms });
+        await Assertions.Expect(page.Locator("#teacher")).ToHaveTextAsync(new Regex("Teacher who will host"), new() { Timeout = Ms });
+        await Assertions.Expect(page.GetByText("Emma Hughes (you)")).ToBeVisibleAsync(new() { Timeout = Ms });
+
+        await page.GetByLabel("Amelia Brown", new() { Exact = true }).CheckAsync();
+        await page.GetByRole(AriaRole.Group, new() { Name = "Parents and carers of Amelia Brown" }).GetByLabel("Sarah Brown").CheckAsync();
+        await page.GetByLabel("Date", new() { Exact = true }).FillAsync("2026-12-02");
+        await page.GetByLabel("Start time").FillAsync("10:00");
+        await page.GetByLabel("Length in minutes").FillAsync("30");
+
+        // The script checks as the form changes, without a reload: clause 8 is met (50 hours' notice, Sarah has an email).
+        var clause8 = page.Locator("[data-clause-table] tr[data-clause='8']");
+        await Assertions.Expect(clause8).ToContainTextAsync("Met", new() { Timeout = Ms });
+        await Assertions.Expect(page.Locator("[data-check-status]")).ToHaveTextAsync("The policy allows this session.", new() { Timeout = Ms });
+
+        // The server-side check says the same, for every clause.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Check against the policy" }).ClickAsync();
+        await page.WaitForURLAsync(new Regex("/sessions/new"), new() { Timeout = Ms });
+        await Assertions.Expect(page.Locator("[data-clause-table] tbody tr")).ToHaveCountAsync(12, new() { Timeout = Ms });
+        await Assertions.Expect(clause8).ToContainTextAsync("Met", new() { Timeout = Ms });
+        await Assertions.Expect(page.Locator("[data-clause-table] tr[data-clause='3']")).ToContainTextAsync("Met", new() { Timeout = Ms });
+        await Assertions.Expect(page.Locator("[data-clause-table] tr[data-clause='1']")).ToContainTextAsync("Sarah Brown can give consent", new() { Timeout = Ms });
+        await Assertions.Expect(page.GetByLabel("Amelia Brown", new() { Exact = true })).ToBeCheckedAsync(new() { Timeout = Ms });
+        await Assertions.Expect(page.GetByLabel("Date", new() { Exact = true })).ToHaveValueAsync("2026-12-02", new() { Timeout = Ms });
+        await AssertEveryControlIsLabelledAsync(page);
+        await ScreenshotAsync(page, "schedule.png");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Book session" }).ClickAsync();
+        await page.WaitForURLAsync(SessionUrl(), new() { Timeout = Ms });
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync("Amelia Brown", new() { Timeout = Ms });
+        await Assertions.Expect(page.GetByText("Wednesday 2 December 2026, 10:00–10:30").First).ToBeVisibleAsync(new() { Timeout = Ms });
+        await Assertions.Expect(page.Locator("[data-clause-table] tr[data-clause='8']")).ToContainTextAsync("Met", new() { Timeout = Ms });
+        await ScreenshotAsync(page, "session.png");
+        var sessionUrl = page.Url;
+
+        await Nav(page).GetByRole(AriaRole.Link, new() { Name = "My sessions" }).ClickAsync();
+        await page.WaitForURLAsync(new Regex("/sessions$"), new() { Timeout = Ms });
+        var link = page.GetByRole(AriaRole.Link, new() { Name = "Wednesday 2 December 2026, 10:00–10:30" });
+        await Assertions.Expect(link).ToBeVisibleAsync(new() { Timeout = Ms });
+        Assert.Equal(sessionUrl, new Uri(browser.BaseAddress, await link.GetAttributeAsync("href", new() { Timeout = Ms })).ToString());
+        await Assertions.Expect(page.GetByRole(AriaRole.Row).Filter(new() { HasText = "10:00–10:30" })).ToContainTextAsync("Amelia Brown", new() { Timeout = Ms });
+    }
+
+    [Fact]
+    public async Task RefusedBookingNamesTheClausesAndKeepsTheForm()
+    {
+        var page = await browser.NewPageAsync();
+        await SignInAsync(page, "teacher2@demo.school");
+        await page.GotoAsync("/sessions/new");
+
+        // Freya's only adult is a foster carer without parental responsibility (clause 1), and
+        // Tuesday 1 December at 10:00 is only 26 hours away (clause 8).
+        await page.GetByLabel("Freya Evans", new() { Exact = true }).CheckAsync();
+        await page.GetByRole(AriaRole.Group, new() { Name = "Parents and carers of Freya Evans" }).GetByLabel("Tom Evans").CheckAsync();
+        await page.GetByLabel("Pastoral check-in").CheckAsync();
+        await page.GetByLabel("Date", new() { Exact = true }).FillAsync("2026-12-01");
+        await page.GetByLabel("Start time").FillAsync("10:00");
+        await page.GetByLabel("Length in minutes").FillAsync("20");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Book session" }).ClickAsync();
+
+        var summary = page.Locator("[data-error-summary]");
+        await Assertions.Expect(summary).ToContainTextAsync("The video call policy does not allow this session", new() { Timeout = Ms });
+        await Assertions.Expect(summary).ToContainTextAsync("Clause 1 (Parental consent and supervision)", new() { Timeout = Ms });
+        await Assertions.Expect(summary).ToContainTextAsync("Clause 8 (Scheduled 48 hours ahead; parents emailed)", new() { Timeout = Ms });
+        await Assertions.Expect(page.Locator("[data-clause-table] tr[data-clause='1']")).ToContainTextAsync("Breached", new() { Timeout = Ms });
+        await Assertions.Expect(page.Locator("[data-clause-table] tr[data-clause='8']")).ToContainTextAsync("Breached", new() { Timeout = Ms });
+
+        // The errors link to their fields, which point back at them.
+        await Assertions.Expect(summary.GetByRole(AriaRole.Link).Filter(new() { HasText = "Clause 8" })).ToHaveAttributeAsync("href", "#date", new() { Timeout = Ms });
+        await Assertions.Expect(page.Locator("#date")).ToHaveAttributeAsync("aria-describedby", new Regex("date-error"), new() { Timeout = Ms });
+        await Assertions.Expect(page.Locator("#date-error")).ToContainTextAsync("48 hours", new() { Timeout = Ms });
+
+        // Nothing typed is lost.
+        await Assertions.Expect(page.GetByLabel("Freya Evans", new() { Exact = true })).ToBeCheckedAsync(new() { Timeout = Ms });
+        await Assertions.Expect(page.GetByRole(AriaRole.Group, new() { Name = "Parents and carers of Freya Evans" }).GetByLabel("Tom Evans")).ToBeCheckedAsync(new() { Timeout = Ms });
+        await Assertions.Expect(page.GetByLabel("Amelia Brown", new() { Exact = true })).Not.ToBeCheckedAsync(new() { Timeout = Ms });
+        await Assertions.Expect(page.GetByLabel("Pastoral check-in")).ToBeCheckedAsync(new() { Timeout = Ms });
+        await Assertions.Expect(page.GetByLabel("Date", new() { Exact = true })).ToHaveValueAsync("2026-12-01", new() { Timeout = Ms });
+        await Assertions.Expect(page.GetByLabel("Start time")).ToHaveValueAsync("10:00", new() { Timeout = Ms });
+        await Assertions.Expect(page.GetByLabel("Length in minutes")).ToHaveValueAsync("20", new() { Timeout = Ms });
+        await ScreenshotAsync(page, "refused.png");
+
+        var booked = await browser.App.WithDbAsync(db => Task.FromResult(db.Sessions.Count(s => s.Pupils.Any(p => db.Pupils.Any(x => x.Id == p.PupilId && x.Name == "Freya Evans")))));
+        Assert.Equal(0, booked);
+    }
+
+    [Fact]
+    public async Task WrongPasswordIsRefusedAndASignedOutVisitorIsSentToSignIn()
+    {
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync("/sessions/new");
+        await page.WaitForURLAsync(new Regex("/signin\\?ReturnUrl=%2Fsessions%2Fnew", RegexOptions.IgnoreCase), new() { Timeout = Ms });
+
+        await page.GetByLabel("Email address").FillAsync("teacher1@demo.school");
+        await page.GetByLabel("Password").FillAsync("not the password");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Assertions.Expect(page.Locator("[data-error-summary]")).ToContainTextAsync("The email address or password is not right.", new() { Timeout = Ms });
+        await Assertions.Expect(page.GetByLabel("Email address")).ToHaveValueAsync("teacher1@demo.school", new() { Timeout = Ms });
+
+        await page.GetByLabel("Password").FillAsync(ChaperoneApp.DemoPassword);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.WaitForURLAsync(new Regex("/sessions/new$"), new() { Timeout = Ms });
+
+        var response = await page.GotoAsync("/sessions/" + Guid.NewGuid());
+        Assert.Equal(404, response!.Status);
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Page not found" })).ToBeVisibleAsync(new() { Timeout = Ms });
+    }
+
+    [Fact]
+    public async Task AdminSettingsKeepBadInputAndClosuresCanBeAddedAndRemoved()
+    {
+        var page = await browser.NewPageAsync();
+        await SignInAsync(page, "admin@demo.school");
+        await Nav(page).GetByRole(AriaRole.Link, new() { Name = "Admin settings" }).ClickAsync();
+        await page.WaitForURLAsync(new Regex("/admin/settings$"), new() { Timeout = Ms });
+
+        await page.GetByLabel("Time zone").FillAsync("Europe/Nowhere");
+        await page.GetByLabel("Minimum notice in hours (clause 8)").FillAsync("72");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save settings" }).ClickAsync();
+        await Assertions.Expect(page.Locator("[data-error-summary]")).ToContainTextAsync("Use an IANA time zone", new() { Timeout = Ms });
+        await Assertions.Expect(page.GetByLabel("Time zone")).ToHaveValueAsync("Europe/Nowhere", new() { Timeout = Ms });
+        await Assertions.Expect(page.GetByLabel("Minimum notice in hours (clause 8)")).ToHaveValueAsync("72", new() { Timeout = Ms });
+        await AssertEveryControlIsLabelledAsync(page);
+
+        await page.GetByLabel("First day").FillAsync("2027-07-23");
+        await page.GetByLabel("Reason").FillAsync("Summer holidays");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add closure" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Summer holidays", new() { Timeout = Ms });
+        var row = page.GetByRole(AriaRole.Row).Filter(new() { HasText = "Summer holidays" });
+        await Assertions.Expect(row).ToContainTextAsync("Friday 23 July 2027", new() { Timeout = Ms });
+
+        await Nav(page).GetByRole(AriaRole.Link, new() { Name = "Policy" }).ClickAsync();
+        await Assertions.Expect(page.Locator(".clause-list > li")).ToHaveCountAsync(12, new() { Timeout = Ms });
+        await Assertions.Expect(page.GetByText("Friday 23 July 2027: Summer holidays")).ToBeVisibleAsync(new() { Timeout = Ms });
+        await Assertions.Expect(page.GetByText("At least 48 hours", new() { Exact = true })).ToBeVisibleAsync(new() { Timeout = Ms });
+
+        await page.GotoAsync("/admin/settings");
+        await row.GetByRole(AriaRole.Button, new() { Name = "Remove" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("is removed", new() { Timeout = Ms });
+        await Assertions.Expect(page.GetByRole(AriaRole.Row).Filter(new() { HasText = "Summer holidays" })).ToHaveCountAsync(0, new() { Timeout = Ms });
+    }
+
+    [Fact]
+    public async Task WithoutScriptACompliantTimeFillsInTheFormAndIsChecked()
+    {
+        var page = await browser.NewPageAsync(javaScript: false);
+        await SignInAsync(page, "teacher2@demo.school");
+        await page.GotoAsync("/sessions/new");
+        await page.GetByLabel("Leo Wilson", new() { Exact = true }).CheckAsync();
+        await page.GetByRole(AriaRole.Group, new() { Name = "Parents and carers of Leo Wilson" }).GetByLabel("Priya Wilson").CheckAsync();
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Thursday 3 December 2026 at 11:00" }).ClickAsync();
+
+        await Assertions.Expect(page.GetByLabel("Date", new() { Exact = true })).ToHaveValueAsync("2026-12-03", new() { Timeout = Ms });
+        await Assertions.Expect(page.GetByLabel("Start time")).ToHaveValueAsync("11:00", new() { Timeout = Ms });
+        await Assertions.Expect(page.GetByLabel("Leo Wilson", new() { Exact = true })).ToBeCheckedAsync(new() { Timeout = Ms });
+        await Assertions.Expect(page.Locator("[data-check-status]")).ToHaveTextAsync("The policy allows this session.", new() { Timeout = Ms });
+        await Assertions.Expect(page.Locator("[data-clause-table] tr[data-clause='3']")).ToContainTextAsync("Met", new() { Timeout = Ms });
+    }
+
+    [Fact]
+    public async Task TeachersCannotOpenAdminSettings()
+    {
+        var page = await browser.NewPageAsync();
+        await SignInAsync(page, "teacher2@demo.school");
+        await Assertions.Expect(Nav(page).GetByRole(AriaRole.Link, new() { Name = "Admin settings" })).ToHaveCountAsync(0, new() { Timeout = Ms });
+        await page.GotoAsync("/admin/settings");
+        await page.WaitForURLAsync(new Regex("/denied"), new() { Timeout = Ms });
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("You cannot open this page", new() { Timeout = Ms });
+    }
+
+    private static ILocator Nav(IPage page) => page.GetByRole(AriaRole.Navigation, new() { Name = "Main" });
+
+    private static float Ms => (float)Timeout.TotalMilliseconds;
+
+    [GeneratedRegex("/sessions/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
+    private static partial Regex SessionUrl();
+
+    private static async Task SignInAsync(IPage page, string email)
+    {
+        await page.GotoAsync("/signin");
+        await page.GetByLabel("Email address").FillAsync(email);
+        await page.GetByLabel("Password").FillAsync(ChaperoneApp.DemoPassword);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.WaitForURLAsync(new Regex("/sessions$"), new() { Timeout = Ms });
+    }
+
+    /// <summary>A basic check, short of a full audit: every visible form control has an accessible name, and ids are unique.</summary>
+    private static async Task AssertEveryControlIsLabelledAsync(IPage page)
+    {
+        var problems = await page.EvaluateAsync<string[]>("""
+            () => {
+              const out = [];
+              for (const c of document.querySelectorAll('input:not([type=hidden]), select, textarea')) {
+                const named = (c.labels && c.labels.length > 0) || c.getAttribute('aria-label') || c.getAttribute('aria-labelledby');
+                if (!named) out.push('unlabelled ' + (c.id || c.name));
+              }
+              const ids = [...document.querySelectorAll('[id]')].map(e => e.id);
+              for (const id of new Set(ids.filter((id, i) => ids.indexOf(id) !== i))) out.push('duplicate id ' + id);
+              if (document.documentElement.lang !== 'en-GB') out.push('lang is ' + document.documentElement.lang);
+              if (document.querySelectorAll('h1').length !== 1) out.push('not exactly one h1');
+              return out;
+            }
+            """).WaitAsync(Timeout);
+        Assert.Empty(problems);
+    }
+
+    /// <summary>Saves a screenshot when <c>CHAPERONE_TEST_SCREENSHOTS</c> names a folder.</summary>
+    private static async Task ScreenshotAsync(IPage page, string name)
+    {
+        if (Environment.GetEnvironmentVariable("CHAPERONE_TEST_SCREENSHOTS") is { Length: > 0 } folder)
+        {
+            Directory.CreateDirectory(folder);
+            await page.ScreenshotAsync(new() { Path = Path.Combine(folder, name), FullPage = true, Timeout = Ms });
+        }
+    }
+}
