@@ -231,12 +231,13 @@ public abstract class BadInputApiTests(ChaperoneApp app)
         var asTeacher = await Api.PostRawAsync(client, Url, Body(school, b => b["teacherId"] = id));
         var asPupil = await Api.PostRawAsync(client, Url, Body(school, b => b["pupilIds"] = new[] { id }));
         var asGuardian = await Api.PostRawAsync(client, Url, Body(school, b => b["guardianIds"] = new[] { school.Mother.ToString(), id }));
-        var asSession = await client.GetAsync($"{Url}/{Uri.EscapeDataString(id)}");
+        // A NUL in a URL path is refused by the server before the app sees it.
+        var asSession = id.Contains('\0', StringComparison.Ordinal) ? null : await client.GetAsync($"{Url}/{Uri.EscapeDataString(id)}");
 
         Assert.Contains(await IdProblemFieldsAsync(asTeacher), f => f == "teacherId");
         Assert.Contains(await IdProblemFieldsAsync(asPupil), f => f.StartsWith("pupilIds", StringComparison.Ordinal));
         Assert.Contains(await IdProblemFieldsAsync(asGuardian), f => f.StartsWith("guardianIds", StringComparison.Ordinal));
-        Assert.True(asSession.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.BadRequest, $"GET session {id}: {(int)asSession.StatusCode}");
+        Assert.True(asSession is null || asSession.StatusCode is HttpStatusCode.NotFound, $"GET session {id}: {(int?)asSession?.StatusCode}");
         Assert.Equal(0, await school.SessionCountAsync(app));
         Assert.Equal(HttpStatusCode.Created, (await Api.PostRawAsync(client, Url, Body(school))).StatusCode);
     }

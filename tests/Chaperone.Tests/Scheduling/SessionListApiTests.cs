@@ -100,15 +100,18 @@ public abstract class SessionListApiTests(ChaperoneApp app)
     }
 
     [Fact]
-    public async Task AFarPageIsEmptyNotAnError()
+    public async Task APageBeyondTheLastIsEmptyAndAnImpossiblyFarOneIs400()
     {
         var school = await TestSchool.CreateAsync(app);
         var client = await school.SltAsync(app);
+        await TestSchool.BookOkAsync(client, school.Booking(Dec(2, 10)));
 
-        var (ids, page) = await ListAsync(client, $"?page={int.MaxValue}&pageSize=200");
+        var (ids, page) = await ListAsync(client, "?page=1000&pageSize=200");
+        var tooFar = await client.GetAsync($"/api/v1/sessions?page={int.MaxValue}&pageSize=200");
 
         Assert.Empty(ids);
-        Assert.Equal(0, page.GetProperty("total").GetInt32());
+        Assert.Equal(1, page.GetProperty("total").GetInt32());
+        Assert.Equal(["page"], await Api.BadRequestFieldsAsync(tooFar));
     }
 }
 

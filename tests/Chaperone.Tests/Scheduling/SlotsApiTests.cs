@@ -146,6 +146,8 @@ public abstract class SlotsApiTests(ChaperoneApp app)
     [InlineData("from=2026-12-02&to=2026-12-03&durationMinutes=121", "durationMinutes")]
     [InlineData("from=2026-12-02&to=2026-12-03&durationMinutes=abc", "durationMinutes")]
     [InlineData("from=2026-12-02&to=2026-12-03&stepMinutes=0", "stepMinutes")]
+    [InlineData("from=9999-12-30&to=9999-12-31", "to")]
+    [InlineData("from=0001-01-01&to=0001-01-02", "from")]
     public async Task InvalidSlotQueriesAre400NamingTheField(string query, string field)
     {
         var school = await TestSchool.CreateAsync(app);
