@@ -150,16 +150,12 @@ public static partial class RequestValidation
         {
             errors["reason"] = [$"The reason can be at most {MaxReasonLength} characters."];
         }
-        else if (HasControlCharacters(request.Reason))
+        else if (FreeText.HasControlCharacters(request.Reason))
         {
             errors["reason"] = ["The reason cannot contain control characters (only line breaks and tabs)."];
         }
         return errors;
     }
-
-    /// <summary>Text goes into emails, calendar invites and both databases (PostgreSQL refuses NUL), so control characters are refused.</summary>
-    public static bool HasControlCharacters(string text) =>
-        text.Any(c => char.IsControl(c) && c is not ('\n' or '\r' or '\t'));
 
     public static bool TryParseKind(string value, out SessionKind kind)
     {

@@ -59,6 +59,34 @@ public abstract partial class AuthApiTests(ChaperoneApp app)
         Assert.Contains("password", fields);
     }
 
+    [Theory]
+    [InlineData("nul\u0000@school.test")]
+    [InlineData("'; DROP TABLE \"AspNetUsers\"; --")]
+    [InlineData("ünïcødé@schöol.test")]
+    public async Task LoginWithAHostileEmailIsRefusedNotAnError(string email)
+    {
+        var response = await app.CreateClient().PostAsJsonAsync("/api/v1/auth/login", new { email, password = TestSchool.Password });
+
+        Assert.True(response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.BadRequest, $"{(int)response.StatusCode}");
+        await Api.ProblemAsync(response, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task ATokenStopsWorkingOnceItExpires()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var client = app.CreateClient();
+        var token = await Api.JsonAsync(
+            await client.PostAsJsonAsync("/api/v1/auth/login", new { email = school.TeacherEmail, password = TestSchool.Password }), HttpStatusCode.OK);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.GetProperty("accessToken").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/v1/policy")).StatusCode);
+
+        app.Clock.Advance(TimeSpan.FromSeconds(token.GetProperty("expiresIn").GetInt64() + 1));
+        var response = await client.GetAsync("/api/v1/policy");
+
+        await Api.ProblemAsync(response, HttpStatusCode.Unauthorized);
+    }
+
     [Fact]
     public async Task AGarbageBearerTokenIs401Problem()
     {

@@ -96,6 +96,25 @@ public abstract class PolicyApiTests(ChaperoneApp app)
     }
 
     [Fact]
+    public async Task AClosureIsEchoedAsStoredAndAReasonWithControlCharactersIsRefused()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var admin = await school.AdminAsync(app);
+
+        var created = await Api.JsonAsync(
+            await admin.PostAsJsonAsync("/api/v1/policy/closures", new { firstDay = " 2026-12-02 ", reason = "  Snow day  " }), HttpStatusCode.Created);
+        var nul = await admin.PostAsJsonAsync("/api/v1/policy/closures", new { firstDay = "2026-12-03", reason = "Snow\u0000day" });
+
+        Assert.Equal("2026-12-02", created.GetProperty("firstDay").GetString());
+        Assert.Equal("2026-12-02", created.GetProperty("lastDay").GetString());
+        Assert.Equal("Snow day", created.GetProperty("reason").GetString());
+        Assert.Equal(["reason"], await Api.BadRequestFieldsAsync(nul));
+        var policy = await Api.JsonAsync(await admin.GetAsync("/api/v1/policy"), HttpStatusCode.OK);
+        var closure = Assert.Single(policy.GetProperty("closures").EnumerateArray());
+        Assert.Equal(created.GetRawText(), closure.GetRawText());
+    }
+
+    [Fact]
     public async Task LongerSchoolHoursSetByTheAdminAllowAnEarlierStart()
     {
         var school = await TestSchool.CreateAsync(app);
