@@ -71,6 +71,11 @@ public sealed class FindSlots(ChaperoneDbContext db, TimeProvider clock)
         var now = Instant.FromDateTimeOffset(clock.GetUtcNow());
         var zone = settings.TimeZone;
         var peopleVerdict = PolicyEngine.JudgePeople(people.At(now, now, duration), settings);
+        if (!peopleVerdict.Allowed)
+        {
+            // No time would book with these people: offer none, and say why.
+            return (new SlotsDto(zone.Id, duration, [], peopleVerdict.Violations.Select(ViolationDto.From).ToList()), null);
+        }
 
         // Instants go to the database in UTC: PostgreSQL refuses other offsets, and SQLite compares them as stored.
         var rangeStart = from.AtStartOfDayInZone(zone).ToInstant().ToDateTimeOffset();

@@ -135,6 +135,32 @@ public abstract class SlotsApiTests(ChaperoneApp app)
         var body = await Api.JsonAsync(await client.GetAsync(Query(school, "2026-12-02", "2026-12-02", school.CarerOnlyPupil, school.CarerWithoutResponsibility)), HttpStatusCode.OK);
 
         Assert.Contains(body.GetProperty("violations").EnumerateArray(), v => v.GetProperty("clause").GetInt32() == 1);
+        Assert.Empty(body.GetProperty("slots").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task NoSlotsAreOfferedToATeacherWhoCouldNotHost()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var client = await school.SltAsync(app);
+
+        var body = await Api.JsonAsync(await client.GetAsync(Query(school, "2026-12-02", "2026-12-02", teacher: school.UnfamiliarTeacherId)), HttpStatusCode.OK);
+
+        Assert.Equal(2, Assert.Single(body.GetProperty("violations").EnumerateArray()).GetProperty("clause").GetInt32());
+        Assert.Empty(body.GetProperty("slots").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task SlotsWithNoPeopleRulesBrokenHaveNoViolations()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var client = await school.TeacherAsync(app);
+
+        var body = await Api.JsonAsync(await client.GetAsync(Query(school, "2026-12-02", "2026-12-02")), HttpStatusCode.OK);
+
+        Assert.Empty(body.GetProperty("violations").EnumerateArray());
+        Assert.Equal("Europe/London", body.GetProperty("timeZone").GetString());
+        Assert.Equal(30, body.GetProperty("durationMinutes").GetInt32());
     }
 
     [Theory]
