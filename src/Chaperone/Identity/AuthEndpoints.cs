@@ -21,6 +21,11 @@ public static class AuthEndpoints
         {
             errors["email"] = ["Your email address is required."];
         }
+        else if (request.Email.Any(char.IsControl))
+        {
+            // Not an email address; and PostgreSQL refuses NUL in a query parameter.
+            errors["email"] = ["That is not an email address."];
+        }
         if (string.IsNullOrEmpty(request.Password) || request.Password.Length > 1000)
         {
             errors["password"] = ["Your password is required."];

@@ -23,8 +23,11 @@ public static class AppSetup
         services.AddDataProtection().SetApplicationName("Chaperone").PersistKeysToFileSystem(new DirectoryInfo(data.Combine("keys")));
         services.AddChaperoneIdentity();
         services.AddChaperoneRateLimits();
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = context => context.ProblemDetails.Detail ??= DefaultDetail(context.ProblemDetails.Status));
         services.AddExceptionHandler<BadRequestExceptionHandler>();
+        // Outside Development, minimal APIs answer a binding failure with a bare 400 and no body;
+        // throwing instead lets BadRequestExceptionHandler name the field, in every environment.
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Chaperone API";
@@ -51,6 +54,19 @@ public static class AppSetup
         services.AddScoped<FindSlots>();
         return builder;
     }
+
+    /// <summary>Every problem has a detail (API.md), including those written for a bare status such as a 401 challenge.</summary>
+    private static string DefaultDetail(int? status) => status switch
+    {
+        StatusCodes.Status400BadRequest => "The request could not be understood.",
+        StatusCodes.Status401Unauthorized => "Sign in first: send 'Authorization: Bearer <accessToken>' from POST /api/v1/auth/login.",
+        StatusCodes.Status403Forbidden => "Your role does not allow this.",
+        StatusCodes.Status404NotFound => "There is nothing at this address.",
+        StatusCodes.Status405MethodNotAllowed => "This address does not take that method.",
+        StatusCodes.Status415UnsupportedMediaType => "Send the body as application/json.",
+        StatusCodes.Status429TooManyRequests => "Too many requests; wait a minute and try again.",
+        _ => "The request could not be completed.",
+    };
 
     public static async Task PrepareAsync(this WebApplication app)
     {

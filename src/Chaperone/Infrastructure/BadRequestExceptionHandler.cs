@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 
@@ -9,7 +10,7 @@ namespace Chaperone.Infrastructure;
 /// problem details naming the field, and anything unexpected into a 500 problem that reveals
 /// nothing. Binding happens before any endpoint filter runs, so this is the one place to catch it.
 /// </summary>
-internal sealed class BadRequestExceptionHandler(IProblemDetailsService problems, ILogger<BadRequestExceptionHandler> logger) : IExceptionHandler
+internal sealed partial class BadRequestExceptionHandler(IProblemDetailsService problems, ILogger<BadRequestExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -23,6 +24,11 @@ internal sealed class BadRequestExceptionHandler(IProblemDetailsService problems
         {
             var field = FieldFromPath(json.Path);
             errors[field] = [field.Length == 0 ? "The body is not valid JSON." : $"'{field}' has a value of the wrong type or format."];
+        }
+        else if (QueryParameter().Match(bad.Message) is { Success: true } parameter)
+        {
+            var field = JsonNamingPolicy.CamelCase.ConvertName(parameter.Groups["name"].Value);
+            errors[field] = [$"'{field}' has a value of the wrong type or format."];
         }
         else
         {
@@ -54,6 +60,10 @@ internal sealed class BadRequestExceptionHandler(IProblemDetailsService problems
         }
         return null;
     }
+
+    /// <summary>How minimal APIs report a query or route value that does not convert: <c>Failed to bind parameter "int? page" from "abc".</c></summary>
+    [GeneratedRegex(@"^Failed to bind parameter ""[^""]*?(?<name>\w+)"" from ")]
+    private static partial Regex QueryParameter();
 
     /// <summary>"$.pupilIds[1]" becomes "pupilIds[1]"; "$" becomes "".</summary>
     internal static string FieldFromPath(string? path)

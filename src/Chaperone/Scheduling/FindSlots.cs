@@ -71,9 +71,15 @@ public sealed class FindSlots(ChaperoneDbContext db, TimeProvider clock)
         var now = Instant.FromDateTimeOffset(clock.GetUtcNow());
         var zone = settings.TimeZone;
         var peopleVerdict = PolicyEngine.JudgePeople(people.At(now, now, duration), settings);
+        if (!peopleVerdict.Allowed)
+        {
+            // No time would book with these people: offer none, and say why.
+            return (new SlotsDto(zone.Id, duration, [], peopleVerdict.Violations.Select(ViolationDto.From).ToList()), null);
+        }
 
-        var rangeStart = from.AtStartOfDayInZone(zone).ToDateTimeOffset();
-        var rangeEnd = to.PlusDays(1).AtStartOfDayInZone(zone).ToDateTimeOffset();
+        // Instants go to the database in UTC: PostgreSQL refuses other offsets, and SQLite compares them as stored.
+        var rangeStart = from.AtStartOfDayInZone(zone).ToInstant().ToDateTimeOffset();
+        var rangeEnd = to.PlusDays(1).AtStartOfDayInZone(zone).ToInstant().ToDateTimeOffset();
         var pupilIds = people.PupilIds.ToList();
         var guardianIds = people.GuardianIds.ToList();
         var busy = await db.Sessions.AsNoTracking()
@@ -133,11 +139,11 @@ public sealed class FindSlots(ChaperoneDbContext db, TimeProvider clock)
     private static LocalDate ParseDate(string? value, string field, Dictionary<string, string[]> errors)
     {
         var result = LocalDatePattern.Iso.Parse(value?.Trim() ?? "");
-        if (result.Success)
+        if (result.Success && RequestValidation.IsPlausible(result.Value))
         {
             return result.Value;
         }
-        errors[field] = [$"'{field}' must be a date such as 2026-12-07."];
+        errors[field] = [$"'{field}' must be a date such as 2026-12-07, between the years {RequestValidation.FirstYear} and {RequestValidation.LastYear}."];
         return default;
     }
 }

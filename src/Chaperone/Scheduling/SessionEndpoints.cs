@@ -112,6 +112,7 @@ public static class SessionEndpoints
         var pageNumber = page ?? 1;
         var size = pageSize ?? 50;
         if (pageNumber < 1) { errors["page"] = ["Pages start at 1."]; }
+        else if ((long)(pageNumber - 1) * size > int.MaxValue) { errors["page"] = ["There are not that many pages."]; }
         if (size is < 1 or > 200) { errors["pageSize"] = ["A page holds 1 to 200 sessions."]; }
         if (errors.Count > 0)
         {

@@ -37,6 +37,14 @@ public static partial class RequestValidation
     public const int MaxListLength = 20;
     public const int MaxReasonLength = 2000;
 
+    /// <summary>
+    /// The years a session can be in. Far enough either way for any school, and well inside what
+    /// the time types can hold, so that adding a session's length to its start cannot overflow.
+    /// </summary>
+    public const int FirstYear = 2000, LastYear = 2999;
+
+    public static bool IsPlausible(LocalDate date) => date.Year is >= FirstYear and <= LastYear;
+
     // RFC 3339: a date, a time and an offset (Z or ±hh:mm). A time without an offset is ambiguous.
     [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:\d{2})$")]
     private static partial Regex Rfc3339();
@@ -69,6 +77,11 @@ public static partial class RequestValidation
             if (result.Success)
             {
                 instant = result.Value.ToInstant();
+                if (!IsPlausible(instant.InUtc().Date))
+                {
+                    error = $"The start must fall between the years {FirstYear} and {LastYear}.";
+                    return false;
+                }
                 return true;
             }
         }
@@ -136,6 +149,10 @@ public static partial class RequestValidation
         else if (request.Reason.Length > MaxReasonLength)
         {
             errors["reason"] = [$"The reason can be at most {MaxReasonLength} characters."];
+        }
+        else if (FreeText.HasControlCharacters(request.Reason))
+        {
+            errors["reason"] = ["The reason cannot contain control characters (only line breaks and tabs)."];
         }
         return errors;
     }

@@ -52,9 +52,16 @@ public static class PolicyEndpoints
             school.MinimumNoticeHours,
             school.MinimumParticipants,
             Enum.GetValues<IsoDayOfWeek>().Where(s.SchoolDays.Contains).Select(d => d.ToString()).ToList(),
-            school.Closures.OrderBy(c => c.FirstDay).Select(c => new ClosureDto(Ids.Format(c.Id), c.FirstDay.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), c.LastDay.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), c.Reason)).ToList(),
+            school.Closures.OrderBy(c => c.FirstDay).Select(ToDto).ToList(),
             Clauses.All);
     }
+
+    /// <summary>A closure as stored (dates normalised, reason trimmed), the same whether just added or read back.</summary>
+    private static ClosureDto ToDto(Closure c) => new(
+        Ids.Format(c.Id),
+        c.FirstDay.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+        c.LastDay.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+        c.Reason);
 
     private static async Task<Ok<PolicyDto>> Get(ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct)
     {
@@ -84,7 +91,7 @@ public static class PolicyEndpoints
         closure.SchoolId = user.SchoolId();
         db.Closures.Add(closure);
         await db.SaveChangesAsync(ct);
-        var dto = new ClosureDto(Ids.Format(closure.Id), request.FirstDay!, (request.LastDay ?? request.FirstDay)!, closure.Reason);
+        var dto = ToDto(closure);
         return TypedResults.Created($"/api/v1/policy/closures/{dto.Id}", dto);
     }
 
@@ -179,6 +186,7 @@ public static class SchoolSettings
         if (first.Success && last.Success && Period.Between(first.Value, last.Value, PeriodUnits.Days).Days > 366) { errors["lastDay"] = ["A closure lasts at most a year."]; }
         if (string.IsNullOrWhiteSpace(request.Reason)) { errors["reason"] = ["Say what the closure is, e.g. Christmas holidays."]; }
         else if (request.Reason.Length > 200) { errors["reason"] = ["At most 200 characters."]; }
+        else if (FreeText.HasControlCharacters(request.Reason)) { errors["reason"] = ["The reason cannot contain control characters."]; }
         if (errors.Count == 0)
         {
             closure = new Closure { FirstDay = first.Value.ToDateOnly(), LastDay = last.Value.ToDateOnly(), Reason = request.Reason!.Trim() };

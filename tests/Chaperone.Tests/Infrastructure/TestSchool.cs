@@ -11,7 +11,7 @@ namespace Chaperone.Tests.Infrastructure;
 /// A fresh school of its own for one test, so tests sharing an app never meet each other's
 /// sessions: a familiar teacher, an unfamiliar one, a senior leader, an admin; siblings sharing a
 /// parent; a pupil with two parents; a pupil whose only adult is a carer without parental
-/// responsibility; a pupil whose parent has no email address.
+/// responsibility; a pupil whose parent has no email address. A DSL, who reads but does not book.
 /// </summary>
 public sealed record TestSchool(
     Guid SchoolId,
@@ -22,7 +22,10 @@ public sealed record TestSchool(
     string UnfamiliarTeacherEmail,
     Guid UnfamiliarTeacherId,
     string SltEmail,
+    Guid SltId,
+    string DslEmail,
     string AdminEmail,
+    Guid AdminId,
     Guid SiblingA,
     Guid SiblingB,
     Guid SharedParent,
@@ -64,6 +67,7 @@ public sealed record TestSchool(
         var other = await Staff("teacher2", Roles.Teacher, true);
         var unfamiliar = await Staff("teacher3", Roles.Teacher, false);
         var slt = await Staff("head", Roles.Slt, true);
+        var dsl = await Staff("dsl", Roles.Dsl, true);
         var admin = await Staff("admin", Roles.Admin, false);
 
         Guardian G(string name, string relationship, bool pr, string? email) =>
@@ -89,12 +93,15 @@ public sealed record TestSchool(
         await db.SaveChangesAsync();
 
         return new TestSchool(school.Id, teacher.Email!, teacher.Id, other.Email!, other.Id, unfamiliar.Email!, unfamiliar.Id,
-            slt.Email!, admin.Email!, siblingA.Id, siblingB.Id, shared.Id, twoParents.Id, mother.Id, father.Id,
+            slt.Email!, slt.Id, dsl.Email!, admin.Email!, admin.Id, siblingA.Id, siblingB.Id, shared.Id, twoParents.Id, mother.Id, father.Id,
             carerOnly.Id, carer.Id, noEmailPupil.Id, noEmail.Id);
     }
 
     public Task<HttpClient> TeacherAsync(ChaperoneApp app) => app.SignInAsync(TeacherEmail, Password);
+    public Task<HttpClient> OtherTeacherAsync(ChaperoneApp app) => app.SignInAsync(OtherTeacherEmail, Password);
+    public Task<HttpClient> UnfamiliarTeacherAsync(ChaperoneApp app) => app.SignInAsync(UnfamiliarTeacherEmail, Password);
     public Task<HttpClient> SltAsync(ChaperoneApp app) => app.SignInAsync(SltEmail, Password);
+    public Task<HttpClient> DslAsync(ChaperoneApp app) => app.SignInAsync(DslEmail, Password);
     public Task<HttpClient> AdminAsync(ChaperoneApp app) => app.SignInAsync(AdminEmail, Password);
 
     /// <summary>A valid booking body for <paramref name="pupil"/> with <paramref name="guardian"/>, as the API takes it.</summary>
@@ -109,6 +116,19 @@ public sealed record TestSchool(
     };
 
     public static Task<HttpResponseMessage> BookAsync(HttpClient client, object body) => client.PostAsJsonAsync("/api/v1/sessions", body);
+
+    /// <summary>Books and insists on 201; returns the new session's id.</summary>
+    public static async Task<string> BookOkAsync(HttpClient client, object body)
+    {
+        var response = await BookAsync(client, body);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Created, $"Expected 201, got {(int)response.StatusCode}: {text}");
+        return System.Text.Json.JsonDocument.Parse(text).RootElement.GetProperty("id").GetString()!;
+    }
+
+    /// <summary>How many sessions this school has in the database, whatever their status.</summary>
+    public Task<int> SessionCountAsync(ChaperoneApp app) =>
+        app.WithDbAsync(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.CountAsync(db.Sessions, s => s.SchoolId == SchoolId));
 
     private static void Check(IdentityResult result)
     {

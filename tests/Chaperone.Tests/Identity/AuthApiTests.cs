@@ -1,0 +1,150 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.RegularExpressions;
+using Chaperone.Tests.Infrastructure;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Chaperone.Tests.Identity;
+
+/// <summary>Signing in for the API, and what the API says to a caller who has not.</summary>
+public abstract partial class AuthApiTests(ChaperoneApp app)
+{
+    [Fact]
+    public async Task LoginWithRightPasswordReturnsABearerTokenThatOpensTheApi()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var client = app.CreateClient();
+
+        var response = await client.PostAsJsonAsync("/api/v1/auth/login", new { email = school.TeacherEmail, password = TestSchool.Password });
+
+        var body = await Api.JsonAsync(response, HttpStatusCode.OK);
+        var token = body.GetProperty("accessToken").GetString();
+        Assert.False(string.IsNullOrEmpty(token));
+        Assert.True(body.GetProperty("expiresIn").GetInt64() > 0);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var policy = await client.GetAsync("/api/v1/policy");
+        Assert.Equal(HttpStatusCode.OK, policy.StatusCode);
+    }
+
+    [Fact]
+    public async Task LoginWithWrongPasswordIs401Problem()
+    {
+        var school = await TestSchool.CreateAsync(app);
+
+        var response = await app.CreateClient().PostAsJsonAsync("/api/v1/auth/login", new { email = school.TeacherEmail, password = "not-the-password" });
+
+        await Api.ProblemAsync(response, HttpStatusCode.Unauthorized);
+        Assert.Null(response.Headers.Location);
+    }
+
+    [Fact]
+    public async Task LoginWithUnknownEmailIs401ProblemLikeAWrongPassword()
+    {
+        var response = await app.CreateClient().PostAsJsonAsync("/api/v1/auth/login",
+            new { email = $"nobody.{Guid.NewGuid():N}@school.test", password = TestSchool.Password });
+
+        var problem = await Api.ProblemAsync(response, HttpStatusCode.Unauthorized);
+        Assert.DoesNotContain("not found", problem.GetProperty("detail").GetString()!, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task LoginWithoutEmailOrPasswordIs400NamingBoth()
+    {
+        var response = await app.CreateClient().PostAsJsonAsync("/api/v1/auth/login", new { email = "", password = (string?)null });
+
+        var fields = await Api.BadRequestFieldsAsync(response);
+        Assert.Contains("email", fields);
+        Assert.Contains("password", fields);
+    }
+
+    [Theory]
+    [InlineData("nul\u0000@school.test")]
+    [InlineData("'; DROP TABLE \"AspNetUsers\"; --")]
+    [InlineData("ünïcødé@schöol.test")]
+    public async Task LoginWithAHostileEmailIsRefusedNotAnError(string email)
+    {
+        var response = await app.CreateClient().PostAsJsonAsync("/api/v1/auth/login", new { email, password = TestSchool.Password });
+
+        Assert.True(response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.BadRequest, $"{(int)response.StatusCode}");
+        await Api.ProblemAsync(response, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task ATokenStopsWorkingOnceItExpires()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var client = app.CreateClient();
+        var token = await Api.JsonAsync(
+            await client.PostAsJsonAsync("/api/v1/auth/login", new { email = school.TeacherEmail, password = TestSchool.Password }), HttpStatusCode.OK);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.GetProperty("accessToken").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/v1/policy")).StatusCode);
+
+        app.Clock.Advance(TimeSpan.FromSeconds(token.GetProperty("expiresIn").GetInt64() + 1));
+        var response = await client.GetAsync("/api/v1/policy");
+
+        await Api.ProblemAsync(response, HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task AGarbageBearerTokenIs401Problem()
+    {
+        var client = app.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "not-a-token");
+
+        var response = await client.GetAsync("/api/v1/sessions");
+
+        await Api.ProblemAsync(response, HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task EveryApiEndpointAnswers401ProblemWithoutATokenAndNeverRedirects()
+    {
+        var endpoints = ApiEndpoints().ToList();
+        Assert.True(endpoints.Count >= 10, $"Expected the API's endpoints to be found, found {endpoints.Count}.");
+        var client = Api.AnonymousClient(app);
+        var failures = new List<string>();
+
+        foreach (var (method, path) in endpoints)
+        {
+            foreach (var accept in new[] { "application/json", "text/html" })
+            {
+                using var request = new HttpRequestMessage(new HttpMethod(method), path);
+                request.Headers.Accept.ParseAdd(accept);
+                if (method is "POST" or "PUT")
+                {
+                    request.Content = JsonContent.Create(new { });
+                }
+                var response = await client.SendAsync(request);
+                if (response.StatusCode != HttpStatusCode.Unauthorized || response.Headers.Location is not null)
+                {
+                    failures.Add($"{method} {path} (Accept {accept}): {(int)response.StatusCode} {response.Headers.Location}");
+                }
+                else if (accept == "application/json" && response.Content.Headers.ContentType?.MediaType != "application/problem+json")
+                {
+                    failures.Add($"{method} {path}: 401 as {response.Content.Headers.ContentType?.MediaType}, not problem+json");
+                }
+            }
+        }
+
+        Assert.Empty(failures);
+    }
+
+    /// <summary>Every route under /api/v1 but sign-in itself, with a made-up id in place of each route parameter.</summary>
+    private IEnumerable<(string Method, string Path)> ApiEndpoints() =>
+        app.Services.GetRequiredService<IEnumerable<EndpointDataSource>>()
+            .SelectMany(source => source.Endpoints)
+            .OfType<RouteEndpoint>()
+            .Where(e => e.RoutePattern.RawText is { } raw && raw.TrimStart('/').StartsWith("api/v1", StringComparison.Ordinal) && !raw.Contains("auth/login", StringComparison.Ordinal))
+            .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["GET"])
+                .Select(m => (m, "/" + RouteParameter().Replace(e.RoutePattern.RawText!.TrimStart('/'), Guid.NewGuid().ToString()))))
+            .Distinct();
+
+    [GeneratedRegex(@"\{[^}]+\}")]
+    private static partial Regex RouteParameter();
+}
+
+public sealed class AuthApiOnSqlite(ChaperoneApp app) : AuthApiTests(app), IClassFixture<ChaperoneApp>;
+
+public sealed class AuthApiOnPostgres(PostgresChaperoneApp app) : AuthApiTests(app), IClassFixture<PostgresChaperoneApp>;

@@ -1,0 +1,136 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Chaperone.Tests.Infrastructure;
+
+namespace Chaperone.Tests.Schools;
+
+/// <summary>The policy as the API shows it, and the admin's settings and closures taking effect on booking.</summary>
+public abstract class PolicyApiTests(ChaperoneApp app)
+{
+    private static readonly DateTimeOffset Wednesday10 = new(2026, 12, 2, 10, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task PolicyHasTheShapeApiMdFixes()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var client = await school.TeacherAsync(app);
+
+        var policy = await Api.JsonAsync(await client.GetAsync("/api/v1/policy"), HttpStatusCode.OK);
+
+        Assert.Equal("Europe/London", policy.GetProperty("timeZone").GetString());
+        Assert.Equal("09:00", policy.GetProperty("schoolHours").GetProperty("start").GetString());
+        Assert.Equal("15:00", policy.GetProperty("schoolHours").GetProperty("end").GetString());
+        Assert.Equal(JsonValueKind.Number, policy.GetProperty("minimumNoticeHours").ValueKind);
+        Assert.Equal(48, policy.GetProperty("minimumNoticeHours").GetInt32());
+        Assert.Equal(3, policy.GetProperty("minimumParticipants").GetInt32());
+        Assert.Equal(["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"],
+            policy.GetProperty("schoolDays").EnumerateArray().Select(d => d.GetString()!).ToArray());
+        var clauses = policy.GetProperty("clauses").EnumerateArray().ToList();
+        Assert.Equal(Enumerable.Range(1, 12), clauses.Select(c => c.GetProperty("number").GetInt32()));
+        Assert.All(clauses, c =>
+        {
+            Assert.False(string.IsNullOrWhiteSpace(c.GetProperty("title").GetString()));
+            Assert.False(string.IsNullOrWhiteSpace(c.GetProperty("text").GetString()));
+        });
+        Assert.Contains("48 hours", clauses[7].GetProperty("text").GetString()!, StringComparison.Ordinal);
+        Assert.Contains("09.00 - 15:00", clauses[2].GetProperty("text").GetString()!, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AClosureAddedByTheAdminRefusesBookingsThatDayUnderClause3()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var admin = await school.AdminAsync(app);
+        var teacher = await school.TeacherAsync(app);
+
+        var created = await admin.PostAsJsonAsync("/api/v1/policy/closures", new { firstDay = "2026-12-02", lastDay = "2026-12-03", reason = "INSET days" });
+        var onFirst = await TestSchool.BookAsync(teacher, school.Booking(Wednesday10));
+        var onLast = await TestSchool.BookAsync(teacher, school.Booking(Wednesday10.AddDays(1)));
+        var after = await TestSchool.BookAsync(teacher, school.Booking(Wednesday10.AddDays(2)));
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Contains((3, "school-closed"), await Api.ViolationsAsync(onFirst));
+        Assert.Contains((3, "school-closed"), await Api.ViolationsAsync(onLast));
+        Assert.Equal(HttpStatusCode.Created, after.StatusCode);
+        Assert.Equal(1, await school.SessionCountAsync(app));
+    }
+
+    [Fact]
+    public async Task ClosuresOfOneSchoolDoNotCloseAnother()
+    {
+        var closed = await TestSchool.CreateAsync(app);
+        var open = await TestSchool.CreateAsync(app);
+        var admin = await closed.AdminAsync(app);
+        Assert.Equal(HttpStatusCode.Created,
+            (await admin.PostAsJsonAsync("/api/v1/policy/closures", new { firstDay = "2026-12-02", reason = "Snow" })).StatusCode);
+
+        var response = await TestSchool.BookAsync(await open.TeacherAsync(app), open.Booking(Wednesday10));
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task InvalidClosuresAndSettingsAre400NamingTheField()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var admin = await school.AdminAsync(app);
+
+        var noReason = await admin.PostAsJsonAsync("/api/v1/policy/closures", new { firstDay = "2026-12-02" });
+        var backwards = await admin.PostAsJsonAsync("/api/v1/policy/closures", new { firstDay = "2026-12-04", lastDay = "2026-12-02", reason = "x" });
+        var badDate = await admin.PostAsJsonAsync("/api/v1/policy/closures", new { firstDay = "2026-13-01", reason = "x" });
+        var badHours = await admin.PutAsJsonAsync("/api/v1/policy/settings", new { schoolHours = new { start = "15:00", end = "09:00" } });
+        var badZone = await admin.PutAsJsonAsync("/api/v1/policy/settings", new { timeZone = "Mars/Olympus_Mons" });
+        var badDay = await admin.PutAsJsonAsync("/api/v1/policy/settings", new { schoolDays = new[] { "Funday" } });
+
+        Assert.Contains("reason", await Api.BadRequestFieldsAsync(noReason));
+        Assert.Contains("lastDay", await Api.BadRequestFieldsAsync(backwards));
+        Assert.Contains("firstDay", await Api.BadRequestFieldsAsync(badDate));
+        Assert.Contains("schoolHours.end", await Api.BadRequestFieldsAsync(badHours));
+        Assert.Contains("timeZone", await Api.BadRequestFieldsAsync(badZone));
+        Assert.Contains("schoolDays", await Api.BadRequestFieldsAsync(badDay));
+        var policy = await Api.JsonAsync(await admin.GetAsync("/api/v1/policy"), HttpStatusCode.OK);
+        Assert.Equal("Europe/London", policy.GetProperty("timeZone").GetString());
+        Assert.Equal("09:00", policy.GetProperty("schoolHours").GetProperty("start").GetString());
+        Assert.Empty(policy.GetProperty("closures").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task AClosureIsEchoedAsStoredAndAReasonWithControlCharactersIsRefused()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var admin = await school.AdminAsync(app);
+
+        var created = await Api.JsonAsync(
+            await admin.PostAsJsonAsync("/api/v1/policy/closures", new { firstDay = " 2026-12-02 ", reason = "  Snow day  " }), HttpStatusCode.Created);
+        var nul = await admin.PostAsJsonAsync("/api/v1/policy/closures", new { firstDay = "2026-12-03", reason = "Snow\u0000day" });
+
+        Assert.Equal("2026-12-02", created.GetProperty("firstDay").GetString());
+        Assert.Equal("2026-12-02", created.GetProperty("lastDay").GetString());
+        Assert.Equal("Snow day", created.GetProperty("reason").GetString());
+        Assert.Equal(["reason"], await Api.BadRequestFieldsAsync(nul));
+        var policy = await Api.JsonAsync(await admin.GetAsync("/api/v1/policy"), HttpStatusCode.OK);
+        var closure = Assert.Single(policy.GetProperty("closures").EnumerateArray());
+        Assert.Equal(created.GetRawText(), closure.GetRawText());
+    }
+
+    [Fact]
+    public async Task LongerSchoolHoursSetByTheAdminAllowAnEarlierStart()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var admin = await school.AdminAsync(app);
+        var teacher = await school.TeacherAsync(app);
+        var at0830 = new DateTimeOffset(2026, 12, 2, 8, 30, 0, TimeSpan.Zero);
+        Assert.Contains((3, "school-hours"), await Api.ViolationsAsync(await TestSchool.BookAsync(teacher, school.Booking(at0830))));
+
+        var put = await admin.PutAsJsonAsync("/api/v1/policy/settings", new { schoolHours = new { start = "08:30", end = "15:30" } });
+        var response = await TestSchool.BookAsync(teacher, school.Booking(at0830));
+
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+    }
+}
+
+public sealed class PolicyApiOnSqlite(ChaperoneApp app) : PolicyApiTests(app), IClassFixture<ChaperoneApp>;
+
+public sealed class PolicyApiOnPostgres(PostgresChaperoneApp app) : PolicyApiTests(app), IClassFixture<PostgresChaperoneApp>;
