@@ -92,8 +92,8 @@ public static class SessionEndpoints
         var errors = new Dictionary<string, string[]>();
         var zoneId = await db.Schools.Where(s => s.Id == schoolId).Select(s => s.TimeZoneId).FirstAsync(ct);
         var zone = DateTimeZoneProviders.Tzdb.GetZoneOrNull(zoneId) ?? DateTimeZoneProviders.Tzdb[Policy.PolicySettings.DefaultTimeZoneId];
-        var fromInstant = ParseBound(from, "from", zone, errors);
-        var toInstant = ParseBound(to, "to", zone, errors);
+        var fromInstant = ParseBound(from, "from", zone, errors, endOfDay: false);
+        var toInstant = ParseBound(to, "to", zone, errors, endOfDay: true);
         Guid? teacher = null, pupil = null;
         if (teacherId is not null)
         {
@@ -135,8 +135,11 @@ public static class SessionEndpoints
         return TypedResults.Ok(new SessionPage(items.OrderBy(s => s.Start).ToList(), pageNumber, size, total));
     }
 
-    /// <summary>A bound is an RFC 3339 time, or a date (the start of that day in the school's zone).</summary>
-    private static DateTimeOffset? ParseBound(string? value, string field, DateTimeZone zone, Dictionary<string, string[]> errors)
+    /// <summary>
+    /// A bound is an RFC 3339 time, or a date in the school's zone: 'from' a date starts at the start
+    /// of that day, 'to' a date includes the whole of that day (as the slot finder's range does).
+    /// </summary>
+    private static DateTimeOffset? ParseBound(string? value, string field, DateTimeZone zone, Dictionary<string, string[]> errors, bool endOfDay)
     {
         if (string.IsNullOrWhiteSpace(value))
         {
@@ -145,7 +148,8 @@ public static class SessionEndpoints
         var date = LocalDatePattern.Iso.Parse(value.Trim());
         if (date.Success)
         {
-            return date.Value.AtStartOfDayInZone(zone).ToDateTimeOffset().ToUniversalTime();
+            var day = endOfDay ? date.Value.PlusDays(1) : date.Value;
+            return day.AtStartOfDayInZone(zone).ToDateTimeOffset().ToUniversalTime();
         }
         if (RequestValidation.TryParseInstant(value, out var instant, out _))
         {

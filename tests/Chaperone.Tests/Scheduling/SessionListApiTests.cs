@@ -35,7 +35,8 @@ public abstract class SessionListApiTests(ChaperoneApp app)
         var b = await BookWeekAsync(school, slt);
 
         Assert.Equal([b.Wed10, b.Wed13Other, b.Thu10Sibling, b.Fri10Cancelled], (await ListAsync(slt, "")).Ids);
-        Assert.Equal([b.Wed10, b.Wed13Other], (await ListAsync(slt, "?from=2026-12-02&to=2026-12-03")).Ids);
+        Assert.Equal([b.Wed10, b.Wed13Other], (await ListAsync(slt, "?from=2026-12-02&to=2026-12-02")).Ids);
+        Assert.Equal([b.Wed10, b.Wed13Other, b.Thu10Sibling], (await ListAsync(slt, "?from=2026-12-02&to=2026-12-03")).Ids);
         Assert.Equal([b.Wed13Other, b.Thu10Sibling], (await ListAsync(slt, "?from=2026-12-02T10:30:00Z&to=2026-12-03T10:00:01Z")).Ids);
         Assert.Equal([b.Wed13Other], (await ListAsync(slt, $"?teacherId={school.OtherTeacherId}")).Ids);
         Assert.Equal([b.Wed10, b.Fri10Cancelled], (await ListAsync(slt, $"?pupilId={school.TwoParentPupil}")).Ids);
