@@ -69,6 +69,13 @@ public sealed class PeopleModel(ChaperoneDbContext db, UserManager<StaffMember> 
     public List<GuardianDto> Guardians { get; private set; } = [];
     public List<PupilRow> Pupils { get; private set; } = [];
 
+    /// <summary>The section changed by the last request, whose notice is shown in it.</summary>
+    [TempData]
+    public string? SavedSection { get; set; }
+
+    [TempData]
+    public string? SavedNotice { get; set; }
+
     /// <summary>The member of staff just added and their initial password, shown on this response only.</summary>
     public NewStaffDto? Added { get; private set; }
 
@@ -122,8 +129,8 @@ public sealed class PeopleModel(ChaperoneDbContext db, UserManager<StaffMember> 
         var outcome = await ManagePeople.AddStaffAsync(db, users, User, new StaffRequest(StaffName, StaffEmail, [.. StaffRoles]), ct);
         if (outcome is PeopleOutcome<NewStaffDto>.Done done)
         {
-            // The password is shown on this response only: it is kept nowhere, not even in the browser's cache.
-            Response.Headers.CacheControl = "no-store";
+            // The password is shown on this response only and kept nowhere: not in TempData, and not in the
+            // browser's cache (a page with a form is sent with "Cache-Control: no-store" for its antiforgery token).
             Added = done.Value;
             StaffName = null;
             StaffEmail = null;
@@ -139,8 +146,7 @@ public sealed class PeopleModel(ChaperoneDbContext db, UserManager<StaffMember> 
         var outcome = await ManagePeople.SetRolesAsync(db, users, User, StaffId, new StaffRequest(null, null, [.. StaffRoles]), ct);
         if (outcome is PeopleOutcome<StaffDto>.Done done)
         {
-            TempData["Notice"] = $"{done.Value.Name}’s roles are now: {RoleList(done.Value.Roles)}.";
-            return Saved("staff");
+            return Saved("staff", $"{done.Value.Name}’s roles are now: {RoleList(done.Value.Roles)}.");
         }
         return await ShowAsync(outcome, StaffErrors, StaffField, ct);
     }
@@ -153,8 +159,7 @@ public sealed class PeopleModel(ChaperoneDbContext db, UserManager<StaffMember> 
             : await ManagePeople.UpdateGuardianAsync(db, User, GuardianId, request, ct);
         if (outcome is PeopleOutcome<GuardianDto>.Done done)
         {
-            TempData["Notice"] = GuardianId is null ? $"{done.Value.Name} is added to the parents and carers." : $"{done.Value.Name}’s details are saved.";
-            return Saved("guardians");
+            return Saved("guardians", GuardianId is null ? $"{done.Value.Name} is added to the parents and carers." : $"{done.Value.Name}’s details are saved.");
         }
         return await ShowAsync(outcome, GuardianErrors, GuardianField, ct);
     }
@@ -167,8 +172,7 @@ public sealed class PeopleModel(ChaperoneDbContext db, UserManager<StaffMember> 
             : await ManagePeople.UpdatePupilAsync(db, User, PupilId, request, ct);
         if (outcome is PeopleOutcome<PupilDto>.Done done)
         {
-            TempData["Notice"] = PupilId is null ? $"{done.Value.Name} is added to the pupils." : $"{done.Value.Name}’s details are saved.";
-            return Saved("pupils");
+            return Saved("pupils", PupilId is null ? $"{done.Value.Name} is added to the pupils." : $"{done.Value.Name}’s details are saved.");
         }
         return await ShowAsync(outcome, PupilErrors, PupilField, ct);
     }
@@ -193,7 +197,13 @@ public sealed class PeopleModel(ChaperoneDbContext db, UserManager<StaffMember> 
         return Page();
     }
 
-    private LocalRedirectResult Saved(string section) => LocalRedirect($"/admin/people#{section}");
+    /// <summary>Back to the page at the section changed, where the notice is shown (the top of the page is out of sight).</summary>
+    private LocalRedirectResult Saved(string section, string notice)
+    {
+        SavedSection = section;
+        SavedNotice = notice;
+        return LocalRedirect($"/admin/people#{section}");
+    }
 
     private async Task LoadAsync(CancellationToken ct)
     {
