@@ -3,7 +3,6 @@ using System.Security.Claims;
 using System.Security.Cryptography;
 using Chaperone.Infrastructure;
 using Chaperone.Storage;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 
@@ -18,8 +17,37 @@ public sealed record GuardianRequest(string? Name, string? Relationship, bool? H
 public sealed record PupilRequest(string? Name, string? DateOfBirth, string[]? GuardianIds);
 
 /// <summary>
+/// What a change to the roster came to. Expected refusals are values, not exceptions: the API
+/// turns them into problem details, the admin's page into messages beside the fields.
+/// </summary>
+public abstract record PeopleOutcome<T>
+{
+    private PeopleOutcome() { }
+
+    public sealed record Done(T Value) : PeopleOutcome<T>;
+
+    /// <summary>Fields to fix, keyed by the API's field names (<c>email</c>, <c>guardianIds[0]</c>).</summary>
+    public sealed record Invalid(Dictionary<string, string[]> Errors) : PeopleOutcome<T>;
+
+    /// <summary>The person changed, or someone the request names, is not in the admin's school.</summary>
+    public sealed record Missing(string Detail, Dictionary<string, string[]>? Errors = null) : PeopleOutcome<T>;
+
+    /// <summary>The API's answer: <paramref name="done"/> for success, problem details (400, 404) otherwise.</summary>
+    public IResult ToResult(Func<T, IResult> done) => this switch
+    {
+        Done d => done(d.Value),
+        Invalid i => Problems.Validation(i.Errors),
+        Missing m => Problems.NotFound(m.Detail, m.Errors),
+        _ => throw new InvalidOperationException($"Unhandled outcome {GetType().Name}"),
+    };
+}
+
+/// <summary>
 /// The school admin's roster: staff accounts and roles, pupils, parents and carers and who is
 /// linked to whom. Email addresses are checked when entered, not when a message is sent.
+/// The operations here are the only implementation: the API's endpoints and the admin's
+/// People page both call them, so they accept and refuse exactly the same things.
+/// Every operation works within the signed-in admin's school.
 /// </summary>
 public static class ManagePeople
 {
@@ -28,13 +56,31 @@ public static class ManagePeople
     public static void MapManagePeople(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1").WithTags("People").RequireAuthorization(AuthPolicies.Admin);
-        group.MapPost("/staff", AddStaff).WithName("AddStaff").WithSummary("Add a member of staff with roles (admin); answers with a one-time initial password.");
-        group.MapPut("/staff/{id}/roles", SetRoles).WithName("SetStaffRoles").WithSummary("Replace a member of staff's roles (admin).");
-        group.MapPost("/guardians", AddGuardian).WithName("AddGuardian").WithSummary("Add a parent or carer (admin).");
-        group.MapPut("/guardians/{id}", UpdateGuardian).WithName("UpdateGuardian").WithSummary("Change a parent or carer's details (admin).");
-        group.MapPost("/pupils", AddPupil).WithName("AddPupil").WithSummary("Add a pupil linked to their parents and carers (admin).");
-        group.MapPut("/pupils/{id}", UpdatePupil).WithName("UpdatePupil").WithSummary("Change a pupil's name, date of birth or linked parents and carers (admin).");
+        group.MapPost("/staff", PostStaff).WithName("AddStaff").WithSummary("Add a member of staff with roles (admin); answers with a one-time initial password.");
+        group.MapPut("/staff/{id}/roles", PutRoles).WithName("SetStaffRoles").WithSummary("Replace a member of staff's roles (admin).");
+        group.MapPost("/guardians", PostGuardian).WithName("AddGuardian").WithSummary("Add a parent or carer (admin).");
+        group.MapPut("/guardians/{id}", PutGuardian).WithName("UpdateGuardian").WithSummary("Change a parent or carer's details (admin).");
+        group.MapPost("/pupils", PostPupil).WithName("AddPupil").WithSummary("Add a pupil linked to their parents and carers (admin).");
+        group.MapPut("/pupils/{id}", PutPupil).WithName("UpdatePupil").WithSummary("Change a pupil's name, date of birth or linked parents and carers (admin).");
     }
+
+    private static async Task<IResult> PostStaff(StaffRequest request, ClaimsPrincipal user, UserManager<StaffMember> users, ChaperoneDbContext db, CancellationToken ct) =>
+        (await AddStaffAsync(db, users, user, request, ct)).ToResult(created => TypedResults.Created($"/api/v1/staff/{created.Staff.Id}", created));
+
+    private static async Task<IResult> PutRoles(string id, StaffRequest request, ClaimsPrincipal user, UserManager<StaffMember> users, ChaperoneDbContext db, CancellationToken ct) =>
+        (await SetRolesAsync(db, users, user, id, request, ct)).ToResult(TypedResults.Ok);
+
+    private static async Task<IResult> PostGuardian(GuardianRequest request, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct) =>
+        (await AddGuardianAsync(db, user, request, ct)).ToResult(guardian => TypedResults.Created($"/api/v1/guardians/{guardian.Id}", guardian));
+
+    private static async Task<IResult> PutGuardian(string id, GuardianRequest request, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct) =>
+        (await UpdateGuardianAsync(db, user, id, request, ct)).ToResult(TypedResults.Ok);
+
+    private static async Task<IResult> PostPupil(PupilRequest request, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct) =>
+        (await AddPupilAsync(db, user, request, ct)).ToResult(pupil => TypedResults.Created($"/api/v1/pupils/{pupil.Id}", pupil));
+
+    private static async Task<IResult> PutPupil(string id, PupilRequest request, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct) =>
+        (await UpdatePupilAsync(db, user, id, request, ct)).ToResult(TypedResults.Ok);
 
     public static bool IsEmail(string value)
     {
@@ -51,7 +97,9 @@ public static class ManagePeople
         else if (name.Length > MaxName) { errors[field] = [$"At most {MaxName} characters."]; }
     }
 
-    private static async Task<IResult> AddStaff(StaffRequest request, ClaimsPrincipal user, UserManager<StaffMember> users, ChaperoneDbContext db, CancellationToken ct)
+    /// <summary>Adds a member of staff to the admin's school, with roles and a one-time initial password.</summary>
+    public static async Task<PeopleOutcome<NewStaffDto>> AddStaffAsync(
+        ChaperoneDbContext db, UserManager<StaffMember> users, ClaimsPrincipal admin, StaffRequest request, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         CheckName(request.Name, "name", errors);
@@ -64,42 +112,44 @@ public static class ManagePeople
         }
         if (errors.Count > 0)
         {
-            return Problems.Validation(errors);
+            return new PeopleOutcome<NewStaffDto>.Invalid(errors);
         }
-        var member = new StaffMember { SchoolId = user.SchoolId(), Name = request.Name!.Trim(), Email = email, UserName = email, EmailConfirmed = true };
+        var member = new StaffMember { SchoolId = admin.SchoolId(), Name = request.Name!.Trim(), Email = email, UserName = email, EmailConfirmed = true };
         var password = "cp-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(9)).ToLowerInvariant();
         var created = await users.CreateAsync(member, password);
         if (!created.Succeeded)
         {
-            return Problems.Validation("email", string.Join(" ", created.Errors.Select(e => e.Description)));
+            return new PeopleOutcome<NewStaffDto>.Invalid(new() { ["email"] = [string.Join(" ", created.Errors.Select(e => e.Description))] });
         }
         await users.AddToRolesAsync(member, request.Roles!.Distinct());
         var dto = (await PeopleEndpoints.LoadStaffAsync(db, member.SchoolId, ct)).First(s => s.Id == Ids.Format(member.Id));
-        return TypedResults.Created($"/api/v1/staff/{dto.Id}", new NewStaffDto(dto, password));
+        return new PeopleOutcome<NewStaffDto>.Done(new NewStaffDto(dto, password));
     }
 
-    private static async Task<IResult> SetRoles(string id, StaffRequest request, ClaimsPrincipal user, UserManager<StaffMember> users, ChaperoneDbContext db, CancellationToken ct)
+    /// <summary>Replaces a member of staff's roles. An admin cannot take the admin role away from themselves.</summary>
+    public static async Task<PeopleOutcome<StaffDto>> SetRolesAsync(
+        ChaperoneDbContext db, UserManager<StaffMember> users, ClaimsPrincipal admin, string? id, StaffRequest request, CancellationToken ct)
     {
-        var schoolId = user.SchoolId();
+        var schoolId = admin.SchoolId();
         var member = Ids.TryParse(id, out var staffId) ? await db.Users.FirstOrDefaultAsync(u => u.Id == staffId && u.SchoolId == schoolId, ct) : null;
         if (member is null)
         {
-            return Problems.NotFound("No member of staff with this id in your school.");
+            return new PeopleOutcome<StaffDto>.Missing("No member of staff with this id in your school.");
         }
         var errors = new Dictionary<string, string[]>();
         CheckRoles(request.Roles, errors);
-        if (member.Id == user.UserId() && request.Roles is not null && !request.Roles.Contains(Roles.Admin))
+        if (member.Id == admin.UserId() && request.Roles is not null && !request.Roles.Contains(Roles.Admin))
         {
             errors["roles"] = ["You cannot take the admin role away from yourself."];
         }
         if (errors.Count > 0)
         {
-            return Problems.Validation(errors);
+            return new PeopleOutcome<StaffDto>.Invalid(errors);
         }
         var current = await users.GetRolesAsync(member);
         await users.RemoveFromRolesAsync(member, current.Except(request.Roles!));
         await users.AddToRolesAsync(member, request.Roles!.Distinct().Except(current));
-        return TypedResults.Ok((await PeopleEndpoints.LoadStaffAsync(db, schoolId, ct)).First(s => s.Id == Ids.Format(member.Id)));
+        return new PeopleOutcome<StaffDto>.Done((await PeopleEndpoints.LoadStaffAsync(db, schoolId, ct)).First(s => s.Id == Ids.Format(member.Id)));
     }
 
     private static void CheckRoles(string[]? roles, Dictionary<string, string[]> errors)
@@ -114,6 +164,7 @@ public static class ManagePeople
         }
     }
 
+    /// <summary>Validates a parent or carer's details and, only when all are valid, applies them; answers the errors.</summary>
     public static Dictionary<string, string[]> ApplyGuardian(Guardian guardian, GuardianRequest request)
     {
         var errors = new Dictionary<string, string[]>();
@@ -139,73 +190,74 @@ public static class ManagePeople
         return errors;
     }
 
-    private static async Task<IResult> AddGuardian(GuardianRequest request, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct)
+    /// <summary>Adds a parent or carer to the admin's school.</summary>
+    public static async Task<PeopleOutcome<GuardianDto>> AddGuardianAsync(ChaperoneDbContext db, ClaimsPrincipal admin, GuardianRequest request, CancellationToken ct)
     {
-        var guardian = new Guardian { SchoolId = user.SchoolId(), Name = "", Relationship = "" };
+        var guardian = new Guardian { SchoolId = admin.SchoolId(), Name = "", Relationship = "" };
         var errors = ApplyGuardian(guardian, request);
         if (errors.Count > 0)
         {
-            return Problems.Validation(errors);
+            return new PeopleOutcome<GuardianDto>.Invalid(errors);
         }
         db.Guardians.Add(guardian);
         await db.SaveChangesAsync(ct);
-        return TypedResults.Created($"/api/v1/guardians/{Ids.Format(guardian.Id)}", ToDto(guardian));
+        return new PeopleOutcome<GuardianDto>.Done(ToDto(guardian));
     }
 
-    private static async Task<IResult> UpdateGuardian(string id, GuardianRequest request, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct)
+    /// <summary>Changes a parent or carer's details; nothing changes unless every field is valid.</summary>
+    public static async Task<PeopleOutcome<GuardianDto>> UpdateGuardianAsync(ChaperoneDbContext db, ClaimsPrincipal admin, string? id, GuardianRequest request, CancellationToken ct)
     {
-        var schoolId = user.SchoolId();
+        var schoolId = admin.SchoolId();
         var guardian = Ids.TryParse(id, out var guardianId) ? await db.Guardians.FirstOrDefaultAsync(g => g.Id == guardianId && g.SchoolId == schoolId, ct) : null;
         if (guardian is null)
         {
-            return Problems.NotFound("No parent or carer with this id in your school.");
+            return new PeopleOutcome<GuardianDto>.Missing("No parent or carer with this id in your school.");
         }
         var errors = ApplyGuardian(guardian, request);
         if (errors.Count > 0)
         {
-            return Problems.Validation(errors);
+            return new PeopleOutcome<GuardianDto>.Invalid(errors);
         }
         await db.SaveChangesAsync(ct);
-        return TypedResults.Ok(ToDto(guardian));
+        return new PeopleOutcome<GuardianDto>.Done(ToDto(guardian));
     }
 
-    private static GuardianDto ToDto(Guardian g) => new(Ids.Format(g.Id), g.Name, g.Relationship, g.HasParentalResponsibility, g.Email, g.Phone);
+    public static GuardianDto ToDto(Guardian g) => new(Ids.Format(g.Id), g.Name, g.Relationship, g.HasParentalResponsibility, g.Email, g.Phone);
 
-    private static async Task<IResult> AddPupil(PupilRequest request, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct)
+    /// <summary>Adds a pupil to the admin's school, linked to parents and carers of the same school.</summary>
+    public static async Task<PeopleOutcome<PupilDto>> AddPupilAsync(ChaperoneDbContext db, ClaimsPrincipal admin, PupilRequest request, CancellationToken ct)
     {
-        var pupil = new Pupil { SchoolId = user.SchoolId(), Name = "" };
-        var result = await ApplyPupilAsync(db, pupil, request, ct);
-        if (result is not null)
+        var pupil = new Pupil { SchoolId = admin.SchoolId(), Name = "" };
+        if (await ApplyPupilAsync(db, pupil, request, ct) is { } refused)
         {
-            return result;
+            return refused;
         }
         db.Pupils.Add(pupil);
         await db.SaveChangesAsync(ct);
-        var dto = (await PeopleEndpoints.LoadPupilsAsync(db, pupil.SchoolId, ct)).First(p => p.Id == Ids.Format(pupil.Id));
-        return TypedResults.Created($"/api/v1/pupils/{dto.Id}", dto);
+        return new PeopleOutcome<PupilDto>.Done((await PeopleEndpoints.LoadPupilsAsync(db, pupil.SchoolId, ct)).First(p => p.Id == Ids.Format(pupil.Id)));
     }
 
-    private static async Task<IResult> UpdatePupil(string id, PupilRequest request, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct)
+    /// <summary>Changes a pupil's name, date of birth and links; the links given replace the links held.</summary>
+    public static async Task<PeopleOutcome<PupilDto>> UpdatePupilAsync(ChaperoneDbContext db, ClaimsPrincipal admin, string? id, PupilRequest request, CancellationToken ct)
     {
-        var schoolId = user.SchoolId();
+        var schoolId = admin.SchoolId();
         var pupil = Ids.TryParse(id, out var pupilId)
             ? await db.Pupils.Include(p => p.Guardians).FirstOrDefaultAsync(p => p.Id == pupilId && p.SchoolId == schoolId, ct)
             : null;
         if (pupil is null)
         {
-            return Problems.NotFound("No pupil with this id in your school.");
+            return new PeopleOutcome<PupilDto>.Missing("No pupil with this id in your school.");
         }
-        var result = await ApplyPupilAsync(db, pupil, request, ct);
-        if (result is not null)
+        if (await ApplyPupilAsync(db, pupil, request, ct) is { } refused)
         {
-            return result;
+            return refused;
         }
         await db.SaveChangesAsync(ct);
-        return TypedResults.Ok((await PeopleEndpoints.LoadPupilsAsync(db, schoolId, ct)).First(p => p.Id == id));
+        return new PeopleOutcome<PupilDto>.Done((await PeopleEndpoints.LoadPupilsAsync(db, schoolId, ct)).First(p => p.Id == Ids.Format(pupil.Id)));
     }
 
-    /// <summary>Validates and applies a pupil's details and links; answers the problem to return, or null when applied.</summary>
-    private static async Task<IResult?> ApplyPupilAsync(ChaperoneDbContext db, Pupil pupil, PupilRequest request, CancellationToken ct)
+    /// <summary>Validates and applies a pupil's details and links; answers the refusal, or null when applied.</summary>
+    private static async Task<PeopleOutcome<PupilDto>?> ApplyPupilAsync(ChaperoneDbContext db, Pupil pupil, PupilRequest request, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         CheckName(request.Name, "name", errors);
@@ -219,7 +271,7 @@ public static class ManagePeople
         if (ids.Length > 10) { errors["guardianIds"] = ["At most 10 parents and carers."]; }
         if (errors.Count > 0)
         {
-            return Problems.Validation(errors);
+            return new PeopleOutcome<PupilDto>.Invalid(errors);
         }
         var parsed = new List<Guid>();
         var missing = new Dictionary<string, string[]>();
@@ -234,7 +286,7 @@ public static class ManagePeople
         }
         if (missing.Count > 0)
         {
-            return Problems.NotFound("Some of the parents and carers named are not in your school's records.", missing);
+            return new PeopleOutcome<PupilDto>.Missing("Some of the parents and carers named are not in your school's records.", missing);
         }
         pupil.Name = request.Name!.Trim();
         pupil.DateOfBirth = born;

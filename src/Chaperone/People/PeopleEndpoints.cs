@@ -48,6 +48,12 @@ public static class PeopleEndpoints
                 .Select(g => new GuardianDto(Ids.Format(g.Id), g.Name, g.Relationship, g.HasParentalResponsibility, g.Email, g.Phone)).ToList())).ToList();
     }
 
+    public static async Task<List<GuardianDto>> LoadGuardiansAsync(ChaperoneDbContext db, Guid schoolId, CancellationToken ct)
+    {
+        var guardians = await db.Guardians.AsNoTracking().Where(g => g.SchoolId == schoolId).OrderBy(g => g.Name).ToListAsync(ct);
+        return guardians.Select(ManagePeople.ToDto).ToList();
+    }
+
     private static async Task<Ok<List<StaffDto>>> ListStaff(ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct) =>
         TypedResults.Ok(await LoadStaffAsync(db, user.SchoolId(), ct));
 

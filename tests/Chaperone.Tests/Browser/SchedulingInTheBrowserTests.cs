@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Chaperone.Tests.Infrastructure;
 using Microsoft.Playwright;
+using static Chaperone.Tests.Browser.BrowserSteps;
 
 namespace Chaperone.Tests.Browser;
 
@@ -10,7 +11,6 @@ namespace Chaperone.Tests.Browser;
 /// </summary>
 public sealed partial class SchedulingInTheBrowserTests(BrowserApp browser) : IClassFixture<BrowserApp>
 {
-    private static readonly TimeSpan Timeout = BrowserApp.Timeout;
 
     [Fact]
     public async Task TeacherChecksAndBooksASessionAndSeesItListed()
@@ -190,49 +190,6 @@ public sealed partial class SchedulingInTheBrowserTests(BrowserApp browser) : IC
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("You cannot open this page", new() { Timeout = Ms });
     }
 
-    private static ILocator Nav(IPage page) => page.GetByRole(AriaRole.Navigation, new() { Name = "Main" });
-
-    private static float Ms => (float)Timeout.TotalMilliseconds;
-
     [GeneratedRegex("/sessions/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
     private static partial Regex SessionUrl();
-
-    private static async Task SignInAsync(IPage page, string email)
-    {
-        await page.GotoAsync("/signin");
-        await page.GetByLabel("Email address").FillAsync(email);
-        await page.GetByLabel("Password").FillAsync(ChaperoneApp.DemoPassword);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync(new Regex("/sessions$"), new() { Timeout = Ms });
-    }
-
-    /// <summary>A basic check, short of a full audit: every visible form control has an accessible name, and ids are unique.</summary>
-    private static async Task AssertEveryControlIsLabelledAsync(IPage page)
-    {
-        var problems = await page.EvaluateAsync<string[]>("""
-            () => {
-              const out = [];
-              for (const c of document.querySelectorAll('input:not([type=hidden]), select, textarea')) {
-                const named = (c.labels && c.labels.length > 0) || c.getAttribute('aria-label') || c.getAttribute('aria-labelledby');
-                if (!named) out.push('unlabelled ' + (c.id || c.name));
-              }
-              const ids = [...document.querySelectorAll('[id]')].map(e => e.id);
-              for (const id of new Set(ids.filter((id, i) => ids.indexOf(id) !== i))) out.push('duplicate id ' + id);
-              if (document.documentElement.lang !== 'en-GB') out.push('lang is ' + document.documentElement.lang);
-              if (document.querySelectorAll('h1').length !== 1) out.push('not exactly one h1');
-              return out;
-            }
-            """).WaitAsync(Timeout);
-        Assert.Empty(problems);
-    }
-
-    /// <summary>Saves a screenshot when <c>CHAPERONE_TEST_SCREENSHOTS</c> names a folder.</summary>
-    private static async Task ScreenshotAsync(IPage page, string name)
-    {
-        if (Environment.GetEnvironmentVariable("CHAPERONE_TEST_SCREENSHOTS") is { Length: > 0 } folder)
-        {
-            Directory.CreateDirectory(folder);
-            await page.ScreenshotAsync(new() { Path = Path.Combine(folder, name), FullPage = true, Timeout = Ms });
-        }
-    }
 }

@@ -1,0 +1,267 @@
+using Chaperone.Infrastructure;
+using Chaperone.People;
+using Chaperone.Storage;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.EntityFrameworkCore;
+
+namespace Chaperone.Pages.Admin;
+
+/// <summary>
+/// People and rosters: staff and their roles, parents and carers, pupils and who is linked to
+/// whom, in the admin's school. Every change goes through <see cref="ManagePeople"/>, the same
+/// operations the API calls, so the page and the API accept and refuse exactly the same things.
+/// </summary>
+public sealed class PeopleModel(ChaperoneDbContext db, UserManager<StaffMember> users) : PageModel
+{
+    // Staff form: add (no StaffId) or change roles (StaffId).
+    [BindProperty]
+    public string? StaffId { get; set; }
+
+    [BindProperty]
+    public string? StaffName { get; set; }
+
+    [BindProperty]
+    public string? StaffEmail { get; set; }
+
+    [BindProperty]
+    public List<string> StaffRoles { get; set; } = [];
+
+    // Parent or carer form: add (no GuardianId) or edit.
+    [BindProperty]
+    public string? GuardianId { get; set; }
+
+    [BindProperty]
+    public string? GuardianName { get; set; }
+
+    [BindProperty]
+    public string? Relationship { get; set; }
+
+    /// <summary>"true", "false", or nothing chosen yet.</summary>
+    [BindProperty]
+    public string? ParentalResponsibility { get; set; }
+
+    [BindProperty]
+    public string? GuardianEmail { get; set; }
+
+    [BindProperty]
+    public string? GuardianPhone { get; set; }
+
+    // Pupil form: add (no PupilId) or edit.
+    [BindProperty]
+    public string? PupilId { get; set; }
+
+    [BindProperty]
+    public string? PupilName { get; set; }
+
+    [BindProperty]
+    public string? DateOfBirth { get; set; }
+
+    [BindProperty]
+    public List<string> PupilGuardianIds { get; set; } = [];
+
+    public FormErrors StaffErrors { get; } = new();
+    public FormErrors GuardianErrors { get; } = new();
+    public FormErrors PupilErrors { get; } = new();
+
+    public List<StaffDto> Staff { get; private set; } = [];
+    public List<GuardianDto> Guardians { get; private set; } = [];
+    public List<PupilRow> Pupils { get; private set; } = [];
+
+    /// <summary>The section changed by the last request, whose notice is shown in it.</summary>
+    [TempData]
+    public string? SavedSection { get; set; }
+
+    [TempData]
+    public string? SavedNotice { get; set; }
+
+    /// <summary>The member of staff just added and their initial password, shown on this response only.</summary>
+    public NewStaffDto? Added { get; private set; }
+
+    public StaffDto? EditedStaff => StaffId is null ? null : Staff.FirstOrDefault(s => s.Id == StaffId);
+    public GuardianDto? EditedGuardian => GuardianId is null ? null : Guardians.FirstOrDefault(g => g.Id == GuardianId);
+    public PupilRow? EditedPupil => PupilId is null ? null : Pupils.FirstOrDefault(p => p.Id == PupilId);
+
+    /// <summary>The page, with one form switched to editing when <c>?staff=</c>, <c>?guardian=</c> or <c>?pupil=</c> names someone.</summary>
+    public async Task<IActionResult> OnGetAsync(string? staff, string? guardian, string? pupil, CancellationToken ct)
+    {
+        await LoadAsync(ct);
+        if (staff is not null)
+        {
+            if (Staff.FirstOrDefault(s => s.Id == staff) is not { } member)
+            {
+                return NotFound();
+            }
+            StaffId = member.Id;
+            StaffRoles = [.. member.Roles];
+        }
+        if (guardian is not null)
+        {
+            if (Guardians.FirstOrDefault(g => g.Id == guardian) is not { } g)
+            {
+                return NotFound();
+            }
+            GuardianId = g.Id;
+            GuardianName = g.Name;
+            Relationship = g.Relationship;
+            ParentalResponsibility = g.HasParentalResponsibility ? "true" : "false";
+            GuardianEmail = g.Email;
+            GuardianPhone = g.Phone;
+        }
+        if (pupil is not null)
+        {
+            if (Pupils.FirstOrDefault(p => p.Id == pupil) is not { } p)
+            {
+                return NotFound();
+            }
+            PupilId = p.Id;
+            PupilName = p.Name;
+            DateOfBirth = p.DateOfBirth?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+            PupilGuardianIds = [.. p.Guardians.Select(g => g.Id)];
+        }
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostAddStaffAsync(CancellationToken ct)
+    {
+        StaffId = null;
+        var outcome = await ManagePeople.AddStaffAsync(db, users, User, new StaffRequest(StaffName, StaffEmail, [.. StaffRoles]), ct);
+        if (outcome is PeopleOutcome<NewStaffDto>.Done done)
+        {
+            // The password is shown on this response only and kept nowhere: not in TempData, and not in the
+            // browser's cache (a page with a form is sent with "Cache-Control: no-store" for its antiforgery token).
+            Added = done.Value;
+            StaffName = null;
+            StaffEmail = null;
+            StaffRoles = [];
+            await LoadAsync(ct);
+            return Page();
+        }
+        return await ShowAsync(outcome, StaffErrors, StaffField, ct);
+    }
+
+    public async Task<IActionResult> OnPostSetRolesAsync(CancellationToken ct)
+    {
+        var outcome = await ManagePeople.SetRolesAsync(db, users, User, StaffId, new StaffRequest(null, null, [.. StaffRoles]), ct);
+        if (outcome is PeopleOutcome<StaffDto>.Done done)
+        {
+            return Saved("staff", $"{done.Value.Name}’s roles are now: {RoleList(done.Value.Roles)}.");
+        }
+        return await ShowAsync(outcome, StaffErrors, StaffField, ct);
+    }
+
+    public async Task<IActionResult> OnPostSaveGuardianAsync(CancellationToken ct)
+    {
+        var request = new GuardianRequest(GuardianName, Relationship, ParentalResponsibility switch { "true" => true, "false" => false, _ => null }, GuardianEmail, GuardianPhone);
+        var outcome = GuardianId is null
+            ? await ManagePeople.AddGuardianAsync(db, User, request, ct)
+            : await ManagePeople.UpdateGuardianAsync(db, User, GuardianId, request, ct);
+        if (outcome is PeopleOutcome<GuardianDto>.Done done)
+        {
+            return Saved("guardians", GuardianId is null ? $"{done.Value.Name} is added to the parents and carers." : $"{done.Value.Name}’s details are saved.");
+        }
+        return await ShowAsync(outcome, GuardianErrors, GuardianField, ct);
+    }
+
+    public async Task<IActionResult> OnPostSavePupilAsync(CancellationToken ct)
+    {
+        var request = new PupilRequest(PupilName, DateOfBirth, [.. PupilGuardianIds.Where(id => !string.IsNullOrWhiteSpace(id)).Distinct()]);
+        var outcome = PupilId is null
+            ? await ManagePeople.AddPupilAsync(db, User, request, ct)
+            : await ManagePeople.UpdatePupilAsync(db, User, PupilId, request, ct);
+        if (outcome is PeopleOutcome<PupilDto>.Done done)
+        {
+            return Saved("pupils", PupilId is null ? $"{done.Value.Name} is added to the pupils." : $"{done.Value.Name}’s details are saved.");
+        }
+        return await ShowAsync(outcome, PupilErrors, PupilField, ct);
+    }
+
+    /// <summary>Shows a refusal beside the fields, keeping what was typed; someone edited who is not in the school is a 404.</summary>
+    private async Task<IActionResult> ShowAsync<T>(PeopleOutcome<T> outcome, FormErrors errors, Func<string, string> fieldOf, CancellationToken ct)
+    {
+        switch (outcome)
+        {
+            case PeopleOutcome<T>.Invalid invalid:
+                errors.AddAll(invalid.Errors, fieldOf);
+                break;
+            case PeopleOutcome<T>.Missing { Errors.Count: > 0 } missing:
+                errors.AddAll(missing.Errors, fieldOf);
+                break;
+            default:
+                return NotFound();
+        }
+        // Nothing was saved: forget any half-applied change before the lists are read again.
+        db.ChangeTracker.Clear();
+        await LoadAsync(ct);
+        return Page();
+    }
+
+    /// <summary>Back to the page at the section changed, where the notice is shown (the top of the page is out of sight).</summary>
+    private LocalRedirectResult Saved(string section, string notice)
+    {
+        SavedSection = section;
+        SavedNotice = notice;
+        return LocalRedirect($"/admin/people#{section}");
+    }
+
+    private async Task LoadAsync(CancellationToken ct)
+    {
+        var schoolId = User.SchoolId();
+        Staff = await PeopleEndpoints.LoadStaffAsync(db, schoolId, ct);
+        Guardians = await PeopleEndpoints.LoadGuardiansAsync(db, schoolId, ct);
+        var pupils = await PeopleEndpoints.LoadPupilsAsync(db, schoolId, ct);
+        var born = await db.Pupils.AsNoTracking().Where(p => p.SchoolId == schoolId).Select(p => new { p.Id, p.DateOfBirth }).ToListAsync(ct);
+        var births = born.ToDictionary(b => Ids.Format(b.Id), b => b.DateOfBirth);
+        Pupils = pupils.Select(p => new PupilRow(p.Id, p.Name, births.GetValueOrDefault(p.Id), p.Guardians)).ToList();
+        PupilGuardianIds = PupilGuardianIds.Where(id => !string.IsNullOrWhiteSpace(id)).Distinct().ToList();
+    }
+
+    /// <summary>How the page names a role.</summary>
+    public static string RoleLabel(string role) => role switch
+    {
+        Roles.Teacher => "Teacher",
+        Roles.Slt => "Senior leader (SLT)",
+        Roles.Dsl => "Safeguarding lead (DSL)",
+        Roles.Admin => "Admin",
+        _ => role,
+    };
+
+    /// <summary>When the member of staff confirmed they know the platform (clause 2), in words.</summary>
+    public static string Familiarisation(StaffDto member) =>
+        DateOnly.TryParseExact(member.FamiliarisationConfirmedOn, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var on)
+            ? Display.Day(on)
+            : "Not yet confirmed";
+
+    public static string RoleList(IEnumerable<string> roles) => string.Join(", ", roles.Select(RoleLabel));
+
+    // Where each form shows an API field's errors; the keys are also the ids the error summary links to.
+    public static string StaffField(string apiField) => apiField switch
+    {
+        "name" => "staff-name",
+        "email" => "staff-email",
+        "roles" => "staff-roles",
+        _ => "",
+    };
+
+    public static string GuardianField(string apiField) => apiField switch
+    {
+        "name" => "guardian-name",
+        "relationship" => "guardian-relationship",
+        "hasParentalResponsibility" => "guardian-pr",
+        "email" => "guardian-email",
+        "phone" => "guardian-phone",
+        _ => "",
+    };
+
+    public static string PupilField(string apiField) => apiField switch
+    {
+        "name" => "pupil-name",
+        "dateOfBirth" => "pupil-dob",
+        _ when apiField.StartsWith("guardianIds", StringComparison.Ordinal) => "pupil-guardians",
+        _ => "",
+    };
+
+    /// <summary>A pupil as the page lists them: the API's view, with the date of birth.</summary>
+    public sealed record PupilRow(string Id, string Name, DateOnly? DateOfBirth, IReadOnlyList<GuardianDto> Guardians);
+}

@@ -1,0 +1,136 @@
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using static Chaperone.Tests.Browser.BrowserSteps;
+
+namespace Chaperone.Tests.Browser;
+
+/// <summary>
+/// The demo school's admin keeps people and rosters through the People page in a real browser,
+/// and what they add is what teachers then book with. "Now" is Monday 30 November 2026, 08:00 UTC.
+/// </summary>
+public sealed class PeopleInTheBrowserTests(BrowserApp browser) : IClassFixture<BrowserApp>
+{
+    [Fact]
+    public async Task AdminAddsAParentAfterFixingTheEmailAndAPupilWhomATeacherCanThenSchedule()
+    {
+        var admin = await browser.NewPageAsync();
+        await SignInAsync(admin, "admin@demo.school");
+        await Nav(admin).GetByRole(AriaRole.Link, new() { Name = "People" }).ClickAsync();
+        await admin.WaitForURLAsync(new Regex("/admin/people$"), new() { Timeout = Ms });
+        await Assertions.Expect(admin.GetByRole(AriaRole.Heading, new() { Name = "People", Level = 1 })).ToBeVisibleAsync(new() { Timeout = Ms });
+
+        // An email address that could never be delivered is refused when it is entered (clause 8).
+        var parentForm = admin.GetByRole(AriaRole.Form, new() { Name = "Add a parent or carer" });
+        await parentForm.GetByLabel("Full name").FillAsync("Olu Adeyemi");
+        await parentForm.GetByLabel("Relationship to the pupil").FillAsync("Father");
+        await parentForm.GetByLabel("Yes").CheckAsync();
+        await parentForm.GetByLabel("Email address").FillAsync("olu.adeyemi@example");
+        await parentForm.GetByLabel("Phone number (optional)").FillAsync("01726 890000");
+        await parentForm.GetByRole(AriaRole.Button, new() { Name = "Add parent or carer" }).ClickAsync();
+
+        var summary = admin.Locator("[data-error-summary]");
+        await Assertions.Expect(summary).ToContainTextAsync("Give a valid email address, or leave it empty.", new() { Timeout = Ms });
+        await Assertions.Expect(summary.GetByRole(AriaRole.Link)).ToHaveAttributeAsync("href", "#guardian-email", new() { Timeout = Ms });
+        await Assertions.Expect(admin.Locator("#guardian-email")).ToHaveAttributeAsync("aria-describedby", new Regex("guardian-email-error"), new() { Timeout = Ms });
+        await Assertions.Expect(admin.Locator("#guardian-email-error")).ToContainTextAsync("Give a valid email address", new() { Timeout = Ms });
+        await Assertions.Expect(admin.Locator("#guardian-email")).ToHaveAttributeAsync("aria-invalid", "true", new() { Timeout = Ms });
+
+        // Nothing typed is lost, and nothing is saved.
+        await Assertions.Expect(parentForm.GetByLabel("Full name")).ToHaveValueAsync("Olu Adeyemi", new() { Timeout = Ms });
+        await Assertions.Expect(parentForm.GetByLabel("Relationship to the pupil")).ToHaveValueAsync("Father", new() { Timeout = Ms });
+        await Assertions.Expect(parentForm.GetByLabel("Yes")).ToBeCheckedAsync(new() { Timeout = Ms });
+        await Assertions.Expect(parentForm.GetByLabel("Email address")).ToHaveValueAsync("olu.adeyemi@example", new() { Timeout = Ms });
+        await Assertions.Expect(parentForm.GetByLabel("Phone number (optional)")).ToHaveValueAsync("01726 890000", new() { Timeout = Ms });
+        await Assertions.Expect(admin.GetByRole(AriaRole.Row).Filter(new() { HasText = "Olu Adeyemi" })).ToHaveCountAsync(0, new() { Timeout = Ms });
+        await AssertEveryControlIsLabelledAsync(admin);
+        await ScreenshotAsync(admin, "people-refused.png");
+
+        await parentForm.GetByLabel("Email address").FillAsync("olu.adeyemi@example.org");
+        await parentForm.GetByRole(AriaRole.Button, new() { Name = "Add parent or carer" }).ClickAsync();
+        await Assertions.Expect(admin.GetByRole(AriaRole.Status)).ToContainTextAsync("Olu Adeyemi is added to the parents and carers.", new() { Timeout = Ms });
+        await Assertions.Expect(admin.Locator("[data-error-summary]")).ToHaveCountAsync(0, new() { Timeout = Ms });
+        var parentRow = admin.GetByRole(AriaRole.Row).Filter(new() { HasText = "olu.adeyemi@example.org" });
+        await Assertions.Expect(parentRow).ToContainTextAsync("Father", new() { Timeout = Ms });
+
+        var pupilForm = admin.GetByRole(AriaRole.Form, new() { Name = "Add a pupil" });
+        await pupilForm.GetByLabel("Full name").FillAsync("Tayo Adeyemi");
+        await pupilForm.GetByLabel("Date of birth (optional)").FillAsync("2017-04-02");
+        await pupilForm.GetByRole(AriaRole.Group, new() { Name = "Parents and carers" }).GetByLabel("Olu Adeyemi").CheckAsync();
+        await pupilForm.GetByRole(AriaRole.Button, new() { Name = "Add pupil" }).ClickAsync();
+        await Assertions.Expect(admin.GetByRole(AriaRole.Status)).ToContainTextAsync("Tayo Adeyemi is added to the pupils.", new() { Timeout = Ms });
+        var pupilRow = admin.GetByRole(AriaRole.Row).Filter(new() { HasText = "Tayo Adeyemi" });
+        await Assertions.Expect(pupilRow).ToContainTextAsync("Sunday 2 April 2017", new() { Timeout = Ms });
+        await Assertions.Expect(pupilRow).ToContainTextAsync("Olu Adeyemi (Father)", new() { Timeout = Ms });
+        await AssertEveryControlIsLabelledAsync(admin);
+        await ScreenshotAsync(admin, "people.png");
+
+        // Editing starts from what is recorded, and the change shows wherever Olu is named.
+        await parentRow.GetByRole(AriaRole.Link, new() { Name = "Edit Olu Adeyemi" }).ClickAsync();
+        var editForm = admin.GetByRole(AriaRole.Form, new() { Name = "Change the details of Olu Adeyemi" });
+        await Assertions.Expect(editForm.GetByLabel("Email address")).ToHaveValueAsync("olu.adeyemi@example.org", new() { Timeout = Ms });
+        await Assertions.Expect(editForm.GetByLabel("Yes")).ToBeCheckedAsync(new() { Timeout = Ms });
+        await editForm.GetByLabel("Relationship to the pupil").FillAsync("Stepfather");
+        await editForm.GetByRole(AriaRole.Button, new() { Name = "Save details" }).ClickAsync();
+        await Assertions.Expect(admin.GetByRole(AriaRole.Status)).ToContainTextAsync("Olu Adeyemi’s details are saved.", new() { Timeout = Ms });
+        await Assertions.Expect(pupilRow).ToContainTextAsync("Olu Adeyemi (Stepfather)", new() { Timeout = Ms });
+
+        // A teacher, in a browser of their own, can now book Tayo with Olu.
+        var teacher = await browser.NewPageAsync();
+        await SignInAsync(teacher, "teacher1@demo.school");
+        await Nav(teacher).GetByRole(AriaRole.Link, new() { Name = "Schedule a session" }).ClickAsync();
+        await teacher.WaitForURLAsync(new Regex("/sessions/new$"), new() { Timeout = Ms });
+        await teacher.GetByLabel("Tayo Adeyemi", new() { Exact = true }).CheckAsync();
+        var adults = teacher.GetByRole(AriaRole.Group, new() { Name = "Parents and carers of Tayo Adeyemi" });
+        await Assertions.Expect(adults).ToContainTextAsync("Stepfather", new() { Timeout = Ms });
+        await Assertions.Expect(adults).ToContainTextAsync("has email", new() { Timeout = Ms });
+        await adults.GetByLabel("Olu Adeyemi").CheckAsync();
+        await teacher.GetByLabel("Date", new() { Exact = true }).FillAsync("2026-12-03");
+        await teacher.GetByLabel("Start time").FillAsync("11:00");
+        await teacher.GetByLabel("Length in minutes").FillAsync("30");
+        await Assertions.Expect(teacher.Locator("[data-check-status]")).ToHaveTextAsync("The policy allows this session.", new() { Timeout = Ms });
+        await Assertions.Expect(teacher.Locator("[data-clause-table] tr[data-clause='1']")).ToContainTextAsync("Olu Adeyemi can give consent for Tayo Adeyemi", new() { Timeout = Ms });
+    }
+
+    [Fact]
+    public async Task AdminAddsStaffWhoseInitialPasswordIsShownOnceAndWorks()
+    {
+        var admin = await browser.NewPageAsync();
+        await SignInAsync(admin, "admin@demo.school");
+        await admin.GotoAsync("/admin/people");
+
+        var staffForm = admin.GetByRole(AriaRole.Form, new() { Name = "Add a member of staff" });
+        await staffForm.GetByLabel("Full name").FillAsync("Nia Roberts");
+        await staffForm.GetByLabel("Email address").FillAsync("nia.roberts@demo.school");
+        await staffForm.GetByRole(AriaRole.Button, new() { Name = "Add member of staff" }).ClickAsync();
+        await Assertions.Expect(admin.Locator("#staff-roles-error")).ToContainTextAsync("Give at least one role", new() { Timeout = Ms });
+        await Assertions.Expect(staffForm.GetByLabel("Email address")).ToHaveValueAsync("nia.roberts@demo.school", new() { Timeout = Ms });
+
+        await staffForm.GetByLabel("Teacher").CheckAsync();
+        await staffForm.GetByRole(AriaRole.Button, new() { Name = "Add member of staff" }).ClickAsync();
+        var added = admin.Locator("[data-initial-password]");
+        await Assertions.Expect(added).ToContainTextAsync("Nia Roberts is added", new() { Timeout = Ms });
+        var password = await added.Locator("code").TextContentAsync(new() { Timeout = Ms });
+        Assert.Matches("^cp-[0-9a-f]{18}$", password);
+        await Assertions.Expect(admin.GetByRole(AriaRole.Row).Filter(new() { HasText = "nia.roberts@demo.school" })).ToContainTextAsync("Not yet confirmed", new() { Timeout = Ms });
+
+        // Shown once: the page does not show it again.
+        await admin.GotoAsync("/admin/people");
+        await Assertions.Expect(admin.Locator("[data-initial-password]")).ToHaveCountAsync(0, new() { Timeout = Ms });
+        Assert.DoesNotContain(password!, await admin.ContentAsync().WaitAsync(BrowserApp.Timeout), StringComparison.Ordinal);
+
+        // Roles can be changed, and the new member of staff signs in with the password they were given.
+        await admin.GetByRole(AriaRole.Link, new() { Name = "Change roles of Nia Roberts" }).ClickAsync();
+        var rolesForm = admin.GetByRole(AriaRole.Form, new() { Name = "Change the roles of Nia Roberts" });
+        await rolesForm.GetByLabel("Senior leader (SLT)").CheckAsync();
+        await rolesForm.GetByRole(AriaRole.Button, new() { Name = "Save roles" }).ClickAsync();
+        await Assertions.Expect(admin.GetByRole(AriaRole.Status)).ToContainTextAsync("Nia Roberts’s roles are now: Teacher, Senior leader (SLT).", new() { Timeout = Ms });
+
+        var teacher = await browser.NewPageAsync();
+        await teacher.GotoAsync("/signin");
+        await teacher.GetByLabel("Email address").FillAsync("nia.roberts@demo.school");
+        await teacher.GetByLabel("Password").FillAsync(password!);
+        await teacher.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await teacher.WaitForURLAsync(new Regex("/sessions$"), new() { Timeout = Ms });
+        await Assertions.Expect(teacher.GetByText("Signed in as")).ToContainTextAsync("Nia Roberts", new() { Timeout = Ms });
+    }
+}
