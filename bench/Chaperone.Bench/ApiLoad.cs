@@ -19,7 +19,7 @@ public sealed record ThroughputResult(int Created, int Failed, double Seconds, i
 public sealed record LatencyResult(int Created, int Failed, double TargetRate, double AchievedRate, double P50Ms, double P99Ms, double MaxMs, IReadOnlyDictionary<string, int> Failures);
 
 /// <summary>Drives the app through its HTTP API on loopback, signed in as the teachers with bearer tokens.</summary>
-public sealed class ApiLoad : IDisposable
+public sealed partial class ApiLoad : IDisposable
 {
     private static readonly OffsetDateTimePattern Rfc3339 = OffsetDateTimePattern.Rfc3339;
 
@@ -40,7 +40,7 @@ public sealed class ApiLoad : IDisposable
         })
         {
             BaseAddress = address,
-            Timeout = TimeSpan.FromSeconds(30),
+            Timeout = TimeSpan.FromSeconds(10),
         };
     }
 
@@ -94,7 +94,7 @@ public sealed class ApiLoad : IDisposable
                 return true;
             }
             var body = await response.Content.ReadAsStringAsync();
-            _failures.AddOrUpdate($"{(int)response.StatusCode}: {Truncate(body)}", 1, (_, c) => c + 1);
+            _failures.AddOrUpdate($"{(int)response.StatusCode}: {Truncate(TraceId().Replace(body, "…"))}", 1, (_, c) => c + 1);
             return false;
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
@@ -103,6 +103,9 @@ public sealed class ApiLoad : IDisposable
             return false;
         }
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex("\"traceId\":\"[^\"]*\"")]
+    private static partial System.Text.RegularExpressions.Regex TraceId();
 
     private static string Truncate(string s) => s.Length <= 300 ? s : s[..300] + "…";
 

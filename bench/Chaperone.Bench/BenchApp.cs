@@ -112,6 +112,10 @@ public sealed class BenchApp : IAsyncDisposable
         }
         try
         {
+            if (Environment.GetEnvironmentVariable("CHAPERONE_BENCH_KEEP") == "1")
+            {
+                return;
+            }
             Directory.Delete(DataDirectory, recursive: true);
         }
         catch (IOException)
