@@ -29,13 +29,16 @@ public sealed partial class ApiLoad : IDisposable
     private readonly ConcurrentDictionary<string, int> _failures = new();
     private long _next = -1;
 
+    /// <summary>The open loop never has more requests than this outstanding; one due beyond it is dropped and counted as failed.</summary>
+    public const int MaxInFlight = 256;
+
     public ApiLoad(Uri address, BenchSchool school)
     {
         _school = school;
         _http = new HttpClient(new SocketsHttpHandler
         {
             UseProxy = false,
-            MaxConnectionsPerServer = int.MaxValue,
+            MaxConnectionsPerServer = MaxInFlight,
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
         })
         {
@@ -152,6 +155,7 @@ public sealed partial class ApiLoad : IDisposable
         var gate = new Lock();
         var created = 0;
         var failed = 0;
+        var inFlight = 0;
         var tasks = new List<Task>(count);
         var clock = Stopwatch.StartNew();
         for (var i = 0; i < count; i++)
@@ -166,9 +170,17 @@ public sealed partial class ApiLoad : IDisposable
             {
                 Thread.SpinWait(50);
             }
+            if (Volatile.Read(ref inFlight) >= MaxInFlight)
+            {
+                Interlocked.Increment(ref failed);
+                _failures.AddOrUpdate($"dropped: {MaxInFlight} requests already outstanding", 1, (_, c) => c + 1);
+                continue;
+            }
+            Interlocked.Increment(ref inFlight);
             tasks.Add(Task.Run(async () =>
             {
                 var ok = await BookOneAsync();
+                Interlocked.Decrement(ref inFlight);
                 var micros = (long)((clock.Elapsed - due).TotalMilliseconds * 1000);
                 lock (gate)
                 {
