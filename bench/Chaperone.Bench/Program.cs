@@ -244,15 +244,23 @@ namespace Chaperone.Bench
                 sb.AppendLine(c, $"| {r.Db} | Booking latency, open loop at 0.5 × raw = {l.TargetRate:0} /s | p50 {l.P50Ms:0.0} ms, p99 {l.P99Ms:0.0} ms, max {l.MaxMs:0.0} ms ({l.Created} × 201, {l.Failed} failed) | — | p99 < {BenchOptions.LatencyP99TargetMs:0} ms | {Verdict(r.LatencyPassed)} |");
                 sb.AppendLine(c, $"| {r.Db} | Slot finder, `GET /api/v1/slots`, two weeks, teacher with {BenchOptions.SlotTeacherSessions} sessions | p50 {s.P50Ms:0.00} ms, p99 {s.P99Ms:0.00} ms ({s.Calls} calls, {s.SlotsFound} slots offered, {s.Failed} failed) | — | p99 < {BenchOptions.SlotsP99TargetMs:0} ms | {Verdict(r.SlotsPassed)} |");
             }
+            var failureLines = new List<string>();
             foreach (var r in results)
             {
                 foreach (var (phase, failures) in new[] { ("throughput", r.Throughput.Failures), ("latency", r.Latency.Failures) })
                 {
                     foreach (var (what, n) in failures)
                     {
-                        sb.AppendLine(c, $"- {r.Db} {phase}: {n} × `{what.ReplaceLineEndings(" ")}`");
+                        failureLines.Add(string.Create(c, $"- {r.Db} {phase}: {n} × `{what.ReplaceLineEndings(" ")}`"));
                     }
                 }
+            }
+            if (failureLines.Count > 0)
+            {
+                sb.AppendLine();
+                sb.AppendLine("Failures (anything but 201 Created):");
+                sb.AppendLine();
+                failureLines.ForEach(l => sb.AppendLine(l));
             }
             sb.AppendLine();
             sb.AppendLine("How it is measured (`bench/run.sh`, source in `bench/Chaperone.Bench`):");
