@@ -46,8 +46,7 @@ public sealed class BookSession(ChaperoneDbContext db, TimeProvider clock)
 
         var start = parsed.Start.ToDateTimeOffset();
         var end = start.AddMinutes(parsed.DurationMinutes);
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        await Conflicts.LockParticipantsAsync(db, [people.Host.Id, .. people.PupilIds, .. people.GuardianIds], ct);
+        await using var transaction = await Conflicts.BeginAsync(db, [people.Host.Id, .. people.PupilIds, .. people.GuardianIds], ct);
         var conflicts = await Conflicts.FindAsync(db, schoolId, people.Host.Id, people.PupilIds.ToList(), people.GuardianIds.ToList(), start, end, null, ct);
         if (conflicts.Count > 0)
         {

@@ -40,10 +40,15 @@ public static class BookingFacts
         var pupilGuids = ParseAll(pupilIds, "pupilIds", "pupil", missing);
         var guardianGuids = ParseAll(guardianIds, "guardianIds", "parent or carer", missing);
 
-        StaffMember? teacher = null;
+        // The host and whether they hold the Teacher role, in one query.
+        HostRow? teacher = null;
         if (Ids.TryParse(teacherId, out var teacherGuid))
         {
-            teacher = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == teacherGuid && u.SchoolId == schoolId, ct);
+            teacher = await db.Users.AsNoTracking()
+                .Where(u => u.Id == teacherGuid && u.SchoolId == schoolId)
+                .Select(u => new HostRow(u.Id, u.Name, u.FamiliarisationConfirmedOn,
+                    db.UserRoles.Any(ur => ur.UserId == u.Id && db.Roles.Any(r => r.Id == ur.RoleId && r.Name == Roles.Teacher))))
+                .FirstOrDefaultAsync(ct);
         }
         if (teacher is null)
         {
@@ -67,11 +72,7 @@ public static class BookingFacts
             return (null, missing);
         }
 
-        var isTeacher = await (from ur in db.UserRoles
-                               join r in db.Roles on ur.RoleId equals r.Id
-                               where ur.UserId == teacher.Id && r.Name == Roles.Teacher
-                               select ur).AnyAsync(ct);
-        var host = new HostFacts(teacher.Id, teacher.Name, isTeacher,
+        var host = new HostFacts(teacher.Id, teacher.Name, teacher.IsTeacher,
             teacher.FamiliarisationConfirmedOn is { } d ? LocalDate.FromDateOnly(d) : null);
         var pupilFacts = distinctPupils
             .Select(id => pupils.First(p => p.Id == id))
@@ -83,6 +84,8 @@ public static class BookingFacts
             .ToList();
         return (new BookingPeople(host, pupilFacts, guardianFacts, pupilGuids, guardianGuids), missing);
     }
+
+    private sealed record HostRow(Guid Id, string Name, DateOnly? FamiliarisationConfirmedOn, bool IsTeacher);
 
     private static List<Guid> ParseAll(IReadOnlyList<string> ids, string field, string what, Dictionary<string, string[]> missing)
     {

@@ -33,7 +33,10 @@ public sealed class CancelSession(ChaperoneDbContext db, TimeProvider clock)
         session.CancelledAt = clock.GetUtcNow();
         session.CancelledById = user.UserId();
         session.CancellationReason = request.Reason!.Trim();
-        await db.SaveChangesAsync(ct);
+        using (await SqliteWriteGate.EnterAsync(db, ct))
+        {
+            await db.SaveChangesAsync(ct);
+        }
         return new SessionOutcome.Done((await SessionView.LoadAsync(db, schoolId, session.Id, ct))!);
     }
 }

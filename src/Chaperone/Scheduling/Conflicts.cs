@@ -1,5 +1,6 @@
 using Chaperone.Storage;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Chaperone.Scheduling;
 
@@ -13,10 +14,38 @@ public sealed record ConflictDto(string SessionId, string Who, string Role, Date
 public static class Conflicts
 {
     /// <summary>
+    /// Begins the transaction of a write that must not double-book anyone, and takes the
+    /// participants' locks in it (<see cref="LockParticipantsAsync"/>); run <see cref="FindAsync"/>
+    /// and the write inside it, then commit. On SQLite, writers of this process also queue for the
+    /// database's single write lock here (<see cref="SqliteWriteGate"/>) rather than collide on it.
+    /// </summary>
+    public static async Task<WriteTransaction> BeginAsync(ChaperoneDbContext db, IEnumerable<Guid> participantIds, CancellationToken ct)
+    {
+        var gate = await SqliteWriteGate.EnterAsync(db, ct);
+        IDbContextTransaction? transaction = null;
+        try
+        {
+            transaction = await db.Database.BeginTransactionAsync(ct);
+            await LockParticipantsAsync(db, participantIds, ct);
+            return new WriteTransaction(transaction, gate);
+        }
+        catch
+        {
+            if (transaction is not null)
+            {
+                await transaction.DisposeAsync();
+            }
+            gate?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
     /// Serialises bookings that share a participant. On PostgreSQL each participant's id takes a
-    /// transaction-scoped advisory lock, in a fixed order so that two bookings cannot deadlock;
-    /// SQLite already allows one writer at a time and the transaction is begun immediate.
-    /// Call inside the booking's transaction, before <see cref="FindAsync"/>.
+    /// transaction-scoped advisory lock, in a fixed order so that two bookings cannot deadlock
+    /// (the statements go in one round trip and run in order); SQLite already allows one writer at
+    /// a time and the transaction is begun immediate. Call inside the booking's transaction,
+    /// before <see cref="FindAsync"/>.
     /// </summary>
     public static async Task LockParticipantsAsync(ChaperoneDbContext db, IEnumerable<Guid> participantIds, CancellationToken ct)
     {
@@ -24,10 +53,13 @@ public static class Conflicts
         {
             return;
         }
-        foreach (var key in participantIds.Select(LockKey).Distinct().Order())
+        var keys = participantIds.Select(LockKey).Distinct().Order().Cast<object>().ToArray();
+        if (keys.Length == 0)
         {
-            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({key})", ct);
+            return;
         }
+        var sql = string.Join("; ", keys.Select((_, i) => $"SELECT pg_advisory_xact_lock({{{i}}})"));
+        await db.Database.ExecuteSqlRawAsync(sql, keys, ct);
     }
 
     private static long LockKey(Guid id)
@@ -37,6 +69,7 @@ public static class Conflicts
         return BitConverter.ToInt64(bytes[..8]) ^ BitConverter.ToInt64(bytes[8..]);
     }
 
+    /// <summary>Everyone of the proposed session who is already in an overlapping active session, in one query.</summary>
     public static async Task<List<ConflictDto>> FindAsync(
         ChaperoneDbContext db, Guid schoolId, Guid teacherId, IReadOnlyCollection<Guid> pupilIds, IReadOnlyCollection<Guid> guardianIds,
         DateTimeOffset start, DateTimeOffset end, Guid? excludingSessionId, CancellationToken ct)
@@ -47,29 +80,39 @@ public static class Conflicts
             && s.Start < end && s.End > start
             && s.Id != excludingSessionId);
 
-        var conflicts = new List<ConflictDto>();
-        var teacherClashes = await overlapping.Where(s => s.TeacherId == teacherId)
-            .Join(db.Users, s => s.TeacherId, u => u.Id, (s, u) => new { s.Id, u.Name, s.Start, s.End })
-            .ToListAsync(ct);
-        conflicts.AddRange(teacherClashes.Select(c => new ConflictDto(c.Id.ToString(), c.Name, "teacher", c.Start, c.End)));
-
+        var clashes = overlapping.Where(s => s.TeacherId == teacherId)
+            .Join(db.Users, s => s.TeacherId, u => u.Id, (s, u) => new Clash { SessionId = s.Id, Name = u.Name, Role = RoleTeacher, Start = s.Start, End = s.End });
         if (pupilIds.Count > 0)
         {
-            var pupilClashes = await overlapping
+            clashes = clashes.Concat(overlapping
                 .SelectMany(s => s.Pupils.Where(p => pupilIds.Contains(p.PupilId)), (s, p) => new { s.Id, p.PupilId, s.Start, s.End })
-                .Join(db.Pupils, x => x.PupilId, p => p.Id, (x, p) => new { x.Id, p.Name, x.Start, x.End })
-                .ToListAsync(ct);
-            conflicts.AddRange(pupilClashes.Select(c => new ConflictDto(c.Id.ToString(), c.Name, "pupil", c.Start, c.End)));
+                .Join(db.Pupils, x => x.PupilId, p => p.Id, (x, p) => new Clash { SessionId = x.Id, Name = p.Name, Role = RolePupil, Start = x.Start, End = x.End }));
         }
         if (guardianIds.Count > 0)
         {
-            var guardianClashes = await overlapping
+            clashes = clashes.Concat(overlapping
                 .SelectMany(s => s.Guardians.Where(g => guardianIds.Contains(g.GuardianId)), (s, g) => new { s.Id, g.GuardianId, s.Start, s.End })
-                .Join(db.Guardians, x => x.GuardianId, g => g.Id, (x, g) => new { x.Id, g.Name, x.Start, x.End })
-                .ToListAsync(ct);
-            conflicts.AddRange(guardianClashes.Select(c => new ConflictDto(c.Id.ToString(), c.Name, "guardian", c.Start, c.End)));
+                .Join(db.Guardians, x => x.GuardianId, g => g.Id, (x, g) => new Clash { SessionId = x.Id, Name = g.Name, Role = RoleGuardian, Start = x.Start, End = x.End }));
         }
-        return conflicts;
+        var found = await clashes.ToListAsync(ct);
+        return found
+            .OrderBy(c => c.Role)
+            .Select(c => new ConflictDto(c.SessionId.ToString(), c.Name, RoleNames[c.Role], c.Start, c.End))
+            .ToList();
+    }
+
+    private const int RoleTeacher = 0;
+    private const int RolePupil = 1;
+    private const int RoleGuardian = 2;
+    private static readonly string[] RoleNames = ["teacher", "pupil", "guardian"];
+
+    private sealed class Clash
+    {
+        public Guid SessionId { get; init; }
+        public required string Name { get; init; }
+        public int Role { get; init; }
+        public DateTimeOffset Start { get; init; }
+        public DateTimeOffset End { get; init; }
     }
 
     public static string Describe(IEnumerable<ConflictDto> conflicts) =>

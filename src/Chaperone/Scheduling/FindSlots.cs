@@ -82,15 +82,24 @@ public sealed class FindSlots(ChaperoneDbContext db, TimeProvider clock)
         var rangeEnd = to.PlusDays(1).AtStartOfDayInZone(zone).ToInstant().ToDateTimeOffset();
         var pupilIds = people.PupilIds.ToList();
         var guardianIds = people.GuardianIds.ToList();
-        var busy = await db.Sessions.AsNoTracking()
-            .Where(s => s.SchoolId == schoolId
-                && (s.Status == SessionStatus.Scheduled || s.Status == SessionStatus.Live)
-                && s.Start < rangeEnd && s.End > rangeStart
-                && (s.TeacherId == people.Host.Id
-                    || s.Pupils.Any(p => pupilIds.Contains(p.PupilId))
-                    || s.Guardians.Any(g => guardianIds.Contains(g.GuardianId))))
-            .Select(s => new { s.Start, s.End })
-            .ToListAsync(ct);
+        // Each participant's sessions come from their own index (teacher and start; pupil; guardian),
+        // rather than from every session of the school in the range.
+        var hostId = people.Host.Id;
+        var active = db.Sessions.AsNoTracking().Where(s => s.SchoolId == schoolId
+            && (s.Status == SessionStatus.Scheduled || s.Status == SessionStatus.Live)
+            && s.Start < rangeEnd && s.End > rangeStart);
+        var busyQuery = active.Where(s => s.TeacherId == hostId).Select(s => new { s.Start, s.End });
+        if (pupilIds.Count > 0)
+        {
+            busyQuery = busyQuery.Concat(db.SessionPupils.Where(p => pupilIds.Contains(p.PupilId))
+                .Join(active, p => p.SessionId, s => s.Id, (p, s) => new { s.Start, s.End }));
+        }
+        if (guardianIds.Count > 0)
+        {
+            busyQuery = busyQuery.Concat(db.SessionGuardians.Where(g => guardianIds.Contains(g.GuardianId))
+                .Join(active, g => g.SessionId, s => s.Id, (g, s) => new { s.Start, s.End }));
+        }
+        var busy = await busyQuery.ToListAsync(ct);
         var busyIntervals = busy.Select(b => new Interval(Instant.FromDateTimeOffset(b.Start), Instant.FromDateTimeOffset(b.End)))
             .OrderBy(i => i.Start).ToList();
 

@@ -52,8 +52,7 @@ public sealed class RescheduleSession(ChaperoneDbContext db, TimeProvider clock)
 
         var newStart = start.ToDateTimeOffset();
         var newEnd = newStart.AddMinutes(duration);
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        await Conflicts.LockParticipantsAsync(db, [session.Id, people.Host.Id, .. people.PupilIds, .. people.GuardianIds], ct);
+        await using var transaction = await Conflicts.BeginAsync(db, [session.Id, people.Host.Id, .. people.PupilIds, .. people.GuardianIds], ct);
         var conflicts = await Conflicts.FindAsync(db, schoolId, people.Host.Id, people.PupilIds.ToList(), people.GuardianIds.ToList(), newStart, newEnd, session.Id, ct);
         if (conflicts.Count > 0)
         {

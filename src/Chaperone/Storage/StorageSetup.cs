@@ -22,7 +22,10 @@ public sealed class DataDirectory(string path)
 
 public static class StorageSetup
 {
-    /// <summary>Registers the database chosen by <c>Database:Provider</c> (SQLite by default).</summary>
+    /// <summary>
+    /// Registers the database chosen by <c>Database:Provider</c> (SQLite by default). Contexts are
+    /// pooled: each request still gets a clean context, without building one from scratch.
+    /// </summary>
     public static IServiceCollection AddChaperoneStorage(this IServiceCollection services, IConfiguration configuration, DataDirectory data)
     {
         var provider = ProviderFrom(configuration);
@@ -34,12 +37,12 @@ public static class StorageSetup
             {
                 throw new InvalidOperationException("Database:Provider is Postgres but ConnectionStrings:Chaperone is not set.");
             }
-            services.AddDbContext<ChaperoneDbContext, PostgresChaperoneDbContext>(o => o.UseNpgsql(connectionString));
+            services.AddDbContextPool<ChaperoneDbContext, PostgresChaperoneDbContext>(o => o.UseNpgsql(connectionString));
         }
         else
         {
             var sqlite = SqliteConnectionString(connectionString, data);
-            services.AddDbContext<ChaperoneDbContext, SqliteChaperoneDbContext>(o => o.UseSqlite(sqlite));
+            services.AddDbContextPool<ChaperoneDbContext, SqliteChaperoneDbContext>(o => o.UseSqlite(sqlite));
         }
         return services;
     }

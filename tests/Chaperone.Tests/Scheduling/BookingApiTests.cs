@@ -43,6 +43,31 @@ public abstract class BookingApiTests(ChaperoneApp app)
         Assert.Contains(problem.GetProperty("violations").EnumerateArray(),
             v => v.GetProperty("clause").GetInt32() == 8 && v.GetProperty("rule").GetString() == "minimum-notice");
     }
+
+    [Fact]
+    public async Task OverlappingBookingsOfTheSameTeacherPupilOrParentAreConflicts()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var teacher = await school.TeacherAsync(app);
+        var other = await app.SignInAsync(school.OtherTeacherEmail, TestSchool.Password);
+        Assert.Equal(HttpStatusCode.Created, (await TestSchool.BookAsync(teacher, school.Booking(Wednesday10, school.SiblingA, school.SharedParent))).StatusCode);
+
+        // The same teacher, 15 minutes later, with another family.
+        await AssertClashAsync(teacher, school.Booking(Wednesday10.AddMinutes(15)), "teacher");
+        // Another teacher, the same pupil.
+        await AssertClashAsync(other, school.Booking(Wednesday10, school.SiblingA, school.SharedParent, teacher: school.OtherTeacherId), "pupil");
+        // Another teacher and pupil, but the parent already supervising the sibling.
+        await AssertClashAsync(other, school.Booking(Wednesday10.AddMinutes(20), school.SiblingB, school.SharedParent, teacher: school.OtherTeacherId), "guardian");
+        // Back to back is not a clash.
+        Assert.Equal(HttpStatusCode.Created, (await TestSchool.BookAsync(teacher, school.Booking(Wednesday10.AddMinutes(30)))).StatusCode);
+    }
+
+    private static async Task AssertClashAsync(HttpClient client, object booking, string role)
+    {
+        var response = await TestSchool.BookAsync(client, booking);
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Contains($"({role})", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
 }
 
 public sealed class BookingApiOnSqlite(ChaperoneApp app) : BookingApiTests(app), IClassFixture<ChaperoneApp>;

@@ -1,0 +1,291 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using Chaperone.Bench;
+
+// Booking benchmark: see bench/run.sh, which starts a durable throwaway PostgreSQL and runs this.
+var options = BenchOptions.Parse(args);
+var results = new List<DbResult>();
+foreach (var db in options.Databases)
+{
+    Console.WriteLine($"== {db} ==");
+    results.Add(await DbRun.RunAsync(db, options));
+}
+var markdown = Report.Markdown(options, results);
+Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.Output))!);
+await File.WriteAllTextAsync(options.Output, markdown);
+Console.WriteLine(markdown);
+return results.All(r => r.AllPassed) ? 0 : 1;
+
+namespace Chaperone.Bench
+{
+    public sealed record BenchOptions(
+        IReadOnlyList<BenchDb> Databases,
+        string? PostgresAdmin,
+        string Output,
+        string WorkDirectory,
+        string? Commit,
+        int Teachers,
+        int Concurrency,
+        TimeSpan RawTime,
+        TimeSpan ThroughputTime,
+        TimeSpan LatencyTime,
+        int SlotCalls,
+        TimeSpan WarmupTime)
+    {
+        public const double ThroughputTarget = 0.5;
+        public const double LatencyP99TargetMs = 25;
+        public const double SlotsP99TargetMs = 5;
+        public const int SlotTeacherSessions = 500;
+
+        public static BenchOptions Parse(string[] args)
+        {
+            string? Get(string name)
+            {
+                var i = Array.IndexOf(args, name);
+                return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+            }
+            int Int(string name, int fallback) => Get(name) is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
+            var postgres = Get("--postgres") ?? Environment.GetEnvironmentVariable("CHAPERONE_BENCH_POSTGRES");
+            var databases = (Get("--databases") ?? (postgres is null ? "sqlite" : "sqlite,postgres"))
+                .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(d => Enum.Parse<BenchDb>(d, ignoreCase: true))
+                .ToList();
+            return new BenchOptions(
+                databases,
+                postgres,
+                Get("--out") ?? "bench/results/booking.md",
+                Get("--work") ?? Path.Combine(Path.GetTempPath(), "chaperone-bench"),
+                Get("--commit"),
+                Int("--teachers", 40),
+                Int("--concurrency", 16),
+                TimeSpan.FromSeconds(Int("--raw-seconds", 5)),
+                TimeSpan.FromSeconds(Int("--throughput-seconds", 10)),
+                TimeSpan.FromSeconds(Int("--latency-seconds", 8)),
+                Int("--slot-calls", 300),
+                TimeSpan.FromSeconds(Int("--warmup-seconds", 30)));
+        }
+    }
+
+    public sealed record DbResult(
+        BenchDb Db,
+        string AppDurability,
+        RawResult Raw,
+        ThroughputResult Throughput,
+        LatencyResult Latency,
+        (double P50Ms, double P99Ms, double MaxMs, int Calls, int SlotsFound, int Failed) Slots,
+        int SessionsInSchool,
+        string LoadAverage)
+    {
+        public double Ratio => Throughput.PerSecond / Raw.PerSecond;
+        public bool ThroughputPassed => Ratio >= BenchOptions.ThroughputTarget && Throughput.Failed == 0;
+        public bool LatencyPassed => Latency.P99Ms < BenchOptions.LatencyP99TargetMs && Latency.Failed == 0;
+        public bool SlotsPassed => Slots.P99Ms < BenchOptions.SlotsP99TargetMs && Slots.Failed == 0;
+        public bool AllPassed => ThroughputPassed && LatencyPassed && SlotsPassed;
+    }
+
+    public static class DbRun
+    {
+        public static async Task<DbResult> RunAsync(BenchDb db, BenchOptions options)
+        {
+            var loadAverage = LoadAverage();
+            await using var app = await BenchApp.StartAsync(db, options.WorkDirectory, options.PostgresAdmin);
+            Console.WriteLine($"app on {app.Address}");
+            var appDurability = await RawInserts.AppDurabilityAsync(app.Services);
+            RawInserts.RequireDurable(appDurability);
+            Console.WriteLine($"app connections: {appDurability}");
+
+            var school = await BenchSchool.CreateAsync(app.Services, options.Teachers, pupilsPerTeacher: 3, BenchOptions.SlotTeacherSessions);
+            using var load = new ApiLoad(app.Address, school);
+            await load.SignInAllAsync();
+
+            // Warm up until the JIT has settled (tiered compilation keeps recompiling hot code for a
+            // while, which on a small machine takes much of the CPU), bounded in rounds and time.
+            var warmClock = System.Diagnostics.Stopwatch.StartNew();
+            for (var round = 1; ; round++)
+            {
+                var jitted = System.Runtime.JitInfo.GetCompiledMethodCount();
+                var warm = await load.ClosedLoopAsync(options.Concurrency, maxBookings: 3000, TimeSpan.FromSeconds(2));
+                jitted = System.Runtime.JitInfo.GetCompiledMethodCount() - jitted;
+                Console.WriteLine($"warm-up {round}: {warm.Created} bookings ({warm.PerSecond:0} /s), {warm.Failed} failed, {jitted} methods jitted");
+                Fail(warm.Failures);
+                if ((round >= 3 && jitted < 20) || warmClock.Elapsed > options.WarmupTime)
+                {
+                    break;
+                }
+            }
+
+            var rawCpu = CpuMeter.Start();
+            var raw = await RawInserts.RunAsync(db, app.ConnectionString, warmup: 200, maxInserts: 200_000, options.RawTime);
+            Console.WriteLine($"raw inserts: {raw.PerSecond:0} /s ({raw.Inserts} in {raw.Seconds:0.00} s; {raw.Durability}; {rawCpu.Describe(raw.Inserts + 200)})");
+
+            var cpu = CpuMeter.Start();
+            var throughput = await load.ClosedLoopAsync(options.Concurrency, maxBookings: 100_000, options.ThroughputTime);
+            Console.WriteLine($"throughput: {throughput.PerSecond:0} /s ({throughput.Created} created, {throughput.Failed} failed, {throughput.Seconds:0.00} s, {throughput.Concurrency} clients; {cpu.Describe(throughput.Created)})");
+            Fail(throughput.Failures);
+
+            var rate = raw.PerSecond * BenchOptions.ThroughputTarget;
+            var count = (int)Math.Clamp(rate * options.LatencyTime.TotalSeconds, 100, 20_000);
+            var latency = await load.OpenLoopAsync(rate, count);
+            Console.WriteLine($"latency at {rate:0} /s: p50 {latency.P50Ms:0.00} ms, p99 {latency.P99Ms:0.00} ms, max {latency.MaxMs:0.00} ms ({latency.Created} created, {latency.Failed} failed, achieved {latency.AchievedRate:0} /s)");
+            Fail(latency.Failures);
+
+            var slots = await load.SlotsAsync(warmup: 300, options.SlotCalls, firstDay: 20);
+            Console.WriteLine($"slots: p50 {slots.P50Ms:0.00} ms, p99 {slots.P99Ms:0.00} ms, max {slots.MaxMs:0.00} ms ({slots.SlotsFound} slots offered)");
+            Fail(load.Failures);
+
+            var sessions = await BenchSchool.CountSessionsAsync(app.Services, school.SchoolId);
+            return new DbResult(db, appDurability, raw, throughput, latency, slots, sessions, loadAverage);
+        }
+
+        private static string LoadAverage()
+        {
+            try
+            {
+                return string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+            }
+            catch (IOException)
+            {
+                return "unknown";
+            }
+        }
+
+        private static void Fail(IReadOnlyDictionary<string, int> failures)
+        {
+            foreach (var (what, n) in failures)
+            {
+                Console.WriteLine($"  FAILED x{n}: {what}");
+            }
+        }
+    }
+
+    /// <summary>CPU spent by this process (app and clients) and by the whole machine, for the console log.</summary>
+    public sealed class CpuMeter
+    {
+        private readonly TimeSpan _process;
+        private readonly (long Busy, long Total) _machine;
+        private readonly long _allocated = GC.GetTotalAllocatedBytes();
+        private readonly int _gcs = GC.CollectionCount(0);
+        private readonly int _exceptions = Exceptions;
+        private readonly long _jitted = System.Runtime.JitInfo.GetCompiledMethodCount();
+        private readonly TimeSpan _jitTime = System.Runtime.JitInfo.GetCompilationTime();
+        private static int Exceptions;
+        private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> ExceptionTypes = new();
+
+        static CpuMeter() => AppDomain.CurrentDomain.FirstChanceException += (_, e) =>
+        {
+            Interlocked.Increment(ref Exceptions);
+            ExceptionTypes.AddOrUpdate(e.Exception.GetType().Name + ": " + e.Exception.Message[..Math.Min(80, e.Exception.Message.Length)], 1, (_, n) => n + 1);
+        };
+
+        private CpuMeter(TimeSpan process, (long, long) machine)
+        {
+            _process = process;
+            _machine = machine;
+        }
+
+        public static CpuMeter Start() => new(System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime, Machine());
+
+        public string Describe(int operations)
+        {
+            var process = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - _process;
+            var (busy, total) = Machine();
+            var machineBusy = total == _machine.Total ? 0 : 100.0 * (busy - _machine.Busy) / (total - _machine.Total);
+            var exceptions = string.Join("; ", ExceptionTypes.Select(kv => $"{kv.Value}x {kv.Key}"));
+            ExceptionTypes.Clear();
+            return string.Create(CultureInfo.InvariantCulture, $"this process {process.TotalMilliseconds / Math.Max(1, operations):0.00} CPU ms per booking, {(GC.GetTotalAllocatedBytes() - _allocated) / 1024.0 / Math.Max(1, operations):0} KB allocated per booking, {GC.CollectionCount(0) - _gcs} GCs, {System.Runtime.JitInfo.GetCompiledMethodCount() - _jitted} methods jitted in {(System.Runtime.JitInfo.GetCompilationTime() - _jitTime).TotalMilliseconds:0} ms, {Exceptions - _exceptions} exceptions [{exceptions}], machine {machineBusy:0}% busy");
+        }
+
+        private static (long Busy, long Total) Machine()
+        {
+            try
+            {
+                var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(long.Parse).ToArray();
+                var idle = fields[3] + fields[4];
+                var total = fields.Sum();
+                return (total - idle, total);
+            }
+            catch (IOException)
+            {
+                return (0, 0);
+            }
+        }
+    }
+
+    public static class Report
+    {
+        public static string Markdown(BenchOptions options, IReadOnlyList<DbResult> results)
+        {
+            var c = CultureInfo.InvariantCulture;
+            var sb = new StringBuilder();
+            sb.AppendLine("# Booking benchmark");
+            sb.AppendLine();
+            sb.AppendLine(c, $"- Date: {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC");
+            sb.AppendLine(c, $"- Machine: {Environment.ProcessorCount} CPUs (nproc), {CpuModel()}, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}");
+            if (options.Commit is { Length: > 0 })
+            {
+                sb.AppendLine(c, $"- Code: commit {options.Commit}");
+            }
+            sb.AppendLine(c, $"- Load: {options.Teachers} teachers with 3 pupils each (one parent per pupil), {options.Concurrency} concurrent HTTP clients on loopback, bearer tokens from `POST /api/v1/auth/login`");
+            foreach (var r in results)
+            {
+                sb.AppendLine(c, $"- {r.Db} durability: app connections `{r.AppDurability}`; baseline connection `{r.Raw.Durability}`. Load average before the {r.Db} run: {r.LoadAverage}");
+            }
+            sb.AppendLine();
+            sb.AppendLine("| Database | Measure | Figure | Ratio | Target | Result |");
+            sb.AppendLine("|---|---|---|---|---|---|");
+            foreach (var r in results)
+            {
+                var t = r.Throughput;
+                var l = r.Latency;
+                var s = r.Slots;
+                sb.AppendLine(c, $"| {r.Db} | Raw insert rate (baseline: one row per transaction, one connection, ADO.NET) | {r.Raw.PerSecond:0} /s ({r.Raw.Inserts} in {r.Raw.Seconds:0.0} s) | — | — | — |");
+                sb.AppendLine(c, $"| {r.Db} | Booking throughput, `POST /api/v1/sessions`, {t.Concurrency} clients | {t.PerSecond:0} /s ({t.Created} × 201 in {t.Seconds:0.0} s, {t.Failed} failed) | {r.Ratio:0.00} × raw | ≥ {BenchOptions.ThroughputTarget:0.0} × raw | {Verdict(r.ThroughputPassed)} |");
+                sb.AppendLine(c, $"| {r.Db} | Booking latency, open loop at 0.5 × raw = {l.TargetRate:0} /s | p50 {l.P50Ms:0.0} ms, p99 {l.P99Ms:0.0} ms, max {l.MaxMs:0.0} ms ({l.Created} × 201, {l.Failed} failed) | — | p99 < {BenchOptions.LatencyP99TargetMs:0} ms | {Verdict(r.LatencyPassed)} |");
+                sb.AppendLine(c, $"| {r.Db} | Slot finder, `GET /api/v1/slots`, two weeks, teacher with {BenchOptions.SlotTeacherSessions} sessions | p50 {s.P50Ms:0.00} ms, p99 {s.P99Ms:0.00} ms ({s.Calls} calls, {s.SlotsFound} slots offered, {s.Failed} failed) | — | p99 < {BenchOptions.SlotsP99TargetMs:0} ms | {Verdict(r.SlotsPassed)} |");
+            }
+            var failureLines = new List<string>();
+            foreach (var r in results)
+            {
+                foreach (var (phase, failures) in new[] { ("throughput", r.Throughput.Failures), ("latency", r.Latency.Failures) })
+                {
+                    foreach (var (what, n) in failures)
+                    {
+                        failureLines.Add(string.Create(c, $"- {r.Db} {phase}: {n} × `{what.ReplaceLineEndings(" ")}`"));
+                    }
+                }
+            }
+            if (failureLines.Count > 0)
+            {
+                sb.AppendLine();
+                sb.AppendLine("Failures (anything but 201 Created):");
+                sb.AppendLine();
+                failureLines.ForEach(l => sb.AppendLine(l));
+            }
+            sb.AppendLine();
+            sb.AppendLine("How it is measured (`bench/run.sh`, source in `bench/Chaperone.Bench`):");
+            sb.AppendLine();
+            sb.AppendLine("- The real app (built as `Program` builds it, served by Kestrel on 127.0.0.1) runs on a fresh SQLite file (WAL, set by the migrations) or a fresh database on a throwaway PostgreSQL with `fsync` and `synchronous_commit` on. Only the clock is fixed (Monday 30 November 2026, 08:00 UTC) so that every booking is at least 48 hours ahead.");
+            sb.AppendLine("- Baseline: on the same file or server, in the same run, one connection inserts one narrow row per transaction (BEGIN, INSERT, COMMIT) with plain ADO.NET, for up to " + options.RawTime.TotalSeconds.ToString("0", c) + " s after 200 warm-up rows.");
+            sb.AppendLine("- Throughput: valid, non-conflicting bookings (one teacher, pupil and parent each, 30 minutes, distinct times per teacher) sent back to back by concurrent clients for up to " + options.ThroughputTime.TotalSeconds.ToString("0", c) + " s, after warming up until the JIT has settled (at most " + options.WarmupTime.TotalSeconds.ToString("0", c) + " s); only 201 Created counts, anything else is reported as a failure.");
+            sb.AppendLine("- Latency: bookings due at a fixed schedule (open loop) at half the measured raw insert rate for about " + options.LatencyTime.TotalSeconds.ToString("0", c) + " s; each latency runs from the booking's due time to its answer. At most " + ApiLoad.MaxInFlight.ToString(c) + " requests are outstanding; a booking due beyond that is dropped and counted as failed.");
+            sb.AppendLine("- Slot finder: one client, " + options.SlotCalls.ToString(c) + " calls after 300 warm-up calls, for a teacher with " + BenchOptions.SlotTeacherSessions.ToString(c) + " sessions (eight a day), with a pupil and parent, over 14 days, 30-minute sessions every 15 minutes, in a school that by then holds the bookings above as well.");
+            return sb.ToString();
+        }
+
+        private static string Verdict(bool passed) => passed ? "**PASS**" : "**FAIL**";
+
+        private static string CpuModel()
+        {
+            try
+            {
+                var line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
+                return line?.Split(':', 2)[1].Trim() ?? "unknown CPU";
+            }
+            catch (IOException)
+            {
+                return "unknown CPU";
+            }
+        }
+    }
+}

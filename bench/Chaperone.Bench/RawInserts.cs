@@ -1,0 +1,129 @@
+using System.Data.Common;
+using System.Diagnostics;
+using Chaperone.Storage;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace Chaperone.Bench;
+
+public sealed record RawResult(int Inserts, double Seconds, string Durability)
+{
+    public double PerSecond => Inserts / Seconds;
+}
+
+/// <summary>
+/// The baseline: one narrow row per transaction (BEGIN; INSERT; COMMIT) on a single connection,
+/// with plain ADO.NET, into the same database file or server as the app, with the same durability.
+/// </summary>
+public static class RawInserts
+{
+    /// <summary>What the app's own connections report about durability, for the results.</summary>
+    public static async Task<string> AppDurabilityAsync(IServiceProvider services)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ChaperoneDbContext>();
+        await db.Database.OpenConnectionAsync();
+        try
+        {
+            return await DescribeAsync(db.Database.GetDbConnection());
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    private static async Task<string> DescribeAsync(DbConnection connection)
+    {
+        if (connection is SqliteConnection)
+        {
+            var journal = await ScalarAsync(connection, "PRAGMA journal_mode");
+            var synchronous = await ScalarAsync(connection, "PRAGMA synchronous");
+            var name = synchronous switch { "0" => "OFF", "1" => "NORMAL", "2" => "FULL", "3" => "EXTRA", _ => synchronous };
+            return $"journal_mode={journal}, synchronous={name}";
+        }
+        var fsync = await ScalarAsync(connection, "SHOW fsync");
+        var commit = await ScalarAsync(connection, "SHOW synchronous_commit");
+        var fullPages = await ScalarAsync(connection, "SHOW full_page_writes");
+        return $"fsync={fsync}, synchronous_commit={commit}, full_page_writes={fullPages}";
+    }
+
+    public static void RequireDurable(string durability)
+    {
+        var durable = durability.Contains("synchronous=FULL", StringComparison.Ordinal) || durability.Contains("synchronous=EXTRA", StringComparison.Ordinal)
+            || (durability.Contains("fsync=on", StringComparison.Ordinal) && durability.Contains("synchronous_commit=on", StringComparison.Ordinal));
+        if (!durable)
+        {
+            throw new InvalidOperationException($"Commits are not durable ({durability}); the figures would mean nothing.");
+        }
+    }
+
+    public static async Task<RawResult> RunAsync(BenchDb db, string connectionString, int warmup, int maxInserts, TimeSpan maxTime)
+    {
+        await using DbConnection connection = db == BenchDb.Sqlite ? new SqliteConnection(connectionString) : new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        var durability = await DescribeAsync(connection);
+        RequireDurable(durability);
+
+        await using (var create = connection.CreateCommand())
+        {
+            create.CommandText = db == BenchDb.Sqlite
+                ? "CREATE TABLE IF NOT EXISTS bench_raw_insert (id INTEGER PRIMARY KEY, school_id TEXT NOT NULL, at INTEGER NOT NULL, note TEXT NOT NULL)"
+                : "CREATE TABLE IF NOT EXISTS bench_raw_insert (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, school_id uuid NOT NULL, at timestamptz NOT NULL, note text NOT NULL)";
+            await create.ExecuteNonQueryAsync();
+        }
+
+        await using var insert = connection.CreateCommand();
+        insert.CommandText = db == BenchDb.Sqlite
+            ? "INSERT INTO bench_raw_insert (school_id, at, note) VALUES ($school, $at, $note)"
+            : "INSERT INTO bench_raw_insert (school_id, at, note) VALUES ($1, $2, $3)";
+        var school = Guid.NewGuid();
+        DbParameter Parameter(string name, object value)
+        {
+            var p = insert.CreateParameter();
+            if (db == BenchDb.Sqlite)
+            {
+                p.ParameterName = name;
+            }
+            p.Value = value;
+            insert.Parameters.Add(p);
+            return p;
+        }
+        Parameter("$school", db == BenchDb.Sqlite ? school.ToString() : school);
+        var at = Parameter("$at", db == BenchDb.Sqlite ? 0L : DateTimeOffset.UtcNow);
+        Parameter("$note", "one narrow row per transaction");
+        await insert.PrepareAsync();
+
+        async Task InsertOneAsync(long n)
+        {
+            await using var transaction = await connection.BeginTransactionAsync();
+            insert.Transaction = transaction;
+            at.Value = db == BenchDb.Sqlite ? n : DateTimeOffset.UnixEpoch.AddTicks(n);
+            await insert.ExecuteNonQueryAsync();
+            await transaction.CommitAsync();
+        }
+
+        for (var i = 0; i < warmup; i++)
+        {
+            await InsertOneAsync(i);
+        }
+        var clock = Stopwatch.StartNew();
+        var count = 0;
+        while (count < maxInserts && clock.Elapsed < maxTime)
+        {
+            await InsertOneAsync(count);
+            count++;
+        }
+        var seconds = clock.Elapsed.TotalSeconds;
+        return new RawResult(count, seconds, durability);
+    }
+
+    private static async Task<string> ScalarAsync(DbConnection connection, string sql)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToString(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture) ?? "";
+    }
+}
