@@ -48,4 +48,11 @@ public interface IBookingRule
     bool JudgesTime { get; }
 
     IEnumerable<Finding> Evaluate(BookingProposal proposal, PolicySettings settings);
+
+    /// <summary>
+    /// Whether the rule passes the proposal, without writing any findings: the slot finder asks
+    /// this of hundreds of candidate times. Rules override it with the same predicate their
+    /// <see cref="Evaluate"/> uses; the default simply evaluates.
+    /// </summary>
+    bool Allows(BookingProposal proposal, PolicySettings settings) => Evaluate(proposal, settings).All(f => f.Passed);
 }

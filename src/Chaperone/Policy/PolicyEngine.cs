@@ -41,12 +41,9 @@ public static class PolicyEngine
     {
         foreach (var rule in TimeRules)
         {
-            foreach (var finding in rule.Evaluate(proposal, settings))
+            if (!rule.Allows(proposal, settings))
             {
-                if (!finding.Passed)
-                {
-                    return false;
-                }
+                return false;
             }
         }
         return true;

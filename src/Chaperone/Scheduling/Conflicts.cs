@@ -1,3 +1,4 @@
+using Chaperone.Policy;
 using Chaperone.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -74,24 +75,29 @@ public static class Conflicts
         ChaperoneDbContext db, Guid schoolId, Guid teacherId, IReadOnlyCollection<Guid> pupilIds, IReadOnlyCollection<Guid> guardianIds,
         DateTimeOffset start, DateTimeOffset end, Guid? excludingSessionId, CancellationToken ct)
     {
+        // No session lasts longer than the policy's maximum, so one that overlaps starts after
+        // start − maximum: that lower bound makes "starts before the end" a narrow index range
+        // instead of a walk through every earlier session.
+        var earliest = start.AddMinutes(-PolicySettings.MaximumDurationMinutes);
         var overlapping = db.Sessions.AsNoTracking().Where(s =>
             s.SchoolId == schoolId
             && (s.Status == SessionStatus.Scheduled || s.Status == SessionStatus.Live)
-            && s.Start < end && s.End > start
+            && s.Start > earliest && s.Start < end && s.End > start
             && s.Id != excludingSessionId);
 
+        // Each participant's sessions are found through their own index (teacher and start; pupil; guardian).
         var clashes = overlapping.Where(s => s.TeacherId == teacherId)
             .Join(db.Users, s => s.TeacherId, u => u.Id, (s, u) => new Clash { SessionId = s.Id, Name = u.Name, Role = RoleTeacher, Start = s.Start, End = s.End });
         if (pupilIds.Count > 0)
         {
-            clashes = clashes.Concat(overlapping
-                .SelectMany(s => s.Pupils.Where(p => pupilIds.Contains(p.PupilId)), (s, p) => new { s.Id, p.PupilId, s.Start, s.End })
+            clashes = clashes.Concat(db.SessionPupils.Where(p => pupilIds.Contains(p.PupilId))
+                .Join(overlapping, p => p.SessionId, s => s.Id, (p, s) => new { s.Id, p.PupilId, s.Start, s.End })
                 .Join(db.Pupils, x => x.PupilId, p => p.Id, (x, p) => new Clash { SessionId = x.Id, Name = p.Name, Role = RolePupil, Start = x.Start, End = x.End }));
         }
         if (guardianIds.Count > 0)
         {
-            clashes = clashes.Concat(overlapping
-                .SelectMany(s => s.Guardians.Where(g => guardianIds.Contains(g.GuardianId)), (s, g) => new { s.Id, g.GuardianId, s.Start, s.End })
+            clashes = clashes.Concat(db.SessionGuardians.Where(g => guardianIds.Contains(g.GuardianId))
+                .Join(overlapping, g => g.SessionId, s => s.Id, (g, s) => new { s.Id, g.GuardianId, s.Start, s.End })
                 .Join(db.Guardians, x => x.GuardianId, g => g.Id, (x, g) => new Clash { SessionId = x.Id, Name = g.Name, Role = RoleGuardian, Start = x.Start, End = x.End }));
         }
         var found = await clashes.ToListAsync(ct);

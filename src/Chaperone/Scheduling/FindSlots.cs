@@ -85,9 +85,10 @@ public sealed class FindSlots(ChaperoneDbContext db, TimeProvider clock)
         // Each participant's sessions come from their own index (teacher and start; pupil; guardian),
         // rather than from every session of the school in the range.
         var hostId = people.Host.Id;
+        var earliest = rangeStart.AddMinutes(-PolicySettings.MaximumDurationMinutes); // as in Conflicts.FindAsync
         var active = db.Sessions.AsNoTracking().Where(s => s.SchoolId == schoolId
             && (s.Status == SessionStatus.Scheduled || s.Status == SessionStatus.Live)
-            && s.Start < rangeEnd && s.End > rangeStart);
+            && s.Start > earliest && s.Start < rangeEnd && s.End > rangeStart);
         var busyQuery = active.Where(s => s.TeacherId == hostId).Select(s => new { s.Start, s.End });
         if (pupilIds.Count > 0)
         {

@@ -11,6 +11,9 @@ public sealed class MinimumNoticeRule : IBookingRule
     public int Clause => Clauses.Notice;
     public bool JudgesTime => true;
 
+    public bool Allows(BookingProposal proposal, PolicySettings settings) =>
+        proposal.Start >= proposal.Now && proposal.Start - proposal.Now >= settings.MinimumNotice;
+
     public IEnumerable<Finding> Evaluate(BookingProposal proposal, PolicySettings settings)
     {
         var notice = proposal.Start - proposal.Now;

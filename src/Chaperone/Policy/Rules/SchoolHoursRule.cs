@@ -16,10 +16,22 @@ public sealed class SchoolHoursRule : IBookingRule
     public int Clause => Clauses.SchoolHours;
     public bool JudgesTime => true;
 
+    public bool Allows(BookingProposal proposal, PolicySettings settings)
+    {
+        var (start, end) = LocalTimes(proposal, settings);
+        return settings.IsSchoolDay(start.Date) && InHours(start, end, settings);
+    }
+
+    private static (LocalDateTime Start, LocalDateTime End) LocalTimes(BookingProposal proposal, PolicySettings settings) =>
+        (proposal.Start.InZone(settings.TimeZone).LocalDateTime, proposal.End.InZone(settings.TimeZone).LocalDateTime);
+
+    /// <summary>Starts no earlier than the day's start, and ends on the same day no later than its end.</summary>
+    private static bool InHours(LocalDateTime start, LocalDateTime end, PolicySettings settings) =>
+        start.TimeOfDay >= settings.DayStart && end.Date == start.Date && end.TimeOfDay <= settings.DayEnd;
+
     public IEnumerable<Finding> Evaluate(BookingProposal proposal, PolicySettings settings)
     {
-        var start = proposal.Start.InZone(settings.TimeZone).LocalDateTime;
-        var end = proposal.End.InZone(settings.TimeZone).LocalDateTime;
+        var (start, end) = LocalTimes(proposal, settings);
         var day = start.Date;
         var dayText = LongDate.Format(day);
 
@@ -37,10 +49,7 @@ public sealed class SchoolHoursRule : IBookingRule
         }
 
         var hours = $"{Hm.Format(settings.DayStart)}–{Hm.Format(settings.DayEnd)}";
-        var inHours = start.TimeOfDay >= settings.DayStart
-            && end.Date == day
-            && end.TimeOfDay <= settings.DayEnd;
-        if (inHours)
+        if (InHours(start, end, settings))
         {
             yield return Finding.Pass(Clause, "school-hours", $"{Hm.Format(start.TimeOfDay)}–{Hm.Format(end.TimeOfDay)} lies within school hours ({hours}, {settings.TimeZone.Id}).");
         }
