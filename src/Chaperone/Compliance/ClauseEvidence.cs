@@ -1,23 +1,30 @@
 namespace Chaperone.Compliance;
 
 /// <summary>
-/// One piece of evidence about a clause for a session, appended as things happen (booking,
-/// rescheduling, the call itself) and never edited. <see cref="Sequence"/> is the session's
-/// booking sequence when it was recorded, so a reschedule supersedes the booking-time evidence.
+/// What was checked or observed about a session at one stage (the booking's checks now; the
+/// call's events as they are recorded), each item naming its clause. Appended and never edited.
+/// <see cref="Sequence"/> is the session's booking sequence when it was recorded, so a
+/// reschedule's checks supersede the booking's.
 /// </summary>
-public sealed class ClauseEvidence
+public sealed class EvidenceRecord
 {
-    public long Id { get; init; }
+    public Guid Id { get; init; } = Guid.CreateVersion7();
     public Guid SchoolId { get; set; }
     public Guid SessionId { get; set; }
-    public int Clause { get; set; }
     /// <summary>When it was recorded: <see cref="EvidenceStages"/>.</summary>
     public required string Stage { get; set; }
+    public int Sequence { get; set; }
+    public DateTimeOffset RecordedAt { get; set; }
+    public List<EvidenceItem> Items { get; set; } = [];
+}
+
+/// <summary>One finding about one clause, stored inside its <see cref="EvidenceRecord"/>.</summary>
+public sealed class EvidenceItem
+{
+    public int Clause { get; set; }
     public required string Rule { get; set; }
     public bool Passed { get; set; }
     public required string Text { get; set; }
-    public DateTimeOffset RecordedAt { get; set; }
-    public int Sequence { get; set; }
 }
 
 public static class EvidenceStages

@@ -34,14 +34,14 @@ public static class ComplianceAssessor
         Clauses.PlatformAndRecording, Clauses.SchoolHours, Clauses.Participants, Clauses.Notice,
     };
 
-    public static IReadOnlyList<ClauseVerdictDto> Assess(SessionStatus status, int sequence, IReadOnlyCollection<ClauseEvidence> evidence) =>
+    public static IReadOnlyList<ClauseVerdictDto> Assess(SessionStatus status, int sequence, IReadOnlyCollection<EvidenceRecord> evidence) =>
         Clauses.All.Select(clause =>
         {
             // A reschedule re-runs the booking checks; the older ones no longer describe the session.
             var current = evidence
-                .Where(e => e.Clause == clause.Number && (e.Stage != EvidenceStages.Booking || e.Sequence == sequence))
+                .Where(e => e.Stage != EvidenceStages.Booking || e.Sequence == sequence)
                 .OrderBy(e => e.RecordedAt).ThenBy(e => e.Id)
-                .Select(e => new EvidenceDto(e.Rule, e.Passed, e.Text, e.RecordedAt))
+                .SelectMany(e => e.Items.Where(i => i.Clause == clause.Number).Select(i => new EvidenceDto(i.Rule, i.Passed, i.Text, e.RecordedAt)))
                 .ToList();
             return new ClauseVerdictDto(clause.Number, clause.Title, StatusOf(clause.Number, status, current), current);
         }).ToList();
@@ -78,7 +78,7 @@ public static class ComplianceAssessor
         {
             return null;
         }
-        var evidence = await db.ClauseEvidence.AsNoTracking().Where(e => e.SessionId == sessionId && e.SchoolId == schoolId).ToListAsync(ct);
+        var evidence = await db.Evidence.AsNoTracking().Where(e => e.SessionId == sessionId && e.SchoolId == schoolId).ToListAsync(ct);
         return new ComplianceDto(Ids.Format(sessionId), Assess(session.Status, session.Sequence, evidence));
     }
 }

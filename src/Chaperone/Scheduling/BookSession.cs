@@ -68,7 +68,7 @@ public sealed class BookSession(ChaperoneDbContext db, TimeProvider clock)
             Guardians = people.Guardians.Select(g => new SessionGuardian { SchoolId = schoolId, GuardianId = g.Id }).ToList(),
         };
         db.Sessions.Add(session);
-        db.ClauseEvidence.AddRange(SchedulingAccess.EvidenceOf(verdict, session, now, "Booked"));
+        db.Evidence.Add(SchedulingAccess.EvidenceOf(verdict, session, now, "Booked"));
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
 

@@ -35,7 +35,14 @@ public sealed class CancelSession(ChaperoneDbContext db, TimeProvider clock)
         session.CancellationReason = request.Reason!.Trim();
         using (await SqliteWriteGate.EnterAsync(db, ct))
         {
-            await db.SaveChangesAsync(ct);
+            try
+            {
+                await db.SaveChangesAsync(ct);
+            }
+            catch (DbUpdateConcurrencyException)
+            {
+                return SchedulingAccess.ChangedMeanwhile();
+            }
         }
         return new SessionOutcome.Done((await SessionView.LoadAsync(db, schoolId, session.Id, ct))!);
     }

@@ -63,8 +63,15 @@ public sealed class RescheduleSession(ChaperoneDbContext db, TimeProvider clock)
         session.DurationMinutes = duration;
         session.Sequence++;
         session.RescheduledAt = now;
-        db.ClauseEvidence.AddRange(SchedulingAccess.EvidenceOf(verdict, session, now, "Rescheduled"));
-        await db.SaveChangesAsync(ct);
+        db.Evidence.Add(SchedulingAccess.EvidenceOf(verdict, session, now, "Rescheduled"));
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return SchedulingAccess.ChangedMeanwhile();
+        }
         await transaction.CommitAsync(ct);
         return new SessionOutcome.Done((await SessionView.LoadAsync(db, schoolId, session.Id, ct))!);
     }

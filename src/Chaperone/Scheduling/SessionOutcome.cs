@@ -31,19 +31,22 @@ public static class SchedulingAccess
     public static bool SeesWholeSchool(ClaimsPrincipal user) =>
         user.IsInRole(Roles.Slt) || user.IsInRole(Roles.Dsl) || user.IsInRole(Roles.Admin);
 
-    public static IEnumerable<ClauseEvidence> EvidenceOf(BookingVerdict verdict, Session session, DateTimeOffset at, string stage) =>
-        verdict.Findings.Where(f => f.Passed).Select(f => new ClauseEvidence
-        {
-            SchoolId = session.SchoolId,
-            SessionId = session.Id,
-            Clause = f.Clause,
-            Stage = EvidenceStages.Booking,
-            Rule = f.Rule,
-            Passed = true,
-            Text = $"{stage}: {f.Message}",
-            RecordedAt = at,
-            Sequence = session.Sequence,
-        });
+    /// <summary>Someone else moved or cancelled the session between reading and writing it.</summary>
+    public static SessionOutcome ChangedMeanwhile() =>
+        new SessionOutcome.WrongState("Someone else changed this session at the same moment; reload it and try again.");
+
+    /// <summary>The booking-time checks that passed, as the session's evidence for this booking sequence.</summary>
+    public static EvidenceRecord EvidenceOf(BookingVerdict verdict, Session session, DateTimeOffset at, string stage) => new()
+    {
+        SchoolId = session.SchoolId,
+        SessionId = session.Id,
+        Stage = EvidenceStages.Booking,
+        Sequence = session.Sequence,
+        RecordedAt = at,
+        Items = verdict.Findings.Where(f => f.Passed)
+            .Select(f => new EvidenceItem { Clause = f.Clause, Rule = f.Rule, Passed = true, Text = $"{stage}: {f.Message}" })
+            .ToList(),
+    };
 }
 
 public static class SessionOutcomeResults

@@ -32,7 +32,7 @@ public abstract class ChaperoneDbContext(DbContextOptions options)
     public DbSet<Session> Sessions => Set<Session>();
     public DbSet<SessionPupil> SessionPupils => Set<SessionPupil>();
     public DbSet<SessionGuardian> SessionGuardians => Set<SessionGuardian>();
-    public DbSet<ClauseEvidence> ClauseEvidence => Set<ClauseEvidence>();
+    public DbSet<EvidenceRecord> Evidence => Set<EvidenceRecord>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

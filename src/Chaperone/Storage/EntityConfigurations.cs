@@ -76,7 +76,9 @@ internal sealed class SessionConfiguration : IEntityTypeConfiguration<Session>
     public void Configure(EntityTypeBuilder<Session> b)
     {
         b.Property(s => s.Kind).HasConversion<string>().HasMaxLength(20);
-        b.Property(s => s.Status).HasConversion<string>().HasMaxLength(20);
+        b.Property(s => s.Status).HasConversion<string>().HasMaxLength(20)
+            .IsConcurrencyToken(); // a cancel and a reschedule of the same session cannot both win
+        b.Property(s => s.Sequence).IsConcurrencyToken();
         b.Property(s => s.Provider).HasMaxLength(20);
         b.Property(s => s.CancellationReason).HasMaxLength(2000);
         b.HasOne<School>().WithMany().HasForeignKey(s => s.SchoolId);
@@ -108,15 +110,18 @@ internal sealed class SessionGuardianConfiguration : IEntityTypeConfiguration<Se
     }
 }
 
-internal sealed class ClauseEvidenceConfiguration : IEntityTypeConfiguration<ClauseEvidence>
+internal sealed class EvidenceConfiguration : IEntityTypeConfiguration<EvidenceRecord>
 {
-    public void Configure(EntityTypeBuilder<ClauseEvidence> b)
+    public void Configure(EntityTypeBuilder<EvidenceRecord> b)
     {
-        b.Property(e => e.Rule).HasMaxLength(64);
+        b.ToTable("Evidence");
+        // Keys are made in the app, so nothing is read back on insert.
+        b.Property(e => e.Id).ValueGeneratedNever();
         b.Property(e => e.Stage).HasMaxLength(32);
-        b.Property(e => e.Text).HasMaxLength(2000);
+        // A stage's findings travel together: one row (with a JSON column) instead of one row each.
+        b.OwnsMany(e => e.Items, items => items.ToJson());
         b.HasOne<Session>().WithMany().HasForeignKey(e => e.SessionId);
-        b.HasIndex(e => new { e.SessionId, e.Clause });
+        b.HasIndex(e => e.SessionId);
         b.HasIndex(e => e.SchoolId);
     }
 }

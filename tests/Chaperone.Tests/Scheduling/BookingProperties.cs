@@ -32,16 +32,26 @@ public abstract class BookingProperties(ChaperoneApp app)
         {
             clients[i] = await app.SignInAsync(teachers[i].Item2, TestSchool.Password);
         }
-        var gen =
+        var times =
+            from day in Gen.Choose(0, 40)
+            from slot in Gen.Choose(14, 34)   // 07:00 to 17:00 in half hours
+            select new LocalDate(2026, 11, 30).PlusDays(day).At(LocalTime.Midnight.PlusMinutes(slot * 30)).InZoneLeniently(London).ToInstant();
+        var anything =
             from teacher in Gen.Choose(0, 2)
             from pupilSet in Gen.SubListOf(Enumerable.Range(0, pupils.Length).ToArray())
             from guardianSet in Gen.SubListOf(Enumerable.Range(0, guardians.Length).ToArray())
-            from day in Gen.Choose(0, 40)
-            from slot in Gen.Choose(14, 34)   // 07:00 to 17:00 in half hours
+            from start in times
             from duration in Gen.Elements(5, 10, 30, 45, 60, 120, 150)
-            select new Request(teacher, pupilSet.Take(2).ToArray(), guardianSet.Take(2).ToArray(),
-                new LocalDate(2026, 11, 30).PlusDays(day).At(LocalTime.Midnight.PlusMinutes(slot * 30)).InZoneLeniently(London).ToInstant(),
-                duration);
+            select new Request(teacher, pupilSet.Take(2).ToArray(), guardianSet.Take(2).ToArray(), start, duration);
+        // A pupil with a parent who can consent, hosted by a familiar teacher: often accepted, so
+        // conflicts between accepted sessions get exercised too.
+        var plausible =
+            from teacher in Gen.Choose(0, 1)
+            from pair in Gen.Elements((0, 0), (1, 0), (2, 1), (2, 2))
+            from start in times
+            from duration in Gen.Elements(30, 45, 60, 120)
+            select new Request(teacher, [pair.Item1], [pair.Item2], start, duration);
+        var gen = Gen.Frequency((1, anything), (1, plausible));
         var requests = gen.Sample(150);
         Assert.Equal(150, requests.Length);
         var statuses = new List<HttpStatusCode>();

@@ -22,27 +22,13 @@ namespace Chaperone.Storage.Migrations.Postgres
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
-            modelBuilder.Entity("Chaperone.Compliance.ClauseEvidence", b =>
+            modelBuilder.Entity("Chaperone.Compliance.EvidenceRecord", b =>
                 {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint");
-
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
-
-                    b.Property<int>("Clause")
-                        .HasColumnType("integer");
-
-                    b.Property<bool>("Passed")
-                        .HasColumnType("boolean");
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid");
 
                     b.Property<DateTimeOffset>("RecordedAt")
                         .HasColumnType("timestamp with time zone");
-
-                    b.Property<string>("Rule")
-                        .IsRequired()
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
 
                     b.Property<Guid>("SchoolId")
                         .HasColumnType("uuid");
@@ -58,18 +44,13 @@ namespace Chaperone.Storage.Migrations.Postgres
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
 
-                    b.Property<string>("Text")
-                        .IsRequired()
-                        .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)");
-
                     b.HasKey("Id");
 
                     b.HasIndex("SchoolId");
 
-                    b.HasIndex("SessionId", "Clause");
+                    b.HasIndex("SessionId");
 
-                    b.ToTable("ClauseEvidence");
+                    b.ToTable("Evidence", (string)null);
                 });
 
             modelBuilder.Entity("Chaperone.People.Guardian", b =>
@@ -276,12 +257,14 @@ namespace Chaperone.Storage.Migrations.Postgres
                         .HasColumnType("uuid");
 
                     b.Property<int>("Sequence")
+                        .IsConcurrencyToken()
                         .HasColumnType("integer");
 
                     b.Property<DateTimeOffset>("Start")
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("Status")
+                        .IsConcurrencyToken()
                         .IsRequired()
                         .HasMaxLength(20)
                         .HasColumnType("character varying(20)");
@@ -527,13 +510,44 @@ namespace Chaperone.Storage.Migrations.Postgres
                     b.ToTable("AspNetUserTokens", (string)null);
                 });
 
-            modelBuilder.Entity("Chaperone.Compliance.ClauseEvidence", b =>
+            modelBuilder.Entity("Chaperone.Compliance.EvidenceRecord", b =>
                 {
                     b.HasOne("Chaperone.Scheduling.Session", null)
                         .WithMany()
                         .HasForeignKey("SessionId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+
+                    b.OwnsMany("Chaperone.Compliance.EvidenceItem", "Items", b1 =>
+                        {
+                            b1.Property<Guid>("EvidenceRecordId");
+
+                            b1.Property<int>("__synthesizedOrdinal")
+                                .ValueGeneratedOnAdd();
+
+                            b1.Property<int>("Clause");
+
+                            b1.Property<bool>("Passed");
+
+                            b1.Property<string>("Rule")
+                                .IsRequired();
+
+                            b1.Property<string>("Text")
+                                .IsRequired();
+
+                            b1.HasKey("EvidenceRecordId", "__synthesizedOrdinal");
+
+                            b1.ToTable("Evidence");
+
+                            b1
+                                .ToJson("Items")
+                                .HasColumnType("jsonb");
+
+                            b1.WithOwner()
+                                .HasForeignKey("EvidenceRecordId");
+                        });
+
+                    b.Navigation("Items");
                 });
 
             modelBuilder.Entity("Chaperone.People.Guardian", b =>

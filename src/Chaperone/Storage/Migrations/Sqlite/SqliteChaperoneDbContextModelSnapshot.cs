@@ -17,25 +17,13 @@ namespace Chaperone.Storage.Migrations.Sqlite
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
-            modelBuilder.Entity("Chaperone.Compliance.ClauseEvidence", b =>
+            modelBuilder.Entity("Chaperone.Compliance.EvidenceRecord", b =>
                 {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER");
-
-                    b.Property<int>("Clause")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<bool>("Passed")
-                        .HasColumnType("INTEGER");
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
 
                     b.Property<long>("RecordedAt")
                         .HasColumnType("INTEGER");
-
-                    b.Property<string>("Rule")
-                        .IsRequired()
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT");
 
                     b.Property<Guid>("SchoolId")
                         .HasColumnType("TEXT");
@@ -51,18 +39,13 @@ namespace Chaperone.Storage.Migrations.Sqlite
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("Text")
-                        .IsRequired()
-                        .HasMaxLength(2000)
-                        .HasColumnType("TEXT");
-
                     b.HasKey("Id");
 
                     b.HasIndex("SchoolId");
 
-                    b.HasIndex("SessionId", "Clause");
+                    b.HasIndex("SessionId");
 
-                    b.ToTable("ClauseEvidence");
+                    b.ToTable("Evidence", (string)null);
                 });
 
             modelBuilder.Entity("Chaperone.People.Guardian", b =>
@@ -269,12 +252,14 @@ namespace Chaperone.Storage.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<int>("Sequence")
+                        .IsConcurrencyToken()
                         .HasColumnType("INTEGER");
 
                     b.Property<long>("Start")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("Status")
+                        .IsConcurrencyToken()
                         .IsRequired()
                         .HasMaxLength(20)
                         .HasColumnType("TEXT");
@@ -516,13 +501,44 @@ namespace Chaperone.Storage.Migrations.Sqlite
                     b.ToTable("AspNetUserTokens", (string)null);
                 });
 
-            modelBuilder.Entity("Chaperone.Compliance.ClauseEvidence", b =>
+            modelBuilder.Entity("Chaperone.Compliance.EvidenceRecord", b =>
                 {
                     b.HasOne("Chaperone.Scheduling.Session", null)
                         .WithMany()
                         .HasForeignKey("SessionId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+
+                    b.OwnsMany("Chaperone.Compliance.EvidenceItem", "Items", b1 =>
+                        {
+                            b1.Property<Guid>("EvidenceRecordId");
+
+                            b1.Property<int>("__synthesizedOrdinal")
+                                .ValueGeneratedOnAddOrUpdate();
+
+                            b1.Property<int>("Clause");
+
+                            b1.Property<bool>("Passed");
+
+                            b1.Property<string>("Rule")
+                                .IsRequired();
+
+                            b1.Property<string>("Text")
+                                .IsRequired();
+
+                            b1.HasKey("EvidenceRecordId", "__synthesizedOrdinal");
+
+                            b1.ToTable("Evidence");
+
+                            b1
+                                .ToJson("Items")
+                                .HasColumnType("TEXT");
+
+                            b1.WithOwner()
+                                .HasForeignKey("EvidenceRecordId");
+                        });
+
+                    b.Navigation("Items");
                 });
 
             modelBuilder.Entity("Chaperone.People.Guardian", b =>
