@@ -37,7 +37,7 @@ public static class StorageSetup
             {
                 throw new InvalidOperationException("Database:Provider is Postgres but ConnectionStrings:Chaperone is not set.");
             }
-            services.AddDbContextPool<ChaperoneDbContext, PostgresChaperoneDbContext>(o => o.UseNpgsql(connectionString));
+            services.AddDbContextPool<ChaperoneDbContext, PostgresChaperoneDbContext>(o => o.UseNpgsql(PostgresConnectionString(connectionString)));
         }
         else
         {
@@ -57,6 +57,21 @@ public static class StorageSetup
         return Enum.TryParse<DatabaseProvider>(value, ignoreCase: true, out var provider)
             ? provider
             : throw new InvalidOperationException($"Database:Provider '{value}' is not known; use Sqlite or Postgres.");
+    }
+
+    /// <summary>
+    /// The configured PostgreSQL connection string, with automatic statement preparation on unless
+    /// it says otherwise: the same few queries run on every booking, and prepared statements spare
+    /// the server planning them again each time.
+    /// </summary>
+    internal static string PostgresConnectionString(string configured)
+    {
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(configured);
+        if (builder.MaxAutoPrepare == 0 && !configured.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.MaxAutoPrepare = 64;
+        }
+        return builder.ConnectionString;
     }
 
     internal static string SqliteConnectionString(string? configured, DataDirectory data)
