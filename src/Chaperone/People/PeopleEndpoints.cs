@@ -72,7 +72,7 @@ public static class PeopleEndpoints
     public static async Task ConfirmAsync(ChaperoneDbContext db, StaffMember me, TimeProvider clock, CancellationToken ct)
     {
         var zoneId = await db.Schools.Where(s => s.Id == me.SchoolId).Select(s => s.TimeZoneId).FirstAsync(ct);
-        var zone = DateTimeZoneProviders.Tzdb.GetZoneOrNull(zoneId) ?? DateTimeZoneProviders.Tzdb[Policy.PolicySettings.DefaultTimeZoneId];
+        var zone = Policy.PolicySettings.ZoneOrDefault(zoneId);
         me.FamiliarisationConfirmedOn = Instant.FromDateTimeOffset(clock.GetUtcNow()).InZone(zone).Date.ToDateOnly();
         await db.SaveChangesAsync(ct);
     }

@@ -42,6 +42,10 @@ public sealed record PolicySettings
 
     public static PolicySettings Default { get; } = new();
 
+    /// <summary>The IANA zone with this id, or the policy's own zone when the id names none.</summary>
+    public static DateTimeZone ZoneOrDefault(string? zoneId) =>
+        DateTimeZoneProviders.Tzdb.GetZoneOrNull(zoneId ?? "") ?? DateTimeZoneProviders.Tzdb[DefaultTimeZoneId];
+
     public ClosurePeriod? ClosureOn(LocalDate day)
     {
         foreach (var closure in Closures)

@@ -72,25 +72,12 @@ public sealed class BookSession(ChaperoneDbContext db, TimeProvider clock)
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
 
-        return new SessionOutcome.Done(ToDto(session, people, settings.TimeZone));
+        // The new session as the API shows it, from what is already in hand (no second read).
+        return new SessionOutcome.Done(SessionView.ToDto(
+            session,
+            new PersonRef(Ids.Format(people.Host.Id), people.Host.Name),
+            people.Pupils.Select(p => new PersonRef(Ids.Format(p.Id), p.Name)),
+            people.Guardians.Select(g => new GuardianRef(Ids.Format(g.Id), g.Name, g.Relationship, g.HasParentalResponsibility, g.Email)),
+            settings.TimeZone));
     }
-
-    /// <summary>The new session as the API shows it, from what is already in hand (no second read).</summary>
-    private static SessionDto ToDto(Session s, BookingPeople people, DateTimeZone zone) => new(
-        Ids.Format(s.Id),
-        s.Status.ToApi(),
-        s.Kind.ToApi(),
-        s.Start,
-        s.End,
-        SessionView.Local(s.Start, zone),
-        SessionView.Local(s.End, zone),
-        zone.Id,
-        s.DurationMinutes,
-        new PersonRef(Ids.Format(people.Host.Id), people.Host.Name),
-        people.Pupils.OrderBy(p => p.Name).Select(p => new PersonRef(Ids.Format(p.Id), p.Name)).ToList(),
-        people.Guardians.OrderBy(g => g.Name).Select(g => new GuardianRef(Ids.Format(g.Id), g.Name, g.Relationship, g.HasParentalResponsibility, g.Email)).ToList(),
-        s.Provider,
-        s.BookedAt,
-        s.Sequence,
-        null);
 }

@@ -11,10 +11,10 @@ public sealed class CancelSession(ChaperoneDbContext db, TimeProvider clock)
     public async Task<SessionOutcome> HandleAsync(ClaimsPrincipal user, Guid sessionId, CancelRequest request, CancellationToken ct)
     {
         var schoolId = user.SchoolId();
-        var session = await db.Sessions.FirstOrDefaultAsync(s => s.Id == sessionId && s.SchoolId == schoolId, ct);
-        if (session is null || !(SchedulingAccess.SeesWholeSchool(user) || session.TeacherId == user.UserId()))
+        var session = await ListSessions.Visible(db, user).FirstOrDefaultAsync(s => s.Id == sessionId, ct);
+        if (session is null)
         {
-            return new SessionOutcome.Missing("No session with this id in your school.");
+            return new SessionOutcome.Missing(ListSessions.NotVisible);
         }
         if (!SchedulingAccess.MayManageFor(user, session.TeacherId))
         {

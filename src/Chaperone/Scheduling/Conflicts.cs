@@ -48,7 +48,7 @@ public static class Conflicts
     /// a time and the transaction is begun immediate. Call inside the booking's transaction,
     /// before <see cref="FindAsync"/>.
     /// </summary>
-    public static async Task LockParticipantsAsync(ChaperoneDbContext db, IEnumerable<Guid> participantIds, CancellationToken ct)
+    private static async Task LockParticipantsAsync(ChaperoneDbContext db, IEnumerable<Guid> participantIds, CancellationToken ct)
     {
         if (!db.Database.IsNpgsql())
         {

@@ -16,11 +16,10 @@ public sealed class RescheduleSession(ChaperoneDbContext db, TimeProvider clock)
     public async Task<SessionOutcome> HandleAsync(ClaimsPrincipal user, Guid sessionId, RescheduleRequest request, CancellationToken ct)
     {
         var schoolId = user.SchoolId();
-        var session = await db.Sessions.Include(s => s.Pupils).Include(s => s.Guardians)
-            .FirstOrDefaultAsync(s => s.Id == sessionId && s.SchoolId == schoolId, ct);
-        if (session is null || !(SchedulingAccess.SeesWholeSchool(user) || session.TeacherId == user.UserId()))
+        var session = await ListSessions.Visible(db, user).Include(s => s.Pupils).Include(s => s.Guardians).FirstOrDefaultAsync(s => s.Id == sessionId, ct);
+        if (session is null)
         {
-            return new SessionOutcome.Missing("No session with this id in your school.");
+            return new SessionOutcome.Missing(ListSessions.NotVisible);
         }
         if (!SchedulingAccess.MayManageFor(user, session.TeacherId))
         {

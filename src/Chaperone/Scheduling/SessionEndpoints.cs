@@ -76,13 +76,9 @@ public static class SessionEndpoints
         return problem is not null ? problem.ToResult(TypedResults.Ok) : TypedResults.Ok(slots);
     }
 
-    /// <summary>The session if this user may see it: in their school, and theirs unless they see the whole school.</summary>
-    public static async Task<Session?> VisibleSessionAsync(ChaperoneDbContext db, ClaimsPrincipal user, Guid sessionId, CancellationToken ct)
-    {
-        var schoolId = user.SchoolId();
-        var session = await db.Sessions.AsNoTracking().FirstOrDefaultAsync(s => s.Id == sessionId && s.SchoolId == schoolId, ct);
-        return session is not null && (SchedulingAccess.SeesWholeSchool(user) || session.TeacherId == user.UserId()) ? session : null;
-    }
+    /// <summary>The session if this user may see it (<see cref="ListSessions.Visible"/>), else null.</summary>
+    public static Task<Session?> VisibleSessionAsync(ChaperoneDbContext db, ClaimsPrincipal user, Guid sessionId, CancellationToken ct) =>
+        ListSessions.Visible(db, user).AsNoTracking().FirstOrDefaultAsync(s => s.Id == sessionId, ct);
 
     private static async Task<Results<Ok<SessionPage>, ProblemHttpResult>> List(
         ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct,
@@ -90,8 +86,7 @@ public static class SessionEndpoints
     {
         var schoolId = user.SchoolId();
         var errors = new Dictionary<string, string[]>();
-        var zoneId = await db.Schools.Where(s => s.Id == schoolId).Select(s => s.TimeZoneId).FirstAsync(ct);
-        var zone = DateTimeZoneProviders.Tzdb.GetZoneOrNull(zoneId) ?? DateTimeZoneProviders.Tzdb[Policy.PolicySettings.DefaultTimeZoneId];
+        var zone = Policy.PolicySettings.ZoneOrDefault(await db.Schools.Where(s => s.Id == schoolId).Select(s => s.TimeZoneId).FirstAsync(ct));
         var fromInstant = ParseBound(from, "from", zone, errors, endOfDay: false);
         var toInstant = ParseBound(to, "to", zone, errors, endOfDay: true);
         Guid? teacher = null, pupil = null;
@@ -119,17 +114,8 @@ public static class SessionEndpoints
             return Problems.Validation(errors);
         }
 
-        var query = db.Sessions.AsNoTracking().Where(s => s.SchoolId == schoolId);
-        if (!SchedulingAccess.SeesWholeSchool(user))
-        {
-            var me = user.UserId();
-            query = query.Where(s => s.TeacherId == me);
-        }
-        if (fromInstant is { } f) { query = query.Where(s => s.End > f); }
-        if (toInstant is { } t2) { query = query.Where(s => s.Start < t2); }
-        if (teacher is { } tid) { query = query.Where(s => s.TeacherId == tid); }
-        if (pupil is { } pid) { query = query.Where(s => s.Pupils.Any(sp => sp.PupilId == pid)); }
-        if (statusFilter is { } sf) { query = query.Where(s => s.Status == sf); }
+        var query = ListSessions.Visible(db, user).AsNoTracking()
+            .Matching(new SessionFilter(fromInstant, toInstant, teacher, pupil, statusFilter));
         var total = await query.CountAsync(ct);
         var items = await SessionView.LoadManyAsync(db, schoolId, query.OrderBy(s => s.Start).ThenBy(s => s.Id).Skip((pageNumber - 1) * size).Take(size), ct);
         return TypedResults.Ok(new SessionPage(items.OrderBy(s => s.Start).ToList(), pageNumber, size, total));
@@ -148,8 +134,7 @@ public static class SessionEndpoints
         var date = LocalDatePattern.Iso.Parse(value.Trim());
         if (date.Success)
         {
-            var day = endOfDay ? date.Value.PlusDays(1) : date.Value;
-            return day.AtStartOfDayInZone(zone).ToDateTimeOffset().ToUniversalTime();
+            return endOfDay ? SessionFilter.EndOf(date.Value, zone) : SessionFilter.StartOf(date.Value, zone);
         }
         if (RequestValidation.TryParseInstant(value, out var instant, out _))
         {

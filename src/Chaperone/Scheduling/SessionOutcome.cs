@@ -63,5 +63,5 @@ public static class SessionOutcomeResults
         _ => throw new InvalidOperationException($"Unhandled outcome {outcome.GetType().Name}"),
     };
 
-    public static ProblemHttpResult MissingSession() => Problems.NotFound("No session with this id in your school.");
+    public static ProblemHttpResult MissingSession() => Problems.NotFound(ListSessions.NotVisible);
 }

@@ -46,7 +46,7 @@ public static class SessionView
     public static async Task<List<SessionDto>> LoadManyAsync(ChaperoneDbContext db, Guid schoolId, IQueryable<Session> query, CancellationToken ct)
     {
         var zoneId = await db.Schools.Where(s => s.Id == schoolId).Select(s => s.TimeZoneId).FirstOrDefaultAsync(ct);
-        var zone = DateTimeZoneProviders.Tzdb.GetZoneOrNull(zoneId ?? "") ?? DateTimeZoneProviders.Tzdb[Policy.PolicySettings.DefaultTimeZoneId];
+        var zone = Policy.PolicySettings.ZoneOrDefault(zoneId);
         var sessions = await query.Where(s => s.SchoolId == schoolId).AsNoTracking()
             .Select(s => new
             {
@@ -65,28 +65,31 @@ public static class SessionView
         var guardians = await db.SessionGuardians.AsNoTracking().Where(g => ids.Contains(g.SessionId))
             .Join(db.Guardians, sg => sg.GuardianId, g => g.Id, (sg, g) => new { sg.SessionId, Guardian = g })
             .ToListAsync(ct);
-        return sessions.Select(x =>
-        {
-            var s = x.Session;
-            return new SessionDto(
-                Ids.Format(s.Id),
-                s.Status.ToApi(),
-                s.Kind.ToApi(),
-                s.Start.ToUniversalTime(),
-                s.End.ToUniversalTime(),
-                Local(s.Start, zone),
-                Local(s.End, zone),
-                zone.Id,
-                s.DurationMinutes,
-                new PersonRef(Ids.Format(s.TeacherId), x.Teacher ?? ""),
-                pupils.Where(p => p.SessionId == s.Id).OrderBy(p => p.Name).Select(p => new PersonRef(Ids.Format(p.Id), p.Name)).ToList(),
-                guardians.Where(g => g.SessionId == s.Id).OrderBy(g => g.Guardian.Name)
-                    .Select(g => new GuardianRef(Ids.Format(g.Guardian.Id), g.Guardian.Name, g.Guardian.Relationship, g.Guardian.HasParentalResponsibility, g.Guardian.Email))
-                    .ToList(),
-                s.Provider,
-                s.BookedAt.ToUniversalTime(),
-                s.Sequence,
-                s.CancellationReason is { } reason && s.CancelledAt is { } at ? new CancellationDto(reason, at.ToUniversalTime()) : null);
-        }).ToList();
+        return sessions.Select(x => ToDto(
+            x.Session,
+            new PersonRef(Ids.Format(x.Session.TeacherId), x.Teacher ?? ""),
+            pupils.Where(p => p.SessionId == x.Session.Id).Select(p => new PersonRef(Ids.Format(p.Id), p.Name)),
+            guardians.Where(g => g.SessionId == x.Session.Id)
+                .Select(g => new GuardianRef(Ids.Format(g.Guardian.Id), g.Guardian.Name, g.Guardian.Relationship, g.Guardian.HasParentalResponsibility, g.Guardian.Email)),
+            zone)).ToList();
     }
+
+    /// <summary>A session as the API shows it, given its people (listed by name).</summary>
+    public static SessionDto ToDto(Session s, PersonRef teacher, IEnumerable<PersonRef> pupils, IEnumerable<GuardianRef> guardians, DateTimeZone zone) => new(
+        Ids.Format(s.Id),
+        s.Status.ToApi(),
+        s.Kind.ToApi(),
+        s.Start.ToUniversalTime(),
+        s.End.ToUniversalTime(),
+        Local(s.Start, zone),
+        Local(s.End, zone),
+        zone.Id,
+        s.DurationMinutes,
+        teacher,
+        pupils.OrderBy(p => p.Name).ToList(),
+        guardians.OrderBy(g => g.Name).ToList(),
+        s.Provider,
+        s.BookedAt.ToUniversalTime(),
+        s.Sequence,
+        s.CancellationReason is { } reason && s.CancelledAt is { } at ? new CancellationDto(reason, at.ToUniversalTime()) : null);
 }

@@ -34,7 +34,7 @@ public sealed class School
     /// <summary>Turns the stored settings into the typed requirement the rules consume.</summary>
     public PolicySettings ToPolicySettings() => new()
     {
-        TimeZone = DateTimeZoneProviders.Tzdb.GetZoneOrNull(TimeZoneId) ?? DateTimeZoneProviders.Tzdb[PolicySettings.DefaultTimeZoneId],
+        TimeZone = PolicySettings.ZoneOrDefault(TimeZoneId),
         DayStart = LocalTime.FromTimeOnly(DayStart),
         DayEnd = LocalTime.FromTimeOnly(DayEnd),
         SchoolDays = DaysOf(SchoolDays),

@@ -56,12 +56,7 @@ public sealed class SettingsModel(ChaperoneDbContext db) : PageModel
     public async Task OnGetAsync(CancellationToken ct)
     {
         await LoadAsync(ct);
-        TimeZone = Policy.TimeZone;
-        DayStart = Policy.SchoolHours.Start;
-        DayEnd = Policy.SchoolHours.End;
-        NoticeHours = Policy.MinimumNoticeHours.ToString(CultureInfo.InvariantCulture);
-        MinimumParticipants = Policy.MinimumParticipants.ToString(CultureInfo.InvariantCulture);
-        SchoolDays = [.. Policy.SchoolDays];
+        KeepSettingsAsSaved();
     }
 
     public async Task<IActionResult> OnPostSettingsAsync(CancellationToken ct)

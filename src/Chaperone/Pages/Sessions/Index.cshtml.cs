@@ -64,25 +64,10 @@ public sealed class IndexModel(ChaperoneDbContext db, TimeProvider clock) : Page
             return;
         }
 
-        var query = db.Sessions.AsNoTracking().Where(s => s.SchoolId == schoolId);
-        if (!WholeSchool)
-        {
-            query = query.Where(s => s.TeacherId == me);
-        }
-        if (from is { } fromDay)
-        {
-            var fromInstant = fromDay.AtStartOfDayInZone(Zone).ToDateTimeOffset().ToUniversalTime();
-            query = query.Where(s => s.End > fromInstant);
-        }
-        if (to is { } toDay)
-        {
-            var toInstant = toDay.PlusDays(1).AtStartOfDayInZone(Zone).ToDateTimeOffset().ToUniversalTime();
-            query = query.Where(s => s.Start < toInstant);
-        }
-        if (status is { } st)
-        {
-            query = query.Where(s => s.Status == st);
-        }
+        var query = ListSessions.Visible(db, User).AsNoTracking().Matching(new SessionFilter(
+            EndsAfter: from is { } fromDay ? SessionFilter.StartOf(fromDay, Zone) : null,
+            StartsBefore: to is { } toDay ? SessionFilter.EndOf(toDay, Zone) : null,
+            Status: status));
         var now = clock.GetUtcNow();
         var upcoming = await SessionView.LoadManyAsync(db, schoolId, query.Where(s => s.End > now).OrderBy(s => s.Start).ThenBy(s => s.Id).Take(Limit + 1), ct);
         var past = await SessionView.LoadManyAsync(db, schoolId, query.Where(s => s.End <= now).OrderByDescending(s => s.Start).ThenBy(s => s.Id).Take(Limit + 1), ct);
