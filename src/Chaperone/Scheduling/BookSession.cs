@@ -25,18 +25,16 @@ public sealed class BookSession(ChaperoneDbContext db, TimeProvider clock)
             return new SessionOutcome.Invalid(new() { ["provider"] = ["Microsoft Teams is not set up for this school; use 'builtin'."] });
         }
         var schoolId = user.SchoolId();
-        var school = await BookingFacts.LoadSchoolAsync(db, schoolId, ct);
-        var (people, missing) = await BookingFacts.LoadPeopleAsync(db, schoolId, parsed.TeacherId, parsed.PupilIds, parsed.GuardianIds, ct);
-        if (school is null || people is null)
+        var (settings, people, missing) = await BookingFacts.LoadAsync(db, schoolId, parsed.TeacherId, parsed.PupilIds, parsed.GuardianIds, ct);
+        if (people is null)
         {
-            return new SessionOutcome.Missing("Some of the people named are not in your school's records.", missing);
+            return missing!;
         }
         if (!SchedulingAccess.MayManageFor(user, people.Host.Id))
         {
             return new SessionOutcome.Forbidden("Teachers can book only their own sessions.");
         }
 
-        var settings = school.ToPolicySettings();
         var now = clock.GetUtcNow();
         var verdict = PolicyEngine.Judge(people.At(Instant.FromDateTimeOffset(now), parsed.Start, parsed.DurationMinutes), settings);
         if (!verdict.Allowed)

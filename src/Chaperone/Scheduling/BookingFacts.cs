@@ -26,14 +26,29 @@ public sealed record BookingPeople(
 /// <summary>Gathers what the pure rules need from the database, scoped to one school.</summary>
 public static class BookingFacts
 {
-    public static async Task<School?> LoadSchoolAsync(ChaperoneDbContext db, Guid schoolId, CancellationToken ct) =>
-        await db.Schools.AsNoTracking().Include(s => s.Closures).FirstOrDefaultAsync(s => s.Id == schoolId, ct);
+    /// <summary>The school's policy settings, as the rules consume them.</summary>
+    public static async Task<PolicySettings> LoadSettingsAsync(ChaperoneDbContext db, Guid schoolId, CancellationToken ct) =>
+        (await db.Schools.AsNoTracking().Include(s => s.Closures).FirstOrDefaultAsync(s => s.Id == schoolId, ct))?.ToPolicySettings()
+            ?? throw new InvalidOperationException($"School {schoolId} of a signed-in user does not exist.");
+
+    /// <summary>
+    /// The school's settings and the people of a proposed session; or, when an id names nobody in
+    /// this school, the 404 outcome naming each such field.
+    /// </summary>
+    public static async Task<(PolicySettings Settings, BookingPeople? People, SessionOutcome? Missing)> LoadAsync(
+        ChaperoneDbContext db, Guid schoolId, string teacherId, IReadOnlyList<string> pupilIds, IReadOnlyList<string> guardianIds, CancellationToken ct,
+        string missingDetail = "Some of the people named are not in your school's records.")
+    {
+        var settings = await LoadSettingsAsync(db, schoolId, ct);
+        var (people, missing) = await LoadPeopleAsync(db, schoolId, teacherId, pupilIds, guardianIds, ct);
+        return (settings, people, people is null ? new SessionOutcome.Missing(missingDetail, missing) : null);
+    }
 
     /// <summary>
     /// Loads the host, pupils and guardians. Ids that do not name anyone in this school (including
     /// anyone in another school) come back as field errors, for a 404.
     /// </summary>
-    public static async Task<(BookingPeople? People, Dictionary<string, string[]> Missing)> LoadPeopleAsync(
+    private static async Task<(BookingPeople? People, Dictionary<string, string[]> Missing)> LoadPeopleAsync(
         ChaperoneDbContext db, Guid schoolId, string teacherId, IReadOnlyList<string> pupilIds, IReadOnlyList<string> guardianIds, CancellationToken ct)
     {
         var missing = new Dictionary<string, string[]>();

@@ -25,14 +25,13 @@ public sealed class CheckBooking(ChaperoneDbContext db, TimeProvider clock)
             return (null, new SessionOutcome.Invalid(errors));
         }
         var schoolId = user.SchoolId();
-        var school = await BookingFacts.LoadSchoolAsync(db, schoolId, ct);
-        var (people, missing) = await BookingFacts.LoadPeopleAsync(db, schoolId, parsed.TeacherId, parsed.PupilIds, parsed.GuardianIds, ct);
-        if (school is null || people is null)
+        var (settings, people, missing) = await BookingFacts.LoadAsync(db, schoolId, parsed.TeacherId, parsed.PupilIds, parsed.GuardianIds, ct);
+        if (people is null)
         {
-            return (null, new SessionOutcome.Missing("Some of the people named are not in your school's records.", missing));
+            return (null, missing);
         }
         var now = clock.GetUtcNow();
-        var verdict = PolicyEngine.Judge(people.At(Instant.FromDateTimeOffset(now), parsed.Start, parsed.DurationMinutes), school.ToPolicySettings());
+        var verdict = PolicyEngine.Judge(people.At(Instant.FromDateTimeOffset(now), parsed.Start, parsed.DurationMinutes), settings);
         var start = parsed.Start.ToDateTimeOffset();
         var conflicts = await Conflicts.FindAsync(db, schoolId, people.Host.Id, people.PupilIds.ToList(), people.GuardianIds.ToList(),
             start, start.AddMinutes(parsed.DurationMinutes), null, ct);

@@ -61,13 +61,11 @@ public sealed class FindSlots(ChaperoneDbContext db, TimeProvider clock)
         }
 
         var schoolId = user.SchoolId();
-        var school = await BookingFacts.LoadSchoolAsync(db, schoolId, ct);
-        var (people, missing) = await BookingFacts.LoadPeopleAsync(db, schoolId, query.TeacherId!, query.PupilIds ?? [], query.GuardianIds ?? [], ct);
-        if (school is null || people is null)
+        var (settings, people, missing) = await BookingFacts.LoadAsync(db, schoolId, query.TeacherId!, query.PupilIds ?? [], query.GuardianIds ?? [], ct);
+        if (people is null)
         {
-            return (null, new SessionOutcome.Missing("Some of the people named are not in your school's records.", missing));
+            return (null, missing);
         }
-        var settings = school.ToPolicySettings();
         var now = Instant.FromDateTimeOffset(clock.GetUtcNow());
         var zone = settings.TimeZone;
         var peopleVerdict = PolicyEngine.JudgePeople(people.At(now, now, duration), settings);

@@ -35,15 +35,15 @@ public sealed class RescheduleSession(ChaperoneDbContext db, TimeProvider clock)
             return new SessionOutcome.WrongState($"The session is {session.Status.ToApi()}; only a scheduled session can be moved.");
         }
 
-        var school = (await BookingFacts.LoadSchoolAsync(db, schoolId, ct))!;
-        var (people, missing) = await BookingFacts.LoadPeopleAsync(db, schoolId, Ids.Format(session.TeacherId),
-            session.Pupils.Select(p => Ids.Format(p.PupilId)).ToList(), session.Guardians.Select(g => Ids.Format(g.GuardianId)).ToList(), ct);
+        var (settings, people, missing) = await BookingFacts.LoadAsync(db, schoolId, Ids.Format(session.TeacherId),
+            session.Pupils.Select(p => Ids.Format(p.PupilId)).ToList(), session.Guardians.Select(g => Ids.Format(g.GuardianId)).ToList(), ct,
+            "Someone in this session is no longer in the school's records.");
         if (people is null)
         {
-            return new SessionOutcome.Missing("Someone in this session is no longer in the school's records.", missing);
+            return missing!;
         }
         var now = clock.GetUtcNow();
-        var verdict = PolicyEngine.Judge(people.At(Instant.FromDateTimeOffset(now), start, duration), school.ToPolicySettings());
+        var verdict = PolicyEngine.Judge(people.At(Instant.FromDateTimeOffset(now), start, duration), settings);
         if (!verdict.Allowed)
         {
             return new SessionOutcome.Refused(verdict.Violations.ToList());

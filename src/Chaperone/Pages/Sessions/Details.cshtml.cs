@@ -93,7 +93,7 @@ public sealed class DetailsModel(ChaperoneDbContext db, RescheduleSession resche
         }
         var schoolId = User.SchoolId();
         Session = (await SessionView.LoadAsync(db, schoolId, sessionId, ct))!;
-        Zone = (await BookingFacts.LoadSchoolAsync(db, schoolId, ct))!.ToPolicySettings().TimeZone;
+        Zone = (await BookingFacts.LoadSettingsAsync(db, schoolId, ct)).TimeZone;
         Compliance = (await ComplianceAssessor.LoadAsync(db, schoolId, sessionId, ct))!.Clauses;
         MayManage = SchedulingAccess.MayManageFor(User, session.TeacherId) && session.Status == SessionStatus.Scheduled;
         return true;

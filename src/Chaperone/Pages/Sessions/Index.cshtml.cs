@@ -40,8 +40,7 @@ public sealed class IndexModel(ChaperoneDbContext db, TimeProvider clock) : Page
     public async Task OnGetAsync(CancellationToken ct)
     {
         var schoolId = User.SchoolId();
-        var school = (await BookingFacts.LoadSchoolAsync(db, schoolId, ct))!;
-        Zone = school.ToPolicySettings().TimeZone;
+        Zone = (await BookingFacts.LoadSettingsAsync(db, schoolId, ct)).TimeZone;
         WholeSchool = SchedulingAccess.SeesWholeSchool(User);
         var me = User.UserId();
         NeedsFamiliarisation = User.IsInRole(Roles.Teacher)

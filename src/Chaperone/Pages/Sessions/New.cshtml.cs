@@ -126,7 +126,7 @@ public sealed class NewModel(ChaperoneDbContext db, TimeProvider clock, BookSess
     private async Task LoadAsync(CancellationToken ct)
     {
         var schoolId = User.SchoolId();
-        Settings = (await BookingFacts.LoadSchoolAsync(db, schoolId, ct))!.ToPolicySettings();
+        Settings = await BookingFacts.LoadSettingsAsync(db, schoolId, ct);
         ChoosesTeacher = User.IsInRole(Roles.Slt) || User.IsInRole(Roles.Admin);
         var staff = await PeopleEndpoints.LoadStaffAsync(db, schoolId, ct);
         Teachers = staff.Where(s => s.Roles.Contains(Roles.Teacher)).ToList();
