@@ -27,9 +27,6 @@ public static class Problems
             Detail = detail ?? string.Join(" ", errors.SelectMany(e => e.Value.Select(m => $"{e.Key}: {m}"))),
         });
 
-    public static ProblemHttpResult Validation(string field, string message) =>
-        Validation(new Dictionary<string, string[]> { [field] = [message] });
-
     public static ProblemHttpResult NotFound(string detail, IDictionary<string, string[]>? errors = null)
     {
         var problem = errors is null ? new ProblemDetails() : new HttpValidationProblemDetails(errors);

@@ -30,7 +30,6 @@ public static class StorageSetup
     {
         var provider = ProviderFrom(configuration);
         var connectionString = configuration.GetConnectionString("Chaperone");
-        services.AddSingleton(new DatabaseInfo(provider));
         if (provider == DatabaseProvider.Postgres)
         {
             if (string.IsNullOrWhiteSpace(connectionString))
@@ -118,8 +117,6 @@ public static class StorageSetup
         }
     }
 }
-
-public sealed record DatabaseInfo(DatabaseProvider Provider);
 
 /// <summary>Lets <c>dotnet ef</c> build the SQLite context without starting the app.</summary>
 internal sealed class SqliteDesignTimeFactory : IDesignTimeDbContextFactory<SqliteChaperoneDbContext>
