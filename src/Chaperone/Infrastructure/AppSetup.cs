@@ -47,6 +47,7 @@ public static class AppSetup
         });
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 4 * 1024 * 1024);
 
+        services.AddSingleton<Families.FamilyLinks>();
         services.AddScoped<BookSession>();
         services.AddScoped<CheckBooking>();
         services.AddScoped<RescheduleSession>();
