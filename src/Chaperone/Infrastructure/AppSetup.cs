@@ -1,4 +1,5 @@
 using Chaperone.Demo;
+using Chaperone.Families;
 using Chaperone.People;
 using Chaperone.Scheduling;
 using Chaperone.Schools;
@@ -22,8 +23,16 @@ public static class AppSetup
         services.AddChaperoneStorage(builder.Configuration, data);
         services.AddDataProtection().SetApplicationName("Chaperone").PersistKeysToFileSystem(new DirectoryInfo(data.Combine("keys")));
         services.AddChaperoneIdentity();
-        services.AddChaperoneRateLimits();
-        services.AddProblemDetails(o => o.CustomizeProblemDetails = context => context.ProblemDetails.Detail ??= DefaultDetail(context.ProblemDetails.Status));
+        services.AddChaperoneRateLimits(builder.Configuration);
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
+        {
+            context.ProblemDetails.Detail ??= DefaultDetail(context.ProblemDetails.Status);
+            // The framework names no type for 429 (the rate limiter's answer); API.md wants one on every problem.
+            if (context.ProblemDetails.Status == StatusCodes.Status429TooManyRequests)
+            {
+                context.ProblemDetails.Type ??= "https://www.rfc-editor.org/rfc/rfc6585#section-4";
+            }
+        });
         services.AddExceptionHandler<BadRequestExceptionHandler>();
         // Outside Development, minimal APIs answer a binding failure with a bare 400 and no body;
         // throwing instead lets BadRequestExceptionHandler name the field, in every environment.
@@ -44,10 +53,13 @@ public static class AppSetup
             o.Conventions.AllowAnonymousToPage("/Denied");
             o.Conventions.AllowAnonymousToPage("/Status");
             o.Conventions.AuthorizeFolder("/Admin", AuthPolicies.Admin);
+            // Guardians have no account: their link is their key (Families/FamilyLinks).
+            o.Conventions.AllowAnonymousToFolder("/Family");
         });
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 4 * 1024 * 1024);
 
         services.AddSingleton<Families.FamilyLinks>();
+        services.AddScoped<Families.OpenFamilyLink>();
         services.AddScoped<BookSession>();
         services.AddScoped<CheckBooking>();
         services.AddScoped<RescheduleSession>();
@@ -95,6 +107,7 @@ public static class AppSetup
         app.UseExceptionHandler();
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/api"), api => api.UseStatusCodePages());
         app.UseWhen(c => !c.Request.Path.StartsWithSegments("/api"), pages => pages.UseStatusCodePagesWithReExecute("/Status", "?code={0}"));
+        app.UseFamilyPrivacy();
         app.UseStaticFiles();
         app.UseRouting();
         app.UseRateLimiter();
@@ -108,6 +121,7 @@ public static class AppSetup
         app.MapPeople();
         app.MapManagePeople();
         app.MapSessions();
+        app.MapFamily();
         app.MapRazorPages();
         return app;
     }

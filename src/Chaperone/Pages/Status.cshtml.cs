@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
@@ -12,6 +13,9 @@ public sealed class StatusModel : PageModel
     public string Heading { get; private set; } = "";
     public string Explanation { get; private set; } = "";
 
+    /// <summary>The failed request was for a family page: no staff navigation, no mention of sessions.</summary>
+    public bool ForFamily { get; private set; }
+
     public void OnGet(int? code) => Describe(code);
 
     // The status code pages middleware re-executes with the original method, so a failed POST lands here too.
@@ -20,6 +24,13 @@ public sealed class StatusModel : PageModel
     private void Describe(int? code)
     {
         Code = code is >= 400 and <= 599 ? code.Value : 404;
+        ForFamily = HttpContext.Features.Get<IStatusCodeReExecuteFeature>()?.OriginalPath is { } original
+            && Families.FamilyEndpoints.IsFamilyPath(original);
+        if (ForFamily && Code == 404)
+        {
+            (Heading, Explanation) = ("This link does not work", Families.FamilyClosed.UnknownText);
+            return;
+        }
         (Heading, Explanation) = Code switch
         {
             400 => ("The request could not be understood", "Something in the page or link was not right. Go back and try again."),

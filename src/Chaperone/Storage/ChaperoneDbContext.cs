@@ -33,6 +33,7 @@ public abstract class ChaperoneDbContext(DbContextOptions options)
     public DbSet<SessionPupil> SessionPupils => Set<SessionPupil>();
     public DbSet<SessionGuardian> SessionGuardians => Set<SessionGuardian>();
     public DbSet<EvidenceRecord> Evidence => Set<EvidenceRecord>();
+    public DbSet<Families.FamilyChecklistAnswer> FamilyChecklistAnswers => Set<Families.FamilyChecklistAnswer>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -1,4 +1,5 @@
 using Chaperone.Compliance;
+using Chaperone.Families;
 using Chaperone.Infrastructure;
 using Chaperone.Scheduling;
 using Chaperone.Storage;
@@ -9,7 +10,7 @@ using NodaTime;
 namespace Chaperone.Pages.Sessions;
 
 /// <summary>One session: who and when, its verdict on each clause, and the forms to move or cancel it.</summary>
-public sealed class DetailsModel(ChaperoneDbContext db, RescheduleSession reschedule, CancelSession cancel) : PageModel
+public sealed class DetailsModel(ChaperoneDbContext db, RescheduleSession reschedule, CancelSession cancel, FamilyLinks links, TimeProvider clock) : PageModel
 {
     [BindProperty]
     public string? Date { get; set; }
@@ -29,6 +30,10 @@ public sealed class DetailsModel(ChaperoneDbContext db, RescheduleSession resche
     public IReadOnlyList<ClauseVerdictDto> Compliance { get; private set; } = [];
     public DateTimeZone Zone { get; private set; } = DateTimeZone.Utc;
     public bool MayManage { get; private set; }
+    /// <summary>Each guardian's link (while it opens) and checklist answers.</summary>
+    public FamilyLinksDto Family { get; private set; } = null!;
+    /// <summary>The teacher of the session and senior leaders may hand a family link to a parent who lost the email.</summary>
+    public bool MayShareLinks { get; private set; }
 
     public async Task<IActionResult> OnGetAsync(string id, CancellationToken ct)
     {
@@ -96,6 +101,8 @@ public sealed class DetailsModel(ChaperoneDbContext db, RescheduleSession resche
         Zone = (await BookingFacts.LoadSettingsAsync(db, schoolId, ct)).TimeZone;
         Compliance = (await ComplianceAssessor.LoadAsync(db, schoolId, sessionId, ct))!.Clauses;
         MayManage = SchedulingAccess.MayManageFor(User, session.TeacherId) && session.Status == SessionStatus.Scheduled;
+        MayShareLinks = SchedulingAccess.MayManageFor(User, session.TeacherId);
+        Family = await FamilyEndpoints.LinksForStaffAsync(db, links, clock, session, ct);
         return true;
     }
 }

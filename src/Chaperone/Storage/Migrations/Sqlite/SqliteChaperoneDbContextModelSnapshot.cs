@@ -48,6 +48,38 @@ namespace Chaperone.Storage.Migrations.Sqlite
                     b.ToTable("Evidence", (string)null);
                 });
 
+            modelBuilder.Entity("Chaperone.Families.FamilyChecklistAnswer", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("AnsweredAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("GuardianId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("SchoolId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("SessionId")
+                        .HasColumnType("TEXT");
+
+                    b.PrimitiveCollection<string>("Ticked")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("GuardianId");
+
+                    b.HasIndex("SchoolId");
+
+                    b.HasIndex("SessionId", "GuardianId", "AnsweredAt");
+
+                    b.ToTable("FamilyChecklistAnswers");
+                });
+
             modelBuilder.Entity("Chaperone.People.Guardian", b =>
                 {
                     b.Property<Guid>("Id")
@@ -539,6 +571,21 @@ namespace Chaperone.Storage.Migrations.Sqlite
                         });
 
                     b.Navigation("Items");
+                });
+
+            modelBuilder.Entity("Chaperone.Families.FamilyChecklistAnswer", b =>
+                {
+                    b.HasOne("Chaperone.People.Guardian", null)
+                        .WithMany()
+                        .HasForeignKey("GuardianId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("Chaperone.Scheduling.Session", null)
+                        .WithMany()
+                        .HasForeignKey("SessionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Chaperone.People.Guardian", b =>

@@ -1,0 +1,183 @@
+using Chaperone.Infrastructure;
+using Chaperone.Pages;
+using Chaperone.Scheduling;
+using Chaperone.Storage;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+
+namespace Chaperone.Families;
+
+/// <summary>A session as the family sees it through their link: when, who, what will happen, their checklist and the join button.</summary>
+public sealed record FamilySessionDto(
+    string School,
+    string Kind,
+    string Status,
+    DateTimeOffset Start,
+    DateTimeOffset End,
+    string StartLocal,
+    string EndLocal,
+    string TimeZone,
+    string When,
+    int DurationMinutes,
+    string Teacher,
+    IReadOnlyList<string> Pupils,
+    string Guardian,
+    bool FirstSessionWithTeacher,
+    FamilyChecklistDto Checklist,
+    FamilyJoinDto Join);
+
+public sealed record FamilyChecklistDto(IReadOnlyList<FamilyChecklistItemDto> Items, DateTimeOffset? SavedAt);
+
+public sealed record FamilyChecklistItemDto(string Key, int Clause, string Text, bool Ticked);
+
+/// <summary>The join button: closed until <see cref="OpensAt"/> (the live call brings it to life).</summary>
+public sealed record FamilyJoinDto(bool Open, DateTimeOffset OpensAt, string Message);
+
+/// <summary>The body of <c>PUT /api/v1/family/{token}/checklist</c>: the keys of the items ticked.</summary>
+public sealed record FamilyChecklistRequest(string[]? Ticked);
+
+/// <summary>What a family link opens, if anything. Closed links say nothing about any session or person.</summary>
+public abstract record FamilyLinkOutcome
+{
+    private FamilyLinkOutcome() { }
+
+    /// <summary>The link opens this guardian's page of this session.</summary>
+    public sealed record Open(FamilySessionDto Session, Guid SchoolId, Guid SessionId, Guid GuardianId, DateTimeZone Zone) : FamilyLinkOutcome;
+
+    /// <summary>Not a link we made, altered, or no longer naming a guardian of the session (404).</summary>
+    public sealed record Unknown : FamilyLinkOutcome;
+
+    /// <summary>The school cancelled the session (410).</summary>
+    public sealed record Cancelled : FamilyLinkOutcome;
+
+    /// <summary>The session is over (its end and <see cref="FamilyLinks.GraceAfterEnd"/> have passed) (410).</summary>
+    public sealed record Expired : FamilyLinkOutcome;
+
+    /// <summary>The checklist answers had something wrong with them (400), nothing saved.</summary>
+    public sealed record Invalid(IDictionary<string, string[]> Errors) : FamilyLinkOutcome;
+}
+
+/// <summary>
+/// Opens a family link: the token must be ours and unaltered, name a guardian still invited to
+/// the session and still linked to one of its pupils, in the session's own school; the session
+/// must not be cancelled, and not over. Validity is decided here, at use, so a reschedule shows
+/// the new time and a cancellation closes every link at once.
+/// </summary>
+public sealed class OpenFamilyLink(ChaperoneDbContext db, FamilyLinks links, TimeProvider clock)
+{
+    /// <summary>How long before the start the join button opens.</summary>
+    public static readonly TimeSpan JoinOpensBefore = TimeSpan.FromMinutes(10);
+
+    public async Task<FamilyLinkOutcome> OpenAsync(string? token, CancellationToken ct)
+    {
+        if (links.Read(token) is not { } link)
+        {
+            return new FamilyLinkOutcome.Unknown();
+        }
+        var session = await db.Sessions.AsNoTracking().FirstOrDefaultAsync(s => s.Id == link.SessionId, ct);
+        if (session is null)
+        {
+            return new FamilyLinkOutcome.Unknown();
+        }
+        var schoolId = session.SchoolId;
+        var guardian = await db.Guardians.AsNoTracking()
+            .Where(g => g.Id == link.GuardianId && g.SchoolId == schoolId)
+            .Where(g => db.SessionGuardians.Any(sg => sg.SessionId == session.Id && sg.GuardianId == g.Id && sg.SchoolId == schoolId))
+            .Where(g => db.PupilGuardians.Any(pg => pg.GuardianId == g.Id && pg.SchoolId == schoolId
+                && db.SessionPupils.Any(sp => sp.SessionId == session.Id && sp.PupilId == pg.PupilId)))
+            .Select(g => new { g.Id, g.Name })
+            .FirstOrDefaultAsync(ct);
+        if (guardian is null)
+        {
+            return new FamilyLinkOutcome.Unknown();
+        }
+        if (session.Status == SessionStatus.Cancelled)
+        {
+            return new FamilyLinkOutcome.Cancelled();
+        }
+        if (clock.GetUtcNow() >= ExpiresAt(session))
+        {
+            return new FamilyLinkOutcome.Expired();
+        }
+
+        var school = await db.Schools.AsNoTracking().Where(s => s.Id == schoolId).Select(s => new { s.Name, s.TimeZoneId }).FirstAsync(ct);
+        var zone = Policy.PolicySettings.ZoneOrDefault(school.TimeZoneId);
+        var teacher = await db.Users.AsNoTracking().Where(u => u.Id == session.TeacherId).Select(u => u.Name).FirstAsync(ct);
+        var pupils = await db.SessionPupils.AsNoTracking().Where(sp => sp.SessionId == session.Id && sp.SchoolId == schoolId)
+            .Join(db.Pupils, sp => sp.PupilId, p => p.Id, (sp, p) => new { p.Id, p.Name })
+            .OrderBy(p => p.Name).ToListAsync(ct);
+        var pupilIds = pupils.Select(p => p.Id).ToList();
+        // Clause 7: the full expectations at a pupil's first session with this teacher, a reminder after.
+        var seenBefore = await db.Sessions.AsNoTracking().AnyAsync(o => o.SchoolId == schoolId && o.TeacherId == session.TeacherId
+            && o.Id != session.Id && o.Start < session.Start && o.Status != SessionStatus.Cancelled
+            && o.Pupils.Any(p => pupilIds.Contains(p.PupilId)), ct);
+        var answers = await LatestAnswerAsync(schoolId, session.Id, guardian.Id, ct);
+        var opensAt = session.Start - JoinOpensBefore;
+
+        var dto = new FamilySessionDto(
+            school.Name,
+            session.Kind.ToApi(),
+            session.Status.ToApi(),
+            session.Start.ToUniversalTime(),
+            session.End.ToUniversalTime(),
+            SessionView.Local(session.Start, zone),
+            SessionView.Local(session.End, zone),
+            zone.Id,
+            Display.When(session.Start, session.End, zone),
+            session.DurationMinutes,
+            teacher,
+            pupils.Select(p => p.Name).ToList(),
+            guardian.Name,
+            !seenBefore,
+            new FamilyChecklistDto(
+                FamilyChecklist.Items.Select(i => new FamilyChecklistItemDto(i.Key, i.Clause, i.Text, answers?.Ticked.Contains(i.Key) == true)).ToList(),
+                answers?.AnsweredAt.ToUniversalTime()),
+            new FamilyJoinDto(false, opensAt.ToUniversalTime(),
+                $"The join button opens 10 minutes before the start, at {Display.At(opensAt, zone)}."));
+        return new FamilyLinkOutcome.Open(dto, schoolId, session.Id, guardian.Id, zone);
+    }
+
+    /// <summary>Saves the guardian's answers (a new evidence row, with the time) if the link still opens; returns the page as it now stands.</summary>
+    public async Task<FamilyLinkOutcome> SaveChecklistAsync(string? token, FamilyChecklistRequest request, CancellationToken ct)
+    {
+        var opened = await OpenAsync(token, ct);
+        if (opened is not FamilyLinkOutcome.Open open)
+        {
+            return opened;
+        }
+        if (request.Ticked is null)
+        {
+            return new FamilyLinkOutcome.Invalid(new Dictionary<string, string[]> { ["ticked"] = ["Send the keys of the items ticked (an empty list if none)."] });
+        }
+        var unknown = request.Ticked.Where(k => k is null || !FamilyChecklist.IsKnown(k)).Take(5).ToList();
+        if (unknown.Count > 0)
+        {
+            return new FamilyLinkOutcome.Invalid(new Dictionary<string, string[]>
+            {
+                ["ticked"] = [$"Each item is one of {string.Join(", ", FamilyChecklist.Items.Select(i => i.Key))}."],
+            });
+        }
+        db.FamilyChecklistAnswers.Add(new FamilyChecklistAnswer
+        {
+            SchoolId = open.SchoolId,
+            SessionId = open.SessionId,
+            GuardianId = open.GuardianId,
+            AnsweredAt = clock.GetUtcNow(),
+            Ticked = FamilyChecklist.Items.Select(i => i.Key).Where(request.Ticked.Contains).ToList(),
+        });
+        using (await SqliteWriteGate.EnterAsync(db, ct))
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        return await OpenAsync(token, ct);
+    }
+
+    /// <summary>When a session's links stop opening its page.</summary>
+    public static DateTimeOffset ExpiresAt(Session session) => session.End + FamilyLinks.GraceAfterEnd;
+
+    private async Task<FamilyChecklistAnswer?> LatestAnswerAsync(Guid schoolId, Guid sessionId, Guid guardianId, CancellationToken ct) =>
+        await db.FamilyChecklistAnswers.AsNoTracking()
+            .Where(a => a.SchoolId == schoolId && a.SessionId == sessionId && a.GuardianId == guardianId)
+            .OrderByDescending(a => a.AnsweredAt).ThenByDescending(a => a.Id)
+            .FirstOrDefaultAsync(ct);
+}

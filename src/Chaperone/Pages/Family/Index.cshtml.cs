@@ -1,0 +1,67 @@
+using Chaperone.Families;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.RateLimiting;
+using NodaTime;
+
+namespace Chaperone.Pages.Family;
+
+/// <summary>
+/// The guardian's page of one session, opened by their link without an account: when and with
+/// whom, what will happen, the room and dress checklist, a camera and microphone test, and the
+/// join button. A link that does not open shows a page that names no session and no person.
+/// </summary>
+[EnableRateLimiting(RateLimits.Family)]
+public sealed class IndexModel(OpenFamilyLink open) : PageModel
+{
+    [BindProperty]
+    public List<string> Ticked { get; set; } = [];
+
+    public FamilySessionDto? Session { get; private set; }
+    public DateTimeZone Zone { get; private set; } = DateTimeZone.Utc;
+    public FormErrors Errors { get; } = new();
+    public string ClosedHeading { get; private set; } = "";
+    public string ClosedText { get; private set; } = "";
+
+    public async Task<IActionResult> OnGetAsync(string token, CancellationToken ct) => Show(await open.OpenAsync(token, ct));
+
+    public async Task<IActionResult> OnPostChecklistAsync(string token, CancellationToken ct)
+    {
+        var outcome = await open.SaveChecklistAsync(token, new FamilyChecklistRequest(Ticked.ToArray()), ct);
+        if (outcome is FamilyLinkOutcome.Open)
+        {
+            TempData["Notice"] = "Thank you: your answers are saved. You can change them at any time before the call.";
+            return LocalRedirect($"/family/{Uri.EscapeDataString(token)}#checklist-title");
+        }
+        if (outcome is FamilyLinkOutcome.Invalid)
+        {
+            Errors.Add("checklist", "Something in the checklist was not right: tick the items that are true and save again.");
+            return Show(await open.OpenAsync(token, ct));
+        }
+        return Show(outcome);
+    }
+
+    private PageResult Show(FamilyLinkOutcome outcome)
+    {
+        switch (outcome)
+        {
+            case FamilyLinkOutcome.Open o:
+                Session = o.Session;
+                Zone = o.Zone;
+                ViewData["School"] = o.Session.School;
+                return Page();
+            case FamilyLinkOutcome.Cancelled:
+                Response.StatusCode = StatusCodes.Status410Gone;
+                (ClosedHeading, ClosedText) = ("This session was cancelled", FamilyClosed.CancelledText);
+                return Page();
+            case FamilyLinkOutcome.Expired:
+                Response.StatusCode = StatusCodes.Status410Gone;
+                (ClosedHeading, ClosedText) = ("This link has expired", FamilyClosed.ExpiredText);
+                return Page();
+            default:
+                Response.StatusCode = StatusCodes.Status404NotFound;
+                (ClosedHeading, ClosedText) = ("This link does not work", FamilyClosed.UnknownText);
+                return Page();
+        }
+    }
+}
