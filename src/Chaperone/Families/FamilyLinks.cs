@@ -1,6 +1,8 @@
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 
 namespace Chaperone.Families;
 
@@ -11,7 +13,7 @@ namespace Chaperone.Families;
 /// anything is decided when it is used (the session's end, cancellation), so a link can never
 /// outlive the session it was sent for.
 /// </summary>
-public sealed class FamilyLinks(IDataProtectionProvider protection, IConfiguration configuration)
+public sealed class FamilyLinks(IDataProtectionProvider protection, IConfiguration configuration, IServer server)
 {
     private const int PayloadLength = 1 + 16 + 16;
     private const byte Version = 1;
@@ -20,7 +22,11 @@ public sealed class FamilyLinks(IDataProtectionProvider protection, IConfigurati
     /// <summary>How long after the session's end its links still open the page (the call may overrun).</summary>
     public static readonly TimeSpan GraceAfterEnd = TimeSpan.FromHours(1);
 
-    /// <summary>Where links point: <c>PublicBaseUrl</c>, else the first of <c>Urls</c>, else http://localhost:5000.</summary>
+    /// <summary>
+    /// Where links point: <c>PublicBaseUrl</c>, else the first of <c>Urls</c>, else the first
+    /// address the server listens on, else http://localhost:5000. Set <c>PublicBaseUrl</c> in
+    /// production: it is the address parents can reach.
+    /// </summary>
     public Uri BaseUrl
     {
         get
@@ -29,6 +35,10 @@ public sealed class FamilyLinks(IDataProtectionProvider protection, IConfigurati
             if (string.IsNullOrWhiteSpace(configured))
             {
                 configured = configuration["Urls"]?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
+            }
+            if (string.IsNullOrWhiteSpace(configured))
+            {
+                configured = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()?.Replace("://[::]", "://localhost", StringComparison.Ordinal).Replace("://0.0.0.0", "://localhost", StringComparison.Ordinal);
             }
             if (string.IsNullOrWhiteSpace(configured) || !Uri.TryCreate(configured.Replace("://*", "://localhost", StringComparison.Ordinal).Replace("://+", "://localhost", StringComparison.Ordinal), UriKind.Absolute, out var uri))
             {

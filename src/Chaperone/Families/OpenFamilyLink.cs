@@ -113,6 +113,7 @@ public sealed class OpenFamilyLink(ChaperoneDbContext db, FamilyLinks links, Tim
             && o.Pupils.Any(p => pupilIds.Contains(p.PupilId)), ct);
         var answers = await LatestAnswerAsync(schoolId, session.Id, guardian.Id, ct);
         var opensAt = session.Start - JoinOpensBefore;
+        var opensLocal = Instant.FromDateTimeOffset(opensAt).InZone(zone).LocalDateTime;
 
         var dto = new FamilySessionDto(
             school.Name,
@@ -133,7 +134,7 @@ public sealed class OpenFamilyLink(ChaperoneDbContext db, FamilyLinks links, Tim
                 FamilyChecklist.Items.Select(i => new FamilyChecklistItemDto(i.Key, i.Clause, i.Text, answers?.Ticked.Contains(i.Key) == true)).ToList(),
                 answers?.AnsweredAt.ToUniversalTime()),
             new FamilyJoinDto(false, opensAt.ToUniversalTime(),
-                $"The join button opens 10 minutes before the start, at {Display.At(opensAt, zone)}."));
+                $"The join button opens 10 minutes before the start, at {Display.Time(opensLocal.TimeOfDay)} on {Display.Day(opensLocal.Date)}."));
         return new FamilyLinkOutcome.Open(dto, schoolId, session.Id, guardian.Id, zone);
     }
 

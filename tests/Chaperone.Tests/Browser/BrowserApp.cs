@@ -60,19 +60,30 @@ public sealed class BrowserApp : IAsyncLifetime
                 "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
                 // Date and time inputs follow the browser's language: show them as a UK school would.
                 "--lang=en-GB",
+                // A fake camera and microphone (a test pattern and a beep), for the family's camera test.
+                "--use-fake-device-for-media-stream",
+                "--use-fake-ui-for-media-stream",
             ],
         });
     }
 
-    /// <summary>A fresh browser context (its own cookies) with a page whose every wait times out.</summary>
-    public async Task<IPage> NewPageAsync(bool javaScript = true)
+    /// <summary>A phone-sized viewport (CSS pixels), as many parents will open their link.</summary>
+    public static readonly ViewportSize Phone = new() { Width = 390, Height = 844 };
+
+    /// <summary>
+    /// A fresh browser context (its own cookies) with a page whose every wait times out; with
+    /// <paramref name="media"/>, the page may use the (fake) camera and microphone.
+    /// </summary>
+    public async Task<IPage> NewPageAsync(bool javaScript = true, ViewportSize? viewport = null, bool media = false)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = BaseAddress.ToString(),
             Locale = "en-GB",
-            ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
+            ViewportSize = viewport ?? new ViewportSize { Width = 1280, Height = 900 },
             JavaScriptEnabled = javaScript,
+            Permissions = media ? ["camera", "microphone"] : [],
+            HasTouch = viewport == Phone,
         });
         context.SetDefaultTimeout((float)Timeout.TotalMilliseconds);
         context.SetDefaultNavigationTimeout((float)Timeout.TotalMilliseconds);

@@ -1,0 +1,136 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Chaperone.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Playwright;
+using static Chaperone.Tests.Browser.BrowserSteps;
+
+namespace Chaperone.Tests.Browser;
+
+/// <summary>
+/// A parent opens their link on a phone, in a real browser: sees the session, ticks the room
+/// checklist (saved, and still ticked after a reload), tests the camera and microphone (Chromium's
+/// fake devices), and finds the join button closed until the call. The teacher then sees the answers.
+/// "Now" is Monday 30 November 2026, 08:00 UTC; the session is Wednesday 2 December at 10:00.
+/// </summary>
+public sealed class FamilyInTheBrowserTests(BrowserApp browser) : IClassFixture<BrowserApp>
+{
+    private static readonly DateTimeOffset Wednesday10 = new(2026, 12, 2, 10, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task AGuardianOpensTheLinkSeesTheSessionTicksTheChecklistAndTestsTheCamera()
+    {
+        var (sessionId, sarah) = await BookForAmeliaAsync(Wednesday10);
+        var link = await GuardianLinkAsync(sessionId, sarah);
+
+        var page = await browser.NewPageAsync(viewport: BrowserApp.Phone, media: true);
+        await page.GotoAsync(link);
+
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Video call with Emma Hughes for Amelia Brown", new() { Timeout = Ms });
+        await Assertions.Expect(page.Locator("[data-when]")).ToContainTextAsync("Wednesday 2 December 2026, 10:00–10:30", new() { Timeout = Ms });
+        await Assertions.Expect(page.GetByText("This page is for Sarah Brown.")).ToBeVisibleAsync(new() { Timeout = Ms });
+        await Assertions.Expect(Nav(page)).ToHaveCountAsync(0, new() { Timeout = Ms });
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Policy" })).ToHaveCountAsync(0, new() { Timeout = Ms });
+        await AssertEveryControlIsLabelledAsync(page);
+        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth").WaitAsync(BrowserApp.Timeout),
+            "The page fits a phone's width without sideways scrolling.");
+
+        // Ticked with the keyboard as well as by touch.
+        await page.GetByLabel("It is not a bedroom.").FocusAsync();
+        await page.Keyboard.PressAsync("Space");
+        await page.GetByLabel("The television and other devices will be switched off during the call.").CheckAsync();
+        await page.GetByLabel("My child will be dressed appropriately, as for a school day.").CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save my answers" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "your answers are saved" })).ToBeVisibleAsync(new() { Timeout = Ms });
+
+        await page.ReloadAsync();
+        await Assertions.Expect(page.GetByLabel("It is not a bedroom.")).ToBeCheckedAsync(new() { Timeout = Ms });
+        await Assertions.Expect(page.GetByLabel("The television and other devices will be switched off during the call.")).ToBeCheckedAsync(new() { Timeout = Ms });
+        await Assertions.Expect(page.GetByLabel("My child will be dressed appropriately, as for a school day.")).ToBeCheckedAsync(new() { Timeout = Ms });
+        await Assertions.Expect(page.GetByLabel("We will use a shared family room, not a private one.")).Not.ToBeCheckedAsync(new() { Timeout = Ms });
+        await Assertions.Expect(page.Locator("[data-checklist-saved]")).ToHaveTextAsync("Last saved Monday 30 November 2026, 08:00.", new() { Timeout = Ms });
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Start the test" }).ClickAsync();
+        await Assertions.Expect(page.Locator("[data-media-status]")).ToHaveTextAsync("Your camera and microphone are working.", new() { Timeout = Ms });
+        Assert.True(await page.EvaluateAsync<int>("() => document.querySelector('[data-media-preview]').videoWidth").WaitAsync(BrowserApp.Timeout) > 0);
+
+        var join = page.GetByRole(AriaRole.Button, new() { Name = "Join the call" });
+        await Assertions.Expect(join).ToBeDisabledAsync(new() { Timeout = Ms });
+        await Assertions.Expect(page.Locator("[data-join-hint]")).ToHaveTextAsync("The join button opens 10 minutes before the start, at 09:50 on Wednesday 2 December 2026.", new() { Timeout = Ms });
+        await ScreenshotAsync(page, "family.png");
+
+        // The teacher sees what the parent confirmed, on the session's page.
+        var teacher = await browser.NewPageAsync();
+        await SignInAsync(teacher, "teacher1@demo.school");
+        await teacher.GotoAsync($"/sessions/{sessionId}");
+        var answers = teacher.Locator($"[data-family-guardian='{sarah}'] [data-checklist-answers]");
+        await Assertions.Expect(answers).ToContainTextAsync("Confirmed: It is not a bedroom.", new() { Timeout = Ms });
+        await Assertions.Expect(answers).ToContainTextAsync("Not ticked: We will use a shared family room", new() { Timeout = Ms });
+        await Assertions.Expect(teacher.GetByLabel("Family link for Sarah Brown")).ToHaveValueAsync(new Regex("/family/"), new() { Timeout = Ms });
+    }
+
+    [Fact]
+    public async Task AnAlteredLinkShowsAPageThatNamesNobody()
+    {
+        var (sessionId, sarah) = await BookForAmeliaAsync(Wednesday10.AddDays(1));
+        var link = await GuardianLinkAsync(sessionId, sarah);
+        var altered = link[..^6] + (link[^6] == 'x' ? 'y' : 'x') + link[^5..];
+
+        var page = await browser.NewPageAsync(viewport: BrowserApp.Phone);
+        var response = await page.GotoAsync(altered);
+
+        Assert.Equal(404, response!.Status);
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("This link does not work", new() { Timeout = Ms });
+        var text = await page.Locator("body").InnerTextAsync(new() { Timeout = Ms });
+        Assert.DoesNotContain("Amelia", text);
+        Assert.DoesNotContain("Sarah", text);
+        Assert.DoesNotContain("Emma", text);
+        Assert.DoesNotContain("December", text);
+    }
+
+    /// <summary>
+    /// How the guardian gets their link: here, as staff would hand it out (the session's family
+    /// links); where the booking email is delivered, read it from that email instead.
+    /// </summary>
+    private async Task<string> GuardianLinkAsync(string sessionId, Guid guardianId)
+    {
+        using var staff = await StaffClientAsync("teacher1@demo.school");
+        var links = await staff.GetFromJsonAsync<JsonElement>($"/api/v1/sessions/{sessionId}/family-links");
+        return links.GetProperty("guardians").EnumerateArray()
+            .Single(g => g.GetProperty("guardianId").GetString() == guardianId.ToString())
+            .GetProperty("url").GetString()!;
+    }
+
+    /// <summary>Teacher 1 books Amelia Brown, with her mother Sarah, through the API; returns the session and Sarah's id.</summary>
+    private async Task<(string SessionId, Guid Sarah)> BookForAmeliaAsync(DateTimeOffset start)
+    {
+        var (teacher, amelia, sarah) = await browser.App.WithDbAsync(async db => (
+            await db.Users.Where(u => u.Email == "teacher1@demo.school").Select(u => u.Id).SingleAsync(),
+            await db.Pupils.Where(p => p.Name == "Amelia Brown").Select(p => p.Id).SingleAsync(),
+            await db.Guardians.Where(g => g.Name == "Sarah Brown").Select(g => g.Id).SingleAsync()));
+        using var staff = await StaffClientAsync("teacher1@demo.school");
+        var id = await TestSchool.BookOkAsync(staff, new
+        {
+            teacherId = teacher.ToString(),
+            pupilIds = new[] { amelia.ToString() },
+            guardianIds = new[] { sarah.ToString() },
+            kind = "support",
+            start = Api.Rfc3339(start),
+            durationMinutes = 30,
+        });
+        return (id, sarah);
+    }
+
+    /// <summary>An API client on the app's loopback address, signed in as a demo member of staff.</summary>
+    private async Task<HttpClient> StaffClientAsync(string email)
+    {
+        var client = new HttpClient { BaseAddress = browser.BaseAddress, Timeout = BrowserApp.Timeout };
+        var login = await client.PostAsJsonAsync("/api/v1/auth/login", new { email, password = ChaperoneApp.DemoPassword });
+        login.EnsureSuccessStatusCode();
+        var token = (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+}
