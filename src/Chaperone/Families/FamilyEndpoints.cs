@@ -105,7 +105,15 @@ public static class FamilyEndpoints
         app.UseWhen(c => IsFamilyPath(c.Request.Path), family => family.Use((context, next) =>
         {
             var headers = context.Response.Headers;
-            headers.CacheControl = "no-store";
+            // Pages with a form get "no-cache, no-store" from antiforgery; the others, here.
+            context.Response.OnStarting(() =>
+            {
+                if (string.IsNullOrEmpty(headers.CacheControl))
+                {
+                    headers.CacheControl = "no-store";
+                }
+                return Task.CompletedTask;
+            });
             headers["Referrer-Policy"] = "no-referrer";
             headers["X-Robots-Tag"] = "noindex, nofollow";
             headers["Permissions-Policy"] = "camera=(self), microphone=(self)";

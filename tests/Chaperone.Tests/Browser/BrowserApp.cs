@@ -44,28 +44,35 @@ public sealed class BrowserApp : IAsyncLifetime
         }
 
         _playwright = await Playwright.CreateAsync();
-        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = ChromiumPath,
-            Headless = true,
-            Timeout = (float)TimeSpan.FromSeconds(30).TotalMilliseconds,
-            Args =
-            [
-                "--no-sandbox",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--disable-quic",
-                "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-                // Date and time inputs follow the browser's language: show them as a UK school would.
-                "--lang=en-GB",
-                // A fake camera and microphone (a test pattern and a beep), for the family's camera test.
-                "--use-fake-device-for-media-stream",
-                "--use-fake-ui-for-media-stream",
-            ],
-        });
+        Browser = await LaunchAsync(fakeMediaPermission: true);
     }
+
+    /// <summary>
+    /// Launches Debian's Chromium, kept on this machine, with a fake camera and microphone (a
+    /// test pattern and a beep). With <paramref name="fakeMediaPermission"/> the browser grants
+    /// pages the camera without asking; without it, a page not granted the camera is refused it,
+    /// as when a parent says no.
+    /// </summary>
+    public Task<IBrowser> LaunchAsync(bool fakeMediaPermission) => _playwright!.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+    {
+        ExecutablePath = ChromiumPath,
+        Headless = true,
+        Timeout = (float)TimeSpan.FromSeconds(30).TotalMilliseconds,
+        Args =
+        [
+            "--no-sandbox",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+            "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+            // Date and time inputs follow the browser's language: show them as a UK school would.
+            "--lang=en-GB",
+            "--use-fake-device-for-media-stream",
+            .. fakeMediaPermission ? new[] { "--use-fake-ui-for-media-stream" } : [],
+        ],
+    });
 
     /// <summary>A phone-sized viewport (CSS pixels), as many parents will open their link.</summary>
     public static readonly ViewportSize Phone = new() { Width = 390, Height = 844 };

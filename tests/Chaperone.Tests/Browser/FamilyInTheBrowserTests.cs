@@ -90,6 +90,22 @@ public sealed class FamilyInTheBrowserTests(BrowserApp browser) : IClassFixture<
         Assert.DoesNotContain("December", text);
     }
 
+    [Fact]
+    public async Task WhenTheBrowserRefusesTheCameraTheTestSaysWhatToDo()
+    {
+        var (sessionId, sarah) = await BookForAmeliaAsync(Wednesday10.AddDays(2));
+        await using var refusing = await browser.LaunchAsync(fakeMediaPermission: false);
+        var context = await refusing.NewContextAsync(new() { BaseURL = browser.BaseAddress.ToString(), Locale = "en-GB", ViewportSize = BrowserApp.Phone });
+        context.SetDefaultTimeout(Ms);
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(await GuardianLinkAsync(sessionId, sarah));
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Start the test" }).ClickAsync();
+
+        await Assertions.Expect(page.Locator("[data-media-status]")).ToContainTextAsync("was not allowed to use the camera and microphone", new() { Timeout = Ms });
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Start the test" })).ToBeEnabledAsync(new() { Timeout = Ms });
+    }
+
     /// <summary>
     /// How the guardian gets their link: here, as staff would hand it out (the session's family
     /// links); where the booking email is delivered, read it from that email instead.
