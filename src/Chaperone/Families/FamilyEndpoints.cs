@@ -18,6 +18,10 @@ public sealed record FamilyChecklistAnswerDto(DateTimeOffset AnsweredAt, IReadOn
 /// <summary>The family links of a session. <c>closedBecause</c> says why they no longer open (cancelled, over).</summary>
 public sealed record FamilyLinksDto(string SessionId, DateTimeOffset ExpiresAt, string? ClosedBecause, IReadOnlyList<FamilyLinkDto> Guardians);
 
+/// <summary>
+/// The family API (the guardian's token instead of a sign-in, rate-limited per client address),
+/// the staff's view of a session's links, and the privacy headers of every family address.
+/// </summary>
 public static class FamilyEndpoints
 {
     private const string TypeGone = "https://chaperone.school/problems/gone";
