@@ -124,9 +124,19 @@ public sealed class SqliteGroupCommit
         }
         await using (transaction)
         {
-            foreach (var pending in batch)
+            // Each write has a savepoint of ours already; SaveChanges need not make another.
+            var autoSavepoints = db.Database.AutoSavepointsEnabled;
+            db.Database.AutoSavepointsEnabled = false;
+            try
             {
-                await pending.RunAsync(db, transaction);
+                foreach (var pending in batch)
+                {
+                    await pending.RunAsync(db, transaction);
+                }
+            }
+            finally
+            {
+                db.Database.AutoSavepointsEnabled = autoSavepoints;
             }
             try
             {
