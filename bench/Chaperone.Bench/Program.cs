@@ -75,7 +75,8 @@ namespace Chaperone.Bench
         LatencyResult Latency,
         (double P50Ms, double P99Ms, double MaxMs, int Calls, int SlotsFound, int Failed) Slots,
         int SessionsInSchool,
-        string LoadAverage)
+        string LoadAverage,
+        string ThroughputCost)
     {
         public double Ratio => Throughput.PerSecond / Raw.PerSecond;
         public bool ThroughputPassed => Ratio >= BenchOptions.ThroughputTarget && Throughput.Failed == 0;
@@ -121,7 +122,8 @@ namespace Chaperone.Bench
 
             var cpu = CpuMeter.Start();
             var throughput = await load.ClosedLoopAsync(options.Concurrency, maxBookings: 100_000, options.ThroughputTime);
-            Console.WriteLine($"throughput: {throughput.PerSecond:0} /s ({throughput.Created} created, {throughput.Failed} failed, {throughput.Seconds:0.00} s, {throughput.Concurrency} clients; {cpu.Describe(throughput.Created)})");
+            var cost = cpu.Describe(throughput.Created);
+            Console.WriteLine($"throughput: {throughput.PerSecond:0} /s ({throughput.Created} created, {throughput.Failed} failed, {throughput.Seconds:0.00} s, {throughput.Concurrency} clients; {cost})");
             Fail(throughput.Failures);
 
             var rate = raw.PerSecond * BenchOptions.ThroughputTarget;
@@ -135,7 +137,7 @@ namespace Chaperone.Bench
             Fail(load.Failures);
 
             var sessions = await BenchSchool.CountSessionsAsync(app.Services, school.SchoolId);
-            return new DbResult(db, appDurability, raw, throughput, latency, slots, sessions, loadAverage);
+            return new DbResult(db, appDurability, raw, throughput, latency, slots, sessions, loadAverage, cost);
         }
 
         private static string LoadAverage()
@@ -243,6 +245,13 @@ namespace Chaperone.Bench
                 sb.AppendLine(c, $"| {r.Db} | Booking throughput, `POST /api/v1/sessions`, {t.Concurrency} clients | {t.PerSecond:0} /s ({t.Created} × 201 in {t.Seconds:0.0} s, {t.Failed} failed) | {r.Ratio:0.00} × raw | ≥ {BenchOptions.ThroughputTarget:0.0} × raw | {Verdict(r.ThroughputPassed)} |");
                 sb.AppendLine(c, $"| {r.Db} | Booking latency, open loop at 0.5 × raw = {l.TargetRate:0} /s | p50 {l.P50Ms:0.0} ms, p99 {l.P99Ms:0.0} ms, max {l.MaxMs:0.0} ms ({l.Created} × 201, {l.Failed} failed) | — | p99 < {BenchOptions.LatencyP99TargetMs:0} ms | {Verdict(r.LatencyPassed)} |");
                 sb.AppendLine(c, $"| {r.Db} | Slot finder, `GET /api/v1/slots`, two weeks, teacher with {BenchOptions.SlotTeacherSessions} sessions | p50 {s.P50Ms:0.00} ms, p99 {s.P99Ms:0.00} ms ({s.Calls} calls, {s.SlotsFound} slots offered, {s.Failed} failed) | — | p99 < {BenchOptions.SlotsP99TargetMs:0} ms | {Verdict(r.SlotsPassed)} |");
+            }
+            sb.AppendLine();
+            sb.AppendLine("Cost of the throughput run (app and clients share one process, so both are counted):");
+            sb.AppendLine();
+            foreach (var r in results)
+            {
+                sb.AppendLine(c, $"- {r.Db}: {r.ThroughputCost.ReplaceLineEndings(" ")}");
             }
             var failureLines = new List<string>();
             foreach (var r in results)

@@ -44,38 +44,44 @@ public sealed class BookSession(ChaperoneDbContext db, TimeProvider clock)
 
         var start = parsed.Start.ToDateTimeOffset();
         var end = start.AddMinutes(parsed.DurationMinutes);
-        await using var transaction = await Conflicts.BeginAsync(db, [people.Host.Id, .. people.PupilIds, .. people.GuardianIds], ct);
-        var conflicts = await Conflicts.FindAsync(db, schoolId, people.Host.Id, people.PupilIds.ToList(), people.GuardianIds.ToList(), start, end, null, ct);
-        if (conflicts.Count > 0)
+        var bookedBy = user.UserId();
+        var pupilIds = people.PupilIds.ToList();
+        var guardianIds = people.GuardianIds.ToList();
+        // The checks against other bookings and the writes share one transaction; anything else
+        // the booking must write goes to 'store' beside the session and its evidence.
+        return await Conflicts.WriteAsync<SessionOutcome>(db, [people.Host.Id, .. pupilIds, .. guardianIds], async (store, ct) =>
         {
-            return new SessionOutcome.Clash(conflicts);
-        }
+            var conflicts = await Conflicts.FindAsync(store, schoolId, people.Host.Id, pupilIds, guardianIds, start, end, null, ct);
+            if (conflicts.Count > 0)
+            {
+                return WriteDecision.Discard<SessionOutcome>(new SessionOutcome.Clash(conflicts));
+            }
+            var session = new Session
+            {
+                SchoolId = schoolId,
+                TeacherId = people.Host.Id,
+                Kind = parsed.Kind,
+                Start = start,
+                End = end,
+                DurationMinutes = parsed.DurationMinutes,
+                Provider = parsed.Provider ?? CallProviders.BuiltIn,
+                BookedAt = now,
+                BookedById = bookedBy,
+                Pupils = people.Pupils.Select(p => new SessionPupil { SchoolId = schoolId, PupilId = p.Id }).ToList(),
+                Guardians = people.Guardians.Select(g => new SessionGuardian { SchoolId = schoolId, GuardianId = g.Id }).ToList(),
+            };
+            store.Sessions.Add(session);
+            store.Evidence.Add(SchedulingAccess.EvidenceOf(verdict, session, now, "Booked"));
+            return WriteDecision.Commit<SessionOutcome>(Booked(session, people, settings));
+        }, ct);
+    }
 
-        var session = new Session
-        {
-            SchoolId = schoolId,
-            TeacherId = people.Host.Id,
-            Kind = parsed.Kind,
-            Start = start,
-            End = end,
-            DurationMinutes = parsed.DurationMinutes,
-            Provider = parsed.Provider ?? CallProviders.BuiltIn,
-            BookedAt = now,
-            BookedById = user.UserId(),
-            Pupils = people.Pupils.Select(p => new SessionPupil { SchoolId = schoolId, PupilId = p.Id }).ToList(),
-            Guardians = people.Guardians.Select(g => new SessionGuardian { SchoolId = schoolId, GuardianId = g.Id }).ToList(),
-        };
-        db.Sessions.Add(session);
-        db.Evidence.Add(SchedulingAccess.EvidenceOf(verdict, session, now, "Booked"));
-        await db.SaveChangesAsync(ct);
-        await transaction.CommitAsync(ct);
-
-        // The new session as the API shows it, from what is already in hand (no second read).
-        return new SessionOutcome.Done(SessionView.ToDto(
+    /// <summary>The new session as the API shows it, from what is already in hand (no second read).</summary>
+    private static SessionOutcome.Done Booked(Session session, BookingPeople people, PolicySettings settings) =>
+        new SessionOutcome.Done(SessionView.ToDto(
             session,
             new PersonRef(Ids.Format(people.Host.Id), people.Host.Name),
             people.Pupils.Select(p => new PersonRef(Ids.Format(p.Id), p.Name)),
             people.Guardians.Select(g => new GuardianRef(Ids.Format(g.Id), g.Name, g.Relationship, g.HasParentalResponsibility, g.Email)),
             settings.TimeZone));
-    }
 }

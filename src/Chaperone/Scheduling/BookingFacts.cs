@@ -26,9 +26,33 @@ public sealed record BookingPeople(
 /// <summary>Gathers what the pure rules need from the database, scoped to one school.</summary>
 public static class BookingFacts
 {
+    // Compiled once: these run on every booking, check and slot search, and EF would otherwise
+    // walk, hash and look up each query's expression tree on every call.
+    private static readonly CompiledQuery<Func<ChaperoneDbContext, Guid, CancellationToken, Task<School?>>> SchoolQuery =
+        new(() => EF.CompileAsyncQuery((ChaperoneDbContext db, Guid schoolId, CancellationToken ct) =>
+            db.Schools.AsNoTracking().Include(s => s.Closures).FirstOrDefault(s => s.Id == schoolId)));
+
+    private static readonly CompiledQuery<Func<ChaperoneDbContext, Guid, Guid, CancellationToken, Task<HostRow?>>> HostQuery =
+        new(() => EF.CompileAsyncQuery((ChaperoneDbContext db, Guid schoolId, Guid teacherId, CancellationToken ct) =>
+            db.Users.AsNoTracking()
+                .Where(u => u.Id == teacherId && u.SchoolId == schoolId)
+                .Select(u => new HostRow(u.Id, u.Name, u.FamiliarisationConfirmedOn,
+                    db.UserRoles.Any(ur => ur.UserId == u.Id && db.Roles.Any(r => r.Id == ur.RoleId && r.Name == Roles.Teacher))))
+                .FirstOrDefault()));
+
+    private static readonly CompiledQuery<Func<ChaperoneDbContext, Guid, List<Guid>, IAsyncEnumerable<PupilRow>>> PupilsQuery =
+        new(() => EF.CompileAsyncQuery((ChaperoneDbContext db, Guid schoolId, List<Guid> ids) =>
+            db.Pupils.AsNoTracking()
+                .Where(p => p.SchoolId == schoolId && ids.Contains(p.Id))
+                .Select(p => new PupilRow(p.Id, p.Name, p.Guardians.Select(g => g.GuardianId).ToList()))));
+
+    private static readonly CompiledQuery<Func<ChaperoneDbContext, Guid, List<Guid>, IAsyncEnumerable<Guardian>>> GuardiansQuery =
+        new(() => EF.CompileAsyncQuery((ChaperoneDbContext db, Guid schoolId, List<Guid> ids) =>
+            db.Guardians.AsNoTracking().Where(g => g.SchoolId == schoolId && ids.Contains(g.Id))));
+
     /// <summary>The school's policy settings, as the rules consume them.</summary>
     public static async Task<PolicySettings> LoadSettingsAsync(ChaperoneDbContext db, Guid schoolId, CancellationToken ct) =>
-        (await db.Schools.AsNoTracking().Include(s => s.Closures).FirstOrDefaultAsync(s => s.Id == schoolId, ct))?.ToPolicySettings()
+        (await SchoolQuery.For(db)(db, schoolId, ct))?.ToPolicySettings()
             ?? throw new InvalidOperationException($"School {schoolId} of a signed-in user does not exist.");
 
     /// <summary>
@@ -59,11 +83,7 @@ public static class BookingFacts
         HostRow? teacher = null;
         if (Ids.TryParse(teacherId, out var teacherGuid))
         {
-            teacher = await db.Users.AsNoTracking()
-                .Where(u => u.Id == teacherGuid && u.SchoolId == schoolId)
-                .Select(u => new HostRow(u.Id, u.Name, u.FamiliarisationConfirmedOn,
-                    db.UserRoles.Any(ur => ur.UserId == u.Id && db.Roles.Any(r => r.Id == ur.RoleId && r.Name == Roles.Teacher))))
-                .FirstOrDefaultAsync(ct);
+            teacher = await HostQuery.For(db)(db, schoolId, teacherGuid, ct);
         }
         if (teacher is null)
         {
@@ -71,14 +91,9 @@ public static class BookingFacts
         }
 
         var distinctPupils = pupilGuids.Distinct().ToList();
-        var pupils = await db.Pupils.AsNoTracking()
-            .Where(p => p.SchoolId == schoolId && distinctPupils.Contains(p.Id))
-            .Select(p => new { p.Id, p.Name, Guardians = p.Guardians.Select(g => g.GuardianId).ToList() })
-            .ToListAsync(ct);
+        var pupils = await PupilsQuery.For(db)(db, schoolId, distinctPupils).ToListAsync(ct);
         var distinctGuardians = guardianGuids.Distinct().ToList();
-        var guardians = await db.Guardians.AsNoTracking()
-            .Where(g => g.SchoolId == schoolId && distinctGuardians.Contains(g.Id))
-            .ToListAsync(ct);
+        var guardians = await GuardiansQuery.For(db)(db, schoolId, distinctGuardians).ToListAsync(ct);
 
         ReportMissing(pupilIds, pupils.Select(p => p.Id).ToHashSet(), "pupilIds", "pupil", missing);
         ReportMissing(guardianIds, guardians.Select(g => g.Id).ToHashSet(), "guardianIds", "parent or carer", missing);
@@ -101,6 +116,8 @@ public static class BookingFacts
     }
 
     private sealed record HostRow(Guid Id, string Name, DateOnly? FamiliarisationConfirmedOn, bool IsTeacher);
+
+    private sealed record PupilRow(Guid Id, string Name, List<Guid> Guardians);
 
     private static List<Guid> ParseAll(IReadOnlyList<string> ids, string field, string what, Dictionary<string, string[]> missing)
     {

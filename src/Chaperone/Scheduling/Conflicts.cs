@@ -42,6 +42,32 @@ public static class Conflicts
     }
 
     /// <summary>
+    /// Runs a write that must not double-book anyone: <paramref name="write"/> checks with
+    /// <see cref="FindAsync"/> on the context it is given, adds what it writes there and decides;
+    /// what it added is saved and committed together with the checks (one transaction), durably
+    /// before this returns. On PostgreSQL the write runs in its own transaction holding the
+    /// participants' locks (<see cref="LockParticipantsAsync"/>); on SQLite, one writer at a time,
+    /// it joins the next group commit (<see cref="SqliteGroupCommit"/>), which runs it on the
+    /// batch's context: it must use the context it is given, not its own.
+    /// </summary>
+    public static async Task<T> WriteAsync<T>(ChaperoneDbContext db, IEnumerable<Guid> participantIds, TransactionalWrite<T> write, CancellationToken ct)
+    {
+        if (db.Database.IsSqlite())
+        {
+            return await SqliteGroupCommit.For(db).RunAsync(db, write, ct);
+        }
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        await LockParticipantsAsync(db, participantIds, ct);
+        var decision = await write(db, ct);
+        if (decision.Save)
+        {
+            await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
+        }
+        return decision.Result;
+    }
+
+    /// <summary>
     /// Serialises bookings that share a participant. On PostgreSQL each participant's id takes a
     /// transaction-scoped advisory lock, in a fixed order so that two bookings cannot deadlock
     /// (the statements go in one round trip and run in order); SQLite already allows one writer at
@@ -79,38 +105,66 @@ public static class Conflicts
         // start − maximum: that lower bound makes "starts before the end" a narrow index range
         // instead of a walk through every earlier session.
         var earliest = start.AddMinutes(-PolicySettings.MaximumDurationMinutes);
-        var overlapping = db.Sessions.AsNoTracking().Where(s =>
-            s.SchoolId == schoolId
-            && (s.Status == SessionStatus.Scheduled || s.Status == SessionStatus.Live)
-            && s.Start > earliest && s.Start < end && s.End > start
-            && s.Id != excludingSessionId);
-
-        // Each participant's sessions are found through their own index (teacher and start; pupil; guardian).
-        var clashes = overlapping.Where(s => s.TeacherId == teacherId)
-            .Join(db.Users, s => s.TeacherId, u => u.Id, (s, u) => new Clash { SessionId = s.Id, Name = u.Name, Role = RoleTeacher, Start = s.Start, End = s.End });
-        if (pupilIds.Count > 0)
-        {
-            clashes = clashes.Concat(db.SessionPupils.Where(p => pupilIds.Contains(p.PupilId))
-                .Join(overlapping, p => p.SessionId, s => s.Id, (p, s) => new { s.Id, p.PupilId, s.Start, s.End })
-                .Join(db.Pupils, x => x.PupilId, p => p.Id, (x, p) => new Clash { SessionId = x.Id, Name = p.Name, Role = RolePupil, Start = x.Start, End = x.End }));
-        }
-        if (guardianIds.Count > 0)
-        {
-            clashes = clashes.Concat(db.SessionGuardians.Where(g => guardianIds.Contains(g.GuardianId))
-                .Join(overlapping, g => g.SessionId, s => s.Id, (g, s) => new { s.Id, g.GuardianId, s.Start, s.End })
-                .Join(db.Guardians, x => x.GuardianId, g => g.Id, (x, g) => new Clash { SessionId = x.Id, Name = g.Name, Role = RoleGuardian, Start = x.Start, End = x.End }));
-        }
-        var found = await clashes.ToListAsync(ct);
+        var found = await ClashQuery.For(db)(db, schoolId, teacherId, AsList(pupilIds), AsList(guardianIds), earliest, start, end, excludingSessionId)
+            .ToListAsync(ct);
         return found
             .OrderBy(c => c.Role)
             .Select(c => new ConflictDto(c.SessionId.ToString(), c.Name, RoleNames[c.Role], c.Start, c.End))
             .ToList();
     }
 
+    private static List<Guid> AsList(IReadOnlyCollection<Guid> ids) => ids as List<Guid> ?? [.. ids];
+
+    // Compiled once (it runs on every booking, check and reschedule). Each participant's sessions
+    // are found through their own index (teacher and start; pupil; guardian); an empty id list
+    // simply matches nothing. The sessions are those that still hold their participants' time
+    // (scheduled or live) and overlap [start, end); a compiled query cannot share that filter
+    // through a helper, so it is spelled out in each part.
+    private static readonly CompiledQuery<Func<ChaperoneDbContext, Guid, Guid, List<Guid>, List<Guid>, DateTimeOffset, DateTimeOffset, DateTimeOffset, Guid?, IAsyncEnumerable<Clash>>> ClashQuery =
+        new(() => EF.CompileAsyncQuery((ChaperoneDbContext db, Guid schoolId, Guid teacherId, List<Guid> pupilIds, List<Guid> guardianIds,
+            DateTimeOffset earliest, DateTimeOffset start, DateTimeOffset end, Guid? excludingSessionId) =>
+            db.Sessions.Where(s => s.TeacherId == teacherId && s.SchoolId == schoolId
+                && (s.Status == SessionStatus.Scheduled || s.Status == SessionStatus.Live)
+                && s.Start > earliest && s.Start < end && s.End > start && s.Id != excludingSessionId)
+                .Join(db.Users, s => s.TeacherId, u => u.Id, (s, u) => new Clash { SessionId = s.Id, Name = u.Name, Role = RoleTeacher, Start = s.Start, End = s.End })
+                .Concat(db.SessionPupils.Where(p => pupilIds.Contains(p.PupilId))
+                    .Join(db.Sessions.Where(s => s.SchoolId == schoolId
+                        && (s.Status == SessionStatus.Scheduled || s.Status == SessionStatus.Live)
+                        && s.Start > earliest && s.Start < end && s.End > start && s.Id != excludingSessionId),
+                        p => p.SessionId, s => s.Id, (p, s) => new { s.Id, p.PupilId, s.Start, s.End })
+                    .Join(db.Pupils, x => x.PupilId, p => p.Id, (x, p) => new Clash { SessionId = x.Id, Name = p.Name, Role = RolePupil, Start = x.Start, End = x.End }))
+                .Concat(db.SessionGuardians.Where(g => guardianIds.Contains(g.GuardianId))
+                    .Join(db.Sessions.Where(s => s.SchoolId == schoolId
+                        && (s.Status == SessionStatus.Scheduled || s.Status == SessionStatus.Live)
+                        && s.Start > earliest && s.Start < end && s.End > start && s.Id != excludingSessionId),
+                        g => g.SessionId, s => s.Id, (g, s) => new { s.Id, g.GuardianId, s.Start, s.End })
+                    .Join(db.Guardians, x => x.GuardianId, g => g.Id, (x, g) => new Clash { SessionId = x.Id, Name = g.Name, Role = RoleGuardian, Start = x.Start, End = x.End }))));
+
+    /// <summary>
+    /// When the host, pupils or guardians are already busy between <paramref name="from"/> and
+    /// <paramref name="to"/> (every overlapping active session of any of them, in one query), by start.
+    /// </summary>
+    public static async Task<List<BusyTime>> BusyAsync(
+        ChaperoneDbContext db, Guid schoolId, Guid teacherId, IReadOnlyCollection<Guid> pupilIds, IReadOnlyCollection<Guid> guardianIds,
+        DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        var busy = new List<BusyTime>();
+        await foreach (var clash in ClashQuery.For(db)(db, schoolId, teacherId, AsList(pupilIds), AsList(guardianIds), from.AddMinutes(-PolicySettings.MaximumDurationMinutes), from, to, null)
+            .WithCancellation(ct))
+        {
+            busy.Add(new BusyTime(clash.Start, clash.End));
+        }
+        busy.Sort((a, b) => a.Start.CompareTo(b.Start));
+        return busy;
+    }
+
     private const int RoleTeacher = 0;
     private const int RolePupil = 1;
     private const int RoleGuardian = 2;
     private static readonly string[] RoleNames = ["teacher", "pupil", "guardian"];
+
+    /// <summary>A stretch of time in which someone is already booked.</summary>
+    public readonly record struct BusyTime(DateTimeOffset Start, DateTimeOffset End);
 
     private sealed class Clash
     {

@@ -78,29 +78,8 @@ public sealed class FindSlots(ChaperoneDbContext db, TimeProvider clock)
         // Instants go to the database in UTC: PostgreSQL refuses other offsets, and SQLite compares them as stored.
         var rangeStart = from.AtStartOfDayInZone(zone).ToInstant().ToDateTimeOffset();
         var rangeEnd = to.PlusDays(1).AtStartOfDayInZone(zone).ToInstant().ToDateTimeOffset();
-        var pupilIds = people.PupilIds.ToList();
-        var guardianIds = people.GuardianIds.ToList();
-        // Each participant's sessions come from their own index (teacher and start; pupil; guardian),
-        // rather than from every session of the school in the range.
-        var hostId = people.Host.Id;
-        var earliest = rangeStart.AddMinutes(-PolicySettings.MaximumDurationMinutes); // as in Conflicts.FindAsync
-        var active = db.Sessions.AsNoTracking().Where(s => s.SchoolId == schoolId
-            && (s.Status == SessionStatus.Scheduled || s.Status == SessionStatus.Live)
-            && s.Start > earliest && s.Start < rangeEnd && s.End > rangeStart);
-        var busyQuery = active.Where(s => s.TeacherId == hostId).Select(s => new { s.Start, s.End });
-        if (pupilIds.Count > 0)
-        {
-            busyQuery = busyQuery.Concat(db.SessionPupils.Where(p => pupilIds.Contains(p.PupilId))
-                .Join(active, p => p.SessionId, s => s.Id, (p, s) => new { s.Start, s.End }));
-        }
-        if (guardianIds.Count > 0)
-        {
-            busyQuery = busyQuery.Concat(db.SessionGuardians.Where(g => guardianIds.Contains(g.GuardianId))
-                .Join(active, g => g.SessionId, s => s.Id, (g, s) => new { s.Start, s.End }));
-        }
-        var busy = await busyQuery.ToListAsync(ct);
-        var busyIntervals = busy.Select(b => new Interval(Instant.FromDateTimeOffset(b.Start), Instant.FromDateTimeOffset(b.End)))
-            .OrderBy(i => i.Start).ToList();
+        var busy = await Conflicts.BusyAsync(db, schoolId, people.Host.Id, people.PupilIds.ToList(), people.GuardianIds.ToList(), rangeStart, rangeEnd, ct);
+        var busyIntervals = busy.ConvertAll(b => new Interval(Instant.FromDateTimeOffset(b.Start), Instant.FromDateTimeOffset(b.End)));
 
         var slots = new List<SlotDto>();
         var length = Duration.FromMinutes(duration);

@@ -118,8 +118,9 @@ internal sealed class EvidenceConfiguration : IEntityTypeConfiguration<EvidenceR
         // Keys are made in the app, so nothing is read back on insert.
         b.Property(e => e.Id).ValueGeneratedNever();
         b.Property(e => e.Stage).HasMaxLength(32);
-        // A stage's findings travel together: one row (with a JSON column) instead of one row each.
-        b.OwnsMany(e => e.Items, items => items.ToJson());
+        // A stage's findings travel together: one row (with a JSON column) instead of one row each;
+        // as a complex collection they are saved with the row, not tracked as entities of their own.
+        b.ComplexCollection(e => e.Items, items => items.ToJson());
         b.HasOne<Session>().WithMany().HasForeignKey(e => e.SessionId);
         b.HasIndex(e => e.SessionId);
         b.HasIndex(e => e.SchoolId);

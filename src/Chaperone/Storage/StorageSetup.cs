@@ -36,12 +36,14 @@ public static class StorageSetup
             {
                 throw new InvalidOperationException("Database:Provider is Postgres but ConnectionStrings:Chaperone is not set.");
             }
-            services.AddDbContextPool<ChaperoneDbContext, PostgresChaperoneDbContext>(o => o.UseNpgsql(PostgresConnectionString(connectionString)));
+            services.AddDbContextPool<ChaperoneDbContext, PostgresChaperoneDbContext>(o => o.UseNpgsql(PostgresConnectionString(connectionString),
+                n => n.UseParameterizedCollectionMode(ParameterTranslationMode.Parameter)));
         }
         else
         {
             var sqlite = SqliteConnectionString(connectionString, data);
-            services.AddDbContextPool<ChaperoneDbContext, SqliteChaperoneDbContext>(o => o.UseSqlite(sqlite));
+            services.AddDbContextPool<ChaperoneDbContext, SqliteChaperoneDbContext>(o => o.UseSqlite(sqlite,
+                q => q.UseParameterizedCollectionMode(ParameterTranslationMode.Parameter)));
         }
         return services;
     }

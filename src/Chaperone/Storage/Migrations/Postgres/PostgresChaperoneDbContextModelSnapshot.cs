@@ -45,6 +45,25 @@ namespace Chaperone.Storage.Migrations.Postgres
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
 
+                    b.ComplexCollection(typeof(List<Dictionary<string, object>>), "Items", "Chaperone.Compliance.EvidenceRecord.Items#EvidenceItem", b1 =>
+                        {
+                            b1.IsRequired();
+
+                            b1.Property<int>("Clause");
+
+                            b1.Property<bool>("Passed");
+
+                            b1.Property<string>("Rule")
+                                .IsRequired();
+
+                            b1.Property<string>("Text")
+                                .IsRequired();
+
+                            b1
+                                .ToJson("Items")
+                                .HasColumnType("jsonb");
+                        });
+
                     b.HasKey("Id");
 
                     b.HasIndex("SchoolId");
@@ -550,37 +569,6 @@ namespace Chaperone.Storage.Migrations.Postgres
                         .HasForeignKey("SessionId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
-
-                    b.OwnsMany("Chaperone.Compliance.EvidenceItem", "Items", b1 =>
-                        {
-                            b1.Property<Guid>("EvidenceRecordId");
-
-                            b1.Property<int>("__synthesizedOrdinal")
-                                .ValueGeneratedOnAdd();
-
-                            b1.Property<int>("Clause");
-
-                            b1.Property<bool>("Passed");
-
-                            b1.Property<string>("Rule")
-                                .IsRequired();
-
-                            b1.Property<string>("Text")
-                                .IsRequired();
-
-                            b1.HasKey("EvidenceRecordId", "__synthesizedOrdinal");
-
-                            b1.ToTable("Evidence");
-
-                            b1
-                                .ToJson("Items")
-                                .HasColumnType("jsonb");
-
-                            b1.WithOwner()
-                                .HasForeignKey("EvidenceRecordId");
-                        });
-
-                    b.Navigation("Items");
                 });
 
             modelBuilder.Entity("Chaperone.Families.FamilyChecklistAnswer", b =>

@@ -1,0 +1,249 @@
+using System.Collections.Concurrent;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace Chaperone.Storage;
+
+/// <summary>
+/// What a write decided: save what it added to the context (in the same transaction as its
+/// checks) and answer <see cref="Result"/>, or save nothing and answer it.
+/// </summary>
+public readonly record struct WriteDecision<T>(T Result, bool Save);
+
+public static class WriteDecision
+{
+    /// <summary>Save what was added, then answer <paramref name="result"/>.</summary>
+    public static WriteDecision<T> Commit<T>(T result) => new(result, true);
+
+    /// <summary>Save nothing; answer <paramref name="result"/>.</summary>
+    public static WriteDecision<T> Discard<T>(T result) => new(result, false);
+}
+
+/// <summary>
+/// A write whose checks (reads) and inserts must happen in one transaction: it gets the context
+/// to read from and to add to; whatever it adds before deciding to save is saved together, so
+/// another insert joins the transaction by being added there too.
+/// </summary>
+public delegate Task<WriteDecision<T>> TransactionalWrite<T>(ChaperoneDbContext store, CancellationToken ct);
+
+/// <summary>
+/// Group commit for SQLite. SQLite has one writer at a time and a durable commit costs a disk
+/// flush; writes queued while one flush is under way are run one after another in the next
+/// transaction, each inside its own savepoint, and committed by a single flush. A write that
+/// fails or decides not to save rolls back to its savepoint and leaves the others alone; each
+/// caller is answered only after the commit that holds its write has returned, so a saved write
+/// is durable when its caller hears of it. Writes run in order, so each one's checks see every
+/// earlier write of the batch (two bookings of the same person: the second sees the first).
+/// </summary>
+/// <remarks>
+/// No thread of its own: the first caller to find nobody leading runs a batch on its own context
+/// and connection (which stay alive while it waits), then hands the lead to the next caller in
+/// the queue. The batch also holds <see cref="SqliteWriteGate"/>, so this process's other writers
+/// still take turns with it.
+/// </remarks>
+public sealed class SqliteGroupCommit
+{
+    /// <summary>At most this many writes share one commit, so that none waits too long behind the others.</summary>
+    public const int MaxBatch = 64;
+
+    private static readonly ConcurrentDictionary<string, SqliteGroupCommit> Databases = new(StringComparer.Ordinal);
+
+    private readonly Lock _lock = new();
+    private readonly Queue<Pending> _queue = new();
+    private bool _leading;
+
+    /// <summary>The group commit of this database file (one per connection string).</summary>
+    public static SqliteGroupCommit For(DbContext db) => Databases.GetOrAdd(db.Database.GetConnectionString() ?? "", _ => new SqliteGroupCommit());
+
+    /// <summary>Runs <paramref name="write"/> in the next batch and answers once its batch is committed.</summary>
+    public async Task<T> RunAsync<T>(ChaperoneDbContext db, TransactionalWrite<T> write, CancellationToken ct)
+    {
+        var pending = new Pending<T>(write, ct);
+        bool lead;
+        lock (_lock)
+        {
+            _queue.Enqueue(pending);
+            lead = !_leading;
+            _leading = true;
+        }
+        if (lead || await pending.Signal.Task)
+        {
+            await LeadAsync(db);
+        }
+        return pending.Outcome();
+    }
+
+    private async Task LeadAsync(ChaperoneDbContext db)
+    {
+        var batch = new List<Pending>();
+        lock (_lock)
+        {
+            while (batch.Count < MaxBatch && _queue.TryDequeue(out var next))
+            {
+                batch.Add(next);
+            }
+        }
+        try
+        {
+            await RunBatchAsync(db, batch);
+        }
+        catch (Exception e)
+        {
+            // Something beyond one write failed (the savepoint or the connection): no write of
+            // this batch can be trusted to be saved.
+            batch.ForEach(p => p.Fail(e));
+        }
+        finally
+        {
+            Pending? successor;
+            lock (_lock)
+            {
+                _leading = _queue.TryPeek(out successor);
+            }
+            foreach (var pending in batch)
+            {
+                pending.Signal.TrySetResult(false);
+            }
+            successor?.Signal.TrySetResult(true);
+        }
+    }
+
+    private static async Task RunBatchAsync(ChaperoneDbContext db, List<Pending> batch)
+    {
+        // The batch is shared: one caller giving up must not cancel the others' transaction.
+        using var turn = await SqliteWriteGate.EnterAsync(db, CancellationToken.None);
+        IDbContextTransaction transaction;
+        try
+        {
+            transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            batch.ForEach(p => p.Fail(e));
+            return;
+        }
+        await using (transaction)
+        {
+            // Each write has a savepoint of ours already; SaveChanges need not make another.
+            var autoSavepoints = db.Database.AutoSavepointsEnabled;
+            db.Database.AutoSavepointsEnabled = false;
+            try
+            {
+                foreach (var pending in batch)
+                {
+                    await pending.RunAsync(db, transaction);
+                }
+            }
+            finally
+            {
+                db.Database.AutoSavepointsEnabled = autoSavepoints;
+            }
+            try
+            {
+                await transaction.CommitAsync(CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                // Not saved after all; and the others' checks may have counted on what was.
+                batch.ForEach(p => p.Fail(e));
+                return;
+            }
+            batch.ForEach(p => p.Settle());
+        }
+    }
+
+    private abstract class Pending
+    {
+        private const string Savepoint = "write";
+        private Exception? _error;
+
+        /// <summary>True: lead the next batch (this write is in it); false: this write is finished.</summary>
+        public TaskCompletionSource<bool> Signal { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        protected abstract CancellationToken Cancellation { get; }
+
+        /// <summary>Runs the write inside its savepoint, keeping what it saved unless it failed.</summary>
+        public async Task RunAsync(ChaperoneDbContext db, IDbContextTransaction transaction)
+        {
+            if (Cancellation.IsCancellationRequested)
+            {
+                Fail(new OperationCanceledException(Cancellation));
+                return;
+            }
+            await transaction.CreateSavepointAsync(Savepoint, CancellationToken.None);
+            try
+            {
+                if (await WriteAsync(db))
+                {
+                    await db.SaveChangesAsync(Cancellation);
+                    await transaction.ReleaseSavepointAsync(Savepoint, CancellationToken.None);
+                    return;
+                }
+                await UndoAsync(transaction);
+            }
+            catch (Exception e)
+            {
+                Fail(e);
+                await UndoAsync(transaction);
+            }
+            finally
+            {
+                // The next write starts from a clean context.
+                db.ChangeTracker.Clear();
+            }
+        }
+
+        private static async Task UndoAsync(IDbContextTransaction transaction)
+        {
+            await transaction.RollbackToSavepointAsync(Savepoint, CancellationToken.None);
+            await transaction.ReleaseSavepointAsync(Savepoint, CancellationToken.None);
+        }
+
+        /// <summary>Runs the caller's write and keeps its result; true when it decided to save.</summary>
+        protected abstract Task<bool> WriteAsync(ChaperoneDbContext db);
+
+        private bool _settled;
+
+        /// <summary>The write failed, or its batch did; the first failure is the one reported.</summary>
+        public void Fail(Exception e)
+        {
+            _error ??= e;
+            _settled = true;
+        }
+
+        /// <summary>The batch holding this write is committed (or the write saved nothing).</summary>
+        public void Settle() => _settled = true;
+
+        protected void ThrowIfFailed()
+        {
+            if (_error is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(_error);
+            }
+            if (!_settled)
+            {
+                throw new InvalidOperationException("A write was answered before its batch was committed.");
+            }
+        }
+    }
+
+    private sealed class Pending<T>(TransactionalWrite<T> write, CancellationToken ct) : Pending
+    {
+        private T? _result;
+
+        protected override CancellationToken Cancellation => ct;
+
+        protected override async Task<bool> WriteAsync(ChaperoneDbContext db)
+        {
+            var decision = await write(db, ct);
+            _result = decision.Result;
+            return decision.Save;
+        }
+
+        public T Outcome()
+        {
+            ThrowIfFailed();
+            return _result!;
+        }
+    }
+}
