@@ -3,6 +3,7 @@ using Chaperone.People;
 using Chaperone.Scheduling;
 using Chaperone.Schools;
 using Chaperone.Storage;
+using Chaperone.Teams;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.OpenApi;
@@ -53,6 +54,7 @@ public static class AppSetup
         services.AddScoped<RescheduleSession>();
         services.AddScoped<CancelSession>();
         services.AddScoped<FindSlots>();
+        services.AddTeams();
         return builder;
     }
 
@@ -108,6 +110,7 @@ public static class AppSetup
         app.MapPeople();
         app.MapManagePeople();
         app.MapSessions();
+        app.MapTeams();
         app.MapRazorPages();
         return app;
     }

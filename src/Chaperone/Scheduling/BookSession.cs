@@ -11,7 +11,7 @@ namespace Chaperone.Scheduling;
 /// rule (422, all violations), then, inside one transaction, nobody double-booked (409) and the
 /// session with its booking evidence written together.
 /// </summary>
-public sealed class BookSession(ChaperoneDbContext db, TimeProvider clock)
+public sealed class BookSession(ChaperoneDbContext db, TimeProvider clock, Teams.TeamsMeetings teams)
 {
     public async Task<SessionOutcome> HandleAsync(ClaimsPrincipal user, BookSessionRequest request, CancellationToken ct)
     {
@@ -20,11 +20,12 @@ public sealed class BookSession(ChaperoneDbContext db, TimeProvider clock)
         {
             return new SessionOutcome.Invalid(errors);
         }
-        if (parsed.Provider == CallProviders.Teams)
-        {
-            return new SessionOutcome.Invalid(new() { ["provider"] = ["Microsoft Teams is not set up for this school; use 'builtin'."] });
-        }
         var schoolId = user.SchoolId();
+        var (provider, providerError) = await Teams.ProviderChoice.ResolveAsync(db, schoolId, parsed.Provider, ct);
+        if (provider is null)
+        {
+            return new SessionOutcome.Invalid(new() { ["provider"] = [providerError!] });
+        }
         var (settings, people, missing) = await BookingFacts.LoadAsync(db, schoolId, parsed.TeacherId, parsed.PupilIds, parsed.GuardianIds, ct);
         if (people is null)
         {
@@ -59,7 +60,7 @@ public sealed class BookSession(ChaperoneDbContext db, TimeProvider clock)
             Start = start,
             End = end,
             DurationMinutes = parsed.DurationMinutes,
-            Provider = parsed.Provider ?? CallProviders.BuiltIn,
+            Provider = provider,
             BookedAt = now,
             BookedById = user.UserId(),
             Pupils = people.Pupils.Select(p => new SessionPupil { SchoolId = schoolId, PupilId = p.Id }).ToList(),
@@ -67,8 +68,17 @@ public sealed class BookSession(ChaperoneDbContext db, TimeProvider clock)
         };
         db.Sessions.Add(session);
         db.Evidence.Add(SchedulingAccess.EvidenceOf(verdict, session, now, "Booked"));
+        if (provider == CallProviders.Teams)
+        {
+            // Committed with the booking, so a meeting that cannot be made now is retried, never forgotten.
+            db.Set<Teams.TeamsMeeting>().Add(new Teams.TeamsMeeting { SchoolId = schoolId, SessionId = session.Id });
+        }
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
+        if (provider == CallProviders.Teams)
+        {
+            await teams.CreateAsync(schoolId, session.Id, ct); // a failure stays on the meeting's row, shown to the teacher and retried
+        }
 
         // The new session as the API shows it, from what is already in hand (no second read).
         return new SessionOutcome.Done(SessionView.ToDto(
