@@ -21,6 +21,8 @@ public sealed class TeamsOptions
     public string AuthorityHost { get; set; } = "https://login.microsoftonline.com/";
     /// <summary>How often the background worker looks for meetings to create, lock and read back.</summary>
     public int WorkerIntervalSeconds { get; set; } = 60;
+    /// <summary>Whether the background worker runs in this process (off for a web node that should not, and in tests that drive it).</summary>
+    public bool RunWorker { get; set; } = true;
 }
 
 /// <summary>The application permissions Chaperone needs, each with why (shown by the connection test and in the README).</summary>

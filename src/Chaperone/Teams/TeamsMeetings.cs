@@ -121,7 +121,8 @@ public sealed class TeamsMeetings(ChaperoneDbContext db, TeamsConnections connec
         }
         return await AttemptAsync(meeting, async (graph, organizer) =>
         {
-            await graph.Users[meeting.OrganizerUserId ?? organizer].Events[meeting.EventId].Cancel.PostAsync(new CancelPostRequestBody { Comment = reason }, cancellationToken: ct);
+            // The SDK's typed Comment goes out as "Comment"; Graph documents "comment".
+            await graph.Users[meeting.OrganizerUserId ?? organizer].Events[meeting.EventId].Cancel.PostAsync(new CancelPostRequestBody { AdditionalData = new Dictionary<string, object> { ["comment"] = reason } }, cancellationToken: ct);
             meeting.State = TeamsMeetingState.Cancelled;
         }, ct);
     }

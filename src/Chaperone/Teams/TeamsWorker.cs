@@ -16,6 +16,10 @@ public sealed class TeamsWorker(IServiceScopeFactory scopes, TimeProvider clock,
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!connections.Options.RunWorker)
+        {
+            return;
+        }
         var interval = TimeSpan.FromSeconds(Math.Max(5, connections.Options.WorkerIntervalSeconds));
         while (!stoppingToken.IsCancellationRequested)
         {

@@ -29,6 +29,8 @@ public sealed class DetailsModel(ChaperoneDbContext db, RescheduleSession resche
     public IReadOnlyList<ClauseVerdictDto> Compliance { get; private set; } = [];
     public DateTimeZone Zone { get; private set; } = DateTimeZone.Utc;
     public bool MayManage { get; private set; }
+    /// <summary>The session's Teams meeting, for a Teams session.</summary>
+    public Teams.TeamsMeetingDto? Teams { get; private set; }
 
     public async Task<IActionResult> OnGetAsync(string id, CancellationToken ct)
     {
@@ -96,6 +98,7 @@ public sealed class DetailsModel(ChaperoneDbContext db, RescheduleSession resche
         Zone = (await BookingFacts.LoadSettingsAsync(db, schoolId, ct)).TimeZone;
         Compliance = (await ComplianceAssessor.LoadAsync(db, schoolId, sessionId, ct))!.Clauses;
         MayManage = SchedulingAccess.MayManageFor(User, session.TeacherId) && session.Status == SessionStatus.Scheduled;
+        Teams = session.Provider == CallProviders.Teams ? await Chaperone.Teams.TeamsAdmin.MeetingAsync(db, schoolId, sessionId, ct) : null;
         return true;
     }
 }
