@@ -151,6 +151,60 @@ public sealed class FakeGraph : IDisposable
             .RespondWith(Response.Create().WithStatusCode(429).WithHeader("Retry-After", retryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture))
                 .WithHeader("Content-Type", "application/json").WithBodyAsJson(new { error = new { code = "TooManyRequests", message = "Too many requests." } }));
 
+    /// <summary>An attendanceRecord as Graph documents it.</summary>
+    public static object Record(string? id, string name, string? email, string role, params (DateTimeOffset Join, DateTimeOffset Leave)[] intervals) => new
+    {
+        emailAddress = email,
+        totalAttendanceInSeconds = intervals.Sum(i => (int)(i.Leave - i.Join).TotalSeconds),
+        role,
+        identity = new { id, displayName = name, tenantId = (string?)null },
+        attendanceIntervals = intervals.Select(i => new
+        {
+            joinDateTime = i.Join.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+            leaveDateTime = i.Leave.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+            durationInSeconds = (int)(i.Leave - i.Join).TotalSeconds,
+        }).ToArray(),
+    };
+
+    /// <summary>The meeting's attendance reports, each with its records (replacing what was served before).</summary>
+    public void ServeAttendance(string user, string meetingId, params object[][] reports)
+    {
+        var basePath = P($"/users/{user}/onlineMeetings/{meetingId}/attendanceReports");
+        Graph.Given(Request.Create().WithPath(basePath).UsingGet()).AtPriority(100 - reports.Length)
+            .RespondWith(Response.Create().WithHeader("Content-Type", "application/json").WithBodyAsJson(new
+            {
+                value = reports.Select((_, i) => new { id = $"report-{i}", totalParticipantCount = 2 }).ToArray(),
+            }));
+        for (var i = 0; i < reports.Length; i++)
+        {
+            Graph.Given(Request.Create().WithPath($"{basePath}/report-{i}/attendanceRecords").UsingGet()).AtPriority(100 - reports.Length)
+                .RespondWith(Response.Create().WithHeader("Content-Type", "application/json").WithBodyAsJson(new { value = reports[i] }));
+        }
+    }
+
+    /// <summary>One recording of the meeting with its content, and the organizer's OneDrive holding Teams' copy.</summary>
+    public void ServeRecording(string user, string meetingId, string recordingId, byte[] content, string fileName)
+    {
+        var basePath = P($"/users/{user}/onlineMeetings/{meetingId}/recordings");
+        Graph.Given(Request.Create().WithPath(basePath).UsingGet()).AtPriority(100)
+            .RespondWith(Response.Create().WithHeader("Content-Type", "application/json").WithBodyAsJson(new
+            {
+                value = new[] { new { id = recordingId, meetingId, createdDateTime = "2026-12-03T10:00:30Z", endDateTime = "2026-12-03T10:29:50Z", contentCorrelationId = "c-" + recordingId } },
+            }));
+        Graph.Given(Request.Create().WithPath($"{basePath}/{recordingId}/content").UsingGet()).AtPriority(100)
+            .RespondWith(Response.Create().WithHeader("Content-Type", "video/mp4").WithBody(content));
+        var driveId = "b!" + user[..8];
+        Graph.Given(Request.Create().WithPath(P($"/users/{user}/drive")).UsingGet()).AtPriority(100)
+            .RespondWith(Response.Create().WithHeader("Content-Type", "application/json").WithBodyAsJson(new { id = driveId, driveType = "business" }));
+        Graph.Given(Request.Create().WithPath(P($"/drives/{driveId}/items/root:/Recordings:/children")).UsingGet()).AtPriority(100)
+            .RespondWith(Response.Create().WithHeader("Content-Type", "application/json").WithBodyAsJson(new
+            {
+                value = new object[] { new { id = "item-rec", name = fileName }, new { id = "item-other", name = "Staff meeting-20261201_090000-Meeting Recording.mp4" } },
+            }));
+        Graph.Given(Request.Create().WithPath(P($"/drives/{driveId}/items/item-rec")).UsingDelete()).AtPriority(100)
+            .RespondWith(Response.Create().WithStatusCode(204));
+    }
+
     /// <summary>Graph's error body (<c>{"error": {"code", "message"}}</c>) at a path.</summary>
     public void ServeError(string path, string method, int status, string code, string message, int priority = 50) =>
         Graph.Given(Request.Create().WithPath(P(path)).UsingMethod(method)).AtPriority(priority)
