@@ -70,6 +70,10 @@ public abstract class TeamsMeetingApiTests(TeamsApp app)
         Assert.Equal(joinUrl, meeting.GetProperty("joinUrl").GetString());
         Assert.Equal("disabled", meeting.GetProperty("options").GetProperty("allowMeetingChat").GetString());
         Assert.Empty(meeting.GetProperty("drift").EnumerateArray());
+        var page = await (await teacher.GetAsync($"/sessions/{id}")).Content.ReadAsStringAsync();
+        Assert.Contains("Meeting options as Teams reports them", page, StringComparison.Ordinal);
+        Assert.Contains("<td>organizerAndCoOrganizers</td>", page, StringComparison.Ordinal);
+        Assert.Contains(joinUrl.Replace("&", "&amp;", StringComparison.Ordinal), page, StringComparison.Ordinal);
         Assert.Equal(eventId, await app.WithDbAsync(db => Task.FromResult(db.Set<TeamsMeeting>().Single(m => m.SessionId == Guid.Parse(id)).EventId)));
     }
 
@@ -177,6 +181,42 @@ public abstract class TeamsMeetingApiTests(TeamsApp app)
         Assert.Equal("created", created.GetProperty("state").GetString());
         Assert.Equal(joinUrl, created.GetProperty("joinUrl").GetString());
         Assert.Equal(JsonValueKind.Null, created.GetProperty("lastError").ValueKind);
+    }
+
+    [Fact]
+    public async Task TheAdminsTeamsPageShowsTheProviderAndEachTeachersAccountButNeverTheSecret()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var user = await app.UseTeamsAsync(school);
+        using var admin = await school.AdminAsync(app);
+        (await admin.PutAsJsonAsync("/api/v1/teams/settings", new { defaultProvider = "teams", tenantId = FakeGraph.TenantId, clientId = FakeGraph.ClientId, clientSecret = "very-secret-value" })).EnsureSuccessStatusCode();
+
+        var page = await (await admin.GetAsync("/admin/teams")).Content.ReadAsStringAsync();
+
+        Assert.Contains($"value=\"{user}\"", page, StringComparison.Ordinal);
+        Assert.Contains("A secret is stored (it is never shown)", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("very-secret-value", page, StringComparison.Ordinal);
+        var stored = await app.WithDbAsync(db => Task.FromResult(db.Set<TeamsSchoolSettings>().Single(s => s.SchoolId == school.SchoolId).ProtectedClientSecret));
+        Assert.DoesNotContain("very-secret-value", stored, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ABookingAskingForTheOtherProviderIsRefusedUnlessTheSchoolAllowsBoth()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        await app.UseTeamsAsync(school);
+        using var teacher = await school.TeacherAsync(app);
+        var body = JsonSerializer.SerializeToElement(school.Booking(Thursday10));
+        var withBuiltIn = body.EnumerateObject().ToDictionary(p => p.Name, p => (object)p.Value);
+        withBuiltIn["provider"] = "builtin";
+
+        var refused = await teacher.PostAsJsonAsync("/api/v1/sessions", withBuiltIn);
+
+        Assert.Equal(["provider"], await Api.BadRequestFieldsAsync(refused));
+        using var admin = await school.AdminAsync(app);
+        (await admin.PutAsJsonAsync("/api/v1/teams/settings", new { defaultProvider = "teams", allowPerSession = true })).EnsureSuccessStatusCode();
+        var booked = await Api.JsonAsync(await teacher.PostAsJsonAsync("/api/v1/sessions", withBuiltIn), HttpStatusCode.Created);
+        Assert.Equal("builtin", booked.GetProperty("provider").GetString());
     }
 
     [Fact]
