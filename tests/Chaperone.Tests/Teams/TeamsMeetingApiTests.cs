@@ -220,6 +220,27 @@ public abstract class TeamsMeetingApiTests(TeamsApp app)
     }
 
     [Fact]
+    public async Task AfterTheSessionTheMeetingIsLockedSoItsLinkAdmitsNobodyUsefully()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var user = await app.UseTeamsAsync(school);
+        var (_, meetingId, _, _) = app.Fake.ServeMeeting(user);
+        using var teacher = await school.TeacherAsync(app);
+        var id = await TestSchool.BookOkAsync(teacher, school.Booking(Thursday10));
+
+        var outcome = await app.WithTeamsAsync(t => t.LockAsync(school.SchoolId, Guid.Parse(id), CancellationToken.None));
+
+        Assert.IsType<TeamsOutcome.Done>(outcome);
+        var lockPatch = app.Fake.Requests(user).Last(r => r.Method == "PATCH" && r.Path == FakeGraph.P($"/users/{user}/onlineMeetings/{meetingId}"));
+        var body = Body(lockPatch.Body);
+        Assert.False(body.GetProperty("allowAttendeeToEnableCamera").GetBoolean());
+        Assert.False(body.GetProperty("allowAttendeeToEnableMic").GetBoolean());
+        Assert.Equal("organizer", body.GetProperty("lobbyBypassSettings").GetProperty("scope").GetString());
+        var meeting = await Api.JsonAsync(await teacher.GetAsync($"/api/v1/sessions/{id}/teams"), HttpStatusCode.OK);
+        Assert.Equal("locked", meeting.GetProperty("state").GetString());
+    }
+
+    [Fact]
     public async Task AnotherSchoolsTeamsMeetingIsNotFound()
     {
         var school = await TestSchool.CreateAsync(app);
