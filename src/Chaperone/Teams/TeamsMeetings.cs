@@ -204,11 +204,12 @@ public sealed class TeamsMeetings(ChaperoneDbContext db, TeamsConnections connec
     /// <summary>Copies every recording of the meeting not yet copied into the encrypted store.</summary>
     public async Task<TeamsOutcome> ReadRecordingsAsync(Guid schoolId, Guid sessionId, CancellationToken ct)
     {
-        var (_, meeting) = await LoadAsync(schoolId, sessionId, create: false, ct);
-        if (meeting?.OnlineMeetingId is null)
+        var (session, meeting) = await LoadAsync(schoolId, sessionId, create: false, ct);
+        if (session is null || meeting?.OnlineMeetingId is null)
         {
             return new TeamsOutcome.NotFound();
         }
+        var sessionEnd = session.End;
         return await AttemptAsync(meeting, async (graph, _) =>
         {
             var known = await db.Set<TeamsRecording>().Where(r => r.SessionId == sessionId && r.SchoolId == schoolId).Select(r => r.GraphRecordingId).ToListAsync(ct);
@@ -229,7 +230,12 @@ public sealed class TeamsMeetings(ChaperoneDbContext db, TeamsConnections connec
                 });
                 await db.SaveChangesAsync(ct);
             }
-            meeting.RecordingsReadAt = clock.GetUtcNow();
+            // Teams publishes recordings some time after the call: keep looking until one is in, or patience runs out.
+            var copied = known.Count + (recordings?.Value?.Count(r => r.Id is not null && !known.Contains(r.Id)) ?? 0);
+            if (copied > 0 || clock.GetUtcNow() > sessionEnd + AttendanceReadiness.Patience)
+            {
+                meeting.RecordingsReadAt = clock.GetUtcNow();
+            }
         }, ct, attendance: true);
     }
 
