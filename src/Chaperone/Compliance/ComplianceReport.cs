@@ -34,6 +34,12 @@ public static class ComplianceAssessor
         Clauses.PlatformAndRecording, Clauses.SchoolHours, Clauses.Participants, Clauses.Notice,
     };
 
+    /// <summary>Rules whose passing finding settles their clause on its own (what the call showed, e.g. Teams' attendance).</summary>
+    public static IReadOnlySet<string> SettlingRules { get; } = new HashSet<string>
+    {
+        Teams.TogetherThroughoutRule.Name, Teams.FamilyLeftFirstRule.Name,
+    };
+
     public static IReadOnlyList<ClauseVerdictDto> Assess(SessionStatus status, int sequence, IReadOnlyCollection<EvidenceRecord> evidence) =>
         Clauses.All.Select(clause =>
         {
@@ -52,7 +58,7 @@ public static class ComplianceAssessor
         {
             return VerdictStatus.Breached;
         }
-        if (SettledAtBooking.Contains(clause) && evidence.Count > 0)
+        if ((SettledAtBooking.Contains(clause) && evidence.Count > 0) || evidence.Any(e => SettlingRules.Contains(e.Rule)))
         {
             return VerdictStatus.Met;
         }

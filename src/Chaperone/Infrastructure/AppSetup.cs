@@ -4,6 +4,7 @@ using Chaperone.People;
 using Chaperone.Scheduling;
 using Chaperone.Schools;
 using Chaperone.Storage;
+using Chaperone.Teams;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.OpenApi;
@@ -65,6 +66,7 @@ public static class AppSetup
         services.AddScoped<RescheduleSession>();
         services.AddScoped<CancelSession>();
         services.AddScoped<FindSlots>();
+        services.AddTeams();
         return builder;
     }
 
@@ -122,6 +124,7 @@ public static class AppSetup
         app.MapManagePeople();
         app.MapSessions();
         app.MapFamily();
+        app.MapTeams();
         app.MapRazorPages();
         return app;
     }

@@ -11,7 +11,7 @@ namespace Chaperone.Scheduling;
 /// rule (422, all violations), then, inside one transaction, nobody double-booked (409) and the
 /// session with its booking evidence written together.
 /// </summary>
-public sealed class BookSession(ChaperoneDbContext db, TimeProvider clock)
+public sealed class BookSession(ChaperoneDbContext db, TimeProvider clock, Teams.TeamsMeetings teams)
 {
     public async Task<SessionOutcome> HandleAsync(ClaimsPrincipal user, BookSessionRequest request, CancellationToken ct)
     {
@@ -20,11 +20,12 @@ public sealed class BookSession(ChaperoneDbContext db, TimeProvider clock)
         {
             return new SessionOutcome.Invalid(errors);
         }
-        if (parsed.Provider == CallProviders.Teams)
-        {
-            return new SessionOutcome.Invalid(new() { ["provider"] = ["Microsoft Teams is not set up for this school; use 'builtin'."] });
-        }
         var schoolId = user.SchoolId();
+        var (provider, providerError) = await Teams.ProviderChoice.ResolveAsync(db, schoolId, parsed.Provider, ct);
+        if (provider is null)
+        {
+            return new SessionOutcome.Invalid(new() { ["provider"] = [providerError!] });
+        }
         var (settings, people, missing) = await BookingFacts.LoadAsync(db, schoolId, parsed.TeacherId, parsed.PupilIds, parsed.GuardianIds, ct);
         if (people is null)
         {
@@ -49,7 +50,7 @@ public sealed class BookSession(ChaperoneDbContext db, TimeProvider clock)
         var guardianIds = people.GuardianIds.ToList();
         // The checks against other bookings and the writes share one transaction; anything else
         // the booking must write goes to 'store' beside the session and its evidence.
-        return await Conflicts.WriteAsync<SessionOutcome>(db, [people.Host.Id, .. pupilIds, .. guardianIds], async (store, ct) =>
+        var outcome = await Conflicts.WriteAsync<SessionOutcome>(db, [people.Host.Id, .. pupilIds, .. guardianIds], async (store, ct) =>
         {
             var conflicts = await Conflicts.FindAsync(store, schoolId, people.Host.Id, pupilIds, guardianIds, start, end, null, ct);
             if (conflicts.Count > 0)
@@ -64,7 +65,7 @@ public sealed class BookSession(ChaperoneDbContext db, TimeProvider clock)
                 Start = start,
                 End = end,
                 DurationMinutes = parsed.DurationMinutes,
-                Provider = parsed.Provider ?? CallProviders.BuiltIn,
+                Provider = provider,
                 BookedAt = now,
                 BookedById = bookedBy,
                 Pupils = people.Pupils.Select(p => new SessionPupil { SchoolId = schoolId, PupilId = p.Id }).ToList(),
@@ -72,8 +73,18 @@ public sealed class BookSession(ChaperoneDbContext db, TimeProvider clock)
             };
             store.Sessions.Add(session);
             store.Evidence.Add(SchedulingAccess.EvidenceOf(verdict, session, now, "Booked"));
+            if (provider == CallProviders.Teams)
+            {
+                // Committed with the booking, so a meeting that cannot be made now is retried, never forgotten.
+                store.Set<Teams.TeamsMeeting>().Add(new Teams.TeamsMeeting { SchoolId = schoolId, SessionId = session.Id });
+            }
             return WriteDecision.Commit<SessionOutcome>(Booked(session, people, settings));
         }, ct);
+        if (provider == CallProviders.Teams && outcome is SessionOutcome.Done done && Ids.TryParse(done.Session.Id, out var sessionId))
+        {
+            await teams.CreateAsync(schoolId, sessionId, ct); // a failure stays on the meeting's row, shown to the teacher and retried
+        }
+        return outcome;
     }
 
     /// <summary>The new session as the API shows it, from what is already in hand (no second read).</summary>

@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore;
 namespace Chaperone.Scheduling;
 
 /// <summary>Cancels a scheduled session with a reason; the session stays on record, freeing its people's time.</summary>
-public sealed class CancelSession(ChaperoneDbContext db, TimeProvider clock)
+public sealed class CancelSession(ChaperoneDbContext db, TimeProvider clock, Teams.TeamsMeetings teams)
 {
     public async Task<SessionOutcome> HandleAsync(ClaimsPrincipal user, Guid sessionId, CancelRequest request, CancellationToken ct)
     {
@@ -43,6 +43,10 @@ public sealed class CancelSession(ChaperoneDbContext db, TimeProvider clock)
             {
                 return SchedulingAccess.ChangedMeanwhile();
             }
+        }
+        if (session.Provider == CallProviders.Teams)
+        {
+            await teams.CancelAsync(schoolId, session.Id, session.CancellationReason ?? "", ct);
         }
         return new SessionOutcome.Done((await SessionView.LoadAsync(db, schoolId, session.Id, ct))!);
     }

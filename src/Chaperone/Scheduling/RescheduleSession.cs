@@ -11,7 +11,7 @@ namespace Chaperone.Scheduling;
 /// Moves a scheduled session. Every booking rule is judged again as if booked now (48 hours'
 /// notice counts from the moment of rescheduling) against the people's current records.
 /// </summary>
-public sealed class RescheduleSession(ChaperoneDbContext db, TimeProvider clock)
+public sealed class RescheduleSession(ChaperoneDbContext db, TimeProvider clock, Teams.TeamsMeetings teams)
 {
     public async Task<SessionOutcome> HandleAsync(ClaimsPrincipal user, Guid sessionId, RescheduleRequest request, CancellationToken ct)
     {
@@ -72,6 +72,10 @@ public sealed class RescheduleSession(ChaperoneDbContext db, TimeProvider clock)
             return SchedulingAccess.ChangedMeanwhile();
         }
         await transaction.CommitAsync(ct);
+        if (session.Provider == CallProviders.Teams)
+        {
+            await teams.UpdateAsync(schoolId, session.Id, ct);
+        }
         return new SessionOutcome.Done((await SessionView.LoadAsync(db, schoolId, session.Id, ct))!);
     }
 }

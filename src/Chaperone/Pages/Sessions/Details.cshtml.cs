@@ -34,6 +34,8 @@ public sealed class DetailsModel(ChaperoneDbContext db, RescheduleSession resche
     public FamilyLinksDto Family { get; private set; } = null!;
     /// <summary>The teacher of the session and senior leaders may hand a family link to a parent who lost the email.</summary>
     public bool MayShareLinks { get; private set; }
+    /// <summary>The session's Teams meeting, for a Teams session.</summary>
+    public Teams.TeamsMeetingDto? Teams { get; private set; }
 
     public async Task<IActionResult> OnGetAsync(string id, CancellationToken ct)
     {
@@ -103,6 +105,7 @@ public sealed class DetailsModel(ChaperoneDbContext db, RescheduleSession resche
         MayManage = SchedulingAccess.MayManageFor(User, session.TeacherId) && session.Status == SessionStatus.Scheduled;
         MayShareLinks = SchedulingAccess.MayManageFor(User, session.TeacherId);
         Family = await FamilyEndpoints.LinksForStaffAsync(db, links, clock, session, ct);
+        Teams = session.Provider == CallProviders.Teams ? await Chaperone.Teams.TeamsAdmin.MeetingAsync(db, schoolId, sessionId, ct) : null;
         return true;
     }
 }

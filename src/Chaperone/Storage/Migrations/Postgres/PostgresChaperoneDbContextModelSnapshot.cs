@@ -432,6 +432,175 @@ namespace Chaperone.Storage.Migrations.Postgres
                     b.ToTable("Schools");
                 });
 
+            modelBuilder.Entity("Chaperone.Teams.TeamsAccount", b =>
+                {
+                    b.Property<Guid>("StaffId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("SchoolId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasMaxLength(320)
+                        .HasColumnType("character varying(320)");
+
+                    b.HasKey("StaffId");
+
+                    b.HasIndex("SchoolId");
+
+                    b.ToTable("TeamsAccount");
+                });
+
+            modelBuilder.Entity("Chaperone.Teams.TeamsMeeting", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("AttendanceJson")
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset?>("AttendanceReadAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("DriftCorrectedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("EventId")
+                        .HasMaxLength(400)
+                        .HasColumnType("character varying(400)");
+
+                    b.Property<string>("JoinUrl")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<DateTimeOffset?>("LockedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("NextAttemptAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("OnlineMeetingId")
+                        .HasMaxLength(400)
+                        .HasColumnType("character varying(400)");
+
+                    b.Property<string>("OptionsJson")
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset?>("OptionsReadAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("OrganizerUserId")
+                        .HasMaxLength(320)
+                        .HasColumnType("character varying(320)");
+
+                    b.Property<DateTimeOffset?>("RecordingsReadAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("SchoolId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("SessionId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("SessionId")
+                        .IsUnique();
+
+                    b.HasIndex("SchoolId", "State");
+
+                    b.ToTable("TeamsMeeting");
+                });
+
+            modelBuilder.Entity("Chaperone.Teams.TeamsRecording", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("CopiedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("GraphRecordingId")
+                        .IsRequired()
+                        .HasMaxLength(400)
+                        .HasColumnType("character varying(400)");
+
+                    b.Property<long>("Length")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTimeOffset?>("RecordedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("SchoolId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("SessionId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("StoredName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTimeOffset?>("TeamsCopyDeletedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("SchoolId");
+
+                    b.HasIndex("SessionId", "GraphRecordingId")
+                        .IsUnique();
+
+                    b.ToTable("TeamsRecording");
+                });
+
+            modelBuilder.Entity("Chaperone.Teams.TeamsSchoolSettings", b =>
+                {
+                    b.Property<Guid>("SchoolId")
+                        .HasColumnType("uuid");
+
+                    b.Property<bool>("AllowPerSession")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("ClientId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("DefaultProvider")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("ProtectedClientSecret")
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("SchoolId");
+
+                    b.ToTable("TeamsSchoolSettings");
+                });
+
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRole<System.Guid>", b =>
                 {
                     b.Property<Guid>("Id")
@@ -682,6 +851,42 @@ namespace Chaperone.Storage.Migrations.Postgres
                     b.HasOne("Chaperone.Schools.School", null)
                         .WithMany("Closures")
                         .HasForeignKey("SchoolId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Chaperone.Teams.TeamsAccount", b =>
+                {
+                    b.HasOne("Chaperone.People.StaffMember", null)
+                        .WithOne()
+                        .HasForeignKey("Chaperone.Teams.TeamsAccount", "StaffId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Chaperone.Teams.TeamsMeeting", b =>
+                {
+                    b.HasOne("Chaperone.Scheduling.Session", null)
+                        .WithOne()
+                        .HasForeignKey("Chaperone.Teams.TeamsMeeting", "SessionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Chaperone.Teams.TeamsRecording", b =>
+                {
+                    b.HasOne("Chaperone.Scheduling.Session", null)
+                        .WithMany()
+                        .HasForeignKey("SessionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Chaperone.Teams.TeamsSchoolSettings", b =>
+                {
+                    b.HasOne("Chaperone.Schools.School", null)
+                        .WithOne()
+                        .HasForeignKey("Chaperone.Teams.TeamsSchoolSettings", "SchoolId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

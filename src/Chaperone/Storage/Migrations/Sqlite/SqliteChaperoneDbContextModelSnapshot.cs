@@ -427,6 +427,175 @@ namespace Chaperone.Storage.Migrations.Sqlite
                     b.ToTable("Schools");
                 });
 
+            modelBuilder.Entity("Chaperone.Teams.TeamsAccount", b =>
+                {
+                    b.Property<Guid>("StaffId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("SchoolId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasMaxLength(320)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("StaffId");
+
+                    b.HasIndex("SchoolId");
+
+                    b.ToTable("TeamsAccount");
+                });
+
+            modelBuilder.Entity("Chaperone.Teams.TeamsMeeting", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("AttendanceJson")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("AttendanceReadAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("DriftCorrectedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("EventId")
+                        .HasMaxLength(400)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("JoinUrl")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("LockedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("NextAttemptAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("OnlineMeetingId")
+                        .HasMaxLength(400)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("OptionsJson")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("OptionsReadAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("OrganizerUserId")
+                        .HasMaxLength(320)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("RecordingsReadAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("SchoolId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("SessionId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("SessionId")
+                        .IsUnique();
+
+                    b.HasIndex("SchoolId", "State");
+
+                    b.ToTable("TeamsMeeting");
+                });
+
+            modelBuilder.Entity("Chaperone.Teams.TeamsRecording", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CopiedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("GraphRecordingId")
+                        .IsRequired()
+                        .HasMaxLength(400)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Length")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("RecordedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("SchoolId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("SessionId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("StoredName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("TeamsCopyDeletedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("SchoolId");
+
+                    b.HasIndex("SessionId", "GraphRecordingId")
+                        .IsUnique();
+
+                    b.ToTable("TeamsRecording");
+                });
+
+            modelBuilder.Entity("Chaperone.Teams.TeamsSchoolSettings", b =>
+                {
+                    b.Property<Guid>("SchoolId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("AllowPerSession")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ClientId")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DefaultProvider")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ProtectedClientSecret")
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("SchoolId");
+
+                    b.ToTable("TeamsSchoolSettings");
+                });
+
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRole<System.Guid>", b =>
                 {
                     b.Property<Guid>("Id")
@@ -673,6 +842,42 @@ namespace Chaperone.Storage.Migrations.Sqlite
                     b.HasOne("Chaperone.Schools.School", null)
                         .WithMany("Closures")
                         .HasForeignKey("SchoolId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Chaperone.Teams.TeamsAccount", b =>
+                {
+                    b.HasOne("Chaperone.People.StaffMember", null)
+                        .WithOne()
+                        .HasForeignKey("Chaperone.Teams.TeamsAccount", "StaffId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Chaperone.Teams.TeamsMeeting", b =>
+                {
+                    b.HasOne("Chaperone.Scheduling.Session", null)
+                        .WithOne()
+                        .HasForeignKey("Chaperone.Teams.TeamsMeeting", "SessionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Chaperone.Teams.TeamsRecording", b =>
+                {
+                    b.HasOne("Chaperone.Scheduling.Session", null)
+                        .WithMany()
+                        .HasForeignKey("SessionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Chaperone.Teams.TeamsSchoolSettings", b =>
+                {
+                    b.HasOne("Chaperone.Schools.School", null)
+                        .WithOne()
+                        .HasForeignKey("Chaperone.Teams.TeamsSchoolSettings", "SchoolId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -1,0 +1,159 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Chaperone.Storage.Migrations.Postgres
+{
+    /// <inheritdoc />
+    public partial class TeamsMeetings : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "TeamsAccount",
+                columns: table => new
+                {
+                    StaffId = table.Column<Guid>(type: "uuid", nullable: false),
+                    SchoolId = table.Column<Guid>(type: "uuid", nullable: false),
+                    UserId = table.Column<string>(type: "character varying(320)", maxLength: 320, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_TeamsAccount", x => x.StaffId);
+                    table.ForeignKey(
+                        name: "FK_TeamsAccount_AspNetUsers_StaffId",
+                        column: x => x.StaffId,
+                        principalTable: "AspNetUsers",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "TeamsMeeting",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    SchoolId = table.Column<Guid>(type: "uuid", nullable: false),
+                    SessionId = table.Column<Guid>(type: "uuid", nullable: false),
+                    State = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
+                    OrganizerUserId = table.Column<string>(type: "character varying(320)", maxLength: 320, nullable: true),
+                    EventId = table.Column<string>(type: "character varying(400)", maxLength: 400, nullable: true),
+                    OnlineMeetingId = table.Column<string>(type: "character varying(400)", maxLength: 400, nullable: true),
+                    JoinUrl = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
+                    OptionsJson = table.Column<string>(type: "text", nullable: true),
+                    OptionsReadAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    DriftCorrectedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    Attempts = table.Column<int>(type: "integer", nullable: false),
+                    LastError = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
+                    NextAttemptAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    LockedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    AttendanceReadAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    AttendanceJson = table.Column<string>(type: "text", nullable: true),
+                    RecordingsReadAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_TeamsMeeting", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_TeamsMeeting_Sessions_SessionId",
+                        column: x => x.SessionId,
+                        principalTable: "Sessions",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "TeamsRecording",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    SchoolId = table.Column<Guid>(type: "uuid", nullable: false),
+                    SessionId = table.Column<Guid>(type: "uuid", nullable: false),
+                    GraphRecordingId = table.Column<string>(type: "character varying(400)", maxLength: 400, nullable: false),
+                    StoredName = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    Length = table.Column<long>(type: "bigint", nullable: false),
+                    RecordedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    CopiedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    TeamsCopyDeletedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_TeamsRecording", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_TeamsRecording_Sessions_SessionId",
+                        column: x => x.SessionId,
+                        principalTable: "Sessions",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "TeamsSchoolSettings",
+                columns: table => new
+                {
+                    SchoolId = table.Column<Guid>(type: "uuid", nullable: false),
+                    DefaultProvider = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
+                    AllowPerSession = table.Column<bool>(type: "boolean", nullable: false),
+                    TenantId = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
+                    ClientId = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
+                    ProtectedClientSecret = table.Column<string>(type: "character varying(4000)", maxLength: 4000, nullable: true),
+                    UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_TeamsSchoolSettings", x => x.SchoolId);
+                    table.ForeignKey(
+                        name: "FK_TeamsSchoolSettings_Schools_SchoolId",
+                        column: x => x.SchoolId,
+                        principalTable: "Schools",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_TeamsAccount_SchoolId",
+                table: "TeamsAccount",
+                column: "SchoolId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_TeamsMeeting_SchoolId_State",
+                table: "TeamsMeeting",
+                columns: new[] { "SchoolId", "State" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_TeamsMeeting_SessionId",
+                table: "TeamsMeeting",
+                column: "SessionId",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_TeamsRecording_SchoolId",
+                table: "TeamsRecording",
+                column: "SchoolId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_TeamsRecording_SessionId_GraphRecordingId",
+                table: "TeamsRecording",
+                columns: new[] { "SessionId", "GraphRecordingId" },
+                unique: true);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "TeamsAccount");
+
+            migrationBuilder.DropTable(
+                name: "TeamsMeeting");
+
+            migrationBuilder.DropTable(
+                name: "TeamsRecording");
+
+            migrationBuilder.DropTable(
+                name: "TeamsSchoolSettings");
+        }
+    }
+}

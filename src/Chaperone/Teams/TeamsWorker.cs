@@ -1,0 +1,78 @@
+using Chaperone.Scheduling;
+using Chaperone.Storage;
+using Microsoft.EntityFrameworkCore;
+
+namespace Chaperone.Teams;
+
+/// <summary>
+/// Keeps every Teams session's meeting in step, in the background: creates meetings that could
+/// not be created when booked (with back-off), checks options of upcoming meetings, locks
+/// meetings after their session, and reads attendance and recordings until they are in.
+/// </summary>
+public sealed class TeamsWorker(IServiceScopeFactory scopes, TimeProvider clock, TeamsConnections connections, ILogger<TeamsWorker> log) : BackgroundService
+{
+    /// <summary>How long after a session's end its meeting is locked and its reports are looked for.</summary>
+    public static readonly TimeSpan AfterEnd = TimeSpan.FromMinutes(15);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!connections.Options.RunWorker)
+        {
+            return;
+        }
+        var interval = TimeSpan.FromSeconds(Math.Max(5, connections.Options.WorkerIntervalSeconds));
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await RunOnceAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                log.LogError(e, "The Teams sweep failed; it runs again in {Interval}.", interval);
+            }
+            await Task.Delay(interval, clock, stoppingToken);
+        }
+    }
+
+    /// <summary>One pass over the meetings that need something.</summary>
+    public async Task RunOnceAsync(CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ChaperoneDbContext>();
+        var now = clock.GetUtcNow();
+        var afterEnd = now - AfterEnd;
+        var work = await db.Set<TeamsMeeting>().AsNoTracking()
+            .Join(db.Sessions, m => m.SessionId, s => s.Id, (m, s) => new { m.SchoolId, m.SessionId, m.State, m.NextAttemptAt, m.AttendanceReadAt, m.RecordingsReadAt, s.Status, s.End })
+            .Where(x => x.Status != SessionStatus.Cancelled && x.State != TeamsMeetingState.Cancelled)
+            .Where(x => (x.State == TeamsMeetingState.Pending && (x.NextAttemptAt == null || x.NextAttemptAt <= now))
+                || (x.State == TeamsMeetingState.Created && x.End <= afterEnd)
+                || (x.State == TeamsMeetingState.Locked && (x.AttendanceReadAt == null || x.RecordingsReadAt == null)))
+            .Take(50)
+            .ToListAsync(ct);
+        foreach (var item in work)
+        {
+            await using var itemScope = scopes.CreateAsyncScope();
+            var teams = itemScope.ServiceProvider.GetRequiredService<TeamsMeetings>();
+            if (item.State == TeamsMeetingState.Pending)
+            {
+                await teams.CreateAsync(item.SchoolId, item.SessionId, ct);
+            }
+            else if (item.State == TeamsMeetingState.Created)
+            {
+                await teams.LockAsync(item.SchoolId, item.SessionId, ct);
+            }
+            else
+            {
+                if (item.AttendanceReadAt is null)
+                {
+                    await teams.ReadAttendanceAsync(item.SchoolId, item.SessionId, ct);
+                }
+                if (item.RecordingsReadAt is null)
+                {
+                    await teams.ReadRecordingsAsync(item.SchoolId, item.SessionId, ct);
+                }
+            }
+        }
+    }
+}

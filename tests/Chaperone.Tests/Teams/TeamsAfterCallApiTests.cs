@@ -1,0 +1,170 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Chaperone.Recordings;
+using Chaperone.Teams;
+using Chaperone.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Chaperone.Tests.Teams;
+
+/// <summary>After a Teams call: attendance into verdicts, recordings into the encrypted store; and the connection test.</summary>
+public abstract class TeamsAfterCallApiTests(TeamsApp app)
+{
+    private static readonly DateTimeOffset Thursday10 = new(2026, 12, 3, 10, 0, 0, TimeSpan.Zero);
+
+    private static (DateTimeOffset, DateTimeOffset) Span(int fromMinute, int toMinute) => (Thursday10.AddMinutes(fromMinute), Thursday10.AddMinutes(toMinute));
+
+    private async Task<(TestSchool School, HttpClient Teacher, string SessionId, string User, string MeetingId)> BookedAsync()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var user = await app.UseTeamsAsync(school);
+        var (_, meetingId, _, _) = app.Fake.ServeMeeting(user);
+        var teacher = await school.TeacherAsync(app);
+        var id = await TestSchool.BookOkAsync(teacher, school.Booking(Thursday10));
+        return (school, teacher, id, user, meetingId);
+    }
+
+    private static async Task<Dictionary<int, string>> ComplianceAsync(HttpClient client, string id)
+    {
+        var report = await Api.JsonAsync(await client.GetAsync($"/api/v1/sessions/{id}/compliance"), HttpStatusCode.OK);
+        return report.GetProperty("clauses").EnumerateArray().ToDictionary(c => c.GetProperty("clause").GetInt32(), c => c.GetProperty("status").GetString()!);
+    }
+
+    [Fact]
+    public async Task AttendanceThatArrivesLateIsPendingThenJudgedForClauses4And6FromMergedReports()
+    {
+        var (school, teacher, id, user, meetingId) = await BookedAsync();
+        using var _ = teacher;
+        app.Fake.ServeAttendance(user, meetingId);
+
+        var early = await app.WithTeamsAsync(t => t.ReadAttendanceAsync(school.SchoolId, Guid.Parse(id), CancellationToken.None));
+
+        Assert.IsType<TeamsOutcome.Pending>(early);
+        Assert.Equal("pending", (await ComplianceAsync(teacher, id))[6]);
+
+        // Teams publishes two reports (the meeting was restarted), the second repeating part of the first.
+        var mother = await app.WithDbAsync(db => Task.FromResult(db.Guardians.Single(g => g.Id == school.Mother).Email));
+        app.Fake.ServeAttendance(user, meetingId,
+            [FakeGraph.Record(user, "Tess Teacher", null, "Organizer", Span(0, 16)), FakeGraph.Record(null, "Mia Mother", mother, "Attendee", Span(1, 15))],
+            [FakeGraph.Record(user, "Tess Teacher", null, "Organizer", Span(15, 31)), FakeGraph.Record(null, "Mia Mother", mother, "Attendee", Span(10, 29))]);
+
+        var judged = await app.WithTeamsAsync(t => t.ReadAttendanceAsync(school.SchoolId, Guid.Parse(id), CancellationToken.None));
+
+        Assert.IsType<TeamsOutcome.Done>(judged);
+        var clauses = await ComplianceAsync(teacher, id);
+        Assert.Equal("met", clauses[4]);
+        Assert.Equal("met", clauses[6]);
+    }
+
+    [Fact]
+    public async Task ATeacherWhoLeftBeforeTheFamilyBreachesClause6OnTheRecord()
+    {
+        var (school, teacher, id, user, meetingId) = await BookedAsync();
+        using var _ = teacher;
+        var mother = await app.WithDbAsync(db => Task.FromResult(db.Guardians.Single(g => g.Id == school.Mother).Email));
+        app.Fake.ServeAttendance(user, meetingId,
+            [FakeGraph.Record(user, "Tess Teacher", null, "Organizer", Span(0, 20)), FakeGraph.Record(null, "Mia Mother", mother, "Attendee", Span(1, 29))]);
+
+        await app.WithTeamsAsync(t => t.ReadAttendanceAsync(school.SchoolId, Guid.Parse(id), CancellationToken.None));
+
+        var clauses = await ComplianceAsync(teacher, id);
+        Assert.Equal("breached", clauses[6]);
+        Assert.Equal("breached", clauses[4]);
+    }
+
+    [Fact]
+    public async Task ARecordingIsCopiedInEncryptedAndTeamsCopyIsDeletedAtRetention()
+    {
+        var (school, teacher, id, user, meetingId) = await BookedAsync();
+        using var _ = teacher;
+        var video = Encoding.ASCII.GetBytes("ftypmp42 " + string.Concat(Enumerable.Repeat("frame-of-the-session ", 5000)));
+        var fileName = $"Support session with Toby Twoparents ({TeamsMeetings.Reference(Guid.Parse(id))})-20261203_100030-Meeting Recording.mp4";
+        app.Fake.ServeRecording(user, meetingId, "rec-1", video, fileName);
+
+        var copied = await app.WithTeamsAsync(t => t.ReadRecordingsAsync(school.SchoolId, Guid.Parse(id), CancellationToken.None));
+
+        Assert.IsType<TeamsOutcome.Done>(copied);
+        var row = await app.WithDbAsync(db => Task.FromResult(db.Set<TeamsRecording>().Single(r => r.SessionId == Guid.Parse(id))));
+        Assert.Equal(video.Length, row.Length);
+        var vault = app.Services.GetRequiredService<RecordingVault>();
+        var onDisk = await File.ReadAllBytesAsync(vault.PathOf(row.StoredName));
+        Assert.Equal(-1, onDisk.AsSpan().IndexOf("frame-of-the-session"u8));
+        using var plain = new MemoryStream();
+        await vault.ReadAsync(row.StoredName, plain, CancellationToken.None);
+        Assert.Equal(video, plain.ToArray());
+        onDisk[^5] ^= 0x01;
+        await File.WriteAllBytesAsync(vault.PathOf(row.StoredName), onDisk);
+        await Assert.ThrowsAnyAsync<System.Security.Cryptography.CryptographicException>(() => vault.ReadAsync(row.StoredName, Stream.Null, CancellationToken.None));
+
+        var deleted = await app.WithTeamsAsync(t => t.DeleteTeamsCopiesAsync(school.SchoolId, Guid.Parse(id), CancellationToken.None));
+
+        Assert.IsType<TeamsOutcome.Done>(deleted);
+        var deletes = app.Fake.Graph.LogEntries.Where(e => e.RequestMessage.Method == "DELETE" && e.RequestMessage.Path.Contains("/drives/b!" + user[..8], StringComparison.Ordinal)).ToList();
+        Assert.Equal(FakeGraph.P($"/drives/b!{user[..8]}/items/item-rec"), Assert.Single(deletes).RequestMessage.Path);
+        Assert.NotNull(await app.WithDbAsync(db => Task.FromResult(db.Set<TeamsRecording>().Single(r => r.SessionId == Guid.Parse(id)).TeamsCopyDeletedAt)));
+    }
+
+    [Fact]
+    public async Task TheConnectionTestNamesAMissingPermissionAMissingAccessPolicyAndAMissingLicence()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var user = await app.UseTeamsAsync(school);
+        // The school's own app registration, whose admin consent lacks the attendance permission.
+        var clientId = Guid.NewGuid().ToString();
+        app.Fake.ServeTokens(clientId, FakeGraph.AllRoles.Where(r => r != "OnlineMeetingArtifact.Read.All"));
+        app.Fake.Graph.Given(WireMock.RequestBuilders.Request.Create().WithPath(FakeGraph.P($"/users/{user}")).UsingGet()).AtPriority(1)
+            .RespondWith(WireMock.ResponseBuilders.Response.Create().WithHeader("Content-Type", "application/json")
+                .WithBodyAsJson(new { id = user, userPrincipalName = "tess@school.test", assignedLicenses = Array.Empty<object>() }));
+        app.Fake.Graph.Given(WireMock.RequestBuilders.Request.Create().WithPath(FakeGraph.P($"/users/{user}/calendar")).UsingGet()).AtPriority(1)
+            .RespondWith(WireMock.ResponseBuilders.Response.Create().WithHeader("Content-Type", "application/json").WithBodyAsJson(new { id = "cal" }));
+        app.Fake.ServeError($"/users/{user}/onlineMeetings", "GET", 403, "Forbidden", "No application access policy found for this app.", priority: 1);
+        using var admin = await school.AdminAsync(app);
+        (await admin.PutAsJsonAsync("/api/v1/teams/settings", new
+        {
+            defaultProvider = "teams", tenantId = FakeGraph.TenantId, clientId, clientSecret = "the-schools-own-secret",
+        })).EnsureSuccessStatusCode();
+
+        var result = await Api.JsonAsync(await admin.PostAsync("/api/v1/teams/connection-test", null), HttpStatusCode.OK);
+
+        Assert.False(result.GetProperty("ok").GetBoolean());
+        var failed = result.GetProperty("checks").EnumerateArray().Where(c => !c.GetProperty("ok").GetBoolean())
+            .ToDictionary(c => c.GetProperty("check").GetString()!, c => c.GetProperty("message").GetString()!);
+        Assert.Equal(3, failed.Count);
+        Assert.Contains("OnlineMeetingArtifact.Read.All", failed["Permission OnlineMeetingArtifact.Read.All"], StringComparison.Ordinal);
+        Assert.Contains("application access policy", failed[$"Online meetings of {user}"], StringComparison.Ordinal);
+        Assert.Contains("no licence", failed[$"Account {user}"], StringComparison.Ordinal);
+        var settings = await (await admin.GetAsync("/api/v1/teams/settings")).Content.ReadAsStringAsync();
+        Assert.DoesNotContain("the-schools-own-secret", settings, StringComparison.Ordinal);
+        Assert.True(JsonDocument.Parse(settings).RootElement.GetProperty("clientSecretSet").GetBoolean());
+    }
+
+    [Fact]
+    public async Task AWrongClientSecretIsReportedAsATokenFailure()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        await app.UseTeamsAsync(school);
+        var clientId = Guid.NewGuid().ToString();
+        app.Fake.Login.Given(WireMock.RequestBuilders.Request.Create().WithPath(new WireMock.Matchers.WildcardMatcher("/*/oauth2/v2.0/token")).UsingPost()
+                .WithBody(new WireMock.Matchers.RegexMatcher($"client_id={clientId}"))).AtPriority(1)
+            .RespondWith(WireMock.ResponseBuilders.Response.Create().WithStatusCode(401).WithHeader("Content-Type", "application/json").WithBodyAsJson(new
+            {
+                error = "invalid_client",
+                error_description = "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.",
+                error_codes = new[] { 7000215 },
+            }));
+        using var admin = await school.AdminAsync(app);
+        (await admin.PutAsJsonAsync("/api/v1/teams/settings", new { defaultProvider = "teams", tenantId = FakeGraph.TenantId, clientId, clientSecret = "wrong" })).EnsureSuccessStatusCode();
+
+        var result = await Api.JsonAsync(await admin.PostAsync("/api/v1/teams/connection-test", null), HttpStatusCode.OK);
+
+        var token = result.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("check").GetString() == "Token");
+        Assert.False(token.GetProperty("ok").GetBoolean());
+        Assert.Contains("the client secret is wrong", token.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+}
+
+public sealed class TeamsAfterCallApiOnSqlite(TeamsApp app) : TeamsAfterCallApiTests(app), IClassFixture<TeamsApp>;
+
+public sealed class TeamsAfterCallApiOnPostgres(PostgresTeamsApp app) : TeamsAfterCallApiTests(app), IClassFixture<PostgresTeamsApp>;

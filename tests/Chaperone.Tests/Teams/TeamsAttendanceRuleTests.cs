@@ -1,0 +1,100 @@
+using Chaperone.Compliance;
+using Chaperone.Teams;
+
+namespace Chaperone.Tests.Teams;
+
+/// <summary>Clauses 4 and 6 judged from Teams' attendance, as pure rules.</summary>
+public sealed class TeamsAttendanceRuleTests
+{
+    private static readonly DateTimeOffset End = new(2026, 12, 3, 10, 30, 0, TimeSpan.Zero);
+
+    private static DateTimeOffset At(int minute, int second = 0) => new DateTimeOffset(2026, 12, 3, 10, 0, 0, TimeSpan.Zero).AddMinutes(minute).AddSeconds(second);
+
+    private static (string, string, string?, string?, AttendeeKind, PresenceInterval) Teacher(int from, int to) =>
+        ("teacher-oid", "Tess Teacher", "tess@school.test", "Organizer", AttendeeKind.Teacher, new PresenceInterval(At(from), At(to)));
+
+    private static (string, string, string?, string?, AttendeeKind, PresenceInterval) Family(int from, int to) =>
+        ("MIA@FAMILY.TEST", "Mia Mother", "mia@family.test", "Attendee", AttendeeKind.Family, new PresenceInterval(At(from), At(to)));
+
+    private static IReadOnlyList<AttendanceVerdict> Judge(int reports, DateTimeOffset now, params (string, string, string?, string?, AttendeeKind, PresenceInterval)[] records) =>
+        AttendanceReadiness.Judge(TeamsAttendance.From(reports, records), End, now);
+
+    private static string StatusOf(IReadOnlyList<AttendanceVerdict> verdicts, int clause) => verdicts.Single(v => v.Clause == clause).Status;
+
+    [Fact]
+    public void TeacherThroughoutAndFamilyLeavingFirstMeetsClauses4And6()
+    {
+        var verdicts = Judge(1, End, Teacher(0, 31), Family(1, 29));
+
+        Assert.Equal(VerdictStatus.Met, StatusOf(verdicts, 4));
+        Assert.Equal(VerdictStatus.Met, StatusOf(verdicts, 6));
+    }
+
+    [Fact]
+    public void TeacherLeavingBeforeTheFamilyBreachesClause6AndLeavesTheFamilyAloneUnderClause4()
+    {
+        var verdicts = Judge(1, End, Teacher(0, 25), Family(1, 29));
+
+        Assert.Equal(VerdictStatus.Breached, StatusOf(verdicts, 6));
+        Assert.Equal(VerdictStatus.Breached, StatusOf(verdicts, 4));
+        Assert.Contains("without the teacher", verdicts.Single(v => v.Clause == 4).Evidence, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FamilyThatNeverJoinedBreachesClause4AndClause6DoesNotApply()
+    {
+        var verdicts = Judge(1, End, Teacher(0, 30));
+
+        Assert.Equal(VerdictStatus.Breached, StatusOf(verdicts, 4));
+        Assert.Equal(VerdictStatus.NotApplicable, StatusOf(verdicts, 6));
+    }
+
+    [Fact]
+    public void PresenceSplitAndRepeatedAcrossSeveralReportsIsMergedBeforeJudging()
+    {
+        // Two reports: the meeting restarted at 10:15, and the second report repeats part of the first.
+        var verdicts = Judge(2, End, Teacher(0, 16), Family(1, 15), Teacher(15, 31), Family(10, 29), Family(14, 20));
+
+        Assert.Equal(VerdictStatus.Met, StatusOf(verdicts, 4));
+        Assert.Equal(VerdictStatus.Met, StatusOf(verdicts, 6));
+        Assert.Contains("28 min", verdicts.Single(v => v.Clause == 4).Evidence, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AFamilyDropAndRejoinWhileTheTeacherStaysIsStillTogetherThroughout()
+    {
+        var verdicts = Judge(1, End, Teacher(0, 31), Family(1, 10), Family(12, 29));
+
+        Assert.Equal(VerdictStatus.Met, StatusOf(verdicts, 4));
+    }
+
+    [Fact]
+    public void NoReportYetIsPendingNotBreached()
+    {
+        var verdicts = Judge(0, End.AddMinutes(20));
+
+        Assert.All(verdicts, v => Assert.Equal(VerdictStatus.Pending, v.Status));
+        Assert.Contains("not yet published", verdicts[0].Evidence, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnEmptyReportIsPendingUntilPatienceRunsOutThenClause4IsBreached()
+    {
+        Assert.All(Judge(1, End.AddHours(2)), v => Assert.Equal(VerdictStatus.Pending, v.Status));
+
+        var late = Judge(1, End + AttendanceReadiness.Patience);
+
+        Assert.Equal(VerdictStatus.Breached, StatusOf(late, 4));
+    }
+
+    [Fact]
+    public void SomeoneNotInvitedInTheCallBreachesClause4()
+    {
+        var stranger = ("x-oid", "Unknown Person", (string?)null, (string?)"Attendee", AttendeeKind.Unknown, new PresenceInterval(At(5), At(10)));
+
+        var verdicts = Judge(1, End, Teacher(0, 31), Family(1, 29), stranger);
+
+        Assert.Equal(VerdictStatus.Breached, StatusOf(verdicts, 4));
+        Assert.Contains("Unknown Person", verdicts.Single(v => v.Clause == 4).Evidence, StringComparison.Ordinal);
+    }
+}
