@@ -1,3 +1,4 @@
+using Chaperone.Audit;
 using Chaperone.Demo;
 using Chaperone.People;
 using Chaperone.Scheduling;
@@ -19,6 +20,7 @@ public static class AppSetup
         var data = DataDirectory.From(builder.Configuration);
         services.AddSingleton(data);
         services.TryAddSingleton(TimeProvider.System);
+        services.AddChaperoneAudit();
         services.AddChaperoneStorage(builder.Configuration, data);
         services.AddDataProtection().SetApplicationName("Chaperone").PersistKeysToFileSystem(new DirectoryInfo(data.Combine("keys")));
         services.AddChaperoneIdentity();
@@ -108,6 +110,7 @@ public static class AppSetup
         app.MapPeople();
         app.MapManagePeople();
         app.MapSessions();
+        app.MapAudit();
         app.MapRazorPages();
         return app;
     }

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Chaperone.Audit;
 using Chaperone.Infrastructure;
 using Chaperone.Policy;
 using Chaperone.Storage;
@@ -67,6 +68,7 @@ public sealed class BookSession(ChaperoneDbContext db, TimeProvider clock)
         };
         db.Sessions.Add(session);
         db.Evidence.Add(SchedulingAccess.EvidenceOf(verdict, session, now, "Booked"));
+        AuditLog.Record(db, user, AuditActions.SessionBooked, AuditSubjects.Session, session.Id, new { session.Start, session.End, session.Kind, session.TeacherId });
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
 

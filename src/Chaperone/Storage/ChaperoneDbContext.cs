@@ -1,3 +1,4 @@
+using Chaperone.Audit;
 using Chaperone.Compliance;
 using Chaperone.People;
 using Chaperone.Scheduling;
@@ -33,6 +34,8 @@ public abstract class ChaperoneDbContext(DbContextOptions options)
     public DbSet<SessionPupil> SessionPupils => Set<SessionPupil>();
     public DbSet<SessionGuardian> SessionGuardians => Set<SessionGuardian>();
     public DbSet<EvidenceRecord> Evidence => Set<EvidenceRecord>();
+    public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+    public DbSet<AuditChainHead> AuditChainHeads => Set<AuditChainHead>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
