@@ -14,7 +14,7 @@ public static class AuthEndpoints
             .RequireRateLimiting(RateLimits.Login);
     }
 
-    private static async Task<IResult> Login(LoginRequest request, UserManager<StaffMember> users, SignInManager<StaffMember> signIn)
+    private static async Task<IResult> Login(LoginRequest request, UserManager<StaffMember> users, SignInManager<StaffMember> signIn, Storage.ChaperoneDbContext db)
     {
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(request.Email) || request.Email.Length > 320)
@@ -42,17 +42,19 @@ public static class AuthEndpoints
         var check = await signIn.CheckPasswordSignInAsync(user, request.Password!, lockoutOnFailure: true);
         if (!check.Succeeded)
         {
+            await TwoFactor.AuditSignInAsync(db, user, succeeded: false, "api", check.IsLockedOut ? "locked out" : "wrong password");
             return Unauthorized(check.IsLockedOut ? "Too many failed attempts; try again in a few minutes." : null);
         }
-        if (await users.GetTwoFactorEnabledAsync(user))
+        var twoFactor = await users.GetTwoFactorEnabledAsync(user);
+        if (twoFactor && !await TwoFactor.CheckCodeAsync(users, user, request.TwoFactorCode))
         {
-            var code = request.TwoFactorCode?.Replace(" ", "", StringComparison.Ordinal).Replace("-", "", StringComparison.Ordinal);
-            if (string.IsNullOrEmpty(code) || !await users.VerifyTwoFactorTokenAsync(user, users.Options.Tokens.AuthenticatorTokenProvider, code))
-            {
-                return Unauthorized("A valid two-factor code is required for this account.");
-            }
+            await TwoFactor.AuditSignInAsync(db, user, succeeded: false, "api", string.IsNullOrWhiteSpace(request.TwoFactorCode) ? "no two-factor code" : "wrong two-factor code");
+            return Unauthorized("A valid two-factor code is required for this account.");
         }
         var principal = await signIn.CreateUserPrincipalAsync(user);
+        // As the cookie sign-in does (RFC 8176): how this sign-in was proven.
+        ((System.Security.Claims.ClaimsIdentity)principal.Identity!).AddClaim(new(TwoFactor.AmrClaim, twoFactor ? TwoFactor.Mfa : "pwd"));
+        await TwoFactor.AuditSignInAsync(db, user, succeeded: true, twoFactor ? "api, two factors" : "api, password");
         return TypedResults.SignIn(principal, authenticationScheme: IdentityConstants.BearerScheme);
     }
 

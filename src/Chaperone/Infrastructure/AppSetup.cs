@@ -89,6 +89,10 @@ public static class AppSetup
             {
                 app.Logger.LogWarning("Demo password (generated, kept in {File}): {Password}", data.Combine("demo-password.txt"), password);
             }
+            if (DemoSchool.GeneratedTotpSecret(config))
+            {
+                app.Logger.LogWarning("Authenticator key of dsl@ and head@ (generated, kept in {File}): {Key}", data.Combine("demo-totp-secret.txt"), DemoSchool.TotpSecret(config, data));
+            }
         }
     }
 
