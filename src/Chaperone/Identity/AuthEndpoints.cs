@@ -1,9 +1,16 @@
+using Chaperone.Infrastructure;
 using Chaperone.People;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 
 namespace Chaperone.Identity;
 
 public sealed record LoginRequest(string? Email, string? Password, string? TwoFactorCode);
+
+/// <summary>Who is signed in, and what their sign-in allows.</summary>
+/// <param name="TwoFactor">Whether this sign-in used two factors.</param>
+/// <param name="MayReadConcerns">Whether <see cref="AuthPolicies.ConcernReader"/> lets this sign-in read concerns.</param>
+public sealed record SignedInDto(string Id, string Name, IReadOnlyList<string> Roles, bool TwoFactor, bool MayReadConcerns);
 
 public static class AuthEndpoints
 {
@@ -12,6 +19,16 @@ public static class AuthEndpoints
         app.MapPost("/api/v1/auth/login", Login).WithTags("Auth").AllowAnonymous()
             .WithName("Login").WithSummary("Exchange email and password (and a two-factor code where on) for a bearer token.")
             .RequireRateLimiting(RateLimits.Login);
+        app.MapGet("/api/v1/auth/me", Me).WithTags("Auth").RequireAuthorization(AuthPolicies.Staff)
+            .WithName("SignedIn").WithSummary("Who is signed in, whether with two factors, and whether that sign-in may read concerns.");
+    }
+
+    private static async Task<Microsoft.AspNetCore.Http.HttpResults.Ok<SignedInDto>> Me(System.Security.Claims.ClaimsPrincipal user, Microsoft.AspNetCore.Authorization.IAuthorizationService authorization)
+    {
+        var concerns = await authorization.AuthorizeAsync(user, null, AuthPolicies.ConcernReader);
+        return TypedResults.Ok(new SignedInDto(
+            Infrastructure.Ids.Format(user.UserId()), user.DisplayName(),
+            People.Roles.All.Where(user.IsInRole).ToList(), TwoFactor.SignedInWithTwoFactors(user), concerns.Succeeded));
     }
 
     private static async Task<IResult> Login(LoginRequest request, UserManager<StaffMember> users, SignInManager<StaffMember> signIn, Storage.ChaperoneDbContext db)

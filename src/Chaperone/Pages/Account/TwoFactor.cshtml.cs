@@ -68,6 +68,10 @@ public sealed class TwoFactorModel(UserManager<StaffMember> users, SignInManager
         NewRecoveryCodes = [.. await users.GenerateNewTwoFactorRecoveryCodesAsync(user, TwoFactor.RecoveryCodeCount) ?? []];
         // The code just given proves the second factor: this sign-in now counts as two-factor.
         await signIn.SignInWithClaimsAsync(user, isPersistent: false, [new Claim(TwoFactor.AmrClaim, TwoFactor.Mfa)]);
+        // This response's forms (antiforgery tokens) are for the new sign-in, which the browser holds from now on.
+        var principal = await signIn.CreateUserPrincipalAsync(user);
+        ((ClaimsIdentity)principal.Identity!).AddClaim(new Claim(TwoFactor.AmrClaim, TwoFactor.Mfa));
+        HttpContext.User = principal;
         TempData["Notice"] = "Two-factor sign-in is on.";
         await LoadAsync(user);
         return Page();
