@@ -18,6 +18,9 @@ public sealed class AuditSealer(IServiceScopeFactory scopes, AuditSignal signal,
     /// <summary>The longest an entry waits to be sealed when no wake-up reaches the sealer.</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long the sealer lets entries gather after a wake-up before sealing them.</summary>
+    public static readonly TimeSpan Gather = TimeSpan.FromMilliseconds(100);
+
     private const int Batch = 1000;
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
 
@@ -28,7 +31,12 @@ public sealed class AuditSealer(IServiceScopeFactory scopes, AuditSignal signal,
             try
             {
                 // A pause, not a reading of the time: the interval only bounds how long a missed wake-up can delay sealing.
-                await signal.WaitAsync(Interval, stoppingToken);
+                if (await signal.WaitAsync(Interval, stoppingToken))
+                {
+                    // Let a burst of commits gather, so that one pass seals them all and busy
+                    // writers are not interrupted once per commit.
+                    await Task.Delay(Gather, stoppingToken);
+                }
                 await SealPendingAsync(stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

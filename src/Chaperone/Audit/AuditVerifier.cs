@@ -14,65 +14,124 @@ namespace Chaperone.Audit;
 public sealed record AuditVerification(bool Valid, long Entries, string? FirstBrokenEntry, long? FirstBrokenPosition, string? Problem, int UnsealedOverdue);
 
 /// <summary>
-/// Verifies a school's audit chain: streams the sealed entries in chain order through a
-/// forward-only reader, recomputes each hash from the previous one, and checks that positions run
-/// 1, 2, 3… without gaps and that the chain ends at the school's chain head. Memory stays flat
-/// however long the chain is.
+/// Verifies a school's audit chain: streams the sealed entries in chain order through one
+/// forward-only reader, checks that positions run 1, 2, 3… without gaps, recomputes each entry's
+/// hash over its content and the previous entry's stored hash, and checks that the chain ends at
+/// the school's chain head. Entry i is intact exactly when its recomputed hash equals its stored
+/// one, given entry i−1's stored hash, so batches are hashed on other cores while the reader goes
+/// on reading. Memory stays flat however long the chain is.
 /// </summary>
 public static class AuditVerifier
 {
     /// <summary>An entry not sealed this long after it was written is a fault: the sealer is not running, or a row was tampered with.</summary>
     public static readonly TimeSpan SealingDeadline = TimeSpan.FromMinutes(1);
 
+    private const int BatchSize = 8192;
+
+    private sealed record Break(long Position, string EntryId, string Problem);
+
     public static async Task<AuditVerification> VerifyAsync(ChaperoneDbContext db, Guid schoolId, DateTimeOffset now, CancellationToken ct)
     {
         long expected = 1;
         long count = 0;
-        string? brokenId = null;
-        long? brokenPosition = null;
-        string? problem = null;
+        Break? broken = null;
         var previous = AuditChain.Genesis.ToArray();
-        var hash = new byte[AuditChain.HashLength];
+        var batch = new List<AuditEntry>(BatchSize);
+        Task<Break?> hashing = Task.FromResult<Break?>(null);
 
-        void Break(AuditEntry e, long position, string what)
+        // Hashes the batch in hand on other threads while the reader fills the next one.
+        async Task<Break?> HandOverAsync()
         {
-            brokenId = e.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            brokenPosition = position;
-            problem = what;
+            var earlier = await hashing;
+            if (earlier is not null || batch.Count == 0)
+            {
+                batch.Clear();
+                return earlier;
+            }
+            var entries = batch.ToArray();
+            var before = previous;
+            previous = entries[^1].Hash!;
+            batch.Clear();
+            hashing = Task.Run(() => FirstBadHash(entries, before), ct);
+            return null;
         }
 
-        var entries = db.AuditEntries.AsNoTracking().Where(e => e.SchoolId == schoolId && e.Position != null).OrderBy(e => e.Position);
-        await foreach (var e in entries.AsAsyncEnumerable().WithCancellation(ct))
+        var at = AtReader(db);
+        await db.Database.OpenConnectionAsync(ct);
+        try
         {
-            count++;
-            if (problem is not null)
+            await using var command = db.Database.GetDbConnection().CreateCommand();
+            command.CommandText =
+                "SELECT \"Id\", \"At\", \"ActorId\", \"ActorName\", \"Action\", \"SubjectType\", \"SubjectId\", \"Details\", \"FormatVersion\", \"Position\", \"Hash\" " +
+                "FROM \"AuditEntries\" WHERE \"SchoolId\" = @school AND \"Position\" IS NOT NULL ORDER BY \"Position\"";
+            var school = command.CreateParameter();
+            school.ParameterName = "@school";
+            // As EF Core keeps GUIDs on each database: upper-case text on SQLite, uuid on PostgreSQL.
+            school.Value = db.Database.IsSqlite() ? schoolId.ToString("D").ToUpperInvariant() : schoolId;
+            command.Parameters.Add(school);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
             {
-                continue; // only counting now
+                count++;
+                if (broken is not null)
+                {
+                    continue; // only counting now
+                }
+                var position = reader.GetInt64(9);
+                var id = reader.GetInt64(0).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                Break? here = null;
+                var version = reader.GetInt32(8);
+                if (position != expected)
+                {
+                    here = new Break(expected, id, position > expected
+                        ? $"Entry {expected} is missing: the chain jumps from {expected - 1} to {position}."
+                        : $"Position {position} appears more than once.");
+                }
+                else if (!AuditChain.Knows(version))
+                {
+                    here = new Break(position, id, $"Entry {position} claims format version {version}, which does not exist.");
+                }
+                else if (reader.IsDBNull(10))
+                {
+                    here = new Break(position, id, $"Entry {position} has lost its hash.");
+                }
+                if (here is not null)
+                {
+                    // An earlier entry's hash may already be wrong: that break comes first.
+                    broken = await HandOverAsync() ?? await hashing ?? here;
+                    continue;
+                }
+                batch.Add(new AuditEntry
+                {
+                    Id = reader.GetInt64(0),
+                    SchoolId = schoolId,
+                    At = at(reader, 1),
+                    ActorId = reader.IsDBNull(2) ? null : reader.GetFieldValue<Guid>(2),
+                    ActorName = reader.GetString(3),
+                    Action = reader.GetString(4),
+                    SubjectType = reader.GetString(5),
+                    SubjectId = reader.IsDBNull(6) ? null : reader.GetString(6),
+                    Details = reader.IsDBNull(7) ? null : reader.GetString(7),
+                    FormatVersion = version,
+                    Position = position,
+                    Hash = reader.GetFieldValue<byte[]>(10),
+                });
+                expected++;
+                if (batch.Count == BatchSize)
+                {
+                    broken = await HandOverAsync();
+                }
             }
-            var position = e.Position!.Value;
-            if (position != expected)
-            {
-                Break(e, expected, position > expected
-                    ? $"Entry {expected} is missing: the chain jumps from {expected - 1} to {position}."
-                    : $"Position {position} appears more than once.");
-                continue;
-            }
-            if (!AuditChain.Knows(e.FormatVersion))
-            {
-                Break(e, position, $"Entry {position} claims format version {e.FormatVersion}, which does not exist.");
-                continue;
-            }
-            AuditChain.Compute(e, position, previous, hash);
-            if (e.Hash is null || !hash.AsSpan().SequenceEqual(e.Hash))
-            {
-                Break(e, position, $"Entry {position} is not as it was sealed: it was changed, or entries were reordered.");
-                continue;
-            }
-            (previous, hash) = (hash, previous);
-            expected++;
+            broken ??= await HandOverAsync() ?? await hashing;
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
         }
 
-        if (problem is null)
+        long? brokenPosition = broken?.Position;
+        var problem = broken?.Problem;
+        if (broken is null)
         {
             var head = await db.AuditChainHeads.AsNoTracking().FirstOrDefaultAsync(h => h.SchoolId == schoolId, ct);
             var end = expected - 1;
@@ -91,7 +150,56 @@ public static class AuditVerifier
         {
             problem = $"{overdue} entries have waited more than a minute to be sealed: check that the app is running and its log for sealing errors.";
         }
-        return new AuditVerification(problem is null, count, brokenId, brokenPosition, problem, overdue);
+        return new AuditVerification(problem is null, count, broken?.EntryId, brokenPosition, problem, overdue);
+    }
+
+    /// <summary>The first entry of the batch whose hash does not verify, given the stored hash before the batch.</summary>
+    private static Break? FirstBadHash(AuditEntry[] entries, byte[] before)
+    {
+        var first = int.MaxValue;
+        Parallel.For(0, entries.Length, () => new byte[AuditChain.HashLength], (i, _, hash) =>
+        {
+            var e = entries[i];
+            AuditChain.Compute(e, e.Position!.Value, i == 0 ? before : entries[i - 1].Hash!, hash);
+            if (!hash.AsSpan().SequenceEqual(e.Hash))
+            {
+                InterlockedMin(ref first, i);
+            }
+            return hash;
+        }, _ => { });
+        if (first == int.MaxValue)
+        {
+            return null;
+        }
+        var bad = entries[first];
+        return new Break(bad.Position!.Value, bad.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            $"Entry {bad.Position} is not as it was sealed: it was changed, or entries were reordered.");
+    }
+
+    private static void InterlockedMin(ref int target, int value)
+    {
+        var current = Volatile.Read(ref target);
+        while (value < current)
+        {
+            var seen = Interlocked.CompareExchange(ref target, value, current);
+            if (seen == current)
+            {
+                return;
+            }
+            current = seen;
+        }
+    }
+
+    /// <summary>Reads the time as EF Core stores it on this database (SQLite: a number through the model's converter).</summary>
+    private static Func<System.Data.Common.DbDataReader, int, DateTimeOffset> AtReader(ChaperoneDbContext db)
+    {
+        var converter = db.Model.FindEntityType(typeof(AuditEntry))!.FindProperty(nameof(AuditEntry.At))!.GetTypeMapping().Converter;
+        if (converter is Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<DateTimeOffset, long> typed)
+        {
+            var fromLong = typed.ConvertFromProviderExpression.Compile();
+            return (reader, i) => fromLong(reader.GetInt64(i));
+        }
+        return (reader, i) => reader.GetFieldValue<DateTimeOffset>(i);
     }
 
     /// <summary>The school ids that have an audit trail (for the command that verifies them all).</summary>
