@@ -3,6 +3,7 @@
 # (fsync and synchronous_commit left at their defaults, on), runs the benchmark on SQLite and on
 # PostgreSQL, writes bench/results/booking.md, and stops the server again. Loopback only.
 # Extra arguments go to the benchmark (e.g. --throughput-seconds 5 --concurrency 8).
+# `bench/run.sh audit` measures audit verification of 1,000,000 entries instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,9 +40,18 @@ pg "$PGBIN/initdb" -D "$PGDIR/data" -U postgres --auth=trust -E UTF8 --locale=C.
 pg "$PGBIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/server.log" -w -t 60 \
   -o "-p $PGPORT -k $PGDIR -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
 
-dotnet bench/Chaperone.Bench/bin/Release/net10.0/Chaperone.Bench.dll \
+# `bench/run.sh audit` runs the audit verification benchmark (bench/results/audit.md) instead.
+mode=()
+out=bench/results/booking.md
+if [ "${1:-}" = audit ]; then
+  shift
+  mode=(audit)
+  out=bench/results/audit.md
+fi
+
+dotnet bench/Chaperone.Bench/bin/Release/net10.0/Chaperone.Bench.dll "${mode[@]}" \
   --postgres "Host=127.0.0.1;Port=$PGPORT;Username=postgres;Database=postgres" \
   --work "$WORK" \
-  --out bench/results/booking.md \
+  --out "$out" \
   --commit "$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src bench/Chaperone.Bench || echo ' (with uncommitted changes)')" \
   "$@"

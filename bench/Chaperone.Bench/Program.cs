@@ -4,6 +4,11 @@ using System.Text;
 using Chaperone.Bench;
 
 // Booking benchmark: see bench/run.sh, which starts a durable throwaway PostgreSQL and runs this.
+// `audit` as the first argument runs the audit verification benchmark instead (bench/run.sh audit).
+if (args.FirstOrDefault() == "audit")
+{
+    return await AuditBench.RunAsync(args);
+}
 var options = BenchOptions.Parse(args);
 var results = new List<DbResult>();
 foreach (var db in options.Databases)

@@ -1,10 +1,12 @@
+using Chaperone.Audit;
 using Chaperone.Infrastructure;
 using Chaperone.Schools;
 using Chaperone.Storage;
 
 // `--demo` seeds the demo school; `migrate` applies the database migrations and exits;
-// `add-school "Name" admin@email` adds a school and its first admin, and exits.
-var command = args.FirstOrDefault() is "migrate" or "add-school" ? args[0] : null;
+// `add-school "Name" admin@email` adds a school and its first admin, and exits;
+// `verify-audit` verifies every school's audit trail and exits 0 (intact) or 1.
+var command = args.FirstOrDefault() is "migrate" or "add-school" or "verify-audit" ? args[0] : null;
 var commandArgs = command == "add-school" ? args.Skip(1).TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).ToList() : [];
 var hostArgs = args.Skip(command is null ? 0 : 1 + commandArgs.Count).Select(a => a == "--demo" ? "--Demo:Seed=true" : a).ToArray();
 
@@ -25,6 +27,10 @@ if (command == "add-school")
         await app.Services.MigrateAsync();
     }
     return await AddSchoolCommand.RunAsync(app.Services, commandArgs, Console.Out);
+}
+if (command == "verify-audit")
+{
+    return await VerifyAuditCommand.RunAsync(app.Services, Console.Out);
 }
 
 await app.PrepareAsync();

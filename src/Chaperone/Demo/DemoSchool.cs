@@ -115,6 +115,8 @@ public static class DemoSchool
             }
         }
 
+        await TurnOnTwoFactorAsync(scope.ServiceProvider, users, TotpSecret(configuration, data), ct);
+
         if (!await db.Pupils.AnyAsync(p => p.SchoolId == school.Id, ct))
         {
             var guardians = Guardians.ToDictionary(g => g.Key, g => new Guardian
@@ -153,6 +155,61 @@ public static class DemoSchool
     }
 
     public static bool GeneratedPassword(IConfiguration configuration) => configuration["Demo:Password"] is not { Length: > 0 };
+
+    /// <summary>The demo accounts with two-factor sign-in on (their roles need it to read concerns).</summary>
+    public static IReadOnlyList<string> TwoFactorStaff { get; } = ["dsl@demo.school", "head@demo.school"];
+
+    /// <summary>
+    /// The demo DSL's and head's authenticator key (base32): <c>Demo:TotpSecret</c> when set;
+    /// otherwise one generated at first start and kept in <c>{DataDirectory}/demo-totp-secret.txt</c>.
+    /// </summary>
+    public static string TotpSecret(IConfiguration configuration, DataDirectory data)
+    {
+        if (configuration["Demo:TotpSecret"] is { Length: > 0 } configured)
+        {
+            return Base32(configured);
+        }
+        var file = data.Combine("demo-totp-secret.txt");
+        if (File.Exists(file) && File.ReadAllText(file).Trim() is { Length: > 0 } kept)
+        {
+            return Base32(kept);
+        }
+        Directory.CreateDirectory(data.Path);
+        var generated = OtpNet.Base32Encoding.ToString(RandomNumberGenerator.GetBytes(20)).TrimEnd('=');
+        File.WriteAllText(file, generated);
+        return generated;
+    }
+
+    public static bool GeneratedTotpSecret(IConfiguration configuration) => configuration["Demo:TotpSecret"] is not { Length: > 0 };
+
+    /// <summary>A base32 key as authenticator apps and Identity keep it: upper case, no spaces or padding.</summary>
+    private static string Base32(string key)
+    {
+        var clean = key.Replace(" ", "", StringComparison.Ordinal).TrimEnd('=').ToUpperInvariant();
+        if (clean.Length < 16 || !clean.All(c => c is >= 'A' and <= 'Z' or >= '2' and <= '7'))
+        {
+            throw new InvalidOperationException("Demo:TotpSecret must be a base32 key of at least 16 characters (A–Z, 2–7).");
+        }
+        return clean;
+    }
+
+    private static async Task TurnOnTwoFactorAsync(IServiceProvider services, UserManager<StaffMember> users, string secret, CancellationToken ct)
+    {
+        var keys = (IUserAuthenticatorKeyStore<StaffMember>)services.GetRequiredService<IUserStore<StaffMember>>();
+        foreach (var email in TwoFactorStaff)
+        {
+            var user = await users.FindByEmailAsync(email) ?? throw new InvalidOperationException($"{email} was not seeded.");
+            if (await users.GetAuthenticatorKeyAsync(user) != secret)
+            {
+                await keys.SetAuthenticatorKeyAsync(user, secret, ct);
+                Check(await users.UpdateAsync(user), email);
+            }
+            if (!await users.GetTwoFactorEnabledAsync(user))
+            {
+                Check(await users.SetTwoFactorEnabledAsync(user, true), email);
+            }
+        }
+    }
 
     private static void Check(IdentityResult result, string what)
     {

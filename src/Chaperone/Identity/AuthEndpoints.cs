@@ -1,9 +1,16 @@
+using Chaperone.Infrastructure;
 using Chaperone.People;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 
 namespace Chaperone.Identity;
 
 public sealed record LoginRequest(string? Email, string? Password, string? TwoFactorCode);
+
+/// <summary>Who is signed in, and what their sign-in allows.</summary>
+/// <param name="TwoFactor">Whether this sign-in used two factors.</param>
+/// <param name="MayReadConcerns">Whether <see cref="AuthPolicies.ConcernReader"/> lets this sign-in read concerns.</param>
+public sealed record SignedInDto(string Id, string Name, IReadOnlyList<string> Roles, bool TwoFactor, bool MayReadConcerns);
 
 public static class AuthEndpoints
 {
@@ -12,9 +19,19 @@ public static class AuthEndpoints
         app.MapPost("/api/v1/auth/login", Login).WithTags("Auth").AllowAnonymous()
             .WithName("Login").WithSummary("Exchange email and password (and a two-factor code where on) for a bearer token.")
             .RequireRateLimiting(RateLimits.Login);
+        app.MapGet("/api/v1/auth/me", Me).WithTags("Auth").RequireAuthorization(AuthPolicies.Staff)
+            .WithName("SignedIn").WithSummary("Who is signed in, whether with two factors, and whether that sign-in may read concerns.");
     }
 
-    private static async Task<IResult> Login(LoginRequest request, UserManager<StaffMember> users, SignInManager<StaffMember> signIn)
+    private static async Task<Microsoft.AspNetCore.Http.HttpResults.Ok<SignedInDto>> Me(System.Security.Claims.ClaimsPrincipal user, Microsoft.AspNetCore.Authorization.IAuthorizationService authorization)
+    {
+        var concerns = await authorization.AuthorizeAsync(user, null, AuthPolicies.ConcernReader);
+        return TypedResults.Ok(new SignedInDto(
+            Infrastructure.Ids.Format(user.UserId()), user.DisplayName(),
+            People.Roles.All.Where(user.IsInRole).ToList(), TwoFactor.SignedInWithTwoFactors(user), concerns.Succeeded));
+    }
+
+    private static async Task<IResult> Login(LoginRequest request, UserManager<StaffMember> users, SignInManager<StaffMember> signIn, Storage.ChaperoneDbContext db)
     {
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(request.Email) || request.Email.Length > 320)
@@ -42,17 +59,19 @@ public static class AuthEndpoints
         var check = await signIn.CheckPasswordSignInAsync(user, request.Password!, lockoutOnFailure: true);
         if (!check.Succeeded)
         {
+            await TwoFactor.AuditSignInAsync(db, user, succeeded: false, "api", check.IsLockedOut ? "locked out" : "wrong password");
             return Unauthorized(check.IsLockedOut ? "Too many failed attempts; try again in a few minutes." : null);
         }
-        if (await users.GetTwoFactorEnabledAsync(user))
+        var twoFactor = await users.GetTwoFactorEnabledAsync(user);
+        if (twoFactor && !await TwoFactor.CheckCodeAsync(users, user, request.TwoFactorCode))
         {
-            var code = request.TwoFactorCode?.Replace(" ", "", StringComparison.Ordinal).Replace("-", "", StringComparison.Ordinal);
-            if (string.IsNullOrEmpty(code) || !await users.VerifyTwoFactorTokenAsync(user, users.Options.Tokens.AuthenticatorTokenProvider, code))
-            {
-                return Unauthorized("A valid two-factor code is required for this account.");
-            }
+            await TwoFactor.AuditSignInAsync(db, user, succeeded: false, "api", string.IsNullOrWhiteSpace(request.TwoFactorCode) ? "no two-factor code" : "wrong two-factor code");
+            return Unauthorized("A valid two-factor code is required for this account.");
         }
         var principal = await signIn.CreateUserPrincipalAsync(user);
+        // As the cookie sign-in does (RFC 8176): how this sign-in was proven.
+        ((System.Security.Claims.ClaimsIdentity)principal.Identity!).AddClaim(new(TwoFactor.AmrClaim, twoFactor ? TwoFactor.Mfa : "pwd"));
+        await TwoFactor.AuditSignInAsync(db, user, succeeded: true, twoFactor ? "api, two factors" : "api, password");
         return TypedResults.SignIn(principal, authenticationScheme: IdentityConstants.BearerScheme);
     }
 

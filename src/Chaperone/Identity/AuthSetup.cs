@@ -29,9 +29,11 @@ public static class AuthPoliciesSetup
                 o.Password.RequireLowercase = false;
                 o.Lockout.MaxFailedAccessAttempts = 10;
                 o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(5);
+                o.Tokens.AuthenticatorTokenProvider = ClockTotpTokenProvider.Name;
             })
             .AddEntityFrameworkStores<ChaperoneDbContext>()
             .AddDefaultTokenProviders()
+            .AddTokenProvider<ClockTotpTokenProvider>(ClockTotpTokenProvider.Name)
             .AddClaimsPrincipalFactory<StaffClaimsFactory>();
 
         services.AddAuthentication(o =>
@@ -59,13 +61,26 @@ public static class AuthPoliciesSetup
             o.ExpireTimeSpan = TimeSpan.FromHours(8);
             // The API answers 401/403 as problem details; only pages redirect to sign in.
             o.Events.OnRedirectToLogin = context => RedirectOrStatus(context, StatusCodes.Status401Unauthorized);
-            o.Events.OnRedirectToAccessDenied = context => RedirectOrStatus(context, StatusCodes.Status403Forbidden);
+            o.Events.OnRedirectToAccessDenied = context =>
+            {
+                // A DSL or senior leader refused for want of a second factor is sent to turn it on.
+                var user = context.HttpContext.User;
+                if (!context.Request.Path.StartsWithSegments("/api") && TwoFactor.IsRequiredFor(user) && !TwoFactor.SignedInWithTwoFactors(user))
+                {
+                    context.Response.Redirect(TwoFactor.PagePath + "?returnUrl=" + Uri.EscapeDataString(context.Request.PathBase + context.Request.Path + context.Request.QueryString));
+                    return Task.CompletedTask;
+                }
+                return RedirectOrStatus(context, StatusCodes.Status403Forbidden);
+            };
         });
 
         services.AddAuthorizationBuilder()
             .AddPolicy(AuthPolicies.Staff, p => p.RequireAuthenticatedUser().RequireClaim(ChaperoneClaims.School))
             .AddPolicy(AuthPolicies.Scheduler, p => p.RequireClaim(ChaperoneClaims.School).RequireRole(Roles.Teacher, Roles.Slt, Roles.Admin))
-            .AddPolicy(AuthPolicies.Admin, p => p.RequireClaim(ChaperoneClaims.School).RequireRole(Roles.Admin));
+            .AddPolicy(AuthPolicies.Admin, p => p.RequireClaim(ChaperoneClaims.School).RequireRole(Roles.Admin))
+            .AddPolicy(AuthPolicies.ConcernReader, p => p.RequireClaim(ChaperoneClaims.School)
+                .RequireRole(TwoFactor.RequiredFor)
+                .RequireClaim(TwoFactor.AmrClaim, TwoFactor.Mfa));
         return services;
     }
 
@@ -91,6 +106,13 @@ public static class AuthPolicies
     /// <summary>Those who book sessions: teachers (their own), senior leaders and admins (anyone's).</summary>
     public const string Scheduler = "Scheduler";
     public const string Admin = "Admin";
+
+    /// <summary>
+    /// Those who may read concerns (clause 12): the DSL and deputies, and senior leaders, signed
+    /// in with two factors (the sign-in's <c>amr</c> claim holds <c>mfa</c>). The concerns
+    /// feature adds its own finer rules (who sees which kind) on top.
+    /// </summary>
+    public const string ConcernReader = "ConcernReader";
 }
 
 /// <summary>Adds the school and the display name to the signed-in principal (cookie and token alike).</summary>

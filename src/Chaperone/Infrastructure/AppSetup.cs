@@ -1,3 +1,4 @@
+using Chaperone.Audit;
 using Chaperone.Demo;
 using Chaperone.Families;
 using Chaperone.People;
@@ -21,6 +22,7 @@ public static class AppSetup
         var data = DataDirectory.From(builder.Configuration);
         services.AddSingleton(data);
         services.TryAddSingleton(TimeProvider.System);
+        services.AddChaperoneAudit();
         services.AddChaperoneStorage(builder.Configuration, data);
         services.AddDataProtection().SetApplicationName("Chaperone").PersistKeysToFileSystem(new DirectoryInfo(data.Combine("keys")));
         services.AddChaperoneIdentity();
@@ -101,6 +103,10 @@ public static class AppSetup
             {
                 app.Logger.LogWarning("Demo password (generated, kept in {File}): {Password}", data.Combine("demo-password.txt"), password);
             }
+            if (DemoSchool.GeneratedTotpSecret(config))
+            {
+                app.Logger.LogWarning("Authenticator key of dsl@ and head@ (generated, kept in {File}): {Key}", data.Combine("demo-totp-secret.txt"), DemoSchool.TotpSecret(config, data));
+            }
         }
     }
 
@@ -125,6 +131,7 @@ public static class AppSetup
         app.MapSessions();
         app.MapFamily();
         app.MapTeams();
+        app.MapAudit();
         app.MapRazorPages();
         return app;
     }

@@ -9,7 +9,7 @@ namespace Chaperone.Pages;
 
 /// <summary>Staff sign in with email and password (and an authenticator code where two-factor is on).</summary>
 [EnableRateLimiting(RateLimits.Login)]
-public sealed class SignInModel(SignInManager<StaffMember> signIn, UserManager<StaffMember> users) : PageModel
+public sealed class SignInModel(SignInManager<StaffMember> signIn, UserManager<StaffMember> users, Storage.ChaperoneDbContext db) : PageModel
 {
     public const string WrongCredentials = "The email address or password is not right.";
 
@@ -56,6 +56,13 @@ public sealed class SignInModel(SignInManager<StaffMember> signIn, UserManager<S
         var result = await signIn.PasswordSignInAsync(user, Password!, isPersistent: false, lockoutOnFailure: true);
         if (result.Succeeded)
         {
+            await TwoFactor.AuditSignInAsync(db, user, succeeded: true, "password");
+            // A DSL or senior leader without two-factor sign-in is sent to turn it on (they cannot read concerns without it).
+            if (await TwoFactor.IsRequiredForAsync(users, user))
+            {
+                TempData["Notice"] = "Your role needs two-factor sign-in: turn it on now to read concerns.";
+                return LocalRedirect(TwoFactor.PagePath + "?returnUrl=" + Uri.EscapeDataString(SafeReturnUrl()));
+            }
             return LocalRedirect(SafeReturnUrl());
         }
         if (result.RequiresTwoFactor)
@@ -63,6 +70,7 @@ public sealed class SignInModel(SignInManager<StaffMember> signIn, UserManager<S
             NeedsCode = true;
             return Page();
         }
+        await TwoFactor.AuditSignInAsync(db, user, succeeded: false, "password", result.IsLockedOut ? "locked out" : "wrong password");
         Errors.Add("email", result.IsLockedOut ? "Too many failed attempts; try again in a few minutes." : WrongCredentials);
         return Page();
     }
@@ -70,20 +78,26 @@ public sealed class SignInModel(SignInManager<StaffMember> signIn, UserManager<S
     public async Task<IActionResult> OnPostCodeAsync()
     {
         NeedsCode = true;
-        var code = Code?.Replace(" ", "", StringComparison.Ordinal).Replace("-", "", StringComparison.Ordinal);
-        if (string.IsNullOrEmpty(code) || code.Length > 10)
+        var code = TwoFactor.Clean(Code);
+        if (string.IsNullOrEmpty(code) || code.Length > 20)
         {
             Errors.Add("code", "Enter the code from your authenticator app.");
             return Page();
         }
-        if (await signIn.GetTwoFactorAuthenticationUserAsync() is null)
+        var user = await signIn.GetTwoFactorAuthenticationUserAsync();
+        if (user is null)
         {
             // The half-signed-in cookie has gone (it lasts minutes): start again.
             NeedsCode = false;
             Errors.Add("email", "Sign in again: the sign-in took too long.");
             return Page();
         }
-        var result = await signIn.TwoFactorAuthenticatorSignInAsync(code, isPersistent: false, rememberClient: false);
+        // Six digits from the app, or else one of the account's recovery codes.
+        var result = code.Length == 6
+            ? await signIn.TwoFactorAuthenticatorSignInAsync(code, isPersistent: false, rememberClient: false)
+            : await signIn.TwoFactorRecoveryCodeSignInAsync(Code!.Trim().ToUpperInvariant());
+        await TwoFactor.AuditSignInAsync(db, user, result.Succeeded, code.Length == 6 ? "password and authenticator code" : "password and recovery code",
+            result.Succeeded ? null : result.IsLockedOut ? "locked out" : "wrong two-factor code");
         if (result.Succeeded)
         {
             return LocalRedirect(SafeReturnUrl());

@@ -1,6 +1,7 @@
 using System.Net.Mail;
 using System.Security.Claims;
 using System.Security.Cryptography;
+using Chaperone.Audit;
 using Chaperone.Infrastructure;
 using Chaperone.Storage;
 using Microsoft.AspNetCore.Identity;
@@ -121,6 +122,7 @@ public static class ManagePeople
         {
             return new PeopleOutcome<NewStaffDto>.Invalid(new() { ["email"] = [string.Join(" ", created.Errors.Select(e => e.Description))] });
         }
+        AuditLog.Record(db, admin, AuditActions.StaffAdded, AuditSubjects.Staff, member.Id, new { member.Name, member.Email, roles = request.Roles!.Distinct() });
         await users.AddToRolesAsync(member, request.Roles!.Distinct());
         var dto = (await PeopleEndpoints.LoadStaffAsync(db, member.SchoolId, ct)).First(s => s.Id == Ids.Format(member.Id));
         return new PeopleOutcome<NewStaffDto>.Done(new NewStaffDto(dto, password));
@@ -148,7 +150,9 @@ public static class ManagePeople
         }
         var current = await users.GetRolesAsync(member);
         await users.RemoveFromRolesAsync(member, current.Except(request.Roles!));
+        AuditLog.Record(db, admin, AuditActions.StaffRolesChanged, AuditSubjects.Staff, member.Id, new { from = current, to = request.Roles!.Distinct() });
         await users.AddToRolesAsync(member, request.Roles!.Distinct().Except(current));
+        await db.SaveChangesAsync(ct);
         return new PeopleOutcome<StaffDto>.Done((await PeopleEndpoints.LoadStaffAsync(db, schoolId, ct)).First(s => s.Id == Ids.Format(member.Id)));
     }
 
@@ -200,6 +204,7 @@ public static class ManagePeople
             return new PeopleOutcome<GuardianDto>.Invalid(errors);
         }
         db.Guardians.Add(guardian);
+        AuditLog.Record(db, admin, AuditActions.GuardianAdded, AuditSubjects.Guardian, guardian.Id, ToDto(guardian));
         await db.SaveChangesAsync(ct);
         return new PeopleOutcome<GuardianDto>.Done(ToDto(guardian));
     }
@@ -218,6 +223,7 @@ public static class ManagePeople
         {
             return new PeopleOutcome<GuardianDto>.Invalid(errors);
         }
+        AuditLog.Record(db, admin, AuditActions.GuardianChanged, AuditSubjects.Guardian, guardian.Id, ToDto(guardian));
         await db.SaveChangesAsync(ct);
         return new PeopleOutcome<GuardianDto>.Done(ToDto(guardian));
     }
@@ -233,6 +239,7 @@ public static class ManagePeople
             return refused;
         }
         db.Pupils.Add(pupil);
+        AuditLog.Record(db, admin, AuditActions.PupilAdded, AuditSubjects.Pupil, pupil.Id, PupilDetails(pupil));
         await db.SaveChangesAsync(ct);
         return new PeopleOutcome<PupilDto>.Done((await PeopleEndpoints.LoadPupilsAsync(db, pupil.SchoolId, ct)).First(p => p.Id == Ids.Format(pupil.Id)));
     }
@@ -252,9 +259,12 @@ public static class ManagePeople
         {
             return refused;
         }
+        AuditLog.Record(db, admin, AuditActions.PupilChanged, AuditSubjects.Pupil, pupil.Id, PupilDetails(pupil));
         await db.SaveChangesAsync(ct);
         return new PeopleOutcome<PupilDto>.Done((await PeopleEndpoints.LoadPupilsAsync(db, schoolId, ct)).First(p => p.Id == Ids.Format(pupil.Id)));
     }
+
+    private static object PupilDetails(Pupil p) => new { p.Name, p.DateOfBirth, guardianIds = p.Guardians.Select(l => l.GuardianId) };
 
     /// <summary>Validates and applies a pupil's details and links; answers the refusal, or null when applied.</summary>
     private static async Task<PeopleOutcome<PupilDto>?> ApplyPupilAsync(ChaperoneDbContext db, Pupil pupil, PupilRequest request, CancellationToken ct)

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Chaperone.Audit;
 using Chaperone.Infrastructure;
 using Chaperone.Policy;
 using Chaperone.Storage;
@@ -73,6 +74,7 @@ public sealed class BookSession(ChaperoneDbContext db, TimeProvider clock, Teams
             };
             store.Sessions.Add(session);
             store.Evidence.Add(SchedulingAccess.EvidenceOf(verdict, session, now, "Booked"));
+            AuditLog.Record(store, user, AuditActions.SessionBooked, AuditSubjects.Session, session.Id, new { session.Start, session.End, session.Kind, session.TeacherId });
             if (provider == CallProviders.Teams)
             {
                 // Committed with the booking, so a meeting that cannot be made now is retried, never forgotten.

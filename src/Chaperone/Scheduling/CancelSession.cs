@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Chaperone.Audit;
 using Chaperone.Infrastructure;
 using Chaperone.Storage;
 using Microsoft.EntityFrameworkCore;
@@ -33,6 +34,7 @@ public sealed class CancelSession(ChaperoneDbContext db, TimeProvider clock, Tea
         session.CancelledAt = clock.GetUtcNow();
         session.CancelledById = user.UserId();
         session.CancellationReason = request.Reason!.Trim();
+        AuditLog.Record(db, user, AuditActions.SessionCancelled, AuditSubjects.Session, session.Id, new { reason = session.CancellationReason });
         using (await SqliteWriteGate.EnterAsync(db, ct))
         {
             try

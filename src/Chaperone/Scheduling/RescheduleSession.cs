@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Chaperone.Audit;
 using Chaperone.Infrastructure;
 using Chaperone.Policy;
 using Chaperone.Storage;
@@ -63,6 +64,7 @@ public sealed class RescheduleSession(ChaperoneDbContext db, TimeProvider clock,
         session.Sequence++;
         session.RescheduledAt = now;
         db.Evidence.Add(SchedulingAccess.EvidenceOf(verdict, session, now, "Rescheduled"));
+        AuditLog.Record(db, user, AuditActions.SessionRescheduled, AuditSubjects.Session, session.Id, new { session.Start, session.End });
         try
         {
             await db.SaveChangesAsync(ct);

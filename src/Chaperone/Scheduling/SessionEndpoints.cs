@@ -125,7 +125,7 @@ public static class SessionEndpoints
     /// A bound is an RFC 3339 time, or a date in the school's zone: 'from' a date starts at the start
     /// of that day, 'to' a date includes the whole of that day (as the slot finder's range does).
     /// </summary>
-    private static DateTimeOffset? ParseBound(string? value, string field, DateTimeZone zone, Dictionary<string, string[]> errors, bool endOfDay)
+    internal static DateTimeOffset? ParseBound(string? value, string field, DateTimeZone zone, Dictionary<string, string[]> errors, bool endOfDay)
     {
         if (string.IsNullOrWhiteSpace(value))
         {

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Chaperone.Audit;
 using Chaperone.Infrastructure;
 using Chaperone.Policy;
 using Chaperone.Storage;
@@ -57,7 +58,7 @@ public static class PolicyEndpoints
     }
 
     /// <summary>A closure as stored (dates normalised, reason trimmed), the same whether just added or read back.</summary>
-    private static ClosureDto ToDto(Closure c) => new(
+    public static ClosureDto ToDto(Closure c) => new(
         Ids.Format(c.Id),
         c.FirstDay.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
         c.LastDay.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
@@ -77,6 +78,7 @@ public static class PolicyEndpoints
         {
             return Problems.Validation(errors);
         }
+        AuditLog.Record(db, user, AuditActions.SettingsChanged, AuditSubjects.School, school.Id, request);
         await db.SaveChangesAsync(ct);
         return TypedResults.Ok(ToDto(school));
     }
@@ -90,6 +92,7 @@ public static class PolicyEndpoints
         }
         closure.SchoolId = user.SchoolId();
         db.Closures.Add(closure);
+        AuditLog.Record(db, user, AuditActions.ClosureAdded, AuditSubjects.Closure, closure.Id, ToDto(closure));
         await db.SaveChangesAsync(ct);
         var dto = ToDto(closure);
         return TypedResults.Created($"/api/v1/policy/closures/{dto.Id}", dto);
@@ -106,6 +109,7 @@ public static class PolicyEndpoints
             return Problems.NotFound("No closure with this id in your school.");
         }
         db.Closures.Remove(closure);
+        AuditLog.Record(db, user, AuditActions.ClosureRemoved, AuditSubjects.Closure, closure.Id, ToDto(closure));
         await db.SaveChangesAsync(ct);
         return TypedResults.NoContent();
     }

@@ -1,3 +1,4 @@
+using Chaperone.Audit;
 using Chaperone.Compliance;
 using Chaperone.People;
 using Chaperone.Scheduling;
@@ -34,6 +35,8 @@ public abstract class ChaperoneDbContext(DbContextOptions options)
     public DbSet<SessionGuardian> SessionGuardians => Set<SessionGuardian>();
     public DbSet<EvidenceRecord> Evidence => Set<EvidenceRecord>();
     public DbSet<Families.FamilyChecklistAnswer> FamilyChecklistAnswers => Set<Families.FamilyChecklistAnswer>();
+    public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+    public DbSet<AuditChainHead> AuditChainHeads => Set<AuditChainHead>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

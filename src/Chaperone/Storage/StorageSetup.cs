@@ -36,14 +36,14 @@ public static class StorageSetup
             {
                 throw new InvalidOperationException("Database:Provider is Postgres but ConnectionStrings:Chaperone is not set.");
             }
-            services.AddDbContextPool<ChaperoneDbContext, PostgresChaperoneDbContext>(o => o.UseNpgsql(PostgresConnectionString(connectionString),
-                n => n.UseParameterizedCollectionMode(ParameterTranslationMode.Parameter)));
+            services.AddDbContextPool<ChaperoneDbContext, PostgresChaperoneDbContext>((sp, o) => o.UseNpgsql(PostgresConnectionString(connectionString),
+                n => n.UseParameterizedCollectionMode(ParameterTranslationMode.Parameter)).AddInterceptors(sp.GetRequiredService<Audit.AuditSaveInterceptor>()));
         }
         else
         {
             var sqlite = SqliteConnectionString(connectionString, data);
-            services.AddDbContextPool<ChaperoneDbContext, SqliteChaperoneDbContext>(o => o.UseSqlite(sqlite,
-                q => q.UseParameterizedCollectionMode(ParameterTranslationMode.Parameter)));
+            services.AddDbContextPool<ChaperoneDbContext, SqliteChaperoneDbContext>((sp, o) => o.UseSqlite(sqlite,
+                q => q.UseParameterizedCollectionMode(ParameterTranslationMode.Parameter)).AddInterceptors(sp.GetRequiredService<Audit.AuditSaveInterceptor>()));
         }
         return services;
     }

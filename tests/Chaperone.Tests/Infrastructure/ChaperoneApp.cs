@@ -27,6 +27,9 @@ public class ChaperoneApp : WebApplicationFactory<Program>, IAsyncLifetime
     public static readonly DateTimeOffset StartOfTime = new(2026, 11, 30, 8, 0, 0, TimeSpan.Zero);
     public const string DemoPassword = "demo-password-for-tests";
 
+    /// <summary>The authenticator key of the demo's dsl@ and head@, who have two-factor sign-in on.</summary>
+    public const string DemoTotpSecret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+
     private readonly string? _postgresDatabase;
 
     public ChaperoneApp() : this(Db.Sqlite) { }
@@ -95,6 +98,7 @@ public class ChaperoneApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("DataDirectory", DataDirectory);
         builder.UseSetting("Demo:Seed", "true");
         builder.UseSetting("Demo:Password", DemoPassword);
+        builder.UseSetting("Demo:TotpSecret", DemoTotpSecret);
         builder.UseSetting("Database:MigrateOnStart", "true");
         builder.UseSetting("Database:Provider", Db.ToString());
         builder.UseSetting("ConnectionStrings:Chaperone", ConnectionString);
@@ -106,16 +110,23 @@ public class ChaperoneApp : WebApplicationFactory<Program>, IAsyncLifetime
         });
     }
 
-    /// <summary>A client signed in through <c>POST /api/v1/auth/login</c>, sending the bearer token.</summary>
+    /// <summary>
+    /// A client signed in through <c>POST /api/v1/auth/login</c>, sending the bearer token. The
+    /// current code for the demo's authenticator key goes too; accounts without two-factor sign-in ignore it.
+    /// </summary>
     public async Task<HttpClient> SignInAsync(string email, string password = DemoPassword)
     {
         var client = CreateClient();
-        var response = await client.PostAsJsonAsync("/api/v1/auth/login", new { email, password });
+        var response = await client.PostAsJsonAsync("/api/v1/auth/login", new { email, password, twoFactorCode = TotpCode(DemoTotpSecret) });
         response.EnsureSuccessStatusCode();
         var token = await response.Content.ReadFromJsonAsync<TokenResponse>();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token!.AccessToken);
         return client;
     }
+
+    /// <summary>The code an authenticator app holding <paramref name="base32Key"/> shows now, by the app's clock (RFC 6238).</summary>
+    public string TotpCode(string base32Key, TimeSpan? offset = null) =>
+        new OtpNet.Totp(OtpNet.Base32Encoding.ToBytes(base32Key)).ComputeTotp((Clock.GetUtcNow() + (offset ?? TimeSpan.Zero)).UtcDateTime);
 
     /// <summary>Runs <paramref name="work"/> with a database context of the app (for arranging data and asserting on rows).</summary>
     public async Task<T> WithDbAsync<T>(Func<ChaperoneDbContext, Task<T>> work)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Chaperone.Audit;
 using Chaperone.Infrastructure;
 using Chaperone.Schools;
 using Chaperone.Storage;
@@ -74,6 +75,7 @@ public sealed class SettingsModel(ChaperoneDbContext db) : PageModel
             await LoadAsync(ct);
             return Page();
         }
+        AuditLog.Record(db, User, AuditActions.SettingsChanged, AuditSubjects.School, school.Id, request);
         await db.SaveChangesAsync(ct);
         TempData["Notice"] = "The policy settings are saved.";
         return RedirectToPage();
@@ -92,6 +94,7 @@ public sealed class SettingsModel(ChaperoneDbContext db) : PageModel
         }
         closure.SchoolId = User.SchoolId();
         db.Closures.Add(closure);
+        AuditLog.Record(db, User, AuditActions.ClosureAdded, AuditSubjects.Closure, closure.Id, PolicyEndpoints.ToDto(closure));
         await db.SaveChangesAsync(ct);
         TempData["Notice"] = $"The closure “{closure.Reason}” is added.";
         return RedirectToPage();
@@ -108,6 +111,7 @@ public sealed class SettingsModel(ChaperoneDbContext db) : PageModel
             return NotFound();
         }
         db.Closures.Remove(closure);
+        AuditLog.Record(db, User, AuditActions.ClosureRemoved, AuditSubjects.Closure, closure.Id, PolicyEndpoints.ToDto(closure));
         await db.SaveChangesAsync(ct);
         TempData["Notice"] = $"The closure “{closure.Reason}” is removed.";
         return RedirectToPage();

@@ -1,0 +1,89 @@
+namespace Chaperone.Audit;
+
+/// <summary>
+/// One entry of a school's audit trail. Rows are inserted unsealed (<see cref="Position"/> and
+/// <see cref="Hash"/> null) in the same unit of work as the change they record; the
+/// <see cref="AuditSealer"/> later gives each its place in the school's hash chain. Nothing
+/// ever updates an entry's content or deletes an entry (database triggers refuse it), and
+/// <see cref="AuditVerifier"/> detects it if someone does so anyway.
+/// </summary>
+public sealed class AuditEntry
+{
+    /// <summary>Database-assigned; orders unsealed entries for sealing (insertion order).</summary>
+    public long Id { get; init; }
+
+    public Guid SchoolId { get; init; }
+
+    /// <summary>When it happened, to the microsecond (what both databases keep).</summary>
+    public DateTimeOffset At { get; init; }
+
+    /// <summary>The member of staff who acted; null for the system or someone not signed in.</summary>
+    public Guid? ActorId { get; init; }
+
+    /// <summary>Who acted, as known at the time (a name, or the email address given at a failed sign-in).</summary>
+    public required string ActorName { get; init; }
+
+    /// <summary>What was done, one of <see cref="AuditActions"/>.</summary>
+    public required string Action { get; init; }
+
+    /// <summary>What kind of record it was done to, one of <see cref="AuditSubjects"/>.</summary>
+    public required string SubjectType { get; init; }
+
+    public string? SubjectId { get; init; }
+
+    /// <summary>What changed, in a few words or a small JSON object.</summary>
+    public string? Details { get; init; }
+
+    /// <summary>The version of the canonical serialisation the hash is computed over (<see cref="AuditChain"/>).</summary>
+    public int FormatVersion { get; init; } = AuditChain.CurrentVersion;
+
+    /// <summary>1, 2, 3… within the school once sealed; null until then.</summary>
+    public long? Position { get; set; }
+
+    /// <summary>SHA-256 over this entry's canonical form and the previous entry's hash; null until sealed.</summary>
+    public byte[]? Hash { get; set; }
+}
+
+/// <summary>
+/// Where each school's sealed chain ends. Kept apart from the entries so that removing the
+/// newest entries (which leaves a shorter chain that is valid in itself) is still detected.
+/// </summary>
+public sealed class AuditChainHead
+{
+    public Guid SchoolId { get; init; }
+    public long Position { get; set; }
+    public required byte[] Hash { get; set; }
+}
+
+/// <summary>The actions the audit trail records. Later features add theirs here.</summary>
+public static class AuditActions
+{
+    public const string SessionBooked = "session.booked";
+    public const string SessionRescheduled = "session.rescheduled";
+    public const string SessionCancelled = "session.cancelled";
+    public const string StaffAdded = "staff.added";
+    public const string StaffRolesChanged = "staff.roles-changed";
+    public const string GuardianAdded = "guardian.added";
+    public const string GuardianChanged = "guardian.changed";
+    public const string PupilAdded = "pupil.added";
+    public const string PupilChanged = "pupil.changed";
+    public const string SettingsChanged = "settings.changed";
+    public const string ClosureAdded = "closure.added";
+    public const string ClosureRemoved = "closure.removed";
+    public const string SignedIn = "sign-in.succeeded";
+    public const string SignInFailed = "sign-in.failed";
+    public const string TwoFactorEnabled = "two-factor.enabled";
+    public const string TwoFactorDisabled = "two-factor.disabled";
+    public const string RecoveryCodesGenerated = "two-factor.recovery-codes-generated";
+}
+
+/// <summary>The kinds of record audit entries are about.</summary>
+public static class AuditSubjects
+{
+    public const string Session = "session";
+    public const string Staff = "staff";
+    public const string Guardian = "guardian";
+    public const string Pupil = "pupil";
+    public const string School = "school";
+    public const string Closure = "closure";
+}

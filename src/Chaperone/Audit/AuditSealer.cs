@@ -1,0 +1,159 @@
+using System.Security.Cryptography;
+using System.Text;
+using Chaperone.Storage;
+using Microsoft.EntityFrameworkCore;
+
+namespace Chaperone.Audit;
+
+/// <summary>
+/// Seals audit entries into their school's hash chain: each unsealed entry, in insertion order,
+/// gets the next position and its hash (<see cref="AuditChain"/>), and the school's chain head
+/// moves on. Runs in the background, woken when entries commit (<see cref="AuditSignal"/>) and
+/// every <see cref="Interval"/> in case a wake-up was missed. One sealer works on a school at a
+/// time: on PostgreSQL a transaction-scoped advisory lock per school (so any number of nodes may
+/// run this), on SQLite the process's write gate and the database's own write lock.
+/// </summary>
+public sealed class AuditSealer(IServiceScopeFactory scopes, AuditSignal signal, ILogger<AuditSealer> log) : BackgroundService
+{
+    /// <summary>The longest an entry waits to be sealed when no wake-up reaches the sealer.</summary>
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long the sealer lets entries gather after a wake-up before sealing them.</summary>
+    public static readonly TimeSpan Gather = TimeSpan.FromMilliseconds(100);
+
+    private const int Batch = 1000;
+    private readonly SemaphoreSlim _oneAtATime = new(1, 1);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                // A pause, not a reading of the time: the interval only bounds how long a missed wake-up can delay sealing.
+                if (await signal.WaitAsync(Interval, stoppingToken))
+                {
+                    // Let a burst of commits gather, so that one pass seals them all and busy
+                    // writers are not interrupted once per commit.
+                    await Task.Delay(Gather, stoppingToken);
+                }
+                await SealPendingAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+#pragma warning disable CA1031 // The sealer must outlive any one failure (a database restart, say); it tries again next time.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                log.LogWarning(e, "Sealing audit entries failed; trying again shortly.");
+            }
+        }
+    }
+
+    public override void Dispose()
+    {
+        _oneAtATime.Dispose();
+        base.Dispose();
+    }
+
+    /// <summary>Seals every unsealed entry of every school; answers how many it sealed.</summary>
+    public async Task<int> SealPendingAsync(CancellationToken ct)
+    {
+        await _oneAtATime.WaitAsync(ct);
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<ChaperoneDbContext>();
+            var schools = await db.AuditEntries.Where(e => e.Position == null).Select(e => e.SchoolId).Distinct().ToListAsync(ct);
+            var sealedCount = 0;
+            foreach (var school in schools)
+            {
+                sealedCount += await SealSchoolAsync(db, school, ct);
+                db.ChangeTracker.Clear();
+            }
+            return sealedCount;
+        }
+        finally
+        {
+            _oneAtATime.Release();
+        }
+    }
+
+    private static async Task<int> SealSchoolAsync(ChaperoneDbContext db, Guid schoolId, CancellationToken ct)
+    {
+        await using var transaction = await BeginForSchoolAsync(db, schoolId, ct);
+        if (transaction is null)
+        {
+            return 0; // another node is sealing this school now
+        }
+        var head = await db.AuditChainHeads.FirstOrDefaultAsync(h => h.SchoolId == schoolId, ct);
+        var position = head?.Position ?? 0;
+        var previous = head?.Hash ?? AuditChain.Genesis.ToArray();
+        var total = 0;
+        while (true)
+        {
+            var batch = await db.AuditEntries.Where(e => e.SchoolId == schoolId && e.Position == null).OrderBy(e => e.Id).Take(Batch).ToListAsync(ct);
+            foreach (var entry in batch)
+            {
+                position++;
+                entry.Position = position;
+                entry.Hash = AuditChain.Compute(entry, position, previous);
+                previous = entry.Hash;
+            }
+            if (batch.Count == 0)
+            {
+                break;
+            }
+            total += batch.Count;
+            if (head is null)
+            {
+                head = new AuditChainHead { SchoolId = schoolId, Position = position, Hash = previous };
+                db.AuditChainHeads.Add(head);
+            }
+            else
+            {
+                head.Position = position;
+                head.Hash = previous;
+            }
+            await db.SaveChangesAsync(ct);
+            if (batch.Count < Batch)
+            {
+                break;
+            }
+        }
+        await transaction.CommitAsync(ct);
+        return total;
+    }
+
+    /// <summary>The sealing transaction for one school, or null when another sealer holds it.</summary>
+    private static async Task<WriteTransaction?> BeginForSchoolAsync(ChaperoneDbContext db, Guid schoolId, CancellationToken ct)
+    {
+        var gate = await SqliteWriteGate.EnterAsync(db, ct);
+        WriteTransaction result;
+        try
+        {
+            result = new WriteTransaction(await db.Database.BeginTransactionAsync(ct), gate);
+        }
+        catch
+        {
+            gate?.Dispose();
+            throw;
+        }
+        if (db.Database.IsNpgsql())
+        {
+            var locked = await db.Database.SqlQueryRaw<bool>("SELECT pg_try_advisory_xact_lock({0}) AS \"Value\"", LockKey(schoolId)).SingleAsync(ct);
+            if (!locked)
+            {
+                await result.DisposeAsync();
+                return null;
+            }
+        }
+        return result;
+    }
+
+    /// <summary>The school's sealing lock: a key of its own, apart from the keys bookings lock.</summary>
+    internal static long LockKey(Guid schoolId) =>
+        BitConverter.ToInt64(SHA256.HashData(Encoding.UTF8.GetBytes("chaperone-audit-seal:" + schoolId.ToString("N"))), 0);
+}

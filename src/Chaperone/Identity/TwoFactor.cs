@@ -1,0 +1,102 @@
+using System.Security.Claims;
+using System.Text;
+using Chaperone.Audit;
+using Chaperone.People;
+using Chaperone.Storage;
+using Microsoft.AspNetCore.Identity;
+using QRCoder;
+
+namespace Chaperone.Identity;
+
+/// <summary>
+/// Two-factor sign-in with an authenticator app (TOTP). DSL and SLT must have it on before they
+/// can read concerns (<see cref="AuthPolicies.ConcernReader"/>); anyone may turn it on.
+/// </summary>
+public static class TwoFactor
+{
+    /// <summary>The <c>amr</c> claim (RFC 8176) a sign-in carries; <c>mfa</c> when a second factor was used.</summary>
+    public const string AmrClaim = "amr";
+    public const string Mfa = "mfa";
+    public const string Issuer = "Chaperone";
+    public const int RecoveryCodeCount = 10;
+
+    /// <summary>Where staff turn two-factor sign-in on and off.</summary>
+    public const string PagePath = "/account/two-factor";
+
+    /// <summary>Roles that may not sign in to read concerns without a second factor, nor turn it off.</summary>
+    public static IReadOnlyList<string> RequiredFor { get; } = [Roles.Dsl, Roles.Slt];
+
+    public static bool IsRequiredFor(ClaimsPrincipal user) => RequiredFor.Any(user.IsInRole);
+
+    public static async Task<bool> IsRequiredForAsync(UserManager<StaffMember> users, StaffMember user)
+    {
+        foreach (var role in RequiredFor)
+        {
+            if (await users.IsInRoleAsync(user, role))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    public static bool SignedInWithTwoFactors(ClaimsPrincipal user) => user.HasClaim(AmrClaim, Mfa);
+
+    /// <summary>The key as people type it: groups of four, lower case.</summary>
+    public static string Readable(string key)
+    {
+        var sb = new StringBuilder();
+        for (var i = 0; i < key.Length; i += 4)
+        {
+            if (i > 0)
+            {
+                sb.Append(' ');
+            }
+            sb.Append(key.AsSpan(i, Math.Min(4, key.Length - i)));
+        }
+        return sb.ToString().ToLowerInvariant();
+    }
+
+    /// <summary>The key as an authenticator app reads it from a QR code (the "Key Uri Format").</summary>
+    public static string OtpAuthUri(string email, string key) =>
+        $"otpauth://totp/{Uri.EscapeDataString(Issuer)}:{Uri.EscapeDataString(email)}?secret={key}&issuer={Uri.EscapeDataString(Issuer)}&algorithm=SHA1&digits=6&period=30";
+
+    /// <summary>The URI as a QR code, a PNG made here (nothing is fetched from elsewhere), as a data: URL.</summary>
+    public static string QrCodeDataUrl(string uri)
+    {
+        using var generator = new QRCodeGenerator();
+        using var data = generator.CreateQrCode(uri, QRCodeGenerator.ECCLevel.M);
+        var png = new PngByteQRCode(data).GetGraphic(5);
+        return "data:image/png;base64," + Convert.ToBase64String(png);
+    }
+
+    /// <summary>Codes typed with spaces or dashes, as apps show them, made plain.</summary>
+    public static string? Clean(string? code) =>
+        code?.Replace(" ", "", StringComparison.Ordinal).Replace("-", "", StringComparison.Ordinal).Trim();
+
+    /// <summary>Checks a code from the authenticator app, or else one of the account's recovery codes (used up).</summary>
+    public static async Task<bool> CheckCodeAsync(UserManager<StaffMember> users, StaffMember user, string? code)
+    {
+        var clean = Clean(code);
+        if (string.IsNullOrEmpty(clean) || clean.Length > 20)
+        {
+            return false;
+        }
+        if (await users.VerifyTwoFactorTokenAsync(user, users.Options.Tokens.AuthenticatorTokenProvider, clean))
+        {
+            return true;
+        }
+        return clean.Length != 6 && (await users.RedeemTwoFactorRecoveryCodeAsync(user, code!.Trim().ToUpperInvariant())).Succeeded;
+    }
+
+    /// <summary>Records a sign-in, or a failed one, in the member of staff's school's audit trail, and saves it.</summary>
+    public static async Task AuditSignInAsync(ChaperoneDbContext db, StaffMember user, bool succeeded, string how, string? reason = null)
+    {
+        AuditLog.Record(db, user.SchoolId, new AuditActor(user.Id, user.Name), succeeded ? AuditActions.SignedIn : AuditActions.SignInFailed,
+            AuditSubjects.Staff, Infrastructure.Ids.Format(user.Id), reason is null ? new { how } : new { how, reason });
+        using (await SqliteWriteGate.EnterAsync(db, CancellationToken.None))
+        {
+            await db.SaveChangesAsync();
+        }
+    }
+}
