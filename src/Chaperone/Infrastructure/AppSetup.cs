@@ -1,4 +1,5 @@
 using Chaperone.Demo;
+using Chaperone.Notifications;
 using Chaperone.People;
 using Chaperone.Scheduling;
 using Chaperone.Schools;
@@ -48,6 +49,7 @@ public static class AppSetup
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 4 * 1024 * 1024);
 
         services.AddSingleton<Families.FamilyLinks>();
+        services.AddChaperoneNotifications(builder.Configuration, data);
         services.AddScoped<BookSession>();
         services.AddScoped<CheckBooking>();
         services.AddScoped<RescheduleSession>();

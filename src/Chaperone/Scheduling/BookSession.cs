@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Chaperone.Infrastructure;
+using Chaperone.Notifications;
 using Chaperone.Policy;
 using Chaperone.Storage;
 using NodaTime;
@@ -11,7 +12,7 @@ namespace Chaperone.Scheduling;
 /// rule (422, all violations), then, inside one transaction, nobody double-booked (409) and the
 /// session with its booking evidence written together.
 /// </summary>
-public sealed class BookSession(ChaperoneDbContext db, TimeProvider clock)
+public sealed class BookSession(ChaperoneDbContext db, TimeProvider clock, SessionNotifications notifications, OutboxSignal outbox)
 {
     public async Task<SessionOutcome> HandleAsync(ClaimsPrincipal user, BookSessionRequest request, CancellationToken ct)
     {
@@ -67,8 +68,10 @@ public sealed class BookSession(ChaperoneDbContext db, TimeProvider clock)
         };
         db.Sessions.Add(session);
         db.Evidence.Add(SchedulingAccess.EvidenceOf(verdict, session, now, "Booked"));
+        await notifications.SessionBookedAsync(session, ct); // clause 8: the emails commit with the booking
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
+        outbox.Wake();
 
         // The new session as the API shows it, from what is already in hand (no second read).
         return new SessionOutcome.Done(SessionView.ToDto(

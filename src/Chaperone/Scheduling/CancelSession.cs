@@ -1,12 +1,13 @@
 using System.Security.Claims;
 using Chaperone.Infrastructure;
+using Chaperone.Notifications;
 using Chaperone.Storage;
 using Microsoft.EntityFrameworkCore;
 
 namespace Chaperone.Scheduling;
 
 /// <summary>Cancels a scheduled session with a reason; the session stays on record, freeing its people's time.</summary>
-public sealed class CancelSession(ChaperoneDbContext db, TimeProvider clock)
+public sealed class CancelSession(ChaperoneDbContext db, TimeProvider clock, SessionNotifications notifications, OutboxSignal outbox)
 {
     public async Task<SessionOutcome> HandleAsync(ClaimsPrincipal user, Guid sessionId, CancelRequest request, CancellationToken ct)
     {
@@ -35,6 +36,7 @@ public sealed class CancelSession(ChaperoneDbContext db, TimeProvider clock)
         session.CancellationReason = request.Reason!.Trim();
         using (await SqliteWriteGate.EnterAsync(db, ct))
         {
+            await notifications.SessionCancelledAsync(session, ct); // clause 8: the emails commit with the cancellation
             try
             {
                 await db.SaveChangesAsync(ct);
@@ -44,6 +46,7 @@ public sealed class CancelSession(ChaperoneDbContext db, TimeProvider clock)
                 return SchedulingAccess.ChangedMeanwhile();
             }
         }
+        outbox.Wake();
         return new SessionOutcome.Done((await SessionView.LoadAsync(db, schoolId, session.Id, ct))!);
     }
 }

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Chaperone.Infrastructure;
+using Chaperone.Notifications;
 using Chaperone.Policy;
 using Chaperone.Storage;
 using Microsoft.EntityFrameworkCore;
@@ -11,7 +12,7 @@ namespace Chaperone.Scheduling;
 /// Moves a scheduled session. Every booking rule is judged again as if booked now (48 hours'
 /// notice counts from the moment of rescheduling) against the people's current records.
 /// </summary>
-public sealed class RescheduleSession(ChaperoneDbContext db, TimeProvider clock)
+public sealed class RescheduleSession(ChaperoneDbContext db, TimeProvider clock, SessionNotifications notifications, OutboxSignal outbox)
 {
     public async Task<SessionOutcome> HandleAsync(ClaimsPrincipal user, Guid sessionId, RescheduleRequest request, CancellationToken ct)
     {
@@ -63,6 +64,7 @@ public sealed class RescheduleSession(ChaperoneDbContext db, TimeProvider clock)
         session.Sequence++;
         session.RescheduledAt = now;
         db.Evidence.Add(SchedulingAccess.EvidenceOf(verdict, session, now, "Rescheduled"));
+        await notifications.SessionRescheduledAsync(session, ct); // clause 8: the emails commit with the move
         try
         {
             await db.SaveChangesAsync(ct);
@@ -72,6 +74,7 @@ public sealed class RescheduleSession(ChaperoneDbContext db, TimeProvider clock)
             return SchedulingAccess.ChangedMeanwhile();
         }
         await transaction.CommitAsync(ct);
+        outbox.Wake();
         return new SessionOutcome.Done((await SessionView.LoadAsync(db, schoolId, session.Id, ct))!);
     }
 }

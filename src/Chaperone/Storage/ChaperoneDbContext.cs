@@ -1,4 +1,5 @@
 using Chaperone.Compliance;
+using Chaperone.Notifications;
 using Chaperone.People;
 using Chaperone.Scheduling;
 using Chaperone.Schools;
@@ -33,6 +34,10 @@ public abstract class ChaperoneDbContext(DbContextOptions options)
     public DbSet<SessionPupil> SessionPupils => Set<SessionPupil>();
     public DbSet<SessionGuardian> SessionGuardians => Set<SessionGuardian>();
     public DbSet<EvidenceRecord> Evidence => Set<EvidenceRecord>();
+    public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
+    public DbSet<DeliveryAttempt> DeliveryAttempts => Set<DeliveryAttempt>();
+    public DbSet<MessageTemplate> MessageTemplates => Set<MessageTemplate>();
+    public DbSet<CalendarFeed> CalendarFeeds => Set<CalendarFeed>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
