@@ -110,6 +110,7 @@ public static class AppSetup
         app.MapPeople();
         app.MapManagePeople();
         app.MapSessions();
+        app.MapNotifications();
         app.MapRazorPages();
         return app;
     }

@@ -13,6 +13,8 @@ public static class NotificationsSetup
         services.AddSingleton<OutboxSignal>();
         services.AddSingleton<MessageComposer>();
         services.AddScoped<SessionNotifications>();
+        services.AddScoped<CalendarFeeds>();
+        services.AddScoped<MessageTemplates>();
         services.AddHostedService<OutboxWorker>();
         return services;
     }

@@ -169,6 +169,14 @@ public abstract class EmailDeliveryTests(SmtpChaperoneApp app)
             Assert.Equal("refused", Assert.Single(attempts).Outcome);
             // The teacher's copy still went.
             await app.Smtp.WaitForAsync(r => r.Any(m => m.Headers["X-Chaperone-Session"] == id && m.To.Mailboxes.Single().Address == school.TeacherEmail));
+            // Staff see it: on the admin's delivery problems (API and page) and on the session's page.
+            var admin = await school.AdminAsync(app);
+            var problems = await Api.JsonAsync(await admin.GetAsync("/api/v1/notifications/problems"), HttpStatusCode.OK);
+            Assert.Contains(problems.EnumerateArray(), p => p.GetProperty("recipientEmail").GetString() == refused && p.GetProperty("status").GetString() == "failed");
+            Assert.Contains(refused, await admin.GetStringAsync("/admin/delivery-problems"));
+            var details = await (await school.TeacherAsync(app)).GetStringAsync($"/sessions/{id}");
+            Assert.Contains("could not be delivered", details);
+            Assert.Equal(HttpStatusCode.Forbidden, (await (await school.TeacherAsync(app)).GetAsync("/api/v1/notifications/problems")).StatusCode);
         }
         finally
         {

@@ -4,6 +4,7 @@ using Chaperone.Scheduling;
 using Chaperone.Storage;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.EntityFrameworkCore;
 using NodaTime;
 
 namespace Chaperone.Pages.Sessions;
@@ -29,6 +30,7 @@ public sealed class DetailsModel(ChaperoneDbContext db, RescheduleSession resche
     public IReadOnlyList<ClauseVerdictDto> Compliance { get; private set; } = [];
     public DateTimeZone Zone { get; private set; } = DateTimeZone.Utc;
     public bool MayManage { get; private set; }
+    public IReadOnlyList<Notifications.OutboxMessage> Emails { get; private set; } = [];
 
     public async Task<IActionResult> OnGetAsync(string id, CancellationToken ct)
     {
@@ -96,6 +98,8 @@ public sealed class DetailsModel(ChaperoneDbContext db, RescheduleSession resche
         Zone = (await BookingFacts.LoadSettingsAsync(db, schoolId, ct)).TimeZone;
         Compliance = (await ComplianceAssessor.LoadAsync(db, schoolId, sessionId, ct))!.Clauses;
         MayManage = SchedulingAccess.MayManageFor(User, session.TeacherId) && session.Status == SessionStatus.Scheduled;
+        Emails = await Notifications.OutboxQueries.Visible(db, User).AsNoTracking().Where(m => m.SessionId == sessionId)
+            .OrderBy(m => m.CreatedAt).ThenBy(m => m.RecipientRole).ThenBy(m => m.RecipientName).ToListAsync(ct);
         return true;
     }
 }
