@@ -45,11 +45,13 @@ public sealed class SessionNotifications(ChaperoneDbContext db, MessageComposer 
     private void Enqueue(MailSession mail, MessageKind kind, Func<MessageKind, MessageWording> wording, DateTimeOffset? notBefore = null)
     {
         var at = notBefore ?? clock.GetUtcNow();
-        foreach (var guardian in mail.Guardians.Where(g => !string.IsNullOrWhiteSpace(g.Email)))
+        // Addresses are checked when entered (People); one that still could not be sent to (kept from
+        // before that check) is left out rather than failing the booking.
+        foreach (var guardian in mail.Guardians.Where(g => g.Email is { } e && People.ManagePeople.IsEmail(e)))
         {
             db.OutboxMessages.Add(composer.Compose(mail, kind, guardian, toTeacher: false, wording(kind), at));
         }
-        if (!string.IsNullOrWhiteSpace(mail.Teacher.Email))
+        if (mail.Teacher.Email is { } teacher && People.ManagePeople.IsEmail(teacher))
         {
             db.OutboxMessages.Add(composer.Compose(mail, kind, mail.Teacher, toTeacher: true, wording(kind), at));
         }
