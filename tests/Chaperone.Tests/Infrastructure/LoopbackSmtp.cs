@@ -40,6 +40,9 @@ public sealed class LoopbackSmtp : IAsyncDisposable
     /// <summary>Recipients for whom RCPT TO is answered 550.</summary>
     public Func<string, bool> Refuses { get; set; } = _ => false;
 
+    /// <summary>Recipients for whom RCPT TO is answered 450 (mailbox busy: try again later).</summary>
+    public Func<string, bool> Defers { get; set; } = _ => false;
+
     public async Task StartAsync()
     {
         var options = new SmtpServerOptionsBuilder()
@@ -152,8 +155,14 @@ public sealed class LoopbackSmtp : IAsyncDisposable
 
     private sealed class Filter(LoopbackSmtp owner) : MailboxFilter
     {
-        public override Task<bool> CanDeliverToAsync(ISessionContext context, IMailbox to, IMailbox @from, CancellationToken cancellationToken) =>
-            Task.FromResult(!owner.Refuses(to.AsAddress()));
+        public override Task<bool> CanDeliverToAsync(ISessionContext context, IMailbox to, IMailbox @from, CancellationToken cancellationToken)
+        {
+            if (owner.Defers(to.AsAddress()))
+            {
+                throw new SmtpResponseException(new SmtpResponse(SmtpReplyCode.Unavailable, "Mailbox busy, try again later"));
+            }
+            return Task.FromResult(!owner.Refuses(to.AsAddress()));
+        }
     }
 }
 

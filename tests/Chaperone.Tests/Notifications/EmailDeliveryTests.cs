@@ -185,6 +185,34 @@ public abstract class EmailDeliveryTests(SmtpChaperoneApp app)
     }
 
     [Fact]
+    public async Task ARecipientTheServerDefersIsTriedAgainAndArrivesOnce()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var deferred = await app.WithDbAsync(db => db.Guardians.Where(g => g.Id == school.Mother).Select(g => g.Email!).SingleAsync());
+        app.Smtp.Defers = a => a == deferred;
+        string id;
+        try
+        {
+            id = await TestSchool.BookOkAsync(await school.TeacherAsync(app), school.Booking(Soon()));
+            var first = await WaitForRowAsync(Guid.Parse(id), m => m.RecipientEmail == deferred && m.Kind == MessageKind.Booked && m.Attempts == 1);
+            Assert.Equal(MessageStatus.Pending, first.Status);
+            Assert.Contains("450", first.LastError);
+            Assert.True(first.NextAttemptAt > app.Clock.GetUtcNow(), "The retry waits for its back-off.");
+        }
+        finally
+        {
+            app.Smtp.Defers = _ => false;
+        }
+        app.Clock.Advance(TimeSpan.FromMinutes(2));
+
+        var sent = await WaitForRowAsync(Guid.Parse(id), m => m.RecipientEmail == deferred && m.Kind == MessageKind.Booked && m.Status == MessageStatus.Sent);
+        Assert.Equal(2, sent.Attempts);
+        Assert.Single(app.Smtp.ForSession(id), m => m.MessageId == sent.MessageIdHeader);
+        var outcomes = await app.WithDbAsync(db => db.DeliveryAttempts.Where(a => a.OutboxMessageId == sent.Id).OrderBy(a => a.At).Select(a => a.Outcome).ToListAsync());
+        Assert.Equal(["deferred", "sent"], outcomes);
+    }
+
+    [Fact]
     public async Task AWorkerKilledMidSendLeavesEveryMessageDeliveredUnderItsOneMessageId()
     {
         var school = await TestSchool.CreateAsync(app);
