@@ -50,7 +50,19 @@ public sealed class SmtpDelivery(EmailOptions options) : IMailDelivery
             {
                 return;
             }
-            await _client.ConnectAsync(options.SmtpHost!, options.SmtpPort, options.Security, ct);
+            // Commands are small writes that wait for replies: without TCP_NODELAY, Nagle's algorithm
+            // and delayed acknowledgements add tens of milliseconds to each of them.
+            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                await socket.ConnectAsync(options.SmtpHost!, options.SmtpPort, ct);
+                await _client.ConnectAsync(socket, options.SmtpHost!, options.SmtpPort, options.Security, ct);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
             if (!string.IsNullOrEmpty(options.UserName))
             {
                 await _client.AuthenticateAsync(options.UserName, options.Password ?? "", ct);
