@@ -1,6 +1,7 @@
 using Chaperone.Audit;
 using Chaperone.Demo;
 using Chaperone.Families;
+using Chaperone.Notifications;
 using Chaperone.People;
 using Chaperone.Scheduling;
 using Chaperone.Schools;
@@ -63,6 +64,7 @@ public static class AppSetup
 
         services.AddSingleton<Families.FamilyLinks>();
         services.AddScoped<Families.OpenFamilyLink>();
+        services.AddChaperoneNotifications(builder.Configuration, data);
         services.AddScoped<BookSession>();
         services.AddScoped<CheckBooking>();
         services.AddScoped<RescheduleSession>();
@@ -132,6 +134,7 @@ public static class AppSetup
         app.MapFamily();
         app.MapTeams();
         app.MapAudit();
+        app.MapNotifications();
         app.MapRazorPages();
         return app;
     }

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Chaperone.Audit;
 using Chaperone.Infrastructure;
+using Chaperone.Notifications;
 using Chaperone.Policy;
 using Chaperone.Storage;
 using NodaTime;
@@ -12,7 +13,7 @@ namespace Chaperone.Scheduling;
 /// rule (422, all violations), then, inside one transaction, nobody double-booked (409) and the
 /// session with its booking evidence written together.
 /// </summary>
-public sealed class BookSession(ChaperoneDbContext db, TimeProvider clock, Teams.TeamsMeetings teams)
+public sealed class BookSession(ChaperoneDbContext db, TimeProvider clock, Teams.TeamsMeetings teams, SessionNotifications notifications, OutboxSignal outbox)
 {
     public async Task<SessionOutcome> HandleAsync(ClaimsPrincipal user, BookSessionRequest request, CancellationToken ct)
     {
@@ -49,6 +50,23 @@ public sealed class BookSession(ChaperoneDbContext db, TimeProvider clock, Teams
         var bookedBy = user.UserId();
         var pupilIds = people.PupilIds.ToList();
         var guardianIds = people.GuardianIds.ToList();
+        var session = new Session
+        {
+            SchoolId = schoolId,
+            TeacherId = people.Host.Id,
+            Kind = parsed.Kind,
+            Start = start,
+            End = end,
+            DurationMinutes = parsed.DurationMinutes,
+            Provider = provider,
+            BookedAt = now,
+            BookedById = bookedBy,
+            Pupils = people.Pupils.Select(p => new SessionPupil { SchoolId = schoolId, PupilId = p.Id }).ToList(),
+            Guardians = people.Guardians.Select(g => new SessionGuardian { SchoolId = schoolId, GuardianId = g.Id }).ToList(),
+        };
+        // Clause 8: the emails are composed now and committed with the booking, or not at all.
+        var emails = await notifications.ComposeBookedAsync(session, ct);
+
         // The checks against other bookings and the writes share one transaction; anything else
         // the booking must write goes to 'store' beside the session and its evidence.
         var outcome = await Conflicts.WriteAsync<SessionOutcome>(db, [people.Host.Id, .. pupilIds, .. guardianIds], async (store, ct) =>
@@ -58,22 +76,9 @@ public sealed class BookSession(ChaperoneDbContext db, TimeProvider clock, Teams
             {
                 return WriteDecision.Discard<SessionOutcome>(new SessionOutcome.Clash(conflicts));
             }
-            var session = new Session
-            {
-                SchoolId = schoolId,
-                TeacherId = people.Host.Id,
-                Kind = parsed.Kind,
-                Start = start,
-                End = end,
-                DurationMinutes = parsed.DurationMinutes,
-                Provider = provider,
-                BookedAt = now,
-                BookedById = bookedBy,
-                Pupils = people.Pupils.Select(p => new SessionPupil { SchoolId = schoolId, PupilId = p.Id }).ToList(),
-                Guardians = people.Guardians.Select(g => new SessionGuardian { SchoolId = schoolId, GuardianId = g.Id }).ToList(),
-            };
             store.Sessions.Add(session);
             store.Evidence.Add(SchedulingAccess.EvidenceOf(verdict, session, now, "Booked"));
+            store.OutboxMessages.AddRange(emails);
             AuditLog.Record(store, user, AuditActions.SessionBooked, AuditSubjects.Session, session.Id, new { session.Start, session.End, session.Kind, session.TeacherId });
             if (provider == CallProviders.Teams)
             {
@@ -82,9 +87,13 @@ public sealed class BookSession(ChaperoneDbContext db, TimeProvider clock, Teams
             }
             return WriteDecision.Commit<SessionOutcome>(Booked(session, people, settings));
         }, ct);
-        if (provider == CallProviders.Teams && outcome is SessionOutcome.Done done && Ids.TryParse(done.Session.Id, out var sessionId))
+        if (outcome is SessionOutcome.Done)
         {
-            await teams.CreateAsync(schoolId, sessionId, ct); // a failure stays on the meeting's row, shown to the teacher and retried
+            outbox.Wake();
+            if (provider == CallProviders.Teams)
+            {
+                await teams.CreateAsync(schoolId, session.Id, ct); // a failure stays on the meeting's row, shown to the teacher and retried
+            }
         }
         return outcome;
     }

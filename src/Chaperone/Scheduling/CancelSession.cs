@@ -1,13 +1,14 @@
 using System.Security.Claims;
 using Chaperone.Audit;
 using Chaperone.Infrastructure;
+using Chaperone.Notifications;
 using Chaperone.Storage;
 using Microsoft.EntityFrameworkCore;
 
 namespace Chaperone.Scheduling;
 
 /// <summary>Cancels a scheduled session with a reason; the session stays on record, freeing its people's time.</summary>
-public sealed class CancelSession(ChaperoneDbContext db, TimeProvider clock, Teams.TeamsMeetings teams)
+public sealed class CancelSession(ChaperoneDbContext db, TimeProvider clock, Teams.TeamsMeetings teams, SessionNotifications notifications, OutboxSignal outbox)
 {
     public async Task<SessionOutcome> HandleAsync(ClaimsPrincipal user, Guid sessionId, CancelRequest request, CancellationToken ct)
     {
@@ -37,6 +38,7 @@ public sealed class CancelSession(ChaperoneDbContext db, TimeProvider clock, Tea
         AuditLog.Record(db, user, AuditActions.SessionCancelled, AuditSubjects.Session, session.Id, new { reason = session.CancellationReason });
         using (await SqliteWriteGate.EnterAsync(db, ct))
         {
+            await notifications.SessionCancelledAsync(session, ct); // clause 8: the emails commit with the cancellation
             try
             {
                 await db.SaveChangesAsync(ct);
@@ -46,6 +48,7 @@ public sealed class CancelSession(ChaperoneDbContext db, TimeProvider clock, Tea
                 return SchedulingAccess.ChangedMeanwhile();
             }
         }
+        outbox.Wake();
         if (session.Provider == CallProviders.Teams)
         {
             await teams.CancelAsync(schoolId, session.Id, session.CancellationReason ?? "", ct);

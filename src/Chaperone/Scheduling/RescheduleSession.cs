@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Chaperone.Audit;
 using Chaperone.Infrastructure;
+using Chaperone.Notifications;
 using Chaperone.Policy;
 using Chaperone.Storage;
 using Microsoft.EntityFrameworkCore;
@@ -12,7 +13,7 @@ namespace Chaperone.Scheduling;
 /// Moves a scheduled session. Every booking rule is judged again as if booked now (48 hours'
 /// notice counts from the moment of rescheduling) against the people's current records.
 /// </summary>
-public sealed class RescheduleSession(ChaperoneDbContext db, TimeProvider clock, Teams.TeamsMeetings teams)
+public sealed class RescheduleSession(ChaperoneDbContext db, TimeProvider clock, Teams.TeamsMeetings teams, SessionNotifications notifications, OutboxSignal outbox)
 {
     public async Task<SessionOutcome> HandleAsync(ClaimsPrincipal user, Guid sessionId, RescheduleRequest request, CancellationToken ct)
     {
@@ -65,6 +66,7 @@ public sealed class RescheduleSession(ChaperoneDbContext db, TimeProvider clock,
         session.RescheduledAt = now;
         db.Evidence.Add(SchedulingAccess.EvidenceOf(verdict, session, now, "Rescheduled"));
         AuditLog.Record(db, user, AuditActions.SessionRescheduled, AuditSubjects.Session, session.Id, new { session.Start, session.End });
+        await notifications.SessionRescheduledAsync(session, ct); // clause 8: the emails commit with the move
         try
         {
             await db.SaveChangesAsync(ct);
@@ -74,6 +76,7 @@ public sealed class RescheduleSession(ChaperoneDbContext db, TimeProvider clock,
             return SchedulingAccess.ChangedMeanwhile();
         }
         await transaction.CommitAsync(ct);
+        outbox.Wake();
         if (session.Provider == CallProviders.Teams)
         {
             await teams.UpdateAsync(schoolId, session.Id, ct);

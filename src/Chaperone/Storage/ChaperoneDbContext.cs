@@ -1,5 +1,6 @@
 using Chaperone.Audit;
 using Chaperone.Compliance;
+using Chaperone.Notifications;
 using Chaperone.People;
 using Chaperone.Scheduling;
 using Chaperone.Schools;
@@ -37,6 +38,10 @@ public abstract class ChaperoneDbContext(DbContextOptions options)
     public DbSet<Families.FamilyChecklistAnswer> FamilyChecklistAnswers => Set<Families.FamilyChecklistAnswer>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
     public DbSet<AuditChainHead> AuditChainHeads => Set<AuditChainHead>();
+    public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
+    public DbSet<DeliveryAttempt> DeliveryAttempts => Set<DeliveryAttempt>();
+    public DbSet<MessageTemplate> MessageTemplates => Set<MessageTemplate>();
+    public DbSet<CalendarFeed> CalendarFeeds => Set<CalendarFeed>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -58,7 +58,7 @@ public class ChaperoneApp : WebApplicationFactory<Program>, IAsyncLifetime
         ? new NpgsqlConnectionStringBuilder(PostgresAdminConnectionString) { Database = _postgresDatabase }.ToString()
         : $"Data Source={Path.Combine(DataDirectory, "chaperone.db")};Pooling=True";
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         if (_postgresDatabase is not null)
         {

@@ -5,6 +5,7 @@ using Chaperone.Scheduling;
 using Chaperone.Storage;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.EntityFrameworkCore;
 using NodaTime;
 
 namespace Chaperone.Pages.Sessions;
@@ -36,6 +37,7 @@ public sealed class DetailsModel(ChaperoneDbContext db, RescheduleSession resche
     public bool MayShareLinks { get; private set; }
     /// <summary>The session's Teams meeting, for a Teams session.</summary>
     public Teams.TeamsMeetingDto? Teams { get; private set; }
+    public IReadOnlyList<Notifications.OutboxMessage> Emails { get; private set; } = [];
 
     public async Task<IActionResult> OnGetAsync(string id, CancellationToken ct)
     {
@@ -106,6 +108,8 @@ public sealed class DetailsModel(ChaperoneDbContext db, RescheduleSession resche
         MayShareLinks = SchedulingAccess.MayManageFor(User, session.TeacherId);
         Family = await FamilyEndpoints.LinksForStaffAsync(db, links, clock, session, ct);
         Teams = session.Provider == CallProviders.Teams ? await Chaperone.Teams.TeamsAdmin.MeetingAsync(db, schoolId, sessionId, ct) : null;
+        Emails = await Notifications.OutboxQueries.Visible(db, User).AsNoTracking().Where(m => m.SessionId == sessionId)
+            .OrderBy(m => m.CreatedAt).ThenBy(m => m.RecipientRole).ThenBy(m => m.RecipientName).ToListAsync(ct);
         return true;
     }
 }

@@ -1,0 +1,167 @@
+using System.Net.Sockets;
+using MailKit;
+using MailKit.Net.Smtp;
+using MimeKit;
+
+namespace Chaperone.Notifications;
+
+/// <summary>What the mail server (or the mail folder) said to one message.</summary>
+public abstract record DeliveryResult(string Reply)
+{
+    /// <summary>Accepted: the message is the server's now.</summary>
+    public sealed record Accepted(string Reply) : DeliveryResult(Reply);
+
+    /// <summary>Refused for good (a 5xx reply, e.g. an unknown recipient): trying again cannot help.</summary>
+    public sealed record Refused(string Reply) : DeliveryResult(Reply);
+
+    /// <summary>Not delivered this time (a 4xx reply, the server down or slow): try again later.</summary>
+    public sealed record Deferred(string Reply) : DeliveryResult(Reply);
+}
+
+/// <summary>Where messages go: an SMTP server, or the local mail folder.</summary>
+public interface IMailDelivery
+{
+    /// <summary>Opens a connection that sends several messages in turn; dispose it to close.</summary>
+    Task<IMailConnection> OpenAsync(CancellationToken ct);
+}
+
+public interface IMailConnection : IAsyncDisposable
+{
+    Task<DeliveryResult> SendAsync(OutboxMessage message, CancellationToken ct);
+}
+
+/// <summary>SMTP through MailKit, one connection reused for a batch and reopened after a broken one.</summary>
+public sealed class SmtpDelivery(EmailOptions options) : IMailDelivery
+{
+    public async Task<IMailConnection> OpenAsync(CancellationToken ct)
+    {
+        var connection = new Connection(options);
+        await connection.EnsureConnectedAsync(ct);
+        return connection;
+    }
+
+    private sealed class Connection(EmailOptions options) : IMailConnection
+    {
+        private readonly SmtpClient _client = new() { Timeout = 60_000 };
+
+        public async Task EnsureConnectedAsync(CancellationToken ct)
+        {
+            if (_client.IsConnected)
+            {
+                return;
+            }
+            // Commands are small writes that wait for replies: without TCP_NODELAY, Nagle's algorithm
+            // and delayed acknowledgements add tens of milliseconds to each of them.
+            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                await socket.ConnectAsync(options.SmtpHost!, options.SmtpPort, ct);
+                await _client.ConnectAsync(socket, options.SmtpHost!, options.SmtpPort, options.Security, ct);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+            if (!string.IsNullOrEmpty(options.UserName))
+            {
+                await _client.AuthenticateAsync(options.UserName, options.Password ?? "", ct);
+            }
+        }
+
+        public async Task<DeliveryResult> SendAsync(OutboxMessage message, CancellationToken ct)
+        {
+            try
+            {
+                await EnsureConnectedAsync(ct);
+                using var mime = MimeMessage.Load(new MemoryStream(System.Text.Encoding.ASCII.GetBytes(message.Mime)), ct);
+                var reply = await _client.SendAsync(mime, ct);
+                return new DeliveryResult.Accepted(reply);
+            }
+            catch (SmtpCommandException e)
+            {
+                var reply = $"{(int)e.StatusCode} {e.Message}";
+                return (int)e.StatusCode >= 500 ? new DeliveryResult.Refused(reply) : new DeliveryResult.Deferred(reply);
+            }
+            catch (Exception e) when (e is SmtpProtocolException or IOException or SocketException or ServiceNotConnectedException
+                                          or ServiceNotAuthenticatedException or MailKit.Security.AuthenticationException or TimeoutException
+                                          || (e is OperationCanceledException && !ct.IsCancellationRequested))
+            {
+                await DropAsync();
+                return new DeliveryResult.Deferred($"{e.GetType().Name}: {e.Message}");
+            }
+        }
+
+        private async Task DropAsync()
+        {
+            try
+            {
+                if (_client.IsConnected)
+                {
+                    await _client.DisconnectAsync(false);
+                }
+            }
+            catch (Exception e) when (e is IOException or SocketException or SmtpProtocolException)
+            {
+                // Already broken; the next send reconnects.
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                if (_client.IsConnected)
+                {
+                    await _client.DisconnectAsync(true);
+                }
+            }
+            catch (Exception e) when (e is IOException or SocketException or SmtpProtocolException or SmtpCommandException or OperationCanceledException)
+            {
+                // Quitting politely failed; the socket is closed anyway.
+            }
+            _client.Dispose();
+        }
+    }
+}
+
+/// <summary>
+/// The embedded default: each message becomes <c>{DataDirectory}/mail/{created}-{id}.eml</c>. The
+/// file name is fixed by the message, and the file appears by an atomic rename, so sending again
+/// after a crash rewrites the same file: it is delivered exactly once.
+/// </summary>
+public sealed class MailFolderDelivery(EmailOptions options) : IMailDelivery
+{
+    public Task<IMailConnection> OpenAsync(CancellationToken ct)
+    {
+        Directory.CreateDirectory(options.MailFolder);
+        return Task.FromResult<IMailConnection>(new Folder(options.MailFolder));
+    }
+
+    public static string FileNameOf(OutboxMessage message) => $"{message.CreatedAt.UtcDateTime:yyyyMMdd-HHmmss}-{message.Id:N}.eml";
+
+    private sealed class Folder(string path) : IMailConnection
+    {
+        public async Task<DeliveryResult> SendAsync(OutboxMessage message, CancellationToken ct)
+        {
+            var file = Path.Combine(path, FileNameOf(message));
+            var temp = file + ".tmp";
+            try
+            {
+                await File.WriteAllTextAsync(temp, message.Mime, System.Text.Encoding.ASCII, ct);
+                File.Move(temp, file, overwrite: true);
+                return new DeliveryResult.Accepted($"written to {Path.GetFileName(file)}");
+            }
+            catch (IOException e)
+            {
+                return new DeliveryResult.Deferred($"IOException: {e.Message}");
+            }
+            catch (UnauthorizedAccessException e)
+            {
+                return new DeliveryResult.Deferred($"UnauthorizedAccessException: {e.Message}");
+            }
+        }
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+}

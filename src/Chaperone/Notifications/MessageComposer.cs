@@ -1,0 +1,221 @@
+using Chaperone.Families;
+using Chaperone.Pages;
+using Chaperone.Scheduling;
+using Ical.Net;
+using Ical.Net.CalendarComponents;
+using Ical.Net.DataTypes;
+using Ical.Net.Serialization;
+using MimeKit;
+using NodaTime;
+
+namespace Chaperone.Notifications;
+
+/// <summary>Someone a session's message is about or for.</summary>
+public sealed record MailPerson(Guid Id, string Name, string? Email);
+
+/// <summary>What a session's messages say, gathered once for all its recipients.</summary>
+public sealed record MailSession(
+    Guid SessionId,
+    Guid SchoolId,
+    string SchoolName,
+    DateTimeZone Zone,
+    SessionKind Kind,
+    DateTimeOffset Start,
+    DateTimeOffset End,
+    int Sequence,
+    string? CancellationReason,
+    MailPerson Teacher,
+    IReadOnlyList<string> Pupils,
+    IReadOnlyList<MailPerson> Guardians);
+
+/// <summary>
+/// Writes a session's messages: HTML and plain text in the school's name, times in the school's
+/// zone with the date written out, and (for bookings, moves and cancellations) an iCalendar
+/// invite whose UID is the session's, whose SEQUENCE is the session's, and whose DTSTART carries
+/// the school's TZID with its VTIMEZONE. The parts the policy requires are written here, around
+/// the school's own wording (<see cref="MessageWording"/>), so they cannot be left out.
+/// </summary>
+public sealed class MessageComposer(EmailOptions options, FamilyLinks links, TimeProvider clock)
+{
+    /// <summary>The invite's UID: one per session, the same in every message about it.</summary>
+    public static string UidOf(Guid sessionId) => $"{sessionId:N}@chaperone";
+
+    public OutboxMessage Compose(MailSession s, MessageKind kind, MailPerson recipient, bool toTeacher, MessageWording wording, DateTimeOffset notBefore)
+    {
+        var now = clock.GetUtcNow();
+        var id = Guid.CreateVersion7();
+        var when = WhenText(s);
+        var subject = SubjectOf(s, kind, when, toTeacher);
+        var body = BodyOf(s, kind, recipient, toTeacher, wording, when);
+
+        var message = new MimeMessage();
+        message.From.Add(new MailboxAddress(s.SchoolName, options.From.Address));
+        message.To.Add(new MailboxAddress(recipient.Name, recipient.Email!));
+        message.Subject = subject;
+        message.Date = now;
+        message.MessageId = $"{id:N}@{DomainOf(options.From.Address)}";
+        message.Headers.Add("X-Chaperone-Session", s.SessionId.ToString());
+
+        var alternative = new MultipartAlternative
+        {
+            new TextPart("plain") { Text = body.ToText() },
+            new TextPart("html") { Text = body.ToHtml(s.SchoolName) },
+        };
+        if (kind is MessageKind.Booked or MessageKind.Rescheduled or MessageKind.Cancelled)
+        {
+            var method = kind == MessageKind.Cancelled ? "CANCEL" : "REQUEST";
+            var calendar = new TextPart("calendar") { Text = Invite(s, kind, recipient, body.ToText(), now) };
+            calendar.ContentType.Parameters.Add("method", method);
+            calendar.ContentType.Charset = "utf-8";
+            alternative.Add(calendar);
+        }
+        message.Body = alternative;
+        message.Prepare(EncodingConstraint.SevenBit);
+        using var stream = new MemoryStream();
+        message.WriteTo(FormatOptions.Default, stream);
+
+        return new OutboxMessage
+        {
+            Id = id,
+            SchoolId = s.SchoolId,
+            SessionId = s.SessionId,
+            Kind = kind,
+            RecipientRole = toTeacher ? "teacher" : "guardian",
+            RecipientId = recipient.Id,
+            RecipientName = recipient.Name,
+            RecipientEmail = recipient.Email!,
+            Subject = subject.Length <= 400 ? subject : subject[..400],
+            MessageIdHeader = message.MessageId,
+            Mime = System.Text.Encoding.ASCII.GetString(stream.ToArray()),
+            CreatedAt = now,
+            NextAttemptAt = notBefore,
+        };
+    }
+
+    /// <summary>"Thursday 3 December 2026, 10:00–10:30 (UK time)".</summary>
+    public static string WhenText(MailSession s) => $"{Display.When(s.Start, s.End, s.Zone)} ({ZoneLabel(s.Zone)})";
+
+    public static string ZoneLabel(DateTimeZone zone) => zone.Id == "Europe/London" ? "UK time" : $"{zone.Id} time";
+
+    private static string SubjectOf(MailSession s, MessageKind kind, string when, bool toTeacher)
+    {
+        var pupils = string.Join(" and ", s.Pupils);
+        var copy = toTeacher ? "Copy: " : "";
+        return copy + kind switch
+        {
+            MessageKind.Booked => $"Video call booked for {pupils}: {when}",
+            MessageKind.Rescheduled => $"Video call moved for {pupils}: now {when}",
+            MessageKind.Cancelled => $"Video call cancelled for {pupils}: {when}",
+            MessageKind.ReminderDayBefore => $"Reminder: video call for {pupils} {when}",
+            _ => $"Today: video call for {pupils} at {Display.Time(Instant.FromDateTimeOffset(s.Start).InZone(s.Zone).TimeOfDay)}",
+        };
+    }
+
+    private MailBody BodyOf(MailSession s, MessageKind kind, MailPerson recipient, bool toTeacher, MessageWording wording, string when)
+    {
+        var pupils = string.Join(" and ", s.Pupils);
+        string Fill(string text) => text
+            .Replace("{recipient}", recipient.Name, StringComparison.Ordinal)
+            .Replace("{teacher}", s.Teacher.Name, StringComparison.Ordinal)
+            .Replace("{pupils}", pupils, StringComparison.Ordinal)
+            .Replace("{school}", s.SchoolName, StringComparison.Ordinal);
+
+        var body = new MailBody();
+        if (toTeacher)
+        {
+            body.Paragraph($"This is your copy of the message sent to the parents and carers of {pupils}.");
+        }
+        body.Paragraph(Fill(wording.Opening));
+        body.Strong(kind == MessageKind.Cancelled ? $"Cancelled: {when}" : when);
+
+        if (kind == MessageKind.Cancelled)
+        {
+            body.Heading("Why it was cancelled").Paragraph(s.CancellationReason ?? "No reason was given.");
+            body.Paragraph("The calendar invite in this email removes the call from your calendar. The link sent for this call no longer opens it.");
+            return body.Paragraph(Fill(wording.Closing));
+        }
+
+        body.Heading("Who").List(
+            $"{s.Teacher.Name} (teacher), who hosts the call",
+            $"{pupils} (pupil{(s.Pupils.Count > 1 ? "s" : "")})",
+            toTeacher ? $"Supervising: {string.Join(", ", s.Guardians.Select(g => g.Name))}" : $"You, {recipient.Name}, supervising throughout");
+        JoinLink(body, s, recipient, toTeacher);
+
+        if (kind == MessageKind.ReminderMorning)
+        {
+            body.Paragraph("Please be in a communal room downstairs, with the television and other devices off, and stay with your child for the whole call. You will be asked for your consent at the start.");
+            return body.Paragraph(Fill(wording.Closing));
+        }
+
+        body.Heading("Before the call: the room (clause 9)").List(RoomChecklist);
+        body.Heading("Dress (clause 10)").Paragraph("Your child should be dressed appropriately, as for a school day; the teacher will be professionally dressed.");
+        body.Heading("At the start and throughout (clause 1)").List(
+            "A parent or carer with parental responsibility gives consent at the start of the call; the teacher records it.",
+            "The parent or carer stays with the child for the whole call.",
+            "Your child does the talking; if the teacher speaks to you directly, please answer.");
+        body.Heading("Recording (clause 2)").Paragraph(
+            "The call is recorded by the school. Recordings are deleted when face-to-face teaching resumes at the end of the national lockdown, unless the school's safeguarding lead must keep one to protect a child.");
+        body.Heading("What we expect (clause 7)").List(Expectations);
+        return body.Paragraph(Fill(wording.Closing));
+    }
+
+    private void JoinLink(MailBody body, MailSession s, MailPerson recipient, bool toTeacher)
+    {
+        body.Heading("How to join");
+        if (toTeacher)
+        {
+            body.Link("Open the session", new Uri(links.BaseUrl, $"/sessions/{s.SessionId}").ToString());
+        }
+        else
+        {
+            body.Paragraph("Open your own page for this call with the button below (the link is yours alone: please do not share it). There you can tick off the room checklist in advance, test your camera and microphone, and join the call when the teacher opens it.");
+            body.Link("Open your page for this call", links.UrlFor(s.SessionId, recipient.Id).ToString());
+        }
+    }
+
+    /// <summary>The room checklist of clause 9, as the email and the family's page state it.</summary>
+    public static IReadOnlyList<string> RoomChecklist { get; } =
+    [
+        "A communal room that is safe and free from distractions",
+        "Not a bedroom",
+        "Downstairs if you can",
+        "In front of a blank wall if possible",
+        "The television and other devices switched off",
+    ];
+
+    /// <summary>The expectations of clause 7 (the teacher outlines them at the first call and reminds at each later one).</summary>
+    public static IReadOnlyList<string> Expectations { get; } =
+    [
+        "Be ready in the agreed room a few minutes before the start.",
+        "Only the teacher, your child and you take part; nobody else joins or watches.",
+        "The conversation is between the teacher and your child, as it would be in school (clause 5).",
+        "Please do not record, photograph or share the call yourself.",
+        "At the end your child leaves first, then the teacher closes the call (clause 6).",
+    ];
+
+    private string Invite(MailSession s, MessageKind kind, MailPerson recipient, string description, DateTimeOffset now)
+    {
+        var calendar = new Calendar { Method = kind == MessageKind.Cancelled ? "CANCEL" : "REQUEST", ProductId = "-//Chaperone//Session invites//EN" };
+        var localStart = Instant.FromDateTimeOffset(s.Start).InZone(s.Zone).LocalDateTime;
+        var localEnd = Instant.FromDateTimeOffset(s.End).InZone(s.Zone).LocalDateTime;
+        calendar.AddTimeZone(s.Zone.Id, localStart.ToDateTimeUnspecified().AddYears(-1), false);
+        var ev = new CalendarEvent
+        {
+            Uid = UidOf(s.SessionId),
+            // A cancellation outranks the last request it cancels.
+            Sequence = kind == MessageKind.Cancelled ? s.Sequence + 1 : s.Sequence,
+            DtStamp = new CalDateTime(now.UtcDateTime, "UTC", true),
+            DtStart = new CalDateTime(localStart.ToDateTimeUnspecified(), s.Zone.Id, true),
+            DtEnd = new CalDateTime(localEnd.ToDateTimeUnspecified(), s.Zone.Id, true),
+            Summary = $"{s.SchoolName}: video call with {string.Join(" and ", s.Pupils)}",
+            Description = description,
+            Status = kind == MessageKind.Cancelled ? "CANCELLED" : "CONFIRMED",
+            Organizer = new Organizer($"mailto:{options.From.Address}") { CommonName = s.SchoolName },
+        };
+        ev.Attendees.Add(new Attendee($"mailto:{recipient.Email}") { CommonName = recipient.Name, Role = "REQ-PARTICIPANT", ParticipationStatus = "NEEDS-ACTION" });
+        calendar.Events.Add(ev);
+        return new CalendarSerializer().SerializeToString(calendar)!;
+    }
+
+    private static string DomainOf(string address) => address.Split('@') is [_, var domain] && domain.Length > 0 ? domain : "chaperone.invalid";
+}

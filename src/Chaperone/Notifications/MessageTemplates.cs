@@ -1,0 +1,88 @@
+using System.Text.RegularExpressions;
+using Chaperone.Infrastructure;
+using Chaperone.Scheduling;
+using Chaperone.Storage;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+
+namespace Chaperone.Notifications;
+
+/// <summary>
+/// The school admin's wording of each kind of message: read, checked, previewed and saved. Only
+/// the opening and closing paragraphs are editable; what the policy requires is written by
+/// <see cref="MessageComposer"/> between them, so it cannot be removed.
+/// </summary>
+public sealed partial class MessageTemplates(ChaperoneDbContext db, MessageComposer composer, TimeProvider clock)
+{
+    public static IReadOnlyList<MessageKind> Kinds { get; } = Enum.GetValues<MessageKind>();
+
+    public async Task<MessageWording> WordingAsync(Guid schoolId, MessageKind kind, CancellationToken ct) =>
+        await db.MessageTemplates.AsNoTracking().Where(t => t.SchoolId == schoolId && t.Kind == kind)
+            .Select(t => new MessageWording(t.Opening, t.Closing)).FirstOrDefaultAsync(ct) ?? MessageWording.Default(kind);
+
+    /// <summary>What is wrong with proposed wording, by field ("opening", "closing"); empty when it can be saved.</summary>
+    public static Dictionary<string, string[]> Check(string? opening, string? closing)
+    {
+        var errors = new Dictionary<string, string[]>();
+        void One(string field, string? text, string what)
+        {
+            if (string.IsNullOrWhiteSpace(text))
+            {
+                errors[field] = [$"Write the {what}."];
+            }
+            else if (text.Length > MessageWording.MaxLength)
+            {
+                errors[field] = [$"Keep the {what} under {MessageWording.MaxLength} characters."];
+            }
+            else if (FreeText.HasControlCharacters(text))
+            {
+                errors[field] = [$"The {what} has characters that cannot be sent; retype it."];
+            }
+            else if (Placeholder().Matches(text).Select(m => m.Value).FirstOrDefault(p => !MessageWording.Placeholders.Contains(p)) is { } unknown)
+            {
+                errors[field] = [$"{unknown} is not a placeholder; use {string.Join(", ", MessageWording.Placeholders)}."];
+            }
+        }
+        One("opening", opening, "opening paragraph");
+        One("closing", closing, "closing paragraph");
+        return errors;
+    }
+
+    public async Task SaveAsync(Guid schoolId, MessageKind kind, MessageWording wording, CancellationToken ct)
+    {
+        using var gate = await SqliteWriteGate.EnterAsync(db, ct);
+        var row = await db.MessageTemplates.FirstOrDefaultAsync(t => t.SchoolId == schoolId && t.Kind == kind, ct);
+        if (row is null)
+        {
+            db.MessageTemplates.Add(row = new MessageTemplate { SchoolId = schoolId, Kind = kind, Opening = "", Closing = "" });
+        }
+        row.Opening = wording.Opening.Trim();
+        row.Closing = wording.Closing.Trim();
+        row.UpdatedAt = clock.GetUtcNow();
+        await db.SaveChangesAsync(ct);
+    }
+
+    public async Task ResetAsync(Guid schoolId, MessageKind kind, CancellationToken ct)
+    {
+        using var gate = await SqliteWriteGate.EnterAsync(db, ct);
+        await db.MessageTemplates.Where(t => t.SchoolId == schoolId && t.Kind == kind).ExecuteDeleteAsync(ct);
+    }
+
+    /// <summary>The message a parent would receive with this wording, for an example session next week.</summary>
+    public async Task<(string Subject, string Text, string Html)> PreviewAsync(Guid schoolId, MessageKind kind, MessageWording wording, CancellationToken ct)
+    {
+        var school = await db.Schools.AsNoTracking().FirstAsync(s => s.Id == schoolId, ct);
+        var zone = Policy.PolicySettings.ZoneOrDefault(school.TimeZoneId);
+        var day = Instant.FromDateTimeOffset(clock.GetUtcNow()).InZone(zone).Date.PlusWeeks(1);
+        var start = day.At(new LocalTime(10, 0)).InZoneLeniently(zone).ToInstant().ToDateTimeOffset();
+        var sample = new MailSession(Guid.Empty, schoolId, school.Name, zone, SessionKind.Support, start, start.AddMinutes(30), 0,
+            kind == MessageKind.Cancelled ? "The teacher is unwell." : null, new MailPerson(Guid.Empty, "Ms Example (teacher)", "teacher@example.invalid"),
+            ["Alex Example"], [new MailPerson(Guid.Empty, "Sam Example", "parent@example.invalid")]);
+        var message = composer.Compose(sample, kind, sample.Guardians[0], toTeacher: false, wording, clock.GetUtcNow());
+        using var mime = MimeKit.MimeMessage.Load(new MemoryStream(System.Text.Encoding.ASCII.GetBytes(message.Mime)), ct);
+        return (message.Subject, mime.TextBody ?? "", mime.HtmlBody ?? "");
+    }
+
+    [GeneratedRegex(@"\{[^{}\s]*\}")]
+    private static partial Regex Placeholder();
+}

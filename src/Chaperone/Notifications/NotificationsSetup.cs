@@ -1,0 +1,21 @@
+using Chaperone.Storage;
+
+namespace Chaperone.Notifications;
+
+public static class NotificationsSetup
+{
+    /// <summary>The outbox, its worker, and delivery by SMTP or (with no <c>Email:Smtp:Host</c>) to the mail folder.</summary>
+    public static IServiceCollection AddChaperoneNotifications(this IServiceCollection services, IConfiguration configuration, DataDirectory data)
+    {
+        var options = EmailOptions.Read(configuration, data);
+        services.AddSingleton(options);
+        services.AddSingleton<IMailDelivery>(options.UsesSmtp ? new SmtpDelivery(options) : new MailFolderDelivery(options));
+        services.AddSingleton<OutboxSignal>();
+        services.AddSingleton<MessageComposer>();
+        services.AddScoped<SessionNotifications>();
+        services.AddScoped<CalendarFeeds>();
+        services.AddScoped<MessageTemplates>();
+        services.AddHostedService<OutboxWorker>();
+        return services;
+    }
+}

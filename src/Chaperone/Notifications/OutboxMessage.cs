@@ -1,0 +1,121 @@
+using Chaperone.Scheduling;
+using Chaperone.Schools;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Chaperone.Notifications;
+
+/// <summary>What a message tells its reader.</summary>
+public enum MessageKind
+{
+    Booked,
+    Rescheduled,
+    Cancelled,
+    ReminderDayBefore,
+    ReminderMorning,
+}
+
+/// <summary>Where a message is in its life.</summary>
+public enum MessageStatus
+{
+    /// <summary>Waiting for its not-before time, or for a worker (possibly leased by one right now).</summary>
+    Pending,
+    /// <summary>The mail server accepted it.</summary>
+    Sent,
+    /// <summary>Refused for good, or given up after the configured number of attempts: a delivery problem staff must see.</summary>
+    Failed,
+    /// <summary>A reminder no longer true because its session moved or was cancelled; never sent.</summary>
+    Superseded,
+}
+
+/// <summary>
+/// One email, rendered to MIME and written in the same transaction as the change that caused it
+/// (clause 8: parents are told of every session, and the telling is never lost). A worker sends
+/// it; <see cref="MessageIdHeader"/> is fixed when the row is written, so any resend after a crash
+/// carries the same Message-Id. See <see cref="OutboxWorker"/> for the delivery guarantees.
+/// </summary>
+public sealed class OutboxMessage
+{
+    public Guid Id { get; init; } = Guid.CreateVersion7();
+    public Guid SchoolId { get; set; }
+    public Guid? SessionId { get; set; }
+    public MessageKind Kind { get; set; }
+    public MessageStatus Status { get; set; } = MessageStatus.Pending;
+
+    /// <summary>"guardian" or "teacher".</summary>
+    public required string RecipientRole { get; set; }
+    public Guid? RecipientId { get; set; }
+    public required string RecipientName { get; set; }
+    public required string RecipientEmail { get; set; }
+    public required string Subject { get; set; }
+
+    /// <summary>The Message-Id header without angle brackets, unique per message and stable across resends.</summary>
+    public required string MessageIdHeader { get; set; }
+
+    /// <summary>The whole message as sent (7-bit MIME).</summary>
+    public required string Mime { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>Not sent before this instant (reminders); the next try's time after a failure.</summary>
+    public DateTimeOffset NextAttemptAt { get; set; }
+    public int Attempts { get; set; }
+
+    /// <summary>The claim of the worker sending it now; another may take it over once <see cref="LeaseExpiresAt"/> has passed.</summary>
+    public Guid? LeaseToken { get; set; }
+    public DateTimeOffset? LeaseExpiresAt { get; set; }
+
+    public DateTimeOffset? SentAt { get; set; }
+    public string? LastError { get; set; }
+
+    public List<DeliveryAttempt> DeliveryAttempts { get; set; } = [];
+}
+
+/// <summary>One try at handing a message to the mail server, and what the server said.</summary>
+public sealed class DeliveryAttempt
+{
+    public Guid Id { get; init; } = Guid.CreateVersion7();
+    public Guid SchoolId { get; set; }
+    public Guid OutboxMessageId { get; set; }
+    public DateTimeOffset At { get; set; }
+    public required string Outcome { get; set; }
+    public required string Reply { get; set; }
+}
+
+internal sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<OutboxMessage>
+{
+    public void Configure(EntityTypeBuilder<OutboxMessage> b)
+    {
+        b.ToTable("OutboxMessages");
+        b.Property(m => m.Id).ValueGeneratedNever();
+        b.Property(m => m.Kind).HasConversion<string>().HasMaxLength(32);
+        b.Property(m => m.Status).HasConversion<string>().HasMaxLength(16);
+        b.Property(m => m.RecipientRole).HasMaxLength(16);
+        b.Property(m => m.RecipientName).HasMaxLength(200);
+        b.Property(m => m.RecipientEmail).HasMaxLength(320);
+        b.Property(m => m.Subject).HasMaxLength(400);
+        b.Property(m => m.MessageIdHeader).HasMaxLength(200);
+        b.Property(m => m.LastError).HasMaxLength(2000);
+        b.HasIndex(m => m.MessageIdHeader).IsUnique();
+        // The worker's claim query: pending messages in order of their due time.
+        b.HasIndex(m => new { m.Status, m.NextAttemptAt });
+        b.HasIndex(m => new { m.SchoolId, m.CreatedAt });
+        b.HasIndex(m => m.SessionId);
+        b.HasOne<School>().WithMany().HasForeignKey(m => m.SchoolId);
+        b.HasOne<Session>().WithMany().HasForeignKey(m => m.SessionId);
+        b.HasMany(m => m.DeliveryAttempts).WithOne().HasForeignKey(a => a.OutboxMessageId);
+    }
+}
+
+internal sealed class DeliveryAttemptConfiguration : IEntityTypeConfiguration<DeliveryAttempt>
+{
+    public void Configure(EntityTypeBuilder<DeliveryAttempt> b)
+    {
+        b.ToTable("DeliveryAttempts");
+        b.Property(a => a.Id).ValueGeneratedNever();
+        b.Property(a => a.Outcome).HasMaxLength(16);
+        b.Property(a => a.Reply).HasMaxLength(2000);
+        b.HasIndex(a => a.OutboxMessageId);
+        b.HasIndex(a => a.SchoolId);
+    }
+}

@@ -1,0 +1,198 @@
+using Chaperone.Storage;
+using Microsoft.EntityFrameworkCore;
+
+namespace Chaperone.Notifications;
+
+/// <summary>
+/// Sends what the outbox holds: claims due messages, hands each to <see cref="IMailDelivery"/>,
+/// and records every attempt and its reply.
+/// </summary>
+/// <remarks>
+/// <para><b>Never lost.</b> A message is a row written in the same transaction as the booking,
+/// reschedule or cancellation that caused it: if that change committed, so did its messages. A
+/// message leaves the <see cref="MessageStatus.Pending"/> state only when the server accepted it
+/// (<see cref="MessageStatus.Sent"/>), refused it for good, or the configured number of attempts
+/// ran out (<see cref="MessageStatus.Failed"/>, shown to staff as a delivery problem).</para>
+/// <para><b>Claims.</b> A worker claims a batch by writing its own lease token and a lease expiry
+/// onto due, unclaimed rows. On PostgreSQL the rows are picked with <c>FOR UPDATE SKIP
+/// LOCKED</c>, so instances on one database never claim the same row and never wait for each
+/// other; on SQLite one process writes at a time. A claim whose lease has expired (its worker
+/// crashed or was stopped) is free to be claimed again.</para>
+/// <para><b>Sent once.</b> A message is marked sent, under the worker's own lease token, right
+/// after the server accepts it. The only window in which a message can go out twice is a crash
+/// after the server accepted it and before that mark is written (or a lease that expired during a
+/// send: sends time out well within it). After such a crash the message is sent again once its
+/// lease expires, and the copy is byte for byte the same message with the same Message-Id header,
+/// fixed when the row was written: mail systems and mail clients recognise it as the same message,
+/// so each reader sees it once. No protocol can do better over SMTP, which cannot ask a server
+/// whether it already has a message; what this design rules out is a second message with a
+/// different id, and a message not sent at all. The mail folder (the embedded default) writes
+/// each message to a file named after the message, so there a resend replaces the same file.</para>
+/// </remarks>
+public sealed class OutboxWorker(
+    IServiceScopeFactory scopes, OutboxSignal signal, TimeProvider clock, EmailOptions options, IMailDelivery delivery, ILogger<OutboxWorker> log)
+    : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Let the host finish starting (and migrations finish) before the first claim.
+        await Task.Yield();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var token = Guid.NewGuid();
+                var claimed = await ClaimAsync(token, stoppingToken);
+                if (claimed.Count == 0)
+                {
+                    await signal.WaitAsync(options.PollInterval, clock, stoppingToken);
+                    continue;
+                }
+                var chunks = claimed.Chunk((claimed.Count + options.Connections - 1) / options.Connections);
+                await Task.WhenAll(chunks.Select(chunk => SendChunkAsync(chunk, token, stoppingToken)));
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e)
+            {
+                // The database unreachable, say: nothing is lost (claims expire); look again later.
+                log.LogError(e, "The outbox worker failed; it will try again.");
+                try
+                {
+                    await signal.WaitAsync(options.PollInterval, clock, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// <summary>Claims up to a batch of due messages for this worker; returns them.</summary>
+    private async Task<List<OutboxMessage>> ClaimAsync(Guid token, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ChaperoneDbContext>();
+        var now = clock.GetUtcNow();
+        var expires = now + options.Lease;
+        if (db.Database.IsNpgsql())
+        {
+            await db.Database.ExecuteSqlInterpolatedAsync($"""
+                UPDATE "OutboxMessages" SET "LeaseToken" = {token}, "LeaseExpiresAt" = {expires}
+                WHERE "Id" IN (
+                    SELECT "Id" FROM "OutboxMessages"
+                    WHERE "Status" = 'Pending' AND "NextAttemptAt" <= {now} AND ("LeaseExpiresAt" IS NULL OR "LeaseExpiresAt" < {now})
+                    ORDER BY "NextAttemptAt"
+                    LIMIT {options.BatchSize}
+                    FOR UPDATE SKIP LOCKED)
+                """, ct);
+        }
+        else
+        {
+            using (await SqliteWriteGate.EnterAsync(db, ct))
+            {
+                var due = await Due(db, now).OrderBy(m => m.NextAttemptAt).Select(m => m.Id).Take(options.BatchSize).ToListAsync(ct);
+                if (due.Count == 0)
+                {
+                    return [];
+                }
+                // The same conditions again: a row claimed meanwhile (by another process on the file) is skipped.
+                await Due(db, now).Where(m => due.Contains(m.Id))
+                    .ExecuteUpdateAsync(s => s.SetProperty(m => m.LeaseToken, token).SetProperty(m => m.LeaseExpiresAt, expires), ct);
+            }
+        }
+        return await db.OutboxMessages.AsNoTracking().Where(m => m.LeaseToken == token).OrderBy(m => m.NextAttemptAt).ToListAsync(ct);
+    }
+
+    private static IQueryable<OutboxMessage> Due(ChaperoneDbContext db, DateTimeOffset now) =>
+        db.OutboxMessages.Where(m => m.Status == MessageStatus.Pending && m.NextAttemptAt <= now && (m.LeaseExpiresAt == null || m.LeaseExpiresAt < now));
+
+    private async Task SendChunkAsync(IReadOnlyList<OutboxMessage> messages, Guid token, CancellationToken ct)
+    {
+        IMailConnection? connection = null;
+        try
+        {
+            try
+            {
+                connection = await delivery.OpenAsync(ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                // The server is down or refuses us: every message of the chunk waits for a retry.
+                foreach (var message in messages)
+                {
+                    await RecordAsync(message, token, new DeliveryResult.Deferred($"{e.GetType().Name}: {e.Message}"));
+                }
+                return;
+            }
+            foreach (var message in messages)
+            {
+                ct.ThrowIfCancellationRequested();
+                var result = await connection.SendAsync(message, ct);
+                // Recorded even when stopping: the server has answered, and the answer must not be lost.
+                await RecordAsync(message, token, result);
+            }
+        }
+        finally
+        {
+            if (connection is not null)
+            {
+                await connection.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>Writes the outcome of one attempt, under this worker's lease (a claim taken over meanwhile is left alone).</summary>
+    private async Task RecordAsync(OutboxMessage message, Guid token, DeliveryResult result)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ChaperoneDbContext>();
+        var now = clock.GetUtcNow();
+        var attempts = message.Attempts + 1;
+        var (status, next, outcome) = result switch
+        {
+            DeliveryResult.Accepted => (MessageStatus.Sent, message.NextAttemptAt, "sent"),
+            DeliveryResult.Refused => (MessageStatus.Failed, message.NextAttemptAt, "refused"),
+            _ when attempts >= options.MaxAttempts => (MessageStatus.Failed, message.NextAttemptAt, "gave up"),
+            _ => (MessageStatus.Pending, now + Backoff(attempts), "deferred"),
+        };
+        var error = result is DeliveryResult.Accepted ? null : Truncate(result.Reply);
+        DateTimeOffset? sentAt = status == MessageStatus.Sent ? now : null;
+
+        using var gate = await SqliteWriteGate.EnterAsync(db, CancellationToken.None);
+        await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
+        var updated = await db.OutboxMessages.Where(m => m.Id == message.Id && m.LeaseToken == token)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(m => m.Status, status)
+                .SetProperty(m => m.Attempts, attempts)
+                .SetProperty(m => m.NextAttemptAt, next)
+                .SetProperty(m => m.SentAt, sentAt)
+                .SetProperty(m => m.LastError, error)
+                .SetProperty(m => m.LeaseToken, (Guid?)null)
+                .SetProperty(m => m.LeaseExpiresAt, (DateTimeOffset?)null), CancellationToken.None);
+        db.DeliveryAttempts.Add(new DeliveryAttempt
+        {
+            SchoolId = message.SchoolId, OutboxMessageId = message.Id, At = now,
+            Outcome = updated == 1 ? outcome : outcome + " (late)", Reply = Truncate(result.Reply),
+        });
+        await db.SaveChangesAsync(CancellationToken.None);
+        await transaction.CommitAsync(CancellationToken.None);
+        if (status == MessageStatus.Failed)
+        {
+            log.LogWarning("Message {MessageId} to {Recipient} is a delivery problem: {Reply}", message.MessageIdHeader, message.RecipientEmail, result.Reply);
+        }
+    }
+
+    /// <summary>Exponential back-off with jitter: about FirstBackoff × 2^(n−1), capped, each between half and all of it.</summary>
+    internal TimeSpan Backoff(int attempts)
+    {
+        var exponential = options.FirstBackoff.TotalSeconds * Math.Pow(2, Math.Min(attempts - 1, 20));
+        var capped = Math.Min(exponential, options.MaxBackoff.TotalSeconds);
+        return TimeSpan.FromSeconds(capped * (0.5 + Random.Shared.NextDouble() * 0.5));
+    }
+
+    private static string Truncate(string s) => s.Length <= 2000 ? s : s[..2000];
+}

@@ -1,0 +1,153 @@
+using System.Net;
+using Chaperone.Notifications;
+using Chaperone.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using MimeKit;
+
+namespace Chaperone.Tests.Notifications;
+
+/// <summary>
+/// The embedded default (no SMTP host): messages land as .eml files in the data directory; staff
+/// see each session's emails through the API and the pages; the calendar feed and the school's
+/// own wording.
+/// </summary>
+public abstract class NotificationsApiTests(ChaperoneApp app)
+{
+    private DateTimeOffset Soon(int hour = 10) => Api.NextWeekdayAt(app.Clock.GetUtcNow().AddDays(3), hour);
+
+    private async Task<System.Text.Json.JsonElement> SentNotificationsAsync(HttpClient client, string id, int count)
+    {
+        var until = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var list = await Api.JsonAsync(await client.GetAsync($"/api/v1/sessions/{id}/notifications"), HttpStatusCode.OK);
+            var booked = list.EnumerateArray().Where(n => n.GetProperty("kind").GetString() == "booked").ToList();
+            if (booked.Count == count && booked.All(n => n.GetProperty("status").GetString() == "sent"))
+            {
+                return list;
+            }
+            Assert.True(DateTime.UtcNow < until, "The booking's emails were not all sent in time.");
+            await Task.Delay(50);
+        }
+    }
+
+    [Fact]
+    public async Task WithNoMailServerEachEmailIsWrittenOnceAsAnEmlFileAndListedAsSent()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var client = await school.TeacherAsync(app);
+        var id = await TestSchool.BookOkAsync(client, school.Booking(Soon()));
+
+        var list = await SentNotificationsAsync(client, id, 2);
+
+        var booked = list.EnumerateArray().Where(n => n.GetProperty("kind").GetString() == "booked").ToList();
+        Assert.Equal(["guardian", "teacher"], booked.Select(n => n.GetProperty("recipientRole").GetString()).Order());
+        Assert.Equal(4, list.EnumerateArray().Count(n => n.GetProperty("kind").GetString()!.StartsWith("reminder", StringComparison.Ordinal)));
+        var files = Directory.GetFiles(Path.Combine(app.DataDirectory, "mail"), "*.eml");
+        foreach (var n in booked)
+        {
+            var messageId = n.GetProperty("messageId").GetString();
+            var matching = files.Select(f => MimeMessage.Load(f)).Where(m => m.MessageId == messageId).ToList();
+            var message = Assert.Single(matching);
+            Assert.Equal(n.GetProperty("recipientEmail").GetString(), message.To.Mailboxes.Single().Address);
+        }
+    }
+
+    [Fact]
+    public async Task AnotherSchoolsSessionHasNoNotificationsToShow()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var other = await TestSchool.CreateAsync(app);
+        var id = await TestSchool.BookOkAsync(await school.TeacherAsync(app), school.Booking(Soon()));
+
+        var response = await (await other.SltAsync(app)).GetAsync($"/api/v1/sessions/{id}/notifications");
+
+        await Api.ProblemAsync(response, HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task TheOutboxAndSessionPagesShowTheEmailsAndOneMessageOpens()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var client = await school.TeacherAsync(app);
+        var id = await TestSchool.BookOkAsync(client, school.Booking(Soon()));
+        var list = await SentNotificationsAsync(client, id, 2);
+        var first = list.EnumerateArray().First(n => n.GetProperty("recipientRole").GetString() == "guardian");
+
+        var outbox = await client.GetStringAsync("/outbox");
+        var details = await client.GetStringAsync($"/sessions/{id}");
+        var message = await client.GetStringAsync($"/outbox/{first.GetProperty("id").GetString()}");
+        var eml = await client.GetAsync($"/outbox/{first.GetProperty("id").GetString()}?handler=Eml");
+
+        Assert.Contains(first.GetProperty("recipientEmail").GetString()!, outbox);
+        Assert.Contains(".eml", outbox);
+        Assert.Contains("Emails to the family", details);
+        Assert.Contains(first.GetProperty("recipientEmail").GetString()!, details);
+        Assert.Contains("Not a bedroom", message);
+        Assert.Contains("sent", message);
+        Assert.Equal("message/rfc822", eml.Content.Headers.ContentType?.MediaType);
+        // Another school's member of staff cannot open it.
+        var stranger = await (await TestSchool.CreateAsync(app)).SltAsync(app);
+        Assert.Equal(HttpStatusCode.NotFound, (await stranger.GetAsync($"/outbox/{first.GetProperty("id").GetString()}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task ATeachersCalendarFeedListsTheirSessionsUntilRevoked()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var client = await school.TeacherAsync(app);
+        var start = Soon();
+        var id = await TestSchool.BookOkAsync(client, school.Booking(start));
+        var feed = await Api.JsonAsync(await client.PostAsync("/api/v1/calendar-feed", null), HttpStatusCode.OK);
+        var url = new Uri(feed.GetProperty("url").GetString()!);
+        var anonymous = Api.AnonymousClient(app);
+
+        var response = await anonymous.GetAsync(url.PathAndQuery);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/calendar", response.Content.Headers.ContentType?.MediaType);
+        var calendar = Ical.Net.Calendar.Load(await response.Content.ReadAsStringAsync())!;
+        var ev = Assert.Single(calendar.Events);
+        Assert.Equal($"{id.Replace("-", "")}@chaperone", ev.Uid);
+        Assert.Equal(start.UtcDateTime, ev.DtStart!.AsUtc);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync("/api/v1/calendar-feed")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync(url.PathAndQuery)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync("/calendar/" + new string('A', 43) + ".ics")).StatusCode);
+    }
+
+    [Fact]
+    public async Task TheSchoolsWordingIsUsedAndThePolicyPartsStayIn()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            var templates = scope.ServiceProvider.GetRequiredService<MessageTemplates>();
+            await templates.SaveAsync(school.SchoolId, MessageKind.Booked, new MessageWording("Hello {recipient}, from {school}!", "Bye for now."), CancellationToken.None);
+        }
+        var id = await TestSchool.BookOkAsync(await school.TeacherAsync(app), school.Booking(Soon()));
+        var sessionId = Guid.Parse(id);
+
+        var mime = await app.WithDbAsync(db => db.OutboxMessages.Where(m => m.SessionId == sessionId && m.Kind == MessageKind.Booked && m.RecipientRole == "guardian").Select(m => m.Mime).SingleAsync());
+        var text = MimeMessage.Load(new MemoryStream(System.Text.Encoding.ASCII.GetBytes(mime))).TextBody!;
+
+        Assert.Contains("Hello Mia Mother, from Test school", text);
+        Assert.Contains("Bye for now.", text);
+        foreach (var required in new[] { "Not a bedroom", "gives consent at the start", "recorded", "dressed appropriately", "What we expect", "/family/", "(UK time)" })
+        {
+            Assert.Contains(required, text);
+        }
+    }
+
+    [Theory]
+    [InlineData("", "Bye", "opening")]
+    [InlineData("Hello {name}", "Bye", "opening")]
+    [InlineData("Hello", "Bye\u0000", "closing")]
+    public void WordingThatCannotBeSentIsRefusedNamingTheParagraph(string opening, string closing, string field) =>
+        Assert.Equal([field], MessageTemplates.Check(opening, closing).Keys);
+}
+
+public sealed class NotificationsApiOnSqlite(ChaperoneApp app) : NotificationsApiTests(app), IClassFixture<ChaperoneApp>;
+
+public sealed class NotificationsApiOnPostgres(PostgresChaperoneApp app) : NotificationsApiTests(app), IClassFixture<PostgresChaperoneApp>;
