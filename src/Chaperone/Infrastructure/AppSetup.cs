@@ -1,4 +1,6 @@
+using Chaperone.Calls;
 using Chaperone.Demo;
+using Chaperone.Recordings;
 using Chaperone.People;
 using Chaperone.Scheduling;
 using Chaperone.Schools;
@@ -44,6 +46,7 @@ public static class AppSetup
             o.Conventions.AllowAnonymousToPage("/Denied");
             o.Conventions.AllowAnonymousToPage("/Status");
             o.Conventions.AuthorizeFolder("/Admin", AuthPolicies.Admin);
+            o.Conventions.AllowAnonymousToFolder("/Family");
         });
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 4 * 1024 * 1024);
 
@@ -53,6 +56,7 @@ public static class AppSetup
         services.AddScoped<RescheduleSession>();
         services.AddScoped<CancelSession>();
         services.AddScoped<FindSlots>();
+        services.AddChaperoneCalls();
         return builder;
     }
 
@@ -108,6 +112,8 @@ public static class AppSetup
         app.MapPeople();
         app.MapManagePeople();
         app.MapSessions();
+        app.MapCalls();
+        app.MapRecordings();
         app.MapRazorPages();
         return app;
     }
