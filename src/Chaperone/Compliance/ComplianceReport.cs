@@ -52,7 +52,8 @@ public static class ComplianceAssessor
         {
             return VerdictStatus.Breached;
         }
-        if (SettledAtBooking.Contains(clause) && evidence.Count > 0)
+        // Booking settles some clauses; a call that ran and closed settles those its evidence covers.
+        if ((SettledAtBooking.Contains(clause) || status == SessionStatus.Ended) && evidence.Count > 0)
         {
             return VerdictStatus.Met;
         }
