@@ -27,15 +27,6 @@ public sealed class CallInTheBrowserTests(BrowserApp browser) : IClassFixture<Br
         return page;
     }
 
-    private static async Task SignInAsync(IPage page, string email)
-    {
-        await page.GotoAsync("/signin");
-        await page.GetByLabel("Email address").FillAsync(email);
-        await page.GetByLabel("Password").FillAsync(TestSchool.Password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync(new Regex("/sessions$"), new() { Timeout = Ms });
-    }
-
     private static Task ExpectStatusAsync(IPage page, string text) =>
         Assertions.Expect(page.Locator("#status")).ToContainTextAsync(text, new() { Timeout = Ms });
 
@@ -76,7 +67,7 @@ public sealed class CallInTheBrowserTests(BrowserApp browser) : IClassFixture<Br
         var token = app.Services.GetRequiredService<FamilyLinks>().TokenFor(Guid.Parse(sessionId), school.Mother);
 
         var teacher = await CallPageAsync(browser);
-        await SignInAsync(teacher, school.TeacherEmail);
+        await BrowserSteps.SignInAsync(teacher, school.TeacherEmail, TestSchool.Password);
         await teacher.GotoAsync($"/sessions/{sessionId}/console");
         await ExpectStatusAsync(teacher, "The room is open");
 
