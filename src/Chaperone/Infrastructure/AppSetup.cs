@@ -87,6 +87,10 @@ public static class AppSetup
             var data = app.Services.GetRequiredService<DataDirectory>();
             var password = await DemoSchool.SeedAsync(app.Services, config, data);
             app.Logger.LogInformation("Demo school '{School}' is ready: sign in as teacher1@{Domain} (or admin@, head@, dsl@, teacher2@, teacher3@).", DemoSchool.Name, DemoSchool.Domain);
+            if (await DemoCall.SeedAsync(app.Services) is { } familyLink)
+            {
+                app.Logger.LogInformation("A demo call for teacher1@{Domain} opens now; the family joins at {Link}", DemoSchool.Domain, new Uri(familyLink, familyLink.AbsolutePath + "/call"));
+            }
             if (DemoSchool.GeneratedPassword(config))
             {
                 app.Logger.LogWarning("Demo password (generated, kept in {File}): {Password}", data.Combine("demo-password.txt"), password);
