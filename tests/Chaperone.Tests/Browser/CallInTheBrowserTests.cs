@@ -68,8 +68,10 @@ public sealed class CallInTheBrowserTests(BrowserApp browser) : IClassFixture<Br
 
         var teacher = await CallPageAsync(browser);
         await BrowserSteps.SignInAsync(teacher, school.TeacherEmail, TestSchool.Password);
-        await teacher.GotoAsync($"/sessions/{sessionId}/console");
+        await teacher.GotoAsync($"/sessions/{sessionId}");
+        await teacher.GetByRole(AriaRole.Link, new() { Name = "Open the call" }).ClickAsync();
         await ExpectStatusAsync(teacher, "The room is open");
+        await BrowserSteps.AssertEveryControlIsLabelledAsync(teacher);
 
         var family = await CallPageAsync(browser);
         await family.GotoAsync($"/family/{token}/call");
@@ -154,6 +156,10 @@ public sealed class CallInTheBrowserTests(BrowserApp browser) : IClassFixture<Br
         Assert.Equal(WebmMagic, body.Take(4).ToArray());
         Assert.True(body.Length > 1000);
         Assert.Contains(RoomEvents.RecordingViewed, await app.WithDbAsync(db => db.Set<CallEventRecord>().Where(e => e.SessionId == Guid.Parse(sessionId)).Select(e => e.Kind).ToListAsync()));
+
+        await teacher.GotoAsync($"/sessions/{sessionId}");
+        await teacher.GetByRole(AriaRole.Link, new() { Name = "Recordings" }).ClickAsync();
+        await Assertions.Expect(teacher.Locator("video[src$='/content']")).ToHaveCountAsync(1, new() { Timeout = Ms });
 
         // The verdicts follow from the evidence.
         var compliance = await (await school.TeacherAsync(app)).GetFromJsonAsync<JsonElement>($"/api/v1/sessions/{sessionId}/compliance");
