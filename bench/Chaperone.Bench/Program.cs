@@ -4,6 +4,15 @@ using System.Text;
 using Chaperone.Bench;
 
 // Booking benchmark: see bench/run.sh, which starts a durable throwaway PostgreSQL and runs this.
+// `calls`: the call hub's signalling latency and memory per participant (bench/calls.sh).
+if (args.FirstOrDefault() == "calls")
+{
+    return await CallBench.RunAsync(args);
+}
+if (args.FirstOrDefault() == "calls-clients")
+{
+    return await CallBench.RunClientsAsync(args);
+}
 var options = BenchOptions.Parse(args);
 var results = new List<DbResult>();
 foreach (var db in options.Databases)

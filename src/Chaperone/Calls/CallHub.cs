@@ -26,8 +26,13 @@ internal sealed record Membership(Guid SessionId, Guid SchoolId, string Party);
 /// Signalling (SDP and ICE) is relayed only between parties who may connect now.
 /// </summary>
 [AllowAnonymous]
-public sealed class CallHub(RoomRegistry rooms, ChaperoneDbContext db, FamilyLinks links, TimeProvider clock, ILogger<CallHub> logger) : Hub
+public sealed class CallHub(RoomRegistry rooms, IServiceProvider services, FamilyLinks links, TimeProvider clock, ILogger<CallHub> logger) : Hub
 {
+    private ChaperoneDbContext? _db;
+
+    // Resolved on first use: relaying a signal, the hub's busiest message, never touches the database.
+    private ChaperoneDbContext Db => _db ??= services.GetRequiredService<ChaperoneDbContext>();
+
     public const string Path = "/hubs/call";
     public const int MaxSignalLength = 16 * 1024;
 
@@ -61,7 +66,7 @@ public sealed class CallHub(RoomRegistry rooms, ChaperoneDbContext db, FamilyLin
         {
             return HubAnswer.No("Sign in first.");
         }
-        if (!Ids.TryParse(sessionId, out var id) || await rooms.GetAsync(db, user.SchoolId(), id, Context.ConnectionAborted) is not { } handle)
+        if (!Ids.TryParse(sessionId, out var id) || await rooms.GetAsync(Db, user.SchoolId(), id, Context.ConnectionAborted) is not { } handle)
         {
             return HubAnswer.No("There is no such session.");
         }
@@ -81,8 +86,8 @@ public sealed class CallHub(RoomRegistry rooms, ChaperoneDbContext db, FamilyLin
         {
             return HubAnswer.No("This link is not valid. Use the link in the school's email.");
         }
-        var schoolId = await db.Sessions.AsNoTracking().Where(s => s.Id == link.SessionId).Select(s => s.SchoolId).FirstOrDefaultAsync(Context.ConnectionAborted);
-        if (schoolId == Guid.Empty || await rooms.GetAsync(db, schoolId, link.SessionId, Context.ConnectionAborted) is not { } handle)
+        var schoolId = await Db.Sessions.AsNoTracking().Where(s => s.Id == link.SessionId).Select(s => s.SchoolId).FirstOrDefaultAsync(Context.ConnectionAborted);
+        if (schoolId == Guid.Empty || await rooms.GetAsync(Db, schoolId, link.SessionId, Context.ConnectionAborted) is not { } handle)
         {
             return HubAnswer.No("This session no longer exists.");
         }
@@ -142,28 +147,13 @@ public sealed class CallHub(RoomRegistry rooms, ChaperoneDbContext db, FamilyLin
         {
             return Refuse("oversized or empty signal");
         }
-        string? target;
-        await handle.Gate.WaitAsync();
-        try
-        {
-            var room = handle.Room;
-            target = room.MayConnect(member.Party, to) ? ConnectionOf(room, to) : null;
-        }
-        finally
-        {
-            handle.Gate.Release();
-        }
-        if (target is null)
+        if (!handle.Routes.TryGetValue((member.Party, to), out var target))
         {
             return HubAnswer.No("That participant is not in the call.");
         }
         await Clients.Client(target).SendAsync("signal", member.Party, payload);
         return HubAnswer.Done;
     }
-
-    private static string? ConnectionOf(Room room, string party) => party == RoomParty.Teacher
-        ? room.TeacherConnectionId
-        : Guid.TryParse(party, out var id) && room.Families.TryGetValue(id, out var f) ? f.ConnectionId : null;
 
     private HubAnswer Refuse(string what)
     {
@@ -209,6 +199,7 @@ public sealed class CallHub(RoomRegistry rooms, ChaperoneDbContext db, FamilyLin
             }
             var done = (RoomResult.Done)result;
             replaced = done.ReplacedConnection;
+            handle.Publish();
             if (done.Events.Count > 0)
             {
                 await StoreAsync(room, done.Events, CancellationToken.None);
@@ -228,19 +219,19 @@ public sealed class CallHub(RoomRegistry rooms, ChaperoneDbContext db, FamilyLin
 
     private async Task StoreAsync(Room room, IReadOnlyList<RoomEvent> events, CancellationToken ct)
     {
-        db.ChangeTracker.Clear();
-        db.Set<CallEventRecord>().AddRange(events.Select(e => CallEventRecord.From(room.Facts, e)));
+        Db.ChangeTracker.Clear();
+        Db.Set<CallEventRecord>().AddRange(events.Select(e => CallEventRecord.From(room.Facts, e)));
         var facts = room.Facts;
         if (events.Any(e => e.Kind == RoomEvents.Started) || events.Any(e => e.Kind == RoomEvents.Closed && e.Data.GetValueOrDefault("started") == "yes"))
         {
             var live = events.Any(e => e.Kind == RoomEvents.Started);
-            var session = await db.Sessions.FirstAsync(s => s.Id == facts.SessionId && s.SchoolId == facts.SchoolId, ct);
+            var session = await Db.Sessions.FirstAsync(s => s.Id == facts.SessionId && s.SchoolId == facts.SchoolId, ct);
             session.Status = live ? SessionStatus.Live : SessionStatus.Ended;
             if (!live)
             {
-                var kinds = await db.Set<CallEventRecord>().AsNoTracking().Where(e => e.SessionId == facts.SessionId && e.SchoolId == facts.SchoolId)
+                var kinds = await Db.Set<CallEventRecord>().AsNoTracking().Where(e => e.SessionId == facts.SessionId && e.SchoolId == facts.SchoolId)
                     .Select(e => new { e.Kind, e.Actor }).ToListAsync(ct);
-                db.Evidence.Add(new EvidenceRecord
+                Db.Evidence.Add(new EvidenceRecord
                 {
                     SchoolId = facts.SchoolId,
                     SessionId = facts.SessionId,
@@ -251,7 +242,7 @@ public sealed class CallHub(RoomRegistry rooms, ChaperoneDbContext db, FamilyLin
                 });
             }
         }
-        await db.SaveChangesAsync(ct);
+        await Db.SaveChangesAsync(ct);
     }
 
     private async Task BroadcastAsync(RoomHandle handle)

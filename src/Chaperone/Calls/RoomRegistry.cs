@@ -9,8 +9,35 @@ namespace Chaperone.Calls;
 /// <summary>A live room and the gate that lets one action at a time change it.</summary>
 public sealed class RoomHandle(Room room)
 {
+    private volatile IReadOnlyDictionary<(string From, string To), string> _routes = new Dictionary<(string, string), string>();
+
     public Room Room { get; } = room;
     public SemaphoreSlim Gate { get; } = new(1, 1);
+
+    /// <summary>
+    /// Who may signal whom now, and the connection that reaches them: rebuilt under the gate after
+    /// every action, read without it, so relaying a signal never waits behind the room's actions.
+    /// </summary>
+    public IReadOnlyDictionary<(string From, string To), string> Routes => _routes;
+
+    /// <summary>Rebuilds <see cref="Routes"/>; call with the gate held.</summary>
+    public void Publish()
+    {
+        var parties = new List<(string Party, string? Connection)> { (RoomParty.Teacher, Room.TeacherConnectionId) };
+        parties.AddRange(Room.Families.Values.Select(f => (f.Guardian.Id.ToString(), f.ConnectionId)));
+        var routes = new Dictionary<(string, string), string>();
+        foreach (var (from, _) in parties)
+        {
+            foreach (var (to, connection) in parties)
+            {
+                if (connection is not null && Room.MayConnect(from, to))
+                {
+                    routes[(from, to)] = connection;
+                }
+            }
+        }
+        _routes = routes;
+    }
 }
 
 /// <summary>
