@@ -17,7 +17,7 @@ public static class RecordingEndpoints
     public static void MapRecordings(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1").WithTags("Recordings").RequireAuthorization(AuthPolicies.Staff);
-        group.MapPost("/sessions/{id}/recording/chunks/{index:int}", UploadChunk).WithName("UploadRecordingChunk")
+        group.MapPost("/sessions/{id}/recording/chunks/{index}", UploadChunk).WithName("UploadRecordingChunk")
             .WithSummary("The session's teacher uploads the next chunk of the live call's recording (raw bytes); it is encrypted at rest.")
             .DisableAntiforgery();
         group.MapGet("/sessions/{id}/recordings", List).WithName("ListRecordings").WithSummary("The session's recordings.");
@@ -25,7 +25,7 @@ public static class RecordingEndpoints
             .WithSummary("Plays a recording back (decrypted); the session's teacher, SLT and the DSL only; every viewing is logged.");
     }
 
-    private static async Task<IResult> UploadChunk(string id, int index, HttpRequest request, ClaimsPrincipal user, ChaperoneDbContext db,
+    private static async Task<IResult> UploadChunk(string id, string index, HttpRequest request, ClaimsPrincipal user, ChaperoneDbContext db,
         RecordingStore store, TimeProvider clock, CancellationToken ct)
     {
         if (!Ids.TryParse(id, out var sessionId))
@@ -42,7 +42,7 @@ public static class RecordingEndpoints
         {
             return Problems.Validation(new Dictionary<string, string[]> { ["id"] = ["The session is not running, so there is nothing to record."] });
         }
-        if (index < 0 || index > 100_000)
+        if (!int.TryParse(index, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var chunk) || chunk > 100_000)
         {
             return Problems.Validation(new Dictionary<string, string[]> { ["index"] = ["The chunk index must be between 0 and 100000."] });
         }
@@ -60,11 +60,11 @@ public static class RecordingEndpoints
             recording = new Recording { SchoolId = schoolId, SessionId = sessionId, StartedAt = now, ContentType = type };
             db.Add(recording);
         }
-        if (index != recording.Chunks)
+        if (chunk != recording.Chunks)
         {
             return Problems.Validation(new Dictionary<string, string[]> { ["index"] = [$"The next chunk expected is {recording.Chunks}."] });
         }
-        await store.WriteChunkAsync(recording, index, buffer.GetBuffer().AsMemory(0, (int)buffer.Length), ct);
+        await store.WriteChunkAsync(recording, chunk, buffer.GetBuffer().AsMemory(0, (int)buffer.Length), ct);
         recording.Chunks++;
         recording.Bytes += buffer.Length;
         recording.LastChunkAt = now;
