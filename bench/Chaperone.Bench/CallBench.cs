@@ -158,6 +158,10 @@ public static class CallBench
         md.AppendLine(CultureInfo.InvariantCulture, $"| signal relayed family → hub → teacher (invoke, message to the other party), p50 / p99 | {Ms(relay, 50):0.000} / {Ms(relay, 99):0.000} ms ({relay.TotalCount} signals, {relayFailures} refused) | | |");
         md.AppendLine(CultureInfo.InvariantCulture, $"| plain SignalR echo (invoke, message back to the caller), p50 / p99 | {Ms(plain, 50):0.000} / {Ms(plain, 99):0.000} ms ({plain.TotalCount} echoes) | | |");
         md.AppendLine(CultureInfo.InvariantCulture, $"| relay p50 ÷ echo p50 | {ratio:0.00} | ≤ 2 | {(latencyOk ? "pass" : "FAIL")} |");
+        if (File.Exists("/proc/loadavg"))
+        {
+            md.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"Load average at the end of the run (1, 5, 15 min): {string.Join(", ", (await File.ReadAllTextAsync("/proc/loadavg")).Split(' ').Take(3))}.");
+        }
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
         await File.WriteAllTextAsync(output, md.ToString());
         Console.WriteLine(md);
