@@ -23,7 +23,7 @@ public sealed class BuiltInCallProvider(ChaperoneDbContext db) : ICallProvider
     {
         var events = await db.Set<CallEventRecord>().AsNoTracking()
             .Where(e => e.SessionId == session.Id && e.SchoolId == session.SchoolId && (e.Kind == RoomEvents.Joined || e.Kind == RoomEvents.Left))
-            .OrderBy(e => e.At).ThenBy(e => e.Id).ToListAsync(ct);
+            .OrderBy(e => e.At).ThenBy(e => e.Sequence).ToListAsync(ct);
         var attendance = events.Select(e => new AttendanceEntry(e.Actor, e.Values().GetValueOrDefault("name") ?? "", e.Kind, e.At)).ToList();
         var recordings = await db.Set<Recording>().AsNoTracking().Where(r => r.SessionId == session.Id && r.SchoolId == session.SchoolId)
             .OrderBy(r => r.StartedAt).Select(r => new RecordingSummary(r.Id, r.StartedAt, r.LastChunkAt, r.Chunks, r.Bytes)).ToListAsync(ct);

@@ -16,17 +16,20 @@ public sealed class CallEventRecord
     public Guid SchoolId { get; set; }
     public Guid SessionId { get; set; }
     public DateTimeOffset At { get; set; }
+    /// <summary>The event's place in its room's order, for events stored at the same instant (0 for those recorded outside the room).</summary>
+    public long Sequence { get; set; }
     public required string Kind { get; set; }
     /// <summary><c>teacher:{id}</c>, <c>guardian:{id}</c>, <c>staff:{id}</c> or <c>system</c>.</summary>
     public required string Actor { get; set; }
     /// <summary>The event's details as a JSON object of strings.</summary>
     public string Data { get; set; } = "{}";
 
-    public static CallEventRecord From(RoomFacts facts, RoomEvent e) => new()
+    public static CallEventRecord From(RoomFacts facts, RoomEvent e, long sequence) => new()
     {
         SchoolId = facts.SchoolId,
         SessionId = facts.SessionId,
         At = e.At,
+        Sequence = sequence,
         Kind = e.Kind,
         Actor = e.Actor,
         Data = JsonSerializer.Serialize(e.Data),
@@ -46,7 +49,7 @@ internal sealed class CallEventConfiguration : IEntityTypeConfiguration<CallEven
         b.Property(e => e.Actor).HasMaxLength(80);
         b.Property(e => e.Data).HasMaxLength(8000);
         b.HasOne<Session>().WithMany().HasForeignKey(e => e.SessionId);
-        b.HasIndex(e => new { e.SessionId, e.At });
+        b.HasIndex(e => new { e.SessionId, e.At, e.Sequence });
         b.HasIndex(e => e.SchoolId);
     }
 }

@@ -202,7 +202,7 @@ public sealed class CallHub(RoomRegistry rooms, IServiceProvider services, Famil
             handle.Publish();
             if (done.Events.Count > 0)
             {
-                await StoreAsync(room, done.Events, CancellationToken.None);
+                await StoreAsync(handle, done.Events, CancellationToken.None);
             }
         }
         finally
@@ -217,10 +217,11 @@ public sealed class CallHub(RoomRegistry rooms, IServiceProvider services, Famil
         return HubAnswer.Done;
     }
 
-    private async Task StoreAsync(Room room, IReadOnlyList<RoomEvent> events, CancellationToken ct)
+    private async Task StoreAsync(RoomHandle handle, IReadOnlyList<RoomEvent> events, CancellationToken ct)
     {
+        var room = handle.Room;
         Db.ChangeTracker.Clear();
-        Db.Set<CallEventRecord>().AddRange(events.Select(e => CallEventRecord.From(room.Facts, e)));
+        Db.Set<CallEventRecord>().AddRange(events.Select(e => CallEventRecord.From(room.Facts, e, ++handle.LastSequence)));
         var facts = room.Facts;
         if (events.Any(e => e.Kind == RoomEvents.Started) || events.Any(e => e.Kind == RoomEvents.Closed && e.Data.GetValueOrDefault("started") == "yes"))
         {

@@ -14,6 +14,9 @@ public sealed class RoomHandle(Room room)
     public Room Room { get; } = room;
     public SemaphoreSlim Gate { get; } = new(1, 1);
 
+    /// <summary>The last stored event's sequence; advanced with the gate held.</summary>
+    public long LastSequence { get; set; }
+
     /// <summary>
     /// Who may signal whom now, and the connection that reaches them: rebuilt under the gate after
     /// every action, read without it, so relaying a signal never waits behind the room's actions.
@@ -72,7 +75,12 @@ public sealed class RoomRegistry
             return handle.Room.Facts.SchoolId == schoolId ? handle : null;
         }
         var facts = await LoadFactsAsync(db, schoolId, sessionId, ct);
-        return facts is null ? null : _rooms.GetOrAdd(sessionId, _ => new RoomHandle(new Room(facts)));
+        if (facts is null)
+        {
+            return null;
+        }
+        var last = await db.Set<CallEventRecord>().Where(e => e.SessionId == sessionId && e.SchoolId == schoolId).MaxAsync(e => (long?)e.Sequence, ct) ?? 0;
+        return _rooms.GetOrAdd(sessionId, _ => new RoomHandle(new Room(facts)) { LastSequence = last });
     }
 
     public RoomHandle? Find(Guid sessionId) => _rooms.TryGetValue(sessionId, out var handle) ? handle : null;

@@ -139,7 +139,7 @@ public sealed class CallInTheBrowserTests(BrowserApp browser) : IClassFixture<Br
         await teacher.GetByRole(AriaRole.Button, new() { Name = "Save the outcome" }).ClickAsync();
         await ExpectStatusAsync(teacher, "saved");
 
-        var events = await app.WithDbAsync(db => db.Set<CallEventRecord>().Where(e => e.SessionId == Guid.Parse(sessionId)).OrderBy(e => e.At).ThenBy(e => e.Id).Select(e => e.Kind).ToListAsync());
+        var events = await app.WithDbAsync(db => db.Set<CallEventRecord>().Where(e => e.SessionId == Guid.Parse(sessionId)).OrderBy(e => e.At).ThenBy(e => e.Sequence).Select(e => e.Kind).ToListAsync());
         Assert.True(events.IndexOf(RoomEvents.FamilyExited) < events.IndexOf(RoomEvents.Closed), string.Join(", ", events));
         Assert.Contains(RoomEvents.ConsentGiven, events);
         Assert.Contains(RoomEvents.ToLobby, events);

@@ -101,7 +101,7 @@ public abstract class CallHubTests(ChaperoneApp app)
         Assert.True((await family.Call("Declare", new[] { school.TwoParentPupil.ToString() }, true, RoomChecklist.Items.Select(i => i.Key).ToArray())).Ok);
         Assert.True((await family.Call("GiveConsent")).Ok);
 
-        var events = await app.WithDbAsync(db => db.Set<CallEventRecord>().AsNoTracking().Where(e => e.SessionId == id && e.SchoolId == school.SchoolId).OrderBy(e => e.At).ThenBy(e => e.Id).ToListAsync());
+        var events = await app.WithDbAsync(db => db.Set<CallEventRecord>().AsNoTracking().Where(e => e.SessionId == id && e.SchoolId == school.SchoolId).OrderBy(e => e.At).ThenBy(e => e.Sequence).ToListAsync());
         Assert.Equal([RoomEvents.Opened, RoomEvents.Joined, RoomEvents.Joined, RoomEvents.Declared, RoomEvents.ConsentGiven], events.Select(e => e.Kind));
         Assert.All(events, e => Assert.Equal(Start.AddMinutes(-5), e.At));
         var consent = events[^1].Values();

@@ -48,6 +48,9 @@ namespace Chaperone.Storage.Migrations.Postgres
                     b.Property<Guid>("SchoolId")
                         .HasColumnType("uuid");
 
+                    b.Property<long>("Sequence")
+                        .HasColumnType("bigint");
+
                     b.Property<Guid>("SessionId")
                         .HasColumnType("uuid");
 
@@ -55,7 +58,7 @@ namespace Chaperone.Storage.Migrations.Postgres
 
                     b.HasIndex("SchoolId");
 
-                    b.HasIndex("SessionId", "At");
+                    b.HasIndex("SessionId", "At", "Sequence");
 
                     b.ToTable("CallEvents", (string)null);
                 });

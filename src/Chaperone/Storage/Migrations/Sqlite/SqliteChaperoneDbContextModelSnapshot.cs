@@ -43,6 +43,9 @@ namespace Chaperone.Storage.Migrations.Sqlite
                     b.Property<Guid>("SchoolId")
                         .HasColumnType("TEXT");
 
+                    b.Property<long>("Sequence")
+                        .HasColumnType("INTEGER");
+
                     b.Property<Guid>("SessionId")
                         .HasColumnType("TEXT");
 
@@ -50,7 +53,7 @@ namespace Chaperone.Storage.Migrations.Sqlite
 
                     b.HasIndex("SchoolId");
 
-                    b.HasIndex("SessionId", "At");
+                    b.HasIndex("SessionId", "At", "Sequence");
 
                     b.ToTable("CallEvents", (string)null);
                 });

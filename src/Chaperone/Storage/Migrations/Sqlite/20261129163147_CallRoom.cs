@@ -19,6 +19,7 @@ namespace Chaperone.Storage.Migrations.Sqlite
                     SchoolId = table.Column<Guid>(type: "TEXT", nullable: false),
                     SessionId = table.Column<Guid>(type: "TEXT", nullable: false),
                     At = table.Column<long>(type: "INTEGER", nullable: false),
+                    Sequence = table.Column<long>(type: "INTEGER", nullable: false),
                     Kind = table.Column<string>(type: "TEXT", maxLength: 40, nullable: false),
                     Actor = table.Column<string>(type: "TEXT", maxLength: 80, nullable: false),
                     Data = table.Column<string>(type: "TEXT", maxLength: 8000, nullable: false)
@@ -64,9 +65,9 @@ namespace Chaperone.Storage.Migrations.Sqlite
                 column: "SchoolId");
 
             migrationBuilder.CreateIndex(
-                name: "IX_CallEvents_SessionId_At",
+                name: "IX_CallEvents_SessionId_At_Sequence",
                 table: "CallEvents",
-                columns: new[] { "SessionId", "At" });
+                columns: new[] { "SessionId", "At", "Sequence" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_Recording_SchoolId",

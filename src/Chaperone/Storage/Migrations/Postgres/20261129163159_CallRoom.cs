@@ -19,6 +19,7 @@ namespace Chaperone.Storage.Migrations.Postgres
                     SchoolId = table.Column<Guid>(type: "uuid", nullable: false),
                     SessionId = table.Column<Guid>(type: "uuid", nullable: false),
                     At = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    Sequence = table.Column<long>(type: "bigint", nullable: false),
                     Kind = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: false),
                     Actor = table.Column<string>(type: "character varying(80)", maxLength: 80, nullable: false),
                     Data = table.Column<string>(type: "character varying(8000)", maxLength: 8000, nullable: false)
@@ -64,9 +65,9 @@ namespace Chaperone.Storage.Migrations.Postgres
                 column: "SchoolId");
 
             migrationBuilder.CreateIndex(
-                name: "IX_CallEvents_SessionId_At",
+                name: "IX_CallEvents_SessionId_At_Sequence",
                 table: "CallEvents",
-                columns: new[] { "SessionId", "At" });
+                columns: new[] { "SessionId", "At", "Sequence" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_Recording_SchoolId",
