@@ -49,7 +49,7 @@ public sealed class BenchApp : IAsyncDisposable
     public string DataDirectory { get; }
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<BenchApp> StartAsync(BenchDb db, string workDirectory, string? postgresAdmin)
+    public static async Task<BenchApp> StartAsync(BenchDb db, string workDirectory, string? postgresAdmin, DateTimeOffset? now = null, Action<WebApplication>? map = null)
     {
         var dataDirectory = Path.Combine(workDirectory, $"{db.ToString().ToLowerInvariant()}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(dataDirectory);
@@ -80,12 +80,13 @@ public sealed class BenchApp : IAsyncDisposable
             EnvironmentName = "Production",
         });
         builder.Configuration.AddInMemoryCollection(settings);
-        builder.Services.AddSingleton<TimeProvider>(new FakeTimeProvider(Now));
+        builder.Services.AddSingleton<TimeProvider>(new FakeTimeProvider(now ?? Now));
         builder.AddChaperone();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         var app = builder.Build();
         await app.PrepareAsync();
         app.UseChaperone();
+        map?.Invoke(app);
         await app.StartAsync();
 
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();

@@ -9,6 +9,15 @@ if (args.FirstOrDefault() == "audit")
 {
     return await AuditBench.RunAsync(args);
 }
+// `calls`: the call hub's signalling latency and memory per participant (bench/calls.sh).
+if (args.FirstOrDefault() == "calls")
+{
+    return await CallBench.RunAsync(args);
+}
+if (args.FirstOrDefault() == "calls-clients")
+{
+    return await CallBench.RunClientsAsync(args);
+}
 var options = BenchOptions.Parse(args);
 var results = new List<DbResult>();
 foreach (var db in options.Databases)

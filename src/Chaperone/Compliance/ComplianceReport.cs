@@ -58,7 +58,9 @@ public static class ComplianceAssessor
         {
             return VerdictStatus.Breached;
         }
-        if ((SettledAtBooking.Contains(clause) && evidence.Count > 0) || evidence.Any(e => SettlingRules.Contains(e.Rule)))
+        // Booking settles some clauses; a call that ran and closed settles those its evidence covers;
+        // a provider's own verdict (Teams' attendance report) settles its clause.
+        if (((SettledAtBooking.Contains(clause) || status == SessionStatus.Ended) && evidence.Count > 0) || evidence.Any(e => SettlingRules.Contains(e.Rule)))
         {
             return VerdictStatus.Met;
         }

@@ -2,6 +2,8 @@ using Chaperone.Audit;
 using Chaperone.Demo;
 using Chaperone.Families;
 using Chaperone.Notifications;
+using Chaperone.Calls;
+using Chaperone.Recordings;
 using Chaperone.People;
 using Chaperone.Scheduling;
 using Chaperone.Schools;
@@ -71,6 +73,7 @@ public static class AppSetup
         services.AddScoped<CancelSession>();
         services.AddScoped<FindSlots>();
         services.AddTeams();
+        services.AddChaperoneCalls();
         return builder;
     }
 
@@ -101,6 +104,10 @@ public static class AppSetup
             var data = app.Services.GetRequiredService<DataDirectory>();
             var password = await DemoSchool.SeedAsync(app.Services, config, data);
             app.Logger.LogInformation("Demo school '{School}' is ready: sign in as teacher1@{Domain} (or admin@, head@, dsl@, teacher2@, teacher3@).", DemoSchool.Name, DemoSchool.Domain);
+            if (await DemoCall.SeedAsync(app.Services) is { } familyLink)
+            {
+                app.Logger.LogInformation("A demo call for teacher1@{Domain} opens now; the family joins at {Link}", DemoSchool.Domain, new Uri(familyLink, familyLink.AbsolutePath + "/call"));
+            }
             if (DemoSchool.GeneratedPassword(config))
             {
                 app.Logger.LogWarning("Demo password (generated, kept in {File}): {Password}", data.Combine("demo-password.txt"), password);
@@ -135,6 +142,8 @@ public static class AppSetup
         app.MapTeams();
         app.MapAudit();
         app.MapNotifications();
+        app.MapCalls();
+        app.MapRecordings();
         app.MapRazorPages();
         return app;
     }

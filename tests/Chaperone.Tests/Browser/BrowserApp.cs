@@ -69,7 +69,10 @@ public sealed class BrowserApp : IAsyncLifetime
             "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
             // Date and time inputs follow the browser's language: show them as a UK school would.
             "--lang=en-GB",
+            // Calls: a fake camera and microphone, loopback ICE, sound without a gesture.
             "--use-fake-device-for-media-stream",
+            "--allow-loopback-in-peer-connection",
+            "--autoplay-policy=no-user-gesture-required",
             .. fakeMediaPermission ? new[] { "--use-fake-ui-for-media-stream" } : [],
         ],
     });

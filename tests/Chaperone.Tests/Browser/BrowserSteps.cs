@@ -12,11 +12,11 @@ public static class BrowserSteps
     public static ILocator Nav(IPage page) => page.GetByRole(AriaRole.Navigation, new() { Name = "Main" });
 
     /// <summary>Signs in through the sign-in page as a demo member of staff, who lands on their sessions.</summary>
-    public static async Task SignInAsync(IPage page, string email)
+    public static async Task SignInAsync(IPage page, string email, string password = ChaperoneApp.DemoPassword)
     {
         await page.GotoAsync("/signin");
         await page.GetByLabel("Email address").FillAsync(email);
-        await page.GetByLabel("Password").FillAsync(ChaperoneApp.DemoPassword);
+        await page.GetByLabel("Password").FillAsync(password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await page.WaitForURLAsync(new Regex("/sessions$"), new() { Timeout = Ms });
     }

@@ -1,0 +1,47 @@
+using Chaperone.Compliance;
+using Chaperone.Policy;
+
+namespace Chaperone.Calls;
+
+/// <summary>
+/// Turns what happened in the room into findings per clause, recorded when the teacher closes a
+/// session that ran (clauses 1, 3, 4, 6, 7, 9, 10) and when the outcome is marked (clause 11).
+/// </summary>
+public static class CallEvidence
+{
+    public const string Stage = "call";
+    public const string OutcomeStage = "outcome";
+
+    private static EvidenceItem Item(int clause, string rule, bool passed, string text) => new() { Clause = clause, Rule = rule, Passed = passed, Text = text };
+
+    public static List<EvidenceItem> AtClose(Room room, int lapses, int teacherDrops)
+    {
+        var items = new List<EvidenceItem>();
+        var consent = room.Consent;
+        items.Add(consent is { ConfirmedAt: not null }
+            ? Item(Clauses.Consent, "consent", true, $"Consent given by {consent.GuardianName} ({consent.Relationship}, parental responsibility) at {consent.GivenAt:HH:mm} UTC and confirmed by the teacher.")
+            : Item(Clauses.Consent, "consent", false, "No confirmed consent is on record."));
+        var stays = room.Families.Values.Any(f => f.Declaration?.StaysThroughout == true);
+        items.Add(Item(Clauses.Consent, "supervision", stays && lapses == 0,
+            lapses == 0 ? "The supervising guardian said they would stay throughout; no supervision lapse was marked." : $"{lapses} supervision lapse(s) were marked during the call."));
+        items.Add(Item(Clauses.SchoolHours, "hosted", true, teacherDrops == 0
+            ? "Hosted by the session's teacher throughout."
+            : $"Hosted by the session's teacher; when the teacher's connection dropped ({teacherDrops} time(s)) the family waited in the lobby."));
+        items.Add(Item(Clauses.Participants, "present-at-start", room.StartedAt is not null,
+            room.StartedAt is { } started ? $"Teacher, pupil and supervising guardian were present when the session started at {started:HH:mm} UTC." : "The session never started."));
+        items.Add(Item(Clauses.ExitOrder, "exit-order", room.FamilyEndedAt is not null && room.ClosedAt >= room.FamilyEndedAt,
+            $"The family's part ended at {room.FamilyEndedAt:HH:mm:ss} UTC; the teacher closed the session at {room.ClosedAt:HH:mm:ss} UTC."));
+        items.Add(room.ExpectationsConfirmedAt is { } given
+            ? Item(Clauses.Expectations, room.ExpectationsFull ? "expectations-full" : "expectations-brief", true, $"The teacher gave the {(room.ExpectationsFull ? "full expectations (first session with this teacher)" : "brief reminder of the expectations")} at {given:HH:mm} UTC.")
+            : Item(Clauses.Expectations, "expectations", false, "The teacher did not confirm giving the expectations."));
+        var checklist = room.Families.Values.Any(f => f.Declaration?.ChecklistComplete == true);
+        items.Add(Item(Clauses.Environment, "room", checklist && room.RoomCheckedAt is not null,
+            checklist ? "The family ticked every room checklist item; the teacher confirmed the room." : "The room checklist was not completed."));
+        items.Add(Item(Clauses.Dress, "dress", room.DressCheckedAt is not null,
+            room.DressCheckedAt is not null ? "The teacher confirmed everyone was appropriately dressed." : "The dress check was not made."));
+        return items;
+    }
+
+    public static List<EvidenceItem> AtOutcome(string outcome, int joins, int leaves) =>
+        [Item(Clauses.Attendance, "attendance", true, $"Attendance recorded from {joins} join(s) and {leaves} leave(s); the teacher marked the outcome '{outcome}'.")];
+}

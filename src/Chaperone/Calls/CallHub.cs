@@ -1,0 +1,266 @@
+using Chaperone.Compliance;
+using Chaperone.Families;
+using Chaperone.Infrastructure;
+using Chaperone.Scheduling;
+using Chaperone.Storage;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.EntityFrameworkCore;
+
+namespace Chaperone.Calls;
+
+/// <summary>What every hub call answers: done, or refused with words to show.</summary>
+public sealed record HubAnswer(bool Ok, string? Message = null)
+{
+    public static readonly HubAnswer Done = new(true);
+    public static HubAnswer No(string message) => new(false, message);
+}
+
+/// <summary>Who a connection is in which room; kept in the connection's items.</summary>
+internal sealed record Membership(Guid SessionId, Guid SchoolId, string Party);
+
+/// <summary>
+/// The live call: staff join with their sign-in cookie, families with their link's token.
+/// Every action goes through the room's rules (<see cref="Room"/>); its events are stored before
+/// anyone is told; every connection in the room then gets its own view of the new state.
+/// Signalling (SDP and ICE) is relayed only between parties who may connect now.
+/// </summary>
+[AllowAnonymous]
+public sealed class CallHub(RoomRegistry rooms, IServiceProvider services, FamilyLinks links, TimeProvider clock, ILogger<CallHub> logger) : Hub
+{
+    private ChaperoneDbContext? _db;
+
+    // Resolved on first use: relaying a signal, the hub's busiest message, never touches the database.
+    private ChaperoneDbContext Db => _db ??= services.GetRequiredService<ChaperoneDbContext>();
+
+    public const string Path = "/hubs/call";
+    public const int MaxSignalLength = 16 * 1024;
+
+    private Membership? Member => Context.Items.TryGetValue(nameof(Membership), out var m) ? m as Membership : null;
+
+    public override Task OnConnectedAsync()
+    {
+        rooms.Track(Context);
+        return Task.CompletedTask;
+    }
+
+    public override async Task OnDisconnectedAsync(Exception? exception)
+    {
+        rooms.Forget(Context.ConnectionId);
+        if (Member is { } member && rooms.Find(member.SessionId) is { } handle)
+        {
+            await ActAsync(handle, room => member.Party == RoomParty.Teacher
+                ? room.TeacherLeft(Context.ConnectionId, Now)
+                : room.FamilyLeft(Guid.Parse(member.Party), Context.ConnectionId, Now), CancellationToken.None);
+            await BroadcastAsync(handle);
+        }
+    }
+
+    private DateTimeOffset Now => clock.GetUtcNow();
+
+    /// <summary>The host teacher opens or rejoins the room of one of their sessions.</summary>
+    public async Task<HubAnswer> Host(string sessionId)
+    {
+        var user = Context.User;
+        if (user?.Identity?.IsAuthenticated != true || !user.HasClaim(c => c.Type == ChaperoneClaims.School))
+        {
+            return HubAnswer.No("Sign in first.");
+        }
+        if (!Ids.TryParse(sessionId, out var id) || await rooms.GetAsync(Db, user.SchoolId(), id, Context.ConnectionAborted) is not { } handle)
+        {
+            return HubAnswer.No("There is no such session.");
+        }
+        var answer = await ActAsync(handle, room => room.TeacherJoin(user.UserId(), Context.ConnectionId, Now), Context.ConnectionAborted);
+        if (answer.Ok)
+        {
+            Context.Items[nameof(Membership)] = new Membership(id, handle.Room.Facts.SchoolId, RoomParty.Teacher);
+            await BroadcastAsync(handle);
+        }
+        return answer;
+    }
+
+    /// <summary>A family device joins from the guardian's link, into the lobby (or back to its place after a reload).</summary>
+    public async Task<HubAnswer> JoinFamily(string token)
+    {
+        if (links.Read(token) is not { } link)
+        {
+            return HubAnswer.No("This link is not valid. Use the link in the school's email.");
+        }
+        var schoolId = await Db.Sessions.AsNoTracking().Where(s => s.Id == link.SessionId).Select(s => s.SchoolId).FirstOrDefaultAsync(Context.ConnectionAborted);
+        if (schoolId == Guid.Empty || await rooms.GetAsync(Db, schoolId, link.SessionId, Context.ConnectionAborted) is not { } handle)
+        {
+            return HubAnswer.No("This session no longer exists.");
+        }
+        var answer = await ActAsync(handle, room => room.FamilyJoin(link.GuardianId, Context.ConnectionId, Now), Context.ConnectionAborted);
+        if (answer.Ok)
+        {
+            Context.Items[nameof(Membership)] = new Membership(link.SessionId, schoolId, link.GuardianId.ToString());
+            await BroadcastAsync(handle);
+        }
+        return answer;
+    }
+
+    public Task<HubAnswer> Declare(string[] pupilIds, bool staysThroughout, string[] checklist) =>
+        pupilIds.Length > 20 || checklist.Length > 20
+            ? Task.FromResult(Refuse("oversized declaration"))
+            : FamilyAsync((room, guardian) => room.Declare(guardian,
+                new Declaration(pupilIds.Select(p => Guid.TryParse(p, out var g) ? g : Guid.Empty).ToList(), staysThroughout, checklist), Now));
+
+    public Task<HubAnswer> GiveConsent() => FamilyAsync((room, guardian) => room.GiveConsent(guardian, Now));
+
+    public Task<HubAnswer> Leave() => FamilyAsync((room, guardian) => room.FamilyLeaves(guardian, Now));
+
+    public Task<HubAnswer> Admit(string guardianId) => TeacherAsync(room => Guid.TryParse(guardianId, out var g) ? room.Admit(g, Now) : Unknown);
+
+    public Task<HubAnswer> ConfirmConsent() => TeacherAsync(room => room.ConfirmConsent(Now));
+
+    public Task<HubAnswer> ConfirmRoom() => TeacherAsync(room => room.ConfirmRoom(Now));
+
+    public Task<HubAnswer> ConfirmDress() => TeacherAsync(room => room.ConfirmDress(Now));
+
+    public Task<HubAnswer> ConfirmExpectations() => TeacherAsync(room => room.ConfirmExpectations(Now));
+
+    public Task<HubAnswer> Start() => TeacherAsync(room => room.Start(Now));
+
+    public Task<HubAnswer> Mute(string who, bool muted) =>
+        TeacherAsync(room => who == RoomParty.Teacher ? room.Mute(null, muted, Now) : Guid.TryParse(who, out var g) ? room.Mute(g, muted, Now) : Unknown);
+
+    public Task<HubAnswer> Lapse(bool lapsed) => TeacherAsync(room => room.Lapse(lapsed, Now));
+
+    public Task<HubAnswer> RemoveUnknownPerson(string guardianId) =>
+        TeacherAsync(room => Guid.TryParse(guardianId, out var g) ? room.RemoveUnknownPerson(g, Now) : Unknown);
+
+    public Task<HubAnswer> EndFamilyPart() => TeacherAsync(room => room.EndFamilyPart(Now));
+
+    public Task<HubAnswer> Close() => TeacherAsync(room => room.Close(Now));
+
+    private static RoomResult Unknown => RoomResult.No(new(Policy.Clauses.Participants, "unknown", "Nobody like that is in this room."));
+
+    /// <summary>Relays one signalling message (SDP or ICE) to another party of the same room, if they may connect now.</summary>
+    public async Task<HubAnswer> Signal(string to, string payload)
+    {
+        if (Member is not { } member || rooms.Find(member.SessionId) is not { } handle)
+        {
+            return HubAnswer.No("Join the call first.");
+        }
+        if (payload is null || payload.Length > MaxSignalLength || to is null || to.Length > 64)
+        {
+            return Refuse("oversized or empty signal");
+        }
+        if (!handle.Routes.TryGetValue((member.Party, to), out var target))
+        {
+            return HubAnswer.No("That participant is not in the call.");
+        }
+        await Clients.Client(target).SendAsync("signal", member.Party, payload);
+        return HubAnswer.Done;
+    }
+
+    private HubAnswer Refuse(string what)
+    {
+        logger.LogWarning("Refused a hub message from connection {Connection}: {What}.", Context.ConnectionId, what);
+        return HubAnswer.No("That message was refused.");
+    }
+
+    private async Task<HubAnswer> FamilyAsync(Func<Room, Guid, RoomResult> action)
+    {
+        if (Member is not { } member || member.Party == RoomParty.Teacher || rooms.Find(member.SessionId) is not { } handle)
+        {
+            return HubAnswer.No("Join the call from your link first.");
+        }
+        var answer = await ActAsync(handle, room => action(room, Guid.Parse(member.Party)), Context.ConnectionAborted);
+        await BroadcastAsync(handle);
+        return answer;
+    }
+
+    private async Task<HubAnswer> TeacherAsync(Func<Room, RoomResult> action)
+    {
+        if (Member is not { Party: RoomParty.Teacher } member || rooms.Find(member.SessionId) is not { } handle)
+        {
+            return HubAnswer.No("Only the host teacher can do that.");
+        }
+        var answer = await ActAsync(handle, action, Context.ConnectionAborted);
+        await BroadcastAsync(handle);
+        return answer;
+    }
+
+    /// <summary>Runs one action under the room's gate and stores its events (and the session's new status) before returning.</summary>
+    private async Task<HubAnswer> ActAsync(RoomHandle handle, Func<Room, RoomResult> action, CancellationToken ct)
+    {
+        string? replaced = null;
+        await handle.Gate.WaitAsync(ct);
+        try
+        {
+            var room = handle.Room;
+            var result = action(room);
+            if (result is RoomResult.Refused refused)
+            {
+                logger.LogInformation("Room {Session}: refused ({Rules}).", room.Facts.SessionId, string.Join(", ", refused.Reasons.Select(r => $"clause {r.Clause} {r.Rule}")));
+                return HubAnswer.No(refused.Message);
+            }
+            var done = (RoomResult.Done)result;
+            replaced = done.ReplacedConnection;
+            handle.Publish();
+            if (done.Events.Count > 0)
+            {
+                await StoreAsync(handle, done.Events, CancellationToken.None);
+            }
+        }
+        finally
+        {
+            handle.Gate.Release();
+        }
+        if (replaced is not null && replaced != Context.ConnectionId)
+        {
+            await Clients.Client(replaced).SendAsync("replaced", "This link was opened on another device, so the call moved there. Close this window.", CancellationToken.None);
+            rooms.Abort(replaced);
+        }
+        return HubAnswer.Done;
+    }
+
+    private async Task StoreAsync(RoomHandle handle, IReadOnlyList<RoomEvent> events, CancellationToken ct)
+    {
+        var room = handle.Room;
+        Db.ChangeTracker.Clear();
+        Db.Set<CallEventRecord>().AddRange(events.Select(e => CallEventRecord.From(room.Facts, e, ++handle.LastSequence)));
+        var facts = room.Facts;
+        if (events.Any(e => e.Kind == RoomEvents.Started) || events.Any(e => e.Kind == RoomEvents.Closed && e.Data.GetValueOrDefault("started") == "yes"))
+        {
+            var live = events.Any(e => e.Kind == RoomEvents.Started);
+            var session = await Db.Sessions.FirstAsync(s => s.Id == facts.SessionId && s.SchoolId == facts.SchoolId, ct);
+            session.Status = live ? SessionStatus.Live : SessionStatus.Ended;
+            if (!live)
+            {
+                var kinds = await Db.Set<CallEventRecord>().AsNoTracking().Where(e => e.SessionId == facts.SessionId && e.SchoolId == facts.SchoolId)
+                    .Select(e => new { e.Kind, e.Actor }).ToListAsync(ct);
+                Db.Evidence.Add(new EvidenceRecord
+                {
+                    SchoolId = facts.SchoolId,
+                    SessionId = facts.SessionId,
+                    Stage = CallEvidence.Stage,
+                    Sequence = session.Sequence,
+                    RecordedAt = Now,
+                    Items = CallEvidence.AtClose(room, kinds.Count(k => k.Kind == RoomEvents.LapseMarked), kinds.Count(k => k.Kind == RoomEvents.Left && k.Actor.StartsWith("teacher:", StringComparison.Ordinal))),
+                });
+            }
+        }
+        await Db.SaveChangesAsync(ct);
+    }
+
+    private async Task BroadcastAsync(RoomHandle handle)
+    {
+        List<(string Connection, object View)> views;
+        await handle.Gate.WaitAsync();
+        try
+        {
+            views = RoomViews.All(handle.Room);
+        }
+        finally
+        {
+            handle.Gate.Release();
+        }
+        foreach (var (connection, view) in views)
+        {
+            await Clients.Client(connection).SendAsync("state", view);
+        }
+    }
+}

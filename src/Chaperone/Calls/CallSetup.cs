@@ -1,0 +1,34 @@
+using Microsoft.AspNetCore.SignalR;
+using Chaperone.Recordings;
+
+namespace Chaperone.Calls;
+
+/// <summary>The built-in call room: provider, rooms, hub limits, recordings.</summary>
+public static class CallSetup
+{
+    /// <summary>Hub messages larger than this close the sender's connection (SignalR's own limit); the rest of the call carries on.</summary>
+    public const int MaxHubMessageBytes = 32 * 1024;
+
+    public static IServiceCollection AddChaperoneCalls(this IServiceCollection services)
+    {
+        services.AddSignalR(o =>
+        {
+            o.MaximumReceiveMessageSize = MaxHubMessageBytes;
+            o.MaximumParallelInvocationsPerClient = 1;
+            o.AddFilter<HubGuard>();
+        });
+        services.AddSingleton<HubGuard>();
+        services.AddSingleton<RoomRegistry>();
+        services.AddSingleton<RecordingStore>();
+        services.AddScoped<ICallProvider, BuiltInCallProvider>();
+        services.AddScoped<CallProviderResolver>();
+        return services;
+    }
+
+    /// <summary>STUN/TURN servers for the browsers, from <c>Calls:IceServers</c> (none needed on one machine).</summary>
+    public static IReadOnlyList<IceServer> IceServers(IConfiguration configuration) =>
+        configuration.GetSection("Calls:IceServers").Get<List<IceServer>>() ?? [];
+}
+
+/// <summary>One STUN or TURN server, as RTCPeerConnection takes it.</summary>
+public sealed record IceServer(string[] Urls, string? Username, string? Credential);

@@ -1,0 +1,110 @@
+using System.Collections.Concurrent;
+using Chaperone.Scheduling;
+using Chaperone.Storage;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.EntityFrameworkCore;
+
+namespace Chaperone.Calls;
+
+/// <summary>A live room and the gate that lets one action at a time change it.</summary>
+public sealed class RoomHandle(Room room)
+{
+    private volatile IReadOnlyDictionary<(string From, string To), string> _routes = new Dictionary<(string, string), string>();
+
+    public Room Room { get; } = room;
+    public SemaphoreSlim Gate { get; } = new(1, 1);
+
+    /// <summary>The last stored event's sequence; advanced with the gate held.</summary>
+    public long LastSequence { get; set; }
+
+    /// <summary>
+    /// Who may signal whom now, and the connection that reaches them: rebuilt under the gate after
+    /// every action, read without it, so relaying a signal never waits behind the room's actions.
+    /// </summary>
+    public IReadOnlyDictionary<(string From, string To), string> Routes => _routes;
+
+    /// <summary>Rebuilds <see cref="Routes"/>; call with the gate held.</summary>
+    public void Publish()
+    {
+        var parties = new List<(string Party, string? Connection)> { (RoomParty.Teacher, Room.TeacherConnectionId) };
+        parties.AddRange(Room.Families.Values.Select(f => (f.Guardian.Id.ToString(), f.ConnectionId)));
+        var routes = new Dictionary<(string, string), string>();
+        foreach (var (from, _) in parties)
+        {
+            foreach (var (to, connection) in parties)
+            {
+                if (connection is not null && Room.MayConnect(from, to))
+                {
+                    routes[(from, to)] = connection;
+                }
+            }
+        }
+        _routes = routes;
+    }
+}
+
+/// <summary>
+/// The rooms open on this server, by session, and the connections in them. Rooms are loaded from
+/// the session on first use; their events are stored as they happen (<see cref="CallEventRecord"/>).
+/// </summary>
+public sealed class RoomRegistry
+{
+    private readonly ConcurrentDictionary<Guid, RoomHandle> _rooms = new();
+    private readonly ConcurrentDictionary<string, HubCallerContext> _connections = new();
+
+    public int Count => _rooms.Count;
+
+    public void Track(HubCallerContext context) => _connections[context.ConnectionId] = context;
+
+    public void Forget(string connectionId) => _connections.TryRemove(connectionId, out _);
+
+    /// <summary>Drops a connection another device has replaced.</summary>
+    public void Abort(string connectionId)
+    {
+        if (_connections.TryRemove(connectionId, out var context))
+        {
+            context.Abort();
+        }
+    }
+
+    /// <summary>The room of a session of this school, loading it if needed; null when there is no such session.</summary>
+    public async Task<RoomHandle?> GetAsync(ChaperoneDbContext db, Guid schoolId, Guid sessionId, CancellationToken ct)
+    {
+        if (_rooms.TryGetValue(sessionId, out var handle))
+        {
+            return handle.Room.Facts.SchoolId == schoolId ? handle : null;
+        }
+        var facts = await LoadFactsAsync(db, schoolId, sessionId, ct);
+        if (facts is null)
+        {
+            return null;
+        }
+        var last = await db.Set<CallEventRecord>().Where(e => e.SessionId == sessionId && e.SchoolId == schoolId).MaxAsync(e => (long?)e.Sequence, ct) ?? 0;
+        return _rooms.GetOrAdd(sessionId, _ => new RoomHandle(new Room(facts)) { LastSequence = last });
+    }
+
+    public RoomHandle? Find(Guid sessionId) => _rooms.TryGetValue(sessionId, out var handle) ? handle : null;
+
+    public static async Task<RoomFacts?> LoadFactsAsync(ChaperoneDbContext db, Guid schoolId, Guid sessionId, CancellationToken ct)
+    {
+        var session = await db.Sessions.AsNoTracking().Where(s => s.Id == sessionId && s.SchoolId == schoolId)
+            .Select(s => new { s.Id, s.TeacherId, s.Start, s.End, s.Status, s.Provider }).FirstOrDefaultAsync(ct);
+        if (session is null || session.Provider != CallProviders.BuiltIn)
+        {
+            return null;
+        }
+        var teacher = await db.Users.AsNoTracking().Where(u => u.Id == session.TeacherId && u.SchoolId == schoolId).Select(u => u.Name).FirstAsync(ct);
+        var pupils = await db.SessionPupils.AsNoTracking().Where(sp => sp.SessionId == sessionId && sp.SchoolId == schoolId)
+            .Join(db.Pupils, sp => sp.PupilId, p => p.Id, (sp, p) => new RoomPupil(p.Id, p.Name)).ToListAsync(ct);
+        var guardians = await db.SessionGuardians.AsNoTracking().Where(sg => sg.SessionId == sessionId && sg.SchoolId == schoolId)
+            .Join(db.Guardians, sg => sg.GuardianId, g => g.Id, (sg, g) => new RoomGuardian(g.Id, g.Name, g.Relationship, g.HasParentalResponsibility)).ToListAsync(ct);
+        var pupilIds = pupils.Select(p => p.Id).ToList();
+        // Clause 7: the full expectations at a pupil's first session with this teacher; a reminder afterwards.
+        var seenBefore = await db.Sessions.AsNoTracking()
+            .Where(s => s.SchoolId == schoolId && s.TeacherId == session.TeacherId && s.Status == SessionStatus.Ended && s.Start < session.Start && s.Id != sessionId)
+            .Where(s => s.Pupils.Any(p => pupilIds.Contains(p.PupilId)))
+            .AnyAsync(ct);
+        var settings = await BookingFacts.LoadSettingsAsync(db, schoolId, ct);
+        return new RoomFacts(sessionId, schoolId, session.TeacherId, teacher, session.Start, session.End, session.Status, settings, pupils, guardians, !seenBefore);
+    }
+}

@@ -1,0 +1,55 @@
+namespace Chaperone.Calls;
+
+/// <summary>What each connection in a room is shown: the teacher sees everything; a family device sees its own part.</summary>
+public static class RoomViews
+{
+    public sealed record Missing(int Clause, string Message);
+
+    public sealed record FamilyRow(string Id, string Name, string Relationship, bool ParentalResponsibility, string Place, bool Connected,
+        IReadOnlyList<string>? PupilsPresent, bool? StaysThroughout, IReadOnlyList<string>? Checklist, bool ChecklistComplete, bool Muted);
+
+    public sealed record ConsentView(string Guardian, string Relationship, DateTimeOffset GivenAt, string Text, bool Confirmed);
+
+    public sealed record TeacherView(string Role, string Phase, bool Recording, bool Lapse, bool TeacherMuted, IReadOnlyList<FamilyRow> Families,
+        ConsentView? Consent, bool RoomChecked, bool DressChecked, bool ExpectationsFull, string ExpectationsText, bool ExpectationsGiven,
+        IReadOnlyList<Missing> StartMissing, IReadOnlyList<string> Peers);
+
+    public sealed record FamilyView(string Role, string Me, string Phase, string Place, bool TeacherPresent, bool Recording, bool Lapse, bool Muted,
+        IReadOnlyList<RoomPupil> Pupils, bool Declared, bool CanConsent, string ConsentText, bool ConsentGiven, bool ConsentConfirmed,
+        IReadOnlyList<RoomChecklist.Item> ChecklistItems, IReadOnlyList<string> Peers);
+
+    /// <summary>The parties this one should hold a media connection with now.</summary>
+    private static List<string> PeersOf(Room room, string party) =>
+        [.. new[] { RoomParty.Teacher }.Concat(room.Families.Keys.Select(k => k.ToString())).Where(p => room.MayConnect(party, p))];
+
+    public static TeacherView ForTeacher(Room room) => new(
+        "teacher", room.Phase.ToString(), room.Recording, room.SupervisionLapse, room.TeacherMuted,
+        [.. room.Families.Values.Select(f => new FamilyRow(f.Guardian.Id.ToString(), f.Guardian.Name, f.Guardian.Relationship, f.Guardian.HasParentalResponsibility,
+            f.Place.ToString(), f.Connected,
+            f.Declaration?.PupilIds.Select(id => room.Facts.Pupils.First(p => p.Id == id).Name).ToList(),
+            f.Declaration?.StaysThroughout, f.Declaration?.Checklist, f.Declaration?.ChecklistComplete == true, f.Muted))],
+        room.Consent is { } c ? new ConsentView(c.GuardianName, c.Relationship, c.GivenAt, c.Text, c.ConfirmedAt is not null) : null,
+        room.RoomCheckedAt is not null, room.DressCheckedAt is not null, room.ExpectationsFull, ExpectationsText.For(room.ExpectationsFull),
+        room.ExpectationsConfirmedAt is not null,
+        room.Phase == RoomPhase.Open ? [.. StartRule.Check(room).Select(m => new Missing(m.Clause, m.Message))] : [],
+        PeersOf(room, RoomParty.Teacher));
+
+    public static FamilyView ForFamily(Room room, FamilyMember f) => new(
+        "family", f.Guardian.Id.ToString(), room.Phase.ToString(), f.Place.ToString(), room.TeacherConnected, room.Recording, room.SupervisionLapse, f.Muted,
+        room.Facts.Pupils, f.Declaration is not null, f.Guardian.HasParentalResponsibility, ConsentText.For(room.Facts, f.Guardian),
+        room.Consent is not null, room.Consent?.ConfirmedAt is not null, RoomChecklist.Items, PeersOf(room, f.Guardian.Id.ToString()));
+
+    public static List<(string Connection, object View)> All(Room room)
+    {
+        var views = new List<(string, object)>();
+        if (room.TeacherConnectionId is { } teacher)
+        {
+            views.Add((teacher, ForTeacher(room)));
+        }
+        foreach (var f in room.Families.Values.Where(f => f.ConnectionId is not null))
+        {
+            views.Add((f.ConnectionId!, ForFamily(room, f)));
+        }
+        return views;
+    }
+}

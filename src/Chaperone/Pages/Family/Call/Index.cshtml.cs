@@ -1,0 +1,61 @@
+using System.Text.Json;
+using Chaperone.Calls;
+using Chaperone.Families;
+using Chaperone.Scheduling;
+using Chaperone.Storage;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.EntityFrameworkCore;
+
+namespace Chaperone.Pages.Family.Call;
+
+/// <summary>
+/// The family's call page, reached from the guardian's link: device check, the lobby, the call.
+/// The link opens it only while its session is still to run (not cancelled, not long past its
+/// end) and the guardian is still invited.
+/// </summary>
+public sealed class IndexModel(ChaperoneDbContext db, FamilyLinks links, TimeProvider clock, IConfiguration configuration) : PageModel
+{
+    public string Token { get; private set; } = "";
+    public string? Refusal { get; private set; }
+    public string IceServersJson { get; private set; } = "[]";
+    public string TeacherName { get; private set; } = "";
+    public IReadOnlyList<RoomPupil> Pupils { get; private set; } = [];
+
+    public async Task<IActionResult> OnGetAsync(string token, CancellationToken ct)
+    {
+        Token = token;
+        Refusal = await CheckAsync(token, ct);
+        if (Refusal is not null)
+        {
+            Response.StatusCode = StatusCodes.Status404NotFound;
+        }
+        IceServersJson = JsonSerializer.Serialize(CallSetup.IceServers(configuration), JsonSerializerOptions.Web);
+        return Page();
+    }
+
+    private async Task<string?> CheckAsync(string token, CancellationToken ct)
+    {
+        if (links.Read(token) is not { } link)
+        {
+            return "This link is not valid. Please use the link in the email from the school.";
+        }
+        var session = await db.Sessions.AsNoTracking().FirstOrDefaultAsync(s => s.Id == link.SessionId, ct);
+        if (session is null || !await db.SessionGuardians.AnyAsync(g => g.SessionId == session.Id && g.SchoolId == session.SchoolId && g.GuardianId == link.GuardianId, ct))
+        {
+            return "This link is no longer for a session you are invited to. Please contact the school.";
+        }
+        if (session.Status == SessionStatus.Cancelled)
+        {
+            return "This session was cancelled. The school will be in touch about another time.";
+        }
+        if (session.Status == SessionStatus.Ended || clock.GetUtcNow() > session.End + FamilyLinks.GraceAfterEnd)
+        {
+            return "This session has finished.";
+        }
+        TeacherName = await db.Users.Where(u => u.Id == session.TeacherId).Select(u => u.Name).FirstAsync(ct);
+        Pupils = await db.SessionPupils.AsNoTracking().Where(sp => sp.SessionId == session.Id && sp.SchoolId == session.SchoolId)
+            .Join(db.Pupils, sp => sp.PupilId, p => p.Id, (sp, p) => new RoomPupil(p.Id, p.Name)).ToListAsync(ct);
+        return null;
+    }
+}

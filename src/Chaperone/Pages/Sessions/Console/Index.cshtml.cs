@@ -1,0 +1,30 @@
+using System.Text.Json;
+using Chaperone.Calls;
+using Chaperone.Infrastructure;
+using Chaperone.Scheduling;
+using Chaperone.Storage;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace Chaperone.Pages.Sessions.Console;
+
+/// <summary>The teacher's session console: video, lobby, consent, checks, expectations, controls and a live compliance panel.</summary>
+public sealed class IndexModel(ChaperoneDbContext db, IConfiguration configuration) : PageModel
+{
+    public SessionDto Session { get; private set; } = null!;
+    public bool IsHost { get; private set; }
+    public string IceServersJson { get; private set; } = "[]";
+    public IReadOnlyList<string> Outcomes => CallEndpoints.Outcomes;
+
+    public async Task<IActionResult> OnGetAsync(string id, CancellationToken ct)
+    {
+        if (!Ids.TryParse(id, out var sessionId) || await SessionEndpoints.VisibleSessionAsync(db, User, sessionId, ct) is not { } session)
+        {
+            return NotFound();
+        }
+        Session = (await SessionView.LoadAsync(db, User.SchoolId(), sessionId, ct))!;
+        IsHost = session.TeacherId == User.UserId() && session.Provider == CallProviders.BuiltIn;
+        IceServersJson = JsonSerializer.Serialize(CallSetup.IceServers(configuration), JsonSerializerOptions.Web);
+        return Page();
+    }
+}

@@ -1,0 +1,119 @@
+using System.Security.Claims;
+using Chaperone.Calls;
+using Chaperone.Infrastructure;
+using Chaperone.People;
+using Chaperone.Scheduling;
+using Chaperone.Storage;
+using Microsoft.EntityFrameworkCore;
+
+namespace Chaperone.Recordings;
+
+/// <summary>
+/// Clause 2: the teacher's browser uploads the call's recording in chunks as it goes; the session's
+/// teacher, senior leaders and the DSL play it back, and every viewing is logged.
+/// </summary>
+public static class RecordingEndpoints
+{
+    public static void MapRecordings(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1").WithTags("Recordings").RequireAuthorization(AuthPolicies.Staff);
+        group.MapPost("/sessions/{id}/recording/chunks/{index}", UploadChunk).WithName("UploadRecordingChunk")
+            .WithSummary("The session's teacher uploads the next chunk of the live call's recording (raw bytes); it is encrypted at rest.")
+            .DisableAntiforgery();
+        group.MapGet("/sessions/{id}/recordings", List).WithName("ListRecordings").WithSummary("The session's recordings.");
+        group.MapGet("/recordings/{id}/content", Play).WithName("PlayRecording")
+            .WithSummary("Plays a recording back (decrypted); the session's teacher, SLT and the DSL only; every viewing is logged.");
+    }
+
+    private static async Task<IResult> UploadChunk(string id, string index, HttpRequest request, ClaimsPrincipal user, ChaperoneDbContext db,
+        RecordingStore store, TimeProvider clock, CancellationToken ct)
+    {
+        if (!Ids.TryParse(id, out var sessionId))
+        {
+            return Problems.NotFound("There is no such session.");
+        }
+        var schoolId = user.SchoolId();
+        var session = await db.Sessions.AsNoTracking().FirstOrDefaultAsync(s => s.Id == sessionId && s.SchoolId == schoolId, ct);
+        if (session is null || session.TeacherId != user.UserId())
+        {
+            return Problems.NotFound("There is no such session of yours.");
+        }
+        if (session.Status is not (SessionStatus.Live or SessionStatus.Ended))
+        {
+            return Problems.Validation(new Dictionary<string, string[]> { ["id"] = ["The session is not running, so there is nothing to record."] });
+        }
+        if (!int.TryParse(index, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var chunk) || chunk > 100_000)
+        {
+            return Problems.Validation(new Dictionary<string, string[]> { ["index"] = ["The chunk index must be between 0 and 100000."] });
+        }
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer, ct);
+        if (buffer.Length is 0 or > RecordingStore.MaxChunkBytes)
+        {
+            return Problems.Validation(new Dictionary<string, string[]> { ["body"] = [$"Send between 1 byte and {RecordingStore.MaxChunkBytes} bytes."] });
+        }
+        var now = clock.GetUtcNow();
+        var recording = await db.Set<Recording>().OrderByDescending(r => r.StartedAt).FirstOrDefaultAsync(r => r.SessionId == sessionId && r.SchoolId == schoolId, ct);
+        if (recording is null)
+        {
+            var type = request.ContentType is { Length: > 0 and <= 100 } t && t.StartsWith("video/", StringComparison.Ordinal) ? t : "video/webm";
+            recording = new Recording { SchoolId = schoolId, SessionId = sessionId, StartedAt = now, ContentType = type };
+            db.Add(recording);
+        }
+        if (chunk != recording.Chunks)
+        {
+            return Problems.Validation(new Dictionary<string, string[]> { ["index"] = [$"The next chunk expected is {recording.Chunks}."] });
+        }
+        await store.WriteChunkAsync(recording, chunk, buffer.GetBuffer().AsMemory(0, (int)buffer.Length), ct);
+        recording.Chunks++;
+        recording.Bytes += buffer.Length;
+        recording.LastChunkAt = now;
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Ok(new { recordingId = Ids.Format(recording.Id), chunks = recording.Chunks });
+    }
+
+    public sealed record RecordingDto(string Id, DateTimeOffset StartedAt, DateTimeOffset? LastChunkAt, int Chunks, long Bytes, string ContentType);
+
+    private static async Task<IResult> List(string id, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct)
+    {
+        if (!Ids.TryParse(id, out var sessionId) || await SessionEndpoints.VisibleSessionAsync(db, user, sessionId, ct) is null)
+        {
+            return Problems.NotFound("There is no such session.");
+        }
+        var schoolId = user.SchoolId();
+        var list = await db.Set<Recording>().AsNoTracking().Where(r => r.SessionId == sessionId && r.SchoolId == schoolId).OrderBy(r => r.StartedAt).ToListAsync(ct);
+        return TypedResults.Ok(list.Select(r => new RecordingDto(Ids.Format(r.Id), r.StartedAt, r.LastChunkAt, r.Chunks, r.Bytes, r.ContentType)));
+    }
+
+    /// <summary>Who may watch: the session's own teacher, senior leaders and the DSL.</summary>
+    public static bool MayWatch(ClaimsPrincipal user, Guid teacherId) =>
+        user.UserId() == teacherId || user.IsInRole(Roles.Slt) || user.IsInRole(Roles.Dsl);
+
+    private static async Task<IResult> Play(string id, HttpContext http, ClaimsPrincipal user, ChaperoneDbContext db, RecordingStore store, TimeProvider clock, CancellationToken ct)
+    {
+        var schoolId = user.SchoolId();
+        if (!Ids.TryParse(id, out var recordingId) || await db.Set<Recording>().AsNoTracking().FirstOrDefaultAsync(r => r.Id == recordingId && r.SchoolId == schoolId, ct) is not { } recording)
+        {
+            return Problems.NotFound("There is no such recording.");
+        }
+        var teacherId = await db.Sessions.Where(s => s.Id == recording.SessionId && s.SchoolId == schoolId).Select(s => s.TeacherId).FirstAsync(ct);
+        if (!MayWatch(user, teacherId))
+        {
+            return Problems.NotFound("There is no such recording.");
+        }
+        db.Add(new CallEventRecord
+        {
+            SchoolId = schoolId,
+            SessionId = recording.SessionId,
+            At = clock.GetUtcNow(),
+            Kind = RoomEvents.RecordingViewed,
+            Actor = $"staff:{user.UserId()}",
+            Data = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string> { ["recording"] = Ids.Format(recording.Id), ["name"] = user.DisplayName() }),
+        });
+        await db.SaveChangesAsync(ct);
+        http.Response.ContentType = recording.ContentType.Split(';')[0];
+        http.Response.Headers.CacheControl = "no-store";
+        await store.CopyPlainAsync(recording, http.Response.Body, ct);
+        return TypedResults.Empty;
+    }
+}

@@ -1,0 +1,348 @@
+// The built-in call room in the browser: SignalR for the room's state and signalling, a WebRTC
+// mesh (perfect negotiation) for media. No text chat: the only messages are the room's own.
+(() => {
+  'use strict';
+  const root = document.getElementById('call');
+  if (!root) return;
+  const role = root.dataset.role;
+  const iceServers = JSON.parse(root.dataset.ice || '[]');
+  const $ = id => document.getElementById(id);
+  const peers = new Map();   // party id -> { pc, polite, makingOffer, ignoreOffer, video }
+  let me = role === 'teacher' ? 'teacher' : null;
+  let state = null;
+  let localStream = null;
+  let recorder = null;
+
+  const hub = new signalR.HubConnectionBuilder().withUrl('/hubs/call').withAutomaticReconnect().build();
+
+  function say(text) { $('status').textContent = text; }
+  function fail(text) { const e = $('error'); e.textContent = text || ''; e.hidden = !text; }
+
+  async function act(method, ...args) {
+    fail('');
+    const answer = await hub.invoke(method, ...args);
+    if (!answer.ok) fail(answer.message);
+    return answer;
+  }
+
+  async function media() {
+    if (localStream) return localStream;
+    localStream = await navigator.mediaDevices.getUserMedia({ video: { width: 320, height: 240 }, audio: true });
+    $('local').srcObject = localStream;
+    for (const p of peers.values()) addTracks(p.pc);
+    return localStream;
+  }
+
+  function addTracks(pc) {
+    if (!localStream) return;
+    const senders = pc.getSenders().map(s => s.track);
+    for (const t of localStream.getTracks()) if (!senders.includes(t)) pc.addTrack(t, localStream);
+  }
+
+  function peer(id) {
+    let p = peers.get(id);
+    if (p) return p;
+    const pc = new RTCPeerConnection({ iceServers });
+    p = { pc, polite: me < id, makingOffer: false, ignoreOffer: false, video: null, stream: null };
+    peers.set(id, p);
+    pc.onnegotiationneeded = async () => {
+      try {
+        p.makingOffer = true;
+        await pc.setLocalDescription();
+        await send(id, { description: pc.localDescription });
+      } catch (e) { console.warn(e); } finally { p.makingOffer = false; }
+    };
+    pc.onicecandidate = ({ candidate }) => { if (candidate) send(id, { candidate }); };
+    // A network change or a failed path: restart ICE rather than drop the call.
+    pc.oniceconnectionstatechange = () => { if (pc.iceConnectionState === 'failed') pc.restartIce(); };
+    pc.ontrack = ({ track, streams }) => {
+      if (!p.video) {
+        const figure = document.createElement('figure');
+        figure.dataset.peer = id;
+        p.video = document.createElement('video');
+        p.video.autoplay = true; p.video.playsInline = true;
+        p.video.setAttribute('aria-label', id === 'teacher' ? 'The teacher' : 'The family');
+        const caption = document.createElement('figcaption');
+        caption.textContent = id === 'teacher' ? 'Teacher' : 'Family';
+        figure.append(p.video, caption);
+        $('remotes').append(figure);
+      }
+      // ontrack fires per track: attach the stream once.
+      const stream = streams[0] || new MediaStream([track]);
+      if (p.video.srcObject !== stream) { p.video.srcObject = stream; p.stream = stream; }
+      if (recorder) recorder.addStream(stream);
+    };
+    addTracks(pc);
+    return p;
+  }
+
+  function drop(id) {
+    const p = peers.get(id);
+    if (!p) return;
+    p.pc.close();
+    document.querySelector(`figure[data-peer="${id}"]`)?.remove();
+    peers.delete(id);
+  }
+
+  async function send(to, message) {
+    try { await hub.invoke('Signal', to, JSON.stringify(message)); } catch (e) { console.warn(e); }
+  }
+
+  hub.on('signal', async (from, payload) => {
+    if (!state || !state.peers.includes(from)) return;
+    const p = peer(from);
+    const pc = p.pc;
+    let message;
+    try { message = JSON.parse(payload); } catch { return; }
+    try {
+      if (message.description) {
+        const description = message.description;
+        const collision = description.type === 'offer' && (p.makingOffer || pc.signalingState !== 'stable');
+        p.ignoreOffer = !p.polite && collision;
+        if (p.ignoreOffer) return;
+        await pc.setRemoteDescription(description);
+        if (description.type === 'offer') {
+          await pc.setLocalDescription();
+          await send(from, { description: pc.localDescription });
+        }
+      } else if (message.candidate) {
+        try { await pc.addIceCandidate(message.candidate); } catch (e) { if (!p.ignoreOffer) throw e; }
+      }
+    } catch (e) { console.warn(e); }
+  });
+
+  hub.on('replaced', text => { fail(text); say('This call continues on your other device.'); hub.stop(); });
+
+  hub.on('state', async s => {
+    state = s;
+    if (s.me) me = s.me;
+    for (const id of [...peers.keys()]) if (!s.peers.includes(id)) drop(id);
+    if (s.peers.length > 0) {
+      try { await media(); } catch (e) { fail('Your camera or microphone could not be started: ' + e.message); }
+      for (const id of s.peers) peer(id);
+    }
+    // A supervision lapse pauses media for everyone; a muted device's microphone is off.
+    if (localStream) {
+      for (const t of localStream.getVideoTracks()) t.enabled = !s.lapse;
+      for (const t of localStream.getAudioTracks()) t.enabled = !s.lapse && !(role === 'teacher' ? s.teacherMuted : s.muted);
+    }
+    $('recording').hidden = !s.recording;
+    $('lapse').hidden = !s.lapse;
+    if (role === 'teacher') renderTeacher(s); else renderFamily(s);
+  });
+
+  // ---- Teacher -------------------------------------------------------------------------------
+  const clauseNames = { 1: 'Consent and supervision', 3: 'Hosted by the teacher', 4: 'Three participants', 6: 'Family leaves first', 7: 'Expectations', 9: 'Room', 10: 'Dress' };
+
+  function renderTeacher(s) {
+    const phaseText = { Open: 'The room is open. Admit the family from the lobby when they are ready.', Live: 'The session has started.', FamilyEnded: "The family's part has ended. Close the session.", Ended: 'The session is closed.', Closed: 'The room is closed.' };
+    say(phaseText[s.phase] || s.phase);
+    const list = $('families');
+    list.replaceChildren();
+    $('lobby-empty').hidden = s.families.length > 0;
+    for (const f of s.families) {
+      const li = document.createElement('li');
+      const where = !f.connected ? 'not connected' : f.place === 'Lobby' ? 'waiting in the lobby' : f.place === 'InCall' ? 'in the call' : f.place === 'Removed' ? 'removed' : 'has left';
+      const who = f.pupilsPresent ? `With: ${f.pupilsPresent.join(', ') || 'no pupil'}; ${f.staysThroughout ? 'will stay throughout' : 'has NOT said they will stay'}; checklist ${f.checklistComplete ? 'complete' : 'incomplete'}.` : 'Has not yet said who is present.';
+      const text = document.createElement('p');
+      text.textContent = `${f.name} (${f.relationship}${f.parentalResponsibility ? ', parental responsibility' : ''}): ${where}. ${who}`;
+      li.append(text);
+      const button = (label, handler, cls) => { const b = document.createElement('button'); b.type = 'button'; b.className = 'button ' + (cls || 'button-secondary'); b.textContent = label; b.onclick = handler; li.append(b, ' '); };
+      if (f.connected && f.place === 'Lobby') button(`Admit ${f.name}`, () => act('Admit', f.id), 'button');
+      if (f.place === 'InCall') {
+        button(f.muted ? `Unmute ${f.name}` : `Mute ${f.name}`, () => act('Mute', f.id, !f.muted));
+        button(`Remove: unknown person with ${f.name}`, () => { if (confirm('Remove this device from the call because an unknown person is present?')) act('RemoveUnknownPerson', f.id); }, 'button-danger');
+      }
+      list.append(li);
+    }
+    const consent = $('consent');
+    if (s.consent) {
+      consent.replaceChildren();
+      const p = document.createElement('p');
+      p.textContent = `${s.consent.guardian} (${s.consent.relationship}) gave consent at ${new Date(s.consent.givenAt).toLocaleTimeString('en-GB')}${s.consent.confirmed ? ', confirmed by you' : ''}:`;
+      const q = document.createElement('blockquote');
+      q.textContent = s.consent.text;
+      consent.append(p, q);
+    }
+    $('confirm-consent').disabled = !s.consent || s.consent.confirmed;
+    $('confirm-room').disabled = s.roomChecked;
+    $('confirm-room').textContent = s.roomChecked ? "Room confirmed" : "The family's room is suitable";
+    $('confirm-dress').disabled = s.dressChecked;
+    $('confirm-dress').textContent = s.dressChecked ? 'Dress confirmed' : 'Everyone is appropriately dressed';
+    $('expectations-version').textContent = s.expectationsFull ? "The pupil's first session with you: give the full expectations." : 'Give the brief reminder of the expectations.';
+    $('expectations-text').textContent = s.expectationsText;
+    $('confirm-expectations').disabled = s.phase !== 'Live' || s.expectationsGiven;
+    $('start').disabled = s.phase !== 'Open';
+    const missing = $('missing');
+    missing.replaceChildren();
+    if (s.phase === 'Open' && s.startMissing.length > 0) {
+      const h = document.createElement('p'); h.textContent = 'Before the session can start:';
+      const ul = document.createElement('ul');
+      for (const m of s.startMissing) { const li = document.createElement('li'); li.textContent = `${m.message} (clause ${m.clause})`; ul.append(li); }
+      missing.append(h, ul);
+    }
+    $('mute-me').setAttribute('aria-pressed', String(s.teacherMuted));
+    $('mute-me').textContent = s.teacherMuted ? 'Unmute my microphone' : 'Mute my microphone';
+    $('lapse-toggle').setAttribute('aria-pressed', String(s.lapse));
+    $('lapse-toggle').textContent = s.lapse ? 'Supervision resumed' : 'Mark a supervision lapse';
+    $('end-family').disabled = !(s.phase === 'Open' || s.phase === 'Live');
+    $('close').disabled = s.phase === 'Ended' || s.phase === 'Closed';
+    $('outcome-section').hidden = s.phase !== 'Ended';
+    const inCall = s.families.filter(f => f.place === 'InCall' && f.connected);
+    const verdicts = [
+      [1, s.consent?.confirmed && !s.lapse, s.consent?.confirmed ? (s.lapse ? 'Supervision lapse marked' : 'Consent confirmed') : 'Awaiting consent'],
+      [3, true, 'You are hosting'],
+      [4, inCall.some(f => (f.pupilsPresent || []).length > 0 && f.staysThroughout), inCall.length ? 'Family in the call' : 'Family not in the call'],
+      [7, s.expectationsGiven, s.expectationsGiven ? 'Given' : 'Not yet given'],
+      [9, s.roomChecked && inCall.some(f => f.checklistComplete), s.roomChecked ? 'Room confirmed' : 'Room not yet confirmed'],
+      [10, s.dressChecked, s.dressChecked ? 'Dress confirmed' : 'Dress not yet confirmed'],
+      [6, s.phase === 'Ended', s.phase === 'Ended' ? 'Family left first; you closed' : 'At the end: the family leaves first'],
+    ];
+    const panel = $('compliance');
+    panel.replaceChildren();
+    for (const [clause, ok, text] of verdicts) {
+      const li = document.createElement('li');
+      li.className = ok ? 'ok' : 'pending';
+      li.textContent = `Clause ${clause} – ${clauseNames[clause]}: ${ok ? 'met' : 'pending'} (${text})`;
+      panel.append(li);
+    }
+    if (s.recording && !recorder) recorder = startRecording();
+    if (!s.recording && recorder && !recorder.stopping) recorder.stop();
+  }
+
+  // The teacher's browser records the call: both sides drawn on a canvas, all voices mixed, chunks uploaded every few seconds.
+  function startRecording() {
+    const canvas = document.createElement('canvas');
+    canvas.width = 640; canvas.height = 240;
+    const g = canvas.getContext('2d');
+    const audio = new AudioContext();
+    const mix = audio.createMediaStreamDestination();
+    const mixed = new Set();
+    const addStream = stream => {
+      if (mixed.has(stream) || stream.getAudioTracks().length === 0) return;
+      mixed.add(stream);
+      audio.createMediaStreamSource(stream).connect(mix);
+    };
+    if (localStream) addStream(localStream);
+    for (const p of peers.values()) if (p.stream) addStream(p.stream);
+    const draw = setInterval(() => {
+      g.fillStyle = '#000'; g.fillRect(0, 0, canvas.width, canvas.height);
+      const videos = [$('local'), ...document.querySelectorAll('#remotes video')];
+      videos.slice(0, 2).forEach((v, i) => { try { g.drawImage(v, i * 320, 0, 320, 240); } catch { } });
+    }, 100);
+    const stream = new MediaStream([...canvas.captureStream(10).getVideoTracks(), ...mix.stream.getAudioTracks()]);
+    const type = MediaRecorder.isTypeSupported('video/webm;codecs=vp8,opus') ? 'video/webm;codecs=vp8,opus' : 'video/webm';
+    const mr = new MediaRecorder(stream, { mimeType: type });
+    let index = 0;
+    let uploads = Promise.resolve();
+    mr.ondataavailable = e => {
+      if (e.data.size === 0) return;
+      const n = index++;
+      uploads = uploads.then(() => fetch(`/api/v1/sessions/${root.dataset.session}/recording/chunks/${n}`, {
+        method: 'POST', body: e.data, headers: { 'Content-Type': 'video/webm' }, credentials: 'same-origin',
+      })).catch(err => console.warn(err));
+    };
+    const r = {
+      addStream, stopping: false,
+      stop() {
+        r.stopping = true;
+        r.done = new Promise(resolve => { mr.onstop = () => { clearInterval(draw); uploads.then(resolve); }; });
+        mr.stop();
+        return r.done;
+      },
+      get uploaded() { return uploads; },
+    };
+    mr.start(2000);
+    window.chaperoneRecorder = r;
+    return r;
+  }
+
+  if (role === 'teacher') {
+    $('confirm-consent').onclick = () => act('ConfirmConsent');
+    $('confirm-room').onclick = () => act('ConfirmRoom');
+    $('confirm-dress').onclick = () => act('ConfirmDress');
+    $('confirm-expectations').onclick = () => act('ConfirmExpectations');
+    $('start').onclick = () => act('Start');
+    $('mute-me').onclick = () => act('Mute', 'teacher', !(state && state.teacherMuted));
+    $('lapse-toggle').onclick = () => act('Lapse', !(state && state.lapse));
+    $('end-family').onclick = () => act('EndFamilyPart');
+    $('close').onclick = async () => {
+      // The last chunk of the recording is on the server before the session closes.
+      if (recorder) await (recorder.done || recorder.stop());
+      await act('Close');
+    };
+    $('outcome-form').onsubmit = async e => {
+      e.preventDefault();
+      const response = await fetch(`/api/v1/sessions/${root.dataset.session}/outcome`, {
+        method: 'POST', headers: { 'Content-Type': 'application/json' }, credentials: 'same-origin',
+        body: JSON.stringify({ outcome: $('outcome').value, notes: $('notes').value }),
+      });
+      if (response.ok) say('The outcome and notes are saved.');
+      else fail((await response.json()).detail || 'The outcome could not be saved.');
+    };
+  }
+
+  // ---- Family --------------------------------------------------------------------------------
+  function renderFamily(s) {
+    let text;
+    if (s.place === 'Ended') text = 'Your part of the call has finished. Thank you. You can close this window.';
+    else if (s.place === 'Removed') text = 'The teacher has ended your part of this call.';
+    else if (!s.declared) text = 'Please tell us who is with you and tick the room checklist.';
+    else if (s.place === 'Lobby' && !s.teacherPresent) text = 'You are in the waiting room. The teacher has not joined yet (or has lost their connection); please wait.';
+    else if (s.place === 'Lobby') text = 'You are in the waiting room. The teacher will let you in shortly.';
+    else if (s.phase === 'Live') text = 'You are in the call.';
+    else text = 'You are in the call. The session starts when the teacher has made the checks.';
+    say(text);
+    $('consent-section').hidden = !s.declared || s.place === 'Ended' || s.place === 'Removed';
+    $('consent-text').textContent = s.consentText;
+    $('give-consent').hidden = !s.canConsent || s.consentGiven;
+    $('consent-state').textContent = !s.canConsent
+      ? 'A parent with parental responsibility needs to give consent.'
+      : s.consentConfirmed ? 'Your consent is recorded and confirmed by the teacher.' : s.consentGiven ? 'Your consent is recorded; the teacher will confirm it.' : '';
+    $('leave').disabled = s.place !== 'InCall' && s.place !== 'Lobby';
+    if (s.place === 'Ended' || s.place === 'Removed') { for (const id of [...peers.keys()]) drop(id); localStream?.getTracks().forEach(t => t.stop()); }
+  }
+
+  if (role === 'family') {
+    $('device-check').onclick = async () => {
+      try {
+        const stream = await media();
+        $('device-result').textContent = `Camera and microphone are working (${stream.getVideoTracks().length} camera, ${stream.getAudioTracks().length} microphone).`;
+      } catch (e) {
+        $('device-result').textContent = 'Your camera or microphone could not be started. Check your browser allows them for this page. (' + e.message + ')';
+      }
+    };
+    $('declare-form').onsubmit = async e => {
+      e.preventDefault();
+      const form = e.target;
+      const pupils = [...form.querySelectorAll('input[name=pupil]:checked')].map(i => i.value);
+      const checklist = [...form.querySelectorAll('input[name=checklist]:checked')].map(i => i.value);
+      await act('Declare', pupils, form.querySelector('#stays').checked, checklist);
+    };
+    $('give-consent').onclick = () => act('GiveConsent');
+    $('leave').onclick = () => act('Leave');
+  }
+
+  // getStats for a page's checks: frames decoded and audio energy received from every peer.
+  window.chaperoneStats = async () => {
+    let framesDecoded = 0, audioEnergy = 0;
+    for (const p of peers.values()) {
+      (await p.pc.getStats()).forEach(r => {
+        if (r.type === 'inbound-rtp' && r.kind === 'video') framesDecoded += r.framesDecoded || 0;
+        if (r.type === 'inbound-rtp' && r.kind === 'audio') audioEnergy += r.totalAudioEnergy || 0;
+      });
+    }
+    return { framesDecoded, audioEnergy, peers: peers.size };
+  };
+
+  async function join() {
+    const answer = role === 'teacher' ? await hub.invoke('Host', root.dataset.session) : await hub.invoke('JoinFamily', root.dataset.token);
+    if (!answer.ok) { say(answer.message); fail(answer.message); }
+    return answer;
+  }
+
+  // After a network drop the connection is new: rejoin the room's place.
+  hub.onreconnected(() => join());
+  hub.onclose(() => { if (!$('error').textContent) say('The connection to the school was lost. Reload the page to rejoin.'); });
+  hub.start().then(join).catch(e => { say('Could not connect to the school: ' + e.message); });
+})();

@@ -1,0 +1,172 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Chaperone.Calls;
+using Chaperone.Families;
+using Chaperone.Recordings;
+using Chaperone.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+namespace Chaperone.Tests.Browser;
+
+/// <summary>
+/// A whole call in the built-in room, with the teacher and the family in separate browser
+/// contexts on Chromium's fake camera and microphone.
+/// </summary>
+public sealed class CallInTheBrowserTests(BrowserApp browser) : IClassFixture<BrowserApp>
+{
+    private static readonly float Ms = BrowserSteps.Ms;
+    private static readonly byte[] WebmMagic = [0x1A, 0x45, 0xDF, 0xA3];
+
+    private static async Task<IPage> CallPageAsync(BrowserApp browser)
+    {
+        var page = await browser.NewPageAsync();
+        await page.Context.GrantPermissionsAsync(["camera", "microphone"]);
+        return page;
+    }
+
+    private static Task ExpectStatusAsync(IPage page, string text) =>
+        Assertions.Expect(page.Locator("#status")).ToContainTextAsync(text, new() { Timeout = Ms });
+
+    /// <summary>Waits until what the page receives from its peers (frames decoded, audio energy) keeps rising.</summary>
+    private static async Task AssertMediaFlowsAsync(IPage page)
+    {
+        async Task<(double Frames, double Energy)> Stats()
+        {
+            var s = await page.EvaluateAsync<JsonElement>("() => window.chaperoneStats()").WaitAsync(BrowserApp.Timeout);
+            return (s.GetProperty("framesDecoded").GetDouble(), s.GetProperty("audioEnergy").GetDouble());
+        }
+        var deadline = DateTime.UtcNow + BrowserApp.Timeout;
+        var first = await Stats();
+        while (true)
+        {
+            await Task.Delay(500);
+            var now = await Stats();
+            if (now.Frames > first.Frames && now.Energy > first.Energy && first.Frames > 0)
+            {
+                return;
+            }
+            Assert.True(DateTime.UtcNow < deadline, $"Media is not flowing: frames {first.Frames}→{now.Frames}, audio energy {first.Energy}→{now.Energy}.");
+            first = first.Frames == 0 ? now : first;
+        }
+    }
+
+    [Fact]
+    public async Task AFamilyWaitsInTheLobbyTheCallStartsOnlyWithConsentAndEveryoneAndEndsInTheClausesOrder()
+    {
+        var app = browser.App;
+        var school = await TestSchool.CreateAsync(app);
+        var teacherApi = await school.TeacherAsync(app);
+        // Wednesday 2 December 2026 at 10:00 London, booked on Monday morning.
+        var start = new DateTimeOffset(2026, 12, 2, 10, 0, 0, TimeSpan.Zero);
+        app.Clock.SetUtcNow(ChaperoneApp.StartOfTime);
+        var sessionId = await TestSchool.BookOkAsync(teacherApi, school.Booking(start));
+        app.Clock.SetUtcNow(start.AddMinutes(-5));
+        var token = app.Services.GetRequiredService<FamilyLinks>().TokenFor(Guid.Parse(sessionId), school.Mother);
+
+        var teacher = await CallPageAsync(browser);
+        await BrowserSteps.SignInAsync(teacher, school.TeacherEmail, TestSchool.Password);
+        await teacher.GotoAsync($"/sessions/{sessionId}");
+        await teacher.GetByRole(AriaRole.Link, new() { Name = "Open the call" }).ClickAsync();
+        await ExpectStatusAsync(teacher, "The room is open");
+        await BrowserSteps.AssertEveryControlIsLabelledAsync(teacher);
+
+        var family = await CallPageAsync(browser);
+        await family.GotoAsync($"/family/{token}/call");
+        await ExpectStatusAsync(family, "tell us who is with you");
+        await family.GetByRole(AriaRole.Button, new() { Name = "Check camera and microphone" }).ClickAsync();
+        await Assertions.Expect(family.Locator("#device-result")).ToContainTextAsync("working", new() { Timeout = Ms });
+        await family.GetByLabel("Toby Twoparents is here").CheckAsync();
+        await family.GetByLabel("I will stay with my child for the whole call").CheckAsync();
+        foreach (var item in RoomChecklist.Items)
+        {
+            await family.GetByLabel(item.Text).CheckAsync();
+        }
+        await family.GetByRole(AriaRole.Button, new() { Name = "Go to the waiting room" }).ClickAsync();
+        await ExpectStatusAsync(family, "The teacher will let you in shortly");
+        await BrowserSteps.AssertEveryControlIsLabelledAsync(family);
+
+        // The lobby holds the family: no media connection until the teacher admits them.
+        await Task.Delay(500);
+        Assert.Equal(0, (await family.EvaluateAsync<JsonElement>("() => window.chaperoneStats()")).GetProperty("peers").GetInt32());
+        await ExpectStatusAsync(family, "waiting room");
+
+        // The call cannot start without consent (and the checks).
+        await teacher.GetByRole(AriaRole.Button, new() { Name = "Start the session" }).ClickAsync();
+        await Assertions.Expect(teacher.Locator("#error")).ToContainTextAsync("must be in the call", new() { Timeout = Ms });
+        await teacher.GetByRole(AriaRole.Button, new() { Name = "Admit Mia Mother" }).ClickAsync();
+        await ExpectStatusAsync(family, "You are in the call");
+        await teacher.GetByRole(AriaRole.Button, new() { Name = "Start the session" }).ClickAsync();
+        await Assertions.Expect(teacher.Locator("#error")).ToContainTextAsync("must give consent", new() { Timeout = Ms });
+
+        await family.GetByRole(AriaRole.Button, new() { Name = "I give my consent" }).ClickAsync();
+        await teacher.GetByRole(AriaRole.Button, new() { Name = "Confirm the consent" }).ClickAsync();
+        await teacher.GetByRole(AriaRole.Button, new() { Name = "The family's room is suitable" }).ClickAsync();
+        await teacher.GetByRole(AriaRole.Button, new() { Name = "Everyone is appropriately dressed" }).ClickAsync();
+        await Assertions.Expect(family.Locator("#consent-state")).ToContainTextAsync("confirmed by the teacher", new() { Timeout = Ms });
+        await teacher.GetByRole(AriaRole.Button, new() { Name = "Start the session" }).ClickAsync();
+        await ExpectStatusAsync(teacher, "The session has started");
+        await Assertions.Expect(family.Locator("#recording")).ToBeVisibleAsync(new() { Timeout = Ms });
+        await Assertions.Expect(teacher.Locator("#recording")).ToBeVisibleAsync(new() { Timeout = Ms });
+
+        // Media flows both ways.
+        await AssertMediaFlowsAsync(teacher);
+        await AssertMediaFlowsAsync(family);
+
+        // The teacher drops: the family is back in the lobby; the teacher rejoins and admits them again.
+        await teacher.CloseAsync();
+        await ExpectStatusAsync(family, "The teacher has not joined yet");
+        teacher = await teacher.Context.NewPageAsync();
+        await teacher.GotoAsync($"/sessions/{sessionId}/console");
+        await ExpectStatusAsync(teacher, "The session has started");
+        await teacher.GetByRole(AriaRole.Button, new() { Name = "Admit Mia Mother" }).ClickAsync();
+        await ExpectStatusAsync(family, "You are in the call");
+        await AssertMediaFlowsAsync(teacher);
+        await teacher.GetByRole(AriaRole.Button, new() { Name = "I have given the expectations" }).ClickAsync();
+        await Task.Delay(4500); // a couple of recording chunks
+
+        // The teacher cannot close while the family is in the call; the family leaves first, then the teacher closes.
+        await teacher.GetByRole(AriaRole.Button, new() { Name = "Close the session" }).ClickAsync();
+        await Assertions.Expect(teacher.Locator("#error")).ToContainTextAsync("End the family's part", new() { Timeout = Ms });
+        await family.GetByRole(AriaRole.Button, new() { Name = "Leave the call" }).ClickAsync();
+        await ExpectStatusAsync(family, "Your part of the call has finished");
+        await ExpectStatusAsync(teacher, "The family's part has ended");
+        await teacher.GetByRole(AriaRole.Button, new() { Name = "Close the session" }).ClickAsync();
+        await ExpectStatusAsync(teacher, "The session is closed");
+        await teacher.GetByLabel("Session notes").FillAsync("Worked on fractions.");
+        await teacher.GetByRole(AriaRole.Button, new() { Name = "Save the outcome" }).ClickAsync();
+        await ExpectStatusAsync(teacher, "saved");
+
+        var events = await app.WithDbAsync(db => db.Set<CallEventRecord>().Where(e => e.SessionId == Guid.Parse(sessionId)).OrderBy(e => e.At).ThenBy(e => e.Sequence).Select(e => e.Kind).ToListAsync());
+        Assert.True(events.IndexOf(RoomEvents.FamilyExited) < events.IndexOf(RoomEvents.Closed), string.Join(", ", events));
+        Assert.Contains(RoomEvents.ConsentGiven, events);
+        Assert.Contains(RoomEvents.ToLobby, events);
+
+        // The recording exists, is encrypted on disk, and plays back as WebM.
+        var recording = await app.WithDbAsync(db => db.Set<Recording>().SingleAsync(r => r.SessionId == Guid.Parse(sessionId)));
+        Assert.True(recording.Chunks >= 2, $"{recording.Chunks} chunks");
+        var store = app.Services.GetRequiredService<RecordingStore>();
+        var onDisk = await File.ReadAllBytesAsync(store.ChunkPath(recording, 0));
+        Assert.NotEqual(WebmMagic, onDisk.Take(4).ToArray());
+        var played = await teacher.APIRequest.GetAsync($"/api/v1/recordings/{recording.Id}/content");
+        Assert.Equal(200, played.Status);
+        var body = await played.BodyAsync();
+        Assert.Equal(WebmMagic, body.Take(4).ToArray());
+        Assert.True(body.Length > 1000);
+        Assert.Contains(RoomEvents.RecordingViewed, await app.WithDbAsync(db => db.Set<CallEventRecord>().Where(e => e.SessionId == Guid.Parse(sessionId)).Select(e => e.Kind).ToListAsync()));
+
+        await teacher.GotoAsync($"/sessions/{sessionId}");
+        await teacher.GetByRole(AriaRole.Link, new() { Name = "Recordings" }).ClickAsync();
+        await Assertions.Expect(teacher.Locator("video[src$='/content']")).ToHaveCountAsync(1, new() { Timeout = Ms });
+
+        // The verdicts follow from the evidence.
+        var compliance = await (await school.TeacherAsync(app)).GetFromJsonAsync<JsonElement>($"/api/v1/sessions/{sessionId}/compliance");
+        var status = compliance.GetProperty("clauses").EnumerateArray().ToDictionary(c => c.GetProperty("clause").GetInt32(), c => c.GetProperty("status").GetString());
+        foreach (var clause in new[] { 1, 3, 4, 6, 7, 9, 10, 11 })
+        {
+            Assert.True(status[clause] == "met", $"clause {clause} is {status[clause]}");
+        }
+    }
+}

@@ -1,0 +1,152 @@
+using System.Text.Json;
+using Chaperone.Calls;
+using Chaperone.Families;
+using Chaperone.Tests.Infrastructure;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Chaperone.Tests.Calls;
+
+/// <summary>The call hub as a client meets it, on each database: who gets in, what is stored, and what is refused.</summary>
+public abstract class CallHubTests(ChaperoneApp app)
+{
+    /// <summary>The session each test books: 10:00 on a weekday at least 48 hours after the app's clock (the clock never goes back).</summary>
+    private DateTimeOffset Start { get; set; }
+
+    private sealed record Answer(bool Ok, string? Message);
+
+    private sealed class Hub(HubConnection connection) : IAsyncDisposable
+    {
+        public HubConnection Connection { get; } = connection;
+        public List<JsonElement> States { get; } = [];
+        public TaskCompletionSource<string> Replaced { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task<Answer> Call(string method, params object?[] args) =>
+            Connection.InvokeCoreAsync<Answer>(method, args).WaitAsync(TimeSpan.FromSeconds(15));
+
+        public ValueTask DisposeAsync() => Connection.DisposeAsync();
+    }
+
+    private async Task<Hub> ConnectAsync(string? bearer = null)
+    {
+        var connection = new HubConnectionBuilder()
+            .WithUrl(new Uri(app.Server.BaseAddress, CallHub.Path), o =>
+            {
+                o.Transports = HttpTransportType.LongPolling;
+                o.HttpMessageHandlerFactory = _ => app.Server.CreateHandler();
+                if (bearer is not null)
+                {
+                    o.AccessTokenProvider = () => Task.FromResult<string?>(bearer);
+                }
+            })
+            .Build();
+        var hub = new Hub(connection);
+        connection.On<JsonElement>("state", s => { lock (hub.States) { hub.States.Add(s); } });
+        connection.On<string>("replaced", m => hub.Replaced.TrySetResult(m));
+        await connection.StartAsync().WaitAsync(TimeSpan.FromSeconds(15));
+        return hub;
+    }
+
+    private async Task<(TestSchool School, Guid SessionId, string Token)> SessionOpeningNowAsync(int minutesBefore = 5)
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var day = app.Clock.GetUtcNow().UtcDateTime.Date.AddDays(3);
+        while (day.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday)
+        {
+            day = day.AddDays(1);
+        }
+        Start = new DateTimeOffset(day.AddHours(10), TimeSpan.Zero); // winter: London is on UTC
+        var id = Guid.Parse(await TestSchool.BookOkAsync(await school.TeacherAsync(app), school.Booking(Start)));
+        app.Clock.SetUtcNow(Start.AddMinutes(-minutesBefore));
+        return (school, id, app.Services.GetRequiredService<FamilyLinks>().TokenFor(id, school.Mother));
+    }
+
+    private static string Bearer(HttpClient client) => client.DefaultRequestHeaders.Authorization!.Parameter!;
+
+    [Fact]
+    public async Task OnlyTheHostTeacherOpensTheRoomAndAForgedLinkIsRefused()
+    {
+        var (school, id, _) = await SessionOpeningNowAsync();
+        await using var other = await ConnectAsync(Bearer(await school.OtherTeacherAsync(app)));
+        var refused = await other.Call("Host", id.ToString());
+        Assert.False(refused.Ok);
+        Assert.Contains("Only the session's teacher", refused.Message);
+
+        await using var anonymous = await ConnectAsync();
+        Assert.False((await anonymous.Call("Host", id.ToString())).Ok);
+        Assert.Contains("not valid", (await anonymous.Call("JoinFamily", "forged-token")).Message);
+        Assert.False((await anonymous.Call("Admit", Guid.NewGuid().ToString())).Ok);
+    }
+
+    [Fact]
+    public async Task TheRoomDoesNotOpenMoreThanTenMinutesEarly()
+    {
+        var (school, id, _) = await SessionOpeningNowAsync(minutesBefore: 30);
+        await using var teacher = await ConnectAsync(Bearer(await school.TeacherAsync(app)));
+        var answer = await teacher.Call("Host", id.ToString());
+        Assert.False(answer.Ok);
+        Assert.Contains("10 minutes before", answer.Message);
+    }
+
+    [Fact]
+    public async Task JoinsConsentAndTheLobbyAreStoredWithTheirTimes()
+    {
+        var (school, id, token) = await SessionOpeningNowAsync();
+        await using var teacher = await ConnectAsync(Bearer(await school.TeacherAsync(app)));
+        Assert.True((await teacher.Call("Host", id.ToString())).Ok);
+        await using var family = await ConnectAsync();
+        Assert.True((await family.Call("JoinFamily", token)).Ok);
+        Assert.True((await family.Call("Declare", new[] { school.TwoParentPupil.ToString() }, true, RoomChecklist.Items.Select(i => i.Key).ToArray())).Ok);
+        Assert.True((await family.Call("GiveConsent")).Ok);
+
+        var events = await app.WithDbAsync(db => db.Set<CallEventRecord>().AsNoTracking().Where(e => e.SessionId == id && e.SchoolId == school.SchoolId).OrderBy(e => e.At).ThenBy(e => e.Sequence).ToListAsync());
+        Assert.Equal([RoomEvents.Opened, RoomEvents.Joined, RoomEvents.Joined, RoomEvents.Declared, RoomEvents.ConsentGiven], events.Select(e => e.Kind));
+        Assert.All(events, e => Assert.Equal(Start.AddMinutes(-5), e.At));
+        var consent = events[^1].Values();
+        Assert.Equal("Mia Mother", consent["guardian"]);
+        Assert.StartsWith("I, Mia Mother, have parental responsibility for Toby Twoparents.", consent["text"]);
+    }
+
+    [Fact]
+    public async Task ASecondDeviceOnTheSameLinkTakesOverAndTheFirstIsToldWhy()
+    {
+        var (school, id, token) = await SessionOpeningNowAsync();
+        await using var teacher = await ConnectAsync(Bearer(await school.TeacherAsync(app)));
+        Assert.True((await teacher.Call("Host", id.ToString())).Ok);
+        await using var first = await ConnectAsync();
+        Assert.True((await first.Call("JoinFamily", token)).Ok);
+        await using var second = await ConnectAsync();
+        Assert.True((await second.Call("JoinFamily", token)).Ok);
+        Assert.Contains("another device", await first.Replaced.Task.WaitAsync(TimeSpan.FromSeconds(15)));
+        Assert.True((await second.Call("Declare", new[] { school.TwoParentPupil.ToString() }, true, Array.Empty<string>())).Ok);
+    }
+
+    [Fact]
+    public async Task AFloodAndOversizedSignalsAreRefusedWhileTheCallCarriesOn()
+    {
+        var (school, id, token) = await SessionOpeningNowAsync();
+        await using var teacher = await ConnectAsync(Bearer(await school.TeacherAsync(app)));
+        Assert.True((await teacher.Call("Host", id.ToString())).Ok);
+        await using var family = await ConnectAsync();
+        Assert.True((await family.Call("JoinFamily", token)).Ok);
+
+        var oversized = await family.Call("Signal", RoomParty.Teacher, new string('x', CallHub.MaxSignalLength + 1));
+        Assert.Equal("That message was refused.", oversized.Message);
+        // A message the hub cannot bind is an error for the sender only.
+        await Assert.ThrowsAsync<Microsoft.AspNetCore.SignalR.HubException>(() => family.Connection.InvokeCoreAsync<Answer>("Declare", ["not", "the", "right", "shape"]).WaitAsync(TimeSpan.FromSeconds(15)));
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, (int)HubGuard.Burst * 2).Select(_ => family.Call("Signal", RoomParty.Teacher, "{}")));
+        Assert.Contains(answers, a => a.Message == "Too many messages; slow down.");
+
+        // The teacher's side is unaffected: the family, still connected, is admitted once declared.
+        Assert.Equal(HubConnectionState.Connected, family.Connection.State);
+        await Task.Delay(100);
+        Assert.True((await teacher.Call("ConfirmRoom")).Ok);
+    }
+}
+
+public sealed class CallHubOnSqlite(ChaperoneApp app) : CallHubTests(app), IClassFixture<ChaperoneApp>;
+
+public sealed class CallHubOnPostgres(PostgresChaperoneApp app) : CallHubTests(app), IClassFixture<PostgresChaperoneApp>;

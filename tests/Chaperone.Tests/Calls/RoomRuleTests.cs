@@ -1,0 +1,210 @@
+using Chaperone.Calls;
+using Chaperone.Policy;
+using Chaperone.Scheduling;
+
+namespace Chaperone.Tests.Calls;
+
+/// <summary>The room's rules as plain code: each test drives the state machine with explicit times.</summary>
+public sealed class RoomRuleTests
+{
+    private static readonly Guid Teacher = Guid.NewGuid();
+    private static readonly Guid Pupil = Guid.NewGuid();
+    private static readonly Guid Parent = Guid.NewGuid();
+    private static readonly Guid Carer = Guid.NewGuid();
+    // Wednesday 2 December 2026, 10:00–10:30 London (UTC in winter).
+    private static readonly DateTimeOffset Start = new(2026, 12, 2, 10, 0, 0, TimeSpan.Zero);
+
+    private static Room NewRoom(bool first = true) => new(new RoomFacts(Guid.NewGuid(), Guid.NewGuid(), Teacher, "Ms Teacher", Start, Start.AddMinutes(30),
+        SessionStatus.Scheduled, PolicySettings.Default, [new RoomPupil(Pupil, "Pat Pupil")],
+        [new RoomGuardian(Parent, "Pam Parent", "Mother", true), new RoomGuardian(Carer, "Cal Carer", "Foster carer", false)], first));
+
+    private static readonly Declaration Everything = new([Pupil], true, [.. RoomChecklist.Items.Select(i => i.Key)]);
+
+    private static void Ok(RoomResult result) => Assert.IsType<RoomResult.Done>(result);
+
+    private static Refusal Refused(RoomResult result) => Assert.IsType<RoomResult.Refused>(result).Reasons[0];
+
+    /// <summary>A room with the teacher, and the parent admitted with everything declared.</summary>
+    private static Room Ready(DateTimeOffset at)
+    {
+        var room = NewRoom();
+        Ok(room.TeacherJoin(Teacher, "t", at));
+        Ok(room.FamilyJoin(Parent, "f", at));
+        Ok(room.Declare(Parent, Everything, at));
+        Ok(room.Admit(Parent, at));
+        Ok(room.GiveConsent(Parent, at));
+        Ok(room.ConfirmConsent(at));
+        Ok(room.ConfirmRoom(at));
+        Ok(room.ConfirmDress(at));
+        return room;
+    }
+
+    [Fact]
+    public void OnlyTheSessionsTeacherOpensTheRoomUnderClause3()
+    {
+        var refusal = Refused(NewRoom().TeacherJoin(Guid.NewGuid(), "x", Start));
+        Assert.Equal((3, "host-only"), (refusal.Clause, refusal.Rule));
+    }
+
+    [Fact]
+    public void TheRoomOpensTenMinutesBeforeTheStartAndNotBefore()
+    {
+        Assert.Equal("too-early", Refused(NewRoom().TeacherJoin(Teacher, "t", Start.AddMinutes(-11))).Rule);
+        Ok(NewRoom().TeacherJoin(Teacher, "t", Start.AddMinutes(-10)));
+    }
+
+    [Fact]
+    public void TheRoomNeverOpensOutsideSchoolHours()
+    {
+        var early = new RoomFacts(Guid.NewGuid(), Guid.NewGuid(), Teacher, "T", Start.AddHours(-1), Start.AddMinutes(-30), SessionStatus.Scheduled,
+            PolicySettings.Default, [], [], true); // 09:00–09:30
+        Assert.Equal("school-hours", Refused(new Room(early).TeacherJoin(Teacher, "t", Start.AddHours(-1).AddMinutes(-5))).Rule);
+    }
+
+    [Fact]
+    public void ACancelledSessionsRoomNeverOpens() =>
+        Assert.Equal("cancelled", Refused(new Room(NewRoom().Facts with { Status = SessionStatus.Cancelled }).TeacherJoin(Teacher, "t", Start)).Rule);
+
+    [Fact]
+    public void AFamilyWaitsInTheLobbyAndIsAdmittedOnlyAfterSayingWhoIsPresent()
+    {
+        var room = NewRoom();
+        Ok(room.TeacherJoin(Teacher, "t", Start));
+        Ok(room.FamilyJoin(Parent, "f", Start));
+        Assert.Equal(FamilyPlace.Lobby, room.Families[Parent].Place);
+        Assert.False(room.MayConnect(RoomParty.Teacher, Parent.ToString()));
+        Assert.Equal("declared", Refused(room.Admit(Parent, Start)).Rule);
+        Ok(room.Declare(Parent, Everything, Start));
+        Ok(room.Admit(Parent, Start));
+        Assert.True(room.MayConnect(RoomParty.Teacher, Parent.ToString()));
+    }
+
+    [Fact]
+    public void ACarerWithoutParentalResponsibilityCannotConsentUnderClause1()
+    {
+        var room = NewRoom();
+        Ok(room.FamilyJoin(Carer, "c", Start));
+        var refusal = Refused(room.GiveConsent(Carer, Start));
+        Assert.Equal((1, "parental-responsibility"), (refusal.Clause, refusal.Rule));
+    }
+
+    [Fact]
+    public void ConsentIsStoredWithWhoWhenAndTheExactWordsShown()
+    {
+        var room = NewRoom();
+        Ok(room.FamilyJoin(Parent, "f", Start));
+        var done = Assert.IsType<RoomResult.Done>(room.GiveConsent(Parent, Start));
+        var consent = Assert.Single(done.Events);
+        Assert.Equal(RoomEvents.ConsentGiven, consent.Kind);
+        Assert.Equal(ConsentText.For(room.Facts, room.Facts.Guardian(Parent)!), consent.Data["text"]);
+        Assert.Equal("Pam Parent", consent.Data["guardian"]);
+        Assert.Equal(Start, consent.At);
+    }
+
+    [Fact]
+    public void TheSessionCannotStartUntilEveryoneIsPresentAndConsentIsConfirmed()
+    {
+        var room = NewRoom();
+        Ok(room.TeacherJoin(Teacher, "t", Start));
+        var refused = Assert.IsType<RoomResult.Refused>(room.Start(Start));
+        Assert.Contains(refused.Reasons, r => r.Rule == "pupil-present" && r.Clause == 4);
+        Assert.Contains(refused.Reasons, r => r.Rule == "consent-given" && r.Clause == 1);
+        Assert.Contains(refused.Reasons, r => r.Rule == "dress-check" && r.Clause == 10);
+
+        room = Ready(Start);
+        Ok(room.Start(Start));
+        Assert.Equal(RoomPhase.Live, room.Phase);
+        Assert.True(room.Recording);
+    }
+
+    [Fact]
+    public void UnconfirmedConsentStillStopsTheStart()
+    {
+        var room = NewRoom();
+        Ok(room.TeacherJoin(Teacher, "t", Start));
+        Ok(room.FamilyJoin(Parent, "f", Start));
+        Ok(room.Declare(Parent, Everything, Start));
+        Ok(room.Admit(Parent, Start));
+        Ok(room.GiveConsent(Parent, Start));
+        Ok(room.ConfirmRoom(Start));
+        Ok(room.ConfirmDress(Start));
+        Assert.Equal("consent-confirmed", Refused(room.Start(Start)).Rule);
+    }
+
+    [Fact]
+    public void WhenTheTeacherDropsTheFamilyGoesBackToTheLobby()
+    {
+        var room = Ready(Start);
+        Ok(room.Start(Start));
+        var done = Assert.IsType<RoomResult.Done>(room.TeacherLeft("t", Start.AddMinutes(5)));
+        Assert.Contains(done.Events, e => e.Kind == RoomEvents.ToLobby);
+        Assert.Equal(FamilyPlace.Lobby, room.Families[Parent].Place);
+        Assert.False(room.MayConnect(Parent.ToString(), RoomParty.Teacher));
+    }
+
+    [Fact]
+    public void ASecondDeviceOnTheSameLinkReplacesTheFirst()
+    {
+        var room = NewRoom();
+        Ok(room.FamilyJoin(Parent, "first", Start));
+        var done = Assert.IsType<RoomResult.Done>(room.FamilyJoin(Parent, "second", Start));
+        Assert.Equal("first", done.ReplacedConnection);
+        Assert.Equal("second", room.Families[Parent].ConnectionId);
+        // The first device's late disconnect does not take the second one out.
+        Ok(room.FamilyLeft(Parent, "first", Start));
+        Assert.True(room.Families[Parent].Connected);
+    }
+
+    [Fact]
+    public void AReloadRejoinsThePlaceInTheCall()
+    {
+        var room = Ready(Start);
+        Ok(room.FamilyLeft(Parent, "f", Start));
+        Ok(room.FamilyJoin(Parent, "f2", Start));
+        Assert.Equal(FamilyPlace.InCall, room.Families[Parent].Place);
+    }
+
+    [Fact]
+    public void TheTeacherClosesOnlyAfterTheFamilysPartHasEndedUnderClause6()
+    {
+        var room = Ready(Start);
+        Ok(room.Start(Start));
+        var refusal = Refused(room.Close(Start.AddMinutes(20)));
+        Assert.Equal((6, "family-first"), (refusal.Clause, refusal.Rule));
+        Ok(room.EndFamilyPart(Start.AddMinutes(20)));
+        Ok(room.Close(Start.AddMinutes(21)));
+        Assert.Equal(RoomPhase.Ended, room.Phase);
+        Assert.True(room.ClosedAt > room.FamilyEndedAt);
+    }
+
+    [Fact]
+    public void ASupervisionLapsePausesMediaUntilCleared()
+    {
+        var room = Ready(Start);
+        Ok(room.Start(Start));
+        Ok(room.Lapse(true, Start));
+        Assert.False(room.MayConnect(RoomParty.Teacher, Parent.ToString()));
+        Ok(room.Lapse(false, Start));
+        Assert.True(room.MayConnect(RoomParty.Teacher, Parent.ToString()));
+    }
+
+    [Fact]
+    public void RemovingAnUnknownPersonEndsThatDevicesPartForGood()
+    {
+        var room = Ready(Start);
+        Ok(room.RemoveUnknownPerson(Parent, Start));
+        Assert.Equal("removed", Refused(room.FamilyJoin(Parent, "again", Start)).Rule);
+    }
+
+    [Fact]
+    public void TheFullExpectationsAreShownAtTheFirstSessionAndTheReminderAfter()
+    {
+        Assert.True(NewRoom(first: true).ExpectationsFull);
+        Assert.False(NewRoom(first: false).ExpectationsFull);
+        var room = Ready(Start);
+        Assert.Equal("live", Refused(room.ConfirmExpectations(Start)).Rule);
+        Ok(room.Start(Start));
+        var e = Assert.Single(Assert.IsType<RoomResult.Done>(room.ConfirmExpectations(Start)).Events);
+        Assert.Equal("full", e.Data["version"]);
+    }
+}
