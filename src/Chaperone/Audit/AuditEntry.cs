@@ -75,6 +75,7 @@ public static class AuditActions
     public const string TwoFactorEnabled = "two-factor.enabled";
     public const string TwoFactorDisabled = "two-factor.disabled";
     public const string RecoveryCodesGenerated = "two-factor.recovery-codes-generated";
+    public const string RecordingViewed = "recording.viewed";
 }
 
 /// <summary>The kinds of record audit entries are about.</summary>
@@ -86,4 +87,5 @@ public static class AuditSubjects
     public const string Pupil = "pupil";
     public const string School = "school";
     public const string Closure = "closure";
+    public const string Recording = "recording";
 }

@@ -30,7 +30,7 @@ public sealed record FamilyChecklistDto(IReadOnlyList<FamilyChecklistItemDto> It
 
 public sealed record FamilyChecklistItemDto(string Key, int Clause, string Text, bool Ticked);
 
-/// <summary>The join button: closed until <see cref="OpensAt"/> (the live call brings it to life).</summary>
+/// <summary>The join button: closed until <see cref="OpensAt"/>, then it leads to the family's call page.</summary>
 public sealed record FamilyJoinDto(bool Open, DateTimeOffset OpensAt, string Message);
 
 /// <summary>The body of <c>PUT /api/v1/family/{token}/checklist</c>: the keys of the items ticked.</summary>
@@ -133,8 +133,10 @@ public sealed class OpenFamilyLink(ChaperoneDbContext db, FamilyLinks links, Tim
             new FamilyChecklistDto(
                 FamilyChecklist.Items.Select(i => new FamilyChecklistItemDto(i.Key, i.Clause, i.Text, answers?.Ticked.Contains(i.Key) == true)).ToList(),
                 answers?.AnsweredAt.ToUniversalTime()),
-            new FamilyJoinDto(false, opensAt.ToUniversalTime(),
-                $"The join button opens 10 minutes before the start, at {Display.Time(opensLocal.TimeOfDay)} on {Display.Day(opensLocal.Date)}."));
+            clock.GetUtcNow() >= opensAt
+                ? new FamilyJoinDto(true, opensAt.ToUniversalTime(), "The call is open: join now. The teacher lets you in from the waiting room.")
+                : new FamilyJoinDto(false, opensAt.ToUniversalTime(),
+                    $"The join button opens 10 minutes before the start, at {Display.Time(opensLocal.TimeOfDay)} on {Display.Day(opensLocal.Date)}."));
         return new FamilyLinkOutcome.Open(dto, schoolId, session.Id, guardian.Id, zone);
     }
 

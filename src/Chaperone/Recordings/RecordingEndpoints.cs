@@ -110,6 +110,7 @@ public static class RecordingEndpoints
             Actor = $"staff:{user.UserId()}",
             Data = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string> { ["recording"] = Ids.Format(recording.Id), ["name"] = user.DisplayName() }),
         });
+        Audit.AuditLog.Record(db, user, Audit.AuditActions.RecordingViewed, Audit.AuditSubjects.Recording, recording.Id, new { recording.SessionId });
         await db.SaveChangesAsync(ct);
         http.Response.ContentType = recording.ContentType.Split(';')[0];
         http.Response.Headers.CacheControl = "no-store";

@@ -55,6 +55,9 @@ public sealed class RecordingStore
         }
     }
 
+    /// <summary>The recordings' key, shared with <see cref="RecordingVault"/> (whole recordings copied in from a provider).</summary>
+    internal byte[] Key => _key;
+
     public string ChunkPath(Recording recording, int index) =>
         Path.Combine(_root, recording.SchoolId.ToString("N"), recording.Id.ToString("N"), $"{index:D6}.chunk");
 

@@ -6,18 +6,17 @@ namespace Chaperone.Recordings;
 
 /// <summary>
 /// Recordings encrypted at rest with AES-256-GCM under <c>{DataDirectory}/recordings</c>, the key
-/// in <c>{DataDirectory}/keys/recordings.key</c> (made once). A file is a header and a run of
+/// the recordings' key of <see cref="RecordingStore"/> (<c>Recordings:Key</c>, or made once under
+/// <c>{DataDirectory}/keys</c>), so that one key protects every recording. A file is a header and a run of
 /// chunks, each sealed on its own (so a recording of any length streams through in 1 MiB
 /// pieces); each chunk's nonce carries its index and the associated data marks the last chunk,
 /// so chunks cannot be reordered, dropped or the file cut short without the read failing.
 /// </summary>
-public sealed class RecordingVault(DataDirectory data)
+public sealed class RecordingVault(DataDirectory data, RecordingStore store)
 {
     private const int ChunkSize = 1 << 20;
     private const int TagSize = 16;
     private static readonly byte[] Magic = "CHRV1"u8.ToArray();
-    private readonly Lock _keyLock = new();
-    private byte[]? _key;
 
     public string PathOf(string storedName) => data.Combine("recordings", Path.GetFileName(storedName));
 
@@ -128,31 +127,5 @@ public sealed class RecordingVault(DataDirectory data)
         return total;
     }
 
-    private byte[] Key()
-    {
-        lock (_keyLock)
-        {
-            if (_key is not null)
-            {
-                return _key;
-            }
-            var path = data.Combine("keys", "recordings.key");
-            if (!File.Exists(path))
-            {
-                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                var fresh = RandomNumberGenerator.GetBytes(32);
-                using (var f = new FileStream(path + ".new", FileMode.Create, FileAccess.Write))
-                {
-                    f.Write(fresh);
-                }
-                if (!OperatingSystem.IsWindows())
-                {
-                    File.SetUnixFileMode(path + ".new", UnixFileMode.UserRead | UnixFileMode.UserWrite);
-                }
-                File.Move(path + ".new", path, overwrite: false);
-            }
-            _key = File.ReadAllBytes(path);
-            return _key;
-        }
-    }
+    private byte[] Key() => store.Key;
 }

@@ -156,6 +156,8 @@ public sealed class CallInTheBrowserTests(BrowserApp browser) : IClassFixture<Br
         Assert.Equal(WebmMagic, body.Take(4).ToArray());
         Assert.True(body.Length > 1000);
         Assert.Contains(RoomEvents.RecordingViewed, await app.WithDbAsync(db => db.Set<CallEventRecord>().Where(e => e.SessionId == Guid.Parse(sessionId)).Select(e => e.Kind).ToListAsync()));
+        // Every viewing is also in the school's audit trail (clause 2, and the court-safe record).
+        Assert.Contains(await app.WithDbAsync(db => db.AuditEntries.Where(e => e.SubjectId == recording.Id.ToString()).Select(e => e.Action).ToListAsync()), a => a == Chaperone.Audit.AuditActions.RecordingViewed);
 
         await teacher.GotoAsync($"/sessions/{sessionId}");
         await teacher.GetByRole(AriaRole.Link, new() { Name = "Recordings" }).ClickAsync();

@@ -114,6 +114,23 @@ public abstract class FamilyLinkTests(ChaperoneApp app)
     }
 
     [Fact]
+    public async Task TheJoinButtonLeadsToTheCallFromTenMinutesBeforeTheStart()
+    {
+        var (_, _, _, path, start) = await BookedAsync();
+        var family = Api.AnonymousClient(app);
+        // The clock cannot go back: the other tests here book relative to now, so this does not disturb them.
+        app.Clock.SetUtcNow(start.AddMinutes(-10).AddSeconds(-1));
+        Assert.DoesNotContain($"href=\"{path}/call\"", await family.GetStringAsync(path));
+
+        app.Clock.SetUtcNow(start.AddMinutes(-10));
+        var html = WebUtility.HtmlDecode(await family.GetStringAsync(path));
+        Assert.Contains($"href=\"{path}/call\"", html);
+        Assert.Contains("The call is open", html);
+        var session = await Api.JsonAsync(await family.GetAsync(ApiPath(path)), HttpStatusCode.OK);
+        Assert.True(session.GetProperty("join").GetProperty("open").GetBoolean());
+    }
+
+    [Fact]
     public async Task ALinkStopsOpeningOnceTheSessionAndItsGraceAreOver()
     {
         var (school, _, _, path, start) = await BookedAsync();
