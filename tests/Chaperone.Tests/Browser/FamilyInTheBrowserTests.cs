@@ -10,7 +10,7 @@ using static Chaperone.Tests.Browser.BrowserSteps;
 namespace Chaperone.Tests.Browser;
 
 /// <summary>
-/// A parent opens their link on a phone, in a real browser: sees the session, ticks the room
+/// A parent opens the link from their delivered booking email on a phone, in a real browser: sees the session, ticks the room
 /// checklist (saved, and still ticked after a reload), tests the camera and microphone (Chromium's
 /// fake devices), and finds the join button closed until the call. The teacher then sees the answers.
 /// "Now" is Monday 30 November 2026, 08:00 UTC; the session is Wednesday 2 December at 10:00.
@@ -23,7 +23,7 @@ public sealed class FamilyInTheBrowserTests(BrowserApp browser) : IClassFixture<
     public async Task AGuardianOpensTheLinkSeesTheSessionTicksTheChecklistAndTestsTheCamera()
     {
         var (sessionId, sarah) = await BookForAmeliaAsync(Wednesday10);
-        var link = await GuardianLinkAsync(sessionId, sarah);
+        var link = await EmailedLinkAsync(sessionId, sarah);
 
         var page = await browser.NewPageAsync(viewport: BrowserApp.Phone, media: true);
         await page.GotoAsync(link);
@@ -117,6 +117,32 @@ public sealed class FamilyInTheBrowserTests(BrowserApp browser) : IClassFixture<
     /// How the guardian gets their link: here, as staff would hand it out (the session's family
     /// links); where the booking email is delivered, read it from that email instead.
     /// </summary>
+    /// <summary>
+    /// The link as the parent gets it: from the booking email the outbox delivered (the embedded
+    /// default writes each message as an .eml file under the data directory's mail folder).
+    /// </summary>
+    private async Task<string> EmailedLinkAsync(string sessionId, Guid guardianId)
+    {
+        var address = await browser.App.WithDbAsync(db => db.Guardians.Where(g => g.Id == guardianId).Select(g => g.Email!).SingleAsync());
+        var folder = Path.Combine(browser.App.DataDirectory, "mail");
+        var deadline = DateTime.UtcNow + BrowserApp.Timeout;
+        while (true)
+        {
+            foreach (var file in Directory.Exists(folder) ? Directory.GetFiles(folder, "*.eml") : [])
+            {
+                var message = await MimeKit.MimeMessage.LoadAsync(file);
+                if (message.Headers["X-Chaperone-Session"] == sessionId
+                    && message.To.Mailboxes.Any(m => m.Address == address)
+                    && Regex.Match(message.TextBody ?? "", @"https?://\S+/family/[A-Za-z0-9_-]+") is { Success: true } found)
+                {
+                    return found.Value;
+                }
+            }
+            Assert.True(DateTime.UtcNow < deadline, $"No booking email with a family link reached {address} within {BrowserApp.Timeout}.");
+            await Task.Delay(100);
+        }
+    }
+
     private async Task<string> GuardianLinkAsync(string sessionId, Guid guardianId)
     {
         using var staff = await StaffClientAsync("teacher1@demo.school");
