@@ -13,7 +13,7 @@ namespace Chaperone.Scheduling;
 /// rule (422, all violations), then, inside one transaction, nobody double-booked (409) and the
 /// session with its booking evidence written together.
 /// </summary>
-public sealed class BookSession(ChaperoneDbContext db, TimeProvider clock, Teams.TeamsMeetings teams, SessionNotifications notifications, OutboxSignal outbox)
+public sealed class BookSession(ChaperoneDbContext db, TimeProvider clock, Calls.CallProviderResolver calls, SessionNotifications notifications, OutboxSignal outbox)
 {
     public async Task<SessionOutcome> HandleAsync(ClaimsPrincipal user, BookSessionRequest request, CancellationToken ct)
     {
@@ -90,9 +90,11 @@ public sealed class BookSession(ChaperoneDbContext db, TimeProvider clock, Teams
         if (outcome is SessionOutcome.Done)
         {
             outbox.Wake();
-            if (provider == CallProviders.Teams)
+            // The call itself is made after the commit: a failure is kept by the provider (for Teams,
+            // on the meeting's row, shown to the teacher and retried), never losing the booking.
+            if (calls.For(session) is { } call)
             {
-                await teams.CreateAsync(schoolId, session.Id, ct); // a failure stays on the meeting's row, shown to the teacher and retried
+                await call.CreateAsync(session, ct);
             }
         }
         return outcome;

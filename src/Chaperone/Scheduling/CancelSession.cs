@@ -8,7 +8,7 @@ using Microsoft.EntityFrameworkCore;
 namespace Chaperone.Scheduling;
 
 /// <summary>Cancels a scheduled session with a reason; the session stays on record, freeing its people's time.</summary>
-public sealed class CancelSession(ChaperoneDbContext db, TimeProvider clock, Teams.TeamsMeetings teams, SessionNotifications notifications, OutboxSignal outbox)
+public sealed class CancelSession(ChaperoneDbContext db, TimeProvider clock, Calls.CallProviderResolver calls, SessionNotifications notifications, OutboxSignal outbox)
 {
     public async Task<SessionOutcome> HandleAsync(ClaimsPrincipal user, Guid sessionId, CancelRequest request, CancellationToken ct)
     {
@@ -49,9 +49,9 @@ public sealed class CancelSession(ChaperoneDbContext db, TimeProvider clock, Tea
             }
         }
         outbox.Wake();
-        if (session.Provider == CallProviders.Teams)
+        if (calls.For(session) is { } call)
         {
-            await teams.CancelAsync(schoolId, session.Id, session.CancellationReason ?? "", ct);
+            await call.CancelAsync(session, ct); // a failure is kept by the provider and retried
         }
         return new SessionOutcome.Done((await SessionView.LoadAsync(db, schoolId, session.Id, ct))!);
     }

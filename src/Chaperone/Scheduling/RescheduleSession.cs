@@ -13,7 +13,7 @@ namespace Chaperone.Scheduling;
 /// Moves a scheduled session. Every booking rule is judged again as if booked now (48 hours'
 /// notice counts from the moment of rescheduling) against the people's current records.
 /// </summary>
-public sealed class RescheduleSession(ChaperoneDbContext db, TimeProvider clock, Teams.TeamsMeetings teams, SessionNotifications notifications, OutboxSignal outbox)
+public sealed class RescheduleSession(ChaperoneDbContext db, TimeProvider clock, Calls.CallProviderResolver calls, SessionNotifications notifications, OutboxSignal outbox)
 {
     public async Task<SessionOutcome> HandleAsync(ClaimsPrincipal user, Guid sessionId, RescheduleRequest request, CancellationToken ct)
     {
@@ -77,9 +77,9 @@ public sealed class RescheduleSession(ChaperoneDbContext db, TimeProvider clock,
         }
         await transaction.CommitAsync(ct);
         outbox.Wake();
-        if (session.Provider == CallProviders.Teams)
+        if (calls.For(session) is { } call)
         {
-            await teams.UpdateAsync(schoolId, session.Id, ct);
+            await call.UpdateAsync(session, ct); // a failure is kept by the provider and retried
         }
         return new SessionOutcome.Done((await SessionView.LoadAsync(db, schoolId, session.Id, ct))!);
     }

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Chaperone.Recordings;
 using Chaperone.Teams;
 using Chaperone.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Chaperone.Tests.Teams;
@@ -56,6 +57,16 @@ public abstract class TeamsAfterCallApiTests(TeamsApp app)
         var clauses = await ComplianceAsync(teacher, id);
         Assert.Equal("met", clauses[4]);
         Assert.Equal("met", clauses[6]);
+
+        // The provider interface reports the same attendance (clause 11): the merged intervals as joins and leaves.
+        await using var scope = app.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<Chaperone.Storage.ChaperoneDbContext>();
+        var session = await db.Sessions.SingleAsync(s => s.Id == Guid.Parse(id));
+        var provider = scope.ServiceProvider.GetRequiredService<Chaperone.Calls.CallProviderResolver>().For(session);
+        Assert.IsType<TeamsCallProvider>(provider);
+        var report = await provider.ReportAsync(session, CancellationToken.None);
+        var motherTimes = report.Attendance.Where(a => a.Name == "Mia Mother").Select(a => (a.Change, a.At)).ToList();
+        Assert.Equal([(Chaperone.Calls.RoomEvents.Joined, session.Start.AddMinutes(1)), (Chaperone.Calls.RoomEvents.Left, session.Start.AddMinutes(29))], motherTimes);
     }
 
     [Fact]
