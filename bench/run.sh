@@ -3,7 +3,8 @@
 # (fsync and synchronous_commit left at their defaults, on), runs the benchmark on SQLite and on
 # PostgreSQL, writes bench/results/booking.md, and stops the server again. Loopback only.
 # Extra arguments go to the benchmark (e.g. --throughput-seconds 5 --concurrency 8).
-# `bench/run.sh audit` measures audit verification of 1,000,000 entries instead.
+# `bench/run.sh audit` measures audit verification of 1,000,000 entries instead;
+# `bench/run.sh outbox` the outbox worker's send rate to a loopback SMTP server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,6 +48,10 @@ if [ "${1:-}" = audit ]; then
   shift
   mode=(audit)
   out=bench/results/audit.md
+elif [ "${1:-}" = outbox ]; then
+  shift
+  mode=(outbox)
+  out=bench/results/outbox.md
 fi
 
 dotnet bench/Chaperone.Bench/bin/Release/net10.0/Chaperone.Bench.dll "${mode[@]}" \

@@ -213,7 +213,7 @@ public static class AuditBench
         await db.Database.ExecuteSqlRawAsync("ANALYZE \"AuditEntries\"");
     }
 
-    private static string LoadAverage()
+    internal static string LoadAverage()
     {
         try
         {

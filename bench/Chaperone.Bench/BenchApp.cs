@@ -49,7 +49,7 @@ public sealed class BenchApp : IAsyncDisposable
     public string DataDirectory { get; }
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<BenchApp> StartAsync(BenchDb db, string workDirectory, string? postgresAdmin, DateTimeOffset? now = null, Action<WebApplication>? map = null)
+    public static async Task<BenchApp> StartAsync(BenchDb db, string workDirectory, string? postgresAdmin, DateTimeOffset? now = null, Action<WebApplication>? map = null, IReadOnlyDictionary<string, string?>? extraSettings = null)
     {
         var dataDirectory = Path.Combine(workDirectory, $"{db.ToString().ToLowerInvariant()}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(dataDirectory);
@@ -71,6 +71,10 @@ public sealed class BenchApp : IAsyncDisposable
                 await create.ExecuteNonQueryAsync();
             }
             settings["ConnectionStrings:Chaperone"] = new NpgsqlConnectionStringBuilder(postgresAdmin) { Database = database }.ToString();
+        }
+        foreach (var (key, value) in extraSettings ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
         }
 
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions

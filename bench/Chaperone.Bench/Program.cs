@@ -9,6 +9,11 @@ if (args.FirstOrDefault() == "audit")
 {
     return await AuditBench.RunAsync(args);
 }
+// `outbox`: the outbox worker's send rate to a loopback SMTP server (bench/run.sh outbox).
+if (args.FirstOrDefault() == "outbox")
+{
+    return await OutboxBench.RunAsync(args);
+}
 // `calls`: the call hub's signalling latency and memory per participant (bench/calls.sh).
 if (args.FirstOrDefault() == "calls")
 {

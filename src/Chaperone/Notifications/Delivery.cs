@@ -57,6 +57,12 @@ public sealed class SmtpDelivery(EmailOptions options) : IMailDelivery
             {
                 await socket.ConnectAsync(options.SmtpHost!, options.SmtpPort, ct);
                 await _client.ConnectAsync(socket, options.SmtpHost!, options.SmtpPort, options.Security, ct);
+                // No PIPELINING: a server that answers each pipelined command in its own write, with
+                // Nagle's algorithm on its side (the SmtpServer package does), holds the second reply
+                // until our delayed acknowledgement, 40 ms per message (measured: 44 ms a send, about
+                // 80 messages a second, against 2.5 ms without). One round trip per command on a
+                // nearby relay costs far less than that stall.
+                _client.Capabilities &= ~SmtpCapabilities.Pipelining;
             }
             catch
             {
