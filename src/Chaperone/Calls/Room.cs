@@ -27,7 +27,7 @@ public enum FamilyPlace
 /// <summary>What a guardian states on joining: who is present, that they stay throughout, and the room checklist.</summary>
 public sealed record Declaration(IReadOnlyList<Guid> PupilIds, bool StaysThroughout, IReadOnlyList<string> Checklist)
 {
-    public bool ChecklistComplete => RoomChecklist.Items.All(i => Checklist.Contains(i.Key));
+    public bool ChecklistComplete => Chaperone.Families.FamilyChecklist.Items.All(i => Checklist.Contains(i.Key));
 }
 
 /// <summary>Consent as given in the family's client and then confirmed by the teacher (clause 1).</summary>
@@ -207,7 +207,7 @@ public sealed class Room(RoomFacts facts)
             return RoomResult.No(new(Policy.Clauses.Participants, "joined", "Join the call first."));
         }
         var pupils = declaration.PupilIds.Where(id => Facts.Pupils.Any(p => p.Id == id)).Distinct().ToList();
-        var checklist = declaration.Checklist.Where(k => RoomChecklist.Items.Any(i => i.Key == k)).Distinct().ToList();
+        var checklist = declaration.Checklist.Where(k => Chaperone.Families.FamilyChecklist.Items.Any(i => i.Key == k)).Distinct().ToList();
         family.Declaration = new Declaration(pupils, declaration.StaysThroughout, checklist);
         return Done(RoomEvent.Of(RoomEvents.Declared, Family(guardianId), now,
             ("pupils", string.Join(",", pupils)),

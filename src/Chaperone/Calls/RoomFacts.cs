@@ -29,20 +29,6 @@ public sealed record RoomFacts(
     public RoomGuardian? Guardian(Guid id) => Guardians.FirstOrDefault(g => g.Id == id);
 }
 
-/// <summary>The room checklist the guardian ticks before joining (clauses 9 and 10).</summary>
-public static class RoomChecklist
-{
-    public sealed record Item(string Key, int Clause, string Text);
-
-    public static IReadOnlyList<Item> Items { get; } =
-    [
-        new("communal", Clauses.Environment, "We are in a communal room (a space downstairs, preferably in front of a blank wall), not a bedroom."),
-        new("quiet", Clauses.Environment, "The room is safe and free from distractions."),
-        new("devices-off", Clauses.Environment, "Televisions and other devices are switched off."),
-        new("dressed", Clauses.Dress, "My child is dressed appropriately."),
-    ];
-}
-
 /// <summary>The words shown to a guardian when they consent; stored exactly as shown (clause 1).</summary>
 public static class ConsentText
 {

@@ -16,7 +16,7 @@ public static class RoomViews
 
     public sealed record FamilyView(string Role, string Me, string Phase, string Place, bool TeacherPresent, bool Recording, bool Lapse, bool Muted,
         IReadOnlyList<RoomPupil> Pupils, bool Declared, bool CanConsent, string ConsentText, bool ConsentGiven, bool ConsentConfirmed,
-        IReadOnlyList<RoomChecklist.Item> ChecklistItems, IReadOnlyList<string> Peers);
+        IReadOnlyList<Families.ChecklistItem> ChecklistItems, IReadOnlyList<string> Peers);
 
     /// <summary>The parties this one should hold a media connection with now.</summary>
     private static List<string> PeersOf(Room room, string party) =>
@@ -37,7 +37,7 @@ public static class RoomViews
     public static FamilyView ForFamily(Room room, FamilyMember f) => new(
         "family", f.Guardian.Id.ToString(), room.Phase.ToString(), f.Place.ToString(), room.TeacherConnected, room.Recording, room.SupervisionLapse, f.Muted,
         room.Facts.Pupils, f.Declaration is not null, f.Guardian.HasParentalResponsibility, ConsentText.For(room.Facts, f.Guardian),
-        room.Consent is not null, room.Consent?.ConfirmedAt is not null, RoomChecklist.Items, PeersOf(room, f.Guardian.Id.ToString()));
+        room.Consent is not null, room.Consent?.ConfirmedAt is not null, Families.FamilyChecklist.Items, PeersOf(room, f.Guardian.Id.ToString()));
 
     public static List<(string Connection, object View)> All(Room room)
     {

@@ -147,7 +147,7 @@ public sealed class MessageComposer(EmailOptions options, FamilyLinks links, Tim
             return body.Paragraph(Fill(wording.Closing));
         }
 
-        body.Heading("Before the call: the room (clause 9)").List(RoomChecklist);
+        body.Heading("Before the call: the room (clause 9)").List(FamilyChecklist.Items.Where(i => i.Clause == Policy.Clauses.Environment).Select(i => i.Text).ToList());
         body.Heading("Dress (clause 10)").Paragraph("Your child should be dressed appropriately, as for a school day; the teacher will be professionally dressed.");
         body.Heading("At the start and throughout (clause 1)").List(
             "A parent or carer with parental responsibility gives consent at the start of the call; the teacher records it.",
@@ -172,16 +172,6 @@ public sealed class MessageComposer(EmailOptions options, FamilyLinks links, Tim
             body.Link("Open your page for this call", links.UrlFor(s.SessionId, recipient.Id).ToString());
         }
     }
-
-    /// <summary>The room checklist of clause 9, as the email and the family's page state it.</summary>
-    public static IReadOnlyList<string> RoomChecklist { get; } =
-    [
-        "A communal room that is safe and free from distractions",
-        "Not a bedroom",
-        "Downstairs if you can",
-        "In front of a blank wall if possible",
-        "The television and other devices switched off",
-    ];
 
     /// <summary>The expectations of clause 7 (the teacher outlines them at the first call and reminds at each later one).</summary>
     public static IReadOnlyList<string> Expectations { get; } =

@@ -80,7 +80,7 @@ public sealed class CallInTheBrowserTests(BrowserApp browser) : IClassFixture<Br
         await Assertions.Expect(family.Locator("#device-result")).ToContainTextAsync("working", new() { Timeout = Ms });
         await family.GetByLabel("Toby Twoparents is here").CheckAsync();
         await family.GetByLabel("I will stay with my child for the whole call").CheckAsync();
-        foreach (var item in RoomChecklist.Items)
+        foreach (var item in Chaperone.Families.FamilyChecklist.Items)
         {
             await family.GetByLabel(item.Text).CheckAsync();
         }

@@ -26,7 +26,7 @@ public sealed class EmailWordingInTheBrowserTests(BrowserApp browser) : IClassFi
         await admin.GetByRole(AriaRole.Button, new() { Name = "Preview" }).ClickAsync();
         var preview = admin.Locator("#preview-text");
         await Assertions.Expect(preview).ToContainTextAsync("Dear Sam Example,", new() { Timeout = Ms });
-        await Assertions.Expect(preview).ToContainTextAsync("Not a bedroom", new() { Timeout = Ms });
+        await Assertions.Expect(preview).ToContainTextAsync("It is not a bedroom.", new() { Timeout = Ms });
         await Assertions.Expect(preview).ToContainTextAsync("gives consent at the start", new() { Timeout = Ms });
 
         await admin.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();

@@ -98,7 +98,7 @@ public abstract class CallHubTests(ChaperoneApp app)
         Assert.True((await teacher.Call("Host", id.ToString())).Ok);
         await using var family = await ConnectAsync();
         Assert.True((await family.Call("JoinFamily", token)).Ok);
-        Assert.True((await family.Call("Declare", new[] { school.TwoParentPupil.ToString() }, true, RoomChecklist.Items.Select(i => i.Key).ToArray())).Ok);
+        Assert.True((await family.Call("Declare", new[] { school.TwoParentPupil.ToString() }, true, Chaperone.Families.FamilyChecklist.Items.Select(i => i.Key).ToArray())).Ok);
         Assert.True((await family.Call("GiveConsent")).Ok);
 
         var events = await app.WithDbAsync(db => db.Set<CallEventRecord>().AsNoTracking().Where(e => e.SessionId == id && e.SchoolId == school.SchoolId).OrderBy(e => e.At).ThenBy(e => e.Sequence).ToListAsync());

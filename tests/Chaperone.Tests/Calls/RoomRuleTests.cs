@@ -18,7 +18,7 @@ public sealed class RoomRuleTests
         SessionStatus.Scheduled, PolicySettings.Default, [new RoomPupil(Pupil, "Pat Pupil")],
         [new RoomGuardian(Parent, "Pam Parent", "Mother", true), new RoomGuardian(Carer, "Cal Carer", "Foster carer", false)], first));
 
-    private static readonly Declaration Everything = new([Pupil], true, [.. RoomChecklist.Items.Select(i => i.Key)]);
+    private static readonly Declaration Everything = new([Pupil], true, [.. Chaperone.Families.FamilyChecklist.Items.Select(i => i.Key)]);
 
     private static void Ok(RoomResult result) => Assert.IsType<RoomResult.Done>(result);
 

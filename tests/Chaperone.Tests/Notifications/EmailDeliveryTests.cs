@@ -55,8 +55,8 @@ public abstract class EmailDeliveryTests(SmtpChaperoneApp app)
             Assert.Equal(start.AddMinutes(30).UtcDateTime, ev.DtEnd!.AsUtc);
             Assert.Single(invite.TimeZones, z => z.TzId == "Europe/London");
             var text = message.TextBody;
-            Assert.Contains("Not a bedroom", text);
-            Assert.Contains("television and other devices switched off", text);
+            Assert.Contains("It is not a bedroom.", text);
+            Assert.Contains("television and other devices will be switched off", text);
             Assert.Contains("gives consent at the start", text);
             Assert.Contains("recorded", text);
             Assert.Contains("deleted when face-to-face teaching resumes", text);

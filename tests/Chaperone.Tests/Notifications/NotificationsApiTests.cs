@@ -84,7 +84,7 @@ public abstract class NotificationsApiTests(ChaperoneApp app)
         Assert.Contains(".eml", outbox);
         Assert.Contains("Emails to the family", details);
         Assert.Contains(first.GetProperty("recipientEmail").GetString()!, details);
-        Assert.Contains("Not a bedroom", message);
+        Assert.Contains("It is not a bedroom.", message);
         Assert.Contains("sent", message);
         Assert.Equal("message/rfc822", eml.Content.Headers.ContentType?.MediaType);
         // Another school's member of staff cannot open it.
@@ -134,7 +134,7 @@ public abstract class NotificationsApiTests(ChaperoneApp app)
 
         Assert.Contains("Hello Mia Mother, from Test school", text);
         Assert.Contains("Bye for now.", text);
-        foreach (var required in new[] { "Not a bedroom", "gives consent at the start", "recorded", "dressed appropriately", "What we expect", "/family/", "(UK time)" })
+        foreach (var required in new[] { "It is not a bedroom.", "gives consent at the start", "recorded", "dressed appropriately", "What we expect", "/family/", "(UK time)" })
         {
             Assert.Contains(required, text);
         }
