@@ -2,7 +2,6 @@ using System.Text.Json;
 using Azure.Identity;
 using Chaperone.Compliance;
 using Chaperone.Infrastructure;
-using Chaperone.Recordings;
 using Chaperone.Scheduling;
 using Chaperone.Storage;
 using Microsoft.EntityFrameworkCore;
@@ -33,7 +32,7 @@ public abstract record TeamsOutcome
 /// and 6) and recordings (clause 2). Each operation returns an outcome; a failure is recorded on
 /// the meeting's row (shown to the teacher) and retried by <see cref="TeamsWorker"/>.
 /// </summary>
-public sealed class TeamsMeetings(ChaperoneDbContext db, TeamsConnections connections, RecordingVault vault, TimeProvider clock, ILogger<TeamsMeetings> log)
+public sealed class TeamsMeetings(ChaperoneDbContext db, TeamsConnections connections, TeamsRecordingFeed feed, TimeProvider clock, ILogger<TeamsMeetings> log)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -201,7 +200,12 @@ public sealed class TeamsMeetings(ChaperoneDbContext db, TeamsConnections connec
         return outcome;
     }
 
-    /// <summary>Copies every recording of the meeting not yet copied into the encrypted store.</summary>
+    /// <summary>
+    /// Polls the recordings delta of the session's organizer (<see cref="TeamsRecordingFeed"/>),
+    /// which copies every new recording of the school's meetings into the encrypted store, then
+    /// stops waiting for recordings of that organizer's meetings that have one, or whose
+    /// <see cref="AttendanceReadiness.Patience"/> ran out (Teams publishes recordings some time after the call).
+    /// </summary>
     public async Task<TeamsOutcome> ReadRecordingsAsync(Guid schoolId, Guid sessionId, CancellationToken ct)
     {
         var (session, meeting) = await LoadAsync(schoolId, sessionId, create: false, ct);
@@ -209,32 +213,17 @@ public sealed class TeamsMeetings(ChaperoneDbContext db, TeamsConnections connec
         {
             return new TeamsOutcome.NotFound();
         }
-        var sessionEnd = session.End;
-        return await AttemptAsync(meeting, async (graph, _) =>
+        return await AttemptAsync(meeting, async (graph, organizer) =>
         {
-            var known = await db.Set<TeamsRecording>().Where(r => r.SessionId == sessionId && r.SchoolId == schoolId).Select(r => r.GraphRecordingId).ToListAsync(ct);
-            var recordings = await graph.Users[meeting.OrganizerUserId].OnlineMeetings[meeting.OnlineMeetingId].Recordings.GetAsync(cancellationToken: ct);
-            foreach (var recording in recordings?.Value ?? [])
+            await feed.PollAsync(graph, schoolId, organizer, ct);
+            var now = clock.GetUtcNow();
+            var waiting = await db.Set<TeamsMeeting>()
+                .Where(m => m.SchoolId == schoolId && m.OrganizerUserId == organizer && m.RecordingsReadAt == null && m.OnlineMeetingId != null)
+                .Join(db.Sessions, m => m.SessionId, s => s.Id, (m, s) => new { Meeting = m, s.End })
+                .ToListAsync(ct);
+            foreach (var w in waiting.Where(w => now > w.End + AttendanceReadiness.Patience))
             {
-                if (recording.Id is null || known.Contains(recording.Id))
-                {
-                    continue;
-                }
-                await using var content = await graph.Users[meeting.OrganizerUserId].OnlineMeetings[meeting.OnlineMeetingId].Recordings[recording.Id].Content.GetAsync(cancellationToken: ct)
-                    ?? throw new TeamsProblem("Teams listed a recording but gave no content.");
-                var (stored, length) = await vault.StoreAsync(content, ct);
-                db.Set<TeamsRecording>().Add(new TeamsRecording
-                {
-                    SchoolId = schoolId, SessionId = sessionId, GraphRecordingId = recording.Id, StoredName = stored, Length = length,
-                    RecordedAt = recording.CreatedDateTime, CopiedAt = clock.GetUtcNow(),
-                });
-                await db.SaveChangesAsync(ct);
-            }
-            // Teams publishes recordings some time after the call: keep looking until one is in, or patience runs out.
-            var copied = known.Count + (recordings?.Value?.Count(r => r.Id is not null && !known.Contains(r.Id)) ?? 0);
-            if (copied > 0 || clock.GetUtcNow() > sessionEnd + AttendanceReadiness.Patience)
-            {
-                meeting.RecordingsReadAt = clock.GetUtcNow();
+                w.Meeting.RecordingsReadAt = now;
             }
         }, ct, attendance: true);
     }

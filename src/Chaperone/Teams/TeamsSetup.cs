@@ -19,6 +19,7 @@ public static class TeamsSetup
         services.AddSingleton<TeamsConnections>();
         services.AddSingleton<RecordingVault>();
         services.AddScoped<TeamsMeetings>();
+        services.AddScoped<TeamsRecordingFeed>();
         services.AddScoped<Calls.ICallProvider, TeamsCallProvider>();
         services.AddScoped<TeamsConnectionTest>();
         services.AddSingleton<TeamsWorker>();

@@ -7,7 +7,8 @@ namespace Chaperone.Teams;
 /// <summary>
 /// Keeps every Teams session's meeting in step, in the background: creates meetings that could
 /// not be created when booked (with back-off), checks options of upcoming meetings, locks
-/// meetings after their session, and reads attendance and recordings until they are in.
+/// meetings after their session, and reads attendance until it is in and recordings (through each
+/// organizer's recordings delta) until they are in.
 /// </summary>
 public sealed class TeamsWorker(IServiceScopeFactory scopes, TimeProvider clock, TeamsConnections connections, ILogger<TeamsWorker> log) : BackgroundService
 {
@@ -43,13 +44,15 @@ public sealed class TeamsWorker(IServiceScopeFactory scopes, TimeProvider clock,
         var now = clock.GetUtcNow();
         var afterEnd = now - AfterEnd;
         var work = await db.Set<TeamsMeeting>().AsNoTracking()
-            .Join(db.Sessions, m => m.SessionId, s => s.Id, (m, s) => new { m.SchoolId, m.SessionId, m.State, m.NextAttemptAt, m.AttendanceReadAt, m.RecordingsReadAt, s.Status, s.End })
+            .Join(db.Sessions, m => m.SessionId, s => s.Id, (m, s) => new { m.SchoolId, m.SessionId, m.OrganizerUserId, m.State, m.NextAttemptAt, m.AttendanceReadAt, m.RecordingsReadAt, s.Status, s.End })
             .Where(x => x.Status != SessionStatus.Cancelled && x.State != TeamsMeetingState.Cancelled)
             .Where(x => (x.State == TeamsMeetingState.Pending && (x.NextAttemptAt == null || x.NextAttemptAt <= now))
                 || (x.State == TeamsMeetingState.Created && x.End <= afterEnd)
                 || (x.State == TeamsMeetingState.Locked && (x.AttendanceReadAt == null || x.RecordingsReadAt == null)))
             .Take(50)
             .ToListAsync(ct);
+        // The recordings delta is per organizer: one poll serves all of an organizer's meetings.
+        var polled = new HashSet<(Guid, string?)>();
         foreach (var item in work)
         {
             await using var itemScope = scopes.CreateAsyncScope();
@@ -68,7 +71,7 @@ public sealed class TeamsWorker(IServiceScopeFactory scopes, TimeProvider clock,
                 {
                     await teams.ReadAttendanceAsync(item.SchoolId, item.SessionId, ct);
                 }
-                if (item.RecordingsReadAt is null)
+                if (item.RecordingsReadAt is null && polled.Add((item.SchoolId, item.OrganizerUserId)))
                 {
                     await teams.ReadRecordingsAsync(item.SchoolId, item.SessionId, ct);
                 }

@@ -12,14 +12,19 @@ namespace Chaperone.Tests.Browser;
 /// Chromium is Debian's (<c>CHAPERONE_TEST_CHROMIUM</c>, default <c>/usr/bin/chromium</c>);
 /// if it is missing the tests fail rather than skip, so a broken machine cannot look green.
 /// </summary>
-public sealed class BrowserApp : IAsyncLifetime
+public class BrowserApp : IAsyncLifetime
 {
+    public BrowserApp() : this(new KestrelChaperoneApp()) { }
+
+    /// <summary>Serves <paramref name="app"/>, which must listen on a loopback port through Kestrel.</summary>
+    protected BrowserApp(ChaperoneApp app) => App = app;
+
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
 
     private IPlaywright? _playwright;
 
     /// <summary>The app, on SQLite, with its fake clock (Monday 30 November 2026, 08:00 UTC).</summary>
-    public KestrelChaperoneApp App { get; } = new();
+    public ChaperoneApp App { get; }
 
     public Uri BaseAddress { get; private set; } = null!;
 

@@ -182,17 +182,128 @@ public sealed class FakeGraph : IDisposable
         }
     }
 
+    /// <summary>
+    /// Teams' recordings of an organizer's meetings as Graph's recordings delta serves them
+    /// (<c>getAllRecordings(meetingOrganizerUserId='…',startDateTime=…)/delta</c>): a round with no
+    /// token lists every recording created since the start date, <see cref="PageSize"/> a page,
+    /// pages joined by <c>@odata.nextLink</c> (<c>$skiptoken</c>); the last page carries the
+    /// <c>@odata.deltaLink</c> (<c>$deltatoken</c>), which later lists only recordings published after it.
+    /// </summary>
+    public sealed class RecordingsDelta(string user, string graphBaseUrl)
+    {
+        private readonly List<(string Id, string MeetingId, DateTimeOffset Created)> _published = [];
+        private readonly Lock _gate = new();
+
+        public int PageSize { get; set; } = 1;
+
+        /// <summary>The link a round's requests go to (the start date is carried in the tokens, as Graph does).</summary>
+        public string RoundUrl => $"{graphBaseUrl}/users/{user}/onlineMeetings/getAllRecordings(meetingOrganizerUserId='{user}')/delta";
+
+        public void Publish(string id, string meetingId, DateTimeOffset created)
+        {
+            lock (_gate)
+            {
+                _published.Add((id, meetingId, created));
+            }
+        }
+
+        internal string Page(IDictionary<string, WireMock.Types.WireMockList<string>>? query, string path)
+        {
+            lock (_gate)
+            {
+                int from, end;
+                DateTimeOffset since;
+                if (query?.TryGetValue("$skiptoken", out var skip) == true)
+                {
+                    (from, end, since) = Decode(skip[0]);
+                }
+                else if (query?.TryGetValue("$deltatoken", out var delta) == true)
+                {
+                    (from, _, since) = Decode(delta[0]);
+                    end = _published.Count;
+                }
+                else
+                {
+                    var start = System.Text.RegularExpressions.Regex.Match(Uri.UnescapeDataString(path), @"startDateTime=([^,)]+)").Groups[1].Value;
+                    since = DateTimeOffset.Parse(start, System.Globalization.CultureInfo.InvariantCulture);
+                    (from, end) = (0, _published.Count);
+                }
+                var to = Math.Min(end, from + PageSize);
+                var body = new Dictionary<string, object?>
+                {
+                    ["@odata.context"] = $"{graphBaseUrl}/$metadata#Collection(callRecording)",
+                    ["value"] = _published.Skip(from).Take(to - from).Where(r => r.Created >= since).Select(r => new Dictionary<string, object?>
+                    {
+                        ["@odata.type"] = "#microsoft.graph.callRecording",
+                        ["id"] = r.Id,
+                        ["meetingId"] = r.MeetingId,
+                        ["createdDateTime"] = r.Created.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+                        ["recordingContentUrl"] = $"{graphBaseUrl}/users/{user}/onlineMeetings/{r.MeetingId}/recordings/{r.Id}/content",
+                        ["meetingOrganizer"] = new { user = new Dictionary<string, object?> { ["@odata.type"] = "#microsoft.graph.teamworkUserIdentity", ["id"] = user, ["userIdentityType"] = "aadUser" } },
+                    }).ToArray(),
+                };
+                if (to < end)
+                {
+                    body["@odata.nextLink"] = $"{RoundUrl}?$skiptoken={Encode(to, end, since)}";
+                }
+                else
+                {
+                    body["@odata.deltaLink"] = $"{RoundUrl}?$deltatoken={Encode(end, end, since)}";
+                }
+                return JsonSerializer.Serialize(body);
+            }
+        }
+
+        private static string Encode(int from, int end, DateTimeOffset since) => $"{from}.{end}.{since.ToUnixTimeSeconds()}";
+
+        private static (int, int, DateTimeOffset) Decode(string token)
+        {
+            var parts = token.Split('.');
+            return (int.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture), int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture),
+                DateTimeOffset.FromUnixTimeSeconds(long.Parse(parts[2], System.Globalization.CultureInfo.InvariantCulture)));
+        }
+    }
+
+    private readonly Dictionary<string, RecordingsDelta> _deltas = [];
+
+    /// <summary>The path (a wildcard) of every request to the user's recordings delta.</summary>
+    public static string DeltaPath(string user) => P($"/users/{user}/onlineMeetings/getAllRecordings(meetingOrganizerUserId='{user}'*)/delta");
+
+    /// <summary>The user's recordings delta, served from its first use.</summary>
+    public RecordingsDelta RecordingsDeltaOf(string user)
+    {
+        lock (_deltas)
+        {
+            if (!_deltas.TryGetValue(user, out var delta))
+            {
+                delta = _deltas[user] = new RecordingsDelta(user, GraphBaseUrl);
+                Graph.Given(Request.Create().WithPath(new WildcardMatcher(DeltaPath(user))).UsingGet()).AtPriority(100)
+                    .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody(r => delta.Page(r.Query, r.Path)));
+            }
+            return delta;
+        }
+    }
+
+    /// <summary>Teams publishes a recording of the meeting: it appears in the organizer's recordings delta, with its content.</summary>
+    public void PublishRecording(string user, string meetingId, string recordingId, byte[] content, DateTimeOffset? created = null)
+    {
+        Graph.Given(Request.Create().WithPath(P($"/users/{user}/onlineMeetings/{meetingId}/recordings/{recordingId}/content")).UsingGet()).AtPriority(100)
+            .RespondWith(Response.Create().WithHeader("Content-Type", "video/mp4").WithBody(content));
+        RecordingsDeltaOf(user).Publish(recordingId, meetingId, created ?? new DateTimeOffset(2026, 12, 3, 10, 0, 30, TimeSpan.Zero));
+    }
+
+    /// <summary>Graph has forgotten the sync state behind a delta token: requests carrying it answer 410 Gone.</summary>
+    public void ExpireDeltaToken(string user, string deltaToken) =>
+        Graph.Given(Request.Create().WithPath(new WildcardMatcher(DeltaPath(user))).WithParam("$deltatoken", deltaToken).UsingGet()).AtPriority(1)
+            .RespondWith(Response.Create().WithStatusCode(410).WithHeader("Content-Type", "application/json").WithBodyAsJson(new
+            {
+                error = new { code = "syncStateNotFound", message = "The sync state generation is not found. Please restart synchronization." },
+            }));
+
     /// <summary>One recording of the meeting with its content, and the organizer's OneDrive holding Teams' copy.</summary>
     public void ServeRecording(string user, string meetingId, string recordingId, byte[] content, string fileName)
     {
-        var basePath = P($"/users/{user}/onlineMeetings/{meetingId}/recordings");
-        Graph.Given(Request.Create().WithPath(basePath).UsingGet()).AtPriority(100)
-            .RespondWith(Response.Create().WithHeader("Content-Type", "application/json").WithBodyAsJson(new
-            {
-                value = new[] { new { id = recordingId, meetingId, createdDateTime = "2026-12-03T10:00:30Z", endDateTime = "2026-12-03T10:29:50Z", contentCorrelationId = "c-" + recordingId } },
-            }));
-        Graph.Given(Request.Create().WithPath($"{basePath}/{recordingId}/content").UsingGet()).AtPriority(100)
-            .RespondWith(Response.Create().WithHeader("Content-Type", "video/mp4").WithBody(content));
+        PublishRecording(user, meetingId, recordingId, content);
         var driveId = "b!" + user[..8];
         Graph.Given(Request.Create().WithPath(P($"/users/{user}/drive")).UsingGet()).AtPriority(100)
             .RespondWith(Response.Create().WithHeader("Content-Type", "application/json").WithBodyAsJson(new { id = driveId, driveType = "business" }));

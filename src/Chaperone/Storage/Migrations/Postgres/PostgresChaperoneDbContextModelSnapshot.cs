@@ -919,6 +919,30 @@ namespace Chaperone.Storage.Migrations.Postgres
                     b.ToTable("TeamsRecording");
                 });
 
+            modelBuilder.Entity("Chaperone.Teams.TeamsRecordingCursor", b =>
+                {
+                    b.Property<Guid>("SchoolId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("OrganizerUserId")
+                        .HasMaxLength(320)
+                        .HasColumnType("character varying(320)");
+
+                    b.Property<string>("DeltaLink")
+                        .HasMaxLength(8000)
+                        .HasColumnType("character varying(8000)");
+
+                    b.Property<DateTimeOffset>("Since")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("SchoolId", "OrganizerUserId");
+
+                    b.ToTable("TeamsRecordingCursor");
+                });
+
             modelBuilder.Entity("Chaperone.Teams.TeamsSchoolSettings", b =>
                 {
                     b.Property<Guid>("SchoolId")
@@ -1293,6 +1317,15 @@ namespace Chaperone.Storage.Migrations.Postgres
                     b.HasOne("Chaperone.Scheduling.Session", null)
                         .WithMany()
                         .HasForeignKey("SessionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Chaperone.Teams.TeamsRecordingCursor", b =>
+                {
+                    b.HasOne("Chaperone.Schools.School", null)
+                        .WithMany()
+                        .HasForeignKey("SchoolId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

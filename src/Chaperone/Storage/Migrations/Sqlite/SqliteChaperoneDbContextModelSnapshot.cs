@@ -912,6 +912,30 @@ namespace Chaperone.Storage.Migrations.Sqlite
                     b.ToTable("TeamsRecording");
                 });
 
+            modelBuilder.Entity("Chaperone.Teams.TeamsRecordingCursor", b =>
+                {
+                    b.Property<Guid>("SchoolId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("OrganizerUserId")
+                        .HasMaxLength(320)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DeltaLink")
+                        .HasMaxLength(8000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Since")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("SchoolId", "OrganizerUserId");
+
+                    b.ToTable("TeamsRecordingCursor");
+                });
+
             modelBuilder.Entity("Chaperone.Teams.TeamsSchoolSettings", b =>
                 {
                     b.Property<Guid>("SchoolId")
@@ -1282,6 +1306,15 @@ namespace Chaperone.Storage.Migrations.Sqlite
                     b.HasOne("Chaperone.Scheduling.Session", null)
                         .WithMany()
                         .HasForeignKey("SessionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Chaperone.Teams.TeamsRecordingCursor", b =>
+                {
+                    b.HasOne("Chaperone.Schools.School", null)
+                        .WithMany()
+                        .HasForeignKey("SchoolId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
