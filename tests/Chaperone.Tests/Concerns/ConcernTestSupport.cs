@@ -4,7 +4,6 @@ using System.Text.Json;
 using Chaperone.Concerns;
 using Chaperone.People;
 using Chaperone.Tests.Infrastructure;
-using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
@@ -74,14 +73,7 @@ public static class ConcernTestSupport
         public static async Task<StaffHubClient> ConnectAsync(ChaperoneApp app, HttpClient client)
         {
             var bearer = client.DefaultRequestHeaders.Authorization!.Parameter!;
-            var connection = new HubConnectionBuilder()
-                .WithUrl(new Uri(app.Server.BaseAddress, StaffHub.Path), o =>
-                {
-                    o.Transports = HttpTransportType.LongPolling;
-                    o.HttpMessageHandlerFactory = _ => app.Server.CreateHandler();
-                    o.AccessTokenProvider = () => Task.FromResult<string?>(bearer);
-                })
-                .Build();
+            var connection = HubClients.Build(app, StaffHub.Path, bearer);
             var hub = new StaffHubClient(connection);
             connection.On<JsonElement>(ConcernAlerts.Method, a =>
             {
