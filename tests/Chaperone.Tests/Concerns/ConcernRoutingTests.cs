@@ -95,6 +95,30 @@ public abstract class ConcernRoutingTests(SmtpChaperoneApp app)
     }
 
     [Fact]
+    public async Task SeveralWorkersEscalatingAtOnceEscalateOnlyOnce()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var (dsl, _) = await LeadersAsync(app, school);
+        await NameHeadAsync(school);
+        var id = Guid.Parse((await RaiseAsync(await school.TeacherAsync(app), Safeguarding(school))).GetProperty("id").GetString()!);
+        app.Clock.Advance(TimeSpan.FromMinutes(16));
+
+        // As instances on one database would: each its own scope and connection.
+        var won = await Task.WhenAll(Enumerable.Range(0, 4).Select(async _ =>
+        {
+            await using var scope = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.CreateAsyncScope(app.Services);
+            var routing = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<ConcernRouting>(scope.ServiceProvider);
+            return await routing.EscalateAsync(id, CancellationToken.None);
+        }));
+        await WorkerPassAsync(app);
+
+        // The app's own worker runs on the same clock and may win the race; nobody escalates twice.
+        Assert.True(won.Count(w => w) <= 1, "Two workers both escalated.");
+        Assert.Single(EntryTypes(await ConcernAsync(dsl, id.ToString())), t => t == "escalated");
+        Assert.Equal(1, await app.WithDbAsync(db => db.OutboxMessages.CountAsync(m => m.SchoolId == school.SchoolId && m.Kind == Chaperone.Notifications.MessageKind.ConcernEscalated && m.RecipientEmail == school.SltEmail)));
+    }
+
+    [Fact]
     public async Task AnAcknowledgedConcernIsNotEscalated()
     {
         var school = await TestSchool.CreateAsync(app);
