@@ -76,6 +76,16 @@ public static class AuditActions
     public const string TwoFactorDisabled = "two-factor.disabled";
     public const string RecoveryCodesGenerated = "two-factor.recovery-codes-generated";
     public const string RecordingViewed = "recording.viewed";
+    public const string ConcernDrafted = "concern.drafted";
+    public const string ConcernRaised = "concern.raised";
+    public const string ConcernNotified = "concern.notified";
+    public const string ConcernEscalated = "concern.escalated";
+    public const string ConcernAcknowledged = "concern.acknowledged";
+    public const string ConcernEntryAdded = "concern.entry-added";
+    public const string ConcernViewed = "concern.viewed";
+    /// <summary>Someone tried to read or act on a concern their role does not allow (clause 12).</summary>
+    public const string ConcernAccessRefused = "concern.access-refused";
+    public const string PupilChronologyViewed = "pupil.chronology-viewed";
 }
 
 /// <summary>The kinds of record audit entries are about.</summary>
@@ -88,4 +98,5 @@ public static class AuditSubjects
     public const string School = "school";
     public const string Closure = "closure";
     public const string Recording = "recording";
+    public const string Concern = "concern";
 }

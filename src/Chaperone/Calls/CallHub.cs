@@ -10,7 +10,8 @@ using Microsoft.EntityFrameworkCore;
 namespace Chaperone.Calls;
 
 /// <summary>What every hub call answers: done, or refused with words to show.</summary>
-public sealed record HubAnswer(bool Ok, string? Message = null)
+/// <param name="Link">Where the teacher goes next, when the action opened something (a concern draft).</param>
+public sealed record HubAnswer(bool Ok, string? Message = null, string? Link = null)
 {
     public static readonly HubAnswer Done = new(true);
     public static HubAnswer No(string message) => new(false, message);
@@ -127,8 +128,26 @@ public sealed class CallHub(RoomRegistry rooms, IServiceProvider services, Famil
 
     public Task<HubAnswer> Lapse(bool lapsed) => TeacherAsync(room => room.Lapse(lapsed, Now));
 
-    public Task<HubAnswer> RemoveUnknownPerson(string guardianId) =>
-        TeacherAsync(room => Guid.TryParse(guardianId, out var g) ? room.RemoveUnknownPerson(g, Now) : Unknown);
+    /// <summary>
+    /// Ends the part of a device on which an unknown person is present, and saves a safeguarding
+    /// concern draft at once (session, moment, summary) for the teacher to complete and raise.
+    /// </summary>
+    public async Task<HubAnswer> RemoveUnknownPerson(string guardianId)
+    {
+        var removed = Guid.TryParse(guardianId, out var g) ? g : Guid.Empty;
+        var answer = await TeacherAsync(room => removed != Guid.Empty ? room.RemoveUnknownPerson(removed, Now) : Unknown);
+        if (!answer.Ok || Member is not { } member || Context.User is not { } user)
+        {
+            return answer;
+        }
+        var name = rooms.Find(member.SessionId)?.Room.Families.GetValueOrDefault(removed)?.Guardian.Name;
+        var draft = await services.GetRequiredService<Concerns.RaiseConcern>().DraftFromCallAsync(user, member.SessionId, name, CancellationToken.None);
+        return answer with
+        {
+            Message = $"A safeguarding concern draft ({draft.Reference}) is saved. Complete it and raise it to the DSL.",
+            Link = $"/concerns/new?draft={Ids.Format(draft.Id)}",
+        };
+    }
 
     public Task<HubAnswer> EndFamilyPart() => TeacherAsync(room => room.EndFamilyPart(Now));
 

@@ -3,6 +3,7 @@ using Chaperone.Demo;
 using Chaperone.Families;
 using Chaperone.Notifications;
 using Chaperone.Calls;
+using Chaperone.Concerns;
 using Chaperone.Recordings;
 using Chaperone.People;
 using Chaperone.Scheduling;
@@ -74,6 +75,7 @@ public static class AppSetup
         services.AddScoped<FindSlots>();
         services.AddTeams();
         services.AddChaperoneCalls();
+        services.AddChaperoneConcerns();
         return builder;
     }
 
@@ -144,6 +146,8 @@ public static class AppSetup
         app.MapNotifications();
         app.MapCalls();
         app.MapRecordings();
+        app.MapConcerns();
+        app.MapConcernHub();
         app.MapRazorPages();
         return app;
     }

@@ -70,9 +70,7 @@ public sealed class MessageComposer(EmailOptions options, FamilyLinks links, Tim
             alternative.Add(calendar);
         }
         message.Body = alternative;
-        message.Prepare(EncodingConstraint.SevenBit);
-        using var stream = new MemoryStream();
-        message.WriteTo(FormatOptions.Default, stream);
+        var mime = SevenBit(message);
 
         return new OutboxMessage
         {
@@ -86,10 +84,19 @@ public sealed class MessageComposer(EmailOptions options, FamilyLinks links, Tim
             RecipientEmail = recipient.Email!,
             Subject = subject.Length <= 400 ? subject : subject[..400],
             MessageIdHeader = message.MessageId,
-            Mime = System.Text.Encoding.ASCII.GetString(stream.ToArray()),
+            Mime = mime,
             CreatedAt = now,
             NextAttemptAt = notBefore,
         };
+    }
+
+    /// <summary>The whole message as the outbox keeps it: 7-bit MIME text.</summary>
+    internal static string SevenBit(MimeMessage message)
+    {
+        message.Prepare(EncodingConstraint.SevenBit);
+        using var stream = new MemoryStream();
+        message.WriteTo(FormatOptions.Default, stream);
+        return System.Text.Encoding.ASCII.GetString(stream.ToArray());
     }
 
     /// <summary>"Thursday 3 December 2026, 10:00–10:30 (UK time)".</summary>
@@ -207,5 +214,5 @@ public sealed class MessageComposer(EmailOptions options, FamilyLinks links, Tim
         return new CalendarSerializer().SerializeToString(calendar)!;
     }
 
-    private static string DomainOf(string address) => address.Split('@') is [_, var domain] && domain.Length > 0 ? domain : "chaperone.invalid";
+    internal static string DomainOf(string address) => address.Split('@') is [_, var domain] && domain.Length > 0 ? domain : "chaperone.invalid";
 }

@@ -13,6 +13,10 @@ public enum MessageKind
     Cancelled,
     ReminderDayBefore,
     ReminderMorning,
+    /// <summary>Clause 12: a concern was raised (content-free: that it exists and who raised it).</summary>
+    ConcernRaised,
+    /// <summary>Clause 12: a safeguarding concern was not acknowledged in time and went to the head and deputies again.</summary>
+    ConcernEscalated,
 }
 
 /// <summary>Where a message is in its life.</summary>

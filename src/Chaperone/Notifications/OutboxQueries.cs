@@ -58,6 +58,8 @@ public static class OutboxQueries
         MessageKind.Rescheduled => "rescheduled",
         MessageKind.Cancelled => "cancelled",
         MessageKind.ReminderDayBefore => "reminder-day-before",
+        MessageKind.ConcernRaised => "concern-raised",
+        MessageKind.ConcernEscalated => "concern-escalated",
         _ => "reminder-morning",
     };
 
@@ -67,6 +69,8 @@ public static class OutboxQueries
         MessageKind.Rescheduled => "Moved",
         MessageKind.Cancelled => "Cancellation",
         MessageKind.ReminderDayBefore => "Reminder (day before)",
+        MessageKind.ConcernRaised => "Concern raised",
+        MessageKind.ConcernEscalated => "Concern escalated",
         _ => "Reminder (morning)",
     };
 

@@ -31,17 +31,7 @@ public abstract class CallHubTests(ChaperoneApp app)
 
     private async Task<Hub> ConnectAsync(string? bearer = null)
     {
-        var connection = new HubConnectionBuilder()
-            .WithUrl(new Uri(app.Server.BaseAddress, CallHub.Path), o =>
-            {
-                o.Transports = HttpTransportType.LongPolling;
-                o.HttpMessageHandlerFactory = _ => app.Server.CreateHandler();
-                if (bearer is not null)
-                {
-                    o.AccessTokenProvider = () => Task.FromResult<string?>(bearer);
-                }
-            })
-            .Build();
+        var connection = HubClients.Build(app, CallHub.Path, bearer);
         var hub = new Hub(connection);
         connection.On<JsonElement>("state", s => { lock (hub.States) { hub.States.Add(s); } });
         connection.On<string>("replaced", m => hub.Replaced.TrySetResult(m));

@@ -49,6 +49,17 @@ public sealed class SettingsModel(ChaperoneDbContext db) : PageModel
     [BindProperty]
     public string? Reason { get; set; }
 
+    [BindProperty]
+    public string? AcknowledgeMinutes { get; set; }
+
+    [BindProperty]
+    public string? HeadteacherId { get; set; }
+
+    [BindProperty]
+    public string? BehaviourLeadId { get; set; }
+
+    public FormErrors ConcernErrors { get; } = new();
+    public List<(Guid Id, string Name, string? Email)> Leaders { get; private set; } = [];
     public FormErrors SettingsErrors { get; } = new();
     public FormErrors ClosureErrors { get; } = new();
     public PolicyDto Policy { get; private set; } = null!;
@@ -78,6 +89,30 @@ public sealed class SettingsModel(ChaperoneDbContext db) : PageModel
         AuditLog.Record(db, User, AuditActions.SettingsChanged, AuditSubjects.School, school.Id, request);
         await db.SaveChangesAsync(ct);
         TempData["Notice"] = "The policy settings are saved.";
+        return RedirectToPage();
+    }
+
+    /// <summary>Clause 12: how long a safeguarding concern waits for acknowledgement, the headteacher it escalates to, the behaviour lead.</summary>
+    public async Task<IActionResult> OnPostConcernsAsync(CancellationToken ct)
+    {
+        if (!int.TryParse(AcknowledgeMinutes?.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var minutes))
+        {
+            ConcernErrors.Add("acknowledgeWithinMinutes", "Enter the time as a whole number of minutes, for example 15.");
+        }
+        else
+        {
+            ConcernErrors.AddAll(await Chaperone.Concerns.ConcernSettingsStore.SaveAsync(db, User, new(minutes, HeadteacherId, BehaviourLeadId), ct), key => key);
+        }
+        if (ConcernErrors.Any)
+        {
+            db.ChangeTracker.Clear();
+            var (ack, head, lead) = (AcknowledgeMinutes, HeadteacherId, BehaviourLeadId);
+            await LoadAsync(ct);
+            KeepSettingsAsSaved();
+            (AcknowledgeMinutes, HeadteacherId, BehaviourLeadId) = (ack, head, lead);
+            return Page();
+        }
+        TempData["Notice"] = "The concern settings are saved.";
         return RedirectToPage();
     }
 
@@ -121,6 +156,11 @@ public sealed class SettingsModel(ChaperoneDbContext db) : PageModel
     {
         var school = await db.Schools.AsNoTracking().Include(s => s.Closures).FirstAsync(s => s.Id == User.SchoolId(), ct);
         Policy = PolicyEndpoints.ToDto(school);
+        Leaders = await Chaperone.Concerns.RaiseConcern.StaffWithRoleAsync(db, school.Id, People.Roles.Slt, ct);
+        var concerns = Chaperone.Concerns.ConcernSettingsStore.ToDto(await Chaperone.Concerns.ConcernSettingsStore.LoadAsync(db, school.Id, ct));
+        AcknowledgeMinutes = concerns.AcknowledgeWithinMinutes.ToString(CultureInfo.InvariantCulture);
+        HeadteacherId = concerns.HeadteacherId;
+        BehaviourLeadId = concerns.BehaviourLeadId;
     }
 
     private void KeepSettingsAsSaved()

@@ -25,6 +25,22 @@
     return answer;
   }
 
+  // Removing an unknown person saves a safeguarding concern draft at once (clause 12); the teacher completes and raises it.
+  async function removeUnknown(id) {
+    const answer = await act('RemoveUnknownPerson', id);
+    const note = $('concern-draft');
+    if (answer.ok && answer.link && note) {
+      note.textContent = answer.message + ' ';
+      const a = document.createElement('a');
+      a.href = answer.link;
+      a.target = '_blank';
+      a.rel = 'noopener';
+      a.textContent = 'Complete and raise the concern (opens in a new tab)';
+      note.appendChild(a);
+      note.hidden = false;
+    }
+  }
+
   async function media() {
     if (localStream) return localStream;
     localStream = await navigator.mediaDevices.getUserMedia({ video: { width: 320, height: 240 }, audio: true });
@@ -151,7 +167,7 @@
       if (f.connected && f.place === 'Lobby') button(`Admit ${f.name}`, () => act('Admit', f.id), 'button');
       if (f.place === 'InCall') {
         button(f.muted ? `Unmute ${f.name}` : `Mute ${f.name}`, () => act('Mute', f.id, !f.muted));
-        button(`Remove: unknown person with ${f.name}`, () => { if (confirm('Remove this device from the call because an unknown person is present?')) act('RemoveUnknownPerson', f.id); }, 'button-danger');
+        button(`Remove: unknown person with ${f.name}`, () => { if (confirm('Remove this device from the call because an unknown person is present?')) removeUnknown(f.id); }, 'button-danger');
       }
       list.append(li);
     }

@@ -196,6 +196,184 @@ namespace Chaperone.Storage.Migrations.Postgres
                     b.ToTable("Evidence", (string)null);
                 });
 
+            modelBuilder.Entity("Chaperone.Concerns.Concern", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset?>("AcknowledgedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("AcknowledgedById")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("AcknowledgedByName")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("ChildsOwnWords")
+                        .HasMaxLength(8000)
+                        .HasColumnType("character varying(8000)");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Detail")
+                        .IsRequired()
+                        .HasMaxLength(8000)
+                        .HasColumnType("character varying(8000)");
+
+                    b.Property<DateTimeOffset?>("EscalateAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("EscalatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<DateTimeOffset?>("NotifiedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("Number")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset?>("RaisedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("RaisedById")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("RaisedByName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<int?>("RecordingOffsetSeconds")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid?>("RoutedToId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("SchoolId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("SessionId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("Summary")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RaisedById");
+
+                    b.HasIndex("SessionId");
+
+                    b.HasIndex("SchoolId", "Number")
+                        .IsUnique();
+
+                    b.HasIndex("SchoolId", "RaisedById");
+
+                    b.HasIndex("Status", "NotifiedAt");
+
+                    b.HasIndex("EscalateAt", "EscalatedAt", "AcknowledgedAt");
+
+                    b.ToTable("Concerns", (string)null);
+                });
+
+            modelBuilder.Entity("Chaperone.Concerns.ConcernEntry", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("ActorId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("ActorName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("ConcernId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("SchoolId")
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("Sequence")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasMaxLength(8000)
+                        .HasColumnType("character varying(8000)");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("SchoolId");
+
+                    b.HasIndex("ConcernId", "At", "Sequence");
+
+                    b.ToTable("ConcernEntries", (string)null);
+                });
+
+            modelBuilder.Entity("Chaperone.Concerns.ConcernPupil", b =>
+                {
+                    b.Property<Guid>("ConcernId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("PupilId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("SchoolId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("ConcernId", "PupilId");
+
+                    b.HasIndex("PupilId");
+
+                    b.HasIndex("SchoolId", "PupilId");
+
+                    b.ToTable("ConcernPupils", (string)null);
+                });
+
+            modelBuilder.Entity("Chaperone.Concerns.ConcernSettings", b =>
+                {
+                    b.Property<Guid>("SchoolId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("AcknowledgeWithinMinutes")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid?>("BehaviourLeadId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("HeadteacherId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("SchoolId");
+
+                    b.ToTable("ConcernSettings", (string)null);
+                });
+
             modelBuilder.Entity("Chaperone.Families.FamilyChecklistAnswer", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1124,6 +1302,58 @@ namespace Chaperone.Storage.Migrations.Postgres
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Chaperone.Concerns.Concern", b =>
+                {
+                    b.HasOne("Chaperone.People.StaffMember", null)
+                        .WithMany()
+                        .HasForeignKey("RaisedById")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("Chaperone.Schools.School", null)
+                        .WithMany()
+                        .HasForeignKey("SchoolId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Chaperone.Scheduling.Session", null)
+                        .WithMany()
+                        .HasForeignKey("SessionId");
+                });
+
+            modelBuilder.Entity("Chaperone.Concerns.ConcernEntry", b =>
+                {
+                    b.HasOne("Chaperone.Concerns.Concern", null)
+                        .WithMany()
+                        .HasForeignKey("ConcernId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Chaperone.Concerns.ConcernPupil", b =>
+                {
+                    b.HasOne("Chaperone.Concerns.Concern", null)
+                        .WithMany("Pupils")
+                        .HasForeignKey("ConcernId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Chaperone.People.Pupil", null)
+                        .WithMany()
+                        .HasForeignKey("PupilId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Chaperone.Concerns.ConcernSettings", b =>
+                {
+                    b.HasOne("Chaperone.Schools.School", null)
+                        .WithMany()
+                        .HasForeignKey("SchoolId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Chaperone.Families.FamilyChecklistAnswer", b =>
                 {
                     b.HasOne("Chaperone.People.Guardian", null)
@@ -1388,6 +1618,11 @@ namespace Chaperone.Storage.Migrations.Postgres
                         .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("Chaperone.Concerns.Concern", b =>
+                {
+                    b.Navigation("Pupils");
                 });
 
             modelBuilder.Entity("Chaperone.Notifications.OutboxMessage", b =>

@@ -189,6 +189,184 @@ namespace Chaperone.Storage.Migrations.Sqlite
                     b.ToTable("Evidence", (string)null);
                 });
 
+            modelBuilder.Entity("Chaperone.Concerns.Concern", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("AcknowledgedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("AcknowledgedById")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("AcknowledgedByName")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ChildsOwnWords")
+                        .HasMaxLength(8000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Detail")
+                        .IsRequired()
+                        .HasMaxLength(8000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("EscalateAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("EscalatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("NotifiedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Number")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("RaisedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("RaisedById")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RaisedByName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("RecordingOffsetSeconds")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("RoutedToId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("SchoolId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("SessionId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Summary")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RaisedById");
+
+                    b.HasIndex("SessionId");
+
+                    b.HasIndex("SchoolId", "Number")
+                        .IsUnique();
+
+                    b.HasIndex("SchoolId", "RaisedById");
+
+                    b.HasIndex("Status", "NotifiedAt");
+
+                    b.HasIndex("EscalateAt", "EscalatedAt", "AcknowledgedAt");
+
+                    b.ToTable("Concerns", (string)null);
+                });
+
+            modelBuilder.Entity("Chaperone.Concerns.ConcernEntry", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("ActorId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ActorName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("ConcernId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("SchoolId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Sequence")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasMaxLength(8000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("SchoolId");
+
+                    b.HasIndex("ConcernId", "At", "Sequence");
+
+                    b.ToTable("ConcernEntries", (string)null);
+                });
+
+            modelBuilder.Entity("Chaperone.Concerns.ConcernPupil", b =>
+                {
+                    b.Property<Guid>("ConcernId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("PupilId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("SchoolId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("ConcernId", "PupilId");
+
+                    b.HasIndex("PupilId");
+
+                    b.HasIndex("SchoolId", "PupilId");
+
+                    b.ToTable("ConcernPupils", (string)null);
+                });
+
+            modelBuilder.Entity("Chaperone.Concerns.ConcernSettings", b =>
+                {
+                    b.Property<Guid>("SchoolId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("AcknowledgeWithinMinutes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("BehaviourLeadId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("HeadteacherId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("SchoolId");
+
+                    b.ToTable("ConcernSettings", (string)null);
+                });
+
             modelBuilder.Entity("Chaperone.Families.FamilyChecklistAnswer", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1113,6 +1291,58 @@ namespace Chaperone.Storage.Migrations.Sqlite
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Chaperone.Concerns.Concern", b =>
+                {
+                    b.HasOne("Chaperone.People.StaffMember", null)
+                        .WithMany()
+                        .HasForeignKey("RaisedById")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("Chaperone.Schools.School", null)
+                        .WithMany()
+                        .HasForeignKey("SchoolId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Chaperone.Scheduling.Session", null)
+                        .WithMany()
+                        .HasForeignKey("SessionId");
+                });
+
+            modelBuilder.Entity("Chaperone.Concerns.ConcernEntry", b =>
+                {
+                    b.HasOne("Chaperone.Concerns.Concern", null)
+                        .WithMany()
+                        .HasForeignKey("ConcernId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Chaperone.Concerns.ConcernPupil", b =>
+                {
+                    b.HasOne("Chaperone.Concerns.Concern", null)
+                        .WithMany("Pupils")
+                        .HasForeignKey("ConcernId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Chaperone.People.Pupil", null)
+                        .WithMany()
+                        .HasForeignKey("PupilId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Chaperone.Concerns.ConcernSettings", b =>
+                {
+                    b.HasOne("Chaperone.Schools.School", null)
+                        .WithMany()
+                        .HasForeignKey("SchoolId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Chaperone.Families.FamilyChecklistAnswer", b =>
                 {
                     b.HasOne("Chaperone.People.Guardian", null)
@@ -1377,6 +1607,11 @@ namespace Chaperone.Storage.Migrations.Sqlite
                         .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("Chaperone.Concerns.Concern", b =>
+                {
+                    b.Navigation("Pupils");
                 });
 
             modelBuilder.Entity("Chaperone.Notifications.OutboxMessage", b =>

@@ -1,0 +1,52 @@
+using System.Security.Claims;
+using Chaperone.Identity;
+using Chaperone.Infrastructure;
+using Chaperone.People;
+using Chaperone.Storage;
+
+namespace Chaperone.Concerns;
+
+/// <summary>
+/// Who reads which concerns (clause 12, and UK practice: access strictly by role). The DSL and
+/// deputies (role Dsl) read safeguarding and behaviour concerns; senior leaders (Slt) read
+/// behaviour concerns; both only when signed in with two factors. Whoever raised a concern reads
+/// their own (and their drafts). An admin reads none by being an admin. Nobody reads another
+/// school's.
+/// </summary>
+public static class ConcernAccess
+{
+    /// <summary>Reads every raised safeguarding concern (and every behaviour one).</summary>
+    public static bool ReadsSafeguarding(ClaimsPrincipal user) =>
+        user.IsInRole(Roles.Dsl) && TwoFactor.SignedInWithTwoFactors(user);
+
+    /// <summary>Reads every raised behaviour concern.</summary>
+    public static bool ReadsBehaviour(ClaimsPrincipal user) =>
+        (user.IsInRole(Roles.Dsl) || user.IsInRole(Roles.Slt)) && TwoFactor.SignedInWithTwoFactors(user);
+
+    /// <summary>A DSL or senior leader who has not signed in with two factors (and so reads only their own).</summary>
+    public static bool NeedsTwoFactor(ClaimsPrincipal user) =>
+        TwoFactor.IsRequiredFor(user) && !TwoFactor.SignedInWithTwoFactors(user);
+
+    /// <summary>The concerns of the caller's school they may read.</summary>
+    public static IQueryable<Concern> Visible(ChaperoneDbContext db, ClaimsPrincipal user)
+    {
+        var schoolId = user.SchoolId();
+        var me = user.UserId();
+        var safeguarding = ReadsSafeguarding(user);
+        var behaviour = ReadsBehaviour(user);
+        return db.Set<Concern>().Where(c => c.SchoolId == schoolId && (
+            c.RaisedById == me
+            || (c.Status == ConcernStatus.Raised && (
+                (safeguarding && c.Kind == ConcernKind.Safeguarding)
+                || (behaviour && c.Kind == ConcernKind.Behaviour)))));
+    }
+
+    /// <summary>Whether the caller may acknowledge it and write actions and outcomes (readers by role, not the raiser as such).</summary>
+    public static bool Handles(ClaimsPrincipal user, Concern concern) =>
+        concern.SchoolId == user.SchoolId() && concern.Status == ConcernStatus.Raised &&
+        (concern.Kind == ConcernKind.Safeguarding ? ReadsSafeguarding(user) : ReadsBehaviour(user));
+
+    /// <summary>Whether the caller may write this entry type: handlers any; the raiser an amendment to their own.</summary>
+    public static bool MayWrite(ClaimsPrincipal user, Concern concern, string type) =>
+        Handles(user, concern) || (type == ConcernEntryTypes.Amendment && concern.Status == ConcernStatus.Raised && concern.RaisedById == user.UserId());
+}

@@ -1,0 +1,71 @@
+using Chaperone.Infrastructure;
+using Chaperone.Storage;
+using Microsoft.EntityFrameworkCore;
+
+namespace Chaperone.Concerns;
+
+public sealed record ConcernPersonDto(string Id, string Name);
+
+/// <summary>One line of a chronology. On a pupil's chronology it also names its concern.</summary>
+public sealed record ChronologyEntryDto(DateTimeOffset At, string Type, string By, string Text, string? ConcernId = null, string? Reference = null, string? Kind = null);
+
+/// <summary>A concern in a list: what it is, who raised it, where it is in its routing.</summary>
+public sealed record ConcernSummaryDto(
+    string Id, string Reference, string Kind, string Status, string Summary, ConcernPersonDto RaisedBy, DateTimeOffset CreatedAt, DateTimeOffset? RaisedAt,
+    string? SessionId, IReadOnlyList<ConcernPersonDto> Pupils, bool Acknowledged, DateTimeOffset? AcknowledgedAt, string? AcknowledgedBy,
+    DateTimeOffset? EscalateAt, DateTimeOffset? EscalatedAt);
+
+/// <summary>A concern with everything reported and its chronology.</summary>
+public sealed record ConcernDto(
+    string Id, string Reference, string Kind, string Status, string Summary, string Detail, string? ChildsOwnWords, ConcernPersonDto RaisedBy,
+    DateTimeOffset CreatedAt, DateTimeOffset? RaisedAt, string? SessionId, int? RecordingOffsetSeconds, string? RoutedToId,
+    IReadOnlyList<ConcernPersonDto> Pupils, bool Acknowledged, DateTimeOffset? AcknowledgedAt, string? AcknowledgedBy,
+    DateTimeOffset? EscalateAt, DateTimeOffset? EscalatedAt, IReadOnlyList<ChronologyEntryDto> Chronology);
+
+public static class ConcernDtos
+{
+    public static string KindName(ConcernKind kind) => kind == ConcernKind.Safeguarding ? "safeguarding" : "behaviour";
+
+    public static string StatusName(ConcernStatus status) => status == ConcernStatus.Draft ? "draft" : "raised";
+
+    /// <summary>Loads the concerns of <paramref name="query"/> (already filtered to what the caller may read) with their pupils, unacknowledged first.</summary>
+    public static async Task<List<ConcernSummaryDto>> ListAsync(ChaperoneDbContext db, IQueryable<Concern> query, CancellationToken ct)
+    {
+        var concerns = await query.AsNoTracking().Include(c => c.Pupils).ToListAsync(ct);
+        var names = await PupilNamesAsync(db, concerns, ct);
+        return concerns
+            .OrderBy(c => c.Status == ConcernStatus.Draft ? 0 : c.AcknowledgedAt is null ? 1 : 2)
+            .ThenByDescending(c => c.RaisedAt ?? c.CreatedAt)
+            .Select(c => Summary(c, names)).ToList();
+    }
+
+    public static ConcernSummaryDto Summary(Concern c, IReadOnlyDictionary<Guid, string> names) => new(
+        Ids.Format(c.Id), c.Reference, KindName(c.Kind), StatusName(c.Status), c.Summary, new(Ids.Format(c.RaisedById), c.RaisedByName), c.CreatedAt, c.RaisedAt,
+        c.SessionId is { } s ? Ids.Format(s) : null, Pupils(c, names), c.AcknowledgedAt is not null, c.AcknowledgedAt, c.AcknowledgedByName, c.EscalateAt, c.EscalatedAt);
+
+    public static async Task<ConcernDto> DetailAsync(ChaperoneDbContext db, Concern c, CancellationToken ct)
+    {
+        var names = await PupilNamesAsync(db, [c], ct);
+        var entries = await db.Set<ConcernEntry>().AsNoTracking().Where(e => e.ConcernId == c.Id && e.SchoolId == c.SchoolId)
+            .OrderBy(e => e.At).ThenBy(e => e.Sequence).ToListAsync(ct);
+        return new ConcernDto(
+            Ids.Format(c.Id), c.Reference, KindName(c.Kind), StatusName(c.Status), c.Summary, c.Detail, c.ChildsOwnWords, new(Ids.Format(c.RaisedById), c.RaisedByName),
+            c.CreatedAt, c.RaisedAt, c.SessionId is { } s ? Ids.Format(s) : null, c.RecordingOffsetSeconds, c.RoutedToId is { } r ? Ids.Format(r) : null,
+            Pupils(c, names), c.AcknowledgedAt is not null, c.AcknowledgedAt, c.AcknowledgedByName, c.EscalateAt, c.EscalatedAt,
+            entries.Select(e => new ChronologyEntryDto(e.At, e.Type, e.ActorName, e.Text)).ToList());
+    }
+
+    private static List<ConcernPersonDto> Pupils(Concern c, IReadOnlyDictionary<Guid, string> names) =>
+        c.Pupils.Select(p => new ConcernPersonDto(Ids.Format(p.PupilId), names.GetValueOrDefault(p.PupilId, ""))).OrderBy(p => p.Name).ToList();
+
+    private static async Task<Dictionary<Guid, string>> PupilNamesAsync(ChaperoneDbContext db, IReadOnlyList<Concern> concerns, CancellationToken ct)
+    {
+        var ids = concerns.SelectMany(c => c.Pupils.Select(p => p.PupilId)).Distinct().ToList();
+        var schoolIds = concerns.Select(c => c.SchoolId).Distinct().ToList();
+        return await db.Pupils.AsNoTracking().Where(p => ids.Contains(p.Id) && schoolIds.Contains(p.SchoolId)).ToDictionaryAsync(p => p.Id, p => p.Name, ct);
+    }
+
+    /// <summary>"12:34" or "1:02:03": a moment in a recording.</summary>
+    public static string Moment(int seconds) =>
+        seconds >= 3600 ? $"{seconds / 3600}:{seconds / 60 % 60:D2}:{seconds % 60:D2}" : $"{seconds / 60}:{seconds % 60:D2}";
+}

@@ -1,0 +1,101 @@
+using System.Security.Claims;
+using Chaperone.Identity;
+using Chaperone.Infrastructure;
+using Chaperone.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Chaperone.Concerns;
+
+/// <summary>A chronology entry as the API takes it: an action (the default), an outcome or an amendment.</summary>
+public sealed record ConcernEntryRequest(string? Text, string? Type);
+
+/// <summary>
+/// Clause 12 over HTTP. Any member of staff raises a concern; who reads which is
+/// <see cref="ConcernAccess"/>'s rule. A concern the caller may not read answers 404 whether or
+/// not it exists (and the attempt is audited); an action on one they read but may not handle, 403.
+/// </summary>
+public static class ConcernEndpoints
+{
+    public static void MapConcerns(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/concerns").WithTags("Concerns").RequireAuthorization(AuthPolicies.Staff);
+        group.MapPost("/", Raise).WithName("RaiseConcern").WithSummary("Raise a behaviour or safeguarding concern; it is routed at once (clause 12).");
+        group.MapGet("/", List).WithName("ListConcerns").WithSummary("The concerns the caller may read, unacknowledged first.");
+        group.MapGet("/settings", GetSettings).WithName("GetConcernSettings").WithSummary("Escalation time, headteacher and behaviour lead (admins).")
+            .RequireAuthorization(AuthPolicies.Admin);
+        group.MapPut("/settings", PutSettings).WithName("PutConcernSettings").WithSummary("Change the escalation time, headteacher and behaviour lead (admins).")
+            .RequireAuthorization(AuthPolicies.Admin);
+        group.MapGet("/{id}", Get).WithName("GetConcern").WithSummary("One concern with its chronology.");
+        group.MapPost("/{id}/raise", RaiseDraft).WithName("RaiseDraftConcern").WithSummary("Complete and raise one of your drafts.");
+        group.MapPost("/{id}/acknowledge", Acknowledge).WithName("AcknowledgeConcern").WithSummary("Acknowledge a concern (stops its escalation).");
+        group.MapPost("/{id}/actions", AddEntry).WithName("AddConcernEntry").WithSummary("Append an action, outcome or amendment to the chronology.");
+
+        app.MapGet("/api/v1/pupils/{id}/chronology", PupilChronology).WithTags("Concerns").RequireAuthorization(AuthPolicies.Staff)
+            .WithName("GetPupilChronology").WithSummary("The chronology of the concerns about a pupil that the caller may read.");
+    }
+
+    private static ProblemHttpResult Missing() => Problems.NotFound("There is no concern with this id that you can read.");
+
+    private static async Task<IResult> Raise(ConcernRequest request, ClaimsPrincipal user, RaiseConcern handler, ChaperoneDbContext db, CancellationToken ct) =>
+        await RaisedAsync(await handler.HandleAsync(user, request, null, ct), db, ct);
+
+    private static async Task<IResult> RaiseDraft(string id, ConcernRequest request, ClaimsPrincipal user, RaiseConcern handler, ChaperoneDbContext db, CancellationToken ct) =>
+        Ids.TryParse(id, out var draftId) ? await RaisedAsync(await handler.HandleAsync(user, request, draftId, ct), db, ct)
+            : Problems.NotFound("There is no draft of yours with this id.");
+
+    private static async Task<IResult> RaisedAsync(RaiseOutcome outcome, ChaperoneDbContext db, CancellationToken ct) => outcome switch
+    {
+        RaiseOutcome.Raised r => TypedResults.Created($"/api/v1/concerns/{Ids.Format(r.Concern.Id)}", await ConcernDtos.DetailAsync(db, r.Concern, ct)),
+        RaiseOutcome.Invalid i => Problems.Validation(i.Errors),
+        _ => Problems.NotFound("There is no draft of yours with this id."),
+    };
+
+    private static async Task<Ok<List<ConcernSummaryDto>>> List(ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct) =>
+        TypedResults.Ok(await ConcernDtos.ListAsync(db, ConcernAccess.Visible(db, user), ct));
+
+    private static async Task<Results<Ok<ConcernDto>, ProblemHttpResult>> Get(string id, ClaimsPrincipal user, HandleConcern handler, ChaperoneDbContext db, CancellationToken ct) =>
+        await handler.ReadAsync(user, id, ct) is { } concern ? TypedResults.Ok(await ConcernDtos.DetailAsync(db, concern, ct)) : Missing();
+
+    private static async Task<IResult> Acknowledge(string id, ClaimsPrincipal user, HandleConcern handler, ChaperoneDbContext db, CancellationToken ct) =>
+        await ToResultAsync(await handler.AcknowledgeAsync(user, id, ct), db, ct);
+
+    private static async Task<IResult> AddEntry(string id, ConcernEntryRequest request, ClaimsPrincipal user, HandleConcern handler, ChaperoneDbContext db, CancellationToken ct) =>
+        await ToResultAsync(await handler.AddEntryAsync(user, id, request.Type, request.Text, ct), db, ct);
+
+    private static async Task<IResult> ToResultAsync(ConcernOutcome outcome, ChaperoneDbContext db, CancellationToken ct) => outcome switch
+    {
+        ConcernOutcome.Done d => TypedResults.Ok(await ConcernDtos.DetailAsync(db, d.Concern, ct)),
+        ConcernOutcome.Forbidden f => TypedResults.Problem(detail: f.Message, statusCode: StatusCodes.Status403Forbidden, title: "Not allowed.", type: "https://chaperone.school/problems/forbidden"),
+        ConcernOutcome.Conflict c => TypedResults.Problem(detail: c.Message, statusCode: StatusCodes.Status409Conflict, title: "Already done.", type: "https://chaperone.school/problems/state"),
+        ConcernOutcome.Invalid i => Problems.Validation(i.Errors),
+        _ => Missing(),
+    };
+
+    private static async Task<Results<Ok<List<ChronologyEntryDto>>, ProblemHttpResult>> PupilChronology(string id, ClaimsPrincipal user, HandleConcern handler, CancellationToken ct) =>
+        await handler.PupilChronologyAsync(user, id, ct) is { } entries ? TypedResults.Ok(entries) : Problems.NotFound("There is no pupil with this id in your school.");
+
+    private static async Task<Ok<ConcernSettingsDto>> GetSettings(ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct) =>
+        TypedResults.Ok(ConcernSettingsStore.ToDto(await ConcernSettingsStore.LoadAsync(db, user.SchoolId(), ct)));
+
+    private static async Task<Results<Ok<ConcernSettingsDto>, ProblemHttpResult>> PutSettings(ConcernSettingsDto request, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct)
+    {
+        var errors = await ConcernSettingsStore.SaveAsync(db, user, request, ct);
+        return errors.Count > 0 ? Problems.Validation(errors) : TypedResults.Ok(ConcernSettingsStore.ToDto(await ConcernSettingsStore.LoadAsync(db, user.SchoolId(), ct)));
+    }
+}
+
+public static class ConcernsSetup
+{
+    public static IServiceCollection AddChaperoneConcerns(this IServiceCollection services)
+    {
+        services.AddSingleton<ConcernMail>();
+        services.AddSingleton<ConcernAlerts>();
+        services.AddScoped<ConcernRouting>();
+        services.AddScoped<RaiseConcern>();
+        services.AddScoped<HandleConcern>();
+        services.AddHostedService<ConcernWorker>();
+        return services;
+    }
+
+    public static void MapConcernHub(this IEndpointRouteBuilder app) => app.MapHub<StaffHub>(StaffHub.Path);
+}

@@ -1,0 +1,61 @@
+using Chaperone.Families;
+using Chaperone.Notifications;
+using MimeKit;
+using NodaTime;
+
+namespace Chaperone.Concerns;
+
+/// <summary>
+/// The emails of clause 12. They carry no content: they say that a concern exists, its reference,
+/// who raised it and when, and link to it; the concern is read after signing in (with two factors
+/// for the DSL and senior leaders). No pupil's name, no summary, no detail, no child's words.
+/// </summary>
+public sealed class ConcernMail(EmailOptions options, FamilyLinks links, TimeProvider clock)
+{
+    public OutboxMessage Compose(Concern concern, string schoolName, DateTimeZone zone, (Guid Id, string Name, string Email) to, string recipientRole, bool escalated)
+    {
+        var now = clock.GetUtcNow();
+        var id = Guid.CreateVersion7();
+        var what = concern.Kind == ConcernKind.Safeguarding ? "safeguarding concern" : "behaviour concern";
+        var when = Pages.Display.At(concern.RaisedAt ?? now, zone) + " (" + MessageComposer.ZoneLabel(zone) + ")";
+        var subject = escalated
+            ? $"Escalated: a {what} ({concern.Reference}) has not been acknowledged"
+            : $"A {what} ({concern.Reference}) has been raised";
+        var body = new MailBody()
+            .Paragraph($"Dear {to.Name},")
+            .Strong(escalated
+                ? $"A {what} raised by {concern.RaisedByName} has not been acknowledged in time, so it comes to you again."
+                : $"A {what} has been raised by {concern.RaisedByName}.")
+            .Paragraph($"Reference {concern.Reference}, raised on {when}.")
+            .Paragraph("This email does not say what the concern is. Sign in to Chaperone to read it and acknowledge it.")
+            .Link("Open the concern", new Uri(links.BaseUrl, $"/concerns/{concern.Id}").ToString());
+
+        var message = new MimeMessage();
+        message.From.Add(new MailboxAddress(schoolName, options.From.Address));
+        message.To.Add(new MailboxAddress(to.Name, to.Email));
+        message.Subject = subject;
+        message.Date = now;
+        message.MessageId = $"{id:N}@{MessageComposer.DomainOf(options.From.Address)}";
+        message.Body = new MultipartAlternative
+        {
+            new TextPart("plain") { Text = body.ToText() },
+            new TextPart("html") { Text = body.ToHtml(schoolName) },
+        };
+        var mime = MessageComposer.SevenBit(message);
+        return new OutboxMessage
+        {
+            Id = id,
+            SchoolId = concern.SchoolId,
+            Kind = escalated ? MessageKind.ConcernEscalated : MessageKind.ConcernRaised,
+            RecipientRole = recipientRole,
+            RecipientId = to.Id,
+            RecipientName = to.Name,
+            RecipientEmail = to.Email,
+            Subject = subject,
+            MessageIdHeader = message.MessageId,
+            Mime = mime,
+            CreatedAt = now,
+            NextAttemptAt = now,
+        };
+    }
+}

@@ -1,0 +1,353 @@
+using System.Security.Claims;
+using Chaperone.Audit;
+using Chaperone.Calls;
+using Chaperone.Infrastructure;
+using Chaperone.People;
+using Chaperone.Recordings;
+using Chaperone.Scheduling;
+using Chaperone.Storage;
+using Microsoft.EntityFrameworkCore;
+
+namespace Chaperone.Concerns;
+
+/// <summary>A concern as the API and the form take it (clause 12).</summary>
+/// <param name="RecordingOffsetSeconds">The moment in the session's recording, in seconds from its start.</param>
+/// <param name="RouteToId">Behaviour only: the senior leader to send it to, instead of the school's named one.</param>
+public sealed record ConcernRequest(
+    string[]? PupilIds,
+    string? SessionId,
+    string? Kind,
+    string? Summary,
+    string? Detail,
+    string? ChildsOwnWords,
+    int? RecordingOffsetSeconds = null,
+    string? RouteToId = null);
+
+/// <summary>The outcome of raising: the concern, field errors, or no such draft.</summary>
+public abstract record RaiseOutcome
+{
+    public sealed record Raised(Concern Concern) : RaiseOutcome;
+    public sealed record Invalid(Dictionary<string, string[]> Errors) : RaiseOutcome;
+    public sealed record NoSuchDraft : RaiseOutcome;
+}
+
+/// <summary>
+/// Raises a concern, or saves a draft of one. The concern and its first chronology entry are
+/// committed before anything else happens (the alerts cannot lose it); routing follows
+/// (<see cref="ConcernRouting"/>), and the escalation worker finishes it if this instance stops first.
+/// </summary>
+public sealed class RaiseConcern(ChaperoneDbContext db, ConcernRouting routing, TimeProvider clock)
+{
+    public const int MaxSummary = 200;
+    public const int MaxText = 8000;
+    public const int MaxPupils = 30;
+
+    /// <summary>Raises a new concern, or (with <paramref name="draftId"/>) the caller's draft completed with <paramref name="request"/>.</summary>
+    public async Task<RaiseOutcome> HandleAsync(ClaimsPrincipal user, ConcernRequest request, Guid? draftId, CancellationToken ct)
+    {
+        var schoolId = user.SchoolId();
+        var (checkedRequest, errors) = await CheckAsync(user, request, ct);
+        if (errors.Count > 0)
+        {
+            return new RaiseOutcome.Invalid(errors);
+        }
+        var c = checkedRequest!;
+        var now = clock.GetUtcNow();
+        var settings = await ConcernSettingsStore.LoadAsync(db, schoolId, ct);
+        Concern concern;
+        await using (var tx = await ConcernWrites.BeginAsync(db, schoolId, ct))
+        {
+            if (draftId is { } id)
+            {
+                var draft = await db.Set<Concern>().Include(x => x.Pupils)
+                    .FirstOrDefaultAsync(x => x.Id == id && x.SchoolId == schoolId && x.RaisedById == user.UserId() && x.Status == ConcernStatus.Draft, ct);
+                if (draft is null)
+                {
+                    return new RaiseOutcome.NoSuchDraft();
+                }
+                concern = draft;
+                // The draft's pupils become the ones chosen now: those no longer named go, new ones are added below.
+                db.Set<ConcernPupil>().RemoveRange(draft.Pupils.Where(p => !c.PupilIds.Contains(p.PupilId)));
+            }
+            else
+            {
+                concern = new Concern
+                {
+                    SchoolId = schoolId,
+                    Number = await ConcernWrites.NextNumberAsync(db, schoolId, ct),
+                    RaisedById = user.UserId(),
+                    RaisedByName = user.DisplayName(),
+                    CreatedAt = now,
+                    Summary = "",
+                };
+                db.Add(concern);
+            }
+            concern.Kind = c.Kind;
+            concern.Status = ConcernStatus.Raised;
+            concern.RaisedAt = now;
+            concern.Summary = c.Summary;
+            concern.Detail = c.Detail;
+            concern.ChildsOwnWords = c.ChildsOwnWords;
+            concern.SessionId = c.SessionId;
+            concern.RecordingOffsetSeconds = c.RecordingOffsetSeconds;
+            concern.RoutedToId = c.RouteToId;
+            concern.EscalateAt = c.Kind == ConcernKind.Safeguarding ? now.AddMinutes(settings.AcknowledgeWithinMinutes) : null;
+            foreach (var pupil in c.PupilIds.Where(p => !concern.Pupils.Exists(x => x.PupilId == p)))
+            {
+                db.Add(new ConcernPupil { SchoolId = schoolId, ConcernId = concern.Id, PupilId = pupil });
+            }
+            await ConcernWrites.AddEntriesAsync(db, concern, now, [(ConcernEntryTypes.Raised, AuditActor.From(user),
+                $"{(c.Kind == ConcernKind.Safeguarding ? "Safeguarding" : "Behaviour")} concern raised by {user.DisplayName()}.")], ct);
+            AuditLog.Record(db, user, AuditActions.ConcernRaised, AuditSubjects.Concern, concern.Id,
+                new { reference = concern.Reference, kind = ConcernDtos.KindName(c.Kind), pupils = c.PupilIds.Count, sessionId = c.SessionId });
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+        }
+        // Committed: now the alerts and emails. If this fails, the worker sends them.
+        try
+        {
+            await routing.NotifyAsync(concern.Id, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            routing.Log.LogError(e, "Concern {Concern} is saved; its alerts will be sent by the worker.", concern.Id);
+        }
+        return new RaiseOutcome.Raised(concern);
+    }
+
+    private sealed record Checked(ConcernKind Kind, List<Guid> PupilIds, Guid? SessionId, string Summary, string Detail, string? ChildsOwnWords, int? RecordingOffsetSeconds, Guid? RouteToId);
+
+    /// <summary>Checks every field, naming each one that needs fixing; pupils, sessions and leaders of another school are refused as unknown.</summary>
+    private async Task<(Checked?, Dictionary<string, string[]>)> CheckAsync(ClaimsPrincipal user, ConcernRequest r, CancellationToken ct)
+    {
+        var schoolId = user.SchoolId();
+        var errors = new Dictionary<string, string[]>();
+        ConcernKind? kind = r.Kind?.Trim().ToLowerInvariant() switch
+        {
+            "behaviour" => ConcernKind.Behaviour,
+            "safeguarding" => ConcernKind.Safeguarding,
+            _ => null,
+        };
+        if (kind is null)
+        {
+            errors["kind"] = ["Choose the kind of concern: behaviour or safeguarding."];
+        }
+        string Text(string field, string? value, int max, bool required, string what)
+        {
+            var text = value?.Trim() ?? "";
+            if (required && text.Length == 0)
+            {
+                errors[field] = [$"Write {what}."];
+            }
+            else if (text.Length > max)
+            {
+                errors[field] = [$"Keep {what} under {max} characters."];
+            }
+            else if (FreeText.HasControlCharacters(text))
+            {
+                errors[field] = [$"{char.ToUpperInvariant(what[0])}{what[1..]} has characters that cannot be stored; retype it."];
+            }
+            return text;
+        }
+        var summary = Text("summary", r.Summary, MaxSummary, true, "a short summary");
+        var detail = Text("detail", r.Detail, MaxText, true, "what happened, in detail");
+        var words = Text("childsOwnWords", r.ChildsOwnWords, MaxText, false, "the child's own words");
+
+        var pupilIds = new List<Guid>();
+        if (r.PupilIds is null || r.PupilIds.Length == 0)
+        {
+            errors["pupilIds"] = ["Choose the pupil (or pupils) the concern is about."];
+        }
+        else if (r.PupilIds.Length > MaxPupils)
+        {
+            errors["pupilIds"] = [$"A concern names at most {MaxPupils} pupils."];
+        }
+        else
+        {
+            var parsed = r.PupilIds.Select(p => Ids.TryParse(p, out var g) ? g : (Guid?)null).ToList();
+            var wanted = parsed.OfType<Guid>().Distinct().ToList();
+            var known = await db.Pupils.AsNoTracking().Where(p => p.SchoolId == schoolId && wanted.Contains(p.Id)).Select(p => p.Id).ToListAsync(ct);
+            for (var i = 0; i < parsed.Count; i++)
+            {
+                if (parsed[i] is not { } g || !known.Contains(g))
+                {
+                    errors[$"pupilIds[{i}]"] = ["There is no pupil with this id in your school."];
+                }
+                else if (!pupilIds.Contains(g))
+                {
+                    pupilIds.Add(g);
+                }
+            }
+        }
+
+        Guid? sessionId = null;
+        if (!string.IsNullOrWhiteSpace(r.SessionId))
+        {
+            if (Ids.TryParse(r.SessionId, out var s) && await ListSessions.Visible(db, user).AnyAsync(x => x.Id == s, ct))
+            {
+                sessionId = s;
+            }
+            else
+            {
+                errors["sessionId"] = ["There is no session with this id that you can see."];
+            }
+        }
+        if (r.RecordingOffsetSeconds is { } offset)
+        {
+            if (string.IsNullOrWhiteSpace(r.SessionId))
+            {
+                errors["recordingOffsetSeconds"] = ["A moment in the recording needs the session it belongs to."];
+            }
+            else if (offset is < 0 or > 24 * 3600)
+            {
+                errors["recordingOffsetSeconds"] = ["Give the moment as seconds from the start of the recording (0 or more)."];
+            }
+        }
+
+        Guid? routeTo = null;
+        if (!string.IsNullOrWhiteSpace(r.RouteToId))
+        {
+            if (kind == ConcernKind.Safeguarding)
+            {
+                errors["routeToId"] = ["A safeguarding concern goes to the DSL and deputies; leave the senior leader empty."];
+            }
+            else if (Ids.TryParse(r.RouteToId, out var leader) && (await StaffWithRoleAsync(db, schoolId, Roles.Slt, ct)).Any(x => x.Id == leader))
+            {
+                routeTo = leader;
+            }
+            else
+            {
+                errors["routeToId"] = ["There is no senior leader with this id in your school."];
+            }
+        }
+        return errors.Count > 0
+            ? (null, errors)
+            : (new Checked(kind!.Value, pupilIds, sessionId, summary, detail, words.Length == 0 ? null : words, r.RecordingOffsetSeconds, routeTo), errors);
+    }
+
+    /// <summary>Members of staff of the school with <paramref name="role"/>, by name.</summary>
+    public static async Task<List<(Guid Id, string Name, string? Email)>> StaffWithRoleAsync(ChaperoneDbContext db, Guid schoolId, string role, CancellationToken ct)
+    {
+        var normalized = role.ToUpperInvariant();
+        var rows = await (from u in db.Users
+                          join ur in db.UserRoles on u.Id equals ur.UserId
+                          join r in db.Roles on ur.RoleId equals r.Id
+                          where u.SchoolId == schoolId && r.NormalizedName == normalized
+                          orderby u.Name
+                          select new { u.Id, u.Name, u.Email }).AsNoTracking().ToListAsync(ct);
+        return rows.Select(x => (x.Id, x.Name, (string?)x.Email)).ToList();
+    }
+
+    /// <summary>
+    /// Issue 4 and DESIGN ("an unknown person in the call ends it and reports to the DSL"): when
+    /// the teacher removes an unknown person, a safeguarding draft is saved at once, with the
+    /// session, the moment and a summary, for the teacher to complete and raise.
+    /// </summary>
+    public async Task<Concern> DraftFromCallAsync(ClaimsPrincipal teacher, Guid sessionId, string? removedName, CancellationToken ct)
+    {
+        var schoolId = teacher.SchoolId();
+        var now = clock.GetUtcNow();
+        var pupils = await db.SessionPupils.AsNoTracking().Where(p => p.SessionId == sessionId && p.SchoolId == schoolId)
+            .Join(db.Pupils, sp => sp.PupilId, p => p.Id, (sp, p) => new { p.Id, p.Name }).ToListAsync(ct);
+        var offset = await RecordingMoment.SecondsAsync(db, schoolId, sessionId, now, ct);
+        var names = string.Join(" and ", pupils.Select(p => p.Name));
+        var summary = $"Unknown person in the call with {names}";
+        Concern concern;
+        await using (var tx = await ConcernWrites.BeginAsync(db, schoolId, ct))
+        {
+            concern = new Concern
+            {
+                SchoolId = schoolId,
+                Number = await ConcernWrites.NextNumberAsync(db, schoolId, ct),
+                Kind = ConcernKind.Safeguarding,
+                Status = ConcernStatus.Draft,
+                RaisedById = teacher.UserId(),
+                RaisedByName = teacher.DisplayName(),
+                CreatedAt = now,
+                Summary = summary.Length <= MaxSummary ? summary : summary[..MaxSummary],
+                Detail = removedName is null
+                    ? "I removed a device from the call because an unknown person was present."
+                    : $"I removed the device of {removedName}'s link from the call because an unknown person was present.",
+                SessionId = sessionId,
+                RecordingOffsetSeconds = offset,
+            };
+            db.Add(concern);
+            foreach (var pupil in pupils)
+            {
+                db.Add(new ConcernPupil { SchoolId = schoolId, ConcernId = concern.Id, PupilId = pupil.Id });
+            }
+            await ConcernWrites.AddEntriesAsync(db, concern, now, [(ConcernEntryTypes.Drafted, AuditActor.From(teacher),
+                "Draft saved when the teacher removed an unknown person from the call.")], ct);
+            AuditLog.Record(db, teacher, AuditActions.ConcernDrafted, AuditSubjects.Concern, concern.Id, new { reference = concern.Reference, sessionId });
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+        }
+        return concern;
+    }
+}
+
+/// <summary>Where in a session's recording "now" falls (for a concern raised during or after the call).</summary>
+public static class RecordingMoment
+{
+    /// <summary>Seconds from the recording's start (or the session's start in the room) to <paramref name="at"/>; null before it started.</summary>
+    public static async Task<int?> SecondsAsync(ChaperoneDbContext db, Guid schoolId, Guid sessionId, DateTimeOffset at, CancellationToken ct)
+    {
+        var recording = await db.Set<Recording>().AsNoTracking().Where(r => r.SessionId == sessionId && r.SchoolId == schoolId)
+            .OrderBy(r => r.StartedAt).Select(r => (DateTimeOffset?)r.StartedAt).FirstOrDefaultAsync(ct);
+        var started = recording ?? await db.Set<CallEventRecord>().AsNoTracking()
+            .Where(e => e.SessionId == sessionId && e.SchoolId == schoolId && e.Kind == RoomEvents.Started)
+            .OrderBy(e => e.At).Select(e => (DateTimeOffset?)e.At).FirstOrDefaultAsync(ct);
+        return started is { } s && at >= s ? (int)Math.Min((at - s).TotalSeconds, 24 * 3600) : null;
+    }
+}
+
+/// <summary>The writes concerns share: one transaction per step, numbering per school, chronology entries in order.</summary>
+public static class ConcernWrites
+{
+    /// <summary>
+    /// Begins a write of concerns: on SQLite this process's write turn; on PostgreSQL, given a
+    /// school, a transaction-scoped advisory lock per school, so numbers are allocated one at a time.
+    /// </summary>
+    public static async Task<WriteTransaction> BeginAsync(ChaperoneDbContext db, Guid? schoolId, CancellationToken ct)
+    {
+        var gate = await SqliteWriteGate.EnterAsync(db, ct);
+        try
+        {
+            var transaction = await db.Database.BeginTransactionAsync(ct);
+            if (schoolId is { } school && db.Database.IsNpgsql())
+            {
+                var key = "concerns:" + Ids.Format(school);
+                await db.Database.ExecuteSqlInterpolatedAsync($"SELECT pg_advisory_xact_lock(hashtextextended({key}, 0))", ct);
+            }
+            return new WriteTransaction(transaction, gate);
+        }
+        catch
+        {
+            gate?.Dispose();
+            throw;
+        }
+    }
+
+    public static async Task<int> NextNumberAsync(ChaperoneDbContext db, Guid schoolId, CancellationToken ct) =>
+        (await db.Set<Concern>().Where(c => c.SchoolId == schoolId).MaxAsync(c => (int?)c.Number, ct) ?? 0) + 1;
+
+    /// <summary>Appends entries after the concern's last, in the order given.</summary>
+    public static async Task AddEntriesAsync(ChaperoneDbContext db, Concern concern, DateTimeOffset at, IReadOnlyList<(string Type, AuditActor Actor, string Text)> entries, CancellationToken ct)
+    {
+        var last = await db.Set<ConcernEntry>().Where(e => e.ConcernId == concern.Id).MaxAsync(e => (long?)e.Sequence, ct) ?? 0;
+        foreach (var (type, actor, text) in entries)
+        {
+            db.Add(new ConcernEntry
+            {
+                SchoolId = concern.SchoolId,
+                ConcernId = concern.Id,
+                At = at,
+                Sequence = ++last,
+                Type = type,
+                ActorId = actor.Id,
+                ActorName = actor.Name.Length <= 200 ? actor.Name : actor.Name[..200],
+                Text = text.Length <= RaiseConcern.MaxText ? text : text[..RaiseConcern.MaxText],
+            });
+        }
+    }
+}

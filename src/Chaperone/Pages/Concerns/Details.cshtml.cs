@@ -1,0 +1,90 @@
+using Chaperone.Concerns;
+using Chaperone.Identity;
+using Chaperone.Infrastructure;
+using Chaperone.Storage;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using NodaTime;
+
+namespace Chaperone.Pages.Concerns;
+
+/// <summary>
+/// One concern: what was reported, and its chronology; acknowledge it, and append actions,
+/// outcomes and amendments. Reading is by role (<see cref="ConcernAccess"/>), audited; a concern
+/// the reader may not see is "not found", and the attempt is audited too.
+/// </summary>
+public sealed class DetailsModel(ChaperoneDbContext db, HandleConcern handle) : PageModel
+{
+    public ConcernDto Concern { get; private set; } = null!;
+    public DateTimeZone Zone { get; private set; } = DateTimeZone.Utc;
+    public bool Handles { get; private set; }
+    public bool MayAmend { get; private set; }
+    public FormErrors Errors { get; } = new();
+
+    [BindProperty] public string? EntryType { get; set; }
+    [BindProperty] public string? Text { get; set; }
+
+    public Task<IActionResult> OnGetAsync(string id, CancellationToken ct) => ShowAsync(id, ct);
+
+    public async Task<IActionResult> OnPostAcknowledgeAsync(string id, CancellationToken ct)
+    {
+        if (ConcernAccess.NeedsTwoFactor(User))
+        {
+            return TwoFactorFirst(id);
+        }
+        switch (await handle.AcknowledgeAsync(User, id, ct))
+        {
+            case ConcernOutcome.Done d:
+                TempData["Notice"] = $"You acknowledged {d.Concern.Reference}.";
+                return Redirect($"/concerns/{id}");
+            case ConcernOutcome.Conflict c:
+                TempData["Notice"] = c.Message;
+                return Redirect($"/concerns/{id}");
+            case ConcernOutcome.Forbidden:
+                return Forbid();
+            default:
+                return NotFound();
+        }
+    }
+
+    public async Task<IActionResult> OnPostEntryAsync(string id, CancellationToken ct)
+    {
+        if (ConcernAccess.NeedsTwoFactor(User))
+        {
+            return TwoFactorFirst(id);
+        }
+        switch (await handle.AddEntryAsync(User, id, EntryType, Text, ct))
+        {
+            case ConcernOutcome.Done:
+                TempData["Notice"] = "Your entry is added to the chronology.";
+                return Redirect($"/concerns/{id}");
+            case ConcernOutcome.Invalid i:
+                Errors.AddAll(i.Errors, k => k == "type" ? "entryType" : k);
+                return await ShowAsync(id, ct);
+            case ConcernOutcome.Forbidden:
+                return Forbid();
+            default:
+                return NotFound();
+        }
+    }
+
+    private RedirectResult TwoFactorFirst(string id) =>
+        Redirect(TwoFactor.PagePath + "?returnUrl=" + Uri.EscapeDataString($"/concerns/{id}"));
+
+    private async Task<IActionResult> ShowAsync(string id, CancellationToken ct)
+    {
+        if (ConcernAccess.NeedsTwoFactor(User))
+        {
+            return TwoFactorFirst(id);
+        }
+        if (await handle.ReadAsync(User, id, ct) is not { } concern)
+        {
+            return NotFound();
+        }
+        Concern = await ConcernDtos.DetailAsync(db, concern, ct);
+        Zone = await IndexModel.ZoneAsync(db, User.SchoolId(), ct);
+        Handles = ConcernAccess.Handles(User, concern);
+        MayAmend = ConcernAccess.MayWrite(User, concern, ConcernEntryTypes.Amendment);
+        return Page();
+    }
+}

@@ -1,0 +1,80 @@
+using System.Text.RegularExpressions;
+using Chaperone.Tests.Infrastructure;
+using Microsoft.Playwright;
+using static Chaperone.Tests.Browser.BrowserSteps;
+
+namespace Chaperone.Tests.Browser;
+
+/// <summary>
+/// Clause 12 in real browsers: a teacher raises a safeguarding concern; the DSL's inbox, already
+/// open in another browser, shows the alert at once without reloading; the DSL opens it and acknowledges it.
+/// </summary>
+public sealed class ConcernsInTheBrowserTests(BrowserApp browser) : IClassFixture<BrowserApp>
+{
+    private ChaperoneApp App => browser.App;
+
+    private async Task SignInDslAsync(IPage page)
+    {
+        await page.GotoAsync("/signin");
+        await page.GetByLabel("Email address").FillAsync("dsl@demo.school");
+        await page.GetByLabel("Password").FillAsync(ChaperoneApp.DemoPassword);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.GetByLabel("Code from your authenticator app").FillAsync(App.TotpCode(ChaperoneApp.DemoTotpSecret));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
+        await page.WaitForURLAsync(new Regex("/sessions$"), new() { Timeout = Ms });
+    }
+
+    [Fact]
+    public async Task ATeachersSafeguardingConcernAppearsLiveInTheDslsOpenInboxAndTheDslAcknowledgesIt()
+    {
+        var dsl = await browser.NewPageAsync();
+        await SignInDslAsync(dsl);
+        await Nav(dsl).GetByRole(AriaRole.Link, new() { Name = "Safeguarding inbox" }).ClickAsync();
+        await dsl.WaitForURLAsync(new Regex("/concerns$"), new() { Timeout = Ms });
+        await Assertions.Expect(dsl.Locator("html[data-staff-hub=connected]")).ToHaveCountAsync(1, new() { Timeout = Ms });
+        var loads = 0;
+        dsl.Load += (_, _) => loads++;
+
+        var teacher = await browser.NewPageAsync();
+        await SignInAsync(teacher, "teacher1@demo.school");
+        await Nav(teacher).GetByRole(AriaRole.Link, new() { Name = "Concerns" }).ClickAsync();
+        await teacher.GetByRole(AriaRole.Link, new() { Name = "Raise a concern" }).ClickAsync();
+        await teacher.WaitForURLAsync(new Regex("/concerns/new$"), new() { Timeout = Ms });
+        await AssertEveryControlIsLabelledAsync(teacher);
+        // Nothing chosen: the form says what to fix, and nothing is sent.
+        await teacher.GetByRole(AriaRole.Button, new() { Name = "Raise the concern" }).ClickAsync();
+        await Assertions.Expect(teacher.Locator("[data-error-summary]")).ToContainTextAsync("Choose the kind of concern", new() { Timeout = Ms });
+
+        await teacher.GetByLabel("Safeguarding (to the DSL and deputies at once)").CheckAsync();
+        await teacher.Locator("#pupils").CheckAsync();
+        await teacher.GetByLabel("Summary").FillAsync("Worried about marks on arm");
+        await teacher.GetByLabel("What happened").FillAsync("During the call the pupil pulled down a sleeve to hide a mark.");
+        await teacher.GetByLabel("The child's own words (optional)").FillAsync("I fell over.");
+        await teacher.GetByRole(AriaRole.Button, new() { Name = "Raise the concern" }).ClickAsync();
+        await teacher.WaitForURLAsync(new Regex("/concerns/[0-9a-f-]{36}$"), new() { Timeout = Ms });
+        await Assertions.Expect(teacher.GetByRole(AriaRole.Status)).ToContainTextAsync("The DSL and deputies have been alerted", new() { Timeout = Ms });
+        var reference = Regex.Match(await teacher.Locator("h1").InnerTextAsync(), @"C-\d{4}").Value;
+
+        // The DSL's page, untouched, now shows the alert and the new row: content-free.
+        var alerts = dsl.Locator("[data-staff-alerts]");
+        await Assertions.Expect(alerts).ToContainTextAsync("A safeguarding concern", new() { Timeout = Ms });
+        await Assertions.Expect(alerts).ToContainTextAsync(reference, new() { Timeout = Ms });
+        await Assertions.Expect(alerts).Not.ToContainTextAsync("marks on arm", new() { Timeout = Ms });
+        await Assertions.Expect(dsl.Locator("[data-concern-inbox] tbody tr").First).ToContainTextAsync(reference, new() { Timeout = Ms });
+        Assert.Equal(0, loads);
+
+        await alerts.GetByRole(AriaRole.Link, new() { Name = $"Open {reference}" }).ClickAsync();
+        await dsl.WaitForURLAsync(new Regex("/concerns/[0-9a-f-]{36}$"), new() { Timeout = Ms });
+        await Assertions.Expect(dsl.GetByText("I fell over.")).ToBeVisibleAsync(new() { Timeout = Ms });
+        await AssertEveryControlIsLabelledAsync(dsl);
+        await dsl.GetByRole(AriaRole.Button, new() { Name = $"Acknowledge {reference}" }).ClickAsync();
+        await Assertions.Expect(dsl.Locator("[data-concern-state]")).ToContainTextAsync("Acknowledged", new() { Timeout = Ms });
+        await Assertions.Expect(dsl.Locator("[data-chronology]")).ToContainTextAsync("Acknowledged by David Okafor", new() { Timeout = Ms });
+
+        await dsl.GetByLabel("Kind of entry").SelectOptionAsync("action");
+        await dsl.GetByLabel("Entry", new() { Exact = true }).FillAsync("Phoned the family; referral to children's social care.");
+        await dsl.GetByRole(AriaRole.Button, new() { Name = "Add the entry" }).ClickAsync();
+        await Assertions.Expect(dsl.Locator("[data-chronology]")).ToContainTextAsync("referral to children's social care", new() { Timeout = Ms });
+        await ScreenshotAsync(dsl, "concern-acknowledged.png");
+    }
+}

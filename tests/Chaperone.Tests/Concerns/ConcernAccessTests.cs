@@ -1,0 +1,133 @@
+using System.Net;
+using System.Net.Http.Json;
+using Chaperone.Audit;
+using Chaperone.Concerns;
+using Chaperone.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using static Chaperone.Tests.Concerns.ConcernTestSupport;
+
+namespace Chaperone.Tests.Concerns;
+
+/// <summary>
+/// Who sees what (clause 12), over every concern endpoint and page, on each database: the raiser
+/// sees their own; another teacher nothing; a senior leader behaviour concerns; the DSL both; a
+/// DSL without a second factor, an admin and another school's DSL nothing. Refused reads are audited.
+/// </summary>
+public abstract class ConcernAccessTests(ChaperoneApp app)
+{
+    private sealed record Who(string Name, HttpClient Client);
+
+    [Fact]
+    public async Task EveryRoleSeesExactlyWhatItShouldOnEveryEndpointAndPage()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var other = await TestSchool.CreateAsync(app);
+        var dslWithoutSecondFactor = await school.DslAsync(app);
+        var (dsl, slt) = await LeadersAsync(app, school);
+        await EnrolAsync(app, other.DslEmail);
+        var raiser = await school.TeacherAsync(app);
+        var s = (await RaiseAsync(raiser, Safeguarding(school))).GetProperty("id").GetString()!;
+        var b = (await RaiseAsync(raiser, Behaviour(school))).GetProperty("id").GetString()!;
+
+        var people = new[]
+        {
+            new Who("raiser", raiser),
+            new Who("other teacher", await school.OtherTeacherAsync(app)),
+            new Who("slt", slt),
+            new Who("dsl", dsl),
+            new Who("dsl without two factors", dslWithoutSecondFactor),
+            new Who("admin", await school.AdminAsync(app)),
+            new Who("other school's dsl", await other.DslAsync(app)),
+        };
+        // (list, read S, read B, action on S, action on B, pupil chronology holds S)
+        var expected = new Dictionary<string, (string[] List, int ReadS, int ReadB, int ActS, int ActB, bool ChronologyS)>
+        {
+            ["raiser"] = ([s, b], 200, 200, 403, 403, true),
+            ["other teacher"] = ([], 404, 404, 404, 404, false),
+            ["slt"] = ([b], 404, 200, 404, 200, false),
+            ["dsl"] = ([s, b], 200, 200, 200, 200, true),
+            ["dsl without two factors"] = ([], 404, 404, 404, 404, false),
+            ["admin"] = ([], 404, 404, 404, 404, false),
+            ["other school's dsl"] = ([], 404, 404, 404, 404, false),
+        };
+
+        foreach (var who in people)
+        {
+            var want = expected[who.Name];
+            var c = who.Client;
+            var list = await Api.JsonAsync(await c.GetAsync("/api/v1/concerns"), HttpStatusCode.OK);
+            Assert.True(want.List.Order().SequenceEqual(list.EnumerateArray().Select(x => x.GetProperty("id").GetString()!).Order()), $"{who.Name}: list");
+            Assert.True((int)(await c.GetAsync($"/api/v1/concerns/{s}")).StatusCode == want.ReadS, $"{who.Name}: GET S");
+            Assert.True((int)(await c.GetAsync($"/api/v1/concerns/{b}")).StatusCode == want.ReadB, $"{who.Name}: GET B");
+            Assert.True((int)(await c.PostAsJsonAsync($"/api/v1/concerns/{s}/actions", new { text = "Called the family." })).StatusCode == want.ActS, $"{who.Name}: action S");
+            Assert.True((int)(await c.PostAsJsonAsync($"/api/v1/concerns/{b}/actions", new { text = "Spoke to the pupil.", type = "outcome" })).StatusCode == want.ActB, $"{who.Name}: action B");
+
+            var chronology = await c.GetAsync($"/api/v1/pupils/{school.TwoParentPupil}/chronology");
+            if (who.Name == "other school's dsl")
+            {
+                await Api.ProblemAsync(chronology, HttpStatusCode.NotFound);
+            }
+            else
+            {
+                var entries = await Api.JsonAsync(chronology, HttpStatusCode.OK);
+                Assert.True(want.ChronologyS == entries.EnumerateArray().Any(e => e.GetProperty("concernId").GetString() == s), $"{who.Name}: pupil chronology");
+            }
+
+            // The pages say the same.
+            Assert.True((int)(await c.GetAsync($"/concerns/{s}")).StatusCode == (want.ReadS == 200 ? 200 : who.Name == "dsl without two factors" ? 200 : 404), $"{who.Name}: page S");
+            var inbox = await c.GetAsync("/concerns");
+            var html = await inbox.Content.ReadAsStringAsync();
+            Assert.True(want.List.Contains(s) == html.Contains($"data-concern=\"{s}\"", StringComparison.Ordinal), $"{who.Name}: inbox page S");
+            Assert.True(want.List.Contains(b) == html.Contains($"data-concern=\"{b}\"", StringComparison.Ordinal), $"{who.Name}: inbox page B");
+            Assert.DoesNotContain(want.List.Contains(s) ? "\u0001" : "SUMMARY-MARK", html, StringComparison.Ordinal);
+            var pupilPage = await (await c.GetAsync($"/pupils/{school.TwoParentPupil}/chronology")).Content.ReadAsStringAsync();
+            Assert.True(want.ChronologyS == pupilPage.Contains($"/concerns/{s}", StringComparison.Ordinal), $"{who.Name}: pupil chronology page");
+        }
+
+        // The DSL without a second factor is sent to turn it on rather than shown anything.
+        var noRedirect = app.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        noRedirect.DefaultRequestHeaders.Authorization = dslWithoutSecondFactor.DefaultRequestHeaders.Authorization;
+        var redirect = await noRedirect.GetAsync($"/concerns/{s}");
+        Assert.Equal(HttpStatusCode.Redirect, redirect.StatusCode);
+        Assert.StartsWith("/account/two-factor", redirect.Headers.Location!.OriginalString);
+
+        // Acknowledging: the DSL for safeguarding, a leader for behaviour; the raiser may only amend.
+        Assert.Equal(HttpStatusCode.Forbidden, (await raiser.PostAsync($"/api/v1/concerns/{s}/acknowledge", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await slt.PostAsync($"/api/v1/concerns/{s}/acknowledge", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await people[5].Client.PostAsync($"/api/v1/concerns/{s}/acknowledge", null)).StatusCode);
+        await Api.JsonAsync(await dsl.PostAsync($"/api/v1/concerns/{s}/acknowledge", null), HttpStatusCode.OK);
+        await Api.JsonAsync(await slt.PostAsync($"/api/v1/concerns/{b}/acknowledge", null), HttpStatusCode.OK);
+        await Api.JsonAsync(await raiser.PostAsJsonAsync($"/api/v1/concerns/{s}/actions", new { text = "I also saw a second mark.", type = "amendment" }), HttpStatusCode.OK);
+
+        // The record only grows: nothing written is changed.
+        var concern = await Api.JsonAsync(await dsl.GetAsync($"/api/v1/concerns/{s}"), HttpStatusCode.OK);
+        Assert.Equal(["raised", "alert-sent", "email-queued", "action", "acknowledged", "amendment"], EntryTypes(concern));
+        Assert.Equal("Bruise on the arm SUMMARY-MARK", concern.GetProperty("summary").GetString());
+
+        // Every refused read or action is in the audit trail, with who tried.
+        var refused = await app.WithDbAsync(db => db.AuditEntries.AsNoTracking()
+            .Where(e => e.Action == AuditActions.ConcernAccessRefused && e.SubjectId == s).Select(e => new { e.SchoolId, e.ActorId }).ToListAsync());
+        Assert.Contains(refused, r => r.ActorId == school.OtherTeacherId && r.SchoolId == school.SchoolId);
+        Assert.Contains(refused, r => r.ActorId == school.SltId);
+        Assert.Contains(refused, r => r.ActorId == school.AdminId);
+        Assert.Contains(refused, r => r.ActorId == school.TeacherId); // the raiser's refused acknowledgement
+        Assert.Contains(refused, r => r.SchoolId == other.SchoolId);
+    }
+
+    [Fact]
+    public async Task AConcernIsNeverEditedOrDeletedThroughTheApi()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var (dsl, _) = await LeadersAsync(app, school);
+        var s = (await RaiseAsync(await school.TeacherAsync(app), Safeguarding(school))).GetProperty("id").GetString()!;
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, (await dsl.PutAsJsonAsync($"/api/v1/concerns/{s}", new { summary = "changed" })).StatusCode);
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, (await dsl.DeleteAsync($"/api/v1/concerns/{s}")).StatusCode);
+        // Raising a draft again is refused: a raised concern is not a draft.
+        await Api.ProblemAsync(await dsl.PostAsJsonAsync($"/api/v1/concerns/{s}/raise", Safeguarding(school)), HttpStatusCode.NotFound);
+        Assert.Equal(1, await app.WithDbAsync(db => db.Set<Concern>().CountAsync(c => c.SchoolId == school.SchoolId)));
+    }
+}
+
+public sealed class ConcernAccessOnSqlite(ChaperoneApp app) : ConcernAccessTests(app), IClassFixture<ChaperoneApp>;
+
+public sealed class ConcernAccessOnPostgres(PostgresChaperoneApp app) : ConcernAccessTests(app), IClassFixture<PostgresChaperoneApp>;
