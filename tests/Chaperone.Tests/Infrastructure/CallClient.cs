@@ -33,11 +33,17 @@ public sealed class CallClient(HubConnection connection) : IAsyncDisposable
 
     public static async Task<CallClient> ConnectAsync(ChaperoneApp app, string? bearer = null)
     {
+        // In process through the test server; an app served by Kestrel (for a browser) over the loopback network.
+        var kestrel = app is Browser.KestrelChaperoneApp;
+        var baseAddress = kestrel ? app.CreateClient().BaseAddress! : app.Server.BaseAddress;
         var connection = new HubConnectionBuilder()
-            .WithUrl(new Uri(app.Server.BaseAddress, CallHub.Path), o =>
+            .WithUrl(new Uri(baseAddress, CallHub.Path), o =>
             {
                 o.Transports = HttpTransportType.LongPolling;
-                o.HttpMessageHandlerFactory = _ => app.Server.CreateHandler();
+                if (!kestrel)
+                {
+                    o.HttpMessageHandlerFactory = _ => app.Server.CreateHandler();
+                }
                 if (bearer is not null)
                 {
                     o.AccessTokenProvider = () => Task.FromResult<string?>(bearer);
@@ -106,6 +112,15 @@ public sealed class CallClient(HubConnection connection) : IAsyncDisposable
         await WaitForLeavesAsync(app, sessionId, 2);
         var response = await teacherClient.PostAsJsonAsync($"/api/v1/sessions/{sessionId}/outcome", new { outcome, notes });
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>Books a session of <paramref name="school"/>'s teacher at <see cref="NextSessionStart"/> and runs its call (<see cref="RunCallAsync"/>).</summary>
+    public static async Task<(Guid SessionId, DateTimeOffset Start)> BookAndRunCallAsync(ChaperoneApp app, TestSchool school, string outcome, string notes)
+    {
+        var start = NextSessionStart(app);
+        var id = Guid.Parse(await TestSchool.BookOkAsync(await school.TeacherAsync(app), school.Booking(start)));
+        await RunCallAsync(app, school, id, start, outcome, notes);
+        return (id, start);
     }
 
     /// <summary>Waits until the room has stored <paramref name="leaves"/> leave events (a closed connection is handled after the client has gone).</summary>

@@ -18,9 +18,7 @@ public abstract class RecordApiTests(ChaperoneApp app)
     private async Task<(TestSchool School, Guid SessionId, DateTimeOffset Start)> RunCallAsync()
     {
         var school = await TestSchool.CreateAsync(app);
-        var start = CallClient.NextSessionStart(app);
-        var id = Guid.Parse(await TestSchool.BookOkAsync(await school.TeacherAsync(app), school.Booking(start)));
-        await CallClient.RunCallAsync(app, school, id, start, "completed", Notes);
+        var (id, start) = await CallClient.BookAndRunCallAsync(app, school, "completed", Notes);
         return (school, id, start);
     }
 
