@@ -127,6 +127,38 @@ public abstract class RecordApiTests(ChaperoneApp app)
         Assert.Empty(await SessionsAsync($"from={Iso(second.AddDays(1))}&to={Iso(second.AddDays(30))}"));
     }
 
+    [Fact]
+    public async Task ThePdfRunsOverPagesEachHeadedWithTheSchoolPupilAndRange()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var teacher = await school.TeacherAsync(app);
+        var first = CallClient.NextSessionStart(app);
+        for (var week = 0; week < 6; week++)
+        {
+            await TestSchool.BookOkAsync(teacher, school.Booking(first.AddDays(7 * week)));
+        }
+
+        var response = await teacher.GetAsync($"/api/v1/pupils/{school.TwoParentPupil}/record-of-intervention?from={Iso(first)}&to={Iso(first.AddDays(35))}&format=pdf");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var pdf = PdfDocument.Open(await response.Content.ReadAsByteArrayAsync());
+        var pages = pdf.GetPages().ToList();
+        Assert.True(pages.Count >= 2, $"{pages.Count} page(s)");
+        foreach (var (page, n) in pages.Select((p, i) => (p, i + 1)))
+        {
+            Assert.True(page.Width > page.Height, "A4 landscape");
+            var text = string.Join(" ", page.GetWords().Select(w => w.Text));
+            Assert.True(ContainsInOrder(text, SchoolName(school)), text);
+            Assert.True(ContainsInOrder(text, $"Toby Twoparents. {Day(first)} to {Day(first.AddDays(35))}"), text);
+            Assert.True(ContainsInOrder(text, $"Page {n} of {pages.Count}"), text);
+        }
+        var all = string.Join(" ", pages.SelectMany(p => p.GetWords()).Select(w => w.Text));
+        for (var week = 0; week < 6; week++)
+        {
+            Assert.True(ContainsInOrder(all, Day(first.AddDays(7 * week))), $"Week {week} is missing.");
+        }
+    }
+
     [Theory]
     [InlineData("from=yesterday&to=2026-12-31", "from")]
     [InlineData("from=2026-12-01&to=31/12/2026", "to")]
@@ -216,10 +248,14 @@ public abstract class RecordApiTests(ChaperoneApp app)
         return rows;
     }
 
-    /// <summary>The PDF's words, page after page, read with PdfPig.</summary>
+    /// <summary>The PDF's words, page after page, read with PdfPig; every word must lie within its page (long values wrap).</summary>
     internal static string PdfText(byte[] bytes)
     {
         using var pdf = PdfDocument.Open(bytes);
+        foreach (var page in pdf.GetPages())
+        {
+            Assert.All(page.GetWords(), w => Assert.True(w.BoundingBox.Right <= page.Width && w.BoundingBox.Left >= 0, $"'{w.Text}' runs off page {page.Number}."));
+        }
         return string.Join(" ", pdf.GetPages().SelectMany(p => p.GetWords()).Select(w => w.Text));
     }
 
