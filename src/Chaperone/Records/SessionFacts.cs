@@ -136,7 +136,7 @@ public sealed record SessionFacts(
                     }
                 }
                 var name = g.Select(a => a.Name).FirstOrDefault(n => n.Length > 0) ?? g.Key;
-                return new Presence(name, roleOf(g.Key), stays);
+                return new Presence(name, g.Select(a => a.Role).FirstOrDefault(r => r is not null) ?? roleOf(g.Key), stays);
             })
             .Where(p => p.Stays.Count > 0)
             .OrderBy(p => p.Stays[0].Joined)

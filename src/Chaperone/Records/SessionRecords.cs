@@ -95,19 +95,11 @@ public static class SessionRecords
     }
 
     /// <summary>
-    /// A participant's role: the built-in room names them (<c>teacher:</c>, <c>guardian:</c>);
-    /// Teams gives an address or a name, matched against the session's invited parents and teacher.
+    /// A participant's role when the provider did not name it: the built-in room's participants are
+    /// <c>teacher:{id}</c> or <c>guardian:{id}</c>; otherwise an invited parent's address, or uninvited.
     /// </summary>
-    public static string RoleOf(string participant, SessionDto s)
-    {
-        if (participant.StartsWith("teacher:", StringComparison.Ordinal))
-        {
-            return "teacher";
-        }
-        if (participant.StartsWith("guardian:", StringComparison.Ordinal) || s.Guardians.Any(g => string.Equals(g.Email, participant, StringComparison.OrdinalIgnoreCase)))
-        {
-            return "guardian";
-        }
-        return string.Equals(s.Teacher.Name, participant, StringComparison.OrdinalIgnoreCase) ? "teacher" : "uninvited";
-    }
+    public static string RoleOf(string participant, SessionDto s) =>
+        participant.StartsWith("teacher:", StringComparison.Ordinal) ? "teacher"
+        : participant.StartsWith("guardian:", StringComparison.Ordinal) || s.Guardians.Any(g => string.Equals(g.Email, participant, StringComparison.OrdinalIgnoreCase)) ? "guardian"
+        : "uninvited";
 }
