@@ -5,8 +5,12 @@ namespace Chaperone.Calls;
 /// <summary>Where a session's call happens and what it reported back: attendance and recordings.</summary>
 public sealed record CallReport(IReadOnlyList<AttendanceEntry> Attendance, IReadOnlyList<RecordingSummary> Recordings);
 
-/// <summary>One join or leave of one participant, with its time (clause 11).</summary>
-public sealed record AttendanceEntry(string Participant, string Name, string Change, DateTimeOffset At);
+/// <summary>
+/// One join or leave of one participant, with its time (clause 11). <paramref name="Role"/> is
+/// <c>teacher</c>, <c>guardian</c> or <c>uninvited</c> when the provider knows it (the built-in
+/// room names the role in <paramref name="Participant"/> instead).
+/// </summary>
+public sealed record AttendanceEntry(string Participant, string Name, string Change, DateTimeOffset At, string? Role = null);
 
 /// <summary>A recording of a session's call (clause 2).</summary>
 public sealed record RecordingSummary(Guid Id, DateTimeOffset StartedAt, DateTimeOffset? EndedAt, int Chunks, long Bytes);

@@ -5,6 +5,7 @@ using Chaperone.Notifications;
 using Chaperone.Calls;
 using Chaperone.Concerns;
 using Chaperone.Recordings;
+using Chaperone.Records;
 using Chaperone.People;
 using Chaperone.Scheduling;
 using Chaperone.Schools;
@@ -76,6 +77,7 @@ public static class AppSetup
         services.AddTeams();
         services.AddChaperoneCalls();
         services.AddChaperoneConcerns();
+        services.AddRecords();
         return builder;
     }
 
@@ -148,6 +150,7 @@ public static class AppSetup
         app.MapRecordings();
         app.MapConcerns();
         app.MapConcernHub();
+        app.MapRecords();
         app.MapRazorPages();
         return app;
     }

@@ -34,8 +34,8 @@ public sealed class TeamsCallProvider(ChaperoneDbContext db, TeamsMeetings teams
         var changes = (attendance?.People ?? [])
             .SelectMany(p => p.Intervals.SelectMany(i => new[]
             {
-                new AttendanceEntry(p.Email ?? p.Name, p.Name, RoomEvents.Joined, i.Join),
-                new AttendanceEntry(p.Email ?? p.Name, p.Name, RoomEvents.Left, i.Leave),
+                new AttendanceEntry(p.Email ?? p.Name, p.Name, RoomEvents.Joined, i.Join, RoleOf(p.Kind)),
+                new AttendanceEntry(p.Email ?? p.Name, p.Name, RoomEvents.Left, i.Leave, RoleOf(p.Kind)),
             }))
             .OrderBy(e => e.At)
             .ToList();
@@ -45,6 +45,13 @@ public sealed class TeamsCallProvider(ChaperoneDbContext db, TeamsMeetings teams
             .ToListAsync(ct);
         return new CallReport(changes, recordings.Select(r => new RecordingSummary(r.Id, r.RecordedAt ?? r.CopiedAt, null, 1, r.Length)).ToList());
     }
+
+    private static string RoleOf(AttendeeKind kind) => kind switch
+    {
+        AttendeeKind.Teacher => "teacher",
+        AttendeeKind.Family => "guardian",
+        _ => "uninvited",
+    };
 
     private static CallOutcome ToCall(TeamsOutcome outcome) => outcome switch
     {

@@ -15,45 +15,18 @@ public abstract class CallHubTests(ChaperoneApp app)
     /// <summary>The session each test books: 10:00 on a weekday at least 48 hours after the app's clock (the clock never goes back).</summary>
     private DateTimeOffset Start { get; set; }
 
-    private sealed record Answer(bool Ok, string? Message);
-
-    private sealed class Hub(HubConnection connection) : IAsyncDisposable
-    {
-        public HubConnection Connection { get; } = connection;
-        public List<JsonElement> States { get; } = [];
-        public TaskCompletionSource<string> Replaced { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public Task<Answer> Call(string method, params object?[] args) =>
-            Connection.InvokeCoreAsync<Answer>(method, args).WaitAsync(TimeSpan.FromSeconds(15));
-
-        public ValueTask DisposeAsync() => Connection.DisposeAsync();
-    }
-
-    private async Task<Hub> ConnectAsync(string? bearer = null)
-    {
-        var connection = HubClients.Build(app, CallHub.Path, bearer);
-        var hub = new Hub(connection);
-        connection.On<JsonElement>("state", s => { lock (hub.States) { hub.States.Add(s); } });
-        connection.On<string>("replaced", m => hub.Replaced.TrySetResult(m));
-        await connection.StartAsync().WaitAsync(TimeSpan.FromSeconds(15));
-        return hub;
-    }
+    private Task<CallClient> ConnectAsync(string? bearer = null) => CallClient.ConnectAsync(app, bearer);
 
     private async Task<(TestSchool School, Guid SessionId, string Token)> SessionOpeningNowAsync(int minutesBefore = 5)
     {
         var school = await TestSchool.CreateAsync(app);
-        var day = app.Clock.GetUtcNow().UtcDateTime.Date.AddDays(3);
-        while (day.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday)
-        {
-            day = day.AddDays(1);
-        }
-        Start = new DateTimeOffset(day.AddHours(10), TimeSpan.Zero); // winter: London is on UTC
+        Start = CallClient.NextSessionStart(app);
         var id = Guid.Parse(await TestSchool.BookOkAsync(await school.TeacherAsync(app), school.Booking(Start)));
         app.Clock.SetUtcNow(Start.AddMinutes(-minutesBefore));
         return (school, id, app.Services.GetRequiredService<FamilyLinks>().TokenFor(id, school.Mother));
     }
 
-    private static string Bearer(HttpClient client) => client.DefaultRequestHeaders.Authorization!.Parameter!;
+    private static string Bearer(HttpClient client) => CallClient.Bearer(client);
 
     [Fact]
     public async Task OnlyTheHostTeacherOpensTheRoomAndAForgedLinkIsRefused()
@@ -125,7 +98,7 @@ public abstract class CallHubTests(ChaperoneApp app)
         var oversized = await family.Call("Signal", RoomParty.Teacher, new string('x', CallHub.MaxSignalLength + 1));
         Assert.Equal("That message was refused.", oversized.Message);
         // A message the hub cannot bind is an error for the sender only.
-        await Assert.ThrowsAsync<Microsoft.AspNetCore.SignalR.HubException>(() => family.Connection.InvokeCoreAsync<Answer>("Declare", ["not", "the", "right", "shape"]).WaitAsync(TimeSpan.FromSeconds(15)));
+        await Assert.ThrowsAsync<Microsoft.AspNetCore.SignalR.HubException>(() => family.Connection.InvokeCoreAsync<HubReply>("Declare", ["not", "the", "right", "shape"]).WaitAsync(TimeSpan.FromSeconds(15)));
 
         var answers = await Task.WhenAll(Enumerable.Range(0, (int)HubGuard.Burst * 2).Select(_ => family.Call("Signal", RoomParty.Teacher, "{}")));
         Assert.Contains(answers, a => a.Message == "Too many messages; slow down.");

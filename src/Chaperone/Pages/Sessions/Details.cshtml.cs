@@ -35,6 +35,8 @@ public sealed class DetailsModel(ChaperoneDbContext db, RescheduleSession resche
     public FamilyLinksDto Family { get; private set; } = null!;
     /// <summary>The teacher of the session and senior leaders may hand a family link to a parent who lost the email.</summary>
     public bool MayShareLinks { get; private set; }
+    /// <summary>The session's record (clause 11): its teacher, senior leaders and the DSL.</summary>
+    public bool MayReadRecord { get; private set; }
     /// <summary>The session's Teams meeting, for a Teams session.</summary>
     public Teams.TeamsMeetingDto? Teams { get; private set; }
     public IReadOnlyList<Notifications.OutboxMessage> Emails { get; private set; } = [];
@@ -106,6 +108,7 @@ public sealed class DetailsModel(ChaperoneDbContext db, RescheduleSession resche
         Compliance = (await ComplianceAssessor.LoadAsync(db, schoolId, sessionId, ct))!.Clauses;
         MayManage = SchedulingAccess.MayManageFor(User, session.TeacherId) && session.Status == SessionStatus.Scheduled;
         MayShareLinks = SchedulingAccess.MayManageFor(User, session.TeacherId);
+        MayReadRecord = Chaperone.Records.RecordAccess.MayReadSessionRecord(User, session.TeacherId);
         Family = await FamilyEndpoints.LinksForStaffAsync(db, links, clock, session, ct);
         Teams = session.Provider == CallProviders.Teams ? await Chaperone.Teams.TeamsAdmin.MeetingAsync(db, schoolId, sessionId, ct) : null;
         Emails = await Notifications.OutboxQueries.Visible(db, User).AsNoTracking().Where(m => m.SessionId == sessionId)

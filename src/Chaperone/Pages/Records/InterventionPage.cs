@@ -1,0 +1,47 @@
+using Chaperone.Records;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace Chaperone.Pages.Records;
+
+/// <summary>
+/// What the record-of-intervention pages share: the range form (from, to: dates in the school's
+/// zone), the rows, and the download links to the API's CSV and PDF for the same range.
+/// </summary>
+public abstract class InterventionPage : PageModel
+{
+    [BindProperty(SupportsGet = true)]
+    public string? From { get; set; }
+
+    [BindProperty(SupportsGet = true)]
+    public string? To { get; set; }
+
+    public FormErrors Errors { get; } = new();
+    public InterventionReport? Report { get; private set; }
+
+    /// <summary>The API address the downloads come from, without the query.</summary>
+    public abstract string ApiPath { get; }
+
+    public string Download(string format) =>
+        Report is { } r ? $"{ApiPath}?from={Display.Iso(r.Range.From)}&to={Display.Iso(r.Range.To)}&format={format}" : ApiPath;
+
+    /// <summary>Shows the result: the report, or what to fix; null for a page that is not there (404) or not for this user (403).</summary>
+    protected IActionResult Show(RecordOfIntervention.Result result)
+    {
+        switch (result)
+        {
+            case RecordOfIntervention.Result.Ok ok:
+                Report = ok.Report;
+                From = Display.Iso(ok.Report.Range.From);
+                To = Display.Iso(ok.Report.Range.To);
+                return Page();
+            case RecordOfIntervention.Result.Invalid invalid:
+                Errors.AddAll(invalid.Errors, f => f);
+                return Page();
+            case RecordOfIntervention.Result.Forbidden:
+                return Forbid();
+            default:
+                return NotFound();
+        }
+    }
+}

@@ -1,0 +1,111 @@
+using System.Globalization;
+using Chaperone.Pages;
+using NodaTime;
+
+namespace Chaperone.Records;
+
+/// <summary>
+/// One line of the record of intervention (clause 11): one session for one pupil, every value
+/// written out as a person reads it, times in the school's zone. The CSV, the PDF and the pages all
+/// take their columns from <see cref="Columns"/>, so a new field is one property and one column.
+/// </summary>
+public sealed record InterventionRow(
+    string SessionId,
+    string PupilId,
+    string Pupil,
+    string Date,
+    string Time,
+    string Duration,
+    string Teacher,
+    string Kind,
+    string Status,
+    string Attended,
+    string Consent,
+    string Expectations,
+    string Outcome,
+    string Notes)
+{
+    /// <summary>The columns in order, with the header names the MIS import relies on (documented in the README: keep them stable).</summary>
+    public static IReadOnlyList<InterventionColumn> Columns { get; } =
+    [
+        new("Date", r => r.Date),
+        new("Time", r => r.Time),
+        new("Duration (minutes)", r => r.Duration),
+        new("Pupil", r => r.Pupil),
+        new("Pupil id", r => r.PupilId),
+        new("Teacher", r => r.Teacher),
+        new("Kind", r => r.Kind),
+        new("Status", r => r.Status),
+        new("Attended (joined and left)", r => r.Attended),
+        new("Consent", r => r.Consent),
+        new("Expectations given", r => r.Expectations),
+        new("Outcome", r => r.Outcome),
+        new("Notes", r => r.Notes),
+        new("Session id", r => r.SessionId),
+    ];
+
+    /// <summary>The row of <paramref name="pupil"/> in <paramref name="loaded"/>, written in <paramref name="zone"/>.</summary>
+    public static InterventionRow From(LoadedSession loaded, Scheduling.PersonRef pupil, DateTimeZone zone)
+    {
+        var (s, f) = (loaded.Session, loaded.Facts);
+        var start = Local(s.Start, zone);
+        var end = Local(s.End, zone);
+        return new InterventionRow(
+            s.Id,
+            pupil.Id,
+            pupil.Name,
+            Display.Day(start.Date),
+            $"{Display.Time(start.TimeOfDay)}–{Display.Time(end.TimeOfDay)}",
+            f.Ran is { } ran ? Math.Round(ran.TotalMinutes).ToString(CultureInfo.InvariantCulture) : "",
+            s.Teacher.Name,
+            Display.KindLabel(s.Kind),
+            Display.StatusLabel(s.Status),
+            AttendedText(f.Attendance, zone),
+            ConsentText(f.Consent, zone),
+            ExpectationsText(f.Expectations, zone),
+            OutcomeLabel(f.Outcome?.Outcome),
+            f.Outcome?.Notes ?? "");
+    }
+
+    public static string AttendedText(IReadOnlyList<Presence> attendance, DateTimeZone zone) =>
+        attendance.Count == 0
+            ? "Nobody joined"
+            : string.Join("; ", attendance.Select(p =>
+                $"{p.Name} ({RoleLabel(p.Role)}) " + string.Join(", ", p.Stays.Select(st =>
+                    $"joined {Clock(st.Joined, zone)}, " + (st.Left is { } left ? $"left {Clock(left, zone)}" : "no leaving recorded")))));
+
+    public static string ConsentText(ConsentFact? consent, DateTimeZone zone) =>
+        consent is null
+            ? "No consent recorded"
+            : $"Given by {consent.GuardianName} ({consent.Relationship}{(consent.ParentalResponsibility ? ", parental responsibility" : "")}) at {Clock(consent.GivenAt, zone)}"
+              + (consent.ConfirmedAt is { } confirmed ? $"; confirmed by the teacher at {Clock(confirmed, zone)}" : "; not confirmed by the teacher");
+
+    public static string ExpectationsText(ExpectationsFact? given, DateTimeZone zone) =>
+        given is null
+            ? "Not given"
+            : $"{(given.Version == "full" ? "Full expectations (first session with this teacher)" : "Brief reminder")} at {Clock(given.GivenAt, zone)}";
+
+    public static string OutcomeLabel(string? outcome) => outcome switch
+    {
+        null => "Not recorded",
+        "completed" => "Completed",
+        "cut-short" => "Cut short",
+        "did-not-attend" => "Did not attend",
+        _ => outcome,
+    };
+
+    public static string RoleLabel(string role) => role switch
+    {
+        "teacher" => "teacher",
+        "guardian" => "parent or carer",
+        _ => "not invited",
+    };
+
+    /// <summary>"10:02" in the school's zone.</summary>
+    public static string Clock(DateTimeOffset instant, DateTimeZone zone) => Display.Time(Local(instant, zone).TimeOfDay);
+
+    private static LocalDateTime Local(DateTimeOffset instant, DateTimeZone zone) => Instant.FromDateTimeOffset(instant).InZone(zone).LocalDateTime;
+}
+
+/// <summary>One column of the record of intervention: its header and how a row gives its value.</summary>
+public sealed record InterventionColumn(string Header, Func<InterventionRow, string> Value);

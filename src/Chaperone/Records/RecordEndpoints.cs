@@ -1,0 +1,78 @@
+using System.Security.Claims;
+using Chaperone.Calls;
+using Chaperone.Infrastructure;
+using Chaperone.Storage;
+using Microsoft.EntityFrameworkCore;
+
+namespace Chaperone.Records;
+
+/// <summary>Clause 11: a session's record, and the record of intervention per pupil and for the school's MIS, as JSON, CSV or PDF.</summary>
+public static class RecordEndpoints
+{
+    public static IServiceCollection AddRecords(this IServiceCollection services) => services.AddScoped<RecordOfIntervention>();
+
+    public static void MapRecords(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1").WithTags("Records").RequireAuthorization(AuthPolicies.Staff);
+        group.MapGet("/sessions/{id}/record", SessionRecord).WithName("GetSessionRecord")
+            .WithSummary("The session's record: consent, expectations, checklists, attendance (each join and leave), outcome and notes, exit order, recordings. The session's teacher, SLT and the DSL.");
+        group.MapGet("/pupils/{id}/record-of-intervention", PupilRecord).WithName("GetPupilRecordOfIntervention")
+            .WithSummary("A pupil's record of intervention over a range of days (from, to: dates in the school's zone); format=csv or pdf, JSON otherwise.");
+        group.MapGet("/record-of-intervention", SchoolRecord).WithName("GetRecordOfIntervention")
+            .WithSummary("The school's record of intervention for the MIS over a range of days; format=csv or pdf, JSON otherwise. SLT, the DSL and admins.");
+    }
+
+    private static async Task<IResult> SessionRecord(string id, ClaimsPrincipal user, ChaperoneDbContext db, CallProviderResolver providers, CancellationToken ct)
+    {
+        var schoolId = user.SchoolId();
+        if (!Ids.TryParse(id, out var sessionId)
+            || await db.Sessions.AsNoTracking().Where(s => s.Id == sessionId && s.SchoolId == schoolId).Select(s => (Guid?)s.TeacherId).FirstOrDefaultAsync(ct) is not { } teacherId
+            || !RecordAccess.MayReadSessionRecord(user, teacherId))
+        {
+            // Someone who may not read the record learns nothing about the session either.
+            return Problems.NotFound("There is no such session whose record you may read.");
+        }
+        return TypedResults.Ok(await SessionRecords.RecordAsync(db, providers, schoolId, sessionId, ct));
+    }
+
+    private static async Task<IResult> PupilRecord(string id, ClaimsPrincipal user, RecordOfIntervention records, CancellationToken ct, string? from = null, string? to = null, string? format = null) =>
+        Answer(FormatError(format) ?? await records.ForPupilAsync(user, id, from, to, ct), format);
+
+    private static async Task<IResult> SchoolRecord(ClaimsPrincipal user, RecordOfIntervention records, CancellationToken ct, string? from = null, string? to = null, string? format = null) =>
+        Answer(FormatError(format) ?? await records.ForSchoolAsync(user, from, to, ct), format);
+
+    private static RecordOfIntervention.Result.Invalid? FormatError(string? format) =>
+        format is null or "csv" or "pdf" or "json"
+            ? null
+            : new RecordOfIntervention.Result.Invalid(new() { ["format"] = ["'format' is csv or pdf (or leave it out for JSON)."] });
+
+    private static IResult Answer(RecordOfIntervention.Result result, string? format) => result switch
+    {
+        RecordOfIntervention.Result.Ok { Report: var report } => format switch
+        {
+            "csv" => TypedResults.File(InterventionCsv.Write(report.Rows), InterventionCsv.ContentType, FileName(report, "csv")),
+            "pdf" => TypedResults.File(InterventionPdf.Write(report), InterventionPdf.ContentType, FileName(report, "pdf")),
+            _ => TypedResults.Ok(new
+            {
+                school = report.School,
+                pupil = report.Pupil is null ? null : new { id = report.PupilId, name = report.Pupil },
+                from = Pages.Display.Iso(report.Range.From),
+                to = Pages.Display.Iso(report.Range.To),
+                timeZone = report.TimeZone,
+                columns = InterventionRow.Columns.Select(c => c.Header),
+                rows = report.Rows,
+            }),
+        },
+        RecordOfIntervention.Result.Invalid invalid => Problems.Validation(invalid.Errors),
+        RecordOfIntervention.Result.Forbidden forbidden => TypedResults.Problem(forbidden.Detail, statusCode: StatusCodes.Status403Forbidden,
+            title: "You cannot read this record.", type: "https://chaperone.school/problems/forbidden"),
+        _ => Problems.NotFound("There is no such pupil in your school."),
+    };
+
+    /// <summary>"record-of-intervention-toby-twoparents-2026-09-01-2026-12-04.csv": letters and digits only, so any system takes it.</summary>
+    public static string FileName(InterventionReport report, string extension)
+    {
+        var who = report.Pupil is null ? "school" : new string(report.Pupil.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-').ToArray()).Trim('-');
+        return $"record-of-intervention-{who}-{Pages.Display.Iso(report.Range.From)}-{Pages.Display.Iso(report.Range.To)}.{extension}";
+    }
+}

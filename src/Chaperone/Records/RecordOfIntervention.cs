@@ -1,0 +1,152 @@
+using System.Security.Claims;
+using Chaperone.Calls;
+using Chaperone.Infrastructure;
+using Chaperone.People;
+using Chaperone.Scheduling;
+using Chaperone.Storage;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+using NodaTime.Text;
+
+namespace Chaperone.Records;
+
+/// <summary>
+/// Who reads what of the record (clause 11). The session record (consent wording, checklists,
+/// exit order, recordings) is safeguarding evidence: the session's teacher, senior leaders and the
+/// DSL. The record of intervention is also what the school's MIS keeps, and keeping the MIS is the
+/// admin's duty, so admins read and export it too; teachers read the rows of their own sessions.
+/// </summary>
+public static class RecordAccess
+{
+    public static bool MayReadSessionRecord(ClaimsPrincipal user, Guid teacherId) =>
+        user.UserId() == teacherId || user.IsInRole(Roles.Slt) || user.IsInRole(Roles.Dsl);
+
+    /// <summary>Senior leaders, the DSL and admins see every session's rows; a teacher only their own.</summary>
+    public static bool SeesWholeSchool(ClaimsPrincipal user) =>
+        user.IsInRole(Roles.Slt) || user.IsInRole(Roles.Dsl) || user.IsInRole(Roles.Admin);
+}
+
+/// <summary>A range of whole days in the school's zone, both included.</summary>
+public sealed record DayRange(LocalDate From, LocalDate To)
+{
+    /// <summary>The longest range one export covers (two school years).</summary>
+    public const int MaxDays = 732;
+
+    /// <summary>
+    /// Parses <c>from</c> and <c>to</c> (ISO dates, 2026-12-07). Missing, <c>to</c> is today and
+    /// <c>from</c> the 1 September that starts the school year <c>to</c> is in. Errors are per field.
+    /// </summary>
+    public static DayRange? Parse(string? from, string? to, LocalDate today, Dictionary<string, string[]> errors)
+    {
+        var toDate = Date(to, "to", errors) ?? (string.IsNullOrWhiteSpace(to) ? today : null);
+        var fromDate = Date(from, "from", errors);
+        if (string.IsNullOrWhiteSpace(from) && toDate is { } t)
+        {
+            fromDate = new LocalDate(t.Month >= 9 ? t.Year : t.Year - 1, 9, 1);
+        }
+        if (fromDate is not { } f || toDate is not { } end)
+        {
+            return null;
+        }
+        if (f > end)
+        {
+            errors["from"] = ["'from' must be on or before 'to'."];
+            return null;
+        }
+        if (Period.DaysBetween(f, end) + 1 > MaxDays)
+        {
+            errors["to"] = [$"A range covers at most {MaxDays} days; choose a shorter one."];
+            return null;
+        }
+        return new DayRange(f, end);
+    }
+
+    private static LocalDate? Date(string? value, string field, Dictionary<string, string[]> errors)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+        var parsed = LocalDatePattern.Iso.Parse(value.Trim());
+        if (parsed.Success)
+        {
+            return parsed.Value;
+        }
+        errors[field] = [$"'{field}' must be a date such as 2026-12-07."];
+        return null;
+    }
+}
+
+/// <summary>The record of intervention of one pupil, or of the whole school, over a range of days.</summary>
+public sealed record InterventionReport(string School, string? Pupil, string? PupilId, DayRange Range, string TimeZone, IReadOnlyList<InterventionRow> Rows);
+
+/// <summary>
+/// Builds the record of intervention (clause 11): one row per session and pupil, for sessions
+/// that start within the range (cancelled ones are not interventions and are left out).
+/// </summary>
+public sealed class RecordOfIntervention(ChaperoneDbContext db, CallProviderResolver providers, TimeProvider clock)
+{
+    public abstract record Result
+    {
+        public sealed record Ok(InterventionReport Report) : Result;
+        public sealed record Invalid(Dictionary<string, string[]> Errors) : Result;
+        public sealed record Missing : Result;
+        public sealed record Forbidden(string Detail) : Result;
+    }
+
+    /// <summary>The school's zone and today's date there.</summary>
+    public async Task<(string School, DateTimeZone Zone, LocalDate Today)> SchoolAsync(Guid schoolId, CancellationToken ct)
+    {
+        var school = await db.Schools.AsNoTracking().Where(s => s.Id == schoolId).Select(s => new { s.Name, s.TimeZoneId }).FirstAsync(ct);
+        var zone = Policy.PolicySettings.ZoneOrDefault(school.TimeZoneId);
+        return (school.Name, zone, Instant.FromDateTimeOffset(clock.GetUtcNow()).InZone(zone).Date);
+    }
+
+    /// <summary>One pupil's rows; <paramref name="pupilId"/> of another school (or none) is missing.</summary>
+    public async Task<Result> ForPupilAsync(ClaimsPrincipal user, string pupilId, string? from, string? to, CancellationToken ct)
+    {
+        var schoolId = user.SchoolId();
+        if (!Ids.TryParse(pupilId, out var id) || await db.Pupils.AsNoTracking().Where(p => p.Id == id && p.SchoolId == schoolId).Select(p => p.Name).FirstOrDefaultAsync(ct) is not { } name)
+        {
+            return new Result.Missing();
+        }
+        return await BuildAsync(user, from, to, id, name, ct);
+    }
+
+    /// <summary>Every pupil's rows, for the MIS: senior leaders, the DSL and admins.</summary>
+    public async Task<Result> ForSchoolAsync(ClaimsPrincipal user, string? from, string? to, CancellationToken ct) =>
+        RecordAccess.SeesWholeSchool(user)
+            ? await BuildAsync(user, from, to, null, null, ct)
+            : new Result.Forbidden("The school's record of intervention is exported by senior leaders, the DSL and admins.");
+
+    private async Task<Result> BuildAsync(ClaimsPrincipal user, string? from, string? to, Guid? pupilId, string? pupilName, CancellationToken ct)
+    {
+        var schoolId = user.SchoolId();
+        var (school, zone, today) = await SchoolAsync(schoolId, ct);
+        var errors = new Dictionary<string, string[]>();
+        if (DayRange.Parse(from, to, today, errors) is not { } range)
+        {
+            return new Result.Invalid(errors);
+        }
+        var starts = Scheduling.SessionFilter.StartOf(range.From, zone);
+        var ends = Scheduling.SessionFilter.EndOf(range.To, zone);
+        var query = db.Sessions.Where(s => s.SchoolId == schoolId && s.Status != SessionStatus.Cancelled && s.Start >= starts && s.Start < ends);
+        if (!RecordAccess.SeesWholeSchool(user))
+        {
+            var me = user.UserId();
+            query = query.Where(s => s.TeacherId == me);
+        }
+        if (pupilId is { } p)
+        {
+            query = query.Where(s => s.Pupils.Any(sp => sp.PupilId == p));
+        }
+        var sessions = await SessionRecords.LoadAsync(db, providers, schoolId, query, ct);
+        var pupilKey = pupilId is { } pk ? Ids.Format(pk) : null;
+        var rows = sessions
+            .SelectMany(l => l.Session.Pupils.Where(pp => pupilKey is null || pp.Id == pupilKey).Select(pp => (l.Session.Start, Row: InterventionRow.From(l, pp, zone))))
+            .OrderBy(x => x.Start).ThenBy(x => x.Row.Pupil, StringComparer.Ordinal)
+            .Select(x => x.Row)
+            .ToList();
+        return new Result.Ok(new InterventionReport(school, pupilName, pupilKey, range, zone.Id, rows));
+    }
+}

@@ -1,0 +1,144 @@
+using Chaperone.Calls;
+using Chaperone.Families;
+
+namespace Chaperone.Records;
+
+/// <summary>One stretch of a participant's presence in the call; <see cref="Left"/> is null while (or if never seen) leaving.</summary>
+public sealed record Stay(DateTimeOffset Joined, DateTimeOffset? Left);
+
+/// <summary>A participant of the call and each time they joined and left (clause 11). <see cref="Role"/>: teacher, guardian or uninvited.</summary>
+public sealed record Presence(string Name, string Role, IReadOnlyList<Stay> Stays);
+
+/// <summary>Consent as given in the call (clause 1): who, when, in which words, and when the teacher confirmed it.</summary>
+public sealed record ConsentFact(string GuardianName, string Relationship, bool ParentalResponsibility, DateTimeOffset GivenAt, DateTimeOffset? ConfirmedAt, string Version, string Text);
+
+/// <summary>The expectations the teacher gave (clause 7): the full version or the brief reminder.</summary>
+public sealed record ExpectationsFact(string Version, DateTimeOffset GivenAt);
+
+/// <summary>The outcome and notes the teacher recorded after the call (clause 11); the newest counts.</summary>
+public sealed record OutcomeFact(string Outcome, string Notes, DateTimeOffset RecordedAt);
+
+/// <summary>One checklist answer: a family's declaration on joining, or the teacher's room or dress check (clauses 1, 9, 10).</summary>
+public sealed record ChecklistFact(string Who, string What, DateTimeOffset At, IReadOnlyList<string> Items);
+
+/// <summary>One step of the call's ending (clause 6): a family device leaving, the family's part ending, the session closed.</summary>
+public sealed record ExitStep(string Who, string What, DateTimeOffset At);
+
+/// <summary>
+/// What the stored room events of one session say happened, read once and shared by the session's
+/// record and the record of intervention (clauses 1, 6, 7, 9, 10, 11). Pure: no I/O.
+/// </summary>
+public sealed record SessionFacts(
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? ClosedAt,
+    IReadOnlyList<Presence> Attendance,
+    ConsentFact? Consent,
+    ExpectationsFact? Expectations,
+    OutcomeFact? Outcome,
+    IReadOnlyList<ChecklistFact> Checklists,
+    IReadOnlyList<ExitStep> ExitOrder)
+{
+    /// <summary>How long the call ran, from the start to the family's part ending (or the close), when it ran.</summary>
+    public TimeSpan? Ran
+    {
+        get
+        {
+            var end = ExitOrder.FirstOrDefault(e => e.What == "family-part-ended")?.At ?? ClosedAt;
+            return StartedAt is { } s && end is { } e && e >= s ? e - s : null;
+        }
+    }
+
+    /// <summary>
+    /// Reads the facts from a session's events (in their stored order) and its attendance (joins
+    /// and leaves from whichever provider ran the call). <paramref name="roleOf"/> names the role of
+    /// an attendance participant: teacher, guardian or uninvited.
+    /// </summary>
+    public static SessionFacts From(IReadOnlyList<CallEventRecord> events, IEnumerable<AttendanceEntry> attendance, Func<string, string> roleOf)
+    {
+        ConsentFact? consent = null;
+        ExpectationsFact? expectations = null;
+        OutcomeFact? outcome = null;
+        DateTimeOffset? started = null, closed = null;
+        var checklists = new List<ChecklistFact>();
+        var exits = new List<ExitStep>();
+        foreach (var e in events)
+        {
+            var v = e.Values();
+            string Get(string key) => v.GetValueOrDefault(key) ?? "";
+            switch (e.Kind)
+            {
+                case RoomEvents.ConsentGiven:
+                    consent = new ConsentFact(Get("guardian"), Get("relationship"), Get("parentalResponsibility") == "yes", e.At, null, Get("version"), Get("text"));
+                    break;
+                case RoomEvents.ConsentConfirmed when consent is not null:
+                    consent = consent with { ConfirmedAt = e.At };
+                    break;
+                case RoomEvents.ExpectationsGiven:
+                    expectations = new ExpectationsFact(Get("version"), e.At);
+                    break;
+                case RoomEvents.Outcome:
+                    outcome = new OutcomeFact(Get("outcome"), Get("notes"), e.At);
+                    break;
+                case RoomEvents.Started:
+                    started ??= e.At;
+                    break;
+                case RoomEvents.Closed:
+                    closed = e.At;
+                    break;
+                case RoomEvents.Declared:
+                    var ticked = Get("checklist").Split(',', StringSplitOptions.RemoveEmptyEntries)
+                        .Select(k => FamilyChecklist.Items.FirstOrDefault(i => i.Key == k)?.Text ?? k).ToList();
+                    if (Get("staysThroughout") == "yes")
+                    {
+                        ticked.Insert(0, "The parent or carer will stay throughout the call.");
+                    }
+                    checklists.Add(new ChecklistFact(NameOf(e, attendance), "family-declaration", e.At, ticked));
+                    break;
+                case RoomEvents.RoomChecked:
+                    checklists.Add(new ChecklistFact("Teacher", "room-checked", e.At, ["The teacher confirmed the room (clause 9)."]));
+                    break;
+                case RoomEvents.DressChecked:
+                    checklists.Add(new ChecklistFact("Teacher", "dress-checked", e.At, ["The teacher confirmed everyone was appropriately dressed (clause 10)."]));
+                    break;
+                case RoomEvents.FamilyExited:
+                    exits.Add(new ExitStep(Get("name"), "family-left", e.At));
+                    break;
+                case RoomEvents.FamilyPartEnded:
+                    exits.Add(new ExitStep(e.Actor.StartsWith("teacher:", StringComparison.Ordinal) ? "Teacher" : "Family", "family-part-ended", e.At));
+                    break;
+            }
+        }
+        if (closed is { } c)
+        {
+            exits.Add(new ExitStep("Teacher", "closed", c));
+        }
+        return new SessionFacts(started, closed, Stays(attendance, roleOf), consent, expectations, outcome, checklists, exits);
+    }
+
+    private static string NameOf(CallEventRecord e, IEnumerable<AttendanceEntry> attendance) =>
+        attendance.FirstOrDefault(a => a.Participant == e.Actor && a.Name.Length > 0)?.Name ?? "Family";
+
+    /// <summary>Pairs each participant's joins and leaves, in time order, into stays.</summary>
+    public static IReadOnlyList<Presence> Stays(IEnumerable<AttendanceEntry> attendance, Func<string, string> roleOf) =>
+        attendance.GroupBy(a => a.Participant)
+            .Select(g =>
+            {
+                var stays = new List<Stay>();
+                foreach (var a in g.OrderBy(a => a.At))
+                {
+                    if (a.Change == RoomEvents.Joined)
+                    {
+                        stays.Add(new Stay(a.At, null));
+                    }
+                    else if (a.Change == RoomEvents.Left && stays.Count > 0 && stays[^1].Left is null)
+                    {
+                        stays[^1] = stays[^1] with { Left = a.At };
+                    }
+                }
+                var name = g.Select(a => a.Name).FirstOrDefault(n => n.Length > 0) ?? g.Key;
+                return new Presence(name, g.Select(a => a.Role).FirstOrDefault(r => r is not null) ?? roleOf(g.Key), stays);
+            })
+            .Where(p => p.Stays.Count > 0)
+            .OrderBy(p => p.Stays[0].Joined)
+            .ToList();
+}

@@ -1,0 +1,105 @@
+using Chaperone.Calls;
+using Chaperone.Infrastructure;
+using Chaperone.Scheduling;
+using Chaperone.Storage;
+using Microsoft.EntityFrameworkCore;
+
+namespace Chaperone.Records;
+
+/// <summary>A session with the facts its call left behind.</summary>
+public sealed record LoadedSession(SessionDto Session, SessionFacts Facts);
+
+public sealed record RecordingDto(string Id, DateTimeOffset StartedAt, DateTimeOffset? EndedAt, int Chunks, long Bytes);
+
+/// <summary>
+/// The session record (<c>GET /api/v1/sessions/{id}/record</c>): consent, expectations,
+/// checklists, attendance, outcome and notes, exit order and recordings' metadata. Instants are UTC;
+/// <see cref="TimeZone"/> is the school's zone.
+/// </summary>
+public sealed record SessionRecordDto(
+    SessionDto Session,
+    string TimeZone,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? ClosedAt,
+    int? RanMinutes,
+    ConsentFact? Consent,
+    ExpectationsFact? Expectations,
+    IReadOnlyList<ChecklistFact> Checklists,
+    IReadOnlyList<Presence> Attendance,
+    string? Outcome,
+    string? Notes,
+    DateTimeOffset? OutcomeRecordedAt,
+    IReadOnlyList<ExitStep> ExitOrder,
+    IReadOnlyList<RecordingDto> Recordings);
+
+/// <summary>Reads sessions and their call's facts, always within one school.</summary>
+public static class SessionRecords
+{
+    /// <summary>
+    /// Loads the sessions of <paramref name="query"/> with their facts: room events from the
+    /// database, attendance from the built-in room's events or, for a Teams session, its provider.
+    /// </summary>
+    public static async Task<List<LoadedSession>> LoadAsync(ChaperoneDbContext db, CallProviderResolver providers, Guid schoolId, IQueryable<Session> query, CancellationToken ct)
+    {
+        var sessions = await SessionView.LoadManyAsync(db, schoolId, query, ct);
+        if (sessions.Count == 0)
+        {
+            return [];
+        }
+        var ids = sessions.Select(s => Guid.Parse(s.Id)).ToList();
+        var events = (await db.Set<CallEventRecord>().AsNoTracking()
+                .Where(e => e.SchoolId == schoolId && ids.Contains(e.SessionId))
+                .ToListAsync(ct))
+            .OrderBy(e => e.At).ThenBy(e => e.Sequence)
+            .ToLookup(e => e.SessionId);
+        var loaded = new List<LoadedSession>(sessions.Count);
+        foreach (var s in sessions)
+        {
+            var id = Guid.Parse(s.Id);
+            var own = events[id].ToList();
+            var attendance = s.Provider == CallProviders.BuiltIn
+                ? own.Where(e => e.Kind is RoomEvents.Joined or RoomEvents.Left)
+                    .Select(e => new AttendanceEntry(e.Actor, e.Values().GetValueOrDefault("name") ?? "", e.Kind, e.At)).ToList()
+                : await ReportAsync(providers, s, schoolId, ct) is { } report ? report.Attendance.ToList() : [];
+            loaded.Add(new LoadedSession(s, SessionFacts.From(own, attendance, p => RoleOf(p, s))));
+        }
+        return loaded;
+    }
+
+    /// <summary>The full record of one session, with its recordings (null when there is no such session in the school).</summary>
+    public static async Task<SessionRecordDto?> RecordAsync(ChaperoneDbContext db, CallProviderResolver providers, Guid schoolId, Guid sessionId, CancellationToken ct)
+    {
+        var loaded = (await LoadAsync(db, providers, schoolId, db.Sessions.Where(s => s.Id == sessionId), ct)).FirstOrDefault();
+        if (loaded is null)
+        {
+            return null;
+        }
+        var (s, f) = (loaded.Session, loaded.Facts);
+        var report = await ReportAsync(providers, s, schoolId, ct);
+        var advance = await Families.FamilyChecklist.LatestAsync(db, schoolId, sessionId, ct);
+        var checklists = advance.Values.OrderBy(a => a.AnsweredAt)
+            .Select(a => new ChecklistFact(s.Guardians.FirstOrDefault(g => g.Id == Ids.Format(a.GuardianId))?.Name ?? "Parent or carer", "family-in-advance", a.AnsweredAt,
+                Families.FamilyChecklist.Items.Where(i => a.Ticked.Contains(i.Key)).Select(i => i.Text).ToList()))
+            .Concat(f.Checklists)
+            .ToList();
+        return new SessionRecordDto(s, s.TimeZone, f.StartedAt, f.ClosedAt, f.Ran is { } ran ? (int)Math.Round(ran.TotalMinutes) : null,
+            f.Consent, f.Expectations, checklists, f.Attendance, f.Outcome?.Outcome, f.Outcome?.Notes, f.Outcome?.RecordedAt, f.ExitOrder,
+            (report?.Recordings ?? []).Select(r => new RecordingDto(Ids.Format(r.Id), r.StartedAt, r.EndedAt, r.Chunks, r.Bytes)).ToList());
+    }
+
+    private static async Task<CallReport?> ReportAsync(CallProviderResolver providers, SessionDto s, Guid schoolId, CancellationToken ct)
+    {
+        // A provider reads by the session's id and school only.
+        var session = new Session { Id = Guid.Parse(s.Id), SchoolId = schoolId, Provider = s.Provider };
+        return providers.For(session) is { } provider ? await provider.ReportAsync(session, ct) : null;
+    }
+
+    /// <summary>
+    /// A participant's role when the provider did not name it: the built-in room's participants are
+    /// <c>teacher:{id}</c> or <c>guardian:{id}</c>; otherwise an invited parent's address, or uninvited.
+    /// </summary>
+    public static string RoleOf(string participant, SessionDto s) =>
+        participant.StartsWith("teacher:", StringComparison.Ordinal) ? "teacher"
+        : participant.StartsWith("guardian:", StringComparison.Ordinal) || s.Guardians.Any(g => string.Equals(g.Email, participant, StringComparison.OrdinalIgnoreCase)) ? "guardian"
+        : "uninvited";
+}

@@ -1,0 +1,92 @@
+using System.Text.RegularExpressions;
+using Chaperone.Tests.Infrastructure;
+using Chaperone.Tests.Records;
+using Microsoft.Playwright;
+using static Chaperone.Tests.Browser.BrowserSteps;
+
+namespace Chaperone.Tests.Browser;
+
+/// <summary>Clause 11 in a real browser: the session's printable record, a pupil's record of intervention over chosen dates, and its CSV.</summary>
+public sealed class RecordInTheBrowserTests(BrowserApp browser) : IClassFixture<BrowserApp>
+{
+    private const string Notes = "Read a chapter together.";
+
+    private static string Iso(DateTimeOffset t) => t.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+
+    [Fact]
+    public async Task ATeacherChoosesDatesOnAPupilsRecordAndDownloadsTheCsvWithTheKeyboard()
+    {
+        var app = browser.App;
+        var school = await TestSchool.CreateAsync(app);
+        var (ran, start) = await CallClient.BookAndRunCallAsync(app, school, "completed", Notes);
+        var later = await TestSchool.BookOkAsync(await school.TeacherAsync(app), school.Booking(start.AddDays(7)));
+
+        var page = await browser.NewPageAsync();
+        await SignInAsync(page, school.TeacherEmail, TestSchool.Password);
+        await page.GotoAsync($"/sessions/{ran}");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Record", Exact = true }).ClickAsync();
+        await page.WaitForURLAsync(new Regex($"/sessions/{ran}/record$"), new() { Timeout = Ms });
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Record of the session with Toby Twoparents", new() { Timeout = Ms });
+        await Assertions.Expect(page.Locator("blockquote")).ToContainTextAsync("I, Mia Mother, have parental responsibility", new() { Timeout = Ms });
+        await Assertions.Expect(page.GetByRole(AriaRole.Row, new() { Name = "Mia Mother (parent or carer) 09:55 10:20" })).ToBeVisibleAsync(new() { Timeout = Ms });
+        // Printed, the record leaves out the navigation and the buttons.
+        await page.EmulateMediaAsync(new() { Media = Media.Print });
+        await Assertions.Expect(Nav(page)).ToBeHiddenAsync(new() { Timeout = Ms });
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Print the record" })).ToBeHiddenAsync(new() { Timeout = Ms });
+        await page.EmulateMediaAsync(new() { Media = Media.Screen });
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Toby Twoparents" }).ClickAsync();
+        await page.WaitForURLAsync(new Regex($"/pupils/{school.TwoParentPupil}/record-of-intervention$"), new() { Timeout = Ms });
+        await Assertions.Expect(page.Locator("table.record-table tbody tr")).ToHaveCountAsync(1, new() { Timeout = Ms }); // this school year up to today: the call that ran
+
+        // Choose a range that holds both sessions, then one that holds only the later one; submit with Enter.
+        await page.GetByLabel("From", new() { Exact = true }).FillAsync(Iso(start));
+        await page.GetByLabel("To", new() { Exact = true }).FillAsync(Iso(start.AddDays(7)));
+        await page.GetByLabel("To", new() { Exact = true }).PressAsync("Enter");
+        await Assertions.Expect(page.Locator("table.record-table tbody tr")).ToHaveCountAsync(2, new() { Timeout = Ms });
+        await page.GetByLabel("From", new() { Exact = true }).FillAsync(Iso(start));
+        await page.GetByLabel("To", new() { Exact = true }).FillAsync(Iso(start));
+        await page.GetByLabel("To", new() { Exact = true }).PressAsync("Enter");
+        await page.WaitForURLAsync(new Regex($"from={Iso(start)}&to={Iso(start)}"), new() { Timeout = Ms });
+        var rows = page.Locator("table.record-table tbody tr");
+        await Assertions.Expect(rows).ToHaveCountAsync(1, new() { Timeout = Ms });
+        await Assertions.Expect(rows.First).ToContainTextAsync("Mia Mother (parent or carer) joined 09:55, left 10:20", new() { Timeout = Ms });
+        await AssertEveryControlIsLabelledAsync(page);
+        await ScreenshotAsync(page, "record-of-intervention.png");
+
+        var link = page.GetByRole(AriaRole.Link, new() { Name = "Download CSV (for the MIS)" });
+        await link.FocusAsync();
+        var download = await page.RunAndWaitForDownloadAsync(() => page.Keyboard.PressAsync("Enter"), new() { Timeout = Ms });
+        Assert.Equal($"record-of-intervention-toby-twoparents-{Iso(start)}-{Iso(start)}.csv", download.SuggestedFilename);
+        var path = await download.PathAsync();
+        var csv = RecordApiTests.ReadCsv(await File.ReadAllBytesAsync(path));
+        var row = Assert.Single(csv);
+        Assert.Equal(ran.ToString(), row["Session id"]);
+        Assert.Equal(Notes, row["Notes"]);
+        Assert.Equal("Completed", row["Outcome"]);
+        Assert.DoesNotContain(csv, r => r["Session id"] == later);
+    }
+
+    [Fact]
+    public async Task AnAdminExportsTheSchoolsRecordAsPdfForTheMisFromTheMenu()
+    {
+        var app = browser.App;
+        var school = await TestSchool.CreateAsync(app);
+        var (_, start) = await CallClient.BookAndRunCallAsync(app, school, "cut-short", Notes);
+
+        var page = await browser.NewPageAsync();
+        await SignInAsync(page, school.AdminEmail, TestSchool.Password);
+        await Nav(page).GetByRole(AriaRole.Link, new() { Name = "Record of intervention" }).ClickAsync();
+        await page.GetByLabel("From", new() { Exact = true }).FillAsync(Iso(start));
+        await page.GetByLabel("To", new() { Exact = true }).FillAsync(Iso(start));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Show the record" }).ClickAsync();
+        var rows = page.Locator("table.record-table tbody tr");
+        await Assertions.Expect(rows).ToHaveCountAsync(1, new() { Timeout = Ms });
+        await Assertions.Expect(rows.First).ToContainTextAsync("Cut short", new() { Timeout = Ms });
+
+        var download = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Link, new() { Name = "Download PDF" }).ClickAsync(), new() { Timeout = Ms });
+        var text = RecordApiTests.PdfText(await File.ReadAllBytesAsync(await download.PathAsync()));
+        Assert.Contains("Toby Twoparents", text);
+        Assert.Contains("Cut short", text);
+    }
+}

@@ -1,0 +1,280 @@
+using System.Net;
+using System.Text.Json;
+using Chaperone.Tests.Infrastructure;
+using CsvHelper;
+using UglyToad.PdfPig;
+
+namespace Chaperone.Tests.Records;
+
+/// <summary>
+/// Clause 11 as a client reads it: a call run through the hub leaves a session record and a row in
+/// the record of intervention, as JSON, CSV and PDF, to those who may read them.
+/// </summary>
+public abstract class RecordApiTests(ChaperoneApp app)
+{
+    private const string Notes = "Toby read aloud; next time, fractions.";
+
+    /// <summary>A school with one call run from start to end (see <see cref="CallClient.RunCallAsync"/>).</summary>
+    private async Task<(TestSchool School, Guid SessionId, DateTimeOffset Start)> RunCallAsync()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var (id, start) = await CallClient.BookAndRunCallAsync(app, school, "completed", Notes);
+        return (school, id, start);
+    }
+
+    private static string Day(DateTimeOffset t) => t.ToString("dddd d MMMM yyyy", System.Globalization.CultureInfo.GetCultureInfo("en-GB"));
+
+    private static string Iso(DateTimeOffset t) => t.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+
+    [Fact]
+    public async Task TheSessionRecordHoldsConsentExpectationsChecksAttendanceOutcomeAndExitOrder()
+    {
+        var (school, id, start) = await RunCallAsync();
+        var teacher = await school.TeacherAsync(app);
+
+        var record = await Api.JsonAsync(await teacher.GetAsync($"/api/v1/sessions/{id}/record"), HttpStatusCode.OK);
+
+        var consent = record.GetProperty("consent");
+        Assert.Equal("Mia Mother", consent.GetProperty("guardianName").GetString());
+        Assert.True(consent.GetProperty("parentalResponsibility").GetBoolean());
+        Assert.Equal(start.AddMinutes(-3), consent.GetProperty("givenAt").GetDateTimeOffset());
+        Assert.Equal(start.AddMinutes(-2), consent.GetProperty("confirmedAt").GetDateTimeOffset());
+        Assert.StartsWith("I, Mia Mother, have parental responsibility for Toby Twoparents.", consent.GetProperty("text").GetString());
+        Assert.Equal("full", record.GetProperty("expectations").GetProperty("version").GetString());
+        Assert.Equal(start.AddMinutes(1), record.GetProperty("expectations").GetProperty("givenAt").GetDateTimeOffset());
+        var checks = record.GetProperty("checklists").EnumerateArray().Select(c => c.GetProperty("what").GetString()).ToList();
+        Assert.Equal(["family-declaration", "room-checked", "dress-checked"], checks);
+
+        var attendance = record.GetProperty("attendance").EnumerateArray().ToDictionary(p => p.GetProperty("name").GetString()!);
+        var teacherStay = Assert.Single(attendance.Single(p => p.Value.GetProperty("role").GetString() == "teacher").Value.GetProperty("stays").EnumerateArray());
+        Assert.Equal(start.AddMinutes(-5), teacherStay.GetProperty("joined").GetDateTimeOffset());
+        Assert.Equal(start.AddMinutes(21), teacherStay.GetProperty("left").GetDateTimeOffset());
+        var motherStay = Assert.Single(attendance["Mia Mother"].GetProperty("stays").EnumerateArray());
+        Assert.Equal("guardian", attendance["Mia Mother"].GetProperty("role").GetString());
+        Assert.Equal(start.AddMinutes(-5), motherStay.GetProperty("joined").GetDateTimeOffset());
+        Assert.Equal(start.AddMinutes(20), motherStay.GetProperty("left").GetDateTimeOffset());
+
+        Assert.Equal("completed", record.GetProperty("outcome").GetString());
+        Assert.Equal(Notes, record.GetProperty("notes").GetString());
+        Assert.Equal(20, record.GetProperty("ranMinutes").GetInt32());
+        var exits = record.GetProperty("exitOrder").EnumerateArray().Select(e => (e.GetProperty("what").GetString(), e.GetProperty("at").GetDateTimeOffset())).ToList();
+        Assert.Equal([("family-left", start.AddMinutes(20)), ("family-part-ended", start.AddMinutes(20)), ("closed", start.AddMinutes(21))], exits);
+        Assert.Equal(JsonValueKind.Array, record.GetProperty("recordings").ValueKind);
+    }
+
+    [Fact]
+    public async Task ThePupilsCsvAndPdfHoldTheSessionsFactsInTheSchoolsZone()
+    {
+        var (school, id, start) = await RunCallAsync();
+        var teacher = await school.TeacherAsync(app);
+        var range = $"from={Iso(start)}&to={Iso(start)}";
+        var expected = new Dictionary<string, string>
+        {
+            ["Date"] = Day(start),
+            ["Time"] = "10:00–10:30",
+            ["Duration (minutes)"] = "20",
+            ["Pupil"] = "Toby Twoparents",
+            ["Pupil id"] = school.TwoParentPupil.ToString(),
+            ["Status"] = "Ended",
+            ["Attended (joined and left)"] = $"{TeacherName(school)} (teacher) joined 09:55, left 10:21; Mia Mother (parent or carer) joined 09:55, left 10:20",
+            ["Consent"] = "Given by Mia Mother (Mother, parental responsibility) at 09:57; confirmed by the teacher at 09:58",
+            ["Expectations given"] = "Full expectations (first session with this teacher) at 10:01",
+            ["Outcome"] = "Completed",
+            ["Notes"] = Notes,
+            ["Session id"] = id.ToString(),
+        };
+
+        var csvResponse = await teacher.GetAsync($"/api/v1/pupils/{school.TwoParentPupil}/record-of-intervention?{range}&format=csv");
+        Assert.Equal(HttpStatusCode.OK, csvResponse.StatusCode);
+        Assert.Equal("text/csv", csvResponse.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("record-of-intervention-toby-twoparents", csvResponse.Content.Headers.ContentDisposition?.FileName ?? "");
+        var rows = ReadCsv(await csvResponse.Content.ReadAsByteArrayAsync());
+        var row = Assert.Single(rows);
+        foreach (var (column, value) in expected)
+        {
+            Assert.Equal(value, row[column]);
+        }
+
+        var pdfResponse = await teacher.GetAsync($"/api/v1/pupils/{school.TwoParentPupil}/record-of-intervention?{range}&format=pdf");
+        Assert.Equal(HttpStatusCode.OK, pdfResponse.StatusCode);
+        Assert.Equal("application/pdf", pdfResponse.Content.Headers.ContentType?.MediaType);
+        var text = PdfText(await pdfResponse.Content.ReadAsByteArrayAsync());
+        Assert.Contains("record of intervention", text);
+        foreach (var value in expected.Where(e => e.Key != "Session id").Select(e => e.Value).Append(SchoolName(school)))
+        {
+            // Long values wrap onto several lines: every word is there, in order.
+            Assert.True(ContainsInOrder(text, value), $"The PDF lacks \"{value}\". It reads: {text}");
+        }
+    }
+
+    [Fact]
+    public async Task TheRangeSelectsSessionsByTheirDayInTheSchoolsZone()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var teacher = await school.TeacherAsync(app);
+        var first = CallClient.NextSessionStart(app);
+        var second = first.AddDays(7);
+        var firstId = await TestSchool.BookOkAsync(teacher, school.Booking(first));
+        var secondId = await TestSchool.BookOkAsync(teacher, school.Booking(second));
+
+        async Task<List<string>> SessionsAsync(string query) =>
+            (await Api.JsonAsync(await teacher.GetAsync($"/api/v1/pupils/{school.TwoParentPupil}/record-of-intervention?{query}"), HttpStatusCode.OK))
+                .GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("sessionId").GetString()!).ToList();
+
+        Assert.Equal([firstId], await SessionsAsync($"from={Iso(first)}&to={Iso(first)}"));
+        Assert.Equal([secondId], await SessionsAsync($"from={Iso(first.AddDays(1))}&to={Iso(second)}"));
+        Assert.Equal([firstId, secondId], await SessionsAsync($"from={Iso(first)}&to={Iso(second)}"));
+        Assert.Empty(await SessionsAsync($"from={Iso(second.AddDays(1))}&to={Iso(second.AddDays(30))}"));
+    }
+
+    [Fact]
+    public async Task ThePdfRunsOverPagesEachHeadedWithTheSchoolPupilAndRange()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var teacher = await school.TeacherAsync(app);
+        var first = CallClient.NextSessionStart(app);
+        for (var week = 0; week < 6; week++)
+        {
+            await TestSchool.BookOkAsync(teacher, school.Booking(first.AddDays(7 * week)));
+        }
+
+        var response = await teacher.GetAsync($"/api/v1/pupils/{school.TwoParentPupil}/record-of-intervention?from={Iso(first)}&to={Iso(first.AddDays(35))}&format=pdf");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var pdf = PdfDocument.Open(await response.Content.ReadAsByteArrayAsync());
+        var pages = pdf.GetPages().ToList();
+        Assert.True(pages.Count >= 2, $"{pages.Count} page(s)");
+        foreach (var (page, n) in pages.Select((p, i) => (p, i + 1)))
+        {
+            Assert.True(page.Width > page.Height, "A4 landscape");
+            var text = string.Join(" ", page.GetWords().Select(w => w.Text));
+            Assert.True(ContainsInOrder(text, SchoolName(school)), text);
+            Assert.True(ContainsInOrder(text, $"Toby Twoparents. {Day(first)} to {Day(first.AddDays(35))}"), text);
+            Assert.True(ContainsInOrder(text, $"Page {n} of {pages.Count}"), text);
+        }
+        var all = string.Join(" ", pages.SelectMany(p => p.GetWords()).Select(w => w.Text));
+        for (var week = 0; week < 6; week++)
+        {
+            Assert.True(ContainsInOrder(all, Day(first.AddDays(7 * week))), $"Week {week} is missing.");
+        }
+    }
+
+    [Theory]
+    [InlineData("from=yesterday&to=2026-12-31", "from")]
+    [InlineData("from=2026-12-01&to=31/12/2026", "to")]
+    [InlineData("from=2026-12-31&to=2026-12-01", "from")]
+    [InlineData("from=2020-01-01&to=2026-12-01", "to")]
+    [InlineData("from=2026-12-01&to=2026-12-31&format=xlsx", "format")]
+    public async Task ABadRangeOrFormatIsNamedFieldByField(string query, string field)
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var slt = await school.SltAsync(app);
+
+        Assert.Equal([field], await Api.BadRequestFieldsAsync(await slt.GetAsync($"/api/v1/pupils/{school.TwoParentPupil}/record-of-intervention?{query}")));
+        Assert.Equal([field], await Api.BadRequestFieldsAsync(await slt.GetAsync($"/api/v1/record-of-intervention?{query}")));
+    }
+
+    [Fact]
+    public async Task AnotherSchoolsPupilAndSessionAreNotFound()
+    {
+        var (other, otherSession, _) = await RunCallAsync();
+        var school = await TestSchool.CreateAsync(app);
+        var slt = await school.SltAsync(app);
+
+        await Api.ProblemAsync(await slt.GetAsync($"/api/v1/pupils/{other.TwoParentPupil}/record-of-intervention"), HttpStatusCode.NotFound);
+        await Api.ProblemAsync(await slt.GetAsync($"/api/v1/pupils/{other.TwoParentPupil}/record-of-intervention?format=csv"), HttpStatusCode.NotFound);
+        await Api.ProblemAsync(await slt.GetAsync($"/api/v1/pupils/not-an-id/record-of-intervention"), HttpStatusCode.NotFound);
+        await Api.ProblemAsync(await slt.GetAsync($"/api/v1/sessions/{otherSession}/record"), HttpStatusCode.NotFound);
+        var schoolWide = await Api.JsonAsync(await slt.GetAsync("/api/v1/record-of-intervention?from=2026-01-01&to=2027-12-31"), HttpStatusCode.OK);
+        Assert.Empty(schoolWide.GetProperty("rows").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task TheHostSltAndDslReadTheSessionRecordAndAdminsExportTheRecordOfIntervention()
+    {
+        var (school, id, start) = await RunCallAsync();
+        var range = $"from={Iso(start)}&to={Iso(start)}";
+
+        async Task<HttpStatusCode> Status(Task<HttpClient> who, string url) => (await (await who).GetAsync(url)).StatusCode;
+        async Task<int> Rows(Task<HttpClient> who, string url) =>
+            (await Api.JsonAsync(await (await who).GetAsync(url), HttpStatusCode.OK)).GetProperty("rows").GetArrayLength();
+
+        var record = $"/api/v1/sessions/{id}/record";
+        Assert.Equal(HttpStatusCode.OK, await Status(school.TeacherAsync(app), record));
+        Assert.Equal(HttpStatusCode.OK, await Status(school.SltAsync(app), record));
+        Assert.Equal(HttpStatusCode.OK, await Status(school.DslAsync(app), record));
+        Assert.Equal(HttpStatusCode.NotFound, await Status(school.OtherTeacherAsync(app), record));
+        Assert.Equal(HttpStatusCode.NotFound, await Status(school.AdminAsync(app), record));
+
+        var pupil = $"/api/v1/pupils/{school.TwoParentPupil}/record-of-intervention?{range}";
+        Assert.Equal(1, await Rows(school.TeacherAsync(app), pupil));
+        Assert.Equal(1, await Rows(school.SltAsync(app), pupil));
+        Assert.Equal(1, await Rows(school.DslAsync(app), pupil));
+        Assert.Equal(1, await Rows(school.AdminAsync(app), pupil));
+        Assert.Equal(0, await Rows(school.OtherTeacherAsync(app), pupil));
+
+        var schoolWide = $"/api/v1/record-of-intervention?{range}";
+        Assert.Equal(1, await Rows(school.AdminAsync(app), schoolWide));
+        Assert.Equal(1, await Rows(school.SltAsync(app), schoolWide));
+        Assert.Equal(1, await Rows(school.DslAsync(app), schoolWide));
+        await Api.ProblemAsync(await (await school.TeacherAsync(app)).GetAsync(schoolWide), HttpStatusCode.Forbidden);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Api.AnonymousClient(app).GetAsync(schoolWide)).StatusCode);
+    }
+
+    /// <summary>The test school's tag (in every address: teacher.{tag}@school.test) names its school and staff.</summary>
+    private static string Tag(TestSchool school) => school.TeacherEmail.Split('.')[1].Split('@')[0];
+
+    internal static string TeacherName(TestSchool school) => "teacher " + Tag(school);
+
+    internal static string SchoolName(TestSchool school) => "Test school " + Tag(school);
+
+    /// <summary>The CSV's header names, as the README promises them to the MIS.</summary>
+    internal static readonly string[] Headers =
+    [
+        "Date", "Time", "Duration (minutes)", "Pupil", "Pupil id", "Teacher", "Kind", "Status", "Attended (joined and left)",
+        "Consent", "Expectations given", "Outcome", "Notes", "Session id",
+    ];
+
+    /// <summary>The CSV's rows by header, read with CsvHelper as an MIS import would.</summary>
+    internal static List<Dictionary<string, string>> ReadCsv(byte[] bytes)
+    {
+        using var csv = CsvReader.Create(bytes);
+        var rows = new List<Dictionary<string, string>>();
+        Assert.Equal(Headers, csv.Headers);
+        while (csv.Read())
+        {
+            rows.Add(Headers.ToDictionary(h => h, h => csv.GetString(h)));
+        }
+        return rows;
+    }
+
+    /// <summary>The PDF's words, page after page, read with PdfPig; every word must lie within its page (long values wrap).</summary>
+    internal static string PdfText(byte[] bytes)
+    {
+        using var pdf = PdfDocument.Open(bytes);
+        foreach (var page in pdf.GetPages())
+        {
+            Assert.All(page.GetWords(), w => Assert.True(w.BoundingBox.Right <= page.Width && w.BoundingBox.Left >= 0, $"'{w.Text}' runs off page {page.Number}."));
+        }
+        return string.Join(" ", pdf.GetPages().SelectMany(p => p.GetWords()).Select(w => w.Text));
+    }
+
+    private static bool ContainsInOrder(string text, string value)
+    {
+        var at = 0;
+        foreach (var word in value.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            at = text.IndexOf(word, at, StringComparison.Ordinal);
+            if (at < 0)
+            {
+                return false;
+            }
+            at += word.Length;
+        }
+        return true;
+    }
+}
+
+public sealed class RecordApiOnSqlite(ChaperoneApp app) : RecordApiTests(app), IClassFixture<ChaperoneApp>;
+
+public sealed class RecordApiOnPostgres(PostgresChaperoneApp app) : RecordApiTests(app), IClassFixture<PostgresChaperoneApp>;
