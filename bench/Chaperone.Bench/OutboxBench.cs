@@ -132,29 +132,20 @@ public static class OutboxBench
         var school = new School { Name = "Bench Primary School" };
         db.Schools.Add(school);
         await db.SaveChangesAsync();
-        var paragraph = string.Concat(Enumerable.Repeat("Please join from a communal room, not a bedroom, with a blank wall behind you. ", 40));
+        // Booking messages as the product writes them (their facts; the worker renders MIME and invite
+        // when it sends), for sessions that need not exist: the rows are not tied to one.
+        var composer = scope.ServiceProvider.GetRequiredService<MessageComposer>();
+        var zone = NodaTime.DateTimeZoneProviders.Tzdb["Europe/London"];
+        var teacher = new MailPerson(Guid.NewGuid(), "Ms Bench", "teacher@bench.test");
         for (var i = 0; i < count; i++)
         {
-            var messageId = $"bench-{i}-{Guid.NewGuid():N}@bench.test";
-            var mime = new MimeMessage();
-            mime.From.Add(new MailboxAddress("Bench Primary School", "office@bench.test"));
-            mime.To.Add(new MailboxAddress($"Parent {i}", $"parent{i}@families.test"));
-            mime.Subject = $"Video call booked: Thursday 3 December 2026 at 09:{i % 60:00}";
-            mime.MessageId = messageId;
-            var body = new BodyBuilder { TextBody = paragraph, HtmlBody = $"<html><body><p>{paragraph}</p></body></html>" };
-            body.Attachments.Add("invite.ics", Encoding.UTF8.GetBytes(
-                $"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID:{messageId}\r\nDTSTART:20261203T090000Z\r\nDTEND:20261203T093000Z\r\nSUMMARY:Video call\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"),
-                new ContentType("text", "calendar"));
-            mime.Body = body.ToMessageBody();
-            using var stream = new MemoryStream();
-            await mime.WriteToAsync(stream);
-            db.OutboxMessages.Add(new OutboxMessage
-            {
-                SchoolId = school.Id, Kind = MessageKind.Booked, RecipientRole = "guardian",
-                RecipientName = $"Parent {i}", RecipientEmail = $"parent{i}@families.test",
-                Subject = mime.Subject, MessageIdHeader = messageId, Mime = Encoding.ASCII.GetString(stream.ToArray()),
-                CreatedAt = BenchApp.Now, NextAttemptAt = BenchApp.Now,
-            });
+            var parent = new MailPerson(Guid.NewGuid(), $"Parent {i}", $"parent{i}@families.test");
+            var start = new DateTimeOffset(2026, 12, 3, 9, 0, 0, TimeSpan.Zero).AddMinutes(i % 300);
+            var session = new MailSession(Guid.NewGuid(), school.Id, school.Name, zone, Chaperone.Scheduling.SessionKind.Support, start, start.AddMinutes(30),
+                0, null, teacher, [$"Pupil {i}"], [parent]);
+            var row = composer.Compose(session, MessageKind.Booked, parent, toTeacher: false, MessageWording.Default(MessageKind.Booked), BenchApp.Now);
+            row.SessionId = null;
+            db.OutboxMessages.Add(row);
         }
         await db.SaveChangesAsync();
     }
