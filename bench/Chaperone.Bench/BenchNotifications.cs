@@ -39,14 +39,15 @@ public sealed class NotificationSwitch
 /// <summary>The outbox as the benchmark sees it: messages due now, and waiting for the worker to send them.</summary>
 public static class OutboxState
 {
-    public static async Task<(int Total, int Due)> CountAsync(IServiceProvider services)
+    public static async Task<(int Total, int Sent, int Due)> CountAsync(IServiceProvider services)
     {
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ChaperoneDbContext>();
         var now = scope.ServiceProvider.GetRequiredService<TimeProvider>().GetUtcNow();
         var total = await db.OutboxMessages.CountAsync();
+        var sent = await db.OutboxMessages.CountAsync(m => m.Status == MessageStatus.Sent);
         var due = await db.OutboxMessages.CountAsync(m => m.Status == MessageStatus.Pending && m.NextAttemptAt <= now);
-        return (total, due);
+        return (total, sent, due);
     }
 
     /// <summary>Waits (at most <paramref name="limit"/>) until the worker has sent every message due; returns how long it took.</summary>
