@@ -178,14 +178,14 @@ namespace Chaperone.Bench
                 var before = await OutboxState.CountAsync(app.Services);
                 var cpu = CpuMeter.Start();
                 var t = await load.ClosedLoopAsync(options.Concurrency, maxBookings: 100_000, half);
-                var cost = cpu.Describe(t.Created);
+                var turnCost = cpu.Describe(t.Created);
                 var after = await OutboxState.CountAsync(app.Services);
                 var outboxNow = string.Create(CultureInfo.InvariantCulture,
                     $"{after.Total - before.Total} messages written ({(double)(after.Total - before.Total) / Math.Max(1, t.Created):0.0} a booking, of which the reminders are not due yet), {after.Sent - before.Sent} sent during the run, {after.Due} due and waiting at its end");
-                Console.WriteLine($"throughput: {t.PerSecond:0} /s ({t.Created} created, {t.Failed} failed, {t.Seconds:0.00} s, {t.Concurrency} clients; {cost}); outbox: {outboxNow}");
+                Console.WriteLine($"throughput: {t.PerSecond:0} /s ({t.Created} created, {t.Failed} failed, {t.Seconds:0.00} s, {t.Concurrency} clients; {turnCost}); outbox: {outboxNow}");
                 Fail(t.Failures);
                 runs.Add(t);
-                costs.Add(cost);
+                costs.Add(turnCost);
                 outboxes.Add(outboxNow);
             }
             var quiet = ThroughputResult.Sum(quietRuns);
