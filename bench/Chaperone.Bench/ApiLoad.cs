@@ -14,6 +14,11 @@ namespace Chaperone.Bench;
 public sealed record ThroughputResult(int Created, int Failed, double Seconds, int Concurrency, IReadOnlyDictionary<string, int> Failures)
 {
     public double PerSecond => Created / Seconds;
+
+    /// <summary>Several runs taken together, as one.</summary>
+    public static ThroughputResult Sum(IReadOnlyList<ThroughputResult> runs) => new(
+        runs.Sum(r => r.Created), runs.Sum(r => r.Failed), runs.Sum(r => r.Seconds), runs[0].Concurrency,
+        runs.SelectMany(r => r.Failures).GroupBy(f => f.Key).ToDictionary(g => g.Key, g => g.Sum(f => f.Value)));
 }
 
 public sealed record LatencyResult(int Created, int Failed, double TargetRate, double AchievedRate, double P50Ms, double P99Ms, double MaxMs, IReadOnlyDictionary<string, int> Failures);

@@ -49,7 +49,7 @@ public sealed class BenchApp : IAsyncDisposable
     public string DataDirectory { get; }
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<BenchApp> StartAsync(BenchDb db, string workDirectory, string? postgresAdmin, DateTimeOffset? now = null, Action<WebApplication>? map = null, IReadOnlyDictionary<string, string?>? extraSettings = null)
+    public static async Task<BenchApp> StartAsync(BenchDb db, string workDirectory, string? postgresAdmin, DateTimeOffset? now = null, Action<WebApplication>? map = null, IReadOnlyDictionary<string, string?>? extraSettings = null, Action<IServiceCollection>? services = null)
     {
         var dataDirectory = Path.Combine(workDirectory, $"{db.ToString().ToLowerInvariant()}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(dataDirectory);
@@ -86,6 +86,7 @@ public sealed class BenchApp : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Services.AddSingleton<TimeProvider>(new FakeTimeProvider(now ?? Now));
         builder.AddChaperone();
+        services?.Invoke(builder.Services);
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         var app = builder.Build();
         await app.PrepareAsync();

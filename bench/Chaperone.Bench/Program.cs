@@ -53,6 +53,7 @@ namespace Chaperone.Bench
         TimeSpan WarmupTime)
     {
         public const double ThroughputTarget = 0.5;
+        public const double NotificationsTarget = 0.8;
         public const double LatencyP99TargetMs = 25;
         public const double SlotsP99TargetMs = 5;
         public const int SlotTeacherSessions = 500;
@@ -90,6 +91,10 @@ namespace Chaperone.Bench
         BenchDb Db,
         string AppDurability,
         RawResult Raw,
+        RawResult RawSingle,
+        RawResult RawConcurrent,
+        ThroughputResult ThroughputWithoutNotifications,
+        string Outbox,
         ThroughputResult Throughput,
         LatencyResult Latency,
         (double P50Ms, double P99Ms, double MaxMs, int Calls, int SlotsFound, int Failed) Slots,
@@ -99,9 +104,11 @@ namespace Chaperone.Bench
     {
         public double Ratio => Throughput.PerSecond / Raw.PerSecond;
         public bool ThroughputPassed => Ratio >= BenchOptions.ThroughputTarget && Throughput.Failed == 0;
+        public double NotificationsRatio => Throughput.PerSecond / ThroughputWithoutNotifications.PerSecond;
+        public bool NotificationsPassed => NotificationsRatio >= BenchOptions.NotificationsTarget && ThroughputWithoutNotifications.Failed == 0 && Throughput.Failed == 0;
         public bool LatencyPassed => Latency.P99Ms < BenchOptions.LatencyP99TargetMs && Latency.Failed == 0;
         public bool SlotsPassed => Slots.P99Ms < BenchOptions.SlotsP99TargetMs && Slots.Failed == 0;
-        public bool AllPassed => ThroughputPassed && LatencyPassed && SlotsPassed;
+        public bool AllPassed => ThroughputPassed && NotificationsPassed && LatencyPassed && SlotsPassed;
     }
 
     public static class DbRun
@@ -109,7 +116,9 @@ namespace Chaperone.Bench
         public static async Task<DbResult> RunAsync(BenchDb db, BenchOptions options)
         {
             var loadAverage = LoadAverage();
-            await using var app = await BenchApp.StartAsync(db, options.WorkDirectory, options.PostgresAdmin);
+            var notifications = new NotificationSwitch();
+            await using var app = await BenchApp.StartAsync(db, options.WorkDirectory, options.PostgresAdmin,
+                services: s => NotificationSwitch.Register(s, notifications));
             Console.WriteLine($"app on {app.Address}");
             var appDurability = await RawInserts.AppDurabilityAsync(app.Services);
             RawInserts.RequireDurable(appDurability);
@@ -135,15 +144,54 @@ namespace Chaperone.Bench
                 }
             }
 
+            // The baseline: one connection, and as many connections as the booking clients (on
+            // PostgreSQL concurrent commits share WAL flushes); the higher rate is the one to beat.
             var rawCpu = CpuMeter.Start();
-            var raw = await RawInserts.RunAsync(db, app.ConnectionString, warmup: 200, maxInserts: 200_000, options.RawTime);
-            Console.WriteLine($"raw inserts: {raw.PerSecond:0} /s ({raw.Inserts} in {raw.Seconds:0.00} s; {raw.Durability}; {rawCpu.Describe(raw.Inserts + 200)})");
+            var rawSingle = await RawInserts.RunAsync(db, app.ConnectionString, warmup: 200, maxInserts: 200_000, options.RawTime);
+            Console.WriteLine($"raw inserts, 1 connection: {rawSingle.PerSecond:0} /s ({rawSingle.Inserts} in {rawSingle.Seconds:0.00} s; {rawSingle.Durability}; {rawCpu.Describe(rawSingle.Inserts + 200)})");
+            var rawConcurrent = await RawInserts.RunAsync(db, app.ConnectionString, warmup: 20, maxInserts: 200_000, options.RawTime, options.Concurrency);
+            Console.WriteLine($"raw inserts, {options.Concurrency} connections: {rawConcurrent.PerSecond:0} /s ({rawConcurrent.Inserts} in {rawConcurrent.Seconds:0.00} s)");
+            var raw = rawConcurrent.PerSecond > rawSingle.PerSecond ? rawConcurrent : rawSingle;
 
-            var cpu = CpuMeter.Start();
-            var throughput = await load.ClosedLoopAsync(options.Concurrency, maxBookings: 100_000, options.ThroughputTime);
-            var cost = cpu.Describe(throughput.Created);
-            Console.WriteLine($"throughput: {throughput.PerSecond:0} /s ({throughput.Created} created, {throughput.Failed} failed, {throughput.Seconds:0.00} s, {throughput.Concurrency} clients; {cost})");
-            Fail(throughput.Failures);
+            // Notifications off (the baseline of their cost) and on, in turns (off, on, off, on) so that
+            // a change in the machine's load falls on both alike; each turn starts with the outbox sent.
+            var quietRuns = new List<ThroughputResult>();
+            var runs = new List<ThroughputResult>();
+            var costs = new List<string>();
+            var quietCosts = new List<string>();
+            var outboxes = new List<string>();
+            var half = options.ThroughputTime / 2;
+            for (var turn = 0; turn < 2; turn++)
+            {
+                Console.WriteLine($"outbox drained in {(await OutboxState.DrainAsync(app.Services, TimeSpan.FromSeconds(120))).TotalSeconds:0.0} s");
+                notifications.On = false;
+                var quietCpu = CpuMeter.Start();
+                var q = await load.ClosedLoopAsync(options.Concurrency, maxBookings: 100_000, half);
+                var quietCost = quietCpu.Describe(q.Created);
+                notifications.On = true;
+                Console.WriteLine($"throughput without notifications: {q.PerSecond:0} /s ({q.Created} created, {q.Failed} failed; {quietCost})");
+                quietCosts.Add(quietCost);
+                Fail(q.Failures);
+                quietRuns.Add(q);
+
+                Console.WriteLine($"outbox drained in {(await OutboxState.DrainAsync(app.Services, TimeSpan.FromSeconds(120))).TotalSeconds:0.0} s");
+                var before = await OutboxState.CountAsync(app.Services);
+                var cpu = CpuMeter.Start();
+                var t = await load.ClosedLoopAsync(options.Concurrency, maxBookings: 100_000, half);
+                var turnCost = cpu.Describe(t.Created);
+                var after = await OutboxState.CountAsync(app.Services);
+                var outboxNow = string.Create(CultureInfo.InvariantCulture,
+                    $"{after.Total - before.Total} messages written ({(double)(after.Total - before.Total) / Math.Max(1, t.Created):0.0} a booking, of which the reminders are not due yet), {after.Sent - before.Sent} sent during the run, {after.Due} due and waiting at its end");
+                Console.WriteLine($"throughput: {t.PerSecond:0} /s ({t.Created} created, {t.Failed} failed, {t.Seconds:0.00} s, {t.Concurrency} clients; {turnCost}); outbox: {outboxNow}");
+                Fail(t.Failures);
+                runs.Add(t);
+                costs.Add(turnCost);
+                outboxes.Add(outboxNow);
+            }
+            var quiet = ThroughputResult.Sum(quietRuns);
+            var throughput = ThroughputResult.Sum(runs);
+            var cost = string.Join(" / ", costs) + "; without notifications: " + string.Join(" / ", quietCosts);
+            var outbox = string.Join(" / ", outboxes);
 
             var rate = raw.PerSecond * BenchOptions.ThroughputTarget;
             var count = (int)Math.Clamp(rate * options.LatencyTime.TotalSeconds, 100, 20_000);
@@ -151,12 +199,14 @@ namespace Chaperone.Bench
             Console.WriteLine($"latency at {rate:0} /s: p50 {latency.P50Ms:0.00} ms, p99 {latency.P99Ms:0.00} ms, max {latency.MaxMs:0.00} ms ({latency.Created} created, {latency.Failed} failed, achieved {latency.AchievedRate:0} /s)");
             Fail(latency.Failures);
 
+            // The slot finder alone: the emails of the bookings above are sent first.
+            Console.WriteLine($"outbox drained in {(await OutboxState.DrainAsync(app.Services, TimeSpan.FromSeconds(120))).TotalSeconds:0.0} s");
             var slots = await load.SlotsAsync(warmup: 300, options.SlotCalls, firstDay: 20);
             Console.WriteLine($"slots: p50 {slots.P50Ms:0.00} ms, p99 {slots.P99Ms:0.00} ms, max {slots.MaxMs:0.00} ms ({slots.SlotsFound} slots offered)");
             Fail(load.Failures);
 
             var sessions = await BenchSchool.CountSessionsAsync(app.Services, school.SchoolId);
-            return new DbResult(db, appDurability, raw, throughput, latency, slots, sessions, loadAverage, cost);
+            return new DbResult(db, appDurability, raw, rawSingle, rawConcurrent, quiet, outbox, throughput, latency, slots, sessions, loadAverage, cost);
         }
 
         private static string LoadAverage()
@@ -260,8 +310,12 @@ namespace Chaperone.Bench
                 var t = r.Throughput;
                 var l = r.Latency;
                 var s = r.Slots;
-                sb.AppendLine(c, $"| {r.Db} | Raw insert rate (baseline: one row per transaction, one connection, ADO.NET) | {r.Raw.PerSecond:0} /s ({r.Raw.Inserts} in {r.Raw.Seconds:0.0} s) | — | — | — |");
-                sb.AppendLine(c, $"| {r.Db} | Booking throughput, `POST /api/v1/sessions`, {t.Concurrency} clients | {t.PerSecond:0} /s ({t.Created} × 201 in {t.Seconds:0.0} s, {t.Failed} failed) | {r.Ratio:0.00} × raw | ≥ {BenchOptions.ThroughputTarget:0.0} × raw | {Verdict(r.ThroughputPassed)} |");
+                var q = r.ThroughputWithoutNotifications;
+                sb.AppendLine(c, $"| {r.Db} | Raw insert rate, one connection (one row per transaction, ADO.NET) | {r.RawSingle.PerSecond:0} /s ({r.RawSingle.Inserts} in {r.RawSingle.Seconds:0.0} s) | — | — | {(r.Raw == r.RawSingle ? "baseline" : "—")} |");
+                sb.AppendLine(c, $"| {r.Db} | Raw insert rate, {t.Concurrency} connections at once | {r.RawConcurrent.PerSecond:0} /s ({r.RawConcurrent.Inserts} in {r.RawConcurrent.Seconds:0.0} s) | — | — | {(r.Raw == r.RawConcurrent ? "baseline" : "—")} |");
+                sb.AppendLine(c, $"| {r.Db} | Booking throughput without notifications (benchmark-only switch) | {q.PerSecond:0} /s ({q.Created} × 201 in {q.Seconds:0.0} s, {q.Failed} failed) | {q.PerSecond / r.Raw.PerSecond:0.00} × raw | — | — |");
+                sb.AppendLine(c, $"| {r.Db} | Booking throughput, `POST /api/v1/sessions`, {t.Concurrency} clients (notifications on, as the product runs) | {t.PerSecond:0} /s ({t.Created} × 201 in {t.Seconds:0.0} s, {t.Failed} failed) | {r.Ratio:0.00} × raw | ≥ {BenchOptions.ThroughputTarget:0.0} × raw | {Verdict(r.ThroughputPassed)} |");
+                sb.AppendLine(c, $"| {r.Db} | Notifications' cost: throughput with them ÷ without | {r.NotificationsRatio:0.00} | — | ≥ {BenchOptions.NotificationsTarget:0.00} | {Verdict(r.NotificationsPassed)} |");
                 sb.AppendLine(c, $"| {r.Db} | Booking latency, open loop at 0.5 × raw = {l.TargetRate:0} /s | p50 {l.P50Ms:0.0} ms, p99 {l.P99Ms:0.0} ms, max {l.MaxMs:0.0} ms ({l.Created} × 201, {l.Failed} failed) | — | p99 < {BenchOptions.LatencyP99TargetMs:0} ms | {Verdict(r.LatencyPassed)} |");
                 sb.AppendLine(c, $"| {r.Db} | Slot finder, `GET /api/v1/slots`, two weeks, teacher with {BenchOptions.SlotTeacherSessions} sessions | p50 {s.P50Ms:0.00} ms, p99 {s.P99Ms:0.00} ms ({s.Calls} calls, {s.SlotsFound} slots offered, {s.Failed} failed) | — | p99 < {BenchOptions.SlotsP99TargetMs:0} ms | {Verdict(r.SlotsPassed)} |");
             }
@@ -270,7 +324,7 @@ namespace Chaperone.Bench
             sb.AppendLine();
             foreach (var r in results)
             {
-                sb.AppendLine(c, $"- {r.Db}: {r.ThroughputCost.ReplaceLineEndings(" ")}");
+                sb.AppendLine(c, $"- {r.Db}: {r.ThroughputCost.ReplaceLineEndings(" ")}; outbox: {r.Outbox}");
             }
             var failureLines = new List<string>();
             foreach (var r in results)
@@ -294,10 +348,11 @@ namespace Chaperone.Bench
             sb.AppendLine("How it is measured (`bench/run.sh`, source in `bench/Chaperone.Bench`):");
             sb.AppendLine();
             sb.AppendLine("- The real app (built as `Program` builds it, served by Kestrel on 127.0.0.1) runs on a fresh SQLite file (WAL, set by the migrations) or a fresh database on a throwaway PostgreSQL with `fsync` and `synchronous_commit` on. Only the clock is fixed (Monday 30 November 2026, 08:00 UTC) so that every booking is at least 48 hours ahead.");
-            sb.AppendLine("- Baseline: on the same file or server, in the same run, one connection inserts one narrow row per transaction (BEGIN, INSERT, COMMIT) with plain ADO.NET, for up to " + options.RawTime.TotalSeconds.ToString("0", c) + " s after 200 warm-up rows.");
-            sb.AppendLine("- Throughput: valid, non-conflicting bookings (one teacher, pupil and parent each, 30 minutes, distinct times per teacher) sent back to back by concurrent clients for up to " + options.ThroughputTime.TotalSeconds.ToString("0", c) + " s, after warming up until the JIT has settled (at most " + options.WarmupTime.TotalSeconds.ToString("0", c) + " s); only 201 Created counts, anything else is reported as a failure.");
+            sb.AppendLine("- Baseline: on the same file or server, in the same run, with the app's connection string (so the same durability), one narrow row per transaction (BEGIN, INSERT, COMMIT) with plain ADO.NET, for up to " + options.RawTime.TotalSeconds.ToString("0", c) + " s: once from one connection, once from as many connections as booking clients; the higher rate is the baseline.");
+            sb.AppendLine("- Notifications: the product always writes a booking's emails (one per parent and a copy to the teacher, and their two reminders) to the outbox in the booking's transaction; the outbox worker runs in the same process and sends the due ones to the mail folder (no SMTP host) as they come. For the baseline of their cost only, the benchmark puts a switch in front of the booking's notifications and runs the same throughput test with it off and on in turns (off, on, off, on); the outbox worker sends what is due before each turn. The cost line gives each turn with notifications on.");
+            sb.AppendLine("- Throughput: valid, non-conflicting bookings (one teacher, pupil and parent each, 30 minutes, distinct times per teacher) sent back to back by concurrent clients for two turns of up to " + (options.ThroughputTime.TotalSeconds / 2).ToString("0", c) + " s each (taken together), after warming up until the JIT has settled (at most " + options.WarmupTime.TotalSeconds.ToString("0", c) + " s); only 201 Created counts, anything else is reported as a failure.");
             sb.AppendLine("- Latency: bookings due at a fixed schedule (open loop) at half the measured raw insert rate for about " + options.LatencyTime.TotalSeconds.ToString("0", c) + " s; each latency runs from the booking's due time to its answer. At most " + ApiLoad.MaxInFlight.ToString(c) + " requests are outstanding; a booking due beyond that is dropped and counted as failed.");
-            sb.AppendLine("- Slot finder: one client, " + options.SlotCalls.ToString(c) + " calls after 300 warm-up calls, for a teacher with " + BenchOptions.SlotTeacherSessions.ToString(c) + " sessions (eight a day), with a pupil and parent, over 14 days, 30-minute sessions every 15 minutes, in a school that by then holds the bookings above as well.");
+            sb.AppendLine("- Slot finder: one client, " + options.SlotCalls.ToString(c) + " calls after 300 warm-up calls, for a teacher with " + BenchOptions.SlotTeacherSessions.ToString(c) + " sessions (eight a day), with a pupil and parent, over 14 days, 30-minute sessions every 15 minutes, in a school that by then holds the bookings above as well, once the outbox worker has sent their emails.");
             return sb.ToString();
         }
 

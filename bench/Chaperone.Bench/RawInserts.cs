@@ -60,13 +60,58 @@ public static class RawInserts
         }
     }
 
-    public static async Task<RawResult> RunAsync(BenchDb db, string connectionString, int warmup, int maxInserts, TimeSpan maxTime)
+    /// <summary>
+    /// Inserts from <paramref name="connections"/> connections at once, each one row per
+    /// transaction, for up to <paramref name="maxTime"/> after <paramref name="warmup"/> rows each.
+    /// </summary>
+    public static async Task<RawResult> RunAsync(BenchDb db, string connectionString, int warmup, int maxInserts, TimeSpan maxTime, int connections = 1)
     {
-        await using DbConnection connection = db == BenchDb.Sqlite ? new SqliteConnection(connectionString) : new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        var durability = await DescribeAsync(connection);
-        RequireDurable(durability);
+        var inserters = new List<Func<long, Task>>();
+        var open = new List<DbConnection>();
+        string? durability = null;
+        try
+        {
+            for (var i = 0; i < connections; i++)
+            {
+                DbConnection connection = db == BenchDb.Sqlite ? new SqliteConnection(connectionString) : new NpgsqlConnection(connectionString);
+                open.Add(connection);
+                await connection.OpenAsync();
+                var described = await DescribeAsync(connection);
+                RequireDurable(described);
+                durability ??= described;
+                inserters.Add(await InserterAsync(db, connection));
+            }
+            for (var i = 0; i < warmup; i++)
+            {
+                await Task.WhenAll(inserters.Select(insert => insert(i)));
+            }
+            var clock = Stopwatch.StartNew();
+            var count = 0;
+            var next = 0L;
+            async Task Loop(Func<long, Task> insert)
+            {
+                while (clock.Elapsed < maxTime && Interlocked.Increment(ref next) <= maxInserts)
+                {
+                    await insert(next);
+                    Interlocked.Increment(ref count);
+                }
+            }
+            await Task.WhenAll(inserters.Select(insert => Task.Run(() => Loop(insert))));
+            var seconds = clock.Elapsed.TotalSeconds;
+            return new RawResult(count, seconds, durability!);
+        }
+        finally
+        {
+            foreach (var connection in open)
+            {
+                await connection.DisposeAsync();
+            }
+        }
+    }
 
+    /// <summary>A prepared insert on one connection: BEGIN, INSERT one narrow row, COMMIT.</summary>
+    private static async Task<Func<long, Task>> InserterAsync(BenchDb db, DbConnection connection)
+    {
         await using (var create = connection.CreateCommand())
         {
             create.CommandText = db == BenchDb.Sqlite
@@ -75,7 +120,7 @@ public static class RawInserts
             await create.ExecuteNonQueryAsync();
         }
 
-        await using var insert = connection.CreateCommand();
+        var insert = connection.CreateCommand();
         insert.CommandText = db == BenchDb.Sqlite
             ? "INSERT INTO bench_raw_insert (school_id, at, note) VALUES ($school, $at, $note)"
             : "INSERT INTO bench_raw_insert (school_id, at, note) VALUES ($1, $2, $3)";
@@ -96,28 +141,14 @@ public static class RawInserts
         Parameter("$note", "one narrow row per transaction");
         await insert.PrepareAsync();
 
-        async Task InsertOneAsync(long n)
+        return async n =>
         {
             await using var transaction = await connection.BeginTransactionAsync();
             insert.Transaction = transaction;
             at.Value = db == BenchDb.Sqlite ? n : DateTimeOffset.UnixEpoch.AddTicks(n);
             await insert.ExecuteNonQueryAsync();
             await transaction.CommitAsync();
-        }
-
-        for (var i = 0; i < warmup; i++)
-        {
-            await InsertOneAsync(i);
-        }
-        var clock = Stopwatch.StartNew();
-        var count = 0;
-        while (count < maxInserts && clock.Elapsed < maxTime)
-        {
-            await InsertOneAsync(count);
-            count++;
-        }
-        var seconds = clock.Elapsed.TotalSeconds;
-        return new RawResult(count, seconds, durability);
+        };
     }
 
     private static async Task<string> ScalarAsync(DbConnection connection, string sql)

@@ -27,7 +27,8 @@ public interface IMailDelivery
 
 public interface IMailConnection : IAsyncDisposable
 {
-    Task<DeliveryResult> SendAsync(OutboxMessage message, CancellationToken ct);
+    /// <summary>Sends <paramref name="mime"/>, the rendered <paramref name="message"/>.</summary>
+    Task<DeliveryResult> SendAsync(OutboxMessage message, MimeMessage mime, CancellationToken ct);
 }
 
 /// <summary>SMTP through MailKit, one connection reused for a batch and reopened after a broken one.</summary>
@@ -75,12 +76,11 @@ public sealed class SmtpDelivery(EmailOptions options) : IMailDelivery
             }
         }
 
-        public async Task<DeliveryResult> SendAsync(OutboxMessage message, CancellationToken ct)
+        public async Task<DeliveryResult> SendAsync(OutboxMessage message, MimeMessage mime, CancellationToken ct)
         {
             try
             {
                 await EnsureConnectedAsync(ct);
-                using var mime = MimeMessage.Load(new MemoryStream(System.Text.Encoding.ASCII.GetBytes(message.Mime)), ct);
                 var reply = await _client.SendAsync(mime, ct);
                 return new DeliveryResult.Accepted(reply);
             }
@@ -148,13 +148,13 @@ public sealed class MailFolderDelivery(EmailOptions options) : IMailDelivery
 
     private sealed class Folder(string path) : IMailConnection
     {
-        public async Task<DeliveryResult> SendAsync(OutboxMessage message, CancellationToken ct)
+        public async Task<DeliveryResult> SendAsync(OutboxMessage message, MimeMessage mime, CancellationToken ct)
         {
             var file = Path.Combine(path, FileNameOf(message));
             var temp = file + ".tmp";
             try
             {
-                await File.WriteAllTextAsync(temp, message.Mime, System.Text.Encoding.ASCII, ct);
+                await mime.WriteToAsync(FormatOptions.Default, temp, ct);
                 File.Move(temp, file, overwrite: true);
                 return new DeliveryResult.Accepted($"written to {Path.GetFileName(file)}");
             }

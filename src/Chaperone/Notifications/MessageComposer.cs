@@ -40,38 +40,22 @@ public sealed class MessageComposer(EmailOptions options, FamilyLinks links, Tim
     /// <summary>The invite's UID: one per session, the same in every message about it.</summary>
     public static string UidOf(Guid sessionId) => $"{sessionId:N}@chaperone";
 
+    /// <summary>
+    /// The outbox row of one message: who it is for, its subject and Message-Id, and what it says
+    /// (<see cref="MessageFacts"/>, a few hundred bytes). The MIME and the invite are written from
+    /// those facts when the message is sent (<see cref="Render"/>), not inside the change that
+    /// caused it.
+    /// </summary>
     public OutboxMessage Compose(MailSession s, MessageKind kind, MailPerson recipient, bool toTeacher, MessageWording wording, DateTimeOffset notBefore)
     {
         var now = clock.GetUtcNow();
         var id = Guid.CreateVersion7();
-        var when = WhenText(s);
-        var subject = SubjectOf(s, kind, when, toTeacher);
-        var body = BodyOf(s, kind, recipient, toTeacher, wording, when);
-
-        var message = new MimeMessage();
-        message.From.Add(new MailboxAddress(s.SchoolName, options.From.Address));
-        message.To.Add(new MailboxAddress(recipient.Name, recipient.Email!));
-        message.Subject = subject;
-        message.Date = now;
-        message.MessageId = $"{id:N}@{DomainOf(options.From.Address)}";
-        message.Headers.Add("X-Chaperone-Session", s.SessionId.ToString());
-
-        var alternative = new MultipartAlternative
-        {
-            new TextPart("plain") { Text = body.ToText() },
-            new TextPart("html") { Text = body.ToHtml(s.SchoolName) },
-        };
-        if (kind is MessageKind.Booked or MessageKind.Rescheduled or MessageKind.Cancelled)
-        {
-            var method = kind == MessageKind.Cancelled ? "CANCEL" : "REQUEST";
-            var calendar = new TextPart("calendar") { Text = Invite(s, kind, recipient, body.ToText(), now) };
-            calendar.ContentType.Parameters.Add("method", method);
-            calendar.ContentType.Charset = "utf-8";
-            alternative.Add(calendar);
-        }
-        message.Body = alternative;
-        var mime = SevenBit(message);
-
+        var subject = SubjectOf(s, kind, WhenText(s), toTeacher);
+        var isDefault = wording == MessageWording.Default(kind);
+        var facts = new MessageFacts(s.SchoolName, s.Zone.Id, s.Kind, s.Start, s.End, s.Sequence, s.CancellationReason, s.Teacher, s.Pupils, s.Guardians,
+            toTeacher, isDefault ? null : wording.Opening, isDefault ? null : wording.Closing,
+            // The guardian's own link is issued now and kept, so that every rendering (a resend too) carries the same one.
+            toTeacher ? null : links.UrlFor(s.SessionId, recipient.Id).ToString());
         return new OutboxMessage
         {
             Id = id,
@@ -83,8 +67,8 @@ public sealed class MessageComposer(EmailOptions options, FamilyLinks links, Tim
             RecipientName = recipient.Name,
             RecipientEmail = recipient.Email!,
             Subject = subject.Length <= 400 ? subject : subject[..400],
-            MessageIdHeader = message.MessageId,
-            Mime = mime,
+            MessageIdHeader = MessageIdOf(id),
+            Facts = MessageFacts.Serialize(facts),
             CreatedAt = now,
             NextAttemptAt = notBefore,
         };
@@ -97,6 +81,69 @@ public sealed class MessageComposer(EmailOptions options, FamilyLinks links, Tim
         using var stream = new MemoryStream();
         message.WriteTo(FormatOptions.Default, stream);
         return System.Text.Encoding.ASCII.GetString(stream.ToArray());
+    }
+
+    /// <summary>The Message-Id of the outbox row <paramref name="id"/>: fixed by the row, so every resend carries it.</summary>
+    public string MessageIdOf(Guid id) => $"{id:N}@{DomainOf(options.From.Address)}";
+
+    /// <summary>
+    /// The message of an outbox row as it is sent: written from the row's facts (the same every
+    /// time: its Message-Id, Date and MIME boundaries come from the row), or, for a row stored
+    /// ready-made, that MIME.
+    /// </summary>
+    public MimeMessage Render(OutboxMessage row)
+    {
+        if (row.Facts is null)
+        {
+            return MimeMessage.Load(new MemoryStream(System.Text.Encoding.ASCII.GetBytes(row.Mime ?? "")));
+        }
+        var facts = MessageFacts.Deserialize(row.Facts);
+        var zone = Policy.PolicySettings.ZoneOrDefault(facts.ZoneId);
+        var s = new MailSession(row.SessionId ?? Guid.Empty, row.SchoolId, facts.SchoolName, zone, facts.SessionKind, facts.Start, facts.End,
+            facts.Sequence, facts.CancellationReason, facts.Teacher, facts.Pupils, facts.Guardians);
+        var kind = row.Kind;
+        var recipient = new MailPerson(row.RecipientId ?? Guid.Empty, row.RecipientName, row.RecipientEmail);
+        var fallback = MessageWording.Default(kind);
+        var wording = new MessageWording(facts.Opening ?? fallback.Opening, facts.Closing ?? fallback.Closing);
+        var when = WhenText(s);
+        var body = BodyOf(s, kind, recipient, facts.ToTeacher, wording, when, facts.FamilyLink);
+
+        var message = new MimeMessage();
+        message.From.Add(new MailboxAddress(s.SchoolName, options.From.Address));
+        message.To.Add(new MailboxAddress(recipient.Name, recipient.Email!));
+        message.Subject = SubjectOf(s, kind, when, facts.ToTeacher);
+        message.Date = row.CreatedAt;
+        message.MessageId = row.MessageIdHeader;
+        message.Headers.Add("X-Chaperone-Session", s.SessionId.ToString());
+
+        var text = body.ToText();
+        var alternative = new MultipartAlternative
+        {
+            new TextPart("plain") { Text = text },
+            new TextPart("html") { Text = body.ToHtml(s.SchoolName) },
+        };
+        // A fixed boundary, so that a resend is the same message byte for byte (a random one is the default).
+        alternative.Boundary = $"=-{row.Id:N}";
+        if (kind is MessageKind.Booked or MessageKind.Rescheduled or MessageKind.Cancelled)
+        {
+            var method = kind == MessageKind.Cancelled ? "CANCEL" : "REQUEST";
+            var calendar = new TextPart("calendar") { Text = Invite(s, kind, recipient, text, row.CreatedAt) };
+            calendar.ContentType.Parameters.Add("method", method);
+            calendar.ContentType.Charset = "utf-8";
+            alternative.Add(calendar);
+        }
+        message.Body = alternative;
+        message.Prepare(EncodingConstraint.SevenBit);
+        return message;
+    }
+
+    /// <summary>The message of an outbox row as the bytes of an <c>.eml</c> file (7-bit MIME).</summary>
+    public byte[] RenderBytes(OutboxMessage row)
+    {
+        using var message = Render(row);
+        using var stream = new MemoryStream();
+        message.WriteTo(FormatOptions.Default, stream);
+        return stream.ToArray();
     }
 
     /// <summary>"Thursday 3 December 2026, 10:00–10:30 (UK time)".</summary>
@@ -118,7 +165,7 @@ public sealed class MessageComposer(EmailOptions options, FamilyLinks links, Tim
         };
     }
 
-    private MailBody BodyOf(MailSession s, MessageKind kind, MailPerson recipient, bool toTeacher, MessageWording wording, string when)
+    private MailBody BodyOf(MailSession s, MessageKind kind, MailPerson recipient, bool toTeacher, MessageWording wording, string when, string? familyLink)
     {
         var pupils = string.Join(" and ", s.Pupils);
         string Fill(string text) => text
@@ -146,7 +193,7 @@ public sealed class MessageComposer(EmailOptions options, FamilyLinks links, Tim
             $"{s.Teacher.Name} (teacher), who hosts the call",
             $"{pupils} (pupil{(s.Pupils.Count > 1 ? "s" : "")})",
             toTeacher ? $"Supervising: {string.Join(", ", s.Guardians.Select(g => g.Name))}" : $"You, {recipient.Name}, supervising throughout");
-        JoinLink(body, s, recipient, toTeacher);
+        JoinLink(body, s, recipient, toTeacher, familyLink);
 
         if (kind == MessageKind.ReminderMorning)
         {
@@ -166,7 +213,7 @@ public sealed class MessageComposer(EmailOptions options, FamilyLinks links, Tim
         return body.Paragraph(Fill(wording.Closing));
     }
 
-    private void JoinLink(MailBody body, MailSession s, MailPerson recipient, bool toTeacher)
+    private void JoinLink(MailBody body, MailSession s, MailPerson recipient, bool toTeacher, string? familyLink)
     {
         body.Heading("How to join");
         if (toTeacher)
@@ -176,7 +223,7 @@ public sealed class MessageComposer(EmailOptions options, FamilyLinks links, Tim
         else
         {
             body.Paragraph("Open your own page for this call with the button below (the link is yours alone: please do not share it). There you can tick off the room checklist in advance, test your camera and microphone, and join the call when the teacher opens it.");
-            body.Link("Open your page for this call", links.UrlFor(s.SessionId, recipient.Id).ToString());
+            body.Link("Open your page for this call", familyLink ?? links.UrlFor(s.SessionId, recipient.Id).ToString());
         }
     }
 

@@ -81,7 +81,7 @@ public sealed partial class MessageTemplates(ChaperoneDbContext db, MessageCompo
             kind == MessageKind.Cancelled ? "The teacher is unwell." : null, new MailPerson(Guid.Empty, "Ms Example (teacher)", "teacher@example.invalid"),
             ["Alex Example"], [new MailPerson(Guid.Empty, "Sam Example", "parent@example.invalid")]);
         var message = composer.Compose(sample, kind, sample.Guardians[0], toTeacher: false, wording, clock.GetUtcNow());
-        using var mime = MimeKit.MimeMessage.Load(new MemoryStream(System.Text.Encoding.ASCII.GetBytes(message.Mime)), ct);
+        using var mime = composer.Render(message);
         return (message.Subject, mime.TextBody ?? "", mime.HtmlBody ?? "");
     }
 

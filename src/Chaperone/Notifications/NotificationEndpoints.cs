@@ -35,7 +35,7 @@ public static class NotificationEndpoints
             return SessionOutcomeResults.MissingSession();
         }
         var messages = await OutboxQueries.Visible(db, user).AsNoTracking().Where(m => m.SessionId == sessionId)
-            .OrderBy(m => m.CreatedAt).ThenBy(m => m.RecipientRole).ThenBy(m => m.RecipientName).ToListAsync(ct);
+            .OrderBy(m => m.CreatedAt).ThenBy(m => m.NextAttemptAt).ThenBy(m => m.RecipientRole).ThenBy(m => m.RecipientName).ToListAsync(ct);
         return TypedResults.Ok(messages.Select(OutboxQueries.ToDto).ToList());
     }
 

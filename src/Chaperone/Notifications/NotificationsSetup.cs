@@ -13,6 +13,7 @@ public static class NotificationsSetup
         services.AddSingleton<OutboxSignal>();
         services.AddSingleton<MessageComposer>();
         services.AddScoped<SessionNotifications>();
+        services.AddScoped<IBookingNotifications>(sp => sp.GetRequiredService<SessionNotifications>());
         services.AddScoped<CalendarFeeds>();
         services.AddScoped<MessageTemplates>();
         services.AddHostedService<OutboxWorker>();

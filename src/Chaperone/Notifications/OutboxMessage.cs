@@ -33,10 +33,11 @@ public enum MessageStatus
 }
 
 /// <summary>
-/// One email, rendered to MIME and written in the same transaction as the change that caused it
-/// (clause 8: parents are told of every session, and the telling is never lost). A worker sends
-/// it; <see cref="MessageIdHeader"/> is fixed when the row is written, so any resend after a crash
-/// carries the same Message-Id. See <see cref="OutboxWorker"/> for the delivery guarantees.
+/// One email, written in the same transaction as the change that caused it (clause 8: parents are
+/// told of every session, and the telling is never lost) as what it says (<see cref="Facts"/>);
+/// a worker writes the MIME from those facts and sends it. <see cref="MessageIdHeader"/> is fixed
+/// when the row is written, so any resend after a crash carries the same Message-Id. See
+/// <see cref="OutboxWorker"/> for the delivery guarantees.
 /// </summary>
 public sealed class OutboxMessage
 {
@@ -56,8 +57,11 @@ public sealed class OutboxMessage
     /// <summary>The Message-Id header without angle brackets, unique per message and stable across resends.</summary>
     public required string MessageIdHeader { get; set; }
 
-    /// <summary>The whole message as sent (7-bit MIME).</summary>
-    public required string Mime { get; set; }
+    /// <summary>What the message says (<see cref="MessageFacts"/> as JSON), rendered when it is sent.</summary>
+    public string? Facts { get; set; }
+
+    /// <summary>A message stored ready-made as 7-bit MIME, sent as it is; null for one rendered from <see cref="Facts"/>.</summary>
+    public string? Mime { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
 

@@ -22,15 +22,15 @@ namespace Chaperone.Notifications;
 /// after the server accepts it. The only window in which a message can go out twice is a crash
 /// after the server accepted it and before that mark is written (or a lease that expired during a
 /// send: sends time out well within it). After such a crash the message is sent again once its
-/// lease expires, and the copy is byte for byte the same message with the same Message-Id header,
-/// fixed when the row was written: mail systems and mail clients recognise it as the same message,
+/// lease expires, and the copy is the same message with the same Message-Id header, Date and MIME
+/// boundaries, all fixed by the row (<see cref="MessageComposer.Render"/>): mail systems and mail clients recognise it as the same message,
 /// so each reader sees it once. No protocol can do better over SMTP, which cannot ask a server
 /// whether it already has a message; what this design rules out is a second message with a
 /// different id, and a message not sent at all. The mail folder (the embedded default) writes
 /// each message to a file named after the message, so there a resend replaces the same file.</para>
 /// </remarks>
 public sealed class OutboxWorker(
-    IServiceScopeFactory scopes, OutboxSignal signal, TimeProvider clock, EmailOptions options, IMailDelivery delivery, ILogger<OutboxWorker> log)
+    IServiceScopeFactory scopes, OutboxSignal signal, TimeProvider clock, EmailOptions options, IMailDelivery delivery, MessageComposer composer, ILogger<OutboxWorker> log)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -131,7 +131,7 @@ public sealed class OutboxWorker(
             foreach (var message in messages)
             {
                 ct.ThrowIfCancellationRequested();
-                var result = await connection.SendAsync(message, ct);
+                var result = await SendOneAsync(connection, message, ct);
                 // Recorded even when stopping: the server has answered, and the answer must not be lost.
                 await RecordAsync(message, token, result);
             }
@@ -142,6 +142,24 @@ public sealed class OutboxWorker(
             {
                 await connection.DisposeAsync();
             }
+        }
+    }
+
+    /// <summary>Writes the message from its row and sends it; a row that cannot be written out is refused (trying again cannot help).</summary>
+    private async Task<DeliveryResult> SendOneAsync(IMailConnection connection, OutboxMessage message, CancellationToken ct)
+    {
+        MimeKit.MimeMessage mime;
+        try
+        {
+            mime = composer.Render(message);
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or FormatException or ArgumentException)
+        {
+            return new DeliveryResult.Refused($"The message could not be written: {e.GetType().Name}: {e.Message}");
+        }
+        using (mime)
+        {
+            return await connection.SendAsync(message, mime, ct);
         }
     }
 
@@ -162,24 +180,37 @@ public sealed class OutboxWorker(
         var error = result is DeliveryResult.Accepted ? null : Truncate(result.Reply);
         DateTimeOffset? sentAt = status == MessageStatus.Sent ? now : null;
 
-        using var gate = await SqliteWriteGate.EnterAsync(db, CancellationToken.None);
-        await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
-        var updated = await db.OutboxMessages.Where(m => m.Id == message.Id && m.LeaseToken == token)
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(m => m.Status, status)
-                .SetProperty(m => m.Attempts, attempts)
-                .SetProperty(m => m.NextAttemptAt, next)
-                .SetProperty(m => m.SentAt, sentAt)
-                .SetProperty(m => m.LastError, error)
-                .SetProperty(m => m.LeaseToken, (Guid?)null)
-                .SetProperty(m => m.LeaseExpiresAt, (DateTimeOffset?)null), CancellationToken.None);
-        db.DeliveryAttempts.Add(new DeliveryAttempt
+        // The status and the attempt are written together. On SQLite they join the next group commit
+        // (one flush shared with bookings and the other senders' records, not one flush each).
+        TransactionalWrite<int> write = async (store, ct) =>
         {
-            SchoolId = message.SchoolId, OutboxMessageId = message.Id, At = now,
-            Outcome = updated == 1 ? outcome : outcome + " (late)", Reply = Truncate(result.Reply),
-        });
-        await db.SaveChangesAsync(CancellationToken.None);
-        await transaction.CommitAsync(CancellationToken.None);
+            var updated = await store.OutboxMessages.Where(m => m.Id == message.Id && m.LeaseToken == token)
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(m => m.Status, status)
+                    .SetProperty(m => m.Attempts, attempts)
+                    .SetProperty(m => m.NextAttemptAt, next)
+                    .SetProperty(m => m.SentAt, sentAt)
+                    .SetProperty(m => m.LastError, error)
+                    .SetProperty(m => m.LeaseToken, (Guid?)null)
+                    .SetProperty(m => m.LeaseExpiresAt, (DateTimeOffset?)null), ct);
+            store.DeliveryAttempts.Add(new DeliveryAttempt
+            {
+                SchoolId = message.SchoolId, OutboxMessageId = message.Id, At = now,
+                Outcome = updated == 1 ? outcome : outcome + " (late)", Reply = Truncate(result.Reply),
+            });
+            return WriteDecision.Commit(updated);
+        };
+        if (db.Database.IsSqlite())
+        {
+            await SqliteGroupCommit.For(db).RunAsync(db, write, CancellationToken.None);
+        }
+        else
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
+            await write(db, CancellationToken.None);
+            await db.SaveChangesAsync(CancellationToken.None);
+            await transaction.CommitAsync(CancellationToken.None);
+        }
         if (status == MessageStatus.Failed)
         {
             log.LogWarning("Message {MessageId} to {Recipient} is a delivery problem: {Reply}", message.MessageIdHeader, message.RecipientEmail, result.Reply);

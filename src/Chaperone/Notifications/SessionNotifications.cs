@@ -6,6 +6,13 @@ using NodaTime;
 
 namespace Chaperone.Notifications;
 
+/// <summary>The messages a new booking commits with it (clause 8); <see cref="SessionNotifications"/> writes them.</summary>
+public interface IBookingNotifications
+{
+    /// <summary>The booking's messages, for the booking to add to the context that saves it, in its transaction.</summary>
+    Task<List<OutboxMessage>> ComposeBookedAsync(Session session, BookingPeople people, PolicySettings settings, CancellationToken ct);
+}
+
 /// <summary>
 /// Clause 8: parents are emailed about every session. Called inside the transaction of a
 /// booking, reschedule or cancellation, just before it saves: the messages (one per supervising
@@ -15,18 +22,26 @@ namespace Chaperone.Notifications;
 /// cancellation supersedes those not yet sent. Call <see cref="OutboxSignal.Wake"/> after the
 /// commit so the worker sends at once.
 /// </summary>
-public sealed class SessionNotifications(ChaperoneDbContext db, MessageComposer composer, TimeProvider clock)
+public sealed class SessionNotifications(ChaperoneDbContext db, MessageComposer composer, TimeProvider clock) : IBookingNotifications
 {
     /// <summary>Local time of the day-before reminder: the end of the school day.</summary>
     private static readonly LocalTime MorningReminderAt = new(7, 30);
 
     /// <summary>
     /// The messages of a new booking, composed before its write begins (so the write stays short);
-    /// the booking adds them to the context that saves it, in its transaction.
+    /// the booking adds them to the context that saves it, in its transaction. The booking has
+    /// already read its people and the school's settings: only the school's name and wording are
+    /// read here, in one query.
     /// </summary>
-    public async Task<List<OutboxMessage>> ComposeBookedAsync(Session session, CancellationToken ct)
+    public async Task<List<OutboxMessage>> ComposeBookedAsync(Session session, BookingPeople people, PolicySettings settings, CancellationToken ct)
     {
-        var (mail, settings, wording) = await LoadAsync(session, ct);
+        var school = await SchoolWordingQuery.For(db)(db, session.SchoolId, ct)
+            ?? throw new InvalidOperationException($"School {session.SchoolId} of a booking does not exist.");
+        var pupils = people.Pupils.Select(p => p.Name).Order(StringComparer.Ordinal).ToList();
+        var guardians = people.Guardians.Select(g => new MailPerson(g.Id, g.Name, g.Email)).OrderBy(g => g.Name, StringComparer.Ordinal).ToList();
+        var mail = new MailSession(session.Id, session.SchoolId, school.Name, settings.TimeZone, session.Kind, session.Start, session.End,
+            session.Sequence, session.CancellationReason, new MailPerson(people.Host.Id, people.Host.Name, people.HostEmail), pupils, guardians);
+        var wording = WordingOf(school.Templates);
         var messages = new List<OutboxMessage>();
         Enqueue(messages, mail, MessageKind.Booked, wording);
         EnqueueReminders(messages, mail, settings, wording);
@@ -122,6 +137,20 @@ public sealed class SessionNotifications(ChaperoneDbContext db, MessageComposer 
 
         var mail = new MailSession(session.Id, session.SchoolId, school.Name, settings.TimeZone, session.Kind, session.Start, session.End,
             session.Sequence, session.CancellationReason, teacher, pupils, guardians);
-        return (mail, settings, kind => templates.FirstOrDefault(t => t.Kind == kind) is { } t ? new MessageWording(t.Opening, t.Closing) : MessageWording.Default(kind));
+        return (mail, settings, WordingOf(templates.ConvertAll(t => new TemplateRow(t.Kind, t.Opening, t.Closing))));
     }
+
+    private static Func<MessageKind, MessageWording> WordingOf(List<TemplateRow> templates) =>
+        kind => templates.Find(t => t.Kind == kind) is { } t ? new MessageWording(t.Opening, t.Closing) : MessageWording.Default(kind);
+
+    // Compiled once: it runs on every booking.
+    private static readonly CompiledQuery<Func<ChaperoneDbContext, Guid, CancellationToken, Task<SchoolWording?>>> SchoolWordingQuery =
+        new(() => EF.CompileAsyncQuery((ChaperoneDbContext db, Guid schoolId, CancellationToken ct) =>
+            db.Schools.AsNoTracking().Where(s => s.Id == schoolId)
+                .Select(s => new SchoolWording(s.Name, db.MessageTemplates.Where(t => t.SchoolId == s.Id).Select(t => new TemplateRow(t.Kind, t.Opening, t.Closing)).ToList()))
+                .FirstOrDefault()));
+
+    private sealed record SchoolWording(string Name, List<TemplateRow> Templates);
+
+    private sealed record TemplateRow(MessageKind Kind, string Opening, string Closing);
 }

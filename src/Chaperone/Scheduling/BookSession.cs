@@ -13,7 +13,7 @@ namespace Chaperone.Scheduling;
 /// rule (422, all violations), then, inside one transaction, nobody double-booked (409) and the
 /// session with its booking evidence written together.
 /// </summary>
-public sealed class BookSession(ChaperoneDbContext db, TimeProvider clock, Calls.CallProviderResolver calls, SessionNotifications notifications, OutboxSignal outbox)
+public sealed class BookSession(ChaperoneDbContext db, TimeProvider clock, Calls.CallProviderResolver calls, IBookingNotifications notifications, OutboxSignal outbox)
 {
     public async Task<SessionOutcome> HandleAsync(ClaimsPrincipal user, BookSessionRequest request, CancellationToken ct)
     {
@@ -65,7 +65,7 @@ public sealed class BookSession(ChaperoneDbContext db, TimeProvider clock, Calls
             Guardians = people.Guardians.Select(g => new SessionGuardian { SchoolId = schoolId, GuardianId = g.Id }).ToList(),
         };
         // Clause 8: the emails are composed now and committed with the booking, or not at all.
-        var emails = await notifications.ComposeBookedAsync(session, ct);
+        var emails = await notifications.ComposeBookedAsync(session, people, settings, ct);
 
         // The checks against other bookings and the writes share one transaction; anything else
         // the booking must write goes to 'store' beside the session and its evidence.

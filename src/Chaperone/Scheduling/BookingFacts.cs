@@ -16,6 +16,9 @@ public sealed record BookingPeople(
     IReadOnlyList<Guid> RequestedPupilIds,
     IReadOnlyList<Guid> RequestedGuardianIds)
 {
+    /// <summary>The host's email address, for their copy of the session's messages.</summary>
+    public string? HostEmail { get; init; }
+
     public BookingProposal At(Instant now, Instant start, int durationMinutes) =>
         new(now, start, durationMinutes, Host, Pupils, Guardians, RequestedPupilIds, RequestedGuardianIds);
 
@@ -36,7 +39,7 @@ public static class BookingFacts
         new(() => EF.CompileAsyncQuery((ChaperoneDbContext db, Guid schoolId, Guid teacherId, CancellationToken ct) =>
             db.Users.AsNoTracking()
                 .Where(u => u.Id == teacherId && u.SchoolId == schoolId)
-                .Select(u => new HostRow(u.Id, u.Name, u.FamiliarisationConfirmedOn,
+                .Select(u => new HostRow(u.Id, u.Name, u.Email, u.FamiliarisationConfirmedOn,
                     db.UserRoles.Any(ur => ur.UserId == u.Id && db.Roles.Any(r => r.Id == ur.RoleId && r.Name == Roles.Teacher))))
                 .FirstOrDefault()));
 
@@ -112,10 +115,10 @@ public static class BookingFacts
             .Select(id => guardians.First(g => g.Id == id))
             .Select(g => new GuardianFacts(g.Id, g.Name, g.Relationship, g.HasParentalResponsibility, g.Email))
             .ToList();
-        return (new BookingPeople(host, pupilFacts, guardianFacts, pupilGuids, guardianGuids), missing);
+        return (new BookingPeople(host, pupilFacts, guardianFacts, pupilGuids, guardianGuids) { HostEmail = teacher.Email }, missing);
     }
 
-    private sealed record HostRow(Guid Id, string Name, DateOnly? FamiliarisationConfirmedOn, bool IsTeacher);
+    private sealed record HostRow(Guid Id, string Name, string? Email, DateOnly? FamiliarisationConfirmedOn, bool IsTeacher);
 
     private sealed record PupilRow(Guid Id, string Name, List<Guid> Guardians);
 

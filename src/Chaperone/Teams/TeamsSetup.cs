@@ -31,9 +31,14 @@ public static class TeamsSetup
 /// <summary>Which call provider a booking gets: the one asked for if the school allows it, else the school's default.</summary>
 public static class ProviderChoice
 {
+    // Compiled once: it runs on every booking.
+    private static readonly CompiledQuery<Func<ChaperoneDbContext, Guid, CancellationToken, Task<TeamsSchoolSettings?>>> SettingsQuery =
+        new(() => EF.CompileAsyncQuery((ChaperoneDbContext db, Guid schoolId, CancellationToken ct) =>
+            db.Set<TeamsSchoolSettings>().AsNoTracking().FirstOrDefault(s => s.SchoolId == schoolId)));
+
     public static async Task<(string? Provider, string? Error)> ResolveAsync(ChaperoneDbContext db, Guid schoolId, string? requested, CancellationToken ct)
     {
-        var settings = await db.Set<TeamsSchoolSettings>().AsNoTracking().FirstOrDefaultAsync(s => s.SchoolId == schoolId, ct);
+        var settings = await SettingsQuery.For(db)(db, schoolId, ct);
         var fallback = settings?.DefaultProvider ?? CallProviders.BuiltIn;
         if (requested is null || requested == fallback)
         {

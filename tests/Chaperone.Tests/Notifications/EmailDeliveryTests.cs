@@ -204,6 +204,9 @@ public abstract class EmailDeliveryTests(SmtpChaperoneApp app)
             app.Smtp.Defers = _ => false;
         }
         app.Clock.Advance(TimeSpan.FromMinutes(2));
+        // The worker may not have begun its wait for the next poll when the clock moved (on a busy
+        // machine): then its poll is due a full interval after the new time. Look now instead.
+        app.Services.GetRequiredService<OutboxSignal>().Wake();
 
         var sent = await WaitForRowAsync(Guid.Parse(id), m => m.RecipientEmail == deferred && m.Kind == MessageKind.Booked && m.Status == MessageStatus.Sent);
         Assert.Equal(2, sent.Attempts);

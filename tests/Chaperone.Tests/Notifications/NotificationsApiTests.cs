@@ -73,7 +73,7 @@ public abstract class NotificationsApiTests(ChaperoneApp app)
         var client = await school.TeacherAsync(app);
         var id = await TestSchool.BookOkAsync(client, school.Booking(Soon()));
         var list = await SentNotificationsAsync(client, id, 2);
-        var first = list.EnumerateArray().First(n => n.GetProperty("recipientRole").GetString() == "guardian");
+        var first = list.EnumerateArray().First(n => n.GetProperty("recipientRole").GetString() == "guardian" && n.GetProperty("kind").GetString() == "booked");
 
         var outbox = await client.GetStringAsync("/outbox");
         var details = await client.GetStringAsync($"/sessions/{id}");
@@ -129,8 +129,9 @@ public abstract class NotificationsApiTests(ChaperoneApp app)
         var id = await TestSchool.BookOkAsync(await school.TeacherAsync(app), school.Booking(Soon()));
         var sessionId = Guid.Parse(id);
 
-        var mime = await app.WithDbAsync(db => db.OutboxMessages.Where(m => m.SessionId == sessionId && m.Kind == MessageKind.Booked && m.RecipientRole == "guardian").Select(m => m.Mime).SingleAsync());
-        var text = MimeMessage.Load(new MemoryStream(System.Text.Encoding.ASCII.GetBytes(mime))).TextBody!;
+        var row = await app.WithDbAsync(db => db.OutboxMessages.Where(m => m.SessionId == sessionId && m.Kind == MessageKind.Booked && m.RecipientRole == "guardian").SingleAsync());
+        using var mime = app.Services.GetRequiredService<MessageComposer>().Render(row);
+        var text = mime.TextBody!;
 
         Assert.Contains("Hello Mia Mother, from Test school", text);
         Assert.Contains("Bye for now.", text);

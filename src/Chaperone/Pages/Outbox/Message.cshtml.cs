@@ -11,7 +11,7 @@ using NodaTime;
 namespace Chaperone.Pages.Outbox;
 
 /// <summary>One email: to whom, its status and every attempt with the server's reply, its text, and the message itself (.eml).</summary>
-public sealed class MessageModel(ChaperoneDbContext db, TimeProvider clock, OutboxSignal signal) : PageModel
+public sealed class MessageModel(ChaperoneDbContext db, TimeProvider clock, OutboxSignal signal, MessageComposer composer) : PageModel
 {
     public OutboxMessage Message { get; private set; } = null!;
     public IReadOnlyList<DeliveryAttempt> Attempts { get; private set; } = [];
@@ -25,17 +25,17 @@ public sealed class MessageModel(ChaperoneDbContext db, TimeProvider clock, Outb
         {
             return NotFound();
         }
-        using var mime = MimeMessage.Load(new MemoryStream(System.Text.Encoding.ASCII.GetBytes(Message.Mime)), ct);
+        using var mime = composer.Render(Message);
         Text = mime.TextBody ?? "";
         HasInvite = mime.BodyParts.OfType<TextPart>().Any(p => p.ContentType.IsMimeType("text", "calendar"));
         Attempts = await db.DeliveryAttempts.AsNoTracking().Where(a => a.OutboxMessageId == Message.Id).OrderBy(a => a.At).ToListAsync(ct);
         return Page();
     }
 
-    /// <summary>The message exactly as it is (or was) sent.</summary>
+    /// <summary>The message as it is (or was) sent, written again from its row.</summary>
     public async Task<IActionResult> OnGetEmlAsync(string id, CancellationToken ct) =>
         await LoadAsync(id, ct)
-            ? File(System.Text.Encoding.ASCII.GetBytes(Message.Mime), "message/rfc822", $"{Ids.Format(Message.Id)}.eml")
+            ? File(composer.RenderBytes(Message), "message/rfc822", $"{Ids.Format(Message.Id)}.eml")
             : NotFound();
 
     public async Task<IActionResult> OnPostRetryAsync(string id, CancellationToken ct)

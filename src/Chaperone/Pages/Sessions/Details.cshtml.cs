@@ -112,7 +112,7 @@ public sealed class DetailsModel(ChaperoneDbContext db, RescheduleSession resche
         Family = await FamilyEndpoints.LinksForStaffAsync(db, links, clock, session, ct);
         Teams = session.Provider == CallProviders.Teams ? await Chaperone.Teams.TeamsAdmin.MeetingAsync(db, schoolId, sessionId, ct) : null;
         Emails = await Notifications.OutboxQueries.Visible(db, User).AsNoTracking().Where(m => m.SessionId == sessionId)
-            .OrderBy(m => m.CreatedAt).ThenBy(m => m.RecipientRole).ThenBy(m => m.RecipientName).ToListAsync(ct);
+            .OrderBy(m => m.CreatedAt).ThenBy(m => m.NextAttemptAt).ThenBy(m => m.RecipientRole).ThenBy(m => m.RecipientName).ToListAsync(ct);
         return true;
     }
 }

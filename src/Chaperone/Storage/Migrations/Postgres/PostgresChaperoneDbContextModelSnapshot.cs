@@ -518,6 +518,9 @@ namespace Chaperone.Storage.Migrations.Postgres
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("Facts")
+                        .HasColumnType("text");
+
                     b.Property<string>("Kind")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -539,7 +542,6 @@ namespace Chaperone.Storage.Migrations.Postgres
                         .HasColumnType("character varying(200)");
 
                     b.Property<string>("Mime")
-                        .IsRequired()
                         .HasColumnType("text");
 
                     b.Property<DateTimeOffset>("NextAttemptAt")

@@ -511,6 +511,9 @@ namespace Chaperone.Storage.Migrations.Sqlite
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Facts")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Kind")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -532,7 +535,6 @@ namespace Chaperone.Storage.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Mime")
-                        .IsRequired()
                         .HasColumnType("TEXT");
 
                     b.Property<long>("NextAttemptAt")
