@@ -76,6 +76,13 @@ public static class AuditActions
     public const string TwoFactorDisabled = "two-factor.disabled";
     public const string RecoveryCodesGenerated = "two-factor.recovery-codes-generated";
     public const string RecordingViewed = "recording.viewed";
+    public const string RecordingHeld = "recording.hold-placed";
+    public const string RecordingHoldLifted = "recording.hold-lifted";
+    public const string RecordingDeleted = "recording.deleted";
+    public const string ProviderCopyDeleted = "recording.provider-copy-deleted";
+    public const string FaceToFaceDateSet = "retention.face-to-face-date-set";
+    public const string RetentionPeriodsChanged = "retention.periods-changed";
+    public const string SessionRecordsExpired = "retention.session-records-deleted";
 }
 
 /// <summary>The kinds of record audit entries are about.</summary>

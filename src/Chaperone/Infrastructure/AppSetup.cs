@@ -4,6 +4,7 @@ using Chaperone.Families;
 using Chaperone.Notifications;
 using Chaperone.Calls;
 using Chaperone.Recordings;
+using Chaperone.Retention;
 using Chaperone.People;
 using Chaperone.Scheduling;
 using Chaperone.Schools;
@@ -74,6 +75,7 @@ public static class AppSetup
         services.AddScoped<FindSlots>();
         services.AddTeams();
         services.AddChaperoneCalls();
+        services.AddRetention();
         return builder;
     }
 
@@ -144,6 +146,7 @@ public static class AppSetup
         app.MapNotifications();
         app.MapCalls();
         app.MapRecordings();
+        app.MapRetention();
         app.MapRazorPages();
         return app;
     }

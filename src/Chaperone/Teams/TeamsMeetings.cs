@@ -33,7 +33,7 @@ public abstract record TeamsOutcome
 /// and 6) and recordings (clause 2). Each operation returns an outcome; a failure is recorded on
 /// the meeting's row (shown to the teacher) and retried by <see cref="TeamsWorker"/>.
 /// </summary>
-public sealed class TeamsMeetings(ChaperoneDbContext db, TeamsConnections connections, RecordingVault vault, TimeProvider clock, ILogger<TeamsMeetings> log)
+public sealed class TeamsMeetings(ChaperoneDbContext db, TeamsConnections connections, RecordingStore store, TimeProvider clock, ILogger<TeamsMeetings> log)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -212,7 +212,7 @@ public sealed class TeamsMeetings(ChaperoneDbContext db, TeamsConnections connec
         var sessionEnd = session.End;
         return await AttemptAsync(meeting, async (graph, _) =>
         {
-            var known = await db.Set<TeamsRecording>().Where(r => r.SessionId == sessionId && r.SchoolId == schoolId).Select(r => r.GraphRecordingId).ToListAsync(ct);
+            var known = await db.Set<Recording>().Where(r => r.SessionId == sessionId && r.SchoolId == schoolId && r.ProviderRecordingId != null).Select(r => r.ProviderRecordingId!).ToListAsync(ct);
             var recordings = await graph.Users[meeting.OrganizerUserId].OnlineMeetings[meeting.OnlineMeetingId].Recordings.GetAsync(cancellationToken: ct);
             foreach (var recording in recordings?.Value ?? [])
             {
@@ -222,12 +222,12 @@ public sealed class TeamsMeetings(ChaperoneDbContext db, TeamsConnections connec
                 }
                 await using var content = await graph.Users[meeting.OrganizerUserId].OnlineMeetings[meeting.OnlineMeetingId].Recordings[recording.Id].Content.GetAsync(cancellationToken: ct)
                     ?? throw new TeamsProblem("Teams listed a recording but gave no content.");
-                var (stored, length) = await vault.StoreAsync(content, ct);
-                db.Set<TeamsRecording>().Add(new TeamsRecording
-                {
-                    SchoolId = schoolId, SessionId = sessionId, GraphRecordingId = recording.Id, StoredName = stored, Length = length,
-                    RecordedAt = recording.CreatedDateTime, CopiedAt = clock.GetUtcNow(),
-                });
+                var copy = store.Begin(schoolId, sessionId, CallProviders.Teams, recording.CreatedDateTime ?? clock.GetUtcNow(), "video/mp4");
+                copy.ProviderRecordingId = recording.Id;
+                copy.ProviderHoldsCopy = true; // Teams keeps its own file in the organizer's OneDrive until retention deletes it
+                copy.LastChunkAt = recording.EndDateTime;
+                await store.StoreWholeAsync(copy, content, ct);
+                db.Set<Recording>().Add(copy);
                 await db.SaveChangesAsync(ct);
             }
             // Teams publishes recordings some time after the call: keep looking until one is in, or patience runs out.
@@ -242,7 +242,8 @@ public sealed class TeamsMeetings(ChaperoneDbContext db, TeamsConnections connec
     /// <summary>
     /// At retention, deletes Teams' own copies of the session's recordings: the files Teams saved
     /// in the organizer's OneDrive "Recordings" folder, named after the event's subject (which
-    /// carries the session's reference).
+    /// carries the session's reference). The recordings' rows and the deletion register are
+    /// kept by the retention job (<see cref="Retention.RecordingDeletion"/>).
     /// </summary>
     public async Task<TeamsOutcome> DeleteTeamsCopiesAsync(Guid schoolId, Guid sessionId, CancellationToken ct)
     {
@@ -259,11 +260,6 @@ public sealed class TeamsMeetings(ChaperoneDbContext db, TeamsConnections connec
             foreach (var file in (files?.Value ?? []).Where(f => f.Name?.Contains(reference, StringComparison.OrdinalIgnoreCase) == true))
             {
                 await graph.Drives[drive.Id].Items[file.Id].DeleteAsync(cancellationToken: ct);
-            }
-            var now = clock.GetUtcNow();
-            await foreach (var r in db.Set<TeamsRecording>().Where(r => r.SessionId == sessionId && r.SchoolId == schoolId && r.TeamsCopyDeletedAt == null).AsAsyncEnumerable().WithCancellation(ct))
-            {
-                r.TeamsCopyDeletedAt = now;
             }
         }, ct, attendance: true);
     }
