@@ -127,6 +127,7 @@ public sealed class RecordingDeletion(IServiceScopeFactory scopes, RecordingStor
             }
             var provider = scope.ServiceProvider.GetRequiredService<CallProviderResolver>().For(session);
             var outcome = provider is null ? new ProviderCopiesOutcome.NoneHeld() : await provider.DeleteCopiesAsync(session, ct);
+            ct.ThrowIfCancellationRequested(); // stopped mid-call: not a failure of the provider, and the row stays pending
             db.ChangeTracker.Clear();
             var now = clock.GetUtcNow();
             var rows = await db.Set<Recording>().Where(r => r.SessionId == sessionId && r.SchoolId == schoolId && r.ProviderHoldsCopy

@@ -102,11 +102,12 @@ public static class DeletionRegister
         var recordings = db.Set<Recording>().AsNoTracking().Where(r => r.SchoolId == schoolId);
         var pending = await recordings.CountAsync(r => r.DeletionPendingAt != null, ct);
         var copies = await recordings.Where(r => r.ProviderHoldsCopy && (r.DeletionPendingAt != null || r.DeletedAt != null)).OrderBy(r => r.StartedAt)
-            .Select(r => new PendingProviderCopyDto(r.Id.ToString(), r.SessionId.ToString(), r.Provider, r.ProviderCopyAttempts, r.ProviderCopyError, r.ProviderCopyNextAttemptAt))
+            .Select(r => new { r.Id, r.SessionId, r.Provider, r.ProviderCopyAttempts, r.ProviderCopyError, r.ProviderCopyNextAttemptAt })
             .ToListAsync(ct);
         return new DeletionRegisterDto(
             items.Select(d => new DeletionDto(Ids.Format(d.Id), d.At, d.Kind, Ids.Format(d.SubjectId), d.SessionId is { } s ? Ids.Format(s) : null, d.What, d.Why, d.ContentHash)).ToList(),
-            total, page, pageSize, pending, copies);
+            total, page, pageSize, pending,
+            copies.Select(r => new PendingProviderCopyDto(Ids.Format(r.Id), Ids.Format(r.SessionId), r.Provider, r.ProviderCopyAttempts, r.ProviderCopyError, r.ProviderCopyNextAttemptAt)).ToList());
     }
 }
 

@@ -8,10 +8,30 @@ namespace Chaperone.Retention;
 /// One run of retention: every registered <see cref="IRetentionApplier"/> for every school, then
 /// the pending recording deletions (including any left by a run that died midway).
 /// </summary>
-public sealed class RetentionJob(IServiceScopeFactory scopes, RecordingDeletion deletion, TimeProvider clock, ILogger<RetentionJob> log)
+public sealed class RetentionJob(IServiceScopeFactory scopes, RecordingDeletion deletion, TimeProvider clock, ILogger<RetentionJob> log) : IDisposable
 {
-    /// <summary>Runs retention now; returns when the school's next face-to-face date comes (or null when none is ahead).</summary>
+    // One run at a time in this process (the worker, and a command-line or test run); across
+    // instances the register's unique index keeps each deletion registered once.
+    private readonly SemaphoreSlim _running = new(1, 1);
+
+    /// <summary>Runs retention now, after any run already in progress here.</summary>
     public async Task<DateTimeOffset?> RunAsync(CancellationToken ct)
+    {
+        await _running.WaitAsync(ct);
+        try
+        {
+            return await RunOnceAsync(ct);
+        }
+        finally
+        {
+            _running.Release();
+        }
+    }
+
+    public void Dispose() => _running.Dispose();
+
+    /// <summary>Runs retention; returns when it should next run early: a school's next face-to-face date, or a provider-copy retry (null when none is ahead).</summary>
+    private async Task<DateTimeOffset?> RunOnceAsync(CancellationToken ct)
     {
         DateTimeOffset? next = null;
         List<(Guid Id, string Zone)> schools;
