@@ -93,7 +93,7 @@ public static class CallBench
         var echo = new HubConnection[pairs];
         for (var i = 0; i < pairs; i++)
         {
-            await families[i].InvokeAsync<HubAnswer>("Declare", Array.Empty<string>(), true, RoomChecklist.Items.Select(c => c.Key).ToArray());
+            await families[i].InvokeAsync<HubAnswer>("Declare", Array.Empty<string>(), true, Chaperone.Families.FamilyChecklist.Items.Select(c => c.Key).ToArray());
             var admitted = await teachers[i].InvokeAsync<HubAnswer>("Admit", guardians[0].ToString());
             if (!admitted.Ok)
             {
