@@ -79,6 +79,6 @@ internal sealed class RecordingConfiguration : IEntityTypeConfiguration<Recordin
         b.HasIndex(r => r.SessionId);
         b.HasIndex(r => new { r.SessionId, r.ProviderRecordingId }).IsUnique();
         b.HasIndex(r => new { r.SchoolId, r.StartedAt });
-        b.HasIndex(r => r.DeletionPendingAt);
+        b.HasIndex(r => new { r.DeletionPendingAt, r.Id }); // pending deletions, in batches, in order, without a sort
     }
 }

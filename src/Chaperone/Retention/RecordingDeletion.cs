@@ -47,7 +47,7 @@ public sealed class RecordingDeletion(IServiceScopeFactory scopes, RecordingStor
                 var db = scope.ServiceProvider.GetRequiredService<ChaperoneDbContext>();
                 batch = await db.Set<Recording>().AsNoTracking()
                     .Where(r => r.DeletionPendingAt != null)
-                    .OrderBy(r => r.Id).Take(BatchSize)
+                    .OrderBy(r => r.DeletionPendingAt).ThenBy(r => r.Id).Take(BatchSize)
                     .Select(r => new Pending(r.Id, r.SchoolId, r.SessionId, r.Chunks, r.ContentHash, r.DeletionReason, r.ProviderHoldsCopy,
                         r.ProviderCopyNextAttemptAt, r.Provider, r.StartedAt, r.Bytes))
                     .ToListAsync(ct);

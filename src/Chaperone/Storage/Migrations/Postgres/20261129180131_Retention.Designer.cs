@@ -664,7 +664,7 @@ namespace Chaperone.Storage.Migrations.Postgres
 
                     b.HasKey("Id");
 
-                    b.HasIndex("DeletionPendingAt");
+                    b.HasIndex("DeletionPendingAt", "Id");
 
                     b.HasIndex("SessionId");
 

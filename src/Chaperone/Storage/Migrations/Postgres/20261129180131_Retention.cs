@@ -158,9 +158,9 @@ namespace Chaperone.Storage.Migrations.Postgres
                 });
 
             migrationBuilder.CreateIndex(
-                name: "IX_Recording_DeletionPendingAt",
+                name: "IX_Recording_DeletionPendingAt_Id",
                 table: "Recording",
-                column: "DeletionPendingAt");
+                columns: new[] { "DeletionPendingAt", "Id" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_Recording_SchoolId_StartedAt",
@@ -195,7 +195,7 @@ namespace Chaperone.Storage.Migrations.Postgres
                 name: "RetentionSettings");
 
             migrationBuilder.DropIndex(
-                name: "IX_Recording_DeletionPendingAt",
+                name: "IX_Recording_DeletionPendingAt_Id",
                 table: "Recording");
 
             migrationBuilder.DropIndex(

@@ -654,7 +654,7 @@ namespace Chaperone.Storage.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.HasIndex("DeletionPendingAt");
+                    b.HasIndex("DeletionPendingAt", "Id");
 
                     b.HasIndex("SessionId");
 
