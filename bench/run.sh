@@ -4,7 +4,8 @@
 # PostgreSQL, writes bench/results/booking.md, and stops the server again. Loopback only.
 # Extra arguments go to the benchmark (e.g. --throughput-seconds 5 --concurrency 8).
 # `bench/run.sh audit` measures audit verification of 1,000,000 entries instead;
-# `bench/run.sh outbox` the outbox worker's send rate to a loopback SMTP server.
+# `bench/run.sh outbox` the outbox worker's send rate to a loopback SMTP server;
+# `bench/run.sh retention` retention deleting 100,000 recordings against plain file deletion.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -52,6 +53,10 @@ elif [ "${1:-}" = outbox ]; then
   shift
   mode=(outbox)
   out=bench/results/outbox.md
+elif [ "${1:-}" = retention ]; then
+  shift
+  mode=(retention)
+  out=bench/results/retention.md
 fi
 
 dotnet bench/Chaperone.Bench/bin/Release/net10.0/Chaperone.Bench.dll "${mode[@]}" \

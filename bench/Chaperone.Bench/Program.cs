@@ -14,6 +14,11 @@ if (args.FirstOrDefault() == "outbox")
 {
     return await OutboxBench.RunAsync(args);
 }
+// `retention`: retention deleting recordings against plain file deletion (bench/run.sh retention).
+if (args.FirstOrDefault() == "retention")
+{
+    return await RetentionBench.RunAsync(args);
+}
 // `calls`: the call hub's signalling latency and memory per participant (bench/calls.sh).
 if (args.FirstOrDefault() == "calls")
 {

@@ -86,6 +86,13 @@ public static class AuditActions
     /// <summary>Someone tried to read or act on a concern their role does not allow (clause 12).</summary>
     public const string ConcernAccessRefused = "concern.access-refused";
     public const string PupilChronologyViewed = "pupil.chronology-viewed";
+    public const string RecordingHeld = "recording.hold-placed";
+    public const string RecordingHoldLifted = "recording.hold-lifted";
+    public const string RecordingDeleted = "recording.deleted";
+    public const string ProviderCopyDeleted = "recording.provider-copy-deleted";
+    public const string FaceToFaceDateSet = "retention.face-to-face-date-set";
+    public const string RetentionPeriodsChanged = "retention.periods-changed";
+    public const string SessionRecordsExpired = "retention.session-records-deleted";
 }
 
 /// <summary>The kinds of record audit entries are about.</summary>

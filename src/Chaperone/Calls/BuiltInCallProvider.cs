@@ -25,8 +25,11 @@ public sealed class BuiltInCallProvider(ChaperoneDbContext db) : ICallProvider
             .Where(e => e.SessionId == session.Id && e.SchoolId == session.SchoolId && (e.Kind == RoomEvents.Joined || e.Kind == RoomEvents.Left))
             .OrderBy(e => e.At).ThenBy(e => e.Sequence).ToListAsync(ct);
         var attendance = events.Select(e => new AttendanceEntry(e.Actor, e.Values().GetValueOrDefault("name") ?? "", e.Kind, e.At)).ToList();
-        var recordings = await db.Set<Recording>().AsNoTracking().Where(r => r.SessionId == session.Id && r.SchoolId == session.SchoolId)
+        var recordings = await db.Set<Recording>().AsNoTracking().Where(r => r.SessionId == session.Id && r.SchoolId == session.SchoolId && r.DeletedAt == null)
             .OrderBy(r => r.StartedAt).Select(r => new RecordingSummary(r.Id, r.StartedAt, r.LastChunkAt, r.Chunks, r.Bytes)).ToListAsync(ct);
         return new CallReport(attendance, recordings);
     }
+
+    /// <summary>The built-in room's recordings are only in Chaperone's own store.</summary>
+    public Task<ProviderCopiesOutcome> DeleteCopiesAsync(Session session, CancellationToken ct) => Task.FromResult<ProviderCopiesOutcome>(new ProviderCopiesOutcome.NoneHeld());
 }

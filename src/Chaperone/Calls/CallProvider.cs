@@ -22,6 +22,16 @@ public abstract record CallOutcome
     public sealed record Failed(string Reason) : CallOutcome;
 }
 
+/// <summary>What deleting a provider's own copies of a session's recordings came to (clause 2, at retention).</summary>
+public abstract record ProviderCopiesOutcome
+{
+    /// <summary>The provider holds no copies (the built-in room keeps none; or there was never a meeting).</summary>
+    public sealed record NoneHeld : ProviderCopiesOutcome;
+    public sealed record Deleted : ProviderCopiesOutcome;
+    /// <summary>Not done (the provider is unreachable, say); try again later.</summary>
+    public sealed record Failed(string Reason) : ProviderCopiesOutcome;
+}
+
 /// <summary>
 /// A session's call provider (<see cref="Session.Provider"/>): the built-in room by default.
 /// Providers create, update and cancel the call that goes with a booking, and report back who
@@ -40,6 +50,9 @@ public interface ICallProvider
     Task<CallOutcome> CancelAsync(Session session, CancellationToken ct);
 
     Task<CallReport> ReportAsync(Session session, CancellationToken ct);
+
+    /// <summary>Deletes the provider's own copies of the session's recordings, if it keeps any (idempotent).</summary>
+    Task<ProviderCopiesOutcome> DeleteCopiesAsync(Session session, CancellationToken ct);
 }
 
 /// <summary>Finds the provider a session names.</summary>

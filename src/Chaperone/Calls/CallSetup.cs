@@ -19,6 +19,7 @@ public static class CallSetup
         });
         services.AddSingleton<HubGuard>();
         services.AddSingleton<RoomRegistry>();
+        services.AddSingleton<RecordingKeys>();
         services.AddSingleton<RecordingStore>();
         services.AddScoped<ICallProvider, BuiltInCallProvider>();
         services.AddScoped<CallProviderResolver>();

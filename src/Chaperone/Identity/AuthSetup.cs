@@ -78,6 +78,8 @@ public static class AuthPoliciesSetup
             .AddPolicy(AuthPolicies.Staff, p => p.RequireAuthenticatedUser().RequireClaim(ChaperoneClaims.School))
             .AddPolicy(AuthPolicies.Scheduler, p => p.RequireClaim(ChaperoneClaims.School).RequireRole(Roles.Teacher, Roles.Slt, Roles.Admin))
             .AddPolicy(AuthPolicies.Admin, p => p.RequireClaim(ChaperoneClaims.School).RequireRole(Roles.Admin))
+            .AddPolicy(AuthPolicies.Dsl, p => p.RequireClaim(ChaperoneClaims.School).RequireRole(Roles.Dsl))
+            .AddPolicy(AuthPolicies.RetentionReader, p => p.RequireClaim(ChaperoneClaims.School).RequireRole(Roles.Admin, Roles.Dsl))
             .AddPolicy(AuthPolicies.ConcernReader, p => p.RequireClaim(ChaperoneClaims.School)
                 .RequireRole(TwoFactor.RequiredFor)
                 .RequireClaim(TwoFactor.AmrClaim, TwoFactor.Mfa));
@@ -106,6 +108,10 @@ public static class AuthPolicies
     /// <summary>Those who book sessions: teachers (their own), senior leaders and admins (anyone's).</summary>
     public const string Scheduler = "Scheduler";
     public const string Admin = "Admin";
+    /// <summary>The designated safeguarding lead (holds on recordings, clause 2).</summary>
+    public const string Dsl = "Dsl";
+    /// <summary>Admins and the DSL: the deletion register.</summary>
+    public const string RetentionReader = "RetentionReader";
 
     /// <summary>
     /// Those who may read concerns (clause 12): the DSL and deputies, and senior leaders, signed

@@ -6,6 +6,7 @@ using Chaperone.Calls;
 using Chaperone.Concerns;
 using Chaperone.Recordings;
 using Chaperone.Records;
+using Chaperone.Retention;
 using Chaperone.People;
 using Chaperone.Scheduling;
 using Chaperone.Schools;
@@ -78,6 +79,7 @@ public static class AppSetup
         services.AddChaperoneCalls();
         services.AddChaperoneConcerns();
         services.AddRecords();
+        services.AddRetention();
         return builder;
     }
 
@@ -151,6 +153,7 @@ public static class AppSetup
         app.MapConcerns();
         app.MapConcernHub();
         app.MapRecords();
+        app.MapRetention();
         app.MapRazorPages();
         return app;
     }

@@ -75,4 +75,13 @@ public static class Problems
             Status = StatusCodes.Status409Conflict,
             Detail = detail,
         });
+
+    public static ProblemHttpResult Gone(string detail) =>
+        TypedResults.Problem(new ProblemDetails
+        {
+            Type = TypeBase + "gone",
+            Title = "It is no longer kept.",
+            Status = StatusCodes.Status410Gone,
+            Detail = detail,
+        });
 }

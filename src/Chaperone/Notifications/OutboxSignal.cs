@@ -1,5 +1,3 @@
-using System.Threading.Channels;
-
 namespace Chaperone.Notifications;
 
 /// <summary>
@@ -7,31 +5,4 @@ namespace Chaperone.Notifications;
 /// committed, so a booking's email leaves at once rather than at the next poll. Many wakes before
 /// the worker looks count as one.
 /// </summary>
-public sealed class OutboxSignal
-{
-    private readonly Channel<bool> _pulses = Channel.CreateBounded<bool>(new BoundedChannelOptions(1)
-    {
-        FullMode = BoundedChannelFullMode.DropWrite,
-        SingleReader = true,
-    });
-
-    /// <summary>Asks the worker to look now; a pulse already pending is enough (cheap, never throws).</summary>
-    public void Wake() => _pulses.Writer.TryWrite(true);
-
-    /// <summary>Waits for a pulse or for <paramref name="timeout"/> (measured by <paramref name="clock"/>).</summary>
-    public async Task WaitAsync(TimeSpan timeout, TimeProvider clock, CancellationToken ct)
-    {
-        if (_pulses.Reader.TryRead(out _))
-        {
-            return;
-        }
-        using var timeoutCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var delay = Task.Delay(timeout, clock, timeoutCts.Token);
-        // A read that is cancelled takes nothing, so a pulse that arrives after the timeout waits for the next look.
-        var pulse = _pulses.Reader.WaitToReadAsync(timeoutCts.Token).AsTask();
-        await Task.WhenAny(delay, pulse);
-        await timeoutCts.CancelAsync();
-        _pulses.Reader.TryRead(out _);
-        ct.ThrowIfCancellationRequested();
-    }
-}
+public sealed class OutboxSignal : Infrastructure.WakeSignal;

@@ -57,8 +57,12 @@ public static class RecordingEndpoints
         if (recording is null)
         {
             var type = request.ContentType is { Length: > 0 and <= 100 } t && t.StartsWith("video/", StringComparison.Ordinal) ? t : "video/webm";
-            recording = new Recording { SchoolId = schoolId, SessionId = sessionId, StartedAt = now, ContentType = type };
+            recording = store.Begin(schoolId, sessionId, CallProviders.BuiltIn, now, type);
             db.Add(recording);
+        }
+        if (recording.DeletionPendingAt is not null || recording.IsDeleted)
+        {
+            return Problems.Validation(new Dictionary<string, string[]> { ["id"] = ["This session's recording has been deleted under the school's retention rules."] });
         }
         if (chunk != recording.Chunks)
         {
@@ -72,7 +76,16 @@ public static class RecordingEndpoints
         return TypedResults.Ok(new { recordingId = Ids.Format(recording.Id), chunks = recording.Chunks });
     }
 
-    public sealed record RecordingDto(string Id, DateTimeOffset StartedAt, DateTimeOffset? LastChunkAt, int Chunks, long Bytes, string ContentType);
+    /// <summary>A recording as the API shows it, with its retention state: <c>kept</c>, <c>held</c>, <c>deleting</c> or <c>deleted</c>.</summary>
+    public sealed record RecordingDto(string Id, string Provider, DateTimeOffset StartedAt, DateTimeOffset? LastChunkAt, int Chunks, long Bytes, string ContentType,
+        string Retention, string? HoldReason, DateTimeOffset? HeldAt, DateTimeOffset? DeletedAt)
+    {
+        public static RecordingDto From(Recording r) => new(Ids.Format(r.Id), r.Provider, r.StartedAt, r.LastChunkAt, r.Chunks, r.Bytes, r.ContentType,
+            RetentionState(r), r.HoldReason, r.HeldAt, r.DeletedAt);
+    }
+
+    public static string RetentionState(Recording r) =>
+        r.DeletedAt is not null ? "deleted" : r.DeletionPendingAt is not null ? "deleting" : r.HeldAt is not null ? "held" : "kept";
 
     private static async Task<IResult> List(string id, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct)
     {
@@ -82,7 +95,7 @@ public static class RecordingEndpoints
         }
         var schoolId = user.SchoolId();
         var list = await db.Set<Recording>().AsNoTracking().Where(r => r.SessionId == sessionId && r.SchoolId == schoolId).OrderBy(r => r.StartedAt).ToListAsync(ct);
-        return TypedResults.Ok(list.Select(r => new RecordingDto(Ids.Format(r.Id), r.StartedAt, r.LastChunkAt, r.Chunks, r.Bytes, r.ContentType)));
+        return TypedResults.Ok(list.Select(RecordingDto.From));
     }
 
     /// <summary>Who may watch: the session's own teacher, senior leaders and the DSL.</summary>
@@ -101,6 +114,10 @@ public static class RecordingEndpoints
         {
             return Problems.NotFound("There is no such recording.");
         }
+        if (recording.DeletionPendingAt is not null || recording.IsDeleted)
+        {
+            return Problems.Gone("This recording has been deleted under the school's retention rules.");
+        }
         db.Add(new CallEventRecord
         {
             SchoolId = schoolId,
@@ -114,7 +131,15 @@ public static class RecordingEndpoints
         await db.SaveChangesAsync(ct);
         http.Response.ContentType = recording.ContentType.Split(';')[0];
         http.Response.Headers.CacheControl = "no-store";
-        await store.CopyPlainAsync(recording, http.Response.Body, ct);
+        try
+        {
+            await store.CopyPlainAsync(recording, http.Response.Body, ct);
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            // Altered or missing on disk: the playback is cut off rather than finished with bad bytes.
+            http.Abort();
+        }
         return TypedResults.Empty;
     }
 }

@@ -1,77 +1,61 @@
 using System.Security.Cryptography;
+using Chaperone.Scheduling;
 using Chaperone.Storage;
 
 namespace Chaperone.Recordings;
 
 /// <summary>
-/// Recording chunks on the file system under <c>{DataDirectory}/recordings/{school}/{recording}/</c>,
-/// each encrypted with AES-256-GCM on its own (nonce, tag, ciphertext), bound to its recording and
-/// position so chunks cannot be swapped. The key is <c>Recordings:Key</c> (base64, 32 bytes) or,
-/// when that is not set, one generated once under <c>{DataDirectory}/keys/recordings.key</c>.
+/// The one store of recordings' content, whichever provider made them: chunk files under
+/// <c>{DataDirectory}/recordings/{school}/{recording}-{index}.chunk</c>, each encrypted with
+/// AES-256-GCM on its own (nonce, tag, ciphertext) under the recording's data key
+/// (<see cref="RecordingKeys"/>), bound to its recording and position so chunks cannot be swapped
+/// or reordered; the row's chunk count says how many there are, so one cannot be dropped either.
+/// The built-in room writes a chunk per upload; a provider's recording is stored in 1 MiB chunks.
 /// </summary>
-public sealed class RecordingStore
+public sealed class RecordingStore(RecordingKeys keys, DataDirectory data)
 {
     private const int NonceSize = 12;
     private const int TagSize = 16;
     public const int MaxChunkBytes = 2 * 1024 * 1024;
+    private const int WholeChunkBytes = 1 << 20;
 
-    private readonly byte[] _key;
-    private readonly string _root;
+    private readonly string _root = data.Combine("recordings");
 
-    public RecordingStore(IConfiguration configuration, DataDirectory data)
+    /// <summary>A new recording with its own data key; add it to the database yourself.</summary>
+    public Recording Begin(Guid schoolId, Guid sessionId, string provider, DateTimeOffset startedAt, string contentType)
     {
-        _root = data.Combine("recordings");
-        _key = LoadKey(configuration["Recordings:Key"], data.Combine("keys", "recordings.key"));
+        var id = Guid.CreateVersion7();
+        return new Recording
+        {
+            Id = id, SchoolId = schoolId, SessionId = sessionId, Provider = provider, StartedAt = startedAt, ContentType = contentType,
+            WrappedKey = keys.NewWrapped(id),
+        };
     }
 
-    private static byte[] LoadKey(string? configured, string file)
-    {
-        if (!string.IsNullOrWhiteSpace(configured))
-        {
-            var key = Convert.FromBase64String(configured);
-            return key.Length == 32 ? key : throw new InvalidOperationException("Recordings:Key must be 32 bytes, base64-encoded.");
-        }
-        if (File.Exists(file))
-        {
-            return Convert.FromBase64String(File.ReadAllText(file).Trim());
-        }
-        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-        var generated = RandomNumberGenerator.GetBytes(32);
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-        try
-        {
-            using var writer = new StreamWriter(file, options);
-            writer.Write(Convert.ToBase64String(generated));
-            return generated;
-        }
-        catch (IOException) when (File.Exists(file))
-        {
-            // Another instance made it first: use theirs.
-            return Convert.FromBase64String(File.ReadAllText(file).Trim());
-        }
-    }
+    public string SchoolDirectory(Guid schoolId) => Path.Combine(_root, schoolId.ToString("N"));
 
-    /// <summary>The recordings' key, shared with <see cref="RecordingVault"/> (whole recordings copied in from a provider).</summary>
-    internal byte[] Key => _key;
+    public string ChunkPath(Recording recording, int index) => ChunkPath(recording.SchoolId, recording.Id, index);
 
-    public string ChunkPath(Recording recording, int index) =>
-        Path.Combine(_root, recording.SchoolId.ToString("N"), recording.Id.ToString("N"), $"{index:D6}.chunk");
+    public string ChunkPath(Guid schoolId, Guid recordingId, int index) =>
+        Path.Combine(_root, schoolId.ToString("N"), $"{recordingId:N}-{index:D6}.chunk");
 
     private static byte[] AssociatedData(Recording recording, int index) => [.. recording.Id.ToByteArray(), .. BitConverter.GetBytes(index)];
 
-    /// <summary>Encrypts and writes one chunk, flushed to disk before returning.</summary>
+    /// <summary>Encrypts and writes chunk <paramref name="index"/>, flushed to disk before returning, and extends the content hash; the caller counts it and saves the row.</summary>
     public async Task WriteChunkAsync(Recording recording, int index, ReadOnlyMemory<byte> plain, CancellationToken ct)
     {
         var sealedChunk = new byte[NonceSize + TagSize + plain.Length];
         var nonce = sealedChunk.AsSpan(0, NonceSize);
         RandomNumberGenerator.Fill(nonce);
-        using (var aes = new AesGcm(_key, TagSize))
+        var key = keys.Unwrap(recording.Id, recording.WrappedKey);
+        try
         {
+            using var aes = new AesGcm(key, TagSize);
             aes.Encrypt(nonce, plain.Span, sealedChunk.AsSpan(NonceSize + TagSize), sealedChunk.AsSpan(NonceSize, TagSize), AssociatedData(recording, index));
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(key);
         }
         var path = ChunkPath(recording, index);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
@@ -82,34 +66,91 @@ public sealed class RecordingStore
             file.Flush(flushToDisk: true);
         }
         File.Move(temporary, path, overwrite: true);
+        recording.ContentHash = ChainHash(recording.ContentHash, sealedChunk);
     }
 
-    /// <summary>Decrypts the chunks in order into <paramref name="output"/>; a chunk that fails its tag stops the stream.</summary>
+    /// <summary>The content hash after one more stored chunk (see <see cref="Recording.ContentHash"/>).</summary>
+    public static string ChainHash(string? previous, ReadOnlySpan<byte> storedChunk)
+    {
+        Span<byte> buffer = stackalloc byte[64];
+        var length = 0;
+        if (previous is not null)
+        {
+            Convert.FromHexString(previous).CopyTo(buffer);
+            length = 32;
+        }
+        SHA256.HashData(storedChunk, buffer[length..]);
+        return Convert.ToHexStringLower(SHA256.HashData(buffer[..(length + 32)]));
+    }
+
+    /// <summary>Encrypts a whole recording (a provider's, copied in) as 1 MiB chunks; sets the row's chunk count and length.</summary>
+    public async Task StoreWholeAsync(Recording recording, Stream plain, CancellationToken ct)
+    {
+        var buffer = new byte[WholeChunkBytes];
+        while (true)
+        {
+            var filled = await plain.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, ct);
+            if (filled == 0 && recording.Chunks > 0)
+            {
+                break;
+            }
+            await WriteChunkAsync(recording, recording.Chunks, buffer.AsMemory(0, filled), ct);
+            recording.Chunks++;
+            recording.Bytes += filled;
+            if (filled < buffer.Length)
+            {
+                break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Decrypts the chunks in order into <paramref name="output"/>; throws <see cref="CryptographicException"/>
+    /// when a chunk is missing or altered, or the recording's key has been deleted.
+    /// </summary>
     public async Task CopyPlainAsync(Recording recording, Stream output, CancellationToken ct)
     {
-        using var aes = new AesGcm(_key, TagSize);
-        for (var index = 0; index < recording.Chunks; index++)
+        var key = keys.Unwrap(recording.Id, recording.WrappedKey);
+        try
         {
-            var path = ChunkPath(recording, index);
-            if (!File.Exists(path))
+            using var aes = new AesGcm(key, TagSize);
+            for (var index = 0; index < recording.Chunks; index++)
             {
-                continue;
-            }
-            var sealedChunk = await File.ReadAllBytesAsync(path, ct);
-            if (sealedChunk.Length < NonceSize + TagSize)
-            {
-                return;
-            }
-            var plain = new byte[sealedChunk.Length - NonceSize - TagSize];
-            try
-            {
+                var path = ChunkPath(recording, index);
+                if (!File.Exists(path))
+                {
+                    throw new CryptographicException($"Chunk {index} of the recording is missing.");
+                }
+                var sealedChunk = await File.ReadAllBytesAsync(path, ct);
+                if (sealedChunk.Length < NonceSize + TagSize)
+                {
+                    throw new CryptographicException($"Chunk {index} of the recording is cut short.");
+                }
+                var plain = new byte[sealedChunk.Length - NonceSize - TagSize];
                 aes.Decrypt(sealedChunk.AsSpan(0, NonceSize), sealedChunk.AsSpan(NonceSize + TagSize), sealedChunk.AsSpan(NonceSize, TagSize), plain, AssociatedData(recording, index));
+                await output.WriteAsync(plain, ct);
             }
-            catch (AuthenticationTagMismatchException)
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(key);
+        }
+    }
+
+    /// <summary>
+    /// Deletes a recording's files (idempotent: files already gone are fine). <paramref name="chunks"/>
+    /// is the row's count; one more is tried, for a chunk written whose count was never saved.
+    /// </summary>
+    public void DeleteContent(Guid schoolId, Guid recordingId, int chunks)
+    {
+        for (var index = 0; index <= chunks; index++)
+        {
+            var path = ChunkPath(schoolId, recordingId, index);
+            File.Delete(path);
+            if (index == chunks)
             {
-                return;
+                File.Delete(path + ".tmp");
             }
-            await output.WriteAsync(plain, ct);
         }
     }
 }

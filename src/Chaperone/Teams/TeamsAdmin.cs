@@ -131,7 +131,7 @@ public static class TeamsAdmin
             return null;
         }
         var options = m.OptionsJson is null ? null : JsonSerializer.Deserialize<MeetingOptions>(m.OptionsJson, Json);
-        var copied = await db.Set<TeamsRecording>().CountAsync(r => r.SessionId == sessionId && r.SchoolId == schoolId, ct);
+        var copied = await db.Set<Recordings.Recording>().CountAsync(r => r.SessionId == sessionId && r.SchoolId == schoolId && r.Provider == CallProviders.Teams, ct);
         var drift = options is null || m.State == TeamsMeetingState.Locked ? [] : options.DriftFrom(MeetingOptions.Safeguarding);
         return new(m.State.ToString().ToLowerInvariant(), m.JoinUrl, options, m.OptionsReadAt, drift, m.DriftCorrectedAt, m.LastError, m.Attempts, m.NextAttemptAt,
             m.LockedAt, m.AttendanceReadAt, copied);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Chaperone.Calls;
+using Chaperone.Recordings;
 using Chaperone.Scheduling;
 using Chaperone.Storage;
 using Microsoft.EntityFrameworkCore;
@@ -39,11 +40,11 @@ public sealed class TeamsCallProvider(ChaperoneDbContext db, TeamsMeetings teams
             }))
             .OrderBy(e => e.At)
             .ToList();
-        var recordings = await db.Set<TeamsRecording>().AsNoTracking().Where(r => r.SessionId == session.Id && r.SchoolId == session.SchoolId)
-            .OrderBy(r => r.RecordedAt)
-            .Select(r => new { r.Id, r.RecordedAt, r.CopiedAt, r.Length })
+        var recordings = await db.Set<Recording>().AsNoTracking().Where(r => r.SessionId == session.Id && r.SchoolId == session.SchoolId && r.DeletedAt == null)
+            .OrderBy(r => r.StartedAt)
+            .Select(r => new RecordingSummary(r.Id, r.StartedAt, r.LastChunkAt, r.Chunks, r.Bytes))
             .ToListAsync(ct);
-        return new CallReport(changes, recordings.Select(r => new RecordingSummary(r.Id, r.RecordedAt ?? r.CopiedAt, null, 1, r.Length)).ToList());
+        return new CallReport(changes, recordings);
     }
 
     private static string RoleOf(AttendeeKind kind) => kind switch
@@ -52,6 +53,14 @@ public sealed class TeamsCallProvider(ChaperoneDbContext db, TeamsMeetings teams
         AttendeeKind.Family => "guardian",
         _ => "uninvited",
     };
+    /// <summary>Teams' own copies: the recording files in the organizer's OneDrive (<see cref="TeamsMeetings.DeleteTeamsCopiesAsync"/>).</summary>
+    public async Task<ProviderCopiesOutcome> DeleteCopiesAsync(Session session, CancellationToken ct) =>
+        await teams.DeleteTeamsCopiesAsync(session.SchoolId, session.Id, ct) switch
+        {
+            TeamsOutcome.Done => new ProviderCopiesOutcome.Deleted(),
+            TeamsOutcome.Pending pending => new ProviderCopiesOutcome.Failed(pending.Reason),
+            _ => new ProviderCopiesOutcome.NoneHeld(),
+        };
 
     private static CallOutcome ToCall(TeamsOutcome outcome) => outcome switch
     {

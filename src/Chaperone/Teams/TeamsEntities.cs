@@ -73,21 +73,6 @@ public sealed class TeamsMeeting
     public DateTimeOffset? RecordingsReadAt { get; set; }
 }
 
-/// <summary>A Teams recording copied into Chaperone's encrypted store.</summary>
-public sealed class TeamsRecording
-{
-    public Guid Id { get; init; } = Guid.CreateVersion7();
-    public Guid SchoolId { get; set; }
-    public Guid SessionId { get; set; }
-    public required string GraphRecordingId { get; set; }
-    /// <summary>The file in Chaperone's encrypted store.</summary>
-    public required string StoredName { get; set; }
-    public long Length { get; set; }
-    public DateTimeOffset? RecordedAt { get; set; }
-    public DateTimeOffset CopiedAt { get; set; }
-    public DateTimeOffset? TeamsCopyDeletedAt { get; set; }
-}
-
 internal sealed class TeamsSchoolSettingsConfiguration : IEntityTypeConfiguration<TeamsSchoolSettings>
 {
     public void Configure(EntityTypeBuilder<TeamsSchoolSettings> b)
@@ -126,18 +111,5 @@ internal sealed class TeamsMeetingConfiguration : IEntityTypeConfiguration<Teams
         b.HasOne<Session>().WithOne().HasForeignKey<TeamsMeeting>(m => m.SessionId);
         b.HasIndex(m => m.SessionId).IsUnique();
         b.HasIndex(m => new { m.SchoolId, m.State });
-    }
-}
-
-internal sealed class TeamsRecordingConfiguration : IEntityTypeConfiguration<TeamsRecording>
-{
-    public void Configure(EntityTypeBuilder<TeamsRecording> b)
-    {
-        b.Property(r => r.Id).ValueGeneratedNever();
-        b.Property(r => r.GraphRecordingId).HasMaxLength(400);
-        b.Property(r => r.StoredName).HasMaxLength(200);
-        b.HasOne<Session>().WithMany().HasForeignKey(r => r.SessionId);
-        b.HasIndex(r => new { r.SessionId, r.GraphRecordingId }).IsUnique();
-        b.HasIndex(r => r.SchoolId);
     }
 }

@@ -231,7 +231,8 @@ public sealed class TeamsMeetings(ChaperoneDbContext db, TeamsConnections connec
     /// <summary>
     /// At retention, deletes Teams' own copies of the session's recordings: the files Teams saved
     /// in the organizer's OneDrive "Recordings" folder, named after the event's subject (which
-    /// carries the session's reference).
+    /// carries the session's reference). The recordings' rows and the deletion register are
+    /// kept by the retention job (<see cref="Retention.RecordingDeletion"/>).
     /// </summary>
     public async Task<TeamsOutcome> DeleteTeamsCopiesAsync(Guid schoolId, Guid sessionId, CancellationToken ct)
     {
@@ -248,11 +249,6 @@ public sealed class TeamsMeetings(ChaperoneDbContext db, TeamsConnections connec
             foreach (var file in (files?.Value ?? []).Where(f => f.Name?.Contains(reference, StringComparison.OrdinalIgnoreCase) == true))
             {
                 await graph.Drives[drive.Id].Items[file.Id].DeleteAsync(cancellationToken: ct);
-            }
-            var now = clock.GetUtcNow();
-            await foreach (var r in db.Set<TeamsRecording>().Where(r => r.SessionId == sessionId && r.SchoolId == schoolId && r.TeamsCopyDeletedAt == null).AsAsyncEnumerable().WithCancellation(ct))
-            {
-                r.TeamsCopyDeletedAt = now;
             }
         }, ct, attendance: true);
     }

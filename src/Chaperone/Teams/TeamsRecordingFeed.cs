@@ -1,5 +1,6 @@
 using System.Globalization;
 using Chaperone.Recordings;
+using Chaperone.Scheduling;
 using Chaperone.Schools;
 using Chaperone.Storage;
 using Microsoft.EntityFrameworkCore;
@@ -49,7 +50,7 @@ internal sealed class TeamsRecordingCursorConfiguration : IEntityTypeConfigurati
 /// once. Graph failures escape as Graph's exceptions, for <see cref="TeamsMeetings"/> to turn into
 /// an outcome.
 /// </summary>
-public sealed class TeamsRecordingFeed(ChaperoneDbContext db, RecordingVault vault, TimeProvider clock, ILogger<TeamsRecordingFeed> log)
+public sealed class TeamsRecordingFeed(ChaperoneDbContext db, RecordingStore store, TimeProvider clock, ILogger<TeamsRecordingFeed> log)
 {
     /// <summary>How far before the earliest waiting session a new round of change tracking starts.</summary>
     public static readonly TimeSpan Margin = TimeSpan.FromHours(1);
@@ -138,19 +139,19 @@ public sealed class TeamsRecordingFeed(ChaperoneDbContext db, RecordingVault vau
         }
         var meeting = await db.Set<TeamsMeeting>().FirstOrDefaultAsync(m => m.SchoolId == schoolId && m.OrganizerUserId == organizer && m.OnlineMeetingId == recording.MeetingId, ct);
         if (meeting is null
-            || await db.Set<TeamsRecording>().AnyAsync(r => r.SchoolId == schoolId && r.SessionId == meeting.SessionId && r.GraphRecordingId == recording.Id, ct))
+            || await db.Set<Recording>().AnyAsync(r => r.SchoolId == schoolId && r.SessionId == meeting.SessionId && r.ProviderRecordingId == recording.Id, ct))
         {
             return false;
         }
         await using var content = await graph.Users[organizer].OnlineMeetings[recording.MeetingId].Recordings[recording.Id].Content.GetAsync(cancellationToken: ct)
             ?? throw new TeamsProblem("Teams listed a recording but gave no content.");
-        var (stored, length) = await vault.StoreAsync(content, ct);
         var now = clock.GetUtcNow();
-        db.Set<TeamsRecording>().Add(new TeamsRecording
-        {
-            SchoolId = schoolId, SessionId = meeting.SessionId, GraphRecordingId = recording.Id, StoredName = stored, Length = length,
-            RecordedAt = recording.CreatedDateTime, CopiedAt = now,
-        });
+        var copy = store.Begin(schoolId, meeting.SessionId, CallProviders.Teams, recording.CreatedDateTime ?? now, "video/mp4");
+        copy.ProviderRecordingId = recording.Id;
+        copy.ProviderHoldsCopy = true; // Teams keeps its own file in the organizer's OneDrive until retention deletes it
+        copy.LastChunkAt = recording.EndDateTime;
+        await store.StoreWholeAsync(copy, content, ct);
+        db.Set<Recording>().Add(copy);
         meeting.RecordingsReadAt ??= now;
         await db.SaveChangesAsync(ct); // each copy kept at once: a later failure must not copy it again
         return true;

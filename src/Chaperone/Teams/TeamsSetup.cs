@@ -1,4 +1,3 @@
-using Chaperone.Recordings;
 using Chaperone.Scheduling;
 using Chaperone.Storage;
 using Microsoft.EntityFrameworkCore;
@@ -17,7 +16,6 @@ public static class TeamsSetup
         services.AddHttpClient(TeamsConnections.GraphClientName).AddStandardResilienceHandler();
         services.AddHttpClient(TeamsConnections.TokenClientName);
         services.AddSingleton<TeamsConnections>();
-        services.AddSingleton<RecordingVault>();
         services.AddScoped<TeamsMeetings>();
         services.AddScoped<TeamsRecordingFeed>();
         services.AddScoped<Calls.ICallProvider, TeamsCallProvider>();

@@ -97,24 +97,26 @@ public abstract class TeamsAfterCallApiTests(TeamsApp app)
         var copied = await app.WithTeamsAsync(t => t.ReadRecordingsAsync(school.SchoolId, Guid.Parse(id), CancellationToken.None));
 
         Assert.IsType<TeamsOutcome.Done>(copied);
-        var row = await app.WithDbAsync(db => Task.FromResult(db.Set<TeamsRecording>().Single(r => r.SessionId == Guid.Parse(id))));
-        Assert.Equal(video.Length, row.Length);
-        var vault = app.Services.GetRequiredService<RecordingVault>();
-        var onDisk = await File.ReadAllBytesAsync(vault.PathOf(row.StoredName));
+        var row = await app.WithDbAsync(db => Task.FromResult(db.Set<Recording>().Single(r => r.SessionId == Guid.Parse(id))));
+        Assert.Equal(video.Length, row.Bytes);
+        Assert.Equal("teams", row.Provider);
+        Assert.True(row.ProviderHoldsCopy);
+        Assert.NotNull(row.WrappedKey);
+        var store = app.Services.GetRequiredService<RecordingStore>();
+        var onDisk = await File.ReadAllBytesAsync(store.ChunkPath(row, 0));
         Assert.Equal(-1, onDisk.AsSpan().IndexOf("frame-of-the-session"u8));
         using var plain = new MemoryStream();
-        await vault.ReadAsync(row.StoredName, plain, CancellationToken.None);
+        await store.CopyPlainAsync(row, plain, CancellationToken.None);
         Assert.Equal(video, plain.ToArray());
         onDisk[^5] ^= 0x01;
-        await File.WriteAllBytesAsync(vault.PathOf(row.StoredName), onDisk);
-        await Assert.ThrowsAnyAsync<System.Security.Cryptography.CryptographicException>(() => vault.ReadAsync(row.StoredName, Stream.Null, CancellationToken.None));
+        await File.WriteAllBytesAsync(store.ChunkPath(row, 0), onDisk);
+        await Assert.ThrowsAnyAsync<System.Security.Cryptography.CryptographicException>(() => store.CopyPlainAsync(row, Stream.Null, CancellationToken.None));
 
         var deleted = await app.WithTeamsAsync(t => t.DeleteTeamsCopiesAsync(school.SchoolId, Guid.Parse(id), CancellationToken.None));
 
         Assert.IsType<TeamsOutcome.Done>(deleted);
         var deletes = app.Fake.Graph.LogEntries.Where(e => e.RequestMessage.Method == "DELETE" && e.RequestMessage.Path.Contains("/drives/b!" + user[..8], StringComparison.Ordinal)).ToList();
         Assert.Equal(FakeGraph.P($"/drives/b!{user[..8]}/items/item-rec"), Assert.Single(deletes).RequestMessage.Path);
-        Assert.NotNull(await app.WithDbAsync(db => Task.FromResult(db.Set<TeamsRecording>().Single(r => r.SessionId == Guid.Parse(id)).TeamsCopyDeletedAt)));
     }
 
     [Fact]

@@ -43,14 +43,14 @@ public abstract class TeamsRecordingDeltaTests(TeamsApp app)
 
     private async Task<List<(string GraphId, byte[] Plain)>> CopiesAsync(Guid sessionId)
     {
-        var rows = await app.WithDbAsync(db => Task.FromResult(db.Set<TeamsRecording>().Where(r => r.SessionId == sessionId).OrderBy(r => r.CopiedAt).ThenBy(r => r.GraphRecordingId).ToList()));
-        var vault = app.Services.GetRequiredService<RecordingVault>();
+        var rows = await app.WithDbAsync(db => Task.FromResult(db.Set<Recording>().Where(r => r.SessionId == sessionId).OrderBy(r => r.StartedAt).ThenBy(r => r.ProviderRecordingId).ToList()));
+        var store = app.Services.GetRequiredService<RecordingStore>();
         var copies = new List<(string, byte[])>();
         foreach (var row in rows)
         {
             using var plain = new MemoryStream();
-            await vault.ReadAsync(row.StoredName, plain, CancellationToken.None);
-            copies.Add((row.GraphRecordingId, plain.ToArray()));
+            await store.CopyPlainAsync(row, plain, CancellationToken.None);
+            copies.Add((row.ProviderRecordingId!, plain.ToArray()));
         }
         return copies;
     }

@@ -1,3 +1,4 @@
+using Chaperone.Recordings;
 using Chaperone.Teams;
 using Chaperone.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -29,7 +30,7 @@ public abstract class TeamsRecordingWorkerTests(TeamsApp app)
         await worker.RunOnceAsync(CancellationToken.None); // reads attendance (not in yet) and recordings
 
         Assert.Equal(1, DeltaRequests());
-        var copied = await app.WithDbAsync(db => Task.FromResult(db.Set<TeamsRecording>().Where(r => r.SessionId == sessionId).Select(r => r.GraphRecordingId).ToList()));
+        var copied = await app.WithDbAsync(db => Task.FromResult(db.Set<Recording>().Where(r => r.SessionId == sessionId).Select(r => r.ProviderRecordingId!).ToList()));
         Assert.Equal(["rec-1"], copied);
         Assert.NotNull(await app.WithDbAsync(db => Task.FromResult(db.Set<TeamsMeeting>().Single(m => m.SessionId == sessionId).RecordingsReadAt)));
 

@@ -769,13 +769,62 @@ namespace Chaperone.Storage.Migrations.Postgres
                         .IsConcurrencyToken()
                         .HasColumnType("integer");
 
+                    b.Property<string>("ContentHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<string>("ContentType")
                         .IsRequired()
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)");
 
+                    b.Property<DateTimeOffset?>("DeletedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("DeletionPendingAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("DeletionReason")
+                        .HasMaxLength(400)
+                        .HasColumnType("character varying(400)");
+
+                    b.Property<DateTimeOffset?>("HeldAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("HeldById")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("HoldReason")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
                     b.Property<DateTimeOffset?>("LastChunkAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Provider")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<int>("ProviderCopyAttempts")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset?>("ProviderCopyDeletedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("ProviderCopyError")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<DateTimeOffset?>("ProviderCopyNextAttemptAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<bool>("ProviderHoldsCopy")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("ProviderRecordingId")
+                        .HasMaxLength(400)
+                        .HasColumnType("character varying(400)");
 
                     b.Property<Guid>("SchoolId")
                         .HasColumnType("uuid");
@@ -786,13 +835,87 @@ namespace Chaperone.Storage.Migrations.Postgres
                     b.Property<DateTimeOffset>("StartedAt")
                         .HasColumnType("timestamp with time zone");
 
-                    b.HasKey("Id");
+                    b.Property<byte[]>("WrappedKey")
+                        .HasMaxLength(60)
+                        .HasColumnType("bytea");
 
-                    b.HasIndex("SchoolId");
+                    b.HasKey("Id");
 
                     b.HasIndex("SessionId");
 
+                    b.HasIndex("DeletionPendingAt", "Id");
+
+                    b.HasIndex("SchoolId", "StartedAt");
+
+                    b.HasIndex("SessionId", "ProviderRecordingId")
+                        .IsUnique();
+
                     b.ToTable("Recording");
+                });
+
+            modelBuilder.Entity("Chaperone.Retention.DeletionRecord", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("ContentHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
+
+                    b.Property<Guid>("SchoolId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("SessionId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("SubjectId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("What")
+                        .IsRequired()
+                        .HasMaxLength(400)
+                        .HasColumnType("character varying(400)");
+
+                    b.Property<string>("Why")
+                        .IsRequired()
+                        .HasMaxLength(400)
+                        .HasColumnType("character varying(400)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Kind", "SubjectId")
+                        .IsUnique();
+
+                    b.HasIndex("SchoolId", "At");
+
+                    b.ToTable("DeletionRecord");
+                });
+
+            modelBuilder.Entity("Chaperone.Retention.RetentionSettings", b =>
+                {
+                    b.Property<Guid>("SchoolId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("ConcernsYearsAfterBirth")
+                        .HasColumnType("integer");
+
+                    b.Property<DateOnly?>("FaceToFaceResumedOn")
+                        .HasColumnType("date");
+
+                    b.Property<int>("InterventionRecordsYears")
+                        .HasColumnType("integer");
+
+                    b.HasKey("SchoolId");
+
+                    b.ToTable("RetentionSettings");
                 });
 
             modelBuilder.Entity("Chaperone.Scheduling.Session", b =>
@@ -1054,49 +1177,6 @@ namespace Chaperone.Storage.Migrations.Postgres
                     b.HasIndex("SchoolId", "State");
 
                     b.ToTable("TeamsMeeting");
-                });
-
-            modelBuilder.Entity("Chaperone.Teams.TeamsRecording", b =>
-                {
-                    b.Property<Guid>("Id")
-                        .HasColumnType("uuid");
-
-                    b.Property<DateTimeOffset>("CopiedAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<string>("GraphRecordingId")
-                        .IsRequired()
-                        .HasMaxLength(400)
-                        .HasColumnType("character varying(400)");
-
-                    b.Property<long>("Length")
-                        .HasColumnType("bigint");
-
-                    b.Property<DateTimeOffset?>("RecordedAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<Guid>("SchoolId")
-                        .HasColumnType("uuid");
-
-                    b.Property<Guid>("SessionId")
-                        .HasColumnType("uuid");
-
-                    b.Property<string>("StoredName")
-                        .IsRequired()
-                        .HasMaxLength(200)
-                        .HasColumnType("character varying(200)");
-
-                    b.Property<DateTimeOffset?>("TeamsCopyDeletedAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("SchoolId");
-
-                    b.HasIndex("SessionId", "GraphRecordingId")
-                        .IsUnique();
-
-                    b.ToTable("TeamsRecording");
                 });
 
             modelBuilder.Entity("Chaperone.Teams.TeamsRecordingCursor", b =>
@@ -1472,6 +1552,15 @@ namespace Chaperone.Storage.Migrations.Postgres
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Chaperone.Retention.RetentionSettings", b =>
+                {
+                    b.HasOne("Chaperone.Schools.School", null)
+                        .WithOne()
+                        .HasForeignKey("Chaperone.Retention.RetentionSettings", "SchoolId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Chaperone.Scheduling.Session", b =>
                 {
                     b.HasOne("Chaperone.Schools.School", null)
@@ -1540,15 +1629,6 @@ namespace Chaperone.Storage.Migrations.Postgres
                     b.HasOne("Chaperone.Scheduling.Session", null)
                         .WithOne()
                         .HasForeignKey("Chaperone.Teams.TeamsMeeting", "SessionId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-                });
-
-            modelBuilder.Entity("Chaperone.Teams.TeamsRecording", b =>
-                {
-                    b.HasOne("Chaperone.Scheduling.Session", null)
-                        .WithMany()
-                        .HasForeignKey("SessionId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

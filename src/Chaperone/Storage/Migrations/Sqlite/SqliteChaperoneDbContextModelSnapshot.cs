@@ -762,13 +762,62 @@ namespace Chaperone.Storage.Migrations.Sqlite
                         .IsConcurrencyToken()
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("ContentHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("ContentType")
                         .IsRequired()
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("DeletedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("DeletionPendingAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("DeletionReason")
+                        .HasMaxLength(400)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("HeldAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("HeldById")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("HoldReason")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
                     b.Property<long?>("LastChunkAt")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("Provider")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("ProviderCopyAttempts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("ProviderCopyDeletedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ProviderCopyError")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("ProviderCopyNextAttemptAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("ProviderHoldsCopy")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ProviderRecordingId")
+                        .HasMaxLength(400)
+                        .HasColumnType("TEXT");
 
                     b.Property<Guid>("SchoolId")
                         .HasColumnType("TEXT");
@@ -779,13 +828,87 @@ namespace Chaperone.Storage.Migrations.Sqlite
                     b.Property<long>("StartedAt")
                         .HasColumnType("INTEGER");
 
-                    b.HasKey("Id");
+                    b.Property<byte[]>("WrappedKey")
+                        .HasMaxLength(60)
+                        .HasColumnType("BLOB");
 
-                    b.HasIndex("SchoolId");
+                    b.HasKey("Id");
 
                     b.HasIndex("SessionId");
 
+                    b.HasIndex("DeletionPendingAt", "Id");
+
+                    b.HasIndex("SchoolId", "StartedAt");
+
+                    b.HasIndex("SessionId", "ProviderRecordingId")
+                        .IsUnique();
+
                     b.ToTable("Recording");
+                });
+
+            modelBuilder.Entity("Chaperone.Retention.DeletionRecord", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ContentHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("SchoolId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("SessionId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("SubjectId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("What")
+                        .IsRequired()
+                        .HasMaxLength(400)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Why")
+                        .IsRequired()
+                        .HasMaxLength(400)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Kind", "SubjectId")
+                        .IsUnique();
+
+                    b.HasIndex("SchoolId", "At");
+
+                    b.ToTable("DeletionRecord");
+                });
+
+            modelBuilder.Entity("Chaperone.Retention.RetentionSettings", b =>
+                {
+                    b.Property<Guid>("SchoolId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("ConcernsYearsAfterBirth")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateOnly?>("FaceToFaceResumedOn")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("InterventionRecordsYears")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("SchoolId");
+
+                    b.ToTable("RetentionSettings");
                 });
 
             modelBuilder.Entity("Chaperone.Scheduling.Session", b =>
@@ -1047,49 +1170,6 @@ namespace Chaperone.Storage.Migrations.Sqlite
                     b.HasIndex("SchoolId", "State");
 
                     b.ToTable("TeamsMeeting");
-                });
-
-            modelBuilder.Entity("Chaperone.Teams.TeamsRecording", b =>
-                {
-                    b.Property<Guid>("Id")
-                        .HasColumnType("TEXT");
-
-                    b.Property<long>("CopiedAt")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("GraphRecordingId")
-                        .IsRequired()
-                        .HasMaxLength(400)
-                        .HasColumnType("TEXT");
-
-                    b.Property<long>("Length")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long?>("RecordedAt")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<Guid>("SchoolId")
-                        .HasColumnType("TEXT");
-
-                    b.Property<Guid>("SessionId")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("StoredName")
-                        .IsRequired()
-                        .HasMaxLength(200)
-                        .HasColumnType("TEXT");
-
-                    b.Property<long?>("TeamsCopyDeletedAt")
-                        .HasColumnType("INTEGER");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("SchoolId");
-
-                    b.HasIndex("SessionId", "GraphRecordingId")
-                        .IsUnique();
-
-                    b.ToTable("TeamsRecording");
                 });
 
             modelBuilder.Entity("Chaperone.Teams.TeamsRecordingCursor", b =>
@@ -1461,6 +1541,15 @@ namespace Chaperone.Storage.Migrations.Sqlite
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Chaperone.Retention.RetentionSettings", b =>
+                {
+                    b.HasOne("Chaperone.Schools.School", null)
+                        .WithOne()
+                        .HasForeignKey("Chaperone.Retention.RetentionSettings", "SchoolId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Chaperone.Scheduling.Session", b =>
                 {
                     b.HasOne("Chaperone.Schools.School", null)
@@ -1529,15 +1618,6 @@ namespace Chaperone.Storage.Migrations.Sqlite
                     b.HasOne("Chaperone.Scheduling.Session", null)
                         .WithOne()
                         .HasForeignKey("Chaperone.Teams.TeamsMeeting", "SessionId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-                });
-
-            modelBuilder.Entity("Chaperone.Teams.TeamsRecording", b =>
-                {
-                    b.HasOne("Chaperone.Scheduling.Session", null)
-                        .WithMany()
-                        .HasForeignKey("SessionId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -1,0 +1,192 @@
+using Chaperone.Audit;
+using Chaperone.Calls;
+using Chaperone.Recordings;
+using Chaperone.Storage;
+using Microsoft.EntityFrameworkCore;
+
+namespace Chaperone.Retention;
+
+/// <summary>
+/// Deletes recordings (clause 2): files, the provider's copies where it holds any, and keys.
+/// </summary>
+/// <remarks>
+/// <para><b>Survives a crash.</b> A deletion is first decided durably
+/// (<see cref="MarkDueAsync"/> sets <see cref="Recording.DeletionPendingAt"/> in one set-based
+/// update); then, batch by batch, the provider's copies are deleted, the files are deleted (in
+/// parallel; a file already gone is fine), and in one transaction the key is cleared, the row marked
+/// deleted and the deletion registered and audited. A crash anywhere leaves the rest pending, and the
+/// next run (at start-up, or the next scheduled one) does it again: every step is idempotent, and
+/// the register's unique (kind, subject) index makes each entry exactly once.</para>
+/// <para><b>Provider copies.</b> Deleting a provider's copy (Teams' OneDrive file) is its own step
+/// with its own register entry: when the provider fails, the attempt, its error and the next try
+/// are kept on the row (shown on the deletion register page) and retried with back-off, while
+/// Chaperone's own copy is deleted on time regardless.</para>
+/// </remarks>
+public sealed class RecordingDeletion(IServiceScopeFactory scopes, RecordingStore store, TimeProvider clock, IConfiguration configuration, ILogger<RecordingDeletion> log)
+{
+    private int BatchSize => Math.Max(1, configuration.GetValue("Retention:BatchSize", 1000));
+
+    /// <summary>Marks every recording of the school made before <paramref name="cutoff"/>, not on hold and not yet deleted, for deletion; returns how many.</summary>
+    public static Task<int> MarkDueAsync(ChaperoneDbContext db, Guid schoolId, DateTimeOffset cutoff, string reason, DateTimeOffset now, CancellationToken ct) =>
+        db.Set<Recording>()
+            .Where(r => r.SchoolId == schoolId && r.StartedAt < cutoff && r.HeldAt == null && r.DeletionPendingAt == null && r.DeletedAt == null)
+            .ExecuteUpdateAsync(u => u.SetProperty(r => r.DeletionPendingAt, now).SetProperty(r => r.DeletionReason, reason), ct);
+
+    private sealed record Pending(Guid Id, Guid SchoolId, Guid SessionId, int Chunks, string? ContentHash, string? DeletionReason, bool ProviderHoldsCopy,
+        DateTimeOffset? ProviderCopyNextAttemptAt, string Provider, DateTimeOffset StartedAt, long Bytes);
+
+    /// <summary>Carries out every pending deletion; returns how many recordings were deleted.</summary>
+    public async Task<int> ProcessPendingAsync(CancellationToken ct)
+    {
+        var deleted = 0;
+        while (true)
+        {
+            List<Pending> batch;
+            await using (var scope = scopes.CreateAsyncScope())
+            {
+                var db = scope.ServiceProvider.GetRequiredService<ChaperoneDbContext>();
+                batch = await db.Set<Recording>().AsNoTracking()
+                    .Where(r => r.DeletionPendingAt != null)
+                    .OrderBy(r => r.DeletionPendingAt).ThenBy(r => r.Id).Take(BatchSize)
+                    .Select(r => new Pending(r.Id, r.SchoolId, r.SessionId, r.Chunks, r.ContentHash, r.DeletionReason, r.ProviderHoldsCopy,
+                        r.ProviderCopyNextAttemptAt, r.Provider, r.StartedAt, r.Bytes))
+                    .ToListAsync(ct);
+            }
+            if (batch.Count == 0)
+            {
+                break;
+            }
+            var now = clock.GetUtcNow();
+            await DeleteProviderCopiesAsync(batch.Where(p => p.ProviderHoldsCopy && (p.ProviderCopyNextAttemptAt is null || p.ProviderCopyNextAttemptAt <= now)).Select(p => (p.SchoolId, p.SessionId)), ct);
+            deleted += await DeleteLocalAsync(batch, ct);
+        }
+        // Provider copies whose earlier attempt failed, once their retry is due.
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<ChaperoneDbContext>();
+            var now = clock.GetUtcNow();
+            var retries = await db.Set<Recording>().AsNoTracking()
+                .Where(r => r.ProviderHoldsCopy && r.DeletedAt != null && (r.ProviderCopyNextAttemptAt == null || r.ProviderCopyNextAttemptAt <= now))
+                .Select(r => new { r.SchoolId, r.SessionId }).Distinct().ToListAsync(ct);
+            await DeleteProviderCopiesAsync(retries.Select(r => (r.SchoolId, r.SessionId)), ct);
+        }
+        return deleted;
+    }
+
+    private async Task<int> DeleteLocalAsync(List<Pending> batch, CancellationToken ct)
+    {
+        // Files first (a crash after this leaves the rows pending, and deleting again is harmless).
+        await Parallel.ForEachAsync(batch, new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = Environment.ProcessorCount * 2 },
+            (p, _) =>
+            {
+                store.DeleteContent(p.SchoolId, p.Id, p.Chunks);
+                return ValueTask.CompletedTask;
+            });
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ChaperoneDbContext>();
+        db.ChangeTracker.AutoDetectChangesEnabled = false;
+        var now = clock.GetUtcNow();
+        var ids = batch.Select(p => p.Id).ToList();
+        await using var transaction = await RetentionWrites.BeginAsync(db, ct);
+        var updated = await db.Set<Recording>()
+            .Where(r => ids.Contains(r.Id) && r.DeletionPendingAt != null)
+            .ExecuteUpdateAsync(u => u.SetProperty(r => r.WrappedKey, (byte[]?)null).SetProperty(r => r.DeletedAt, now).SetProperty(r => r.DeletionPendingAt, (DateTimeOffset?)null), ct);
+        if (updated != batch.Count)
+        {
+            // Another instance finished some of these meanwhile: register only what is still unregistered.
+            var registered = await db.Set<DeletionRecord>().Where(d => d.Kind == DeletionKinds.Recording && ids.Contains(d.SubjectId)).Select(d => d.SubjectId).ToListAsync(ct);
+            batch = batch.Where(p => !registered.Contains(p.Id)).ToList();
+        }
+        foreach (var p in batch)
+        {
+            var why = p.DeletionReason ?? "Retention.";
+            db.Add(new DeletionRecord
+            {
+                SchoolId = p.SchoolId, At = now, Kind = DeletionKinds.Recording, SubjectId = p.Id, SessionId = p.SessionId, Why = why, ContentHash = p.ContentHash,
+                What = $"Recording of session {p.SessionId:N} ({p.Provider}, made {p.StartedAt:yyyy-MM-dd HH:mm} UTC, {p.Bytes} bytes): files and key",
+            });
+            AuditLog.Record(db, p.SchoolId, AuditActor.System, AuditActions.RecordingDeleted, AuditSubjects.Recording, Infrastructure.Ids.Format(p.Id),
+                new { session = p.SessionId, why, contentHash = p.ContentHash });
+        }
+        db.ChangeTracker.DetectChanges();
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        return batch.Count;
+    }
+
+    private async Task DeleteProviderCopiesAsync(IEnumerable<(Guid SchoolId, Guid SessionId)> sessions, CancellationToken ct)
+    {
+        foreach (var (schoolId, sessionId) in sessions.Distinct())
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<ChaperoneDbContext>();
+            var session = await db.Sessions.AsNoTracking().FirstOrDefaultAsync(s => s.Id == sessionId && s.SchoolId == schoolId, ct);
+            if (session is null)
+            {
+                continue;
+            }
+            var provider = scope.ServiceProvider.GetRequiredService<CallProviderResolver>().For(session);
+            var outcome = provider is null ? new ProviderCopiesOutcome.NoneHeld() : await provider.DeleteCopiesAsync(session, ct);
+            ct.ThrowIfCancellationRequested(); // stopped mid-call: not a failure of the provider, and the row stays pending
+            db.ChangeTracker.Clear();
+            var now = clock.GetUtcNow();
+            var rows = await db.Set<Recording>().Where(r => r.SessionId == sessionId && r.SchoolId == schoolId && r.ProviderHoldsCopy
+                && (r.DeletionPendingAt != null || r.DeletedAt != null)).ToListAsync(ct);
+            if (outcome is ProviderCopiesOutcome.Failed failed)
+            {
+                foreach (var r in rows)
+                {
+                    r.ProviderCopyAttempts++;
+                    r.ProviderCopyError = failed.Reason.Length > 1000 ? failed.Reason[..1000] : failed.Reason;
+                    r.ProviderCopyNextAttemptAt = now + Backoff(r.ProviderCopyAttempts);
+                }
+                log.LogWarning("Deleting {Provider}'s copies of session {Session}'s recordings failed ({Reason}); trying again later.", session.Provider, sessionId, failed.Reason);
+                await db.SaveChangesAsync(ct);
+                continue;
+            }
+            await using var transaction = await RetentionWrites.BeginAsync(db, ct);
+            var registered = await db.Set<DeletionRecord>().Where(d => d.Kind == DeletionKinds.ProviderCopy && d.SessionId == sessionId).Select(d => d.SubjectId).ToListAsync(ct);
+            foreach (var r in rows)
+            {
+                r.ProviderHoldsCopy = false;
+                r.ProviderCopyDeletedAt = now;
+                r.ProviderCopyError = null;
+                r.ProviderCopyNextAttemptAt = null;
+                if (registered.Contains(r.Id))
+                {
+                    continue;
+                }
+                var why = r.DeletionReason ?? "Retention.";
+                db.Add(new DeletionRecord
+                {
+                    SchoolId = schoolId, At = now, Kind = DeletionKinds.ProviderCopy, SubjectId = r.Id, SessionId = sessionId, Why = why,
+                    What = $"{session.Provider} copy of recording {r.Id:N} of session {sessionId:N} ({r.ProviderRecordingId})",
+                });
+                AuditLog.Record(db, schoolId, AuditActor.System, AuditActions.ProviderCopyDeleted, AuditSubjects.Recording, Infrastructure.Ids.Format(r.Id), new { session = sessionId, session.Provider, why });
+            }
+            await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
+        }
+    }
+
+    /// <summary>One minute, doubling with each failure, at most six hours.</summary>
+    public static TimeSpan Backoff(int attempts) => TimeSpan.FromMinutes(Math.Min(360, Math.Pow(2, Math.Min(attempts - 1, 10))));
+}
+
+/// <summary>Write transactions of the retention jobs (on SQLite, queued for the database's write turn).</summary>
+internal static class RetentionWrites
+{
+    public static async Task<WriteTransaction> BeginAsync(ChaperoneDbContext db, CancellationToken ct)
+    {
+        var gate = await SqliteWriteGate.EnterAsync(db, ct);
+        try
+        {
+            return new WriteTransaction(await db.Database.BeginTransactionAsync(ct), gate);
+        }
+        catch
+        {
+            gate?.Dispose();
+            throw;
+        }
+    }
+}

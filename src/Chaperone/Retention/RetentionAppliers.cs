@@ -1,0 +1,116 @@
+using Chaperone.Audit;
+using Chaperone.Calls;
+using Chaperone.Compliance;
+using Chaperone.Families;
+using Chaperone.Notifications;
+using Chaperone.Scheduling;
+using Chaperone.Storage;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+
+namespace Chaperone.Retention;
+
+/// <summary>What a retention applier works on: one school, its settings, and the time of the run.</summary>
+public sealed record RetentionScope(Guid SchoolId, RetentionSettings Settings, DateTimeZone Zone, DateTimeOffset Now);
+
+/// <summary>
+/// Applies one record type's retention period to one school. The retention job runs every
+/// registered applier for every school; a new record type (concerns) adds its own applier as a
+/// scoped <see cref="IRetentionApplier"/>. Each deletion is entered in the deletion register
+/// (<see cref="DeletionRecord"/>) and audited, exactly once.
+/// </summary>
+public interface IRetentionApplier
+{
+    /// <summary>The record type, as the settings page names it.</summary>
+    string RecordType { get; }
+
+    /// <summary>The rule it implements (clause or records management guidance).</summary>
+    string Implements { get; }
+
+    /// <summary>Deletes or anonymises what has expired; returns how many records it dealt with (or marked for deletion).</summary>
+    Task<int> ApplyAsync(RetentionScope scope, CancellationToken ct);
+}
+
+/// <summary>
+/// Clause 2: recordings are deleted when face-to-face teaching resumes. Marks every recording made
+/// before the school's date (not on hold) for deletion once that date has come; the deletion
+/// itself is done by <see cref="RecordingDeletion"/>.
+/// </summary>
+public sealed class FaceToFaceRecordingsApplier(ChaperoneDbContext db) : IRetentionApplier
+{
+    public string RecordType => "Recordings";
+
+    public string Implements => "Clause 2: recordings are deleted when face-to-face teaching resumes, unless the DSL keeps one to protect a child.";
+
+    /// <summary>The instant the school's face-to-face date begins, in its zone.</summary>
+    public static DateTimeOffset? Cutoff(RetentionSettings settings, DateTimeZone zone) =>
+        settings.FaceToFaceResumedOn is { } date ? LocalDate.FromDateOnly(date).AtStartOfDayInZone(zone).ToDateTimeOffset().ToUniversalTime() : null;
+
+    public async Task<int> ApplyAsync(RetentionScope scope, CancellationToken ct)
+    {
+        if (Cutoff(scope.Settings, scope.Zone) is not { } cutoff || cutoff > scope.Now)
+        {
+            return 0;
+        }
+        var reason = $"Clause 2: face-to-face teaching resumed on {scope.Settings.FaceToFaceResumedOn:yyyy-MM-dd}.";
+        return await RecordingDeletion.MarkDueAsync(db, scope.SchoolId, cutoff, reason, scope.Now, ct);
+    }
+}
+
+/// <summary>
+/// Attendance and intervention records (IRMS toolkit: 6 years by default): a session that ended
+/// longer ago than the school's period loses its call events (attendance, consent, checks,
+/// expectations, outcome and notes), its clause evidence, its families' checklist answers and its
+/// emails, and the links naming its pupils and guardians; what remains is the bare fact that a
+/// session of that teacher took place then. Recordings follow the face-to-face date instead.
+/// </summary>
+public sealed class InterventionRecordsApplier(ChaperoneDbContext db) : IRetentionApplier
+{
+    private const int BatchSize = 500;
+
+    public string RecordType => "Attendance and intervention records";
+
+    public string Implements => "IRMS Records Management Toolkit for Schools: attendance and intervention records, 6 years (clause 11's record of intervention).";
+
+    public async Task<int> ApplyAsync(RetentionScope scope, CancellationToken ct)
+    {
+        var cutoff = scope.Now.AddYears(-scope.Settings.InterventionRecordsYears);
+        var total = 0;
+        while (true)
+        {
+            var expired = await db.Sessions.AsNoTracking()
+                .Where(s => s.SchoolId == scope.SchoolId && s.End < cutoff
+                    && !db.Set<DeletionRecord>().Any(d => d.Kind == DeletionKinds.SessionRecords && d.SubjectId == s.Id))
+                .OrderBy(s => s.End).Take(BatchSize).Select(s => new { s.Id, s.Start }).ToListAsync(ct);
+            if (expired.Count == 0)
+            {
+                return total;
+            }
+            var ids = expired.Select(s => s.Id).ToList();
+            await using var transaction = await RetentionWrites.BeginAsync(db, ct);
+            await db.Set<CallEventRecord>().Where(e => e.SchoolId == scope.SchoolId && ids.Contains(e.SessionId)).ExecuteDeleteAsync(ct);
+            await db.Set<EvidenceRecord>().Where(e => e.SchoolId == scope.SchoolId && ids.Contains(e.SessionId)).ExecuteDeleteAsync(ct);
+            await db.Set<FamilyChecklistAnswer>().Where(e => e.SchoolId == scope.SchoolId && ids.Contains(e.SessionId)).ExecuteDeleteAsync(ct);
+            await db.DeliveryAttempts.Where(a => db.OutboxMessages.Any(m => m.Id == a.OutboxMessageId && m.SchoolId == scope.SchoolId && m.SessionId != null && ids.Contains(m.SessionId.Value))).ExecuteDeleteAsync(ct);
+            await db.OutboxMessages.Where(m => m.SchoolId == scope.SchoolId && m.SessionId != null && ids.Contains(m.SessionId.Value)).ExecuteDeleteAsync(ct);
+            await db.Set<Teams.TeamsMeeting>().Where(m => m.SchoolId == scope.SchoolId && ids.Contains(m.SessionId)).ExecuteUpdateAsync(u => u.SetProperty(m => m.AttendanceJson, (string?)null), ct);
+            await db.SessionGuardians.Where(g => g.SchoolId == scope.SchoolId && ids.Contains(g.SessionId)).ExecuteDeleteAsync(ct);
+            await db.SessionPupils.Where(p => p.SchoolId == scope.SchoolId && ids.Contains(p.SessionId)).ExecuteDeleteAsync(ct);
+            await db.Sessions.Where(s => s.SchoolId == scope.SchoolId && ids.Contains(s.Id)).ExecuteUpdateAsync(u => u.SetProperty(s => s.CancellationReason, (string?)null), ct);
+            var why = $"Attendance and intervention records are kept {scope.Settings.InterventionRecordsYears} years.";
+            foreach (var s in expired)
+            {
+                db.Add(new DeletionRecord
+                {
+                    SchoolId = scope.SchoolId, At = scope.Now, Kind = DeletionKinds.SessionRecords, SubjectId = s.Id, SessionId = s.Id, Why = why,
+                    What = $"Records of session {s.Id:N} of {s.Start:yyyy-MM-dd}: attendance, call events, consent, notes, evidence, checklists, emails, pupils and guardians",
+                });
+                AuditLog.Record(db, scope.SchoolId, AuditActor.System, AuditActions.SessionRecordsExpired, AuditSubjects.Session, Infrastructure.Ids.Format(s.Id), new { why });
+            }
+            await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
+            db.ChangeTracker.Clear();
+            total += expired.Count;
+        }
+    }
+}

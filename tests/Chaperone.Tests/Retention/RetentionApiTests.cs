@@ -1,0 +1,428 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Chaperone.Audit;
+using Chaperone.Calls;
+using Chaperone.Recordings;
+using Chaperone.Retention;
+using Chaperone.Scheduling;
+using Chaperone.Teams;
+using Chaperone.Tests.Infrastructure;
+using Chaperone.Tests.Teams;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using WireMock.RequestBuilders;
+using WireMock.ResponseBuilders;
+
+namespace Chaperone.Tests.Retention;
+
+/// <summary>The app with a stand-in Graph (Teams' copies) and retention deleting two recordings per batch, so a run has a middle to die in.</summary>
+public class RetentionApp : TeamsApp
+{
+    public RetentionApp() : this(Db.Sqlite) { }
+
+    protected RetentionApp(Db db) : base(db) { }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.UseSetting("Retention:BatchSize", "2");
+    }
+}
+
+public sealed class PostgresRetentionApp : RetentionApp
+{
+    public PostgresRetentionApp() : base(Db.Postgres) { }
+}
+
+/// <summary>Clause 2 and records management: the face-to-face date, holds, the deletion register, provider copies, crash recovery and retention periods.</summary>
+public abstract class RetentionApiTests(RetentionApp app)
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    private DateTimeOffset Now => app.Clock.GetUtcNow();
+
+    private static string Day(DateTimeOffset t) => DateOnly.FromDateTime(t.UtcDateTime).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    private async Task<(TestSchool School, Guid SessionId)> SchoolWithSessionAsync()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        using var teacher = await school.TeacherAsync(app);
+        var id = await TestSchool.BookOkAsync(teacher, school.Booking(Api.NextWeekdayAt(Now.AddDays(3), 10)));
+        return (school, Guid.Parse(id));
+    }
+
+    /// <summary>A built-in recording made at <paramref name="at"/>: two chunks written through the store, as the upload endpoint writes them.</summary>
+    private async Task<Recording> RecordAsync(TestSchool school, Guid sessionId, DateTimeOffset at)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        var store = scope.ServiceProvider.GetRequiredService<RecordingStore>();
+        var db = scope.ServiceProvider.GetRequiredService<Chaperone.Storage.ChaperoneDbContext>();
+        var recording = store.Begin(school.SchoolId, sessionId, CallProviders.BuiltIn, at, "video/webm");
+        for (var i = 0; i < 2; i++)
+        {
+            var plain = Encoding.ASCII.GetBytes($"webm-chunk-{i}-" + new string('x', 3000));
+            await store.WriteChunkAsync(recording, i, plain, CancellationToken.None);
+            recording.Chunks++;
+            recording.Bytes += plain.Length;
+        }
+        db.Add(recording);
+        await db.SaveChangesAsync();
+        return recording;
+    }
+
+    private string[] FilesOf(Recording r)
+    {
+        var store = app.Services.GetRequiredService<RecordingStore>();
+        return Enumerable.Range(0, r.Chunks).Select(i => store.ChunkPath(r, i)).ToArray();
+    }
+
+    /// <summary>The SHA-256 chain over the files as they lie on disk (what the register's hash must be).</summary>
+    private string HashOnDisk(Recording r) =>
+        FilesOf(r).Aggregate((string?)null, (h, f) => RecordingStore.ChainHash(h, File.ReadAllBytes(f)))!;
+
+    private Task<Recording> RowAsync(Guid id) => app.WithDbAsync(db => db.Set<Recording>().AsNoTracking().SingleAsync(r => r.Id == id));
+
+    private async Task<List<DeletionRecord>> RegisterAsync(TestSchool school) =>
+        await app.WithDbAsync(db => db.Set<DeletionRecord>().AsNoTracking().Where(d => d.SchoolId == school.SchoolId).ToListAsync());
+
+    private async Task WaitForAsync(Func<Task<bool>> condition, string what)
+    {
+        var until = DateTime.UtcNow + Patience;
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < until, $"Timed out waiting for {what}.");
+            await Task.Delay(50);
+        }
+    }
+
+    private async Task<JsonElement> SetFaceToFaceAsync(TestSchool school, string date)
+    {
+        using var admin = await school.AdminAsync(app);
+        return await Api.JsonAsync(await admin.PostAsJsonAsync("/api/v1/retention/face-to-face-resumed", new { date }), HttpStatusCode.OK);
+    }
+
+    private async Task HoldAsync(TestSchool school, Guid recordingId, string reason)
+    {
+        using var dsl = await school.DslAsync(app);
+        await Api.JsonAsync(await dsl.PostAsJsonAsync($"/api/v1/recordings/{recordingId}/hold", new { reason }), HttpStatusCode.OK);
+    }
+
+    private async Task RunJobAsync()
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<RetentionJob>().RunAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task TheFaceToFaceDateDeletesEveryEarlierRecordingNotOnHoldWithItsFilesAndKeyAndRegistersEachWithItsContentHash()
+    {
+        var (school, sessionId) = await SchoolWithSessionAsync();
+        var old = new List<Recording>();
+        for (var i = 0; i < 3; i++)
+        {
+            old.Add(await RecordAsync(school, sessionId, Now.AddDays(-3 + i).AddHours(-2)));
+        }
+        var held = await RecordAsync(school, sessionId, Now.AddDays(-2));
+        var later = await RecordAsync(school, sessionId, Now.AddDays(2)); // made after the date: kept
+        var hashes = old.ToDictionary(r => r.Id, HashOnDisk);
+        await HoldAsync(school, held.Id, "Evidence for a child protection referral about the pupil.");
+
+        var settings = await SetFaceToFaceAsync(school, Day(Now));
+
+        Assert.Equal(Day(Now), settings.GetProperty("faceToFaceResumedOn").GetString());
+        await WaitForAsync(async () => (await RegisterAsync(school)).Count(d => d.Kind == DeletionKinds.Recording) == 3, "three deletions in the register");
+        foreach (var r in old)
+        {
+            var row = await RowAsync(r.Id);
+            Assert.NotNull(row.DeletedAt);
+            Assert.Null(row.WrappedKey);
+            Assert.Null(row.DeletionPendingAt);
+            Assert.All(FilesOf(r), f => Assert.False(File.Exists(f), f));
+            Assert.Equal(hashes[r.Id], row.ContentHash);
+        }
+        foreach (var kept in new[] { held, later })
+        {
+            var row = await RowAsync(kept.Id);
+            Assert.Null(row.DeletedAt);
+            Assert.NotNull(row.WrappedKey);
+            Assert.All(FilesOf(kept), f => Assert.True(File.Exists(f), f));
+        }
+
+        // The register, as the admin reads it: what, when, why, and the hash of what was stored.
+        using var admin = await school.AdminAsync(app);
+        var register = await Api.JsonAsync(await admin.GetAsync("/api/v1/retention/deletions"), HttpStatusCode.OK);
+        var items = register.GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal(3, items.Count);
+        foreach (var r in old)
+        {
+            var entry = Assert.Single(items, i => i.GetProperty("subjectId").GetString() == r.Id.ToString());
+            Assert.Equal(hashes[r.Id], entry.GetProperty("contentHash").GetString());
+            Assert.Equal("recording", entry.GetProperty("kind").GetString());
+            Assert.Contains("face-to-face teaching resumed", entry.GetProperty("why").GetString(), StringComparison.Ordinal);
+        }
+        // A deleted recording no longer plays, for anyone.
+        using var dsl = await school.DslAsync(app);
+        Assert.Equal(HttpStatusCode.Gone, (await dsl.GetAsync($"/api/v1/recordings/{old[0].Id}/content")).StatusCode);
+        // Every step is in the audit trail.
+        var actions = await app.WithDbAsync(db => db.AuditEntries.Where(e => e.SchoolId == school.SchoolId).Select(e => e.Action).ToListAsync());
+        Assert.Equal(3, actions.Count(a => a == AuditActions.RecordingDeleted));
+        Assert.Contains(AuditActions.RecordingHeld, actions);
+        Assert.Contains(AuditActions.FaceToFaceDateSet, actions);
+    }
+
+    [Fact]
+    public async Task ADateInTheFutureDeletesNothingUntilTheClockReachesIt()
+    {
+        var (school, sessionId) = await SchoolWithSessionAsync();
+        var before = await RecordAsync(school, sessionId, Now.AddDays(-1));
+        var date = Now.AddDays(3);
+
+        var settings = await SetFaceToFaceAsync(school, Day(date));
+        await RunJobAsync(); // the same run the worker makes, finished before we look
+
+        Assert.Equal(1, settings.GetProperty("recordingsDue").GetInt32());
+        Assert.Null((await RowAsync(before.Id)).DeletedAt);
+        Assert.Empty(await RegisterAsync(school));
+        Assert.All(FilesOf(before), f => Assert.True(File.Exists(f)));
+
+        // The clock reaches the date: the scheduled job deletes without anyone asking.
+        var atMidnight = new DateTimeOffset(DateOnly.FromDateTime(date.UtcDateTime), TimeOnly.MinValue, TimeSpan.Zero);
+        app.Clock.Advance(atMidnight - Now + TimeSpan.FromMinutes(1));
+
+        await WaitForAsync(async () => (await RowAsync(before.Id)).DeletedAt is not null, "the deletion on the date");
+        Assert.All(FilesOf(before), f => Assert.False(File.Exists(f)));
+        Assert.Single(await RegisterAsync(school));
+    }
+
+    [Fact]
+    public async Task OnlyTheDslPutsARecordingOnHoldWithAReasonAndLiftsIt()
+    {
+        var (school, sessionId) = await SchoolWithSessionAsync();
+        var recording = await RecordAsync(school, sessionId, Now.AddDays(-1));
+        var url = $"/api/v1/recordings/{recording.Id}/hold";
+        foreach (var other in new[] { await school.AdminAsync(app), await school.TeacherAsync(app), await school.SltAsync(app) })
+        {
+            using var _ = other;
+            Assert.Equal(HttpStatusCode.Forbidden, (await other.PostAsJsonAsync(url, new { reason = "Keep it." })).StatusCode);
+            Assert.Equal(HttpStatusCode.Forbidden, (await other.DeleteAsync(url)).StatusCode);
+        }
+        using var dsl = await school.DslAsync(app);
+        Assert.Equal(["reason"], await Api.BadRequestFieldsAsync(await dsl.PostAsJsonAsync(url, new { reason = "  " })));
+        Assert.Equal(["reason"], await Api.BadRequestFieldsAsync(await dsl.PostAsJsonAsync(url, new { reason = new string('r', 1001) })));
+        await Api.ProblemAsync(await dsl.PostAsJsonAsync("/api/v1/recordings/not-an-id/hold", new { reason = "Keep it." }), HttpStatusCode.NotFound);
+        var otherSchool = await TestSchool.CreateAsync(app);
+        using (var otherDsl = await otherSchool.DslAsync(app))
+        {
+            await Api.ProblemAsync(await otherDsl.PostAsJsonAsync(url, new { reason = "Keep it." }), HttpStatusCode.NotFound);
+        }
+
+        var heldView = await Api.JsonAsync(await dsl.PostAsJsonAsync(url, new { reason = "A disclosure made during the call." }), HttpStatusCode.OK);
+
+        Assert.Equal("held", heldView.GetProperty("retention").GetString());
+        Assert.Equal("A disclosure made during the call.", heldView.GetProperty("holdReason").GetString());
+        await SetFaceToFaceAsync(school, Day(Now));
+        await RunJobAsync();
+        Assert.Null((await RowAsync(recording.Id)).DeletedAt);
+
+        var lifted = await Api.JsonAsync(await dsl.DeleteAsync(url), HttpStatusCode.OK);
+
+        Assert.Equal("kept", lifted.GetProperty("retention").GetString());
+        await RunJobAsync();
+        Assert.NotNull((await RowAsync(recording.Id)).DeletedAt);
+        // A deleted recording cannot be put on hold after the fact.
+        Assert.Equal(["id"], await Api.BadRequestFieldsAsync(await dsl.PostAsJsonAsync(url, new { reason = "Too late." })));
+        var actions = await app.WithDbAsync(db => db.AuditEntries.Where(e => e.SubjectId == recording.Id.ToString()).Select(e => e.Action).ToListAsync());
+        Assert.Contains(AuditActions.RecordingHeld, actions);
+        Assert.Contains(AuditActions.RecordingHoldLifted, actions);
+    }
+
+    [Fact]
+    public async Task TheFaceToFaceDateAndPeriodsRefuseBadInputFieldByFieldAndOnlyForAdmins()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        using var admin = await school.AdminAsync(app);
+        Assert.Equal(["date"], await Api.BadRequestFieldsAsync(await admin.PostAsJsonAsync("/api/v1/retention/face-to-face-resumed", new { date = "08/03/2027" })));
+        Assert.Equal(["date"], await Api.BadRequestFieldsAsync(await admin.PostAsJsonAsync("/api/v1/retention/face-to-face-resumed", new { })));
+        Assert.Equal(["date"], await Api.BadRequestFieldsAsync(await admin.PostAsJsonAsync("/api/v1/retention/face-to-face-resumed", new { date = "2027-02-30" })));
+        var fields = await Api.BadRequestFieldsAsync(await admin.PutAsJsonAsync("/api/v1/retention/settings", new { concernsYearsAfterBirth = 0, interventionRecordsYears = 500 }));
+        Assert.Equal(["concernsYearsAfterBirth", "interventionRecordsYears"], fields.Order());
+        var defaults = await Api.JsonAsync(await admin.GetAsync("/api/v1/retention/settings"), HttpStatusCode.OK);
+        Assert.Equal(25, defaults.GetProperty("concernsYearsAfterBirth").GetInt32());
+        Assert.Equal(6, defaults.GetProperty("interventionRecordsYears").GetInt32());
+        using var teacher = await school.TeacherAsync(app);
+        Assert.Equal(HttpStatusCode.Forbidden, (await teacher.PostAsJsonAsync("/api/v1/retention/face-to-face-resumed", new { date = "2027-03-08" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await teacher.GetAsync("/api/v1/retention/deletions")).StatusCode);
+        using var dsl = await school.DslAsync(app);
+        Assert.Equal(HttpStatusCode.Forbidden, (await dsl.PutAsJsonAsync("/api/v1/retention/settings", new { concernsYearsAfterBirth = 25, interventionRecordsYears = 6 })).StatusCode);
+        await Api.JsonAsync(await dsl.GetAsync("/api/v1/retention/deletions"), HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task TheJobAppliesTheInterventionRecordsPeriodPerSchool()
+    {
+        var (school, oldId) = await SchoolWithSessionAsync();
+        using var teacher = await school.TeacherAsync(app);
+        var recentId = Guid.Parse(await TestSchool.BookOkAsync(teacher, school.Booking(Api.NextWeekdayAt(Now.AddDays(5), 11))));
+        // Two sessions held long ago: seven and five years.
+        await app.WithDbAsync(async db =>
+        {
+            foreach (var (id, years) in new[] { (oldId, 7), (recentId, 5) })
+            {
+                var start = Now.AddYears(-years);
+                await db.Sessions.Where(s => s.Id == id).ExecuteUpdateAsync(u => u.SetProperty(s => s.Start, start).SetProperty(s => s.End, start.AddMinutes(30)));
+                db.Add(new CallEventRecord { SchoolId = school.SchoolId, SessionId = id, At = start, Kind = RoomEvents.ConsentGiven, Actor = "guardian:x" });
+            }
+            return await db.SaveChangesAsync();
+        });
+
+        await RunJobAsync();
+
+        Assert.Equal(0, await app.WithDbAsync(db => db.Set<CallEventRecord>().CountAsync(e => e.SessionId == oldId)));
+        Assert.Equal(0, await app.WithDbAsync(db => db.SessionPupils.CountAsync(p => p.SessionId == oldId)));
+        Assert.Equal(1, await app.WithDbAsync(db => db.Set<CallEventRecord>().CountAsync(e => e.SessionId == recentId)));
+        var entry = Assert.Single(await RegisterAsync(school));
+        Assert.Equal((DeletionKinds.SessionRecords, oldId), (entry.Kind, entry.SubjectId));
+
+        using var admin = await school.AdminAsync(app);
+        await Api.JsonAsync(await admin.PutAsJsonAsync("/api/v1/retention/settings", new { concernsYearsAfterBirth = 25, interventionRecordsYears = 4 }), HttpStatusCode.OK);
+        await RunJobAsync();
+        await RunJobAsync(); // a second run finds nothing more to do
+
+        Assert.Equal(0, await app.WithDbAsync(db => db.Set<CallEventRecord>().CountAsync(e => e.SessionId == recentId)));
+        Assert.Equal([oldId, recentId], (await RegisterAsync(school)).Select(d => d.SubjectId).Order());
+        Assert.Contains(AuditActions.RetentionPeriodsChanged, await app.WithDbAsync(db => db.AuditEntries.Where(e => e.SchoolId == school.SchoolId).Select(e => e.Action).ToListAsync()));
+    }
+
+    /// <summary>A Teams session with one recording copied in from Teams (made on 3 December 2026).</summary>
+    private async Task<(TestSchool School, Guid SessionId, string User, Recording Copy)> TeamsRecordingAsync(Func<TestSchool, Task>? before = null)
+    {
+        var school = await TestSchool.CreateAsync(app);
+        if (before is not null)
+        {
+            await before(school);
+        }
+        var user = await app.UseTeamsAsync(school);
+        var (_, meetingId, _, _) = app.Fake.ServeMeeting(user);
+        using var teacher = await school.TeacherAsync(app);
+        var id = Guid.Parse(await TestSchool.BookOkAsync(teacher, school.Booking(Api.NextWeekdayAt(Now.AddDays(3), 10))));
+        var fileName = $"Support session ({TeamsMeetings.Reference(id)})-20261203_100030-Meeting Recording.mp4";
+        app.Fake.ServeRecording(user, meetingId, "rec-1", Encoding.ASCII.GetBytes("ftypmp42 " + new string('f', 5000)), fileName);
+        Assert.IsType<TeamsOutcome.Done>(await app.WithTeamsAsync(t => t.ReadRecordingsAsync(school.SchoolId, id, CancellationToken.None)));
+        var copy = await app.WithDbAsync(db => db.Set<Recording>().AsNoTracking().SingleAsync(r => r.SessionId == id));
+        return (school, id, user, copy);
+    }
+
+    private string DriveItemPath(string user) => FakeGraph.P($"/drives/b!{user[..8]}/items/item-rec");
+
+    private int OneDriveDeletes(string user) =>
+        app.Fake.Graph.LogEntries.Count(e => e.RequestMessage.Method == "DELETE" && e.RequestMessage.Path == DriveItemPath(user));
+
+    /// <summary>A face-to-face date after the Teams recording was made, with the clock moved to it if it is behind.</summary>
+    private string DateAfterTeamsRecordings()
+    {
+        var day = new DateTimeOffset(2026, 12, 4, 0, 1, 0, TimeSpan.Zero);
+        if (Now < day)
+        {
+            app.Clock.Advance(day - Now);
+        }
+        return Day(Now);
+    }
+
+    [Fact]
+    public async Task ATeamsRecordingIsDeletedOnBothSidesAtRetentionAndAFailingOneDriveIsRetriedInSight()
+    {
+        var (school, _, user, copy) = await TeamsRecordingAsync();
+        // Graph is down for OneDrive deletes.
+        app.Fake.ServeError($"/drives/b!{user[..8]}/items/item-rec", "DELETE", 403, "accessDenied", "Access denied", priority: 20);
+
+        await SetFaceToFaceAsync(school, DateAfterTeamsRecordings());
+
+        await WaitForAsync(async () => (await RowAsync(copy.Id)).DeletedAt is not null, "Chaperone's copy deleted");
+        await WaitForAsync(async () => (await RowAsync(copy.Id)).ProviderCopyAttempts >= 1, "the failed OneDrive attempt recorded");
+        var row = await RowAsync(copy.Id);
+        Assert.Null(row.WrappedKey);
+        Assert.All(FilesOf(copy), f => Assert.False(File.Exists(f)));
+        Assert.True(row.ProviderHoldsCopy);
+        using var admin = await school.AdminAsync(app);
+        var register = await Api.JsonAsync(await admin.GetAsync("/api/v1/retention/deletions"), HttpStatusCode.OK);
+        var pending = Assert.Single(register.GetProperty("pendingProviderCopies").EnumerateArray());
+        Assert.Equal(copy.Id.ToString(), pending.GetProperty("recordingId").GetString());
+        Assert.False(string.IsNullOrEmpty(pending.GetProperty("lastError").GetString()));
+        Assert.Equal([DeletionKinds.Recording], (await RegisterAsync(school)).Select(d => d.Kind));
+
+        // Graph is back: the retry, when due, deletes Teams' copy and registers it once.
+        app.Fake.Graph.Given(Request.Create().WithPath(DriveItemPath(user)).UsingDelete()).AtPriority(10).RespondWith(Response.Create().WithStatusCode(204));
+        app.Clock.Advance(TimeSpan.FromMinutes(2));
+
+        await WaitForAsync(async () => !(await RowAsync(copy.Id)).ProviderHoldsCopy, "Teams' copy deleted");
+        Assert.True(OneDriveDeletes(user) >= 2);
+        var kinds = (await RegisterAsync(school)).Select(d => d.Kind).Order().ToList();
+        Assert.Equal([DeletionKinds.ProviderCopy, DeletionKinds.Recording], kinds);
+        register = await Api.JsonAsync(await admin.GetAsync("/api/v1/retention/deletions"), HttpStatusCode.OK);
+        Assert.Empty(register.GetProperty("pendingProviderCopies").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task ADeletionKilledMidwayResumesOnRestartAndRegistersEachRecordingExactlyOnce()
+    {
+        // Ids are in creation order, so the batches of two are [b1, b2], [teams, b3], [b4].
+        var made = new DateTimeOffset(2026, 12, 3, 9, 0, 0, TimeSpan.Zero);
+        var builtIn = new List<Recording>();
+        var (school, _, user, teamsCopy) = await TeamsRecordingAsync(async s =>
+        {
+            var session = Guid.Parse(await TestSchool.BookOkAsync(await s.OtherTeacherAsync(app), s.Booking(Api.NextWeekdayAt(Now.AddDays(4), 11), teacher: s.OtherTeacherId)));
+            builtIn.Add(await RecordAsync(s, session, made));
+            builtIn.Add(await RecordAsync(s, session, made));
+        });
+        builtIn.Add(await RecordAsync(school, builtIn[0].SessionId, made));
+        builtIn.Add(await RecordAsync(school, builtIn[0].SessionId, made));
+        Recording[] all = [builtIn[0], builtIn[1], teamsCopy, builtIn[2], builtIn[3]];
+        // OneDrive hangs on the delete: the worker is in the middle of the run when it dies.
+        using var arrived = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        app.Fake.Graph.Given(Request.Create().WithPath(DriveItemPath(user)).UsingDelete()).AtPriority(10)
+            .RespondWith(Response.Create().WithCallback(_ =>
+            {
+                arrived.Set();
+                release.Wait(TimeSpan.FromSeconds(60));
+                return new WireMock.ResponseMessage { StatusCode = 204 };
+            }));
+        var worker = app.Services.GetServices<IHostedService>().OfType<RetentionWorker>().Single();
+
+        await SetFaceToFaceAsync(school, DateAfterTeamsRecordings());
+        Assert.True(arrived.Wait(Patience), "The worker did not reach Teams' copy.");
+        await worker.StopAsync(CancellationToken.None).WaitAsync(Patience);
+
+        var midway = await app.WithDbAsync(db => db.Set<Recording>().AsNoTracking().Where(r => r.SchoolId == school.SchoolId).ToListAsync());
+        Assert.Contains(midway, r => r.DeletionPendingAt is not null); // the rest is still to do
+        Assert.Contains(midway, r => r.DeletedAt is not null); // and some was done
+        Assert.True(midway.Single(r => r.Id == teamsCopy.Id).ProviderHoldsCopy);
+
+        // OneDrive answers again; the worker restarts (as on the next start-up) and finishes the run.
+        release.Set();
+        await worker.StartAsync(CancellationToken.None);
+
+        await WaitForAsync(async () => (await RegisterAsync(school)).Count == all.Length + 1, "every deletion registered");
+        var register = await RegisterAsync(school);
+        foreach (var r in all)
+        {
+            Assert.Single(register, d => d.Kind == DeletionKinds.Recording && d.SubjectId == r.Id);
+            var row = await RowAsync(r.Id);
+            Assert.NotNull(row.DeletedAt);
+            Assert.Null(row.WrappedKey);
+            Assert.All(FilesOf(r), f => Assert.False(File.Exists(f), f));
+        }
+        Assert.Single(register, d => d.Kind == DeletionKinds.ProviderCopy && d.SubjectId == teamsCopy.Id);
+        Assert.False((await RowAsync(teamsCopy.Id)).ProviderHoldsCopy);
+        Assert.Equal(all.Length, await app.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.SchoolId == school.SchoolId && e.Action == AuditActions.RecordingDeleted)));
+    }
+}
+
+public sealed class RetentionApiOnSqlite(RetentionApp app) : RetentionApiTests(app), IClassFixture<RetentionApp>;
+
+public sealed class RetentionApiOnPostgres(PostgresRetentionApp app) : RetentionApiTests(app), IClassFixture<PostgresRetentionApp>;
