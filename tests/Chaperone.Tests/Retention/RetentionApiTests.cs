@@ -298,6 +298,52 @@ public abstract class RetentionApiTests(RetentionApp app)
         Assert.Contains(AuditActions.RetentionPeriodsChanged, await app.WithDbAsync(db => db.AuditEntries.Where(e => e.SchoolId == school.SchoolId).Select(e => e.Action).ToListAsync()));
     }
 
+    [Fact]
+    public async Task TheJobDeletesAConcernOnceEveryLinkedPupilsDateOfBirthPlusThePeriodHasPassed()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        using var teacher = await school.TeacherAsync(app);
+        var today = DateOnly.FromDateTime(Now.UtcDateTime);
+        // Toby turns 25 in two days; Sibling A too, but Sibling B a month later; Nell's birthday is not recorded.
+        await app.WithDbAsync(async db =>
+        {
+            foreach (var (pupil, born) in new[] { (school.TwoParentPupil, today.AddYears(-25).AddDays(2)), (school.SiblingA, today.AddYears(-25).AddDays(2)), (school.SiblingB, today.AddYears(-25).AddDays(30)) })
+            {
+                await db.Pupils.Where(p => p.Id == pupil).ExecuteUpdateAsync(u => u.SetProperty(p => p.DateOfBirth, born));
+            }
+            return 0;
+        });
+        object About(params Guid[] pupils) => new { pupilIds = pupils.Select(p => p.ToString()).ToArray(), kind = "safeguarding", summary = "A worry", detail = "What was seen." };
+        var toby = await Concerns.ConcernTestSupport.RaiseAsync(teacher, About(school.TwoParentPupil));
+        var siblings = await Concerns.ConcernTestSupport.RaiseAsync(teacher, About(school.SiblingA, school.SiblingB));
+        var nell = await Concerns.ConcernTestSupport.RaiseAsync(teacher, About(school.NoEmailPupil, school.TwoParentPupil));
+        Guid Id(JsonElement c) => Guid.Parse(c.GetProperty("id").GetString()!);
+        Task<List<Guid>> ConcernsLeftAsync() => app.WithDbAsync(db => db.Set<Chaperone.Concerns.Concern>().Where(c => c.SchoolId == school.SchoolId).Select(c => c.Id).ToListAsync());
+
+        await RunJobAsync();
+
+        Assert.Equal(3, (await ConcernsLeftAsync()).Count);
+        Assert.True(await app.WithDbAsync(db => db.Set<Chaperone.Concerns.ConcernEntry>().CountAsync(e => e.ConcernId == Id(toby))) > 0);
+        Assert.Empty(await RegisterAsync(school));
+
+        // Two days on, Toby is 25: the concern about him alone goes; the others are kept.
+        app.Clock.Advance(TimeSpan.FromDays(3));
+        await RunJobAsync();
+
+        Assert.Equal([Id(siblings), Id(nell)], (await ConcernsLeftAsync()).Order());
+        Assert.Equal(0, await app.WithDbAsync(db => db.Set<Chaperone.Concerns.ConcernEntry>().CountAsync(e => e.ConcernId == Id(toby))));
+        Assert.Equal(0, await app.WithDbAsync(db => db.Set<Chaperone.Concerns.ConcernPupil>().CountAsync(p => p.ConcernId == Id(toby))));
+        Assert.Equal(1, await app.WithDbAsync(db => db.Set<Chaperone.Concerns.ConcernPupil>().CountAsync(p => p.ConcernId == Id(nell))));
+        var entry = Assert.Single(await RegisterAsync(school));
+        Assert.Equal((DeletionKinds.Concern, Id(toby)), (entry.Kind, entry.SubjectId));
+        Assert.Contains(toby.GetProperty("reference").GetString()!, entry.What, StringComparison.Ordinal);
+        Assert.DoesNotContain("worry", entry.What, StringComparison.Ordinal);
+        var audited = await app.WithDbAsync(db => db.AuditEntries.Where(e => e.SchoolId == school.SchoolId && e.Action == AuditActions.ConcernExpired).Select(e => e.SubjectId).ToListAsync());
+        Assert.Equal([Id(toby).ToString()], audited);
+        await RunJobAsync(); // nothing more is due
+        Assert.Single(await RegisterAsync(school));
+    }
+
     /// <summary>A Teams session with one recording copied in from Teams (made on 3 December 2026).</summary>
     private async Task<(TestSchool School, Guid SessionId, string User, Recording Copy)> TeamsRecordingAsync(Func<TestSchool, Task>? before = null)
     {
