@@ -356,9 +356,12 @@ public abstract class RetentionApiTests(RetentionApp app)
         var user = await app.UseTeamsAsync(school);
         var (_, meetingId, _, _) = app.Fake.ServeMeeting(user);
         using var teacher = await school.TeacherAsync(app);
-        var id = Guid.Parse(await TestSchool.BookOkAsync(teacher, school.Booking(Api.NextWeekdayAt(Now.AddDays(3), 10))));
-        var fileName = $"Support session ({TeamsMeetings.Reference(id)})-20261203_100030-Meeting Recording.mp4";
-        app.Fake.ServeRecording(user, meetingId, "rec-1", Encoding.ASCII.GetBytes("ftypmp42 " + new string('f', 5000)), fileName);
+        var start = Api.NextWeekdayAt(Now.AddDays(3), 10);
+        var id = Guid.Parse(await TestSchool.BookOkAsync(teacher, school.Booking(start)));
+        // Made during the session, whatever day the fixture's shared clock has reached (Teams names the file with the UTC time).
+        var made = start.AddSeconds(30);
+        var fileName = $"Support session ({TeamsMeetings.Reference(id)})-{made.UtcDateTime:yyyyMMdd_HHmmss}-Meeting Recording.mp4";
+        app.Fake.ServeRecording(user, meetingId, "rec-1", Encoding.ASCII.GetBytes("ftypmp42 " + new string('f', 5000)), fileName, made);
         Assert.IsType<TeamsOutcome.Done>(await app.WithTeamsAsync(t => t.ReadRecordingsAsync(school.SchoolId, id, CancellationToken.None)));
         var copy = await app.WithDbAsync(db => db.Set<Recording>().AsNoTracking().SingleAsync(r => r.SessionId == id));
         return (school, id, user, copy);
@@ -369,10 +372,10 @@ public abstract class RetentionApiTests(RetentionApp app)
     private int OneDriveDeletes(string user) =>
         app.Fake.Graph.LogEntries.Count(e => e.RequestMessage.Method == "DELETE" && e.RequestMessage.Path == DriveItemPath(user));
 
-    /// <summary>A face-to-face date after the Teams recording was made, with the clock moved to it if it is behind.</summary>
-    private string DateAfterTeamsRecordings()
+    /// <summary>A face-to-face date after <paramref name="copy"/> was made, with the clock moved to it if it is behind.</summary>
+    private string DateAfterTeamsRecordings(Recording copy)
     {
-        var day = new DateTimeOffset(2026, 12, 4, 0, 1, 0, TimeSpan.Zero);
+        var day = new DateTimeOffset(DateOnly.FromDateTime(copy.StartedAt.UtcDateTime).AddDays(1), new TimeOnly(0, 1), TimeSpan.Zero);
         if (Now < day)
         {
             app.Clock.Advance(day - Now);
@@ -387,7 +390,7 @@ public abstract class RetentionApiTests(RetentionApp app)
         // Graph is down for OneDrive deletes.
         app.Fake.ServeError($"/drives/b!{user[..8]}/items/item-rec", "DELETE", 403, "accessDenied", "Access denied", priority: 20);
 
-        await SetFaceToFaceAsync(school, DateAfterTeamsRecordings());
+        await SetFaceToFaceAsync(school, DateAfterTeamsRecordings(copy));
 
         await WaitForAsync(async () => (await RowAsync(copy.Id)).DeletedAt is not null, "Chaperone's copy deleted");
         await WaitForAsync(async () => (await RowAsync(copy.Id)).ProviderCopyAttempts >= 1, "the failed OneDrive attempt recorded");
@@ -441,7 +444,7 @@ public abstract class RetentionApiTests(RetentionApp app)
             }));
         var worker = app.Services.GetServices<IHostedService>().OfType<RetentionWorker>().Single();
 
-        await SetFaceToFaceAsync(school, DateAfterTeamsRecordings());
+        await SetFaceToFaceAsync(school, DateAfterTeamsRecordings(teamsCopy));
         Assert.True(arrived.Wait(Patience), "The worker did not reach Teams' copy.");
         await worker.StopAsync(CancellationToken.None).WaitAsync(Patience);
 

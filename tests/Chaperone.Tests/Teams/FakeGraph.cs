@@ -301,9 +301,9 @@ public sealed class FakeGraph : IDisposable
             }));
 
     /// <summary>One recording of the meeting with its content, and the organizer's OneDrive holding Teams' copy.</summary>
-    public void ServeRecording(string user, string meetingId, string recordingId, byte[] content, string fileName)
+    public void ServeRecording(string user, string meetingId, string recordingId, byte[] content, string fileName, DateTimeOffset? created = null)
     {
-        PublishRecording(user, meetingId, recordingId, content);
+        PublishRecording(user, meetingId, recordingId, content, created);
         var driveId = "b!" + user[..8];
         Graph.Given(Request.Create().WithPath(P($"/users/{user}/drive")).UsingGet()).AtPriority(100)
             .RespondWith(Response.Create().WithHeader("Content-Type", "application/json").WithBodyAsJson(new { id = driveId, driveType = "business" }));
