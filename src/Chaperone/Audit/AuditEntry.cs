@@ -93,6 +93,7 @@ public static class AuditActions
     public const string FaceToFaceDateSet = "retention.face-to-face-date-set";
     public const string RetentionPeriodsChanged = "retention.periods-changed";
     public const string SessionRecordsExpired = "retention.session-records-deleted";
+    public const string ConcernExpired = "retention.concern-deleted";
 }
 
 /// <summary>The kinds of record audit entries are about.</summary>

@@ -23,7 +23,8 @@ public sealed record InterventionRow(
     string Consent,
     string Expectations,
     string Outcome,
-    string Notes)
+    string Notes,
+    string ConcernsRaised)
 {
     /// <summary>The columns in order, with the header names the MIS import relies on (documented in the README: keep them stable).</summary>
     public static IReadOnlyList<InterventionColumn> Columns { get; } =
@@ -42,10 +43,14 @@ public sealed record InterventionRow(
         new("Outcome", r => r.Outcome),
         new("Notes", r => r.Notes),
         new("Session id", r => r.SessionId),
+        new("Concerns raised", r => r.ConcernsRaised),
     ];
 
-    /// <summary>The row of <paramref name="pupil"/> in <paramref name="loaded"/>, written in <paramref name="zone"/>.</summary>
-    public static InterventionRow From(LoadedSession loaded, Scheduling.PersonRef pupil, DateTimeZone zone)
+    /// <summary>
+    /// The row of <paramref name="pupil"/> in <paramref name="loaded"/>, written in <paramref name="zone"/>;
+    /// <paramref name="concerns"/> are the references of the concerns raised about the session that involve the pupil.
+    /// </summary>
+    public static InterventionRow From(LoadedSession loaded, Scheduling.PersonRef pupil, DateTimeZone zone, IReadOnlyList<string> concerns)
     {
         var (s, f) = (loaded.Session, loaded.Facts);
         var start = Local(s.Start, zone);
@@ -64,7 +69,8 @@ public sealed record InterventionRow(
             ConsentText(f.Consent, zone),
             ExpectationsText(f.Expectations, zone),
             OutcomeLabel(f.Outcome?.Outcome),
-            f.Outcome?.Notes ?? "");
+            f.Outcome?.Notes ?? "",
+            string.Join("; ", concerns));
     }
 
     public static string AttendedText(IReadOnlyList<Presence> attendance, DateTimeZone zone) =>

@@ -142,11 +142,33 @@ public sealed class RecordOfIntervention(ChaperoneDbContext db, CallProviderReso
         }
         var sessions = await SessionRecords.LoadAsync(db, providers, schoolId, query, ct);
         var pupilKey = pupilId is { } pk ? Ids.Format(pk) : null;
+        var concerns = await ConcernReferences.OfSessionsAsync(db, schoolId, sessions.Select(l => Guid.Parse(l.Session.Id)).ToList(), ct);
         var rows = sessions
-            .SelectMany(l => l.Session.Pupils.Where(pp => pupilKey is null || pp.Id == pupilKey).Select(pp => (l.Session.Start, Row: InterventionRow.From(l, pp, zone))))
+            .SelectMany(l => l.Session.Pupils.Where(pp => pupilKey is null || pp.Id == pupilKey)
+                .Select(pp => (l.Session.Start, Row: InterventionRow.From(l, pp, zone, concerns[(Guid.Parse(l.Session.Id), Guid.Parse(pp.Id))].ToList()))))
             .OrderBy(x => x.Start).ThenBy(x => x.Row.Pupil, StringComparer.Ordinal)
             .Select(x => x.Row)
             .ToList();
         return new Result.Ok(new InterventionReport(school, pupilName, pupilKey, range, zone.Id, rows));
+    }
+}
+
+/// <summary>
+/// Clause 11's "concerns raised (reference only)": the references (C-0003) of the concerns raised
+/// about a session, per pupil they involve. Only the reference is read, never the kind, summary or
+/// content, so every reader of the record may see it whatever their role; drafts are not concerns
+/// yet and are left out.
+/// </summary>
+public static class ConcernReferences
+{
+    public static async Task<ILookup<(Guid SessionId, Guid PupilId), string>> OfSessionsAsync(ChaperoneDbContext db, Guid schoolId, IReadOnlyList<Guid> sessionIds, CancellationToken ct)
+    {
+        var links = await (
+                from c in db.Set<Concerns.Concern>()
+                where c.SchoolId == schoolId && c.Status == Concerns.ConcernStatus.Raised && c.SessionId != null && sessionIds.Contains(c.SessionId.Value)
+                from p in c.Pupils
+                select new { SessionId = c.SessionId!.Value, p.PupilId, c.Number })
+            .AsNoTracking().ToListAsync(ct);
+        return links.OrderBy(l => l.Number).ToLookup(l => (l.SessionId, l.PupilId), l => Concerns.Concern.ReferenceOf(l.Number));
     }
 }

@@ -15,7 +15,7 @@ public sealed record RetentionScope(Guid SchoolId, RetentionSettings Settings, D
 
 /// <summary>
 /// Applies one record type's retention period to one school. The retention job runs every
-/// registered applier for every school; a new record type (concerns) adds its own applier as a
+/// registered applier for every school; a new record type adds its own applier as a
 /// scoped <see cref="IRetentionApplier"/>. Each deletion is entered in the deletion register
 /// (<see cref="DeletionRecord"/>) and audited, exactly once.
 /// </summary>
@@ -106,6 +106,66 @@ public sealed class InterventionRecordsApplier(ChaperoneDbContext db) : IRetenti
                     What = $"Records of session {s.Id:N} of {s.Start:yyyy-MM-dd}: attendance, call events, consent, notes, evidence, checklists, emails, pupils and guardians",
                 });
                 AuditLog.Record(db, scope.SchoolId, AuditActor.System, AuditActions.SessionRecordsExpired, AuditSubjects.Session, Infrastructure.Ids.Format(s.Id), new { why });
+            }
+            await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
+            db.ChangeTracker.Clear();
+            total += expired.Count;
+        }
+    }
+}
+
+/// <summary>
+/// Concerns (IRMS Records Management Toolkit for Schools: child protection files are kept until the
+/// pupil's date of birth + 25 years): a concern, raised or a draft, is deleted with its chronology
+/// and its pupil links once that date has passed for every pupil it is about — the youngest decides,
+/// so a concern about a sibling is kept for the younger child. A pupil with no date of birth
+/// recorded keeps the concern (never deleted early: the school records the date to let it go).
+/// </summary>
+public sealed class ConcernsApplier(ChaperoneDbContext db) : IRetentionApplier
+{
+    private const int BatchSize = 500;
+
+    public string RecordType => "Concerns";
+
+    public string Implements => "IRMS Records Management Toolkit for Schools: child protection records, until the pupil's date of birth + 25 years (clause 12's concerns).";
+
+    public async Task<int> ApplyAsync(RetentionScope scope, CancellationToken ct)
+    {
+        var years = scope.Settings.ConcernsYearsAfterBirth;
+        var today = Instant.FromDateTimeOffset(scope.Now).InZone(scope.Zone).Date.ToDateOnly();
+        // Born on or before this date: DOB + the period has come (29 February rounds later, never earlier).
+        var bornBy = today.AddYears(-years);
+        var total = 0;
+        while (true)
+        {
+            // A pupil without a date of birth never matches, so neither does any concern about them.
+            var expired = await db.Set<Concerns.Concern>().AsNoTracking()
+                .Where(c => c.SchoolId == scope.SchoolId && c.Pupils.Any()
+                    && c.Pupils.All(cp => db.Pupils.Any(p => p.Id == cp.PupilId && p.SchoolId == scope.SchoolId && p.DateOfBirth != null && p.DateOfBirth <= bornBy)))
+                .OrderBy(c => c.Number).Take(BatchSize)
+                .Select(c => new { c.Id, c.Number, c.SessionId, c.CreatedAt, Entries = db.Set<Concerns.ConcernEntry>().Count(e => e.ConcernId == c.Id) })
+                .ToListAsync(ct);
+            if (expired.Count == 0)
+            {
+                return total;
+            }
+            var ids = expired.Select(c => c.Id).ToList();
+            await using var transaction = await RetentionWrites.BeginAsync(db, ct);
+            await db.Set<Concerns.ConcernEntry>().Where(e => e.SchoolId == scope.SchoolId && ids.Contains(e.ConcernId)).ExecuteDeleteAsync(ct);
+            await db.Set<Concerns.ConcernPupil>().Where(p => p.SchoolId == scope.SchoolId && ids.Contains(p.ConcernId)).ExecuteDeleteAsync(ct);
+            await db.Set<Concerns.Concern>().Where(c => c.SchoolId == scope.SchoolId && ids.Contains(c.Id)).ExecuteDeleteAsync(ct);
+            var why = $"Concerns are kept until each pupil's date of birth + {years} years.";
+            foreach (var c in expired)
+            {
+                var reference = Concerns.Concern.ReferenceOf(c.Number);
+                // The register names the concern by reference only: what it said is gone with it.
+                db.Add(new DeletionRecord
+                {
+                    SchoolId = scope.SchoolId, At = scope.Now, Kind = DeletionKinds.Concern, SubjectId = c.Id, SessionId = c.SessionId, Why = why,
+                    What = $"Concern {reference} of {c.CreatedAt:yyyy-MM-dd}: the concern, its chronology ({c.Entries} entries) and its pupil links",
+                });
+                AuditLog.Record(db, scope.SchoolId, AuditActor.System, AuditActions.ConcernExpired, AuditSubjects.Concern, Infrastructure.Ids.Format(c.Id), new { reference, why });
             }
             await db.SaveChangesAsync(ct);
             await transaction.CommitAsync(ct);

@@ -119,9 +119,10 @@ public static class RetentionSetup
         services.AddSingleton<RecordingDeletion>();
         services.AddSingleton<RetentionJob>();
         services.AddScoped<RetentionCommands>();
-        // The record types retention applies to, each its own applier (concerns add theirs here).
+        // The record types retention applies to, each its own applier.
         services.AddScoped<IRetentionApplier, FaceToFaceRecordingsApplier>();
         services.AddScoped<IRetentionApplier, InterventionRecordsApplier>();
+        services.AddScoped<IRetentionApplier, ConcernsApplier>();
         services.AddSingleton<RetentionWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<RetentionWorker>());
         return services;

@@ -32,7 +32,7 @@ public sealed class DeletionRecord
     public DateTimeOffset At { get; set; }
     /// <summary><see cref="DeletionKinds"/>.</summary>
     public required string Kind { get; set; }
-    /// <summary>The deleted thing's id (a recording's, or a session's for its records).</summary>
+    /// <summary>The deleted thing's id (a recording's, a session's for its records, or a concern's).</summary>
     public Guid SubjectId { get; set; }
     public Guid? SessionId { get; set; }
     public required string What { get; set; }
@@ -50,6 +50,8 @@ public static class DeletionKinds
     public const string ProviderCopy = "provider-copy";
     /// <summary>A session's intervention records (attendance, call events, consent, notes, evidence, emails) past their period.</summary>
     public const string SessionRecords = "session-records";
+    /// <summary>A concern with its chronology and pupil links, past the youngest linked pupil's date of birth + the period.</summary>
+    public const string Concern = "concern";
 }
 
 internal sealed class RetentionSettingsConfiguration : IEntityTypeConfiguration<RetentionSettings>

@@ -82,6 +82,7 @@ public abstract class RecordApiTests(ChaperoneApp app)
             ["Outcome"] = "Completed",
             ["Notes"] = Notes,
             ["Session id"] = id.ToString(),
+            ["Concerns raised"] = "",
         };
 
         var csvResponse = await teacher.GetAsync($"/api/v1/pupils/{school.TwoParentPupil}/record-of-intervention?{range}&format=csv");
@@ -104,6 +105,58 @@ public abstract class RecordApiTests(ChaperoneApp app)
         {
             // Long values wrap onto several lines: every word is there, in order.
             Assert.True(ContainsInOrder(text, value), $"The PDF lacks \"{value}\". It reads: {text}");
+        }
+    }
+
+    [Fact]
+    public async Task AConcernRaisedAboutTheSessionShowsOnlyItsReferenceInTheCsvAndPdf()
+    {
+        var (school, id, start) = await RunCallAsync();
+        var teacher = await school.TeacherAsync(app);
+        var onSession = new
+        {
+            pupilIds = new[] { school.TwoParentPupil.ToString() },
+            sessionId = id.ToString(),
+            kind = "safeguarding",
+            summary = "Bruise on the arm SUMMARY-MARK",
+            detail = "A bruise on the forearm. DETAIL-MARK",
+            childsOwnWords = "WORDS-MARK",
+        };
+        var raised = await Concerns.ConcernTestSupport.RaiseAsync(teacher, onSession);
+        var second = await Concerns.ConcernTestSupport.RaiseAsync(teacher, onSession with { summary = "Second SUMMARY-MARK" });
+        // Not about this session: not in its row.
+        await Concerns.ConcernTestSupport.RaiseAsync(teacher, Concerns.ConcernTestSupport.Safeguarding(school));
+        // A draft about the session is not a raised concern.
+        await app.WithDbAsync(db =>
+        {
+            var draft = new Chaperone.Concerns.Concern
+            {
+                SchoolId = school.SchoolId, Number = 900, Kind = Chaperone.Concerns.ConcernKind.Safeguarding, Status = Chaperone.Concerns.ConcernStatus.Draft,
+                RaisedById = school.TeacherId, RaisedByName = TeacherName(school), CreatedAt = start, Summary = "Draft SUMMARY-MARK", SessionId = id,
+            };
+            draft.Pupils.Add(new Chaperone.Concerns.ConcernPupil { SchoolId = school.SchoolId, ConcernId = draft.Id, PupilId = school.TwoParentPupil });
+            db.Add(draft);
+            return db.SaveChangesAsync();
+        });
+        var references = $"{raised.GetProperty("reference").GetString()}; {second.GetProperty("reference").GetString()}";
+        var range = $"from={Iso(start)}&to={Iso(start)}";
+
+        var csv = await teacher.GetAsync($"/api/v1/pupils/{school.TwoParentPupil}/record-of-intervention?{range}&format=csv");
+        var pdf = await teacher.GetAsync($"/api/v1/pupils/{school.TwoParentPupil}/record-of-intervention?{range}&format=pdf");
+        var json = await Api.JsonAsync(await (await school.AdminAsync(app)).GetAsync($"/api/v1/record-of-intervention?{range}"), HttpStatusCode.OK);
+
+        Assert.Matches("^C-[0-9]{4}; C-[0-9]{4}$", references);
+        var csvBytes = await csv.Content.ReadAsByteArrayAsync();
+        Assert.Equal(references, Assert.Single(ReadCsv(csvBytes))["Concerns raised"]);
+        var pdfText = PdfText(await pdf.Content.ReadAsByteArrayAsync());
+        Assert.True(ContainsInOrder(pdfText, "Concerns raised " + references), pdfText);
+        // An admin (who may read no concern) sees the references too: a reference reveals nothing.
+        Assert.Equal(references, Assert.Single(json.GetProperty("rows").EnumerateArray()).GetProperty("concernsRaised").GetString());
+        foreach (var text in new[] { System.Text.Encoding.UTF8.GetString(csvBytes), pdfText, json.ToString() })
+        {
+            Assert.DoesNotContain("MARK", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("C-0900", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("afeguarding", text, StringComparison.Ordinal);
         }
     }
 
@@ -232,7 +285,7 @@ public abstract class RecordApiTests(ChaperoneApp app)
     internal static readonly string[] Headers =
     [
         "Date", "Time", "Duration (minutes)", "Pupil", "Pupil id", "Teacher", "Kind", "Status", "Attended (joined and left)",
-        "Consent", "Expectations given", "Outcome", "Notes", "Session id",
+        "Consent", "Expectations given", "Outcome", "Notes", "Session id", "Concerns raised",
     ];
 
     /// <summary>The CSV's rows by header, read with CsvHelper as an MIS import would.</summary>

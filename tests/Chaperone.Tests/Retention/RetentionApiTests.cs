@@ -300,6 +300,53 @@ public abstract class RetentionApiTests(RetentionApp app)
         Assert.Contains(AuditActions.RetentionPeriodsChanged, await app.WithDbAsync(db => db.AuditEntries.Where(e => e.SchoolId == school.SchoolId).Select(e => e.Action).ToListAsync()));
     }
 
+    [Fact]
+    public async Task TheJobDeletesAConcernOnceEveryLinkedPupilsDateOfBirthPlusThePeriodHasPassed()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        using var teacher = await school.TeacherAsync(app);
+        var today = DateOnly.FromDateTime(Now.UtcDateTime);
+        // Toby turns 25 in two days; Sibling A too, but Sibling B a month later; Nell's birthday is not recorded.
+        await app.WithDbAsync(async db =>
+        {
+            foreach (var (pupil, born) in new[] { (school.TwoParentPupil, today.AddYears(-25).AddDays(2)), (school.SiblingA, today.AddYears(-25).AddDays(2)), (school.SiblingB, today.AddYears(-25).AddDays(30)) })
+            {
+                await db.Pupils.Where(p => p.Id == pupil).ExecuteUpdateAsync(u => u.SetProperty(p => p.DateOfBirth, born));
+            }
+            return 0;
+        });
+        object About(params Guid[] pupils) => new { pupilIds = pupils.Select(p => p.ToString()).ToArray(), kind = "safeguarding", summary = "A worry", detail = "What was seen." };
+        var toby = await Concerns.ConcernTestSupport.RaiseAsync(teacher, About(school.TwoParentPupil));
+        var siblings = await Concerns.ConcernTestSupport.RaiseAsync(teacher, About(school.SiblingA, school.SiblingB));
+        var nell = await Concerns.ConcernTestSupport.RaiseAsync(teacher, About(school.NoEmailPupil, school.TwoParentPupil));
+        static Guid Id(JsonElement c) => Guid.Parse(c.GetProperty("id").GetString()!);
+        var (tobyId, nellId) = (Id(toby), Id(nell));
+        Task<List<Guid>> ConcernsLeftAsync() => app.WithDbAsync(db => db.Set<Chaperone.Concerns.Concern>().Where(c => c.SchoolId == school.SchoolId).Select(c => c.Id).ToListAsync());
+
+        await RunJobAsync();
+
+        Assert.Equal(3, (await ConcernsLeftAsync()).Count);
+        Assert.True(await app.WithDbAsync(db => db.Set<Chaperone.Concerns.ConcernEntry>().CountAsync(e => e.ConcernId == tobyId)) > 0);
+        Assert.Empty(await RegisterAsync(school));
+
+        // Two days on, Toby is 25: the concern about him alone goes; the others are kept.
+        app.Clock.Advance(TimeSpan.FromDays(3));
+        await RunJobAsync();
+
+        Assert.Equal(new[] { Id(siblings), nellId }.Order(), (await ConcernsLeftAsync()).Order());
+        Assert.Equal(0, await app.WithDbAsync(db => db.Set<Chaperone.Concerns.ConcernEntry>().CountAsync(e => e.ConcernId == tobyId)));
+        Assert.Equal(0, await app.WithDbAsync(db => db.Set<Chaperone.Concerns.ConcernPupil>().CountAsync(p => p.ConcernId == tobyId)));
+        Assert.Equal(2, await app.WithDbAsync(db => db.Set<Chaperone.Concerns.ConcernPupil>().CountAsync(p => p.ConcernId == nellId)));
+        var entry = Assert.Single(await RegisterAsync(school));
+        Assert.Equal((DeletionKinds.Concern, Id(toby)), (entry.Kind, entry.SubjectId));
+        Assert.Contains(toby.GetProperty("reference").GetString()!, entry.What, StringComparison.Ordinal);
+        Assert.DoesNotContain("worry", entry.What, StringComparison.Ordinal);
+        var audited = await app.WithDbAsync(db => db.AuditEntries.Where(e => e.SchoolId == school.SchoolId && e.Action == AuditActions.ConcernExpired).Select(e => e.SubjectId).ToListAsync());
+        Assert.Equal([Id(toby).ToString()], audited);
+        await RunJobAsync(); // nothing more is due
+        Assert.Single(await RegisterAsync(school));
+    }
+
     /// <summary>A Teams session with one recording copied in from Teams (made on 3 December 2026).</summary>
     private async Task<(TestSchool School, Guid SessionId, string User, Recording Copy)> TeamsRecordingAsync(Func<TestSchool, Task>? before = null)
     {
@@ -313,8 +360,10 @@ public abstract class RetentionApiTests(RetentionApp app)
         using var teacher = await school.TeacherAsync(app);
         var start = Api.NextWeekdayAt(Now.AddDays(3), 10);
         var id = Guid.Parse(await TestSchool.BookOkAsync(teacher, school.Booking(start)));
-        var fileName = $"Support session ({TeamsMeetings.Reference(id)})-{start.UtcDateTime:yyyyMMdd_HHmmss}-Meeting Recording.mp4";
-        app.Fake.ServeRecording(user, meetingId, "rec-1", Encoding.ASCII.GetBytes("ftypmp42 " + new string('f', 5000)), fileName, start.AddSeconds(30));
+        // Made during the session, whatever day the fixture's shared clock has reached (Teams names the file with the UTC time).
+        var made = start.AddSeconds(30);
+        var fileName = $"Support session ({TeamsMeetings.Reference(id)})-{made.UtcDateTime:yyyyMMdd_HHmmss}-Meeting Recording.mp4";
+        app.Fake.ServeRecording(user, meetingId, "rec-1", Encoding.ASCII.GetBytes("ftypmp42 " + new string('f', 5000)), fileName, made);
         Assert.IsType<TeamsOutcome.Done>(await app.WithTeamsAsync(t => t.ReadRecordingsAsync(school.SchoolId, id, CancellationToken.None)));
         var copy = await app.WithDbAsync(db => db.Set<Recording>().AsNoTracking().SingleAsync(r => r.SessionId == id));
         return (school, id, user, copy);
@@ -325,10 +374,10 @@ public abstract class RetentionApiTests(RetentionApp app)
     private int OneDriveDeletes(string user) =>
         app.Fake.Graph.LogEntries.Count(e => e.RequestMessage.Method == "DELETE" && e.RequestMessage.Path == DriveItemPath(user));
 
-    /// <summary>A face-to-face date after the Teams recording was made, with the clock moved to it if it is behind.</summary>
+    /// <summary>A face-to-face date after <paramref name="copy"/> was made, with the clock moved to it if it is behind.</summary>
     private string DateAfterTeamsRecordings(Recording copy)
     {
-        var day = new DateTimeOffset(copy.StartedAt.UtcDateTime.Date.AddDays(1).AddMinutes(1), TimeSpan.Zero);
+        var day = new DateTimeOffset(DateOnly.FromDateTime(copy.StartedAt.UtcDateTime).AddDays(1), new TimeOnly(0, 1), TimeSpan.Zero);
         if (Now < day)
         {
             app.Clock.Advance(day - Now);
