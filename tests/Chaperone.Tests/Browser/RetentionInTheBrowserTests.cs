@@ -18,7 +18,7 @@ namespace Chaperone.Tests.Browser;
 /// </summary>
 public sealed class RetentionInTheBrowserTests(BrowserApp browser) : IClassFixture<BrowserApp>
 {
-    private KestrelChaperoneApp App => browser.App;
+    private ChaperoneApp App => browser.App;
 
     /// <summary>A past session of teacher1@ with two recordings made through the store.</summary>
     private async Task<(Guid SessionId, Recording Kept, Recording Deleted)> SessionWithRecordingsAsync()
