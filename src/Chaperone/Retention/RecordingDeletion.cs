@@ -60,8 +60,10 @@ public sealed class RecordingDeletion(IServiceScopeFactory scopes, RecordingStor
                     committing = null;
                 }
                 var ready = batch;
-                // On its own thread: SQLite's provider does its "async" work synchronously.
-                committing = Task.Run(() => RegisterDeletedAsync(ready, ct), ct);
+                // On its own thread (SQLite's provider does its "async" work synchronously). Not cancelled
+                // when the job stops: the batch's files are already gone, so its short transaction is let
+                // finish and the deletions it records are not left to be redone.
+                committing = Task.Run(() => RegisterDeletedAsync(ready, CancellationToken.None), CancellationToken.None);
                 batch = await ReadPendingAsync(ready.Select(p => p.Id).ToList(), ct);
             }
             if (committing is not null)
