@@ -36,29 +36,49 @@ public sealed class RecordingDeletion(IServiceScopeFactory scopes, RecordingStor
         DateTimeOffset? ProviderCopyNextAttemptAt, string Provider, DateTimeOffset StartedAt, long Bytes);
 
     /// <summary>Carries out every pending deletion; returns how many recordings were deleted.</summary>
+    /// <remarks>
+    /// A pipeline of two stages: while one batch's transaction (keys, rows, register, audit) commits,
+    /// the next batch's provider copies and files are deleted. Each batch's files are gone before its
+    /// own transaction starts, so the order that makes a crash safe (files, then the row marked
+    /// deleted) holds per recording; the next batch is read past the one still committing.
+    /// </remarks>
     public async Task<int> ProcessPendingAsync(CancellationToken ct)
     {
         var deleted = 0;
-        while (true)
+        Task<int>? committing = null;
+        try
         {
-            List<Pending> batch;
-            await using (var scope = scopes.CreateAsyncScope())
+            var batch = await ReadPendingAsync([], ct);
+            while (batch.Count > 0)
             {
-                var db = scope.ServiceProvider.GetRequiredService<ChaperoneDbContext>();
-                batch = await db.Set<Recording>().AsNoTracking()
-                    .Where(r => r.DeletionPendingAt != null)
-                    .OrderBy(r => r.DeletionPendingAt).ThenBy(r => r.Id).Take(BatchSize)
-                    .Select(r => new Pending(r.Id, r.SchoolId, r.SessionId, r.Chunks, r.ContentHash, r.DeletionReason, r.ProviderHoldsCopy,
-                        r.ProviderCopyNextAttemptAt, r.Provider, r.StartedAt, r.Bytes))
-                    .ToListAsync(ct);
+                var now = clock.GetUtcNow();
+                await DeleteProviderCopiesAsync(batch.Where(p => p.ProviderHoldsCopy && (p.ProviderCopyNextAttemptAt is null || p.ProviderCopyNextAttemptAt <= now)).Select(p => (p.SchoolId, p.SessionId)), ct);
+                await DeleteFilesAsync(batch, ct);
+                if (committing is not null)
+                {
+                    deleted += await committing;
+                    committing = null;
+                }
+                var ready = batch;
+                // On its own thread (SQLite's provider does its "async" work synchronously). Not cancelled
+                // when the job stops: the batch's files are already gone, so its short transaction is let
+                // finish and the deletions it records are not left to be redone.
+                committing = Task.Run(() => RegisterDeletedAsync(ready, CancellationToken.None), CancellationToken.None);
+                batch = await ReadPendingAsync(ready.Select(p => p.Id).ToList(), ct);
             }
-            if (batch.Count == 0)
+            if (committing is not null)
             {
-                break;
+                deleted += await committing;
+                committing = null;
             }
-            var now = clock.GetUtcNow();
-            await DeleteProviderCopiesAsync(batch.Where(p => p.ProviderHoldsCopy && (p.ProviderCopyNextAttemptAt is null || p.ProviderCopyNextAttemptAt <= now)).Select(p => (p.SchoolId, p.SessionId)), ct);
-            deleted += await DeleteLocalAsync(batch, ct);
+        }
+        finally
+        {
+            if (committing is not null)
+            {
+                // Leaving on an error: let the batch in flight finish (or fail) before returning; what it did not commit stays pending.
+                await Task.WhenAny(committing);
+            }
         }
         // Provider copies whose earlier attempt failed, once their retry is due.
         await using (var scope = scopes.CreateAsyncScope())
@@ -73,15 +93,35 @@ public sealed class RecordingDeletion(IServiceScopeFactory scopes, RecordingStor
         return deleted;
     }
 
-    private async Task<int> DeleteLocalAsync(List<Pending> batch, CancellationToken ct)
+    /// <summary>The next pending recordings in order, leaving out <paramref name="committing"/> (the batch whose transaction may still be open).</summary>
+    private async Task<List<Pending>> ReadPendingAsync(List<Guid> committing, CancellationToken ct)
     {
-        // Files first (a crash after this leaves the rows pending, and deleting again is harmless).
-        await Parallel.ForEachAsync(batch, new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = Environment.ProcessorCount * 2 },
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ChaperoneDbContext>();
+        var pending = db.Set<Recording>().AsNoTracking().Where(r => r.DeletionPendingAt != null);
+        if (committing.Count > 0)
+        {
+            pending = pending.Where(r => !committing.Contains(r.Id));
+        }
+        return await pending
+            .OrderBy(r => r.DeletionPendingAt).ThenBy(r => r.Id).Take(BatchSize)
+            .Select(r => new Pending(r.Id, r.SchoolId, r.SessionId, r.Chunks, r.ContentHash, r.DeletionReason, r.ProviderHoldsCopy,
+                r.ProviderCopyNextAttemptAt, r.Provider, r.StartedAt, r.Bytes))
+            .ToListAsync(ct);
+    }
+
+    /// <summary>Deletes the batch's files (a crash after this leaves the rows pending, and deleting again is harmless).</summary>
+    private Task DeleteFilesAsync(List<Pending> batch, CancellationToken ct) =>
+        Parallel.ForEachAsync(batch, new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = Environment.ProcessorCount * 2 },
             (p, _) =>
             {
                 store.DeleteContent(p.SchoolId, p.Id, p.Chunks);
                 return ValueTask.CompletedTask;
             });
+
+    /// <summary>In one transaction: clears the keys, marks the rows deleted, and registers and audits each deletion once.</summary>
+    private async Task<int> RegisterDeletedAsync(List<Pending> batch, CancellationToken ct)
+    {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ChaperoneDbContext>();
         db.ChangeTracker.AutoDetectChangesEnabled = false;
@@ -190,3 +230,4 @@ internal static class RetentionWrites
         }
     }
 }
+
