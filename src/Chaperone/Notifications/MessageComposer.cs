@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Chaperone.Families;
 using Chaperone.Pages;
 using Chaperone.Scheduling;
@@ -242,7 +243,6 @@ public sealed class MessageComposer(EmailOptions options, FamilyLinks links, Tim
         var calendar = new Calendar { Method = kind == MessageKind.Cancelled ? "CANCEL" : "REQUEST", ProductId = "-//Chaperone//Session invites//EN" };
         var localStart = Instant.FromDateTimeOffset(s.Start).InZone(s.Zone).LocalDateTime;
         var localEnd = Instant.FromDateTimeOffset(s.End).InZone(s.Zone).LocalDateTime;
-        calendar.AddTimeZone(s.Zone.Id, localStart.ToDateTimeUnspecified().AddYears(-1), false);
         var ev = new CalendarEvent
         {
             Uid = UidOf(s.SessionId),
@@ -258,8 +258,24 @@ public sealed class MessageComposer(EmailOptions options, FamilyLinks links, Tim
         };
         ev.Attendees.Add(new Attendee($"mailto:{recipient.Email}") { CommonName = recipient.Name, Role = "REQ-PARTICIPANT", ParticipationStatus = "NEEDS-ACTION" });
         calendar.Events.Add(ev);
-        return new CalendarSerializer().SerializeToString(calendar)!;
+        var text = new CalendarSerializer().SerializeToString(calendar)!;
+        // The zone's VTIMEZONE goes before the event; it is the same for every invite of a zone and year, so it is made once.
+        var at = text.IndexOf("BEGIN:VEVENT", StringComparison.Ordinal);
+        return text.Insert(at, TimeZoneBlock(s.Zone.Id, localStart.Year - 1));
     }
+
+    private static readonly ConcurrentDictionary<(string Zone, int FromYear), string> TimeZoneBlocks = new();
+
+    /// <summary>The VTIMEZONE block of <paramref name="zoneId"/> from the start of <paramref name="fromYear"/>, as Ical.Net writes it.</summary>
+    private static string TimeZoneBlock(string zoneId, int fromYear) => TimeZoneBlocks.GetOrAdd((zoneId, fromYear), key =>
+    {
+        var calendar = new Calendar();
+        calendar.AddTimeZone(key.Zone, new DateTime(key.FromYear, 1, 1, 0, 0, 0, DateTimeKind.Unspecified), false);
+        var text = new CalendarSerializer().SerializeToString(calendar)!;
+        const string end = "END:VTIMEZONE\r\n";
+        var from = text.IndexOf("BEGIN:VTIMEZONE", StringComparison.Ordinal);
+        return text[from..(text.IndexOf(end, StringComparison.Ordinal) + end.Length)];
+    });
 
     internal static string DomainOf(string address) => address.Split('@') is [_, var domain] && domain.Length > 0 ? domain : "chaperone.invalid";
 }
