@@ -30,12 +30,8 @@ public sealed class ConcernMail(EmailOptions options, FamilyLinks links, TimePro
             .Paragraph("This email does not say what the concern is. Sign in to Chaperone to read it and acknowledge it.")
             .Link("Open the concern", new Uri(links.BaseUrl, $"/concerns/{concern.Id}").ToString());
 
-        var message = new MimeMessage();
-        message.From.Add(new MailboxAddress(schoolName, options.From.Address));
-        message.To.Add(new MailboxAddress(to.Name, to.Email));
-        message.Subject = subject;
-        message.Date = now;
-        message.MessageId = $"{id:N}@{MessageComposer.DomainOf(options.From.Address)}";
+        var messageId = MessageComposer.MessageIdOf(id, options);
+        var message = MessageComposer.Envelope(options, schoolName, to.Name, to.Email, subject, now, messageId);
         message.Body = new MultipartAlternative
         {
             new TextPart("plain") { Text = body.ToText() },
@@ -52,7 +48,7 @@ public sealed class ConcernMail(EmailOptions options, FamilyLinks links, TimePro
             RecipientName = to.Name,
             RecipientEmail = to.Email,
             Subject = subject,
-            MessageIdHeader = message.MessageId,
+            MessageIdHeader = messageId,
             Mime = mime,
             CreatedAt = now,
             NextAttemptAt = now,

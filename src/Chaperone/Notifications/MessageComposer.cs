@@ -85,7 +85,22 @@ public sealed class MessageComposer(EmailOptions options, FamilyLinks links, Tim
     }
 
     /// <summary>The Message-Id of the outbox row <paramref name="id"/>: fixed by the row, so every resend carries it.</summary>
-    public string MessageIdOf(Guid id) => $"{id:N}@{DomainOf(options.From.Address)}";
+    public string MessageIdOf(Guid id) => MessageIdOf(id, options);
+
+    /// <inheritdoc cref="MessageIdOf(Guid)"/>
+    public static string MessageIdOf(Guid id, EmailOptions options) => $"{id:N}@{DomainOf(options.From.Address)}";
+
+    /// <summary>The headers every message of the school carries: from the school, to one person, with its fixed Message-Id and date.</summary>
+    public static MimeMessage Envelope(EmailOptions options, string schoolName, string toName, string toEmail, string subject, DateTimeOffset date, string messageId)
+    {
+        var message = new MimeMessage();
+        message.From.Add(new MailboxAddress(schoolName, options.From.Address));
+        message.To.Add(new MailboxAddress(toName, toEmail));
+        message.Subject = subject;
+        message.Date = date;
+        message.MessageId = messageId;
+        return message;
+    }
 
     /// <summary>
     /// The message of an outbox row as it is sent: written from the row's facts (the same every
@@ -109,12 +124,7 @@ public sealed class MessageComposer(EmailOptions options, FamilyLinks links, Tim
         var when = WhenText(s);
         var body = BodyOf(s, kind, recipient, facts.ToTeacher, wording, when, facts.FamilyLink);
 
-        var message = new MimeMessage();
-        message.From.Add(new MailboxAddress(s.SchoolName, options.From.Address));
-        message.To.Add(new MailboxAddress(recipient.Name, recipient.Email!));
-        message.Subject = SubjectOf(s, kind, when, facts.ToTeacher);
-        message.Date = row.CreatedAt;
-        message.MessageId = row.MessageIdHeader;
+        var message = Envelope(options, s.SchoolName, recipient.Name, recipient.Email!, SubjectOf(s, kind, when, facts.ToTeacher), row.CreatedAt, row.MessageIdHeader);
         message.Headers.Add("X-Chaperone-Session", s.SessionId.ToString());
 
         var text = body.ToText();
