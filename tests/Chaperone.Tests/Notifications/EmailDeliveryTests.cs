@@ -262,7 +262,9 @@ public abstract class EmailDeliveryTests(SmtpChaperoneApp app)
         {
             id = await TestSchool.BookOkAsync(await school.TeacherAsync(app), school.Booking(Soon()));
             var sessionId = Guid.Parse(id);
-            await WaitForRowAsync(sessionId, m => m.Kind == MessageKind.Booked && m.Attempts >= 1);
+            // Both booking messages (parent and teacher) tried and put back, none still in a worker's hands:
+            // from here on only the clock moving past their back-off brings them out again.
+            await WaitForRowsAsync(sessionId, rows => rows.Count(m => m.Kind == MessageKind.Booked && m.Attempts >= 1 && m.LeaseToken == null) == 2);
             var attempts = await app.WithDbAsync(db => db.DeliveryAttempts.Where(a => db.OutboxMessages.Any(m => m.Id == a.OutboxMessageId && m.SessionId == sessionId)).ToListAsync());
             Assert.All(attempts, a => Assert.Equal("deferred", a.Outcome));
         }
@@ -309,15 +311,18 @@ public abstract class EmailDeliveryTests(SmtpChaperoneApp app)
         Assert.Equal(expected.Order(), delivered.Order()); // none lost, none twice
     }
 
-    private async Task<OutboxMessage> WaitForRowAsync(Guid sessionId, Func<OutboxMessage, bool> done)
+    private async Task<OutboxMessage> WaitForRowAsync(Guid sessionId, Func<OutboxMessage, bool> done) =>
+        (await WaitForRowsAsync(sessionId, rows => rows.Any(done))).First(done);
+
+    private async Task<List<OutboxMessage>> WaitForRowsAsync(Guid sessionId, Func<List<OutboxMessage>, bool> done)
     {
         var until = DateTime.UtcNow.AddSeconds(30);
         while (DateTime.UtcNow < until)
         {
             var rows = await app.WithDbAsync(db => db.OutboxMessages.AsNoTracking().Where(m => m.SessionId == sessionId).ToListAsync());
-            if (rows.FirstOrDefault(done) is { } row)
+            if (done(rows))
             {
-                return row;
+                return rows;
             }
             await Task.Delay(50);
         }
