@@ -108,6 +108,106 @@ public abstract class CallHubTests(ChaperoneApp app)
         await Task.Delay(100);
         Assert.True((await teacher.Call("ConfirmRoom")).Ok);
     }
+
+    [Fact]
+    public async Task ACallCarriesOnFromWhereItWasWhenTheServerRestarts()
+    {
+        var (school, id, token) = await SessionOpeningNowAsync();
+        var mother = school.Mother.ToString();
+        await using (var teacher = await ConnectAsync(Bearer(await school.TeacherAsync(app))))
+        await using (var family = await ConnectAsync())
+        {
+            await teacher.Ok("Host", id.ToString());
+            await family.Ok("JoinFamily", token);
+            await family.Ok("Declare", new[] { school.TwoParentPupil.ToString() }, true, FamilyChecklist.Items.Select(i => i.Key).ToArray());
+            app.Clock.SetUtcNow(Start.AddMinutes(-4));
+            await teacher.Ok("Admit", mother);
+            await family.Ok("GiveConsent");
+            await teacher.Ok("ConfirmConsent");
+            await teacher.Ok("ConfirmRoom");
+            await teacher.Ok("ConfirmDress");
+            app.Clock.SetUtcNow(Start);
+            await teacher.Ok("Start");
+            await teacher.Ok("Mute", mother, true);
+            app.Clock.SetUtcNow(Start.AddMinutes(2));
+            await teacher.Ok("Lapse", true);
+        }
+        // The server goes down: every connection closes (and its leaving is stored), then a new
+        // instance starts on the same database with nothing in memory.
+        await WaitForEventsAsync(id, RoomEvents.Left, 2);
+        app.Clock.SetUtcNow(Start.AddMinutes(3));
+        await using (var restarted = await app.RestartedAsync())
+        {
+            await using var teacher = await CallClient.ConnectAsync(restarted, Bearer(await school.TeacherAsync(restarted)));
+            await teacher.Ok("Host", id.ToString());
+            var view = await StateAsync(teacher, s => s.GetProperty("phase").GetString() == "Live");
+            Assert.True(view.GetProperty("recording").GetBoolean());
+            Assert.True(view.GetProperty("lapse").GetBoolean());
+            Assert.True(view.GetProperty("consent").GetProperty("confirmed").GetBoolean());
+            Assert.True(view.GetProperty("roomChecked").GetBoolean() && view.GetProperty("dressChecked").GetBoolean());
+            Assert.Contains("already started", (await teacher.Call("Start")).Message);
+
+            await using var family = await CallClient.ConnectAsync(restarted);
+            await family.Ok("JoinFamily", token);
+            // The teacher's connection closed first, so the family waits in the lobby as after any
+            // drop of the teacher's; what they declared and consented to still holds.
+            var own = await StateAsync(family, s => s.GetProperty("role").GetString() == "family");
+            Assert.Equal("Lobby", own.GetProperty("place").GetString());
+            Assert.True(own.GetProperty("declared").GetBoolean());
+            Assert.True(own.GetProperty("consentConfirmed").GetBoolean());
+            Assert.True(own.GetProperty("muted").GetBoolean());
+            await teacher.Ok("Admit", mother);
+            await teacher.Ok("Lapse", false);
+            await StateAsync(family, s => s.GetProperty("peers").EnumerateArray().Any(p => p.GetString() == RoomParty.Teacher));
+            await teacher.Ok("ConfirmExpectations");
+            restarted.Clock.SetUtcNow(Start.AddMinutes(20));
+            await teacher.Ok("EndFamilyPart");
+            await teacher.Ok("Close");
+
+            // The evidence at the close counts what happened before the restart.
+            var items = (await restarted.WithDbAsync(db => db.Evidence.AsNoTracking().Where(e => e.SessionId == id && e.Stage == CallEvidence.Stage).ToListAsync()))
+                .SelectMany(e => e.Items).ToDictionary(i => i.Rule);
+            Assert.True(items["consent"].Passed, items["consent"].Text);
+            Assert.True(items["present-at-start"].Passed, items["present-at-start"].Text);
+            Assert.True(items["dress"].Passed, items["dress"].Text);
+            Assert.Contains("1 supervision lapse", items["supervision"].Text);
+        }
+        await WaitForEventsAsync(id, RoomEvents.Left, 4);
+
+        // Closed stays closed through another restart.
+        await using var again = await app.RestartedAsync();
+        await using var late = await CallClient.ConnectAsync(again, Bearer(await school.TeacherAsync(again)));
+        Assert.Contains("closed", (await late.Call("Host", id.ToString())).Message);
+    }
+
+    /// <summary>The latest state view a client was sent that matches, waiting up to 15 seconds for it.</summary>
+    private static async Task<JsonElement> StateAsync(CallClient client, Func<JsonElement, bool> match)
+    {
+        var until = DateTime.UtcNow.AddSeconds(15);
+        while (true)
+        {
+            lock (client.States)
+            {
+                if (client.States.Where(match).Select(s => (JsonElement?)s).LastOrDefault() is { } state)
+                {
+                    return state;
+                }
+            }
+            Assert.True(DateTime.UtcNow < until, "No such state view arrived.");
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>Waits until the session has <paramref name="count"/> stored events of a kind (a closed connection is handled after the client has gone).</summary>
+    private async Task WaitForEventsAsync(Guid sessionId, string kind, int count)
+    {
+        var until = DateTime.UtcNow.AddSeconds(15);
+        while (await app.WithDbAsync(db => db.Set<CallEventRecord>().CountAsync(e => e.SessionId == sessionId && e.Kind == kind)) < count)
+        {
+            Assert.True(DateTime.UtcNow < until, $"The room did not store {count} '{kind}' events in time.");
+            await Task.Delay(50);
+        }
+    }
 }
 
 public sealed class CallHubOnSqlite(ChaperoneApp app) : CallHubTests(app), IClassFixture<ChaperoneApp>;
