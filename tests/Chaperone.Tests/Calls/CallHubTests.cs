@@ -1,3 +1,5 @@
+using System.Net.WebSockets;
+using System.Text;
 using System.Text.Json;
 using Chaperone.Calls;
 using Chaperone.Families;
@@ -178,6 +180,59 @@ public abstract class CallHubTests(ChaperoneApp app)
         await using var again = await app.RestartedAsync();
         await using var late = await CallClient.ConnectAsync(again, Bearer(await school.TeacherAsync(again)));
         Assert.Contains("closed", (await late.Call("Host", id.ToString())).Message);
+    }
+
+    [Fact]
+    public async Task AMessageTheHubCannotReadClosesOnlyThatConnectionAndIsLoggedWithItsSession()
+    {
+        var (school, id, token) = await SessionOpeningNowAsync();
+        await using var teacher = await ConnectAsync(Bearer(await school.TeacherAsync(app)));
+        await teacher.Ok("Host", id.ToString());
+
+        // A device that speaks the protocol by hand: it joins from its link, then sends broken JSON.
+        using var socket = await app.Server.CreateWebSocketClient()
+            .ConnectAsync(new UriBuilder(app.Server.BaseAddress) { Scheme = "ws", Path = CallHub.Path }.Uri, CancellationToken.None)
+            .WaitAsync(TimeSpan.FromSeconds(15));
+        var received = new List<string>();
+        await SendFrameAsync(socket, """{"protocol":"json","version":1}""");
+        await ReceiveUntilAsync(socket, received, m => m == "{}");
+        await SendFrameAsync(socket, JsonSerializer.Serialize(new { type = 1, invocationId = "1", target = "JoinFamily", arguments = new[] { token } }));
+        var joined = JsonDocument.Parse(await ReceiveUntilAsync(socket, received, m => m.Contains("\"invocationId\":\"1\""))).RootElement;
+        Assert.True(joined.GetProperty("result").GetProperty("ok").GetBoolean());
+        await SendFrameAsync(socket, """{"type":1,"invocationId":"2","target":"Declare","arguments":[nope}""");
+
+        await WaitForEventsAsync(id, RoomEvents.Left, 1);
+        var logged = Assert.Single(app.Logs.Entries, e => e.Message.Contains("cannot read") && e.Message.Contains(id.ToString()));
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Warning, logged.Level);
+        Assert.Contains(school.Mother.ToString(), logged.Message);
+        Assert.IsType<InvalidDataException>(logged.Exception);
+        // Nobody else's call notices.
+        Assert.True((await teacher.Call("ConfirmRoom")).Ok);
+    }
+
+    private static Task SendFrameAsync(WebSocket socket, string message) =>
+        socket.SendAsync(Encoding.UTF8.GetBytes(message + "\u001e"), WebSocketMessageType.Text, true, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(15));
+
+    /// <summary>Reads the protocol's messages (each ends with 0x1E) until one matches, waiting up to 15 seconds.</summary>
+    private static async Task<string> ReceiveUntilAsync(WebSocket socket, List<string> received, Func<string, bool> match)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        var buffer = new byte[16 * 1024];
+        var pending = "";
+        while (true)
+        {
+            if (received.FirstOrDefault(match) is { } hit)
+            {
+                received.Remove(hit);
+                return hit;
+            }
+            var result = await socket.ReceiveAsync(buffer, timeout.Token);
+            Assert.NotEqual(WebSocketMessageType.Close, result.MessageType);
+            pending += Encoding.UTF8.GetString(buffer, 0, result.Count);
+            var parts = pending.Split('\u001e');
+            received.AddRange(parts[..^1]);
+            pending = parts[^1];
+        }
     }
 
     /// <summary>The latest state view a client was sent that matches, waiting up to 15 seconds for it.</summary>

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 
@@ -71,6 +72,9 @@ public class ChaperoneApp : WebApplicationFactory<Program>, IAsyncLifetime
 
     public Db Db { get; }
     public FakeTimeProvider Clock { get; } = new(StartOfTime);
+
+    /// <summary>The warnings and errors this instance has logged.</summary>
+    public LogCapture Logs { get; } = new();
     public string DataDirectory { get; }
 
     public static string PostgresAdminConnectionString =>
@@ -130,6 +134,7 @@ public class ChaperoneApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Database:MigrateOnStart", "true");
         builder.UseSetting("Database:Provider", Db.ToString());
         builder.UseSetting("ConnectionStrings:Chaperone", ConnectionString);
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs));
         builder.ConfigureServices(services =>
         {
             services.AddSingleton<TimeProvider>(Clock);
