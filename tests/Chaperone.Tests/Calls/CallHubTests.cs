@@ -136,7 +136,7 @@ public abstract class CallHubTests(ChaperoneApp app)
         }
         // The server goes down: every connection closes (and its leaving is stored), then a new
         // instance starts on the same database with nothing in memory.
-        await WaitForEventsAsync(id, RoomEvents.Left, 2);
+        await CallClient.WaitForEventsAsync(app, id, RoomEvents.Left, 2);
         app.Clock.SetUtcNow(Start.AddMinutes(3));
         await using (var restarted = await app.RestartedAsync())
         {
@@ -174,7 +174,7 @@ public abstract class CallHubTests(ChaperoneApp app)
             Assert.True(items["dress"].Passed, items["dress"].Text);
             Assert.Contains("1 supervision lapse", items["supervision"].Text);
         }
-        await WaitForEventsAsync(id, RoomEvents.Left, 4);
+        await CallClient.WaitForEventsAsync(app, id, RoomEvents.Left, 4);
 
         // Closed stays closed through another restart.
         await using var again = await app.RestartedAsync();
@@ -201,7 +201,7 @@ public abstract class CallHubTests(ChaperoneApp app)
         Assert.True(joined.GetProperty("result").GetProperty("ok").GetBoolean());
         await SendFrameAsync(socket, """{"type":1,"invocationId":"2","target":"Declare","arguments":[nope}""");
 
-        await WaitForEventsAsync(id, RoomEvents.Left, 1);
+        await CallClient.WaitForEventsAsync(app, id, RoomEvents.Left, 1);
         var logged = Assert.Single(app.Logs.Entries, e => e.Message.Contains("cannot read") && e.Message.Contains(id.ToString()));
         Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Warning, logged.Level);
         Assert.Contains(school.Mother.ToString(), logged.Message);
@@ -249,17 +249,6 @@ public abstract class CallHubTests(ChaperoneApp app)
                 }
             }
             Assert.True(DateTime.UtcNow < until, "No such state view arrived.");
-            await Task.Delay(50);
-        }
-    }
-
-    /// <summary>Waits until the session has <paramref name="count"/> stored events of a kind (a closed connection is handled after the client has gone).</summary>
-    private async Task WaitForEventsAsync(Guid sessionId, string kind, int count)
-    {
-        var until = DateTime.UtcNow.AddSeconds(15);
-        while (await app.WithDbAsync(db => db.Set<CallEventRecord>().CountAsync(e => e.SessionId == sessionId && e.Kind == kind)) < count)
-        {
-            Assert.True(DateTime.UtcNow < until, $"The room did not store {count} '{kind}' events in time.");
             await Task.Delay(50);
         }
     }
