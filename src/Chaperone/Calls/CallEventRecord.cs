@@ -37,6 +37,9 @@ public sealed class CallEventRecord
 
     public IReadOnlyDictionary<string, string> Values() =>
         JsonSerializer.Deserialize<Dictionary<string, string>>(Data) ?? [];
+
+    /// <summary>The room event this row stores, for replaying a room (<see cref="Room.Replay"/>).</summary>
+    public RoomEvent ToRoomEvent() => new(Kind, Actor, At, Values());
 }
 
 internal sealed class CallEventConfiguration : IEntityTypeConfiguration<CallEventRecord>

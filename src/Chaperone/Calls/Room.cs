@@ -67,8 +67,9 @@ public abstract record RoomResult
 /// The live room of one session: who is where, what has been given and checked, and the phase of
 /// the call. Plain code with no I/O: every action takes the time and returns the events to store,
 /// or the clause that refuses it. Callers serialise access (one action at a time per room).
+/// A room that outlives its server is rebuilt from its stored events (<see cref="Replay"/>).
 /// </summary>
-public sealed class Room(RoomFacts facts)
+public sealed partial class Room(RoomFacts facts)
 {
     public RoomFacts Facts { get; } = facts;
     public RoomPhase Phase { get; private set; } = RoomPhase.Closed;
@@ -179,7 +180,7 @@ public sealed class Room(RoomFacts facts)
         var events = new List<RoomEvent>();
         if (replaced is not null)
         {
-            events.Add(RoomEvent.Of(RoomEvents.DeviceReplaced, Family(guardianId), now));
+            events.Add(RoomEvent.Of(RoomEvents.DeviceReplaced, Family(guardianId), now, ("place", family.Place.ToString())));
         }
         else
         {

@@ -45,7 +45,8 @@ public sealed class RoomHandle(Room room)
 
 /// <summary>
 /// The rooms open on this server, by session, and the connections in them. Rooms are loaded from
-/// the session on first use; their events are stored as they happen (<see cref="CallEventRecord"/>).
+/// the session on first use; their events are stored as they happen (<see cref="CallEventRecord"/>),
+/// and a room loaded after a restart is rebuilt from them (<see cref="Room.Replay"/>), with nobody connected.
 /// </summary>
 public sealed class RoomRegistry
 {
@@ -79,8 +80,11 @@ public sealed class RoomRegistry
         {
             return null;
         }
-        var last = await db.Set<CallEventRecord>().Where(e => e.SessionId == sessionId && e.SchoolId == schoolId).MaxAsync(e => (long?)e.Sequence, ct) ?? 0;
-        return _rooms.GetOrAdd(sessionId, _ => new RoomHandle(new Room(facts)) { LastSequence = last });
+        // A room this server has not held yet may have run before a restart: it carries on from its stored events.
+        var stored = (await db.Set<CallEventRecord>().AsNoTracking().Where(e => e.SessionId == sessionId && e.SchoolId == schoolId).ToListAsync(ct))
+            .OrderBy(e => e.At).ThenBy(e => e.Sequence).ToList();
+        var last = stored.Count > 0 ? stored.Max(e => e.Sequence) : 0;
+        return _rooms.GetOrAdd(sessionId, _ => new RoomHandle(Room.Replay(facts, stored.Select(e => e.ToRoomEvent()))) { LastSequence = last });
     }
 
     public RoomHandle? Find(Guid sessionId) => _rooms.TryGetValue(sessionId, out var handle) ? handle : null;

@@ -1,3 +1,5 @@
+using System.Net.WebSockets;
+using System.Text;
 using System.Text.Json;
 using Chaperone.Calls;
 using Chaperone.Families;
@@ -107,6 +109,148 @@ public abstract class CallHubTests(ChaperoneApp app)
         Assert.Equal(HubConnectionState.Connected, family.Connection.State);
         await Task.Delay(100);
         Assert.True((await teacher.Call("ConfirmRoom")).Ok);
+    }
+
+    [Fact]
+    public async Task ACallCarriesOnFromWhereItWasWhenTheServerRestarts()
+    {
+        var (school, id, token) = await SessionOpeningNowAsync();
+        var mother = school.Mother.ToString();
+        await using (var teacher = await ConnectAsync(Bearer(await school.TeacherAsync(app))))
+        await using (var family = await ConnectAsync())
+        {
+            await teacher.Ok("Host", id.ToString());
+            await family.Ok("JoinFamily", token);
+            await family.Ok("Declare", new[] { school.TwoParentPupil.ToString() }, true, FamilyChecklist.Items.Select(i => i.Key).ToArray());
+            app.Clock.SetUtcNow(Start.AddMinutes(-4));
+            await teacher.Ok("Admit", mother);
+            await family.Ok("GiveConsent");
+            await teacher.Ok("ConfirmConsent");
+            await teacher.Ok("ConfirmRoom");
+            await teacher.Ok("ConfirmDress");
+            app.Clock.SetUtcNow(Start);
+            await teacher.Ok("Start");
+            await teacher.Ok("Mute", mother, true);
+            app.Clock.SetUtcNow(Start.AddMinutes(2));
+            await teacher.Ok("Lapse", true);
+        }
+        // The server goes down: every connection closes (and its leaving is stored), then a new
+        // instance starts on the same database with nothing in memory.
+        await CallClient.WaitForEventsAsync(app, id, RoomEvents.Left, 2);
+        app.Clock.SetUtcNow(Start.AddMinutes(3));
+        await using (var restarted = await app.RestartedAsync())
+        {
+            await using var teacher = await CallClient.ConnectAsync(restarted, Bearer(await school.TeacherAsync(restarted)));
+            await teacher.Ok("Host", id.ToString());
+            var view = await StateAsync(teacher, s => s.GetProperty("phase").GetString() == "Live");
+            Assert.True(view.GetProperty("recording").GetBoolean());
+            Assert.True(view.GetProperty("lapse").GetBoolean());
+            Assert.True(view.GetProperty("consent").GetProperty("confirmed").GetBoolean());
+            Assert.True(view.GetProperty("roomChecked").GetBoolean() && view.GetProperty("dressChecked").GetBoolean());
+            Assert.Contains("already started", (await teacher.Call("Start")).Message);
+
+            await using var family = await CallClient.ConnectAsync(restarted);
+            await family.Ok("JoinFamily", token);
+            // The teacher's connection closed first, so the family waits in the lobby as after any
+            // drop of the teacher's; what they declared and consented to still holds.
+            var own = await StateAsync(family, s => s.GetProperty("role").GetString() == "family");
+            Assert.Equal("Lobby", own.GetProperty("place").GetString());
+            Assert.True(own.GetProperty("declared").GetBoolean());
+            Assert.True(own.GetProperty("consentConfirmed").GetBoolean());
+            Assert.True(own.GetProperty("muted").GetBoolean());
+            await teacher.Ok("Admit", mother);
+            await teacher.Ok("Lapse", false);
+            await StateAsync(family, s => s.GetProperty("peers").EnumerateArray().Any(p => p.GetString() == RoomParty.Teacher));
+            await teacher.Ok("ConfirmExpectations");
+            restarted.Clock.SetUtcNow(Start.AddMinutes(20));
+            await teacher.Ok("EndFamilyPart");
+            await teacher.Ok("Close");
+
+            // The evidence at the close counts what happened before the restart.
+            var items = (await restarted.WithDbAsync(db => db.Evidence.AsNoTracking().Where(e => e.SessionId == id && e.Stage == CallEvidence.Stage).ToListAsync()))
+                .SelectMany(e => e.Items).ToDictionary(i => i.Rule);
+            Assert.True(items["consent"].Passed, items["consent"].Text);
+            Assert.True(items["present-at-start"].Passed, items["present-at-start"].Text);
+            Assert.True(items["dress"].Passed, items["dress"].Text);
+            Assert.Contains("1 supervision lapse", items["supervision"].Text);
+        }
+        await CallClient.WaitForEventsAsync(app, id, RoomEvents.Left, 4);
+
+        // Closed stays closed through another restart.
+        await using var again = await app.RestartedAsync();
+        await using var late = await CallClient.ConnectAsync(again, Bearer(await school.TeacherAsync(again)));
+        Assert.Contains("closed", (await late.Call("Host", id.ToString())).Message);
+    }
+
+    [Fact]
+    public async Task AMessageTheHubCannotReadClosesOnlyThatConnectionAndIsLoggedWithItsSession()
+    {
+        var (school, id, token) = await SessionOpeningNowAsync();
+        await using var teacher = await ConnectAsync(Bearer(await school.TeacherAsync(app)));
+        await teacher.Ok("Host", id.ToString());
+
+        // A device that speaks the protocol by hand: it joins from its link, then sends broken JSON.
+        using var socket = await app.Server.CreateWebSocketClient()
+            .ConnectAsync(new UriBuilder(app.Server.BaseAddress) { Scheme = "ws", Path = CallHub.Path }.Uri, CancellationToken.None)
+            .WaitAsync(TimeSpan.FromSeconds(15));
+        var received = new List<string>();
+        await SendFrameAsync(socket, """{"protocol":"json","version":1}""");
+        await ReceiveUntilAsync(socket, received, m => m == "{}");
+        await SendFrameAsync(socket, JsonSerializer.Serialize(new { type = 1, invocationId = "1", target = "JoinFamily", arguments = new[] { token } }));
+        var joined = JsonDocument.Parse(await ReceiveUntilAsync(socket, received, m => m.Contains("\"invocationId\":\"1\""))).RootElement;
+        Assert.True(joined.GetProperty("result").GetProperty("ok").GetBoolean());
+        await SendFrameAsync(socket, """{"type":1,"invocationId":"2","target":"Declare","arguments":[nope}""");
+
+        await CallClient.WaitForEventsAsync(app, id, RoomEvents.Left, 1);
+        var logged = Assert.Single(app.Logs.Entries, e => e.Message.Contains("cannot read") && e.Message.Contains(id.ToString()));
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Warning, logged.Level);
+        Assert.Contains(school.Mother.ToString(), logged.Message);
+        Assert.IsType<InvalidDataException>(logged.Exception);
+        // Nobody else's call notices.
+        Assert.True((await teacher.Call("ConfirmRoom")).Ok);
+    }
+
+    private static Task SendFrameAsync(WebSocket socket, string message) =>
+        socket.SendAsync(Encoding.UTF8.GetBytes(message + "\u001e"), WebSocketMessageType.Text, true, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(15));
+
+    /// <summary>Reads the protocol's messages (each ends with 0x1E) until one matches, waiting up to 15 seconds.</summary>
+    private static async Task<string> ReceiveUntilAsync(WebSocket socket, List<string> received, Func<string, bool> match)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        var buffer = new byte[16 * 1024];
+        var pending = "";
+        while (true)
+        {
+            if (received.FirstOrDefault(match) is { } hit)
+            {
+                received.Remove(hit);
+                return hit;
+            }
+            var result = await socket.ReceiveAsync(buffer, timeout.Token);
+            Assert.NotEqual(WebSocketMessageType.Close, result.MessageType);
+            pending += Encoding.UTF8.GetString(buffer, 0, result.Count);
+            var parts = pending.Split('\u001e');
+            received.AddRange(parts[..^1]);
+            pending = parts[^1];
+        }
+    }
+
+    /// <summary>The latest state view a client was sent that matches, waiting up to 15 seconds for it.</summary>
+    private static async Task<JsonElement> StateAsync(CallClient client, Func<JsonElement, bool> match)
+    {
+        var until = DateTime.UtcNow.AddSeconds(15);
+        while (true)
+        {
+            lock (client.States)
+            {
+                if (client.States.Where(match).Select(s => (JsonElement?)s).LastOrDefault() is { } state)
+                {
+                    return state;
+                }
+            }
+            Assert.True(DateTime.UtcNow < until, "No such state view arrived.");
+            await Task.Delay(50);
+        }
     }
 }
 

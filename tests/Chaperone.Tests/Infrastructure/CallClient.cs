@@ -88,11 +88,11 @@ public sealed class CallClient(HubConnection connection) : IAsyncDisposable
                 app.Clock.SetUtcNow(start.AddMinutes(20));
                 await family.Ok("Leave");
             }
-            await WaitForLeavesAsync(app, sessionId, 1);
+            await WaitForEventsAsync(app, sessionId, RoomEvents.Left, 1);
             app.Clock.SetUtcNow(start.AddMinutes(21));
             await teacher.Ok("Close");
         }
-        await WaitForLeavesAsync(app, sessionId, 2);
+        await WaitForEventsAsync(app, sessionId, RoomEvents.Left, 2);
         var response = await teacherClient.PostAsJsonAsync($"/api/v1/sessions/{sessionId}/outcome", new { outcome, notes });
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
     }
@@ -106,13 +106,13 @@ public sealed class CallClient(HubConnection connection) : IAsyncDisposable
         return (id, start);
     }
 
-    /// <summary>Waits until the room has stored <paramref name="leaves"/> leave events (a closed connection is handled after the client has gone).</summary>
-    private static async Task WaitForLeavesAsync(ChaperoneApp app, Guid sessionId, int leaves)
+    /// <summary>Waits until the room has stored <paramref name="count"/> events of a kind (a closed connection is handled after the client has gone).</summary>
+    public static async Task WaitForEventsAsync(ChaperoneApp app, Guid sessionId, string kind, int count)
     {
         var until = DateTime.UtcNow.AddSeconds(15);
-        while (await app.WithDbAsync(db => db.Set<CallEventRecord>().CountAsync(e => e.SessionId == sessionId && e.Kind == RoomEvents.Left)) < leaves)
+        while (await app.WithDbAsync(db => db.Set<CallEventRecord>().CountAsync(e => e.SessionId == sessionId && e.Kind == kind)) < count)
         {
-            Assert.True(DateTime.UtcNow < until, "The room did not record the leaving in time.");
+            Assert.True(DateTime.UtcNow < until, $"The room did not store {count} '{kind}' events in time.");
             await Task.Delay(50);
         }
     }

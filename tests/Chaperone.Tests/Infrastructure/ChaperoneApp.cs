@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 
@@ -32,7 +33,31 @@ public class ChaperoneApp : WebApplicationFactory<Program>, IAsyncLifetime
 
     private readonly string? _postgresDatabase;
 
+    /// <summary>Whether this instance made the database and data directory (and so removes them); a restarted one did not.</summary>
+    private readonly bool _owner = true;
+
     public ChaperoneApp() : this(Db.Sqlite) { }
+
+    private ChaperoneApp(ChaperoneApp running)
+    {
+        Db = running.Db;
+        DataDirectory = running.DataDirectory;
+        _postgresDatabase = running._postgresDatabase;
+        _owner = false;
+        Clock.SetUtcNow(running.Clock.GetUtcNow());
+    }
+
+    /// <summary>
+    /// The app started again on this one's database and data directory (its keys too), with its
+    /// own clock set to this one's time: what a server restart finds. Nothing held in memory
+    /// carries over. Dispose it before this one; the database and directory stay this one's.
+    /// </summary>
+    public async Task<ChaperoneApp> RestartedAsync()
+    {
+        var restarted = new ChaperoneApp(this);
+        await restarted.InitializeAsync();
+        return restarted;
+    }
 
     protected ChaperoneApp(Db db)
     {
@@ -47,6 +72,9 @@ public class ChaperoneApp : WebApplicationFactory<Program>, IAsyncLifetime
 
     public Db Db { get; }
     public FakeTimeProvider Clock { get; } = new(StartOfTime);
+
+    /// <summary>The warnings and errors this instance has logged.</summary>
+    public LogCapture Logs { get; } = new();
     public string DataDirectory { get; }
 
     public static string PostgresAdminConnectionString =>
@@ -60,7 +88,7 @@ public class ChaperoneApp : WebApplicationFactory<Program>, IAsyncLifetime
 
     public virtual async Task InitializeAsync()
     {
-        if (_postgresDatabase is not null)
+        if (_postgresDatabase is not null && _owner)
         {
             await using var admin = new NpgsqlConnection(PostgresAdminConnectionString);
             await admin.OpenAsync();
@@ -74,6 +102,10 @@ public class ChaperoneApp : WebApplicationFactory<Program>, IAsyncLifetime
     async Task IAsyncLifetime.DisposeAsync()
     {
         await DisposeAsync();
+        if (!_owner)
+        {
+            return;
+        }
         if (_postgresDatabase is not null)
         {
             NpgsqlConnection.ClearAllPools();
@@ -102,6 +134,7 @@ public class ChaperoneApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Database:MigrateOnStart", "true");
         builder.UseSetting("Database:Provider", Db.ToString());
         builder.UseSetting("ConnectionStrings:Chaperone", ConnectionString);
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs));
         builder.ConfigureServices(services =>
         {
             services.AddSingleton<TimeProvider>(Clock);
