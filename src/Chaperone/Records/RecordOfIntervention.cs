@@ -32,6 +32,10 @@ public sealed record DayRange(LocalDate From, LocalDate To)
     /// <summary>The longest range one export covers (two school years).</summary>
     public const int MaxDays = 732;
 
+    /// <summary>The dates a range may name: far wider than any school's records, and clear of the calendar's ends.</summary>
+    public static readonly LocalDate Earliest = new(1900, 1, 1);
+    public static readonly LocalDate Latest = new(2999, 12, 31);
+
     /// <summary>
     /// Parses <c>from</c> and <c>to</c> (ISO dates, 2026-12-07). Missing, <c>to</c> is today and
     /// <c>from</c> the 1 September that starts the school year <c>to</c> is in. Errors are per field.
@@ -68,12 +72,18 @@ public sealed record DayRange(LocalDate From, LocalDate To)
             return null;
         }
         var parsed = LocalDatePattern.Iso.Parse(value.Trim());
-        if (parsed.Success)
+        if (!parsed.Success)
         {
-            return parsed.Value;
+            errors[field] = [$"'{field}' must be a date such as 2026-12-07."];
+            return null;
         }
-        errors[field] = [$"'{field}' must be a date such as 2026-12-07."];
-        return null;
+        if (parsed.Value < Earliest || parsed.Value > Latest)
+        {
+            // The calendar's ends: the day after 9999-12-31, or an instant before year 1, cannot be computed.
+            errors[field] = [$"'{field}' must be a date from {Pages.Display.Iso(Earliest)} to {Pages.Display.Iso(Latest)}."];
+            return null;
+        }
+        return parsed.Value;
     }
 }
 
