@@ -27,14 +27,8 @@ public sealed class HandleConcern(ChaperoneDbContext db, TimeProvider clock)
     /// <summary>The concern if the caller may read it (the reading is audited); otherwise null, and the refusal is audited.</summary>
     public async Task<Concern?> ReadAsync(ClaimsPrincipal user, string? id, CancellationToken ct)
     {
-        if (!Ids.TryParse(id, out var concernId))
+        if (await FindAsync(user, id, "read", ct) is not { } concern)
         {
-            return null;
-        }
-        var concern = await ConcernAccess.Visible(db, user).AsNoTracking().Include(c => c.Pupils).FirstOrDefaultAsync(c => c.Id == concernId, ct);
-        if (concern is null)
-        {
-            await RefusedAsync(user, concernId, "read", ct);
             return null;
         }
         AuditLog.Record(db, user, AuditActions.ConcernViewed, AuditSubjects.Concern, concern.Id, new { reference = concern.Reference });
@@ -128,13 +122,14 @@ public sealed class HandleConcern(ChaperoneDbContext db, TimeProvider clock)
         return new ConcernOutcome.Done(concern);
     }
 
+    /// <summary>The concern with its pupils if the caller may read it; otherwise null, and an attempt on one that exists is audited.</summary>
     private async Task<Concern?> FindAsync(ClaimsPrincipal user, string? id, string what, CancellationToken ct)
     {
         if (!Ids.TryParse(id, out var concernId))
         {
             return null;
         }
-        var concern = await ConcernAccess.Visible(db, user).AsNoTracking().FirstOrDefaultAsync(c => c.Id == concernId, ct);
+        var concern = await ConcernAccess.Visible(db, user).AsNoTracking().Include(c => c.Pupils).FirstOrDefaultAsync(c => c.Id == concernId, ct);
         if (concern is null)
         {
             await RefusedAsync(user, concernId, what, ct);

@@ -115,6 +115,22 @@ public abstract class ConcernAccessTests(ChaperoneApp app)
     }
 
     [Fact]
+    public async Task AnEntryOrAnAcknowledgementAnswersWithTheWholeConcern()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var (dsl, _) = await LeadersAsync(app, school);
+        var s = (await RaiseAsync(await school.TeacherAsync(app), Safeguarding(school))).GetProperty("id").GetString()!;
+
+        var afterEntry = await Api.JsonAsync(await dsl.PostAsJsonAsync($"/api/v1/concerns/{s}/actions", new { text = "Called the family." }), HttpStatusCode.OK);
+        Assert.Equal(school.TwoParentPupil.ToString(), Assert.Single(afterEntry.GetProperty("pupils").EnumerateArray()).GetProperty("id").GetString());
+        Assert.Equal("action", EntryTypes(afterEntry)[^1]);
+
+        var afterAcknowledgement = await Api.JsonAsync(await dsl.PostAsync($"/api/v1/concerns/{s}/acknowledge", null), HttpStatusCode.OK);
+        Assert.Single(afterAcknowledgement.GetProperty("pupils").EnumerateArray());
+        Assert.True(afterAcknowledgement.GetProperty("acknowledged").GetBoolean());
+    }
+
+    [Fact]
     public async Task AConcernIsNeverEditedOrDeletedThroughTheApi()
     {
         var school = await TestSchool.CreateAsync(app);
