@@ -36,6 +36,18 @@ public sealed class HandleConcern(ChaperoneDbContext db, TimeProvider clock)
         return concern;
     }
 
+    /// <summary>The concerns the caller may read, unacknowledged first; a list that shows any is a reading, audited with their references.</summary>
+    public async Task<List<ConcernSummaryDto>> ListAsync(ClaimsPrincipal user, CancellationToken ct)
+    {
+        var list = await ConcernDtos.ListAsync(db, ConcernAccess.Visible(db, user), ct);
+        if (list.Count > 0)
+        {
+            AuditLog.Record(db, user, AuditActions.ConcernsListed, AuditSubjects.School, user.SchoolId(), new { references = list.Select(c => c.Reference).ToList() });
+            await db.SaveChangesAsync(ct);
+        }
+        return list;
+    }
+
     /// <summary>An attempt on a concern that exists (in any school) but that the caller may not read goes in the caller's school's audit trail.</summary>
     private async Task RefusedAsync(ClaimsPrincipal user, Guid concernId, string what, CancellationToken ct)
     {

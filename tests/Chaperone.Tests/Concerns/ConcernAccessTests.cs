@@ -131,6 +131,27 @@ public abstract class ConcernAccessTests(ChaperoneApp app)
     }
 
     [Fact]
+    public async Task ReadingAListOfConcernsIsAuditedWithTheReferencesItShowed()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var (dsl, _) = await LeadersAsync(app, school);
+        var raised = await RaiseAsync(await school.TeacherAsync(app), Safeguarding(school));
+        var reference = raised.GetProperty("reference").GetString()!;
+
+        await Api.JsonAsync(await dsl.GetAsync("/api/v1/concerns"), HttpStatusCode.OK);
+        Assert.Equal(HttpStatusCode.OK, (await dsl.GetAsync("/concerns")).StatusCode);
+        await Api.JsonAsync(await (await school.OtherTeacherAsync(app)).GetAsync("/api/v1/concerns"), HttpStatusCode.OK);
+
+        var listed = await app.WithDbAsync(db => db.AuditEntries.AsNoTracking()
+            .Where(e => e.Action == AuditActions.ConcernsListed && e.SchoolId == school.SchoolId).Select(e => new { e.ActorId, e.Details }).ToListAsync());
+        // The DSL's two readings; the other teacher's empty list showed nothing.
+        Assert.Equal(2, listed.Count);
+        Assert.Single(listed.Select(e => e.ActorId).Distinct());
+        Assert.DoesNotContain(listed, e => e.ActorId == school.OtherTeacherId);
+        Assert.All(listed, e => Assert.Contains(reference, e.Details));
+    }
+
+    [Fact]
     public async Task AConcernIsNeverEditedOrDeletedThroughTheApi()
     {
         var school = await TestSchool.CreateAsync(app);
