@@ -152,6 +152,39 @@ public abstract class ConcernAccessTests(ChaperoneApp app)
     }
 
     [Fact]
+    public async Task HostileInputToEveryConcernEndpointIsAProblemNeverA500()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var (dsl, _) = await LeadersAsync(app, school);
+        var teacher = await school.TeacherAsync(app);
+        var admin = await school.AdminAsync(app);
+        var s = (await RaiseAsync(teacher, Safeguarding(school))).GetProperty("id").GetString()!;
+        string[] bodies =
+        [
+            "", "null", "[]", "\"x\"", "{}", "{\"pupilIds\": [null]}", "{\"pupilIds\": \"x\"}", "{\"recordingOffsetSeconds\": 99999999999}",
+            "{\"kind\": 5, \"text\": [1]}", "{\"type\": \"\u0000\", \"text\": \"x\"}", "{\"acknowledgeWithinMinutes\": -2147483648, \"headteacherId\": 7}",
+            "{\"pupilIds\": [\"" + new string('9', 5000) + "\"], \"kind\": \"behaviour\", \"summary\": \"s\", \"detail\": \"d\", \"sessionId\": \"%00\", \"routeToId\": \"../\"}",
+        ];
+        foreach (var body in bodies)
+        {
+            foreach (var (client, url) in new[] { (teacher, "/api/v1/concerns"), (dsl, $"/api/v1/concerns/{s}/actions"), (teacher, $"/api/v1/concerns/{s}/raise"), (dsl, $"/api/v1/concerns/{s}/acknowledge") })
+            {
+                var response = await Api.PostRawAsync(client, url, body);
+                Assert.True((int)response.StatusCode < 500, $"POST {url} {body}: {(int)response.StatusCode}");
+            }
+            var settings = await admin.PutAsync("/api/v1/concerns/settings", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+            Assert.True((int)settings.StatusCode < 500, $"PUT settings {body}: {(int)settings.StatusCode}");
+        }
+        foreach (var id in new[] { "x%20y", "..%2F..", new string('f', 3000), "00000000-0000-0000-0000-000000000000", s.ToUpperInvariant() })
+        {
+            Assert.True((int)(await dsl.GetAsync($"/api/v1/concerns/{id}")).StatusCode < 500, id);
+            Assert.True((int)(await dsl.GetAsync($"/api/v1/pupils/{id}/chronology")).StatusCode < 500, id);
+            Assert.True((int)(await dsl.GetAsync($"/concerns/{id}")).StatusCode < 500, id);
+            Assert.True((int)(await teacher.GetAsync($"/concerns/new?draft={id}&sessionId={id}")).StatusCode < 500, id);
+        }
+    }
+
+    [Fact]
     public async Task AConcernIsNeverEditedOrDeletedThroughTheApi()
     {
         var school = await TestSchool.CreateAsync(app);
