@@ -18,12 +18,12 @@ namespace Chaperone.Records;
 /// </summary>
 public static class RecordAccess
 {
+    /// <summary>The session record and its recordings: the session's own teacher, senior leaders and the DSL.</summary>
     public static bool MayReadSessionRecord(ClaimsPrincipal user, Guid teacherId) =>
         user.UserId() == teacherId || user.IsInRole(Roles.Slt) || user.IsInRole(Roles.Dsl);
 
-    /// <summary>Senior leaders, the DSL and admins see every session's rows; a teacher only their own.</summary>
-    public static bool SeesWholeSchool(ClaimsPrincipal user) =>
-        user.IsInRole(Roles.Slt) || user.IsInRole(Roles.Dsl) || user.IsInRole(Roles.Admin);
+    /// <summary>Senior leaders, the DSL and admins see every session's rows; a teacher only their own: the sessions each may see (<see cref="ListSessions.Visible"/>).</summary>
+    public static bool SeesWholeSchool(ClaimsPrincipal user) => SchedulingAccess.SeesWholeSchool(user);
 }
 
 /// <summary>A range of whole days in the school's zone, both included.</summary>
@@ -140,12 +140,7 @@ public sealed class RecordOfIntervention(ChaperoneDbContext db, CallProviderReso
         }
         var starts = Scheduling.SessionFilter.StartOf(range.From, zone);
         var ends = Scheduling.SessionFilter.EndOf(range.To, zone);
-        var query = db.Sessions.Where(s => s.SchoolId == schoolId && s.Status != SessionStatus.Cancelled && s.Start >= starts && s.Start < ends);
-        if (!RecordAccess.SeesWholeSchool(user))
-        {
-            var me = user.UserId();
-            query = query.Where(s => s.TeacherId == me);
-        }
+        var query = ListSessions.Visible(db, user).Where(s => s.Status != SessionStatus.Cancelled && s.Start >= starts && s.Start < ends);
         if (pupilId is { } p)
         {
             query = query.Where(s => s.Pupils.Any(sp => sp.PupilId == p));
