@@ -152,6 +152,23 @@ public abstract class ConcernAccessTests(ChaperoneApp app)
     }
 
     [Fact]
+    public async Task EntriesWrittenAtOnceKeepOneOrderInTheChronology()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var (dsl, slt) = await LeadersAsync(app, school);
+        var s = (await RaiseAsync(await school.TeacherAsync(app), Behaviour(school))).GetProperty("id").GetString()!;
+
+        // Written at the same instant (the app's clock stands still), so only their sequence orders them.
+        var writes = Enumerable.Range(0, 12).Select(i => (i % 2 == 0 ? dsl : slt).PostAsJsonAsync($"/api/v1/concerns/{s}/actions", new { text = $"Entry {i}" }))
+            .Append(slt.PostAsync($"/api/v1/concerns/{s}/acknowledge", null));
+        Assert.All(await Task.WhenAll(writes), r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+
+        var id = Guid.Parse(s);
+        var sequences = await app.WithDbAsync(db => db.Set<ConcernEntry>().Where(e => e.ConcernId == id).Select(e => e.Sequence).ToListAsync());
+        Assert.Equal(sequences.Count, sequences.Distinct().Count());
+    }
+
+    [Fact]
     public async Task HostileInputToEveryConcernEndpointIsAProblemNeverA500()
     {
         var school = await TestSchool.CreateAsync(app);
