@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Chaperone.Calls;
 using Chaperone.Infrastructure;
 using Chaperone.Recordings;
@@ -65,6 +66,21 @@ public static class SessionRecords
             loaded.Add(new LoadedSession(s, SessionFacts.From(own, attendance, p => RoleOf(p, s))));
         }
         return loaded;
+    }
+
+    /// <summary>
+    /// The record of session <paramref name="id"/> if <paramref name="user"/> may read it
+    /// (<see cref="RecordAccess.MayReadSessionRecord"/>); null when the id names no session of their
+    /// school or one whose record is not theirs to read, so that neither learns anything of the session.
+    /// </summary>
+    public static async Task<SessionRecordDto?> ReadableAsync(ChaperoneDbContext db, CallProviderResolver providers, ClaimsPrincipal user, string? id, CancellationToken ct)
+    {
+        var schoolId = user.SchoolId();
+        return Ids.TryParse(id, out var sessionId)
+            && await db.Sessions.AsNoTracking().Where(s => s.Id == sessionId && s.SchoolId == schoolId).Select(s => (Guid?)s.TeacherId).FirstOrDefaultAsync(ct) is { } teacherId
+            && RecordAccess.MayReadSessionRecord(user, teacherId)
+                ? await RecordAsync(db, providers, schoolId, sessionId, ct)
+                : null;
     }
 
     /// <summary>The full record of one session, with its recordings (null when there is no such session in the school).</summary>
