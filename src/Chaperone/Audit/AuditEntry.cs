@@ -83,6 +83,8 @@ public static class AuditActions
     public const string ConcernAcknowledged = "concern.acknowledged";
     public const string ConcernEntryAdded = "concern.entry-added";
     public const string ConcernViewed = "concern.viewed";
+    /// <summary>A list of concerns (with their summaries) was read: which ones, by reference.</summary>
+    public const string ConcernsListed = "concern.listed";
     /// <summary>Someone tried to read or act on a concern their role does not allow (clause 12).</summary>
     public const string ConcernAccessRefused = "concern.access-refused";
     public const string PupilChronologyViewed = "pupil.chronology-viewed";

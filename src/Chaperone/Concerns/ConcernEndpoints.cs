@@ -50,8 +50,8 @@ public static class ConcernEndpoints
         _ => Problems.NotFound("There is no draft of yours with this id."),
     };
 
-    private static async Task<Ok<List<ConcernSummaryDto>>> List(ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct) =>
-        TypedResults.Ok(await ConcernDtos.ListAsync(db, ConcernAccess.Visible(db, user), ct));
+    private static async Task<Ok<List<ConcernSummaryDto>>> List(ClaimsPrincipal user, HandleConcern handler, CancellationToken ct) =>
+        TypedResults.Ok(await handler.ListAsync(user, ct));
 
     private static async Task<Results<Ok<ConcernDto>, ProblemHttpResult>> Get(string id, ClaimsPrincipal user, HandleConcern handler, ChaperoneDbContext db, CancellationToken ct) =>
         await handler.ReadAsync(user, id, ct) is { } concern ? TypedResults.Ok(await ConcernDtos.DetailAsync(db, concern, ct)) : Missing();

@@ -27,19 +27,25 @@ public sealed class HandleConcern(ChaperoneDbContext db, TimeProvider clock)
     /// <summary>The concern if the caller may read it (the reading is audited); otherwise null, and the refusal is audited.</summary>
     public async Task<Concern?> ReadAsync(ClaimsPrincipal user, string? id, CancellationToken ct)
     {
-        if (!Ids.TryParse(id, out var concernId))
+        if (await FindAsync(user, id, "read", ct) is not { } concern)
         {
-            return null;
-        }
-        var concern = await ConcernAccess.Visible(db, user).AsNoTracking().Include(c => c.Pupils).FirstOrDefaultAsync(c => c.Id == concernId, ct);
-        if (concern is null)
-        {
-            await RefusedAsync(user, concernId, "read", ct);
             return null;
         }
         AuditLog.Record(db, user, AuditActions.ConcernViewed, AuditSubjects.Concern, concern.Id, new { reference = concern.Reference });
         await db.SaveChangesAsync(ct);
         return concern;
+    }
+
+    /// <summary>The concerns the caller may read, unacknowledged first; a list that shows any is a reading, audited with their references.</summary>
+    public async Task<List<ConcernSummaryDto>> ListAsync(ClaimsPrincipal user, CancellationToken ct)
+    {
+        var list = await ConcernDtos.ListAsync(db, ConcernAccess.Visible(db, user), ct);
+        if (list.Count > 0)
+        {
+            AuditLog.Record(db, user, AuditActions.ConcernsListed, AuditSubjects.School, user.SchoolId(), new { references = list.Select(c => c.Reference).ToList() });
+            await db.SaveChangesAsync(ct);
+        }
+        return list;
     }
 
     /// <summary>An attempt on a concern that exists (in any school) but that the caller may not read goes in the caller's school's audit trail.</summary>
@@ -128,13 +134,14 @@ public sealed class HandleConcern(ChaperoneDbContext db, TimeProvider clock)
         return new ConcernOutcome.Done(concern);
     }
 
+    /// <summary>The concern with its pupils if the caller may read it; otherwise null, and an attempt on one that exists is audited.</summary>
     private async Task<Concern?> FindAsync(ClaimsPrincipal user, string? id, string what, CancellationToken ct)
     {
         if (!Ids.TryParse(id, out var concernId))
         {
             return null;
         }
-        var concern = await ConcernAccess.Visible(db, user).AsNoTracking().FirstOrDefaultAsync(c => c.Id == concernId, ct);
+        var concern = await ConcernAccess.Visible(db, user).AsNoTracking().Include(c => c.Pupils).FirstOrDefaultAsync(c => c.Id == concernId, ct);
         if (concern is null)
         {
             await RefusedAsync(user, concernId, what, ct);

@@ -331,9 +331,18 @@ public static class ConcernWrites
     public static async Task<int> NextNumberAsync(ChaperoneDbContext db, Guid schoolId, CancellationToken ct) =>
         (await db.Set<Concern>().Where(c => c.SchoolId == schoolId).MaxAsync(c => (int?)c.Number, ct) ?? 0) + 1;
 
-    /// <summary>Appends entries after the concern's last, in the order given.</summary>
+    /// <summary>
+    /// Appends entries after the concern's last, in the order given; call inside a transaction of
+    /// <see cref="BeginAsync"/>. On PostgreSQL a transaction-scoped advisory lock per concern makes
+    /// writers of one concern's entries take turns, so no two entries get the same sequence (SQLite's write turn does the same).
+    /// </summary>
     public static async Task AddEntriesAsync(ChaperoneDbContext db, Concern concern, DateTimeOffset at, IReadOnlyList<(string Type, AuditActor Actor, string Text)> entries, CancellationToken ct)
     {
+        if (db.Database.IsNpgsql())
+        {
+            var key = "concern-entries:" + Ids.Format(concern.Id);
+            await db.Database.ExecuteSqlInterpolatedAsync($"SELECT pg_advisory_xact_lock(hashtextextended({key}, 0))", ct);
+        }
         var last = await db.Set<ConcernEntry>().Where(e => e.ConcernId == concern.Id).MaxAsync(e => (long?)e.Sequence, ct) ?? 0;
         foreach (var (type, actor, text) in entries)
         {

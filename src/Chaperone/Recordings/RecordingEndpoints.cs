@@ -98,10 +98,6 @@ public static class RecordingEndpoints
         return TypedResults.Ok(list.Select(RecordingDto.From));
     }
 
-    /// <summary>Who may watch: the session's own teacher, senior leaders and the DSL.</summary>
-    public static bool MayWatch(ClaimsPrincipal user, Guid teacherId) =>
-        user.UserId() == teacherId || user.IsInRole(Roles.Slt) || user.IsInRole(Roles.Dsl);
-
     private static async Task<IResult> Play(string id, HttpContext http, ClaimsPrincipal user, ChaperoneDbContext db, RecordingStore store, TimeProvider clock, CancellationToken ct)
     {
         var schoolId = user.SchoolId();
@@ -110,7 +106,8 @@ public static class RecordingEndpoints
             return Problems.NotFound("There is no such recording.");
         }
         var teacherId = await db.Sessions.Where(s => s.Id == recording.SessionId && s.SchoolId == schoolId).Select(s => s.TeacherId).FirstAsync(ct);
-        if (!MayWatch(user, teacherId))
+        // A recording is part of the session's record: who may read that may watch it.
+        if (!Records.RecordAccess.MayReadSessionRecord(user, teacherId))
         {
             return Problems.NotFound("There is no such recording.");
         }

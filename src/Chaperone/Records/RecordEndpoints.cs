@@ -22,18 +22,10 @@ public static class RecordEndpoints
             .WithSummary("The school's record of intervention for the MIS over a range of days; format=csv or pdf, JSON otherwise. SLT, the DSL and admins.");
     }
 
-    private static async Task<IResult> SessionRecord(string id, ClaimsPrincipal user, ChaperoneDbContext db, CallProviderResolver providers, CancellationToken ct)
-    {
-        var schoolId = user.SchoolId();
-        if (!Ids.TryParse(id, out var sessionId)
-            || await db.Sessions.AsNoTracking().Where(s => s.Id == sessionId && s.SchoolId == schoolId).Select(s => (Guid?)s.TeacherId).FirstOrDefaultAsync(ct) is not { } teacherId
-            || !RecordAccess.MayReadSessionRecord(user, teacherId))
-        {
-            // Someone who may not read the record learns nothing about the session either.
-            return Problems.NotFound("There is no such session whose record you may read.");
-        }
-        return TypedResults.Ok(await SessionRecords.RecordAsync(db, providers, schoolId, sessionId, ct));
-    }
+    private static async Task<IResult> SessionRecord(string id, ClaimsPrincipal user, ChaperoneDbContext db, CallProviderResolver providers, CancellationToken ct) =>
+        await SessionRecords.ReadableAsync(db, providers, user, id, ct) is { } record
+            ? TypedResults.Ok(record)
+            : Problems.NotFound("There is no such session whose record you may read.");
 
     private static async Task<IResult> PupilRecord(string id, ClaimsPrincipal user, RecordOfIntervention records, CancellationToken ct, string? from = null, string? to = null, string? format = null) =>
         Answer(FormatError(format) ?? await records.ForPupilAsync(user, id, from, to, ct), format);

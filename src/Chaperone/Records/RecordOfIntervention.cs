@@ -18,12 +18,12 @@ namespace Chaperone.Records;
 /// </summary>
 public static class RecordAccess
 {
+    /// <summary>The session record and its recordings: the session's own teacher, senior leaders and the DSL.</summary>
     public static bool MayReadSessionRecord(ClaimsPrincipal user, Guid teacherId) =>
         user.UserId() == teacherId || user.IsInRole(Roles.Slt) || user.IsInRole(Roles.Dsl);
 
-    /// <summary>Senior leaders, the DSL and admins see every session's rows; a teacher only their own.</summary>
-    public static bool SeesWholeSchool(ClaimsPrincipal user) =>
-        user.IsInRole(Roles.Slt) || user.IsInRole(Roles.Dsl) || user.IsInRole(Roles.Admin);
+    /// <summary>Senior leaders, the DSL and admins see every session's rows; a teacher only their own: the sessions each may see (<see cref="ListSessions.Visible"/>).</summary>
+    public static bool SeesWholeSchool(ClaimsPrincipal user) => SchedulingAccess.SeesWholeSchool(user);
 }
 
 /// <summary>A range of whole days in the school's zone, both included.</summary>
@@ -31,6 +31,10 @@ public sealed record DayRange(LocalDate From, LocalDate To)
 {
     /// <summary>The longest range one export covers (two school years).</summary>
     public const int MaxDays = 732;
+
+    /// <summary>The dates a range may name: far wider than any school's records, and clear of the calendar's ends.</summary>
+    public static readonly LocalDate Earliest = new(1900, 1, 1);
+    public static readonly LocalDate Latest = new(2999, 12, 31);
 
     /// <summary>
     /// Parses <c>from</c> and <c>to</c> (ISO dates, 2026-12-07). Missing, <c>to</c> is today and
@@ -68,12 +72,18 @@ public sealed record DayRange(LocalDate From, LocalDate To)
             return null;
         }
         var parsed = LocalDatePattern.Iso.Parse(value.Trim());
-        if (parsed.Success)
+        if (!parsed.Success)
         {
-            return parsed.Value;
+            errors[field] = [$"'{field}' must be a date such as 2026-12-07."];
+            return null;
         }
-        errors[field] = [$"'{field}' must be a date such as 2026-12-07."];
-        return null;
+        if (parsed.Value < Earliest || parsed.Value > Latest)
+        {
+            // The calendar's ends: the day after 9999-12-31, or an instant before year 1, cannot be computed.
+            errors[field] = [$"'{field}' must be a date from {Pages.Display.Iso(Earliest)} to {Pages.Display.Iso(Latest)}."];
+            return null;
+        }
+        return parsed.Value;
     }
 }
 
@@ -130,12 +140,7 @@ public sealed class RecordOfIntervention(ChaperoneDbContext db, CallProviderReso
         }
         var starts = Scheduling.SessionFilter.StartOf(range.From, zone);
         var ends = Scheduling.SessionFilter.EndOf(range.To, zone);
-        var query = db.Sessions.Where(s => s.SchoolId == schoolId && s.Status != SessionStatus.Cancelled && s.Start >= starts && s.Start < ends);
-        if (!RecordAccess.SeesWholeSchool(user))
-        {
-            var me = user.UserId();
-            query = query.Where(s => s.TeacherId == me);
-        }
+        var query = ListSessions.Visible(db, user).Where(s => s.Status != SessionStatus.Cancelled && s.Start >= starts && s.Start < ends);
         if (pupilId is { } p)
         {
             query = query.Where(s => s.Pupils.Any(sp => sp.PupilId == p));

@@ -1,5 +1,7 @@
+using System.Security.Claims;
 using Chaperone.Calls;
 using Chaperone.Infrastructure;
+using Chaperone.Recordings;
 using Chaperone.Scheduling;
 using Chaperone.Storage;
 using Microsoft.EntityFrameworkCore;
@@ -66,6 +68,21 @@ public static class SessionRecords
         return loaded;
     }
 
+    /// <summary>
+    /// The record of session <paramref name="id"/> if <paramref name="user"/> may read it
+    /// (<see cref="RecordAccess.MayReadSessionRecord"/>); null when the id names no session of their
+    /// school or one whose record is not theirs to read, so that neither learns anything of the session.
+    /// </summary>
+    public static async Task<SessionRecordDto?> ReadableAsync(ChaperoneDbContext db, CallProviderResolver providers, ClaimsPrincipal user, string? id, CancellationToken ct)
+    {
+        var schoolId = user.SchoolId();
+        return Ids.TryParse(id, out var sessionId)
+            && await db.Sessions.AsNoTracking().Where(s => s.Id == sessionId && s.SchoolId == schoolId).Select(s => (Guid?)s.TeacherId).FirstOrDefaultAsync(ct) is { } teacherId
+            && RecordAccess.MayReadSessionRecord(user, teacherId)
+                ? await RecordAsync(db, providers, schoolId, sessionId, ct)
+                : null;
+    }
+
     /// <summary>The full record of one session, with its recordings (null when there is no such session in the school).</summary>
     public static async Task<SessionRecordDto?> RecordAsync(ChaperoneDbContext db, CallProviderResolver providers, Guid schoolId, Guid sessionId, CancellationToken ct)
     {
@@ -75,7 +92,9 @@ public static class SessionRecords
             return null;
         }
         var (s, f) = (loaded.Session, loaded.Facts);
-        var report = await ReportAsync(providers, s, schoolId, ct);
+        // Every provider's recordings are in the one store: read there, not by asking the provider for its whole report again.
+        var recordings = await db.Set<Recording>().AsNoTracking().Where(r => r.SessionId == sessionId && r.SchoolId == schoolId && r.DeletedAt == null)
+            .OrderBy(r => r.StartedAt).Select(r => new { r.Id, r.StartedAt, r.LastChunkAt, r.Chunks, r.Bytes }).ToListAsync(ct);
         var advance = await Families.FamilyChecklist.LatestAsync(db, schoolId, sessionId, ct);
         var checklists = advance.Values.OrderBy(a => a.AnsweredAt)
             .Select(a => new ChecklistFact(s.Guardians.FirstOrDefault(g => g.Id == Ids.Format(a.GuardianId))?.Name ?? "Parent or carer", "family-in-advance", a.AnsweredAt,
@@ -84,7 +103,7 @@ public static class SessionRecords
             .ToList();
         return new SessionRecordDto(s, s.TimeZone, f.StartedAt, f.ClosedAt, f.Ran is { } ran ? (int)Math.Round(ran.TotalMinutes) : null,
             f.Consent, f.Expectations, checklists, f.Attendance, f.Outcome?.Outcome, f.Outcome?.Notes, f.Outcome?.RecordedAt, f.ExitOrder,
-            (report?.Recordings ?? []).Select(r => new RecordingDto(Ids.Format(r.Id), r.StartedAt, r.EndedAt, r.Chunks, r.Bytes)).ToList());
+            recordings.Select(r => new RecordingDto(Ids.Format(r.Id), r.StartedAt, r.LastChunkAt, r.Chunks, r.Bytes)).ToList());
     }
 
     private static async Task<CallReport?> ReportAsync(CallProviderResolver providers, SessionDto s, Guid schoolId, CancellationToken ct)

@@ -98,7 +98,9 @@ public static class DeletionRegister
     {
         var query = db.Set<DeletionRecord>().AsNoTracking().Where(d => d.SchoolId == schoolId);
         var total = await query.CountAsync(ct);
-        var items = await query.OrderByDescending(d => d.At).ThenByDescending(d => d.Id).Skip((page - 1) * pageSize).Take(pageSize).ToListAsync(ct);
+        // A page past the end is empty; counted in long, a page far past it cannot wrap round to a negative offset.
+        var skip = (page - 1L) * pageSize;
+        var items = skip >= total ? [] : await query.OrderByDescending(d => d.At).ThenByDescending(d => d.Id).Skip((int)skip).Take(pageSize).ToListAsync(ct);
         var recordings = db.Set<Recording>().AsNoTracking().Where(r => r.SchoolId == schoolId);
         var pending = await recordings.CountAsync(r => r.DeletionPendingAt != null, ct);
         var copies = await recordings.Where(r => r.ProviderHoldsCopy && (r.DeletionPendingAt != null || r.DeletedAt != null)).OrderBy(r => r.StartedAt)

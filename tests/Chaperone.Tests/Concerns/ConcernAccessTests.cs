@@ -115,6 +115,93 @@ public abstract class ConcernAccessTests(ChaperoneApp app)
     }
 
     [Fact]
+    public async Task AnEntryOrAnAcknowledgementAnswersWithTheWholeConcern()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var (dsl, _) = await LeadersAsync(app, school);
+        var s = (await RaiseAsync(await school.TeacherAsync(app), Safeguarding(school))).GetProperty("id").GetString()!;
+
+        var afterEntry = await Api.JsonAsync(await dsl.PostAsJsonAsync($"/api/v1/concerns/{s}/actions", new { text = "Called the family." }), HttpStatusCode.OK);
+        Assert.Equal(school.TwoParentPupil.ToString(), Assert.Single(afterEntry.GetProperty("pupils").EnumerateArray()).GetProperty("id").GetString());
+        Assert.Equal("action", EntryTypes(afterEntry)[^1]);
+
+        var afterAcknowledgement = await Api.JsonAsync(await dsl.PostAsync($"/api/v1/concerns/{s}/acknowledge", null), HttpStatusCode.OK);
+        Assert.Single(afterAcknowledgement.GetProperty("pupils").EnumerateArray());
+        Assert.True(afterAcknowledgement.GetProperty("acknowledged").GetBoolean());
+    }
+
+    [Fact]
+    public async Task ReadingAListOfConcernsIsAuditedWithTheReferencesItShowed()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var (dsl, _) = await LeadersAsync(app, school);
+        var raised = await RaiseAsync(await school.TeacherAsync(app), Safeguarding(school));
+        var reference = raised.GetProperty("reference").GetString()!;
+
+        await Api.JsonAsync(await dsl.GetAsync("/api/v1/concerns"), HttpStatusCode.OK);
+        Assert.Equal(HttpStatusCode.OK, (await dsl.GetAsync("/concerns")).StatusCode);
+        await Api.JsonAsync(await (await school.OtherTeacherAsync(app)).GetAsync("/api/v1/concerns"), HttpStatusCode.OK);
+
+        var listed = await app.WithDbAsync(db => db.AuditEntries.AsNoTracking()
+            .Where(e => e.Action == AuditActions.ConcernsListed && e.SchoolId == school.SchoolId).Select(e => new { e.ActorId, e.Details }).ToListAsync());
+        // The DSL's two readings; the other teacher's empty list showed nothing.
+        Assert.Equal(2, listed.Count);
+        Assert.Single(listed.Select(e => e.ActorId).Distinct());
+        Assert.DoesNotContain(listed, e => e.ActorId == school.OtherTeacherId);
+        Assert.All(listed, e => Assert.Contains(reference, e.Details));
+    }
+
+    [Fact]
+    public async Task EntriesWrittenAtOnceKeepOneOrderInTheChronology()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var (dsl, slt) = await LeadersAsync(app, school);
+        var s = (await RaiseAsync(await school.TeacherAsync(app), Behaviour(school))).GetProperty("id").GetString()!;
+
+        // Written at the same instant (the app's clock stands still), so only their sequence orders them.
+        var writes = Enumerable.Range(0, 12).Select(i => (i % 2 == 0 ? dsl : slt).PostAsJsonAsync($"/api/v1/concerns/{s}/actions", new { text = $"Entry {i}" }))
+            .Append(slt.PostAsync($"/api/v1/concerns/{s}/acknowledge", null));
+        Assert.All(await Task.WhenAll(writes), r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+
+        var id = Guid.Parse(s);
+        var sequences = await app.WithDbAsync(db => db.Set<ConcernEntry>().Where(e => e.ConcernId == id).Select(e => e.Sequence).ToListAsync());
+        Assert.Equal(sequences.Count, sequences.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task HostileInputToEveryConcernEndpointIsAProblemNeverA500()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var (dsl, _) = await LeadersAsync(app, school);
+        var teacher = await school.TeacherAsync(app);
+        var admin = await school.AdminAsync(app);
+        var s = (await RaiseAsync(teacher, Safeguarding(school))).GetProperty("id").GetString()!;
+        string[] bodies =
+        [
+            "", "null", "[]", "\"x\"", "{}", "{\"pupilIds\": [null]}", "{\"pupilIds\": \"x\"}", "{\"recordingOffsetSeconds\": 99999999999}",
+            "{\"kind\": 5, \"text\": [1]}", "{\"type\": \"\u0000\", \"text\": \"x\"}", "{\"acknowledgeWithinMinutes\": -2147483648, \"headteacherId\": 7}",
+            "{\"pupilIds\": [\"" + new string('9', 5000) + "\"], \"kind\": \"behaviour\", \"summary\": \"s\", \"detail\": \"d\", \"sessionId\": \"%00\", \"routeToId\": \"../\"}",
+        ];
+        foreach (var body in bodies)
+        {
+            foreach (var (client, url) in new[] { (teacher, "/api/v1/concerns"), (dsl, $"/api/v1/concerns/{s}/actions"), (teacher, $"/api/v1/concerns/{s}/raise"), (dsl, $"/api/v1/concerns/{s}/acknowledge") })
+            {
+                var response = await Api.PostRawAsync(client, url, body);
+                Assert.True((int)response.StatusCode < 500, $"POST {url} {body}: {(int)response.StatusCode}");
+            }
+            var settings = await admin.PutAsync("/api/v1/concerns/settings", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+            Assert.True((int)settings.StatusCode < 500, $"PUT settings {body}: {(int)settings.StatusCode}");
+        }
+        foreach (var id in new[] { "x%20y", "..%2F..", new string('f', 3000), "00000000-0000-0000-0000-000000000000", s.ToUpperInvariant() })
+        {
+            Assert.True((int)(await dsl.GetAsync($"/api/v1/concerns/{id}")).StatusCode < 500, id);
+            Assert.True((int)(await dsl.GetAsync($"/api/v1/pupils/{id}/chronology")).StatusCode < 500, id);
+            Assert.True((int)(await dsl.GetAsync($"/concerns/{id}")).StatusCode < 500, id);
+            Assert.True((int)(await teacher.GetAsync($"/concerns/new?draft={id}&sessionId={id}")).StatusCode < 500, id);
+        }
+    }
+
+    [Fact]
     public async Task AConcernIsNeverEditedOrDeletedThroughTheApi()
     {
         var school = await TestSchool.CreateAsync(app);

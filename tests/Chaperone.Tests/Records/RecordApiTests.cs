@@ -227,6 +227,25 @@ public abstract class RecordApiTests(ChaperoneApp app)
         Assert.Equal([field], await Api.BadRequestFieldsAsync(await slt.GetAsync($"/api/v1/record-of-intervention?{query}")));
     }
 
+    [Theory]
+    [InlineData("from=9999-12-31&to=9999-12-31")]
+    [InlineData("from=9999-12-30&to=9999-12-31")]
+    [InlineData("from=0001-01-01&to=0001-01-01")]
+    [InlineData("from=-9998-01-01&to=-9998-01-01")]
+    public async Task DatesAtTheEndsOfTheCalendarAreNamedNotA500(string query)
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var slt = await school.SltAsync(app);
+
+        foreach (var url in new[] { $"/api/v1/pupils/{school.TwoParentPupil}/record-of-intervention?{query}", $"/api/v1/record-of-intervention?{query}&format=csv" })
+        {
+            var fields = await Api.BadRequestFieldsAsync(await slt.GetAsync(url));
+            Assert.NotEmpty(fields);
+            Assert.All(fields, f => Assert.Contains(f, new[] { "from", "to" }));
+        }
+        Assert.Equal(HttpStatusCode.OK, (await slt.GetAsync($"/record-of-intervention?{query}")).StatusCode);
+    }
+
     [Fact]
     public async Task AnotherSchoolsPupilAndSessionAreNotFound()
     {

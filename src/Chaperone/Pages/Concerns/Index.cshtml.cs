@@ -15,7 +15,7 @@ namespace Chaperone.Pages.Concerns;
 /// (safeguarding and behaviour), a senior leader's behaviour list, anyone's own concerns and drafts.
 /// New alerts appear live (the layout's staff hub connection).
 /// </summary>
-public sealed class IndexModel(ChaperoneDbContext db) : PageModel
+public sealed class IndexModel(ChaperoneDbContext db, HandleConcern handle) : PageModel
 {
     public List<ConcernSummaryDto> Concerns { get; private set; } = [];
     public DateTimeZone Zone { get; private set; } = DateTimeZone.Utc;
@@ -32,7 +32,7 @@ public sealed class IndexModel(ChaperoneDbContext db) : PageModel
             : ConcernAccess.ReadsBehaviour(User) ? "Behaviour concerns"
             : "Concerns you raised";
         Zone = await ZoneAsync(db, User.SchoolId(), ct);
-        Concerns = await ConcernDtos.ListAsync(db, ConcernAccess.Visible(db, User), ct);
+        Concerns = await handle.ListAsync(User, ct);
         return Page();
     }
 

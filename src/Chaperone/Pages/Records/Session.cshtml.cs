@@ -18,16 +18,13 @@ public sealed class SessionModel(ChaperoneDbContext db, CallProviderResolver pro
 
     public async Task<IActionResult> OnGetAsync(string id, CancellationToken ct)
     {
-        var schoolId = User.SchoolId();
-        if (!Ids.TryParse(id, out var sessionId)
-            || await db.Sessions.AsNoTracking().Where(s => s.Id == sessionId && s.SchoolId == schoolId).Select(s => (Guid?)s.TeacherId).FirstOrDefaultAsync(ct) is not { } teacherId
-            || !RecordAccess.MayReadSessionRecord(User, teacherId)
-            || await SessionRecords.RecordAsync(db, providers, schoolId, sessionId, ct) is not { } record)
+        if (await SessionRecords.ReadableAsync(db, providers, User, id, ct) is not { } record)
         {
             return NotFound();
         }
         Record = record;
         Zone = Policy.PolicySettings.ZoneOrDefault(record.TimeZone);
+        var schoolId = User.SchoolId();
         School = await db.Schools.Where(s => s.Id == schoolId).Select(s => s.Name).FirstAsync(ct);
         return Page();
     }

@@ -80,7 +80,7 @@ public sealed class IndexModel(ChaperoneDbContext db, RetentionCommands commands
         }
         var schoolId = User.SchoolId();
         Session = (await SessionView.LoadAsync(db, schoolId, sessionId, ct))!;
-        MayWatch = RecordingEndpoints.MayWatch(User, session.TeacherId);
+        MayWatch = Chaperone.Records.RecordAccess.MayReadSessionRecord(User, session.TeacherId);
         Items = await db.Set<Recording>().AsNoTracking().Where(r => r.SessionId == sessionId && r.SchoolId == schoolId).OrderBy(r => r.StartedAt).ToListAsync(ct);
         return true;
     }
