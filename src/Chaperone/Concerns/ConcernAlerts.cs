@@ -9,7 +9,8 @@ namespace Chaperone.Concerns;
 /// What an open staff page is told when a concern reaches its reader: content-free (the kind, the
 /// reference, who raised it, and where to read it after signing in), as the email is.
 /// </summary>
-public sealed record ConcernAlert(string ConcernId, string Reference, string Kind, string RaisedBy, DateTimeOffset At, bool Escalated, string Url, string Message);
+/// <param name="AtLocal">When it was raised, written out in the school's zone as the inbox shows it.</param>
+public sealed record ConcernAlert(string ConcernId, string Reference, string Kind, string RaisedBy, DateTimeOffset At, string AtLocal, bool Escalated, string Url, string Message);
 
 /// <summary>
 /// Staff pages' live channel (<c>/hubs/staff</c>), joined from the layout by the DSL, deputies and

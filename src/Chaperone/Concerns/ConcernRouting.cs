@@ -164,8 +164,11 @@ public sealed class ConcernRouting(ChaperoneDbContext db, ConcernMail mail, Conc
             : $"A {what} concern ({concern.Reference}) was raised by {concern.RaisedByName}.";
         try
         {
+            var at = concern.RaisedAt ?? clock.GetUtcNow();
+            // The page shows the time as the inbox does, in the school's zone (not the browser's).
+            var zone = PolicySettings.ZoneOrDefault(await db.Schools.AsNoTracking().Where(s => s.Id == concern.SchoolId).Select(s => s.TimeZoneId).FirstAsync());
             await alerts.SendAsync(staff, new ConcernAlert(Ids.Format(concern.Id), concern.Reference, ConcernDtos.KindName(concern.Kind), concern.RaisedByName,
-                concern.RaisedAt ?? clock.GetUtcNow(), escalated, $"/concerns/{Ids.Format(concern.Id)}", message), CancellationToken.None);
+                at, Pages.Display.At(at, zone), escalated, $"/concerns/{Ids.Format(concern.Id)}", message), CancellationToken.None);
         }
         catch (Exception e)
         {

@@ -76,13 +76,20 @@ public static class RecordingEndpoints
         return TypedResults.Ok(new { recordingId = Ids.Format(recording.Id), chunks = recording.Chunks });
     }
 
-    /// <summary>A recording as the API shows it, with its retention state: <c>kept</c>, <c>held</c>, <c>deleting</c> or <c>deleted</c>.</summary>
+    /// <summary>
+    /// A recording as the API shows it, with its retention state: <c>kept</c>, <c>held</c>, <c>deleting</c> or <c>deleted</c>.
+    /// <c>holdReason</c> is given to the DSL only (null for anyone else): a recording may be kept because of an
+    /// allegation against someone who can see the session, its own teacher included.
+    /// </summary>
     public sealed record RecordingDto(string Id, string Provider, DateTimeOffset StartedAt, DateTimeOffset? LastChunkAt, int Chunks, long Bytes, string ContentType,
         string Retention, string? HoldReason, DateTimeOffset? HeldAt, DateTimeOffset? DeletedAt)
     {
-        public static RecordingDto From(Recording r) => new(Ids.Format(r.Id), r.Provider, r.StartedAt, r.LastChunkAt, r.Chunks, r.Bytes, r.ContentType,
-            RetentionState(r), r.HoldReason, r.HeldAt, r.DeletedAt);
+        public static RecordingDto From(Recording r, ClaimsPrincipal reader) => new(Ids.Format(r.Id), r.Provider, r.StartedAt, r.LastChunkAt, r.Chunks, r.Bytes, r.ContentType,
+            RetentionState(r), MayReadHoldReason(reader) ? r.HoldReason : null, r.HeldAt, r.DeletedAt);
     }
+
+    /// <summary>Why a recording is on hold is the DSL's to know: only the DSL puts one on hold or lifts it.</summary>
+    public static bool MayReadHoldReason(ClaimsPrincipal user) => user.IsInRole(Roles.Dsl);
 
     public static string RetentionState(Recording r) =>
         r.DeletedAt is not null ? "deleted" : r.DeletionPendingAt is not null ? "deleting" : r.HeldAt is not null ? "held" : "kept";
@@ -95,7 +102,7 @@ public static class RecordingEndpoints
         }
         var schoolId = user.SchoolId();
         var list = await db.Set<Recording>().AsNoTracking().Where(r => r.SessionId == sessionId && r.SchoolId == schoolId).OrderBy(r => r.StartedAt).ToListAsync(ct);
-        return TypedResults.Ok(list.Select(RecordingDto.From));
+        return TypedResults.Ok(list.Select(r => RecordingDto.From(r, user)));
     }
 
     private static async Task<IResult> Play(string id, HttpContext http, ClaimsPrincipal user, ChaperoneDbContext db, RecordingStore store, TimeProvider clock, CancellationToken ct)

@@ -48,20 +48,20 @@ public static class RetentionEndpoints
     private static async Task<IResult> Hold(string id, HoldRequest? body, ClaimsPrincipal user, RetentionCommands commands, ChaperoneDbContext db, CancellationToken ct)
     {
         var outcome = await commands.HoldAsync(user, id, body?.Reason, ct);
-        return outcome is RetentionOutcome.Done ? await ViewAsync(db, id, ct) : ToProblem(outcome);
+        return outcome is RetentionOutcome.Done ? await ViewAsync(db, user, id, ct) : ToProblem(outcome);
     }
 
     private static async Task<IResult> Lift(string id, ClaimsPrincipal user, RetentionCommands commands, ChaperoneDbContext db, CancellationToken ct)
     {
         var outcome = await commands.LiftHoldAsync(user, id, ct);
-        return outcome is RetentionOutcome.Done ? await ViewAsync(db, id, ct) : ToProblem(outcome);
+        return outcome is RetentionOutcome.Done ? await ViewAsync(db, user, id, ct) : ToProblem(outcome);
     }
 
-    private static async Task<IResult> ViewAsync(ChaperoneDbContext db, string id, CancellationToken ct)
+    private static async Task<IResult> ViewAsync(ChaperoneDbContext db, ClaimsPrincipal user, string id, CancellationToken ct)
     {
         var recordingId = Guid.ParseExact(id.Trim(), "D"); // the command has just found it by this id
         var recording = await db.Set<Recording>().AsNoTracking().FirstAsync(r => r.Id == recordingId, ct);
-        return TypedResults.Ok(RecordingEndpoints.RecordingDto.From(recording));
+        return TypedResults.Ok(RecordingEndpoints.RecordingDto.From(recording, user));
     }
 
     public static IResult ToProblem(RetentionOutcome outcome) => outcome switch

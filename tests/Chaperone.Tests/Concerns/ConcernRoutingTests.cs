@@ -45,6 +45,9 @@ public abstract class ConcernRoutingTests(SmtpChaperoneApp app)
         Assert.Equal("safeguarding", alert.GetProperty("kind").GetString());
         Assert.Contains("teacher", alert.GetProperty("raisedBy").GetString());
         Assert.Equal($"/concerns/{id}", alert.GetProperty("url").GetString());
+        // The open page shows when, as the inbox does: in the school's zone, not the browser's.
+        Assert.Equal(Chaperone.Pages.Display.At(alert.GetProperty("at").GetDateTimeOffset(), NodaTime.DateTimeZoneProviders.Tzdb["Europe/London"]),
+            alert.GetProperty("atLocal").GetString());
         Assert.DoesNotContain(Content, c => alert.ToString().Contains(c, StringComparison.Ordinal));
 
         var mail = (await app.Smtp.WaitForAsync(r => r.Any(m => m.To.Mailboxes.Any(b => b.Address == school.DslEmail))))

@@ -225,6 +225,13 @@ public abstract class RetentionApiTests(RetentionApp app)
 
         Assert.Equal("held", heldView.GetProperty("retention").GetString());
         Assert.Equal("A disclosure made during the call.", heldView.GetProperty("holdReason").GetString());
+        // The session's teacher (who may be the subject of what the DSL keeps it for) sees that it is held, not why.
+        using (var teacher = await school.TeacherAsync(app))
+        {
+            var teachersView = (await Api.JsonAsync(await teacher.GetAsync($"/api/v1/sessions/{sessionId}/recordings"), HttpStatusCode.OK)).EnumerateArray().Single();
+            Assert.Equal("held", teachersView.GetProperty("retention").GetString());
+            Assert.Equal(JsonValueKind.Null, teachersView.GetProperty("holdReason").ValueKind);
+        }
         await SetFaceToFaceAsync(school, Day(Now));
         await RunJobAsync();
         Assert.Null((await RowAsync(recording.Id)).DeletedAt);

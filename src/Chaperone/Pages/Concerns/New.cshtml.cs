@@ -118,7 +118,9 @@ public sealed class NewModel(ChaperoneDbContext db, RaiseConcern raise, TimeProv
         Pupils = (await db.Pupils.AsNoTracking().Where(p => p.SchoolId == school).OrderBy(p => p.Name).Select(p => new { p.Id, p.Name }).ToListAsync(ct))
             .Select(p => (p.Id, p.Name)).ToList();
         Leaders = await RaiseConcern.StaffWithRoleAsync(db, school, Roles.Slt, ct);
-        if (Ids.TryParse(SessionId, out var session) && await SessionView.LoadAsync(db, school, session, ct) is { } s)
+        // Only a session the raiser may see is described: a posted-back id names nothing else.
+        if (Ids.TryParse(SessionId, out var session) && await ListSessions.Visible(db, User).AnyAsync(x => x.Id == session, ct)
+            && await SessionView.LoadAsync(db, school, session, ct) is { } s)
         {
             var zone = Policy.PolicySettings.ZoneOrDefault((await db.Schools.AsNoTracking().Where(x => x.Id == school).Select(x => x.TimeZoneId).FirstAsync(ct)));
             SessionLabel = $"{Display.When(s.Start, s.End, zone)} with {string.Join(" and ", s.Pupils.Select(p => p.Name))}";

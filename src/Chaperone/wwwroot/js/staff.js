@@ -40,7 +40,7 @@
       cell(row, alert.kind === 'safeguarding' ? 'Safeguarding' : 'Behaviour');
       cell(row, 'Open it to see');
       cell(row, alert.raisedBy);
-      cell(row, new Date(alert.at).toLocaleString('en-GB', { dateStyle: 'full', timeStyle: 'short' }));
+      cell(row, alert.atLocal);
       const state = cell(row, '');
       const badge = document.createElement('span');
       badge.className = 'badge badge-live';
