@@ -16,6 +16,9 @@ public abstract record DeliveryResult(string Reply)
 
     /// <summary>Not delivered this time (a 4xx reply, the server down or slow): try again later.</summary>
     public sealed record Deferred(string Reply) : DeliveryResult(Reply);
+
+    /// <summary>Not sent at all: a reminder whose session has moved, been cancelled or begun since it was written.</summary>
+    public sealed record Superseded(string Reply) : DeliveryResult(Reply);
 }
 
 /// <summary>Where messages go: an SMTP server, or the local mail folder.</summary>

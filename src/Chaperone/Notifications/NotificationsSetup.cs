@@ -4,7 +4,7 @@ namespace Chaperone.Notifications;
 
 public static class NotificationsSetup
 {
-    /// <summary>The outbox, its worker, and delivery by SMTP or (with no <c>Email:Smtp:Host</c>) to the mail folder.</summary>
+    /// <summary>The outbox, its worker, the reminder job, and delivery by SMTP or (with no <c>Email:Smtp:Host</c>) to the mail folder.</summary>
     public static IServiceCollection AddChaperoneNotifications(this IServiceCollection services, IConfiguration configuration, DataDirectory data)
     {
         var options = EmailOptions.Read(configuration, data);
@@ -17,6 +17,8 @@ public static class NotificationsSetup
         services.AddScoped<CalendarFeeds>();
         services.AddScoped<MessageTemplates>();
         services.AddHostedService<OutboxWorker>();
+        services.AddSingleton<ReminderJob>();
+        services.AddHostedService(sp => sp.GetRequiredService<ReminderJob>());
         return services;
     }
 }

@@ -28,7 +28,7 @@ public enum MessageStatus
     Sent,
     /// <summary>Refused for good, or given up after the configured number of attempts: a delivery problem staff must see.</summary>
     Failed,
-    /// <summary>A reminder no longer true because its session moved or was cancelled; never sent.</summary>
+    /// <summary>A reminder no longer true because its session moved, was cancelled or has begun; never sent.</summary>
     Superseded,
 }
 
@@ -62,6 +62,13 @@ public sealed class OutboxMessage
 
     /// <summary>A message stored ready-made as 7-bit MIME, sent as it is; null for one rendered from <see cref="Facts"/>.</summary>
     public string? Mime { get; set; }
+
+    /// <summary>
+    /// For a reminder, the <c>Sequence</c> of the session version it tells of (null for other
+    /// messages). One reminder of each kind per recipient and session version: a unique index
+    /// holds it, and the worker sends a reminder only while its session is still at this version.
+    /// </summary>
+    public int? SessionSequence { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
 
@@ -109,6 +116,9 @@ internal sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<Outb
         b.HasIndex(m => new { m.Status, m.NextAttemptAt });
         b.HasIndex(m => new { m.SchoolId, m.CreatedAt });
         b.HasIndex(m => m.SessionId);
+        // A reminder is written once per session version, kind and recipient, however many instances look for it.
+        b.HasIndex(m => new { m.SessionId, m.SessionSequence, m.Kind, m.RecipientRole, m.RecipientId })
+            .IsUnique().HasFilter("\"SessionSequence\" IS NOT NULL").HasDatabaseName("IX_OutboxMessages_OneReminder");
         b.HasOne<School>().WithMany().HasForeignKey(m => m.SchoolId);
         b.HasOne<Session>().WithMany().HasForeignKey(m => m.SessionId);
         b.HasMany(m => m.DeliveryAttempts).WithOne().HasForeignKey(a => a.OutboxMessageId);

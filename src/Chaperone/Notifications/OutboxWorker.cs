@@ -131,7 +131,7 @@ public sealed class OutboxWorker(
             foreach (var message in messages)
             {
                 ct.ThrowIfCancellationRequested();
-                var result = await SendOneAsync(connection, message, ct);
+                var result = await StaleReminderAsync(message, ct) ?? await SendOneAsync(connection, message, ct);
                 // Recorded even when stopping: the server has answered, and the answer must not be lost.
                 await RecordAsync(message, token, result);
             }
@@ -143,6 +143,32 @@ public sealed class OutboxWorker(
                 await connection.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>
+    /// For a reminder, whether its session is still the version it tells of, still scheduled and
+    /// not yet begun: if not, the reminder is superseded rather than sent (a move or cancellation
+    /// supersedes the reminders written before it, but not one written by the reminder job at the
+    /// same moment).
+    /// </summary>
+    private async Task<DeliveryResult?> StaleReminderAsync(OutboxMessage message, CancellationToken ct)
+    {
+        if (message.SessionSequence is not { } sequence || message.Kind is not (MessageKind.ReminderDayBefore or MessageKind.ReminderMorning))
+        {
+            return null;
+        }
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ChaperoneDbContext>();
+        var session = await db.Sessions.AsNoTracking().Where(s => s.Id == message.SessionId)
+            .Select(s => new { s.Sequence, s.Status, s.Start }).FirstOrDefaultAsync(ct);
+        return session switch
+        {
+            null => new DeliveryResult.Superseded("not sent: the session no longer exists"),
+            { Status: not Scheduling.SessionStatus.Scheduled } => new DeliveryResult.Superseded($"not sent: the session is {session.Status}"),
+            _ when session.Sequence != sequence => new DeliveryResult.Superseded("not sent: the session has moved"),
+            _ when session.Start <= clock.GetUtcNow() => new DeliveryResult.Superseded("not sent: the session has begun"),
+            _ => null,
+        };
     }
 
     /// <summary>Writes the message from its row and sends it; a row that cannot be written out is refused (trying again cannot help).</summary>
@@ -169,15 +195,16 @@ public sealed class OutboxWorker(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ChaperoneDbContext>();
         var now = clock.GetUtcNow();
-        var attempts = message.Attempts + 1;
+        var attempts = result is DeliveryResult.Superseded ? message.Attempts : message.Attempts + 1;
         var (status, next, outcome) = result switch
         {
             DeliveryResult.Accepted => (MessageStatus.Sent, message.NextAttemptAt, "sent"),
+            DeliveryResult.Superseded => (MessageStatus.Superseded, message.NextAttemptAt, "not sent"),
             DeliveryResult.Refused => (MessageStatus.Failed, message.NextAttemptAt, "refused"),
             _ when attempts >= options.MaxAttempts => (MessageStatus.Failed, message.NextAttemptAt, "gave up"),
             _ => (MessageStatus.Pending, now + Backoff(attempts), "deferred"),
         };
-        var error = result is DeliveryResult.Accepted ? null : Truncate(result.Reply);
+        var error = result is DeliveryResult.Accepted or DeliveryResult.Superseded ? null : Truncate(result.Reply);
         DateTimeOffset? sentAt = status == MessageStatus.Sent ? now : null;
 
         // The status and the attempt are written together. On SQLite they join the next group commit

@@ -2,7 +2,6 @@ using Chaperone.Policy;
 using Chaperone.Scheduling;
 using Chaperone.Storage;
 using Microsoft.EntityFrameworkCore;
-using NodaTime;
 
 namespace Chaperone.Notifications;
 
@@ -17,16 +16,19 @@ public interface IBookingNotifications
 /// Clause 8: parents are emailed about every session. Called inside the transaction of a
 /// booking, reschedule or cancellation, just before it saves: the messages (one per supervising
 /// parent or carer with an email address, and a copy to the teacher) are added to the same unit
-/// of work, so they are committed with the change or not at all. Reminders are rows with a
-/// not-before time (the school day before, and the morning of the session); a move or a
-/// cancellation supersedes those not yet sent. Call <see cref="OutboxSignal.Wake"/> after the
-/// commit so the worker sends at once.
+/// of work, so they are committed with the change or not at all. Call <see cref="OutboxSignal.Wake"/>
+/// after the commit so the worker sends at once.
 /// </summary>
+/// <remarks>
+/// Reminders (the school day before, and the morning of the session) are caused by time, not by
+/// the change: they are not written with the booking but by <see cref="ReminderJob"/> when they
+/// fall due, from the session as it is then (<see cref="ComposeRemindersAsync"/>). A booking
+/// therefore writes two rows for one parent instead of six, and a move or cancellation has no
+/// future reminders to take back; it supersedes only those already written and not yet sent
+/// (and the worker checks each reminder's session once more before sending it).
+/// </remarks>
 public sealed class SessionNotifications(ChaperoneDbContext db, MessageComposer composer, TimeProvider clock) : IBookingNotifications
 {
-    /// <summary>Local time of the day-before reminder: the end of the school day.</summary>
-    private static readonly LocalTime MorningReminderAt = new(7, 30);
-
     /// <summary>
     /// The messages of a new booking, composed before its write begins (so the write stays short);
     /// the booking adds them to the context that saves it, in its transaction. The booking has
@@ -42,19 +44,17 @@ public sealed class SessionNotifications(ChaperoneDbContext db, MessageComposer 
         var mail = new MailSession(session.Id, session.SchoolId, school.Name, settings.TimeZone, session.Kind, session.Start, session.End,
             session.Sequence, session.CancellationReason, new MailPerson(people.Host.Id, people.Host.Name, people.HostEmail), pupils, guardians);
         var wording = WordingOf(school.Templates);
-        var messages = new List<OutboxMessage>();
+        var messages = new List<OutboxMessage>(people.Guardians.Count + 1);
         Enqueue(messages, mail, MessageKind.Booked, wording);
-        EnqueueReminders(messages, mail, settings, wording);
         return messages;
     }
 
     public async Task SessionRescheduledAsync(Session session, CancellationToken ct)
     {
         await SupersedeRemindersAsync(session.Id, ct);
-        var (mail, settings, wording) = await LoadAsync(session, ct);
+        var (mail, _, wording) = await LoadAsync(session, ct);
         var messages = new List<OutboxMessage>();
         Enqueue(messages, mail, MessageKind.Rescheduled, wording);
-        EnqueueReminders(messages, mail, settings, wording);
         db.OutboxMessages.AddRange(messages);
     }
 
@@ -82,26 +82,29 @@ public sealed class SessionNotifications(ChaperoneDbContext db, MessageComposer 
         }
     }
 
-    private void EnqueueReminders(List<OutboxMessage> into, MailSession mail, PolicySettings settings, Func<MessageKind, MessageWording> wording)
+    /// <summary>
+    /// The reminders of <paramref name="session"/> that are due (<see cref="ReminderTimes.Due"/>), to
+    /// each supervising parent or carer and the teacher as they are recorded now, saying the
+    /// session's current time. Each carries the session's <see cref="Session.Sequence"/>: with the
+    /// session, kind and recipient it is unique, so a reminder is written once however many
+    /// instances look for it. Those in <paramref name="written"/> (recipient role and id per kind) are left out.
+    /// </summary>
+    public async Task<List<OutboxMessage>> ComposeRemindersAsync(
+        Session session, IReadOnlyList<(MessageKind Kind, DateTimeOffset At)> due, IReadOnlySet<(MessageKind Kind, string Role, Guid? RecipientId)> written, CancellationToken ct)
     {
-        var now = clock.GetUtcNow();
-        var start = Instant.FromDateTimeOffset(mail.Start).InZone(mail.Zone);
-        // The school day before: skip weekends and closures; the reminder goes at the end of that day.
-        var day = start.Date.PlusDays(-1);
-        for (var i = 0; i < 14 && !settings.IsSchoolDay(day); i++)
+        var (mail, _, wording) = await LoadAsync(session, ct);
+        var messages = new List<OutboxMessage>();
+        foreach (var (kind, at) in due)
         {
-            day = day.PlusDays(-1);
+            var composed = new List<OutboxMessage>();
+            Enqueue(composed, mail, kind, wording, at);
+            foreach (var message in composed.Where(m => !written.Contains((kind, m.RecipientRole, m.RecipientId))))
+            {
+                message.SessionSequence = session.Sequence;
+                messages.Add(message);
+            }
         }
-        var dayBefore = day.At(settings.DayEnd).InZoneLeniently(mail.Zone).ToInstant().ToDateTimeOffset();
-        var morning = start.Date.At(MorningReminderAt).InZoneLeniently(mail.Zone).ToInstant().ToDateTimeOffset();
-        if (dayBefore > now)
-        {
-            Enqueue(into, mail, MessageKind.ReminderDayBefore, wording, dayBefore);
-        }
-        if (morning > now && morning < mail.Start)
-        {
-            Enqueue(into, mail, MessageKind.ReminderMorning, wording, morning);
-        }
+        return messages;
     }
 
     /// <summary>Reminders of this session not yet sent (nor being sent) will never be: they would give the old time.</summary>

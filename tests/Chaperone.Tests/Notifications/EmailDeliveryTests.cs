@@ -126,31 +126,6 @@ public abstract class EmailDeliveryTests(SmtpChaperoneApp app)
     }
 
     [Fact]
-    public async Task RemindersWaitForTheirTimeAndAMoveSupersedesThem()
-    {
-        var school = await TestSchool.CreateAsync(app);
-        var teacher = await school.TeacherAsync(app);
-        var start = Soon();
-        var id = await TestSchool.BookOkAsync(teacher, school.Booking(start));
-        var sessionId = Guid.Parse(id);
-
-        var reminders = await app.WithDbAsync(db => db.OutboxMessages.AsNoTracking()
-            .Where(m => m.SessionId == sessionId && (m.Kind == MessageKind.ReminderDayBefore || m.Kind == MessageKind.ReminderMorning)).ToListAsync());
-        Assert.Equal(4, reminders.Count); // parent and teacher, day before and morning
-        var morning = reminders.First(r => r.Kind == MessageKind.ReminderMorning).NextAttemptAt;
-        Assert.Equal(Api.InLondon(start.Year, start.Month, start.Day, 7, 30), morning);
-        Assert.All(reminders, r => Assert.Equal(MessageStatus.Pending, r.Status));
-
-        Assert.Equal(HttpStatusCode.OK, (await Api.RescheduleAsync(teacher, id, Soon(14))).StatusCode);
-
-        var after = await app.WithDbAsync(db => db.OutboxMessages.AsNoTracking()
-            .Where(m => m.SessionId == sessionId && (m.Kind == MessageKind.ReminderDayBefore || m.Kind == MessageKind.ReminderMorning)).ToListAsync());
-        Assert.Equal(4, after.Count(r => r.Status == MessageStatus.Superseded));
-        Assert.Equal(4, after.Count(r => r.Status == MessageStatus.Pending));
-        Assert.DoesNotContain(app.Smtp.Received, m => m.Headers["X-Chaperone-Session"] == id && (m.Subject ?? "").Contains("Reminder", StringComparison.Ordinal));
-    }
-
-    [Fact]
     public async Task ARecipientTheServerRefusesIsADeliveryProblemAfterOneAttempt()
     {
         var school = await TestSchool.CreateAsync(app);

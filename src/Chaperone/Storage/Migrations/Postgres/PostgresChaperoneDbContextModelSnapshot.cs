@@ -574,6 +574,9 @@ namespace Chaperone.Storage.Migrations.Postgres
                     b.Property<Guid?>("SessionId")
                         .HasColumnType("uuid");
 
+                    b.Property<int?>("SessionSequence")
+                        .HasColumnType("integer");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -594,6 +597,11 @@ namespace Chaperone.Storage.Migrations.Postgres
                     b.HasIndex("SchoolId", "CreatedAt");
 
                     b.HasIndex("Status", "NextAttemptAt");
+
+                    b.HasIndex("SessionId", "SessionSequence", "Kind", "RecipientRole", "RecipientId")
+                        .IsUnique()
+                        .HasDatabaseName("IX_OutboxMessages_OneReminder")
+                        .HasFilter("\"SessionSequence\" IS NOT NULL");
 
                     b.ToTable("OutboxMessages", (string)null);
                 });

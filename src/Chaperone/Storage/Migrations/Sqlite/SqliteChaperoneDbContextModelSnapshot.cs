@@ -567,6 +567,9 @@ namespace Chaperone.Storage.Migrations.Sqlite
                     b.Property<Guid?>("SessionId")
                         .HasColumnType("TEXT");
 
+                    b.Property<int?>("SessionSequence")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -587,6 +590,11 @@ namespace Chaperone.Storage.Migrations.Sqlite
                     b.HasIndex("SchoolId", "CreatedAt");
 
                     b.HasIndex("Status", "NextAttemptAt");
+
+                    b.HasIndex("SessionId", "SessionSequence", "Kind", "RecipientRole", "RecipientId")
+                        .IsUnique()
+                        .HasDatabaseName("IX_OutboxMessages_OneReminder")
+                        .HasFilter("\"SessionSequence\" IS NOT NULL");
 
                     b.ToTable("OutboxMessages", (string)null);
                 });
