@@ -3,6 +3,8 @@ using Chaperone.Families;
 using Chaperone.Pages;
 using Chaperone.Scheduling;
 using Ical.Net;
+using Ical.Net.CalendarComponents;
+using Ical.Net.DataTypes;
 using Ical.Net.Serialization;
 using MimeKit;
 using NodaTime;
@@ -248,22 +250,28 @@ public sealed class MessageComposer(EmailOptions options, FamilyLinks links, Tim
 
     private string Invite(MailSession s, MessageKind kind, MailPerson recipient, string description, DateTimeOffset now)
     {
-        var cancelled = kind == MessageKind.Cancelled;
+        var calendar = new Calendar { Method = kind == MessageKind.Cancelled ? "CANCEL" : "REQUEST", ProductId = "-//Chaperone//Session invites//EN" };
         var localStart = Instant.FromDateTimeOffset(s.Start).InZone(s.Zone).LocalDateTime;
         var localEnd = Instant.FromDateTimeOffset(s.End).InZone(s.Zone).LocalDateTime;
-        // The zone's VTIMEZONE goes before the event; it is the same for every invite of a zone and year, so it is made once.
-        return InviteText.Calendar(cancelled ? "CANCEL" : "REQUEST", TimeZoneBlock(s.Zone.Id, localStart.Year - 1), e => e
-            .Raw("UID", UidOf(s.SessionId))
+        var ev = new CalendarEvent
+        {
+            Uid = UidOf(s.SessionId),
             // A cancellation outranks the last request it cancels.
-            .Raw("SEQUENCE", (cancelled ? s.Sequence + 1 : s.Sequence).ToString(System.Globalization.CultureInfo.InvariantCulture))
-            .Utc("DTSTAMP", now)
-            .Local("DTSTART", s.Zone.Id, localStart.ToDateTimeUnspecified())
-            .Local("DTEND", s.Zone.Id, localEnd.ToDateTimeUnspecified())
-            .Text("SUMMARY", $"{s.SchoolName}: video call with {string.Join(" and ", s.Pupils)}")
-            .Text("DESCRIPTION", description)
-            .Raw("STATUS", cancelled ? "CANCELLED" : "CONFIRMED")
-            .Person("ORGANIZER", s.SchoolName, options.From.Address)
-            .Person("ATTENDEE", recipient.Name, recipient.Email!, ";ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION"));
+            Sequence = kind == MessageKind.Cancelled ? s.Sequence + 1 : s.Sequence,
+            DtStamp = new CalDateTime(now.UtcDateTime, "UTC", true),
+            DtStart = new CalDateTime(localStart.ToDateTimeUnspecified(), s.Zone.Id, true),
+            DtEnd = new CalDateTime(localEnd.ToDateTimeUnspecified(), s.Zone.Id, true),
+            Summary = $"{s.SchoolName}: video call with {string.Join(" and ", s.Pupils)}",
+            Description = description,
+            Status = kind == MessageKind.Cancelled ? "CANCELLED" : "CONFIRMED",
+            Organizer = new Organizer($"mailto:{options.From.Address}") { CommonName = s.SchoolName },
+        };
+        ev.Attendees.Add(new Attendee($"mailto:{recipient.Email}") { CommonName = recipient.Name, Role = "REQ-PARTICIPANT", ParticipationStatus = "NEEDS-ACTION" });
+        calendar.Events.Add(ev);
+        var text = new CalendarSerializer().SerializeToString(calendar)!;
+        // The zone's VTIMEZONE goes before the event; it is the same for every invite of a zone and year, so it is made once.
+        var at = text.IndexOf("BEGIN:VEVENT", StringComparison.Ordinal);
+        return text.Insert(at, TimeZoneBlock(s.Zone.Id, localStart.Year - 1));
     }
 
     private static readonly ConcurrentDictionary<(string Zone, int FromYear), string> TimeZoneBlocks = new();
