@@ -141,6 +141,8 @@ public sealed class AuditSealer(IServiceScopeFactory scopes, AuditSignal signal,
     /// Writes positions and hashes (id, position, hash, …) with one set-based update per few hundred
     /// entries (<c>WITH s(…) AS (VALUES …) UPDATE … FROM s</c>, which both databases run), rather
     /// than one tracked update statement per entry. The append-only triggers still check each row.
+    /// Only unsealed rows are matched, which also lets PostgreSQL find them by the unsealed-entries
+    /// index instead of scanning the whole trail for every batch.
     /// </summary>
     private static async Task WriteSealsAsync(ChaperoneDbContext db, List<object> seals, CancellationToken ct)
     {
@@ -151,7 +153,7 @@ public sealed class AuditSealer(IServiceScopeFactory scopes, AuditSignal signal,
             var chunk = seals.GetRange(first, Math.Min(rows * perRow, seals.Count - first));
             var values = string.Join(", ", Enumerable.Range(0, chunk.Count / perRow).Select(i => $"({{{i * perRow}}}, {{{i * perRow + 1}}}, {{{i * perRow + 2}}})"));
             var sql = $"WITH s(entry, pos, hash) AS (VALUES {values}) " +
-                $"UPDATE \"{AuditStorage.Table}\" SET \"Position\" = s.pos, \"Hash\" = s.hash FROM s WHERE \"{AuditStorage.Table}\".\"Id\" = s.entry";
+                $"UPDATE \"{AuditStorage.Table}\" SET \"Position\" = s.pos, \"Hash\" = s.hash FROM s WHERE \"{AuditStorage.Table}\".\"Id\" = s.entry AND \"{AuditStorage.Table}\".\"Position\" IS NULL";
             await db.Database.ExecuteSqlRawAsync(sql, chunk, ct);
         }
     }
