@@ -14,9 +14,10 @@ namespace Chaperone.Storage;
 /// </summary>
 /// <remarks>
 /// Columns, value conversions (instants as ticks on SQLite) and parameter types come from the
-/// model, so the rows are stored exactly as <c>SaveChanges</c> would store them. Keys generated
-/// by the database (identity columns) are left to it and not read back; nothing is tracked, no
-/// <c>SaveChanges</c> interceptor runs. Runs on the context's connection, inside its current
+/// model, so the rows are stored exactly as <c>SaveChanges</c> would store them. A key the model
+/// marks generated on add is left to the database (an identity column) and not read back, so give
+/// client-made keys <c>ValueGeneratedNever</c>; nothing is tracked, no <c>SaveChanges</c>
+/// interceptor runs. Runs on the context's connection, inside its current
 /// transaction if one is open.
 /// </remarks>
 public static class MultiRowInsert
@@ -40,6 +41,10 @@ public static class MultiRowInsert
         }
         var entityType = db.Model.FindEntityType(typeof(T)) ?? throw new InvalidOperationException($"{typeof(T).Name} is not in the model.");
         var table = StoreObjectIdentifier.Table(entityType.GetTableName()!, entityType.GetSchema());
+        if (entityType.GetProperties().FirstOrDefault(p => p.IsShadowProperty()) is { } shadow)
+        {
+            throw new InvalidOperationException($"{typeof(T).Name}.{shadow.Name} is a shadow property, which this insert cannot read.");
+        }
         var columns = entityType.GetProperties()
             .Where(p => !(p.ValueGenerated == Microsoft.EntityFrameworkCore.Metadata.ValueGenerated.OnAdd && p.IsPrimaryKey()))
             .Select(p => (Column: p.GetColumnName(table)!, Mapping: p.GetRelationalTypeMapping(), Getter: p.GetGetter(), p.IsNullable))
