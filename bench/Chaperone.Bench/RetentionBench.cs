@@ -37,11 +37,13 @@ public static class RetentionBench
         var loadBefore = AuditBench.LoadAverage();
 
         var rows = new List<string>();
+        var profiles = new List<string>();
         var passed = true;
         var databases = postgres is null ? new[] { BenchDb.Sqlite } : new[] { BenchDb.Sqlite, BenchDb.Postgres };
         foreach (var db in databases)
         {
-            var (plainRate, plainSeconds, rate, seconds, registered, filesLeft) = await MeasureAsync(db, count, size, work, postgres);
+            var (plainRate, plainSeconds, rate, seconds, registered, filesLeft, profile) = await MeasureAsync(db, count, size, work, postgres);
+            profiles.Add($"- {db}: {profile}");
             var share = rate / plainRate;
             var ok = registered == count && filesLeft == 0 && share >= TargetShare;
             passed &= ok;
@@ -66,11 +68,18 @@ public static class RetentionBench
             sb.AppendLine(row);
         }
         sb.AppendLine();
+        sb.AppendLine("Where the time goes (seconds summed per phase over the run; the commit of one batch overlaps the next batch's files, so the phases add up to more than the run; `wait` is the pipeline waiting for the previous batch's commit; sealing is the audit sealer putting the new entries into the hash chain in the background, during the run and after it until every entry is sealed):");
+        sb.AppendLine();
+        foreach (var profile in profiles)
+        {
+            sb.AppendLine(profile);
+        }
+        sb.AppendLine();
         sb.AppendLine("How it is measured (`bench/run.sh retention`, source in `bench/Chaperone.Bench/RetentionBench.cs`):");
         sb.AppendLine();
         sb.AppendLine("- The real app (as in the booking benchmark) on a fresh database. One school and session; N recording rows made the week before, each with its own data key wrapped by the master key and one encrypted chunk file of the given size in the recordings store, written before the clock starts.");
         sb.AppendLine("- Plain deletion: N files of the same size in one folder on the same disk, deleted with `File.Delete` in parallel (the same parallelism the retention job uses), timed alone.");
-        sb.AppendLine("- Retention: the school's face-to-face date is set to today, then `RetentionJob.RunAsync` (what the scheduled worker runs) is timed to its end: one set-based update marks every recording pending; then per batch of 1,000, the files are deleted in parallel and one transaction (running while the next batch's files are deleted) clears the keys, marks the rows deleted (a set-based update) and inserts a deletion-register entry and an audit entry per recording. Afterwards the register is counted and the files looked for.");
+        sb.AppendLine("- Retention: the school's face-to-face date is set to today, then `RetentionJob.RunAsync` (what the scheduled worker runs) is timed to its end: one set-based update marks every recording pending; then per batch of 1,000, the files are deleted in parallel (each recording's counted chunk, and the one chunk and temporary file an interrupted upload could have left) and one transaction (running while the next batch's files are deleted) clears the keys and marks the rows deleted (one set-based update) and inserts a deletion-register entry and an audit entry per recording (multi-row inserts). The audit sealer runs as in the app, sealing the new entries into the school's hash chain while the job runs. Afterwards the register is counted and the files looked for.");
         sb.AppendLine("- PostgreSQL runs with `fsync` and `synchronous_commit` on (`bench/run.sh`); SQLite is the app's own file on the repository's disk.");
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
         await File.WriteAllTextAsync(output, sb.ToString());
@@ -78,7 +87,7 @@ public static class RetentionBench
         return passed ? 0 : 1;
     }
 
-    private static async Task<(double PlainRate, double PlainSeconds, double Rate, double Seconds, int Registered, int FilesLeft)> MeasureAsync(
+    private static async Task<(double PlainRate, double PlainSeconds, double Rate, double Seconds, int Registered, int FilesLeft, string Profile)> MeasureAsync(
         BenchDb db, int count, int size, string work, string? postgres)
     {
         await using var app = await BenchApp.StartAsync(db, work, postgres);
@@ -106,10 +115,27 @@ public static class RetentionBench
             await context.SaveChangesAsync();
         }
         var job = app.Services.GetRequiredService<RetentionJob>();
+        using var phases = new PhaseProfile();
         var watch = Stopwatch.StartNew();
         await job.RunAsync(CancellationToken.None);
         watch.Stop();
         Console.WriteLine($"{db}: retention {watch.Elapsed.TotalSeconds:F2} s");
+        var duringRun = phases.Snapshot();
+        int unsealedAtEnd;
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            var context = scope.ServiceProvider.GetRequiredService<ChaperoneDbContext>();
+            unsealedAtEnd = await context.AuditEntries.CountAsync(e => e.Position == null);
+            var sealing = Stopwatch.StartNew();
+            while (await context.AuditEntries.AnyAsync(e => e.Position == null) && sealing.Elapsed < TimeSpan.FromMinutes(5))
+            {
+                await Task.Delay(50);
+            }
+        }
+        var sealSeconds = phases.Snapshot().GetValueOrDefault("audit.seal");
+        var profile = string.Create(CultureInfo.InvariantCulture,
+            $"{string.Join(", ", duringRun.Where(p => p.Key != "audit.seal").Select(p => $"{p.Key.Replace("retention.", "", StringComparison.Ordinal)} {p.Value:F1}"))}; sealing {duringRun.GetValueOrDefault("audit.seal"):F1} during the run and {sealSeconds - duringRun.GetValueOrDefault("audit.seal"):F1} after it ({unsealedAtEnd:N0} entries still unsealed when the run ended)");
+        Console.WriteLine($"{db}: {profile}");
 
         int registered;
         await using (var scope = app.Services.CreateAsyncScope())
@@ -118,7 +144,7 @@ public static class RetentionBench
             registered = await context.Set<DeletionRecord>().CountAsync(d => d.SchoolId == school.SchoolId && d.Kind == DeletionKinds.Recording);
         }
         var filesLeft = ids.Count(id => File.Exists(store.ChunkPath(school.SchoolId, id, 0)));
-        return (count / plain.Elapsed.TotalSeconds, plain.Elapsed.TotalSeconds, count / watch.Elapsed.TotalSeconds, watch.Elapsed.TotalSeconds, registered, filesLeft);
+        return (count / plain.Elapsed.TotalSeconds, plain.Elapsed.TotalSeconds, count / watch.Elapsed.TotalSeconds, watch.Elapsed.TotalSeconds, registered, filesLeft, profile);
     }
 
     /// <summary>One session of the school's teacher and <paramref name="count"/> recordings of it, each with a wrapped key and one chunk file.</summary>
@@ -157,5 +183,41 @@ public static class RetentionBench
             ids.AddRange(batch.Select(r => r.Id));
         }
         return ids;
+    }
+
+    /// <summary>Seconds spent per traced phase of retention and audit sealing, summed while it is listening.</summary>
+    private sealed class PhaseProfile : IDisposable
+    {
+        private readonly ActivityListener _listener;
+        private readonly Dictionary<string, double> _seconds = new(StringComparer.Ordinal);
+        private readonly Lock _lock = new();
+
+        public PhaseProfile()
+        {
+            _listener = new ActivityListener
+            {
+                ShouldListenTo = s => s.Name is RecordingDeletion.TracingSource or Chaperone.Audit.AuditSealer.TracingSource,
+                Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
+                ActivityStopped = a =>
+                {
+                    lock (_lock)
+                    {
+                        _seconds[a.OperationName] = _seconds.GetValueOrDefault(a.OperationName) + a.Duration.TotalSeconds;
+                    }
+                },
+            };
+            ActivitySource.AddActivityListener(_listener);
+        }
+
+        /// <summary>The sums so far, in the order the phases first ended.</summary>
+        public Dictionary<string, double> Snapshot()
+        {
+            lock (_lock)
+            {
+                return new Dictionary<string, double>(_seconds, StringComparer.Ordinal);
+            }
+        }
+
+        public void Dispose() => _listener.Dispose();
     }
 }

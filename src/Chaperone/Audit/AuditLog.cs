@@ -46,15 +46,25 @@ public static class AuditLog
     /// <param name="details">A string as it is, or an object serialised as JSON.</param>
     public static AuditEntry Record(ChaperoneDbContext db, Guid schoolId, AuditActor actor, string action, string subjectType, string? subjectId, object? details = null)
     {
+        var entry = Entry(schoolId, actor, action, subjectType, subjectId, details, default);
+        db.AuditEntries.Add(entry);
+        return entry;
+    }
+
+    /// <summary>An unsealed entry made at <paramref name="at"/>, not yet added anywhere (for <see cref="AppendAsync"/>).</summary>
+    /// <param name="details">A string as it is, or an object serialised as JSON.</param>
+    public static AuditEntry Entry(Guid schoolId, AuditActor actor, string action, string subjectType, string? subjectId, object? details, DateTimeOffset at)
+    {
         var text = details switch
         {
             null => null,
             string s => s,
             _ => JsonSerializer.Serialize(details, JsonOptions),
         };
-        var entry = new AuditEntry
+        return new AuditEntry
         {
             SchoolId = schoolId,
+            At = at == default ? default : AuditChain.ToStoredPrecision(at),
             ActorId = actor.Id,
             ActorName = Cut(actor.Name, MaxText),
             Action = action,
@@ -62,8 +72,22 @@ public static class AuditLog
             SubjectId = subjectId,
             Details = text is null ? null : Cut(text, MaxDetails),
         };
-        db.AuditEntries.Add(entry);
-        return entry;
+    }
+
+    /// <summary>
+    /// Inserts many entries (made by <see cref="Entry"/>) at once, in multi-row statements, inside
+    /// the transaction of the change they record; for bulk jobs whose thousands of entries a batch
+    /// would cost more through <c>SaveChanges</c> than the work they record. Nothing wakes the
+    /// sealer: raise <see cref="AuditSignal"/> once the transaction has committed (else the entries
+    /// wait for the sealer's next round, at most <see cref="AuditSealer.Interval"/>).
+    /// </summary>
+    public static Task<int> AppendAsync(ChaperoneDbContext db, IReadOnlyList<AuditEntry> entries, CancellationToken ct)
+    {
+        if (entries.Any(e => e.At == default || e.Position is not null || e.Hash is not null))
+        {
+            throw new ArgumentException("Entries are appended unsealed and with their time.", nameof(entries));
+        }
+        return MultiRowInsert.InsertAsync(db, entries, ct);
     }
 
     /// <summary>As <see cref="Record"/>, for the signed-in member of staff.</summary>

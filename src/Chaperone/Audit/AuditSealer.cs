@@ -21,6 +21,11 @@ public sealed class AuditSealer(IServiceScopeFactory scopes, AuditSignal signal,
     /// <summary>How long the sealer lets entries gather after a wake-up before sealing them.</summary>
     public static readonly TimeSpan Gather = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>The name of the <see cref="System.Diagnostics.ActivitySource"/> sealing is traced on (one <c>audit.seal</c> activity per school sealed).</summary>
+    public const string TracingSource = "Chaperone.Audit";
+
+    private static readonly System.Diagnostics.ActivitySource Tracing = new(TracingSource);
+
     private const int Batch = 1000;
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
 
@@ -70,6 +75,7 @@ public sealed class AuditSealer(IServiceScopeFactory scopes, AuditSignal signal,
             var sealedCount = 0;
             foreach (var school in schools)
             {
+                using var activity = Tracing.StartActivity("audit.seal");
                 sealedCount += await SealSchoolAsync(db, school, ct);
                 db.ChangeTracker.Clear();
             }
@@ -94,18 +100,22 @@ public sealed class AuditSealer(IServiceScopeFactory scopes, AuditSignal signal,
         var total = 0;
         while (true)
         {
-            var batch = await db.AuditEntries.Where(e => e.SchoolId == schoolId && e.Position == null).OrderBy(e => e.Id).Take(Batch).ToListAsync(ct);
+            var batch = await db.AuditEntries.AsNoTracking().Where(e => e.SchoolId == schoolId && e.Position == null).OrderBy(e => e.Id).Take(Batch).ToListAsync(ct);
+            var seals = new List<object>(batch.Count * 3);
             foreach (var entry in batch)
             {
                 position++;
-                entry.Position = position;
-                entry.Hash = AuditChain.Compute(entry, position, previous);
-                previous = entry.Hash;
+                var hash = AuditChain.Compute(entry, position, previous);
+                seals.Add(entry.Id);
+                seals.Add(position);
+                seals.Add(hash);
+                previous = hash;
             }
             if (batch.Count == 0)
             {
                 break;
             }
+            await WriteSealsAsync(db, seals, ct);
             total += batch.Count;
             if (head is null)
             {
@@ -125,6 +135,27 @@ public sealed class AuditSealer(IServiceScopeFactory scopes, AuditSignal signal,
         }
         await transaction.CommitAsync(ct);
         return total;
+    }
+
+    /// <summary>
+    /// Writes positions and hashes (id, position, hash, …) with one set-based update per few hundred
+    /// entries (<c>WITH s(…) AS (VALUES …) UPDATE … FROM s</c>, which both databases run), rather
+    /// than one tracked update statement per entry. The append-only triggers still check each row.
+    /// Only unsealed rows are matched, which also lets PostgreSQL find them by the unsealed-entries
+    /// index instead of scanning the whole trail for every batch.
+    /// </summary>
+    private static async Task WriteSealsAsync(ChaperoneDbContext db, List<object> seals, CancellationToken ct)
+    {
+        const int perRow = 3;
+        var rows = MultiRowInsert.RowsPerStatement(db, perRow);
+        for (var first = 0; first < seals.Count; first += rows * perRow)
+        {
+            var chunk = seals.GetRange(first, Math.Min(rows * perRow, seals.Count - first));
+            var values = string.Join(", ", Enumerable.Range(0, chunk.Count / perRow).Select(i => $"({{{i * perRow}}}, {{{i * perRow + 1}}}, {{{i * perRow + 2}}})"));
+            var sql = $"WITH s(entry, pos, hash) AS (VALUES {values}) " +
+                $"UPDATE \"{AuditStorage.Table}\" SET \"Position\" = s.pos, \"Hash\" = s.hash FROM s WHERE \"{AuditStorage.Table}\".\"Id\" = s.entry AND \"{AuditStorage.Table}\".\"Position\" IS NULL";
+            await db.Database.ExecuteSqlRawAsync(sql, chunk, ct);
+        }
     }
 
     /// <summary>The sealing transaction for one school, or null when another sealer holds it.</summary>

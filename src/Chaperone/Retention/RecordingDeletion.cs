@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Chaperone.Audit;
 using Chaperone.Calls;
 using Chaperone.Recordings;
@@ -21,9 +22,19 @@ namespace Chaperone.Retention;
 /// with its own register entry: when the provider fails, the attempt, its error and the next try
 /// are kept on the row (shown on the deletion register page) and retried with back-off, while
 /// Chaperone's own copy is deleted on time regardless.</para>
+/// <para><b>Traced.</b> Each stage of a batch is an <see cref="Activity"/> of the
+/// <see cref="Tracing"/> source (<c>retention.read</c>, <c>retention.provider-copies</c>,
+/// <c>retention.files</c>, <c>retention.wait</c> for the previous batch's commit,
+/// <c>retention.commit</c> with <c>.rows</c>, <c>.register</c>, <c>.audit</c> and <c>.flush</c>
+/// inside it), for a tracing exporter or the benchmark's phase profile.</para>
 /// </remarks>
-public sealed class RecordingDeletion(IServiceScopeFactory scopes, RecordingStore store, TimeProvider clock, IConfiguration configuration, ILogger<RecordingDeletion> log)
+public sealed class RecordingDeletion(IServiceScopeFactory scopes, RecordingStore store, AuditSignal auditSignal, TimeProvider clock, IConfiguration configuration, ILogger<RecordingDeletion> log)
 {
+    /// <summary>The name of the <see cref="ActivitySource"/> retention's stages are traced on.</summary>
+    public const string TracingSource = "Chaperone.Retention";
+
+    internal static readonly ActivitySource Tracing = new(TracingSource);
+
     private int BatchSize => Math.Max(1, configuration.GetValue("Retention:BatchSize", 1000));
 
     /// <summary>Marks every recording of the school made before <paramref name="cutoff"/>, not on hold and not yet deleted, for deletion; returns how many.</summary>
@@ -52,11 +63,20 @@ public sealed class RecordingDeletion(IServiceScopeFactory scopes, RecordingStor
             while (batch.Count > 0)
             {
                 var now = clock.GetUtcNow();
-                await DeleteProviderCopiesAsync(batch.Where(p => p.ProviderHoldsCopy && (p.ProviderCopyNextAttemptAt is null || p.ProviderCopyNextAttemptAt <= now)).Select(p => (p.SchoolId, p.SessionId)), ct);
-                await DeleteFilesAsync(batch, ct);
+                using (Tracing.StartActivity("retention.provider-copies"))
+                {
+                    await DeleteProviderCopiesAsync(batch.Where(p => p.ProviderHoldsCopy && (p.ProviderCopyNextAttemptAt is null || p.ProviderCopyNextAttemptAt <= now)).Select(p => (p.SchoolId, p.SessionId)), ct);
+                }
+                using (Tracing.StartActivity("retention.files"))
+                {
+                    await DeleteFilesAsync(batch, ct);
+                }
                 if (committing is not null)
                 {
-                    deleted += await committing;
+                    using (Tracing.StartActivity("retention.wait"))
+                    {
+                        deleted += await committing;
+                    }
                     committing = null;
                 }
                 var ready = batch;
@@ -96,6 +116,7 @@ public sealed class RecordingDeletion(IServiceScopeFactory scopes, RecordingStor
     /// <summary>The next pending recordings in order, leaving out <paramref name="committing"/> (the batch whose transaction may still be open).</summary>
     private async Task<List<Pending>> ReadPendingAsync(List<Guid> committing, CancellationToken ct)
     {
+        using var activity = Tracing.StartActivity("retention.read");
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ChaperoneDbContext>();
         var pending = db.Set<Recording>().AsNoTracking().Where(r => r.DeletionPendingAt != null);
@@ -120,37 +141,60 @@ public sealed class RecordingDeletion(IServiceScopeFactory scopes, RecordingStor
             });
 
     /// <summary>In one transaction: clears the keys, marks the rows deleted, and registers and audits each deletion once.</summary>
+    /// <remarks>
+    /// Set-based: one update for the rows, and the register and audit entries inserted in
+    /// multi-row statements (<see cref="MultiRowInsert"/>) instead of thousands of tracked entities
+    /// saved one statement each. Every deletion still gets its own register entry (what, when, why,
+    /// the content hash) and its own audit entry: the register is the school's list, but it is an
+    /// ordinary table, while the audit entry is sealed into the school's hash chain, so a
+    /// register entry altered or removed later is shown up by the chain naming that recording.
+    /// </remarks>
     private async Task<int> RegisterDeletedAsync(List<Pending> batch, CancellationToken ct)
     {
+        using var activity = Tracing.StartActivity("retention.commit");
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ChaperoneDbContext>();
-        db.ChangeTracker.AutoDetectChangesEnabled = false;
         var now = clock.GetUtcNow();
         var ids = batch.Select(p => p.Id).ToList();
-        await using var transaction = await RetentionWrites.BeginAsync(db, ct);
-        var updated = await db.Set<Recording>()
-            .Where(r => ids.Contains(r.Id) && r.DeletionPendingAt != null)
-            .ExecuteUpdateAsync(u => u.SetProperty(r => r.WrappedKey, (byte[]?)null).SetProperty(r => r.DeletedAt, now).SetProperty(r => r.DeletionPendingAt, (DateTimeOffset?)null), ct);
-        if (updated != batch.Count)
+        await using (var transaction = await RetentionWrites.BeginAsync(db, ct))
         {
-            // Another instance finished some of these meanwhile: register only what is still unregistered.
-            var registered = await db.Set<DeletionRecord>().Where(d => d.Kind == DeletionKinds.Recording && ids.Contains(d.SubjectId)).Select(d => d.SubjectId).ToListAsync(ct);
-            batch = batch.Where(p => !registered.Contains(p.Id)).ToList();
-        }
-        foreach (var p in batch)
-        {
-            var why = p.DeletionReason ?? "Retention.";
-            db.Add(new DeletionRecord
+            using (Tracing.StartActivity("retention.commit.rows"))
             {
-                SchoolId = p.SchoolId, At = now, Kind = DeletionKinds.Recording, SubjectId = p.Id, SessionId = p.SessionId, Why = why, ContentHash = p.ContentHash,
-                What = $"Recording of session {p.SessionId:N} ({p.Provider}, made {p.StartedAt:yyyy-MM-dd HH:mm} UTC, {p.Bytes} bytes): files and key",
-            });
-            AuditLog.Record(db, p.SchoolId, AuditActor.System, AuditActions.RecordingDeleted, AuditSubjects.Recording, Infrastructure.Ids.Format(p.Id),
-                new { session = p.SessionId, why, contentHash = p.ContentHash });
+                // "Not yet deleted" rather than "still pending" (the same rows: only this step ends a
+                // pending deletion), so that the primary key finds them: PostgreSQL's statistics, taken
+                // before the rows were marked, would otherwise have it walk every pending row per batch.
+                var updated = await db.Set<Recording>()
+                    .Where(r => ids.Contains(r.Id) && r.DeletedAt == null)
+                    .ExecuteUpdateAsync(u => u.SetProperty(r => r.WrappedKey, (byte[]?)null).SetProperty(r => r.DeletedAt, now).SetProperty(r => r.DeletionPendingAt, (DateTimeOffset?)null), ct);
+                if (updated != batch.Count)
+                {
+                    // Another instance finished some of these meanwhile: register only what is still unregistered.
+                    var registered = (await db.Set<DeletionRecord>().Where(d => d.Kind == DeletionKinds.Recording && ids.Contains(d.SubjectId)).Select(d => d.SubjectId).ToListAsync(ct)).ToHashSet();
+                    batch = batch.Where(p => !registered.Contains(p.Id)).ToList();
+                }
+            }
+            using (Tracing.StartActivity("retention.commit.register"))
+            {
+                await MultiRowInsert.InsertAsync(db, batch.Select(p => new DeletionRecord
+                {
+                    SchoolId = p.SchoolId, At = now, Kind = DeletionKinds.Recording, SubjectId = p.Id, SessionId = p.SessionId, Why = p.DeletionReason ?? "Retention.", ContentHash = p.ContentHash,
+                    What = $"Recording of session {p.SessionId:N} ({p.Provider}, made {p.StartedAt:yyyy-MM-dd HH:mm} UTC, {p.Bytes} bytes): files and key",
+                }).ToList(), ct);
+            }
+            using (Tracing.StartActivity("retention.commit.audit"))
+            {
+                await AuditLog.AppendAsync(db, batch.Select(p => AuditLog.Entry(p.SchoolId, AuditActor.System, AuditActions.RecordingDeleted, AuditSubjects.Recording, Infrastructure.Ids.Format(p.Id),
+                    new { session = p.SessionId, why = p.DeletionReason ?? "Retention.", contentHash = p.ContentHash }, now)).ToList(), ct);
+            }
+            using (Tracing.StartActivity("retention.commit.flush"))
+            {
+                await transaction.CommitAsync(ct);
+            }
         }
-        db.ChangeTracker.DetectChanges();
-        await db.SaveChangesAsync(ct);
-        await transaction.CommitAsync(ct);
+        if (batch.Count > 0)
+        {
+            auditSignal.Raise();
+        }
         return batch.Count;
     }
 

@@ -40,23 +40,26 @@ public sealed class RetentionJob(IServiceScopeFactory scopes, RecordingDeletion 
             var db = scope.ServiceProvider.GetRequiredService<ChaperoneDbContext>();
             schools = (await db.Schools.AsNoTracking().Select(s => new { s.Id, s.TimeZoneId }).ToListAsync(ct)).Select(s => (s.Id, s.TimeZoneId)).ToList();
         }
-        foreach (var (schoolId, zoneId) in schools)
+        using (RecordingDeletion.Tracing.StartActivity("retention.appliers"))
         {
-            await using var scope = scopes.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<ChaperoneDbContext>();
-            var settings = await db.Set<RetentionSettings>().AsNoTracking().FirstOrDefaultAsync(s => s.SchoolId == schoolId, ct) ?? new RetentionSettings { SchoolId = schoolId };
-            var retention = new RetentionScope(schoolId, settings, PolicySettings.ZoneOrDefault(zoneId), clock.GetUtcNow());
-            foreach (var applier in scope.ServiceProvider.GetServices<IRetentionApplier>())
+            foreach (var (schoolId, zoneId) in schools)
             {
-                var count = await applier.ApplyAsync(retention, ct);
-                if (count > 0)
+                await using var scope = scopes.CreateAsyncScope();
+                var db = scope.ServiceProvider.GetRequiredService<ChaperoneDbContext>();
+                var settings = await db.Set<RetentionSettings>().AsNoTracking().FirstOrDefaultAsync(s => s.SchoolId == schoolId, ct) ?? new RetentionSettings { SchoolId = schoolId };
+                var retention = new RetentionScope(schoolId, settings, PolicySettings.ZoneOrDefault(zoneId), clock.GetUtcNow());
+                foreach (var applier in scope.ServiceProvider.GetServices<IRetentionApplier>())
                 {
-                    log.LogInformation("Retention: {RecordType} of school {School}: {Count} ({Rule}).", applier.RecordType, schoolId, count, applier.Implements);
+                    var count = await applier.ApplyAsync(retention, ct);
+                    if (count > 0)
+                    {
+                        log.LogInformation("Retention: {RecordType} of school {School}: {Count} ({Rule}).", applier.RecordType, schoolId, count, applier.Implements);
+                    }
                 }
-            }
-            if (FaceToFaceRecordingsApplier.Cutoff(settings, retention.Zone) is { } cutoff && cutoff > retention.Now && (next is null || cutoff < next))
-            {
-                next = cutoff;
+                if (FaceToFaceRecordingsApplier.Cutoff(settings, retention.Zone) is { } cutoff && cutoff > retention.Now && (next is null || cutoff < next))
+                {
+                    next = cutoff;
+                }
             }
         }
         var deleted = await deletion.ProcessPendingAsync(ct);
