@@ -48,6 +48,64 @@ public abstract class ChaperoneDbContext(DbContextOptions options)
         base.OnModelCreating(builder);
         builder.ApplyConfigurationsFromAssembly(typeof(ChaperoneDbContext).Assembly);
     }
+
+    public override int SaveChanges(bool acceptAllChangesOnSuccess)
+    {
+        KeepParticipantTimes();
+        return base.SaveChanges(acceptAllChangesOnSuccess);
+    }
+
+    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        KeepParticipantTimes();
+        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+    }
+
+    /// <summary>
+    /// Copies each new or moved session's times onto its pupils and guardians (their copy serves
+    /// the index by person and time). A session moved without its participants loaded, or a
+    /// participant added without its session, is refused rather than left with the wrong times.
+    /// </summary>
+    private void KeepParticipantTimes()
+    {
+        foreach (var entry in ChangeTracker.Entries<Session>())
+        {
+            var moved = entry.State == EntityState.Modified && (entry.Property(s => s.Start).IsModified || entry.Property(s => s.End).IsModified);
+            if (entry.State != EntityState.Added && !moved)
+            {
+                continue;
+            }
+            if (moved && !(entry.Collection(s => s.Pupils).IsLoaded && entry.Collection(s => s.Guardians).IsLoaded))
+            {
+                throw new InvalidOperationException($"Session {entry.Entity.Id} was moved without its pupils and guardians loaded; include them so that their times move too.");
+            }
+            var session = entry.Entity;
+            foreach (var pupil in session.Pupils)
+            {
+                pupil.Start = session.Start;
+                pupil.End = session.End;
+            }
+            foreach (var guardian in session.Guardians)
+            {
+                guardian.Start = session.Start;
+                guardian.End = session.End;
+            }
+        }
+        foreach (var entry in ChangeTracker.Entries<SessionPupil>())
+        {
+            if (entry.State == EntityState.Added && entry.Entity.End == default)
+            {
+                throw new InvalidOperationException($"Pupil {entry.Entity.PupilId} was added to session {entry.Entity.SessionId} without the session: add it through Session.Pupils.");
+            }
+        }
+        foreach (var entry in ChangeTracker.Entries<SessionGuardian>())
+        {
+            if (entry.State == EntityState.Added && entry.Entity.End == default)
+            {
+                throw new InvalidOperationException($"Guardian {entry.Entity.GuardianId} was added to session {entry.Entity.SessionId} without the session: add it through Session.Guardians.");
+            }
+        }
+    }
 }
 
 /// <summary>The embedded default: a SQLite file under <c>DataDirectory</c>.</summary>

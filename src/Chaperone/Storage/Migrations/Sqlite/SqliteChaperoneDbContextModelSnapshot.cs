@@ -988,12 +988,18 @@ namespace Chaperone.Storage.Migrations.Sqlite
                     b.Property<Guid>("GuardianId")
                         .HasColumnType("TEXT");
 
+                    b.Property<long>("End")
+                        .HasColumnType("INTEGER");
+
                     b.Property<Guid>("SchoolId")
                         .HasColumnType("TEXT");
 
+                    b.Property<long>("Start")
+                        .HasColumnType("INTEGER");
+
                     b.HasKey("SessionId", "GuardianId");
 
-                    b.HasIndex("GuardianId");
+                    b.HasIndex("GuardianId", "Start");
 
                     b.ToTable("SessionGuardians");
                 });
@@ -1006,12 +1012,18 @@ namespace Chaperone.Storage.Migrations.Sqlite
                     b.Property<Guid>("PupilId")
                         .HasColumnType("TEXT");
 
+                    b.Property<long>("End")
+                        .HasColumnType("INTEGER");
+
                     b.Property<Guid>("SchoolId")
                         .HasColumnType("TEXT");
 
+                    b.Property<long>("Start")
+                        .HasColumnType("INTEGER");
+
                     b.HasKey("SessionId", "PupilId");
 
-                    b.HasIndex("PupilId");
+                    b.HasIndex("PupilId", "Start");
 
                     b.ToTable("SessionPupils");
                 });
