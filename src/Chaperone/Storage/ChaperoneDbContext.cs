@@ -52,13 +52,81 @@ public abstract class ChaperoneDbContext(DbContextOptions options)
     public override int SaveChanges(bool acceptAllChangesOnSuccess)
     {
         KeepParticipantTimes();
-        return base.SaveChanges(acceptAllChangesOnSuccess);
+        var stubs = StampSchoolSettings();
+        try
+        {
+            return base.SaveChanges(acceptAllChangesOnSuccess);
+        }
+        finally
+        {
+            Forget(stubs);
+        }
     }
 
-    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
     {
         KeepParticipantTimes();
-        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        var stubs = StampSchoolSettings();
+        try
+        {
+            return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        }
+        finally
+        {
+            Forget(stubs);
+        }
+    }
+
+    /// <summary>
+    /// Gives every school whose settings or closures this save changes a new
+    /// <see cref="School.SettingsStamp"/>, written in the same transaction. A school not loaded
+    /// is stamped through a stand-in that carries only its id and stamp; the stand-ins are
+    /// returned so that they are forgotten after the save and never read as the school.
+    /// </summary>
+    private List<School> StampSchoolSettings()
+    {
+        var changed = new HashSet<Guid>();
+        foreach (var entry in ChangeTracker.Entries<School>())
+        {
+            if (entry.State == EntityState.Modified && !entry.Property(s => s.SettingsStamp).IsModified)
+            {
+                changed.Add(entry.Entity.Id);
+            }
+        }
+        foreach (var entry in ChangeTracker.Entries<Closure>())
+        {
+            if (entry.State is EntityState.Added or EntityState.Modified or EntityState.Deleted)
+            {
+                changed.Add(entry.Entity.SchoolId);
+            }
+        }
+        var stubs = new List<School>();
+        foreach (var schoolId in changed)
+        {
+            var tracked = Schools.Local.FindEntry(schoolId);
+            if (tracked is { State: EntityState.Added or EntityState.Deleted })
+            {
+                continue;
+            }
+            if (tracked is null)
+            {
+                var stub = new School { Id = schoolId, Name = "" };
+                Schools.Attach(stub);
+                stubs.Add(stub);
+                tracked = Entry(stub);
+            }
+            tracked.Property(s => s.SettingsStamp).CurrentValue = Guid.NewGuid();
+            tracked.Property(s => s.SettingsStamp).IsModified = true;
+        }
+        return stubs;
+    }
+
+    private void Forget(List<School> stubs)
+    {
+        foreach (var stub in stubs)
+        {
+            Entry(stub).State = EntityState.Detached;
+        }
     }
 
     /// <summary>

@@ -1088,6 +1088,9 @@ namespace Chaperone.Storage.Migrations.Postgres
                     b.Property<int>("SchoolDays")
                         .HasColumnType("integer");
 
+                    b.Property<Guid>("SettingsStamp")
+                        .HasColumnType("uuid");
+
                     b.Property<string>("TimeZoneId")
                         .IsRequired()
                         .HasMaxLength(64)

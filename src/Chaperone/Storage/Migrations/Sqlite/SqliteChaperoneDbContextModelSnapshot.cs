@@ -1081,6 +1081,9 @@ namespace Chaperone.Storage.Migrations.Sqlite
                     b.Property<int>("SchoolDays")
                         .HasColumnType("INTEGER");
 
+                    b.Property<Guid>("SettingsStamp")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("TimeZoneId")
                         .IsRequired()
                         .HasMaxLength(64)
