@@ -51,8 +51,7 @@ public abstract class ChaperoneDbContext(DbContextOptions options)
 
     public override int SaveChanges(bool acceptAllChangesOnSuccess)
     {
-        KeepParticipantTimes();
-        var stubs = StampSchoolSettings();
+        var stubs = BeforeSaving();
         try
         {
             return base.SaveChanges(acceptAllChangesOnSuccess);
@@ -65,8 +64,7 @@ public abstract class ChaperoneDbContext(DbContextOptions options)
 
     public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
     {
-        KeepParticipantTimes();
-        var stubs = StampSchoolSettings();
+        var stubs = BeforeSaving();
         try
         {
             return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
@@ -126,6 +124,29 @@ public abstract class ChaperoneDbContext(DbContextOptions options)
         foreach (var stub in stubs)
         {
             Entry(stub).State = EntityState.Detached;
+        }
+    }
+
+    /// <summary>
+    /// What every save does first (<see cref="KeepParticipantTimes"/>, <see cref="StampSchoolSettings"/>),
+    /// on one pass of change detection rather than one per kind of entity looked at.
+    /// </summary>
+    private List<School> BeforeSaving()
+    {
+        var detect = ChangeTracker.AutoDetectChangesEnabled;
+        if (detect)
+        {
+            ChangeTracker.DetectChanges();
+        }
+        ChangeTracker.AutoDetectChangesEnabled = false;
+        try
+        {
+            KeepParticipantTimes();
+            return StampSchoolSettings();
+        }
+        finally
+        {
+            ChangeTracker.AutoDetectChangesEnabled = detect;
         }
     }
 
