@@ -277,7 +277,12 @@ namespace Chaperone.Bench
             _machine = machine;
         }
 
-        public static CpuMeter Start() => new(System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime, Machine());
+        /// <summary>Starts measuring; the exception types listed are those thrown from now on.</summary>
+        public static CpuMeter Start()
+        {
+            ExceptionTypes.Clear();
+            return new(System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime, Machine());
+        }
 
         public string Describe(int operations)
         {
