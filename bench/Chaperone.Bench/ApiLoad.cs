@@ -52,6 +52,20 @@ public sealed partial class ApiLoad : IDisposable
         };
     }
 
+    /// <summary>The same clients and sign-ins aimed at another server (<see cref="StubServer"/>).</summary>
+    public ApiLoad(Uri address, ApiLoad signedIn)
+        : this(address, signedIn._school)
+    {
+        foreach (var (id, token) in signedIn._tokens)
+        {
+            _tokens[id] = token;
+        }
+        _next = signedIn._next;
+    }
+
+    /// <summary>The body of a 201 answer to a booking, as the app sent it (kept from the first one).</summary>
+    public string? CreatedBody { get; private set; }
+
     public async Task SignInAllAsync()
     {
         foreach (var teacher in _school.Teachers.Append(_school.SlotTeacher))
@@ -99,6 +113,7 @@ public sealed partial class ApiLoad : IDisposable
             using var response = await _http.SendAsync(request);
             if (response.StatusCode == HttpStatusCode.Created)
             {
+                CreatedBody ??= await response.Content.ReadAsStringAsync();
                 return true;
             }
             var body = await response.Content.ReadAsStringAsync();

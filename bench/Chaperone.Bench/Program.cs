@@ -105,7 +105,9 @@ namespace Chaperone.Bench
         (double P50Ms, double P99Ms, double MaxMs, int Calls, int SlotsFound, int Failed) Slots,
         int SessionsInSchool,
         string LoadAverage,
-        string ThroughputCost)
+        string ThroughputCost,
+        string ClientCost,
+        string SlotCost)
     {
         public double Ratio => Throughput.PerSecond / Raw.PerSecond;
         public bool ThroughputPassed => Ratio >= BenchOptions.ThroughputTarget && Throughput.Failed == 0;
@@ -193,6 +195,19 @@ namespace Chaperone.Bench
                 costs.Add(turnCost);
                 outboxes.Add(outboxNow);
             }
+            // The clients' share: the same requests answered at once by a bare server in this process.
+            string clientCost;
+            await using (var stub = await StubServer.StartAsync(load.CreatedBody ?? "{}"))
+            {
+                using var stubLoad = new ApiLoad(stub.Address, load);
+                await stubLoad.ClosedLoopAsync(options.Concurrency, maxBookings: 100_000, TimeSpan.FromSeconds(1));
+                var stubCpu = CpuMeter.Start();
+                var s = await stubLoad.ClosedLoopAsync(options.Concurrency, maxBookings: 100_000, half);
+                clientCost = stubCpu.Describe(s.Created);
+                Console.WriteLine($"clients against a bare stub server: {s.PerSecond:0} /s ({s.Created} answered, {s.Failed} failed; {clientCost})");
+                Fail(s.Failures);
+            }
+
             var quiet = ThroughputResult.Sum(quietRuns);
             var throughput = ThroughputResult.Sum(runs);
             var cost = string.Join(" / ", costs) + "; without notifications: " + string.Join(" / ", quietCosts);
@@ -206,12 +221,14 @@ namespace Chaperone.Bench
 
             // The slot finder alone: the emails of the bookings above are sent first.
             Console.WriteLine($"outbox drained in {(await OutboxState.DrainAsync(app.Services, TimeSpan.FromSeconds(120))).TotalSeconds:0.0} s");
+            var slotCpu = CpuMeter.Start();
             var slots = await load.SlotsAsync(warmup: 300, options.SlotCalls, firstDay: 20);
-            Console.WriteLine($"slots: p50 {slots.P50Ms:0.00} ms, p99 {slots.P99Ms:0.00} ms, max {slots.MaxMs:0.00} ms ({slots.SlotsFound} slots offered)");
+            var slotCost = slotCpu.Describe(300 + options.SlotCalls).Replace("per booking", "per call", StringComparison.Ordinal);
+            Console.WriteLine($"slots: p50 {slots.P50Ms:0.00} ms, p99 {slots.P99Ms:0.00} ms, max {slots.MaxMs:0.00} ms ({slots.SlotsFound} slots offered; {slotCost})");
             Fail(load.Failures);
 
             var sessions = await BenchSchool.CountSessionsAsync(app.Services, school.SchoolId);
-            return new DbResult(db, appDurability, raw, rawSingle, rawConcurrent, quiet, outbox, throughput, latency, slots, sessions, loadAverage, cost);
+            return new DbResult(db, appDurability, raw, rawSingle, rawConcurrent, quiet, outbox, throughput, latency, slots, sessions, loadAverage, cost, clientCost, slotCost);
         }
 
         private static string LoadAverage()
@@ -260,7 +277,12 @@ namespace Chaperone.Bench
             _machine = machine;
         }
 
-        public static CpuMeter Start() => new(System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime, Machine());
+        /// <summary>Starts measuring; the exception types listed are those thrown from now on.</summary>
+        public static CpuMeter Start()
+        {
+            ExceptionTypes.Clear();
+            return new(System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime, Machine());
+        }
 
         public string Describe(int operations)
         {
@@ -330,6 +352,20 @@ namespace Chaperone.Bench
             foreach (var r in results)
             {
                 sb.AppendLine(c, $"- {r.Db}: {r.ThroughputCost.ReplaceLineEndings(" ")}; outbox: {r.Outbox}");
+            }
+            sb.AppendLine();
+            sb.AppendLine("The load clients' share (the same booking requests from the same clients, answered at once by a bare Kestrel server in this process with a booking's answer: client work plus bare HTTP handling, so an upper bound of the clients' part of the cost above):");
+            sb.AppendLine();
+            foreach (var r in results)
+            {
+                sb.AppendLine(c, $"- {r.Db}: {r.ClientCost.Replace("per booking", "per request", StringComparison.Ordinal)}");
+            }
+            sb.AppendLine();
+            sb.AppendLine("Cost of the slot finder (600 calls, warm-up included, one client in this process):");
+            sb.AppendLine();
+            foreach (var r in results)
+            {
+                sb.AppendLine(c, $"- {r.Db}: {r.SlotCost}");
             }
             var failureLines = new List<string>();
             foreach (var r in results)

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Chaperone.Infrastructure;
 using Chaperone.People;
 using Chaperone.Policy;
@@ -35,13 +36,23 @@ public static class BookingFacts
         new(() => EF.CompileAsyncQuery((ChaperoneDbContext db, Guid schoolId, CancellationToken ct) =>
             db.Schools.AsNoTracking().Include(s => s.Closures).FirstOrDefault(s => s.Id == schoolId)));
 
+    // The host, whether they hold the Teacher role, and the stamp of the school's settings (so that
+    // a copy of the settings read under the same stamp can serve without reading them again).
     private static readonly CompiledQuery<Func<ChaperoneDbContext, Guid, Guid, CancellationToken, Task<HostRow?>>> HostQuery =
         new(() => EF.CompileAsyncQuery((ChaperoneDbContext db, Guid schoolId, Guid teacherId, CancellationToken ct) =>
             db.Users.AsNoTracking()
                 .Where(u => u.Id == teacherId && u.SchoolId == schoolId)
                 .Select(u => new HostRow(u.Id, u.Name, u.Email, u.FamiliarisationConfirmedOn,
-                    db.UserRoles.Any(ur => ur.UserId == u.Id && db.Roles.Any(r => r.Id == ur.RoleId && r.Name == Roles.Teacher))))
+                    db.UserRoles.Any(ur => ur.UserId == u.Id && db.Roles.Any(r => r.Id == ur.RoleId && r.Name == Roles.Teacher)),
+                    db.Schools.Where(s => s.Id == schoolId).Select(s => s.SettingsStamp).FirstOrDefault()))
                 .FirstOrDefault()));
+
+    /// <summary>
+    /// Each school's settings as last read, with the stamp they were read under, per database.
+    /// A copy serves only while the school's stamp is still the same (read with the host, in
+    /// the same query), so a change made through any instance is seen by the next booking.
+    /// </summary>
+    private static readonly ConcurrentDictionary<(string Database, Guid School), (Guid Stamp, PolicySettings Settings)> SettingsCopies = new();
 
     private static readonly CompiledQuery<Func<ChaperoneDbContext, Guid, List<Guid>, IAsyncEnumerable<PupilRow>>> PupilsQuery =
         new(() => EF.CompileAsyncQuery((ChaperoneDbContext db, Guid schoolId, List<Guid> ids) =>
@@ -54,9 +65,21 @@ public static class BookingFacts
             db.Guardians.AsNoTracking().Where(g => g.SchoolId == schoolId && ids.Contains(g.Id))));
 
     /// <summary>The school's policy settings, as the rules consume them.</summary>
-    public static async Task<PolicySettings> LoadSettingsAsync(ChaperoneDbContext db, Guid schoolId, CancellationToken ct) =>
-        (await SchoolQuery.For(db)(db, schoolId, ct))?.ToPolicySettings()
+    public static async Task<PolicySettings> LoadSettingsAsync(ChaperoneDbContext db, Guid schoolId, CancellationToken ct)
+    {
+        var school = await SchoolQuery.For(db)(db, schoolId, ct)
             ?? throw new InvalidOperationException($"School {schoolId} of a signed-in user does not exist.");
+        var settings = school.ToPolicySettings();
+        // The settings and their stamp come from one row read by one statement, so they belong together.
+        SettingsCopies[(db.Database.GetConnectionString() ?? "", schoolId)] = (school.SettingsStamp, settings);
+        return settings;
+    }
+
+    /// <summary>The school's settings: the copy read under <paramref name="stamp"/> if there is one, else read now.</summary>
+    private static Task<PolicySettings> SettingsUnderAsync(ChaperoneDbContext db, Guid schoolId, Guid stamp, CancellationToken ct) =>
+        SettingsCopies.TryGetValue((db.Database.GetConnectionString() ?? "", schoolId), out var copy) && copy.Stamp == stamp
+            ? Task.FromResult(copy.Settings)
+            : LoadSettingsAsync(db, schoolId, ct);
 
     /// <summary>
     /// The school's settings and the people of a proposed session; or, when an id names nobody in
@@ -66,16 +89,17 @@ public static class BookingFacts
         ChaperoneDbContext db, Guid schoolId, string teacherId, IReadOnlyList<string> pupilIds, IReadOnlyList<string> guardianIds, CancellationToken ct,
         string missingDetail = "Some of the people named are not in your school's records.")
     {
-        var settings = await LoadSettingsAsync(db, schoolId, ct);
-        var (people, missing) = await LoadPeopleAsync(db, schoolId, teacherId, pupilIds, guardianIds, ct);
+        var (people, missing, stamp) = await LoadPeopleAsync(db, schoolId, teacherId, pupilIds, guardianIds, ct);
+        var settings = stamp is { } current ? await SettingsUnderAsync(db, schoolId, current, ct) : await LoadSettingsAsync(db, schoolId, ct);
         return (settings, people, people is null ? new SessionOutcome.Missing(missingDetail, missing) : null);
     }
 
     /// <summary>
-    /// Loads the host, pupils and guardians. Ids that do not name anyone in this school (including
-    /// anyone in another school) come back as field errors, for a 404.
+    /// Loads the host, pupils and guardians, and the stamp of the school's settings when the host
+    /// was found. Ids that do not name anyone in this school (including anyone in another school)
+    /// come back as field errors, for a 404.
     /// </summary>
-    private static async Task<(BookingPeople? People, Dictionary<string, string[]> Missing)> LoadPeopleAsync(
+    private static async Task<(BookingPeople? People, Dictionary<string, string[]> Missing, Guid? SettingsStamp)> LoadPeopleAsync(
         ChaperoneDbContext db, Guid schoolId, string teacherId, IReadOnlyList<string> pupilIds, IReadOnlyList<string> guardianIds, CancellationToken ct)
     {
         var missing = new Dictionary<string, string[]>();
@@ -102,7 +126,7 @@ public static class BookingFacts
         ReportMissing(guardianIds, guardians.Select(g => g.Id).ToHashSet(), "guardianIds", "parent or carer", missing);
         if (missing.Count > 0 || teacher is null)
         {
-            return (null, missing);
+            return (null, missing, teacher?.SettingsStamp);
         }
 
         var host = new HostFacts(teacher.Id, teacher.Name, teacher.IsTeacher,
@@ -115,10 +139,10 @@ public static class BookingFacts
             .Select(id => guardians.First(g => g.Id == id))
             .Select(g => new GuardianFacts(g.Id, g.Name, g.Relationship, g.HasParentalResponsibility, g.Email))
             .ToList();
-        return (new BookingPeople(host, pupilFacts, guardianFacts, pupilGuids, guardianGuids) { HostEmail = teacher.Email }, missing);
+        return (new BookingPeople(host, pupilFacts, guardianFacts, pupilGuids, guardianGuids) { HostEmail = teacher.Email }, missing, teacher.SettingsStamp);
     }
 
-    private sealed record HostRow(Guid Id, string Name, string? Email, DateOnly? FamiliarisationConfirmedOn, bool IsTeacher);
+    private sealed record HostRow(Guid Id, string Name, string? Email, DateOnly? FamiliarisationConfirmedOn, bool IsTeacher, Guid SettingsStamp);
 
     private sealed record PupilRow(Guid Id, string Name, List<Guid> Guardians);
 

@@ -116,10 +116,12 @@ public static class Conflicts
     private static List<Guid> AsList(IReadOnlyCollection<Guid> ids) => ids as List<Guid> ?? [.. ids];
 
     // Compiled once (it runs on every booking, check and reschedule). Each participant's sessions
-    // are found through their own index (teacher and start; pupil; guardian); an empty id list
-    // simply matches nothing. The sessions are those that still hold their participants' time
-    // (scheduled or live) and overlap [start, end); a compiled query cannot share that filter
-    // through a helper, so it is spelled out in each part.
+    // are found through their own index by person and start (the teacher's on the session, each
+    // pupil's and guardian's on their participant row, which holds the session's times), so the
+    // work follows these people's sessions in the range, not everything the school holds then;
+    // an empty id list simply matches nothing. The sessions are those that still hold their
+    // participants' time (scheduled or live) and overlap [start, end); a compiled query cannot
+    // share that filter through a helper, so it is spelled out in each part.
     private static readonly CompiledQuery<Func<ChaperoneDbContext, Guid, Guid, List<Guid>, List<Guid>, DateTimeOffset, DateTimeOffset, DateTimeOffset, Guid?, IAsyncEnumerable<Clash>>> ClashQuery =
         new(() => EF.CompileAsyncQuery((ChaperoneDbContext db, Guid schoolId, Guid teacherId, List<Guid> pupilIds, List<Guid> guardianIds,
             DateTimeOffset earliest, DateTimeOffset start, DateTimeOffset end, Guid? excludingSessionId) =>
@@ -127,18 +129,34 @@ public static class Conflicts
                 && (s.Status == SessionStatus.Scheduled || s.Status == SessionStatus.Live)
                 && s.Start > earliest && s.Start < end && s.End > start && s.Id != excludingSessionId)
                 .Join(db.Users, s => s.TeacherId, u => u.Id, (s, u) => new Clash { SessionId = s.Id, Name = u.Name, Role = RoleTeacher, Start = s.Start, End = s.End })
-                .Concat(db.SessionPupils.Where(p => pupilIds.Contains(p.PupilId))
-                    .Join(db.Sessions.Where(s => s.SchoolId == schoolId
-                        && (s.Status == SessionStatus.Scheduled || s.Status == SessionStatus.Live)
-                        && s.Start > earliest && s.Start < end && s.End > start && s.Id != excludingSessionId),
+                .Concat(db.SessionPupils.Where(p => pupilIds.Contains(p.PupilId) && p.SchoolId == schoolId
+                        && p.Start > earliest && p.Start < end && p.End > start && p.SessionId != excludingSessionId)
+                    .Join(db.Sessions.Where(s => s.Status == SessionStatus.Scheduled || s.Status == SessionStatus.Live),
                         p => p.SessionId, s => s.Id, (p, s) => new { s.Id, p.PupilId, s.Start, s.End })
                     .Join(db.Pupils, x => x.PupilId, p => p.Id, (x, p) => new Clash { SessionId = x.Id, Name = p.Name, Role = RolePupil, Start = x.Start, End = x.End }))
-                .Concat(db.SessionGuardians.Where(g => guardianIds.Contains(g.GuardianId))
-                    .Join(db.Sessions.Where(s => s.SchoolId == schoolId
-                        && (s.Status == SessionStatus.Scheduled || s.Status == SessionStatus.Live)
-                        && s.Start > earliest && s.Start < end && s.End > start && s.Id != excludingSessionId),
+                .Concat(db.SessionGuardians.Where(g => guardianIds.Contains(g.GuardianId) && g.SchoolId == schoolId
+                        && g.Start > earliest && g.Start < end && g.End > start && g.SessionId != excludingSessionId)
+                    .Join(db.Sessions.Where(s => s.Status == SessionStatus.Scheduled || s.Status == SessionStatus.Live),
                         g => g.SessionId, s => s.Id, (g, s) => new { s.Id, g.GuardianId, s.Start, s.End })
                     .Join(db.Guardians, x => x.GuardianId, g => g.Id, (x, g) => new Clash { SessionId = x.Id, Name = g.Name, Role = RoleGuardian, Start = x.Start, End = x.End }))));
+
+    // The slot finder needs only when people are busy, not who: the same three index ranges
+    // without the names, each time once however many of the people share it.
+    private static readonly CompiledQuery<Func<ChaperoneDbContext, Guid, Guid, List<Guid>, List<Guid>, DateTimeOffset, DateTimeOffset, DateTimeOffset, IAsyncEnumerable<BusyRow>>> BusyQuery =
+        new(() => EF.CompileAsyncQuery((ChaperoneDbContext db, Guid schoolId, Guid teacherId, List<Guid> pupilIds, List<Guid> guardianIds,
+            DateTimeOffset earliest, DateTimeOffset start, DateTimeOffset end) =>
+            db.Sessions.Where(s => s.TeacherId == teacherId && s.SchoolId == schoolId
+                && (s.Status == SessionStatus.Scheduled || s.Status == SessionStatus.Live)
+                && s.Start > earliest && s.Start < end && s.End > start)
+                .Select(s => new BusyRow { Start = s.Start, End = s.End })
+                .Union(db.SessionPupils.Where(p => pupilIds.Contains(p.PupilId) && p.SchoolId == schoolId
+                        && p.Start > earliest && p.Start < end && p.End > start)
+                    .Join(db.Sessions.Where(s => s.Status == SessionStatus.Scheduled || s.Status == SessionStatus.Live),
+                        p => p.SessionId, s => s.Id, (p, s) => new BusyRow { Start = s.Start, End = s.End }))
+                .Union(db.SessionGuardians.Where(g => guardianIds.Contains(g.GuardianId) && g.SchoolId == schoolId
+                        && g.Start > earliest && g.Start < end && g.End > start)
+                    .Join(db.Sessions.Where(s => s.Status == SessionStatus.Scheduled || s.Status == SessionStatus.Live),
+                        g => g.SessionId, s => s.Id, (g, s) => new BusyRow { Start = s.Start, End = s.End }))));
 
     /// <summary>
     /// When the host, pupils or guardians are already busy between <paramref name="from"/> and
@@ -149,13 +167,19 @@ public static class Conflicts
         DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
     {
         var busy = new List<BusyTime>();
-        await foreach (var clash in ClashQuery.For(db)(db, schoolId, teacherId, AsList(pupilIds), AsList(guardianIds), from.AddMinutes(-PolicySettings.MaximumDurationMinutes), from, to, null)
+        await foreach (var row in BusyQuery.For(db)(db, schoolId, teacherId, AsList(pupilIds), AsList(guardianIds), from.AddMinutes(-PolicySettings.MaximumDurationMinutes), from, to)
             .WithCancellation(ct))
         {
-            busy.Add(new BusyTime(clash.Start, clash.End));
+            busy.Add(new BusyTime(row.Start, row.End));
         }
         busy.Sort((a, b) => a.Start.CompareTo(b.Start));
         return busy;
+    }
+
+    private sealed class BusyRow
+    {
+        public DateTimeOffset Start { get; init; }
+        public DateTimeOffset End { get; init; }
     }
 
     private const int RoleTeacher = 0;

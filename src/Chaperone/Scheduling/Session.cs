@@ -45,18 +45,29 @@ public sealed class Session
     public static readonly SessionStatus[] Active = [SessionStatus.Scheduled, SessionStatus.Live];
 }
 
+/// <summary>
+/// A pupil in a session. <see cref="Start"/> and <see cref="End"/> repeat the session's times so
+/// that a person's sessions in a range are found through one index (person, start) however many
+/// sessions the person or the school holds; the context copies them from the session on every
+/// save (<see cref="Storage.ChaperoneDbContext"/>), so nothing sets them by hand.
+/// </summary>
 public sealed class SessionPupil
 {
     public Guid SchoolId { get; set; }
     public Guid SessionId { get; set; }
     public Guid PupilId { get; set; }
+    public DateTimeOffset Start { get; set; }
+    public DateTimeOffset End { get; set; }
 }
 
+/// <summary>A guardian invited to a session; <see cref="Start"/> and <see cref="End"/> as on <see cref="SessionPupil"/>.</summary>
 public sealed class SessionGuardian
 {
     public Guid SchoolId { get; set; }
     public Guid SessionId { get; set; }
     public Guid GuardianId { get; set; }
+    public DateTimeOffset Start { get; set; }
+    public DateTimeOffset End { get; set; }
 }
 
 public static class CallProviders

@@ -31,6 +31,13 @@ public sealed class School
     public int MinimumParticipants { get; set; } = PolicySettings.DefaultMinimumParticipants;
     public List<Closure> Closures { get; set; } = [];
 
+    /// <summary>
+    /// Changes whenever the policy settings or closures change, in the same transaction (the
+    /// context stamps it on saving), so a copy of the settings read under a stamp is known to be
+    /// current while the stamp is; any number of app instances can keep such copies.
+    /// </summary>
+    public Guid SettingsStamp { get; set; }
+
     /// <summary>Turns the stored settings into the typed requirement the rules consume.</summary>
     public PolicySettings ToPolicySettings() => new()
     {

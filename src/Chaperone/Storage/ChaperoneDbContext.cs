@@ -48,6 +48,153 @@ public abstract class ChaperoneDbContext(DbContextOptions options)
         base.OnModelCreating(builder);
         builder.ApplyConfigurationsFromAssembly(typeof(ChaperoneDbContext).Assembly);
     }
+
+    public override int SaveChanges(bool acceptAllChangesOnSuccess)
+    {
+        var stubs = BeforeSaving();
+        try
+        {
+            return base.SaveChanges(acceptAllChangesOnSuccess);
+        }
+        finally
+        {
+            Forget(stubs);
+        }
+    }
+
+    public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        var stubs = BeforeSaving();
+        try
+        {
+            return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        }
+        finally
+        {
+            Forget(stubs);
+        }
+    }
+
+    /// <summary>
+    /// Gives every school whose settings or closures this save changes a new
+    /// <see cref="School.SettingsStamp"/>, written in the same transaction. A school not loaded
+    /// is stamped through a stand-in that carries only its id and stamp; the stand-ins are
+    /// returned so that they are forgotten after the save and never read as the school.
+    /// </summary>
+    private List<School> StampSchoolSettings()
+    {
+        var changed = new HashSet<Guid>();
+        foreach (var entry in ChangeTracker.Entries<School>())
+        {
+            if (entry.State == EntityState.Modified && !entry.Property(s => s.SettingsStamp).IsModified)
+            {
+                changed.Add(entry.Entity.Id);
+            }
+        }
+        foreach (var entry in ChangeTracker.Entries<Closure>())
+        {
+            if (entry.State is EntityState.Added or EntityState.Modified or EntityState.Deleted)
+            {
+                changed.Add(entry.Entity.SchoolId);
+            }
+        }
+        var stubs = new List<School>();
+        foreach (var schoolId in changed)
+        {
+            var tracked = Schools.Local.FindEntry(schoolId);
+            if (tracked is { State: EntityState.Added or EntityState.Deleted })
+            {
+                continue;
+            }
+            if (tracked is null)
+            {
+                var stub = new School { Id = schoolId, Name = "" };
+                Schools.Attach(stub);
+                stubs.Add(stub);
+                tracked = Entry(stub);
+            }
+            tracked.Property(s => s.SettingsStamp).CurrentValue = Guid.NewGuid();
+            tracked.Property(s => s.SettingsStamp).IsModified = true;
+        }
+        return stubs;
+    }
+
+    private void Forget(List<School> stubs)
+    {
+        foreach (var stub in stubs)
+        {
+            Entry(stub).State = EntityState.Detached;
+        }
+    }
+
+    /// <summary>
+    /// What every save does first (<see cref="KeepParticipantTimes"/>, <see cref="StampSchoolSettings"/>),
+    /// on one pass of change detection rather than one per kind of entity looked at.
+    /// </summary>
+    private List<School> BeforeSaving()
+    {
+        var detect = ChangeTracker.AutoDetectChangesEnabled;
+        if (detect)
+        {
+            ChangeTracker.DetectChanges();
+        }
+        ChangeTracker.AutoDetectChangesEnabled = false;
+        try
+        {
+            KeepParticipantTimes();
+            return StampSchoolSettings();
+        }
+        finally
+        {
+            ChangeTracker.AutoDetectChangesEnabled = detect;
+        }
+    }
+
+    /// <summary>
+    /// Copies each new or moved session's times onto its pupils and guardians (their copy serves
+    /// the index by person and time). A session moved without its participants loaded, or a
+    /// participant added without its session, is refused rather than left with the wrong times.
+    /// </summary>
+    private void KeepParticipantTimes()
+    {
+        foreach (var entry in ChangeTracker.Entries<Session>())
+        {
+            var moved = entry.State == EntityState.Modified && (entry.Property(s => s.Start).IsModified || entry.Property(s => s.End).IsModified);
+            if (entry.State != EntityState.Added && !moved)
+            {
+                continue;
+            }
+            if (moved && !(entry.Collection(s => s.Pupils).IsLoaded && entry.Collection(s => s.Guardians).IsLoaded))
+            {
+                throw new InvalidOperationException($"Session {entry.Entity.Id} was moved without its pupils and guardians loaded; include them so that their times move too.");
+            }
+            var session = entry.Entity;
+            foreach (var pupil in session.Pupils)
+            {
+                pupil.Start = session.Start;
+                pupil.End = session.End;
+            }
+            foreach (var guardian in session.Guardians)
+            {
+                guardian.Start = session.Start;
+                guardian.End = session.End;
+            }
+        }
+        foreach (var entry in ChangeTracker.Entries<SessionPupil>())
+        {
+            if (entry.State == EntityState.Added && entry.Entity.End == default)
+            {
+                throw new InvalidOperationException($"Pupil {entry.Entity.PupilId} was added to session {entry.Entity.SessionId} without the session: add it through Session.Pupils.");
+            }
+        }
+        foreach (var entry in ChangeTracker.Entries<SessionGuardian>())
+        {
+            if (entry.State == EntityState.Added && entry.Entity.End == default)
+            {
+                throw new InvalidOperationException($"Guardian {entry.Entity.GuardianId} was added to session {entry.Entity.SessionId} without the session: add it through Session.Guardians.");
+            }
+        }
+    }
 }
 
 /// <summary>The embedded default: a SQLite file under <c>DataDirectory</c>.</summary>

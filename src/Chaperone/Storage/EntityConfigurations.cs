@@ -96,7 +96,8 @@ internal sealed class SessionPupilConfiguration : IEntityTypeConfiguration<Sessi
     {
         b.HasKey(p => new { p.SessionId, p.PupilId });
         b.HasOne<Pupil>().WithMany().HasForeignKey(p => p.PupilId).OnDelete(DeleteBehavior.Restrict);
-        b.HasIndex(p => p.PupilId);
+        // A pupil's sessions by time (conflicts and free slots), whatever else the school holds.
+        b.HasIndex(p => new { p.PupilId, p.Start });
     }
 }
 
@@ -106,7 +107,8 @@ internal sealed class SessionGuardianConfiguration : IEntityTypeConfiguration<Se
     {
         b.HasKey(g => new { g.SessionId, g.GuardianId });
         b.HasOne<Guardian>().WithMany().HasForeignKey(g => g.GuardianId).OnDelete(DeleteBehavior.Restrict);
-        b.HasIndex(g => g.GuardianId);
+        // A guardian's sessions by time (conflicts and free slots), whatever else the school holds.
+        b.HasIndex(g => new { g.GuardianId, g.Start });
     }
 }
 

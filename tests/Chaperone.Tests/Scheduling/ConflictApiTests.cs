@@ -40,6 +40,26 @@ public abstract class ConflictApiTests(ChaperoneApp app)
     }
 
     [Fact]
+    public async Task AMovedSessionHoldsItsPupilAndParentAtTheNewTimeAndFreesTheOld()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var slt = await school.SltAsync(app);
+        var id = await TestSchool.BookOkAsync(slt, school.Booking(Thursday10, school.SiblingA, school.SharedParent, teacher: school.TeacherId));
+        var moved = await Api.RescheduleAsync(slt, id, Thursday10.AddHours(2));
+
+        // Another teacher, so only the pupil and the parent can clash.
+        var atNewTime = await TestSchool.BookAsync(slt, school.Booking(Thursday10.AddHours(2).AddMinutes(15), school.SiblingA, school.SharedParent, teacher: school.OtherTeacherId));
+        var atOldTime = await TestSchool.BookAsync(slt, school.Booking(Thursday10, school.SiblingA, school.SharedParent, teacher: school.OtherTeacherId));
+
+        Assert.Equal(HttpStatusCode.OK, moved.StatusCode);
+        var problem = await Api.ProblemAsync(atNewTime, HttpStatusCode.Conflict);
+        var roles = problem.GetProperty("conflicts").EnumerateArray().Select(c => c.GetProperty("role").GetString()).Order().ToList();
+        Assert.Equal(["guardian", "pupil"], roles);
+        Assert.Equal(HttpStatusCode.Created, atOldTime.StatusCode);
+        Assert.Equal(2, await school.SessionCountAsync(app));
+    }
+
+    [Fact]
     public async Task BackToBackSessionsAreAllowed()
     {
         var school = await TestSchool.CreateAsync(app);

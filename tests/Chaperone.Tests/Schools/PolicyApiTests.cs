@@ -57,6 +57,26 @@ public abstract class PolicyApiTests(ChaperoneApp app)
     }
 
     [Fact]
+    public async Task BookingsFollowClosuresAddedAndRemovedAfterTheSettingsWereLastRead()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var admin = await school.AdminAsync(app);
+        var teacher = await school.TeacherAsync(app);
+        // A booking first, so the school's settings have been read (and may be kept) before they change.
+        await TestSchool.BookOkAsync(teacher, school.Booking(Wednesday10));
+
+        var created = await Api.JsonAsync(await admin.PostAsJsonAsync("/api/v1/policy/closures", new { firstDay = "2026-12-03", lastDay = "2026-12-03", reason = "INSET day" }), HttpStatusCode.Created);
+        var whileClosed = await TestSchool.BookAsync(teacher, school.Booking(Wednesday10.AddDays(1)));
+        var removed = await admin.DeleteAsync($"/api/v1/policy/closures/{created.GetProperty("id").GetString()}");
+        var reopened = await TestSchool.BookAsync(teacher, school.Booking(Wednesday10.AddDays(1)));
+
+        Assert.Contains((3, "school-closed"), await Api.ViolationsAsync(whileClosed));
+        Assert.True(removed.IsSuccessStatusCode, $"{removed.StatusCode}");
+        Assert.Equal(HttpStatusCode.Created, reopened.StatusCode);
+        Assert.Equal(2, await school.SessionCountAsync(app));
+    }
+
+    [Fact]
     public async Task ClosuresOfOneSchoolDoNotCloseAnother()
     {
         var closed = await TestSchool.CreateAsync(app);

@@ -1003,12 +1003,18 @@ namespace Chaperone.Storage.Migrations.Postgres
                     b.Property<Guid>("GuardianId")
                         .HasColumnType("uuid");
 
+                    b.Property<DateTimeOffset>("End")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<Guid>("SchoolId")
                         .HasColumnType("uuid");
 
+                    b.Property<DateTimeOffset>("Start")
+                        .HasColumnType("timestamp with time zone");
+
                     b.HasKey("SessionId", "GuardianId");
 
-                    b.HasIndex("GuardianId");
+                    b.HasIndex("GuardianId", "Start");
 
                     b.ToTable("SessionGuardians");
                 });
@@ -1021,12 +1027,18 @@ namespace Chaperone.Storage.Migrations.Postgres
                     b.Property<Guid>("PupilId")
                         .HasColumnType("uuid");
 
+                    b.Property<DateTimeOffset>("End")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<Guid>("SchoolId")
                         .HasColumnType("uuid");
 
+                    b.Property<DateTimeOffset>("Start")
+                        .HasColumnType("timestamp with time zone");
+
                     b.HasKey("SessionId", "PupilId");
 
-                    b.HasIndex("PupilId");
+                    b.HasIndex("PupilId", "Start");
 
                     b.ToTable("SessionPupils");
                 });
@@ -1083,6 +1095,9 @@ namespace Chaperone.Storage.Migrations.Postgres
 
                     b.Property<int>("SchoolDays")
                         .HasColumnType("integer");
+
+                    b.Property<Guid>("SettingsStamp")
+                        .HasColumnType("uuid");
 
                     b.Property<string>("TimeZoneId")
                         .IsRequired()

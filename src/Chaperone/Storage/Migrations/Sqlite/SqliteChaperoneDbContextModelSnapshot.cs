@@ -996,12 +996,18 @@ namespace Chaperone.Storage.Migrations.Sqlite
                     b.Property<Guid>("GuardianId")
                         .HasColumnType("TEXT");
 
+                    b.Property<long>("End")
+                        .HasColumnType("INTEGER");
+
                     b.Property<Guid>("SchoolId")
                         .HasColumnType("TEXT");
 
+                    b.Property<long>("Start")
+                        .HasColumnType("INTEGER");
+
                     b.HasKey("SessionId", "GuardianId");
 
-                    b.HasIndex("GuardianId");
+                    b.HasIndex("GuardianId", "Start");
 
                     b.ToTable("SessionGuardians");
                 });
@@ -1014,12 +1020,18 @@ namespace Chaperone.Storage.Migrations.Sqlite
                     b.Property<Guid>("PupilId")
                         .HasColumnType("TEXT");
 
+                    b.Property<long>("End")
+                        .HasColumnType("INTEGER");
+
                     b.Property<Guid>("SchoolId")
                         .HasColumnType("TEXT");
 
+                    b.Property<long>("Start")
+                        .HasColumnType("INTEGER");
+
                     b.HasKey("SessionId", "PupilId");
 
-                    b.HasIndex("PupilId");
+                    b.HasIndex("PupilId", "Start");
 
                     b.ToTable("SessionPupils");
                 });
@@ -1076,6 +1088,9 @@ namespace Chaperone.Storage.Migrations.Sqlite
 
                     b.Property<int>("SchoolDays")
                         .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("SettingsStamp")
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("TimeZoneId")
                         .IsRequired()
