@@ -8,10 +8,10 @@ using static Chaperone.Tests.Browser.BrowserSteps;
 
 namespace Chaperone.Tests.Browser;
 
-/// <summary>The demo school, served to a real browser, with Microsoft Graph and Entra stood in by <see cref="FakeGraph"/>.</summary>
+/// <summary>The demo school, served to a real browser, with Microsoft Graph and Entra stood in by <see cref="GraphOnLoopback"/>.</summary>
 public sealed class TeamsBrowserApp() : BrowserApp(new KestrelTeamsApp())
 {
-    public FakeGraph Fake => ((TeamsApp)App).Fake;
+    public GraphOnLoopback Graph => ((TeamsApp)App).Graph;
 
     private sealed class KestrelTeamsApp : TeamsApp
     {
@@ -33,22 +33,22 @@ public sealed class TeamsInTheBrowserTests(TeamsBrowserApp browser) : IClassFixt
         var clientId = Guid.NewGuid().ToString();
         var user = Guid.NewGuid().ToString();
         const string secret = "the-schools-own-secret-value";
-        browser.Fake.ServeTokens(clientId, FakeGraph.AllRoles.Where(r => r != "OnlineMeetingRecording.Read.All"));
-        browser.Fake.Graph.Given(Request.Create().WithPath(FakeGraph.P($"/users/{user}")).UsingGet()).AtPriority(1)
+        browser.Graph.ServeTokens(clientId, GraphOnLoopback.AllRoles.Where(r => r != "OnlineMeetingRecording.Read.All"));
+        browser.Graph.Server.Given(Request.Create().WithPath(GraphOnLoopback.P($"/users/{user}")).UsingGet()).AtPriority(1)
             .RespondWith(Response.Create().WithHeader("Content-Type", "application/json").WithBodyAsJson(new
             {
                 id = user, userPrincipalName = "james.patel@demo.school", assignedLicenses = new[] { new { skuId = "6fd2c87f-b296-42f0-b197-1e91e994b900" } },
             }));
-        browser.Fake.Graph.Given(Request.Create().WithPath(FakeGraph.P($"/users/{user}/calendar")).UsingGet()).AtPriority(1)
+        browser.Graph.Server.Given(Request.Create().WithPath(GraphOnLoopback.P($"/users/{user}/calendar")).UsingGet()).AtPriority(1)
             .RespondWith(Response.Create().WithHeader("Content-Type", "application/json").WithBodyAsJson(new { id = "cal" }));
-        browser.Fake.ServeError($"/users/{user}/onlineMeetings", "GET", 403, "Forbidden", "No application access policy found for this app.", priority: 1);
+        browser.Graph.ServeError($"/users/{user}/onlineMeetings", "GET", 403, "Forbidden", "No application access policy found for this app.", priority: 1);
 
         var admin = await browser.NewPageAsync();
         await SignInAsync(admin, "admin@demo.school");
         await admin.GetByRole(AriaRole.Link, new() { Name = "Microsoft Teams" }).ClickAsync();
         await admin.WaitForURLAsync(new Regex("/admin/teams$"), new() { Timeout = Ms });
         await admin.GetByLabel("Microsoft Teams").CheckAsync();
-        await admin.GetByLabel("Directory (tenant) id").FillAsync(FakeGraph.TenantId);
+        await admin.GetByLabel("Directory (tenant) id").FillAsync(GraphOnLoopback.TenantId);
         await admin.GetByLabel("Application (client) id").FillAsync(clientId);
         await admin.GetByLabel("Client secret").FillAsync(secret);
         await admin.GetByRole(AriaRole.Button, new() { Name = "Save", Exact = true }).First.ClickAsync();
@@ -86,7 +86,7 @@ public sealed class TeamsInTheBrowserTests(TeamsBrowserApp browser) : IClassFixt
     {
         // Emma Hughes's Teams meetings fall under a meeting policy that overrides Chaperone's options.
         var user = Guid.NewGuid().ToString();
-        browser.Fake.ServeMeeting(user, keepsOptions: false);
+        browser.Graph.ServeMeeting(user, keepsOptions: false);
         var admin = await browser.NewPageAsync();
         await SignInAsync(admin, "admin@demo.school");
         await admin.GotoAsync("/admin/teams");

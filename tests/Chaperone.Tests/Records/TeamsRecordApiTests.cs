@@ -14,14 +14,14 @@ public abstract class TeamsRecordApiTests(TeamsApp app)
     {
         var school = await TestSchool.CreateAsync(app);
         var user = await app.UseTeamsAsync(school);
-        var (_, meetingId, _, _) = app.Fake.ServeMeeting(user);
+        var (_, meetingId, _, _) = app.Graph.ServeMeeting(user);
         var teacher = await school.TeacherAsync(app);
         var id = await TestSchool.BookOkAsync(teacher, school.Booking(Thursday10));
         var mother = await app.WithDbAsync(db => Task.FromResult(db.Guardians.Single(g => g.Id == school.Mother).Email));
-        app.Fake.ServeAttendance(user, meetingId,
-            [FakeGraph.Record(user, "Tess Teacher", null, "Organizer", (Thursday10, Thursday10.AddMinutes(31))),
-             FakeGraph.Record(null, "Mia Mother", mother, "Attendee", (Thursday10.AddMinutes(1), Thursday10.AddMinutes(29))),
-             FakeGraph.Record(null, "Someone Else", "someone@elsewhere.test", "Attendee", (Thursday10.AddMinutes(5), Thursday10.AddMinutes(6)))]);
+        app.Graph.ServeAttendance(user, meetingId,
+            [GraphOnLoopback.Record(user, "Tess Teacher", null, "Organizer", (Thursday10, Thursday10.AddMinutes(31))),
+             GraphOnLoopback.Record(null, "Mia Mother", mother, "Attendee", (Thursday10.AddMinutes(1), Thursday10.AddMinutes(29))),
+             GraphOnLoopback.Record(null, "Someone Else", "someone@elsewhere.test", "Attendee", (Thursday10.AddMinutes(5), Thursday10.AddMinutes(6)))]);
         await app.WithTeamsAsync(t => t.ReadAttendanceAsync(school.SchoolId, Guid.Parse(id), CancellationToken.None));
 
         var report = await Api.JsonAsync(await teacher.GetAsync($"/api/v1/pupils/{school.TwoParentPupil}/record-of-intervention?from=2026-12-03&to=2026-12-03"), HttpStatusCode.OK);

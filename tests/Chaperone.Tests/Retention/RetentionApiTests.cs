@@ -363,23 +363,23 @@ public abstract class RetentionApiTests(RetentionApp app)
             await before(school);
         }
         var user = await app.UseTeamsAsync(school);
-        var (_, meetingId, _, _) = app.Fake.ServeMeeting(user);
+        var (_, meetingId, _, _) = app.Graph.ServeMeeting(user);
         using var teacher = await school.TeacherAsync(app);
         var start = Api.NextWeekdayAt(Now.AddDays(3), 10);
         var id = Guid.Parse(await TestSchool.BookOkAsync(teacher, school.Booking(start)));
         // Made during the session, whatever day the fixture's shared clock has reached (Teams names the file with the UTC time).
         var made = start.AddSeconds(30);
         var fileName = $"Support session ({TeamsMeetings.Reference(id)})-{made.UtcDateTime:yyyyMMdd_HHmmss}-Meeting Recording.mp4";
-        app.Fake.ServeRecording(user, meetingId, "rec-1", Encoding.ASCII.GetBytes("ftypmp42 " + new string('f', 5000)), fileName, made);
+        app.Graph.ServeRecording(user, meetingId, "rec-1", Encoding.ASCII.GetBytes("ftypmp42 " + new string('f', 5000)), fileName, made);
         Assert.IsType<TeamsOutcome.Done>(await app.WithTeamsAsync(t => t.ReadRecordingsAsync(school.SchoolId, id, CancellationToken.None)));
         var copy = await app.WithDbAsync(db => db.Set<Recording>().AsNoTracking().SingleAsync(r => r.SessionId == id));
         return (school, id, user, copy);
     }
 
-    private string DriveItemPath(string user) => FakeGraph.P($"/drives/b!{user[..8]}/items/item-rec");
+    private string DriveItemPath(string user) => GraphOnLoopback.P($"/drives/b!{user[..8]}/items/item-rec");
 
     private int OneDriveDeletes(string user) =>
-        app.Fake.Graph.LogEntries.Count(e => e.RequestMessage.Method == "DELETE" && e.RequestMessage.Path == DriveItemPath(user));
+        app.Graph.Server.LogEntries.Count(e => e.RequestMessage.Method == "DELETE" && e.RequestMessage.Path == DriveItemPath(user));
 
     /// <summary>A face-to-face date after <paramref name="copy"/> was made, with the clock moved to it if it is behind.</summary>
     private string DateAfterTeamsRecordings(Recording copy)
@@ -397,7 +397,7 @@ public abstract class RetentionApiTests(RetentionApp app)
     {
         var (school, _, user, copy) = await TeamsRecordingAsync();
         // Graph is down for OneDrive deletes.
-        app.Fake.ServeError($"/drives/b!{user[..8]}/items/item-rec", "DELETE", 403, "accessDenied", "Access denied", priority: 20);
+        app.Graph.ServeError($"/drives/b!{user[..8]}/items/item-rec", "DELETE", 403, "accessDenied", "Access denied", priority: 20);
 
         await SetFaceToFaceAsync(school, DateAfterTeamsRecordings(copy));
 
@@ -415,7 +415,7 @@ public abstract class RetentionApiTests(RetentionApp app)
         Assert.Equal([DeletionKinds.Recording], (await RegisterAsync(school)).Select(d => d.Kind));
 
         // Graph is back: the retry, when due, deletes Teams' copy and registers it once.
-        app.Fake.Graph.Given(Request.Create().WithPath(DriveItemPath(user)).UsingDelete()).AtPriority(10).RespondWith(Response.Create().WithStatusCode(204));
+        app.Graph.Server.Given(Request.Create().WithPath(DriveItemPath(user)).UsingDelete()).AtPriority(10).RespondWith(Response.Create().WithStatusCode(204));
         app.Clock.Advance(TimeSpan.FromMinutes(2));
 
         await WaitForAsync(async () => !(await RowAsync(copy.Id)).ProviderHoldsCopy, "Teams' copy deleted");
@@ -444,7 +444,7 @@ public abstract class RetentionApiTests(RetentionApp app)
         // OneDrive hangs on the delete: the worker is in the middle of the run when it dies.
         using var arrived = new ManualResetEventSlim();
         using var release = new ManualResetEventSlim();
-        app.Fake.Graph.Given(Request.Create().WithPath(DriveItemPath(user)).UsingDelete()).AtPriority(10)
+        app.Graph.Server.Given(Request.Create().WithPath(DriveItemPath(user)).UsingDelete()).AtPriority(10)
             .RespondWith(Response.Create().WithCallback(_ =>
             {
                 arrived.Set();

@@ -21,7 +21,7 @@ public abstract class TeamsAfterCallApiTests(TeamsApp app)
     {
         var school = await TestSchool.CreateAsync(app);
         var user = await app.UseTeamsAsync(school);
-        var (_, meetingId, _, _) = app.Fake.ServeMeeting(user);
+        var (_, meetingId, _, _) = app.Graph.ServeMeeting(user);
         var teacher = await school.TeacherAsync(app);
         var id = await TestSchool.BookOkAsync(teacher, school.Booking(Thursday10));
         return (school, teacher, id, user, meetingId);
@@ -38,7 +38,7 @@ public abstract class TeamsAfterCallApiTests(TeamsApp app)
     {
         var (school, teacher, id, user, meetingId) = await BookedAsync();
         using var _ = teacher;
-        app.Fake.ServeAttendance(user, meetingId);
+        app.Graph.ServeAttendance(user, meetingId);
 
         var early = await app.WithTeamsAsync(t => t.ReadAttendanceAsync(school.SchoolId, Guid.Parse(id), CancellationToken.None));
 
@@ -47,9 +47,9 @@ public abstract class TeamsAfterCallApiTests(TeamsApp app)
 
         // Teams publishes two reports (the meeting was restarted), the second repeating part of the first.
         var mother = await app.WithDbAsync(db => Task.FromResult(db.Guardians.Single(g => g.Id == school.Mother).Email));
-        app.Fake.ServeAttendance(user, meetingId,
-            [FakeGraph.Record(user, "Tess Teacher", null, "Organizer", Span(0, 16)), FakeGraph.Record(null, "Mia Mother", mother, "Attendee", Span(1, 15))],
-            [FakeGraph.Record(user, "Tess Teacher", null, "Organizer", Span(15, 31)), FakeGraph.Record(null, "Mia Mother", mother, "Attendee", Span(10, 29))]);
+        app.Graph.ServeAttendance(user, meetingId,
+            [GraphOnLoopback.Record(user, "Tess Teacher", null, "Organizer", Span(0, 16)), GraphOnLoopback.Record(null, "Mia Mother", mother, "Attendee", Span(1, 15))],
+            [GraphOnLoopback.Record(user, "Tess Teacher", null, "Organizer", Span(15, 31)), GraphOnLoopback.Record(null, "Mia Mother", mother, "Attendee", Span(10, 29))]);
 
         var judged = await app.WithTeamsAsync(t => t.ReadAttendanceAsync(school.SchoolId, Guid.Parse(id), CancellationToken.None));
 
@@ -75,8 +75,8 @@ public abstract class TeamsAfterCallApiTests(TeamsApp app)
         var (school, teacher, id, user, meetingId) = await BookedAsync();
         using var _ = teacher;
         var mother = await app.WithDbAsync(db => Task.FromResult(db.Guardians.Single(g => g.Id == school.Mother).Email));
-        app.Fake.ServeAttendance(user, meetingId,
-            [FakeGraph.Record(user, "Tess Teacher", null, "Organizer", Span(0, 20)), FakeGraph.Record(null, "Mia Mother", mother, "Attendee", Span(1, 29))]);
+        app.Graph.ServeAttendance(user, meetingId,
+            [GraphOnLoopback.Record(user, "Tess Teacher", null, "Organizer", Span(0, 20)), GraphOnLoopback.Record(null, "Mia Mother", mother, "Attendee", Span(1, 29))]);
 
         await app.WithTeamsAsync(t => t.ReadAttendanceAsync(school.SchoolId, Guid.Parse(id), CancellationToken.None));
 
@@ -92,7 +92,7 @@ public abstract class TeamsAfterCallApiTests(TeamsApp app)
         using var _ = teacher;
         var video = Encoding.ASCII.GetBytes("ftypmp42 " + string.Concat(Enumerable.Repeat("frame-of-the-session ", 5000)));
         var fileName = $"Support session with Toby Twoparents ({TeamsMeetings.Reference(Guid.Parse(id))})-20261203_100030-Meeting Recording.mp4";
-        app.Fake.ServeRecording(user, meetingId, "rec-1", video, fileName);
+        app.Graph.ServeRecording(user, meetingId, "rec-1", video, fileName);
 
         var copied = await app.WithTeamsAsync(t => t.ReadRecordingsAsync(school.SchoolId, Guid.Parse(id), CancellationToken.None));
 
@@ -115,8 +115,8 @@ public abstract class TeamsAfterCallApiTests(TeamsApp app)
         var deleted = await app.WithTeamsAsync(t => t.DeleteTeamsCopiesAsync(school.SchoolId, Guid.Parse(id), CancellationToken.None));
 
         Assert.IsType<TeamsOutcome.Done>(deleted);
-        var deletes = app.Fake.Graph.LogEntries.Where(e => e.RequestMessage.Method == "DELETE" && e.RequestMessage.Path.Contains("/drives/b!" + user[..8], StringComparison.Ordinal)).ToList();
-        Assert.Equal(FakeGraph.P($"/drives/b!{user[..8]}/items/item-rec"), Assert.Single(deletes).RequestMessage.Path);
+        var deletes = app.Graph.Server.LogEntries.Where(e => e.RequestMessage.Method == "DELETE" && e.RequestMessage.Path.Contains("/drives/b!" + user[..8], StringComparison.Ordinal)).ToList();
+        Assert.Equal(GraphOnLoopback.P($"/drives/b!{user[..8]}/items/item-rec"), Assert.Single(deletes).RequestMessage.Path);
     }
 
     [Fact]
@@ -126,17 +126,17 @@ public abstract class TeamsAfterCallApiTests(TeamsApp app)
         var user = await app.UseTeamsAsync(school);
         // The school's own app registration, whose admin consent lacks the attendance permission.
         var clientId = Guid.NewGuid().ToString();
-        app.Fake.ServeTokens(clientId, FakeGraph.AllRoles.Where(r => r != "OnlineMeetingArtifact.Read.All"));
-        app.Fake.Graph.Given(WireMock.RequestBuilders.Request.Create().WithPath(FakeGraph.P($"/users/{user}")).UsingGet()).AtPriority(1)
+        app.Graph.ServeTokens(clientId, GraphOnLoopback.AllRoles.Where(r => r != "OnlineMeetingArtifact.Read.All"));
+        app.Graph.Server.Given(WireMock.RequestBuilders.Request.Create().WithPath(GraphOnLoopback.P($"/users/{user}")).UsingGet()).AtPriority(1)
             .RespondWith(WireMock.ResponseBuilders.Response.Create().WithHeader("Content-Type", "application/json")
                 .WithBodyAsJson(new { id = user, userPrincipalName = "tess@school.test", assignedLicenses = Array.Empty<object>() }));
-        app.Fake.Graph.Given(WireMock.RequestBuilders.Request.Create().WithPath(FakeGraph.P($"/users/{user}/calendar")).UsingGet()).AtPriority(1)
+        app.Graph.Server.Given(WireMock.RequestBuilders.Request.Create().WithPath(GraphOnLoopback.P($"/users/{user}/calendar")).UsingGet()).AtPriority(1)
             .RespondWith(WireMock.ResponseBuilders.Response.Create().WithHeader("Content-Type", "application/json").WithBodyAsJson(new { id = "cal" }));
-        app.Fake.ServeError($"/users/{user}/onlineMeetings", "GET", 403, "Forbidden", "No application access policy found for this app.", priority: 1);
+        app.Graph.ServeError($"/users/{user}/onlineMeetings", "GET", 403, "Forbidden", "No application access policy found for this app.", priority: 1);
         using var admin = await school.AdminAsync(app);
         (await admin.PutAsJsonAsync("/api/v1/teams/settings", new
         {
-            defaultProvider = "teams", tenantId = FakeGraph.TenantId, clientId, clientSecret = "the-schools-own-secret",
+            defaultProvider = "teams", tenantId = GraphOnLoopback.TenantId, clientId, clientSecret = "the-schools-own-secret",
         })).EnsureSuccessStatusCode();
 
         var result = await Api.JsonAsync(await admin.PostAsync("/api/v1/teams/connection-test", null), HttpStatusCode.OK);
@@ -159,7 +159,7 @@ public abstract class TeamsAfterCallApiTests(TeamsApp app)
         var school = await TestSchool.CreateAsync(app);
         await app.UseTeamsAsync(school);
         var clientId = Guid.NewGuid().ToString();
-        app.Fake.Login.Given(WireMock.RequestBuilders.Request.Create().WithPath(new WireMock.Matchers.WildcardMatcher("/*/oauth2/v2.0/token")).UsingPost()
+        app.Graph.Login.Given(WireMock.RequestBuilders.Request.Create().WithPath(new WireMock.Matchers.WildcardMatcher("/*/oauth2/v2.0/token")).UsingPost()
                 .WithBody(new WireMock.Matchers.RegexMatcher($"client_id={clientId}"))).AtPriority(1)
             .RespondWith(WireMock.ResponseBuilders.Response.Create().WithStatusCode(401).WithHeader("Content-Type", "application/json").WithBodyAsJson(new
             {
@@ -168,7 +168,7 @@ public abstract class TeamsAfterCallApiTests(TeamsApp app)
                 error_codes = new[] { 7000215 },
             }));
         using var admin = await school.AdminAsync(app);
-        (await admin.PutAsJsonAsync("/api/v1/teams/settings", new { defaultProvider = "teams", tenantId = FakeGraph.TenantId, clientId, clientSecret = "wrong" })).EnsureSuccessStatusCode();
+        (await admin.PutAsJsonAsync("/api/v1/teams/settings", new { defaultProvider = "teams", tenantId = GraphOnLoopback.TenantId, clientId, clientSecret = "wrong" })).EnsureSuccessStatusCode();
 
         var result = await Api.JsonAsync(await admin.PostAsync("/api/v1/teams/connection-test", null), HttpStatusCode.OK);
 

@@ -6,23 +6,23 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Chaperone.Tests.Teams;
 
-/// <summary>The app with the installation's Teams registration pointing at a <see cref="FakeGraph"/>; the worker is driven by the tests.</summary>
+/// <summary>The app with the installation's Teams registration pointing at a <see cref="GraphOnLoopback"/>; the worker is driven by the tests.</summary>
 public class TeamsApp : ChaperoneApp
 {
     public TeamsApp() : this(Db.Sqlite) { }
 
     protected TeamsApp(Db db) : base(db) { }
 
-    public FakeGraph Fake { get; } = new();
+    public GraphOnLoopback Graph { get; } = new();
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         base.ConfigureWebHost(builder);
-        builder.UseSetting("Teams:TenantId", FakeGraph.TenantId);
-        builder.UseSetting("Teams:ClientId", FakeGraph.ClientId);
-        builder.UseSetting("Teams:ClientSecret", FakeGraph.ClientSecret);
-        builder.UseSetting("Teams:GraphBaseUrl", Fake.GraphBaseUrl);
-        builder.UseSetting("Teams:AuthorityHost", Fake.AuthorityHost);
+        builder.UseSetting("Teams:TenantId", GraphOnLoopback.TenantId);
+        builder.UseSetting("Teams:ClientId", GraphOnLoopback.ClientId);
+        builder.UseSetting("Teams:ClientSecret", GraphOnLoopback.ClientSecret);
+        builder.UseSetting("Teams:GraphBaseUrl", Graph.GraphBaseUrl);
+        builder.UseSetting("Teams:AuthorityHost", Graph.AuthorityHost);
         builder.UseSetting("Teams:RunWorker", "false");
         builder.ConfigureServices(services =>
             // The stand-in authority's certificate is self-signed; trust it, and only on loopback.
@@ -51,7 +51,7 @@ public class TeamsApp : ChaperoneApp
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
-        Fake.Dispose();
+        Graph.Dispose();
         GC.SuppressFinalize(this);
     }
 }

@@ -30,7 +30,7 @@ public abstract class TeamsMeetingApiTests(TeamsApp app)
     {
         var school = await TestSchool.CreateAsync(app);
         var user = await app.UseTeamsAsync(school);
-        var (eventId, meetingId, joinUrl, _) = app.Fake.ServeMeeting(user);
+        var (eventId, meetingId, joinUrl, _) = app.Graph.ServeMeeting(user);
         using var teacher = await school.TeacherAsync(app);
 
         var id = await TestSchool.BookOkAsync(teacher, school.Booking(Thursday10));
@@ -38,10 +38,10 @@ public abstract class TeamsMeetingApiTests(TeamsApp app)
         var session = await Api.JsonAsync(await teacher.GetAsync($"/api/v1/sessions/{id}"), HttpStatusCode.OK);
         Assert.Equal("teams", session.GetProperty("provider").GetString());
         var meeting = await Api.JsonAsync(await teacher.GetAsync($"/api/v1/sessions/{id}/teams"), HttpStatusCode.OK);
-        Assert.True(meeting.GetProperty("state").GetString() == "created", meeting + string.Join("\n", app.Fake.Graph.LogEntries.Select(e => e.RequestMessage.Method + " " + e.RequestMessage.Url)));
-        var requests = app.Fake.Requests(user);
+        Assert.True(meeting.GetProperty("state").GetString() == "created", meeting + string.Join("\n", app.Graph.Server.LogEntries.Select(e => e.RequestMessage.Method + " " + e.RequestMessage.Url)));
+        var requests = app.Graph.Requests(user);
         var post = Assert.Single(requests, r => r.Method == "POST");
-        Assert.Equal(FakeGraph.P($"/users/{user}/events"), post.Path);
+        Assert.Equal(GraphOnLoopback.P($"/users/{user}/events"), post.Path);
         var e = Body(post.Body);
         Assert.True(e.GetProperty("isOnlineMeeting").GetBoolean());
         Assert.Equal("teamsForBusiness", e.GetProperty("onlineMeetingProvider").GetString());
@@ -54,7 +54,7 @@ public abstract class TeamsMeetingApiTests(TeamsApp app)
         Assert.StartsWith("mia.", attendee.GetProperty("emailAddress").GetProperty("address").GetString(), StringComparison.Ordinal);
 
         var patch = Assert.Single(requests, r => r.Method == "PATCH");
-        Assert.Equal(FakeGraph.P($"/users/{user}/onlineMeetings/{meetingId}"), patch.Path);
+        Assert.Equal(GraphOnLoopback.P($"/users/{user}/onlineMeetings/{meetingId}"), patch.Path);
         var o = Body(patch.Body);
         Assert.Equal("organizer", o.GetProperty("allowedPresenters").GetString());
         Assert.Equal("organizer", o.GetProperty("lobbyBypassSettings").GetProperty("scope").GetString());
@@ -82,17 +82,17 @@ public abstract class TeamsMeetingApiTests(TeamsApp app)
     {
         var school = await TestSchool.CreateAsync(app);
         var user = await app.UseTeamsAsync(school);
-        var (_, _, _, state) = app.Fake.ServeMeeting(user);
+        var (_, _, _, state) = app.Graph.ServeMeeting(user);
         using var teacher = await school.TeacherAsync(app);
         var id = await TestSchool.BookOkAsync(teacher, school.Booking(Thursday10));
         // Someone opens the meeting options in Teams and lets everyone present and chat.
         state.Safeguarded = false;
-        var patchesBefore = app.Fake.Requests(user).Count(r => r.Method == "PATCH");
+        var patchesBefore = app.Graph.Requests(user).Count(r => r.Method == "PATCH");
 
         var outcome = await app.WithTeamsAsync(t => t.EnsureOptionsAsync(school.SchoolId, Guid.Parse(id), CancellationToken.None));
 
         Assert.IsType<TeamsOutcome.Done>(outcome);
-        var patches = app.Fake.Requests(user).Where(r => r.Method == "PATCH").ToList();
+        var patches = app.Graph.Requests(user).Where(r => r.Method == "PATCH").ToList();
         Assert.Equal(patchesBefore + 1, patches.Count);
         Assert.Equal("disabled", Body(patches[^1].Body).GetProperty("allowMeetingChat").GetString());
         Assert.Equal("organizer", Body(patches[^1].Body).GetProperty("allowedPresenters").GetString());
@@ -106,18 +106,18 @@ public abstract class TeamsMeetingApiTests(TeamsApp app)
     {
         var school = await TestSchool.CreateAsync(app);
         var user = await app.UseTeamsAsync(school);
-        var (eventId, _, _, _) = app.Fake.ServeMeeting(user);
+        var (eventId, _, _, _) = app.Graph.ServeMeeting(user);
         using var teacher = await school.TeacherAsync(app);
         var id = await TestSchool.BookOkAsync(teacher, school.Booking(Thursday10));
 
         await Api.JsonAsync(await Api.RescheduleAsync(teacher, id, Thursday10.AddDays(1).AddHours(3), 45), HttpStatusCode.OK);
         await Api.JsonAsync(await Api.CancelAsync(teacher, id, "Teacher unwell"), HttpStatusCode.OK);
 
-        var requests = app.Fake.Requests(user);
-        var move = Assert.Single(requests, r => r.Method == "PATCH" && r.Path == FakeGraph.P($"/users/{user}/events/{eventId}"));
+        var requests = app.Graph.Requests(user);
+        var move = Assert.Single(requests, r => r.Method == "PATCH" && r.Path == GraphOnLoopback.P($"/users/{user}/events/{eventId}"));
         Assert.Equal("2026-12-04T13:00:00", Body(move.Body).GetProperty("start").GetProperty("dateTime").GetString());
         Assert.Equal("2026-12-04T13:45:00", Body(move.Body).GetProperty("end").GetProperty("dateTime").GetString());
-        var cancel = Assert.Single(requests, r => r.Path == FakeGraph.P($"/users/{user}/events/{eventId}/cancel"));
+        var cancel = Assert.Single(requests, r => r.Path == GraphOnLoopback.P($"/users/{user}/events/{eventId}/cancel"));
         Assert.Equal("POST", cancel.Method);
         Assert.Equal("Teacher unwell", Body(cancel.Body).GetProperty("comment").GetString());
         var meeting = await Api.JsonAsync(await teacher.GetAsync($"/api/v1/sessions/{id}/teams"), HttpStatusCode.OK);
@@ -129,15 +129,15 @@ public abstract class TeamsMeetingApiTests(TeamsApp app)
     {
         var school = await TestSchool.CreateAsync(app);
         var user = await app.UseTeamsAsync(school);
-        app.Fake.ServeMeeting(user);
-        var path = FakeGraph.P($"/users/{user}/events");
-        app.Fake.ThrottleOnce($"/users/{user}/events", "POST", 2);
+        app.Graph.ServeMeeting(user);
+        var path = GraphOnLoopback.P($"/users/{user}/events");
+        app.Graph.ThrottleOnce($"/users/{user}/events", "POST", 2);
         using var teacher = await school.TeacherAsync(app);
-        int Posts() => app.Fake.Requests(user).Count(r => r.Method == "POST" && r.Path == path);
+        int Posts() => app.Graph.Requests(user).Count(r => r.Method == "POST" && r.Path == path);
 
         // The retry waits on the app's clock (the test's fake one), so the wait can be watched.
         var booking = TestSchool.BookOkAsync(teacher, school.Booking(Thursday10));
-        await Eventually(() => Posts() == 1, () => string.Join("\n", app.Fake.Login.LogEntries.Concat(app.Fake.Graph.LogEntries).Select(e => $"{e.RequestMessage.DateTime:HH:mm:ss.fff} {e.RequestMessage.Method} {e.RequestMessage.Path} {e.ResponseMessage.StatusCode}")));
+        await Eventually(() => Posts() == 1, () => string.Join("\n", app.Graph.Login.LogEntries.Concat(app.Graph.Server.LogEntries).Select(e => $"{e.RequestMessage.DateTime:HH:mm:ss.fff} {e.RequestMessage.Method} {e.RequestMessage.Path} {e.ResponseMessage.StatusCode}")));
         var waited = TimeSpan.Zero;
         while (Posts() < 2 && waited < TimeSpan.FromSeconds(10))
         {
@@ -158,7 +158,7 @@ public abstract class TeamsMeetingApiTests(TeamsApp app)
     {
         var school = await TestSchool.CreateAsync(app);
         var user = await app.UseTeamsAsync(school);
-        app.Fake.ServeError($"/users/{user}/events", "POST", 403, "ErrorAccessDenied", "Access is denied. Check credentials and try again.");
+        app.Graph.ServeError($"/users/{user}/events", "POST", 403, "ErrorAccessDenied", "Access is denied. Check credentials and try again.");
         using var teacher = await school.TeacherAsync(app);
 
         var id = await TestSchool.BookOkAsync(teacher, school.Booking(Thursday10));
@@ -171,8 +171,8 @@ public abstract class TeamsMeetingApiTests(TeamsApp app)
         Assert.Contains("has no Teams meeting yet", page, StringComparison.Ordinal);
 
         // The permission is granted; Graph now answers.
-        var (_, _, joinUrl, _) = app.Fake.ServeMeeting(user);
-        app.Fake.Graph.Given(Request.Create().WithPath(FakeGraph.P($"/users/{user}/events")).UsingPost()).AtPriority(1)
+        var (_, _, joinUrl, _) = app.Graph.ServeMeeting(user);
+        app.Graph.Server.Given(Request.Create().WithPath(GraphOnLoopback.P($"/users/{user}/events")).UsingPost()).AtPriority(1)
             .RespondWith(Response.Create().WithStatusCode(201).WithHeader("Content-Type", "application/json").WithBodyAsJson(new { id = "AAMk-retried", onlineMeeting = new { joinUrl } }));
         app.Clock.Advance(TimeSpan.FromMinutes(2));
         await app.Services.GetRequiredService<TeamsWorker>().RunOnceAsync(CancellationToken.None);
@@ -189,7 +189,7 @@ public abstract class TeamsMeetingApiTests(TeamsApp app)
         var school = await TestSchool.CreateAsync(app);
         var user = await app.UseTeamsAsync(school);
         using var admin = await school.AdminAsync(app);
-        (await admin.PutAsJsonAsync("/api/v1/teams/settings", new { defaultProvider = "teams", tenantId = FakeGraph.TenantId, clientId = FakeGraph.ClientId, clientSecret = "very-secret-value" })).EnsureSuccessStatusCode();
+        (await admin.PutAsJsonAsync("/api/v1/teams/settings", new { defaultProvider = "teams", tenantId = GraphOnLoopback.TenantId, clientId = GraphOnLoopback.ClientId, clientSecret = "very-secret-value" })).EnsureSuccessStatusCode();
 
         var page = await (await admin.GetAsync("/admin/teams")).Content.ReadAsStringAsync();
 
@@ -224,14 +224,14 @@ public abstract class TeamsMeetingApiTests(TeamsApp app)
     {
         var school = await TestSchool.CreateAsync(app);
         var user = await app.UseTeamsAsync(school);
-        var (_, meetingId, _, _) = app.Fake.ServeMeeting(user);
+        var (_, meetingId, _, _) = app.Graph.ServeMeeting(user);
         using var teacher = await school.TeacherAsync(app);
         var id = await TestSchool.BookOkAsync(teacher, school.Booking(Thursday10));
 
         var outcome = await app.WithTeamsAsync(t => t.LockAsync(school.SchoolId, Guid.Parse(id), CancellationToken.None));
 
         Assert.IsType<TeamsOutcome.Done>(outcome);
-        var lockPatch = app.Fake.Requests(user).Last(r => r.Method == "PATCH" && r.Path == FakeGraph.P($"/users/{user}/onlineMeetings/{meetingId}"));
+        var lockPatch = app.Graph.Requests(user).Last(r => r.Method == "PATCH" && r.Path == GraphOnLoopback.P($"/users/{user}/onlineMeetings/{meetingId}"));
         var body = Body(lockPatch.Body);
         Assert.False(body.GetProperty("allowAttendeeToEnableCamera").GetBoolean());
         Assert.False(body.GetProperty("allowAttendeeToEnableMic").GetBoolean());
@@ -245,7 +245,7 @@ public abstract class TeamsMeetingApiTests(TeamsApp app)
     {
         var school = await TestSchool.CreateAsync(app);
         var user = await app.UseTeamsAsync(school);
-        app.Fake.ServeMeeting(user);
+        app.Graph.ServeMeeting(user);
         using var teacher = await school.TeacherAsync(app);
         var id = await TestSchool.BookOkAsync(teacher, school.Booking(Thursday10));
         var other = await TestSchool.CreateAsync(app);

@@ -18,7 +18,7 @@ public abstract class TeamsRecordingDeltaTests(TeamsApp app)
     {
         var school = await TestSchool.CreateAsync(app);
         var user = await app.UseTeamsAsync(school);
-        var (_, meetingId, _, _) = app.Fake.ServeMeeting(user);
+        var (_, meetingId, _, _) = app.Graph.ServeMeeting(user);
         using var teacher = await school.TeacherAsync(app);
         var id = await TestSchool.BookOkAsync(teacher, school.Booking(Thursday10));
         return (school, Guid.Parse(id), user, meetingId);
@@ -31,14 +31,14 @@ public abstract class TeamsRecordingDeltaTests(TeamsApp app)
 
     /// <summary>The delta requests Graph received for the user, with the status each was answered with.</summary>
     private List<(string Url, int Status)> DeltaRequests(string user) =>
-        app.Fake.Graph.LogEntries
+        app.Graph.Server.LogEntries
             .Where(e => e.RequestMessage.Path.Contains($"/users/{user}/onlineMeetings/getAllRecordings(", StringComparison.Ordinal))
             .OrderBy(e => e.RequestMessage.DateTime)
             .Select(e => (e.RequestMessage.Url, Convert.ToInt32(e.ResponseMessage.StatusCode, System.Globalization.CultureInfo.InvariantCulture)))
             .ToList();
 
     private int ContentRequests(string user, string recordingId) =>
-        app.Fake.Graph.LogEntries.Count(e => e.RequestMessage.Path.StartsWith(FakeGraph.P($"/users/{user}/onlineMeetings/"), StringComparison.Ordinal)
+        app.Graph.Server.LogEntries.Count(e => e.RequestMessage.Path.StartsWith(GraphOnLoopback.P($"/users/{user}/onlineMeetings/"), StringComparison.Ordinal)
             && e.RequestMessage.Path.EndsWith($"/recordings/{recordingId}/content", StringComparison.Ordinal));
 
     private async Task<List<(string GraphId, byte[] Plain)>> CopiesAsync(Guid sessionId)
@@ -63,8 +63,8 @@ public abstract class TeamsRecordingDeltaTests(TeamsApp app)
     {
         var (school, sessionId, user, meetingId) = await BookedAsync();
         // The organizer's other meeting (not one of Chaperone's) has a recording too: it is passed over.
-        app.Fake.PublishRecording(user, "MSo-staff-meeting", "rec-staff", Video("staff-meeting"), Thursday10.AddHours(2));
-        app.Fake.PublishRecording(user, meetingId, "rec-1", Video("first-part"));
+        app.Graph.PublishRecording(user, "MSo-staff-meeting", "rec-staff", Video("staff-meeting"), Thursday10.AddHours(2));
+        app.Graph.PublishRecording(user, meetingId, "rec-1", Video("first-part"));
 
         var first = await PollAsync(school, sessionId);
 
@@ -82,7 +82,7 @@ public abstract class TeamsRecordingDeltaTests(TeamsApp app)
         Assert.Contains("$deltatoken=", cursor.DeltaLink, StringComparison.Ordinal);
 
         // The meeting was restarted: Teams publishes a second recording.
-        app.Fake.PublishRecording(user, meetingId, "rec-2", Video("second-part"), Thursday10.AddMinutes(20));
+        app.Graph.PublishRecording(user, meetingId, "rec-2", Video("second-part"), Thursday10.AddMinutes(20));
 
         var second = await PollAsync(school, sessionId);
 
@@ -103,11 +103,11 @@ public abstract class TeamsRecordingDeltaTests(TeamsApp app)
     public async Task AnExpiredDeltaTokenStartsARoundAgainFromAStartDateAndCopiesNothingTwice()
     {
         var (school, sessionId, user, meetingId) = await BookedAsync();
-        app.Fake.PublishRecording(user, meetingId, "rec-1", Video("first-part"));
+        app.Graph.PublishRecording(user, meetingId, "rec-1", Video("first-part"));
         await PollAsync(school, sessionId);
         var expired = (await CursorAsync(school, user)).DeltaLink!;
-        app.Fake.ExpireDeltaToken(user, expired[(expired.IndexOf("$deltatoken=", StringComparison.Ordinal) + "$deltatoken=".Length)..]);
-        app.Fake.PublishRecording(user, meetingId, "rec-2", Video("second-part"), Thursday10.AddMinutes(20));
+        app.Graph.ExpireDeltaToken(user, expired[(expired.IndexOf("$deltatoken=", StringComparison.Ordinal) + "$deltatoken=".Length)..]);
+        app.Graph.PublishRecording(user, meetingId, "rec-2", Video("second-part"), Thursday10.AddMinutes(20));
         var before = DeltaRequests(user).Count;
 
         var outcome = await PollAsync(school, sessionId);
@@ -128,8 +128,8 @@ public abstract class TeamsRecordingDeltaTests(TeamsApp app)
     public async Task AThrottledDeltaPageIsRetriedAfterRetryAfter()
     {
         var (school, sessionId, user, meetingId) = await BookedAsync();
-        app.Fake.PublishRecording(user, meetingId, "rec-1", Video("first-part"));
-        app.Fake.Graph.Given(Request.Create().WithPath(new WildcardMatcher(FakeGraph.DeltaPath(user))).UsingGet()).AtPriority(1)
+        app.Graph.PublishRecording(user, meetingId, "rec-1", Video("first-part"));
+        app.Graph.Server.Given(Request.Create().WithPath(new WildcardMatcher(GraphOnLoopback.DeltaPath(user))).UsingGet()).AtPriority(1)
             .InScenario("throttle delta " + user).WillSetStateTo("throttled")
             .RespondWith(Response.Create().WithStatusCode(429).WithHeader("Retry-After", "2")
                 .WithHeader("Content-Type", "application/json").WithBodyAsJson(new { error = new { code = "TooManyRequests", message = "Too many requests." } }));

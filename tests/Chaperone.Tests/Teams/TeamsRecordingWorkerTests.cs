@@ -15,12 +15,12 @@ public abstract class TeamsRecordingWorkerTests(TeamsApp app)
     {
         var school = await TestSchool.CreateAsync(app);
         var user = await app.UseTeamsAsync(school);
-        var (_, meetingId, _, _) = app.Fake.ServeMeeting(user);
+        var (_, meetingId, _, _) = app.Graph.ServeMeeting(user);
         using var teacher = await school.TeacherAsync(app);
         var sessionId = Guid.Parse(await TestSchool.BookOkAsync(teacher, school.Booking(Thursday10)));
-        app.Fake.PublishRecording(user, meetingId, "rec-1", "ftypmp42 the session"u8.ToArray());
+        app.Graph.PublishRecording(user, meetingId, "rec-1", "ftypmp42 the session"u8.ToArray());
         var worker = app.Services.GetRequiredService<TeamsWorker>();
-        int DeltaRequests() => app.Fake.Requests(user).Count(r => r.Path.Contains("/onlineMeetings/getAllRecordings(", StringComparison.Ordinal));
+        int DeltaRequests() => app.Graph.Requests(user).Count(r => r.Path.Contains("/onlineMeetings/getAllRecordings(", StringComparison.Ordinal));
 
         await worker.RunOnceAsync(CancellationToken.None);
         Assert.Equal(0, DeltaRequests()); // before the session nothing is read

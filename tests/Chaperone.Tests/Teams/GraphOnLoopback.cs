@@ -16,7 +16,7 @@ namespace Chaperone.Tests.Teams;
 /// over HTTPS (MSAL insists) at <see cref="AuthorityHost"/>. Payloads follow Graph's documented
 /// shapes. Each test works under its own user (object id), so tests sharing a server never meet.
 /// </summary>
-public sealed class FakeGraph : IDisposable
+public sealed class GraphOnLoopback : IDisposable
 {
     public const string TenantId = "11111111-2222-3333-4444-555555555555";
     public const string ClientId = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
@@ -25,17 +25,17 @@ public sealed class FakeGraph : IDisposable
     public static readonly string[] AllRoles =
         ["Calendars.ReadWrite", "OnlineMeetings.ReadWrite.All", "OnlineMeetingArtifact.Read.All", "OnlineMeetingRecording.Read.All", "Files.ReadWrite.All", "User.Read.All"];
 
-    public WireMockServer Graph { get; } = WireMockServer.Start();
+    public WireMockServer Server { get; } = WireMockServer.Start();
     public WireMockServer Login { get; } = WireMockServer.Start(new WireMockServerSettings
     {
         UseSSL = true,
         CertificateSettings = new WireMockCertificateSettings { X509Certificate = SelfSigned() },
     });
 
-    public string GraphBaseUrl => Graph.Urls[0] + "/v1.0";
+    public string GraphBaseUrl => Server.Urls[0] + "/v1.0";
     public string AuthorityHost => Login.Urls[0] + "/";
 
-    public FakeGraph()
+    public GraphOnLoopback()
     {
         ServeTokens(ClientId, AllRoles);
         Login.Given(Request.Create().WithPath(new WildcardMatcher("/*/v2.0/.well-known/openid-configuration")).UsingGet())
@@ -115,7 +115,7 @@ public sealed class FakeGraph : IDisposable
         var meetingId = "MSo" + Guid.NewGuid().ToString("N");
         var joinUrl = $"https://teams.microsoft.com/l/meetup-join/19%3ameeting_{Guid.NewGuid():N}%40thread.v2/0";
         var state = new MeetingState();
-        Graph.Given(Request.Create().WithPath(P($"/users/{user}/events")).UsingPost()).AtPriority(100)
+        Server.Given(Request.Create().WithPath(P($"/users/{user}/events")).UsingPost()).AtPriority(100)
             .RespondWith(Response.Create().WithStatusCode(201).WithHeader("Content-Type", "application/json").WithBodyAsJson(new
             {
                 id = eventId,
@@ -124,29 +124,29 @@ public sealed class FakeGraph : IDisposable
                 onlineMeetingProvider = "teamsForBusiness",
                 onlineMeeting = new { joinUrl },
             }));
-        Graph.Given(Request.Create().WithPath(P($"/users/{user}/onlineMeetings")).UsingGet()).AtPriority(100)
+        Server.Given(Request.Create().WithPath(P($"/users/{user}/onlineMeetings")).UsingGet()).AtPriority(100)
             .RespondWith(Response.Create().WithHeader("Content-Type", "application/json")
                 .WithBody(_ => JsonSerializer.Serialize(new { value = new[] { OnlineMeeting(meetingId, joinUrl, state.Safeguarded) } })));
-        Graph.Given(Request.Create().WithPath(P($"/users/{user}/onlineMeetings/{meetingId}")).UsingGet()).AtPriority(100)
+        Server.Given(Request.Create().WithPath(P($"/users/{user}/onlineMeetings/{meetingId}")).UsingGet()).AtPriority(100)
             .RespondWith(Response.Create().WithHeader("Content-Type", "application/json")
                 .WithBody(_ => JsonSerializer.Serialize(OnlineMeeting(meetingId, joinUrl, state.Safeguarded))));
-        Graph.Given(Request.Create().WithPath(P($"/users/{user}/onlineMeetings/{meetingId}")).UsingPatch()).AtPriority(100)
+        Server.Given(Request.Create().WithPath(P($"/users/{user}/onlineMeetings/{meetingId}")).UsingPatch()).AtPriority(100)
             .RespondWith(Response.Create().WithHeader("Content-Type", "application/json")
                 .WithBody(_ =>
                 {
                     state.Safeguarded = keepsOptions;
                     return JsonSerializer.Serialize(OnlineMeeting(meetingId, joinUrl, state.Safeguarded));
                 }));
-        Graph.Given(Request.Create().WithPath(P($"/users/{user}/events/{eventId}")).UsingPatch()).AtPriority(100)
+        Server.Given(Request.Create().WithPath(P($"/users/{user}/events/{eventId}")).UsingPatch()).AtPriority(100)
             .RespondWith(Response.Create().WithHeader("Content-Type", "application/json").WithBodyAsJson(new { id = eventId }));
-        Graph.Given(Request.Create().WithPath(P($"/users/{user}/events/{eventId}/cancel")).UsingPost()).AtPriority(100)
+        Server.Given(Request.Create().WithPath(P($"/users/{user}/events/{eventId}/cancel")).UsingPost()).AtPriority(100)
             .RespondWith(Response.Create().WithStatusCode(202));
         return (eventId, meetingId, joinUrl, state);
     }
 
     /// <summary>Answers the first request to a path with 429 and <c>Retry-After</c>, then lets the ordinary answer through.</summary>
     public void ThrottleOnce(string path, string method, int retryAfterSeconds) =>
-        Graph.Given(Request.Create().WithPath(P(path)).UsingMethod(method)).AtPriority(1)
+        Server.Given(Request.Create().WithPath(P(path)).UsingMethod(method)).AtPriority(1)
             .InScenario("throttle " + method + " " + path).WillSetStateTo("throttled")
             .RespondWith(Response.Create().WithStatusCode(429).WithHeader("Retry-After", retryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture))
                 .WithHeader("Content-Type", "application/json").WithBodyAsJson(new { error = new { code = "TooManyRequests", message = "Too many requests." } }));
@@ -170,14 +170,14 @@ public sealed class FakeGraph : IDisposable
     public void ServeAttendance(string user, string meetingId, params object[][] reports)
     {
         var basePath = P($"/users/{user}/onlineMeetings/{meetingId}/attendanceReports");
-        Graph.Given(Request.Create().WithPath(basePath).UsingGet()).AtPriority(100 - reports.Length)
+        Server.Given(Request.Create().WithPath(basePath).UsingGet()).AtPriority(100 - reports.Length)
             .RespondWith(Response.Create().WithHeader("Content-Type", "application/json").WithBodyAsJson(new
             {
                 value = reports.Select((_, i) => new { id = $"report-{i}", totalParticipantCount = 2 }).ToArray(),
             }));
         for (var i = 0; i < reports.Length; i++)
         {
-            Graph.Given(Request.Create().WithPath($"{basePath}/report-{i}/attendanceRecords").UsingGet()).AtPriority(100 - reports.Length)
+            Server.Given(Request.Create().WithPath($"{basePath}/report-{i}/attendanceRecords").UsingGet()).AtPriority(100 - reports.Length)
                 .RespondWith(Response.Create().WithHeader("Content-Type", "application/json").WithBodyAsJson(new { value = reports[i] }));
         }
     }
@@ -277,7 +277,7 @@ public sealed class FakeGraph : IDisposable
             if (!_deltas.TryGetValue(user, out var delta))
             {
                 delta = _deltas[user] = new RecordingsDelta(user, GraphBaseUrl);
-                Graph.Given(Request.Create().WithPath(new WildcardMatcher(DeltaPath(user))).UsingGet()).AtPriority(100)
+                Server.Given(Request.Create().WithPath(new WildcardMatcher(DeltaPath(user))).UsingGet()).AtPriority(100)
                     .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody(r => delta.Page(r.Query, r.Path)));
             }
             return delta;
@@ -287,14 +287,14 @@ public sealed class FakeGraph : IDisposable
     /// <summary>Teams publishes a recording of the meeting: it appears in the organizer's recordings delta, with its content.</summary>
     public void PublishRecording(string user, string meetingId, string recordingId, byte[] content, DateTimeOffset? created = null)
     {
-        Graph.Given(Request.Create().WithPath(P($"/users/{user}/onlineMeetings/{meetingId}/recordings/{recordingId}/content")).UsingGet()).AtPriority(100)
+        Server.Given(Request.Create().WithPath(P($"/users/{user}/onlineMeetings/{meetingId}/recordings/{recordingId}/content")).UsingGet()).AtPriority(100)
             .RespondWith(Response.Create().WithHeader("Content-Type", "video/mp4").WithBody(content));
         RecordingsDeltaOf(user).Publish(recordingId, meetingId, created ?? new DateTimeOffset(2026, 12, 3, 10, 0, 30, TimeSpan.Zero));
     }
 
     /// <summary>Graph has forgotten the sync state behind a delta token: requests carrying it answer 410 Gone.</summary>
     public void ExpireDeltaToken(string user, string deltaToken) =>
-        Graph.Given(Request.Create().WithPath(new WildcardMatcher(DeltaPath(user))).WithParam("$deltatoken", deltaToken).UsingGet()).AtPriority(1)
+        Server.Given(Request.Create().WithPath(new WildcardMatcher(DeltaPath(user))).WithParam("$deltatoken", deltaToken).UsingGet()).AtPriority(1)
             .RespondWith(Response.Create().WithStatusCode(410).WithHeader("Content-Type", "application/json").WithBodyAsJson(new
             {
                 error = new { code = "syncStateNotFound", message = "The sync state generation is not found. Please restart synchronization." },
@@ -305,25 +305,25 @@ public sealed class FakeGraph : IDisposable
     {
         PublishRecording(user, meetingId, recordingId, content, created);
         var driveId = "b!" + user[..8];
-        Graph.Given(Request.Create().WithPath(P($"/users/{user}/drive")).UsingGet()).AtPriority(100)
+        Server.Given(Request.Create().WithPath(P($"/users/{user}/drive")).UsingGet()).AtPriority(100)
             .RespondWith(Response.Create().WithHeader("Content-Type", "application/json").WithBodyAsJson(new { id = driveId, driveType = "business" }));
-        Graph.Given(Request.Create().WithPath(P($"/drives/{driveId}/items/root:/Recordings:/children")).UsingGet()).AtPriority(100)
+        Server.Given(Request.Create().WithPath(P($"/drives/{driveId}/items/root:/Recordings:/children")).UsingGet()).AtPriority(100)
             .RespondWith(Response.Create().WithHeader("Content-Type", "application/json").WithBodyAsJson(new
             {
                 value = new object[] { new { id = "item-rec", name = fileName }, new { id = "item-other", name = "Staff meeting-20261201_090000-Meeting Recording.mp4" } },
             }));
-        Graph.Given(Request.Create().WithPath(P($"/drives/{driveId}/items/item-rec")).UsingDelete()).AtPriority(100)
+        Server.Given(Request.Create().WithPath(P($"/drives/{driveId}/items/item-rec")).UsingDelete()).AtPriority(100)
             .RespondWith(Response.Create().WithStatusCode(204));
     }
 
     /// <summary>Graph's error body (<c>{"error": {"code", "message"}}</c>) at a path.</summary>
     public void ServeError(string path, string method, int status, string code, string message, int priority = 50) =>
-        Graph.Given(Request.Create().WithPath(P(path)).UsingMethod(method)).AtPriority(priority)
+        Server.Given(Request.Create().WithPath(P(path)).UsingMethod(method)).AtPriority(priority)
             .RespondWith(Response.Create().WithStatusCode(status).WithHeader("Content-Type", "application/json").WithBodyAsJson(new { error = new { code, message } }));
 
     /// <summary>The requests Graph received under a user, in order: method, path and body.</summary>
     public IReadOnlyList<(string Method, string Path, string? Body, DateTime At)> Requests(string user) =>
-        Graph.LogEntries
+        Server.LogEntries
             .Where(e => e.RequestMessage.Path.Contains($"/users/{user}", StringComparison.Ordinal))
             .OrderBy(e => e.RequestMessage.DateTime)
             .Select(e => (e.RequestMessage.Method, e.RequestMessage.Path, e.RequestMessage.Body, e.RequestMessage.DateTime))
@@ -331,9 +331,9 @@ public sealed class FakeGraph : IDisposable
 
     public void Dispose()
     {
-        Graph.Stop();
+        Server.Stop();
         Login.Stop();
-        Graph.Dispose();
+        Server.Dispose();
         Login.Dispose();
     }
 }
