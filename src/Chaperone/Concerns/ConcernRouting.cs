@@ -182,46 +182,17 @@ public sealed class ConcernRouting(ChaperoneDbContext db, ConcernMail mail, Conc
 /// Sends the alerts of raised concerns not yet notified (their instance stopped after saving them)
 /// and escalates unacknowledged safeguarding concerns, on the injected clock; safe on several instances.
 /// </summary>
-public sealed class ConcernWorker(IServiceScopeFactory scopes, TimeProvider clock, IConfiguration configuration, ILogger<ConcernWorker> log) : BackgroundService
+public sealed class ConcernWorker(IServiceScopeFactory scopes, TimeProvider clock, IConfiguration configuration, ILogger<ConcernWorker> log) : PeriodicWorker(clock, log)
 {
-    private TimeSpan Interval => TimeSpan.FromSeconds(Math.Max(1, configuration.GetValue<int?>("Concerns:WorkerIntervalSeconds") ?? 30));
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        await Task.Yield();
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await RunOnceAsync(stoppingToken);
-                await Task.Delay(Interval, clock, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception e)
-            {
-                log.LogError(e, "The concern worker failed; it will try again.");
-                try
-                {
-                    await Task.Delay(Interval, clock, stoppingToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    break;
-                }
-            }
-        }
-    }
+    protected override TimeSpan Interval => TimeSpan.FromSeconds(Math.Max(1, configuration.GetValue<int?>("Concerns:WorkerIntervalSeconds") ?? 30));
 
     /// <summary>One pass: unsent alerts first, then escalations due.</summary>
-    public async Task RunOnceAsync(CancellationToken ct)
+    public override async Task RunOnceAsync(CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ChaperoneDbContext>();
         var routing = scope.ServiceProvider.GetRequiredService<ConcernRouting>();
-        var now = clock.GetUtcNow();
+        var now = Clock.GetUtcNow();
         var unsent = await db.Set<Concern>().AsNoTracking().Where(c => c.Status == ConcernStatus.Raised && c.NotifiedAt == null)
             .OrderBy(c => c.RaisedAt).Select(c => c.Id).Take(100).ToListAsync(ct);
         foreach (var id in unsent)

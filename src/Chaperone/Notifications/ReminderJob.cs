@@ -1,3 +1,4 @@
+using Chaperone.Infrastructure;
 using Chaperone.Scheduling;
 using Chaperone.Storage;
 using Microsoft.Data.Sqlite;
@@ -27,10 +28,12 @@ namespace Chaperone.Notifications;
 /// gets none. A reminder already written is superseded by the move or cancellation if it is not
 /// yet being sent, and the worker checks its session's version once more before sending it.</para>
 /// </remarks>
-public sealed class ReminderJob(IServiceScopeFactory scopes, TimeProvider clock, OutboxSignal outbox, ILogger<ReminderJob> log) : BackgroundService
+public sealed class ReminderJob(IServiceScopeFactory scopes, TimeProvider clock, OutboxSignal outbox, ILogger<ReminderJob> log) : PeriodicWorker(clock, log)
 {
     /// <summary>How often the job looks for due reminders.</summary>
-    public static readonly TimeSpan Interval = TimeSpan.FromMinutes(1);
+    public static readonly TimeSpan Every = TimeSpan.FromMinutes(1);
+
+    protected override TimeSpan Interval => Every;
 
     /// <summary>Sessions whose reminders are saved together.</summary>
     private const int Chunk = 50;
@@ -38,36 +41,7 @@ public sealed class ReminderJob(IServiceScopeFactory scopes, TimeProvider clock,
     /// <summary>One look at a time in this instance.</summary>
     private readonly SemaphoreSlim _looking = new(1, 1);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        // Let the host finish starting (and migrations finish) before the first look.
-        await Task.Yield();
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await ProduceDueAsync(stoppingToken);
-                await Task.Delay(Interval, clock, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception e)
-            {
-                // The database unreachable, say: what is due is still due at the next look.
-                log.LogError(e, "Looking for due reminders failed; the job will look again.");
-                try
-                {
-                    await Task.Delay(Interval, clock, stoppingToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    break;
-                }
-            }
-        }
-    }
+    public override Task RunOnceAsync(CancellationToken ct) => ProduceDueAsync(ct);
 
     /// <summary>Writes every reminder due now and not yet written; returns how many it wrote.</summary>
     public async Task<int> ProduceDueAsync(CancellationToken ct)
@@ -89,7 +63,7 @@ public sealed class ReminderJob(IServiceScopeFactory scopes, TimeProvider clock,
                 catch (DbUpdateException e) when (IsDuplicate(e) && attempt < 5)
                 {
                     // Another process wrote some of the same reminders first: look again, and write the rest.
-                    log.LogInformation("Another instance wrote reminders at the same moment; looking again.");
+                    Log.LogInformation("Another instance wrote reminders at the same moment; looking again.");
                 }
             }
         }
@@ -111,7 +85,7 @@ public sealed class ReminderJob(IServiceScopeFactory scopes, TimeProvider clock,
         {
             await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock(hashtextextended('chaperone.reminders', 0))", ct);
         }
-        var now = clock.GetUtcNow();
+        var now = Clock.GetUtcNow();
 
         var schools = await db.Schools.AsNoTracking().Include(s => s.Closures).ToListAsync(ct);
         if (schools.Count == 0)

@@ -1,3 +1,4 @@
+using Chaperone.Infrastructure;
 using Chaperone.Scheduling;
 using Chaperone.Storage;
 using Microsoft.EntityFrameworkCore;
@@ -10,38 +11,21 @@ namespace Chaperone.Teams;
 /// meetings after their session, and reads attendance until it is in and recordings (through each
 /// organizer's recordings delta) until they are in.
 /// </summary>
-public sealed class TeamsWorker(IServiceScopeFactory scopes, TimeProvider clock, TeamsConnections connections, ILogger<TeamsWorker> log) : BackgroundService
+public sealed class TeamsWorker(IServiceScopeFactory scopes, TimeProvider clock, TeamsConnections connections, ILogger<TeamsWorker> log) : PeriodicWorker(clock, log)
 {
     /// <summary>How long after a session's end its meeting is locked and its reports are looked for.</summary>
     public static readonly TimeSpan AfterEnd = TimeSpan.FromMinutes(15);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        if (!connections.Options.RunWorker)
-        {
-            return;
-        }
-        var interval = TimeSpan.FromSeconds(Math.Max(5, connections.Options.WorkerIntervalSeconds));
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await RunOnceAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                log.LogError(e, "The Teams sweep failed; it runs again in {Interval}.", interval);
-            }
-            await Task.Delay(interval, clock, stoppingToken);
-        }
-    }
+    protected override bool Enabled => connections.Options.RunWorker;
+
+    protected override TimeSpan Interval => TimeSpan.FromSeconds(Math.Max(5, connections.Options.WorkerIntervalSeconds));
 
     /// <summary>One pass over the meetings that need something.</summary>
-    public async Task RunOnceAsync(CancellationToken ct)
+    public override async Task RunOnceAsync(CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ChaperoneDbContext>();
-        var now = clock.GetUtcNow();
+        var now = Clock.GetUtcNow();
         var afterEnd = now - AfterEnd;
         var work = await db.Set<TeamsMeeting>().AsNoTracking()
             .Join(db.Sessions, m => m.SessionId, s => s.Id, (m, s) => new { m.SchoolId, m.SessionId, m.OrganizerUserId, m.State, m.NextAttemptAt, m.AttendanceReadAt, m.RecordingsReadAt, s.Status, s.End })
