@@ -52,7 +52,7 @@ public sealed class SessionNotifications(ChaperoneDbContext db, MessageComposer 
     public async Task SessionRescheduledAsync(Session session, CancellationToken ct)
     {
         await SupersedeRemindersAsync(session.Id, ct);
-        var (mail, _, wording) = await LoadAsync(session, ct);
+        var (mail, wording) = await LoadAsync(session, ct);
         var messages = new List<OutboxMessage>();
         Enqueue(messages, mail, MessageKind.Rescheduled, wording);
         db.OutboxMessages.AddRange(messages);
@@ -61,7 +61,7 @@ public sealed class SessionNotifications(ChaperoneDbContext db, MessageComposer 
     public async Task SessionCancelledAsync(Session session, CancellationToken ct)
     {
         await SupersedeRemindersAsync(session.Id, ct);
-        var (mail, _, wording) = await LoadAsync(session, ct);
+        var (mail, wording) = await LoadAsync(session, ct);
         var messages = new List<OutboxMessage>();
         Enqueue(messages, mail, MessageKind.Cancelled, wording);
         db.OutboxMessages.AddRange(messages);
@@ -92,7 +92,7 @@ public sealed class SessionNotifications(ChaperoneDbContext db, MessageComposer 
     public async Task<List<OutboxMessage>> ComposeRemindersAsync(
         Session session, IReadOnlyList<(MessageKind Kind, DateTimeOffset At)> due, IReadOnlySet<(MessageKind Kind, string Role, Guid? RecipientId)> written, CancellationToken ct)
     {
-        var (mail, _, wording) = await LoadAsync(session, ct);
+        var (mail, wording) = await LoadAsync(session, ct);
         var messages = new List<OutboxMessage>();
         foreach (var (kind, at) in due)
         {
@@ -120,10 +120,9 @@ public sealed class SessionNotifications(ChaperoneDbContext db, MessageComposer 
         }
     }
 
-    private async Task<(MailSession Mail, PolicySettings Settings, Func<MessageKind, MessageWording> Wording)> LoadAsync(Session session, CancellationToken ct)
+    private async Task<(MailSession Mail, Func<MessageKind, MessageWording> Wording)> LoadAsync(Session session, CancellationToken ct)
     {
-        var school = await db.Schools.AsNoTracking().Include(s => s.Closures).FirstAsync(s => s.Id == session.SchoolId, ct);
-        var settings = school.ToPolicySettings();
+        var school = await db.Schools.AsNoTracking().Where(s => s.Id == session.SchoolId).Select(s => new { s.Name, s.TimeZoneId }).FirstAsync(ct);
         var teacher = await db.Users.AsNoTracking().Where(u => u.Id == session.TeacherId)
             .Select(u => new MailPerson(u.Id, u.Name, u.Email)).FirstAsync(ct);
         var pupilIds = session.Pupils.Count > 0
@@ -138,9 +137,9 @@ public sealed class SessionNotifications(ChaperoneDbContext db, MessageComposer 
             .OrderBy(g => g.Name).Select(g => new MailPerson(g.Id, g.Name, g.Email)).ToListAsync(ct);
         var templates = await db.MessageTemplates.AsNoTracking().Where(t => t.SchoolId == session.SchoolId).ToListAsync(ct);
 
-        var mail = new MailSession(session.Id, session.SchoolId, school.Name, settings.TimeZone, session.Kind, session.Start, session.End,
+        var mail = new MailSession(session.Id, session.SchoolId, school.Name, PolicySettings.ZoneOrDefault(school.TimeZoneId), session.Kind, session.Start, session.End,
             session.Sequence, session.CancellationReason, teacher, pupils, guardians);
-        return (mail, settings, WordingOf(templates.ConvertAll(t => new TemplateRow(t.Kind, t.Opening, t.Closing))));
+        return (mail, WordingOf(templates.ConvertAll(t => new TemplateRow(t.Kind, t.Opening, t.Closing))));
     }
 
     private static Func<MessageKind, MessageWording> WordingOf(List<TemplateRow> templates) =>
