@@ -56,7 +56,7 @@ internal sealed class RowShape
                 continue;
             }
             columns.Add(new ScalarColumn(property.GetColumnName(table)!, property.GetRelationalTypeMapping(), property.GetGetter(), property.IsNullable,
-                RequiresValue: property.IsPrimaryKey() && property.ValueGenerated == ValueGenerated.OnAdd));
+                RequiresValue: property.IsPrimaryKey() && property.ClrType == typeof(Guid)));
         }
         var mappings = db.GetService<IRelationalTypeMappingSource>();
         foreach (var complex in entityType.GetComplexProperties())
