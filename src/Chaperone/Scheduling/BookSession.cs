@@ -23,12 +23,12 @@ public sealed class BookSession(ChaperoneDbContext db, TimeProvider clock, Calls
             return new SessionOutcome.Invalid(errors);
         }
         var schoolId = user.SchoolId();
-        var (provider, providerError) = await Teams.ProviderChoice.ResolveAsync(db, schoolId, parsed.Provider, ct);
+        var (settings, providers, people, missing) = await BookingFacts.LoadForBookingAsync(db, schoolId, parsed.TeacherId, parsed.PupilIds, parsed.GuardianIds, ct);
+        var (provider, providerError) = Teams.ProviderChoice.Resolve(providers, parsed.Provider);
         if (provider is null)
         {
             return new SessionOutcome.Invalid(new() { ["provider"] = [providerError!] });
         }
-        var (settings, people, missing) = await BookingFacts.LoadAsync(db, schoolId, parsed.TeacherId, parsed.PupilIds, parsed.GuardianIds, ct);
         if (people is null)
         {
             return missing!;
