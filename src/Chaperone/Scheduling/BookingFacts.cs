@@ -36,16 +36,27 @@ public static class BookingFacts
         new(() => EF.CompileAsyncQuery((ChaperoneDbContext db, Guid schoolId, CancellationToken ct) =>
             db.Schools.AsNoTracking().Include(s => s.Closures).FirstOrDefault(s => s.Id == schoolId)));
 
-    // The host, whether they hold the Teacher role, and the stamp of the school's settings (so that
-    // a copy of the settings read under the same stamp can serve without reading them again).
-    private static readonly CompiledQuery<Func<ChaperoneDbContext, Guid, Guid, CancellationToken, Task<HostRow?>>> HostQuery =
-        new(() => EF.CompileAsyncQuery((ChaperoneDbContext db, Guid schoolId, Guid teacherId, CancellationToken ct) =>
+    // The usual case in one query (one round trip): the host, whether they hold the Teacher role,
+    // the stamp of the school's settings (so that a copy of the settings read under the same stamp
+    // can serve without reading them again), and the requested pupils (with their guardians' ids)
+    // and guardians of this school as collections of the host's row (tied to it through the host's
+    // school, which is this school, so that they become joins: SQLite has no APPLY).
+    // When the host is not found nothing comes back, and the people are read one kind at a time to
+    // say which ids name nobody.
+    private static readonly CompiledQuery<Func<ChaperoneDbContext, Guid, Guid, List<Guid>, List<Guid>, CancellationToken, Task<HostWithPeople?>>> HostWithPeopleQuery =
+        new(() => EF.CompileAsyncQuery((ChaperoneDbContext db, Guid schoolId, Guid teacherId, List<Guid> pupilIds, List<Guid> guardianIds, CancellationToken ct) =>
             db.Users.AsNoTracking()
                 .Where(u => u.Id == teacherId && u.SchoolId == schoolId)
-                .Select(u => new HostRow(u.Id, u.Name, u.Email, u.FamiliarisationConfirmedOn,
-                    db.UserRoles.Any(ur => ur.UserId == u.Id && db.Roles.Any(r => r.Id == ur.RoleId && r.Name == Roles.Teacher)),
-                    db.Schools.Where(s => s.Id == schoolId).Select(s => s.SettingsStamp).FirstOrDefault()))
+                .Select(u => new HostWithPeople(
+                    new HostRow(u.Id, u.Name, u.Email, u.FamiliarisationConfirmedOn,
+                        db.UserRoles.Any(ur => ur.UserId == u.Id && db.Roles.Any(r => r.Id == ur.RoleId && r.Name == Roles.Teacher)),
+                        db.Schools.Where(s => s.Id == schoolId).Select(s => s.SettingsStamp).FirstOrDefault()),
+                    db.Pupils.Where(p => p.SchoolId == u.SchoolId && pupilIds.Contains(p.Id))
+                        .Select(p => new PupilRow(p.Id, p.Name, p.Guardians.Select(g => g.GuardianId).ToList())).ToList(),
+                    db.Guardians.Where(g => g.SchoolId == u.SchoolId && guardianIds.Contains(g.Id)).ToList()))
                 .FirstOrDefault()));
+
+    private sealed record HostWithPeople(HostRow Host, List<PupilRow> Pupils, List<Guardian> Guardians);
 
     /// <summary>
     /// Each school's settings (and its call providers) as last read, with the stamp they were read
@@ -124,21 +135,22 @@ public static class BookingFacts
         var pupilGuids = ParseAll(pupilIds, "pupilIds", "pupil", missing);
         var guardianGuids = ParseAll(guardianIds, "guardianIds", "parent or carer", missing);
 
-        // The host and whether they hold the Teacher role, in one query.
+        var distinctPupils = pupilGuids.Distinct().ToList();
+        var distinctGuardians = guardianGuids.Distinct().ToList();
         HostRow? teacher = null;
-        if (Ids.TryParse(teacherId, out var teacherGuid))
+        List<PupilRow>? pupils = null;
+        List<Guardian>? guardians = null;
+        if (Ids.TryParse(teacherId, out var teacherGuid)
+            && await HostWithPeopleQuery.For(db)(db, schoolId, teacherGuid, distinctPupils, distinctGuardians, ct) is { } found)
         {
-            teacher = await HostQuery.For(db)(db, schoolId, teacherGuid, ct);
+            (teacher, pupils, guardians) = (found.Host, found.Pupils, found.Guardians);
         }
-        if (teacher is null)
+        else
         {
             missing["teacherId"] = ["No member of staff with this id in your school."];
         }
-
-        var distinctPupils = pupilGuids.Distinct().ToList();
-        var pupils = await PupilsQuery.For(db)(db, schoolId, distinctPupils).ToListAsync(ct);
-        var distinctGuardians = guardianGuids.Distinct().ToList();
-        var guardians = await GuardiansQuery.For(db)(db, schoolId, distinctGuardians).ToListAsync(ct);
+        pupils ??= await PupilsQuery.For(db)(db, schoolId, distinctPupils).ToListAsync(ct);
+        guardians ??= await GuardiansQuery.For(db)(db, schoolId, distinctGuardians).ToListAsync(ct);
 
         ReportMissing(pupilIds, pupils.Select(p => p.Id).ToHashSet(), "pupilIds", "pupil", missing);
         ReportMissing(guardianIds, guardians.Select(g => g.Id).ToHashSet(), "guardianIds", "parent or carer", missing);
