@@ -13,7 +13,7 @@ namespace Chaperone.Scheduling;
 /// rule (422, all violations), then, inside one transaction, nobody double-booked (409) and the
 /// session with its booking evidence written together.
 /// </summary>
-public sealed class BookSession(ChaperoneDbContext db, TimeProvider clock, Calls.CallProviderResolver calls, IBookingNotifications notifications, OutboxSignal outbox)
+public sealed class BookSession(ChaperoneDbContext db, TimeProvider clock, Calls.CallProviderResolver calls, IBookingNotifications notifications, OutboxSignal outbox, AuditSignal audit)
 {
     public async Task<SessionOutcome> HandleAsync(ClaimsPrincipal user, BookSessionRequest request, CancellationToken ct)
     {
@@ -23,12 +23,12 @@ public sealed class BookSession(ChaperoneDbContext db, TimeProvider clock, Calls
             return new SessionOutcome.Invalid(errors);
         }
         var schoolId = user.SchoolId();
-        var (provider, providerError) = await Teams.ProviderChoice.ResolveAsync(db, schoolId, parsed.Provider, ct);
+        var (settings, providers, people, missing) = await BookingFacts.LoadForBookingAsync(db, schoolId, parsed.TeacherId, parsed.PupilIds, parsed.GuardianIds, ct);
+        var (provider, providerError) = Teams.ProviderChoice.Resolve(providers, parsed.Provider);
         if (provider is null)
         {
             return new SessionOutcome.Invalid(new() { ["provider"] = [providerError!] });
         }
-        var (settings, people, missing) = await BookingFacts.LoadAsync(db, schoolId, parsed.TeacherId, parsed.PupilIds, parsed.GuardianIds, ct);
         if (people is null)
         {
             return missing!;
@@ -66,30 +66,24 @@ public sealed class BookSession(ChaperoneDbContext db, TimeProvider clock, Calls
         };
         // Clause 8: the emails are composed now and committed with the booking, or not at all.
         var emails = await notifications.ComposeBookedAsync(session, people, settings, ct);
+        var rows = RowsOf(session, SchedulingAccess.EvidenceOf(verdict, session, now, "Booked"), emails,
+            AuditLog.Entry(schoolId, AuditActor.From(user), AuditActions.SessionBooked, AuditSubjects.Session, Ids.Format(session.Id),
+                new { session.Start, session.End, session.Kind, session.TeacherId }, now));
+        var answer = Booked(session, people, settings);
 
-        // The checks against other bookings and the writes share one transaction; anything else
-        // the booking must write goes to 'store' beside the session and its evidence.
+        // The checks against other bookings and the writes share one transaction: the rows are
+        // made above, so the write itself is only the check and one command of inserts.
         var outcome = await Conflicts.WriteAsync<SessionOutcome>(db, [people.Host.Id, .. pupilIds, .. guardianIds], async (store, ct) =>
         {
             var conflicts = await Conflicts.FindAsync(store, schoolId, people.Host.Id, pupilIds, guardianIds, start, end, null, ct);
-            if (conflicts.Count > 0)
-            {
-                return WriteDecision.Discard<SessionOutcome>(new SessionOutcome.Clash(conflicts));
-            }
-            store.Sessions.Add(session);
-            store.Evidence.Add(SchedulingAccess.EvidenceOf(verdict, session, now, "Booked"));
-            store.OutboxMessages.AddRange(emails);
-            AuditLog.Record(store, user, AuditActions.SessionBooked, AuditSubjects.Session, session.Id, new { session.Start, session.End, session.Kind, session.TeacherId });
-            if (provider == CallProviders.Teams)
-            {
-                // Committed with the booking, so a meeting that cannot be made now is retried, never forgotten.
-                store.Set<Teams.TeamsMeeting>().Add(new Teams.TeamsMeeting { SchoolId = schoolId, SessionId = session.Id });
-            }
-            return WriteDecision.Commit<SessionOutcome>(Booked(session, people, settings));
+            return conflicts.Count > 0
+                ? WriteDecision.Discard<SessionOutcome>(new SessionOutcome.Clash(conflicts))
+                : WriteDecision.Commit<SessionOutcome>(answer, rows);
         }, ct);
         if (outcome is SessionOutcome.Done)
         {
             outbox.Wake();
+            audit.Raise();
             // The call itself is made after the commit: a failure is kept by the provider (for Teams,
             // on the meeting's row, shown to the teacher and retried), never losing the booking.
             if (calls.For(session) is { } call)
@@ -98,6 +92,37 @@ public sealed class BookSession(ChaperoneDbContext db, TimeProvider clock, Calls
             }
         }
         return outcome;
+    }
+
+    /// <summary>
+    /// Everything a booking writes, as new rows: the session, its pupils and guardians (carrying
+    /// the session's times, as the context would copy them), the booking evidence, the emails, the
+    /// audit entry (stamped with its time here, as the audit interceptor would) and, for Teams,
+    /// the meeting to be made.
+    /// </summary>
+    private static RowWrite RowsOf(Session session, Compliance.EvidenceRecord evidence, List<OutboxMessage> emails, AuditEntry entry)
+    {
+        foreach (var pupil in session.Pupils)
+        {
+            (pupil.SessionId, pupil.Start, pupil.End) = (session.Id, session.Start, session.End);
+        }
+        foreach (var guardian in session.Guardians)
+        {
+            (guardian.SessionId, guardian.Start, guardian.End) = (session.Id, session.Start, session.End);
+        }
+        var rows = new RowWrite()
+            .Add(session)
+            .AddRange(session.Pupils)
+            .AddRange(session.Guardians)
+            .Add(evidence)
+            .AddRange(emails)
+            .Add(entry);
+        if (session.Provider == CallProviders.Teams)
+        {
+            // Committed with the booking, so a meeting that cannot be made now is retried, never forgotten.
+            rows.Add(new Teams.TeamsMeeting { SchoolId = session.SchoolId, SessionId = session.Id });
+        }
+        return rows;
     }
 
     /// <summary>The new session as the API shows it, from what is already in hand (no second read).</summary>

@@ -36,23 +36,37 @@ public static class BookingFacts
         new(() => EF.CompileAsyncQuery((ChaperoneDbContext db, Guid schoolId, CancellationToken ct) =>
             db.Schools.AsNoTracking().Include(s => s.Closures).FirstOrDefault(s => s.Id == schoolId)));
 
-    // The host, whether they hold the Teacher role, and the stamp of the school's settings (so that
-    // a copy of the settings read under the same stamp can serve without reading them again).
-    private static readonly CompiledQuery<Func<ChaperoneDbContext, Guid, Guid, CancellationToken, Task<HostRow?>>> HostQuery =
-        new(() => EF.CompileAsyncQuery((ChaperoneDbContext db, Guid schoolId, Guid teacherId, CancellationToken ct) =>
+    // The usual case in one query (one round trip): the host, whether they hold the Teacher role,
+    // the stamp of the school's settings (so that a copy of the settings read under the same stamp
+    // can serve without reading them again), and the requested pupils (with their guardians' ids)
+    // and guardians of this school as collections of the host's row (tied to it through the host's
+    // school, which is this school, so that they become joins: SQLite has no APPLY).
+    // When the host is not found nothing comes back, and the people are read one kind at a time to
+    // say which ids name nobody.
+    private static readonly CompiledQuery<Func<ChaperoneDbContext, Guid, Guid, List<Guid>, List<Guid>, CancellationToken, Task<HostWithPeople?>>> HostWithPeopleQuery =
+        new(() => EF.CompileAsyncQuery((ChaperoneDbContext db, Guid schoolId, Guid teacherId, List<Guid> pupilIds, List<Guid> guardianIds, CancellationToken ct) =>
             db.Users.AsNoTracking()
                 .Where(u => u.Id == teacherId && u.SchoolId == schoolId)
-                .Select(u => new HostRow(u.Id, u.Name, u.Email, u.FamiliarisationConfirmedOn,
-                    db.UserRoles.Any(ur => ur.UserId == u.Id && db.Roles.Any(r => r.Id == ur.RoleId && r.Name == Roles.Teacher)),
-                    db.Schools.Where(s => s.Id == schoolId).Select(s => s.SettingsStamp).FirstOrDefault()))
+                .Select(u => new HostWithPeople(
+                    new HostRow(u.Id, u.Name, u.Email, u.FamiliarisationConfirmedOn,
+                        db.UserRoles.Any(ur => ur.UserId == u.Id && db.Roles.Any(r => r.Id == ur.RoleId && r.Name == Roles.Teacher)),
+                        db.Schools.Where(s => s.Id == schoolId).Select(s => s.SettingsStamp).FirstOrDefault()),
+                    db.Pupils.Where(p => p.SchoolId == u.SchoolId && pupilIds.Contains(p.Id))
+                        .Select(p => new PupilRow(p.Id, p.Name, p.Guardians.Select(g => g.GuardianId).ToList())).ToList(),
+                    db.Guardians.Where(g => g.SchoolId == u.SchoolId && guardianIds.Contains(g.Id)).ToList()))
                 .FirstOrDefault()));
 
+    private sealed record HostWithPeople(HostRow Host, List<PupilRow> Pupils, List<Guardian> Guardians);
+
     /// <summary>
-    /// Each school's settings as last read, with the stamp they were read under, per database.
-    /// A copy serves only while the school's stamp is still the same (read with the host, in
-    /// the same query), so a change made through any instance is seen by the next booking.
+    /// Each school's settings (and its call providers) as last read, with the stamp they were read
+    /// under, per database. A copy serves only while the school's stamp is still the same (read
+    /// with the host, in the same query), so a change made through any instance is seen by the
+    /// next booking.
     /// </summary>
-    private static readonly ConcurrentDictionary<(string Database, Guid School), (Guid Stamp, PolicySettings Settings)> SettingsCopies = new();
+    private static readonly ConcurrentDictionary<(string Database, Guid School), SchoolCopy> SettingsCopies = new();
+
+    private sealed record SchoolCopy(Guid Stamp, PolicySettings Settings, Teams.ProviderSettings Providers);
 
     private static readonly CompiledQuery<Func<ChaperoneDbContext, Guid, List<Guid>, IAsyncEnumerable<PupilRow>>> PupilsQuery =
         new(() => EF.CompileAsyncQuery((ChaperoneDbContext db, Guid schoolId, List<Guid> ids) =>
@@ -65,21 +79,27 @@ public static class BookingFacts
             db.Guardians.AsNoTracking().Where(g => g.SchoolId == schoolId && ids.Contains(g.Id))));
 
     /// <summary>The school's policy settings, as the rules consume them.</summary>
-    public static async Task<PolicySettings> LoadSettingsAsync(ChaperoneDbContext db, Guid schoolId, CancellationToken ct)
+    public static async Task<PolicySettings> LoadSettingsAsync(ChaperoneDbContext db, Guid schoolId, CancellationToken ct) =>
+        (await LoadSchoolAsync(db, schoolId, ct)).Settings;
+
+    private static async Task<SchoolCopy> LoadSchoolAsync(ChaperoneDbContext db, Guid schoolId, CancellationToken ct)
     {
         var school = await SchoolQuery.For(db)(db, schoolId, ct)
             ?? throw new InvalidOperationException($"School {schoolId} of a signed-in user does not exist.");
-        var settings = school.ToPolicySettings();
-        // The settings and their stamp come from one row read by one statement, so they belong together.
-        SettingsCopies[(db.Database.GetConnectionString() ?? "", schoolId)] = (school.SettingsStamp, settings);
-        return settings;
+        var providers = await Teams.ProviderChoice.LoadAsync(db, schoolId, ct);
+        // The settings and their stamp come from one row read by one statement, so they belong
+        // together; the providers are read after it, so a change to them since then has a newer
+        // stamp than the one kept here and is read again by the next booking.
+        var copy = new SchoolCopy(school.SettingsStamp, school.ToPolicySettings(), providers);
+        SettingsCopies[(db.Database.GetConnectionString() ?? "", schoolId)] = copy;
+        return copy;
     }
 
     /// <summary>The school's settings: the copy read under <paramref name="stamp"/> if there is one, else read now.</summary>
-    private static Task<PolicySettings> SettingsUnderAsync(ChaperoneDbContext db, Guid schoolId, Guid stamp, CancellationToken ct) =>
+    private static Task<SchoolCopy> SchoolUnderAsync(ChaperoneDbContext db, Guid schoolId, Guid stamp, CancellationToken ct) =>
         SettingsCopies.TryGetValue((db.Database.GetConnectionString() ?? "", schoolId), out var copy) && copy.Stamp == stamp
-            ? Task.FromResult(copy.Settings)
-            : LoadSettingsAsync(db, schoolId, ct);
+            ? Task.FromResult(copy)
+            : LoadSchoolAsync(db, schoolId, ct);
 
     /// <summary>
     /// The school's settings and the people of a proposed session; or, when an id names nobody in
@@ -89,9 +109,18 @@ public static class BookingFacts
         ChaperoneDbContext db, Guid schoolId, string teacherId, IReadOnlyList<string> pupilIds, IReadOnlyList<string> guardianIds, CancellationToken ct,
         string missingDetail = "Some of the people named are not in your school's records.")
     {
+        var (settings, _, people, missing) = await LoadForBookingAsync(db, schoolId, teacherId, pupilIds, guardianIds, ct, missingDetail);
+        return (settings, people, missing);
+    }
+
+    /// <summary><see cref="LoadAsync"/>, with the school's call providers as well (read with its settings).</summary>
+    public static async Task<(PolicySettings Settings, Teams.ProviderSettings Providers, BookingPeople? People, SessionOutcome? Missing)> LoadForBookingAsync(
+        ChaperoneDbContext db, Guid schoolId, string teacherId, IReadOnlyList<string> pupilIds, IReadOnlyList<string> guardianIds, CancellationToken ct,
+        string missingDetail = "Some of the people named are not in your school's records.")
+    {
         var (people, missing, stamp) = await LoadPeopleAsync(db, schoolId, teacherId, pupilIds, guardianIds, ct);
-        var settings = stamp is { } current ? await SettingsUnderAsync(db, schoolId, current, ct) : await LoadSettingsAsync(db, schoolId, ct);
-        return (settings, people, people is null ? new SessionOutcome.Missing(missingDetail, missing) : null);
+        var school = stamp is { } current ? await SchoolUnderAsync(db, schoolId, current, ct) : await LoadSchoolAsync(db, schoolId, ct);
+        return (school.Settings, school.Providers, people, people is null ? new SessionOutcome.Missing(missingDetail, missing) : null);
     }
 
     /// <summary>
@@ -106,21 +135,22 @@ public static class BookingFacts
         var pupilGuids = ParseAll(pupilIds, "pupilIds", "pupil", missing);
         var guardianGuids = ParseAll(guardianIds, "guardianIds", "parent or carer", missing);
 
-        // The host and whether they hold the Teacher role, in one query.
+        var distinctPupils = pupilGuids.Distinct().ToList();
+        var distinctGuardians = guardianGuids.Distinct().ToList();
         HostRow? teacher = null;
-        if (Ids.TryParse(teacherId, out var teacherGuid))
+        List<PupilRow>? pupils = null;
+        List<Guardian>? guardians = null;
+        if (Ids.TryParse(teacherId, out var teacherGuid)
+            && await HostWithPeopleQuery.For(db)(db, schoolId, teacherGuid, distinctPupils, distinctGuardians, ct) is { } found)
         {
-            teacher = await HostQuery.For(db)(db, schoolId, teacherGuid, ct);
+            (teacher, pupils, guardians) = (found.Host, found.Pupils, found.Guardians);
         }
-        if (teacher is null)
+        else
         {
             missing["teacherId"] = ["No member of staff with this id in your school."];
         }
-
-        var distinctPupils = pupilGuids.Distinct().ToList();
-        var pupils = await PupilsQuery.For(db)(db, schoolId, distinctPupils).ToListAsync(ct);
-        var distinctGuardians = guardianGuids.Distinct().ToList();
-        var guardians = await GuardiansQuery.For(db)(db, schoolId, distinctGuardians).ToListAsync(ct);
+        pupils ??= await PupilsQuery.For(db)(db, schoolId, distinctPupils).ToListAsync(ct);
+        guardians ??= await GuardiansQuery.For(db)(db, schoolId, distinctGuardians).ToListAsync(ct);
 
         ReportMissing(pupilIds, pupils.Select(p => p.Id).ToHashSet(), "pupilIds", "pupil", missing);
         ReportMissing(guardianIds, guardians.Select(g => g.Id).ToHashSet(), "guardianIds", "parent or carer", missing);

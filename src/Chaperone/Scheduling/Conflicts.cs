@@ -61,7 +61,7 @@ public static class Conflicts
         var decision = await write(db, ct);
         if (decision.Save)
         {
-            await db.SaveChangesAsync(ct);
+            await WriteDecision.SaveAsync(db, decision, ct);
             await transaction.CommitAsync(ct);
         }
         return decision.Result;

@@ -49,7 +49,8 @@ public sealed class Session
 /// A pupil in a session. <see cref="Start"/> and <see cref="End"/> repeat the session's times so
 /// that a person's sessions in a range are found through one index (person, start) however many
 /// sessions the person or the school holds; the context copies them from the session on every
-/// save (<see cref="Storage.ChaperoneDbContext"/>), so nothing sets them by hand.
+/// save (<see cref="Storage.ChaperoneDbContext"/>). A booking, which writes its rows without the
+/// context (<see cref="Storage.RowWrite"/>), sets them itself.
 /// </summary>
 public sealed class SessionPupil
 {

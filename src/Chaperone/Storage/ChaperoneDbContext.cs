@@ -76,7 +76,7 @@ public abstract class ChaperoneDbContext(DbContextOptions options)
     }
 
     /// <summary>
-    /// Gives every school whose settings or closures this save changes a new
+    /// Gives every school whose settings, closures or call-provider settings this save changes a new
     /// <see cref="School.SettingsStamp"/>, written in the same transaction. A school not loaded
     /// is stamped through a stand-in that carries only its id and stamp; the stand-ins are
     /// returned so that they are forgotten after the save and never read as the school.
@@ -92,6 +92,14 @@ public abstract class ChaperoneDbContext(DbContextOptions options)
             }
         }
         foreach (var entry in ChangeTracker.Entries<Closure>())
+        {
+            if (entry.State is EntityState.Added or EntityState.Modified or EntityState.Deleted)
+            {
+                changed.Add(entry.Entity.SchoolId);
+            }
+        }
+        // The call provider a booking gets is read with the settings (BookingFacts), under the same stamp.
+        foreach (var entry in ChangeTracker.Entries<Teams.TeamsSchoolSettings>())
         {
             if (entry.State is EntityState.Added or EntityState.Modified or EntityState.Deleted)
             {

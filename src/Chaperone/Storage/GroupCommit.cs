@@ -5,18 +5,31 @@ using Microsoft.EntityFrameworkCore.Storage;
 namespace Chaperone.Storage;
 
 /// <summary>
-/// What a write decided: save what it added to the context (in the same transaction as its
-/// checks) and answer <see cref="Result"/>, or save nothing and answer it.
+/// What a write decided: save what it added to the context and the new rows it gathered (in the
+/// same transaction as its checks) and answer <see cref="Result"/>, or save nothing and answer it.
 /// </summary>
-public readonly record struct WriteDecision<T>(T Result, bool Save);
+public readonly record struct WriteDecision<T>(T Result, bool Save, RowWrite? Rows = null);
 
 public static class WriteDecision
 {
-    /// <summary>Save what was added, then answer <paramref name="result"/>.</summary>
-    public static WriteDecision<T> Commit<T>(T result) => new(result, true);
+    /// <summary>Save what was added (and insert <paramref name="rows"/> first, if given), then answer <paramref name="result"/>.</summary>
+    public static WriteDecision<T> Commit<T>(T result, RowWrite? rows = null) => new(result, true, rows);
 
     /// <summary>Save nothing; answer <paramref name="result"/>.</summary>
     public static WriteDecision<T> Discard<T>(T result) => new(result, false);
+
+    /// <summary>Writes what <paramref name="decision"/> says to save: its rows, then the context's changes.</summary>
+    public static async Task SaveAsync<T>(ChaperoneDbContext db, WriteDecision<T> decision, CancellationToken ct)
+    {
+        if (decision.Rows is { } rows)
+        {
+            await rows.ExecuteAsync(db, ct);
+        }
+        if (db.ChangeTracker.HasChanges())
+        {
+            await db.SaveChangesAsync(ct);
+        }
+    }
 }
 
 /// <summary>
@@ -175,7 +188,7 @@ public sealed class SqliteGroupCommit
             {
                 if (await WriteAsync(db))
                 {
-                    await db.SaveChangesAsync(Cancellation);
+                    await SaveAsync(db);
                     await transaction.ReleaseSavepointAsync(Savepoint, CancellationToken.None);
                     return;
                 }
@@ -199,8 +212,11 @@ public sealed class SqliteGroupCommit
             await transaction.ReleaseSavepointAsync(Savepoint, CancellationToken.None);
         }
 
-        /// <summary>Runs the caller's write and keeps its result; true when it decided to save.</summary>
+        /// <summary>Runs the caller's write and keeps its decision; true when it decided to save.</summary>
         protected abstract Task<bool> WriteAsync(ChaperoneDbContext db);
+
+        /// <summary>Saves what the write decided to save.</summary>
+        protected abstract Task SaveAsync(ChaperoneDbContext db);
 
         private bool _settled;
 
@@ -229,21 +245,22 @@ public sealed class SqliteGroupCommit
 
     private sealed class Pending<T>(TransactionalWrite<T> write, CancellationToken ct) : Pending
     {
-        private T? _result;
+        private WriteDecision<T> _decision;
 
         protected override CancellationToken Cancellation => ct;
 
         protected override async Task<bool> WriteAsync(ChaperoneDbContext db)
         {
-            var decision = await write(db, ct);
-            _result = decision.Result;
-            return decision.Save;
+            _decision = await write(db, ct);
+            return _decision.Save;
         }
+
+        protected override Task SaveAsync(ChaperoneDbContext db) => WriteDecision.SaveAsync(db, _decision, ct);
 
         public T Outcome()
         {
             ThrowIfFailed();
-            return _result!;
+            return _decision.Result;
         }
     }
 }

@@ -14,10 +14,10 @@ namespace Chaperone.Storage;
 /// </summary>
 /// <remarks>
 /// Columns, value conversions (instants as ticks on SQLite) and parameter types come from the
-/// model, so the rows are stored exactly as <c>SaveChanges</c> would store them. A key the model
-/// marks generated on add is left to the database (an identity column) and not read back, so give
-/// client-made keys <c>ValueGeneratedNever</c>; nothing is tracked, no <c>SaveChanges</c>
-/// interceptor runs. Runs on the context's connection, inside its current
+/// model (<see cref="RowShape"/>), so the rows are stored exactly as <c>SaveChanges</c> would store
+/// them. A numeric key generated on add is left to the database (an identity column) and not read
+/// back, a <see cref="Guid"/> key is written as it is; nothing is tracked, no
+/// <c>SaveChanges</c> interceptor runs. Runs on the context's connection, inside its current
 /// transaction if one is open.
 /// </remarks>
 public static class MultiRowInsert
@@ -39,25 +39,15 @@ public static class MultiRowInsert
         {
             return 0;
         }
-        var entityType = db.Model.FindEntityType(typeof(T)) ?? throw new InvalidOperationException($"{typeof(T).Name} is not in the model.");
-        var table = StoreObjectIdentifier.Table(entityType.GetTableName()!, entityType.GetSchema());
-        if (entityType.GetProperties().FirstOrDefault(p => p.IsShadowProperty()) is { } shadow)
-        {
-            throw new InvalidOperationException($"{typeof(T).Name}.{shadow.Name} is a shadow property, which this insert cannot read.");
-        }
-        var columns = entityType.GetProperties()
-            .Where(p => !(p.ValueGenerated == Microsoft.EntityFrameworkCore.Metadata.ValueGenerated.OnAdd && p.IsPrimaryKey()))
-            .Select(p => (Column: p.GetColumnName(table)!, Mapping: p.GetRelationalTypeMapping(), Getter: p.GetGetter(), p.IsNullable))
-            .ToList();
+        var shape = RowShape.Of(db, typeof(T));
         var sql = db.GetService<ISqlGenerationHelper>();
-        var head = $"INSERT INTO {sql.DelimitIdentifier(table.Name, table.Schema)} ({string.Join(", ", columns.Select(c => sql.DelimitIdentifier(c.Column)))}) VALUES ";
-        var perStatement = RowsPerStatement(db, columns.Count);
+        var perStatement = RowsPerStatement(db, shape.Columns.Count);
 
         var connection = db.Database.GetDbConnection();
         await db.Database.OpenConnectionAsync(ct); // counted: closed again below only if it was opened here
         try
         {
-            return await InsertChunksAsync(db, connection, rows, head, columns, perStatement, sql, ct);
+            return await InsertChunksAsync(db, connection, rows, shape, perStatement, sql, ct);
         }
         finally
         {
@@ -65,8 +55,7 @@ public static class MultiRowInsert
         }
     }
 
-    private static async Task<int> InsertChunksAsync<T>(DbContext db, DbConnection connection, IReadOnlyList<T> rows, string head,
-        List<(string Column, RelationalTypeMapping Mapping, IClrPropertyGetter Getter, bool IsNullable)> columns, int perStatement, ISqlGenerationHelper sql, CancellationToken ct)
+    private static async Task<int> InsertChunksAsync<T>(DbContext db, DbConnection connection, IReadOnlyList<T> rows, RowShape shape, int perStatement, ISqlGenerationHelper sql, CancellationToken ct)
         where T : class
     {
         var inserted = 0;
@@ -74,19 +63,12 @@ public static class MultiRowInsert
         {
             await using var command = connection.CreateCommand();
             command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
-            var text = new StringBuilder(head, head.Length + chunk.Length * columns.Count * 8);
+            var text = new StringBuilder(shape.Head, shape.Head.Length + chunk.Length * shape.Columns.Count * 8);
             var n = 0;
             for (var r = 0; r < chunk.Length; r++)
             {
-                text.Append(r == 0 ? "(" : ", (");
-                for (var c = 0; c < columns.Count; c++)
-                {
-                    var (_, mapping, getter, nullable) = columns[c];
-                    var name = "p" + n++;
-                    text.Append(c == 0 ? "" : ", ").Append(sql.GenerateParameterNamePlaceholder(name));
-                    command.Parameters.Add(mapping.CreateParameter(command, sql.GenerateParameterName(name), getter.GetClrValueUsingContainingEntity(chunk[r]), nullable));
-                }
-                text.Append(')');
+                text.Append(r == 0 ? "" : ", ");
+                shape.AppendValues(text, command, sql, chunk[r], ref n);
             }
             command.CommandText = text.ToString();
             inserted += await command.ExecuteNonQueryAsync(ct);

@@ -26,23 +26,34 @@ public static class TeamsSetup
     }
 }
 
+/// <summary>A school's call providers for bookings: the default, and whether a booking may choose the other.</summary>
+public sealed record ProviderSettings(string DefaultProvider, bool AllowPerSession)
+{
+    /// <summary>A school that has not set up Teams: the built-in room only.</summary>
+    public static readonly ProviderSettings Default = new(CallProviders.BuiltIn, false);
+}
+
 /// <summary>Which call provider a booking gets: the one asked for if the school allows it, else the school's default.</summary>
 public static class ProviderChoice
 {
-    // Compiled once: it runs on every booking.
+    // Compiled once: it runs whenever a school's settings are read for bookings (BookingFacts).
     private static readonly CompiledQuery<Func<ChaperoneDbContext, Guid, CancellationToken, Task<TeamsSchoolSettings?>>> SettingsQuery =
         new(() => EF.CompileAsyncQuery((ChaperoneDbContext db, Guid schoolId, CancellationToken ct) =>
             db.Set<TeamsSchoolSettings>().AsNoTracking().FirstOrDefault(s => s.SchoolId == schoolId)));
 
-    public static async Task<(string? Provider, string? Error)> ResolveAsync(ChaperoneDbContext db, Guid schoolId, string? requested, CancellationToken ct)
+    /// <summary>The school's choice of call provider, as bookings consume it.</summary>
+    public static async Task<ProviderSettings> LoadAsync(ChaperoneDbContext db, Guid schoolId, CancellationToken ct) =>
+        await SettingsQuery.For(db)(db, schoolId, ct) is { } s ? new ProviderSettings(s.DefaultProvider, s.AllowPerSession) : ProviderSettings.Default;
+
+    /// <summary>The provider of a new session: the one requested if the school allows it, else the school's default; or why not.</summary>
+    public static (string? Provider, string? Error) Resolve(ProviderSettings settings, string? requested)
     {
-        var settings = await SettingsQuery.For(db)(db, schoolId, ct);
-        var fallback = settings?.DefaultProvider ?? CallProviders.BuiltIn;
+        var fallback = settings.DefaultProvider;
         if (requested is null || requested == fallback)
         {
             return (fallback, null);
         }
-        if (settings?.AllowPerSession == true)
+        if (settings.AllowPerSession)
         {
             return (requested, null);
         }

@@ -27,17 +27,19 @@ public abstract class BookingWriteTests(ChaperoneApp app)
         Assert.Equal(1, await CountAsync(school));
     }
 
-    [Fact]
-    public async Task AWriteThatFailsDoesNotLoseTheWritesCommittedWithIt()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AWriteThatFailsDoesNotLoseTheWritesCommittedWithIt(bool asRows)
     {
         var school = await TestSchool.CreateAsync(app);
         // The first write holds its transaction until the others have queued behind it, so that
         // (on SQLite) they are committed together in the next batch, the failing one among them.
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var first = Task.Run(() => WriteSessionAsync(school, school.TeacherId, Friday9, release.Task));
+        var first = Task.Run(() => WriteSessionAsync(school, school.TeacherId, Friday9, release.Task, asRows));
         await Task.Delay(200);
         var others = Enumerable.Range(1, 5).Select(i => Task.Run(() =>
-            WriteSessionAsync(school, i == 3 ? Guid.NewGuid() : school.TeacherId, Friday9.AddHours(i)))).ToList();
+            WriteSessionAsync(school, i == 3 ? Guid.NewGuid() : school.TeacherId, Friday9.AddHours(i), asRows: asRows))).ToList();
         await Task.Delay(300);
         release.SetResult();
 
@@ -46,8 +48,10 @@ public abstract class BookingWriteTests(ChaperoneApp app)
         {
             if (i == 3)
             {
-                // A host that does not exist: the database refuses the row.
-                await Assert.ThrowsAsync<DbUpdateException>(() => others[i - 1]);
+                // A host that does not exist: the database refuses the row (through the context, or
+                // straight from the provider when written as rows).
+                var refused = await Assert.ThrowsAnyAsync<Exception>(() => others[i - 1]);
+                Assert.True(refused is DbUpdateException or System.Data.Common.DbException, refused.ToString());
             }
             else
             {
@@ -76,7 +80,7 @@ public abstract class BookingWriteTests(ChaperoneApp app)
     }
 
     /// <summary>Books the host at <paramref name="start"/> for 30 minutes unless they are already busy then; true when saved.</summary>
-    private async Task<bool> WriteSessionAsync(TestSchool school, Guid hostId, DateTimeOffset start, Task? holdUntil = null)
+    private async Task<bool> WriteSessionAsync(TestSchool school, Guid hostId, DateTimeOffset start, Task? holdUntil = null, bool asRows = false)
     {
         await using var scope = app.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ChaperoneDbContext>();
@@ -87,12 +91,16 @@ public abstract class BookingWriteTests(ChaperoneApp app)
             {
                 return WriteDecision.Discard(false);
             }
-            store.Sessions.Add(NewSession(school, hostId, start));
+            var session = NewSession(school, hostId, start);
+            if (!asRows)
+            {
+                store.Sessions.Add(session);
+            }
             if (holdUntil is not null)
             {
                 await holdUntil;
             }
-            return WriteDecision.Commit(true);
+            return WriteDecision.Commit(true, asRows ? new RowWrite().Add(session) : null);
         }, CancellationToken.None);
     }
 

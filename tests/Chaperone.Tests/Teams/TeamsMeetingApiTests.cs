@@ -220,6 +220,22 @@ public abstract class TeamsMeetingApiTests(TeamsApp app)
     }
 
     [Fact]
+    public async Task ASchoolThatTurnsToTeamsGetsTeamsFromItsNextBookingOn()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        using var teacher = await school.TeacherAsync(app);
+        var before = await Api.JsonAsync(await TestSchool.BookAsync(teacher, school.Booking(Thursday10)), HttpStatusCode.Created);
+
+        await app.UseTeamsAsync(school);
+        var after = await Api.JsonAsync(await TestSchool.BookAsync(teacher, school.Booking(Thursday10.AddHours(1))), HttpStatusCode.Created);
+        using var admin = await school.AdminAsync(app);
+        (await admin.PutAsJsonAsync("/api/v1/teams/settings", new { defaultProvider = "builtin" })).EnsureSuccessStatusCode();
+        var back = await Api.JsonAsync(await TestSchool.BookAsync(teacher, school.Booking(Thursday10.AddHours(2))), HttpStatusCode.Created);
+
+        Assert.Equal(["builtin", "teams", "builtin"], new[] { before, after, back }.Select(b => b.GetProperty("provider").GetString()));
+    }
+
+    [Fact]
     public async Task AfterTheSessionTheMeetingIsLockedSoItsLinkAdmitsNobodyUsefully()
     {
         var school = await TestSchool.CreateAsync(app);
