@@ -2,7 +2,6 @@ using System.Security.Claims;
 using Chaperone.Infrastructure;
 using Chaperone.Policy;
 using Chaperone.Storage;
-using Microsoft.EntityFrameworkCore;
 using NodaTime;
 using NodaTime.Text;
 
