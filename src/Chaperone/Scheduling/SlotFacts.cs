@@ -21,9 +21,9 @@ public static class SlotFacts
 
     /// <summary>
     /// Loads the facts for a search over the local dates <paramref name="from"/> to
-    /// <paramref name="to"/>. Busy times are read for those dates in any time zone (a day either
-    /// side in UTC), so that the query does not wait for the school's zone; they come back merged
-    /// into disjoint intervals, by start.
+    /// <paramref name="to"/>. Busy times are read for those dates in any time zone, so that the
+    /// query need not wait for the school's zone; they come back merged into disjoint intervals,
+    /// by start.
     /// </summary>
     public static async Task<(Loaded? Facts, SessionOutcome? Missing)> LoadAsync(
         ChaperoneDbContext db, Guid schoolId, string teacherId, IReadOnlyList<string> pupilIds, IReadOnlyList<string> guardianIds,
@@ -33,9 +33,11 @@ public static class SlotFacts
         var guardianGuids = ValidIds(guardianIds);
         var hasTeacher = Ids.TryParse(teacherId, out var teacherGuid);
 
-        // Instants go to the database in UTC: PostgreSQL refuses other offsets, and SQLite compares them as stored.
-        var rangeStart = from.PlusDays(-1).AtMidnight().InUtc().ToDateTimeOffset();
-        var rangeEnd = to.PlusDays(2).AtMidnight().InUtc().ToDateTimeOffset();
+        // The dates begin no earlier and end no later than they do at the extreme offsets, whatever
+        // the school's zone. Instants go to the database in UTC: PostgreSQL refuses other offsets,
+        // and SQLite compares them as stored.
+        var rangeStart = from.AtMidnight().WithOffset(Offset.MaxValue).ToInstant().ToDateTimeOffset();
+        var rangeEnd = to.PlusDays(1).AtMidnight().WithOffset(Offset.MinValue).ToInstant().ToDateTimeOffset();
         var earliest = rangeStart.AddMinutes(-PolicySettings.MaximumDurationMinutes);
 
         Row? host = null;
