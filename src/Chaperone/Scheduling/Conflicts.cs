@@ -140,55 +140,10 @@ public static class Conflicts
                         g => g.SessionId, s => s.Id, (g, s) => new { s.Id, g.GuardianId, s.Start, s.End })
                     .Join(db.Guardians, x => x.GuardianId, g => g.Id, (x, g) => new Clash { SessionId = x.Id, Name = g.Name, Role = RoleGuardian, Start = x.Start, End = x.End }))));
 
-    // The slot finder needs only when people are busy, not who: the same three index ranges
-    // without the names, each time once however many of the people share it.
-    private static readonly CompiledQuery<Func<ChaperoneDbContext, Guid, Guid, List<Guid>, List<Guid>, DateTimeOffset, DateTimeOffset, DateTimeOffset, IAsyncEnumerable<BusyRow>>> BusyQuery =
-        new(() => EF.CompileAsyncQuery((ChaperoneDbContext db, Guid schoolId, Guid teacherId, List<Guid> pupilIds, List<Guid> guardianIds,
-            DateTimeOffset earliest, DateTimeOffset start, DateTimeOffset end) =>
-            db.Sessions.Where(s => s.TeacherId == teacherId && s.SchoolId == schoolId
-                && (s.Status == SessionStatus.Scheduled || s.Status == SessionStatus.Live)
-                && s.Start > earliest && s.Start < end && s.End > start)
-                .Select(s => new BusyRow { Start = s.Start, End = s.End })
-                .Union(db.SessionPupils.Where(p => pupilIds.Contains(p.PupilId) && p.SchoolId == schoolId
-                        && p.Start > earliest && p.Start < end && p.End > start)
-                    .Join(db.Sessions.Where(s => s.Status == SessionStatus.Scheduled || s.Status == SessionStatus.Live),
-                        p => p.SessionId, s => s.Id, (p, s) => new BusyRow { Start = s.Start, End = s.End }))
-                .Union(db.SessionGuardians.Where(g => guardianIds.Contains(g.GuardianId) && g.SchoolId == schoolId
-                        && g.Start > earliest && g.Start < end && g.End > start)
-                    .Join(db.Sessions.Where(s => s.Status == SessionStatus.Scheduled || s.Status == SessionStatus.Live),
-                        g => g.SessionId, s => s.Id, (g, s) => new BusyRow { Start = s.Start, End = s.End }))));
-
-    /// <summary>
-    /// When the host, pupils or guardians are already busy between <paramref name="from"/> and
-    /// <paramref name="to"/> (every overlapping active session of any of them, in one query), by start.
-    /// </summary>
-    public static async Task<List<BusyTime>> BusyAsync(
-        ChaperoneDbContext db, Guid schoolId, Guid teacherId, IReadOnlyCollection<Guid> pupilIds, IReadOnlyCollection<Guid> guardianIds,
-        DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
-    {
-        var busy = new List<BusyTime>();
-        await foreach (var row in BusyQuery.For(db)(db, schoolId, teacherId, AsList(pupilIds), AsList(guardianIds), from.AddMinutes(-PolicySettings.MaximumDurationMinutes), from, to)
-            .WithCancellation(ct))
-        {
-            busy.Add(new BusyTime(row.Start, row.End));
-        }
-        busy.Sort((a, b) => a.Start.CompareTo(b.Start));
-        return busy;
-    }
-
-    private sealed class BusyRow
-    {
-        public DateTimeOffset Start { get; init; }
-        public DateTimeOffset End { get; init; }
-    }
-
     private const int RoleTeacher = 0;
     private const int RolePupil = 1;
     private const int RoleGuardian = 2;
     private static readonly string[] RoleNames = ["teacher", "pupil", "guardian"];
-
-    /// <summary>A stretch of time in which someone is already booked.</summary>
-    public readonly record struct BusyTime(DateTimeOffset Start, DateTimeOffset End);
 
     private sealed class Clash
     {
