@@ -51,12 +51,17 @@ public static class BookingFacts
                     new HostRow(u.Id, u.Name, u.Email, u.FamiliarisationConfirmedOn,
                         db.UserRoles.Any(ur => ur.UserId == u.Id && db.Roles.Any(r => r.Id == ur.RoleId && r.Name == Roles.Teacher)),
                         db.Schools.Where(s => s.Id == schoolId).Select(s => s.SettingsStamp).FirstOrDefault()),
-                    db.Pupils.Where(p => p.SchoolId == u.SchoolId && pupilIds.Contains(p.Id))
-                        .Select(p => new PupilRow(p.Id, p.Name, p.Guardians.Select(g => g.GuardianId).ToList())).ToList(),
+                    db.Pupils.Where(p => p.SchoolId == u.SchoolId && pupilIds.Contains(p.Id)).Select(p => new NameRow(p.Id, p.Name)).ToList(),
+                    db.PupilGuardians.Where(l => l.SchoolId == u.SchoolId && pupilIds.Contains(l.PupilId)).Select(l => new LinkRow(l.PupilId, l.GuardianId)).ToList(),
                     db.Guardians.Where(g => g.SchoolId == u.SchoolId && guardianIds.Contains(g.Id)).ToList()))
                 .FirstOrDefault()));
 
-    private sealed record HostWithPeople(HostRow Host, List<PupilRow> Pupils, List<Guardian> Guardians);
+    // Flat rows: a list of ids per pupil would be built by code EF compiles at run time on every call.
+    private sealed record HostWithPeople(HostRow Host, List<NameRow> Pupils, List<LinkRow> Links, List<Guardian> Guardians);
+
+    private sealed record NameRow(Guid Id, string Name);
+
+    private sealed record LinkRow(Guid PupilId, Guid GuardianId);
 
     /// <summary>
     /// Each school's settings (and its call providers) as last read, with the stamp they were read
@@ -94,6 +99,14 @@ public static class BookingFacts
         SettingsCopies[(db.Database.GetConnectionString() ?? "", schoolId)] = copy;
         return copy;
     }
+
+    /// <summary>
+    /// The school's settings as they were under <paramref name="stamp"/> (read by the caller with
+    /// its own facts, in the same query): the copy kept under that stamp if there is one, else
+    /// read now.
+    /// </summary>
+    public static async Task<PolicySettings> SettingsUnderAsync(ChaperoneDbContext db, Guid schoolId, Guid stamp, CancellationToken ct) =>
+        (await SchoolUnderAsync(db, schoolId, stamp, ct)).Settings;
 
     /// <summary>The school's settings: the copy read under <paramref name="stamp"/> if there is one, else read now.</summary>
     private static Task<SchoolCopy> SchoolUnderAsync(ChaperoneDbContext db, Guid schoolId, Guid stamp, CancellationToken ct) =>
@@ -143,7 +156,8 @@ public static class BookingFacts
         if (Ids.TryParse(teacherId, out var teacherGuid)
             && await HostWithPeopleQuery.For(db)(db, schoolId, teacherGuid, distinctPupils, distinctGuardians, ct) is { } found)
         {
-            (teacher, pupils, guardians) = (found.Host, found.Pupils, found.Guardians);
+            (teacher, guardians) = (found.Host, found.Guardians);
+            pupils = found.Pupils.Select(p => new PupilRow(p.Id, p.Name, found.Links.Where(l => l.PupilId == p.Id).Select(l => l.GuardianId).ToList())).ToList();
         }
         else
         {

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Chaperone.Infrastructure;
 using Chaperone.People;
 using Chaperone.Policy;
@@ -80,7 +79,7 @@ public static class SlotFacts
             return (null, new SessionOutcome.Missing("Some of the people named are not in your school's records.", missing));
         }
 
-        var settings = await SettingsAsync(db, schoolId, host.Other, ct);
+        var settings = await BookingFacts.SettingsUnderAsync(db, schoolId, host.Other, ct);
         var hostFacts = new HostFacts(host.Id, host.Name!, host.Flag, host.Day is { } d ? LocalDate.FromDateOnly(d) : null);
         var pupilFacts = Distinct(pupilGuids)
             .Select(id => new PupilFacts(id, pupils[id], links.Where(l => l.Pupil == id).Select(l => l.Guardian).ToHashSet()))
@@ -108,23 +107,6 @@ public static class SlotFacts
             merged.Add(interval);
         }
         return merged;
-    }
-
-    // Each school's settings as last read, with the stamp they were read under, per database; a
-    // copy serves only while the stamp read with the host (in the same query) is the same.
-    private static readonly ConcurrentDictionary<(string Database, Guid School), (Guid Stamp, PolicySettings Settings)> SettingsCopies = new();
-
-    private static async Task<PolicySettings> SettingsAsync(ChaperoneDbContext db, Guid schoolId, Guid stamp, CancellationToken ct)
-    {
-        var key = (db.Database.GetConnectionString() ?? "", schoolId);
-        if (SettingsCopies.TryGetValue(key, out var copy) && copy.Stamp == stamp)
-        {
-            return copy.Settings;
-        }
-        // Read under a newer stamp than the one above at worst, which the next search then reads again.
-        var settings = await BookingFacts.LoadSettingsAsync(db, schoolId, ct);
-        SettingsCopies[key] = (stamp, settings);
-        return settings;
     }
 
     private static List<Guid> ValidIds(IReadOnlyList<string> raw)
