@@ -21,7 +21,7 @@ public sealed class MailBody
 
     public string ToText()
     {
-        var text = new StringBuilder();
+        var text = new StringBuilder(4096);
         foreach (var (kind, value, items, url) in _blocks)
         {
             switch (kind)
@@ -32,13 +32,20 @@ public sealed class MailBody
                 default: text.Append(value).Append("\n\n"); break;
             }
         }
-        return text.ToString().TrimEnd() + "\n";
+        // Trailing blank lines trimmed, one line break kept.
+        var end = text.Length;
+        while (end > 0 && char.IsWhiteSpace(text[end - 1]))
+        {
+            end--;
+        }
+        text.Length = end;
+        return text.Append('\n').ToString();
     }
 
     public string ToHtml(string schoolName)
     {
         var e = HtmlEncoder.Default;
-        var html = new StringBuilder();
+        var html = new StringBuilder(8192);
         html.Append("<!DOCTYPE html><html lang=\"en-GB\"><head><meta charset=\"utf-8\"><title>").Append(e.Encode(schoolName)).Append("</title></head>")
             .Append("<body style=\"font-family:Arial,Helvetica,sans-serif;font-size:16px;line-height:1.5;color:#0b0c0c;max-width:640px;margin:0 auto;padding:16px\">")
             .Append("<p style=\"font-size:20px;font-weight:bold;border-bottom:4px solid #1d70b8;padding-bottom:8px\">").Append(e.Encode(schoolName)).Append("</p>");

@@ -137,11 +137,7 @@ public sealed class MessageComposer(EmailOptions options, FamilyLinks links, Tim
         alternative.Boundary = $"=-{row.Id:N}";
         if (kind is MessageKind.Booked or MessageKind.Rescheduled or MessageKind.Cancelled)
         {
-            var method = kind == MessageKind.Cancelled ? "CANCEL" : "REQUEST";
-            var calendar = new TextPart("calendar") { Text = Invite(s, kind, recipient, text, row.CreatedAt) };
-            calendar.ContentType.Parameters.Add("method", method);
-            calendar.ContentType.Charset = "utf-8";
-            alternative.Add(calendar);
+            alternative.Add(InvitePart(s, kind, recipient, text, row.CreatedAt));
         }
         message.Body = alternative;
         message.Prepare(EncodingConstraint.SevenBit);
@@ -248,9 +244,15 @@ public sealed class MessageComposer(EmailOptions options, FamilyLinks links, Tim
         "At the end your child leaves first, then the teacher closes the call (clause 6).",
     ];
 
-    private string Invite(MailSession s, MessageKind kind, MailPerson recipient, string description, DateTimeOffset now)
+    /// <summary>
+    /// The invite as a text/calendar part (UTF-8): the calendar's opening lines, the zone's
+    /// VTIMEZONE and the event, each as Ical.Net writes it. Only the event differs from one message
+    /// to the next, so only the event is serialized per message; the rest is made once per method
+    /// and per zone and year, and the pieces are written straight into the part's content.
+    /// </summary>
+    private TextPart InvitePart(MailSession s, MessageKind kind, MailPerson recipient, string description, DateTimeOffset now)
     {
-        var calendar = new Calendar { Method = kind == MessageKind.Cancelled ? "CANCEL" : "REQUEST", ProductId = "-//Chaperone//Session invites//EN" };
+        var method = kind == MessageKind.Cancelled ? "CANCEL" : "REQUEST";
         var localStart = Instant.FromDateTimeOffset(s.Start).InZone(s.Zone).LocalDateTime;
         var localEnd = Instant.FromDateTimeOffset(s.End).InZone(s.Zone).LocalDateTime;
         var ev = new CalendarEvent
@@ -267,24 +269,47 @@ public sealed class MessageComposer(EmailOptions options, FamilyLinks links, Tim
             Organizer = new Organizer($"mailto:{options.From.Address}") { CommonName = s.SchoolName },
         };
         ev.Attendees.Add(new Attendee($"mailto:{recipient.Email}") { CommonName = recipient.Name, Role = "REQ-PARTICIPANT", ParticipationStatus = "NEEDS-ACTION" });
-        calendar.Events.Add(ev);
-        var text = new CalendarSerializer().SerializeToString(calendar)!;
-        // The zone's VTIMEZONE goes before the event; it is the same for every invite of a zone and year, so it is made once.
-        var at = text.IndexOf("BEGIN:VEVENT", StringComparison.Ordinal);
-        return text.Insert(at, TimeZoneBlock(s.Zone.Id, localStart.Year - 1));
+        var eventText = new CalendarSerializer().SerializeToString(ev)!;
+
+        var (head, tail) = CalendarFrame(method);
+        var zone = TimeZoneBlock(s.Zone.Id, localStart.Year - 1);
+        var eventLength = System.Text.Encoding.UTF8.GetByteCount(eventText);
+        var bytes = new byte[head.Length + zone.Length + eventLength + tail.Length];
+        head.CopyTo(bytes, 0);
+        zone.CopyTo(bytes, head.Length);
+        System.Text.Encoding.UTF8.GetBytes(eventText, bytes.AsSpan(head.Length + zone.Length, eventLength));
+        tail.CopyTo(bytes, head.Length + zone.Length + eventLength);
+
+        var part = new TextPart("calendar") { Content = new MimeContent(new MemoryStream(bytes, writable: false)) };
+        part.ContentType.Charset = "utf-8";
+        part.ContentType.Parameters.Add("method", method);
+        return part;
     }
 
-    private static readonly ConcurrentDictionary<(string Zone, int FromYear), string> TimeZoneBlocks = new();
+    private static readonly ConcurrentDictionary<string, (byte[] Head, byte[] Tail)> CalendarFrames = new(StringComparer.Ordinal);
 
-    /// <summary>The VTIMEZONE block of <paramref name="zoneId"/> from the start of <paramref name="fromYear"/>, as Ical.Net writes it.</summary>
-    private static string TimeZoneBlock(string zoneId, int fromYear) => TimeZoneBlocks.GetOrAdd((zoneId, fromYear), key =>
+    /// <summary>
+    /// The lines of an invite before its components (BEGIN:VCALENDAR, METHOD, PRODID, VERSION) and
+    /// after them (END:VCALENDAR), as Ical.Net writes them for a calendar of <paramref name="method"/>.
+    /// </summary>
+    private static (byte[] Head, byte[] Tail) CalendarFrame(string method) => CalendarFrames.GetOrAdd(method, m =>
+    {
+        var text = new CalendarSerializer().SerializeToString(new Calendar { Method = m, ProductId = "-//Chaperone//Session invites//EN" })!;
+        var end = text.IndexOf("END:VCALENDAR", StringComparison.Ordinal);
+        return (System.Text.Encoding.UTF8.GetBytes(text[..end]), System.Text.Encoding.UTF8.GetBytes(text[end..]));
+    });
+
+    private static readonly ConcurrentDictionary<(string Zone, int FromYear), byte[]> TimeZoneBlocks = new();
+
+    /// <summary>The VTIMEZONE block of <paramref name="zoneId"/> from the start of <paramref name="fromYear"/>, as Ical.Net writes it (UTF-8).</summary>
+    private static byte[] TimeZoneBlock(string zoneId, int fromYear) => TimeZoneBlocks.GetOrAdd((zoneId, fromYear), key =>
     {
         var calendar = new Calendar();
         calendar.AddTimeZone(key.Zone, new DateTime(key.FromYear, 1, 1, 0, 0, 0, DateTimeKind.Unspecified), false);
         var text = new CalendarSerializer().SerializeToString(calendar)!;
         const string end = "END:VTIMEZONE\r\n";
         var from = text.IndexOf("BEGIN:VTIMEZONE", StringComparison.Ordinal);
-        return text[from..(text.IndexOf(end, StringComparison.Ordinal) + end.Length)];
+        return System.Text.Encoding.UTF8.GetBytes(text[from..(text.IndexOf(end, StringComparison.Ordinal) + end.Length)]);
     });
 
     internal static string DomainOf(string address) => address.Split('@') is [_, var domain] && domain.Length > 0 ? domain : "chaperone.invalid";
