@@ -67,7 +67,9 @@ public sealed partial class MessageTemplates(ChaperoneDbContext db, MessageCompo
     public async Task ResetAsync(Guid schoolId, MessageKind kind, CancellationToken ct)
     {
         using var gate = await SqliteWriteGate.EnterAsync(db, ct);
-        await db.MessageTemplates.Where(t => t.SchoolId == schoolId && t.Kind == kind).ExecuteDeleteAsync(ct);
+        // Removed through the context, which stamps the school, so that copies of the wording are read again.
+        db.MessageTemplates.RemoveRange(await db.MessageTemplates.Where(t => t.SchoolId == schoolId && t.Kind == kind).ToListAsync(ct));
+        await db.SaveChangesAsync(ct);
     }
 
     /// <summary>The message a parent would receive with this wording, for an example session next week.</summary>

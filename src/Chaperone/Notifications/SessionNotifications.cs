@@ -37,8 +37,7 @@ public sealed class SessionNotifications(ChaperoneDbContext db, MessageComposer 
     /// </summary>
     public async Task<List<OutboxMessage>> ComposeBookedAsync(Session session, BookingPeople people, PolicySettings settings, CancellationToken ct)
     {
-        var school = await SchoolWordingQuery.For(db)(db, session.SchoolId, ct)
-            ?? throw new InvalidOperationException($"School {session.SchoolId} of a booking does not exist.");
+        var school = await WordingUnderAsync(session.SchoolId, people.SettingsStamp, ct);
         var pupils = people.Pupils.Select(p => p.Name).Order(StringComparer.Ordinal).ToList();
         var guardians = people.Guardians.Select(g => new MailPerson(g.Id, g.Name, g.Email)).OrderBy(g => g.Name, StringComparer.Ordinal).ToList();
         var mail = new MailSession(session.Id, session.SchoolId, school.Name, settings.TimeZone, session.Kind, session.Start, session.End,
@@ -145,14 +144,36 @@ public sealed class SessionNotifications(ChaperoneDbContext db, MessageComposer 
     private static Func<MessageKind, MessageWording> WordingOf(List<TemplateRow> templates) =>
         kind => templates.Find(t => t.Kind == kind) is { } t ? new MessageWording(t.Opening, t.Closing) : MessageWording.Default(kind);
 
-    // Compiled once: it runs on every booking.
+    /// <summary>
+    /// The school's name and wording: the copy read under <paramref name="stamp"/> (the stamp of
+    /// the school's settings, read with the booking's people) if there is one, else read now. The
+    /// name and the templates change the stamp when they change (<see cref="ChaperoneDbContext"/>),
+    /// so a copy never outlives them, whichever instance made the change.
+    /// </summary>
+    private async Task<SchoolWording> WordingUnderAsync(Guid schoolId, Guid? stamp, CancellationToken ct)
+    {
+        var key = (db.Database.GetConnectionString() ?? "", schoolId);
+        if (stamp is { } current && WordingCopies.TryGetValue(key, out var copy) && copy.Stamp == current)
+        {
+            return copy;
+        }
+        var read = await SchoolWordingQuery.For(db)(db, schoolId, ct)
+            ?? throw new InvalidOperationException($"School {schoolId} of a booking does not exist.");
+        WordingCopies[key] = read;
+        return read;
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Database, Guid School), SchoolWording> WordingCopies = new();
+
+    // Compiled once: it runs whenever a school's wording has changed. The stamp comes from the same
+    // row as the name, and the templates in the same statement.
     private static readonly CompiledQuery<Func<ChaperoneDbContext, Guid, CancellationToken, Task<SchoolWording?>>> SchoolWordingQuery =
         new(() => EF.CompileAsyncQuery((ChaperoneDbContext db, Guid schoolId, CancellationToken ct) =>
             db.Schools.AsNoTracking().Where(s => s.Id == schoolId)
-                .Select(s => new SchoolWording(s.Name, db.MessageTemplates.Where(t => t.SchoolId == s.Id).Select(t => new TemplateRow(t.Kind, t.Opening, t.Closing)).ToList()))
+                .Select(s => new SchoolWording(s.SettingsStamp, s.Name, db.MessageTemplates.Where(t => t.SchoolId == s.Id).Select(t => new TemplateRow(t.Kind, t.Opening, t.Closing)).ToList()))
                 .FirstOrDefault()));
 
-    private sealed record SchoolWording(string Name, List<TemplateRow> Templates);
+    private sealed record SchoolWording(Guid Stamp, string Name, List<TemplateRow> Templates);
 
     private sealed record TemplateRow(MessageKind Kind, string Opening, string Closing);
 }

@@ -20,6 +20,12 @@ public sealed record BookingPeople(
     /// <summary>The host's email address, for their copy of the session's messages.</summary>
     public string? HostEmail { get; init; }
 
+    /// <summary>
+    /// The stamp of the school's settings, read with these people: what else is kept per school
+    /// under that stamp (the wording of its messages) serves while it is unchanged.
+    /// </summary>
+    public Guid? SettingsStamp { get; init; }
+
     public BookingProposal At(Instant now, Instant start, int durationMinutes) =>
         new(now, start, durationMinutes, Host, Pupils, Guardians, RequestedPupilIds, RequestedGuardianIds);
 
@@ -183,7 +189,7 @@ public static class BookingFacts
             .Select(id => guardians.First(g => g.Id == id))
             .Select(g => new GuardianFacts(g.Id, g.Name, g.Relationship, g.HasParentalResponsibility, g.Email))
             .ToList();
-        return (new BookingPeople(host, pupilFacts, guardianFacts, pupilGuids, guardianGuids) { HostEmail = teacher.Email }, missing, teacher.SettingsStamp);
+        return (new BookingPeople(host, pupilFacts, guardianFacts, pupilGuids, guardianGuids) { HostEmail = teacher.Email, SettingsStamp = teacher.SettingsStamp }, missing, teacher.SettingsStamp);
     }
 
     private sealed record HostRow(Guid Id, string Name, string? Email, DateOnly? FamiliarisationConfirmedOn, bool IsTeacher, Guid SettingsStamp);

@@ -76,7 +76,7 @@ public abstract class ChaperoneDbContext(DbContextOptions options)
     }
 
     /// <summary>
-    /// Gives every school whose settings, closures or call-provider settings this save changes a new
+    /// Gives every school whose settings, closures, call-provider settings or message wording this save changes a new
     /// <see cref="School.SettingsStamp"/>, written in the same transaction. A school not loaded
     /// is stamped through a stand-in that carries only its id and stamp; the stand-ins are
     /// returned so that they are forgotten after the save and never read as the school.
@@ -100,6 +100,14 @@ public abstract class ChaperoneDbContext(DbContextOptions options)
         }
         // The call provider a booking gets is read with the settings (BookingFacts), under the same stamp.
         foreach (var entry in ChangeTracker.Entries<Teams.TeamsSchoolSettings>())
+        {
+            if (entry.State is EntityState.Added or EntityState.Modified or EntityState.Deleted)
+            {
+                changed.Add(entry.Entity.SchoolId);
+            }
+        }
+        // So is the wording of the school's messages (SessionNotifications).
+        foreach (var entry in ChangeTracker.Entries<Notifications.MessageTemplate>())
         {
             if (entry.State is EntityState.Added or EntityState.Modified or EntityState.Deleted)
             {

@@ -122,17 +122,15 @@ public abstract class NotificationsApiTests(ChaperoneApp app)
     public async Task TheSchoolsWordingIsUsedAndThePolicyPartsStayIn()
     {
         var school = await TestSchool.CreateAsync(app);
+        using var teacher = await school.TeacherAsync(app);
+        // A booking before the change, so that the wording it used is what a later booking could reuse.
+        await TestSchool.BookOkAsync(teacher, school.Booking(Soon().AddHours(2)));
         await using (var scope = app.Services.CreateAsyncScope())
         {
             var templates = scope.ServiceProvider.GetRequiredService<MessageTemplates>();
             await templates.SaveAsync(school.SchoolId, MessageKind.Booked, new MessageWording("Hello {recipient}, from {school}!", "Bye for now."), CancellationToken.None);
         }
-        var id = await TestSchool.BookOkAsync(await school.TeacherAsync(app), school.Booking(Soon()));
-        var sessionId = Guid.Parse(id);
-
-        var row = await app.WithDbAsync(db => db.OutboxMessages.Where(m => m.SessionId == sessionId && m.Kind == MessageKind.Booked && m.RecipientRole == "guardian").SingleAsync());
-        using var mime = app.Services.GetRequiredService<MessageComposer>().Render(row);
-        var text = mime.TextBody!;
+        var text = await BookedTextAsync(await TestSchool.BookOkAsync(teacher, school.Booking(Soon())));
 
         Assert.Contains("Hello Mia Mother, from Test school", text);
         Assert.Contains("Bye for now.", text);
@@ -140,6 +138,22 @@ public abstract class NotificationsApiTests(ChaperoneApp app)
         {
             Assert.Contains(required, text);
         }
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<MessageTemplates>().ResetAsync(school.SchoolId, MessageKind.Booked, CancellationToken.None);
+        }
+        var reset = await BookedTextAsync(await TestSchool.BookOkAsync(teacher, school.Booking(Soon().AddHours(1))));
+        Assert.DoesNotContain("Hello Mia Mother, from Test school", reset);
+        Assert.Contains("It is not a bedroom.", reset);
+    }
+
+    /// <summary>The plain text of the booking email to the parent of session <paramref name="id"/>.</summary>
+    private async Task<string> BookedTextAsync(string id)
+    {
+        var sessionId = Guid.Parse(id);
+        var row = await app.WithDbAsync(db => db.OutboxMessages.Where(m => m.SessionId == sessionId && m.Kind == MessageKind.Booked && m.RecipientRole == "guardian").SingleAsync());
+        using var mime = app.Services.GetRequiredService<MessageComposer>().Render(row);
+        return mime.TextBody!;
     }
 
     [Theory]
