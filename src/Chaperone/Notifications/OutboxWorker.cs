@@ -220,12 +220,13 @@ public sealed class OutboxWorker(
                     .SetProperty(m => m.LastError, error)
                     .SetProperty(m => m.LeaseToken, (Guid?)null)
                     .SetProperty(m => m.LeaseExpiresAt, (DateTimeOffset?)null), ct);
-            store.DeliveryAttempts.Add(new DeliveryAttempt
+            // The attempt is one new row: written by hand, without change tracking, since on SQLite
+            // this runs in the group commit's one-at-a-time part, between bookings.
+            return WriteDecision.Commit(updated, new RowWrite().Add(new DeliveryAttempt
             {
                 SchoolId = message.SchoolId, OutboxMessageId = message.Id, At = now,
                 Outcome = updated == 1 ? outcome : outcome + " (late)", Reply = Truncate(result.Reply),
-            });
-            return WriteDecision.Commit(updated);
+            }));
         };
         if (db.Database.IsSqlite())
         {
@@ -234,8 +235,7 @@ public sealed class OutboxWorker(
         else
         {
             await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
-            await write(db, CancellationToken.None);
-            await db.SaveChangesAsync(CancellationToken.None);
+            await WriteDecision.SaveAsync(db, await write(db, CancellationToken.None), CancellationToken.None);
             await transaction.CommitAsync(CancellationToken.None);
         }
         if (status == MessageStatus.Failed)
