@@ -151,8 +151,8 @@ public static class BookingFacts
         ChaperoneDbContext db, Guid schoolId, string teacherId, IReadOnlyList<string> pupilIds, IReadOnlyList<string> guardianIds, CancellationToken ct)
     {
         var missing = new Dictionary<string, string[]>();
-        var pupilGuids = ParseAll(pupilIds, "pupilIds", "pupil", missing);
-        var guardianGuids = ParseAll(guardianIds, "guardianIds", "parent or carer", missing);
+        var pupilGuids = ValidIds(pupilIds);
+        var guardianGuids = ValidIds(guardianIds);
 
         var distinctPupils = pupilGuids.Distinct().ToList();
         var distinctGuardians = guardianGuids.Distinct().ToList();
@@ -172,8 +172,8 @@ public static class BookingFacts
         pupils ??= await PupilsQuery.For(db)(db, schoolId, distinctPupils).ToListAsync(ct);
         guardians ??= await GuardiansQuery.For(db)(db, schoolId, distinctGuardians).ToListAsync(ct);
 
-        ReportMissing(pupilIds, pupils.Select(p => p.Id).ToHashSet(), "pupilIds", "pupil", missing);
-        ReportMissing(guardianIds, guardians.Select(g => g.Id).ToHashSet(), "guardianIds", "parent or carer", missing);
+        ReportMissing(pupilIds, pupils.Select(p => p.Id).ToHashSet().Contains, "pupilIds", "pupil", missing);
+        ReportMissing(guardianIds, guardians.Select(g => g.Id).ToHashSet().Contains, "guardianIds", "parent or carer", missing);
         if (missing.Count > 0 || teacher is null)
         {
             return (null, missing, teacher?.SettingsStamp);
@@ -196,28 +196,26 @@ public static class BookingFacts
 
     private sealed record PupilRow(Guid Id, string Name, List<Guid> Guardians);
 
-    private static List<Guid> ParseAll(IReadOnlyList<string> ids, string field, string what, Dictionary<string, string[]> missing)
+    /// <summary>The entries of <paramref name="raw"/> that are ids, in order (an entry that is not is reported by <see cref="ReportMissing"/>).</summary>
+    internal static List<Guid> ValidIds(IReadOnlyList<string> raw)
     {
-        var list = new List<Guid>(ids.Count);
-        for (var i = 0; i < ids.Count; i++)
+        var ids = new List<Guid>(raw.Count);
+        foreach (var text in raw)
         {
-            if (Ids.TryParse(ids[i], out var id))
+            if (Ids.TryParse(text, out var id))
             {
-                list.Add(id);
-            }
-            else
-            {
-                missing[$"{field}[{i}]"] = [$"No {what} with this id in your school."];
+                ids.Add(id);
             }
         }
-        return list;
+        return ids;
     }
 
-    private static void ReportMissing(IReadOnlyList<string> raw, HashSet<Guid> found, string field, string what, Dictionary<string, string[]> missing)
+    /// <summary>Names each position of <paramref name="raw"/> that is not an id, or names nobody found, as a 404 field.</summary>
+    internal static void ReportMissing(IReadOnlyList<string> raw, Func<Guid, bool> found, string field, string what, Dictionary<string, string[]> missing)
     {
         for (var i = 0; i < raw.Count; i++)
         {
-            if (Ids.TryParse(raw[i], out var id) && !found.Contains(id))
+            if (!Ids.TryParse(raw[i], out var id) || !found(id))
             {
                 missing[$"{field}[{i}]"] = [$"No {what} with this id in your school."];
             }

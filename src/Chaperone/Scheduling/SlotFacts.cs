@@ -28,8 +28,8 @@ public static class SlotFacts
         ChaperoneDbContext db, Guid schoolId, string teacherId, IReadOnlyList<string> pupilIds, IReadOnlyList<string> guardianIds,
         LocalDate from, LocalDate to, CancellationToken ct)
     {
-        var pupilGuids = ValidIds(pupilIds);
-        var guardianGuids = ValidIds(guardianIds);
+        var pupilGuids = BookingFacts.ValidIds(pupilIds);
+        var guardianGuids = BookingFacts.ValidIds(guardianIds);
         var hasTeacher = Ids.TryParse(teacherId, out var teacherGuid);
 
         // The dates begin no earlier and end no later than they do at the extreme offsets, whatever
@@ -72,8 +72,8 @@ public static class SlotFacts
         {
             missing["teacherId"] = ["No member of staff with this id in your school."];
         }
-        ReportMissing(pupilIds, pupils.ContainsKey, "pupilIds", "pupil", missing);
-        ReportMissing(guardianIds, guardians.ContainsKey, "guardianIds", "parent or carer", missing);
+        BookingFacts.ReportMissing(pupilIds, pupils.ContainsKey, "pupilIds", "pupil", missing);
+        BookingFacts.ReportMissing(guardianIds, guardians.ContainsKey, "guardianIds", "parent or carer", missing);
         if (missing.Count > 0 || host is null)
         {
             return (null, new SessionOutcome.Missing("Some of the people named are not in your school's records.", missing));
@@ -107,31 +107,6 @@ public static class SlotFacts
             merged.Add(interval);
         }
         return merged;
-    }
-
-    private static List<Guid> ValidIds(IReadOnlyList<string> raw)
-    {
-        var ids = new List<Guid>(raw.Count);
-        foreach (var text in raw)
-        {
-            if (Ids.TryParse(text, out var id))
-            {
-                ids.Add(id);
-            }
-        }
-        return ids;
-    }
-
-    /// <summary>Names each position of <paramref name="raw"/> that is not an id, or names nobody found.</summary>
-    private static void ReportMissing(IReadOnlyList<string> raw, Func<Guid, bool> found, string field, string what, Dictionary<string, string[]> missing)
-    {
-        for (var i = 0; i < raw.Count; i++)
-        {
-            if (!Ids.TryParse(raw[i], out var id) || !found(id))
-            {
-                missing[$"{field}[{i}]"] = [$"No {what} with this id in your school."];
-            }
-        }
     }
 
     private static List<Guid> Distinct(List<Guid> ids) => ids.Count <= 1 ? ids : ids.Distinct().ToList();

@@ -56,7 +56,7 @@ internal sealed class RowShape
                 continue;
             }
             columns.Add(new ScalarColumn(property.GetColumnName(table)!, property.GetRelationalTypeMapping(), property.GetGetter(), property.IsNullable,
-                RequiresValue: property.IsPrimaryKey() && property.ClrType == typeof(Guid)));
+                requiresValue: property.IsPrimaryKey() && property.ClrType == typeof(Guid)));
         }
         var mappings = db.GetService<IRelationalTypeMappingSource>();
         foreach (var complex in entityType.GetComplexProperties())
@@ -111,11 +111,11 @@ internal sealed class RowShape
         public abstract DbParameter CreateParameter(DbCommand command, string parameterName, object row);
     }
 
-    private sealed class ScalarColumn(string name, RelationalTypeMapping mapping, IClrPropertyGetter getter, bool nullable, bool RequiresValue) : RowColumn(name)
+    private sealed class ScalarColumn(string name, RelationalTypeMapping mapping, IClrPropertyGetter getter, bool nullable, bool requiresValue) : RowColumn(name)
     {
         public override DbParameter CreateParameter(DbCommand command, string parameterName, object row)
         {
-            if (RequiresValue && getter.HasSentinelValueUsingContainingEntity(row))
+            if (requiresValue && getter.HasSentinelValueUsingContainingEntity(row))
             {
                 throw new InvalidOperationException($"{row.GetType().Name}.{Name} is a key made in the app, but this row has none.");
             }
