@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 
@@ -62,11 +63,17 @@ public sealed class SqliteGroupCommit
     private static readonly ConcurrentDictionary<string, SqliteGroupCommit> Databases = new(StringComparer.Ordinal);
 
     private readonly Lock _lock = new();
+    private readonly SqliteCheckpoints _checkpoints;
     private readonly Queue<Pending> _queue = new();
     private bool _leading;
 
     /// <summary>The group commit of this database file (one per connection string).</summary>
-    public static SqliteGroupCommit For(DbContext db) => Databases.GetOrAdd(db.Database.GetConnectionString() ?? "", _ => new SqliteGroupCommit());
+    public static SqliteGroupCommit For(DbContext db) => Databases.GetOrAdd(db.Database.GetConnectionString() ?? "", c => new SqliteGroupCommit(c));
+
+    private SqliteGroupCommit(string connectionString) => _checkpoints = new SqliteCheckpoints(connectionString);
+
+    /// <summary>The checkpoints this database's group commit leaves to run beside its writes.</summary>
+    public SqliteCheckpoints Checkpoints => _checkpoints;
 
     /// <summary>Runs <paramref name="write"/> in the next batch and answers once its batch is committed.</summary>
     public async Task<T> RunAsync<T>(ChaperoneDbContext db, TransactionalWrite<T> write, CancellationToken ct)
@@ -121,7 +128,7 @@ public sealed class SqliteGroupCommit
         }
     }
 
-    private static async Task RunBatchAsync(ChaperoneDbContext db, List<Pending> batch)
+    private async Task RunBatchAsync(ChaperoneDbContext db, List<Pending> batch)
     {
         // The batch is shared: one caller giving up must not cancel the others' transaction.
         using var turn = await SqliteWriteGate.EnterAsync(db, CancellationToken.None);
@@ -153,7 +160,11 @@ public sealed class SqliteGroupCommit
             }
             try
             {
-                await transaction.CommitAsync(CancellationToken.None);
+                // The commit flushes the log; copying it into the file is left to SqliteCheckpoints.
+                using (SqliteCheckpoints.SuspendFor((SqliteConnection)db.Database.GetDbConnection()))
+                {
+                    await transaction.CommitAsync(CancellationToken.None);
+                }
             }
             catch (Exception e)
             {
@@ -161,6 +172,7 @@ public sealed class SqliteGroupCommit
                 batch.ForEach(p => p.Fail(e));
                 return;
             }
+            _checkpoints.Committed();
             batch.ForEach(p => p.Settle());
         }
     }

@@ -1,0 +1,98 @@
+using Microsoft.Data.Sqlite;
+
+namespace Chaperone.Storage;
+
+/// <summary>
+/// Checkpoints of a SQLite file that the group commit writes to, run beside the writes rather
+/// than inside them. In write-ahead-log mode a commit appends its pages to the log; a checkpoint
+/// copies them back into the database file and flushes it. SQLite normally runs one inside any
+/// commit that leaves the log longer than 1,000 pages, and under a steady stream of bookings the
+/// log is rarely reset, so that would be nearly every commit: a second flush inside the group
+/// commit's one-at-a-time part. The group commit therefore turns that off for its own commits
+/// (<see cref="SuspendFor"/>) and asks for a checkpoint here every
+/// <see cref="CommitsPerCheckpoint"/> commits, which runs on its own connection while the next
+/// batch is written (a passive checkpoint waits for no reader or writer).
+/// </summary>
+/// <remarks>
+/// Nothing about durability changes: a commit is flushed to the log before its callers hear of it,
+/// and SQLite reads committed pages from the log until they are copied back. Every other writer
+/// keeps SQLite's own checkpoints, so the log is still kept short when the group commit is idle.
+/// </remarks>
+public sealed class SqliteCheckpoints
+{
+    /// <summary>A checkpoint is asked for once this many commits of the group commit have gone by.</summary>
+    public const int CommitsPerCheckpoint = 16;
+
+    /// <summary>SQLite's own threshold, in pages, put back once a group commit's commit is done.</summary>
+    private const int SqliteDefaultPages = 1000;
+
+    private readonly string _connectionString;
+    private int _commits;
+    private int _running;
+
+    public SqliteCheckpoints(string connectionString)
+    {
+        // Never creates the file: a checkpoint of a database that is gone has nothing to do.
+        _connectionString = new SqliteConnectionStringBuilder(connectionString) { Mode = SqliteOpenMode.ReadWrite }.ToString();
+    }
+
+    /// <summary>Checkpoints run so far (each copies whatever the log holds that the file does not).</summary>
+    public long Completed => Interlocked.Read(ref _completed);
+
+    private long _completed;
+
+    /// <summary>
+    /// Stops <paramref name="connection"/> from checkpointing inside its commits until the
+    /// returned value is disposed (which puts SQLite's default back, since the connection returns
+    /// to the pool and other writers use it next).
+    /// </summary>
+    public static Suspension SuspendFor(SqliteConnection connection)
+    {
+        SQLitePCL.raw.sqlite3_wal_autocheckpoint(connection.Handle, 0);
+        return new Suspension(connection);
+    }
+
+    /// <summary>Counts a commit of the group commit; every <see cref="CommitsPerCheckpoint"/>th starts a checkpoint unless one is running.</summary>
+    public void Committed()
+    {
+        if (Interlocked.Increment(ref _commits) < CommitsPerCheckpoint || Interlocked.CompareExchange(ref _running, 1, 0) != 0)
+        {
+            return;
+        }
+        Interlocked.Exchange(ref _commits, 0);
+        _ = Task.Run(Run);
+    }
+
+    private void Run()
+    {
+        try
+        {
+            using var connection = new SqliteConnection(_connectionString);
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
+            command.ExecuteNonQuery();
+            Interlocked.Increment(ref _completed);
+        }
+        catch (SqliteException)
+        {
+            // The file is gone or cannot be written: the commits report that themselves. The
+            // log stays as it is until the next checkpoint, and reads still find every page.
+        }
+        finally
+        {
+            Volatile.Write(ref _running, 0);
+        }
+    }
+
+    public readonly struct Suspension(SqliteConnection connection) : IDisposable
+    {
+        public void Dispose()
+        {
+            if (connection.Handle is { } handle)
+            {
+                SQLitePCL.raw.sqlite3_wal_autocheckpoint(handle, SqliteDefaultPages);
+            }
+        }
+    }
+}

@@ -1,0 +1,126 @@
+using Chaperone.Storage;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+
+namespace Chaperone.Tests.Infrastructure;
+
+/// <summary>
+/// The group commit flushes its commits to SQLite's log and leaves copying the log into the
+/// database file to <see cref="SqliteCheckpoints"/>, which runs beside the writes. Read from the
+/// log's shared index (the <c>-shm</c> file): how many pages the log holds, and how many of them
+/// have been copied back.
+/// </summary>
+public sealed class SqliteCheckpointTests : IDisposable
+{
+    // Enough 3,000-byte rows to fill well over SQLite's own checkpoint threshold of 1,000 pages.
+    private const string FillLog = """
+        WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1500)
+        INSERT INTO "Probe" ("Data") SELECT randomblob(3000) FROM n;
+        """;
+
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "chaperone-tests", Guid.NewGuid().ToString("N"));
+    private readonly string _file;
+    private readonly string _connectionString;
+
+    public SqliteCheckpointTests()
+    {
+        Directory.CreateDirectory(_directory);
+        _file = Path.Combine(_directory, "checkpoints.db");
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = _file, Pooling = true }.ToString();
+        using var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        Execute(connection, "PRAGMA journal_mode=WAL;");
+        Execute(connection, """CREATE TABLE "Probe" ("Id" INTEGER PRIMARY KEY, "Data" BLOB NOT NULL);""");
+    }
+
+    [Fact]
+    public async Task AGroupCommitDoesNotCheckpointInsideItsCommitAndTheCheckpointFollowsBesideIt()
+    {
+        await using var db = Context();
+        await db.Database.OpenConnectionAsync();
+        var commit = SqliteGroupCommit.For(db);
+
+        await commit.RunAsync(db, async (store, ct) =>
+        {
+            await store.Database.ExecuteSqlRawAsync(FillLog, ct);
+            return WriteDecision.Commit(0);
+        }, CancellationToken.None);
+
+        var (pages, copied) = Log();
+        Assert.True(pages > 1000, $"the log holds {pages} pages");
+        Assert.Equal(0u, copied);
+        Assert.Equal(0, commit.Checkpoints.Completed);
+
+        // The commits that follow ask for a checkpoint; it runs on its own connection.
+        for (var i = 1; i < SqliteCheckpoints.CommitsPerCheckpoint; i++)
+        {
+            await commit.RunAsync(db, async (store, ct) =>
+            {
+                await store.Database.ExecuteSqlRawAsync("""INSERT INTO "Probe" ("Data") VALUES (x'00');""", ct);
+                return WriteDecision.Commit(0);
+            }, CancellationToken.None);
+        }
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (commit.Checkpoints.Completed == 0 && waited.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.Equal(1, commit.Checkpoints.Completed);
+        (pages, copied) = Log();
+        Assert.Equal(pages, copied);
+        Assert.Equal(1500 + SqliteCheckpoints.CommitsPerCheckpoint - 1, await db.Database.SqlQueryRaw<int>("""SELECT COUNT(*) AS "Value" FROM "Probe" """).SingleAsync());
+    }
+
+    [Fact]
+    public void AConnectionCheckpointsInsideItsCommitsAgainOnceTheSuspensionEnds()
+    {
+        using var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+
+        using (SqliteCheckpoints.SuspendFor(connection))
+        {
+            Execute(connection, FillLog);
+            Assert.Equal(0u, Log().Copied);
+        }
+        Execute(connection, """INSERT INTO "Probe" ("Data") VALUES (x'00');""");
+
+        var (pages, copied) = Log();
+        Assert.True(copied > 1000, $"{copied} of {pages} pages copied");
+    }
+
+    private SqliteChaperoneDbContext Context() =>
+        new(new DbContextOptionsBuilder<SqliteChaperoneDbContext>().UseSqlite(_connectionString).Options);
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>
+    /// From the log's shared index: the pages in the log (mxFrame, at byte 16 of its header) and
+    /// how many have been copied into the database file (nBackfill, at byte 96), in the machine's byte order.
+    /// </summary>
+    private (uint Pages, uint Copied) Log()
+    {
+        using var shm = new FileStream(_file + "-shm", FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        var header = new byte[136];
+        shm.ReadExactly(header);
+        return (BitConverter.ToUInt32(header, 16), BitConverter.ToUInt32(header, 96));
+    }
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearPool(new SqliteConnection(_connectionString));
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Left in the temporary folder.
+        }
+    }
+}
