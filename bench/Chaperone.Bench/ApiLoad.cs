@@ -223,7 +223,34 @@ public sealed partial class ApiLoad : IDisposable
     }
 
     /// <summary>GET /api/v1/slots for the busy teacher over two weeks, one call at a time.</summary>
-    public async Task<(double P50Ms, double P99Ms, double MaxMs, int Calls, int SlotsFound, int Failed)> SlotsAsync(int warmup, int calls, int firstDay)
+    /// <summary>
+    /// Calls the slot finder in rounds of 100 until the JIT has settled (a round compiles fewer
+    /// than 20 methods, after at least three rounds) or <paramref name="limit"/> has passed, as the
+    /// booking throughput is warmed up; returns the rounds and the calls made.
+    /// </summary>
+    public async Task<(int Rounds, int Calls)> WarmUpSlotsAsync(TimeSpan limit, int firstDay)
+    {
+        var clock = Stopwatch.StartNew();
+        for (var round = 1; ; round++)
+        {
+            var jitted = System.Runtime.JitInfo.GetCompiledMethodCount();
+            await CallSlotsAsync(100, firstDay, histogram: null);
+            jitted = System.Runtime.JitInfo.GetCompiledMethodCount() - jitted;
+            if ((round >= 3 && jitted < 20) || clock.Elapsed > limit)
+            {
+                return (round, round * 100);
+            }
+        }
+    }
+
+    public async Task<(double P50Ms, double P99Ms, double MaxMs, int Calls, int SlotsFound, int Failed)> SlotsAsync(int calls, int firstDay)
+    {
+        var histogram = new LongHistogram(TimeSpan.FromMinutes(1).Ticks / 10, 3);
+        var (found, failed) = await CallSlotsAsync(calls, firstDay, histogram);
+        return (histogram.GetValueAtPercentile(50) / 1000.0, histogram.GetValueAtPercentile(99) / 1000.0, histogram.GetMaxValue() / 1000.0, calls, found, failed);
+    }
+
+    private async Task<(int Found, int Failed)> CallSlotsAsync(int calls, int firstDay, LongHistogram? histogram)
     {
         var teacher = _school.SlotTeacher;
         var pupil = teacher.Pupils[0];
@@ -231,10 +258,9 @@ public sealed partial class ApiLoad : IDisposable
         var to = from.PlusDays(13);
         var url = string.Create(CultureInfo.InvariantCulture,
             $"/api/v1/slots?teacherId={teacher.Id:D}&pupilIds={pupil.Id:D}&guardianIds={pupil.GuardianId:D}&from={from:yyyy-MM-dd}&to={to:yyyy-MM-dd}&durationMinutes=30");
-        var histogram = new LongHistogram(TimeSpan.FromMinutes(1).Ticks / 10, 3);
         var failed = 0;
         var found = 0;
-        for (var i = 0; i < warmup + calls; i++)
+        for (var i = 0; i < calls; i++)
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, url);
             request.Headers.Authorization = _tokens[teacher.Id];
@@ -253,12 +279,9 @@ public sealed partial class ApiLoad : IDisposable
                 using var doc = JsonDocument.Parse(body);
                 found = doc.RootElement.GetProperty("slots").GetArrayLength();
             }
-            if (i >= warmup)
-            {
-                histogram.RecordValue(Math.Max(1, (long)(elapsed.TotalMilliseconds * 1000)));
-            }
+            histogram?.RecordValue(Math.Max(1, (long)(elapsed.TotalMilliseconds * 1000)));
         }
-        return (histogram.GetValueAtPercentile(50) / 1000.0, histogram.GetValueAtPercentile(99) / 1000.0, histogram.GetMaxValue() / 1000.0, calls, found, failed);
+        return (found, failed);
     }
 
     public IReadOnlyDictionary<string, int> Failures => TakeFailures();

@@ -141,12 +141,15 @@ public static class SlotFacts
     // Compiled once: it runs on every search. The busy times are the three index ranges by person
     // and start that Conflicts uses (the sessions that still hold their participants' time and
     // overlap the range), without the names; a compiled query cannot share that filter through a
-    // helper, so it is spelled out in each part. A session of several of these people (usually of
-    // all) comes once: UNION, not UNION ALL. The busy times come first because a UNION takes its
-    // column types from its first part, and on SQLite instants are stored as numbers. The people
-    // are found by id within the school (an id that names nobody simply matches nothing); the
-    // links are flat rows rather than a list per pupil, which EF would build with code compiled
-    // at run time on every call.
+    // helper, so it is spelled out in each part. The pupils' and parents' parts leave out the
+    // teacher's own sessions, which the first part has already found: a session of all of them
+    // (the usual case) comes once without the database having to remove repeats (UNION ALL, not
+    // UNION, whose de-duplication cost PostgreSQL more than the rest of the query). A session of a
+    // pupil and a parent with another teacher may still come twice; Merge joins the two. The
+    // busy times come first because a union takes its column types from its first part, and on
+    // SQLite instants are stored as numbers. The people are found by id within the school (an id
+    // that names nobody simply matches nothing); the links are flat rows rather than a list per
+    // pupil, which EF would build with code compiled at run time on every call.
     private static readonly CompiledQuery<Func<ChaperoneDbContext, Guid, Guid, List<Guid>, List<Guid>, DateTimeOffset, DateTimeOffset, DateTimeOffset, IAsyncEnumerable<Row>>> FactsQuery =
         new(() => EF.CompileAsyncQuery((ChaperoneDbContext db, Guid schoolId, Guid teacherId, List<Guid> pupilIds, List<Guid> guardianIds,
             DateTimeOffset earliest, DateTimeOffset start, DateTimeOffset end) =>
@@ -154,14 +157,14 @@ public static class SlotFacts
                     && (s.Status == SessionStatus.Scheduled || s.Status == SessionStatus.Live)
                     && s.Start > earliest && s.Start < end && s.End > start)
                 .Select(s => new Row { Kind = KindBusy, Id = s.Id, Other = s.Id, Name = null, Text = null, Email = null, Flag = false, Day = null, Start = s.Start, End = s.End })
-                .Union(db.SessionPupils.Where(p => pupilIds.Contains(p.PupilId) && p.SchoolId == schoolId
+                .Concat(db.SessionPupils.Where(p => pupilIds.Contains(p.PupilId) && p.SchoolId == schoolId
                         && p.Start > earliest && p.Start < end && p.End > start)
-                    .Join(db.Sessions.Where(s => s.Status == SessionStatus.Scheduled || s.Status == SessionStatus.Live),
+                    .Join(db.Sessions.Where(s => s.TeacherId != teacherId && (s.Status == SessionStatus.Scheduled || s.Status == SessionStatus.Live)),
                         p => p.SessionId, s => s.Id,
                         (p, s) => new Row { Kind = KindBusy, Id = s.Id, Other = s.Id, Name = null, Text = null, Email = null, Flag = false, Day = null, Start = s.Start, End = s.End }))
-                .Union(db.SessionGuardians.Where(g => guardianIds.Contains(g.GuardianId) && g.SchoolId == schoolId
+                .Concat(db.SessionGuardians.Where(g => guardianIds.Contains(g.GuardianId) && g.SchoolId == schoolId
                         && g.Start > earliest && g.Start < end && g.End > start)
-                    .Join(db.Sessions.Where(s => s.Status == SessionStatus.Scheduled || s.Status == SessionStatus.Live),
+                    .Join(db.Sessions.Where(s => s.TeacherId != teacherId && (s.Status == SessionStatus.Scheduled || s.Status == SessionStatus.Live)),
                         g => g.SessionId, s => s.Id,
                         (g, s) => new Row { Kind = KindBusy, Id = s.Id, Other = s.Id, Name = null, Text = null, Email = null, Flag = false, Day = null, Start = s.Start, End = s.End }))
                 .Concat(db.Users.Where(u => u.Id == teacherId && u.SchoolId == schoolId)

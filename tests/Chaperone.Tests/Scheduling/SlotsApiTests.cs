@@ -92,6 +92,22 @@ public abstract class SlotsApiTests(ChaperoneApp app)
     }
 
     [Fact]
+    public async Task SlotsAvoidAPupilsSessionWithAnotherTeacherAndOtherParent()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var slt = await school.SltAsync(app);
+        // Only the pupil is in this session: neither the teacher nor the parent asked about.
+        var pupilBusy = new DateTimeOffset(2026, 12, 2, 11, 0, 0, TimeSpan.Zero);
+        await TestSchool.BookOkAsync(slt, school.Booking(pupilBusy, school.TwoParentPupil, school.Mother, teacher: school.OtherTeacherId));
+
+        var slots = await SlotsAsync(slt, Query(school, "2026-12-02", "2026-12-02", school.TwoParentPupil, school.Father));
+
+        Assert.NotEmpty(slots);
+        Assert.DoesNotContain(slots, s => s.Start < pupilBusy.AddMinutes(30) && s.End > pupilBusy);
+        Assert.Contains(slots, s => s.Start == pupilBusy.AddMinutes(30));
+    }
+
+    [Fact]
     public async Task SlotsSkipClosuresAddedByTheAdmin()
     {
         var school = await TestSchool.CreateAsync(app);
