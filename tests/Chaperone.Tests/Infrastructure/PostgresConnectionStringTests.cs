@@ -1,0 +1,27 @@
+using Chaperone.Storage;
+using Npgsql;
+
+namespace Chaperone.Tests.Infrastructure;
+
+/// <summary>The defaults Chaperone adds to a configured PostgreSQL connection string, and that a configured value wins.</summary>
+public sealed class PostgresConnectionStringTests
+{
+    [Fact]
+    public void AStringThatSaysNothingGetsPreparedStatementsAndQuickPruningOfIdleConnections()
+    {
+        var built = new NpgsqlConnectionStringBuilder(StorageSetup.PostgresConnectionString("Host=db;Database=chaperone;Username=app"));
+
+        Assert.Equal((64, 10, 2, 2), (built.MaxAutoPrepare, built.ConnectionIdleLifetime, built.ConnectionPruningInterval, built.MinPoolSize));
+        Assert.Equal(("db", "chaperone", "app"), (built.Host, built.Database, built.Username));
+    }
+
+    [Fact]
+    public void WhatTheStringSaysIsKept()
+    {
+        var built = new NpgsqlConnectionStringBuilder(StorageSetup.PostgresConnectionString(
+            "Host=db;Max Auto Prepare=0;Connection Idle Lifetime=300;Minimum Pool Size=0"));
+
+        Assert.Equal((0, 300, 0), (built.MaxAutoPrepare, built.ConnectionIdleLifetime, built.MinPoolSize));
+        Assert.Equal(new NpgsqlConnectionStringBuilder().ConnectionPruningInterval, built.ConnectionPruningInterval);
+    }
+}
