@@ -63,17 +63,16 @@ public sealed class SqliteGroupCommit
     private static readonly ConcurrentDictionary<string, SqliteGroupCommit> Databases = new(StringComparer.Ordinal);
 
     private readonly Lock _lock = new();
-    private readonly SqliteCheckpoints _checkpoints;
     private readonly Queue<Pending> _queue = new();
     private bool _leading;
 
     /// <summary>The group commit of this database file (one per connection string).</summary>
     public static SqliteGroupCommit For(DbContext db) => Databases.GetOrAdd(db.Database.GetConnectionString() ?? "", c => new SqliteGroupCommit(c));
 
-    private SqliteGroupCommit(string connectionString) => _checkpoints = new SqliteCheckpoints(connectionString);
+    private SqliteGroupCommit(string connectionString) => Checkpoints = new SqliteCheckpoints(connectionString);
 
     /// <summary>The checkpoints this database's group commit leaves to run beside its writes.</summary>
-    public SqliteCheckpoints Checkpoints => _checkpoints;
+    public SqliteCheckpoints Checkpoints { get; }
 
     /// <summary>Runs <paramref name="write"/> in the next batch and answers once its batch is committed.</summary>
     public async Task<T> RunAsync<T>(ChaperoneDbContext db, TransactionalWrite<T> write, CancellationToken ct)
@@ -172,7 +171,7 @@ public sealed class SqliteGroupCommit
                 batch.ForEach(p => p.Fail(e));
                 return;
             }
-            _checkpoints.Committed();
+            Checkpoints.Committed();
             batch.ForEach(p => p.Settle());
         }
     }

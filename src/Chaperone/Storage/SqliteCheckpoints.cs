@@ -29,6 +29,7 @@ public sealed class SqliteCheckpoints
     private readonly string _connectionString;
     private int _commits;
     private int _running;
+    private long _completed;
 
     public SqliteCheckpoints(string connectionString)
     {
@@ -38,8 +39,6 @@ public sealed class SqliteCheckpoints
 
     /// <summary>Checkpoints run so far (each copies whatever the log holds that the file does not).</summary>
     public long Completed => Interlocked.Read(ref _completed);
-
-    private long _completed;
 
     /// <summary>
     /// Stops <paramref name="connection"/> from checkpointing inside its commits until the
