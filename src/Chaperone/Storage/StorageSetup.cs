@@ -74,22 +74,27 @@ public static class StorageSetup
     internal static string PostgresConnectionString(string configured)
     {
         var builder = new Npgsql.NpgsqlConnectionStringBuilder(configured);
-        if (builder.MaxAutoPrepare == 0 && !Says(configured, "Auto Prepare"))
+        // The keys as written, without spaces or case, so that a setting is seen under any of its spellings.
+        var written = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = configured }.Keys
+            .Cast<string>().Select(Plain).ToHashSet(StringComparer.Ordinal);
+        bool Says(params string[] keys) => keys.Any(k => written.Contains(Plain(k)));
+
+        if (!Says("Max Auto Prepare"))
         {
             builder.MaxAutoPrepare = 64;
         }
-        if (!Says(configured, "Idle Lifetime") && !Says(configured, "Pruning Interval"))
+        if (!Says("Connection Idle Lifetime") && !Says("Connection Pruning Interval"))
         {
             builder.ConnectionIdleLifetime = 10;
             builder.ConnectionPruningInterval = 2;
         }
-        if (!Says(configured, "Minimum Pool Size") && !Says(configured, "MinPoolSize"))
+        if (!Says("Minimum Pool Size", "MinPoolSize"))
         {
             builder.MinPoolSize = Math.Min(2, builder.MaxPoolSize);
         }
         return builder.ConnectionString;
 
-        static bool Says(string connectionString, string key) => connectionString.Contains(key, StringComparison.OrdinalIgnoreCase);
+        static string Plain(string key) => key.Replace(" ", "", StringComparison.Ordinal).ToLowerInvariant();
     }
 
     internal static string SqliteConnectionString(string? configured, DataDirectory data)

@@ -15,11 +15,13 @@ public sealed class PostgresConnectionStringTests
         Assert.Equal(("db", "chaperone", "app"), (built.Host, built.Database, built.Username));
     }
 
-    [Fact]
-    public void WhatTheStringSaysIsKept()
+    [Theory]
+    [InlineData("Host=db;Max Auto Prepare=0;Connection Idle Lifetime=300;Minimum Pool Size=0")]
+    [InlineData("Host=db;MaxAutoPrepare=0;ConnectionIdleLifetime=300;MinPoolSize=0")]
+    [InlineData("host=db;max auto prepare=0;connection idle lifetime=300;minimum pool size=0")]
+    public void WhatTheStringSaysIsKeptHoweverItIsSpelled(string configured)
     {
-        var built = new NpgsqlConnectionStringBuilder(StorageSetup.PostgresConnectionString(
-            "Host=db;Max Auto Prepare=0;Connection Idle Lifetime=300;Minimum Pool Size=0"));
+        var built = new NpgsqlConnectionStringBuilder(StorageSetup.PostgresConnectionString(configured));
 
         Assert.Equal((0, 300, 0), (built.MaxAutoPrepare, built.ConnectionIdleLifetime, built.MinPoolSize));
         Assert.Equal(new NpgsqlConnectionStringBuilder().ConnectionPruningInterval, built.ConnectionPruningInterval);
