@@ -75,6 +75,18 @@ public abstract class ChaperoneDbContext(DbContextOptions options)
         }
     }
 
+    /// <summary>Adds the school of every <typeparamref name="T"/> row this save adds, changes or removes.</summary>
+    private void AddChangedSchools<T>(Func<T, Guid> schoolOf, HashSet<Guid> changed) where T : class
+    {
+        foreach (var entry in ChangeTracker.Entries<T>())
+        {
+            if (entry.State is EntityState.Added or EntityState.Modified or EntityState.Deleted)
+            {
+                changed.Add(schoolOf(entry.Entity));
+            }
+        }
+    }
+
     /// <summary>
     /// Gives every school whose settings, closures, call-provider settings or message wording this save changes a new
     /// <see cref="School.SettingsStamp"/>, written in the same transaction. A school not loaded
@@ -91,29 +103,11 @@ public abstract class ChaperoneDbContext(DbContextOptions options)
                 changed.Add(entry.Entity.Id);
             }
         }
-        foreach (var entry in ChangeTracker.Entries<Closure>())
-        {
-            if (entry.State is EntityState.Added or EntityState.Modified or EntityState.Deleted)
-            {
-                changed.Add(entry.Entity.SchoolId);
-            }
-        }
-        // The call provider a booking gets is read with the settings (BookingFacts), under the same stamp.
-        foreach (var entry in ChangeTracker.Entries<Teams.TeamsSchoolSettings>())
-        {
-            if (entry.State is EntityState.Added or EntityState.Modified or EntityState.Deleted)
-            {
-                changed.Add(entry.Entity.SchoolId);
-            }
-        }
-        // So is the wording of the school's messages (SessionNotifications).
-        foreach (var entry in ChangeTracker.Entries<Notifications.MessageTemplate>())
-        {
-            if (entry.State is EntityState.Added or EntityState.Modified or EntityState.Deleted)
-            {
-                changed.Add(entry.Entity.SchoolId);
-            }
-        }
+        // Closures are part of the settings; the call provider a booking gets (BookingFacts) and the
+        // wording of the school's messages (SessionNotifications) are kept under the same stamp.
+        AddChangedSchools<Closure>(c => c.SchoolId, changed);
+        AddChangedSchools<Teams.TeamsSchoolSettings>(t => t.SchoolId, changed);
+        AddChangedSchools<Notifications.MessageTemplate>(t => t.SchoolId, changed);
         var stubs = new List<School>();
         foreach (var schoolId in changed)
         {
