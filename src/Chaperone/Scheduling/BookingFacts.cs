@@ -126,7 +126,7 @@ public static class BookingFacts
     /// </summary>
     public static async Task<(PolicySettings Settings, BookingPeople? People, SessionOutcome? Missing)> LoadAsync(
         ChaperoneDbContext db, Guid schoolId, string teacherId, IReadOnlyList<string> pupilIds, IReadOnlyList<string> guardianIds, CancellationToken ct,
-        string missingDetail = "Some of the people named are not in your school's records.")
+        string missingDetail = MissingPeople)
     {
         var (settings, _, people, missing) = await LoadForBookingAsync(db, schoolId, teacherId, pupilIds, guardianIds, ct, missingDetail);
         return (settings, people, missing);
@@ -135,7 +135,7 @@ public static class BookingFacts
     /// <summary><see cref="LoadAsync"/>, with the school's call providers as well (read with its settings).</summary>
     public static async Task<(PolicySettings Settings, Teams.ProviderSettings Providers, BookingPeople? People, SessionOutcome? Missing)> LoadForBookingAsync(
         ChaperoneDbContext db, Guid schoolId, string teacherId, IReadOnlyList<string> pupilIds, IReadOnlyList<string> guardianIds, CancellationToken ct,
-        string missingDetail = "Some of the people named are not in your school's records.")
+        string missingDetail = MissingPeople)
     {
         var (people, missing, stamp) = await LoadPeopleAsync(db, schoolId, teacherId, pupilIds, guardianIds, ct);
         var school = stamp is { } current ? await SchoolUnderAsync(db, schoolId, current, ct) : await LoadSchoolAsync(db, schoolId, ct);
@@ -167,7 +167,7 @@ public static class BookingFacts
         }
         else
         {
-            missing["teacherId"] = ["No member of staff with this id in your school."];
+            missing["teacherId"] = [NoSuchHost];
         }
         pupils ??= await PupilsQuery.For(db)(db, schoolId, distinctPupils).ToListAsync(ct);
         guardians ??= await GuardiansQuery.For(db)(db, schoolId, distinctGuardians).ToListAsync(ct);
@@ -195,6 +195,12 @@ public static class BookingFacts
     private sealed record HostRow(Guid Id, string Name, string? Email, DateOnly? FamiliarisationConfirmedOn, bool IsTeacher, Guid SettingsStamp);
 
     private sealed record PupilRow(Guid Id, string Name, List<Guid> Guardians);
+
+    /// <summary>The problem's detail when an id of a proposed session names nobody in the school.</summary>
+    internal const string MissingPeople = "Some of the people named are not in your school's records.";
+
+    /// <summary>What is said of a host id that names no member of staff in the school.</summary>
+    internal const string NoSuchHost = "No member of staff with this id in your school.";
 
     /// <summary>The entries of <paramref name="raw"/> that are ids, in order (an entry that is not is reported by <see cref="ReportMissing"/>).</summary>
     internal static List<Guid> ValidIds(IReadOnlyList<string> raw)

@@ -70,13 +70,13 @@ public static class SlotFacts
         var missing = new Dictionary<string, string[]>();
         if (!hasTeacher || host is null)
         {
-            missing["teacherId"] = ["No member of staff with this id in your school."];
+            missing["teacherId"] = [BookingFacts.NoSuchHost];
         }
         BookingFacts.ReportMissing(pupilIds, pupils.ContainsKey, "pupilIds", "pupil", missing);
         BookingFacts.ReportMissing(guardianIds, guardians.ContainsKey, "guardianIds", "parent or carer", missing);
         if (missing.Count > 0 || host is null)
         {
-            return (null, new SessionOutcome.Missing("Some of the people named are not in your school's records.", missing));
+            return (null, new SessionOutcome.Missing(BookingFacts.MissingPeople, missing));
         }
 
         var settings = await BookingFacts.SettingsUnderAsync(db, schoolId, host.Other, ct);
@@ -178,7 +178,7 @@ public static class SlotFacts
                     }))
                 .Concat(db.Pupils.Where(p => p.SchoolId == schoolId && pupilIds.Contains(p.Id))
                     .Select(p => new Row { Kind = KindPupil, Id = p.Id, Other = p.Id, Name = p.Name, Text = null, Email = null, Flag = false, Day = null, Start = start, End = start }))
-                .Concat(db.PupilGuardians.Where(l => pupilIds.Contains(l.PupilId))
+                .Concat(db.PupilGuardians.Where(l => l.SchoolId == schoolId && pupilIds.Contains(l.PupilId))
                     .Select(l => new Row { Kind = KindLink, Id = l.PupilId, Other = l.GuardianId, Name = null, Text = null, Email = null, Flag = false, Day = null, Start = start, End = start }))
                 .Concat(db.Guardians.Where(g => g.SchoolId == schoolId && guardianIds.Contains(g.Id))
                     .Select(g => new Row { Kind = KindGuardian, Id = g.Id, Other = g.Id, Name = g.Name, Text = g.Relationship, Email = g.Email, Flag = g.HasParentalResponsibility, Day = null, Start = start, End = start }))));
