@@ -114,6 +114,9 @@ internal sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<Outb
         b.HasIndex(m => m.MessageIdHeader).IsUnique();
         // The worker's claim query: pending messages in order of their due time.
         b.HasIndex(m => new { m.Status, m.NextAttemptAt });
+        // The worker reads back the rows it has just claimed by its lease token: without this the
+        // read walked every message ever written, once per claim. Only claimed rows carry a token.
+        b.HasIndex(m => m.LeaseToken).HasFilter("\"LeaseToken\" IS NOT NULL").HasDatabaseName("IX_OutboxMessages_Claimed");
         b.HasIndex(m => new { m.SchoolId, m.CreatedAt });
         b.HasIndex(m => m.SessionId);
         // A reminder is written once per session version, kind and recipient, however many instances look for it.

@@ -104,10 +104,15 @@ public sealed class OutboxWorker(
                     .ExecuteUpdateAsync(s => s.SetProperty(m => m.LeaseToken, token).SetProperty(m => m.LeaseExpiresAt, expires), ct);
             }
         }
-        return await db.OutboxMessages.AsNoTracking().Where(m => m.LeaseToken == token).OrderBy(m => m.NextAttemptAt).ToListAsync(ct);
+        return await ClaimedBy(db, token).ToListAsync(ct);
     }
 
-    private static IQueryable<OutboxMessage> Due(ChaperoneDbContext db, DateTimeOffset now) =>
+    /// <summary>The messages claimed under <paramref name="token"/>, in order of their due time (read through an index of claimed rows only).</summary>
+    internal static IQueryable<OutboxMessage> ClaimedBy(ChaperoneDbContext db, Guid token) =>
+        db.OutboxMessages.AsNoTracking().Where(m => m.LeaseToken == token).OrderBy(m => m.NextAttemptAt);
+
+    /// <summary>The messages due to be sent at <paramref name="now"/> and not claimed by a live lease.</summary>
+    internal static IQueryable<OutboxMessage> Due(ChaperoneDbContext db, DateTimeOffset now) =>
         db.OutboxMessages.Where(m => m.Status == MessageStatus.Pending && m.NextAttemptAt <= now && (m.LeaseExpiresAt == null || m.LeaseExpiresAt < now));
 
     private async Task SendChunkAsync(IReadOnlyList<OutboxMessage> messages, Guid token, CancellationToken ct)

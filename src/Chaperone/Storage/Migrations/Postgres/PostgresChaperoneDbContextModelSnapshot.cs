@@ -589,6 +589,10 @@ namespace Chaperone.Storage.Migrations.Postgres
 
                     b.HasKey("Id");
 
+                    b.HasIndex("LeaseToken")
+                        .HasDatabaseName("IX_OutboxMessages_Claimed")
+                        .HasFilter("\"LeaseToken\" IS NOT NULL");
+
                     b.HasIndex("MessageIdHeader")
                         .IsUnique();
 

@@ -582,6 +582,10 @@ namespace Chaperone.Storage.Migrations.Sqlite
 
                     b.HasKey("Id");
 
+                    b.HasIndex("LeaseToken")
+                        .HasDatabaseName("IX_OutboxMessages_Claimed")
+                        .HasFilter("\"LeaseToken\" IS NOT NULL");
+
                     b.HasIndex("MessageIdHeader")
                         .IsUnique();
 
