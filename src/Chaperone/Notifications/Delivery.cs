@@ -136,8 +136,8 @@ public sealed class SmtpDelivery(EmailOptions options) : IMailDelivery
 
 /// <summary>
 /// The embedded default: each message becomes <c>{DataDirectory}/mail/{created}-{id}.eml</c>. The
-/// file name is fixed by the message, and the file appears by an atomic rename, so sending again
-/// after a crash rewrites the same file: it is delivered exactly once.
+/// file name is fixed by the message, and the file appears, flushed to the disk, by an atomic
+/// rename, so sending again after a crash rewrites the same file: it is delivered exactly once.
 /// </summary>
 public sealed class MailFolderDelivery(EmailOptions options) : IMailDelivery
 {
@@ -157,7 +157,15 @@ public sealed class MailFolderDelivery(EmailOptions options) : IMailDelivery
             var temp = file + ".tmp";
             try
             {
-                await mime.WriteToAsync(FormatOptions.Default, temp, ct);
+                // Written out in memory first, then to the file in one write, flushed to the disk
+                // before it takes its name: a message recorded as sent is on the disk.
+                using var buffer = new MemoryStream(16 * 1024);
+                mime.WriteTo(FormatOptions.Default, buffer, ct);
+                await using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0))
+                {
+                    await stream.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), ct);
+                    stream.Flush(flushToDisk: true);
+                }
                 File.Move(temp, file, overwrite: true);
                 return new DeliveryResult.Accepted($"written to {Path.GetFileName(file)}");
             }

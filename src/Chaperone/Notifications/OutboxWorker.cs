@@ -216,15 +216,7 @@ public sealed class OutboxWorker(
         // (one flush shared with bookings and the other senders' records, not one flush each).
         TransactionalWrite<int> write = async (store, ct) =>
         {
-            var updated = await store.OutboxMessages.Where(m => m.Id == message.Id && m.LeaseToken == token)
-                .ExecuteUpdateAsync(s => s
-                    .SetProperty(m => m.Status, status)
-                    .SetProperty(m => m.Attempts, attempts)
-                    .SetProperty(m => m.NextAttemptAt, next)
-                    .SetProperty(m => m.SentAt, sentAt)
-                    .SetProperty(m => m.LastError, error)
-                    .SetProperty(m => m.LeaseToken, (Guid?)null)
-                    .SetProperty(m => m.LeaseExpiresAt, (DateTimeOffset?)null), ct);
+            var updated = await Record.ExecuteAsync(store, [status, attempts, next, sentAt, error, null, null, message.Id, token], ct);
             // The attempt is one new row: written by hand, without change tracking, since on SQLite
             // this runs in the group commit's one-at-a-time part, between bookings.
             return WriteDecision.Commit(updated, new RowWrite().Add(new DeliveryAttempt
@@ -248,6 +240,13 @@ public sealed class OutboxWorker(
             log.LogWarning("Message {MessageId} to {Recipient} is a delivery problem: {Reply}", message.MessageIdHeader, message.RecipientEmail, result.Reply);
         }
     }
+
+    // Built once: it runs for every message sent, and on SQLite inside the group commit's
+    // one-at-a-time part. A claim taken over meanwhile (another lease token) is left alone.
+    private static readonly RowUpdate<OutboxMessage> Record = new(
+        [nameof(OutboxMessage.Status), nameof(OutboxMessage.Attempts), nameof(OutboxMessage.NextAttemptAt), nameof(OutboxMessage.SentAt),
+         nameof(OutboxMessage.LastError), nameof(OutboxMessage.LeaseToken), nameof(OutboxMessage.LeaseExpiresAt)],
+        [nameof(OutboxMessage.Id), nameof(OutboxMessage.LeaseToken)]);
 
     /// <summary>Exponential back-off with jitter: about FirstBackoff × 2^(n−1), capped, each between half and all of it.</summary>
     internal TimeSpan Backoff(int attempts)
