@@ -92,16 +92,23 @@ public sealed class OutboxWorker(
         }
         else
         {
-            using (await SqliteWriteGate.EnterAsync(db, ct))
+            // The claim joins the next group commit, as the records of attempts do: one flush shared
+            // with the bookings of the moment, and no checkpoint inside it.
+            var claimed = await SqliteGroupCommit.For(db).RunAsync(db, async (store, ct) =>
             {
-                var due = await Due(db, now).OrderBy(m => m.NextAttemptAt).Select(m => m.Id).Take(options.BatchSize).ToListAsync(ct);
+                var due = await Due(store, now).OrderBy(m => m.NextAttemptAt).Select(m => m.Id).Take(options.BatchSize).ToListAsync(ct);
                 if (due.Count == 0)
                 {
-                    return [];
+                    return WriteDecision.Discard(0);
                 }
                 // The same conditions again: a row claimed meanwhile (by another process on the file) is skipped.
-                await Due(db, now).Where(m => due.Contains(m.Id))
+                var updated = await Due(store, now).Where(m => due.Contains(m.Id))
                     .ExecuteUpdateAsync(s => s.SetProperty(m => m.LeaseToken, token).SetProperty(m => m.LeaseExpiresAt, expires), ct);
+                return WriteDecision.Commit(updated);
+            }, ct);
+            if (claimed == 0)
+            {
+                return [];
             }
         }
         return await ClaimedBy(db, token).ToListAsync(ct);
