@@ -1,3 +1,4 @@
+using Chaperone.Infrastructure;
 using Chaperone.Storage;
 using Microsoft.EntityFrameworkCore;
 
@@ -37,6 +38,14 @@ public sealed class OutboxWorker(
     {
         // Let the host finish starting (and migrations finish) before the first claim.
         await Task.Yield();
+        // Sending gives way to people: on a busy machine the requests come first, and the worker
+        // takes the processor time they leave (all of it on an idle machine).
+        using var scheduler = new BackgroundScheduler("Outbox worker");
+        await scheduler.RunAsync(() => SendWhileRunningAsync(stoppingToken), CancellationToken.None);
+    }
+
+    private async Task SendWhileRunningAsync(CancellationToken stoppingToken)
+    {
         while (!stoppingToken.IsCancellationRequested)
         {
             try

@@ -77,6 +77,12 @@ public sealed class SqliteGroupCommit
     /// <summary>Runs <paramref name="write"/> in the next batch and answers once its batch is committed.</summary>
     public async Task<T> RunAsync<T>(ChaperoneDbContext db, TransactionalWrite<T> write, CancellationToken ct)
     {
+        if (Infrastructure.BackgroundScheduler.IsCurrent)
+        {
+            // A batch led from background work would hold up every booking in it behind the
+            // background's lower priority: the write queues, and leads if it must, from the thread pool.
+            return await Task.Run(() => RunAsync(db, write, ct), CancellationToken.None);
+        }
         var pending = new Pending<T>(write, ct);
         bool lead;
         lock (_lock)
