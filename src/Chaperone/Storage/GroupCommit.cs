@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Chaperone.Storage;
@@ -50,10 +51,12 @@ public delegate Task<WriteDecision<T>> TransactionalWrite<T>(ChaperoneDbContext 
 /// earlier write of the batch (two bookings of the same person: the second sees the first).
 /// </summary>
 /// <remarks>
-/// No thread of its own: the first caller to find nobody leading runs a batch on its own context
-/// and connection (which stay alive while it waits), then hands the lead to the next caller in
-/// the queue. The batch also holds <see cref="SqliteWriteGate"/>, so this process's other writers
-/// still take turns with it.
+/// No thread of its own: the first caller to find nobody leading runs a batch, then hands the lead
+/// to the next caller in the queue. Every batch runs on the group commit's own context and
+/// connection, opened on first use and kept open (until <see cref="CloseAsync(string)"/>, when the
+/// app stops), so that the statements it runs again and again stay compiled
+/// (<see cref="SqliteStatements"/>) and its page cache stays warm. The batch also holds
+/// <see cref="SqliteWriteGate"/>, so this process's other writers still take turns with it.
 /// </remarks>
 public sealed class SqliteGroupCommit
 {
@@ -66,10 +69,66 @@ public sealed class SqliteGroupCommit
     private readonly Queue<Pending> _queue = new();
     private bool _leading;
 
+    // The batches' own context, with its connection kept open; used and changed only while the
+    // write gate is held.
+    private ChaperoneDbContext? _own;
+    private readonly string _connectionString;
+
     /// <summary>The group commit of this database file (one per connection string).</summary>
     public static SqliteGroupCommit For(DbContext db) => Databases.GetOrAdd(db.Database.GetConnectionString() ?? "", c => new SqliteGroupCommit(c));
 
-    private SqliteGroupCommit(string connectionString) => Checkpoints = new SqliteCheckpoints(connectionString);
+    private SqliteGroupCommit(string connectionString)
+    {
+        _connectionString = connectionString;
+        Checkpoints = new SqliteCheckpoints(connectionString);
+    }
+
+    /// <summary>Closes the connection the group commit of <paramref name="connectionString"/> keeps open, if it has one (it opens another when next used).</summary>
+    public static Task CloseAsync(string connectionString) =>
+        Databases.TryGetValue(connectionString, out var commit) ? commit.CloseAsync() : Task.CompletedTask;
+
+    /// <summary>Whether the group commit holds its own connection open now.</summary>
+    public bool IsOpen => _own is not null;
+
+    private async Task CloseAsync()
+    {
+        using (await SqliteWriteGate.EnterAsync(_connectionString, CancellationToken.None))
+        {
+            await DropOwnAsync();
+        }
+    }
+
+    /// <summary>The batches' own context (made from the caller's options, so with the same interceptors), opened and keeping its statements.</summary>
+    private async Task<ChaperoneDbContext> OwnAsync(ChaperoneDbContext caller)
+    {
+        if (_own is null)
+        {
+            var own = (ChaperoneDbContext)Activator.CreateInstance(caller.GetType(), caller.GetService<IDbContextOptions>())!;
+            try
+            {
+                await own.Database.OpenConnectionAsync();
+            }
+            catch
+            {
+                await own.DisposeAsync();
+                throw;
+            }
+            SqliteStatements.Keep(own.Database.GetDbConnection());
+            _own = own;
+        }
+        return _own;
+    }
+
+    private async Task DropOwnAsync()
+    {
+        if (_own is not { } own)
+        {
+            return;
+        }
+        _own = null;
+        await SqliteStatements.ReleaseAsync(own.Database.GetDbConnection());
+        await own.DisposeAsync();
+    }
 
     /// <summary>The checkpoints this database's group commit leaves to run beside its writes.</summary>
     public SqliteCheckpoints Checkpoints { get; }
@@ -133,20 +192,25 @@ public sealed class SqliteGroupCommit
         }
     }
 
-    private async Task RunBatchAsync(ChaperoneDbContext db, List<Pending> batch)
+    private async Task RunBatchAsync(ChaperoneDbContext caller, List<Pending> batch)
     {
         // The batch is shared: one caller giving up must not cancel the others' transaction.
-        using var turn = await SqliteWriteGate.EnterAsync(db, CancellationToken.None);
+        using var turn = await SqliteWriteGate.EnterAsync(caller, CancellationToken.None);
+        ChaperoneDbContext db;
         IDbContextTransaction transaction;
         try
         {
+            db = await OwnAsync(caller);
             transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
         }
         catch (Exception e)
         {
             batch.ForEach(p => p.Fail(e));
+            await DropOwnAsync();
             return;
         }
+        var statements = SqliteStatements.For(db.Database.GetDbConnection())!;
+        var savepoints = new Savepoints(statements, transaction.GetDbTransaction());
         await using (transaction)
         {
             // Each write has a savepoint of ours already; SaveChanges need not make another.
@@ -156,7 +220,7 @@ public sealed class SqliteGroupCommit
             {
                 foreach (var pending in batch)
                 {
-                    await pending.RunAsync(db, transaction);
+                    await pending.RunAsync(db, savepoints);
                 }
             }
             finally
@@ -173,8 +237,11 @@ public sealed class SqliteGroupCommit
             }
             catch (Exception e)
             {
-                // Not saved after all; and the others' checks may have counted on what was.
+                // Not saved after all; and the others' checks may have counted on what was. The
+                // next batch starts on a new connection.
                 batch.ForEach(p => p.Fail(e));
+                await transaction.DisposeAsync();
+                await DropOwnAsync();
                 return;
             }
             Checkpoints.Committed();
@@ -182,9 +249,35 @@ public sealed class SqliteGroupCommit
         }
     }
 
+    /// <summary>The savepoint each write runs inside, by commands kept compiled on the batches' connection.</summary>
+    private sealed class Savepoints(SqliteStatements statements, System.Data.Common.DbTransaction transaction)
+    {
+        public Task CreateAsync() => RunAsync("""SAVEPOINT "write";""");
+
+        public Task ReleaseAsync() => RunAsync("""RELEASE SAVEPOINT "write";""");
+
+        public async Task UndoAsync()
+        {
+            await RunAsync("""ROLLBACK TO SAVEPOINT "write";""");
+            await ReleaseAsync();
+        }
+
+        private async Task RunAsync(string sql)
+        {
+            var command = statements.Rent(sql, transaction);
+            try
+            {
+                await command.ExecuteNonQueryAsync(CancellationToken.None);
+            }
+            finally
+            {
+                await statements.ReturnAsync(command);
+            }
+        }
+    }
+
     private abstract class Pending
     {
-        private const string Savepoint = "write";
         private Exception? _error;
 
         /// <summary>True: lead the next batch (this write is in it); false: this write is finished.</summary>
@@ -193,40 +286,34 @@ public sealed class SqliteGroupCommit
         protected abstract CancellationToken Cancellation { get; }
 
         /// <summary>Runs the write inside its savepoint, keeping what it saved unless it failed.</summary>
-        public async Task RunAsync(ChaperoneDbContext db, IDbContextTransaction transaction)
+        public async Task RunAsync(ChaperoneDbContext db, Savepoints savepoints)
         {
             if (Cancellation.IsCancellationRequested)
             {
                 Fail(new OperationCanceledException(Cancellation));
                 return;
             }
-            await transaction.CreateSavepointAsync(Savepoint, CancellationToken.None);
+            await savepoints.CreateAsync();
             try
             {
                 if (await WriteAsync(db))
                 {
                     await SaveAsync(db);
-                    await transaction.ReleaseSavepointAsync(Savepoint, CancellationToken.None);
+                    await savepoints.ReleaseAsync();
                     return;
                 }
-                await UndoAsync(transaction);
+                await savepoints.UndoAsync();
             }
             catch (Exception e)
             {
                 Fail(e);
-                await UndoAsync(transaction);
+                await savepoints.UndoAsync();
             }
             finally
             {
                 // The next write starts from a clean context.
                 db.ChangeTracker.Clear();
             }
-        }
-
-        private static async Task UndoAsync(IDbContextTransaction transaction)
-        {
-            await transaction.RollbackToSavepointAsync(Savepoint, CancellationToken.None);
-            await transaction.ReleaseSavepointAsync(Savepoint, CancellationToken.None);
         }
 
         /// <summary>Runs the caller's write and keeps its decision; true when it decided to save.</summary>

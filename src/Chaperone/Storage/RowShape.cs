@@ -94,14 +94,29 @@ internal sealed class RowShape
     /// <summary>Appends <c>(@p0, @p1, …)</c> for <paramref name="row"/> and adds its parameters, numbered on from <paramref name="next"/>.</summary>
     public void AppendValues(StringBuilder text, DbCommand command, ISqlGenerationHelper sql, object row, ref int next)
     {
+        var first = next;
+        AppendPlaceholders(text, sql, ref next);
+        AddParameters(command, sql, row, first);
+    }
+
+    /// <summary>Appends <c>(@p0, @p1, …)</c> for one row, numbered on from <paramref name="next"/> (the text alone, for a statement kept compiled).</summary>
+    public void AppendPlaceholders(StringBuilder text, ISqlGenerationHelper sql, ref int next)
+    {
         text.Append('(');
         for (var c = 0; c < Columns.Count; c++)
         {
-            var name = "p" + next++;
-            text.Append(c == 0 ? "" : ", ").Append(sql.GenerateParameterNamePlaceholder(name));
-            command.Parameters.Add(Columns[c].CreateParameter(command, sql.GenerateParameterName(name), row));
+            text.Append(c == 0 ? "" : ", ").Append(sql.GenerateParameterNamePlaceholder("p" + next++));
         }
         text.Append(')');
+    }
+
+    /// <summary>Adds the parameters of <paramref name="row"/>, named as <see cref="AppendPlaceholders"/> numbered them from <paramref name="first"/>.</summary>
+    public void AddParameters(DbCommand command, ISqlGenerationHelper sql, object row, int first)
+    {
+        for (var c = 0; c < Columns.Count; c++)
+        {
+            command.Parameters.Add(Columns[c].CreateParameter(command, sql.GenerateParameterName("p" + (first + c)), row));
+        }
     }
 
     internal abstract class RowColumn(string name)

@@ -12,7 +12,8 @@ namespace Chaperone.Storage;
 /// looking up its expression tree; EF 10 cannot compile one ahead) costs more than the update
 /// itself. The statement is built from the model once per model; each value is converted by its
 /// property's type mapping (enums as text, instants as ticks on SQLite), as EF would store it.
-/// Runs on the context's connection, inside its current transaction if one is open.
+/// Runs on the context's connection, inside its current transaction if one is open (with its
+/// statement kept compiled where the connection keeps statements: <see cref="SqliteStatements"/>).
 /// </summary>
 public sealed class RowUpdate<T>(string[] set, string[] where) where T : class
 {
@@ -35,15 +36,34 @@ public sealed class RowUpdate<T>(string[] set, string[] where) where T : class
         await db.Database.OpenConnectionAsync(ct);
         try
         {
-            await using var command = connection.CreateCommand();
-            command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
-            command.CommandText = statement.Text;
-            var sql = db.GetService<ISqlGenerationHelper>();
-            for (var i = 0; i < values.Length; i++)
+            var transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+            var kept = SqliteStatements.For(connection);
+            var command = kept?.Rent(statement.Text, transaction) ?? connection.CreateCommand();
+            try
             {
-                command.Parameters.Add(statement.Mappings[i].CreateParameter(command, sql.GenerateParameterName("p" + i), values[i], statement.Nullable[i]));
+                if (kept is null)
+                {
+                    command.CommandText = statement.Text;
+                    command.Transaction = transaction;
+                }
+                var sql = db.GetService<ISqlGenerationHelper>();
+                for (var i = 0; i < values.Length; i++)
+                {
+                    command.Parameters.Add(statement.Mappings[i].CreateParameter(command, sql.GenerateParameterName("p" + i), values[i], statement.Nullable[i]));
+                }
+                return await command.ExecuteNonQueryAsync(ct);
             }
-            return await command.ExecuteNonQueryAsync(ct);
+            finally
+            {
+                if (kept is not null)
+                {
+                    await kept.ReturnAsync(command);
+                }
+                else
+                {
+                    await command.DisposeAsync();
+                }
+            }
         }
         finally
         {

@@ -56,8 +56,8 @@ public sealed class RowWrite
         await db.Database.OpenConnectionAsync(ct);
         try
         {
-            await using var command = connection.CreateCommand();
-            command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+            // The text first (it depends only on the types and how many rows of each), so that a
+            // connection keeping compiled statements can run its kept command for it.
             var text = new StringBuilder(1024);
             var next = 0;
             foreach (var (type, rows) in _groups)
@@ -67,12 +67,44 @@ public sealed class RowWrite
                 for (var r = 0; r < rows.Count; r++)
                 {
                     text.Append(r == 0 ? "" : ", ");
-                    shape.AppendValues(text, command, sql, rows[r], ref next);
+                    shape.AppendPlaceholders(text, sql, ref next);
                 }
                 text.Append(";\n");
             }
-            command.CommandText = text.ToString();
-            return await command.ExecuteNonQueryAsync(ct);
+            var statement = text.ToString();
+            var transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+            var kept = SqliteStatements.For(connection);
+            var command = kept?.Rent(statement, transaction) ?? connection.CreateCommand();
+            try
+            {
+                if (kept is null)
+                {
+                    command.CommandText = statement;
+                    command.Transaction = transaction;
+                }
+                next = 0;
+                foreach (var (type, rows) in _groups)
+                {
+                    var shape = RowShape.Of(db, type);
+                    foreach (var row in rows)
+                    {
+                        shape.AddParameters(command, sql, row, next);
+                        next += shape.Columns.Count;
+                    }
+                }
+                return await command.ExecuteNonQueryAsync(ct);
+            }
+            finally
+            {
+                if (kept is not null)
+                {
+                    await kept.ReturnAsync(command);
+                }
+                else
+                {
+                    await command.DisposeAsync();
+                }
+            }
         }
         finally
         {

@@ -44,6 +44,8 @@ public static class StorageSetup
             var sqlite = SqliteConnectionString(connectionString, data);
             services.AddDbContextPool<ChaperoneDbContext, SqliteChaperoneDbContext>((sp, o) => o.UseSqlite(sqlite,
                 q => q.UseParameterizedCollectionMode(ParameterTranslationMode.Parameter)).AddInterceptors(sp.GetRequiredService<Audit.AuditSaveInterceptor>()));
+            // The group commit keeps a connection of its own open; it is closed when the app stops.
+            services.AddHostedService(_ => new SqliteGroupCommitLifetime(sqlite));
         }
         return services;
     }
@@ -140,6 +142,14 @@ public static class StorageSetup
             await db.Database.MigrateAsync(cancellationToken);
         }
     }
+}
+
+/// <summary>Closes the connection the SQLite group commit keeps open when the app stops.</summary>
+internal sealed class SqliteGroupCommitLifetime(string connectionString) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => SqliteGroupCommit.CloseAsync(connectionString);
 }
 
 /// <summary>Lets <c>dotnet ef</c> build the SQLite context without starting the app.</summary>

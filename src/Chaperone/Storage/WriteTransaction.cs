@@ -15,13 +15,13 @@ public static class SqliteWriteGate
     private static readonly ConcurrentDictionary<string, SemaphoreSlim> Gates = new(StringComparer.Ordinal);
 
     /// <summary>Waits for this database's write turn on SQLite (null on other databases); dispose to give it up.</summary>
-    public static async Task<IDisposable?> EnterAsync(DbContext db, CancellationToken ct)
+    public static async Task<IDisposable?> EnterAsync(DbContext db, CancellationToken ct) =>
+        db.Database.IsSqlite() ? await EnterAsync(db.Database.GetConnectionString() ?? "", ct) : null;
+
+    /// <summary>Waits for the write turn of the SQLite database <paramref name="connectionString"/> names; dispose to give it up.</summary>
+    public static async Task<IDisposable> EnterAsync(string connectionString, CancellationToken ct)
     {
-        if (!db.Database.IsSqlite())
-        {
-            return null;
-        }
-        var gate = Gates.GetOrAdd(db.Database.GetConnectionString() ?? "", _ => new SemaphoreSlim(1, 1));
+        var gate = Gates.GetOrAdd(connectionString, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(ct);
         return new Turn(gate);
     }

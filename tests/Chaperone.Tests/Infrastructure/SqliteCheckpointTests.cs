@@ -113,6 +113,7 @@ public sealed class SqliteCheckpointTests : IDisposable
 
     public void Dispose()
     {
+        SqliteGroupCommit.CloseAsync(_connectionString).GetAwaiter().GetResult();
         SqliteConnection.ClearPool(new SqliteConnection(_connectionString));
         try
         {

@@ -1,0 +1,134 @@
+using System.Data;
+using System.Data.Common;
+using Chaperone.Storage;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+
+namespace Chaperone.Tests.Infrastructure;
+
+/// <summary>
+/// The SQLite group commit runs every batch on a connection of its own that stays open, and keeps
+/// the statements it runs again and again compiled there (<see cref="SqliteStatements"/>), until
+/// it is closed.
+/// </summary>
+public sealed class SqliteGroupCommitTests : IDisposable
+{
+    private const string Insert = """INSERT INTO "Probe" ("Data") VALUES (x'01');""";
+
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "chaperone-tests", Guid.NewGuid().ToString("N"));
+    private readonly string _connectionString;
+
+    public SqliteGroupCommitTests()
+    {
+        Directory.CreateDirectory(_directory);
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = Path.Combine(_directory, "group.db"), Pooling = true }.ToString();
+        using var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """PRAGMA journal_mode=WAL; CREATE TABLE "Probe" ("Id" INTEGER PRIMARY KEY, "Data" BLOB NOT NULL);""";
+        command.ExecuteNonQuery();
+    }
+
+    [Fact]
+    public async Task BatchesRunOnOneConnectionOfTheirOwnWithTheirStatementsKeptCompiledUntilItCloses()
+    {
+        await using var db = Context();
+        var commit = SqliteGroupCommit.For(db);
+        var seen = new List<DbConnection>();
+
+        for (var i = 0; i < 3; i++)
+        {
+            await WriteAsync(commit, db, seen);
+        }
+        var own = Assert.Single(seen.Distinct());
+        Assert.NotSame(db.Database.GetDbConnection(), own);
+        Assert.Equal(ConnectionState.Open, own.State);
+        Assert.True(commit.IsOpen);
+        var statements = Assert.IsType<SqliteStatements>(SqliteStatements.For(own));
+        var kept = statements.Count;
+        Assert.True(kept >= 2, $"{kept} statements kept (the savepoint and its release at least)");
+
+        // Another batch of the same writes compiles nothing new.
+        await WriteAsync(commit, db, seen);
+        Assert.Equal(kept, statements.Count);
+
+        await SqliteGroupCommit.CloseAsync(_connectionString);
+        Assert.False(commit.IsOpen);
+        Assert.Equal(ConnectionState.Closed, own.State);
+        Assert.Null(SqliteStatements.For(own));
+
+        // Used again, it opens a connection anew; every write is there.
+        await WriteAsync(commit, db, seen);
+        Assert.NotSame(own, seen[^1]);
+        Assert.Equal(5, await db.Database.SqlQueryRaw<int>("""SELECT COUNT(*) AS "Value" FROM "Probe" """).SingleAsync());
+    }
+
+    [Fact]
+    public async Task AWriteThatFailsIsUndoneByTheKeptSavepointCommandsAndTheNextOneIsSaved()
+    {
+        await using var db = Context();
+        var commit = SqliteGroupCommit.For(db);
+
+        var failure = await Assert.ThrowsAsync<SqliteException>(() => commit.RunAsync(db, async (store, ct) =>
+        {
+            await store.Database.ExecuteSqlRawAsync(Insert, ct);
+            await store.Database.ExecuteSqlRawAsync("""INSERT INTO "Nowhere" VALUES (1);""", ct);
+            return WriteDecision.Commit(0);
+        }, CancellationToken.None));
+        await WriteAsync(commit, db, []);
+
+        Assert.Contains("Nowhere", failure.Message);
+        Assert.Equal(1, await db.Database.SqlQueryRaw<int>("""SELECT COUNT(*) AS "Value" FROM "Probe" """).SingleAsync());
+    }
+
+    [Fact]
+    public async Task AKeptCommandIsTheSameForTheSameTextAndTextsBeyondTheCapacityAreNotKept()
+    {
+        await using var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync();
+        var statements = SqliteStatements.Keep(connection);
+
+        var first = statements.Rent("SELECT 1;", null);
+        await statements.ReturnAsync(first);
+        var again = statements.Rent("SELECT 1;", null);
+        await statements.ReturnAsync(again);
+        for (var i = statements.Count; i < SqliteStatements.Capacity; i++)
+        {
+            await statements.ReturnAsync(statements.Rent($"SELECT {i + 2};", null));
+        }
+        var beyond = statements.Rent("SELECT 'beyond';", null);
+
+        Assert.Same(first, again);
+        Assert.Equal(SqliteStatements.Capacity, statements.Count);
+        Assert.Equal("beyond", await beyond.ExecuteScalarAsync());
+        await statements.ReturnAsync(beyond);
+        Assert.NotSame(beyond, statements.Rent("SELECT 'beyond';", null));
+        await SqliteStatements.ReleaseAsync(connection);
+        Assert.Null(SqliteStatements.For(connection));
+    }
+
+    private static Task<int> WriteAsync(SqliteGroupCommit commit, ChaperoneDbContext db, List<DbConnection> seen) =>
+        commit.RunAsync(db, async (store, ct) =>
+        {
+            seen.Add(store.Database.GetDbConnection());
+            await store.Database.ExecuteSqlRawAsync(Insert, ct);
+            return WriteDecision.Commit(0);
+        }, CancellationToken.None);
+
+    private SqliteChaperoneDbContext Context() =>
+        new(new DbContextOptionsBuilder<SqliteChaperoneDbContext>().UseSqlite(_connectionString).Options);
+
+    public void Dispose()
+    {
+        SqliteGroupCommit.CloseAsync(_connectionString).GetAwaiter().GetResult();
+        SqliteConnection.ClearPool(new SqliteConnection(_connectionString));
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Left in the temporary folder.
+        }
+    }
+}
