@@ -85,7 +85,7 @@ namespace Chaperone.Bench
                 Int("--teachers", 40),
                 Int("--concurrency", 16),
                 TimeSpan.FromSeconds(Int("--raw-seconds", 5)),
-                TimeSpan.FromSeconds(Int("--throughput-seconds", 10)),
+                TimeSpan.FromSeconds(Int("--throughput-seconds", 20)),
                 TimeSpan.FromSeconds(Int("--latency-seconds", 8)),
                 Int("--slot-calls", 300),
                 TimeSpan.FromSeconds(Int("--warmup-seconds", 30)));
@@ -160,20 +160,22 @@ namespace Chaperone.Bench
             Console.WriteLine($"raw inserts, {options.Concurrency} connections: {rawConcurrent.PerSecond:0} /s ({rawConcurrent.Inserts} in {rawConcurrent.Seconds:0.00} s)");
             var raw = rawConcurrent.PerSecond > rawSingle.PerSecond ? rawConcurrent : rawSingle;
 
-            // Notifications off (the baseline of their cost) and on, in turns (off, on, off, on) so that
+            // Notifications off (the baseline of their cost) and on, in turns (off, on, off, on, …) so that
             // a change in the machine's load falls on both alike; each turn starts with the outbox sent.
+            // Four turns of each: a single turn's rate varies by about a tenth on a shared machine.
             var quietRuns = new List<ThroughputResult>();
             var runs = new List<ThroughputResult>();
             var costs = new List<string>();
             var quietCosts = new List<string>();
             var outboxes = new List<string>();
-            var half = options.ThroughputTime / 2;
-            for (var turn = 0; turn < 2; turn++)
+            const int turns = 4;
+            var turnTime = options.ThroughputTime / (2 * turns);
+            for (var turn = 0; turn < turns; turn++)
             {
                 Console.WriteLine($"outbox drained in {(await OutboxState.DrainAsync(app.Services, TimeSpan.FromSeconds(120))).TotalSeconds:0.0} s");
                 notifications.On = false;
                 var quietCpu = CpuMeter.Start();
-                var q = await load.ClosedLoopAsync(options.Concurrency, maxBookings: 100_000, half);
+                var q = await load.ClosedLoopAsync(options.Concurrency, maxBookings: 100_000, turnTime);
                 var quietCost = quietCpu.Describe(q.Created);
                 notifications.On = true;
                 Console.WriteLine($"throughput without notifications: {q.PerSecond:0} /s ({q.Created} created, {q.Failed} failed; {quietCost})");
@@ -184,7 +186,7 @@ namespace Chaperone.Bench
                 Console.WriteLine($"outbox drained in {(await OutboxState.DrainAsync(app.Services, TimeSpan.FromSeconds(120))).TotalSeconds:0.0} s");
                 var before = await OutboxState.CountAsync(app.Services);
                 var cpu = CpuMeter.Start();
-                var t = await load.ClosedLoopAsync(options.Concurrency, maxBookings: 100_000, half);
+                var t = await load.ClosedLoopAsync(options.Concurrency, maxBookings: 100_000, turnTime);
                 var turnCost = cpu.Describe(t.Created);
                 var after = await OutboxState.CountAsync(app.Services);
                 var outboxNow = string.Create(CultureInfo.InvariantCulture,
@@ -202,7 +204,7 @@ namespace Chaperone.Bench
                 using var stubLoad = new ApiLoad(stub.Address, load);
                 await stubLoad.ClosedLoopAsync(options.Concurrency, maxBookings: 100_000, TimeSpan.FromSeconds(1));
                 var stubCpu = CpuMeter.Start();
-                var s = await stubLoad.ClosedLoopAsync(options.Concurrency, maxBookings: 100_000, half);
+                var s = await stubLoad.ClosedLoopAsync(options.Concurrency, maxBookings: 100_000, turnTime);
                 clientCost = stubCpu.Describe(s.Created);
                 Console.WriteLine($"clients against a bare stub server: {s.PerSecond:0} /s ({s.Created} answered, {s.Failed} failed; {clientCost})");
                 Fail(s.Failures);
@@ -394,8 +396,8 @@ namespace Chaperone.Bench
             sb.AppendLine();
             sb.AppendLine("- The real app (built as `Program` builds it, served by Kestrel on 127.0.0.1) runs on a fresh SQLite file (WAL, set by the migrations) or a fresh database on a throwaway PostgreSQL with `fsync` and `synchronous_commit` on. Only the clock is fixed (Monday 30 November 2026, 08:00 UTC) so that every booking is at least 48 hours ahead.");
             sb.AppendLine("- Baseline: on the same file or server, in the same run, with the app's connection string (so the same durability), one narrow row per transaction (BEGIN, INSERT, COMMIT) with plain ADO.NET, for up to " + options.RawTime.TotalSeconds.ToString("0", c) + " s: once from one connection, once from as many connections as booking clients; the higher rate is the baseline.");
-            sb.AppendLine("- Notifications: the product always writes a booking's emails (one per parent and a copy to the teacher) to the outbox in the booking's transaction; its reminders (the school day before and the morning) are written by the reminder job when they fall due, not with the booking, and none falls due during the run (the clock stands still on Monday 08:00, every booking is Thursday or later); the outbox worker runs in the same process and sends the due ones to the mail folder (no SMTP host) as they come. For the baseline of their cost only, the benchmark puts a switch in front of the booking's notifications and runs the same throughput test with it off and on in turns (off, on, off, on); the outbox worker sends what is due before each turn. The cost line gives each turn with notifications on.");
-            sb.AppendLine("- Throughput: valid, non-conflicting bookings (one teacher, pupil and parent each, 30 minutes, distinct times per teacher) sent back to back by concurrent clients for two turns of up to " + (options.ThroughputTime.TotalSeconds / 2).ToString("0", c) + " s each (taken together), after warming up until the JIT has settled (at most " + options.WarmupTime.TotalSeconds.ToString("0", c) + " s); only 201 Created counts, anything else is reported as a failure.");
+            sb.AppendLine("- Notifications: the product always writes a booking's emails (one per parent and a copy to the teacher) to the outbox in the booking's transaction; its reminders (the school day before and the morning) are written by the reminder job when they fall due, not with the booking, and none falls due during the run (the clock stands still on Monday 08:00, every booking is Thursday or later); the outbox worker runs in the same process and sends the due ones to the mail folder (no SMTP host) as they come. For the baseline of their cost only, the benchmark puts a switch in front of the booking's notifications and runs the same throughput test with it off and on in turns (off, on, four times each); the outbox worker sends what is due before each turn. The cost line gives each turn with notifications on.");
+            sb.AppendLine("- Throughput: valid, non-conflicting bookings (one teacher, pupil and parent each, 30 minutes, distinct times per teacher) sent back to back by concurrent clients for four turns of up to " + (options.ThroughputTime.TotalSeconds / 8).ToString("0.#", c) + " s each with notifications and four without (each set taken together), after warming up until the JIT has settled (at most " + options.WarmupTime.TotalSeconds.ToString("0", c) + " s); only 201 Created counts, anything else is reported as a failure.");
             sb.AppendLine("- Latency: bookings due at a fixed schedule (open loop) at half the measured raw insert rate for about " + options.LatencyTime.TotalSeconds.ToString("0", c) + " s; each latency runs from the booking's due time to its answer. At most " + ApiLoad.MaxInFlight.ToString(c) + " requests are outstanding; a booking due beyond that is dropped and counted as failed.");
             sb.AppendLine("- Slot finder: one client, " + options.SlotCalls.ToString(c) + " calls after warming up in rounds of 100 calls until the JIT has settled (a round compiling fewer than 20 methods, after at least three rounds; at most " + options.WarmupTime.TotalSeconds.ToString("0", c) + " s), for a teacher with " + BenchOptions.SlotTeacherSessions.ToString(c) + " sessions (eight a day), with a pupil and parent, over 14 days, 30-minute sessions every 15 minutes, in a school that by then holds the bookings above as well, once the outbox worker has sent their emails and the database has done what its background work would do after those bursts (PostgreSQL: CHECKPOINT and VACUUM (ANALYZE), as its checkpointer and autovacuum would; SQLite: a checkpoint of the whole log), so that the search is not measured against that catch-up.");
             return sb.ToString();
