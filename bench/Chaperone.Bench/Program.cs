@@ -85,7 +85,7 @@ namespace Chaperone.Bench
                 Int("--teachers", 40),
                 Int("--concurrency", 16),
                 TimeSpan.FromSeconds(Int("--raw-seconds", 5)),
-                TimeSpan.FromSeconds(Int("--throughput-seconds", 20)),
+                TimeSpan.FromSeconds(Int("--throughput-seconds", 40)),
                 TimeSpan.FromSeconds(Int("--latency-seconds", 8)),
                 Int("--slot-calls", 300),
                 TimeSpan.FromSeconds(Int("--warmup-seconds", 30)));
