@@ -209,8 +209,7 @@ public sealed class SqliteGroupCommit
             await DropOwnAsync();
             return;
         }
-        var statements = SqliteStatements.For(db.Database.GetDbConnection())!;
-        var savepoints = new Savepoints(statements, transaction.GetDbTransaction());
+        var savepoints = new Savepoints(db.Database.GetDbConnection(), transaction.GetDbTransaction());
         await using (transaction)
         {
             // Each write has a savepoint of ours already; SaveChanges need not make another.
@@ -250,11 +249,11 @@ public sealed class SqliteGroupCommit
     }
 
     /// <summary>The savepoint each write runs inside, by commands kept compiled on the batches' connection.</summary>
-    private sealed class Savepoints(SqliteStatements statements, System.Data.Common.DbTransaction transaction)
+    private sealed class Savepoints(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction)
     {
-        public Task CreateAsync() => RunAsync("""SAVEPOINT "write";""");
+        public Task<int> CreateAsync() => RunAsync("""SAVEPOINT "write";""");
 
-        public Task ReleaseAsync() => RunAsync("""RELEASE SAVEPOINT "write";""");
+        public Task<int> ReleaseAsync() => RunAsync("""RELEASE SAVEPOINT "write";""");
 
         public async Task UndoAsync()
         {
@@ -262,18 +261,7 @@ public sealed class SqliteGroupCommit
             await ReleaseAsync();
         }
 
-        private async Task RunAsync(string sql)
-        {
-            var command = statements.Rent(sql, transaction);
-            try
-            {
-                await command.ExecuteNonQueryAsync(CancellationToken.None);
-            }
-            finally
-            {
-                await statements.ReturnAsync(command);
-            }
-        }
+        private Task<int> RunAsync(string sql) => SqliteStatements.ExecuteAsync(connection, transaction, sql, static _ => { }, CancellationToken.None);
     }
 
     private abstract class Pending

@@ -36,34 +36,14 @@ public sealed class RowUpdate<T>(string[] set, string[] where) where T : class
         await db.Database.OpenConnectionAsync(ct);
         try
         {
-            var transaction = db.Database.CurrentTransaction?.GetDbTransaction();
-            var kept = SqliteStatements.For(connection);
-            var command = kept?.Rent(statement.Text, transaction) ?? connection.CreateCommand();
-            try
+            var sql = db.GetService<ISqlGenerationHelper>();
+            return await SqliteStatements.ExecuteAsync(connection, db.Database.CurrentTransaction?.GetDbTransaction(), statement.Text, command =>
             {
-                if (kept is null)
-                {
-                    command.CommandText = statement.Text;
-                    command.Transaction = transaction;
-                }
-                var sql = db.GetService<ISqlGenerationHelper>();
                 for (var i = 0; i < values.Length; i++)
                 {
                     command.Parameters.Add(statement.Mappings[i].CreateParameter(command, sql.GenerateParameterName("p" + i), values[i], statement.Nullable[i]));
                 }
-                return await command.ExecuteNonQueryAsync(ct);
-            }
-            finally
-            {
-                if (kept is not null)
-                {
-                    await kept.ReturnAsync(command);
-                }
-                else
-                {
-                    await command.DisposeAsync();
-                }
-            }
+            }, ct);
         }
         finally
         {

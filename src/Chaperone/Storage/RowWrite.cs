@@ -71,40 +71,19 @@ public sealed class RowWrite
                 }
                 text.Append(";\n");
             }
-            var statement = text.ToString();
-            var transaction = db.Database.CurrentTransaction?.GetDbTransaction();
-            var kept = SqliteStatements.For(connection);
-            var command = kept?.Rent(statement, transaction) ?? connection.CreateCommand();
-            try
+            return await SqliteStatements.ExecuteAsync(connection, db.Database.CurrentTransaction?.GetDbTransaction(), text.ToString(), command =>
             {
-                if (kept is null)
-                {
-                    command.CommandText = statement;
-                    command.Transaction = transaction;
-                }
-                next = 0;
+                var first = 0;
                 foreach (var (type, rows) in _groups)
                 {
                     var shape = RowShape.Of(db, type);
                     foreach (var row in rows)
                     {
-                        shape.AddParameters(command, sql, row, next);
-                        next += shape.Columns.Count;
+                        shape.AddParameters(command, sql, row, first);
+                        first += shape.Columns.Count;
                     }
                 }
-                return await command.ExecuteNonQueryAsync(ct);
-            }
-            finally
-            {
-                if (kept is not null)
-                {
-                    await kept.ReturnAsync(command);
-                }
-                else
-                {
-                    await command.DisposeAsync();
-                }
-            }
+            }, ct);
         }
         finally
         {

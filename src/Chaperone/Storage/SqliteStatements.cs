@@ -52,6 +52,38 @@ public sealed class SqliteStatements
     }
 
     /// <summary>
+    /// Runs <paramref name="text"/> on <paramref name="connection"/> inside <paramref name="transaction"/>,
+    /// with the parameters <paramref name="bind"/> adds: on the kept command where the connection
+    /// keeps statements, else on a command made for the once. Answers the rows changed.
+    /// </summary>
+    public static async Task<int> ExecuteAsync(DbConnection connection, DbTransaction? transaction, string text, Action<DbCommand> bind, CancellationToken ct)
+    {
+        var kept = For(connection);
+        var command = kept?.Rent(text, transaction) ?? connection.CreateCommand();
+        try
+        {
+            if (kept is null)
+            {
+                command.CommandText = text;
+                command.Transaction = transaction;
+            }
+            bind(command);
+            return await command.ExecuteNonQueryAsync(ct);
+        }
+        finally
+        {
+            if (kept is not null)
+            {
+                await kept.ReturnAsync(command);
+            }
+            else
+            {
+                await command.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>
     /// A command for <paramref name="text"/> inside <paramref name="transaction"/>, without
     /// parameters: the kept one if there is one (or room for it), else a new one. Dispose it
     /// with <see cref="ReturnAsync"/>.
