@@ -6,13 +6,21 @@ public static class RateLimits
 {
     public const string Login = "login";
     public const string Family = "family";
+    public const string Calendar = "calendar";
+
+    /// <summary>
+    /// Calendar feed fetches a client address may make in a minute. Calendar services fetch
+    /// subscribed feeds from a few addresses of their own, so the limit is per address but wide;
+    /// it stops anyone hammering the feed or trying addresses, not a calendar keeping up to date.
+    /// </summary>
+    public const int CalendarRequestsPerMinute = 300;
 
     /// <summary>Requests a client address may make to the family pages and API in a minute, unless <c>Families:RequestsPerMinute</c> says otherwise.</summary>
     public const int DefaultFamilyRequestsPerMinute = 60;
 
     /// <summary>
     /// Sign-in attempts are limited per client address, to slow password guessing; so are the
-    /// family pages, which open without an account, to slow anyone trying links.
+    /// family pages and the calendar feeds, which open without an account, to slow anyone trying links.
     /// </summary>
     public static IServiceCollection AddChaperoneRateLimits(this IServiceCollection services, IConfiguration configuration)
     {
@@ -26,6 +34,9 @@ public static class RateLimits
             o.AddPolicy(Family, context => RateLimitPartition.GetSlidingWindowLimiter(
                 context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
                 _ => new SlidingWindowRateLimiterOptions { PermitLimit = familyPermits, Window = TimeSpan.FromMinutes(1), SegmentsPerWindow = 6 }));
+            o.AddPolicy(Calendar, context => RateLimitPartition.GetSlidingWindowLimiter(
+                context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new SlidingWindowRateLimiterOptions { PermitLimit = CalendarRequestsPerMinute, Window = TimeSpan.FromMinutes(1), SegmentsPerWindow = 6 }));
         });
     }
 }

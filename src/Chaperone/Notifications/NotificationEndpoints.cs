@@ -23,7 +23,7 @@ public static class NotificationEndpoints
         group.MapPost("/calendar-feed", CreateFeed).WithName("CreateCalendarFeed")
             .WithSummary("A new private calendar (.ics) address for your sessions; any earlier one stops working.");
         group.MapDelete("/calendar-feed", RevokeFeed).WithName("RevokeCalendarFeed").WithSummary("Stop your calendar address working.");
-        app.MapGet("/calendar/{token}.ics", CalendarFeeds.ServeAsync).AllowAnonymous().WithTags("Notifications").WithName("CalendarFeed")
+        app.MapGet("/calendar/{token}.ics", CalendarFeeds.ServeAsync).AllowAnonymous().RequireRateLimiting(Identity.RateLimits.Calendar).WithTags("Notifications").WithName("CalendarFeed")
             .WithSummary("A teacher's sessions as an iCalendar feed (the address is the secret: 256 random bits, so it cannot be guessed).");
         return app;
     }

@@ -167,3 +167,27 @@ public abstract class NotificationsApiTests(ChaperoneApp app)
 public sealed class NotificationsApiOnSqlite(ChaperoneApp app) : NotificationsApiTests(app), IClassFixture<ChaperoneApp>;
 
 public sealed class NotificationsApiOnPostgres(PostgresChaperoneApp app) : NotificationsApiTests(app), IClassFixture<PostgresChaperoneApp>;
+
+/// <summary>The calendar feeds open without an account, so they are rate-limited per client address (their own app, so no other test shares the budget).</summary>
+public sealed class CalendarFeedRateLimitTests(ChaperoneApp app) : IClassFixture<ChaperoneApp>
+{
+    [Fact]
+    public async Task TooManyFeedRequestsFromOneAddressGet429AndAFeedStillAnswersWithinTheLimit()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        using var teacher = await school.TeacherAsync(app);
+        var feed = await Api.JsonAsync(await teacher.PostAsync("/api/v1/calendar-feed", null), HttpStatusCode.OK);
+        var path = new Uri(feed.GetProperty("url").GetString()!).PathAndQuery;
+        var anonymous = Api.AnonymousClient(app);
+
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync(path)).StatusCode);
+        for (var i = 1; i < Chaperone.Identity.RateLimits.CalendarRequestsPerMinute; i++)
+        {
+            Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync($"/calendar/guess-{i}.ics")).StatusCode);
+        }
+        var refused = await anonymous.GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.DoesNotContain("BEGIN:VCALENDAR", await refused.Content.ReadAsStringAsync());
+    }
+}
