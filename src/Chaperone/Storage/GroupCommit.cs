@@ -72,6 +72,7 @@ public sealed class SqliteGroupCommit
     // The batches' own context, with its connection kept open; used and changed only while the
     // write gate is held.
     private ChaperoneDbContext? _own;
+    private SqliteCheckpoints.Suspension? _ownCheckpoints;
     private readonly string _connectionString;
 
     /// <summary>The group commit of this database file (one per connection string).</summary>
@@ -114,6 +115,8 @@ public sealed class SqliteGroupCommit
                 throw;
             }
             SqliteStatements.Keep(own.Database.GetDbConnection());
+            // Its commits leave copying the log into the file to Checkpoints, beside the writes.
+            _ownCheckpoints = SqliteCheckpoints.SuspendFor((SqliteConnection)own.Database.GetDbConnection());
             _own = own;
         }
         return _own;
@@ -126,6 +129,8 @@ public sealed class SqliteGroupCommit
             return;
         }
         _own = null;
+        _ownCheckpoints?.Dispose();
+        _ownCheckpoints = null;
         await SqliteStatements.ReleaseAsync(own.Database.GetDbConnection());
         await own.DisposeAsync();
     }
@@ -195,7 +200,7 @@ public sealed class SqliteGroupCommit
     private async Task RunBatchAsync(ChaperoneDbContext caller, List<Pending> batch)
     {
         // The batch is shared: one caller giving up must not cancel the others' transaction.
-        using var turn = await SqliteWriteGate.EnterAsync(caller, CancellationToken.None);
+        using var turn = await SqliteWriteGate.EnterAsync(_connectionString, CancellationToken.None);
         ChaperoneDbContext db;
         IDbContextTransaction transaction;
         try
@@ -228,11 +233,9 @@ public sealed class SqliteGroupCommit
             }
             try
             {
-                // The commit flushes the log; copying it into the file is left to SqliteCheckpoints.
-                using (SqliteCheckpoints.SuspendFor((SqliteConnection)db.Database.GetDbConnection()))
-                {
-                    await transaction.CommitAsync(CancellationToken.None);
-                }
+                // The commit flushes the log; copying it into the file is left to SqliteCheckpoints
+                // (the connection's own checkpoints are suspended while the group commit holds it).
+                await transaction.CommitAsync(CancellationToken.None);
             }
             catch (Exception e)
             {

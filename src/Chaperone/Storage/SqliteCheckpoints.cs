@@ -42,8 +42,9 @@ public sealed class SqliteCheckpoints
 
     /// <summary>
     /// Stops <paramref name="connection"/> from checkpointing inside its commits until the
-    /// returned value is disposed (which puts SQLite's default back, since the connection returns
-    /// to the pool and other writers use it next).
+    /// returned value is disposed (which puts SQLite's default back: once the connection closes,
+    /// its handle returns to the pool and other writers use it next). The group commit holds one
+    /// for as long as it keeps its own connection.
     /// </summary>
     public static Suspension SuspendFor(SqliteConnection connection)
     {
