@@ -131,7 +131,7 @@ public sealed class SqliteGroupCommit
         _own = null;
         _ownCheckpoints?.Dispose();
         _ownCheckpoints = null;
-        await SqliteStatements.ReleaseAsync(own.Database.GetDbConnection());
+        SqliteStatements.Release(own.Database.GetDbConnection());
         await own.DisposeAsync();
     }
 

@@ -42,13 +42,20 @@ public static class StorageSetup
         else
         {
             var sqlite = SqliteConnectionString(connectionString, data);
+            // Each pooled context keeps its connection open and its statements compiled
+            // (SqliteKeptConnections), so the pool is bounded to what a busy server has in use at once.
             services.AddDbContextPool<ChaperoneDbContext, SqliteChaperoneDbContext>((sp, o) => o.UseSqlite(sqlite,
-                q => q.UseParameterizedCollectionMode(ParameterTranslationMode.Parameter)).AddInterceptors(sp.GetRequiredService<Audit.AuditSaveInterceptor>()));
+                q => q.UseParameterizedCollectionMode(ParameterTranslationMode.Parameter))
+                .AddInterceptors(sp.GetRequiredService<Audit.AuditSaveInterceptor>())
+                .KeepSqliteConnections(), SqliteContextPoolSize);
             // The group commit keeps a connection of its own open; it is closed when the app stops.
             services.AddHostedService(_ => new SqliteGroupCommitLifetime(sqlite));
         }
         return services;
     }
+
+    /// <summary>How many SQLite contexts, each with its connection open, the pool keeps between requests.</summary>
+    public const int SqliteContextPoolSize = 32;
 
     public static DatabaseProvider ProviderFrom(IConfiguration configuration)
     {

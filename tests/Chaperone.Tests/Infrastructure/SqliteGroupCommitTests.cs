@@ -82,28 +82,38 @@ public sealed class SqliteGroupCommitTests : IDisposable
     }
 
     [Fact]
-    public async Task AKeptCommandIsTheSameForTheSameTextAndTextsBeyondTheCapacityAreNotKept()
+    public async Task AKeptCommandIsTheSameForTheSameTextAndBeyondTheCapacityTheOneUsedLongestAgoIsDropped()
     {
         await using var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync();
         var statements = SqliteStatements.Keep(connection);
 
         var first = statements.Rent("SELECT 1;", null);
-        await statements.ReturnAsync(first);
-        var again = statements.Rent("SELECT 1;", null);
-        await statements.ReturnAsync(again);
+        // While it is rented, a second caller gets a command of its own.
+        var meanwhile = statements.Rent("SELECT 1;", null);
+        Assert.NotSame(first, meanwhile);
+        statements.Return(meanwhile);
+        statements.Return(first);
+        Assert.True(statements.Idle);
+        Assert.Same(first, statements.Rent("SELECT 1;", null));
+        statements.Return(first);
+
+        var oldest = statements.Rent("SELECT 2;", null);
+        statements.Return(oldest);
         for (var i = statements.Count; i < SqliteStatements.Capacity; i++)
         {
-            await statements.ReturnAsync(statements.Rent($"SELECT {i + 2};", null));
+            statements.Return(statements.Rent($"SELECT {i + 3};", null));
         }
+        statements.Return(statements.Rent("SELECT 1;", null));
         var beyond = statements.Rent("SELECT 'beyond';", null);
-
-        Assert.Same(first, again);
-        Assert.Equal(SqliteStatements.Capacity, statements.Count);
         Assert.Equal("beyond", await beyond.ExecuteScalarAsync());
-        await statements.ReturnAsync(beyond);
-        Assert.NotSame(beyond, statements.Rent("SELECT 'beyond';", null));
-        await SqliteStatements.ReleaseAsync(connection);
+        statements.Return(beyond);
+
+        Assert.Equal(SqliteStatements.Capacity, statements.Count);
+        Assert.Same(beyond, statements.Rent("SELECT 'beyond';", null));
+        Assert.Same(first, statements.Rent("SELECT 1;", null));
+        Assert.NotSame(oldest, statements.Rent("SELECT 2;", null));
+        SqliteStatements.Release(connection);
         Assert.Null(SqliteStatements.For(connection));
     }
 
