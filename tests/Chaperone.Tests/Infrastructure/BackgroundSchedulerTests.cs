@@ -15,27 +15,28 @@ public sealed class BackgroundSchedulerTests : IDisposable
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "chaperone-tests", Guid.NewGuid().ToString("N"));
 
     [Fact]
-    public async Task WorkAndItsContinuationsRunOnOneThreadWithAHigherNiceValue()
+    public async Task WorkAndItsContinuationsRunOnOneThreadUnderTheIdlePolicy()
     {
         using var scheduler = new BackgroundScheduler("test background");
         var threads = new List<int>();
-        var nice = new List<int>();
+        var policies = new List<int>();
 
         await scheduler.RunAsync(async () =>
         {
             for (var i = 0; i < 3; i++)
             {
                 threads.Add(Environment.CurrentManagedThreadId);
-                nice.Add(ThreadNiceness());
+                policies.Add(ThreadPolicy());
                 await Task.Delay(5);
                 await Task.Yield();
             }
         }, CancellationToken.None);
 
-        Assert.Equal(BackgroundScheduler.Niceness, scheduler.AppliedNiceness);
+        Assert.True(scheduler.RunsIdle);
         Assert.Single(threads.Distinct());
-        Assert.All(nice, n => Assert.Equal(BackgroundScheduler.Niceness, n));
-        Assert.Equal(0, await Task.Run(ThreadNiceness));
+        Assert.All(policies, p => Assert.Equal(BackgroundScheduler.IdlePolicy, p));
+        // The thread pool keeps the normal policy (SCHED_OTHER).
+        Assert.Equal(0, await Task.Run(ThreadPolicy));
     }
 
     [Fact]
@@ -79,12 +80,12 @@ public sealed class BackgroundSchedulerTests : IDisposable
         Assert.True(ran);
     }
 
-    /// <summary>The calling thread's nice value, field 19 of <c>/proc/thread-self/stat</c>.</summary>
-    private static int ThreadNiceness()
+    /// <summary>The calling thread's scheduling policy, field 41 of <c>/proc/thread-self/stat</c>.</summary>
+    private static int ThreadPolicy()
     {
         var stat = File.ReadAllText("/proc/thread-self/stat");
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return int.Parse(fields[19 - 3], System.Globalization.CultureInfo.InvariantCulture);
+        return int.Parse(fields[41 - 3], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     public void Dispose()
