@@ -133,6 +133,7 @@ public sealed class OutboxWorker(
 
     private async Task SendChunkAsync(IReadOnlyList<OutboxMessage> messages, Guid token, CancellationToken ct)
     {
+        var answered = new List<(OutboxMessage Message, DeliveryResult Result)>(RecordEvery);
         IMailConnection? connection = null;
         try
         {
@@ -143,22 +144,27 @@ public sealed class OutboxWorker(
             catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
             {
                 // The server is down or refuses us: every message of the chunk waits for a retry.
-                foreach (var message in messages)
-                {
-                    await RecordAsync(message, token, new DeliveryResult.Deferred($"{e.GetType().Name}: {e.Message}"));
-                }
+                answered.AddRange(messages.Select(m => (m, (DeliveryResult)new DeliveryResult.Deferred($"{e.GetType().Name}: {e.Message}"))));
                 return;
             }
             foreach (var message in messages)
             {
                 ct.ThrowIfCancellationRequested();
-                var result = await StaleReminderAsync(message, ct) ?? await SendOneAsync(connection, message, ct);
-                // Recorded even when stopping: the server has answered, and the answer must not be lost.
-                await RecordAsync(message, token, result);
+                answered.Add((message, await StaleReminderAsync(message, ct) ?? await SendOneAsync(connection, message, ct)));
+                if (answered.Count == RecordEvery)
+                {
+                    await RecordAsync(answered, token);
+                    answered.Clear();
+                }
             }
         }
         finally
         {
+            // Recorded even when stopping or failing: the server has answered, and the answer must not be lost.
+            if (answered.Count > 0)
+            {
+                await RecordAsync(answered, token);
+            }
             if (connection is not null)
             {
                 await connection.DisposeAsync();
@@ -210,36 +216,32 @@ public sealed class OutboxWorker(
         }
     }
 
-    /// <summary>Writes the outcome of one attempt, under this worker's lease (a claim taken over meanwhile is left alone).</summary>
-    private async Task RecordAsync(OutboxMessage message, Guid token, DeliveryResult result)
+    /// <summary>Writes the outcomes of attempts, under this worker's lease (a claim taken over meanwhile is left alone).</summary>
+    private async Task RecordAsync(IReadOnlyList<(OutboxMessage Message, DeliveryResult Result)> answered, Guid token)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ChaperoneDbContext>();
         var now = clock.GetUtcNow();
-        var attempts = result is DeliveryResult.Superseded ? message.Attempts : message.Attempts + 1;
-        var (status, next, outcome) = result switch
-        {
-            DeliveryResult.Accepted => (MessageStatus.Sent, message.NextAttemptAt, "sent"),
-            DeliveryResult.Superseded => (MessageStatus.Superseded, message.NextAttemptAt, "not sent"),
-            DeliveryResult.Refused => (MessageStatus.Failed, message.NextAttemptAt, "refused"),
-            _ when attempts >= options.MaxAttempts => (MessageStatus.Failed, message.NextAttemptAt, "gave up"),
-            _ => (MessageStatus.Pending, now + Backoff(attempts), "deferred"),
-        };
-        var error = result is DeliveryResult.Accepted or DeliveryResult.Superseded ? null : Truncate(result.Reply);
-        DateTimeOffset? sentAt = status == MessageStatus.Sent ? now : null;
+        var records = answered.Select(a => RecordOf(a.Message, a.Result, now)).ToList();
 
-        // The status and the attempt are written together. On SQLite they join the next group commit
-        // (one flush shared with bookings and the other senders' records, not one flush each).
+        // Each message's status and attempt are written together, and the messages answered
+        // together in one write. On SQLite it joins the next group commit (one flush shared with
+        // bookings and the other senders' records, not one flush each).
         TransactionalWrite<int> write = async (store, ct) =>
         {
-            var updated = await Record.ExecuteAsync(store, [status, attempts, next, sentAt, error, null, null, message.Id, token], ct);
-            // The attempt is one new row: written by hand, without change tracking, since on SQLite
-            // this runs in the group commit's one-at-a-time part, between bookings.
-            return WriteDecision.Commit(updated, new RowWrite().Add(new DeliveryAttempt
+            var attempts = new RowWrite();
+            foreach (var r in records)
             {
-                SchoolId = message.SchoolId, OutboxMessageId = message.Id, At = now,
-                Outcome = updated == 1 ? outcome : outcome + " (late)", Reply = Truncate(result.Reply),
-            }));
+                var updated = await Record.ExecuteAsync(store, [r.Status, r.Attempts, r.Next, r.SentAt, r.Error, null, null, r.Message.Id, token], ct);
+                // The attempt is one new row: written by hand, without change tracking, since on SQLite
+                // this runs in the group commit's one-at-a-time part, between bookings.
+                attempts.Add(new DeliveryAttempt
+                {
+                    SchoolId = r.Message.SchoolId, OutboxMessageId = r.Message.Id, At = now,
+                    Outcome = updated == 1 ? r.Outcome : r.Outcome + " (late)", Reply = Truncate(r.Reply),
+                });
+            }
+            return WriteDecision.Commit(records.Count, attempts);
         };
         if (db.Database.IsSqlite())
         {
@@ -251,11 +253,35 @@ public sealed class OutboxWorker(
             await WriteDecision.SaveAsync(db, await write(db, CancellationToken.None), CancellationToken.None);
             await transaction.CommitAsync(CancellationToken.None);
         }
-        if (status == MessageStatus.Failed)
+        foreach (var r in records.Where(r => r.Status == MessageStatus.Failed))
         {
-            log.LogWarning("Message {MessageId} to {Recipient} is a delivery problem: {Reply}", message.MessageIdHeader, message.RecipientEmail, result.Reply);
+            log.LogWarning("Message {MessageId} to {Recipient} is a delivery problem: {Reply}", r.Message.MessageIdHeader, r.Message.RecipientEmail, r.Reply);
         }
     }
+
+    /// <summary>What an answer makes of a message: its new status, attempts, next try, and the attempt's outcome.</summary>
+    private AttemptRecord RecordOf(OutboxMessage message, DeliveryResult result, DateTimeOffset now)
+    {
+        var attempts = result is DeliveryResult.Superseded ? message.Attempts : message.Attempts + 1;
+        var (status, next, outcome) = result switch
+        {
+            DeliveryResult.Accepted => (MessageStatus.Sent, message.NextAttemptAt, "sent"),
+            DeliveryResult.Superseded => (MessageStatus.Superseded, message.NextAttemptAt, "not sent"),
+            DeliveryResult.Refused => (MessageStatus.Failed, message.NextAttemptAt, "refused"),
+            _ when attempts >= options.MaxAttempts => (MessageStatus.Failed, message.NextAttemptAt, "gave up"),
+            _ => (MessageStatus.Pending, now + Backoff(attempts), "deferred"),
+        };
+        var error = result is DeliveryResult.Accepted or DeliveryResult.Superseded ? null : Truncate(result.Reply);
+        return new AttemptRecord(message, status, attempts, next, status == MessageStatus.Sent ? now : null, error, outcome, result.Reply);
+    }
+
+    private sealed record AttemptRecord(OutboxMessage Message, MessageStatus Status, int Attempts, DateTimeOffset Next, DateTimeOffset? SentAt, string? Error, string Outcome, string Reply);
+
+    /// <summary>
+    /// The answers of a chunk's messages are recorded this many at a time: one write for several,
+    /// and after a crash at most this many messages already answered go again (sending is at least once).
+    /// </summary>
+    internal const int RecordEvery = 8;
 
     // Built once: it runs for every message sent, and on SQLite inside the group commit's
     // one-at-a-time part. A claim taken over meanwhile (another lease token) is left alone.
