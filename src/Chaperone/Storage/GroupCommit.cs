@@ -115,6 +115,11 @@ public sealed class SqliteGroupCommit
                 throw;
             }
             SqliteStatements.Keep(own.Database.GetDbConnection());
+            // Each write runs in a savepoint, for which SQLite copies every page the write changes
+            // into a statement journal; a booking changes more pages than the journal keeps in
+            // memory by default, and the rest went to a temporary file, a system call a page,
+            // in the one-at-a-time part. Kept in memory, it costs a copy.
+            await SqliteStatements.ExecuteAsync(own.Database.GetDbConnection(), null, "PRAGMA temp_store = MEMORY;", static _ => { }, CancellationToken.None);
             // Its commits leave copying the log into the file to Checkpoints, beside the writes.
             _ownCheckpoints = SqliteCheckpoints.SuspendFor((SqliteConnection)own.Database.GetDbConnection());
             _own = own;

@@ -43,6 +43,12 @@ public sealed class SqliteGroupCommitTests : IDisposable
         var own = Assert.Single(seen.Distinct());
         Assert.NotSame(db.Database.GetDbConnection(), own);
         Assert.Equal(ConnectionState.Open, own.State);
+        // Its savepoints' journals stay in memory (2: MEMORY), not in temporary files.
+        await using (var temp = own.CreateCommand())
+        {
+            temp.CommandText = "PRAGMA temp_store;";
+            Assert.Equal(2L, await temp.ExecuteScalarAsync());
+        }
         Assert.True(commit.IsOpen);
         var statements = Assert.IsType<SqliteStatements>(SqliteStatements.For(own));
         var kept = statements.Count;
