@@ -68,11 +68,12 @@ public sealed class BookSession(ChaperoneDbContext db, TimeProvider clock, Calls
         var emails = await notifications.ComposeBookedAsync(session, people, settings, ct);
         var rows = RowsOf(session, SchedulingAccess.EvidenceOf(verdict, session, now, "Booked"), emails,
             AuditLog.Entry(schoolId, AuditActor.From(user), AuditActions.SessionBooked, AuditSubjects.Session, Ids.Format(session.Id),
-                new { session.Start, session.End, session.Kind, session.TeacherId }, now));
+                new { session.Start, session.End, session.Kind, session.TeacherId }, now)).Prepare(db);
         var answer = Booked(session, people, settings);
 
-        // The checks against other bookings and the writes share one transaction: the rows are
-        // made above, so the write itself is only the check and one command of inserts.
+        // The checks against other bookings and the writes share one transaction: the rows and
+        // their statement are made above, so the write itself is only the check and one command
+        // of inserts, with nothing left to convert.
         var outcome = await Conflicts.WriteAsync<SessionOutcome>(db, [people.Host.Id, .. pupilIds, .. guardianIds], async (store, ct) =>
         {
             var conflicts = await Conflicts.FindAsync(store, schoolId, people.Host.Id, pupilIds, guardianIds, start, end, null, ct);

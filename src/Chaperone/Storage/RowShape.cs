@@ -119,6 +119,15 @@ internal sealed class RowShape
         }
     }
 
+    /// <summary>Makes the parameters of <paramref name="row"/> with <paramref name="maker"/> (without adding them to it) into <paramref name="into"/>, named as <see cref="AppendPlaceholders"/> numbered them from <paramref name="first"/>.</summary>
+    public void CreateParameters(DbCommand maker, ISqlGenerationHelper sql, object row, int first, List<DbParameter> into)
+    {
+        for (var c = 0; c < Columns.Count; c++)
+        {
+            into.Add(Columns[c].CreateParameter(maker, sql.GenerateParameterName("p" + (first + c)), row));
+        }
+    }
+
     internal abstract class RowColumn(string name)
     {
         public string Name { get; } = name;

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
@@ -13,9 +14,18 @@ namespace Chaperone.Storage;
 /// are stored as <c>SaveChanges</c> would store them (<see cref="RowShape"/>) but nothing is
 /// tracked and no <c>SaveChanges</c> logic runs, so the caller sets every value itself.
 /// </summary>
+/// <remarks>
+/// The statement and its parameters (every value read, converted and, for JSON columns, written)
+/// can be made before the write runs (<see cref="Prepare"/>): on SQLite a write runs in the group
+/// commit's one-at-a-time part, and there it then only binds them.
+/// </remarks>
 public sealed class RowWrite
 {
     private readonly List<(Type Type, List<object> Rows)> _groups = [];
+    private Statement? _prepared;
+
+    /// <summary>The text of the inserts and their parameters, in order.</summary>
+    private sealed record Statement(string Text, List<DbParameter> Parameters);
 
     public bool IsEmpty => _groups.Count == 0;
 
@@ -32,6 +42,10 @@ public sealed class RowWrite
 
     private RowWrite AddRow(Type type, object row)
     {
+        if (_prepared is not null)
+        {
+            throw new InvalidOperationException("The rows are already prepared; add every row before Prepare.");
+        }
         foreach (var (groupType, rows) in _groups)
         {
             if (groupType == type)
@@ -44,6 +58,16 @@ public sealed class RowWrite
         return this;
     }
 
+    /// <summary>
+    /// Makes the statement and its parameters now, from the rows as they are (values read later
+    /// would not be seen), so that <see cref="ExecuteAsync"/> only binds them. Answers this.
+    /// </summary>
+    public RowWrite Prepare(ChaperoneDbContext db)
+    {
+        _prepared ??= Build(db);
+        return this;
+    }
+
     /// <summary>Inserts every row; answers how many were inserted. Requires an open transaction unless there is one statement.</summary>
     public async Task<int> ExecuteAsync(ChaperoneDbContext db, CancellationToken ct)
     {
@@ -51,37 +75,17 @@ public sealed class RowWrite
         {
             return 0;
         }
-        var sql = db.GetService<ISqlGenerationHelper>();
+        var statement = _prepared ?? Build(db);
         var connection = db.Database.GetDbConnection();
         await db.Database.OpenConnectionAsync(ct);
         try
         {
-            // The text first (it depends only on the types and how many rows of each), so that a
-            // connection keeping compiled statements can run its kept command for it.
-            var text = new StringBuilder(1024);
-            var next = 0;
-            foreach (var (type, rows) in _groups)
+            // A connection keeping compiled statements runs its kept command for the text.
+            return await SqliteStatements.ExecuteAsync(connection, db.Database.CurrentTransaction?.GetDbTransaction(), statement.Text, command =>
             {
-                var shape = RowShape.Of(db, type);
-                text.Append(shape.Head);
-                for (var r = 0; r < rows.Count; r++)
+                foreach (var parameter in statement.Parameters)
                 {
-                    text.Append(r == 0 ? "" : ", ");
-                    shape.AppendPlaceholders(text, sql, ref next);
-                }
-                text.Append(";\n");
-            }
-            return await SqliteStatements.ExecuteAsync(connection, db.Database.CurrentTransaction?.GetDbTransaction(), text.ToString(), command =>
-            {
-                var first = 0;
-                foreach (var (type, rows) in _groups)
-                {
-                    var shape = RowShape.Of(db, type);
-                    foreach (var row in rows)
-                    {
-                        shape.AddParameters(command, sql, row, first);
-                        first += shape.Columns.Count;
-                    }
+                    command.Parameters.Add(parameter);
                 }
             }, ct);
         }
@@ -89,5 +93,30 @@ public sealed class RowWrite
         {
             await db.Database.CloseConnectionAsync();
         }
+    }
+
+    private Statement Build(ChaperoneDbContext db)
+    {
+        var sql = db.GetService<ISqlGenerationHelper>();
+        var text = new StringBuilder(1024);
+        var parameters = new List<DbParameter>();
+        // Parameters are made by a command of the provider, not added to it: a command of
+        // whichever connection runs the write takes them.
+        using var maker = db.Database.GetDbConnection().CreateCommand();
+        var next = 0;
+        foreach (var (type, rows) in _groups)
+        {
+            var shape = RowShape.Of(db, type);
+            text.Append(shape.Head);
+            for (var r = 0; r < rows.Count; r++)
+            {
+                text.Append(r == 0 ? "" : ", ");
+                var first = next;
+                shape.AppendPlaceholders(text, sql, ref next);
+                shape.CreateParameters(maker, sql, rows[r], first, parameters);
+            }
+            text.Append(";\n");
+        }
+        return new Statement(text.ToString(), parameters);
     }
 }

@@ -59,6 +59,48 @@ public abstract class RowWriteTests(ChaperoneApp app)
     }
 
     [Fact]
+    public async Task RowsPreparedOnOneContextAreWrittenOnAnotherAsTheyWereWhenPrepared()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var (saved, savedEvidence, savedMessage) = Rows(school);
+        var (written, writtenEvidence, writtenMessage) = Rows(school);
+        await app.WithDbAsync(async db =>
+        {
+            db.Sessions.Add(saved);
+            db.Evidence.Add(savedEvidence);
+            db.OutboxMessages.Add(savedMessage);
+            await db.SaveChangesAsync();
+            return 0;
+        });
+        foreach (var p in written.Pupils)
+        {
+            (p.SessionId, p.Start, p.End) = (written.Id, written.Start, written.End);
+        }
+        foreach (var g in written.Guardians)
+        {
+            (g.SessionId, g.Start, g.End) = (written.Id, written.Start, written.End);
+        }
+        var rows = await app.WithDbAsync(db => Task.FromResult(new RowWrite().Add(written).AddRange(written.Pupils).AddRange(written.Guardians)
+            .Add(writtenEvidence).Add(writtenMessage).Prepare(db)));
+        // The values were read when the rows were prepared: a change now is not written.
+        var subject = writtenMessage.Subject;
+        writtenMessage.Subject = "changed after";
+
+        var inserted = await app.WithDbAsync(async db =>
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            var count = await rows.ExecuteAsync(db, CancellationToken.None);
+            await transaction.CommitAsync();
+            return count;
+        });
+
+        Assert.Equal(5, inserted);
+        writtenMessage.Subject = subject;
+        Assert.Equal(await ReadAsync(saved.Id, savedEvidence.Id, savedMessage.Id), await ReadAsync(written.Id, writtenEvidence.Id, writtenMessage.Id));
+        Assert.Throws<InvalidOperationException>(() => rows.Add(new EvidenceRecord { Id = Guid.NewGuid(), SchoolId = school.SchoolId, SessionId = written.Id, Stage = EvidenceStages.Booking }));
+    }
+
+    [Fact]
     public async Task ARowWithoutItsKeyIsRefusedAndNothingIsWritten()
     {
         var school = await TestSchool.CreateAsync(app);
