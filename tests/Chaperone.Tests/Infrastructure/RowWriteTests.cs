@@ -23,25 +23,11 @@ public abstract class RowWriteTests(ChaperoneApp app)
         var school = await TestSchool.CreateAsync(app);
         var (saved, savedEvidence, savedMessage) = Rows(school);
         var (written, writtenEvidence, writtenMessage) = Rows(school);
-        foreach (var p in written.Pupils)
-        {
-            (p.SessionId, p.Start, p.End) = (written.Id, written.Start, written.End);
-        }
-        foreach (var g in written.Guardians)
-        {
-            (g.SessionId, g.Start, g.End) = (written.Id, written.Start, written.End);
-        }
+        CopyTimes(written);
         var entry = AuditLog.Entry(school.SchoolId, new AuditActor(school.TeacherId, "Ms \"Quote\" O'Brien"), AuditActions.SessionBooked,
             AuditSubjects.Session, written.Id.ToString(), new { written.Start, Note = "ü ✓ </script>" }, Start.AddDays(-3));
 
-        await app.WithDbAsync(async db =>
-        {
-            db.Sessions.Add(saved);
-            db.Evidence.Add(savedEvidence);
-            db.OutboxMessages.Add(savedMessage);
-            await db.SaveChangesAsync();
-            return 0;
-        });
+        await SaveThroughTheContextAsync(saved, savedEvidence, savedMessage);
         var inserted = await app.WithDbAsync(async db =>
         {
             await using var transaction = await db.Database.BeginTransactionAsync();
@@ -64,22 +50,8 @@ public abstract class RowWriteTests(ChaperoneApp app)
         var school = await TestSchool.CreateAsync(app);
         var (saved, savedEvidence, savedMessage) = Rows(school);
         var (written, writtenEvidence, writtenMessage) = Rows(school);
-        await app.WithDbAsync(async db =>
-        {
-            db.Sessions.Add(saved);
-            db.Evidence.Add(savedEvidence);
-            db.OutboxMessages.Add(savedMessage);
-            await db.SaveChangesAsync();
-            return 0;
-        });
-        foreach (var p in written.Pupils)
-        {
-            (p.SessionId, p.Start, p.End) = (written.Id, written.Start, written.End);
-        }
-        foreach (var g in written.Guardians)
-        {
-            (g.SessionId, g.Start, g.End) = (written.Id, written.Start, written.End);
-        }
+        await SaveThroughTheContextAsync(saved, savedEvidence, savedMessage);
+        CopyTimes(written);
         var rows = await app.WithDbAsync(db => Task.FromResult(new RowWrite().Add(written).AddRange(written.Pupils).AddRange(written.Guardians)
             .Add(writtenEvidence).Add(writtenMessage).Prepare(db)));
         // The values were read when the rows were prepared: a change now is not written.
@@ -166,6 +138,28 @@ public abstract class RowWriteTests(ChaperoneApp app)
         Assert.Equal(MessageStatus.Sent, b.Status);
         // Filtering on the stored form: the converted status matches as EF writes it.
         Assert.Equal(2, await app.WithDbAsync(db => db.OutboxMessages.CountAsync(m => (m.Id == viaContext.Id || m.Id == byHand.Id) && m.Status == MessageStatus.Sent && m.SentAt == sentAt)));
+    }
+
+    private Task<int> SaveThroughTheContextAsync(Session session, EvidenceRecord evidence, OutboxMessage message) => app.WithDbAsync(async db =>
+    {
+        db.Sessions.Add(session);
+        db.Evidence.Add(evidence);
+        db.OutboxMessages.Add(message);
+        await db.SaveChangesAsync();
+        return 0;
+    });
+
+    /// <summary>The session's id and times on its pupils and guardians, as the context would copy them on save.</summary>
+    private static void CopyTimes(Session session)
+    {
+        foreach (var p in session.Pupils)
+        {
+            (p.SessionId, p.Start, p.End) = (session.Id, session.Start, session.End);
+        }
+        foreach (var g in session.Guardians)
+        {
+            (g.SessionId, g.Start, g.End) = (session.Id, session.Start, session.End);
+        }
     }
 
     private static (Session Session, EvidenceRecord Evidence, OutboxMessage Message) Rows(TestSchool school)
