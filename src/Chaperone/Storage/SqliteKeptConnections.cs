@@ -139,7 +139,7 @@ public static class SqliteKeptConnections
             {
                 return null;
             }
-            if (SqliteStatements.ChangesSchema(command.CommandText))
+            if (!statements.Keeps(command.CommandText) && SqliteStatements.ChangesSchema(command.CommandText))
             {
                 // A connection kept open may hold the schema as it was when it last read a table,
                 // and SQLite settles "IF EXISTS" and "already exists" against that when it compiles

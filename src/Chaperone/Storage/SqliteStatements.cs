@@ -32,6 +32,8 @@ public sealed partial class SqliteStatements
     private readonly List<Entry> _reading = [];
     // Commands made for the once (their text's kept command was busy) with the reader each handed out.
     private readonly List<(DbCommand Command, DbDataReader Reader)> _once = [];
+    // How many kept commands are rented and not given back.
+    private int _busy;
 
     private sealed class Entry(string text, DbCommand command)
     {
@@ -48,6 +50,9 @@ public sealed partial class SqliteStatements
     /// <summary>How many statement texts are kept.</summary>
     public int Count => _byText.Count;
 
+    /// <summary>Whether a command is kept for <paramref name="text"/>.</summary>
+    public bool Keeps(string text) => _byText.ContainsKey(text);
+
     /// <summary>Whether no command is in use (none rented and not given back, no reader open).</summary>
     public bool Idle
     {
@@ -57,9 +62,6 @@ public sealed partial class SqliteStatements
             return _busy == 0 && _once.Count == 0;
         }
     }
-
-    // How many kept commands are rented and not given back.
-    private int _busy;
 
     /// <summary>Starts keeping commands on <paramref name="connection"/> (open, and kept open until <see cref="Release"/>).</summary>
     public static SqliteStatements Keep(DbConnection connection) => Kept.GetValue(connection, c => new SqliteStatements(c));
@@ -130,12 +132,7 @@ public sealed partial class SqliteStatements
     public DbCommand Rent(string text, DbTransaction? transaction)
     {
         DbCommand command;
-        if (ChangesSchema(text))
-        {
-            command = _connection.CreateCommand();
-            command.CommandText = text;
-        }
-        else if (_byText.TryGetValue(text, out var node))
+        if (_byText.TryGetValue(text, out var node))
         {
             if (node.Value.Busy && node.Value.Reader is not null)
             {
@@ -159,14 +156,18 @@ public sealed partial class SqliteStatements
         {
             command = _connection.CreateCommand();
             command.CommandText = text;
-            if (_byText.Count >= Capacity)
+            // A text is looked at once, when it is first kept; one that changes the schema is never kept.
+            if (!ChangesSchema(text))
             {
-                DropLeastRecent();
-            }
-            if (_byText.Count < Capacity)
-            {
-                _byText.Add(text, _recent.AddFirst(new Entry(text, command) { Busy = true }));
-                _busy++;
+                if (_byText.Count >= Capacity)
+                {
+                    DropLeastRecent();
+                }
+                if (_byText.Count < Capacity)
+                {
+                    _byText.Add(text, _recent.AddFirst(new Entry(text, command) { Busy = true }));
+                    _busy++;
+                }
             }
         }
         command.Transaction = transaction;
