@@ -12,7 +12,7 @@ namespace Chaperone.Tests.Infrastructure;
 /// </summary>
 public sealed class BackgroundSchedulerTests : IDisposable
 {
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "chaperone-tests", Guid.NewGuid().ToString("N"));
+    private readonly TemporarySqliteFile _file = new("background.db");
 
     [Fact]
     public async Task WorkAndItsContinuationsRunOnOneThreadUnderTheIdlePolicy()
@@ -42,8 +42,7 @@ public sealed class BackgroundSchedulerTests : IDisposable
     [Fact]
     public async Task AGroupCommitJoinedFromBackgroundWorkIsLedFromTheThreadPool()
     {
-        Directory.CreateDirectory(_directory);
-        var connectionString = new SqliteConnectionStringBuilder { DataSource = Path.Combine(_directory, "background.db"), Pooling = true }.ToString();
+        var connectionString = _file.ConnectionString;
         await using var db = new SqliteChaperoneDbContext(new DbContextOptionsBuilder<SqliteChaperoneDbContext>().UseSqlite(connectionString).Options);
         await db.Database.ExecuteSqlRawAsync("""PRAGMA journal_mode=WAL; CREATE TABLE "Probe" ("Id" INTEGER PRIMARY KEY);""");
         using var scheduler = new BackgroundScheduler("test background");
@@ -88,12 +87,5 @@ public sealed class BackgroundSchedulerTests : IDisposable
         return int.Parse(fields[41 - 3], System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    public void Dispose()
-    {
-        SqliteConnection.ClearAllPools();
-        if (Directory.Exists(_directory))
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-    }
+    public void Dispose() => _file.Dispose();
 }

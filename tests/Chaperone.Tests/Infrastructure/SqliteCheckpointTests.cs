@@ -18,15 +18,14 @@ public sealed class SqliteCheckpointTests : IDisposable
         INSERT INTO "Probe" ("Data") SELECT randomblob(3000) FROM n;
         """;
 
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "chaperone-tests", Guid.NewGuid().ToString("N"));
+    private readonly TemporarySqliteFile _database = new("checkpoints.db");
     private readonly string _file;
     private readonly string _connectionString;
 
     public SqliteCheckpointTests()
     {
-        Directory.CreateDirectory(_directory);
-        _file = Path.Combine(_directory, "checkpoints.db");
-        _connectionString = new SqliteConnectionStringBuilder { DataSource = _file, Pooling = true }.ToString();
+        _file = _database.Path;
+        _connectionString = _database.ConnectionString;
         using var connection = new SqliteConnection(_connectionString);
         connection.Open();
         Execute(connection, "PRAGMA journal_mode=WAL;");
@@ -111,17 +110,5 @@ public sealed class SqliteCheckpointTests : IDisposable
         return (BitConverter.ToUInt32(header, 16), BitConverter.ToUInt32(header, 96));
     }
 
-    public void Dispose()
-    {
-        SqliteGroupCommit.CloseAsync(_connectionString).GetAwaiter().GetResult();
-        SqliteConnection.ClearPool(new SqliteConnection(_connectionString));
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Left in the temporary folder.
-        }
-    }
+    public void Dispose() => _database.Dispose();
 }

@@ -15,13 +15,12 @@ public sealed class SqliteGroupCommitTests : IDisposable
 {
     private const string Insert = """INSERT INTO "Probe" ("Data") VALUES (x'01');""";
 
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "chaperone-tests", Guid.NewGuid().ToString("N"));
+    private readonly TemporarySqliteFile _file = new("group.db");
     private readonly string _connectionString;
 
     public SqliteGroupCommitTests()
     {
-        Directory.CreateDirectory(_directory);
-        _connectionString = new SqliteConnectionStringBuilder { DataSource = Path.Combine(_directory, "group.db"), Pooling = true }.ToString();
+        _connectionString = _file.ConnectionString;
         using var connection = new SqliteConnection(_connectionString);
         connection.Open();
         using var command = connection.CreateCommand();
@@ -134,17 +133,5 @@ public sealed class SqliteGroupCommitTests : IDisposable
     private SqliteChaperoneDbContext Context() =>
         new(new DbContextOptionsBuilder<SqliteChaperoneDbContext>().UseSqlite(_connectionString).Options);
 
-    public void Dispose()
-    {
-        SqliteGroupCommit.CloseAsync(_connectionString).GetAwaiter().GetResult();
-        SqliteConnection.ClearPool(new SqliteConnection(_connectionString));
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Left in the temporary folder.
-        }
-    }
+    public void Dispose() => _file.Dispose();
 }

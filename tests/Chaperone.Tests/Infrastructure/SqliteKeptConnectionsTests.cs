@@ -13,14 +13,13 @@ namespace Chaperone.Tests.Infrastructure;
 /// </summary>
 public sealed class SqliteKeptConnectionsTests : IDisposable
 {
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "chaperone-tests", Guid.NewGuid().ToString("N"));
+    private readonly TemporarySqliteFile _file = new("kept.db");
     private readonly string _connectionString;
     private readonly ServiceProvider _services;
 
     public SqliteKeptConnectionsTests()
     {
-        Directory.CreateDirectory(_directory);
-        _connectionString = new SqliteConnectionStringBuilder { DataSource = Path.Combine(_directory, "kept.db"), Pooling = true }.ToString();
+        _connectionString = _file.ConnectionString;
         using (var connection = new SqliteConnection(_connectionString))
         {
             connection.Open();
@@ -203,8 +202,7 @@ public sealed class SqliteKeptConnectionsTests : IDisposable
     public void Dispose()
     {
         _services.Dispose();
-        SqliteConnection.ClearPool(new SqliteConnection(_connectionString));
-        Directory.Delete(_directory, recursive: true);
+        _file.Dispose();
     }
 
     public sealed class Probe
