@@ -10,9 +10,9 @@ namespace Chaperone.Infrastructure;
 /// back here (an <c>await</c> resumes on the scheduler it started on), so on a busy machine the
 /// requests get the processors first and the background work takes what is left; on an idle
 /// machine the priority changes nothing. (A request waiting on something the thread holds does
-/// not wait long: while it waits, it leaves a processor free for the thread.) Work that must not wait behind the background's priority
-/// (leading a group commit that bookings wait for) moves itself to the thread pool
-/// (<see cref="IsCurrent"/>).
+/// not wait long: while it waits, it leaves a processor free for the thread.) Work that must not
+/// wait behind the background's priority (leading a group commit that bookings wait for) moves
+/// itself to the thread pool (<see cref="IsCurrent"/>).
 /// </summary>
 public sealed class BackgroundScheduler : TaskScheduler, IDisposable
 {

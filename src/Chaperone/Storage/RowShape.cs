@@ -113,18 +113,18 @@ internal sealed class RowShape
     /// <summary>Adds the parameters of <paramref name="row"/>, named as <see cref="AppendPlaceholders"/> numbered them from <paramref name="first"/>.</summary>
     public void AddParameters(DbCommand command, ISqlGenerationHelper sql, object row, int first)
     {
-        for (var c = 0; c < Columns.Count; c++)
+        foreach (var parameter in ParametersOf(command, sql, row, first))
         {
-            command.Parameters.Add(Columns[c].CreateParameter(command, sql.GenerateParameterName("p" + (first + c)), row));
+            command.Parameters.Add(parameter);
         }
     }
 
-    /// <summary>Makes the parameters of <paramref name="row"/> with <paramref name="maker"/> (without adding them to it) into <paramref name="into"/>, named as <see cref="AppendPlaceholders"/> numbered them from <paramref name="first"/>.</summary>
-    public void CreateParameters(DbCommand maker, ISqlGenerationHelper sql, object row, int first, List<DbParameter> into)
+    /// <summary>The parameters of <paramref name="row"/>, made by <paramref name="maker"/> but not added to it, named as <see cref="AppendPlaceholders"/> numbered them from <paramref name="first"/>.</summary>
+    public IEnumerable<DbParameter> ParametersOf(DbCommand maker, ISqlGenerationHelper sql, object row, int first)
     {
         for (var c = 0; c < Columns.Count; c++)
         {
-            into.Add(Columns[c].CreateParameter(maker, sql.GenerateParameterName("p" + (first + c)), row));
+            yield return Columns[c].CreateParameter(maker, sql.GenerateParameterName("p" + (first + c)), row);
         }
     }
 

@@ -113,7 +113,7 @@ public sealed class RowWrite
                 text.Append(r == 0 ? "" : ", ");
                 var first = next;
                 shape.AppendPlaceholders(text, sql, ref next);
-                shape.CreateParameters(maker, sql, rows[r], first, parameters);
+                parameters.AddRange(shape.ParametersOf(maker, sql, rows[r], first));
             }
             text.Append(";\n");
         }
