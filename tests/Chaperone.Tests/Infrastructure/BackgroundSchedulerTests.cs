@@ -15,28 +15,27 @@ public sealed class BackgroundSchedulerTests : IDisposable
     private readonly TemporarySqliteFile _file = new("background.db");
 
     [Fact]
-    public async Task WorkAndItsContinuationsRunOnOneThreadUnderTheIdlePolicy()
+    public async Task WorkAndItsContinuationsRunOnOneThreadWithAHigherNiceValue()
     {
         using var scheduler = new BackgroundScheduler("test background");
         var threads = new List<int>();
-        var policies = new List<int>();
+        var nice = new List<int>();
 
         await scheduler.RunAsync(async () =>
         {
             for (var i = 0; i < 3; i++)
             {
                 threads.Add(Environment.CurrentManagedThreadId);
-                policies.Add(ThreadPolicy());
+                nice.Add(ThreadNiceness());
                 await Task.Delay(5);
                 await Task.Yield();
             }
         }, CancellationToken.None);
 
-        Assert.True(scheduler.RunsIdle);
+        Assert.Equal(BackgroundScheduler.Niceness, scheduler.AppliedNiceness);
         Assert.Single(threads.Distinct());
-        Assert.All(policies, p => Assert.Equal(BackgroundScheduler.IdlePolicy, p));
-        // The thread pool keeps the normal policy (SCHED_OTHER).
-        Assert.Equal(0, await Task.Run(ThreadPolicy));
+        Assert.All(nice, n => Assert.Equal(BackgroundScheduler.Niceness, n));
+        Assert.Equal(0, await Task.Run(ThreadNiceness));
     }
 
     [Fact]
@@ -79,12 +78,12 @@ public sealed class BackgroundSchedulerTests : IDisposable
         Assert.True(ran);
     }
 
-    /// <summary>The calling thread's scheduling policy, field 41 of <c>/proc/thread-self/stat</c>.</summary>
-    private static int ThreadPolicy()
+    /// <summary>The calling thread's nice value, field 19 of <c>/proc/thread-self/stat</c>.</summary>
+    private static int ThreadNiceness()
     {
         var stat = File.ReadAllText("/proc/thread-self/stat");
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return int.Parse(fields[41 - 3], System.Globalization.CultureInfo.InvariantCulture);
+        return int.Parse(fields[19 - 3], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     public void Dispose() => _file.Dispose();
