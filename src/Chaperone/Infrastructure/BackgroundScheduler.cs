@@ -15,7 +15,7 @@ namespace Chaperone.Infrastructure;
 public sealed class BackgroundScheduler : TaskScheduler, IDisposable
 {
     /// <summary>The nice value of the thread on Linux (0 is normal, 19 the lowest).</summary>
-    public const int Niceness = 10;
+    public const int Niceness = 19;
 
     private readonly BlockingCollection<Task> _tasks = [];
     private readonly Thread _thread;
