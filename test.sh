@@ -33,4 +33,25 @@ trap stop_pg EXIT
 
 export CHAPERONE_TEST_POSTGRES="Host=127.0.0.1;Port=$PGPORT;Username=postgres;Database=postgres"
 export CHAPERONE_TEST_CHROMIUM=/usr/bin/chromium
-dotnet test Chaperone.slnx -c Release --logger "console;verbosity=normal" "$@"
+RESULTS=data/test-results
+rm -rf "$RESULTS"
+status=0
+dotnet test Chaperone.slnx -c Release --logger "console;verbosity=normal" \
+  --logger "trx;LogFileName=chaperone.trx" --results-directory "$RESULTS" "$@" || status=$?
+
+# The console log is long; repeat each failed test, its message and the top of its stack at the end.
+if [ "$status" -ne 0 ]; then
+  python3 - "$RESULTS" <<'PY'
+import glob, sys, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+for path in glob.glob(sys.argv[1] + "/**/*.trx", recursive=True):
+    for result in ET.parse(path).getroot().iterfind(".//t:UnitTestResult[@outcome='Failed']", ns):
+        info = result.find("t:Output/t:ErrorInfo", ns)
+        message = info.findtext("t:Message", "", ns) if info is not None else ""
+        stack = info.findtext("t:StackTrace", "", ns) if info is not None else ""
+        print(f"\nFAILED {result.get('testName')} ({result.get('duration')})")
+        print("  " + message.strip()[:2000].replace("\n", "\n  "))
+        print("  " + "\n  ".join(stack.strip().splitlines()[:12]))
+PY
+fi
+exit "$status"
