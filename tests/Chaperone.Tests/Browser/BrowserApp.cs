@@ -19,7 +19,11 @@ public class BrowserApp : IAsyncLifetime
     /// <summary>Serves <paramref name="app"/>, which must listen on a loopback port through Kestrel.</summary>
     protected BrowserApp(ChaperoneApp app) => App = app;
 
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
+    /// <summary>
+    /// How long a step may wait for the page. Generous: on a two-processor machine running the
+    /// whole suite, a form post and its redirect once took more than 15 s.
+    /// </summary>
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
     private IPlaywright? _playwright;
 
