@@ -1,4 +1,6 @@
 using Chaperone.People;
+using Chaperone.Storage;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity;
 using OtpNet;
 
@@ -10,8 +12,12 @@ namespace Chaperone.Identity;
 /// Identity's own authenticator provider reads the machine clock, which neither a test clock
 /// nor a deliberately set clock can reach. The shared key is Identity's authenticator key
 /// (base32), so keys enrolled through <see cref="UserManager{TUser}"/> work unchanged.
+/// A code is accepted once (RFC 6238, section 5.2): the account keeps the step of the last code it
+/// accepted and refuses that step and earlier ones, so a code read over someone's shoulder or
+/// caught in transit cannot be replayed inside its window. The step is taken by one conditional
+/// update, so of requests racing with one code exactly one succeeds.
 /// </summary>
-public sealed class ClockTotpTokenProvider(TimeProvider clock) : IUserTwoFactorTokenProvider<StaffMember>
+public sealed class ClockTotpTokenProvider(TimeProvider clock, ChaperoneDbContext db) : IUserTwoFactorTokenProvider<StaffMember>
 {
     public const string Name = "ChaperoneAuthenticator";
 
@@ -32,7 +38,25 @@ public sealed class ClockTotpTokenProvider(TimeProvider clock) : IUserTwoFactorT
         {
             return false;
         }
-        return new Totp(Base32Encoding.ToBytes(key)).VerifyTotp(clock.GetUtcNow().UtcDateTime, token, out _, new VerificationWindow(previous: 1, future: 1));
+        if (!new Totp(Base32Encoding.ToBytes(key)).VerifyTotp(clock.GetUtcNow().UtcDateTime, token, out var step, new VerificationWindow(previous: 1, future: 1))
+            || step <= user.LastAuthenticatorStep)
+        {
+            return false;
+        }
+        var taken = await db.Users
+            .Where(u => u.Id == user.Id && (u.LastAuthenticatorStep == null || u.LastAuthenticatorStep < step))
+            .ExecuteUpdateAsync(set => set.SetProperty(u => u.LastAuthenticatorStep, step));
+        if (taken == 0)
+        {
+            return false;
+        }
+        // As stored, so that a later save of the account neither writes it again nor takes it back.
+        user.LastAuthenticatorStep = step;
+        if (db.Entry(user) is { State: not EntityState.Detached } account)
+        {
+            account.Property(u => u.LastAuthenticatorStep).OriginalValue = step;
+        }
+        return true;
     }
 
     /// <summary>The code an authenticator app shows for <paramref name="base32Key"/> at <paramref name="at"/>.</summary>

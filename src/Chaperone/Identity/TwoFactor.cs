@@ -4,6 +4,7 @@ using Chaperone.Audit;
 using Chaperone.People;
 using Chaperone.Storage;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
 using QRCoder;
 
 namespace Chaperone.Identity;
@@ -94,6 +95,12 @@ public static class TwoFactor
     {
         AuditLog.Record(db, user.SchoolId, new AuditActor(user.Id, user.Name), succeeded ? AuditActions.SignedIn : AuditActions.SignInFailed,
             AuditSubjects.Staff, Infrastructure.Ids.Format(user.Id), reason is null ? new { how } : new { how, reason });
+        // Only the audit entry is saved here. An account change Identity could not save (a
+        // concurrent sign-in had changed the account first) stays unsaved, as Identity reported.
+        if (db.Entry(user) is { State: EntityState.Modified } account)
+        {
+            account.State = EntityState.Unchanged;
+        }
         using (await SqliteWriteGate.EnterAsync(db, CancellationToken.None))
         {
             await db.SaveChangesAsync();

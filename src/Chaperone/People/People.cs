@@ -24,6 +24,12 @@ public sealed class StaffMember : IdentityUser<Guid>
     public Guid SchoolId { get; set; }
     public required string Name { get; set; }
     public DateOnly? FamiliarisationConfirmedOn { get; set; }
+
+    /// <summary>
+    /// The 30-second step of the last authenticator code accepted for this account (RFC 6238), so
+    /// that a code, once used, is not accepted again, nor one from an earlier step.
+    /// </summary>
+    public long? LastAuthenticatorStep { get; set; }
 }
 
 /// <summary>A pupil. Pupils have no account; they join on the family's device.</summary>

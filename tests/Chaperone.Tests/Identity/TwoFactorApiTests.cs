@@ -64,13 +64,50 @@ public abstract class TwoFactorApiTests(ChaperoneApp app)
         var school = await TestSchool.CreateAsync(app);
         var key = await EnrolAsync(school.DslEmail);
 
-        var me = await MeAsync(await LoginAsync(school.DslEmail, app.TotpCode(key)));
+        var me = await MeAsync(await LoginAsync(school.DslEmail, app.NextTotpCode(school.DslEmail, key)));
 
         Assert.True(me.GetProperty("twoFactor").GetBoolean());
         Assert.True(me.GetProperty("mayReadConcerns").GetBoolean());
         // Typed as apps show it, with a space.
-        var spaced = app.TotpCode(key).Insert(3, " ");
+        var spaced = app.NextTotpCode(school.DslEmail, key).Insert(3, " ");
         Assert.True((await MeAsync(await LoginAsync(school.DslEmail, spaced))).GetProperty("twoFactor").GetBoolean());
+    }
+
+    [Fact]
+    public async Task ACodeSignsInOnceAndNoEarlierCodeAfterIt()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var key = await EnrolAsync(school.DslEmail);
+        var now = app.TotpCode(key);
+
+        Assert.Equal(HttpStatusCode.OK, (await LoginAsync(school.DslEmail, now)).StatusCode);
+
+        // RFC 6238, section 5.2: the same code again, or the previous step's (still inside the drift window), is refused.
+        var again = await Api.ProblemAsync(await LoginAsync(school.DslEmail, now), HttpStatusCode.Unauthorized);
+        Assert.False(again.TryGetProperty("accessToken", out _));
+        await Api.ProblemAsync(await LoginAsync(school.DslEmail, app.TotpCode(key, TimeSpan.FromSeconds(-30))), HttpStatusCode.Unauthorized);
+        // The next code is accepted.
+        Assert.Equal(HttpStatusCode.OK, (await LoginAsync(school.DslEmail, app.TotpCode(key, TimeSpan.FromSeconds(30)))).StatusCode);
+        var failures = await app.WithDbAsync(db => db.AuditEntries.AsNoTracking()
+            .Where(e => e.SchoolId == school.SchoolId && e.Action == AuditActions.SignInFailed).Select(e => e.Details).ToListAsync());
+        Assert.Equal(2, failures.Count(d => d != null && d.Contains("wrong two-factor code", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task OfSignInsRacingWithOneCodeExactlyOneSucceeds()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var key = await EnrolAsync(school.DslEmail);
+        var code = app.TotpCode(key);
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => LoginAsync(school.DslEmail, code)));
+
+        Assert.Single(answers, a => a.StatusCode == HttpStatusCode.OK);
+        Assert.All(answers.Where(a => a.StatusCode != HttpStatusCode.OK), a => Assert.Equal(HttpStatusCode.Unauthorized, a.StatusCode));
+
+        // Wrong passwords racing each other all count against the account, and none is an error.
+        var wrong = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => LoginAsync(school.DslEmail, app.TotpCode(key, TimeSpan.FromSeconds(30)), password: "not the password")));
+        Assert.All(wrong, a => Assert.Equal(HttpStatusCode.Unauthorized, a.StatusCode));
     }
 
     [Fact]
@@ -93,7 +130,7 @@ public abstract class TwoFactorApiTests(ChaperoneApp app)
         var school = await TestSchool.CreateAsync(app);
         var key = await EnrolAsync(school.TeacherEmail);
 
-        var me = await MeAsync(await LoginAsync(school.TeacherEmail, app.TotpCode(key)));
+        var me = await MeAsync(await LoginAsync(school.TeacherEmail, app.NextTotpCode(school.TeacherEmail, key)));
 
         Assert.True(me.GetProperty("twoFactor").GetBoolean());
         Assert.False(me.GetProperty("mayReadConcerns").GetBoolean());
@@ -133,7 +170,7 @@ public abstract class TwoFactorApiTests(ChaperoneApp app)
         foreach (var email in new[] { "dsl@demo.school", "head@demo.school" })
         {
             await Api.ProblemAsync(await LoginAsync(email, null, ChaperoneApp.DemoPassword), HttpStatusCode.Unauthorized);
-            var me = await MeAsync(await LoginAsync(email, app.TotpCode(ChaperoneApp.DemoTotpSecret), ChaperoneApp.DemoPassword));
+            var me = await MeAsync(await LoginAsync(email, app.NextTotpCode(email, ChaperoneApp.DemoTotpSecret), ChaperoneApp.DemoPassword));
             Assert.True(me.GetProperty("mayReadConcerns").GetBoolean());
         }
     }
@@ -145,7 +182,7 @@ public abstract class TwoFactorApiTests(ChaperoneApp app)
         var key = await EnrolAsync(school.DslEmail);
 
         await LoginAsync(school.DslEmail, "000000");
-        await LoginAsync(school.DslEmail, app.TotpCode(key));
+        await LoginAsync(school.DslEmail, app.NextTotpCode(school.DslEmail, key));
 
         var entries = await app.WithDbAsync(db => db.AuditEntries.AsNoTracking()
             .Where(e => e.SchoolId == school.SchoolId && e.Action.StartsWith("sign-in")).OrderBy(e => e.Id).ToListAsync());

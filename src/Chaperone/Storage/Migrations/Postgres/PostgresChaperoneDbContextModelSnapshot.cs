@@ -714,6 +714,9 @@ namespace Chaperone.Storage.Migrations.Postgres
                     b.Property<DateOnly?>("FamiliarisationConfirmedOn")
                         .HasColumnType("date");
 
+                    b.Property<long?>("LastAuthenticatorStep")
+                        .HasColumnType("bigint");
+
                     b.Property<bool>("LockoutEnabled")
                         .HasColumnType("boolean");
 

@@ -707,6 +707,9 @@ namespace Chaperone.Storage.Migrations.Sqlite
                     b.Property<DateOnly?>("FamiliarisationConfirmedOn")
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("LastAuthenticatorStep")
+                        .HasColumnType("INTEGER");
+
                     b.Property<bool>("LockoutEnabled")
                         .HasColumnType("INTEGER");
 
