@@ -10,8 +10,9 @@ namespace Chaperone.Concerns;
 /// Who reads which concerns (clause 12, and UK practice: access strictly by role). The DSL and
 /// deputies (role Dsl) read safeguarding and behaviour concerns; senior leaders (Slt) read
 /// behaviour concerns; both only when signed in with two factors. Whoever raised a concern reads
-/// their own (and their drafts). An admin reads none by being an admin. Nobody reads another
-/// school's.
+/// their own (and their drafts), but not how it was handled: the actions and outcome the DSL or a
+/// senior leader wrote are shared with those who need to know, not with the raiser as such. An
+/// admin reads none by being an admin. Nobody reads another school's.
 /// </summary>
 public static class ConcernAccess
 {
@@ -41,10 +42,21 @@ public static class ConcernAccess
                 || (behaviour && c.Kind == ConcernKind.Behaviour)))));
     }
 
-    /// <summary>Whether the caller may acknowledge it and write actions and outcomes (readers by role, not the raiser as such).</summary>
+    /// <summary>Whether the caller reads concerns of this kind by their role (and so their whole chronology), not only as their raiser.</summary>
+    public static bool ReadsByRole(ClaimsPrincipal user, ConcernKind kind) =>
+        kind == ConcernKind.Safeguarding ? ReadsSafeguarding(user) : ReadsBehaviour(user);
+
+    /// <summary>
+    /// Whether a chronology entry is shown to someone who reads the concern only as its raiser:
+    /// what happened to it (raised, alerts, escalation, acknowledgement) and what they wrote
+    /// themselves, not the entries its handlers wrote.
+    /// </summary>
+    public static bool ShownToRaiser(string type, Guid? writtenBy, Guid raiser) =>
+        !ConcernEntryTypes.Written.Contains(type) || writtenBy == raiser;
+
+        /// <summary>Whether the caller may acknowledge it and write actions and outcomes (readers by role, not the raiser as such).</summary>
     public static bool Handles(ClaimsPrincipal user, Concern concern) =>
-        concern.SchoolId == user.SchoolId() && concern.Status == ConcernStatus.Raised &&
-        (concern.Kind == ConcernKind.Safeguarding ? ReadsSafeguarding(user) : ReadsBehaviour(user));
+        concern.SchoolId == user.SchoolId() && concern.Status == ConcernStatus.Raised && ReadsByRole(user, concern.Kind);
 
     /// <summary>Whether the caller may write this entry type: handlers any; the raiser an amendment to their own.</summary>
     public static bool MayWrite(ClaimsPrincipal user, Concern concern, string type) =>

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Chaperone.Infrastructure;
 using Chaperone.Storage;
 using Microsoft.EntityFrameworkCore;
@@ -43,11 +44,14 @@ public static class ConcernDtos
         Ids.Format(c.Id), c.Reference, KindName(c.Kind), StatusName(c.Status), c.Summary, new(Ids.Format(c.RaisedById), c.RaisedByName), c.CreatedAt, c.RaisedAt,
         c.SessionId is { } s ? Ids.Format(s) : null, Pupils(c, names), c.AcknowledgedAt is not null, c.AcknowledgedAt, c.AcknowledgedByName, c.EscalateAt, c.EscalatedAt);
 
-    public static async Task<ConcernDto> DetailAsync(ChaperoneDbContext db, Concern c, CancellationToken ct)
+    /// <summary>The concern as <paramref name="reader"/> may read it: the whole chronology for those who read it by role, less its handlers' entries for its raiser.</summary>
+    public static async Task<ConcernDto> DetailAsync(ChaperoneDbContext db, Concern c, ClaimsPrincipal reader, CancellationToken ct)
     {
         var names = await PupilNamesAsync(db, [c], ct);
-        var entries = await db.Set<ConcernEntry>().AsNoTracking().Where(e => e.ConcernId == c.Id && e.SchoolId == c.SchoolId)
-            .OrderBy(e => e.At).ThenBy(e => e.Sequence).ToListAsync(ct);
+        var whole = ConcernAccess.ReadsByRole(reader, c.Kind);
+        var entries = (await db.Set<ConcernEntry>().AsNoTracking().Where(e => e.ConcernId == c.Id && e.SchoolId == c.SchoolId)
+            .OrderBy(e => e.At).ThenBy(e => e.Sequence).ToListAsync(ct))
+            .Where(e => whole || ConcernAccess.ShownToRaiser(e.Type, e.ActorId, c.RaisedById));
         return new ConcernDto(
             Ids.Format(c.Id), c.Reference, KindName(c.Kind), StatusName(c.Status), c.Summary, c.Detail, c.ChildsOwnWords, new(Ids.Format(c.RaisedById), c.RaisedByName),
             c.CreatedAt, c.RaisedAt, c.SessionId is { } s ? Ids.Format(s) : null, c.RecordingOffsetSeconds, c.RoutedToId is { } r ? Ids.Format(r) : null,

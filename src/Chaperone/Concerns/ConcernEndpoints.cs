@@ -37,15 +37,15 @@ public static class ConcernEndpoints
     private static ProblemHttpResult Missing() => Problems.NotFound("There is no concern with this id that you can read.");
 
     private static async Task<IResult> Raise(ConcernRequest request, ClaimsPrincipal user, RaiseConcern handler, ChaperoneDbContext db, CancellationToken ct) =>
-        await RaisedAsync(await handler.HandleAsync(user, request, null, ct), db, ct);
+        await RaisedAsync(await handler.HandleAsync(user, request, null, ct), user, db, ct);
 
     private static async Task<IResult> RaiseDraft(string id, ConcernRequest request, ClaimsPrincipal user, RaiseConcern handler, ChaperoneDbContext db, CancellationToken ct) =>
-        Ids.TryParse(id, out var draftId) ? await RaisedAsync(await handler.HandleAsync(user, request, draftId, ct), db, ct)
+        Ids.TryParse(id, out var draftId) ? await RaisedAsync(await handler.HandleAsync(user, request, draftId, ct), user, db, ct)
             : Problems.NotFound("There is no draft of yours with this id.");
 
-    private static async Task<IResult> RaisedAsync(RaiseOutcome outcome, ChaperoneDbContext db, CancellationToken ct) => outcome switch
+    private static async Task<IResult> RaisedAsync(RaiseOutcome outcome, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct) => outcome switch
     {
-        RaiseOutcome.Raised r => TypedResults.Created($"/api/v1/concerns/{Ids.Format(r.Concern.Id)}", await ConcernDtos.DetailAsync(db, r.Concern, ct)),
+        RaiseOutcome.Raised r => TypedResults.Created($"/api/v1/concerns/{Ids.Format(r.Concern.Id)}", await ConcernDtos.DetailAsync(db, r.Concern, user, ct)),
         RaiseOutcome.Invalid i => Problems.Validation(i.Errors),
         _ => Problems.NotFound("There is no draft of yours with this id."),
     };
@@ -54,17 +54,17 @@ public static class ConcernEndpoints
         TypedResults.Ok(await handler.ListAsync(user, ct));
 
     private static async Task<Results<Ok<ConcernDto>, ProblemHttpResult>> Get(string id, ClaimsPrincipal user, HandleConcern handler, ChaperoneDbContext db, CancellationToken ct) =>
-        await handler.ReadAsync(user, id, ct) is { } concern ? TypedResults.Ok(await ConcernDtos.DetailAsync(db, concern, ct)) : Missing();
+        await handler.ReadAsync(user, id, ct) is { } concern ? TypedResults.Ok(await ConcernDtos.DetailAsync(db, concern, user, ct)) : Missing();
 
     private static async Task<IResult> Acknowledge(string id, ClaimsPrincipal user, HandleConcern handler, ChaperoneDbContext db, CancellationToken ct) =>
-        await ToResultAsync(await handler.AcknowledgeAsync(user, id, ct), db, ct);
+        await ToResultAsync(await handler.AcknowledgeAsync(user, id, ct), user, db, ct);
 
     private static async Task<IResult> AddEntry(string id, ConcernEntryRequest request, ClaimsPrincipal user, HandleConcern handler, ChaperoneDbContext db, CancellationToken ct) =>
-        await ToResultAsync(await handler.AddEntryAsync(user, id, request.Type, request.Text, ct), db, ct);
+        await ToResultAsync(await handler.AddEntryAsync(user, id, request.Type, request.Text, ct), user, db, ct);
 
-    private static async Task<IResult> ToResultAsync(ConcernOutcome outcome, ChaperoneDbContext db, CancellationToken ct) => outcome switch
+    private static async Task<IResult> ToResultAsync(ConcernOutcome outcome, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct) => outcome switch
     {
-        ConcernOutcome.Done d => TypedResults.Ok(await ConcernDtos.DetailAsync(db, d.Concern, ct)),
+        ConcernOutcome.Done d => TypedResults.Ok(await ConcernDtos.DetailAsync(db, d.Concern, user, ct)),
         ConcernOutcome.Forbidden f => TypedResults.Problem(detail: f.Message, statusCode: StatusCodes.Status403Forbidden, title: "Not allowed.", type: "https://chaperone.school/problems/forbidden"),
         ConcernOutcome.Conflict c => TypedResults.Problem(detail: c.Message, statusCode: StatusCodes.Status409Conflict, title: "Already done.", type: "https://chaperone.school/problems/state"),
         ConcernOutcome.Invalid i => Problems.Validation(i.Errors),

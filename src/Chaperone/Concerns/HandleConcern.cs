@@ -171,7 +171,9 @@ public sealed class HandleConcern(ChaperoneDbContext db, TimeProvider clock)
         var rows = await (from e in db.Set<ConcernEntry>().AsNoTracking()
                           join c in visible on e.ConcernId equals c.Id
                           where e.SchoolId == schoolId
-                          select new { e.At, e.Sequence, e.Type, e.ActorName, e.Text, c.Id, c.Number, c.Kind }).ToListAsync(ct);
+                          select new { e.At, e.Sequence, e.Type, e.ActorId, e.ActorName, e.Text, c.Id, c.Number, c.Kind, c.RaisedById }).ToListAsync(ct);
+        // Concerns read only as their raiser show what happened to them, not their handlers' entries.
+        rows = rows.Where(r => ConcernAccess.ReadsByRole(user, r.Kind) || ConcernAccess.ShownToRaiser(r.Type, r.ActorId, r.RaisedById)).ToList();
         AuditLog.Record(db, user, AuditActions.PupilChronologyViewed, AuditSubjects.Pupil, id, new { entries = rows.Count });
         await db.SaveChangesAsync(ct);
         return rows.OrderBy(r => r.At).ThenBy(r => r.Sequence)

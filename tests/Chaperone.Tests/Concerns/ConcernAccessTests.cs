@@ -10,7 +10,7 @@ namespace Chaperone.Tests.Concerns;
 
 /// <summary>
 /// Who sees what (clause 12), over every concern endpoint and page, on each database: the raiser
-/// sees their own; another teacher nothing; a senior leader behaviour concerns; the DSL both; a
+/// sees their own (but not its handlers' entries); another teacher nothing; a senior leader behaviour concerns; the DSL both; a
 /// DSL without a second factor, an admin and another school's DSL nothing. Refused reads are audited.
 /// </summary>
 public abstract class ConcernAccessTests(ChaperoneApp app)
@@ -128,6 +128,42 @@ public abstract class ConcernAccessTests(ChaperoneApp app)
         var afterAcknowledgement = await Api.JsonAsync(await dsl.PostAsync($"/api/v1/concerns/{s}/acknowledge", null), HttpStatusCode.OK);
         Assert.Single(afterAcknowledgement.GetProperty("pupils").EnumerateArray());
         Assert.True(afterAcknowledgement.GetProperty("acknowledged").GetBoolean());
+    }
+
+    [Fact]
+    public async Task TheRaiserSeesWhatHappenedToTheirConcernButNotTheHandlersEntries()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var (dsl, _) = await LeadersAsync(app, school);
+        var raiser = await school.TeacherAsync(app);
+        var s = (await RaiseAsync(raiser, Safeguarding(school))).GetProperty("id").GetString()!;
+        await Api.JsonAsync(await dsl.PostAsync($"/api/v1/concerns/{s}/acknowledge", null), HttpStatusCode.OK);
+        await Api.JsonAsync(await dsl.PostAsJsonAsync($"/api/v1/concerns/{s}/actions", new { text = "Referral to children's social care HANDLER-MARK." }), HttpStatusCode.OK);
+        await Api.JsonAsync(await dsl.PostAsJsonAsync($"/api/v1/concerns/{s}/actions", new { text = "Family support plan HANDLER-MARK.", type = "outcome" }), HttpStatusCode.OK);
+        var amended = await Api.JsonAsync(await raiser.PostAsJsonAsync($"/api/v1/concerns/{s}/actions", new { text = "I also saw a second mark.", type = "amendment" }), HttpStatusCode.OK);
+
+        // The raiser: raised, routed, acknowledged (by whom), and their own amendment.
+        var seenByRaiser = await Api.JsonAsync(await raiser.GetAsync($"/api/v1/concerns/{s}"), HttpStatusCode.OK);
+        Assert.Equal(["raised", "alert-sent", "email-queued", "acknowledged", "amendment"], EntryTypes(seenByRaiser));
+        Assert.Equal(EntryTypes(seenByRaiser), EntryTypes(amended));
+        Assert.True(seenByRaiser.GetProperty("acknowledged").GetBoolean());
+        Assert.DoesNotContain("HANDLER-MARK", seenByRaiser.GetRawText(), StringComparison.Ordinal);
+        var pupilChronology = await Api.JsonAsync(await raiser.GetAsync($"/api/v1/pupils/{school.TwoParentPupil}/chronology"), HttpStatusCode.OK);
+        Assert.Contains(pupilChronology.EnumerateArray(), e => e.GetProperty("type").GetString() == "amendment");
+        Assert.DoesNotContain("HANDLER-MARK", pupilChronology.GetRawText(), StringComparison.Ordinal);
+        var page = await (await raiser.GetAsync($"/concerns/{s}")).Content.ReadAsStringAsync();
+        Assert.Contains("I also saw a second mark.", page, StringComparison.Ordinal);
+        Assert.Contains("data-raiser-view", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("HANDLER-MARK", page, StringComparison.Ordinal);
+        var pupilPage = await (await raiser.GetAsync($"/pupils/{school.TwoParentPupil}/chronology")).Content.ReadAsStringAsync();
+        Assert.DoesNotContain("HANDLER-MARK", pupilPage, StringComparison.Ordinal);
+
+        // The DSL reads everything.
+        var seenByDsl = await Api.JsonAsync(await dsl.GetAsync($"/api/v1/concerns/{s}"), HttpStatusCode.OK);
+        Assert.Equal(["raised", "alert-sent", "email-queued", "acknowledged", "action", "outcome", "amendment"], EntryTypes(seenByDsl));
+        var dslPage = await (await dsl.GetAsync($"/concerns/{s}")).Content.ReadAsStringAsync();
+        Assert.Contains("HANDLER-MARK", dslPage, StringComparison.Ordinal);
+        Assert.DoesNotContain("data-raiser-view", dslPage, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -19,6 +19,8 @@ public sealed class DetailsModel(ChaperoneDbContext db, HandleConcern handle) : 
     public DateTimeZone Zone { get; private set; } = DateTimeZone.Utc;
     public bool Handles { get; private set; }
     public bool MayAmend { get; private set; }
+    /// <summary>False when the caller reads the concern only as its raiser (the handlers' entries left out).</summary>
+    public bool ReadsWholeChronology { get; private set; }
     public FormErrors Errors { get; } = new();
 
     [BindProperty] public string? EntryType { get; set; }
@@ -81,10 +83,11 @@ public sealed class DetailsModel(ChaperoneDbContext db, HandleConcern handle) : 
         {
             return NotFound();
         }
-        Concern = await ConcernDtos.DetailAsync(db, concern, ct);
+        Concern = await ConcernDtos.DetailAsync(db, concern, User, ct);
         Zone = await IndexModel.ZoneAsync(db, User.SchoolId(), ct);
         Handles = ConcernAccess.Handles(User, concern);
         MayAmend = ConcernAccess.MayWrite(User, concern, ConcernEntryTypes.Amendment);
+        ReadsWholeChronology = ConcernAccess.ReadsByRole(User, concern.Kind);
         return Page();
     }
 }
