@@ -3,7 +3,7 @@ using System.Threading.Channels;
 namespace Chaperone.Infrastructure;
 
 /// <summary>
-/// Wakes a background worker of this instance at once rather than at its next poll; many wakes
+/// Wakes a background worker of this instance at once rather than at its next look; many wakes
 /// before the worker looks count as one.
 /// </summary>
 public class WakeSignal
@@ -17,19 +17,38 @@ public class WakeSignal
     /// <summary>Asks the worker to look now; a pulse already pending is enough (cheap, never throws).</summary>
     public void Wake() => _pulses.Writer.TryWrite(true);
 
-    /// <summary>Waits for a pulse or for <paramref name="timeout"/> (measured by <paramref name="clock"/>).</summary>
-    public async Task WaitAsync(TimeSpan timeout, TimeProvider clock, CancellationToken ct)
+    /// <summary>
+    /// Waits for a pulse or until <paramref name="due"/> by <paramref name="clock"/>. The moment is
+    /// absolute, so a worker passes the time it last looked plus its interval: if the clock moved on
+    /// while it worked (a test clock set forward, say), the wait ends at that moment rather than a
+    /// whole interval after the clock was read again.
+    /// </summary>
+    public async Task WaitUntilAsync(DateTimeOffset due, TimeProvider clock, CancellationToken ct)
     {
         if (_pulses.Reader.TryRead(out _))
         {
             return;
         }
-        using var timeoutCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var delay = Task.Delay(timeout, clock, timeoutCts.Token);
-        // A read that is cancelled takes nothing, so a pulse that arrives after the timeout waits for the next look.
-        var pulse = _pulses.Reader.WaitToReadAsync(timeoutCts.Token).AsTask();
-        await Task.WhenAny(delay, pulse);
-        await timeoutCts.CancelAsync();
+        var now = clock.GetUtcNow();
+        if (now >= due)
+        {
+            ct.ThrowIfCancellationRequested();
+            return;
+        }
+        using var waitCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var timer = Task.Delay(due - now, clock, waitCts.Token);
+        // A timer counts from the clock as it is when the timer starts. If the clock passed the
+        // moment in between (a test clock set forward), this timer would end late: end now.
+        if (clock.GetUtcNow() >= due)
+        {
+            await waitCts.CancelAsync();
+            ct.ThrowIfCancellationRequested();
+            return;
+        }
+        // A read that is cancelled takes nothing, so a pulse that arrives after the wait ends waits for the next look.
+        var pulse = _pulses.Reader.WaitToReadAsync(waitCts.Token).AsTask();
+        await Task.WhenAny(timer, pulse);
+        await waitCts.CancelAsync();
         _pulses.Reader.TryRead(out _);
         ct.ThrowIfCancellationRequested();
     }

@@ -51,10 +51,11 @@ public sealed class OutboxWorker(
             try
             {
                 var token = Guid.NewGuid();
+                var lookedAt = clock.GetUtcNow();
                 var claimed = await ClaimAsync(token, stoppingToken);
                 if (claimed.Count == 0)
                 {
-                    await signal.WaitAsync(options.PollInterval, clock, stoppingToken);
+                    await signal.WaitUntilAsync(lookedAt + options.PollInterval, clock, stoppingToken);
                     continue;
                 }
                 var chunks = claimed.Chunk((claimed.Count + options.Connections - 1) / options.Connections);
@@ -70,7 +71,7 @@ public sealed class OutboxWorker(
                 log.LogError(e, "The outbox worker failed; it will try again.");
                 try
                 {
-                    await signal.WaitAsync(options.PollInterval, clock, stoppingToken);
+                    await signal.WaitUntilAsync(clock.GetUtcNow() + options.PollInterval, clock, stoppingToken);
                 }
                 catch (OperationCanceledException)
                 {

@@ -98,12 +98,12 @@ public sealed class RetentionWorker(RetentionJob job, RetentionSignal signal, Ti
         var interval = TimeSpan.FromMinutes(Math.Max(1, configuration.GetValue("Retention:IntervalMinutes", 60)));
         while (!stoppingToken.IsCancellationRequested)
         {
-            var wait = interval;
+            var due = clock.GetUtcNow() + interval;
             try
             {
-                if (await job.RunAsync(stoppingToken) is { } next && next - clock.GetUtcNow() < wait)
+                if (await job.RunAsync(stoppingToken) is { } next && next < due)
                 {
-                    wait = next - clock.GetUtcNow();
+                    due = next;
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -117,7 +117,7 @@ public sealed class RetentionWorker(RetentionJob job, RetentionSignal signal, Ti
             }
             try
             {
-                await signal.WaitAsync(wait < TimeSpan.Zero ? TimeSpan.Zero : wait, clock, stoppingToken);
+                await signal.WaitUntilAsync(due, clock, stoppingToken);
             }
             catch (OperationCanceledException)
             {

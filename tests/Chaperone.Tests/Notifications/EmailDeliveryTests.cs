@@ -178,7 +178,7 @@ public abstract class EmailDeliveryTests(SmtpChaperoneApp app)
         {
             app.Smtp.Defers = _ => false;
         }
-        AdvanceClockAndWakeTheWorker(TimeSpan.FromMinutes(2)); // past the first back-off
+        app.Clock.Advance(TimeSpan.FromMinutes(2)); // past the first back-off
 
         var sent = await WaitForRowAsync(Guid.Parse(id), m => m.RecipientEmail == deferred && m.Kind == MessageKind.Booked && m.Status == MessageStatus.Sent);
         Assert.Equal(2, sent.Attempts);
@@ -209,7 +209,7 @@ public abstract class EmailDeliveryTests(SmtpChaperoneApp app)
         Assert.NotEmpty(unmarked); // at least the message whose reply never came
 
         await worker.StartAsync(CancellationToken.None);
-        AdvanceClockAndWakeTheWorker(TimeSpan.FromMinutes(6)); // past the dead worker's lease
+        app.Clock.Advance(TimeSpan.FromMinutes(6)); // past the dead worker's lease
 
         var expected = await WaitForAllSentAsync(sessionId, MessageKind.Booked, 3);
         var delivered = app.Smtp.ForSession(id).GroupBy(m => m.MessageId ?? "").ToDictionary(g => g.Key, g => g.ToList());
@@ -244,7 +244,7 @@ public abstract class EmailDeliveryTests(SmtpChaperoneApp app)
         {
             await app.Smtp.StartAsync();
         }
-        AdvanceClockAndWakeTheWorker(TimeSpan.FromMinutes(2)); // past the first back-off
+        app.Clock.Advance(TimeSpan.FromMinutes(2)); // past the first back-off
 
         var expected = await WaitForAllSentAsync(Guid.Parse(id), MessageKind.Booked, 2);
         var delivered = app.Smtp.ForSession(id).Select(m => m.MessageId).ToList();
@@ -281,18 +281,6 @@ public abstract class EmailDeliveryTests(SmtpChaperoneApp app)
         var delivered = app.Smtp.Received.Where(m => ids.Contains(m.Headers["X-Chaperone-Session"])).Select(m => m.MessageId).ToList();
         Assert.Equal(40, expected.Count);
         Assert.Equal(expected.Order(), delivered.Order()); // none lost, none twice
-    }
-
-    /// <summary>
-    /// Moves the app's clock on and wakes the worker. The worker may not have begun its wait for the
-    /// next poll when the clock moved (on a busy machine): that wait would then end a full poll
-    /// interval after the new time, which a frozen test clock never reaches. The wake makes it look
-    /// again at once, by the new time.
-    /// </summary>
-    private void AdvanceClockAndWakeTheWorker(TimeSpan by)
-    {
-        app.Clock.Advance(by);
-        app.Services.GetRequiredService<OutboxSignal>().Wake();
     }
 
     private async Task<OutboxMessage> WaitForRowAsync(Guid sessionId, Func<OutboxMessage, bool> done) =>
