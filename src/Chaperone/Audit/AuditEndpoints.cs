@@ -115,19 +115,19 @@ public static class AuditEndpoints
         {
             return Problems.Validation(errors);
         }
-        return TypedResults.Ok(await SearchAsync(db, schoolId, filter, pageNumber, size, ct));
+        return TypedResults.Ok(await SearchAsync(db, schoolId, filter, pageNumber, size, ConfidentialDetails.ReadsAll(user), ct));
     }
 
-    /// <summary>A page of the school's entries that match, newest first.</summary>
-    public static async Task<AuditPage> SearchAsync(ChaperoneDbContext db, Guid schoolId, AuditFilter filter, int page, int pageSize, CancellationToken ct)
+    /// <summary>A page of the school's entries that match, newest first, with what only the DSL reads withheld unless <paramref name="readsAll"/>.</summary>
+    public static async Task<AuditPage> SearchAsync(ChaperoneDbContext db, Guid schoolId, AuditFilter filter, int page, int pageSize, bool readsAll, CancellationToken ct)
     {
         var query = filter.Apply(db.AuditEntries.AsNoTracking().Where(e => e.SchoolId == schoolId));
         var total = await query.CountAsync(ct);
         var items = await query.OrderByDescending(e => e.Id).Skip((page - 1) * pageSize).Take(pageSize).ToListAsync(ct);
-        return new AuditPage(items.Select(ToDto).ToList(), page, pageSize, total);
+        return new AuditPage(items.Select(e => ToDto(e, readsAll)).ToList(), page, pageSize, total);
     }
 
-    public static AuditEntryDto ToDto(AuditEntry e) => new(
+    public static AuditEntryDto ToDto(AuditEntry e, bool readsAll) => new(
         e.Id.ToString(CultureInfo.InvariantCulture), e.Position, e.At, e.ActorId is { } a ? Ids.Format(a) : null, e.ActorName, e.Action,
-        e.SubjectType, e.SubjectId, e.Details, e.Hash is not null);
+        e.SubjectType, e.SubjectId, ConfidentialDetails.Shown(e.Action, e.Details, readsAll), e.Hash is not null);
 }

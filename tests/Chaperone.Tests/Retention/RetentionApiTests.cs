@@ -248,6 +248,22 @@ public abstract class RetentionApiTests(RetentionApp app)
         var actions = await app.WithDbAsync(db => db.AuditEntries.Where(e => e.SubjectId == recording.Id.ToString()).Select(e => e.Action).ToListAsync());
         Assert.Contains(AuditActions.RecordingHeld, actions);
         Assert.Contains(AuditActions.RecordingHoldLifted, actions);
+
+        // The trail keeps the reason; an admin reading it sees that one was given, not what it says.
+        var stored = await app.WithDbAsync(db => db.AuditEntries.Where(e => e.SubjectId == recording.Id.ToString()).Select(e => e.Details).ToListAsync());
+        Assert.Equal(2, stored.Count(d => d != null && d.Contains("A disclosure made during the call.", StringComparison.Ordinal)));
+        using var admin = await school.AdminAsync(app);
+        var trail = await Api.JsonAsync(await admin.GetAsync($"/api/v1/audit?subjectType=recording&subjectId={recording.Id}"), HttpStatusCode.OK);
+        var shown = trail.GetProperty("items").EnumerateArray()
+            .Where(e => e.GetProperty("action").GetString() is AuditActions.RecordingHeld or AuditActions.RecordingHoldLifted)
+            .Select(e => e.GetProperty("details").GetString()!).ToList();
+        Assert.Equal(2, shown.Count);
+        Assert.All(shown, d => Assert.Contains(ConfidentialDetails.Withheld, d, StringComparison.Ordinal));
+        Assert.DoesNotContain(shown, d => d.Contains("disclosure", StringComparison.Ordinal));
+        var page = await (await admin.GetAsync($"/admin/audit?SubjectId={recording.Id}")).Content.ReadAsStringAsync();
+        Assert.Contains(ConfidentialDetails.Withheld, page, StringComparison.Ordinal);
+        Assert.DoesNotContain("disclosure", page, StringComparison.Ordinal);
+        Assert.True((await Api.JsonAsync(await admin.GetAsync("/api/v1/audit/verify"), HttpStatusCode.OK)).GetProperty("valid").GetBoolean());
     }
 
     [Fact]

@@ -53,7 +53,7 @@ public sealed class AuditModel(ChaperoneDbContext db, TimeProvider clock) : Page
             return;
         }
         PageNumber = Math.Clamp(PageNumber, 1, 1_000_000);
-        Results = await AuditEndpoints.SearchAsync(db, schoolId, filter, PageNumber, PageSize, ct);
+        Results = await AuditEndpoints.SearchAsync(db, schoolId, filter, PageNumber, PageSize, ConfidentialDetails.ReadsAll(User), ct);
     }
 
     public string Local(DateTimeOffset at) =>

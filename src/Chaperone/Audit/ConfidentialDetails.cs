@@ -1,0 +1,39 @@
+using System.Security.Claims;
+using System.Text.Json.Nodes;
+using Chaperone.People;
+
+namespace Chaperone.Audit;
+
+/// <summary>
+/// Parts of audit entries that only the designated safeguarding lead reads. Why a recording is
+/// kept past retention (clause 11) is a safeguarding matter, shown to the DSL and nobody else, so
+/// an admin searching the trail sees that a reason was given, not what it says. The entry itself
+/// keeps it: the hash chain and the evidence stay whole, and only what is shown is withheld.
+/// </summary>
+public static class ConfidentialDetails
+{
+    public const string Withheld = "(withheld: for the designated safeguarding lead)";
+
+    private static readonly Dictionary<string, string[]> DslOnly = new(StringComparer.Ordinal)
+    {
+        [AuditActions.RecordingHeld] = ["reason"],
+        [AuditActions.RecordingHoldLifted] = ["heldFor"],
+    };
+
+    /// <summary>Whether the reader reads every detail (the DSL role).</summary>
+    public static bool ReadsAll(ClaimsPrincipal reader) => reader.IsInRole(Roles.Dsl);
+
+    /// <summary>An entry's details as <paramref name="readsAll"/> decides: whole, or with the DSL's parts withheld.</summary>
+    public static string? Shown(string action, string? details, bool readsAll)
+    {
+        if (readsAll || details is null || !DslOnly.TryGetValue(action, out var keys) || JsonNode.Parse(details) is not JsonObject json)
+        {
+            return details;
+        }
+        foreach (var key in keys.Where(json.ContainsKey))
+        {
+            json[key] = Withheld;
+        }
+        return json.ToJsonString();
+    }
+}
