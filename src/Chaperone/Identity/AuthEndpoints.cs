@@ -31,7 +31,8 @@ public static class AuthEndpoints
             People.Roles.All.Where(user.IsInRole).ToList(), TwoFactor.SignedInWithTwoFactors(user), concerns.Succeeded));
     }
 
-    private static async Task<IResult> Login(LoginRequest request, UserManager<StaffMember> users, SignInManager<StaffMember> signIn, Storage.ChaperoneDbContext db)
+    private static async Task<IResult> Login(
+        LoginRequest request, UserManager<StaffMember> users, SignInManager<StaffMember> signIn, Storage.ChaperoneDbContext db, HttpContext http, ILoggerFactory loggers)
     {
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(request.Email) || request.Email.Length > 320)
@@ -54,6 +55,7 @@ public static class AuthEndpoints
         var user = await users.FindByEmailAsync(request.Email!.Trim());
         if (user is null)
         {
+            UnknownAccount.Refuse(users, request.Password!, loggers.CreateLogger(typeof(AuthEndpoints)), http.Connection.RemoteIpAddress);
             return Unauthorized();
         }
         var check = await signIn.CheckPasswordSignInAsync(user, request.Password!, lockoutOnFailure: true);

@@ -9,7 +9,7 @@ namespace Chaperone.Pages;
 
 /// <summary>Staff sign in with email and password (and an authenticator code where two-factor is on).</summary>
 [EnableRateLimiting(RateLimits.Login)]
-public sealed class SignInModel(SignInManager<StaffMember> signIn, UserManager<StaffMember> users, Storage.ChaperoneDbContext db) : PageModel
+public sealed class SignInModel(SignInManager<StaffMember> signIn, UserManager<StaffMember> users, Storage.ChaperoneDbContext db, ILogger<SignInModel> log) : PageModel
 {
     public const string WrongCredentials = "The email address or password is not right.";
 
@@ -50,6 +50,7 @@ public sealed class SignInModel(SignInManager<StaffMember> signIn, UserManager<S
         var user = await users.FindByEmailAsync(Email!.Trim());
         if (user is null)
         {
+            UnknownAccount.Refuse(users, Password!, log, HttpContext.Connection.RemoteIpAddress);
             Errors.Add("email", WrongCredentials);
             return Page();
         }
