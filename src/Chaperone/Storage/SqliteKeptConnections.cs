@@ -38,7 +38,7 @@ public static class SqliteKeptConnections
     /// <summary>Open, keeping statements, in no transaction and with no reader open: nothing a close would clean up.</summary>
     private static bool StaysOpen(DbConnection connection) =>
         connection is SqliteConnection { State: ConnectionState.Open } sqlite
-        && SqliteStatements.For(connection) is { Idle: true }
+        && SqliteStatements.For(connection) is { } statements && statements.SettleAndCheckIdle()
         && SQLitePCL.raw.sqlite3_get_autocommit(sqlite.Handle) != 0;
 
     private sealed class KeptConnection(RelationalConnectionDependencies dependencies, IRawSqlCommandBuilder rawSqlCommandBuilder, IDiagnosticsLogger<DbLoggerCategory.Infrastructure> logger)

@@ -53,14 +53,14 @@ public sealed partial class SqliteStatements
     /// <summary>Whether a command is kept for <paramref name="text"/>.</summary>
     public bool Keeps(string text) => _byText.ContainsKey(text);
 
-    /// <summary>Whether no command is in use (none rented and not given back, no reader open).</summary>
-    public bool Idle
+    /// <summary>
+    /// Settles the readers closed since the last look (their commands become free to rent again)
+    /// and answers whether no command is now in use (none rented and not given back, no reader open).
+    /// </summary>
+    public bool SettleAndCheckIdle()
     {
-        get
-        {
-            SettleReaders();
-            return _busy == 0 && _once.Count == 0;
-        }
+        SettleReaders();
+        return _busy == 0 && _once.Count == 0;
     }
 
     /// <summary>Starts keeping commands on <paramref name="connection"/> (open, and kept open until <see cref="Release"/>).</summary>

@@ -99,7 +99,7 @@ public sealed class SqliteGroupCommitTests : IDisposable
         Assert.NotSame(first, meanwhile);
         statements.Return(meanwhile);
         statements.Return(first);
-        Assert.True(statements.Idle);
+        Assert.True(statements.SettleAndCheckIdle());
         Assert.Same(first, statements.Rent("SELECT 1;", null));
         statements.Return(first);
 

@@ -59,7 +59,7 @@ public sealed class SqliteKeptConnectionsTests : IDisposable
             Assert.Equal("Grace", (await ByNameAsync(db, "Grace")).Name);
             var statements = SqliteStatements.For(connection)!;
             Assert.Equal(kept, statements.Count);
-            Assert.True(statements.Idle);
+            Assert.True(statements.SettleAndCheckIdle());
         });
         Assert.Equal(2, await CountElsewhereAsync());
     }
