@@ -23,21 +23,34 @@ public sealed record ConcernDto(
     IReadOnlyList<ConcernPersonDto> Pupils, bool Acknowledged, DateTimeOffset? AcknowledgedAt, string? AcknowledgedBy,
     DateTimeOffset? EscalateAt, DateTimeOffset? EscalatedAt, IReadOnlyList<ChronologyEntryDto> Chronology);
 
+/// <summary>Which page of a list of concerns: <see cref="All"/> when the caller names none.</summary>
+public sealed record ConcernPage(int Number, int Size)
+{
+    public const int MaxSize = 200;
+    public static ConcernPage All { get; } = new(1, int.MaxValue);
+}
+
 public static class ConcernDtos
 {
     public static string KindName(ConcernKind kind) => kind == ConcernKind.Safeguarding ? "safeguarding" : "behaviour";
 
     public static string StatusName(ConcernStatus status) => status == ConcernStatus.Draft ? "draft" : "raised";
 
-    /// <summary>Loads the concerns of <paramref name="query"/> (already filtered to what the caller may read) with their pupils, unacknowledged first.</summary>
-    public static async Task<List<ConcernSummaryDto>> ListAsync(ChaperoneDbContext db, IQueryable<Concern> query, CancellationToken ct)
+    /// <summary>
+    /// Loads a page of the concerns of <paramref name="query"/> (already filtered to what the caller
+    /// may read) with their pupils: drafts, then unacknowledged, then acknowledged, each newest first.
+    /// </summary>
+    public static async Task<List<ConcernSummaryDto>> ListAsync(ChaperoneDbContext db, IQueryable<Concern> query, ConcernPage page, CancellationToken ct)
     {
-        var concerns = await query.AsNoTracking().Include(c => c.Pupils).ToListAsync(ct);
+        var concerns = await query.AsNoTracking().Include(c => c.Pupils)
+            .OrderBy(c => c.Status == ConcernStatus.Draft ? 0 : c.AcknowledgedAt == null ? 1 : 2)
+            .ThenByDescending(c => c.RaisedAt) // a draft has none
+            .ThenByDescending(c => c.CreatedAt)
+            .ThenByDescending(c => c.Id)
+            .Skip((page.Number - 1) * page.Size).Take(page.Size)
+            .ToListAsync(ct);
         var names = await PupilNamesAsync(db, concerns, ct);
-        return concerns
-            .OrderBy(c => c.Status == ConcernStatus.Draft ? 0 : c.AcknowledgedAt is null ? 1 : 2)
-            .ThenByDescending(c => c.RaisedAt ?? c.CreatedAt)
-            .Select(c => Summary(c, names)).ToList();
+        return concerns.Select(c => Summary(c, names)).ToList();
     }
 
     public static ConcernSummaryDto Summary(Concern c, IReadOnlyDictionary<Guid, string> names) => new(

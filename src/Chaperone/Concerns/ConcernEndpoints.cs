@@ -20,7 +20,7 @@ public static class ConcernEndpoints
     {
         var group = app.MapGroup("/api/v1/concerns").WithTags("Concerns").RequireAuthorization(AuthPolicies.Staff);
         group.MapPost("/", Raise).WithName("RaiseConcern").WithSummary("Raise a behaviour or safeguarding concern; it is routed at once (clause 12).");
-        group.MapGet("/", List).WithName("ListConcerns").WithSummary("The concerns the caller may read, unacknowledged first.");
+        group.MapGet("/", List).WithName("ListConcerns").WithSummary("The concerns the caller may read, unacknowledged first (every one, or a page with ?page=&pageSize=; X-Total-Count gives how many).");
         group.MapGet("/settings", GetSettings).WithName("GetConcernSettings").WithSummary("Escalation time, headteacher and behaviour lead (admins).")
             .RequireAuthorization(AuthPolicies.Admin);
         group.MapPut("/settings", PutSettings).WithName("PutConcernSettings").WithSummary("Change the escalation time, headteacher and behaviour lead (admins).")
@@ -50,8 +50,22 @@ public static class ConcernEndpoints
         _ => Problems.NotFound("There is no draft of yours with this id."),
     };
 
-    private static async Task<Ok<List<ConcernSummaryDto>>> List(ClaimsPrincipal user, HandleConcern handler, CancellationToken ct) =>
-        TypedResults.Ok(await handler.ListAsync(user, ct));
+    /// <summary>Every concern the caller may read, or one page of them when <paramref name="page"/> or <paramref name="pageSize"/> is given; the header <c>X-Total-Count</c> says how many there are.</summary>
+    private static async Task<Results<Ok<List<ConcernSummaryDto>>, ProblemHttpResult>> List(
+        ClaimsPrincipal user, HandleConcern handler, HttpResponse response, CancellationToken ct, int? page = null, int? pageSize = null)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (page is < 1 or > 1_000_000) { errors["page"] = ["Pages start at 1."]; }
+        if (pageSize is < 1 or > ConcernPage.MaxSize) { errors["pageSize"] = [$"A page holds 1 to {ConcernPage.MaxSize} concerns."]; }
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+        var chosen = page is null && pageSize is null ? ConcernPage.All : new ConcernPage(page ?? 1, pageSize ?? 50);
+        var (items, total) = await handler.ListAsync(user, chosen, ct);
+        response.Headers["X-Total-Count"] = total.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return TypedResults.Ok(items);
+    }
 
     private static async Task<Results<Ok<ConcernDto>, ProblemHttpResult>> Get(string id, ClaimsPrincipal user, HandleConcern handler, ChaperoneDbContext db, CancellationToken ct) =>
         await handler.ReadAsync(user, id, ct) is { } concern ? TypedResults.Ok(await ConcernDtos.DetailAsync(db, concern, user, ct)) : Missing();

@@ -36,16 +36,21 @@ public sealed class HandleConcern(ChaperoneDbContext db, TimeProvider clock)
         return concern;
     }
 
-    /// <summary>The concerns the caller may read, unacknowledged first; a list that shows any is a reading, audited with their references.</summary>
-    public async Task<List<ConcernSummaryDto>> ListAsync(ClaimsPrincipal user, CancellationToken ct)
+    /// <summary>
+    /// A page of the concerns the caller may read, unacknowledged first, and how many they may read
+    /// in all; a page that shows any is a reading, audited with their references.
+    /// </summary>
+    public async Task<(List<ConcernSummaryDto> Items, int Total)> ListAsync(ClaimsPrincipal user, ConcernPage page, CancellationToken ct)
     {
-        var list = await ConcernDtos.ListAsync(db, ConcernAccess.Visible(db, user), ct);
+        var visible = ConcernAccess.Visible(db, user);
+        var list = await ConcernDtos.ListAsync(db, visible, page, ct);
+        var total = page.Number == 1 && list.Count < page.Size ? list.Count : await visible.CountAsync(ct);
         if (list.Count > 0)
         {
             AuditLog.Record(db, user, AuditActions.ConcernsListed, AuditSubjects.School, user.SchoolId(), new { references = list.Select(c => c.Reference).ToList() });
             await db.SaveChangesAsync(ct);
         }
-        return list;
+        return (list, total);
     }
 
     /// <summary>An attempt on a concern that exists (in any school) but that the caller may not read goes in the caller's school's audit trail.</summary>

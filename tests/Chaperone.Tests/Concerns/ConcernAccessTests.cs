@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using System.Net;
 using System.Net.Http.Json;
 using Chaperone.Audit;
@@ -164,6 +165,62 @@ public abstract class ConcernAccessTests(ChaperoneApp app)
         var dslPage = await (await dsl.GetAsync($"/concerns/{s}")).Content.ReadAsStringAsync();
         Assert.Contains("HANDLER-MARK", dslPage, StringComparison.Ordinal);
         Assert.DoesNotContain("data-raiser-view", dslPage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheListComesWholeOrInPagesUnacknowledgedFirstNewestFirst()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var (dsl, _) = await LeadersAsync(app, school);
+        var teacher = await school.TeacherAsync(app);
+        var ids = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            app.Clock.Advance(TimeSpan.FromMinutes(1));
+            ids.Add((await RaiseAsync(teacher, Safeguarding(school))).GetProperty("id").GetString()!);
+        }
+        await Api.JsonAsync(await dsl.PostAsync($"/api/v1/concerns/{ids[2]}/acknowledge", null), HttpStatusCode.OK);
+        // Unacknowledged first (the newest of them first), then the acknowledged one.
+        string[] expected = [ids[1], ids[0], ids[2]];
+
+        var whole = await dsl.GetAsync("/api/v1/concerns");
+        Assert.Equal(expected, (await Api.JsonAsync(whole, HttpStatusCode.OK)).EnumerateArray().Select(c => c.GetProperty("id").GetString()));
+        Assert.Equal("3", Assert.Single(whole.Headers.GetValues("X-Total-Count")));
+
+        var first = await dsl.GetAsync("/api/v1/concerns?page=1&pageSize=2");
+        Assert.Equal(expected[..2], (await Api.JsonAsync(first, HttpStatusCode.OK)).EnumerateArray().Select(c => c.GetProperty("id").GetString()));
+        Assert.Equal("3", Assert.Single(first.Headers.GetValues("X-Total-Count")));
+        var second = await Api.JsonAsync(await dsl.GetAsync("/api/v1/concerns?page=2&pageSize=2"), HttpStatusCode.OK);
+        Assert.Equal(expected[2..], second.EnumerateArray().Select(c => c.GetProperty("id").GetString()));
+        Assert.Empty((await Api.JsonAsync(await dsl.GetAsync("/api/v1/concerns?page=9&pageSize=2"), HttpStatusCode.OK)).EnumerateArray());
+
+        Assert.Equal(["page"], await Api.BadRequestFieldsAsync(await dsl.GetAsync("/api/v1/concerns?page=0")));
+        Assert.Equal(["pageSize"], await Api.BadRequestFieldsAsync(await dsl.GetAsync("/api/v1/concerns?pageSize=201")));
+        Assert.Equal(HttpStatusCode.BadRequest, (await dsl.GetAsync("/api/v1/concerns?page=abc")).StatusCode);
+    }
+
+    [Fact]
+    public async Task TheInboxPageShowsFiftyAtATimeWithTheUnacknowledgedFirst()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var (dsl, _) = await LeadersAsync(app, school);
+        var teacher = await school.TeacherAsync(app);
+        var oldest = (await RaiseAsync(teacher, Safeguarding(school))).GetProperty("id").GetString()!;
+        app.Clock.Advance(TimeSpan.FromMinutes(1));
+        for (var i = 0; i < 50; i++)
+        {
+            await RaiseAsync(teacher, Behaviour(school));
+        }
+
+        var first = await (await dsl.GetAsync("/concerns")).Content.ReadAsStringAsync();
+        var second = await (await dsl.GetAsync("/concerns?pageNumber=2")).Content.ReadAsStringAsync();
+
+        Assert.Equal(50, Regex.Count(first, "<tr data-concern="));
+        Assert.Contains("Page 1 of 2 (51 concerns)", first, StringComparison.Ordinal);
+        Assert.Contains("/concerns?pageNumber=2", first, StringComparison.Ordinal);
+        Assert.DoesNotContain($"data-concern=\"{oldest}\"", first, StringComparison.Ordinal);
+        Assert.Equal(1, Regex.Count(second, "<tr data-concern="));
+        Assert.Contains($"data-concern=\"{oldest}\"", second, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -17,7 +17,13 @@ namespace Chaperone.Pages.Concerns;
 /// </summary>
 public sealed class IndexModel(ChaperoneDbContext db, HandleConcern handle) : PageModel
 {
+    public const int PageSize = 50;
+
     public List<ConcernSummaryDto> Concerns { get; private set; } = [];
+    public int Total { get; private set; }
+
+    [BindProperty(SupportsGet = true)]
+    public int PageNumber { get; set; } = 1;
     public DateTimeZone Zone { get; private set; } = DateTimeZone.Utc;
     public string Heading { get; private set; } = "";
 
@@ -32,7 +38,8 @@ public sealed class IndexModel(ChaperoneDbContext db, HandleConcern handle) : Pa
             : ConcernAccess.ReadsBehaviour(User) ? "Behaviour concerns"
             : "Concerns you raised";
         Zone = await ZoneAsync(db, User.SchoolId(), ct);
-        Concerns = await handle.ListAsync(User, ct);
+        PageNumber = Math.Clamp(PageNumber, 1, 1_000_000);
+        (Concerns, Total) = await handle.ListAsync(User, new ConcernPage(PageNumber, PageSize), ct);
         return Page();
     }
 
