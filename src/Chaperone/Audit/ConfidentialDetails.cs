@@ -26,14 +26,30 @@ public static class ConfidentialDetails
     /// <summary>An entry's details as <paramref name="readsAll"/> decides: whole, or with the DSL's parts withheld.</summary>
     public static string? Shown(string action, string? details, bool readsAll)
     {
-        if (readsAll || details is null || !DslOnly.TryGetValue(action, out var keys) || JsonNode.Parse(details) is not JsonObject json)
+        if (readsAll || details is null || !DslOnly.TryGetValue(action, out var keys))
         {
             return details;
+        }
+        if (Parsed(details) is not { } json)
+        {
+            return Withheld; // not the object the app writes: withhold it whole rather than guess
         }
         foreach (var key in keys.Where(json.ContainsKey))
         {
             json[key] = Withheld;
         }
         return json.ToJsonString();
+    }
+
+    private static JsonObject? Parsed(string details)
+    {
+        try
+        {
+            return JsonNode.Parse(details) as JsonObject;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
     }
 }
