@@ -54,7 +54,7 @@ public static class ConcernAccess
     public static bool ShownToRaiser(string type, Guid? writtenBy, Guid raiser) =>
         !ConcernEntryTypes.Written.Contains(type) || writtenBy == raiser;
 
-        /// <summary>Whether the caller may acknowledge it and write actions and outcomes (readers by role, not the raiser as such).</summary>
+    /// <summary>Whether the caller may acknowledge it and write actions and outcomes (readers by role, not the raiser as such).</summary>
     public static bool Handles(ClaimsPrincipal user, Concern concern) =>
         concern.SchoolId == user.SchoolId() && concern.Status == ConcernStatus.Raised && ReadsByRole(user, concern.Kind);
 
