@@ -12,7 +12,6 @@ using Chaperone.Scheduling;
 using Chaperone.Schools;
 using Chaperone.Storage;
 using Chaperone.Teams;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.OpenApi;
 using Scalar.AspNetCore;
@@ -30,7 +29,7 @@ public static class AppSetup
         services.TryAddSingleton(TimeProvider.System);
         services.AddChaperoneAudit();
         services.AddChaperoneStorage(builder.Configuration, data);
-        services.AddDataProtection().SetApplicationName("Chaperone").PersistKeysToFileSystem(new DirectoryInfo(data.Combine("keys")));
+        services.AddChaperoneDataProtection(builder.Configuration, data);
         services.AddChaperoneIdentity();
         services.AddChaperoneRateLimits(builder.Configuration);
         services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
