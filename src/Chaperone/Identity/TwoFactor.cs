@@ -75,6 +75,16 @@ public static class TwoFactor
     public static string? Clean(string? code) =>
         code?.Replace(" ", "", StringComparison.Ordinal).Replace("-", "", StringComparison.Ordinal).Trim();
 
+    /// <summary>
+    /// Gives the account a new authenticator key. The step of the last code accepted belonged to
+    /// the old key, so it goes too: the new key's first code is accepted even inside the same 30 s.
+    /// </summary>
+    public static async Task NewKeyAsync(UserManager<StaffMember> users, StaffMember user)
+    {
+        user.LastAuthenticatorStep = null;
+        await users.ResetAuthenticatorKeyAsync(user);
+    }
+
     /// <summary>Checks a code from the authenticator app, or else one of the account's recovery codes (used up).</summary>
     public static async Task<bool> CheckCodeAsync(UserManager<StaffMember> users, StaffMember user, string? code)
     {

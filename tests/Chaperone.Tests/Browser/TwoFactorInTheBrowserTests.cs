@@ -76,6 +76,14 @@ public sealed class TwoFactorInTheBrowserTests(BrowserApp browser) : IClassFixtu
         await page.GotoAsync("/account/two-factor");
         await page.GetByRole(AriaRole.Button, new() { Name = "Turn off two-factor sign-in" }).ClickAsync();
         await Assertions.Expect(page.Locator("[data-two-factor-state]")).ToContainTextAsync("off", new() { Timeout = Ms });
+
+        // Turning it on again takes a new key, whose first code is accepted at once, although a code
+        // of the old key was accepted later in time (the clock has not moved on since).
+        var newKey = (await page.Locator("[data-authenticator-key]").InnerTextAsync()).Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant();
+        Assert.NotEqual(key, newKey);
+        await page.GetByLabel("Code from your authenticator app").FillAsync(App.TotpCode(newKey));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Turn on two-factor sign-in" }).ClickAsync();
+        await Assertions.Expect(page.Locator("[data-two-factor-state]")).ToContainTextAsync("on", new() { Timeout = Ms });
     }
 
     [Fact]

@@ -110,7 +110,7 @@ public sealed class TwoFactorModel(UserManager<StaffMember> users, SignInManager
         AuditLog.Record(db, User, AuditActions.TwoFactorDisabled, AuditSubjects.Staff, user.Id);
         await users.SetTwoFactorEnabledAsync(user, false);
         // A new key, so the old one (and the app that holds it) is of no more use.
-        await users.ResetAuthenticatorKeyAsync(user);
+        await TwoFactor.NewKeyAsync(users, user);
         await signIn.RefreshSignInAsync(user);
         TempData["Notice"] = "Two-factor sign-in is off.";
         return RedirectToPage();
@@ -130,7 +130,7 @@ public sealed class TwoFactorModel(UserManager<StaffMember> users, SignInManager
         var key = await users.GetAuthenticatorKeyAsync(user);
         if (string.IsNullOrEmpty(key))
         {
-            await users.ResetAuthenticatorKeyAsync(user);
+            await TwoFactor.NewKeyAsync(users, user);
             key = await users.GetAuthenticatorKeyAsync(user);
         }
         Key = key!;
