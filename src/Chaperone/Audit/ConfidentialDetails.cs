@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using System.Text.Json.Nodes;
-using Chaperone.People;
 
 namespace Chaperone.Audit;
 
@@ -20,8 +19,8 @@ public static class ConfidentialDetails
         [AuditActions.RecordingHoldLifted] = ["heldFor"],
     };
 
-    /// <summary>Whether the reader reads every detail (the DSL role).</summary>
-    public static bool ReadsAll(ClaimsPrincipal reader) => reader.IsInRole(Roles.Dsl);
+    /// <summary>Whether the reader reads every detail: whoever may read a hold's reason on the recording itself.</summary>
+    public static bool ReadsAll(ClaimsPrincipal reader) => Recordings.RecordingEndpoints.MayReadHoldReason(reader);
 
     /// <summary>An entry's details as <paramref name="readsAll"/> decides: whole, or with the DSL's parts withheld.</summary>
     public static string? Shown(string action, string? details, bool readsAll)
