@@ -37,7 +37,7 @@ public static class StorageSetup
                 throw new InvalidOperationException("Database:Provider is Postgres but ConnectionStrings:Chaperone is not set.");
             }
             services.AddDbContextPool<ChaperoneDbContext, PostgresChaperoneDbContext>((sp, o) => o.UseNpgsql(PostgresConnectionString(connectionString),
-                n => n.UseParameterizedCollectionMode(ParameterTranslationMode.Parameter)).AddInterceptors(sp.GetRequiredService<Audit.AuditSaveInterceptor>()));
+                n => n.UseParameterizedCollectionMode(ParameterTranslationMode.Parameter).UseQuerySplittingBehavior(CollectionsInOneQuery)).AddInterceptors(sp.GetRequiredService<Audit.AuditSaveInterceptor>()));
         }
         else
         {
@@ -45,7 +45,7 @@ public static class StorageSetup
             // Each pooled context keeps its connection open and its statements compiled
             // (SqliteKeptConnections), so the pool is bounded to what a busy server has in use at once.
             services.AddDbContextPool<ChaperoneDbContext, SqliteChaperoneDbContext>((sp, o) => o.UseSqlite(sqlite,
-                q => q.UseParameterizedCollectionMode(ParameterTranslationMode.Parameter))
+                q => q.UseParameterizedCollectionMode(ParameterTranslationMode.Parameter).UseQuerySplittingBehavior(CollectionsInOneQuery))
                 .AddInterceptors(sp.GetRequiredService<Audit.AuditSaveInterceptor>())
                 .KeepSqliteConnections(), SqliteContextPoolSize);
             // The group commit keeps a connection of its own open; it is closed when the app stops.
@@ -53,6 +53,14 @@ public static class StorageSetup
         }
         return services;
     }
+
+    /// <summary>
+    /// Related collections (a session's pupils and guardians, a school's closures, a pupil's
+    /// guardians) are loaded with their owner in one query: they are a handful of rows each, so
+    /// the repeated owner columns cost less than a round trip per collection, and every such read
+    /// sees one consistent state without needing a transaction.
+    /// </summary>
+    public const QuerySplittingBehavior CollectionsInOneQuery = QuerySplittingBehavior.SingleQuery;
 
     /// <summary>How many SQLite contexts, each with its connection open, the pool keeps between requests.</summary>
     public const int SqliteContextPoolSize = 32;

@@ -33,6 +33,11 @@ public sealed class TeamsWorker(IServiceScopeFactory scopes, TimeProvider clock,
             .Where(x => (x.State == TeamsMeetingState.Pending && (x.NextAttemptAt == null || x.NextAttemptAt <= now))
                 || (x.State == TeamsMeetingState.Created && x.End <= afterEnd)
                 || (x.State == TeamsMeetingState.Locked && (x.AttendanceReadAt == null || x.RecordingsReadAt == null)))
+            // Meetings still to be made come first (their sessions are ahead), then those to lock,
+            // then reports to read; within each, the earliest session first.
+            .OrderBy(x => x.State == TeamsMeetingState.Pending ? 0 : x.State == TeamsMeetingState.Created ? 1 : 2)
+            .ThenBy(x => x.End)
+            .ThenBy(x => x.SessionId)
             .Take(50)
             .ToListAsync(ct);
         // The recordings delta is per organizer: one poll serves all of an organizer's meetings.

@@ -52,6 +52,22 @@ public abstract class RescheduleApiTests(ChaperoneApp app)
     }
 
     [Fact]
+    public async Task LoadingASessionWithItsPupilsAndGuardiansRaisesNoQueryWarning()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var client = await school.TeacherAsync(app);
+        var id = await TestSchool.BookOkAsync(client, school.Booking(Api.NextWeekdayAt(Now.AddHours(50), 10)));
+
+        // A reschedule loads the session with both of its collections; the list and the detail project them.
+        await Api.JsonAsync(await Api.RescheduleAsync(client, id, Api.NextWeekdayAt(Now.AddHours(50), 11)), HttpStatusCode.OK);
+        await Api.JsonAsync(await client.GetAsync($"/api/v1/sessions/{id}"), HttpStatusCode.OK);
+        await Api.JsonAsync(await client.GetAsync("/api/v1/sessions"), HttpStatusCode.OK);
+
+        // The app says how it loads collections (in one query), so EF has nothing to warn of.
+        Assert.DoesNotContain(app.Logs.Entries, e => e.Category.StartsWith("Microsoft.EntityFrameworkCore.Query", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task RescheduleChecksEveryTimeRuleAndReportsThemAll()
     {
         var school = await TestSchool.CreateAsync(app);
