@@ -222,17 +222,6 @@ namespace Chaperone.Bench
             Console.WriteLine($"latency at {rate:0} /s: p50 {latency.P50Ms:0.00} ms, p99 {latency.P99Ms:0.00} ms, max {latency.MaxMs:0.00} ms ({latency.Created} created, {latency.Failed} failed, achieved {latency.AchievedRate:0} /s)");
             Fail(latency.Failures);
 
-            // The same at half of what this run's bookings sustained: how a booking is answered on a
-            // server busy but not saturated. A server kept at such a load is not catching up after an
-            // overload, so the outbox first sends what the run above left and the database does the
-            // background work that follows it, as before the slot finder.
-            Console.WriteLine($"outbox drained in {(await OutboxState.DrainAsync(app.Services, TimeSpan.FromSeconds(120))).TotalSeconds:0.0} s");
-            Console.WriteLine($"database settled: {await app.SettleAsync()}");
-            var sustainable = throughput.PerSecond / 2;
-            var atHalf = await load.OpenLoopAsync(sustainable, (int)Math.Clamp(sustainable * options.LatencyTime.TotalSeconds, 100, 20_000));
-            Console.WriteLine($"latency at {sustainable:0} /s: p50 {atHalf.P50Ms:0.00} ms, p99 {atHalf.P99Ms:0.00} ms, max {atHalf.MaxMs:0.00} ms ({atHalf.Created} created, {atHalf.Failed} failed, achieved {atHalf.AchievedRate:0} /s)");
-            Fail(atHalf.Failures);
-
             // The slot finder alone: the emails of the bookings above are sent first.
             Console.WriteLine($"outbox drained in {(await OutboxState.DrainAsync(app.Services, TimeSpan.FromSeconds(120))).TotalSeconds:0.0} s");
             var settled = await app.SettleAsync();
@@ -246,6 +235,16 @@ namespace Chaperone.Bench
             Fail(load.Failures);
 
             var sessions = await BenchSchool.CountSessionsAsync(app.Services, school.SchoolId);
+
+            // Last, so that it cannot disturb the measures above: the same open loop at half of what
+            // this run's bookings sustained, for how a booking is answered on a server busy but not
+            // past what it sustains. The outbox has caught up and the database has settled (for the
+            // slot finder), as on a server kept at such a load rather than catching up after an overload.
+            var sustainable = throughput.PerSecond / 2;
+            var atHalf = await load.OpenLoopAsync(sustainable, (int)Math.Clamp(sustainable * options.LatencyTime.TotalSeconds, 100, 20_000));
+            Console.WriteLine($"latency at {sustainable:0} /s: p50 {atHalf.P50Ms:0.00} ms, p99 {atHalf.P99Ms:0.00} ms, max {atHalf.MaxMs:0.00} ms ({atHalf.Created} created, {atHalf.Failed} failed, achieved {atHalf.AchievedRate:0} /s)");
+            Fail(atHalf.Failures);
+
             return new DbResult(db, appDurability, raw, rawSingle, rawConcurrent, quiet, outbox, throughput, latency, atHalf, slots, sessions, loadAverage, cost, clientCost, slotCost);
         }
 
@@ -412,7 +411,7 @@ namespace Chaperone.Bench
             sb.AppendLine("- Baseline: on the same file or server, in the same run, with the app's connection string (so the same durability), one narrow row per transaction (BEGIN, INSERT, COMMIT) with plain ADO.NET, for up to " + options.RawTime.TotalSeconds.ToString("0", c) + " s: once from one connection, once from as many connections as booking clients; the higher rate is the baseline.");
             sb.AppendLine("- Notifications: the product always writes a booking's emails (one per parent and a copy to the teacher) to the outbox in the booking's transaction; its reminders (the school day before and the morning) are written by the reminder job when they fall due, not with the booking, and none falls due during the run (the clock stands still on Monday 08:00, every booking is Thursday or later); the outbox worker runs in the same process and sends the due ones to the mail folder (no SMTP host) as they come. For the baseline of their cost only, the benchmark puts a switch in front of the booking's notifications and runs the same throughput test with it off and on in turns (off, on, four times each); the outbox worker sends what is due before each turn. The cost line gives each turn with notifications on.");
             sb.AppendLine("- Throughput: valid, non-conflicting bookings (one teacher, pupil and parent each, 30 minutes, distinct times per teacher) sent back to back by concurrent clients for four turns of up to " + (options.ThroughputTime.TotalSeconds / 8).ToString("0.#", c) + " s each with notifications and four without (each set taken together), after warming up until the JIT has settled (at most " + options.WarmupTime.TotalSeconds.ToString("0", c) + " s); only 201 Created counts, anything else is reported as a failure.");
-            sb.AppendLine("- Latency: bookings due at a fixed schedule (open loop) at half the measured raw insert rate for about " + options.LatencyTime.TotalSeconds.ToString("0", c) + " s; each latency runs from the booking's due time to its answer. At most " + ApiLoad.MaxInFlight.ToString(c) + " requests are outstanding; a booking due beyond that is dropped and counted as failed. For comparison, the same is run at half the booking throughput measured above, once the outbox has caught up and the database has settled (as below): the answer times of a server busy but not past what it sustains.");
+            sb.AppendLine("- Latency: bookings due at a fixed schedule (open loop) at half the measured raw insert rate for about " + options.LatencyTime.TotalSeconds.ToString("0", c) + " s; each latency runs from the booking's due time to its answer. At most " + ApiLoad.MaxInFlight.ToString(c) + " requests are outstanding; a booking due beyond that is dropped and counted as failed. For comparison, the same is run at half the booking throughput measured above, last of all, once the outbox has caught up and the database has settled (as for the slot finder): the answer times of a server busy but not past what it sustains.");
             sb.AppendLine("- Slot finder: one client, " + options.SlotCalls.ToString(c) + " calls after warming up in rounds of 100 calls until the JIT has settled (a round compiling fewer than 20 methods, after at least three rounds; at most " + options.WarmupTime.TotalSeconds.ToString("0", c) + " s), for a teacher with " + BenchOptions.SlotTeacherSessions.ToString(c) + " sessions (eight a day), with a pupil and parent, over 14 days, 30-minute sessions every 15 minutes, in a school that by then holds the bookings above as well, once the outbox worker has sent their emails and the database has done what its background work would do after those bursts (PostgreSQL: CHECKPOINT and VACUUM (ANALYZE), as its checkpointer and autovacuum would; SQLite: a checkpoint of the whole log), so that the search is not measured against that catch-up.");
             return sb.ToString();
         }
