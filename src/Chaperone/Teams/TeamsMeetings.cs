@@ -421,11 +421,15 @@ public sealed class TeamsMeetings(ChaperoneDbContext db, TeamsConnections connec
             return new TeamsOutcome.Done(meeting);
         }
         log.LogWarning("Teams step for session {Session} failed: {Problem}", meeting.SessionId, problem);
+        // Every failed step waits longer before the worker tries the meeting again (1, 2, 4 … 60
+        // minutes), reading reports too, so that a permission taken away does not mean calls to
+        // Graph and a warning for every meeting on every pass. A report that is simply not in yet
+        // is no failure; a failed read is not shown as the meeting's error, which is about making it.
+        meeting.Attempts++;
+        meeting.NextAttemptAt = now + TimeSpan.FromMinutes(Math.Min(60, Math.Pow(2, meeting.Attempts - 1)));
         if (!attendance)
         {
-            meeting.Attempts++;
             meeting.LastError = problem;
-            meeting.NextAttemptAt = now + TimeSpan.FromMinutes(Math.Min(60, Math.Pow(2, meeting.Attempts - 1)));
         }
         await db.SaveChangesAsync(ct);
         return new TeamsOutcome.Pending(problem);

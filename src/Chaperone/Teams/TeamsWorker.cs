@@ -30,7 +30,9 @@ public sealed class TeamsWorker(IServiceScopeFactory scopes, TimeProvider clock,
         var work = await db.Set<TeamsMeeting>().AsNoTracking()
             .Join(db.Sessions, m => m.SessionId, s => s.Id, (m, s) => new { m.SchoolId, m.SessionId, m.OrganizerUserId, m.State, m.NextAttemptAt, m.AttendanceReadAt, m.RecordingsReadAt, s.Status, s.End })
             .Where(x => x.Status != SessionStatus.Cancelled && x.State != TeamsMeetingState.Cancelled)
-            .Where(x => (x.State == TeamsMeetingState.Pending && (x.NextAttemptAt == null || x.NextAttemptAt <= now))
+            // A meeting whose last step failed waits out its back-off, whatever the step.
+            .Where(x => x.NextAttemptAt == null || x.NextAttemptAt <= now)
+            .Where(x => x.State == TeamsMeetingState.Pending
                 || (x.State == TeamsMeetingState.Created && x.End <= afterEnd)
                 || (x.State == TeamsMeetingState.Locked && (x.AttendanceReadAt == null || x.RecordingsReadAt == null)))
             // Meetings still to be made come first (their sessions are ahead), then those to lock,

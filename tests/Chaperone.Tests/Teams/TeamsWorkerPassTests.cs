@@ -1,0 +1,96 @@
+using System.Net;
+using Chaperone.Teams;
+using Chaperone.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using WireMock.RequestBuilders;
+using WireMock.ResponseBuilders;
+
+namespace Chaperone.Tests.Teams;
+
+/// <summary>
+/// The Teams worker takes at most 50 meetings a pass. A meeting still to be made for a session
+/// ahead comes before past sessions' meetings waiting to be locked, however many of those there are.
+/// </summary>
+public sealed class TeamsWorkerPassTests(TeamsApp app) : IClassFixture<TeamsApp>
+{
+    [Fact]
+    public async Task AMeetingStillToBeMadeIsNotCrowdedOutByFiftyMeetingsToLock()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var user = await app.UseTeamsAsync(school);
+        app.Graph.ServeMeeting(user);
+        using var teacher = await school.TeacherAsync(app);
+        // Fifty-five sessions, every half hour of five school days (made first, so first in the tables).
+        var day = Api.NextWeekdayAt(app.Clock.GetUtcNow().AddHours(50), 9);
+        var last = day;
+        for (var booked = 0; booked < 55; day = Api.NextWeekdayAt(day.AddDays(1), 9))
+        {
+            for (var slot = 0; slot < 12 && booked < 55; slot++, booked++)
+            {
+                last = day.AddMinutes(30 * slot);
+                await TestSchool.BookOkAsync(teacher, school.Booking(last));
+            }
+        }
+        // All of them are over, and their meetings wait to be locked.
+        app.Clock.SetUtcNow(last.AddHours(2));
+        // A new session whose meeting cannot be made now (Graph refuses), so it waits for the worker.
+        app.Graph.ServeError($"/users/{user}/events", "POST", 403, "ErrorAccessDenied", "Access is denied. Check credentials and try again.");
+        using var later = await school.TeacherAsync(app);
+        var id = await TestSchool.BookOkAsync(later, school.Booking(Api.NextWeekdayAt(app.Clock.GetUtcNow().AddHours(50), 10)));
+        Assert.Equal("pending", (await Api.JsonAsync(await later.GetAsync($"/api/v1/sessions/{id}/teams"), HttpStatusCode.OK)).GetProperty("state").GetString());
+        app.Graph.Server.Given(Request.Create().WithPath(GraphOnLoopback.P($"/users/{user}/events")).UsingPost()).AtPriority(1)
+            .RespondWith(Response.Create().WithStatusCode(201).WithHeader("Content-Type", "application/json")
+                .WithBodyAsJson(new { id = "AAMk-later", onlineMeeting = new { joinUrl = "https://teams.microsoft.com/l/meetup-join/later" } }));
+        app.Clock.Advance(TimeSpan.FromMinutes(2));
+
+        await app.Services.GetRequiredService<TeamsWorker>().RunOnceAsync(CancellationToken.None);
+
+        Assert.Equal("created", (await Api.JsonAsync(await later.GetAsync($"/api/v1/sessions/{id}/teams"), HttpStatusCode.OK)).GetProperty("state").GetString());
+        // The pass still locked as many of the past meetings as it had room for.
+        var locked = await app.WithDbAsync(db => Task.FromResult(db.Set<TeamsMeeting>().Count(m => m.SchoolId == school.SchoolId && m.State == TeamsMeetingState.Locked)));
+        Assert.Equal(49, locked);
+        // The pass's query says its order, so EF has no row limit without one to warn of.
+        Assert.DoesNotContain(app.Logs.Entries, e => e.Category.StartsWith("Microsoft.EntityFrameworkCore.Query", StringComparison.Ordinal));
+    }
+}
+
+/// <summary>A meeting whose step failed is left alone until its back-off has passed, whatever the step (an app of its own, so no other school's meetings share its passes).</summary>
+public sealed class TeamsWorkerBackOffTests(TeamsApp app) : IClassFixture<TeamsApp>
+{
+    [Fact]
+    public async Task AFailedReadOfAttendanceIsNotRetriedBeforeItsBackOff()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var user = await app.UseTeamsAsync(school);
+        var (_, meetingId, _, _) = app.Graph.ServeMeeting(user);
+        using var teacher = await school.TeacherAsync(app);
+        // The worker's passes are driven by this test (the app's worker is off), and the clock is shared with the other test.
+        var start = Api.NextWeekdayAt(app.Clock.GetUtcNow().AddHours(50), 14);
+        var id = await TestSchool.BookOkAsync(teacher, school.Booking(start));
+        // Teams refuses the attendance reports (a permission taken away).
+        app.Graph.ServeError($"/users/{user}/onlineMeetings/{meetingId}/attendanceReports", "GET", 403, "Forbidden", "Missing role permissions on the request.");
+        var worker = app.Services.GetRequiredService<TeamsWorker>();
+        int AttendanceReads() => app.Graph.Requests(user).Count(r => r.Method == "GET" && r.Path.EndsWith("/attendanceReports", StringComparison.Ordinal));
+        app.Clock.SetUtcNow(start.AddMinutes(50));
+        using var after = await school.TeacherAsync(app);
+        await worker.RunOnceAsync(CancellationToken.None); // locks the meeting
+        Assert.Equal("locked", (await Api.JsonAsync(await after.GetAsync($"/api/v1/sessions/{id}/teams"), HttpStatusCode.OK)).GetProperty("state").GetString());
+
+        await worker.RunOnceAsync(CancellationToken.None); // reads the reports, and is refused
+        var afterFirst = AttendanceReads();
+        await worker.RunOnceAsync(CancellationToken.None);
+        app.Clock.Advance(TimeSpan.FromSeconds(50));
+        await worker.RunOnceAsync(CancellationToken.None);
+        var withinBackOff = AttendanceReads();
+        // The back-off is at most an hour.
+        app.Clock.Advance(TimeSpan.FromMinutes(60));
+        await worker.RunOnceAsync(CancellationToken.None);
+
+        Assert.True(afterFirst >= 1, $"the reports were read {afterFirst} times");
+        Assert.Equal(afterFirst, withinBackOff);
+        Assert.True(AttendanceReads() > withinBackOff, "after its back-off the meeting is tried again");
+        using var hourLater = await school.TeacherAsync(app);
+        var meeting = await Api.JsonAsync(await hourLater.GetAsync($"/api/v1/sessions/{id}/teams"), HttpStatusCode.OK);
+        Assert.Equal("locked", meeting.GetProperty("state").GetString());
+    }
+}
