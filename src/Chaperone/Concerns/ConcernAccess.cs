@@ -47,12 +47,13 @@ public static class ConcernAccess
         kind == ConcernKind.Safeguarding ? ReadsSafeguarding(user) : ReadsBehaviour(user);
 
     /// <summary>
-    /// Whether a chronology entry is shown to someone who reads the concern only as its raiser:
-    /// what happened to it (raised, alerts, escalation, acknowledgement) and what they wrote
-    /// themselves, not the entries its handlers wrote.
+    /// Whether a chronology entry of a concern of <paramref name="kind"/> raised by
+    /// <paramref name="raiser"/> is shown to <paramref name="reader"/>: every entry to those who read
+    /// the concern by role; to someone who reads it only as its raiser, what happened to it (raised,
+    /// alerts, escalation, acknowledgement) and what they wrote themselves, not its handlers' entries.
     /// </summary>
-    public static bool ShownToRaiser(string type, Guid? writtenBy, Guid raiser) =>
-        !ConcernEntryTypes.Written.Contains(type) || writtenBy == raiser;
+    public static bool ShowsEntry(ClaimsPrincipal reader, ConcernKind kind, Guid raiser, string type, Guid? writtenBy) =>
+        ReadsByRole(reader, kind) || !ConcernEntryTypes.Written.Contains(type) || writtenBy == raiser;
 
     /// <summary>Whether the caller may acknowledge it and write actions and outcomes (readers by role, not the raiser as such).</summary>
     public static bool Handles(ClaimsPrincipal user, Concern concern) =>

@@ -61,10 +61,9 @@ public static class ConcernDtos
     public static async Task<ConcernDto> DetailAsync(ChaperoneDbContext db, Concern c, ClaimsPrincipal reader, CancellationToken ct)
     {
         var names = await PupilNamesAsync(db, [c], ct);
-        var whole = ConcernAccess.ReadsByRole(reader, c.Kind);
         var entries = (await db.Set<ConcernEntry>().AsNoTracking().Where(e => e.ConcernId == c.Id && e.SchoolId == c.SchoolId)
             .OrderBy(e => e.At).ThenBy(e => e.Sequence).ToListAsync(ct))
-            .Where(e => whole || ConcernAccess.ShownToRaiser(e.Type, e.ActorId, c.RaisedById));
+            .Where(e => ConcernAccess.ShowsEntry(reader, c.Kind, c.RaisedById, e.Type, e.ActorId));
         return new ConcernDto(
             Ids.Format(c.Id), c.Reference, KindName(c.Kind), StatusName(c.Status), c.Summary, c.Detail, c.ChildsOwnWords, new(Ids.Format(c.RaisedById), c.RaisedByName),
             c.CreatedAt, c.RaisedAt, c.SessionId is { } s ? Ids.Format(s) : null, c.RecordingOffsetSeconds, c.RoutedToId is { } r ? Ids.Format(r) : null,

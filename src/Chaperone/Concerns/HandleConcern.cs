@@ -178,7 +178,7 @@ public sealed class HandleConcern(ChaperoneDbContext db, TimeProvider clock)
                           where e.SchoolId == schoolId
                           select new { e.At, e.Sequence, e.Type, e.ActorId, e.ActorName, e.Text, c.Id, c.Number, c.Kind, c.RaisedById }).ToListAsync(ct);
         // Concerns read only as their raiser show what happened to them, not their handlers' entries.
-        rows = rows.Where(r => ConcernAccess.ReadsByRole(user, r.Kind) || ConcernAccess.ShownToRaiser(r.Type, r.ActorId, r.RaisedById)).ToList();
+        rows = rows.Where(r => ConcernAccess.ShowsEntry(user, r.Kind, r.RaisedById, r.Type, r.ActorId)).ToList();
         AuditLog.Record(db, user, AuditActions.PupilChronologyViewed, AuditSubjects.Pupil, id, new { entries = rows.Count });
         await db.SaveChangesAsync(ct);
         return rows.OrderBy(r => r.At).ThenBy(r => r.Sequence)
