@@ -2,7 +2,8 @@
 # Booking benchmark: builds in Release, starts a throwaway PostgreSQL with durability on
 # (fsync and synchronous_commit left at their defaults, on), runs the benchmark on SQLite and on
 # PostgreSQL, writes bench/results/booking.md, and stops the server again. Loopback only.
-# Extra arguments go to the benchmark (e.g. --throughput-seconds 5 --concurrency 8).
+# Extra arguments go to the benchmark (e.g. --throughput-seconds 5 --concurrency 8), and win over
+# those this script passes (e.g. --out /tmp/booking.md to leave the committed results alone).
 # `bench/run.sh audit` measures audit verification of 1,000,000 entries instead;
 # `bench/run.sh outbox` the outbox worker's send rate to a loopback SMTP server;
 # `bench/run.sh retention` retention deleting 100,000 recordings against plain file deletion.

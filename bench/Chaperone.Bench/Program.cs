@@ -67,7 +67,7 @@ namespace Chaperone.Bench
         {
             string? Get(string name)
             {
-                var i = Array.IndexOf(args, name);
+                var i = Array.LastIndexOf(args, name);
                 return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
             }
             int Int(string name, int fallback) => Get(name) is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;

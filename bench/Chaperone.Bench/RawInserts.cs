@@ -61,6 +61,18 @@ public static class RawInserts
     }
 
     /// <summary>
+    /// The app's PostgreSQL connection string (so the same server settings and durability) with a
+    /// pool large enough for every inserter to hold its connection at once: the app's own pool
+    /// may be smaller than the benchmark's number of clients.
+    /// </summary>
+    private static string WithPoolFor(string connectionString, int connections)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        builder.MaxPoolSize = Math.Max(builder.MaxPoolSize, connections);
+        return builder.ConnectionString;
+    }
+
+    /// <summary>
     /// Inserts from <paramref name="connections"/> connections at once, each one row per
     /// transaction, for up to <paramref name="maxTime"/> after <paramref name="warmup"/> rows each.
     /// </summary>
@@ -73,7 +85,7 @@ public static class RawInserts
         {
             for (var i = 0; i < connections; i++)
             {
-                DbConnection connection = db == BenchDb.Sqlite ? new SqliteConnection(connectionString) : new NpgsqlConnection(connectionString);
+                DbConnection connection = db == BenchDb.Sqlite ? new SqliteConnection(connectionString) : new NpgsqlConnection(WithPoolFor(connectionString, connections));
                 open.Add(connection);
                 await connection.OpenAsync();
                 var described = await DescribeAsync(connection);

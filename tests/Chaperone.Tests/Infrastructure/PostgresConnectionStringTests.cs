@@ -12,18 +12,20 @@ public sealed class PostgresConnectionStringTests
         var built = new NpgsqlConnectionStringBuilder(StorageSetup.PostgresConnectionString("Host=db;Database=chaperone;Username=app"));
 
         Assert.Equal((64, 10, 2, 2), (built.MaxAutoPrepare, built.ConnectionIdleLifetime, built.ConnectionPruningInterval, built.MinPoolSize));
+        Assert.Equal(Math.Max(8, 4 * Environment.ProcessorCount), built.MaxPoolSize);
+        Assert.True(built.MaxPoolSize < new NpgsqlConnectionStringBuilder().MaxPoolSize, "bounded below Npgsql's own default");
         Assert.Equal(("db", "chaperone", "app"), (built.Host, built.Database, built.Username));
     }
 
     [Theory]
-    [InlineData("Host=db;Max Auto Prepare=0;Connection Idle Lifetime=300;Minimum Pool Size=0")]
-    [InlineData("Host=db;MaxAutoPrepare=0;ConnectionIdleLifetime=300;MinPoolSize=0")]
-    [InlineData("host=db;max auto prepare=0;connection idle lifetime=300;minimum pool size=0")]
+    [InlineData("Host=db;Max Auto Prepare=0;Connection Idle Lifetime=300;Minimum Pool Size=0;Maximum Pool Size=150")]
+    [InlineData("Host=db;MaxAutoPrepare=0;ConnectionIdleLifetime=300;MinPoolSize=0;MaxPoolSize=150")]
+    [InlineData("host=db;max auto prepare=0;connection idle lifetime=300;minimum pool size=0;maximum pool size=150")]
     public void WhatTheStringSaysIsKeptHoweverItIsSpelled(string configured)
     {
         var built = new NpgsqlConnectionStringBuilder(StorageSetup.PostgresConnectionString(configured));
 
-        Assert.Equal((0, 300, 0), (built.MaxAutoPrepare, built.ConnectionIdleLifetime, built.MinPoolSize));
+        Assert.Equal((0, 300, 0, 150), (built.MaxAutoPrepare, built.ConnectionIdleLifetime, built.MinPoolSize, built.MaxPoolSize));
         Assert.Equal(new NpgsqlConnectionStringBuilder().ConnectionPruningInterval, built.ConnectionPruningInterval);
     }
 }
