@@ -417,6 +417,11 @@ public sealed class TeamsMeetings(ChaperoneDbContext db, TeamsConnections connec
                 meeting.NextAttemptAt = null;
                 meeting.Attempts = 0;
             }
+            else
+            {
+                // Looked at now: the worker may read it again at once, after those waiting longer.
+                meeting.NextAttemptAt = now;
+            }
             await db.SaveChangesAsync(ct);
             return new TeamsOutcome.Done(meeting);
         }

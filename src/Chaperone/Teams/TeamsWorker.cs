@@ -36,14 +36,17 @@ public sealed class TeamsWorker(IServiceScopeFactory scopes, TimeProvider clock,
                 || (x.State == TeamsMeetingState.Created && x.End <= afterEnd)
                 || (x.State == TeamsMeetingState.Locked && (x.AttendanceReadAt == null || x.RecordingsReadAt == null)))
             // Meetings still to be made come first (their sessions are ahead), then those to lock,
-            // then reports to read; within each, the earliest session first.
+            // earliest session first; then reports to read, taking turns: each look moves a meeting
+            // behind those not looked at since (its NextAttemptAt), so that more than a pass's worth
+            // of meetings whose reports are slow to come cannot keep a newer one from being read.
             .OrderBy(x => x.State == TeamsMeetingState.Pending ? 0 : x.State == TeamsMeetingState.Created ? 1 : 2)
-            .ThenBy(x => x.End)
+            .ThenBy(x => x.State == TeamsMeetingState.Locked ? x.NextAttemptAt ?? x.End : x.End)
             .ThenBy(x => x.SessionId)
             .Take(50)
             .ToListAsync(ct);
         // The recordings delta is per organizer: one poll serves all of an organizer's meetings.
         var polled = new HashSet<(Guid, string?)>();
+        var servedByPoll = new List<Guid>();
         foreach (var item in work)
         {
             await using var itemScope = scopes.CreateAsyncScope();
@@ -62,11 +65,26 @@ public sealed class TeamsWorker(IServiceScopeFactory scopes, TimeProvider clock,
                 {
                     await teams.ReadAttendanceAsync(item.SchoolId, item.SessionId, ct);
                 }
-                if (item.RecordingsReadAt is null && polled.Add((item.SchoolId, item.OrganizerUserId)))
+                if (item.RecordingsReadAt is null)
                 {
-                    await teams.ReadRecordingsAsync(item.SchoolId, item.SessionId, ct);
+                    if (polled.Add((item.SchoolId, item.OrganizerUserId)))
+                    {
+                        await teams.ReadRecordingsAsync(item.SchoolId, item.SessionId, ct);
+                    }
+                    else
+                    {
+                        servedByPoll.Add(item.SessionId);
+                    }
                 }
             }
+        }
+        if (servedByPoll.Count > 0)
+        {
+            // Looked at by their organizer's poll, so they take their turn behind the others too
+            // (a back-off of their own is kept).
+            await db.Set<TeamsMeeting>()
+                .Where(m => servedByPoll.Contains(m.SessionId) && (m.NextAttemptAt == null || m.NextAttemptAt < now))
+                .ExecuteUpdateAsync(s => s.SetProperty(m => m.NextAttemptAt, now), ct);
         }
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using Chaperone.Teams;
 using Chaperone.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
@@ -16,21 +17,10 @@ public sealed class TeamsWorkerPassTests(TeamsApp app) : IClassFixture<TeamsApp>
     [Fact]
     public async Task AMeetingStillToBeMadeIsNotCrowdedOutByFiftyMeetingsToLock()
     {
-        var school = await TestSchool.CreateAsync(app);
-        var user = await app.UseTeamsAsync(school);
-        app.Graph.ServeMeeting(user);
+        var (school, user, _) = await ManySessions.SchoolOnTeamsAsync(app);
         using var teacher = await school.TeacherAsync(app);
-        // Fifty-five sessions, every half hour of five school days (made first, so first in the tables).
-        var day = Api.NextWeekdayAt(app.Clock.GetUtcNow().AddHours(50), 9);
-        var last = day;
-        for (var booked = 0; booked < 55; day = Api.NextWeekdayAt(day.AddDays(1), 9))
-        {
-            for (var slot = 0; slot < 12 && booked < 55; slot++, booked++)
-            {
-                last = day.AddMinutes(30 * slot);
-                await TestSchool.BookOkAsync(teacher, school.Booking(last));
-            }
-        }
+        // Fifty-five sessions over five school days (made first, so first in the tables).
+        var (_, last) = await ManySessions.BookAsync(app, school, teacher, 55);
         // All of them are over, and their meetings wait to be locked.
         app.Clock.SetUtcNow(last.AddHours(2));
         // A new session whose meeting cannot be made now (Graph refuses), so it waits for the worker.
@@ -60,9 +50,7 @@ public sealed class TeamsWorkerBackOffTests(TeamsApp app) : IClassFixture<TeamsA
     [Fact]
     public async Task AFailedReadOfAttendanceIsNotRetriedBeforeItsBackOff()
     {
-        var school = await TestSchool.CreateAsync(app);
-        var user = await app.UseTeamsAsync(school);
-        var (_, meetingId, _, _) = app.Graph.ServeMeeting(user);
+        var (school, user, meetingId) = await ManySessions.SchoolOnTeamsAsync(app);
         using var teacher = await school.TeacherAsync(app);
         // The worker's passes are driven by this test (the app's worker is off), and the clock is shared with the other test.
         var start = Api.NextWeekdayAt(app.Clock.GetUtcNow().AddHours(50), 14);
@@ -92,5 +80,108 @@ public sealed class TeamsWorkerBackOffTests(TeamsApp app) : IClassFixture<TeamsA
         using var hourLater = await school.TeacherAsync(app);
         var meeting = await Api.JsonAsync(await hourLater.GetAsync($"/api/v1/sessions/{id}/teams"), HttpStatusCode.OK);
         Assert.Equal("locked", meeting.GetProperty("state").GetString());
+    }
+}
+
+/// <summary>
+/// Meetings waiting for their reports take turns: more than a pass's worth of them that keep
+/// failing do not keep the newest from being tried (an app of its own, so no other school's
+/// meetings share its passes).
+/// </summary>
+public sealed class TeamsWorkerReportTurnsTests(TeamsApp app) : IClassFixture<TeamsApp>
+{
+    [Fact]
+    public async Task TheNewestMeetingIsTriedBeforeOlderOnesAreTriedAgain()
+    {
+        var (school, user, meetingId) = await ManySessions.SchoolOnTeamsAsync(app);
+        app.Graph.RecordingsDeltaOf(user);
+        // Teams refuses every read of attendance (a permission taken away).
+        app.Graph.ServeError($"/users/{user}/onlineMeetings/{meetingId}/attendanceReports", "GET", 403, "Forbidden", "Missing role permissions on the request.");
+        using var teacher = await school.TeacherAsync(app);
+        // Fifty-one sessions, one more than a pass takes.
+        var (newest, last) = await ManySessions.BookAsync(app, school, teacher, 51);
+        app.Clock.SetUtcNow(last.AddHours(2));
+        var worker = app.Services.GetRequiredService<TeamsWorker>();
+        bool Tried(Guid session) => app.Logs.Entries.Any(e => e.Message.Contains($"Teams step for session {session} failed", StringComparison.Ordinal));
+        await worker.RunOnceAsync(CancellationToken.None); // locks fifty
+        await worker.RunOnceAsync(CancellationToken.None); // locks the newest, and tries the reports of the 49 oldest
+        Assert.False(Tried(newest));
+
+        // Their back-off over, all 51 wait; the two not tried yet come before those tried already.
+        app.Clock.Advance(TimeSpan.FromMinutes(2));
+        await worker.RunOnceAsync(CancellationToken.None);
+
+        Assert.True(Tried(newest));
+        Assert.DoesNotContain(app.Logs.Entries, e => e.Category.StartsWith("Microsoft.EntityFrameworkCore.Query", StringComparison.Ordinal));
+    }
+}
+
+/// <summary>
+/// One poll of an organizer's recordings serves all of that organizer's meetings, so all of them
+/// have had their turn (an app of its own, so no other school's meetings share its passes).
+/// </summary>
+public sealed class TeamsWorkerRecordingTurnsTests(TeamsApp app) : IClassFixture<TeamsApp>
+{
+    [Fact]
+    public async Task EveryMeetingAnOrganizersPollServedWaitsBehindTheOthers()
+    {
+        var (school, user, meetingId) = await ManySessions.SchoolOnTeamsAsync(app);
+        // Teams has no recording yet, and an attendance report for each meeting.
+        app.Graph.RecordingsDeltaOf(user);
+        using var teacher = await school.TeacherAsync(app);
+        var start = Api.NextWeekdayAt(app.Clock.GetUtcNow().AddHours(50), 9);
+        var sessions = new List<Guid>();
+        for (var slot = 0; slot < 3; slot++)
+        {
+            sessions.Add(Guid.Parse(await TestSchool.BookOkAsync(teacher, school.Booking(start.AddMinutes(30 * slot)))));
+        }
+        app.Graph.ServeAttendance(user, meetingId,
+            [GraphOnLoopback.Record(user, "Tess Teacher", null, "Organizer", (start, start.AddMinutes(30)))]);
+        app.Clock.SetUtcNow(start.AddHours(3));
+        var worker = app.Services.GetRequiredService<TeamsWorker>();
+        await worker.RunOnceAsync(CancellationToken.None); // locks the three
+        await worker.RunOnceAsync(CancellationToken.None); // reads their attendance, and polls for recordings once
+        var turns = await app.WithDbAsync(db => Task.FromResult(db.Set<TeamsMeeting>().Where(m => sessions.Contains(m.SessionId)).ToList()));
+        Assert.All(turns, m => Assert.NotNull(m.AttendanceReadAt));
+        Assert.All(turns, m => Assert.Null(m.RecordingsReadAt));
+
+        // Only recordings are awaited now: one poll, and all three have had their turn.
+        app.Clock.Advance(TimeSpan.FromMinutes(1));
+        var pass = app.Clock.GetUtcNow();
+        var polls = app.Graph.Requests(user).Count(r => r.Path.Contains("getAllRecordings", StringComparison.Ordinal));
+        await worker.RunOnceAsync(CancellationToken.None);
+
+        Assert.Equal(polls + 1, app.Graph.Requests(user).Count(r => r.Path.Contains("getAllRecordings", StringComparison.Ordinal)));
+        turns = await app.WithDbAsync(db => Task.FromResult(db.Set<TeamsMeeting>().AsNoTracking().Where(m => sessions.Contains(m.SessionId)).ToList()));
+        Assert.All(turns, m => Assert.Equal(pass, m.NextAttemptAt));
+    }
+}
+
+/// <summary>A school on Teams, and sessions enough to fill more than a pass of the worker.</summary>
+internal static class ManySessions
+{
+    /// <summary>A new school using Teams, with its teacher's Microsoft 365 account and the meeting Graph makes for every session.</summary>
+    public static async Task<(TestSchool School, string User, string MeetingId)> SchoolOnTeamsAsync(TeamsApp app)
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var user = await app.UseTeamsAsync(school);
+        var (_, meetingId, _, _) = app.Graph.ServeMeeting(user);
+        return (school, user, meetingId);
+    }
+
+    /// <summary>Books <paramref name="count"/> sessions, every half hour of the school days from the day after tomorrow; answers the last one and its start.</summary>
+    public static async Task<(Guid Last, DateTimeOffset Start)> BookAsync(ChaperoneApp app, TestSchool school, HttpClient teacher, int count)
+    {
+        var day = Api.NextWeekdayAt(app.Clock.GetUtcNow().AddHours(50), 9);
+        var (last, start) = (Guid.Empty, day);
+        for (var booked = 0; booked < count; day = Api.NextWeekdayAt(day.AddDays(1), 9))
+        {
+            for (var slot = 0; slot < 12 && booked < count; slot++, booked++)
+            {
+                start = day.AddMinutes(30 * slot);
+                last = Guid.Parse(await TestSchool.BookOkAsync(teacher, school.Booking(start)));
+            }
+        }
+        return (last, start);
     }
 }
