@@ -417,9 +417,10 @@ public sealed class TeamsMeetings(ChaperoneDbContext db, TeamsConnections connec
                 meeting.NextAttemptAt = null;
                 meeting.Attempts = 0;
             }
-            else
+            else if (meeting.NextAttemptAt is not { } next || next < now)
             {
                 // Looked at now: the worker may read it again at once, after those waiting longer.
+                // A back-off the other read of the same pass has just set is kept.
                 meeting.NextAttemptAt = now;
             }
             await db.SaveChangesAsync(ct);

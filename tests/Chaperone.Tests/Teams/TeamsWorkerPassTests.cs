@@ -55,8 +55,9 @@ public sealed class TeamsWorkerBackOffTests(TeamsApp app) : IClassFixture<TeamsA
         // The worker's passes are driven by this test (the app's worker is off), and the clock is shared with the other test.
         var start = Api.NextWeekdayAt(app.Clock.GetUtcNow().AddHours(50), 14);
         var id = await TestSchool.BookOkAsync(teacher, school.Booking(start));
-        // Teams refuses the attendance reports (a permission taken away).
+        // Teams refuses the attendance reports (a permission taken away), while the recordings are read as ever.
         app.Graph.ServeError($"/users/{user}/onlineMeetings/{meetingId}/attendanceReports", "GET", 403, "Forbidden", "Missing role permissions on the request.");
+        app.Graph.RecordingsDeltaOf(user);
         var worker = app.Services.GetRequiredService<TeamsWorker>();
         int AttendanceReads() => app.Graph.Requests(user).Count(r => r.Method == "GET" && r.Path.EndsWith("/attendanceReports", StringComparison.Ordinal));
         app.Clock.SetUtcNow(start.AddMinutes(50));
