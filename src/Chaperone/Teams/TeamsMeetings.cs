@@ -419,9 +419,11 @@ public sealed class TeamsMeetings(ChaperoneDbContext db, TeamsConnections connec
             }
             else if (meeting.NextAttemptAt is not { } next || next < now)
             {
-                // Looked at now: the worker may read it again at once, after those waiting longer.
-                // A back-off the other read of the same pass has just set is kept.
+                // Looked at now: the worker may read it again at once, after those waiting longer,
+                // and a later failure backs off from the start again. A back-off the other read of
+                // the same pass has just set is kept, with its count.
                 meeting.NextAttemptAt = now;
+                meeting.Attempts = 0;
             }
             await db.SaveChangesAsync(ct);
             return new TeamsOutcome.Done(meeting);

@@ -315,6 +315,11 @@ public sealed class GraphOnLoopback : IDisposable
         Server.Given(Request.Create().WithPath(P($"/drives/{driveId}/items/item-rec")).UsingDelete()).AtPriority(100)
             .RespondWith(Response.Create().WithStatusCode(204));
     }
+    /// <summary>Answers the first request to a path with Graph's error, then lets the ordinary answer through.</summary>
+    public void RefuseOnce(string path, string method, int status, string code, string message) =>
+        Server.Given(Request.Create().WithPath(P(path)).UsingMethod(method)).AtPriority(1)
+            .InScenario("refuse " + method + " " + path).WillSetStateTo("refused")
+            .RespondWith(Response.Create().WithStatusCode(status).WithHeader("Content-Type", "application/json").WithBodyAsJson(new { error = new { code, message } }));
 
     /// <summary>Graph's error body (<c>{"error": {"code", "message"}}</c>) at a path.</summary>
     public void ServeError(string path, string method, int status, string code, string message, int priority = 50) =>

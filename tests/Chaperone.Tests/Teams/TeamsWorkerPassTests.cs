@@ -55,9 +55,8 @@ public sealed class TeamsWorkerBackOffTests(TeamsApp app) : IClassFixture<TeamsA
         // The worker's passes are driven by this test (the app's worker is off), and the clock is shared with the other test.
         var start = Api.NextWeekdayAt(app.Clock.GetUtcNow().AddHours(50), 14);
         var id = await TestSchool.BookOkAsync(teacher, school.Booking(start));
-        // Teams refuses the attendance reports (a permission taken away), while the recordings are read as ever.
+        // Teams refuses the attendance reports (a permission taken away), while the recordings are read as ever (none yet).
         app.Graph.ServeError($"/users/{user}/onlineMeetings/{meetingId}/attendanceReports", "GET", 403, "Forbidden", "Missing role permissions on the request.");
-        app.Graph.RecordingsDeltaOf(user);
         var worker = app.Services.GetRequiredService<TeamsWorker>();
         int AttendanceReads() => app.Graph.Requests(user).Count(r => r.Method == "GET" && r.Path.EndsWith("/attendanceReports", StringComparison.Ordinal));
         app.Clock.SetUtcNow(start.AddMinutes(50));
@@ -84,6 +83,36 @@ public sealed class TeamsWorkerBackOffTests(TeamsApp app) : IClassFixture<TeamsA
     }
 }
 
+/// <summary>A read that succeeds after one that failed starts the back-off over (an app of its own, so no other school's meetings share its passes).</summary>
+public sealed class TeamsWorkerRecoveryTests(TeamsApp app) : IClassFixture<TeamsApp>
+{
+    [Fact]
+    public async Task AReadThatSucceedsAfterARefusalLeavesNoBackOffBehind()
+    {
+        var (school, user, meetingId) = await ManySessions.SchoolOnTeamsAsync(app);
+        using var teacher = await school.TeacherAsync(app);
+        var start = Api.NextWeekdayAt(app.Clock.GetUtcNow().AddHours(50), 14);
+        var id = Guid.Parse(await TestSchool.BookOkAsync(teacher, school.Booking(start)));
+        app.Graph.ServeAttendance(user, meetingId,
+            [GraphOnLoopback.Record(user, "Tess Teacher", null, "Organizer", (start, start.AddMinutes(30)))]);
+        // Teams refuses the first read of attendance, and answers the next.
+        app.Graph.RefuseOnce($"/users/{user}/onlineMeetings/{meetingId}/attendanceReports", "GET", 403, "Forbidden", "Missing role permissions on the request.");
+        var worker = app.Services.GetRequiredService<TeamsWorker>();
+        Task<TeamsMeeting> MeetingAsync() => app.WithDbAsync(db => Task.FromResult(db.Set<TeamsMeeting>().AsNoTracking().Single(m => m.SessionId == id)));
+        app.Clock.SetUtcNow(start.AddMinutes(50));
+        await worker.RunOnceAsync(CancellationToken.None); // locks the meeting
+        await worker.RunOnceAsync(CancellationToken.None); // reads the reports, and is refused
+        Assert.Equal((1, null), ((await MeetingAsync()).Attempts, (await MeetingAsync()).AttendanceReadAt));
+
+        app.Clock.Advance(TimeSpan.FromMinutes(2));
+        await worker.RunOnceAsync(CancellationToken.None);
+
+        var meeting = await MeetingAsync();
+        Assert.NotNull(meeting.AttendanceReadAt);
+        Assert.Equal(0, meeting.Attempts);
+    }
+}
+
 /// <summary>
 /// Meetings waiting for their reports take turns: more than a pass's worth of them that keep
 /// failing do not keep the newest from being tried (an app of its own, so no other school's
@@ -95,7 +124,6 @@ public sealed class TeamsWorkerReportTurnsTests(TeamsApp app) : IClassFixture<Te
     public async Task TheNewestMeetingIsTriedBeforeOlderOnesAreTriedAgain()
     {
         var (school, user, meetingId) = await ManySessions.SchoolOnTeamsAsync(app);
-        app.Graph.RecordingsDeltaOf(user);
         // Teams refuses every read of attendance (a permission taken away).
         app.Graph.ServeError($"/users/{user}/onlineMeetings/{meetingId}/attendanceReports", "GET", 403, "Forbidden", "Missing role permissions on the request.");
         using var teacher = await school.TeacherAsync(app);
@@ -127,8 +155,7 @@ public sealed class TeamsWorkerRecordingTurnsTests(TeamsApp app) : IClassFixture
     public async Task EveryMeetingAnOrganizersPollServedWaitsBehindTheOthers()
     {
         var (school, user, meetingId) = await ManySessions.SchoolOnTeamsAsync(app);
-        // Teams has no recording yet, and an attendance report for each meeting.
-        app.Graph.RecordingsDeltaOf(user);
+        // An attendance report for each meeting, and no recording yet.
         using var teacher = await school.TeacherAsync(app);
         var start = Api.NextWeekdayAt(app.Clock.GetUtcNow().AddHours(50), 9);
         var sessions = new List<Guid>();
@@ -161,12 +188,13 @@ public sealed class TeamsWorkerRecordingTurnsTests(TeamsApp app) : IClassFixture
 /// <summary>A school on Teams, and sessions enough to fill more than a pass of the worker.</summary>
 internal static class ManySessions
 {
-    /// <summary>A new school using Teams, with its teacher's Microsoft 365 account and the meeting Graph makes for every session.</summary>
+    /// <summary>A new school using Teams, with its teacher's Microsoft 365 account, the meeting Graph makes for every session, and the teacher's recordings (none yet).</summary>
     public static async Task<(TestSchool School, string User, string MeetingId)> SchoolOnTeamsAsync(TeamsApp app)
     {
         var school = await TestSchool.CreateAsync(app);
         var user = await app.UseTeamsAsync(school);
         var (_, meetingId, _, _) = app.Graph.ServeMeeting(user);
+        app.Graph.RecordingsDeltaOf(user);
         return (school, user, meetingId);
     }
 
