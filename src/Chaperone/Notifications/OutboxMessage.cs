@@ -111,7 +111,9 @@ internal sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<Outb
         b.Property(m => m.Subject).HasMaxLength(400);
         b.Property(m => m.MessageIdHeader).HasMaxLength(200);
         b.Property(m => m.LastError).HasMaxLength(2000);
-        b.HasIndex(m => m.MessageIdHeader).IsUnique();
+        // No index on MessageIdHeader: it is made from the row's id (MessageComposer.MessageIdOf), so
+        // the key already keeps it unique, and nothing looks a message up by it; an index would only
+        // be one more tree to write for every email of every booking.
         // The worker's claim query: pending messages in order of their due time.
         b.HasIndex(m => new { m.Status, m.NextAttemptAt });
         // The worker reads back the rows it has just claimed by its lease token: without this the

@@ -593,9 +593,6 @@ namespace Chaperone.Storage.Migrations.Postgres
                         .HasDatabaseName("IX_OutboxMessages_Claimed")
                         .HasFilter("\"LeaseToken\" IS NOT NULL");
 
-                    b.HasIndex("MessageIdHeader")
-                        .IsUnique();
-
                     b.HasIndex("SessionId");
 
                     b.HasIndex("SchoolId", "CreatedAt");

@@ -586,9 +586,6 @@ namespace Chaperone.Storage.Migrations.Sqlite
                         .HasDatabaseName("IX_OutboxMessages_Claimed")
                         .HasFilter("\"LeaseToken\" IS NOT NULL");
 
-                    b.HasIndex("MessageIdHeader")
-                        .IsUnique();
-
                     b.HasIndex("SessionId");
 
                     b.HasIndex("SchoolId", "CreatedAt");
