@@ -417,12 +417,10 @@ public sealed class TeamsMeetings(ChaperoneDbContext db, TeamsConnections connec
                 meeting.NextAttemptAt = null;
                 meeting.Attempts = 0;
             }
-            else if (meeting.NextAttemptAt is not { } next || next < now)
+            else if (meeting.NextAttemptAt is not { } next || next <= now)
             {
-                // Looked at now: the worker may read it again at once, after those waiting longer,
-                // and a later failure backs off from the start again. A back-off the other read of
-                // the same pass has just set is kept, with its count.
-                meeting.NextAttemptAt = now;
+                // A read that succeeds starts the back-off over, unless the other read of the same
+                // pass has just failed: that back-off is kept, with its count.
                 meeting.Attempts = 0;
             }
             await db.SaveChangesAsync(ct);

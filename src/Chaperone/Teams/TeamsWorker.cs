@@ -46,7 +46,7 @@ public sealed class TeamsWorker(IServiceScopeFactory scopes, TimeProvider clock,
             .ToListAsync(ct);
         // The recordings delta is per organizer: one poll serves all of an organizer's meetings.
         var polled = new HashSet<(Guid, string?)>();
-        var servedByPoll = new List<Guid>();
+        var lookedAt = new List<Guid>();
         foreach (var item in work)
         {
             await using var itemScope = scopes.CreateAsyncScope();
@@ -65,25 +65,20 @@ public sealed class TeamsWorker(IServiceScopeFactory scopes, TimeProvider clock,
                 {
                     await teams.ReadAttendanceAsync(item.SchoolId, item.SessionId, ct);
                 }
-                if (item.RecordingsReadAt is null)
+                if (item.RecordingsReadAt is null && polled.Add((item.SchoolId, item.OrganizerUserId)))
                 {
-                    if (polled.Add((item.SchoolId, item.OrganizerUserId)))
-                    {
-                        await teams.ReadRecordingsAsync(item.SchoolId, item.SessionId, ct);
-                    }
-                    else
-                    {
-                        servedByPoll.Add(item.SessionId);
-                    }
+                    await teams.ReadRecordingsAsync(item.SchoolId, item.SessionId, ct);
                 }
+                lookedAt.Add(item.SessionId);
             }
         }
-        if (servedByPoll.Count > 0)
+        if (lookedAt.Count > 0)
         {
-            // Looked at by their organizer's poll, so they take their turn behind the others too
-            // (a back-off of their own is kept).
+            // Every meeting whose reports this pass looked for (itself, or through its organizer's
+            // poll of recordings) takes its turn behind those not looked at since; a back-off that
+            // a failed read has just set is kept.
             await db.Set<TeamsMeeting>()
-                .Where(m => servedByPoll.Contains(m.SessionId) && (m.NextAttemptAt == null || m.NextAttemptAt < now))
+                .Where(m => lookedAt.Contains(m.SessionId) && (m.NextAttemptAt == null || m.NextAttemptAt < now))
                 .ExecuteUpdateAsync(s => s.SetProperty(m => m.NextAttemptAt, now), ct);
         }
     }
