@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every Chaperone test. Installs what the tests need if it is missing (PostgreSQL server,
-# Debian's Chromium), starts a throwaway PostgreSQL on a free loopback port, runs the suite
-# against SQLite and PostgreSQL with browser tests in Chromium, and stops the server again.
+# Redis server, Debian's Chromium), starts a throwaway PostgreSQL and Redis on free loopback
+# ports, runs the suite against SQLite and PostgreSQL with browser tests in Chromium, and stops
+# the servers again.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -10,6 +11,7 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing ${missing[*]} ..."
   as_root apt-get update -qq
@@ -29,9 +31,18 @@ pg "$PGBIN/initdb" -D "$PGDIR/data" -U postgres --auth=trust -E UTF8 --locale=C.
 pg "$PGBIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/server.log" -w -t 60 \
   -o "-p $PGPORT -k $PGDIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c max_connections=200" start >/dev/null
 stop_pg() { pg "$PGBIN/pg_ctl" -D "$PGDIR/data" -m fast -w stop >/dev/null 2>&1 || true; rm -rf "$PGDIR"; }
-trap stop_pg EXIT
+
+# Redis, for the staff hub's backplane across instances: in memory only, loopback only.
+REDISDIR=$(mktemp -d /tmp/chaperone-redis.XXXXXX)
+REDISPORT=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+redis-server --port "$REDISPORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$REDISDIR" \
+  --daemonize yes --pidfile "$REDISDIR/redis.pid" --logfile "$REDISDIR/redis.log"
+for _ in $(seq 1 50); do [ -s "$REDISDIR/redis.pid" ] && break; sleep 0.1; done
+stop_redis() { [ -s "$REDISDIR/redis.pid" ] && kill "$(cat "$REDISDIR/redis.pid")" 2>/dev/null || true; rm -rf "$REDISDIR"; }
+trap 'stop_pg; stop_redis' EXIT
 
 export CHAPERONE_TEST_POSTGRES="Host=127.0.0.1;Port=$PGPORT;Username=postgres;Database=postgres"
+export CHAPERONE_TEST_REDIS="127.0.0.1:$REDISPORT"
 export CHAPERONE_TEST_CHROMIUM=/usr/bin/chromium
 RESULTS=data/test-results
 rm -rf "$RESULTS"

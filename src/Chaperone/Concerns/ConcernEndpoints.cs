@@ -100,8 +100,9 @@ public static class ConcernEndpoints
 
 public static class ConcernsSetup
 {
-    public static IServiceCollection AddChaperoneConcerns(this IServiceCollection services)
+    public static IServiceCollection AddChaperoneConcerns(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddStaffHubBackplane(configuration);
         services.AddSingleton<ConcernMail>();
         services.AddSingleton<ConcernAlerts>();
         services.AddScoped<ConcernRouting>();

@@ -76,7 +76,7 @@ public static class AppSetup
         services.AddScoped<FindSlots>();
         services.AddTeams();
         services.AddChaperoneCalls();
-        services.AddChaperoneConcerns();
+        services.AddChaperoneConcerns(builder.Configuration);
         services.AddRecords();
         services.AddRetention();
         return builder;

@@ -43,6 +43,10 @@ public class ChaperoneApp : WebApplicationFactory<Program>, IAsyncLifetime
         Db = running.Db;
         DataDirectory = running.DataDirectory;
         _postgresDatabase = running._postgresDatabase;
+        foreach (var (key, value) in running.Settings)
+        {
+            Settings[key] = value;
+        }
         _owner = false;
         Clock.SetUtcNow(running.Clock.GetUtcNow());
     }
@@ -52,12 +56,24 @@ public class ChaperoneApp : WebApplicationFactory<Program>, IAsyncLifetime
     /// own clock set to this one's time: what a server restart finds. Nothing held in memory
     /// carries over. Dispose it before this one; the database and directory stay this one's.
     /// </summary>
-    public async Task<ChaperoneApp> RestartedAsync()
+    public Task<ChaperoneApp> RestartedAsync() => StartAnotherAsync();
+
+    /// <summary>
+    /// Another instance of the app beside this one, as behind a load balancer: on this one's
+    /// database and data directory, with its settings (<see cref="Settings"/>), its own clock set
+    /// to this one's time, and nothing shared in memory. Dispose it before this one.
+    /// </summary>
+    public Task<ChaperoneApp> AnotherInstanceAsync() => StartAnotherAsync();
+
+    private async Task<ChaperoneApp> StartAnotherAsync()
     {
-        var restarted = new ChaperoneApp(this);
-        await restarted.InitializeAsync();
-        return restarted;
+        var another = new ChaperoneApp(this);
+        await another.InitializeAsync();
+        return another;
     }
+
+    /// <summary>Settings beyond the test defaults, applied when the app starts (set them before it does).</summary>
+    public Dictionary<string, string> Settings { get; } = new(StringComparer.Ordinal);
 
     protected ChaperoneApp(Db db)
     {
@@ -81,6 +97,12 @@ public class ChaperoneApp : WebApplicationFactory<Program>, IAsyncLifetime
         Environment.GetEnvironmentVariable("CHAPERONE_TEST_POSTGRES") is { Length: > 0 } cs
             ? cs
             : throw new InvalidOperationException("CHAPERONE_TEST_POSTGRES is not set: run the tests with ./test.sh, which starts a throwaway PostgreSQL.");
+
+    /// <summary>The throwaway Redis server that <c>test.sh</c> starts (its address in <c>CHAPERONE_TEST_REDIS</c>).</summary>
+    public static string RedisConfiguration =>
+        Environment.GetEnvironmentVariable("CHAPERONE_TEST_REDIS") is { Length: > 0 } redis
+            ? redis
+            : throw new InvalidOperationException("CHAPERONE_TEST_REDIS is not set: run the tests with ./test.sh, which starts a throwaway Redis.");
 
     public string ConnectionString => Db == Db.Postgres
         ? new NpgsqlConnectionStringBuilder(PostgresAdminConnectionString) { Database = _postgresDatabase }.ToString()
@@ -134,6 +156,10 @@ public class ChaperoneApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Database:MigrateOnStart", "true");
         builder.UseSetting("Database:Provider", Db.ToString());
         builder.UseSetting("ConnectionStrings:Chaperone", ConnectionString);
+        foreach (var (key, value) in Settings)
+        {
+            builder.UseSetting(key, value);
+        }
         // The test settings keep EF's warnings off the console; the capture still keeps its query
         // warnings, which say that a query is loaded in a way the app did not choose.
         builder.ConfigureLogging(logging => logging.AddProvider(Logs).AddFilter<LogCapture>("Microsoft.EntityFrameworkCore.Query", LogLevel.Warning));
