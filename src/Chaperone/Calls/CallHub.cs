@@ -35,6 +35,14 @@ public sealed class CallHub(RoomRegistry rooms, IServiceProvider services, Famil
     private ChaperoneDbContext Db => _db ??= services.GetRequiredService<ChaperoneDbContext>();
 
     public const string Path = "/hubs/call";
+
+    /// <summary>
+    /// The query parameter naming the session whose room a connection is for (<c>/hubs/call?room=…</c>),
+    /// which the call pages send so that a load balancer in front of several instances can give
+    /// every connection of one call to the same instance. A connection that names a room joins
+    /// only that one.
+    /// </summary>
+    public const string RoomParameter = "room";
     public const int MaxSignalLength = 16 * 1024;
 
     private Membership? Member => Context.Items.TryGetValue(nameof(Membership), out var m) ? m as Membership : null;
@@ -71,6 +79,10 @@ public sealed class CallHub(RoomRegistry rooms, IServiceProvider services, Famil
         {
             return HubAnswer.No("There is no such session.");
         }
+        if (!ForRoom(id))
+        {
+            return OtherRoom;
+        }
         var answer = await ActAsync(handle, room => room.TeacherJoin(user.UserId(), Context.ConnectionId, Now), Context.ConnectionAborted);
         if (answer.Ok)
         {
@@ -87,6 +99,10 @@ public sealed class CallHub(RoomRegistry rooms, IServiceProvider services, Famil
         {
             return HubAnswer.No("This link is not valid. Use the link in the school's email.");
         }
+        if (!ForRoom(link.SessionId))
+        {
+            return OtherRoom;
+        }
         var schoolId = await Db.Sessions.AsNoTracking().Where(s => s.Id == link.SessionId).Select(s => s.SchoolId).FirstOrDefaultAsync(Context.ConnectionAborted);
         if (schoolId == Guid.Empty || await rooms.GetAsync(Db, schoolId, link.SessionId, Context.ConnectionAborted) is not { } handle)
         {
@@ -100,6 +116,13 @@ public sealed class CallHub(RoomRegistry rooms, IServiceProvider services, Famil
         }
         return answer;
     }
+
+    /// <summary>Whether this connection may join the room of <paramref name="sessionId"/>: it named that room, or none.</summary>
+    private bool ForRoom(Guid sessionId) =>
+        Context.GetHttpContext()?.Request.Query[RoomParameter] is not { Count: > 0 } room
+        || (Ids.TryParse(room.ToString(), out var named) && named == sessionId);
+
+    private static readonly HubAnswer OtherRoom = HubAnswer.No("This page was opened for another call. Reload it.");
 
     public Task<HubAnswer> Declare(string[] pupilIds, bool staysThroughout, string[] checklist) =>
         pupilIds.Length > 20 || checklist.Length > 20

@@ -46,6 +46,30 @@ public abstract class CallHubTests(ChaperoneApp app)
     }
 
     [Fact]
+    public async Task AConnectionOpenedForOneCallJoinsThatCallOnly()
+    {
+        var (school, id, token) = await SessionOpeningNowAsync();
+        var other = Guid.NewGuid();
+        var bearer = Bearer(await school.TeacherAsync(app));
+
+        await using (var teacher = await CallClient.ConnectAsync(app, bearer, room: other))
+        {
+            var refused = await teacher.Call("Host", id.ToString());
+            Assert.False(refused.Ok);
+            Assert.Contains("another call", refused.Message);
+        }
+        await using (var family = await CallClient.ConnectAsync(app, room: other))
+        {
+            Assert.Contains("another call", (await family.Call("JoinFamily", token)).Message);
+        }
+
+        await using var host = await CallClient.ConnectAsync(app, bearer, room: id);
+        await host.Ok("Host", id.ToString());
+        await using var guardian = await CallClient.ConnectAsync(app, room: id);
+        await guardian.Ok("JoinFamily", token);
+    }
+
+    [Fact]
     public async Task TheRoomDoesNotOpenMoreThanTenMinutesEarly()
     {
         var (school, id, _) = await SessionOpeningNowAsync(minutesBefore: 30);

@@ -30,9 +30,11 @@ public sealed class CallClient(HubConnection connection) : IAsyncDisposable
 
     public ValueTask DisposeAsync() => Connection.DisposeAsync();
 
-    public static async Task<CallClient> ConnectAsync(ChaperoneApp app, string? bearer = null)
+    /// <summary>Connects, naming the room of session <paramref name="room"/> in the hub's address as the call pages do, or no room.</summary>
+    public static async Task<CallClient> ConnectAsync(ChaperoneApp app, string? bearer = null, Guid? room = null)
     {
-        var connection = HubClients.Build(app, CallHub.Path, bearer);
+        var path = room is { } session ? $"{CallHub.Path}?{CallHub.RoomParameter}={session}" : CallHub.Path;
+        var connection = HubClients.Build(app, path, bearer);
         var client = new CallClient(connection);
         connection.On<JsonElement>("state", s => { lock (client.States) { client.States.Add(s); } });
         connection.On<string>("replaced", m => client.Replaced.TrySetResult(m));

@@ -13,7 +13,11 @@
   let localStream = null;
   let recorder = null;
 
-  const hub = new signalR.HubConnectionBuilder().withUrl('/hubs/call').withAutomaticReconnect().build();
+  // The room in the address lets a load balancer keep every connection of this call on one instance.
+  const hub = new signalR.HubConnectionBuilder()
+    .withUrl('/hubs/call?room=' + encodeURIComponent(root.dataset.room))
+    .withAutomaticReconnect()
+    .build();
 
   function say(text) { $('status').textContent = text; }
   function fail(text) { const e = $('error'); e.textContent = text || ''; e.hidden = !text; }

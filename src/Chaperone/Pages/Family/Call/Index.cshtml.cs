@@ -17,6 +17,9 @@ namespace Chaperone.Pages.Family.Call;
 public sealed class IndexModel(ChaperoneDbContext db, FamilyLinks links, TimeProvider clock, IConfiguration configuration) : PageModel
 {
     public string Token { get; private set; } = "";
+
+    /// <summary>The session whose room the page joins (the hub's address names it).</summary>
+    public Guid SessionId { get; private set; }
     public string? Refusal { get; private set; }
     public string IceServersJson { get; private set; } = "[]";
     public string TeacherName { get; private set; } = "";
@@ -53,6 +56,7 @@ public sealed class IndexModel(ChaperoneDbContext db, FamilyLinks links, TimePro
         {
             return "This session has finished.";
         }
+        SessionId = session.Id;
         TeacherName = await db.Users.Where(u => u.Id == session.TeacherId).Select(u => u.Name).FirstAsync(ct);
         Pupils = await db.SessionPupils.AsNoTracking().Where(sp => sp.SessionId == session.Id && sp.SchoolId == session.SchoolId)
             .Join(db.Pupils, sp => sp.PupilId, p => p.Id, (sp, p) => new RoomPupil(p.Id, p.Name)).ToListAsync(ct);
