@@ -24,8 +24,11 @@ public sealed class StatusModel : PageModel
     private void Describe(int? code)
     {
         Code = code is >= 400 and <= 599 ? code.Value : 404;
+        // The original path is already unescaped: taken as it is (a string would be unescaped again,
+        // and an escaped NUL in the address would then throw).
         ForFamily = HttpContext.Features.Get<IStatusCodeReExecuteFeature>()?.OriginalPath is { } original
-            && Families.FamilyEndpoints.IsFamilyPath(original);
+            && original.StartsWith('/')
+            && Families.FamilyEndpoints.IsFamilyPath(new PathString(original));
         if (ForFamily && Code == 404)
         {
             (Heading, Explanation) = ("This link does not work", Families.FamilyClosed.UnknownText);

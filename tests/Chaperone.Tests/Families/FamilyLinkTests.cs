@@ -113,6 +113,20 @@ public abstract class FamilyLinkTests(ChaperoneApp app)
         Assert.Equal(0, await app.WithDbAsync(db => db.FamilyChecklistAnswers.CountAsync(a => a.SchoolId == school.SchoolId)));
     }
 
+    // "%2500" arrives as the path "%00": the not-found page must not unescape it a second time.
+    [Theory]
+    [InlineData("/family/%2500/nothing")]
+    [InlineData("/calendar/%2500")]
+    [InlineData("/nothing/%2500")]
+    public async Task AnAddressWithAnEscapedPercentSignIsNotFound(string path)
+    {
+        var response = await Api.AnonymousClient(app).GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        var page = WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync());
+        Assert.Contains(path.StartsWith("/family", StringComparison.Ordinal) ? "This link does not work" : "Page not found", page);
+    }
+
     [Fact]
     public async Task TheJoinButtonLeadsToTheCallFromTenMinutesBeforeTheStart()
     {
