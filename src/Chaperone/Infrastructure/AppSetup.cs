@@ -77,6 +77,7 @@ public static class AppSetup
         services.AddTeams();
         services.AddChaperoneCalls();
         services.AddChaperoneConcerns(builder.Configuration);
+        services.AddChaperoneHealth(builder.Configuration);
         services.AddRecords();
         services.AddRetention();
         return builder;
@@ -136,6 +137,7 @@ public static class AppSetup
         app.UseAuthentication();
         app.UseAuthorization();
 
+        app.MapHealth();
         app.MapOpenApi().AllowAnonymous();
         app.MapScalarApiReference(o => o.WithTitle("Chaperone API")).AllowAnonymous();
         app.MapAuth();

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Chaperone.Calls;
 using Chaperone.Concerns;
 using Chaperone.Tests.Infrastructure;
@@ -55,7 +54,7 @@ public sealed class StaffHubBackplaneTests
     public async Task WithRedisUnreachableAConcernIsStillRaisedAndReadAndTheFailedPushIsLogged()
     {
         var app = new ChaperoneApp();
-        app.Settings[StaffHubBackplane.Setting] = $"127.0.0.1:{ClosedPort()},connectTimeout=1000";
+        app.Settings[StaffHubBackplane.Setting] = $"127.0.0.1:{Loopback.UnusedPort()},connectTimeout=1000";
         await app.InitializeAsync();
         try
         {
@@ -91,15 +90,5 @@ public sealed class StaffHubBackplaneTests
         {
             await ((IAsyncLifetime)app).DisposeAsync();
         }
-    }
-
-    /// <summary>A loopback port nothing listens on (taken from the system, then let go).</summary>
-    private static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 }

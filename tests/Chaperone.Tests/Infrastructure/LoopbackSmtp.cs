@@ -24,15 +24,7 @@ public sealed class LoopbackSmtp : IAsyncDisposable
     private TaskCompletionSource? _release;
     private TaskCompletionSource? _holding;
 
-    public LoopbackSmtp()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        Port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-    }
-
-    public int Port { get; }
+    public int Port { get; } = Loopback.UnusedPort();
 
     /// <summary>Every message accepted, in order (a resend appears again).</summary>
     public IReadOnlyList<MimeMessage> Received => _received.ToList();

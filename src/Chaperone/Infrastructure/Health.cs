@@ -1,0 +1,43 @@
+using Chaperone.Concerns;
+using Chaperone.Storage;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Chaperone.Infrastructure;
+
+/// <summary>
+/// Health endpoints for a load balancer or an orchestrator, open without signing in and saying
+/// only <c>Healthy</c>, <c>Degraded</c> or <c>Unhealthy</c>:
+/// <list type="bullet">
+/// <item><c>/health/live</c>: the process answers requests (restart it if not);</item>
+/// <item><c>/health/ready</c>: it can serve them. 503 when the database cannot be reached or has
+/// migrations not yet applied (an instance started before <c>migrate</c> ran); <c>Degraded</c>
+/// (still 200) when the Redis server of live alerts (<c>SignalR:Redis</c>) cannot be reached,
+/// since everything else still works and taking every instance out for it would stop the school.</item>
+/// </list>
+/// </summary>
+public static class Health
+{
+    public const string LivePath = "/health/live";
+    public const string ReadyPath = "/health/ready";
+
+    private const string ReadyTag = "ready";
+
+    public static IServiceCollection AddChaperoneHealth(this IServiceCollection services, IConfiguration configuration)
+    {
+        var checks = services.AddHealthChecks().AddDbContextCheck<ChaperoneDbContext>("database", HealthStatus.Unhealthy, [ReadyTag],
+            customTestQuery: async (db, ct) => await db.Database.CanConnectAsync(ct) && !(await db.Database.GetPendingMigrationsAsync(ct)).Any());
+        if (configuration[StaffHubBackplane.Setting] is { Length: > 0 } redis)
+        {
+            checks.AddRedis(redis, "redis", HealthStatus.Degraded, [ReadyTag], TimeSpan.FromSeconds(5));
+        }
+        return services;
+    }
+
+    public static void MapHealth(this IEndpointRouteBuilder app)
+    {
+        app.MapHealthChecks(LivePath, new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
+        app.MapHealthChecks(ReadyPath, new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag) }).AllowAnonymous();
+    }
+}
