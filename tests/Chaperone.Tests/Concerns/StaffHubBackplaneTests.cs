@@ -23,30 +23,23 @@ public sealed class StaffHubBackplaneTests
     {
         var first = new PostgresChaperoneApp();
         first.Settings[StaffHubBackplane.Setting] = ChaperoneApp.RedisConfiguration;
-        await first.InitializeAsync();
-        try
-        {
-            var school = await TestSchool.CreateAsync(first);
-            var (dsl, _) = await LeadersAsync(first, school);
-            await using var second = await first.AnotherInstanceAsync();
-            await using var hub = await StaffHubClient.ConnectAsync(first, dsl);
+        await using var started = await first.StartOwnedAsync();
+        var school = await TestSchool.CreateAsync(first);
+        var (dsl, _) = await LeadersAsync(first, school);
+        await using var second = await first.AnotherInstanceAsync();
+        await using var hub = await StaffHubClient.ConnectAsync(first, dsl);
 
-            var raised = await RaiseAsync(await school.TeacherAsync(second), Safeguarding(school));
-            var id = raised.GetProperty("id").GetString()!;
+        var raised = await RaiseAsync(await school.TeacherAsync(second), Safeguarding(school));
+        var id = raised.GetProperty("id").GetString()!;
 
-            var alert = await hub.WaitForAsync(a => a.GetProperty("concernId").GetString() == id);
-            Assert.Equal(raised.GetProperty("reference").GetString(), alert.GetProperty("reference").GetString());
-            Assert.Equal($"/concerns/{id}", alert.GetProperty("url").GetString());
-            // The staff hub goes through Redis; the call hub stays in process on both instances.
-            foreach (var app in new ChaperoneApp[] { first, second })
-            {
-                Assert.IsType<RedisHubLifetimeManager<StaffHub>>(app.Services.GetRequiredService<HubLifetimeManager<StaffHub>>());
-                Assert.IsType<DefaultHubLifetimeManager<CallHub>>(app.Services.GetRequiredService<HubLifetimeManager<CallHub>>());
-            }
-        }
-        finally
+        var alert = await hub.WaitForAsync(a => a.GetProperty("concernId").GetString() == id);
+        Assert.Equal(raised.GetProperty("reference").GetString(), alert.GetProperty("reference").GetString());
+        Assert.Equal($"/concerns/{id}", alert.GetProperty("url").GetString());
+        // The staff hub goes through Redis; the call hub stays in process on both instances.
+        foreach (var app in new ChaperoneApp[] { first, second })
         {
-            await ((IAsyncLifetime)first).DisposeAsync();
+            Assert.IsType<RedisHubLifetimeManager<StaffHub>>(app.Services.GetRequiredService<HubLifetimeManager<StaffHub>>());
+            Assert.IsType<DefaultHubLifetimeManager<CallHub>>(app.Services.GetRequiredService<HubLifetimeManager<CallHub>>());
         }
     }
 
@@ -55,23 +48,16 @@ public sealed class StaffHubBackplaneTests
     {
         var app = new ChaperoneApp();
         app.Settings[StaffHubBackplane.Setting] = $"127.0.0.1:{Loopback.UnusedPort()},connectTimeout=1000";
-        await app.InitializeAsync();
-        try
-        {
-            var school = await TestSchool.CreateAsync(app);
-            var (dsl, _) = await LeadersAsync(app, school);
+        await using var started = await app.StartOwnedAsync();
+        var school = await TestSchool.CreateAsync(app);
+        var (dsl, _) = await LeadersAsync(app, school);
 
-            var raised = await RaiseAsync(await school.TeacherAsync(app), Safeguarding(school));
-            var id = raised.GetProperty("id").GetString()!;
+        var raised = await RaiseAsync(await school.TeacherAsync(app), Safeguarding(school));
+        var id = raised.GetProperty("id").GetString()!;
 
-            var concern = await Api.JsonAsync(await dsl.GetAsync($"/api/v1/concerns/{id}"), HttpStatusCode.OK);
-            Assert.Equal(raised.GetProperty("reference").GetString(), concern.GetProperty("reference").GetString());
-            Assert.Contains(app.Logs.Entries, e => e.Message.Contains("Could not push the alert", StringComparison.Ordinal));
-        }
-        finally
-        {
-            await ((IAsyncLifetime)app).DisposeAsync();
-        }
+        var concern = await Api.JsonAsync(await dsl.GetAsync($"/api/v1/concerns/{id}"), HttpStatusCode.OK);
+        Assert.Equal(raised.GetProperty("reference").GetString(), concern.GetProperty("reference").GetString());
+        Assert.Contains(app.Logs.Entries, e => e.Message.Contains("Could not push the alert", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -79,16 +65,10 @@ public sealed class StaffHubBackplaneTests
     {
         var app = new ChaperoneApp();
         app.Settings[StaffHubBackplane.Setting] = "127.0.0.1:6379,notAnOption=yes";
-        try
-        {
-            var refused = await Assert.ThrowsAsync<InvalidOperationException>(app.InitializeAsync);
 
-            Assert.Contains(StaffHubBackplane.Setting, refused.Message, StringComparison.Ordinal);
-            Assert.Contains("notAnOption", refused.Message, StringComparison.Ordinal);
-        }
-        finally
-        {
-            await ((IAsyncLifetime)app).DisposeAsync();
-        }
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(app.StartOwnedAsync);
+
+        Assert.Contains(StaffHubBackplane.Setting, refused.Message, StringComparison.Ordinal);
+        Assert.Contains("notAnOption", refused.Message, StringComparison.Ordinal);
     }
 }

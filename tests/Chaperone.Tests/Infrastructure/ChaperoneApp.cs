@@ -121,6 +121,30 @@ public class ChaperoneApp : WebApplicationFactory<Program>, IAsyncLifetime
         _ = Services;
     }
 
+    /// <summary>
+    /// Starts the app outside a test fixture (with <see cref="Settings"/> set first); disposing the
+    /// answer stops it and removes its database and data directory, as the fixture would. If it
+    /// does not start, they are removed at once and the error is thrown.
+    /// </summary>
+    public async Task<IAsyncDisposable> StartOwnedAsync()
+    {
+        try
+        {
+            await InitializeAsync();
+        }
+        catch
+        {
+            await ((IAsyncLifetime)this).DisposeAsync();
+            throw;
+        }
+        return new Owned(this);
+    }
+
+    private sealed class Owned(ChaperoneApp app) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => new(((IAsyncLifetime)app).DisposeAsync());
+    }
+
     async Task IAsyncLifetime.DisposeAsync()
     {
         await DisposeAsync();

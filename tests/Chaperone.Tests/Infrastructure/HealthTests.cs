@@ -39,21 +39,14 @@ public sealed class HealthReadinessTests
         var app = new PostgresChaperoneApp();
         app.Settings["Database:MigrateOnStart"] = "false";
         app.Settings["Demo:Seed"] = "false";
-        await app.InitializeAsync();
-        try
-        {
-            var client = Api.AnonymousClient(app);
-            Assert.Equal("Healthy", await HealthTests.HealthAsync(client, Health.LivePath, HttpStatusCode.OK));
-            Assert.Equal("Unhealthy", await HealthTests.HealthAsync(client, Health.ReadyPath, HttpStatusCode.ServiceUnavailable));
+        await using var started = await app.StartOwnedAsync();
+        var client = Api.AnonymousClient(app);
+        Assert.Equal("Healthy", await HealthTests.HealthAsync(client, Health.LivePath, HttpStatusCode.OK));
+        Assert.Equal("Unhealthy", await HealthTests.HealthAsync(client, Health.ReadyPath, HttpStatusCode.ServiceUnavailable));
 
-            await app.Services.MigrateAsync();
+        await app.Services.MigrateAsync();
 
-            Assert.Equal("Healthy", await HealthTests.HealthAsync(client, Health.ReadyPath, HttpStatusCode.OK));
-        }
-        finally
-        {
-            await ((IAsyncLifetime)app).DisposeAsync();
-        }
+        Assert.Equal("Healthy", await HealthTests.HealthAsync(client, Health.ReadyPath, HttpStatusCode.OK));
     }
 
     [Fact]
@@ -61,15 +54,8 @@ public sealed class HealthReadinessTests
     {
         var app = new ChaperoneApp();
         app.Settings[StaffHubBackplane.Setting] = $"127.0.0.1:{Loopback.UnusedPort()},connectTimeout=1000";
-        await app.InitializeAsync();
-        try
-        {
-            Assert.Equal("Degraded", await HealthTests.HealthAsync(Api.AnonymousClient(app), Health.ReadyPath, HttpStatusCode.OK));
-        }
-        finally
-        {
-            await ((IAsyncLifetime)app).DisposeAsync();
-        }
+        await using var started = await app.StartOwnedAsync();
+        Assert.Equal("Degraded", await HealthTests.HealthAsync(Api.AnonymousClient(app), Health.ReadyPath, HttpStatusCode.OK));
     }
 
     [Fact]
@@ -77,14 +63,7 @@ public sealed class HealthReadinessTests
     {
         var app = new ChaperoneApp();
         app.Settings[StaffHubBackplane.Setting] = ChaperoneApp.RedisConfiguration;
-        await app.InitializeAsync();
-        try
-        {
-            Assert.Equal("Healthy", await HealthTests.HealthAsync(Api.AnonymousClient(app), Health.ReadyPath, HttpStatusCode.OK));
-        }
-        finally
-        {
-            await ((IAsyncLifetime)app).DisposeAsync();
-        }
+        await using var started = await app.StartOwnedAsync();
+        Assert.Equal("Healthy", await HealthTests.HealthAsync(Api.AnonymousClient(app), Health.ReadyPath, HttpStatusCode.OK));
     }
 }
