@@ -26,7 +26,8 @@ public sealed class AuditSealer(IServiceScopeFactory scopes, AuditSignal signal,
 
     private static readonly System.Diagnostics.ActivitySource Tracing = new(TracingSource);
 
-    private const int Batch = 1000;
+    /// <summary>Entries sealed in one transaction (a few milliseconds of SQLite's write turn).</summary>
+    private const int Batch = 500;
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -87,54 +88,66 @@ public sealed class AuditSealer(IServiceScopeFactory scopes, AuditSignal signal,
         }
     }
 
+    /// <summary>
+    /// Seals the school's unsealed entries, <see cref="Batch"/> at a time, each batch in a
+    /// transaction of its own that reads the chain head, seals and moves the head on. So a backlog
+    /// (after a burst of bookings, say) holds SQLite's write turn for one batch at a time, with
+    /// bookings committing in between, rather than for the whole backlog.
+    /// </summary>
     private static async Task<int> SealSchoolAsync(ChaperoneDbContext db, Guid schoolId, CancellationToken ct)
+    {
+        var total = 0;
+        while (true)
+        {
+            var (sealedNow, more) = await SealBatchAsync(db, schoolId, ct);
+            total += sealedNow;
+            db.ChangeTracker.Clear();
+            if (!more)
+            {
+                return total;
+            }
+        }
+    }
+
+    /// <summary>Seals the school's next batch; answers how many it sealed and whether more may be waiting.</summary>
+    private static async Task<(int Sealed, bool More)> SealBatchAsync(ChaperoneDbContext db, Guid schoolId, CancellationToken ct)
     {
         await using var transaction = await BeginForSchoolAsync(db, schoolId, ct);
         if (transaction is null)
         {
-            return 0; // another node is sealing this school now
+            return (0, false); // another node is sealing this school now
+        }
+        var batch = await db.AuditEntries.AsNoTracking().Where(e => e.SchoolId == schoolId && e.Position == null).OrderBy(e => e.Id).Take(Batch).ToListAsync(ct);
+        if (batch.Count == 0)
+        {
+            return (0, false);
         }
         var head = await db.AuditChainHeads.FirstOrDefaultAsync(h => h.SchoolId == schoolId, ct);
         var position = head?.Position ?? 0;
         var previous = head?.Hash ?? AuditChain.Genesis.ToArray();
-        var total = 0;
-        while (true)
+        var seals = new List<object>(batch.Count * 3);
+        foreach (var entry in batch)
         {
-            var batch = await db.AuditEntries.AsNoTracking().Where(e => e.SchoolId == schoolId && e.Position == null).OrderBy(e => e.Id).Take(Batch).ToListAsync(ct);
-            var seals = new List<object>(batch.Count * 3);
-            foreach (var entry in batch)
-            {
-                position++;
-                var hash = AuditChain.Compute(entry, position, previous);
-                seals.Add(entry.Id);
-                seals.Add(position);
-                seals.Add(hash);
-                previous = hash;
-            }
-            if (batch.Count == 0)
-            {
-                break;
-            }
-            await WriteSealsAsync(db, seals, ct);
-            total += batch.Count;
-            if (head is null)
-            {
-                head = new AuditChainHead { SchoolId = schoolId, Position = position, Hash = previous };
-                db.AuditChainHeads.Add(head);
-            }
-            else
-            {
-                head.Position = position;
-                head.Hash = previous;
-            }
-            await db.SaveChangesAsync(ct);
-            if (batch.Count < Batch)
-            {
-                break;
-            }
+            position++;
+            var hash = AuditChain.Compute(entry, position, previous);
+            seals.Add(entry.Id);
+            seals.Add(position);
+            seals.Add(hash);
+            previous = hash;
         }
+        await WriteSealsAsync(db, seals, ct);
+        if (head is null)
+        {
+            db.AuditChainHeads.Add(new AuditChainHead { SchoolId = schoolId, Position = position, Hash = previous });
+        }
+        else
+        {
+            head.Position = position;
+            head.Hash = previous;
+        }
+        await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
-        return total;
+        return (batch.Count, batch.Count == Batch);
     }
 
     /// <summary>
@@ -161,17 +174,7 @@ public sealed class AuditSealer(IServiceScopeFactory scopes, AuditSignal signal,
     /// <summary>The sealing transaction for one school, or null when another sealer holds it.</summary>
     private static async Task<WriteTransaction?> BeginForSchoolAsync(ChaperoneDbContext db, Guid schoolId, CancellationToken ct)
     {
-        var gate = await SqliteWriteGate.EnterAsync(db, ct);
-        WriteTransaction result;
-        try
-        {
-            result = new WriteTransaction(await db.Database.BeginTransactionAsync(ct), gate);
-        }
-        catch
-        {
-            gate?.Dispose();
-            throw;
-        }
+        var result = await WriteTransaction.BeginAsync(db, ct);
         if (db.Database.IsNpgsql())
         {
             var locked = await db.Database.SqlQueryRaw<bool>("SELECT pg_try_advisory_xact_lock({0}) AS \"Value\"", LockKey(schoolId)).SingleAsync(ct);

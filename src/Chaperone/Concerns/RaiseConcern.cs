@@ -310,20 +310,19 @@ public static class ConcernWrites
     /// </summary>
     public static async Task<WriteTransaction> BeginAsync(ChaperoneDbContext db, Guid? schoolId, CancellationToken ct)
     {
-        var gate = await SqliteWriteGate.EnterAsync(db, ct);
+        var transaction = await WriteTransaction.BeginAsync(db, ct);
         try
         {
-            var transaction = await db.Database.BeginTransactionAsync(ct);
             if (schoolId is { } school && db.Database.IsNpgsql())
             {
                 var key = "concerns:" + Ids.Format(school);
                 await db.Database.ExecuteSqlInterpolatedAsync($"SELECT pg_advisory_xact_lock(hashtextextended({key}, 0))", ct);
             }
-            return new WriteTransaction(transaction, gate);
+            return transaction;
         }
         catch
         {
-            gate?.Dispose();
+            await transaction.DisposeAsync();
             throw;
         }
     }

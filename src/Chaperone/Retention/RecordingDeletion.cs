@@ -260,18 +260,6 @@ public sealed class RecordingDeletion(IServiceScopeFactory scopes, RecordingStor
 /// <summary>Write transactions of the retention jobs (on SQLite, queued for the database's write turn).</summary>
 internal static class RetentionWrites
 {
-    public static async Task<WriteTransaction> BeginAsync(ChaperoneDbContext db, CancellationToken ct)
-    {
-        var gate = await SqliteWriteGate.EnterAsync(db, ct);
-        try
-        {
-            return new WriteTransaction(await db.Database.BeginTransactionAsync(ct), gate);
-        }
-        catch
-        {
-            gate?.Dispose();
-            throw;
-        }
-    }
+    public static Task<WriteTransaction> BeginAsync(ChaperoneDbContext db, CancellationToken ct) => WriteTransaction.BeginAsync(db, ct);
 }
 

@@ -22,21 +22,15 @@ public static class Conflicts
     /// </summary>
     public static async Task<WriteTransaction> BeginAsync(ChaperoneDbContext db, IEnumerable<Guid> participantIds, CancellationToken ct)
     {
-        var gate = await SqliteWriteGate.EnterAsync(db, ct);
-        IDbContextTransaction? transaction = null;
+        var transaction = await WriteTransaction.BeginAsync(db, ct);
         try
         {
-            transaction = await db.Database.BeginTransactionAsync(ct);
             await LockParticipantsAsync(db, participantIds, ct);
-            return new WriteTransaction(transaction, gate);
+            return transaction;
         }
         catch
         {
-            if (transaction is not null)
-            {
-                await transaction.DisposeAsync();
-            }
-            gate?.Dispose();
+            await transaction.DisposeAsync();
             throw;
         }
     }

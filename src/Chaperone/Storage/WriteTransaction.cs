@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Chaperone.Storage;
@@ -40,20 +41,85 @@ public static class SqliteWriteGate
     }
 }
 
-/// <summary>A database transaction that may also hold the SQLite write turn; both end when it is disposed.</summary>
-public sealed class WriteTransaction(IDbContextTransaction transaction, IDisposable? writeTurn) : IAsyncDisposable
+/// <summary>
+/// A write transaction that, on SQLite, holds this process's write turn (<see cref="SqliteWriteGate"/>)
+/// until it is disposed. Its commit leaves copying the log into the database file to
+/// <see cref="SqliteCheckpoints"/>, beside the writes, as the group commit's commits do: SQLite
+/// would otherwise run that checkpoint inside any commit that leaves the log longer than 1,000
+/// pages, which under a stream of bookings is nearly every one, and so flush the database file
+/// while every other writer (the bookings' group commit among them) waits for the turn.
+/// </summary>
+public sealed class WriteTransaction : IAsyncDisposable
 {
-    public Task CommitAsync(CancellationToken ct) => transaction.CommitAsync(ct);
+    private readonly DatabaseFacade _database;
+    private readonly IDbContextTransaction _transaction;
+    private readonly IDisposable? _writeTurn;
+    private readonly SqliteCheckpoints.Suspension? _ownCheckpoints;
+    private readonly SqliteCheckpoints? _checkpoints;
+    private bool _committed;
+
+    private WriteTransaction(DatabaseFacade database, IDbContextTransaction transaction, IDisposable? writeTurn, SqliteCheckpoints.Suspension? ownCheckpoints, SqliteCheckpoints? checkpoints)
+    {
+        _database = database;
+        _transaction = transaction;
+        _writeTurn = writeTurn;
+        _ownCheckpoints = ownCheckpoints;
+        _checkpoints = checkpoints;
+    }
+
+    /// <summary>Waits for the write turn (on SQLite) and begins the transaction on <paramref name="db"/>.</summary>
+    public static async Task<WriteTransaction> BeginAsync(ChaperoneDbContext db, CancellationToken ct)
+    {
+        var turn = await SqliteWriteGate.EnterAsync(db, ct);
+        // Opened here (not by the transaction, which would close it at the commit), so that the
+        // connection's own checkpoints can be put back before its handle returns to the pool.
+        var opened = false;
+        try
+        {
+            await db.Database.OpenConnectionAsync(ct);
+            opened = true;
+            var transaction = await db.Database.BeginTransactionAsync(ct);
+            if (turn is null)
+            {
+                return new WriteTransaction(db.Database, transaction, null, null, null);
+            }
+            var connection = (Microsoft.Data.Sqlite.SqliteConnection)db.Database.GetDbConnection();
+            return new WriteTransaction(db.Database, transaction, turn, SqliteCheckpoints.SuspendFor(connection), SqliteGroupCommit.For(db).Checkpoints);
+        }
+        catch
+        {
+            if (opened)
+            {
+                await db.Database.CloseConnectionAsync();
+            }
+            turn?.Dispose();
+            throw;
+        }
+    }
+
+    public async Task CommitAsync(CancellationToken ct)
+    {
+        await _transaction.CommitAsync(ct);
+        _committed = true;
+    }
 
     public async ValueTask DisposeAsync()
     {
         try
         {
-            await transaction.DisposeAsync();
+            // SQLite's own checkpoints are put back while the connection is still open: closing it
+            // returns its handle to the pool, for writers that keep them.
+            _ownCheckpoints?.Dispose();
+            await _transaction.DisposeAsync();
+            await _database.CloseConnectionAsync();
         }
         finally
         {
-            writeTurn?.Dispose();
+            _writeTurn?.Dispose();
+            if (_committed)
+            {
+                _checkpoints?.Committed();
+            }
         }
     }
 }

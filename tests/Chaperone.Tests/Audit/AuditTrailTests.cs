@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Chaperone.Audit;
 using Chaperone.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Chaperone.Tests.Audit;
 
@@ -188,6 +190,31 @@ public abstract class AuditTrailTests(ChaperoneApp app)
         var verified = await VerifyAsync(admins[0]);
         Assert.True(verified.GetProperty("valid").GetBoolean(), verified.ToString());
         Assert.Equal(total, verified.GetProperty("entries").GetInt64());
+    }
+
+    [Fact]
+    public async Task ABacklogLargerThanOneSealingBatchSealsIntoOneValidChain()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var admin = await school.AdminAsync(app);
+        await AuditDb.WaitUntilSealedAsync(app, school.SchoolId);
+        var before = (await AuditDb.ChainAsync(app, school.SchoolId)).Count;
+        const int Backlog = 1234;
+        // Written as one burst (as after many bookings at once), then sealed by the sealer's own pass.
+        await app.WithDbAsync(async db =>
+        {
+            db.AuditEntries.AddRange(Enumerable.Range(0, Backlog).Select(i =>
+                AuditLog.Entry(school.SchoolId, AuditActor.System, "test.backlog", "test", i.ToString(System.Globalization.CultureInfo.InvariantCulture), new { i }, app.Clock.GetUtcNow())));
+            return await db.SaveChangesAsync();
+        });
+        await app.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<AuditSealer>().Single().SealPendingAsync(CancellationToken.None);
+
+        Assert.Equal(0, await app.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.SchoolId == school.SchoolId && e.Position == null)));
+        var chain = await AuditDb.ChainAsync(app, school.SchoolId);
+        Assert.Equal(Enumerable.Range(1, before + Backlog).Select(i => (long)i), chain.Select(e => e.Position!.Value));
+        var verified = await VerifyAsync(admin);
+        Assert.True(verified.GetProperty("valid").GetBoolean(), verified.ToString());
+        Assert.Equal(before + Backlog, verified.GetProperty("entries").GetInt64());
     }
 
     [Fact]

@@ -72,6 +72,43 @@ public sealed class SqliteCheckpointTests : IDisposable
     }
 
     [Fact]
+    public async Task AWriteTransactionDoesNotCheckpointInsideItsCommitAndCountsTowardsTheCheckpointBesideIt()
+    {
+        await using var db = Context();
+        var checkpoints = SqliteGroupCommit.For(db).Checkpoints;
+
+        await using (var write = await WriteTransaction.BeginAsync(db, CancellationToken.None))
+        {
+            await db.Database.ExecuteSqlRawAsync(FillLog);
+            await write.CommitAsync(CancellationToken.None);
+        }
+
+        var (pages, copied) = Log();
+        Assert.True(pages > 1000, $"the log holds {pages} pages");
+        Assert.Equal(0u, copied);
+        for (var i = 1; i < SqliteCheckpoints.CommitsPerCheckpoint; i++)
+        {
+            await using var write = await WriteTransaction.BeginAsync(db, CancellationToken.None);
+            await db.Database.ExecuteSqlRawAsync("""INSERT INTO "Probe" ("Data") VALUES (x'00');""");
+            await write.CommitAsync(CancellationToken.None);
+        }
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (checkpoints.Completed == 0 && waited.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(20);
+        }
+        Assert.Equal(1, checkpoints.Completed);
+        (pages, copied) = Log();
+        Assert.Equal(pages, copied);
+
+        // The connection keeps SQLite's own checkpoints outside the write transaction.
+        await db.Database.OpenConnectionAsync();
+        await using var setting = db.Database.GetDbConnection().CreateCommand();
+        setting.CommandText = "PRAGMA wal_autocheckpoint;";
+        Assert.Equal(1000L, await setting.ExecuteScalarAsync());
+    }
+
+    [Fact]
     public void AConnectionCheckpointsInsideItsCommitsAgainOnceTheSuspensionEnds()
     {
         using var connection = new SqliteConnection(_connectionString);
