@@ -75,13 +75,18 @@ public sealed class CallHub(RoomRegistry rooms, IServiceProvider services, Famil
         {
             return HubAnswer.No("Sign in first.");
         }
-        if (!Ids.TryParse(sessionId, out var id) || await rooms.GetAsync(Db, user.SchoolId(), id, Context.ConnectionAborted) is not { } handle)
+        if (!Ids.TryParse(sessionId, out var id))
         {
             return HubAnswer.No("There is no such session.");
         }
+        // Before the room is loaded: a connection routed here for another call must not open this one here.
         if (!ForRoom(id))
         {
             return OtherRoom;
+        }
+        if (await rooms.GetAsync(Db, user.SchoolId(), id, Context.ConnectionAborted) is not { } handle)
+        {
+            return HubAnswer.No("There is no such session.");
         }
         var answer = await ActAsync(handle, room => room.TeacherJoin(user.UserId(), Context.ConnectionId, Now), Context.ConnectionAborted);
         if (answer.Ok)

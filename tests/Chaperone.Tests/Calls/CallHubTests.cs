@@ -57,6 +57,8 @@ public abstract class CallHubTests(ChaperoneApp app)
             var refused = await teacher.Call("Host", id.ToString());
             Assert.False(refused.Ok);
             Assert.Contains("another call", refused.Message);
+            // Not even opened here: a connection routed for another call must not hold this one on its instance.
+            Assert.Null(app.Services.GetRequiredService<RoomRegistry>().Find(id));
         }
         await using (var family = await CallClient.ConnectAsync(app, room: other))
         {

@@ -15,7 +15,7 @@
 
   // The room in the address lets a load balancer keep every connection of this call on one instance.
   const hub = new signalR.HubConnectionBuilder()
-    .withUrl('/hubs/call?room=' + encodeURIComponent(root.dataset.room))
+    .withUrl('/hubs/call?room=' + encodeURIComponent(root.dataset.session))
     .withAutomaticReconnect()
     .build();
 
