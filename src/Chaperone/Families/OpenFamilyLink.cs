@@ -168,9 +168,10 @@ public sealed class OpenFamilyLink(ChaperoneDbContext db, FamilyLinks links, Tim
             AnsweredAt = clock.GetUtcNow(),
             Ticked = FamilyChecklist.Items.Select(i => i.Key).Where(request.Ticked.Contains).ToList(),
         });
-        using (await SqliteWriteGate.EnterAsync(db, ct))
+        await using (var write = await WriteTransaction.BeginAsync(db, ct))
         {
             await db.SaveChangesAsync(ct);
+            await write.CommitAsync(ct);
         }
         return await OpenAsync(token, ct);
     }

@@ -111,9 +111,8 @@ public static class TwoFactor
         {
             account.State = EntityState.Unchanged;
         }
-        using (await SqliteWriteGate.EnterAsync(db, CancellationToken.None))
-        {
-            await db.SaveChangesAsync();
-        }
+        await using var write = await WriteTransaction.BeginAsync(db, CancellationToken.None);
+        await db.SaveChangesAsync();
+        await write.CommitAsync(CancellationToken.None);
     }
 }

@@ -29,21 +29,22 @@ public sealed class CalendarFeeds(ChaperoneDbContext db, TimeProvider clock, Fam
     {
         var token = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
         var now = clock.GetUtcNow();
-        using (await SqliteWriteGate.EnterAsync(db, ct))
+        // The old address stops and the new one starts together.
+        await using (var write = await WriteTransaction.BeginAsync(db, ct))
         {
             await RevokeAllAsync(user, now, ct);
             db.CalendarFeeds.Add(new CalendarFeed { SchoolId = user.SchoolId(), StaffId = user.UserId(), TokenHash = Hash(token), CreatedAt = now });
             await db.SaveChangesAsync(ct);
+            await write.CommitAsync(ct);
         }
         return new CalendarFeedDto(new Uri(links.BaseUrl, $"/calendar/{token}.ics").ToString(), now);
     }
 
     public async Task RevokeAsync(ClaimsPrincipal user, CancellationToken ct)
     {
-        using (await SqliteWriteGate.EnterAsync(db, ct))
-        {
-            await RevokeAllAsync(user, clock.GetUtcNow(), ct);
-        }
+        await using var write = await WriteTransaction.BeginAsync(db, ct);
+        await RevokeAllAsync(user, clock.GetUtcNow(), ct);
+        await write.CommitAsync(ct);
     }
 
     /// <summary>When this user's current address was made, if they have one.</summary>

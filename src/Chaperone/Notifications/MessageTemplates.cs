@@ -52,7 +52,7 @@ public sealed partial class MessageTemplates(ChaperoneDbContext db, MessageCompo
 
     public async Task SaveAsync(Guid schoolId, MessageKind kind, MessageWording wording, CancellationToken ct)
     {
-        using var gate = await SqliteWriteGate.EnterAsync(db, ct);
+        await using var write = await WriteTransaction.BeginAsync(db, ct);
         var row = await db.MessageTemplates.FirstOrDefaultAsync(t => t.SchoolId == schoolId && t.Kind == kind, ct);
         if (row is null)
         {
@@ -62,14 +62,16 @@ public sealed partial class MessageTemplates(ChaperoneDbContext db, MessageCompo
         row.Closing = wording.Closing.Trim();
         row.UpdatedAt = clock.GetUtcNow();
         await db.SaveChangesAsync(ct);
+        await write.CommitAsync(ct);
     }
 
     public async Task ResetAsync(Guid schoolId, MessageKind kind, CancellationToken ct)
     {
-        using var gate = await SqliteWriteGate.EnterAsync(db, ct);
+        await using var write = await WriteTransaction.BeginAsync(db, ct);
         // Removed through the context, which stamps the school, so that copies of the wording are read again.
         db.MessageTemplates.RemoveRange(await db.MessageTemplates.Where(t => t.SchoolId == schoolId && t.Kind == kind).ToListAsync(ct));
         await db.SaveChangesAsync(ct);
+        await write.CommitAsync(ct);
     }
 
     /// <summary>The message a parent would receive with this wording, for an example session next week.</summary>

@@ -83,10 +83,12 @@ public static class OutboxQueries
         {
             return false;
         }
-        using var gate = await SqliteWriteGate.EnterAsync(db, ct);
+        await using var write = await WriteTransaction.BeginAsync(db, ct);
         var schoolId = user.SchoolId();
-        return await db.OutboxMessages.Where(m => m.Id == id && m.SchoolId == schoolId && m.Status == MessageStatus.Failed)
+        var retried = await db.OutboxMessages.Where(m => m.Id == id && m.SchoolId == schoolId && m.Status == MessageStatus.Failed)
             .ExecuteUpdateAsync(s => s.SetProperty(m => m.Status, MessageStatus.Pending).SetProperty(m => m.Attempts, 0)
                 .SetProperty(m => m.NextAttemptAt, now).SetProperty(m => m.LastError, (string?)null), ct) == 1;
+        await write.CommitAsync(ct);
+        return retried;
     }
 }

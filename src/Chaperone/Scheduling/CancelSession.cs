@@ -36,7 +36,7 @@ public sealed class CancelSession(ChaperoneDbContext db, TimeProvider clock, Cal
         session.CancelledById = user.UserId();
         session.CancellationReason = request.Reason!.Trim();
         AuditLog.Record(db, user, AuditActions.SessionCancelled, AuditSubjects.Session, session.Id, new { reason = session.CancellationReason });
-        using (await SqliteWriteGate.EnterAsync(db, ct))
+        await using (var write = await WriteTransaction.BeginAsync(db, ct))
         {
             await notifications.SessionCancelledAsync(session, ct); // clause 8: the emails commit with the cancellation
             try
@@ -47,6 +47,7 @@ public sealed class CancelSession(ChaperoneDbContext db, TimeProvider clock, Cal
             {
                 return SchedulingAccess.ChangedMeanwhile();
             }
+            await write.CommitAsync(ct);
         }
         outbox.Wake();
         if (calls.For(session) is { } call)
