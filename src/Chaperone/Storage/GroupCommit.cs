@@ -81,7 +81,7 @@ public sealed class SqliteGroupCommit
     private SqliteGroupCommit(string connectionString)
     {
         _connectionString = connectionString;
-        Checkpoints = new SqliteCheckpoints(connectionString);
+        Checkpoints = SqliteCheckpoints.For(connectionString);
     }
 
     /// <summary>Closes the connection the group commit of <paramref name="connectionString"/> keeps open, if it has one (it opens another when next used).</summary>

@@ -8,30 +8,36 @@ namespace Chaperone.Storage;
 /// copies them back into the database file and flushes it. SQLite normally runs one inside any
 /// commit that leaves the log longer than 1,000 pages, and under a steady stream of bookings the
 /// log is rarely reset, so that would be nearly every commit: a second flush inside the group
-/// commit's one-at-a-time part. The group commit therefore turns that off for its own commits
-/// (<see cref="SuspendFor"/>) and asks for a checkpoint here every
-/// <see cref="CommitsPerCheckpoint"/> commits, which runs on its own connection while the next
-/// batch is written (a passive checkpoint waits for no reader or writer).
+/// commit's one-at-a-time part, or inside another write transaction while it holds the write
+/// turn. The group commit and the other write transactions (<see cref="WriteTransaction"/>)
+/// therefore turn that off for their own commits (<see cref="SuspendFor"/>) and ask for a
+/// checkpoint here every <see cref="CommitsPerCheckpoint"/> commits, which runs on its own
+/// connection while the next writes go on (a passive checkpoint waits for no reader or writer).
 /// </summary>
 /// <remarks>
 /// Nothing about durability changes: a commit is flushed to the log before its callers hear of it,
-/// and SQLite reads committed pages from the log until they are copied back. Every other writer
-/// keeps SQLite's own checkpoints, so the log is still kept short when the group commit is idle.
+/// and SQLite reads committed pages from the log until they are copied back. Writes outside both
+/// (migrations, sign-in's own saves, the reminder job) keep SQLite's own checkpoints.
 /// </remarks>
 public sealed class SqliteCheckpoints
 {
-    /// <summary>A checkpoint is asked for once this many commits of the group commit have gone by.</summary>
+    /// <summary>A checkpoint is asked for once this many commits (of the group commit and the other write transactions) have gone by.</summary>
     public const int CommitsPerCheckpoint = 16;
 
     /// <summary>SQLite's own threshold, in pages, put back once a group commit's commit is done.</summary>
     private const int SqliteDefaultPages = 1000;
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, SqliteCheckpoints> Databases = new(StringComparer.Ordinal);
 
     private readonly string _connectionString;
     private int _commits;
     private int _running;
     private long _completed;
 
-    public SqliteCheckpoints(string connectionString)
+    /// <summary>The checkpoints of this database file (one per connection string), shared by the group commit and the other write transactions.</summary>
+    public static SqliteCheckpoints For(string connectionString) => Databases.GetOrAdd(connectionString, c => new SqliteCheckpoints(c));
+
+    private SqliteCheckpoints(string connectionString)
     {
         // Never creates the file: a checkpoint of a database that is gone has nothing to do.
         _connectionString = new SqliteConnectionStringBuilder(connectionString) { Mode = SqliteOpenMode.ReadWrite }.ToString();
@@ -52,7 +58,7 @@ public sealed class SqliteCheckpoints
         return new Suspension(connection);
     }
 
-    /// <summary>Counts a commit of the group commit; every <see cref="CommitsPerCheckpoint"/>th starts a checkpoint unless one is running.</summary>
+    /// <summary>Counts a commit that left its checkpoint to this (the group commit's, or another write transaction's); every <see cref="CommitsPerCheckpoint"/>th starts a checkpoint unless one is running.</summary>
     public void Committed()
     {
         if (Interlocked.Increment(ref _commits) < CommitsPerCheckpoint || Interlocked.CompareExchange(ref _running, 1, 0) != 0)

@@ -84,7 +84,7 @@ public sealed class WriteTransaction : IAsyncDisposable
                 return new WriteTransaction(db.Database, transaction, null, null, null);
             }
             var connection = (Microsoft.Data.Sqlite.SqliteConnection)db.Database.GetDbConnection();
-            return new WriteTransaction(db.Database, transaction, turn, SqliteCheckpoints.SuspendFor(connection), SqliteGroupCommit.For(db).Checkpoints);
+            return new WriteTransaction(db.Database, transaction, turn, SqliteCheckpoints.SuspendFor(connection), SqliteCheckpoints.For(db.Database.GetConnectionString() ?? ""));
         }
         catch
         {

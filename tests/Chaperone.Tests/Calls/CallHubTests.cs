@@ -164,7 +164,7 @@ public abstract class CallHubTests(ChaperoneApp app)
         // instance starts on the same database with nothing in memory.
         await CallClient.WaitForEventsAsync(app, id, RoomEvents.Left, 2);
         app.Clock.SetUtcNow(Start.AddMinutes(3));
-        await using (var restarted = await app.RestartedAsync())
+        await using (var restarted = await app.AnotherInstanceAsync())
         {
             await using var teacher = await CallClient.ConnectAsync(restarted, Bearer(await school.TeacherAsync(restarted)));
             await teacher.Ok("Host", id.ToString());
@@ -203,7 +203,7 @@ public abstract class CallHubTests(ChaperoneApp app)
         await CallClient.WaitForEventsAsync(app, id, RoomEvents.Left, 4);
 
         // Closed stays closed through another restart.
-        await using var again = await app.RestartedAsync();
+        await using var again = await app.AnotherInstanceAsync();
         await using var late = await CallClient.ConnectAsync(again, Bearer(await school.TeacherAsync(again)));
         Assert.Contains("closed", (await late.Call("Host", id.ToString())).Message);
     }

@@ -53,19 +53,11 @@ public class ChaperoneApp : WebApplicationFactory<Program>, IAsyncLifetime
 
     /// <summary>
     /// The app started again on this one's database and data directory (its keys too), with its
-    /// own clock set to this one's time: what a server restart finds. Nothing held in memory
-    /// carries over. Dispose it before this one; the database and directory stay this one's.
+    /// settings (<see cref="Settings"/>) and its own clock set to this one's time: what a server
+    /// restart finds, or a second instance beside this one behind a load balancer. Nothing held in
+    /// memory is shared. Dispose it before this one; the database and directory stay this one's.
     /// </summary>
-    public Task<ChaperoneApp> RestartedAsync() => StartAnotherAsync();
-
-    /// <summary>
-    /// Another instance of the app beside this one, as behind a load balancer: on this one's
-    /// database and data directory, with its settings (<see cref="Settings"/>), its own clock set
-    /// to this one's time, and nothing shared in memory. Dispose it before this one.
-    /// </summary>
-    public Task<ChaperoneApp> AnotherInstanceAsync() => StartAnotherAsync();
-
-    private async Task<ChaperoneApp> StartAnotherAsync()
+    public async Task<ChaperoneApp> AnotherInstanceAsync()
     {
         var another = new ChaperoneApp(this);
         await another.InitializeAsync();

@@ -59,13 +59,7 @@ public sealed class SqliteCheckpointTests : IDisposable
                 return WriteDecision.Commit(0);
             }, CancellationToken.None);
         }
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (commit.Checkpoints.Completed == 0 && waited.Elapsed < TimeSpan.FromSeconds(10))
-        {
-            await Task.Delay(20);
-        }
-
-        Assert.Equal(1, commit.Checkpoints.Completed);
+        Assert.Equal(1, await FirstCheckpointAsync(commit.Checkpoints));
         (pages, copied) = Log();
         Assert.Equal(pages, copied);
         Assert.Equal(1500 + SqliteCheckpoints.CommitsPerCheckpoint - 1, await db.Database.SqlQueryRaw<int>("""SELECT COUNT(*) AS "Value" FROM "Probe" """).SingleAsync());
@@ -75,7 +69,7 @@ public sealed class SqliteCheckpointTests : IDisposable
     public async Task AWriteTransactionDoesNotCheckpointInsideItsCommitAndCountsTowardsTheCheckpointBesideIt()
     {
         await using var db = Context();
-        var checkpoints = SqliteGroupCommit.For(db).Checkpoints;
+        var checkpoints = SqliteCheckpoints.For(_connectionString);
 
         await using (var write = await WriteTransaction.BeginAsync(db, CancellationToken.None))
         {
@@ -92,12 +86,7 @@ public sealed class SqliteCheckpointTests : IDisposable
             await db.Database.ExecuteSqlRawAsync("""INSERT INTO "Probe" ("Data") VALUES (x'00');""");
             await write.CommitAsync(CancellationToken.None);
         }
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (checkpoints.Completed == 0 && waited.Elapsed < TimeSpan.FromSeconds(10))
-        {
-            await Task.Delay(20);
-        }
-        Assert.Equal(1, checkpoints.Completed);
+        Assert.Equal(1, await FirstCheckpointAsync(checkpoints));
         (pages, copied) = Log();
         Assert.Equal(pages, copied);
 
@@ -123,6 +112,17 @@ public sealed class SqliteCheckpointTests : IDisposable
 
         var (pages, copied) = Log();
         Assert.True(copied > 1000, $"{copied} of {pages} pages copied");
+    }
+
+    /// <summary>Waits (at most 10 s) for the checkpoint asked for to have run beside the writes; answers how many have run.</summary>
+    private static async Task<long> FirstCheckpointAsync(SqliteCheckpoints checkpoints)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (checkpoints.Completed == 0 && waited.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(20);
+        }
+        return checkpoints.Completed;
     }
 
     private SqliteChaperoneDbContext Context() =>
