@@ -32,7 +32,7 @@ public static class AuthEndpoints
     }
 
     private static async Task<IResult> Login(
-        LoginRequest request, UserManager<StaffMember> users, SignInManager<StaffMember> signIn, Storage.ChaperoneDbContext db, HttpContext http, ILoggerFactory loggers)
+        LoginRequest request, UserManager<StaffMember> users, SignInManager<StaffMember> signIn, Storage.ChaperoneDbContext db, HttpContext http, UnknownAccounts unknown)
     {
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(request.Email) || request.Email.Length > 320)
@@ -55,14 +55,13 @@ public static class AuthEndpoints
         var user = await users.FindByEmailAsync(request.Email!.Trim());
         if (user is null)
         {
-            UnknownAccount.Refuse(users, request.Password!, loggers.CreateLogger(typeof(AuthEndpoints)), http.Connection.RemoteIpAddress);
-            return Unauthorized();
+            return Unauthorized(unknown.Refuse(users, request.Email, request.Password!, http.Connection.RemoteIpAddress) ? LockedOut : null);
         }
         var check = await signIn.CheckPasswordSignInAsync(user, request.Password!, lockoutOnFailure: true);
         if (!check.Succeeded)
         {
             await TwoFactor.AuditSignInAsync(db, user, succeeded: false, "api", check.IsLockedOut ? "locked out" : "wrong password");
-            return Unauthorized(check.IsLockedOut ? "Too many failed attempts; try again in a few minutes." : null);
+            return Unauthorized(check.IsLockedOut ? LockedOut : null);
         }
         var twoFactor = await users.GetTwoFactorEnabledAsync(user);
         if (twoFactor && !await TwoFactor.CheckCodeAsync(users, user, request.TwoFactorCode))
@@ -76,6 +75,9 @@ public static class AuthEndpoints
         await TwoFactor.AuditSignInAsync(db, user, succeeded: true, twoFactor ? "api, two factors" : "api, password");
         return TypedResults.SignIn(principal, authenticationScheme: IdentityConstants.BearerScheme);
     }
+
+    /// <summary>Said of an account locked after too many failed sign-ins, and of an address with no account after as many.</summary>
+    public const string LockedOut = "Too many failed attempts; try again in a few minutes.";
 
     private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Unauthorized(string? detail = null) =>
         TypedResults.Problem(

@@ -32,9 +32,12 @@ public static class AuthPoliciesSetup
                 o.Tokens.AuthenticatorTokenProvider = ClockTotpTokenProvider.Name;
             })
             .AddEntityFrameworkStores<ChaperoneDbContext>()
+            .AddUserManager<StaffUserManager>()
             .AddDefaultTokenProviders()
             .AddTokenProvider<ClockTotpTokenProvider>(ClockTotpTokenProvider.Name)
             .AddClaimsPrincipalFactory<StaffClaimsFactory>();
+
+        services.AddSingleton<UnknownAccounts>();
 
         services.AddAuthentication(o =>
             {

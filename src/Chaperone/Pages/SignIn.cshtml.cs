@@ -9,7 +9,7 @@ namespace Chaperone.Pages;
 
 /// <summary>Staff sign in with email and password (and an authenticator code where two-factor is on).</summary>
 [EnableRateLimiting(RateLimits.Login)]
-public sealed class SignInModel(SignInManager<StaffMember> signIn, UserManager<StaffMember> users, Storage.ChaperoneDbContext db, ILogger<SignInModel> log) : PageModel
+public sealed class SignInModel(SignInManager<StaffMember> signIn, UserManager<StaffMember> users, Storage.ChaperoneDbContext db, UnknownAccounts unknown) : PageModel
 {
     public const string WrongCredentials = "The email address or password is not right.";
 
@@ -50,8 +50,7 @@ public sealed class SignInModel(SignInManager<StaffMember> signIn, UserManager<S
         var user = await users.FindByEmailAsync(Email!.Trim());
         if (user is null)
         {
-            UnknownAccount.Refuse(users, Password!, log, HttpContext.Connection.RemoteIpAddress);
-            Errors.Add("email", WrongCredentials);
+            Errors.Add("email", unknown.Refuse(users, Email, Password!, HttpContext.Connection.RemoteIpAddress) ? AuthEndpoints.LockedOut : WrongCredentials);
             return Page();
         }
         var result = await signIn.PasswordSignInAsync(user, Password!, isPersistent: false, lockoutOnFailure: true);
@@ -72,7 +71,7 @@ public sealed class SignInModel(SignInManager<StaffMember> signIn, UserManager<S
             return Page();
         }
         await TwoFactor.AuditSignInAsync(db, user, succeeded: false, "password", result.IsLockedOut ? "locked out" : "wrong password");
-        Errors.Add("email", result.IsLockedOut ? "Too many failed attempts; try again in a few minutes." : WrongCredentials);
+        Errors.Add("email", result.IsLockedOut ? AuthEndpoints.LockedOut : WrongCredentials);
         return Page();
     }
 
@@ -103,7 +102,7 @@ public sealed class SignInModel(SignInManager<StaffMember> signIn, UserManager<S
         {
             return LocalRedirect(SafeReturnUrl());
         }
-        Errors.Add("code", result.IsLockedOut ? "Too many failed attempts; try again in a few minutes." : "That code is not right; check your authenticator app and try again.");
+        Errors.Add("code", result.IsLockedOut ? AuthEndpoints.LockedOut : "That code is not right; check your authenticator app and try again.");
         return Page();
     }
 

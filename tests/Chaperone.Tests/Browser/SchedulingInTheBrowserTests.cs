@@ -106,6 +106,37 @@ public sealed partial class SchedulingInTheBrowserTests(BrowserApp browser) : IC
     }
 
     [Fact]
+    public async Task AfterTooManyFailedSignInsAnAccountAndAnAddressWithoutOneAreAnsweredAlike()
+    {
+        var school = await TestSchool.CreateAsync(browser.App);
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync("/signin");
+        async Task<string> AttemptAsync(string email)
+        {
+            await page.GetByLabel("Email address").FillAsync(email);
+            await page.GetByLabel("Password").FillAsync("not the password");
+            await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+            var summary = page.Locator("[data-error-summary]");
+            await Assertions.Expect(summary).ToBeVisibleAsync(new() { Timeout = Ms });
+            return await summary.InnerTextAsync(new() { Timeout = Ms });
+        }
+        var nobody = $"nobody.{Guid.NewGuid():N}@school.test";
+
+        var account = new List<string>();
+        var noAccount = new List<string>();
+        for (var i = 0; i < 10; i++)
+        {
+            account.Add(await AttemptAsync(school.TeacherEmail));
+            noAccount.Add(await AttemptAsync(nobody));
+        }
+
+        Assert.Equal(account, noAccount);
+        Assert.Contains("The email address or password is not right.", account[0], StringComparison.Ordinal);
+        Assert.Contains("Too many failed attempts", account[^1], StringComparison.Ordinal);
+        await AssertEveryControlIsLabelledAsync(page);
+    }
+
+    [Fact]
     public async Task WrongPasswordIsRefusedAndASignedOutVisitorIsSentToSignIn()
     {
         var page = await browser.NewPageAsync();

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.RegularExpressions;
+using Chaperone.Identity;
 using Chaperone.Tests.Infrastructure;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -53,6 +54,39 @@ public abstract partial class AuthApiTests(ChaperoneApp app)
         // No school's trail can hold it: the log does, with the client's address and not the address typed.
         Assert.Equal(before + 1, app.Logs.Entries.Count(NoAccount));
         Assert.DoesNotContain(app.Logs.Entries, e => e.Message.Contains(email, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AnAddressWithNoAccountIsLockedOutAfterAsManyFailuresAsAnAccountAndForAsLong()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var nobody = $"nobody.{Guid.NewGuid():N}@school.test";
+        var client = app.CreateClient();
+        async Task<string> AttemptAsync(string email, string password = "not-the-password") =>
+            (await Api.ProblemAsync(await client.PostAsJsonAsync("/api/v1/auth/login", new { email, password }), HttpStatusCode.Unauthorized))
+                .GetProperty("detail").GetString()!;
+        var wrong = await AttemptAsync(school.TeacherEmail);
+
+        var account = new List<string> { wrong };
+        var noAccount = new List<string> { await AttemptAsync(nobody) };
+        for (var i = 0; i < 11; i++)
+        {
+            account.Add(await AttemptAsync(school.TeacherEmail));
+            // Any spelling of the address counts as the same address, as it does for an account.
+            noAccount.Add(await AttemptAsync(i % 2 == 0 ? nobody : nobody.ToUpperInvariant()));
+        }
+
+        Assert.Equal(account, noAccount);
+        Assert.Equal(AuthEndpoints.LockedOut, account[^1]);
+        Assert.NotEqual(AuthEndpoints.LockedOut, wrong);
+        // While locked, the account's own password is refused in the same words.
+        Assert.Equal(AuthEndpoints.LockedOut, await AttemptAsync(school.TeacherEmail, TestSchool.Password));
+
+        // Both locks end together, on the app's clock.
+        app.Clock.Advance(TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(1));
+        Assert.Equal(wrong, await AttemptAsync(nobody));
+        var signedIn = await client.PostAsJsonAsync("/api/v1/auth/login", new { email = school.TeacherEmail, password = TestSchool.Password });
+        Assert.Equal(HttpStatusCode.OK, signedIn.StatusCode);
     }
 
     [Fact]
