@@ -62,6 +62,7 @@ public sealed class CallHub(RoomRegistry rooms, IServiceProvider services, Famil
                 ? room.TeacherLeft(Context.ConnectionId, Now)
                 : room.FamilyLeft(Guid.Parse(member.Party), Context.ConnectionId, Now), CancellationToken.None);
             await BroadcastAsync(handle);
+            await rooms.LetGoIfEmptyAsync(handle);
         }
     }
 
@@ -84,11 +85,12 @@ public sealed class CallHub(RoomRegistry rooms, IServiceProvider services, Famil
         {
             return OtherRoom;
         }
-        if (await rooms.GetAsync(Db, user.SchoolId(), id, Context.ConnectionAborted) is not { } handle)
+        var (handle, answer) = await JoinAsync(() => rooms.GetAsync(Db, user.SchoolId(), id, Context.ConnectionAborted),
+            room => room.TeacherJoin(user.UserId(), Context.ConnectionId, Now));
+        if (handle is null)
         {
             return HubAnswer.No("There is no such session.");
         }
-        var answer = await ActAsync(handle, room => room.TeacherJoin(user.UserId(), Context.ConnectionId, Now), Context.ConnectionAborted);
         if (answer.Ok)
         {
             Context.Items[nameof(Membership)] = new Membership(id, handle.Room.Facts.SchoolId, RoomParty.Teacher);
@@ -109,11 +111,14 @@ public sealed class CallHub(RoomRegistry rooms, IServiceProvider services, Famil
             return OtherRoom;
         }
         var schoolId = await Db.Sessions.AsNoTracking().Where(s => s.Id == link.SessionId).Select(s => s.SchoolId).FirstOrDefaultAsync(Context.ConnectionAborted);
-        if (schoolId == Guid.Empty || await rooms.GetAsync(Db, schoolId, link.SessionId, Context.ConnectionAborted) is not { } handle)
+        var (handle, answer) = schoolId == Guid.Empty
+            ? (null, HubAnswer.Done)
+            : await JoinAsync(() => rooms.GetAsync(Db, schoolId, link.SessionId, Context.ConnectionAborted),
+                room => room.FamilyJoin(link.GuardianId, Context.ConnectionId, Now));
+        if (handle is null)
         {
             return HubAnswer.No("This session no longer exists.");
         }
-        var answer = await ActAsync(handle, room => room.FamilyJoin(link.GuardianId, Context.ConnectionId, Now), Context.ConnectionAborted);
         if (answer.Ok)
         {
             Context.Items[nameof(Membership)] = new Membership(link.SessionId, schoolId, link.GuardianId.ToString());
@@ -121,6 +126,29 @@ public sealed class CallHub(RoomRegistry rooms, IServiceProvider services, Famil
         }
         return answer;
     }
+
+    /// <summary>
+    /// Loads a room and runs <paramref name="join"/> in it; loads it again if the room was let go of
+    /// before the join had its turn (its last connection left just then). No room: no handle.
+    /// </summary>
+    private async Task<(RoomHandle? Handle, HubAnswer Answer)> JoinAsync(Func<Task<RoomHandle?>> load, Func<Room, RoomResult> join)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            if (await load() is not { } handle)
+            {
+                return (null, HubAnswer.Done);
+            }
+            var answer = await ActAsync(handle, join, Context.ConnectionAborted);
+            if (!ReferenceEquals(answer, RoomLetGo) || attempt == 4)
+            {
+                return (handle, answer);
+            }
+        }
+    }
+
+    /// <summary>The answer of an action whose room was let go of before the action's turn (see <see cref="RoomRegistry"/>).</summary>
+    private static readonly HubAnswer RoomLetGo = HubAnswer.No("The call was busy; try again.");
 
     /// <summary>Whether this connection may join the room of <paramref name="sessionId"/>: it named that room, or none.</summary>
     private bool ForRoom(Guid sessionId) =>
@@ -237,6 +265,10 @@ public sealed class CallHub(RoomRegistry rooms, IServiceProvider services, Famil
         await handle.Gate.WaitAsync(ct);
         try
         {
+            if (handle.LetGo)
+            {
+                return RoomLetGo;
+            }
             var room = handle.Room;
             var result = action(room);
             if (result is RoomResult.Refused refused)

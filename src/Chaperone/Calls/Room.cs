@@ -75,6 +75,9 @@ public sealed partial class Room(RoomFacts facts)
     public RoomPhase Phase { get; private set; } = RoomPhase.Closed;
     public string? TeacherConnectionId { get; private set; }
     public bool TeacherConnected => TeacherConnectionId is not null;
+
+    /// <summary>Nobody is connected: the room is as <see cref="Replay"/> would rebuild it from its events.</summary>
+    public bool Empty => !TeacherConnected && Families.Values.All(f => !f.Connected);
     public Dictionary<Guid, FamilyMember> Families { get; } = [];
     public ConsentRecord? Consent { get; private set; }
     public DateTimeOffset? RoomCheckedAt { get; private set; }

@@ -14,6 +14,12 @@ public sealed class RoomHandle(Room room)
     public Room Room { get; } = room;
     public SemaphoreSlim Gate { get; } = new(1, 1);
 
+    /// <summary>
+    /// Set, with the gate held, when the registry lets go of this room (<see cref="RoomRegistry.LetGoIfEmptyAsync"/>);
+    /// whoever then gets the gate must load the room again.
+    /// </summary>
+    public bool LetGo { get; set; }
+
     /// <summary>The last stored event's sequence; advanced with the gate held.</summary>
     public long LastSequence { get; set; }
 
@@ -47,6 +53,8 @@ public sealed class RoomHandle(Room room)
 /// The rooms open on this server, by session, and the connections in them. Rooms are loaded from
 /// the session on first use; their events are stored as they happen (<see cref="CallEventRecord"/>),
 /// and a room loaded after a restart is rebuilt from them (<see cref="Room.Replay"/>), with nobody connected.
+/// A room is let go of when its last connection leaves, since loading it again gives the same room;
+/// so the server holds only the calls someone is in, however many calls it has served.
 /// </summary>
 public sealed class RoomRegistry
 {
@@ -85,6 +93,24 @@ public sealed class RoomRegistry
             .OrderBy(e => e.At).ThenBy(e => e.Sequence).ToList();
         var last = stored.Count > 0 ? stored.Max(e => e.Sequence) : 0;
         return _rooms.GetOrAdd(sessionId, _ => new RoomHandle(Room.Replay(facts, stored.Select(e => e.ToRoomEvent()))) { LastSequence = last });
+    }
+
+    /// <summary>Lets go of <paramref name="handle"/>'s room if nobody is connected to it; call without its gate.</summary>
+    public async Task LetGoIfEmptyAsync(RoomHandle handle)
+    {
+        await handle.Gate.WaitAsync();
+        try
+        {
+            if (!handle.LetGo && handle.Room.Empty)
+            {
+                handle.LetGo = true;
+                _rooms.TryRemove(new KeyValuePair<Guid, RoomHandle>(handle.Room.Facts.SessionId, handle));
+            }
+        }
+        finally
+        {
+            handle.Gate.Release();
+        }
     }
 
     public RoomHandle? Find(Guid sessionId) => _rooms.TryGetValue(sessionId, out var handle) ? handle : null;

@@ -209,6 +209,73 @@ public abstract class CallHubTests(ChaperoneApp app)
     }
 
     [Fact]
+    public async Task ARoomIsLetGoOfWhenItsLastConnectionLeavesAndOpensAgainFromWhereItWas()
+    {
+        var (school, id, token) = await SessionOpeningNowAsync();
+        var registry = app.Services.GetRequiredService<RoomRegistry>();
+        var bearer = Bearer(await school.TeacherAsync(app));
+        await using (var teacher = await ConnectAsync(bearer))
+        {
+            await teacher.Ok("Host", id.ToString());
+            await using (var family = await ConnectAsync())
+            {
+                await family.Ok("JoinFamily", token);
+                await family.Ok("Declare", new[] { school.TwoParentPupil.ToString() }, true, FamilyChecklist.Items.Select(i => i.Key).ToArray());
+                await teacher.Ok("Admit", school.Mother.ToString());
+                await family.Ok("GiveConsent");
+                await teacher.Ok("ConfirmConsent");
+            }
+            await CallClient.WaitForEventsAsync(app, id, RoomEvents.Left, 1);
+            // The teacher is still in it: the room is held.
+            Assert.NotNull(registry.Find(id));
+        }
+        await CallClient.WaitForEventsAsync(app, id, RoomEvents.Left, 2);
+        await WaitUntilAsync(() => registry.Find(id) is null);
+
+        // Loaded again on the next join, from its events: what was done still holds.
+        await using var back = await ConnectAsync(bearer);
+        await back.Ok("Host", id.ToString());
+        var view = await StateAsync(back, s => s.GetProperty("role").GetString() == "teacher");
+        Assert.True(view.GetProperty("consent").GetProperty("confirmed").GetBoolean());
+        await using var again = await ConnectAsync();
+        await again.Ok("JoinFamily", token);
+        var own = await StateAsync(again, s => s.GetProperty("role").GetString() == "family");
+        Assert.True(own.GetProperty("declared").GetBoolean());
+        Assert.True(own.GetProperty("consentConfirmed").GetBoolean());
+        Assert.Same(registry.Find(id), registry.Find(id));
+    }
+
+    [Fact]
+    public async Task JoinsRacingTheLastConnectionsLeavingAllLandInOneRoom()
+    {
+        var (school, id, token) = await SessionOpeningNowAsync();
+        var registry = app.Services.GetRequiredService<RoomRegistry>();
+        var bearer = Bearer(await school.TeacherAsync(app));
+        for (var round = 0; round < 10; round++)
+        {
+            var leaving = await ConnectAsync(bearer);
+            await leaving.Ok("Host", id.ToString());
+            // The teacher's page leaves as the family's device joins: whichever comes first, the
+            // family is in the room the registry holds, never in one it has let go of.
+            await using var family = await ConnectAsync();
+            await Task.WhenAll(leaving.DisposeAsync().AsTask(), family.Ok("JoinFamily", token));
+            await WaitUntilAsync(() => registry.Find(id)?.Room.Families[school.Mother].Connected == true);
+            await family.DisposeAsync();
+            await WaitUntilAsync(() => registry.Find(id) is null);
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var until = DateTime.UtcNow.AddSeconds(15);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < until, "The condition did not come true within 15 seconds.");
+            await Task.Delay(20);
+        }
+    }
+
+    [Fact]
     public async Task AMessageTheHubCannotReadClosesOnlyThatConnectionAndIsLoggedWithItsSession()
     {
         var (school, id, token) = await SessionOpeningNowAsync();
