@@ -125,7 +125,14 @@ public sealed class ReminderJob(IServiceScopeFactory scopes, TimeProvider clock,
                 continue;
             }
             db.OutboxMessages.AddRange(messages);
-            using (await SqliteWriteGate.EnterAsync(db, ct))
+            if (transaction is null)
+            {
+                // SQLite: each chunk in a write transaction of its own, so bookings commit between chunks.
+                await using var write = await WriteTransaction.BeginAsync(db, ct);
+                await db.SaveChangesAsync(ct);
+                await write.CommitAsync(ct);
+            }
+            else
             {
                 await db.SaveChangesAsync(ct);
             }

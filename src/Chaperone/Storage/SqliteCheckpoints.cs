@@ -16,8 +16,9 @@ namespace Chaperone.Storage;
 /// </summary>
 /// <remarks>
 /// Nothing about durability changes: a commit is flushed to the log before its callers hear of it,
-/// and SQLite reads committed pages from the log until they are copied back. Writes outside both
-/// (migrations, sign-in's own saves, the reminder job) keep SQLite's own checkpoints.
+/// and SQLite reads committed pages from the log until they are copied back. The rarer writes that
+/// save directly, outside both (migrations, sign-in, staff's edits of people and settings, the
+/// call hub's events, the Teams worker), keep SQLite's own checkpoints.
 /// </remarks>
 public sealed class SqliteCheckpoints
 {
