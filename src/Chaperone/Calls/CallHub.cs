@@ -62,7 +62,7 @@ public sealed class CallHub(RoomRegistry rooms, IServiceProvider services, Famil
                 ? room.TeacherLeft(Context.ConnectionId, Now)
                 : room.FamilyLeft(Guid.Parse(member.Party), Context.ConnectionId, Now), CancellationToken.None);
             await BroadcastAsync(handle);
-            await rooms.LetGoIfEmptyAsync(handle);
+            await rooms.LetGoIfEmptyAsync(Db, handle);
         }
     }
 
@@ -85,13 +85,9 @@ public sealed class CallHub(RoomRegistry rooms, IServiceProvider services, Famil
         {
             return OtherRoom;
         }
-        var (handle, answer) = await JoinAsync(() => rooms.GetAsync(Db, user.SchoolId(), id, Context.ConnectionAborted),
-            room => room.TeacherJoin(user.UserId(), Context.ConnectionId, Now));
-        if (handle is null)
-        {
-            return HubAnswer.No("There is no such session.");
-        }
-        if (answer.Ok)
+        var (handle, answer) = await JoinAsync(() => rooms.OpenAsync(Db, user.SchoolId(), id, Context.ConnectionAborted),
+            room => room.TeacherJoin(user.UserId(), Context.ConnectionId, Now), "There is no such session.");
+        if (handle is not null && answer.Ok)
         {
             Context.Items[nameof(Membership)] = new Membership(id, handle.Room.Facts.SchoolId, RoomParty.Teacher);
             await BroadcastAsync(handle);
@@ -111,15 +107,12 @@ public sealed class CallHub(RoomRegistry rooms, IServiceProvider services, Famil
             return OtherRoom;
         }
         var schoolId = await Db.Sessions.AsNoTracking().Where(s => s.Id == link.SessionId).Select(s => s.SchoolId).FirstOrDefaultAsync(Context.ConnectionAborted);
+        const string gone = "This session no longer exists.";
         var (handle, answer) = schoolId == Guid.Empty
-            ? (null, HubAnswer.Done)
-            : await JoinAsync(() => rooms.GetAsync(Db, schoolId, link.SessionId, Context.ConnectionAborted),
-                room => room.FamilyJoin(link.GuardianId, Context.ConnectionId, Now));
-        if (handle is null)
-        {
-            return HubAnswer.No("This session no longer exists.");
-        }
-        if (answer.Ok)
+            ? (null, HubAnswer.No(gone))
+            : await JoinAsync(() => rooms.OpenAsync(Db, schoolId, link.SessionId, Context.ConnectionAborted),
+                room => room.FamilyJoin(link.GuardianId, Context.ConnectionId, Now), gone);
+        if (handle is not null && answer.Ok)
         {
             Context.Items[nameof(Membership)] = new Membership(link.SessionId, schoolId, link.GuardianId.ToString());
             await BroadcastAsync(handle);
@@ -128,16 +121,24 @@ public sealed class CallHub(RoomRegistry rooms, IServiceProvider services, Famil
     }
 
     /// <summary>
-    /// Loads a room and runs <paramref name="join"/> in it; loads it again if the room was let go of
-    /// before the join had its turn (its last connection left just then). No room: no handle.
+    /// Opens a room and runs <paramref name="join"/> in it; opens it again if the room was let go of
+    /// before the join had its turn (its last connection left just then). No room: no handle, and
+    /// <paramref name="noSession"/> or the words for a room held by another instance.
     /// </summary>
-    private async Task<(RoomHandle? Handle, HubAnswer Answer)> JoinAsync(Func<Task<RoomHandle?>> load, Func<Room, RoomResult> join)
+    private async Task<(RoomHandle? Handle, HubAnswer Answer)> JoinAsync(Func<Task<RoomOpening>> open, Func<Room, RoomResult> join, string noSession)
     {
         for (var attempt = 0; ; attempt++)
         {
-            if (await load() is not { } handle)
+            RoomHandle handle;
+            switch (await open())
             {
-                return (null, HubAnswer.Done);
+                case RoomOpening.Opened opened:
+                    handle = opened.Handle;
+                    break;
+                case RoomOpening.HeldElsewhere:
+                    return (null, HeldElsewhere);
+                default:
+                    return (null, HubAnswer.No(noSession));
             }
             var answer = await ActAsync(handle, join, Context.ConnectionAborted);
             if (!ReferenceEquals(answer, RoomLetGo) || attempt == 4)
@@ -154,6 +155,9 @@ public sealed class CallHub(RoomRegistry rooms, IServiceProvider services, Famil
     private bool ForRoom(Guid sessionId) =>
         Context.GetHttpContext()?.Request.Query[RoomParameter] is not { Count: > 0 } room
         || (Ids.TryParse(room.ToString(), out var named) && named == sessionId);
+
+    /// <summary>Said when another instance holds the room: this connection was routed to the wrong instance.</summary>
+    private static readonly HubAnswer HeldElsewhere = HubAnswer.No("This call is open on another of the school's servers, and this page reached the wrong one. Reload the page; if this goes on, tell the school's IT support.");
 
     private static readonly HubAnswer OtherRoom = HubAnswer.No("This page was opened for another call. Reload it.");
 

@@ -19,6 +19,8 @@ public static class CallSetup
         });
         services.AddSingleton<HubGuard>();
         services.AddSingleton<RoomRegistry>();
+        services.AddSingleton<RoomLeases>();
+        services.AddHostedService<RoomLeaseRenewal>();
         services.AddSingleton<RecordingKeys>();
         services.AddSingleton<RecordingStore>();
         services.AddScoped<ICallProvider, BuiltInCallProvider>();

@@ -6,6 +6,17 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Chaperone.Calls;
 
+/// <summary>What opening a room came to (<see cref="RoomRegistry.OpenAsync"/>).</summary>
+public abstract record RoomOpening
+{
+    public sealed record Opened(RoomHandle Handle) : RoomOpening;
+
+    public sealed record NoSuchSession : RoomOpening;
+
+    /// <summary>Another instance holds the room (<see cref="RoomLease"/>).</summary>
+    public sealed record HeldElsewhere : RoomOpening;
+}
+
 /// <summary>A live room and the gate that lets one action at a time change it.</summary>
 public sealed class RoomHandle(Room room)
 {
@@ -56,7 +67,7 @@ public sealed class RoomHandle(Room room)
 /// A room is let go of when its last connection leaves, since loading it again gives the same room;
 /// so the server holds only the calls someone is in, however many calls it has served.
 /// </summary>
-public sealed class RoomRegistry
+public sealed class RoomRegistry(RoomLeases leases)
 {
     private readonly ConcurrentDictionary<Guid, RoomHandle> _rooms = new();
     private readonly ConcurrentDictionary<string, HubCallerContext> _connections = new();
@@ -76,27 +87,41 @@ public sealed class RoomRegistry
         }
     }
 
-    /// <summary>The room of a session of this school, loading it if needed; null when there is no such session.</summary>
-    public async Task<RoomHandle?> GetAsync(ChaperoneDbContext db, Guid schoolId, Guid sessionId, CancellationToken ct)
+    /// <summary>
+    /// The room of a session of this school, loading it if needed: refused when there is no such
+    /// session, or while another instance holds the room (<see cref="RoomLease"/>).
+    /// </summary>
+    public async Task<RoomOpening> OpenAsync(ChaperoneDbContext db, Guid schoolId, Guid sessionId, CancellationToken ct)
     {
         if (_rooms.TryGetValue(sessionId, out var handle))
         {
-            return handle.Room.Facts.SchoolId == schoolId ? handle : null;
+            return handle.Room.Facts.SchoolId == schoolId ? new RoomOpening.Opened(handle) : new RoomOpening.NoSuchSession();
         }
         var facts = await LoadFactsAsync(db, schoolId, sessionId, ct);
         if (facts is null)
         {
-            return null;
+            return new RoomOpening.NoSuchSession();
+        }
+        if (!await leases.TakeAsync(db, schoolId, sessionId, ct))
+        {
+            return new RoomOpening.HeldElsewhere();
         }
         // A room this server has not held yet may have run before a restart: it carries on from its stored events.
         var stored = (await db.Set<CallEventRecord>().AsNoTracking().Where(e => e.SessionId == sessionId && e.SchoolId == schoolId).ToListAsync(ct))
             .OrderBy(e => e.At).ThenBy(e => e.Sequence).ToList();
         var last = stored.Count > 0 ? stored.Max(e => e.Sequence) : 0;
-        return _rooms.GetOrAdd(sessionId, _ => new RoomHandle(Room.Replay(facts, stored.Select(e => e.ToRoomEvent()))) { LastSequence = last });
+        return new RoomOpening.Opened(_rooms.GetOrAdd(sessionId, _ => new RoomHandle(Room.Replay(facts, stored.Select(e => e.ToRoomEvent()))) { LastSequence = last }));
     }
 
-    /// <summary>Lets go of <paramref name="handle"/>'s room if nobody is connected to it; call without its gate.</summary>
-    public async Task LetGoIfEmptyAsync(RoomHandle handle)
+    /// <summary>The sessions whose rooms this instance holds now.</summary>
+    public IReadOnlyCollection<Guid> Held() => _rooms.Keys.ToList();
+
+    /// <summary>
+    /// Lets go of <paramref name="handle"/>'s room, and its lease, if nobody is connected to it;
+    /// call without its gate. The lease goes before the room leaves the registry, so a join that
+    /// loads the room again here takes a lease this cannot then delete.
+    /// </summary>
+    public async Task LetGoIfEmptyAsync(ChaperoneDbContext db, RoomHandle handle)
     {
         await handle.Gate.WaitAsync();
         try
@@ -104,7 +129,14 @@ public sealed class RoomRegistry
             if (!handle.LetGo && handle.Room.Empty)
             {
                 handle.LetGo = true;
-                _rooms.TryRemove(new KeyValuePair<Guid, RoomHandle>(handle.Room.Facts.SessionId, handle));
+                try
+                {
+                    await leases.ReleaseAsync(db, handle.Room.Facts.SessionId, CancellationToken.None);
+                }
+                finally
+                {
+                    _rooms.TryRemove(new KeyValuePair<Guid, RoomHandle>(handle.Room.Facts.SessionId, handle));
+                }
             }
         }
         finally

@@ -53,13 +53,14 @@ public class ChaperoneApp : WebApplicationFactory<Program>, IAsyncLifetime
 
     /// <summary>
     /// The app started again on this one's database and data directory (its keys too), with its
-    /// settings (<see cref="Settings"/>) and its own clock set to this one's time: what a server
+    /// settings (<see cref="Settings"/>, changed by <paramref name="settings"/>) and its own clock set to this one's time: what a server
     /// restart finds, or a second instance beside this one behind a load balancer. Nothing held in
     /// memory is shared. Dispose it before this one; the database and directory stay this one's.
     /// </summary>
-    public async Task<ChaperoneApp> AnotherInstanceAsync()
+    public async Task<ChaperoneApp> AnotherInstanceAsync(Action<Dictionary<string, string>>? settings = null)
     {
         var another = new ChaperoneApp(this);
+        settings?.Invoke(another.Settings);
         await another.InitializeAsync();
         return another;
     }

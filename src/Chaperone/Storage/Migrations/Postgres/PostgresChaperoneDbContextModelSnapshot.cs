@@ -146,6 +146,31 @@ namespace Chaperone.Storage.Migrations.Postgres
                     b.ToTable("CallEvents", (string)null);
                 });
 
+            modelBuilder.Entity("Chaperone.Calls.RoomLease", b =>
+                {
+                    b.Property<Guid>("SessionId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Holder")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
+
+                    b.Property<Guid>("SchoolId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("Until")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("SessionId");
+
+                    b.HasIndex("Holder");
+
+                    b.HasIndex("SchoolId");
+
+                    b.ToTable("RoomLeases", (string)null);
+                });
+
             modelBuilder.Entity("Chaperone.Compliance.EvidenceRecord", b =>
                 {
                     b.Property<Guid>("Id")

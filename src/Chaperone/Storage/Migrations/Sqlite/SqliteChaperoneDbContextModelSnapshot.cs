@@ -139,6 +139,31 @@ namespace Chaperone.Storage.Migrations.Sqlite
                     b.ToTable("CallEvents", (string)null);
                 });
 
+            modelBuilder.Entity("Chaperone.Calls.RoomLease", b =>
+                {
+                    b.Property<Guid>("SessionId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Holder")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("SchoolId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Until")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("SessionId");
+
+                    b.HasIndex("Holder");
+
+                    b.HasIndex("SchoolId");
+
+                    b.ToTable("RoomLeases", (string)null);
+                });
+
             modelBuilder.Entity("Chaperone.Compliance.EvidenceRecord", b =>
                 {
                     b.Property<Guid>("Id")
