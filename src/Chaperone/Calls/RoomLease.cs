@@ -104,21 +104,36 @@ public sealed partial class RoomLeases(IConfiguration configuration, IServer ser
         return false;
     }
 
-    /// <summary>Renews the leases of the rooms this instance holds.</summary>
-    public async Task RenewAsync(ChaperoneDbContext db, IReadOnlyCollection<Guid> sessionIds, CancellationToken ct)
+    /// <summary>
+    /// Renews the leases of the rooms this instance holds, and takes again any it no longer has
+    /// (a lease that lapsed while the database could not be reached, say) unless another instance
+    /// has taken it meanwhile, which the log then says.
+    /// </summary>
+    public async Task RenewAsync(ChaperoneDbContext db, IReadOnlyCollection<(Guid SchoolId, Guid SessionId)> rooms, CancellationToken ct)
     {
-        if (sessionIds.Count == 0)
+        if (rooms.Count == 0)
         {
             return;
         }
         var holder = Holder;
         var until = clock.GetUtcNow() + Term;
+        var sessionIds = rooms.Select(r => r.SessionId).ToList();
         var renewed = await db.Set<RoomLease>()
             .Where(l => sessionIds.Contains(l.SessionId) && l.Holder == holder)
             .ExecuteUpdateAsync(s => s.SetProperty(l => l.Until, until), ct);
-        if (renewed < sessionIds.Count)
+        if (renewed == rooms.Count)
         {
-            LeasesLost(log, sessionIds.Count - renewed);
+            return;
+        }
+        var kept = (await db.Set<RoomLease>().AsNoTracking()
+            .Where(l => sessionIds.Contains(l.SessionId) && l.Holder == holder)
+            .Select(l => l.SessionId).ToListAsync(ct)).ToHashSet();
+        foreach (var (schoolId, sessionId) in rooms.Where(r => !kept.Contains(r.SessionId)))
+        {
+            if (!await TakeAsync(db, schoolId, sessionId, ct))
+            {
+                LeaseLost(log, sessionId);
+            }
         }
     }
 
@@ -146,8 +161,8 @@ public sealed partial class RoomLeases(IConfiguration configuration, IServer ser
     [LoggerMessage(Level = LogLevel.Warning, Message = "The room of session {Session} is held by another instance ({Holder}): route every connection of a call to one instance (the room parameter of /hubs/call).")]
     private static partial void HeldElsewhere(ILogger log, Guid session, string holder);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} room leases lapsed before this instance renewed them; another instance may open those rooms.")]
-    private static partial void LeasesLost(ILogger log, int count);
+    [LoggerMessage(Level = LogLevel.Error, Message = "The lease of the room of session {Session} lapsed before this instance renewed it, and another instance has taken it: the call may be split between the two until its connections leave one of them.")]
+    private static partial void LeaseLost(ILogger log, Guid session);
 }
 
 /// <summary>

@@ -113,8 +113,9 @@ public sealed class RoomRegistry(RoomLeases leases)
         return new RoomOpening.Opened(_rooms.GetOrAdd(sessionId, _ => new RoomHandle(Room.Replay(facts, stored.Select(e => e.ToRoomEvent()))) { LastSequence = last }));
     }
 
-    /// <summary>The sessions whose rooms this instance holds now.</summary>
-    public IReadOnlyCollection<Guid> Held() => _rooms.Keys.ToList();
+    /// <summary>The rooms this instance holds now, by school and session.</summary>
+    public IReadOnlyCollection<(Guid SchoolId, Guid SessionId)> Held() =>
+        _rooms.Select(r => (r.Value.Room.Facts.SchoolId, r.Key)).ToList();
 
     /// <summary>
     /// Lets go of <paramref name="handle"/>'s room, and its lease, if nobody is connected to it;

@@ -107,6 +107,28 @@ public abstract class RoomLeaseTests(ChaperoneApp app)
     }
 
     [Fact]
+    public async Task ALeaseLostWhileItsRoomIsHeldIsTakenAgainUnlessAnotherInstanceHasTakenIt()
+    {
+        var (school, id, _, _) = await SessionOpeningNowAsync();
+        await using var teacher = await CallClient.ConnectAsync(app, CallClient.Bearer(await school.TeacherAsync(app)));
+        await teacher.Ok("Host", id.ToString());
+        var renewal = app.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<RoomLeaseRenewal>().Single();
+        var holder = app.Services.GetRequiredService<RoomLeases>().Holder;
+
+        // The lease went while the room was held (it lapsed while the database could not be reached, and was removed).
+        await app.WithDbAsync(db => db.Set<RoomLease>().Where(l => l.SessionId == id).ExecuteDeleteAsync());
+        await renewal.RunOnceAsync(CancellationToken.None);
+        Assert.Equal(holder, (await LeaseAsync(id))!.Holder);
+
+        // Another instance took it meanwhile: the renewal leaves it there, and the log says the call may be split.
+        await app.WithDbAsync(db => db.Set<RoomLease>().Where(l => l.SessionId == id).ExecuteUpdateAsync(s => s.SetProperty(l => l.Holder, Second)));
+        await renewal.RunOnceAsync(CancellationToken.None);
+        Assert.Equal(Second, (await LeaseAsync(id))!.Holder);
+        Assert.Contains(app.Logs.Entries, e => e.Level == Microsoft.Extensions.Logging.LogLevel.Error
+            && e.Message.Contains($"room of session {id} lapsed before this instance renewed it", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task AnInstanceGivesUpItsLeasesWhenItStopsAndLapsedOnesAreRemoved()
     {
         var (school, id, _, _) = await SessionOpeningNowAsync();
