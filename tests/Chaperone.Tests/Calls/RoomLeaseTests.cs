@@ -25,6 +25,8 @@ public abstract class RoomLeaseTests(ChaperoneApp app)
         return (school, id, app.Services.GetRequiredService<FamilyLinks>().TokenFor(id, school.Mother), start);
     }
 
+    private RoomLeaseRenewal Renewal => app.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<RoomLeaseRenewal>().Single();
+
     private Task<RoomLease?> LeaseAsync(Guid sessionId) =>
         app.WithDbAsync(db => db.Set<RoomLease>().AsNoTracking().FirstOrDefaultAsync(l => l.SessionId == sessionId));
 
@@ -90,7 +92,7 @@ public abstract class RoomLeaseTests(ChaperoneApp app)
         var (school, id, token, _) = await SessionOpeningNowAsync();
         await using var teacher = await CallClient.ConnectAsync(app, CallClient.Bearer(await school.TeacherAsync(app)));
         await teacher.Ok("Host", id.ToString());
-        var renewal = app.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<RoomLeaseRenewal>().Single();
+        var renewal = Renewal;
 
         // Three terms go by, with the renewal's passes between.
         for (var i = 0; i < 9; i++)
@@ -112,7 +114,7 @@ public abstract class RoomLeaseTests(ChaperoneApp app)
         var (school, id, _, _) = await SessionOpeningNowAsync();
         await using var teacher = await CallClient.ConnectAsync(app, CallClient.Bearer(await school.TeacherAsync(app)));
         await teacher.Ok("Host", id.ToString());
-        var renewal = app.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<RoomLeaseRenewal>().Single();
+        var renewal = Renewal;
         var holder = app.Services.GetRequiredService<RoomLeases>().Holder;
 
         // The lease went while the room was held (it lapsed while the database could not be reached, and was removed).
@@ -147,7 +149,7 @@ public abstract class RoomLeaseTests(ChaperoneApp app)
 
         // The renewal removes lapsed leases once an hour.
         app.Clock.Advance(RoomLeaseRenewal.SweepEvery);
-        await app.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<RoomLeaseRenewal>().Single().RunOnceAsync(CancellationToken.None);
+        await Renewal.RunOnceAsync(CancellationToken.None);
         Assert.Null(await LeaseAsync(other));
     }
 
