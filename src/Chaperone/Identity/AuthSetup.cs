@@ -38,6 +38,7 @@ public static class AuthPoliciesSetup
             .AddClaimsPrincipalFactory<StaffClaimsFactory>();
 
         services.AddSingleton<UnknownAccounts>();
+        services.AddSingleton<StaffAccess>();
 
         services.AddAuthentication(o =>
             {

@@ -135,6 +135,7 @@ public static class AppSetup
         app.UseRouting();
         app.UseRateLimiter();
         app.UseAuthentication();
+        app.UseStaffAccess();
         app.UseAuthorization();
 
         app.MapHealth();

@@ -13,6 +13,9 @@ public sealed record StaffRequest(string? Name, string? Email, string[]? Roles);
 
 public sealed record NewStaffDto(StaffDto Staff, string InitialPassword);
 
+/// <summary>Whether a member of staff has access: <c>false</c> ends it (they left), <c>true</c> restores it.</summary>
+public sealed record StaffAccessRequest(bool? Active);
+
 public sealed record GuardianRequest(string? Name, string? Relationship, bool? HasParentalResponsibility, string? Email, string? Phone);
 
 public sealed record PupilRequest(string? Name, string? DateOfBirth, string[]? GuardianIds);
@@ -59,6 +62,10 @@ public static class ManagePeople
         var group = app.MapGroup("/api/v1").WithTags("People").RequireAuthorization(AuthPolicies.Admin);
         group.MapPost("/staff", PostStaff).WithName("AddStaff").WithSummary("Add a member of staff with roles (admin); answers with a one-time initial password.");
         group.MapPut("/staff/{id}/roles", PutRoles).WithName("SetStaffRoles").WithSummary("Replace a member of staff's roles (admin).");
+        group.MapPut("/staff/{id}/access", PutAccess).WithName("SetStaffAccess")
+            .WithSummary("End a member of staff's access when they leave, or restore it (admin): an ended account cannot sign in, and its sign-ins end.");
+        group.MapPost("/staff/{id}/password-reset", PostPasswordReset).WithName("ResetStaffPassword")
+            .WithSummary("Give a member of staff a new one-time password and lift a lockout (admin); answers with the password.");
         group.MapPost("/guardians", PostGuardian).WithName("AddGuardian").WithSummary("Add a parent or carer (admin).");
         group.MapPut("/guardians/{id}", PutGuardian).WithName("UpdateGuardian").WithSummary("Change a parent or carer's details (admin).");
         group.MapPost("/pupils", PostPupil).WithName("AddPupil").WithSummary("Add a pupil linked to their parents and carers (admin).");
@@ -70,6 +77,13 @@ public static class ManagePeople
 
     private static async Task<IResult> PutRoles(string id, StaffRequest request, ClaimsPrincipal user, UserManager<StaffMember> users, ChaperoneDbContext db, CancellationToken ct) =>
         (await SetRolesAsync(db, users, user, id, request, ct)).ToResult(TypedResults.Ok);
+
+    private static async Task<IResult> PutAccess(string id, StaffAccessRequest request, ClaimsPrincipal user, UserManager<StaffMember> users, ChaperoneDbContext db,
+        Identity.StaffAccess access, TimeProvider clock, CancellationToken ct) =>
+        (await SetAccessAsync(db, users, access, clock, user, id, request, ct)).ToResult(TypedResults.Ok);
+
+    private static async Task<IResult> PostPasswordReset(string id, ClaimsPrincipal user, UserManager<StaffMember> users, ChaperoneDbContext db, CancellationToken ct) =>
+        (await ResetPasswordAsync(db, users, user, id, ct)).ToResult(TypedResults.Ok);
 
     private static async Task<IResult> PostGuardian(GuardianRequest request, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct) =>
         (await AddGuardianAsync(db, user, request, ct)).ToResult(guardian => TypedResults.Created($"/api/v1/guardians/{guardian.Id}", guardian));
@@ -116,7 +130,7 @@ public static class ManagePeople
             return new PeopleOutcome<NewStaffDto>.Invalid(errors);
         }
         var member = new StaffMember { SchoolId = admin.SchoolId(), Name = request.Name!.Trim(), Email = email, UserName = email, EmailConfirmed = true };
-        var password = "cp-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(9)).ToLowerInvariant();
+        var password = OneTimePassword();
         var created = await users.CreateAsync(member, password);
         if (!created.Succeeded)
         {
@@ -124,17 +138,14 @@ public static class ManagePeople
         }
         AuditLog.Record(db, admin, AuditActions.StaffAdded, AuditSubjects.Staff, member.Id, new { member.Name, member.Email, roles = request.Roles!.Distinct() });
         await users.AddToRolesAsync(member, request.Roles!.Distinct());
-        var dto = (await PeopleEndpoints.LoadStaffAsync(db, member.SchoolId, ct)).First(s => s.Id == Ids.Format(member.Id));
-        return new PeopleOutcome<NewStaffDto>.Done(new NewStaffDto(dto, password));
+        return new PeopleOutcome<NewStaffDto>.Done(new NewStaffDto(await StaffDtoAsync(db, member, ct), password));
     }
 
     /// <summary>Replaces a member of staff's roles. An admin cannot take the admin role away from themselves.</summary>
     public static async Task<PeopleOutcome<StaffDto>> SetRolesAsync(
         ChaperoneDbContext db, UserManager<StaffMember> users, ClaimsPrincipal admin, string? id, StaffRequest request, CancellationToken ct)
     {
-        var schoolId = admin.SchoolId();
-        var member = Ids.TryParse(id, out var staffId) ? await db.Users.FirstOrDefaultAsync(u => u.Id == staffId && u.SchoolId == schoolId, ct) : null;
-        if (member is null)
+        if (await FindStaffAsync(db, admin.SchoolId(), id, ct) is not { } member)
         {
             return new PeopleOutcome<StaffDto>.Missing("No member of staff with this id in your school.");
         }
@@ -153,7 +164,67 @@ public static class ManagePeople
         AuditLog.Record(db, admin, AuditActions.StaffRolesChanged, AuditSubjects.Staff, member.Id, new { from = current, to = request.Roles!.Distinct() });
         await users.AddToRolesAsync(member, request.Roles!.Distinct().Except(current));
         await db.SaveChangesAsync(ct);
-        return new PeopleOutcome<StaffDto>.Done((await PeopleEndpoints.LoadStaffAsync(db, schoolId, ct)).First(s => s.Id == Ids.Format(member.Id)));
+        return new PeopleOutcome<StaffDto>.Done(await StaffDtoAsync(db, member, ct));
+    }
+
+    /// <summary>A password for an admin to hand over: 72 random bits.</summary>
+    private static string OneTimePassword() => "cp-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(9)).ToLowerInvariant();
+
+    private static async Task<StaffMember?> FindStaffAsync(ChaperoneDbContext db, Guid schoolId, string? id, CancellationToken ct) =>
+        Ids.TryParse(id, out var staffId) ? await db.Users.FirstOrDefaultAsync(u => u.Id == staffId && u.SchoolId == schoolId, ct) : null;
+
+    private static async Task<StaffDto> StaffDtoAsync(ChaperoneDbContext db, StaffMember member, CancellationToken ct) =>
+        (await PeopleEndpoints.LoadStaffAsync(db, member.SchoolId, ct)).First(s => s.Id == Ids.Format(member.Id));
+
+    /// <summary>
+    /// Ends a member of staff's access (they left the school) or restores it. The account and
+    /// everything it did stay in the records; an ended one cannot sign in, and its sign-ins end
+    /// (<see cref="Identity.StaffAccess"/>). An admin cannot end their own access.
+    /// </summary>
+    public static async Task<PeopleOutcome<StaffDto>> SetAccessAsync(ChaperoneDbContext db, UserManager<StaffMember> users, Identity.StaffAccess access, TimeProvider clock,
+        ClaimsPrincipal admin, string? id, StaffAccessRequest request, CancellationToken ct)
+    {
+        if (await FindStaffAsync(db, admin.SchoolId(), id, ct) is not { } member)
+        {
+            return new PeopleOutcome<StaffDto>.Missing("No member of staff with this id in your school.");
+        }
+        if (request.Active is not { } active)
+        {
+            return new PeopleOutcome<StaffDto>.Invalid(new() { ["active"] = ["Say whether they have access: true, or false to end it."] });
+        }
+        if (!active && member.Id == admin.UserId())
+        {
+            return new PeopleOutcome<StaffDto>.Invalid(new() { ["active"] = ["You cannot end your own access; another admin can."] });
+        }
+        if (active == (member.AccessEndedAt is null))
+        {
+            return new PeopleOutcome<StaffDto>.Done(await StaffDtoAsync(db, member, ct));
+        }
+        member.AccessEndedAt = active ? null : clock.GetUtcNow();
+        AuditLog.Record(db, admin, active ? AuditActions.StaffAccessRestored : AuditActions.StaffAccessEnded, AuditSubjects.Staff, member.Id, new { member.Name, member.Email });
+        // Saves the account and the audit entry together, with a new security stamp.
+        await users.UpdateSecurityStampAsync(member);
+        access.Forget(member.Id);
+        return new PeopleOutcome<StaffDto>.Done(await StaffDtoAsync(db, member, ct));
+    }
+
+    /// <summary>Gives a member of staff a new one-time password (the old one stops working) and lifts a lockout.</summary>
+    public static async Task<PeopleOutcome<NewStaffDto>> ResetPasswordAsync(ChaperoneDbContext db, UserManager<StaffMember> users, ClaimsPrincipal admin, string? id, CancellationToken ct)
+    {
+        if (await FindStaffAsync(db, admin.SchoolId(), id, ct) is not { } member)
+        {
+            return new PeopleOutcome<NewStaffDto>.Missing("No member of staff with this id in your school.");
+        }
+        var password = OneTimePassword();
+        AuditLog.Record(db, admin, AuditActions.StaffPasswordReset, AuditSubjects.Staff, member.Id, new { member.Name, member.Email });
+        var reset = await users.ResetPasswordAsync(member, await users.GeneratePasswordResetTokenAsync(member), password);
+        if (!reset.Succeeded)
+        {
+            throw new InvalidOperationException($"A generated password was refused: {string.Join(" ", reset.Errors.Select(e => e.Description))}");
+        }
+        await users.SetLockoutEndDateAsync(member, null);
+        await users.ResetAccessFailedCountAsync(member);
+        return new PeopleOutcome<NewStaffDto>.Done(new NewStaffDto(await StaffDtoAsync(db, member, ct), password));
     }
 
     private static void CheckRoles(string[]? roles, Dictionary<string, string[]> errors)

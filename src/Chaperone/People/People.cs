@@ -30,6 +30,13 @@ public sealed class StaffMember : IdentityUser<Guid>
     /// that a code, once used, is not accepted again, nor one from an earlier step.
     /// </summary>
     public long? LastAuthenticatorStep { get; set; }
+
+    /// <summary>
+    /// When an admin ended this member of staff's access (they left the school): the account stays,
+    /// with everything it did in the records, but cannot sign in, and its sign-ins end
+    /// (<see cref="Identity.StaffAccess"/>). Null while they have access.
+    /// </summary>
+    public DateTimeOffset? AccessEndedAt { get; set; }
 }
 
 /// <summary>A pupil. Pupils have no account; they join on the family's device.</summary>

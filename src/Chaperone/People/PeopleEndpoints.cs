@@ -7,7 +7,8 @@ using NodaTime;
 
 namespace Chaperone.People;
 
-public sealed record StaffDto(string Id, string Name, string Email, IReadOnlyList<string> Roles, string? FamiliarisationConfirmedOn);
+/// <param name="AccessEndedAt">When an admin ended their access (they left); null while they have it.</param>
+public sealed record StaffDto(string Id, string Name, string Email, IReadOnlyList<string> Roles, string? FamiliarisationConfirmedOn, DateTimeOffset? AccessEndedAt);
 
 public sealed record GuardianDto(string Id, string Name, string Relationship, bool HasParentalResponsibility, string? Email, string? Phone);
 
@@ -35,7 +36,7 @@ public static class PeopleEndpoints
         return staff.Select(s => new StaffDto(
             Ids.Format(s.Id), s.Name, s.Email ?? "",
             roles.Where(r => r.UserId == s.Id).Select(r => r.Name!).OrderBy(r => Roles.All.ToList().IndexOf(r)).ToList(),
-            s.FamiliarisationConfirmedOn?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture))).ToList();
+            s.FamiliarisationConfirmedOn?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), s.AccessEndedAt)).ToList();
     }
 
     public static async Task<List<PupilDto>> LoadPupilsAsync(ChaperoneDbContext db, Guid schoolId, CancellationToken ct)

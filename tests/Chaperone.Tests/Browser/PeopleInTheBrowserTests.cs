@@ -92,6 +92,46 @@ public sealed class PeopleInTheBrowserTests(BrowserApp browser) : IClassFixture<
     }
 
     [Fact]
+    public async Task AdminResetsAPasswordAndEndsTheAccessOfALeaverWhosePageIsThenSignedOut()
+    {
+        var admin = await browser.NewPageAsync();
+        await SignInAsync(admin, "admin@demo.school");
+        await admin.GotoAsync("/admin/people");
+        var staffForm = admin.GetByRole(AriaRole.Form, new() { Name = "Add a member of staff" });
+        await staffForm.GetByLabel("Full name").FillAsync("Lee Leaver");
+        await staffForm.GetByLabel("Email address").FillAsync("lee.leaver@demo.school");
+        await staffForm.GetByLabel("Teacher").CheckAsync();
+        await staffForm.GetByRole(AriaRole.Button, new() { Name = "Add member of staff" }).ClickAsync();
+        await Assertions.Expect(admin.Locator("[data-initial-password]")).ToContainTextAsync("Lee Leaver is added", new() { Timeout = Ms });
+
+        // A forgotten password: a new one-time one, shown once; the first no longer works.
+        await admin.GetByRole(AriaRole.Button, new() { Name = "Reset password of Lee Leaver" }).ClickAsync();
+        var reset = admin.Locator("[data-initial-password]");
+        await Assertions.Expect(reset).ToContainTextAsync("Lee Leaver has a new password", new() { Timeout = Ms });
+        var password = await reset.Locator("code").TextContentAsync(new() { Timeout = Ms });
+        Assert.Matches("^cp-[0-9a-f]{18}$", password);
+        await AssertEveryControlIsLabelledAsync(admin);
+
+        var leaver = await browser.NewPageAsync();
+        await SignInAsync(leaver, "lee.leaver@demo.school", password!);
+
+        // They leave: the admin ends their access, and their open page is signed out at its next step.
+        await admin.GetByRole(AriaRole.Button, new() { Name = "End access of Lee Leaver" }).ClickAsync();
+        await Assertions.Expect(admin.GetByRole(AriaRole.Status)).ToContainTextAsync("Lee Leaver’s access has ended", new() { Timeout = Ms });
+        await Assertions.Expect(admin.GetByRole(AriaRole.Row).Filter(new() { HasText = "lee.leaver@demo.school" }).Locator("[data-access]")).ToContainTextAsync("Ended", new() { Timeout = Ms });
+        await leaver.GotoAsync("/sessions");
+        await leaver.WaitForURLAsync(new Regex("/signin"), new() { Timeout = Ms });
+        await leaver.GetByLabel("Email address").FillAsync("lee.leaver@demo.school");
+        await leaver.GetByLabel("Password").FillAsync(password!);
+        await leaver.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Assertions.Expect(leaver.Locator("[data-error-summary]")).ToContainTextAsync("The email address or password is not right.", new() { Timeout = Ms });
+
+        // An admin cannot end their own access.
+        await admin.GetByRole(AriaRole.Button, new() { Name = "End access of Alex Morgan (admin)" }).ClickAsync();
+        await Assertions.Expect(admin.Locator("[data-error-summary]")).ToContainTextAsync("You cannot end your own access", new() { Timeout = Ms });
+    }
+
+    [Fact]
     public async Task AdminAddsStaffWhoseInitialPasswordIsShownOnceAndWorks()
     {
         var admin = await browser.NewPageAsync();

@@ -13,7 +13,7 @@ namespace Chaperone.Pages.Admin;
 /// whom, in the admin's school. Every change goes through <see cref="ManagePeople"/>, the same
 /// operations the API calls, so the page and the API accept and refuse exactly the same things.
 /// </summary>
-public sealed class PeopleModel(ChaperoneDbContext db, UserManager<StaffMember> users) : PageModel
+public sealed class PeopleModel(ChaperoneDbContext db, UserManager<StaffMember> users, Identity.StaffAccess access, TimeProvider clock) : PageModel
 {
     // Staff form: add (no StaffId) or change roles (StaffId).
     [BindProperty]
@@ -151,6 +151,41 @@ public sealed class PeopleModel(ChaperoneDbContext db, UserManager<StaffMember> 
         return await ShowAsync(outcome, StaffErrors, StaffField, ct);
     }
 
+    /// <summary>A member of staff given a new one-time password, shown on this response only.</summary>
+    public NewStaffDto? PasswordReset { get; private set; }
+
+    public NodaTime.DateTimeZone Zone { get; private set; } = NodaTime.DateTimeZone.Utc;
+
+    public async Task<IActionResult> OnPostResetPasswordAsync(CancellationToken ct)
+    {
+        var outcome = await ManagePeople.ResetPasswordAsync(db, users, User, StaffId, ct);
+        StaffId = null;
+        if (outcome is PeopleOutcome<NewStaffDto>.Done done)
+        {
+            PasswordReset = done.Value;
+            await LoadAsync(ct);
+            return Page();
+        }
+        return await ShowAsync(outcome, StaffErrors, StaffField, ct);
+    }
+
+    public Task<IActionResult> OnPostEndAccessAsync(CancellationToken ct) => SetAccessAsync(false, ct);
+
+    public Task<IActionResult> OnPostRestoreAccessAsync(CancellationToken ct) => SetAccessAsync(true, ct);
+
+    private async Task<IActionResult> SetAccessAsync(bool active, CancellationToken ct)
+    {
+        var outcome = await ManagePeople.SetAccessAsync(db, users, access, clock, User, StaffId, new StaffAccessRequest(active), ct);
+        StaffId = null;
+        if (outcome is PeopleOutcome<StaffDto>.Done done)
+        {
+            return Saved("staff", active
+                ? $"{done.Value.Name} has access again."
+                : $"{done.Value.Name}’s access has ended: they cannot sign in, and any sign-in they had has ended. What they did stays in the records.");
+        }
+        return await ShowAsync(outcome, StaffErrors, StaffField, ct);
+    }
+
     public async Task<IActionResult> OnPostSaveGuardianAsync(CancellationToken ct)
     {
         var request = new GuardianRequest(GuardianName, Relationship, ParentalResponsibility switch { "true" => true, "false" => false, _ => null }, GuardianEmail, GuardianPhone);
@@ -208,6 +243,7 @@ public sealed class PeopleModel(ChaperoneDbContext db, UserManager<StaffMember> 
     private async Task LoadAsync(CancellationToken ct)
     {
         var schoolId = User.SchoolId();
+        Zone = (await Scheduling.BookingFacts.LoadSettingsAsync(db, schoolId, ct)).TimeZone;
         Staff = await PeopleEndpoints.LoadStaffAsync(db, schoolId, ct);
         Guardians = await PeopleEndpoints.LoadGuardiansAsync(db, schoolId, ct);
         var pupils = await PeopleEndpoints.LoadPupilsAsync(db, schoolId, ct);
@@ -241,6 +277,7 @@ public sealed class PeopleModel(ChaperoneDbContext db, UserManager<StaffMember> 
         "name" => "staff-name",
         "email" => "staff-email",
         "roles" => "staff-roles",
+        "active" => "staff",
         _ => "",
     };
 

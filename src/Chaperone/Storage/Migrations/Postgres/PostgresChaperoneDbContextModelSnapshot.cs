@@ -719,6 +719,9 @@ namespace Chaperone.Storage.Migrations.Postgres
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid");
 
+                    b.Property<DateTimeOffset?>("AccessEndedAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<int>("AccessFailedCount")
                         .HasColumnType("integer");
 

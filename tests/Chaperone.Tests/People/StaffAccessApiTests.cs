@@ -1,0 +1,115 @@
+using System.Net;
+using System.Net.Http.Json;
+using Chaperone.Audit;
+using Chaperone.Identity;
+using Chaperone.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace Chaperone.Tests.People;
+
+/// <summary>
+/// A member of staff who leaves: the admin ends their access, which ends their sign-ins and
+/// refuses new ones as if the account did not exist; the records keep them. And a forgotten
+/// password or a lockout: the admin gives a new one-time password.
+/// </summary>
+public abstract class StaffAccessApiTests(ChaperoneApp app)
+{
+    private static Task<HttpResponseMessage> LoginAsync(HttpClient client, string email, string password) =>
+        client.PostAsJsonAsync("/api/v1/auth/login", new { email, password });
+
+    private static Task<HttpResponseMessage> SetAccessAsync(HttpClient admin, Guid staffId, object body) =>
+        admin.PutAsJsonAsync($"/api/v1/staff/{staffId}/access", body);
+
+    [Fact]
+    public async Task EndingALeaversAccessEndsTheirSignInsAndRefusesNewOnesUntilItIsRestored()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var admin = await school.AdminAsync(app);
+        var teacher = await school.TeacherAsync(app);
+        Assert.Equal(HttpStatusCode.OK, (await teacher.GetAsync("/api/v1/policy")).StatusCode);
+
+        var ended = await Api.JsonAsync(await SetAccessAsync(admin, school.TeacherId, new { active = false }), HttpStatusCode.OK);
+        Assert.Equal(app.Clock.GetUtcNow(), ended.GetProperty("accessEndedAt").GetDateTimeOffset());
+
+        // The token they hold is refused at once; signing in again is answered as for an address with no account.
+        var refused = await Api.ProblemAsync(await teacher.GetAsync("/api/v1/policy"), HttpStatusCode.Unauthorized);
+        Assert.Equal("Your access has ended.", refused.GetProperty("title").GetString());
+        var client = app.CreateClient();
+        var login = await Api.ProblemAsync(await LoginAsync(client, school.TeacherEmail, TestSchool.Password), HttpStatusCode.Unauthorized);
+        var nobody = await Api.ProblemAsync(await LoginAsync(client, $"nobody.{Guid.NewGuid():N}@school.test", TestSchool.Password), HttpStatusCode.Unauthorized);
+        Assert.Equal(nobody.GetProperty("detail").GetString(), login.GetProperty("detail").GetString());
+
+        // The staff list says so; the school's trail holds the ending and the try.
+        var staff = await Api.JsonAsync(await admin.GetAsync("/api/v1/staff"), HttpStatusCode.OK);
+        Assert.Contains(staff.EnumerateArray(), s => s.GetProperty("email").GetString() == school.TeacherEmail && s.GetProperty("accessEndedAt").ValueKind != System.Text.Json.JsonValueKind.Null);
+        var trail = await app.WithDbAsync(db => db.AuditEntries.AsNoTracking().Where(e => e.SchoolId == school.SchoolId).Select(e => new { e.Action, e.Details }).ToListAsync());
+        Assert.Contains(trail, e => e.Action == AuditActions.StaffAccessEnded);
+        Assert.Contains(trail, e => e.Action == AuditActions.SignInFailed && e.Details!.Contains("access ended", StringComparison.Ordinal));
+
+        Assert.Equal(HttpStatusCode.OK, (await SetAccessAsync(admin, school.TeacherId, new { active = true })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await LoginAsync(client, school.TeacherEmail, TestSchool.Password)).StatusCode);
+        Assert.Contains(await app.WithDbAsync(db => db.AuditEntries.AsNoTracking().Where(e => e.SchoolId == school.SchoolId).Select(e => e.Action).ToListAsync()),
+            a => a == AuditActions.StaffAccessRestored);
+    }
+
+    [Fact]
+    public async Task AnotherInstanceRefusesAnEndedAccountsTokenWithinHalfAMinute()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var teacher = await school.TeacherAsync(app);
+        await using var other = await app.AnotherInstanceAsync();
+        var there = other.CreateClient();
+        there.DefaultRequestHeaders.Authorization = teacher.DefaultRequestHeaders.Authorization;
+        Assert.Equal(HttpStatusCode.OK, (await there.GetAsync("/api/v1/policy")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.OK, (await SetAccessAsync(await school.AdminAsync(app), school.TeacherId, new { active = false })).StatusCode);
+
+        other.Clock.Advance(StaffAccess.Recheck);
+        await Api.ProblemAsync(await there.GetAsync("/api/v1/policy"), HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task AccessIsSetOnlyForStaffOfTheSchoolSaidPlainlyAndNeverOnesOwn()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var other = await TestSchool.CreateAsync(app);
+        var admin = await school.AdminAsync(app);
+
+        Assert.Equal(["active"], await Api.BadRequestFieldsAsync(await SetAccessAsync(admin, school.AdminId, new { active = false })));
+        Assert.Equal(["active"], await Api.BadRequestFieldsAsync(await SetAccessAsync(admin, school.TeacherId, new { })));
+        await Api.ProblemAsync(await SetAccessAsync(admin, other.TeacherId, new { active = false }), HttpStatusCode.NotFound);
+        await Api.ProblemAsync(await admin.PostAsync($"/api/v1/staff/{other.TeacherId}/password-reset", null), HttpStatusCode.NotFound);
+        await Api.ProblemAsync(await admin.PostAsync("/api/v1/staff/not-an-id/password-reset", null), HttpStatusCode.NotFound);
+        var teacher = await school.TeacherAsync(app);
+        Assert.Equal(HttpStatusCode.Forbidden, (await SetAccessAsync(teacher, school.OtherTeacherId, new { active = false })).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await teacher.PostAsync($"/api/v1/staff/{school.OtherTeacherId}/password-reset", null)).StatusCode);
+        // Nothing changed.
+        Assert.Equal(HttpStatusCode.OK, (await LoginAsync(app.CreateClient(), school.OtherTeacherEmail, TestSchool.Password)).StatusCode);
+    }
+
+    [Fact]
+    public async Task APasswordResetGivesANewOneTimePasswordAndLiftsALockout()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var client = app.CreateClient();
+        for (var i = 0; i < 10; i++)
+        {
+            await LoginAsync(client, school.OtherTeacherEmail, "not-the-password");
+        }
+        var locked = await Api.ProblemAsync(await LoginAsync(client, school.OtherTeacherEmail, TestSchool.Password), HttpStatusCode.Unauthorized);
+        Assert.Equal(AuthEndpoints.LockedOut, locked.GetProperty("detail").GetString());
+
+        var reset = await Api.JsonAsync(await (await school.AdminAsync(app)).PostAsync($"/api/v1/staff/{school.OtherTeacherId}/password-reset", null), HttpStatusCode.OK);
+        var password = reset.GetProperty("initialPassword").GetString()!;
+        Assert.Equal(school.OtherTeacherEmail, reset.GetProperty("staff").GetProperty("email").GetString());
+
+        await Api.ProblemAsync(await LoginAsync(client, school.OtherTeacherEmail, TestSchool.Password), HttpStatusCode.Unauthorized);
+        Assert.Equal(HttpStatusCode.OK, (await LoginAsync(client, school.OtherTeacherEmail, password)).StatusCode);
+        Assert.Contains(await app.WithDbAsync(db => db.AuditEntries.AsNoTracking().Where(e => e.SchoolId == school.SchoolId).Select(e => e.Action).ToListAsync()),
+            a => a == AuditActions.StaffPasswordReset);
+    }
+}
+
+public sealed class StaffAccessApiOnSqlite(ChaperoneApp app) : StaffAccessApiTests(app), IClassFixture<ChaperoneApp>;
+
+public sealed class StaffAccessApiOnPostgres(PostgresChaperoneApp app) : StaffAccessApiTests(app), IClassFixture<PostgresChaperoneApp>;
