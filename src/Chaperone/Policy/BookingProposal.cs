@@ -3,7 +3,8 @@ using NodaTime;
 namespace Chaperone.Policy;
 
 /// <summary>The teacher who would host, as the rules need to see them.</summary>
-public sealed record HostFacts(Guid Id, string Name, bool IsTeacher, LocalDate? FamiliarisationConfirmedOn);
+/// <param name="AccessEnded">An admin ended their access: they left the school.</param>
+public sealed record HostFacts(Guid Id, string Name, bool IsTeacher, LocalDate? FamiliarisationConfirmedOn, bool AccessEnded = false);
 
 /// <summary>A pupil on the proposed session, with the guardians linked to them in the school's records.</summary>
 public sealed record PupilFacts(Guid Id, string Name, IReadOnlySet<Guid> LinkedGuardianIds);

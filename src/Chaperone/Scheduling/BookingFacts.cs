@@ -56,6 +56,7 @@ public static class BookingFacts
                 .Select(u => new HostWithPeople(
                     new HostRow(u.Id, u.Name, u.Email, u.FamiliarisationConfirmedOn,
                         db.UserRoles.Any(ur => ur.UserId == u.Id && db.Roles.Any(r => r.Id == ur.RoleId && r.Name == Roles.Teacher)),
+                        u.AccessEndedAt != null,
                         db.Schools.Where(s => s.Id == schoolId).Select(s => s.SettingsStamp).FirstOrDefault()),
                     db.Pupils.Where(p => p.SchoolId == u.SchoolId && pupilIds.Contains(p.Id)).Select(p => new NameRow(p.Id, p.Name)).ToList(),
                     db.PupilGuardians.Where(l => l.SchoolId == u.SchoolId && pupilIds.Contains(l.PupilId)).Select(l => new LinkRow(l.PupilId, l.GuardianId)).ToList(),
@@ -180,7 +181,7 @@ public static class BookingFacts
         }
 
         var host = new HostFacts(teacher.Id, teacher.Name, teacher.IsTeacher,
-            teacher.FamiliarisationConfirmedOn is { } d ? LocalDate.FromDateOnly(d) : null);
+            teacher.FamiliarisationConfirmedOn is { } d ? LocalDate.FromDateOnly(d) : null, teacher.AccessEnded);
         var pupilFacts = distinctPupils
             .Select(id => pupils.First(p => p.Id == id))
             .Select(p => new PupilFacts(p.Id, p.Name, p.Guardians.ToHashSet()))
@@ -192,7 +193,7 @@ public static class BookingFacts
         return (new BookingPeople(host, pupilFacts, guardianFacts, pupilGuids, guardianGuids) { HostEmail = teacher.Email, SettingsStamp = teacher.SettingsStamp }, missing, teacher.SettingsStamp);
     }
 
-    private sealed record HostRow(Guid Id, string Name, string? Email, DateOnly? FamiliarisationConfirmedOn, bool IsTeacher, Guid SettingsStamp);
+    private sealed record HostRow(Guid Id, string Name, string? Email, DateOnly? FamiliarisationConfirmedOn, bool IsTeacher, bool AccessEnded, Guid SettingsStamp);
 
     private sealed record PupilRow(Guid Id, string Name, List<Guid> Guardians);
 

@@ -49,7 +49,7 @@ public static class SlotFacts
         {
             switch (row.Kind)
             {
-                case KindHost:
+                case KindHost or KindEndedHost:
                     host = row;
                     break;
                 case KindPupil:
@@ -80,7 +80,7 @@ public static class SlotFacts
         }
 
         var settings = await BookingFacts.SettingsUnderAsync(db, schoolId, host.Other, ct);
-        var hostFacts = new HostFacts(host.Id, host.Name!, host.Flag, host.Day is { } d ? LocalDate.FromDateOnly(d) : null);
+        var hostFacts = new HostFacts(host.Id, host.Name!, host.Flag, host.Day is { } d ? LocalDate.FromDateOnly(d) : null, host.Kind == KindEndedHost);
         var pupilFacts = Distinct(pupilGuids)
             .Select(id => new PupilFacts(id, pupils[id], links.Where(l => l.Pupil == id).Select(l => l.Guardian).ToHashSet()))
             .ToList();
@@ -116,9 +116,12 @@ public static class SlotFacts
     private const int KindLink = 2;
     private const int KindGuardian = 3;
     private const int KindBusy = 4;
+    /// <summary>A host whose access an admin has ended (they left).</summary>
+    private const int KindEndedHost = 5;
 
     /// <summary>
-    /// One row of the facts query; <see cref="Kind"/> says what it holds. Host: id, name, whether
+    /// One row of the facts query; <see cref="Kind"/> says what it holds. Host (or a host whose
+    /// access has ended): id, name, whether
     /// they hold the Teacher role (<see cref="Flag"/>), familiarisation date, settings stamp
     /// (<see cref="Other"/>). Pupil: id, name. Link: pupil id, guardian id (<see cref="Other"/>).
     /// Guardian: id, name, relationship (<see cref="Text"/>), parental responsibility
@@ -170,7 +173,7 @@ public static class SlotFacts
                 .Concat(db.Users.Where(u => u.Id == teacherId && u.SchoolId == schoolId)
                     .Select(u => new Row
                     {
-                        Kind = KindHost, Id = u.Id,
+                        Kind = u.AccessEndedAt == null ? KindHost : KindEndedHost, Id = u.Id,
                         Other = db.Schools.Where(s => s.Id == schoolId).Select(s => s.SettingsStamp).FirstOrDefault(),
                         Name = u.Name, Text = null, Email = null,
                         Flag = db.UserRoles.Any(ur => ur.UserId == u.Id && db.Roles.Any(r => r.Id == ur.RoleId && r.Name == Roles.Teacher)),

@@ -132,6 +132,29 @@ public sealed class PeopleInTheBrowserTests(BrowserApp browser) : IClassFixture<
     }
 
     [Fact]
+    public async Task EndingTheAccessOfATeacherWhoHostsUpcomingSessionsSaysWhatToDoWithThem()
+    {
+        var school = await Infrastructure.TestSchool.CreateAsync(browser.App);
+        var teacher = await school.TeacherAsync(browser.App);
+        await Infrastructure.TestSchool.BookOkAsync(teacher, school.Booking(Infrastructure.CallClient.NextSessionStart(browser.App)));
+        await Infrastructure.TestSchool.BookOkAsync(teacher, school.Booking(Infrastructure.CallClient.NextSessionStart(browser.App).AddHours(2)));
+
+        var admin = await browser.NewPageAsync();
+        await SignInAsync(admin, school.AdminEmail, Infrastructure.TestSchool.Password);
+        await admin.GotoAsync("/admin/people");
+        var name = await browser.App.WithDbAsync(db => Task.FromResult(db.Users.Single(u => u.Id == school.TeacherId).Name));
+        await admin.GetByRole(AriaRole.Button, new() { Name = $"End access of {name}" }).ClickAsync();
+
+        await Assertions.Expect(admin.GetByRole(AriaRole.Status)).ToContainTextAsync("They host 2 upcoming sessions, which cannot take place without them", new() { Timeout = Ms });
+        // Nor can they be booked again: the schedule page no longer offers them.
+        var other = await browser.App.WithDbAsync(db => Task.FromResult(db.Users.Single(u => u.Id == school.OtherTeacherId).Name));
+        await admin.GotoAsync("/sessions/new");
+        var teachers = admin.GetByLabel("Teacher who will host");
+        await Assertions.Expect(teachers.Locator("option", new() { HasText = other })).ToHaveCountAsync(1, new() { Timeout = Ms });
+        await Assertions.Expect(teachers.Locator("option", new() { HasText = name })).ToHaveCountAsync(0, new() { Timeout = Ms });
+    }
+
+    [Fact]
     public async Task AdminAddsStaffWhoseInitialPasswordIsShownOnceAndWorks()
     {
         var admin = await browser.NewPageAsync();

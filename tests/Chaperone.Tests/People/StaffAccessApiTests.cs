@@ -53,6 +53,24 @@ public abstract class StaffAccessApiTests(ChaperoneApp app)
     }
 
     [Fact]
+    public async Task ALeaverCannotBeBookedToHostAndTheSlotFinderOffersThemNothing()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var admin = await school.AdminAsync(app);
+        Assert.Equal(HttpStatusCode.OK, (await SetAccessAsync(admin, school.TeacherId, new { active = false })).StatusCode);
+        var start = CallClient.NextSessionStart(app);
+
+        var refused = await TestSchool.BookAsync(admin, school.Booking(start));
+        Assert.Contains((4, "teacher-host"), await Api.ViolationsAsync(refused));
+        var slots = await Api.JsonAsync(await admin.GetAsync($"/api/v1/slots?teacherId={school.TeacherId}&pupilIds={school.TwoParentPupil}&guardianIds={school.Mother}"
+            + $"&from={start:yyyy-MM-dd}&to={start.AddDays(7):yyyy-MM-dd}&durationMinutes=30"), HttpStatusCode.OK);
+        Assert.Empty(slots.GetProperty("slots").EnumerateArray());
+        var violation = Assert.Single(slots.GetProperty("violations").EnumerateArray());
+        Assert.Equal(4, violation.GetProperty("clause").GetInt32());
+        Assert.Equal("teacher-host", violation.GetProperty("rule").GetString());
+    }
+
+    [Fact]
     public async Task AnotherInstanceRefusesAnEndedAccountsTokenWithinHalfAMinute()
     {
         var school = await TestSchool.CreateAsync(app);

@@ -166,6 +166,15 @@ public sealed class BookingRuleTests
     }
 
     [Fact]
+    public void ATeacherWhoseAccessHasEndedCannotHostUnderClause4()
+    {
+        var proposal = Valid() with { Host = new HostFacts(Host, "Lee Leaver", true, new LocalDate(2026, 9, 1), AccessEnded: true) };
+
+        var violation = Assert.Single(Violations(proposal), v => v.Clause == 4 && v.Rule == "teacher-host");
+        Assert.Contains("access has ended", violation.Message);
+    }
+
+    [Fact]
     public void AHostWhoIsNotATeacherIsRefusedUnderClause4()
     {
         var proposal = Valid() with { Host = new HostFacts(Host, "Alex Morgan", false, new LocalDate(2026, 9, 1)) };

@@ -37,6 +37,7 @@ public sealed class PolicyProperties
                from roundTo in Gen.Elements(1, 5, 15, 30)
                from duration in Gen.Frequency((1, Gen.Choose(-5, 200)), (4, Gen.Elements(10, 15, 30, 45, 60, 120)))
                from isTeacher in Gen.Elements(true, true, true, false)
+               from accessEnded in Gen.Elements(false, false, false, true)
                from familiar in Gen.Elements<LocalDate?>(new LocalDate(2026, 9, 1), new LocalDate(2026, 9, 1), null, new LocalDate(2026, 12, 25))
                from pupils in Gen.ListOf(pupil).Select(l => l.Take(3).ToList())
                from guardians in Gen.ListOf(guardian).Select(l => l.Take(4).ToList())
@@ -44,7 +45,7 @@ public sealed class PolicyProperties
                    now,
                    now + Duration.FromMinutes(minutesAhead / roundTo * roundTo),
                    duration,
-                   new HostFacts(Guid.Empty, "Host", isTeacher, familiar),
+                   new HostFacts(Guid.Empty, "Host", isTeacher, familiar, accessEnded),
                    pupils.DistinctBy(p => p.Id).ToList(),
                    guardians.DistinctBy(g => g.Id).ToList(),
                    pupils.Select(p => p.Id).ToList(),
@@ -63,7 +64,7 @@ public sealed class PolicyProperties
         var bounds = p.DurationMinutes is >= 10 and <= 120;
         var distinct = p.RequestedPupilIds.Distinct().Count() == p.RequestedPupilIds.Count
             && p.RequestedGuardianIds.Distinct().Count() == p.RequestedGuardianIds.Count;
-        var host = p.Host.IsTeacher && p.Host.FamiliarisationConfirmedOn is { } d && d <= p.Now.InZone(London).Date;
+        var host = p.Host.IsTeacher && !p.Host.AccessEnded && p.Host.FamiliarisationConfirmedOn is { } d && d <= p.Now.InZone(London).Date;
         var supervised = p.Pupils.Count > 0 && p.Pupils.All(pupil =>
             p.Guardians.Any(g => pupil.LinkedGuardianIds.Contains(g.Id))
             && p.Guardians.Any(g => g.HasParentalResponsibility && pupil.LinkedGuardianIds.Contains(g.Id)));

@@ -179,9 +179,15 @@ public sealed class PeopleModel(ChaperoneDbContext db, UserManager<StaffMember> 
         StaffId = null;
         if (outcome is PeopleOutcome<StaffDto>.Done done)
         {
-            return Saved("staff", active
-                ? $"{done.Value.Name} has access again."
-                : $"{done.Value.Name}’s access has ended: they cannot sign in, and any sign-in they had has ended. What they did stays in the records.");
+            if (active)
+            {
+                return Saved("staff", $"{done.Value.Name} has access again.");
+            }
+            var hostId = Guid.Parse(done.Value.Id);
+            var now = clock.GetUtcNow();
+            var upcoming = await db.Sessions.AsNoTracking().CountAsync(s => s.SchoolId == User.SchoolId() && s.TeacherId == hostId && s.Status == Scheduling.SessionStatus.Scheduled && s.Start > now, ct);
+            return Saved("staff", $"{done.Value.Name}’s access has ended: they cannot sign in, and any sign-in they had has ended. What they did stays in the records."
+                + (upcoming == 0 ? "" : $" They host {upcoming} upcoming session{(upcoming == 1 ? "" : "s")}, which cannot take place without them: cancel {(upcoming == 1 ? "it" : "them")} (the families are told) and book again with another teacher."));
         }
         return await ShowAsync(outcome, StaffErrors, StaffField, ct);
     }

@@ -129,7 +129,7 @@ public sealed class NewModel(ChaperoneDbContext db, TimeProvider clock, BookSess
         Settings = await BookingFacts.LoadSettingsAsync(db, schoolId, ct);
         ChoosesTeacher = User.IsInRole(Roles.Slt) || User.IsInRole(Roles.Admin);
         var staff = await PeopleEndpoints.LoadStaffAsync(db, schoolId, ct);
-        Teachers = staff.Where(s => s.Roles.Contains(Roles.Teacher)).ToList();
+        Teachers = staff.Where(s => s.Roles.Contains(Roles.Teacher) && s.AccessEndedAt is null).ToList();
         if (!ChoosesTeacher)
         {
             // A teacher books only their own sessions, whatever the form says.

@@ -1,7 +1,7 @@
 namespace Chaperone.Policy.Rules;
 
 /// <summary>
-/// Clause 4: a teacher hosts, at least one pupil attends, and each pupil has at least one invited
+/// Clause 4: a teacher (one who still has access, not one who has left) hosts, at least one pupil attends, and each pupil has at least one invited
 /// guardian linked to them to supervise; together at least the minimum number of participants.
 /// </summary>
 public sealed class ParticipantsRule : IBookingRule
@@ -11,9 +11,12 @@ public sealed class ParticipantsRule : IBookingRule
 
     public IEnumerable<Finding> Evaluate(BookingProposal proposal, PolicySettings settings)
     {
-        yield return proposal.Host.IsTeacher
-            ? Finding.Pass(Clause, "teacher-host", $"{proposal.Host.Name} hosts as a teacher.")
-            : Finding.Fail(Clause, "teacher-host", $"{proposal.Host.Name} is not a teacher, so cannot host a session.", "teacherId");
+        yield return proposal.Host switch
+        {
+            { AccessEnded: true } => Finding.Fail(Clause, "teacher-host", $"{proposal.Host.Name}’s access has ended (they have left the school), so they cannot host a session.", "teacherId"),
+            { IsTeacher: true } => Finding.Pass(Clause, "teacher-host", $"{proposal.Host.Name} hosts as a teacher."),
+            _ => Finding.Fail(Clause, "teacher-host", $"{proposal.Host.Name} is not a teacher, so cannot host a session.", "teacherId"),
+        };
 
         if (proposal.Pupils.Count == 0)
         {
