@@ -66,6 +66,7 @@ public static class AuditActions
     public const string StaffAccessEnded = "staff.access-ended";
     public const string StaffAccessRestored = "staff.access-restored";
     public const string StaffPasswordReset = "staff.password-reset";
+    public const string PasswordChanged = "staff.password-changed";
     public const string GuardianAdded = "guardian.added";
     public const string GuardianChanged = "guardian.changed";
     public const string PupilAdded = "pupil.added";

@@ -19,8 +19,18 @@ public static class AuthEndpoints
         app.MapPost("/api/v1/auth/login", Login).WithTags("Auth").AllowAnonymous()
             .WithName("Login").WithSummary("Exchange email and password (and a two-factor code where on) for a bearer token.")
             .RequireRateLimiting(RateLimits.Login);
+        app.MapPost("/api/v1/auth/password", PostPassword).WithTags("Auth").RequireAuthorization(AuthPolicies.Staff)
+            .WithName("ChangePassword").WithSummary("Change the signed-in member of staff's own password (current and new); other sign-ins end.")
+            .RequireRateLimiting(RateLimits.Login);
         app.MapGet("/api/v1/auth/me", Me).WithTags("Auth").RequireAuthorization(AuthPolicies.Staff)
             .WithName("SignedIn").WithSummary("Who is signed in, whether with two factors, and whether that sign-in may read concerns.");
+    }
+
+    private static async Task<IResult> PostPassword(ChangePasswordRequest request, System.Security.Claims.ClaimsPrincipal user,
+        UserManager<StaffMember> users, SignInManager<StaffMember> signIn, Storage.ChaperoneDbContext db)
+    {
+        var errors = await ChangePassword.RunAsync(users, signIn, db, user, request, refreshCookie: false);
+        return errors.Count > 0 ? Infrastructure.Problems.Validation(errors) : TypedResults.NoContent();
     }
 
     private static async Task<Microsoft.AspNetCore.Http.HttpResults.Ok<SignedInDto>> Me(System.Security.Claims.ClaimsPrincipal user, Microsoft.AspNetCore.Authorization.IAuthorizationService authorization)

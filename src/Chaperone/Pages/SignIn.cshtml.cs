@@ -67,9 +67,10 @@ public sealed class SignInModel(SignInManager<StaffMember> signIn, UserManager<S
             if (await TwoFactor.IsRequiredForAsync(users, user))
             {
                 TempData["Notice"] = "Your role needs two-factor sign-in: turn it on now to read concerns.";
-                return LocalRedirect(TwoFactor.PagePath + "?returnUrl=" + Uri.EscapeDataString(SafeReturnUrl()));
+                var then = user.MustChangePassword ? Account.PasswordModel.PagePath + "?returnUrl=" + Uri.EscapeDataString(SafeReturnUrl()) : SafeReturnUrl();
+                return LocalRedirect(TwoFactor.PagePath + "?returnUrl=" + Uri.EscapeDataString(then));
             }
-            return LocalRedirect(SafeReturnUrl());
+            return Onward(user);
         }
         if (result.RequiresTwoFactor)
         {
@@ -106,10 +107,21 @@ public sealed class SignInModel(SignInManager<StaffMember> signIn, UserManager<S
             result.Succeeded ? null : result.IsLockedOut ? "locked out" : "wrong two-factor code");
         if (result.Succeeded)
         {
-            return LocalRedirect(SafeReturnUrl());
+            return Onward(user);
         }
         Errors.Add("code", result.IsLockedOut ? AuthEndpoints.LockedOut : "That code is not right; check your authenticator app and try again.");
         return Page();
+    }
+
+    /// <summary>Where a completed sign-in goes: on, or first to choose their own password when an admin set the one they used.</summary>
+    private LocalRedirectResult Onward(StaffMember user)
+    {
+        if (!user.MustChangePassword)
+        {
+            return LocalRedirect(SafeReturnUrl());
+        }
+        TempData["Notice"] = "Choose your own password before you go on.";
+        return LocalRedirect(Account.PasswordModel.PagePath + "?returnUrl=" + Uri.EscapeDataString(SafeReturnUrl()));
     }
 
     private string SafeReturnUrl() => !string.IsNullOrEmpty(ReturnUrl) && Url.IsLocalUrl(ReturnUrl) ? ReturnUrl : "/sessions";

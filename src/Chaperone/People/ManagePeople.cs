@@ -129,7 +129,7 @@ public static class ManagePeople
         {
             return new PeopleOutcome<NewStaffDto>.Invalid(errors);
         }
-        var member = new StaffMember { SchoolId = admin.SchoolId(), Name = request.Name!.Trim(), Email = email, UserName = email, EmailConfirmed = true };
+        var member = new StaffMember { SchoolId = admin.SchoolId(), Name = request.Name!.Trim(), Email = email, UserName = email, EmailConfirmed = true, MustChangePassword = true };
         var password = OneTimePassword();
         var created = await users.CreateAsync(member, password);
         if (!created.Succeeded)
@@ -216,6 +216,7 @@ public static class ManagePeople
             return new PeopleOutcome<NewStaffDto>.Missing("No member of staff with this id in your school.");
         }
         var password = OneTimePassword();
+        member.MustChangePassword = true;
         AuditLog.Record(db, admin, AuditActions.StaffPasswordReset, AuditSubjects.Staff, member.Id, new { member.Name, member.Email });
         var reset = await users.ResetPasswordAsync(member, await users.GeneratePasswordResetTokenAsync(member), password);
         if (!reset.Succeeded)

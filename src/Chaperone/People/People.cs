@@ -37,6 +37,12 @@ public sealed class StaffMember : IdentityUser<Guid>
     /// (<see cref="Identity.StaffAccess"/>). Null while they have access.
     /// </summary>
     public DateTimeOffset? AccessEndedAt { get; set; }
+
+    /// <summary>
+    /// Their password was set by an admin (a new account's, or a reset's one-time password): they
+    /// are asked to choose their own when they next sign in on a page.
+    /// </summary>
+    public bool MustChangePassword { get; set; }
 }
 
 /// <summary>A pupil. Pupils have no account; they join on the family's device.</summary>

@@ -112,8 +112,25 @@ public sealed class PeopleInTheBrowserTests(BrowserApp browser) : IClassFixture<
         Assert.Matches("^cp-[0-9a-f]{18}$", password);
         await AssertEveryControlIsLabelledAsync(admin);
 
+        // Signing in with it, they are asked to choose their own first.
         var leaver = await browser.NewPageAsync();
-        await SignInAsync(leaver, "lee.leaver@demo.school", password!);
+        await leaver.GotoAsync("/signin");
+        await leaver.GetByLabel("Email address").FillAsync("lee.leaver@demo.school");
+        await leaver.GetByLabel("Password").FillAsync(password!);
+        await leaver.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await leaver.WaitForURLAsync(new Regex("/account/password"), new() { Timeout = Ms });
+        await Assertions.Expect(leaver.Locator("[data-set-by-admin]")).ToBeVisibleAsync(new() { Timeout = Ms });
+        await leaver.GetByLabel("Current password").FillAsync(password!);
+        await leaver.GetByLabel("New password").FillAsync("too short");
+        await leaver.GetByRole(AriaRole.Button, new() { Name = "Change password" }).ClickAsync();
+        await Assertions.Expect(leaver.Locator("#new-password-error")).ToContainTextAsync("at least 10 characters", new() { Timeout = Ms });
+        await AssertEveryControlIsLabelledAsync(leaver);
+        await leaver.GetByLabel("Current password").FillAsync(password!);
+        await leaver.GetByLabel("New password").FillAsync("kettle orbit lantern moss");
+        await leaver.GetByRole(AriaRole.Button, new() { Name = "Change password" }).ClickAsync();
+        await leaver.WaitForURLAsync(new Regex("/sessions$"), new() { Timeout = Ms });
+        await Assertions.Expect(leaver.GetByText("Your password is changed.")).ToBeVisibleAsync(new() { Timeout = Ms });
+        password = "kettle orbit lantern moss";
 
         // They leave: the admin ends their access, and their open page is signed out at its next step.
         await admin.GetByRole(AriaRole.Button, new() { Name = "End access of Lee Leaver" }).ClickAsync();
@@ -193,8 +210,8 @@ public sealed class PeopleInTheBrowserTests(BrowserApp browser) : IClassFixture<
         await teacher.GetByLabel("Email address").FillAsync("nia.roberts@demo.school");
         await teacher.GetByLabel("Password").FillAsync(password!);
         await teacher.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        // A senior leader without two-factor sign-in is sent to turn it on first.
-        await teacher.WaitForURLAsync(new Regex("/account/two-factor"), new() { Timeout = Ms });
+        // A senior leader without two-factor sign-in is sent to turn it on first, and then to choose their own password.
+        await teacher.WaitForURLAsync(new Regex("/account/two-factor\\?returnUrl=%2Faccount%2Fpassword"), new() { Timeout = Ms });
         await Assertions.Expect(teacher.GetByText("Signed in as")).ToContainTextAsync("Nia Roberts", new() { Timeout = Ms });
     }
 }

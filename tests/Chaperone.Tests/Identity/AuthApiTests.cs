@@ -6,6 +6,7 @@ using System.Text.RegularExpressions;
 using Chaperone.Identity;
 using Chaperone.Tests.Infrastructure;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Chaperone.Tests.Identity;
@@ -87,6 +88,28 @@ public abstract partial class AuthApiTests(ChaperoneApp app)
         Assert.Equal(wrong, await AttemptAsync(nobody));
         var signedIn = await client.PostAsJsonAsync("/api/v1/auth/login", new { email = school.TeacherEmail, password = TestSchool.Password });
         Assert.Equal(HttpStatusCode.OK, signedIn.StatusCode);
+    }
+
+    [Fact]
+    public async Task StaffChangeTheirOwnPasswordAndAreToldFieldByFieldWhatToFix()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var teacher = await school.TeacherAsync(app);
+        Task<HttpResponseMessage> ChangeAsync(object body) => teacher.PostAsJsonAsync("/api/v1/auth/password", body);
+
+        Assert.Equal(["currentPassword", "newPassword"], (await Api.BadRequestFieldsAsync(await ChangeAsync(new { }))).Order());
+        Assert.Equal(["currentPassword"], await Api.BadRequestFieldsAsync(await ChangeAsync(new { currentPassword = "not-the-password", newPassword = "a long new password" })));
+        Assert.Equal(["newPassword"], await Api.BadRequestFieldsAsync(await ChangeAsync(new { currentPassword = TestSchool.Password, newPassword = "short" })));
+        Assert.Equal(["newPassword"], await Api.BadRequestFieldsAsync(await ChangeAsync(new { currentPassword = TestSchool.Password, newPassword = TestSchool.Password })));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await app.CreateClient().PostAsJsonAsync("/api/v1/auth/password", new { currentPassword = TestSchool.Password, newPassword = "a long new password" })).StatusCode);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await ChangeAsync(new { currentPassword = TestSchool.Password, newPassword = "a long new password" })).StatusCode);
+
+        var client = app.CreateClient();
+        await Api.ProblemAsync(await client.PostAsJsonAsync("/api/v1/auth/login", new { email = school.TeacherEmail, password = TestSchool.Password }), HttpStatusCode.Unauthorized);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync("/api/v1/auth/login", new { email = school.TeacherEmail, password = "a long new password" })).StatusCode);
+        Assert.Contains(await app.WithDbAsync(db => db.AuditEntries.AsNoTracking().Where(e => e.SchoolId == school.SchoolId).Select(e => e.Action).ToListAsync()),
+            a => a == Chaperone.Audit.AuditActions.PasswordChanged);
     }
 
     [Fact]
