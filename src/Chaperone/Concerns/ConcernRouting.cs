@@ -77,7 +77,7 @@ public sealed class ConcernRouting(ChaperoneDbContext db, ConcernMail mail, Conc
             var deputies = await RaiseConcern.StaffWithRoleAsync(db, concern.SchoolId, Roles.Dsl, ct);
             var list = new List<((Guid Id, string Name, string? Email) Person, string Role)>();
             string headText;
-            if (settings.HeadteacherId is { } headId && await db.Users.AsNoTracking().Where(u => u.Id == headId && u.SchoolId == concern.SchoolId)
+            if (settings.HeadteacherId is { } headId && await db.Users.AsNoTracking().Where(u => u.Id == headId && u.SchoolId == concern.SchoolId && u.AccessEndedAt == null)
                     .Select(u => new { u.Id, u.Name, u.Email }).FirstOrDefaultAsync(ct) is { } head)
             {
                 list.Add(((head.Id, head.Name, head.Email), "head"));
@@ -85,7 +85,9 @@ public sealed class ConcernRouting(ChaperoneDbContext db, ConcernMail mail, Conc
             }
             else
             {
-                headText = "no headteacher (none is named in the school's concern settings)";
+                headText = settings.HeadteacherId is null
+                    ? "no headteacher (none is named in the school's concern settings)"
+                    : "no headteacher (the one named in the school's concern settings no longer has access)";
             }
             list.AddRange(deputies.Where(d => list.TrueForAll(l => l.Person.Id != d.Id)).Select(d => (d, "dsl")));
             recipients = list.Select(l => l.Person).ToList();

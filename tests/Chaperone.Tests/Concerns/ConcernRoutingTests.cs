@@ -67,6 +67,25 @@ public abstract class ConcernRoutingTests(SmtpChaperoneApp app)
     }
 
     [Fact]
+    public async Task AConcernNeverGoesToADslWhoseAccessHasEnded()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var admin = await school.AdminAsync(app);
+        var dslId = await app.WithDbAsync(db => db.Users.Where(u => u.Email == school.DslEmail).Select(u => u.Id).SingleAsync());
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync($"/api/v1/staff/{dslId}/access", new { active = false })).StatusCode);
+
+        Task<int> ToDslAsync() => app.WithDbAsync(db => db.OutboxMessages.CountAsync(m => m.SchoolId == school.SchoolId && m.RecipientEmail == school.DslEmail));
+
+        await RaiseAsync(await school.TeacherAsync(app), Safeguarding(school));
+        Assert.Equal(0, await ToDslAsync());
+
+        // With access again, the next one reaches them.
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync($"/api/v1/staff/{dslId}/access", new { active = true })).StatusCode);
+        await RaiseAsync(await school.TeacherAsync(app), Safeguarding(school));
+        Assert.Equal(1, await ToDslAsync());
+    }
+
+    [Fact]
     public async Task NobodyAcknowledgingInTimeEscalatesToTheHeadAndTheDeputiesOnce()
     {
         var school = await TestSchool.CreateAsync(app);
