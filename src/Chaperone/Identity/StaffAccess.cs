@@ -63,3 +63,24 @@ public static class StaffAccessMiddleware
         await next(context);
     });
 }
+
+/// <summary>
+/// A hub connection opened before a member of staff's access ended stays open until it sends
+/// again: then it is refused and closed (<see cref="StaffAccess"/>), on whichever instance holds it.
+/// Families' connections carry no staff sign-in and pass.
+/// </summary>
+public sealed class StaffAccessHubFilter(StaffAccess access) : Microsoft.AspNetCore.SignalR.IHubFilter
+{
+    public async ValueTask<object?> InvokeMethodAsync(Microsoft.AspNetCore.SignalR.HubInvocationContext invocationContext,
+        Func<Microsoft.AspNetCore.SignalR.HubInvocationContext, ValueTask<object?>> next)
+    {
+        var context = invocationContext.Context;
+        if (context.User is { Identity.IsAuthenticated: true } user && user.HasClaim(c => c.Type == ChaperoneClaims.School)
+            && await access.HasEndedAsync(user.UserId(), context.ConnectionAborted))
+        {
+            context.Abort();
+            throw new Microsoft.AspNetCore.SignalR.HubException("Your access has ended.");
+        }
+        return await next(invocationContext);
+    }
+}

@@ -3,7 +3,9 @@ using System.Net.Http.Json;
 using Chaperone.Audit;
 using Chaperone.Identity;
 using Chaperone.Tests.Infrastructure;
+using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Chaperone.Tests.People;
 
@@ -68,6 +70,46 @@ public abstract class StaffAccessApiTests(ChaperoneApp app)
         var violation = Assert.Single(slots.GetProperty("violations").EnumerateArray());
         Assert.Equal(4, violation.GetProperty("clause").GetInt32());
         Assert.Equal("teacher-host", violation.GetProperty("rule").GetString());
+    }
+
+    [Fact]
+    public async Task ALeaverInACallIsRefusedAndDisconnectedAtTheirNextAction()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var start = CallClient.NextSessionStart(app);
+        var id = await TestSchool.BookOkAsync(await school.TeacherAsync(app), school.Booking(start));
+        app.Clock.SetUtcNow(start.AddMinutes(-5));
+        var bearer = CallClient.Bearer(await school.TeacherAsync(app));
+        // Over a WebSocket, as a browser's console holds it: one request, authenticated once, at the start.
+        await using var teacher = new Microsoft.AspNetCore.SignalR.Client.HubConnectionBuilder()
+            .WithUrl(new Uri(app.Server.BaseAddress, Chaperone.Calls.CallHub.Path), o =>
+            {
+                o.Transports = Microsoft.AspNetCore.Http.Connections.HttpTransportType.WebSockets;
+                o.SkipNegotiation = true;
+                o.WebSocketFactory = async (context, ct) =>
+                {
+                    var client = app.Server.CreateWebSocketClient();
+                    client.ConfigureRequest = r => r.Headers.Authorization = "Bearer " + bearer;
+                    return await client.ConnectAsync(context.Uri, ct);
+                };
+            })
+            .Build();
+        await teacher.StartAsync().WaitAsync(TimeSpan.FromSeconds(15));
+        Assert.True((await teacher.InvokeAsync<HubReply>("Host", id).WaitAsync(TimeSpan.FromSeconds(15))).Ok);
+
+        Assert.Equal(HttpStatusCode.OK, (await SetAccessAsync(await school.AdminAsync(app), school.TeacherId, new { active = false })).StatusCode);
+
+        // The action is not done, and the connection is closed: the console is out of the call.
+        await Assert.ThrowsAnyAsync<Exception>(() => teacher.InvokeAsync<HubReply>("ConfirmRoom").WaitAsync(TimeSpan.FromSeconds(15)));
+        var rooms = app.Services.GetRequiredService<Chaperone.Calls.RoomRegistry>();
+        var until = DateTime.UtcNow.AddSeconds(15);
+        while (teacher.State != HubConnectionState.Disconnected || rooms.Find(Guid.Parse(id))?.Room.TeacherConnected == true)
+        {
+            Assert.True(DateTime.UtcNow < until, "The leaver's connection stayed open, or in the room.");
+            await Task.Delay(20);
+        }
+        var events = await app.WithDbAsync(db => db.Set<Chaperone.Calls.CallEventRecord>().AsNoTracking().Where(e => e.SessionId == Guid.Parse(id)).Select(e => e.Kind).ToListAsync());
+        Assert.DoesNotContain(Chaperone.Calls.RoomEvents.RoomChecked, events);
     }
 
     [Fact]
