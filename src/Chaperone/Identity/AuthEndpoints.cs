@@ -20,7 +20,7 @@ public static class AuthEndpoints
             .WithName("Login").WithSummary("Exchange email and password (and a two-factor code where on) for a bearer token.")
             .RequireRateLimiting(RateLimits.Login);
         app.MapPost("/api/v1/auth/password", PostPassword).WithTags("Auth").RequireAuthorization(AuthPolicies.Staff)
-            .WithName("ChangePassword").WithSummary("Change the signed-in member of staff's own password (current and new); other sign-ins end.")
+            .WithName("ChangePassword").WithSummary("Change the signed-in member of staff's own password (current and new).")
             .RequireRateLimiting(RateLimits.Login);
         app.MapGet("/api/v1/auth/me", Me).WithTags("Auth").RequireAuthorization(AuthPolicies.Staff)
             .WithName("SignedIn").WithSummary("Who is signed in, whether with two factors, and whether that sign-in may read concerns.");

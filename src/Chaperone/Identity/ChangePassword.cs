@@ -12,8 +12,9 @@ public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewP
 /// <summary>
 /// A member of staff changes their own password: the current one proves it is them, the new one
 /// meets the password rules (at least 10 characters, as the NCSC advises length over
-/// composition) and differs from the current one. Their other sign-ins end when their security
-/// stamp changes; the change is audited.
+/// composition) and differs from the current one. The change is audited, and gives the account a
+/// new security stamp: sign-in cookies in other browsers end when Identity next checks it (within
+/// 30 minutes); API tokens run out within their hour.
 /// </summary>
 public static class ChangePassword
 {

@@ -67,8 +67,7 @@ public sealed class SignInModel(SignInManager<StaffMember> signIn, UserManager<S
             if (await TwoFactor.IsRequiredForAsync(users, user))
             {
                 TempData["Notice"] = "Your role needs two-factor sign-in: turn it on now to read concerns.";
-                var then = user.MustChangePassword ? Account.PasswordModel.PagePath + "?returnUrl=" + Uri.EscapeDataString(SafeReturnUrl()) : SafeReturnUrl();
-                return LocalRedirect(TwoFactor.PagePath + "?returnUrl=" + Uri.EscapeDataString(then));
+                return LocalRedirect(TwoFactor.PagePath + "?returnUrl=" + Uri.EscapeDataString(Next(user)));
             }
             return Onward(user);
         }
@@ -113,16 +112,19 @@ public sealed class SignInModel(SignInManager<StaffMember> signIn, UserManager<S
         return Page();
     }
 
-    /// <summary>Where a completed sign-in goes: on, or first to choose their own password when an admin set the one they used.</summary>
     private LocalRedirectResult Onward(StaffMember user)
     {
-        if (!user.MustChangePassword)
+        if (user.MustChangePassword)
         {
-            return LocalRedirect(SafeReturnUrl());
+            TempData["Notice"] = "Choose your own password before you go on.";
         }
-        TempData["Notice"] = "Choose your own password before you go on.";
-        return LocalRedirect(Account.PasswordModel.PagePath + "?returnUrl=" + Uri.EscapeDataString(SafeReturnUrl()));
+        return LocalRedirect(Next(user));
     }
+
+    /// <summary>Where a completed sign-in goes next: on, or first to choose their own password when an admin set the one they used.</summary>
+    private string Next(StaffMember user) => user.MustChangePassword
+        ? Account.PasswordModel.PagePath + "?returnUrl=" + Uri.EscapeDataString(SafeReturnUrl())
+        : SafeReturnUrl();
 
     private string SafeReturnUrl() => !string.IsNullOrEmpty(ReturnUrl) && Url.IsLocalUrl(ReturnUrl) ? ReturnUrl : "/sessions";
 }
