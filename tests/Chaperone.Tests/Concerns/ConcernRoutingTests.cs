@@ -117,6 +117,24 @@ public abstract class ConcernRoutingTests(SmtpChaperoneApp app)
     }
 
     [Fact]
+    public async Task AnEscalationSaysSoWhenTheNamedHeadteacherNoLongerHasAccessAndDoesNotWriteToThem()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var (dsl, _) = await LeadersAsync(app, school);
+        await NameHeadAsync(school, minutes: 10);
+        var admin = await school.AdminAsync(app);
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync($"/api/v1/staff/{school.SltId}/access", new { active = false })).StatusCode);
+        var id = (await RaiseAsync(await school.TeacherAsync(app), Safeguarding(school))).GetProperty("id").GetString()!;
+
+        app.Clock.Advance(TimeSpan.FromMinutes(11));
+        await WorkerPassAsync(app);
+
+        var escalated = (await ConcernAsync(dsl, id)).GetProperty("chronology").EnumerateArray().Single(e => e.GetProperty("type").GetString() == "escalated");
+        Assert.Contains("the one named in the school's concern settings no longer has access", escalated.GetProperty("text").GetString());
+        Assert.Equal(0, await app.WithDbAsync(db => db.OutboxMessages.CountAsync(m => m.SchoolId == school.SchoolId && m.RecipientEmail == school.SltEmail)));
+    }
+
+    [Fact]
     public async Task SeveralWorkersEscalatingAtOnceEscalateOnlyOnce()
     {
         var school = await TestSchool.CreateAsync(app);
