@@ -40,27 +40,18 @@ public static class ChangePassword
             return errors;
         }
         var user = await users.GetUserAsync(principal) ?? throw new InvalidOperationException("A signed-in member of staff has no account.");
-        if (!await users.CheckPasswordAsync(user, request.CurrentPassword!))
-        {
-            return new() { ["currentPassword"] = ["That is not your current password."] };
-        }
-        var problems = new List<string>();
-        foreach (var validator in users.PasswordValidators)
-        {
-            var result = await validator.ValidateAsync(users, user, request.NewPassword!);
-            problems.AddRange(result.Errors.Select(e => e.Description));
-        }
-        if (problems.Count > 0)
-        {
-            return new() { ["newPassword"] = [string.Join(" ", problems)] };
-        }
         user.MustChangePassword = false;
         AuditLog.Record(db, principal, AuditActions.PasswordChanged, AuditSubjects.Staff, user.Id);
-        // Saves the new hash, the audit entry and a new security stamp together.
+        // Checks the current password and the new one's rules, then saves the new hash, the audit
+        // entry and a new security stamp together.
         var changed = await users.ChangePasswordAsync(user, request.CurrentPassword!, request.NewPassword!);
         if (!changed.Succeeded)
         {
-            return new() { ["newPassword"] = [string.Join(" ", changed.Errors.Select(e => e.Description))] };
+            // Nothing of a refused change is kept.
+            db.ChangeTracker.Clear();
+            return changed.Errors.Any(e => e.Code == nameof(IdentityErrorDescriber.PasswordMismatch))
+                ? new() { ["currentPassword"] = ["That is not your current password."] }
+                : new() { ["newPassword"] = [string.Join(" ", changed.Errors.Select(e => e.Description))] };
         }
         if (refreshCookie)
         {
