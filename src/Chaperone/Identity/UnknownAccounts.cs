@@ -21,8 +21,10 @@ namespace Chaperone.Identity;
 /// address (not the address typed, which may be a mistyped password).
 /// </summary>
 /// <remarks>The counts are kept in this instance's memory, for at most <see cref="Capacity"/>
-/// addresses; those idle for longer than a lockout are let go first. Several instances each keep
-/// their own, as each instance's answer does not depend on another's.</remarks>
+/// addresses; those idle for longer than a lockout are let go first. An account's count is in the
+/// database, shared by every instance; here each instance counts its own, so behind a load
+/// balancer that spreads one address's tries over several instances, an address with no account
+/// takes more tries to lock than an account does.</remarks>
 public sealed partial class UnknownAccounts(IOptions<IdentityOptions> identity, TimeProvider clock, ILogger<UnknownAccounts> log)
 {
     public const int Capacity = 10_000;
