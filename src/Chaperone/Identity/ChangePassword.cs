@@ -12,7 +12,8 @@ public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewP
 /// <summary>
 /// A member of staff changes their own password: the current one proves it is them, the new one
 /// meets the password rules (at least 10 characters, as the NCSC advises length over
-/// composition) and differs from the current one. The change is audited, and gives the account a
+/// composition) and differs from the current one; a wrong current password counts towards the
+/// account's lockout, as at sign-in. The change is audited, and gives the account a
 /// new security stamp: sign-in cookies in other browsers end when Identity next checks it (within
 /// 30 minutes); API tokens run out within their hour.
 /// </summary>
@@ -40,6 +41,10 @@ public static class ChangePassword
             return errors;
         }
         var user = await users.GetUserAsync(principal) ?? throw new InvalidOperationException("A signed-in member of staff has no account.");
+        if (await users.IsLockedOutAsync(user))
+        {
+            return new() { ["currentPassword"] = [AuthEndpoints.LockedOut] };
+        }
         user.MustChangePassword = false;
         AuditLog.Record(db, principal, AuditActions.PasswordChanged, AuditSubjects.Staff, user.Id);
         // Checks the current password and the new one's rules, then saves the new hash, the audit
@@ -49,9 +54,15 @@ public static class ChangePassword
         {
             // Nothing of a refused change is kept.
             db.ChangeTracker.Clear();
-            return changed.Errors.Any(e => e.Code == nameof(IdentityErrorDescriber.PasswordMismatch))
-                ? new() { ["currentPassword"] = ["That is not your current password."] }
-                : new() { ["newPassword"] = [string.Join(" ", changed.Errors.Select(e => e.Description))] };
+            if (!changed.Errors.Any(e => e.Code == nameof(IdentityErrorDescriber.PasswordMismatch)))
+            {
+                return new() { ["newPassword"] = [string.Join(" ", changed.Errors.Select(e => e.Description))] };
+            }
+            // A wrong current password counts towards the lockout, as at sign-in: a sign-in left
+            // open is no way to guess the password behind it.
+            var account = await users.GetUserAsync(principal) ?? user;
+            await users.AccessFailedAsync(account);
+            return new() { ["currentPassword"] = [await users.IsLockedOutAsync(account) ? AuthEndpoints.LockedOut : "That is not your current password."] };
         }
         if (refreshCookie)
         {

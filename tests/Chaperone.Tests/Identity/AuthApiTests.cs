@@ -113,6 +113,29 @@ public abstract partial class AuthApiTests(ChaperoneApp app)
     }
 
     [Fact]
+    public async Task WrongCurrentPasswordsOnAPasswordChangeLockTheAccountAsAtSignIn()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var teacher = await school.TeacherAsync(app);
+        async Task<string> ChangeAsync(string current) =>
+            (await Api.ProblemAsync(await teacher.PostAsJsonAsync("/api/v1/auth/password", new { currentPassword = current, newPassword = "a long new password" }), HttpStatusCode.BadRequest))
+                .GetProperty("errors").GetProperty("currentPassword")[0].GetString()!;
+
+        var answers = new List<string>();
+        for (var i = 0; i < 10; i++)
+        {
+            answers.Add(await ChangeAsync("not-the-password"));
+        }
+
+        Assert.Equal("That is not your current password.", answers[0]);
+        Assert.Equal(AuthEndpoints.LockedOut, answers[^1]);
+        // Locked: the right one is refused too, here and at sign-in.
+        Assert.Equal(AuthEndpoints.LockedOut, await ChangeAsync(TestSchool.Password));
+        var login = await Api.ProblemAsync(await app.CreateClient().PostAsJsonAsync("/api/v1/auth/login", new { email = school.TeacherEmail, password = TestSchool.Password }), HttpStatusCode.Unauthorized);
+        Assert.Equal(AuthEndpoints.LockedOut, login.GetProperty("detail").GetString());
+    }
+
+    [Fact]
     public async Task LoginWithoutEmailOrPasswordIs400NamingBoth()
     {
         var response = await app.CreateClient().PostAsJsonAsync("/api/v1/auth/login", new { email = "", password = (string?)null });
