@@ -15,10 +15,8 @@ public static class CallSetup
         {
             o.MaximumReceiveMessageSize = MaxHubMessageBytes;
             o.MaximumParallelInvocationsPerClient = 1;
-            o.AddFilter<Identity.StaffAccessHubFilter>();
             o.AddFilter<HubGuard>();
         });
-        services.AddSingleton<Identity.StaffAccessHubFilter>();
         services.AddSingleton<HubGuard>();
         services.AddSingleton<RoomRegistry>();
         services.AddSingleton<RoomLeases>();

@@ -62,16 +62,10 @@ public static class AuthEndpoints
         {
             return Infrastructure.Problems.Validation(errors);
         }
-        var user = await users.FindByEmailAsync(request.Email!.Trim());
-        if (user?.AccessEndedAt is not null)
-        {
-            // A leaver's address is answered as one with no account; their school's trail notes the try.
-            await TwoFactor.AuditSignInAsync(db, user, succeeded: false, "api", "access ended");
-            user = null;
-        }
+        var user = await StaffAccess.FindForSignInAsync(users, db, request.Email!, "api");
         if (user is null)
         {
-            return Unauthorized(unknown.Refuse(users, request.Email, request.Password!, http.Connection.RemoteIpAddress) ? LockedOut : null);
+            return Unauthorized(unknown.Refuse(users, request.Email!, request.Password!, http.Connection.RemoteIpAddress) ? LockedOut : null);
         }
         var check = await signIn.CheckPasswordSignInAsync(user, request.Password!, lockoutOnFailure: true);
         if (!check.Succeeded)

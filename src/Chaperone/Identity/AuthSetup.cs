@@ -4,6 +4,7 @@ using Chaperone.People;
 using Chaperone.Storage;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 
 namespace Chaperone.Identity;
@@ -39,6 +40,9 @@ public static class AuthPoliciesSetup
 
         services.AddSingleton<UnknownAccounts>();
         services.AddSingleton<StaffAccess>();
+        // Every hub's: a connection opened before its member of staff's access ended.
+        services.AddSingleton<StaffAccessHubFilter>();
+        services.Configure<HubOptions>(o => o.AddFilter<StaffAccessHubFilter>());
 
         services.AddAuthentication(o =>
             {

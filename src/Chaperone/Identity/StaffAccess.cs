@@ -39,6 +39,22 @@ public sealed class StaffAccess(IServiceScopeFactory scopes, TimeProvider clock)
 
     /// <summary>Forgets what is known of <paramref name="userId"/>, after this instance changed their access.</summary>
     public void Forget(Guid userId) => _known.TryRemove(userId, out _);
+
+    /// <summary>
+    /// The account a sign-in as <paramref name="email"/> is for, or null when there is none to try:
+    /// a leaver's address is answered as one with no account, and their school's trail notes the
+    /// try (<paramref name="how"/> names the way they tried).
+    /// </summary>
+    public static async Task<People.StaffMember?> FindForSignInAsync(UserManager<People.StaffMember> users, ChaperoneDbContext db, string email, string how)
+    {
+        var user = await users.FindByEmailAsync(email.Trim());
+        if (user?.AccessEndedAt is null)
+        {
+            return user;
+        }
+        await TwoFactor.AuditSignInAsync(db, user, succeeded: false, how, "access ended");
+        return null;
+    }
 }
 
 public static class StaffAccessMiddleware

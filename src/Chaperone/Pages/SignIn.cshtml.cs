@@ -47,16 +47,10 @@ public sealed class SignInModel(SignInManager<StaffMember> signIn, UserManager<S
         {
             return Page();
         }
-        var user = await users.FindByEmailAsync(Email!.Trim());
-        if (user?.AccessEndedAt is not null)
-        {
-            // A leaver's address is answered as one with no account; their school's trail notes the try.
-            await TwoFactor.AuditSignInAsync(db, user, succeeded: false, "password", "access ended");
-            user = null;
-        }
+        var user = await StaffAccess.FindForSignInAsync(users, db, Email!, "password");
         if (user is null)
         {
-            Errors.Add("email", unknown.Refuse(users, Email, Password!, HttpContext.Connection.RemoteIpAddress) ? AuthEndpoints.LockedOut : WrongCredentials);
+            Errors.Add("email", unknown.Refuse(users, Email!, Password!, HttpContext.Connection.RemoteIpAddress) ? AuthEndpoints.LockedOut : WrongCredentials);
             return Page();
         }
         var result = await signIn.PasswordSignInAsync(user, Password!, isPersistent: false, lockoutOnFailure: true);
