@@ -167,8 +167,8 @@ public static class ManagePeople
         return new PeopleOutcome<StaffDto>.Done(await StaffDtoAsync(db, member, ct));
     }
 
-    /// <summary>A password for an admin to hand over: 72 random bits.</summary>
-    private static string OneTimePassword() => "cp-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(9)).ToLowerInvariant();
+    /// <summary>A password for an admin to hand over (its holder is asked to choose their own): 72 random bits.</summary>
+    public static string OneTimePassword() => "cp-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(9)).ToLowerInvariant();
 
     private static async Task<StaffMember?> FindStaffAsync(ChaperoneDbContext db, Guid schoolId, string? id, CancellationToken ct) =>
         Ids.TryParse(id, out var staffId) ? await db.Users.FirstOrDefaultAsync(u => u.Id == staffId && u.SchoolId == schoolId, ct) : null;

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Chaperone.People;
 using Chaperone.Storage;
 using Microsoft.AspNetCore.Identity;
@@ -39,8 +38,8 @@ public static class AddSchoolCommand
         var school = new School { Name = args[0].Trim() };
         db.Schools.Add(school);
         await db.SaveChangesAsync();
-        var admin = new StaffMember { SchoolId = school.Id, Name = args.Count > 2 ? args[2].Trim() : email, Email = email, UserName = email, EmailConfirmed = true };
-        var password = "cp-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(9)).ToLowerInvariant();
+        var admin = new StaffMember { SchoolId = school.Id, Name = args.Count > 2 ? args[2].Trim() : email, Email = email, UserName = email, EmailConfirmed = true, MustChangePassword = true };
+        var password = ManagePeople.OneTimePassword();
         var created = await users.CreateAsync(admin, password);
         if (!created.Succeeded)
         {
