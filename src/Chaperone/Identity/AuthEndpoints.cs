@@ -27,9 +27,9 @@ public static class AuthEndpoints
     }
 
     private static async Task<IResult> PostPassword(ChangePasswordRequest request, System.Security.Claims.ClaimsPrincipal user,
-        UserManager<StaffMember> users, SignInManager<StaffMember> signIn, Storage.ChaperoneDbContext db)
+        UserManager<StaffMember> users, SignInManager<StaffMember> signIn, StaffAccess access, Storage.ChaperoneDbContext db)
     {
-        var errors = await ChangePassword.RunAsync(users, signIn, db, user, request, refreshCookie: false);
+        var errors = await ChangePassword.RunAsync(users, signIn, access, db, user, request, refreshCookie: false);
         return errors.Count > 0 ? Infrastructure.Problems.Validation(errors) : TypedResults.NoContent();
     }
 

@@ -21,7 +21,7 @@ public static class ChangePassword
 {
     /// <summary>Changes the password; answers the fields to fix (<c>currentPassword</c>, <c>newPassword</c>), none when changed.</summary>
     public static async Task<Dictionary<string, string[]>> RunAsync(
-        UserManager<StaffMember> users, SignInManager<StaffMember> signIn, ChaperoneDbContext db, ClaimsPrincipal principal, ChangePasswordRequest request, bool refreshCookie)
+        UserManager<StaffMember> users, SignInManager<StaffMember> signIn, StaffAccess access, ChaperoneDbContext db, ClaimsPrincipal principal, ChangePasswordRequest request, bool refreshCookie)
     {
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrEmpty(request.CurrentPassword) || request.CurrentPassword.Length > 1000)
@@ -64,6 +64,8 @@ public static class ChangePassword
             await users.AccessFailedAsync(account);
             return new() { ["currentPassword"] = [await users.IsLockedOutAsync(account) ? AuthEndpoints.LockedOut : "That is not your current password."] };
         }
+        // This instance lets them on at once (others within StaffAccess.Recheck).
+        access.Forget(user.Id);
         if (refreshCookie)
         {
             // This sign-in carries on with the new stamp.

@@ -82,8 +82,9 @@ public static class ManagePeople
         Identity.StaffAccess access, TimeProvider clock, CancellationToken ct) =>
         (await SetAccessAsync(db, users, access, clock, user, id, request, ct)).ToResult(TypedResults.Ok);
 
-    private static async Task<IResult> PostPasswordReset(string id, ClaimsPrincipal user, UserManager<StaffMember> users, ChaperoneDbContext db, CancellationToken ct) =>
-        (await ResetPasswordAsync(db, users, user, id, ct)).ToResult(TypedResults.Ok);
+    private static async Task<IResult> PostPasswordReset(string id, ClaimsPrincipal user, UserManager<StaffMember> users, ChaperoneDbContext db,
+        Identity.StaffAccess access, CancellationToken ct) =>
+        (await ResetPasswordAsync(db, users, access, user, id, ct)).ToResult(TypedResults.Ok);
 
     private static async Task<IResult> PostGuardian(GuardianRequest request, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct) =>
         (await AddGuardianAsync(db, user, request, ct)).ToResult(guardian => TypedResults.Created($"/api/v1/guardians/{guardian.Id}", guardian));
@@ -209,7 +210,7 @@ public static class ManagePeople
     }
 
     /// <summary>Gives a member of staff a new one-time password (the old one stops working) and lifts a lockout.</summary>
-    public static async Task<PeopleOutcome<NewStaffDto>> ResetPasswordAsync(ChaperoneDbContext db, UserManager<StaffMember> users, ClaimsPrincipal admin, string? id, CancellationToken ct)
+    public static async Task<PeopleOutcome<NewStaffDto>> ResetPasswordAsync(ChaperoneDbContext db, UserManager<StaffMember> users, Identity.StaffAccess access, ClaimsPrincipal admin, string? id, CancellationToken ct)
     {
         if (await FindStaffAsync(db, admin.SchoolId(), id, ct) is not { } member)
         {
@@ -225,6 +226,8 @@ public static class ManagePeople
         }
         await users.SetLockoutEndDateAsync(member, null);
         await users.ResetAccessFailedCountAsync(member);
+        // Their sign-ins on this instance are sent to choose their own password at once.
+        access.Forget(member.Id);
         return new PeopleOutcome<NewStaffDto>.Done(new NewStaffDto(await StaffDtoAsync(db, member, ct), password));
     }
 

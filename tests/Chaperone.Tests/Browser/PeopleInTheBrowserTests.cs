@@ -120,6 +120,9 @@ public sealed class PeopleInTheBrowserTests(BrowserApp browser) : IClassFixture<
         await leaver.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await leaver.WaitForURLAsync(new Regex("/account/password"), new() { Timeout = Ms });
         await Assertions.Expect(leaver.Locator("[data-set-by-admin]")).ToBeVisibleAsync(new() { Timeout = Ms });
+        // Nothing else opens until they have.
+        await leaver.GotoAsync("/sessions");
+        await leaver.WaitForURLAsync(new Regex("/account/password\\?returnUrl=%2Fsessions"), new() { Timeout = Ms });
         await leaver.GetByLabel("Current password").FillAsync(password!);
         await leaver.GetByLabel("New password").FillAsync("too short");
         await leaver.GetByRole(AriaRole.Button, new() { Name = "Change password" }).ClickAsync();

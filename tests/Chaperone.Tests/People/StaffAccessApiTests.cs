@@ -168,6 +168,23 @@ public abstract class StaffAccessApiTests(ChaperoneApp app)
         Assert.Contains(await app.WithDbAsync(db => db.AuditEntries.AsNoTracking().Where(e => e.SchoolId == school.SchoolId).Select(e => e.Action).ToListAsync()),
             a => a == AuditActions.StaffPasswordReset);
     }
+
+    [Fact]
+    public async Task StaffWithAPasswordAnAdminSetChooseTheirOwnBeforeTheApiOpens()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var reset = await Api.JsonAsync(await (await school.AdminAsync(app)).PostAsync($"/api/v1/staff/{school.OtherTeacherId}/password-reset", null), HttpStatusCode.OK);
+        var password = reset.GetProperty("initialPassword").GetString()!;
+        var teacher = await app.SignInAsync(school.OtherTeacherEmail, password);
+
+        var refused = await Api.ProblemAsync(await teacher.GetAsync("/api/v1/sessions"), HttpStatusCode.Forbidden);
+        Assert.Equal("https://chaperone.school/problems/password-change-required", refused.GetProperty("type").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await teacher.GetAsync("/api/v1/auth/me")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await teacher.PostAsJsonAsync("/api/v1/auth/password", new { currentPassword = password, newPassword = "a password of their own" })).StatusCode);
+        // The same sign-in carries on.
+        Assert.Equal(HttpStatusCode.OK, (await teacher.GetAsync("/api/v1/sessions")).StatusCode);
+    }
 }
 
 public sealed class StaffAccessApiOnSqlite(ChaperoneApp app) : StaffAccessApiTests(app), IClassFixture<ChaperoneApp>;

@@ -158,7 +158,7 @@ public sealed class PeopleModel(ChaperoneDbContext db, UserManager<StaffMember> 
 
     public async Task<IActionResult> OnPostResetPasswordAsync(CancellationToken ct)
     {
-        var outcome = await ManagePeople.ResetPasswordAsync(db, users, User, StaffId, ct);
+        var outcome = await ManagePeople.ResetPasswordAsync(db, users, access, User, StaffId, ct);
         StaffId = null;
         if (outcome is PeopleOutcome<NewStaffDto>.Done done)
         {
