@@ -67,6 +67,11 @@ public static class AuditActions
     public const string StaffAccessRestored = "staff.access-restored";
     public const string StaffPasswordReset = "staff.password-reset";
     public const string PasswordChanged = "staff.password-changed";
+    /// <summary>Someone asked for a forgotten password's link to be emailed to a member of staff (or to a leaver, and was refused).</summary>
+    public const string PasswordResetEmailed = "staff.password-reset-emailed";
+    public const string PasswordResetRefused = "staff.password-reset-refused";
+    /// <summary>A member of staff chose a new password through the link emailed to them.</summary>
+    public const string PasswordResetByEmail = "staff.password-reset-by-email";
     public const string GuardianAdded = "guardian.added";
     public const string GuardianChanged = "guardian.changed";
     public const string PupilAdded = "pupil.added";

@@ -12,6 +12,9 @@ public sealed record LoginRequest(string? Email, string? Password, string? TwoFa
 /// <param name="MayReadConcerns">Whether <see cref="AuthPolicies.ConcernReader"/> lets this sign-in read concerns.</param>
 public sealed record SignedInDto(string Id, string Name, IReadOnlyList<string> Roles, bool TwoFactor, bool MayReadConcerns);
 
+/// <summary>What a request for a forgotten password's link is told, whether or not the address has an account.</summary>
+public sealed record ForgottenPasswordAnswer(string Message);
+
 public static class AuthEndpoints
 {
     public static void MapAuth(this IEndpointRouteBuilder app)
@@ -22,6 +25,12 @@ public static class AuthEndpoints
         app.MapPost("/api/v1/auth/password", PostPassword).WithTags("Auth").RequireAuthorization(AuthPolicies.Staff)
             .WithName("ChangePassword").WithSummary("Change the signed-in member of staff's own password (current and new).")
             .RequireRateLimiting(RateLimits.Login);
+        app.MapPost("/api/v1/auth/forgotten-password", PostForgottenPassword).WithTags("Auth").AllowAnonymous()
+            .WithName("ForgottenPassword").WithSummary("Email a link to choose a new password to the account at this address, if there is one (the answer is the same either way).")
+            .RequireRateLimiting(RateLimits.Login);
+        app.MapPost("/api/v1/auth/reset-password", PostResetPassword).WithTags("Auth").AllowAnonymous()
+            .WithName("ResetPassword").WithSummary("Set a new password with the account id and token of an emailed link (it works once, within an hour).")
+            .RequireRateLimiting(RateLimits.Login);
         app.MapGet("/api/v1/auth/me", Me).WithTags("Auth").RequireAuthorization(AuthPolicies.Staff)
             .WithName("SignedIn").WithSummary("Who is signed in, whether with two factors, and whether that sign-in may read concerns.");
     }
@@ -30,6 +39,18 @@ public static class AuthEndpoints
         UserManager<StaffMember> users, SignInManager<StaffMember> signIn, StaffAccess access, Storage.ChaperoneDbContext db)
     {
         var errors = await ChangePassword.RunAsync(users, signIn, access, db, user, request, refreshCookie: false);
+        return errors.Count > 0 ? Infrastructure.Problems.Validation(errors) : TypedResults.NoContent();
+    }
+
+    private static async Task<IResult> PostForgottenPassword(ForgottenPasswordRequest request, ForgottenPasswords forgotten, CancellationToken ct)
+    {
+        var errors = await forgotten.RequestAsync(request, ct);
+        return errors.Count > 0 ? Infrastructure.Problems.Validation(errors) : TypedResults.Accepted((string?)null, new ForgottenPasswordAnswer(ForgottenPasswords.LinkSent));
+    }
+
+    private static async Task<IResult> PostResetPassword(ResetPasswordRequest request, ForgottenPasswords forgotten, CancellationToken ct)
+    {
+        var errors = await forgotten.ResetAsync(request, ct);
         return errors.Count > 0 ? Infrastructure.Problems.Validation(errors) : TypedResults.NoContent();
     }
 

@@ -31,14 +31,17 @@ public static class AuthPoliciesSetup
                 o.Lockout.MaxFailedAccessAttempts = 10;
                 o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(5);
                 o.Tokens.AuthenticatorTokenProvider = ClockTotpTokenProvider.Name;
+                o.Tokens.PasswordResetTokenProvider = ClockResetTokenProvider.Name;
             })
             .AddEntityFrameworkStores<ChaperoneDbContext>()
             .AddUserManager<StaffUserManager>()
             .AddDefaultTokenProviders()
             .AddTokenProvider<ClockTotpTokenProvider>(ClockTotpTokenProvider.Name)
+            .AddTokenProvider<ClockResetTokenProvider>(ClockResetTokenProvider.Name)
             .AddClaimsPrincipalFactory<StaffClaimsFactory>();
 
         services.AddSingleton<UnknownAccounts>();
+        services.AddScoped<ForgottenPasswords>();
         services.AddSingleton<StaffAccess>();
         // Every hub's: a connection opened before its member of staff's access ended.
         services.AddSingleton<StaffAccessHubFilter>();

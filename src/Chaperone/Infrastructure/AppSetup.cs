@@ -58,6 +58,8 @@ public static class AppSetup
         {
             o.Conventions.AuthorizeFolder("/", AuthPolicies.Staff);
             o.Conventions.AllowAnonymousToPage("/SignIn");
+            o.Conventions.AllowAnonymousToPage("/Account/ForgottenPassword");
+            o.Conventions.AllowAnonymousToPage("/Account/ResetPassword");
             o.Conventions.AllowAnonymousToPage("/Denied");
             o.Conventions.AllowAnonymousToPage("/Status");
             o.Conventions.AuthorizeFolder("/Admin", AuthPolicies.Admin);

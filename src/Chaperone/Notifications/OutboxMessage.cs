@@ -17,6 +17,8 @@ public enum MessageKind
     ConcernRaised,
     /// <summary>Clause 12: a safeguarding concern was not acknowledged in time and went to the head and deputies again.</summary>
     ConcernEscalated,
+    /// <summary>A member of staff's link to choose a new password, which they asked for (<see cref="Identity.ForgottenPasswords"/>).</summary>
+    PasswordReset,
 }
 
 /// <summary>Where a message is in its life.</summary>

@@ -60,6 +60,7 @@ public static class OutboxQueries
         MessageKind.ReminderDayBefore => "reminder-day-before",
         MessageKind.ConcernRaised => "concern-raised",
         MessageKind.ConcernEscalated => "concern-escalated",
+        MessageKind.PasswordReset => "password-reset",
         _ => "reminder-morning",
     };
 
@@ -71,6 +72,7 @@ public static class OutboxQueries
         MessageKind.ReminderDayBefore => "Reminder (day before)",
         MessageKind.ConcernRaised => "Concern raised",
         MessageKind.ConcernEscalated => "Concern escalated",
+        MessageKind.PasswordReset => "Password reset",
         _ => "Reminder (morning)",
     };
 

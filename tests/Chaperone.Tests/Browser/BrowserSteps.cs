@@ -21,6 +21,31 @@ public static class BrowserSteps
         await page.WaitForURLAsync(new Regex("/sessions$"), new() { Timeout = Ms });
     }
 
+    /// <summary>
+    /// The first match of <paramref name="link"/> in an email to <paramref name="address"/> that
+    /// <paramref name="about"/> accepts, as its reader gets it: from the message the outbox delivered
+    /// (the embedded default writes each as an .eml file under the data directory's mail folder).
+    /// </summary>
+    public static async Task<string> EmailedLinkAsync(ChaperoneApp app, string address, Regex link, Func<MimeKit.MimeMessage, bool>? about = null)
+    {
+        var folder = Path.Combine(app.DataDirectory, "mail");
+        var deadline = DateTime.UtcNow + BrowserApp.Timeout;
+        while (true)
+        {
+            foreach (var file in Directory.Exists(folder) ? Directory.GetFiles(folder, "*.eml") : [])
+            {
+                var message = await MimeKit.MimeMessage.LoadAsync(file);
+                if (message.To.Mailboxes.Any(m => m.Address == address) && (about?.Invoke(message) ?? true)
+                    && link.Match(message.TextBody ?? "") is { Success: true } found)
+                {
+                    return found.Value;
+                }
+            }
+            Assert.True(DateTime.UtcNow < deadline, $"No email with a link like {link} reached {address} within {BrowserApp.Timeout}.");
+            await Task.Delay(100);
+        }
+    }
+
     /// <summary>A basic check, short of a full audit: every visible form control has an accessible name, and ids are unique.</summary>
     public static async Task AssertEveryControlIsLabelledAsync(IPage page)
     {

@@ -113,34 +113,11 @@ public sealed class FamilyInTheBrowserTests(BrowserApp browser) : IClassFixture<
         await context.CloseAsync();
     }
 
-    /// <summary>
-    /// How the guardian gets their link: here, as staff would hand it out (the session's family
-    /// links); where the booking email is delivered, read it from that email instead.
-    /// </summary>
-    /// <summary>
-    /// The link as the parent gets it: from the booking email the outbox delivered (the embedded
-    /// default writes each message as an .eml file under the data directory's mail folder).
-    /// </summary>
+    /// <summary>The link as the parent gets it: from the booking email the outbox delivered.</summary>
     private async Task<string> EmailedLinkAsync(string sessionId, Guid guardianId)
     {
         var address = await browser.App.WithDbAsync(db => db.Guardians.Where(g => g.Id == guardianId).Select(g => g.Email!).SingleAsync());
-        var folder = Path.Combine(browser.App.DataDirectory, "mail");
-        var deadline = DateTime.UtcNow + BrowserApp.Timeout;
-        while (true)
-        {
-            foreach (var file in Directory.Exists(folder) ? Directory.GetFiles(folder, "*.eml") : [])
-            {
-                var message = await MimeKit.MimeMessage.LoadAsync(file);
-                if (message.Headers["X-Chaperone-Session"] == sessionId
-                    && message.To.Mailboxes.Any(m => m.Address == address)
-                    && Regex.Match(message.TextBody ?? "", @"https?://\S+/family/[A-Za-z0-9_-]+") is { Success: true } found)
-                {
-                    return found.Value;
-                }
-            }
-            Assert.True(DateTime.UtcNow < deadline, $"No booking email with a family link reached {address} within {BrowserApp.Timeout}.");
-            await Task.Delay(100);
-        }
+        return await BrowserSteps.EmailedLinkAsync(browser.App, address, new Regex(@"https?://\S+/family/[A-Za-z0-9_-]+"), message => message.Headers["X-Chaperone-Session"] == sessionId);
     }
 
     private async Task<string> GuardianLinkAsync(string sessionId, Guid guardianId)

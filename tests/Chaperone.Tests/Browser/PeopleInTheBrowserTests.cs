@@ -217,4 +217,34 @@ public sealed class PeopleInTheBrowserTests(BrowserApp browser) : IClassFixture<
         await teacher.WaitForURLAsync(new Regex("/account/two-factor\\?returnUrl=%2Faccount%2Fpassword"), new() { Timeout = Ms });
         await Assertions.Expect(teacher.GetByText("Signed in as")).ToContainTextAsync("Nia Roberts", new() { Timeout = Ms });
     }
+    [Fact]
+    public async Task ATeacherWhoForgotTheirPasswordChoosesANewOneThroughTheEmailedLink()
+    {
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync("/signin");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Forgotten your password?" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Email me a link" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#email-error")).ToContainTextAsync("Enter the email address you sign in with", new() { Timeout = Ms });
+        await AssertEveryControlIsLabelledAsync(page);
+        await page.GetByLabel("Email address").FillAsync("teacher3@demo.school");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Email me a link" }).ClickAsync();
+        await Assertions.Expect(page.Locator("[data-link-sent]")).ToContainTextAsync("a link to choose a new password is on its way", new() { Timeout = Ms });
+
+        // The link as the teacher gets it: in the email the outbox delivered to the mail folder.
+        await page.GotoAsync(await EmailedLinkAsync(browser.App, "teacher3@demo.school", new Regex(@"https?://\S+/account/reset-password\?\S+")));
+        await page.GetByLabel("New password").FillAsync("too short");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Set password" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#new-password-error")).ToContainTextAsync("at least 10 characters", new() { Timeout = Ms });
+        await AssertEveryControlIsLabelledAsync(page);
+        var link = page.Url;
+        await page.GetByLabel("New password").FillAsync("saucepan meadow violet");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Set password" }).ClickAsync();
+        await page.WaitForURLAsync(new Regex("/signin$"), new() { Timeout = Ms });
+        await Assertions.Expect(page.GetByText("Your new password is set.")).ToBeVisibleAsync(new() { Timeout = Ms });
+        await SignInAsync(page, "teacher3@demo.school", "saucepan meadow violet");
+
+        // The link has done its work.
+        await page.GotoAsync(link);
+        await Assertions.Expect(page.Locator("[data-link-unusable]")).ToContainTextAsync("has run out or has already been used", new() { Timeout = Ms });
+    }
 }

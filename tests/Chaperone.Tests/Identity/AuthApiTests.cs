@@ -218,18 +218,21 @@ public abstract partial class AuthApiTests(ChaperoneApp app)
     }
 
     /// <summary>
-    /// Every route under /api/v1 but sign-in itself and the family API (which takes the guardian's
-    /// token instead, and says so with AllowAnonymous), with a made-up id in place of each route parameter.
+    /// Every route under /api/v1 but those for signing in (signing in, and a forgotten password's
+    /// link) and the family API (which takes the guardian's token instead, and says so with
+    /// AllowAnonymous), with a made-up id in place of each route parameter.
     /// </summary>
     private IEnumerable<(string Method, string Path)> ApiEndpoints() =>
         app.Services.GetRequiredService<IEnumerable<EndpointDataSource>>()
             .SelectMany(source => source.Endpoints)
             .OfType<RouteEndpoint>()
-            .Where(e => e.RoutePattern.RawText is { } raw && raw.TrimStart('/').StartsWith("api/v1", StringComparison.Ordinal) && !raw.Contains("auth/login", StringComparison.Ordinal))
+            .Where(e => e.RoutePattern.RawText is { } raw && raw.TrimStart('/').StartsWith("api/v1", StringComparison.Ordinal) && !SigningIn.Any(path => raw.EndsWith(path, StringComparison.Ordinal)))
             .Where(e => e.Metadata.GetMetadata<Microsoft.AspNetCore.Authorization.IAllowAnonymous>() is null || !e.RoutePattern.RawText!.TrimStart('/').StartsWith("api/v1/family/", StringComparison.Ordinal))
             .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["GET"])
                 .Select(m => (m, "/" + RouteParameter().Replace(e.RoutePattern.RawText!.TrimStart('/'), Guid.NewGuid().ToString()))))
             .Distinct();
+
+    private static readonly string[] SigningIn = ["auth/login", "auth/forgotten-password", "auth/reset-password"];
 
     [GeneratedRegex(@"\{[^}]+\}")]
     private static partial Regex RouteParameter();

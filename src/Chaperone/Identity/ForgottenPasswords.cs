@@ -1,0 +1,165 @@
+using Chaperone.Audit;
+using Chaperone.Families;
+using Chaperone.Infrastructure;
+using Chaperone.Notifications;
+using Chaperone.People;
+using Chaperone.Storage;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using MimeKit;
+
+namespace Chaperone.Identity;
+
+public sealed record ForgottenPasswordRequest(string? Email);
+
+/// <param name="User">The account's id, from the emailed link.</param>
+/// <param name="Token">The token, from the emailed link.</param>
+public sealed record ResetPasswordRequest(string? User, string? Token, string? NewPassword);
+
+/// <summary>
+/// A member of staff who has forgotten their password asks for a link by email, and chooses a new
+/// one through it (<see cref="ClockResetTokenProvider"/>: it works once, within an hour).
+/// <list type="bullet">
+/// <item>The answer to a request is the same whether or not the address has an account, so asking
+/// tells nobody who has one. A leaver's address gets no link (their school's trail notes the
+/// try), and an account gets at most <see cref="MostPerHour"/> links an hour, so the form cannot
+/// be used to flood anyone's inbox.</item>
+/// <item>The email goes through the outbox like every other (retried, and in the mail folder by
+/// default), and is not among the messages staff can read there.</item>
+/// <item>A new password chosen through the link lifts any lockout (the link proves the mailbox),
+/// leaves two-factor sign-in as it was, and gives the account a new security stamp: other links
+/// stop working, and sign-ins elsewhere end when Identity next checks the stamp.</item>
+/// </list>
+/// </summary>
+public sealed class ForgottenPasswords(
+    UserManager<StaffMember> users, ChaperoneDbContext db, StaffAccess access, EmailOptions email, FamilyLinks links, OutboxSignal outbox, TimeProvider clock,
+    ILogger<ForgottenPasswords> log)
+{
+    public const int MostPerHour = 3;
+
+    public const string LinkSent = "If that address belongs to a Chaperone account, a link to choose a new password is on its way to it. The link works once, within an hour.";
+
+    public const string LinkUnusable = "This link has run out or has already been used. Ask for a new one.";
+
+    /// <summary>Who asks for a link, as the audit trail names them: whoever filled in the form.</summary>
+    private static readonly AuditActor NotSignedIn = new(null, "Someone not signed in");
+
+    /// <summary>Emails a link to the account at <paramref name="request"/>'s address, if there is one to send; answers the fields to fix (<c>email</c>), none when the request was taken.</summary>
+    public async Task<Dictionary<string, string[]>> RequestAsync(ForgottenPasswordRequest request, CancellationToken ct)
+    {
+        var address = request.Email?.Trim();
+        if (string.IsNullOrEmpty(address) || address.Length > 320 || address.Any(char.IsControl) || !address.Contains('@'))
+        {
+            return new() { ["email"] = ["Enter the email address you sign in with."] };
+        }
+        var user = await users.FindByEmailAsync(address);
+        if (user is null)
+        {
+            log.LogInformation("A password link was asked for an address with no account.");
+            return [];
+        }
+        var now = clock.GetUtcNow();
+        if (user.AccessEndedAt is not null)
+        {
+            AuditLog.Record(db, user.SchoolId, NotSignedIn, AuditActions.PasswordResetRefused, AuditSubjects.Staff, Ids.Format(user.Id), new { reason = "access ended" });
+            await db.SaveChangesAsync(ct);
+            return [];
+        }
+        var since = now - TimeSpan.FromHours(1);
+        if (await db.OutboxMessages.CountAsync(m => m.SchoolId == user.SchoolId && m.CreatedAt > since && m.RecipientId == user.Id && m.Kind == MessageKind.PasswordReset, ct) >= MostPerHour)
+        {
+            log.LogWarning("Password links for staff member {StaffId} were asked for more than {Most} times in an hour; no more sent.", user.Id, MostPerHour);
+            return [];
+        }
+        var school = await db.Schools.AsNoTracking().Where(s => s.Id == user.SchoolId).Select(s => s.Name).SingleAsync(ct);
+        var token = await users.GeneratePasswordResetTokenAsync(user);
+        db.OutboxMessages.Add(Compose(user, school, new Uri(links.BaseUrl, $"/account/reset-password?user={Ids.Format(user.Id)}&token={token}"), now));
+        AuditLog.Record(db, user.SchoolId, NotSignedIn, AuditActions.PasswordResetEmailed, AuditSubjects.Staff, Ids.Format(user.Id), new { user.Email });
+        await db.SaveChangesAsync(ct);
+        outbox.Wake();
+        return [];
+    }
+
+    /// <summary>Whether the link's account and token can still set a password (for the page to say so before anyone types one).</summary>
+    public async Task<bool> IsUsableAsync(string? userId, string? token) => await AccountForAsync(userId, token) is not null;
+
+    /// <summary>Sets the new password through the link; answers the fields to fix (<c>token</c>, <c>newPassword</c>), none when set.</summary>
+    public async Task<Dictionary<string, string[]>> ResetAsync(ResetPasswordRequest request, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrEmpty(request.NewPassword) || request.NewPassword.Length > 1000)
+        {
+            errors["newPassword"] = ["Enter a new password of at least 10 characters."];
+        }
+        var user = await AccountForAsync(request.User, request.Token);
+        if (user is null)
+        {
+            errors["token"] = [LinkUnusable];
+        }
+        if (errors.Count > 0)
+        {
+            return errors;
+        }
+        user!.MustChangePassword = false;
+        AuditLog.Record(db, user.SchoolId, new AuditActor(user.Id, user.Name), AuditActions.PasswordResetByEmail, AuditSubjects.Staff, Ids.Format(user.Id));
+        // Checks the token and the new password's rules, then saves the new hash, the audit entry
+        // and a new security stamp together.
+        var reset = await users.ResetPasswordAsync(user, request.Token!, request.NewPassword!);
+        if (!reset.Succeeded)
+        {
+            // Nothing of a refused reset is kept.
+            db.ChangeTracker.Clear();
+            return reset.Errors.Any(e => e.Code == nameof(IdentityErrorDescriber.InvalidToken))
+                ? new() { ["token"] = [LinkUnusable] }
+                : new() { ["newPassword"] = [string.Join(" ", reset.Errors.Select(e => e.Description))] };
+        }
+        // The link proves the mailbox: a lockout from guessing ends.
+        await users.SetLockoutEndDateAsync(user, null);
+        await users.ResetAccessFailedCountAsync(user);
+        access.Forget(user.Id);
+        return errors;
+    }
+
+    private async Task<StaffMember?> AccountForAsync(string? userId, string? token)
+    {
+        if (!Ids.TryParse(userId, out var id) || string.IsNullOrEmpty(token) || token.Length > 2000
+            || await users.FindByIdAsync(Ids.Format(id)) is not { AccessEndedAt: null } user)
+        {
+            return null;
+        }
+        return await users.VerifyUserTokenAsync(user, ClockResetTokenProvider.Name, UserManager<StaffMember>.ResetPasswordTokenPurpose, token) ? user : null;
+    }
+
+    private OutboxMessage Compose(StaffMember user, string schoolName, Uri link, DateTimeOffset now)
+    {
+        var id = Guid.CreateVersion7();
+        const string subject = "Choose a new Chaperone password";
+        var body = new MailBody()
+            .Paragraph($"Dear {user.Name},")
+            .Paragraph("Someone, probably you, asked to choose a new password for your Chaperone account. Choose it here; the link works once, within an hour:")
+            .Link("Choose a new password", link.ToString())
+            .Paragraph("If you did not ask, you need do nothing: your password stays as it is. If it keeps happening, tell your school's admin.");
+        var messageId = MessageComposer.MessageIdOf(id, email);
+        var message = MessageComposer.Envelope(email, schoolName, user.Name, user.Email!, subject, now, messageId);
+        message.Body = new MultipartAlternative
+        {
+            new TextPart("plain") { Text = body.ToText() },
+            new TextPart("html") { Text = body.ToHtml(schoolName) },
+        };
+        return new OutboxMessage
+        {
+            Id = id,
+            SchoolId = user.SchoolId,
+            Kind = MessageKind.PasswordReset,
+            RecipientRole = "staff",
+            RecipientId = user.Id,
+            RecipientName = user.Name,
+            RecipientEmail = user.Email!,
+            Subject = subject,
+            MessageIdHeader = messageId,
+            Mime = MessageComposer.SevenBit(message),
+            CreatedAt = now,
+            NextAttemptAt = now,
+        };
+    }
+}
