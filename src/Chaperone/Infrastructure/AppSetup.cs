@@ -75,6 +75,7 @@ public static class AppSetup
         services.AddScoped<CheckBooking>();
         services.AddScoped<RescheduleSession>();
         services.AddScoped<CancelSession>();
+        services.AddScoped<CancelHostedSessions>();
         services.AddScoped<FindSlots>();
         services.AddTeams();
         services.AddChaperoneCalls();

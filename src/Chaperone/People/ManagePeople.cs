@@ -66,6 +66,8 @@ public static class ManagePeople
             .WithSummary("End a member of staff's access when they leave, or restore it (admin): an ended account cannot sign in, and its sign-ins end.");
         group.MapPost("/staff/{id}/password-reset", PostPasswordReset).WithName("ResetStaffPassword")
             .WithSummary("Give a member of staff a new one-time password and lift a lockout (admin); answers with the password.");
+        group.MapPost("/staff/{id}/cancel-upcoming-sessions", PostCancelUpcoming).WithName("CancelLeaversSessions")
+            .WithSummary("Cancel the upcoming sessions hosted by a member of staff whose access has ended, with a reason for the families (admin).");
         group.MapPost("/guardians", PostGuardian).WithName("AddGuardian").WithSummary("Add a parent or carer (admin).");
         group.MapPut("/guardians/{id}", PutGuardian).WithName("UpdateGuardian").WithSummary("Change a parent or carer's details (admin).");
         group.MapPost("/pupils", PostPupil).WithName("AddPupil").WithSummary("Add a pupil linked to their parents and carers (admin).");
@@ -85,6 +87,9 @@ public static class ManagePeople
     private static async Task<IResult> PostPasswordReset(string id, ClaimsPrincipal user, UserManager<StaffMember> users, ChaperoneDbContext db,
         Identity.StaffAccess access, CancellationToken ct) =>
         (await ResetPasswordAsync(db, users, access, user, id, ct)).ToResult(TypedResults.Ok);
+
+    private static async Task<IResult> PostCancelUpcoming(string id, Scheduling.CancelRequest request, ClaimsPrincipal user, Scheduling.CancelHostedSessions handler, CancellationToken ct) =>
+        (await handler.HandleAsync(user, id, request, ct)).ToResult(TypedResults.Ok);
 
     private static async Task<IResult> PostGuardian(GuardianRequest request, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct) =>
         (await AddGuardianAsync(db, user, request, ct)).ToResult(guardian => TypedResults.Created($"/api/v1/guardians/{guardian.Id}", guardian));

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Playwright;
 using static Chaperone.Tests.Browser.BrowserSteps;
 
@@ -152,7 +153,7 @@ public sealed class PeopleInTheBrowserTests(BrowserApp browser) : IClassFixture<
     }
 
     [Fact]
-    public async Task EndingTheAccessOfATeacherWhoHostsUpcomingSessionsSaysWhatToDoWithThem()
+    public async Task EndingTheAccessOfATeacherWhoHostsUpcomingSessionsSaysWhatToDoWithThemAndTheAdminCancelsThem()
     {
         var school = await Infrastructure.TestSchool.CreateAsync(browser.App);
         var teacher = await school.TeacherAsync(browser.App);
@@ -166,6 +167,23 @@ public sealed class PeopleInTheBrowserTests(BrowserApp browser) : IClassFixture<
         await admin.GetByRole(AriaRole.Button, new() { Name = $"End access of {name}" }).ClickAsync();
 
         await Assertions.Expect(admin.GetByRole(AriaRole.Status)).ToContainTextAsync("They host 2 upcoming sessions, which cannot take place without them", new() { Timeout = Ms });
+
+        // The admin cancels them, with a reason the families are given.
+        var reason = admin.GetByLabel($"{name}: 2 upcoming sessions. The reason the families are given");
+        await reason.FillAsync("");
+        await admin.GetByRole(AriaRole.Button, new() { Name = $"Cancel the upcoming sessions of {name}" }).ClickAsync();
+        await Assertions.Expect(admin.Locator("[data-error-summary]")).ToContainTextAsync("Say why the session is cancelled", new() { Timeout = Ms });
+        await AssertEveryControlIsLabelledAsync(admin);
+        await reason.FillAsync("Mr Example has left the school; we will call you to arrange another time.");
+        await admin.GetByRole(AriaRole.Button, new() { Name = $"Cancel the upcoming sessions of {name}" }).ClickAsync();
+        await Assertions.Expect(admin.GetByRole(AriaRole.Status)).ToContainTextAsync($"2 upcoming sessions of {name} are cancelled", new() { Timeout = Ms });
+        await Assertions.Expect(admin.Locator("[data-leavers-sessions]")).ToHaveCountAsync(0, new() { Timeout = Ms });
+        var sessions = await browser.App.WithDbAsync(db => db.Sessions.Where(s => s.TeacherId == school.TeacherId)
+            .Select(s => new { s.Id, s.Status, s.CancellationReason }).ToListAsync());
+        Assert.Equal(2, sessions.Count);
+        Assert.All(sessions, s => Assert.Equal((Chaperone.Scheduling.SessionStatus.Cancelled, "Mr Example has left the school; we will call you to arrange another time."), (s.Status, s.CancellationReason)));
+        var ids = sessions.Select(s => (Guid?)s.Id).ToList();
+        Assert.Equal(2, await browser.App.WithDbAsync(db => db.OutboxMessages.CountAsync(m => ids.Contains(m.SessionId) && m.Kind == Chaperone.Notifications.MessageKind.Cancelled && m.RecipientRole == "guardian")));
         // Nor can they be booked again: the schedule page no longer offers them.
         var other = await browser.App.WithDbAsync(db => Task.FromResult(db.Users.Single(u => u.Id == school.OtherTeacherId).Name));
         await admin.GotoAsync("/sessions/new");

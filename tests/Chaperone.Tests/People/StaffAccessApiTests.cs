@@ -170,6 +170,43 @@ public abstract class StaffAccessApiTests(ChaperoneApp app)
     }
 
     [Fact]
+    public async Task AnAdminCancelsTheUpcomingSessionsOfALeaverWithAReasonForTheFamilies()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var start = CallClient.NextSessionStart(app);
+        var teacher = await school.TeacherAsync(app);
+        var leaversSessions = new[]
+        {
+            await TestSchool.BookOkAsync(teacher, school.Booking(start)),
+            await TestSchool.BookOkAsync(teacher, school.Booking(start.AddHours(2))),
+        };
+        var othersSession = await TestSchool.BookOkAsync(await school.OtherTeacherAsync(app), school.Booking(start.AddHours(1), teacher: school.OtherTeacherId));
+        var admin = await school.AdminAsync(app);
+        Task<HttpResponseMessage> CancelAsync(HttpClient client, Guid staff, string? reason) =>
+            client.PostAsJsonAsync($"/api/v1/staff/{staff}/cancel-upcoming-sessions", new { reason });
+
+        // Only a leaver's, only by an admin, only with a reason.
+        Assert.Equal(["access"], await Api.BadRequestFieldsAsync(await CancelAsync(admin, school.TeacherId, "They left.")));
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync($"/api/v1/staff/{school.TeacherId}/access", new { active = false })).StatusCode);
+        Assert.Equal(["reason"], await Api.BadRequestFieldsAsync(await CancelAsync(admin, school.TeacherId, " ")));
+        await Api.ProblemAsync(await CancelAsync(admin, Guid.NewGuid(), "They left."), HttpStatusCode.NotFound);
+        Assert.Equal(HttpStatusCode.Forbidden, (await CancelAsync(await school.SltAsync(app), school.TeacherId, "They left.")).StatusCode);
+
+        var done = await Api.JsonAsync(await CancelAsync(admin, school.TeacherId, "Their teacher has left the school."), HttpStatusCode.OK);
+
+        Assert.Equal(leaversSessions.Order(), done.GetProperty("cancelled").EnumerateArray().Select(e => e.GetString()!).Order());
+        Assert.Equal(0, done.GetProperty("notCancelled").GetArrayLength());
+        var statuses = await app.WithDbAsync(db => db.Sessions.AsNoTracking().Where(s => s.SchoolId == school.SchoolId)
+            .Select(s => new { s.Id, s.Status, s.CancellationReason }).ToListAsync());
+        var leavers = statuses.Where(s => leaversSessions.Contains(s.Id.ToString())).ToList();
+        Assert.Equal(2, leavers.Count);
+        Assert.All(leavers, s => Assert.Equal((Chaperone.Scheduling.SessionStatus.Cancelled, "Their teacher has left the school."), (s.Status, s.CancellationReason)));
+        Assert.Equal(Chaperone.Scheduling.SessionStatus.Scheduled, statuses.Single(s => s.Id.ToString() == othersSession).Status);
+        // Done already: nothing left to cancel.
+        Assert.Equal(0, (await Api.JsonAsync(await CancelAsync(admin, school.TeacherId, "Their teacher has left the school."), HttpStatusCode.OK)).GetProperty("cancelled").GetArrayLength());
+    }
+
+    [Fact]
     public async Task StaffWithAPasswordAnAdminSetChooseTheirOwnBeforeTheApiOpens()
     {
         var school = await TestSchool.CreateAsync(app);

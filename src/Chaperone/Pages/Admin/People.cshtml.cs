@@ -61,6 +61,15 @@ public sealed class PeopleModel(ChaperoneDbContext db, UserManager<StaffMember> 
     [BindProperty]
     public List<string> PupilGuardianIds { get; set; } = [];
 
+    /// <summary>The reason given to families when a leaver's upcoming sessions are cancelled.</summary>
+    [BindProperty]
+    public string? CancelReason { get; set; }
+
+    public const string DefaultCancelReason = "The teacher who was to hold this call has left the school. The school will be in touch to arrange another.";
+
+    /// <summary>How many upcoming sessions each leaver still hosts (leavers with none are left out).</summary>
+    public Dictionary<Guid, int> LeaversUpcoming { get; private set; } = [];
+
     public FormErrors StaffErrors { get; } = new();
     public FormErrors GuardianErrors { get; } = new();
     public FormErrors PupilErrors { get; } = new();
@@ -187,9 +196,24 @@ public sealed class PeopleModel(ChaperoneDbContext db, UserManager<StaffMember> 
             var now = clock.GetUtcNow();
             var upcoming = await db.Sessions.AsNoTracking().CountAsync(s => s.SchoolId == User.SchoolId() && s.TeacherId == hostId && s.Status == Scheduling.SessionStatus.Scheduled && s.Start > now, ct);
             return Saved("staff", $"{done.Value.Name}’s access has ended: they cannot sign in, and any sign-in they had has ended. What they did stays in the records."
-                + (upcoming == 0 ? "" : $" They host {upcoming} upcoming session{(upcoming == 1 ? "" : "s")}, which cannot take place without them: cancel {(upcoming == 1 ? "it" : "them")} (the families are told) and book again with another teacher."));
+                + (upcoming == 0 ? "" : $" They host {upcoming} upcoming session{(upcoming == 1 ? "" : "s")}, which cannot take place without them: cancel {(upcoming == 1 ? "it" : "them")} below (the families are told) and book again with another teacher."));
         }
         return await ShowAsync(outcome, StaffErrors, StaffField, ct);
+    }
+
+    public async Task<IActionResult> OnPostCancelUpcomingAsync([FromServices] Scheduling.CancelHostedSessions cancelHosted, CancellationToken ct)
+    {
+        var hostId = StaffId;
+        var outcome = await cancelHosted.HandleAsync(User, hostId, new Scheduling.CancelRequest(CancelReason), ct);
+        StaffId = null;
+        if (outcome is not PeopleOutcome<Scheduling.HostedSessionsCancelledDto>.Done { Value: var done })
+        {
+            return await ShowAsync(outcome, StaffErrors, field => field == "reason" ? $"cancel-reason-{hostId}" : StaffField(field), ct);
+        }
+        var name = await db.Users.AsNoTracking().Where(u => u.Id == Guid.Parse(hostId!)).Select(u => u.Name).SingleAsync(ct);
+        var n = done.Cancelled.Count;
+        return Saved("staff", $"{n} upcoming session{(n == 1 ? "" : "s")} of {name} {(n == 1 ? "is" : "are")} cancelled, and the families are emailed the reason."
+            + (done.NotCancelled.Count == 0 ? "" : $" {done.NotCancelled.Count} could not be: {string.Join(" ", done.NotCancelled.Select(x => x.Reason).Distinct())}"));
     }
 
     public async Task<IActionResult> OnPostSaveGuardianAsync(CancellationToken ct)
@@ -251,6 +275,7 @@ public sealed class PeopleModel(ChaperoneDbContext db, UserManager<StaffMember> 
         var schoolId = User.SchoolId();
         Zone = (await Scheduling.BookingFacts.LoadSettingsAsync(db, schoolId, ct)).TimeZone;
         Staff = await PeopleEndpoints.LoadStaffAsync(db, schoolId, ct);
+        LeaversUpcoming = await Scheduling.CancelHostedSessions.LeaversWithUpcomingAsync(db, schoolId, clock.GetUtcNow(), ct);
         Guardians = await PeopleEndpoints.LoadGuardiansAsync(db, schoolId, ct);
         var pupils = await PeopleEndpoints.LoadPupilsAsync(db, schoolId, ct);
         var born = await db.Pupils.AsNoTracking().Where(p => p.SchoolId == schoolId).Select(p => new { p.Id, p.DateOfBirth }).ToListAsync(ct);
