@@ -23,7 +23,7 @@ public static class AuthEndpoints
             .WithName("Login").WithSummary("Exchange email and password (and a two-factor code where on) for a bearer token.")
             .RequireRateLimiting(RateLimits.Login);
         app.MapPost("/api/v1/auth/password", PostPassword).WithTags("Auth").RequireAuthorization(AuthPolicies.Staff)
-            .WithName("ChangePassword").WithSummary("Change the signed-in member of staff's own password (current and new).")
+            .WithName("ChangePassword").WithSummary("Change the signed-in member of staff's own password (current and new); every sign-in made before ends, and a bearer token's holder is answered with a new token.")
             .RequireRateLimiting(RateLimits.Login);
         app.MapPost("/api/v1/auth/forgotten-password", PostForgottenPassword).WithTags("Auth").AllowAnonymous()
             .WithName("ForgottenPassword").WithSummary("Email a link to choose a new password to the account at this address, if there is one (the answer is the same either way).")
@@ -35,11 +35,25 @@ public static class AuthEndpoints
             .WithName("SignedIn").WithSummary("Who is signed in, whether with two factors, and whether that sign-in may read concerns.");
     }
 
-    private static async Task<IResult> PostPassword(ChangePasswordRequest request, System.Security.Claims.ClaimsPrincipal user,
-        UserManager<StaffMember> users, SignInManager<StaffMember> signIn, StaffAccess access, Storage.ChaperoneDbContext db)
+    private static async Task<IResult> PostPassword(ChangePasswordRequest request, System.Security.Claims.ClaimsPrincipal user, HttpContext http,
+        UserManager<StaffMember> users, SignInManager<StaffMember> signIn, Storage.ChaperoneDbContext db)
     {
-        var errors = await ChangePassword.RunAsync(users, signIn, access, db, user, request, refreshCookie: false);
-        return errors.Count > 0 ? Infrastructure.Problems.Validation(errors) : TypedResults.NoContent();
+        // A change gives the account a new security stamp, which ends every sign-in made before it:
+        // a cookie is reissued; a token's holder is answered with a new one, as at login.
+        var bearer = AuthPoliciesSetup.UsesBearerToken(http.Request);
+        var errors = await ChangePassword.RunAsync(users, signIn, db, user, request, refreshCookie: !bearer);
+        if (errors.Count > 0)
+        {
+            return Infrastructure.Problems.Validation(errors);
+        }
+        if (!bearer)
+        {
+            return TypedResults.NoContent();
+        }
+        var principal = await signIn.CreateUserPrincipalAsync((await users.GetUserAsync(user))!);
+        // How the sign-in was proven still holds.
+        ((System.Security.Claims.ClaimsIdentity)principal.Identity!).AddClaims(user.FindAll(TwoFactor.AmrClaim).Select(c => new System.Security.Claims.Claim(c.Type, c.Value)));
+        return TypedResults.SignIn(principal, authenticationScheme: IdentityConstants.BearerScheme);
     }
 
     private static async Task<IResult> PostForgottenPassword(ForgottenPasswordRequest request, ForgottenPasswords forgotten, CancellationToken ct)

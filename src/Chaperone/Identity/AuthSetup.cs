@@ -56,9 +56,7 @@ public static class AuthPoliciesSetup
             })
             .AddBearerToken(IdentityConstants.BearerScheme, o => o.BearerTokenExpiration = TimeSpan.FromHours(1))
             .AddPolicyScheme(SmartScheme, "Cookie or bearer token", o => o.ForwardDefaultSelector = context =>
-                context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
-                    ? IdentityConstants.BearerScheme
-                    : IdentityConstants.ApplicationScheme);
+                UsesBearerToken(context.Request) ? IdentityConstants.BearerScheme : IdentityConstants.ApplicationScheme);
 
         services.ConfigureApplicationCookie(o =>
         {
@@ -96,6 +94,10 @@ public static class AuthPoliciesSetup
                 .RequireClaim(TwoFactor.AmrClaim, TwoFactor.Mfa));
         return services;
     }
+
+    /// <summary>Whether the request signs in with a bearer token (else with the cookie).</summary>
+    public static bool UsesBearerToken(HttpRequest request) =>
+        request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase);
 
     private static Task RedirectOrStatus(RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> context, int status)
     {

@@ -14,14 +14,13 @@ public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewP
 /// meets the password rules (at least 10 characters, as the NCSC advises length over
 /// composition) and differs from the current one; a wrong current password counts towards the
 /// account's lockout, as at sign-in. The change is audited, and gives the account a
-/// new security stamp: sign-in cookies in other browsers end when Identity next checks it (within
-/// 30 minutes); API tokens run out within their hour.
+/// new security stamp, which ends every other sign-in (<see cref="StaffAccess"/>).
 /// </summary>
 public static class ChangePassword
 {
     /// <summary>Changes the password; answers the fields to fix (<c>currentPassword</c>, <c>newPassword</c>), none when changed.</summary>
     public static async Task<Dictionary<string, string[]>> RunAsync(
-        UserManager<StaffMember> users, SignInManager<StaffMember> signIn, StaffAccess access, ChaperoneDbContext db, ClaimsPrincipal principal, ChangePasswordRequest request, bool refreshCookie)
+        UserManager<StaffMember> users, SignInManager<StaffMember> signIn, ChaperoneDbContext db, ClaimsPrincipal principal, ChangePasswordRequest request, bool refreshCookie)
     {
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrEmpty(request.CurrentPassword) || request.CurrentPassword.Length > 1000)
@@ -64,8 +63,6 @@ public static class ChangePassword
             await users.AccessFailedAsync(account);
             return new() { ["currentPassword"] = [await users.IsLockedOutAsync(account) ? AuthEndpoints.LockedOut : "That is not your current password."] };
         }
-        // This instance lets them on at once (others within StaffAccess.Recheck).
-        access.Forget(user.Id);
         if (refreshCookie)
         {
             // This sign-in carries on with the new stamp.

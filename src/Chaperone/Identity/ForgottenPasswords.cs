@@ -28,11 +28,11 @@ public sealed record ResetPasswordRequest(string? User, string? Token, string? N
 /// default), and is not among the messages staff can read there.</item>
 /// <item>A new password chosen through the link lifts any lockout (the link proves the mailbox),
 /// leaves two-factor sign-in as it was, and gives the account a new security stamp: other links
-/// stop working, and sign-ins elsewhere end when Identity next checks the stamp.</item>
+/// stop working, and every sign-in made before ends (<see cref="StaffAccess"/>).</item>
 /// </list>
 /// </summary>
 public sealed class ForgottenPasswords(
-    UserManager<StaffMember> users, ChaperoneDbContext db, StaffAccess access, EmailOptions email, FamilyLinks links, OutboxSignal outbox, TimeProvider clock,
+    UserManager<StaffMember> users, ChaperoneDbContext db, EmailOptions email, FamilyLinks links, OutboxSignal outbox, TimeProvider clock,
     ILogger<ForgottenPasswords> log)
 {
     public const int MostPerHour = 3;
@@ -116,7 +116,6 @@ public sealed class ForgottenPasswords(
         // The link proves the mailbox: a lockout from guessing ends.
         await users.SetLockoutEndDateAsync(user, null);
         await users.ResetAccessFailedCountAsync(user);
-        access.Forget(user.Id);
         return errors;
     }
 

@@ -10,28 +10,61 @@ namespace Chaperone.Identity;
 /// <summary>
 /// Holds signed-in staff to their account's standing on every request:
 /// <list type="bullet">
-/// <item>staff whose access an admin has ended (<see cref="People.StaffMember.AccessEndedAt"/>): a
-/// sign-in cookie or API token issued before is refused on the next request, on the instance where
-/// the admin ended it at once and on others within <see cref="Recheck"/>. A page request is signed
-/// out and sent to sign in; an API request is answered 401;</item>
+/// <item>staff whose access an admin has ended (<see cref="People.StaffMember.AccessEndedAt"/>),
+/// and sign-ins made before the account's security stamp last changed (a new password, whether
+/// chosen, reset by an admin or through an emailed link; two-factor sign-in turned on or off; new
+/// roles): a sign-in cookie or API token issued before is refused on the next request, on the
+/// instance where the change was made at once and on others within <see cref="Recheck"/>. A page
+/// request is signed out and sent to sign in; an API request is answered 401. Whoever made a
+/// change to their own account carries on: their cookie is reissued with the new stamp, and a
+/// password change through the API answers with a new token;</item>
 /// <item>staff signed in with a password an admin set (<see cref="People.StaffMember.MustChangePassword"/>)
 /// choose their own before anything else: pages send them to the password page (two-factor
 /// enrolment and signing out stay open), the API answers 403 except under <c>/api/v1/auth</c>.</item>
 /// </list>
 /// </summary>
 /// <remarks>An account's standing is read from the database at most once per <see cref="Recheck"/>
-/// per account and instance, so the check costs a request a lookup in memory.</remarks>
-public sealed class StaffAccess(IServiceScopeFactory scopes, TimeProvider clock)
+/// per account and instance, so the check costs a request a lookup in memory. A sign-in whose stamp
+/// differs from the one remembered is checked against the database before it is refused, in case
+/// this instance read the account before the change that gave the sign-in its stamp.</remarks>
+public sealed class StaffAccess(IServiceScopeFactory scopes, TimeProvider clock, Microsoft.Extensions.Options.IOptions<IdentityOptions> identity)
 {
     public static readonly TimeSpan Recheck = TimeSpan.FromSeconds(30);
 
     private readonly ConcurrentDictionary<Guid, (Standing Standing, DateTimeOffset ReadAt)> _known = new();
 
-    /// <summary>Where an account stands: whether its access has ended (or the account is gone), and whether it must choose its own password.</summary>
-    public readonly record struct Standing(bool Ended, bool MustChangePassword);
+    /// <summary>Where an account stands: whether its access has ended (or the account is gone), whether it must choose its own password, and its security stamp.</summary>
+    public readonly record struct Standing(bool Ended, bool MustChangePassword, string? Stamp);
 
-    /// <summary>Whether the access of <paramref name="userId"/> has ended (or the account is gone).</summary>
-    public async ValueTask<bool> HasEndedAsync(Guid userId, CancellationToken ct) => (await StandingOfAsync(userId, ct)).Ended;
+    /// <summary>What a sign-in may do now.</summary>
+    public enum SignIn
+    {
+        Stands,
+        /// <summary>An admin ended the account's access, or the account is gone.</summary>
+        AccessEnded,
+        /// <summary>The account's security stamp changed since this sign-in was made.</summary>
+        Superseded,
+        /// <summary>The sign-in stands, but its holder must choose their own password first.</summary>
+        MustChangePassword,
+    }
+
+    /// <summary>What the signed-in <paramref name="user"/> (a member of staff) may do now.</summary>
+    public async ValueTask<SignIn> CheckAsync(System.Security.Claims.ClaimsPrincipal user, CancellationToken ct)
+    {
+        var userId = user.UserId();
+        var stamp = user.FindFirst(identity.Value.ClaimsIdentity.SecurityStampClaimType)?.Value;
+        var standing = await StandingOfAsync(userId, ct);
+        if (!standing.Ended && stamp != standing.Stamp)
+        {
+            // This instance may have read the account before the change that gave the sign-in its stamp.
+            Forget(userId);
+            standing = await StandingOfAsync(userId, ct);
+        }
+        return standing.Ended ? SignIn.AccessEnded
+            : stamp != standing.Stamp ? SignIn.Superseded
+            : standing.MustChangePassword ? SignIn.MustChangePassword
+            : SignIn.Stands;
+    }
 
     /// <summary>Where <paramref name="userId"/>'s account stands, as read at most <see cref="Recheck"/> ago on this instance.</summary>
     public async ValueTask<Standing> StandingOfAsync(Guid userId, CancellationToken ct)
@@ -43,13 +76,14 @@ public sealed class StaffAccess(IServiceScopeFactory scopes, TimeProvider clock)
         }
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ChaperoneDbContext>();
-        var account = await db.Users.AsNoTracking().Where(u => u.Id == userId).Select(u => new { u.AccessEndedAt, u.MustChangePassword }).FirstOrDefaultAsync(ct);
-        var standing = new Standing(account is null || account.AccessEndedAt is not null, account?.MustChangePassword == true);
+        var account = await db.Users.AsNoTracking().Where(u => u.Id == userId)
+            .Select(u => new { u.AccessEndedAt, u.MustChangePassword, u.SecurityStamp }).FirstOrDefaultAsync(ct);
+        var standing = new Standing(account is null || account.AccessEndedAt is not null, account?.MustChangePassword == true, account?.SecurityStamp);
         _known[userId] = (standing, now);
         return standing;
     }
 
-    /// <summary>Forgets what is known of <paramref name="userId"/>, after this instance changed their access or password.</summary>
+    /// <summary>Forgets what is known of <paramref name="userId"/>, after this instance changed their account (its access, password or security stamp).</summary>
     public void Forget(Guid userId) => _known.TryRemove(userId, out _);
 
     /// <summary>
@@ -76,6 +110,8 @@ public static class StaffAccessMiddleware
 
     public const string PasswordChangeRequired = "Choose your own password first.";
 
+    public const string SignInEnded = "Your sign-in has ended.";
+
     /// <summary>Holds the requests of signed-in staff to their account's standing (<see cref="StaffAccess"/>); after authentication.</summary>
     public static IApplicationBuilder UseStaffAccess(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
@@ -85,22 +121,25 @@ public static class StaffAccessMiddleware
             await next(context);
             return;
         }
-        var standing = await context.RequestServices.GetRequiredService<StaffAccess>().StandingOfAsync(user.UserId(), context.RequestAborted);
+        var signIn = await context.RequestServices.GetRequiredService<StaffAccess>().CheckAsync(user, context.RequestAborted);
         var path = context.Request.Path;
         var api = path.StartsWithSegments("/api") || path.StartsWithSegments("/hubs");
-        if (standing.Ended)
+        if (signIn is StaffAccess.SignIn.AccessEnded or StaffAccess.SignIn.Superseded)
         {
             if (api)
             {
-                await Results.Problem(title: "Your access has ended.", detail: "An admin of your school has ended this account's access.",
-                    statusCode: StatusCodes.Status401Unauthorized, type: "https://chaperone.school/problems/access-ended").ExecuteAsync(context);
+                await (signIn == StaffAccess.SignIn.AccessEnded
+                    ? Results.Problem(title: "Your access has ended.", detail: "An admin of your school has ended this account's access.",
+                        statusCode: StatusCodes.Status401Unauthorized, type: "https://chaperone.school/problems/access-ended")
+                    : Results.Problem(title: SignInEnded, detail: "This account's password or sign-in settings changed since this token was issued. Sign in again.",
+                        statusCode: StatusCodes.Status401Unauthorized, type: "https://chaperone.school/problems/sign-in-ended")).ExecuteAsync(context);
                 return;
             }
             await context.SignOutAsync(IdentityConstants.ApplicationScheme);
             context.Response.Redirect("/signin");
             return;
         }
-        if (standing.MustChangePassword && !OpenUntilPasswordChosen.Any(open => path.StartsWithSegments(open)))
+        if (signIn == StaffAccess.SignIn.MustChangePassword && !OpenUntilPasswordChosen.Any(open => path.StartsWithSegments(open)))
         {
             if (api)
             {
@@ -117,9 +156,10 @@ public static class StaffAccessMiddleware
 }
 
 /// <summary>
-/// A hub connection opened before a member of staff's access ended stays open until it sends
-/// again: then it is refused and closed (<see cref="StaffAccess"/>), on whichever instance holds it.
-/// Families' connections carry no staff sign-in and pass.
+/// A hub connection opened before a member of staff's access ended (or their sign-in was
+/// superseded) stays open until it sends again: then it is refused and closed
+/// (<see cref="StaffAccess"/>), on whichever instance holds it. Families' connections carry no
+/// staff sign-in and pass.
 /// </summary>
 public sealed class StaffAccessHubFilter(StaffAccess access) : Microsoft.AspNetCore.SignalR.IHubFilter
 {
@@ -128,10 +168,10 @@ public sealed class StaffAccessHubFilter(StaffAccess access) : Microsoft.AspNetC
     {
         var context = invocationContext.Context;
         if (context.User is { Identity.IsAuthenticated: true } user && user.HasClaim(c => c.Type == ChaperoneClaims.School)
-            && await access.HasEndedAsync(user.UserId(), context.ConnectionAborted))
+            && await access.CheckAsync(user, context.ConnectionAborted) is StaffAccess.SignIn.AccessEnded or StaffAccess.SignIn.Superseded)
         {
             context.Abort();
-            throw new Microsoft.AspNetCore.SignalR.HubException("Your access has ended.");
+            throw new Microsoft.AspNetCore.SignalR.HubException("Your sign-in has ended.");
         }
         return await next(invocationContext);
     }

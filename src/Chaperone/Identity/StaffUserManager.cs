@@ -10,6 +10,8 @@ namespace Chaperone.Identity;
 /// read the injected <see cref="TimeProvider"/>, as the rest of the app does, so that a lockout
 /// and its end are measured on the same clock as everything else (and <see cref="UnknownAccounts"/>,
 /// which mirrors it for addresses with no account).
+/// Every saved change to an account makes this instance read its standing again
+/// (<see cref="StaffAccess"/>), so that a new security stamp or an ended access holds here at once.
 /// </summary>
 public sealed class StaffUserManager(
     IUserStore<StaffMember> store,
@@ -21,11 +23,19 @@ public sealed class StaffUserManager(
     IdentityErrorDescriber errors,
     IServiceProvider services,
     ILogger<UserManager<StaffMember>> logger,
-    TimeProvider clock)
+    TimeProvider clock,
+    StaffAccess access)
     : UserManager<StaffMember>(store, optionsAccessor, passwordHasher, userValidators, passwordValidators, keyNormalizer, errors, services, logger)
 {
     private IUserLockoutStore<StaffMember> LockoutStore =>
         Store as IUserLockoutStore<StaffMember> ?? throw new NotSupportedException("The user store keeps no lockout.");
+
+    protected override async Task<IdentityResult> UpdateUserAsync(StaffMember user)
+    {
+        var updated = await base.UpdateUserAsync(user);
+        access.Forget(user.Id);
+        return updated;
+    }
 
     public override async Task<bool> IsLockedOutAsync(StaffMember user)
     {

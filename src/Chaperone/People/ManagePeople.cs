@@ -81,12 +81,11 @@ public static class ManagePeople
         (await SetRolesAsync(db, users, user, id, request, ct)).ToResult(TypedResults.Ok);
 
     private static async Task<IResult> PutAccess(string id, StaffAccessRequest request, ClaimsPrincipal user, UserManager<StaffMember> users, ChaperoneDbContext db,
-        Identity.StaffAccess access, TimeProvider clock, CancellationToken ct) =>
-        (await SetAccessAsync(db, users, access, clock, user, id, request, ct)).ToResult(TypedResults.Ok);
+        TimeProvider clock, CancellationToken ct) =>
+        (await SetAccessAsync(db, users, clock, user, id, request, ct)).ToResult(TypedResults.Ok);
 
-    private static async Task<IResult> PostPasswordReset(string id, ClaimsPrincipal user, UserManager<StaffMember> users, ChaperoneDbContext db,
-        Identity.StaffAccess access, CancellationToken ct) =>
-        (await ResetPasswordAsync(db, users, access, user, id, ct)).ToResult(TypedResults.Ok);
+    private static async Task<IResult> PostPasswordReset(string id, ClaimsPrincipal user, UserManager<StaffMember> users, ChaperoneDbContext db, CancellationToken ct) =>
+        (await ResetPasswordAsync(db, users, user, id, ct)).ToResult(TypedResults.Ok);
 
     private static async Task<IResult> PostCancelUpcoming(string id, Scheduling.CancelRequest request, ClaimsPrincipal user, Scheduling.CancelHostedSessions handler, CancellationToken ct) =>
         (await handler.HandleAsync(user, id, request, ct)).ToResult(TypedResults.Ok);
@@ -147,7 +146,10 @@ public static class ManagePeople
         return new PeopleOutcome<NewStaffDto>.Done(new NewStaffDto(await StaffDtoAsync(db, member, ct), password));
     }
 
-    /// <summary>Replaces a member of staff's roles. An admin cannot take the admin role away from themselves.</summary>
+    /// <summary>
+    /// Replaces a member of staff's roles. An admin cannot take the admin role away from themselves.
+    /// A change ends the member's sign-ins made before it (their next carries the new roles).
+    /// </summary>
     public static async Task<PeopleOutcome<StaffDto>> SetRolesAsync(
         ChaperoneDbContext db, UserManager<StaffMember> users, ClaimsPrincipal admin, string? id, StaffRequest request, CancellationToken ct)
     {
@@ -169,6 +171,11 @@ public static class ManagePeople
         await users.RemoveFromRolesAsync(member, current.Except(request.Roles!));
         AuditLog.Record(db, admin, AuditActions.StaffRolesChanged, AuditSubjects.Staff, member.Id, new { from = current, to = request.Roles!.Distinct() });
         await users.AddToRolesAsync(member, request.Roles!.Distinct().Except(current));
+        if (!current.ToHashSet().SetEquals(request.Roles!))
+        {
+            // Sign-ins carry their roles: those made before end (StaffAccess), and the next carries the new ones.
+            await users.UpdateSecurityStampAsync(member);
+        }
         await db.SaveChangesAsync(ct);
         return new PeopleOutcome<StaffDto>.Done(await StaffDtoAsync(db, member, ct));
     }
@@ -187,7 +194,7 @@ public static class ManagePeople
     /// everything it did stay in the records; an ended one cannot sign in, and its sign-ins end
     /// (<see cref="Identity.StaffAccess"/>). An admin cannot end their own access.
     /// </summary>
-    public static async Task<PeopleOutcome<StaffDto>> SetAccessAsync(ChaperoneDbContext db, UserManager<StaffMember> users, Identity.StaffAccess access, TimeProvider clock,
+    public static async Task<PeopleOutcome<StaffDto>> SetAccessAsync(ChaperoneDbContext db, UserManager<StaffMember> users, TimeProvider clock,
         ClaimsPrincipal admin, string? id, StaffAccessRequest request, CancellationToken ct)
     {
         if (await FindStaffAsync(db, admin.SchoolId(), id, ct) is not { } member)
@@ -210,12 +217,11 @@ public static class ManagePeople
         AuditLog.Record(db, admin, active ? AuditActions.StaffAccessRestored : AuditActions.StaffAccessEnded, AuditSubjects.Staff, member.Id, new { member.Name, member.Email });
         // Saves the account and the audit entry together, with a new security stamp.
         await users.UpdateSecurityStampAsync(member);
-        access.Forget(member.Id);
         return new PeopleOutcome<StaffDto>.Done(await StaffDtoAsync(db, member, ct));
     }
 
     /// <summary>Gives a member of staff a new one-time password (the old one stops working) and lifts a lockout.</summary>
-    public static async Task<PeopleOutcome<NewStaffDto>> ResetPasswordAsync(ChaperoneDbContext db, UserManager<StaffMember> users, Identity.StaffAccess access, ClaimsPrincipal admin, string? id, CancellationToken ct)
+    public static async Task<PeopleOutcome<NewStaffDto>> ResetPasswordAsync(ChaperoneDbContext db, UserManager<StaffMember> users, ClaimsPrincipal admin, string? id, CancellationToken ct)
     {
         if (await FindStaffAsync(db, admin.SchoolId(), id, ct) is not { } member)
         {
@@ -231,8 +237,6 @@ public static class ManagePeople
         }
         await users.SetLockoutEndDateAsync(member, null);
         await users.ResetAccessFailedCountAsync(member);
-        // Their sign-ins on this instance are sent to choose their own password at once.
-        access.Forget(member.Id);
         return new PeopleOutcome<NewStaffDto>.Done(new NewStaffDto(await StaffDtoAsync(db, member, ct), password));
     }
 

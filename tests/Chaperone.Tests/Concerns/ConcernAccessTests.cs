@@ -23,7 +23,7 @@ public abstract class ConcernAccessTests(ChaperoneApp app)
     {
         var school = await TestSchool.CreateAsync(app);
         var other = await TestSchool.CreateAsync(app);
-        var dslWithoutSecondFactor = await school.DslAsync(app);
+        var dslWithoutSecondFactor = await DslWithoutTwoFactorAsync(app, school);
         var (dsl, slt) = await LeadersAsync(app, school);
         await EnrolAsync(app, other.DslEmail);
         var raiser = await school.TeacherAsync(app);

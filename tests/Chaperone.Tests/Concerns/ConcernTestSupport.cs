@@ -26,6 +26,21 @@ public static class ConcernTestSupport
         await users.SetTwoFactorEnabledAsync(user, true);
     }
 
+    /// <summary>
+    /// A second DSL of <paramref name="school"/>, added by its admin, who has chosen their own
+    /// password and not yet turned on two-factor sign-in; signed in for the API.
+    /// </summary>
+    public static async Task<HttpClient> DslWithoutTwoFactorAsync(ChaperoneApp app, TestSchool school)
+    {
+        var email = $"dsl.{Guid.NewGuid():N}@school.test";
+        var added = await Api.JsonAsync(await (await school.AdminAsync(app)).PostAsJsonAsync("/api/v1/staff", new { name = "New DSL", email, roles = new[] { Roles.Dsl } }), HttpStatusCode.Created);
+        var initial = added.GetProperty("initialPassword").GetString()!;
+        var client = await app.SignInAsync(email, initial);
+        var changed = await Api.JsonAsync(await client.PostAsJsonAsync("/api/v1/auth/password", new { currentPassword = initial, newPassword = "a dsl's own password" }), HttpStatusCode.OK);
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", changed.GetProperty("accessToken").GetString());
+        return client;
+    }
+
     /// <summary>The test school's DSL and senior leader enrolled; returns (dsl, slt) clients signed in with two factors.</summary>
     public static async Task<(HttpClient Dsl, HttpClient Slt)> LeadersAsync(ChaperoneApp app, TestSchool school)
     {

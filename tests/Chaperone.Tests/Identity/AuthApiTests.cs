@@ -103,8 +103,13 @@ public abstract partial class AuthApiTests(ChaperoneApp app)
         Assert.Equal(["newPassword"], await Api.BadRequestFieldsAsync(await ChangeAsync(new { currentPassword = TestSchool.Password, newPassword = TestSchool.Password })));
         Assert.Equal(HttpStatusCode.Unauthorized, (await app.CreateClient().PostAsJsonAsync("/api/v1/auth/password", new { currentPassword = TestSchool.Password, newPassword = "a long new password" })).StatusCode);
 
-        Assert.Equal(HttpStatusCode.NoContent, (await ChangeAsync(new { currentPassword = TestSchool.Password, newPassword = "a long new password" })).StatusCode);
+        var changed = await Api.JsonAsync(await ChangeAsync(new { currentPassword = TestSchool.Password, newPassword = "a long new password" }), HttpStatusCode.OK);
 
+        // The token the change was made with has ended, like every sign-in before it; the answer carries its successor.
+        var ended = await Api.ProblemAsync(await teacher.GetAsync("/api/v1/sessions"), HttpStatusCode.Unauthorized);
+        Assert.Equal("https://chaperone.school/problems/sign-in-ended", ended.GetProperty("type").GetString());
+        teacher.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", changed.GetProperty("accessToken").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await teacher.GetAsync("/api/v1/sessions")).StatusCode);
         var client = app.CreateClient();
         await Api.ProblemAsync(await client.PostAsJsonAsync("/api/v1/auth/login", new { email = school.TeacherEmail, password = TestSchool.Password }), HttpStatusCode.Unauthorized);
         Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync("/api/v1/auth/login", new { email = school.TeacherEmail, password = "a long new password" })).StatusCode);

@@ -65,7 +65,12 @@ public abstract class ManagePeopleTests(ChaperoneApp app)
         var response = await admin.PostAsJsonAsync("/api/v1/staff", new { name = "New Teacher", email, roles = new[] { "Teacher" } });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
-        var client = await app.SignInAsync(email, body.GetProperty("initialPassword").GetString()!);
+        var initial = body.GetProperty("initialPassword").GetString()!;
+        var client = await app.SignInAsync(email, initial);
+        // They choose their own password before anything else.
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync("/api/v1/staff")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync("/api/v1/auth/password", new { currentPassword = initial, newPassword = "their very own password" })).StatusCode);
+        client = await app.SignInAsync(email, "their very own password");
         var staff = await client.GetFromJsonAsync<JsonElement>("/api/v1/staff");
 
         Assert.Contains(staff.EnumerateArray(), s => s.GetProperty("email").GetString() == email && s.GetProperty("roles")[0].GetString() == "Teacher");

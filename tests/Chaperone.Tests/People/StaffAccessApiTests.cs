@@ -207,6 +207,38 @@ public abstract class StaffAccessApiTests(ChaperoneApp app)
     }
 
     [Fact]
+    public async Task APasswordResetOrNewRolesEndTheSignInsMadeBefore()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var admin = await school.AdminAsync(app);
+        var teacher = await school.TeacherAsync(app);
+        var slt = await school.SltAsync(app);
+        await using var other = await app.AnotherInstanceAsync();
+        var sltThere = other.CreateClient();
+        sltThere.DefaultRequestHeaders.Authorization = slt.DefaultRequestHeaders.Authorization;
+        Assert.Equal(HttpStatusCode.OK, (await teacher.GetAsync("/api/v1/sessions")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await sltThere.GetAsync("/api/v1/sessions")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"/api/v1/staff/{school.TeacherId}/password-reset", null)).StatusCode);
+        var ended = await Api.ProblemAsync(await teacher.GetAsync("/api/v1/sessions"), HttpStatusCode.Unauthorized);
+        Assert.Equal("https://chaperone.school/problems/sign-in-ended", ended.GetProperty("type").GetString());
+
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync($"/api/v1/staff/{school.SltId}/roles", new { roles = new[] { "Teacher" } })).StatusCode);
+        await Api.ProblemAsync(await slt.GetAsync("/api/v1/sessions"), HttpStatusCode.Unauthorized);
+        // On another instance, within the time it remembers an account's standing.
+        Assert.Equal(HttpStatusCode.OK, (await sltThere.GetAsync("/api/v1/sessions")).StatusCode);
+        other.Clock.Advance(StaffAccess.Recheck);
+        await Api.ProblemAsync(await sltThere.GetAsync("/api/v1/sessions"), HttpStatusCode.Unauthorized);
+        // Signing in again carries the new roles.
+        var me = await Api.JsonAsync(await (await school.SltAsync(app)).GetAsync("/api/v1/auth/me"), HttpStatusCode.OK);
+        Assert.Equal(["Teacher"], me.GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
+        // Setting the roles it has already changes nothing.
+        var teacherAgain = await school.OtherTeacherAsync(app);
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync($"/api/v1/staff/{school.OtherTeacherId}/roles", new { roles = new[] { "Teacher" } })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await teacherAgain.GetAsync("/api/v1/sessions")).StatusCode);
+    }
+
+    [Fact]
     public async Task StaffWithAPasswordAnAdminSetChooseTheirOwnBeforeTheApiOpens()
     {
         var school = await TestSchool.CreateAsync(app);
@@ -218,8 +250,9 @@ public abstract class StaffAccessApiTests(ChaperoneApp app)
         Assert.Equal("https://chaperone.school/problems/password-change-required", refused.GetProperty("type").GetString());
         Assert.Equal(HttpStatusCode.OK, (await teacher.GetAsync("/api/v1/auth/me")).StatusCode);
 
-        Assert.Equal(HttpStatusCode.NoContent, (await teacher.PostAsJsonAsync("/api/v1/auth/password", new { currentPassword = password, newPassword = "a password of their own" })).StatusCode);
-        // The same sign-in carries on.
+        var changed = await Api.JsonAsync(await teacher.PostAsJsonAsync("/api/v1/auth/password", new { currentPassword = password, newPassword = "a password of their own" }), HttpStatusCode.OK);
+        // They carry on with the token the change answers with.
+        teacher.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", changed.GetProperty("accessToken").GetString());
         Assert.Equal(HttpStatusCode.OK, (await teacher.GetAsync("/api/v1/sessions")).StatusCode);
     }
 }

@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace Chaperone.Pages.Account;
 
 /// <summary>The signed-in member of staff changes their own password (<see cref="ChangePassword"/>); those given one by an admin are sent here when they sign in.</summary>
-public sealed class PasswordModel(UserManager<StaffMember> users, SignInManager<StaffMember> signIn, StaffAccess access, ChaperoneDbContext db) : PageModel
+public sealed class PasswordModel(UserManager<StaffMember> users, SignInManager<StaffMember> signIn, ChaperoneDbContext db) : PageModel
 {
     public const string PagePath = "/account/password";
 
@@ -37,14 +37,14 @@ public sealed class PasswordModel(UserManager<StaffMember> users, SignInManager<
 
     public async Task<IActionResult> OnPostAsync()
     {
-        var errors = await ChangePassword.RunAsync(users, signIn, access, db, User, new ChangePasswordRequest(CurrentPassword, NewPassword), refreshCookie: true);
+        var errors = await ChangePassword.RunAsync(users, signIn, db, User, new ChangePasswordRequest(CurrentPassword, NewPassword), refreshCookie: true);
         if (errors.Count > 0)
         {
             Errors.AddAll(errors, field => field == "currentPassword" ? "current-password" : "new-password");
             SetByAdmin = (await users.GetUserAsync(User))?.MustChangePassword == true;
             return Page();
         }
-        TempData["Notice"] = "Your password is changed. Sign-ins in other browsers end within 30 minutes.";
+        TempData["Notice"] = "Your password is changed. Your sign-ins in other browsers and apps have ended.";
         return LocalRedirect(!string.IsNullOrEmpty(ReturnUrl) && Url.IsLocalUrl(ReturnUrl) ? ReturnUrl : "/sessions");
     }
 }

@@ -131,6 +131,8 @@ public sealed class TwoFactorModel(UserManager<StaffMember> users, SignInManager
         if (string.IsNullOrEmpty(key))
         {
             await TwoFactor.NewKeyAsync(users, user);
+            // A new key is a new security stamp: this sign-in carries on with it (others end).
+            await signIn.RefreshSignInAsync(user);
             key = await users.GetAuthenticatorKeyAsync(user);
         }
         Key = key!;

@@ -13,7 +13,7 @@ namespace Chaperone.Pages.Admin;
 /// whom, in the admin's school. Every change goes through <see cref="ManagePeople"/>, the same
 /// operations the API calls, so the page and the API accept and refuse exactly the same things.
 /// </summary>
-public sealed class PeopleModel(ChaperoneDbContext db, UserManager<StaffMember> users, Identity.StaffAccess access, TimeProvider clock) : PageModel
+public sealed class PeopleModel(ChaperoneDbContext db, UserManager<StaffMember> users, SignInManager<StaffMember> signIn, TimeProvider clock) : PageModel
 {
     // Staff form: add (no StaffId) or change roles (StaffId).
     [BindProperty]
@@ -155,6 +155,11 @@ public sealed class PeopleModel(ChaperoneDbContext db, UserManager<StaffMember> 
         var outcome = await ManagePeople.SetRolesAsync(db, users, User, StaffId, new StaffRequest(null, null, [.. StaffRoles]), ct);
         if (outcome is PeopleOutcome<StaffDto>.Done done)
         {
+            if (done.Value.Id == Ids.Format(User.UserId()))
+            {
+                // The admin's own sign-in carries on, with their new roles.
+                await signIn.RefreshSignInAsync((await users.GetUserAsync(User))!);
+            }
             return Saved("staff", $"{done.Value.Name}’s roles are now: {RoleList(done.Value.Roles)}.");
         }
         return await ShowAsync(outcome, StaffErrors, StaffField, ct);
@@ -167,7 +172,7 @@ public sealed class PeopleModel(ChaperoneDbContext db, UserManager<StaffMember> 
 
     public async Task<IActionResult> OnPostResetPasswordAsync(CancellationToken ct)
     {
-        var outcome = await ManagePeople.ResetPasswordAsync(db, users, access, User, StaffId, ct);
+        var outcome = await ManagePeople.ResetPasswordAsync(db, users, User, StaffId, ct);
         StaffId = null;
         if (outcome is PeopleOutcome<NewStaffDto>.Done done)
         {
@@ -184,7 +189,7 @@ public sealed class PeopleModel(ChaperoneDbContext db, UserManager<StaffMember> 
 
     private async Task<IActionResult> SetAccessAsync(bool active, CancellationToken ct)
     {
-        var outcome = await ManagePeople.SetAccessAsync(db, users, access, clock, User, StaffId, new StaffAccessRequest(active), ct);
+        var outcome = await ManagePeople.SetAccessAsync(db, users, clock, User, StaffId, new StaffAccessRequest(active), ct);
         StaffId = null;
         if (outcome is PeopleOutcome<StaffDto>.Done done)
         {
