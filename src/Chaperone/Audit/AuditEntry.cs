@@ -97,6 +97,8 @@ public static class AuditActions
     /// <summary>Someone tried to read or act on a concern their role does not allow (clause 12).</summary>
     public const string ConcernAccessRefused = "concern.access-refused";
     public const string PupilChronologyViewed = "pupil.chronology-viewed";
+    /// <summary>A subject access export of everything held about a pupil was made.</summary>
+    public const string SubjectAccessExported = "pupil.subject-access-exported";
     public const string RecordingHeld = "recording.hold-placed";
     public const string RecordingHoldLifted = "recording.hold-lifted";
     public const string RecordingDeleted = "recording.deleted";

@@ -89,6 +89,7 @@ public static class AuthPoliciesSetup
             .AddPolicy(AuthPolicies.Admin, p => p.RequireClaim(ChaperoneClaims.School).RequireRole(Roles.Admin))
             .AddPolicy(AuthPolicies.Dsl, p => p.RequireClaim(ChaperoneClaims.School).RequireRole(Roles.Dsl))
             .AddPolicy(AuthPolicies.RetentionReader, p => p.RequireClaim(ChaperoneClaims.School).RequireRole(Roles.Admin, Roles.Dsl))
+            .AddPolicy(AuthPolicies.SubjectAccess, p => p.RequireClaim(ChaperoneClaims.School).RequireRole(Roles.Slt, Roles.Dsl))
             .AddPolicy(AuthPolicies.ConcernReader, p => p.RequireClaim(ChaperoneClaims.School)
                 .RequireRole(TwoFactor.RequiredFor)
                 .RequireClaim(TwoFactor.AmrClaim, TwoFactor.Mfa));
@@ -125,6 +126,8 @@ public static class AuthPolicies
     public const string Dsl = "Dsl";
     /// <summary>Admins and the DSL: the deletion register.</summary>
     public const string RetentionReader = "RetentionReader";
+    /// <summary>Senior leaders and the DSL, who read every session's record: a pupil's subject access export.</summary>
+    public const string SubjectAccess = "SubjectAccess";
 
     /// <summary>
     /// Those who may read concerns (clause 12): the DSL and deputies, and senior leaders, signed

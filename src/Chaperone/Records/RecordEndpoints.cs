@@ -9,7 +9,7 @@ namespace Chaperone.Records;
 /// <summary>Clause 11: a session's record, and the record of intervention per pupil and for the school's MIS, as JSON, CSV or PDF.</summary>
 public static class RecordEndpoints
 {
-    public static IServiceCollection AddRecords(this IServiceCollection services) => services.AddScoped<RecordOfIntervention>();
+    public static IServiceCollection AddRecords(this IServiceCollection services) => services.AddScoped<RecordOfIntervention>().AddScoped<SubjectAccess>();
 
     public static void MapRecords(this IEndpointRouteBuilder app)
     {
@@ -18,6 +18,8 @@ public static class RecordEndpoints
             .WithSummary("The session's record: consent, expectations, checklists, attendance (each join and leave), outcome and notes, exit order, recordings. The session's teacher, SLT and the DSL.");
         group.MapGet("/pupils/{id}/record-of-intervention", PupilRecord).WithName("GetPupilRecordOfIntervention")
             .WithSummary("A pupil's record of intervention over a range of days (from, to: dates in the school's zone); format=csv or pdf, JSON otherwise.");
+        group.MapGet("/pupils/{id}/subject-access", SubjectAccessExport).WithName("GetSubjectAccessExport").RequireAuthorization(AuthPolicies.SubjectAccess)
+            .WithSummary("Everything held about a pupil, for a subject access request: their parents and carers, every session's record, the emails sent, the audit trail; concerns with includeConcerns=true (signed in with two factors). Senior leaders and the DSL; each export is audited.");
         group.MapGet("/record-of-intervention", SchoolRecord).WithName("GetRecordOfIntervention")
             .WithSummary("The school's record of intervention for the MIS over a range of days; format=csv or pdf, JSON otherwise. SLT, the DSL and admins.");
     }
@@ -26,6 +28,11 @@ public static class RecordEndpoints
         await SessionRecords.ReadableAsync(db, providers, user, id, ct) is { } record
             ? TypedResults.Ok(record)
             : Problems.NotFound("There is no such session whose record you may read.");
+
+    private static async Task<IResult> SubjectAccessExport(string id, ClaimsPrincipal user, SubjectAccess exports, CancellationToken ct, bool includeConcerns = false) =>
+        await exports.ForPupilAsync(user, id, includeConcerns, ct) is { } export
+            ? TypedResults.Ok(export)
+            : Problems.NotFound("There is no such pupil in your school.");
 
     private static async Task<IResult> PupilRecord(string id, ClaimsPrincipal user, RecordOfIntervention records, CancellationToken ct, string? from = null, string? to = null, string? format = null) =>
         Answer(FormatError(format) ?? await records.ForPupilAsync(user, id, from, to, ct), format);
@@ -64,7 +71,11 @@ public static class RecordEndpoints
     /// <summary>"record-of-intervention-toby-twoparents-2026-09-01-2026-12-04.csv": letters and digits only, so any system takes it.</summary>
     public static string FileName(InterventionReport report, string extension)
     {
-        var who = report.Pupil is null ? "school" : new string(report.Pupil.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-').ToArray()).Trim('-');
+        var who = report.Pupil is null ? "school" : FileNamePart(report.Pupil);
         return $"record-of-intervention-{who}-{Pages.Display.Iso(report.Range.From)}-{Pages.Display.Iso(report.Range.To)}.{extension}";
     }
+
+    /// <summary>A name as part of a file name: "toby-twoparents", letters and digits only, so any system takes it.</summary>
+    public static string FileNamePart(string name) =>
+        new string(name.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-').ToArray()).Trim('-');
 }

@@ -46,6 +46,18 @@ public static class BrowserSteps
         }
     }
 
+    /// <summary>Signs in through the sign-in page with a password and the current code of the authenticator key <paramref name="totpSecret"/>; lands on the sessions.</summary>
+    public static async Task SignInWithTwoFactorsAsync(IPage page, ChaperoneApp app, string email, string password = ChaperoneApp.DemoPassword, string totpSecret = ChaperoneApp.DemoTotpSecret)
+    {
+        await page.GotoAsync("/signin");
+        await page.GetByLabel("Email address").FillAsync(email);
+        await page.GetByLabel("Password").FillAsync(password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.GetByLabel("Code from your authenticator app").FillAsync(app.NextTotpCode(email, totpSecret));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
+        await page.WaitForURLAsync(new Regex("/sessions$"), new() { Timeout = Ms });
+    }
+
     /// <summary>A basic check, short of a full audit: every visible form control has an accessible name, and ids are unique.</summary>
     public static async Task AssertEveryControlIsLabelledAsync(IPage page)
     {

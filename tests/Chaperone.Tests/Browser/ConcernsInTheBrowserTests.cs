@@ -13,16 +13,7 @@ public sealed class ConcernsInTheBrowserTests(BrowserApp browser) : IClassFixtur
 {
     private ChaperoneApp App => browser.App;
 
-    private async Task SignInDslAsync(IPage page)
-    {
-        await page.GotoAsync("/signin");
-        await page.GetByLabel("Email address").FillAsync("dsl@demo.school");
-        await page.GetByLabel("Password").FillAsync(ChaperoneApp.DemoPassword);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.GetByLabel("Code from your authenticator app").FillAsync(App.NextTotpCode("dsl@demo.school", ChaperoneApp.DemoTotpSecret));
-        await page.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
-        await page.WaitForURLAsync(new Regex("/sessions$"), new() { Timeout = Ms });
-    }
+    private Task SignInDslAsync(IPage page) => SignInWithTwoFactorsAsync(page, App, "dsl@demo.school");
 
     [Fact]
     public async Task ATeachersSafeguardingConcernAppearsLiveInTheDslsOpenInboxAndTheDslAcknowledgesIt()

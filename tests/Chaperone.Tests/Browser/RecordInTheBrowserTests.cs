@@ -68,6 +68,33 @@ public sealed class RecordInTheBrowserTests(BrowserApp browser) : IClassFixture<
     }
 
     [Fact]
+    public async Task TheDslDownloadsAPupilsSubjectAccessExportWithTheConcernsAboutThem()
+    {
+        var app = browser.App;
+        var school = await TestSchool.CreateAsync(app);
+        var (ran, _) = await CallClient.BookAndRunCallAsync(app, school, "completed", Notes);
+        await Concerns.ConcernTestSupport.RaiseAsync(await school.TeacherAsync(app), Concerns.ConcernTestSupport.Safeguarding(school));
+        await Concerns.ConcernTestSupport.EnrolAsync(app, school.DslEmail);
+
+        var page = await browser.NewPageAsync();
+        await SignInWithTwoFactorsAsync(page, app, school.DslEmail, TestSchool.Password);
+        await page.GotoAsync($"/pupils/{school.TwoParentPupil}/record-of-intervention");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Subject access export: everything held about Toby Twoparents" }).ClickAsync();
+        await page.WaitForURLAsync(new Regex($"/pupils/{school.TwoParentPupil}/subject-access$"), new() { Timeout = Ms });
+        await Assertions.Expect(page.Locator("[data-export-contents]")).ToContainTextAsync("each of their 1 session", new() { Timeout = Ms });
+        await AssertEveryControlIsLabelledAsync(page);
+
+        await page.GetByLabel("Include the concerns about Toby Twoparents, with their chronology").CheckAsync();
+        var download = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Button, new() { Name = "Download the export" }).ClickAsync(), new() { Timeout = Ms });
+
+        Assert.Matches(@"^subject-access-toby-twoparents-\d{4}-\d{2}-\d{2}\.json$", download.SuggestedFilename);
+        using var export = System.Text.Json.JsonDocument.Parse(await File.ReadAllBytesAsync(await download.PathAsync()));
+        Assert.Equal("Toby Twoparents", export.RootElement.GetProperty("pupil").GetProperty("name").GetString());
+        Assert.Equal(ran.ToString(), Assert.Single(export.RootElement.GetProperty("sessions").EnumerateArray()).GetProperty("session").GetProperty("id").GetString());
+        Assert.Equal("safeguarding", Assert.Single(export.RootElement.GetProperty("concerns").EnumerateArray()).GetProperty("kind").GetString());
+    }
+
+    [Fact]
     public async Task AnAdminExportsTheSchoolsRecordAsPdfForTheMisFromTheMenu()
     {
         var app = browser.App;

@@ -56,13 +56,7 @@ public sealed class RetentionInTheBrowserTests(BrowserApp browser) : IClassFixtu
         var (sessionId, kept, deleted) = await SessionWithRecordingsAsync();
 
         var dsl = await browser.NewPageAsync();
-        await dsl.GotoAsync("/signin");
-        await dsl.GetByLabel("Email address").FillAsync("dsl@demo.school");
-        await dsl.GetByLabel("Password").FillAsync(ChaperoneApp.DemoPassword);
-        await dsl.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await dsl.GetByLabel("Code from your authenticator app").FillAsync(App.NextTotpCode("dsl@demo.school", ChaperoneApp.DemoTotpSecret));
-        await dsl.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
-        await dsl.WaitForURLAsync(new Regex("/sessions$"), new() { Timeout = Ms });
+        await SignInWithTwoFactorsAsync(dsl, App, "dsl@demo.school");
         await dsl.GotoAsync($"/sessions/{sessionId}/recordings");
         var first = dsl.GetByRole(AriaRole.Figure).First;
         await first.GetByRole(AriaRole.Button, new() { Name = "Put on hold" }).ClickAsync();

@@ -1,0 +1,135 @@
+using System.Security.Claims;
+using Chaperone.Audit;
+using Chaperone.Calls;
+using Chaperone.Concerns;
+using Chaperone.Infrastructure;
+using Chaperone.Notifications;
+using Chaperone.People;
+using Chaperone.Storage;
+using Microsoft.EntityFrameworkCore;
+
+namespace Chaperone.Records;
+
+/// <summary>The pupil as the school holds them.</summary>
+public sealed record SubjectPupilDto(string Id, string Name, string? DateOfBirth);
+
+/// <summary>An email the school sent about one of the pupil's sessions: to whom, when, what it was, and whether it went.</summary>
+public sealed record SubjectEmailDto(string SessionId, string Kind, string RecipientName, string RecipientEmail, string Subject, string Status, DateTimeOffset WrittenAt, DateTimeOffset? SentAt);
+
+/// <summary>One line of the audit trail about the pupil or one of their sessions (what was done, when, by whom; not its details).</summary>
+public sealed record SubjectTrailDto(DateTimeOffset At, string Action, string By, string SubjectType, string? SubjectId);
+
+/// <summary>
+/// Everything Chaperone holds about a pupil, for a subject access request (UK GDPR article 15):
+/// who they are and who their parents and carers are, every session with them and its whole
+/// record, the emails sent about those sessions, the audit trail about them and, when asked for by
+/// someone who may read them, the concerns about them. Instants are UTC; <see cref="TimeZone"/> is the school's.
+/// </summary>
+/// <param name="Concerns">Null when not included (<see cref="ConcernsNote"/> says why).</param>
+/// <param name="NotIncluded">What the export leaves out, and where it is.</param>
+public sealed record SubjectAccessExportDto(
+    string School,
+    string TimeZone,
+    DateTimeOffset MadeAt,
+    string MadeBy,
+    SubjectPupilDto Pupil,
+    IReadOnlyList<GuardianDto> ParentsAndCarers,
+    IReadOnlyList<SessionRecordDto> Sessions,
+    IReadOnlyList<SubjectEmailDto> Emails,
+    IReadOnlyList<ConcernDto>? Concerns,
+    string ConcernsNote,
+    IReadOnlyList<SubjectTrailDto> Trail,
+    IReadOnlyList<string> NotIncluded);
+
+/// <summary>
+/// Makes a pupil's subject access export. Senior leaders and the DSL make it: they read every
+/// session's record (<see cref="RecordAccess.MayReadSessionRecord"/>). Concerns (clause 12) are in it
+/// only when the maker asks and may read them (signed in with two factors; a senior leader reads
+/// behaviour concerns only): safeguarding records may be withheld from a requester where disclosing
+/// them would be likely to cause serious harm, which is the DSL's decision. Each export is audited.
+/// </summary>
+public sealed class SubjectAccess(ChaperoneDbContext db, CallProviderResolver providers, TimeProvider clock)
+{
+    public static readonly IReadOnlyList<string> NotIncluded =
+    [
+        "The video and sound of recordings: each is listed under its session; staff who may watch it do so from the session's recordings page (every viewing is logged), and a copy is provided separately.",
+        "The details of audit entries: the trail lists what was done, when and by whom.",
+    ];
+
+    /// <summary>The export for <paramref name="pupilId"/> of the maker's school, or null when there is no such pupil.</summary>
+    public async Task<SubjectAccessExportDto?> ForPupilAsync(ClaimsPrincipal user, string? pupilId, bool includeConcerns, CancellationToken ct)
+    {
+        var schoolId = user.SchoolId();
+        if (!Ids.TryParse(pupilId, out var id)
+            || await db.Pupils.AsNoTracking().Include(p => p.Guardians).ThenInclude(pg => pg.Guardian)
+                .FirstOrDefaultAsync(p => p.Id == id && p.SchoolId == schoolId, ct) is not { } pupil)
+        {
+            return null;
+        }
+        var school = await db.Schools.AsNoTracking().Where(s => s.Id == schoolId).Select(s => new { s.Name, s.TimeZoneId }).SingleAsync(ct);
+        var sessionIds = await db.SessionPupils.AsNoTracking().Where(sp => sp.PupilId == id && sp.SchoolId == schoolId).Select(sp => sp.SessionId).ToListAsync(ct);
+
+        var sessions = new List<SessionRecordDto>(sessionIds.Count);
+        foreach (var sessionId in sessionIds)
+        {
+            if (await SessionRecords.RecordAsync(db, providers, schoolId, sessionId, ct) is { } record)
+            {
+                sessions.Add(record);
+            }
+        }
+        sessions.Sort((a, b) => a.Session.Start.CompareTo(b.Session.Start));
+
+        var emails = await db.OutboxMessages.AsNoTracking()
+            .Where(m => m.SchoolId == schoolId && m.SessionId != null && sessionIds.Contains(m.SessionId.Value))
+            .OrderBy(m => m.CreatedAt).ThenBy(m => m.Id)
+            .Select(m => new { m.SessionId, m.Kind, m.RecipientName, m.RecipientEmail, m.Subject, m.Status, m.CreatedAt, m.SentAt })
+            .ToListAsync(ct);
+
+        var subjects = sessionIds.Select(Ids.Format).Append(Ids.Format(id)).ToList();
+        var trail = await db.AuditEntries.AsNoTracking()
+            .Where(e => e.SchoolId == schoolId && e.SubjectId != null && subjects.Contains(e.SubjectId)
+                && (e.SubjectType == AuditSubjects.Pupil || e.SubjectType == AuditSubjects.Session))
+            .OrderBy(e => e.At).ThenBy(e => e.Id)
+            .Select(e => new SubjectTrailDto(e.At, e.Action, e.ActorName, e.SubjectType, e.SubjectId))
+            .ToListAsync(ct);
+
+        var (concerns, note) = await ConcernsAsync(user, id, includeConcerns, ct);
+        var now = clock.GetUtcNow();
+        AuditLog.Record(db, user, AuditActions.SubjectAccessExported, AuditSubjects.Pupil, id,
+            new { sessions = sessions.Count, concerns = concerns?.Count });
+        await db.SaveChangesAsync(ct);
+
+        return new SubjectAccessExportDto(
+            school.Name, school.TimeZoneId, now, user.DisplayName(),
+            new SubjectPupilDto(Ids.Format(pupil.Id), pupil.Name, pupil.DateOfBirth?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)),
+            pupil.Guardians.Select(pg => pg.Guardian!).OrderBy(g => g.Name)
+                .Select(g => new GuardianDto(Ids.Format(g.Id), g.Name, g.Relationship, g.HasParentalResponsibility, g.Email, g.Phone)).ToList(),
+            sessions,
+            emails.Select(m => new SubjectEmailDto(Ids.Format(m.SessionId!.Value), OutboxQueries.KindName(m.Kind), m.RecipientName, m.RecipientEmail, m.Subject,
+                m.Status.ToString().ToLowerInvariant(), m.CreatedAt, m.SentAt)).ToList(),
+            concerns, note, trail, NotIncluded);
+    }
+
+    private async Task<(List<ConcernDto>? Concerns, string Note)> ConcernsAsync(ClaimsPrincipal user, Guid pupilId, bool include, CancellationToken ct)
+    {
+        if (!include)
+        {
+            return (null, "Not included: the concerns about the pupil were not asked for. The DSL decides whether to include them (safeguarding records may be withheld where disclosing them would be likely to cause serious harm).");
+        }
+        if (!ConcernAccess.ReadsBehaviour(user))
+        {
+            return (null, "Not included: only the DSL and senior leaders signed in with two factors may include concerns.");
+        }
+        var found = await ConcernAccess.Visible(db, user).AsNoTracking().Include(c => c.Pupils)
+            .Where(c => c.Status == ConcernStatus.Raised && c.Pupils.Any(p => p.PupilId == pupilId))
+            .OrderBy(c => c.RaisedAt).ThenBy(c => c.Id).ToListAsync(ct);
+        var concerns = new List<ConcernDto>(found.Count);
+        foreach (var concern in found)
+        {
+            concerns.Add(await ConcernDtos.DetailAsync(db, concern, user, ct));
+        }
+        return (concerns, ConcernAccess.ReadsSafeguarding(user)
+            ? "Included: every concern raised about the pupil, safeguarding and behaviour, with its chronology."
+            : "Included: the behaviour concerns raised about the pupil, with their chronology. Safeguarding concerns are the DSL's to include.");
+    }
+}
