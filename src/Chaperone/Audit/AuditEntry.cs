@@ -63,6 +63,7 @@ public static class AuditActions
     public const string SessionCancelled = "session.cancelled";
     public const string StaffAdded = "staff.added";
     public const string StaffRolesChanged = "staff.roles-changed";
+    public const string StaffDetailsChanged = "staff.details-changed";
     public const string StaffAccessEnded = "staff.access-ended";
     public const string StaffAccessRestored = "staff.access-restored";
     public const string StaffPasswordReset = "staff.password-reset";

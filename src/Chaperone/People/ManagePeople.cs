@@ -61,6 +61,8 @@ public static class ManagePeople
     {
         var group = app.MapGroup("/api/v1").WithTags("People").RequireAuthorization(AuthPolicies.Admin);
         group.MapPost("/staff", PostStaff).WithName("AddStaff").WithSummary("Add a member of staff with roles (admin); answers with a one-time initial password.");
+        group.MapPut("/staff/{id}", PutStaff).WithName("UpdateStaff")
+            .WithSummary("Change a member of staff's name, email address and roles (admin); a new address or new roles end their sign-ins made before.");
         group.MapPut("/staff/{id}/roles", PutRoles).WithName("SetStaffRoles").WithSummary("Replace a member of staff's roles (admin).");
         group.MapPut("/staff/{id}/access", PutAccess).WithName("SetStaffAccess")
             .WithSummary("End a member of staff's access when they leave, or restore it (admin): an ended account cannot sign in, and its sign-ins end.");
@@ -76,6 +78,9 @@ public static class ManagePeople
 
     private static async Task<IResult> PostStaff(StaffRequest request, ClaimsPrincipal user, UserManager<StaffMember> users, ChaperoneDbContext db, CancellationToken ct) =>
         (await AddStaffAsync(db, users, user, request, ct)).ToResult(created => TypedResults.Created($"/api/v1/staff/{created.Staff.Id}", created));
+
+    private static async Task<IResult> PutStaff(string id, StaffRequest request, ClaimsPrincipal user, UserManager<StaffMember> users, ChaperoneDbContext db, CancellationToken ct) =>
+        (await UpdateStaffAsync(db, users, user, id, request, ct)).ToResult(TypedResults.Ok);
 
     private static async Task<IResult> PutRoles(string id, StaffRequest request, ClaimsPrincipal user, UserManager<StaffMember> users, ChaperoneDbContext db, CancellationToken ct) =>
         (await SetRolesAsync(db, users, user, id, request, ct)).ToResult(TypedResults.Ok);
@@ -158,26 +163,77 @@ public static class ManagePeople
             return new PeopleOutcome<StaffDto>.Missing("No member of staff with this id in your school.");
         }
         var errors = new Dictionary<string, string[]>();
-        CheckRoles(request.Roles, errors);
-        if (member.Id == admin.UserId() && request.Roles is not null && !request.Roles.Contains(Roles.Admin))
+        CheckRoles(request.Roles, member, admin, errors);
+        if (errors.Count > 0)
         {
-            errors["roles"] = ["You cannot take the admin role away from yourself."];
+            return new PeopleOutcome<StaffDto>.Invalid(errors);
+        }
+        await ApplyRolesAsync(db, users, admin, member, request.Roles!);
+        await db.SaveChangesAsync(ct);
+        return new PeopleOutcome<StaffDto>.Done(await StaffDtoAsync(db, member, ct));
+    }
+
+    /// <summary>
+    /// Changes a member of staff's name, email address (the one they sign in with) and roles, as
+    /// when they marry or the school's domain changes. A new address or new roles end the member's
+    /// sign-ins made before (their next is with the new address, and carries the new roles).
+    /// </summary>
+    public static async Task<PeopleOutcome<StaffDto>> UpdateStaffAsync(
+        ChaperoneDbContext db, UserManager<StaffMember> users, ClaimsPrincipal admin, string? id, StaffRequest request, CancellationToken ct)
+    {
+        if (await FindStaffAsync(db, admin.SchoolId(), id, ct) is not { } member)
+        {
+            return new PeopleOutcome<StaffDto>.Missing("No member of staff with this id in your school.");
+        }
+        var errors = new Dictionary<string, string[]>();
+        CheckName(request.Name, "name", errors);
+        var email = request.Email?.Trim() ?? "";
+        if (!IsEmail(email)) { errors["email"] = ["Give a valid email address, e.g. name@school.org.uk."]; }
+        CheckRoles(request.Roles, member, admin, errors);
+        var newAddress = !string.Equals(email, member.Email, StringComparison.OrdinalIgnoreCase);
+        if (!errors.ContainsKey("email") && newAddress && await users.FindByEmailAsync(email) is not null)
+        {
+            errors["email"] = ["Someone already has an account with this email address."];
         }
         if (errors.Count > 0)
         {
             return new PeopleOutcome<StaffDto>.Invalid(errors);
         }
-        var current = await users.GetRolesAsync(member);
-        await users.RemoveFromRolesAsync(member, current.Except(request.Roles!));
-        AuditLog.Record(db, admin, AuditActions.StaffRolesChanged, AuditSubjects.Staff, member.Id, new { from = current, to = request.Roles!.Distinct() });
-        await users.AddToRolesAsync(member, request.Roles!.Distinct().Except(current));
-        if (!current.ToHashSet().SetEquals(request.Roles!))
+        var name = request.Name!.Trim();
+        if (name != member.Name || email != member.Email)
         {
-            // Sign-ins carry their roles: those made before end (StaffAccess), and the next carries the new ones.
-            await users.UpdateSecurityStampAsync(member);
+            AuditLog.Record(db, admin, AuditActions.StaffDetailsChanged, AuditSubjects.Staff, member.Id,
+                new { from = new { member.Name, member.Email }, to = new { Name = name, Email = email } });
+            member.Name = name;
+            member.Email = member.UserName = email;
+            await users.UpdateNormalizedEmailAsync(member);
+            await users.UpdateNormalizedUserNameAsync(member);
+            // Checks the account as Identity does (a unique address it can take as a user name), and
+            // saves the details, the audit entry and a new security stamp together.
+            var saved = await users.UpdateSecurityStampAsync(member);
+            if (!saved.Succeeded)
+            {
+                db.ChangeTracker.Clear();
+                return new PeopleOutcome<StaffDto>.Invalid(new() { ["email"] = [string.Join(" ", saved.Errors.Select(e => e.Description))] });
+            }
         }
+        await ApplyRolesAsync(db, users, admin, member, request.Roles!);
         await db.SaveChangesAsync(ct);
         return new PeopleOutcome<StaffDto>.Done(await StaffDtoAsync(db, member, ct));
+    }
+
+    private static async Task ApplyRolesAsync(ChaperoneDbContext db, UserManager<StaffMember> users, ClaimsPrincipal admin, StaffMember member, string[] roles)
+    {
+        var current = await users.GetRolesAsync(member);
+        if (current.ToHashSet().SetEquals(roles))
+        {
+            return;
+        }
+        await users.RemoveFromRolesAsync(member, current.Except(roles));
+        AuditLog.Record(db, admin, AuditActions.StaffRolesChanged, AuditSubjects.Staff, member.Id, new { from = current, to = roles.Distinct() });
+        await users.AddToRolesAsync(member, roles.Distinct().Except(current));
+        // Sign-ins carry their roles: those made before end (StaffAccess), and the next carries the new ones.
+        await users.UpdateSecurityStampAsync(member);
     }
 
     /// <summary>A password for an admin to hand over (its holder is asked to choose their own): 72 random bits.</summary>
@@ -249,6 +305,16 @@ public static class ManagePeople
         else if (roles.FirstOrDefault(r => !Roles.All.Contains(r)) is { } unknown)
         {
             errors["roles"] = [$"'{(unknown.Length > 20 ? unknown[..20] : unknown)}' is not a role; use {string.Join(", ", Roles.All)}."];
+        }
+    }
+
+    /// <summary>The roles for an existing member: as for a new one, and an admin cannot take the admin role away from themselves.</summary>
+    private static void CheckRoles(string[]? roles, StaffMember member, ClaimsPrincipal admin, Dictionary<string, string[]> errors)
+    {
+        CheckRoles(roles, errors);
+        if (member.Id == admin.UserId() && roles is not null && !roles.Contains(Roles.Admin))
+        {
+            errors["roles"] = ["You cannot take the admin role away from yourself."];
         }
     }
 

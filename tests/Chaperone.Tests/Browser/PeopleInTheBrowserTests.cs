@@ -219,21 +219,28 @@ public sealed class PeopleInTheBrowserTests(BrowserApp browser) : IClassFixture<
         await Assertions.Expect(admin.Locator("[data-initial-password]")).ToHaveCountAsync(0, new() { Timeout = Ms });
         Assert.DoesNotContain(password!, await admin.ContentAsync().WaitAsync(BrowserApp.Timeout), StringComparison.Ordinal);
 
-        // Roles can be changed, and the new member of staff signs in with the password they were given.
-        await admin.GetByRole(AriaRole.Link, new() { Name = "Change roles of Nia Roberts" }).ClickAsync();
-        var rolesForm = admin.GetByRole(AriaRole.Form, new() { Name = "Change the roles of Nia Roberts" });
-        await rolesForm.GetByLabel("Senior leader (SLT)").CheckAsync();
-        await rolesForm.GetByRole(AriaRole.Button, new() { Name = "Save roles" }).ClickAsync();
-        await Assertions.Expect(admin.GetByRole(AriaRole.Status)).ToContainTextAsync("Nia Roberts’s roles are now: Teacher, Senior leader (SLT).", new() { Timeout = Ms });
+        // Details can be changed, the form saying what to fix; the new member of staff signs in at their new address with the password they were given.
+        await admin.GetByRole(AriaRole.Link, new() { Name = "Change details of Nia Roberts" }).ClickAsync();
+        var detailsForm = admin.GetByRole(AriaRole.Form, new() { Name = "Change the details of Nia Roberts" });
+        await Assertions.Expect(detailsForm.GetByLabel("Email address")).ToHaveValueAsync("nia.roberts@demo.school", new() { Timeout = Ms });
+        await detailsForm.GetByLabel("Email address").FillAsync("teacher1@demo.school");
+        await detailsForm.GetByLabel("Senior leader (SLT)").CheckAsync();
+        await detailsForm.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
+        await Assertions.Expect(admin.Locator("#staff-email-error")).ToContainTextAsync("Someone already has an account with this email address", new() { Timeout = Ms });
+        await AssertEveryControlIsLabelledAsync(admin);
+        await detailsForm.GetByLabel("Full name").FillAsync("Nia Roberts-Evans");
+        await detailsForm.GetByLabel("Email address").FillAsync("nia.roberts-evans@demo.school");
+        await detailsForm.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
+        await Assertions.Expect(admin.GetByRole(AriaRole.Status)).ToContainTextAsync("Nia Roberts-Evans’s details are saved. Roles: Teacher, Senior leader (SLT).", new() { Timeout = Ms });
 
         var teacher = await browser.NewPageAsync();
         await teacher.GotoAsync("/signin");
-        await teacher.GetByLabel("Email address").FillAsync("nia.roberts@demo.school");
+        await teacher.GetByLabel("Email address").FillAsync("nia.roberts-evans@demo.school");
         await teacher.GetByLabel("Password").FillAsync(password!);
         await teacher.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         // A senior leader without two-factor sign-in is sent to turn it on first, and then to choose their own password.
         await teacher.WaitForURLAsync(new Regex("/account/two-factor\\?returnUrl=%2Faccount%2Fpassword"), new() { Timeout = Ms });
-        await Assertions.Expect(teacher.GetByText("Signed in as")).ToContainTextAsync("Nia Roberts", new() { Timeout = Ms });
+        await Assertions.Expect(teacher.GetByText("Signed in as")).ToContainTextAsync("Nia Roberts-Evans", new() { Timeout = Ms });
     }
     [Fact]
     public async Task ATeacherWhoForgotTheirPasswordChoosesANewOneThroughTheEmailedLink()

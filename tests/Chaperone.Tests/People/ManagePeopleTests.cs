@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Chaperone.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 
 namespace Chaperone.Tests.People;
 
@@ -76,6 +77,35 @@ public abstract class ManagePeopleTests(ChaperoneApp app)
         Assert.Contains(staff.EnumerateArray(), s => s.GetProperty("email").GetString() == email && s.GetProperty("roles")[0].GetString() == "Teacher");
         var duplicate = await admin.PostAsJsonAsync("/api/v1/staff", new { name = "Again", email, roles = new[] { "Teacher" } });
         Assert.Equal(HttpStatusCode.BadRequest, duplicate.StatusCode);
+    }
+
+    [Fact]
+    public async Task AnAdminChangesAMemberOfStaffsNameAndAddressWhoThenSignsInAtTheNewOne()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var other = await TestSchool.CreateAsync(app);
+        var admin = await school.AdminAsync(app);
+        var teacher = await school.TeacherAsync(app);
+        var email = $"married.{Guid.NewGuid():N}@school.test";
+        Task<HttpResponseMessage> PutAsync(Guid id, object body) => admin.PutAsJsonAsync($"/api/v1/staff/{id}", body);
+
+        Assert.Equal(["email", "name", "roles"], (await Api.BadRequestFieldsAsync(await PutAsync(school.TeacherId, new { name = " ", email = "not an address", roles = Array.Empty<string>() }))).Order());
+        Assert.Equal(["email"], await Api.BadRequestFieldsAsync(await PutAsync(school.TeacherId, new { name = "Ann Other", email = school.OtherTeacherEmail, roles = new[] { "Teacher" } })));
+        Assert.Equal(["roles"], await Api.BadRequestFieldsAsync(await PutAsync(school.AdminId, new { name = "Admin", email = school.AdminEmail, roles = new[] { "Teacher" } })));
+        await Api.ProblemAsync(await PutAsync(other.TeacherId, new { name = "Ann Other", email, roles = new[] { "Teacher" } }), HttpStatusCode.NotFound);
+        // Nothing refused was kept.
+        Assert.Equal(HttpStatusCode.OK, (await teacher.GetAsync("/api/v1/sessions")).StatusCode);
+
+        var changed = await Api.JsonAsync(await PutAsync(school.TeacherId, new { name = "Ann Married", email = " " + email + " ", roles = new[] { "Teacher" } }), HttpStatusCode.OK);
+
+        Assert.Equal(("Ann Married", email), (changed.GetProperty("name").GetString(), changed.GetProperty("email").GetString()));
+        // Their sign-ins made before end; they sign in at the new address, not the old.
+        await Api.ProblemAsync(await teacher.GetAsync("/api/v1/sessions"), HttpStatusCode.Unauthorized);
+        await Api.ProblemAsync(await app.CreateClient().PostAsJsonAsync("/api/v1/auth/login", new { email = school.TeacherEmail, password = TestSchool.Password }), HttpStatusCode.Unauthorized);
+        var me = await Api.JsonAsync(await (await app.SignInAsync(email, TestSchool.Password)).GetAsync("/api/v1/auth/me"), HttpStatusCode.OK);
+        Assert.Equal("Ann Married", me.GetProperty("name").GetString());
+        Assert.Contains(Chaperone.Audit.AuditActions.StaffDetailsChanged,
+            await app.WithDbAsync(db => db.AuditEntries.AsNoTracking().Where(e => e.SchoolId == school.SchoolId).Select(e => e.Action).ToListAsync()));
     }
 
     [Fact]

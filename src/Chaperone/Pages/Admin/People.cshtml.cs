@@ -103,6 +103,8 @@ public sealed class PeopleModel(ChaperoneDbContext db, UserManager<StaffMember> 
                 return NotFound();
             }
             StaffId = member.Id;
+            StaffName = member.Name;
+            StaffEmail = member.Email;
             StaffRoles = [.. member.Roles];
         }
         if (guardian is not null)
@@ -150,17 +152,17 @@ public sealed class PeopleModel(ChaperoneDbContext db, UserManager<StaffMember> 
         return await ShowAsync(outcome, StaffErrors, StaffField, ct);
     }
 
-    public async Task<IActionResult> OnPostSetRolesAsync(CancellationToken ct)
+    public async Task<IActionResult> OnPostUpdateStaffAsync(CancellationToken ct)
     {
-        var outcome = await ManagePeople.SetRolesAsync(db, users, User, StaffId, new StaffRequest(null, null, [.. StaffRoles]), ct);
+        var outcome = await ManagePeople.UpdateStaffAsync(db, users, User, StaffId, new StaffRequest(StaffName, StaffEmail, [.. StaffRoles]), ct);
         if (outcome is PeopleOutcome<StaffDto>.Done done)
         {
             if (done.Value.Id == Ids.Format(User.UserId()))
             {
-                // The admin's own sign-in carries on, with their new roles.
+                // The admin's own sign-in carries on, with their new details and roles.
                 await signIn.RefreshSignInAsync((await users.GetUserAsync(User))!);
             }
-            return Saved("staff", $"{done.Value.Name}’s roles are now: {RoleList(done.Value.Roles)}.");
+            return Saved("staff", $"{done.Value.Name}’s details are saved. Roles: {RoleList(done.Value.Roles)}.");
         }
         return await ShowAsync(outcome, StaffErrors, StaffField, ct);
     }
