@@ -70,6 +70,8 @@ public static class ManagePeople
             .WithSummary("Give a member of staff a new one-time password and lift a lockout (admin); answers with the password.");
         group.MapPost("/staff/{id}/cancel-upcoming-sessions", PostCancelUpcoming).WithName("CancelLeaversSessions")
             .WithSummary("Cancel the upcoming sessions hosted by a member of staff whose access has ended, with a reason for the families (admin).");
+        group.MapPost("/people/import", PostImport).WithName("ImportRoster").Accepts<string>("text/csv")
+            .WithSummary("Import pupils and their parents and carers from a CSV file (one row per pupil and parent or carer; columns as on the People page's import); all rows or none, errors row by row; ?dryRun=true only checks (admin).");
         group.MapPost("/guardians", PostGuardian).WithName("AddGuardian").WithSummary("Add a parent or carer (admin).");
         group.MapPut("/guardians/{id}", PutGuardian).WithName("UpdateGuardian").WithSummary("Change a parent or carer's details (admin).");
         group.MapPost("/pupils", PostPupil).WithName("AddPupil").WithSummary("Add a pupil linked to their parents and carers (admin).");
@@ -94,6 +96,32 @@ public static class ManagePeople
 
     private static async Task<IResult> PostCancelUpcoming(string id, Scheduling.CancelRequest request, ClaimsPrincipal user, Scheduling.CancelHostedSessions handler, CancellationToken ct) =>
         (await handler.HandleAsync(user, id, request, ct)).ToResult(TypedResults.Ok);
+
+    private static async Task<IResult> PostImport(HttpRequest request, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct, bool dryRun = false)
+    {
+        if (await ReadBoundedAsync(request.Body, RosterImport.MaxBytes, ct) is not { } csv)
+        {
+            return Problems.Validation(new Dictionary<string, string[]> { ["file"] = [$"The file is larger than {RosterImport.MaxBytes / (1024 * 1024)} MB; split it."] });
+        }
+        return (await RosterImport.ImportAsync(db, user, csv, apply: !dryRun, ct)).ToResult(TypedResults.Ok);
+    }
+
+    /// <summary>The text of <paramref name="body"/> (UTF-8), or null when it is longer than <paramref name="maxBytes"/>.</summary>
+    public static async Task<string?> ReadBoundedAsync(Stream body, int maxBytes, CancellationToken ct)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await body.ReadAsync(chunk, ct)) > 0)
+        {
+            if (buffer.Length + read > maxBytes)
+            {
+                return null;
+            }
+            buffer.Write(chunk, 0, read);
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
 
     private static async Task<IResult> PostGuardian(GuardianRequest request, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct) =>
         (await AddGuardianAsync(db, user, request, ct)).ToResult(guardian => TypedResults.Created($"/api/v1/guardians/{guardian.Id}", guardian));

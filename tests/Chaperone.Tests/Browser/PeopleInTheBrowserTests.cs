@@ -272,4 +272,36 @@ public sealed class PeopleInTheBrowserTests(BrowserApp browser) : IClassFixture<
         await page.GotoAsync(link);
         await Assertions.Expect(page.Locator("[data-link-unusable]")).ToContainTextAsync("has run out or has already been used", new() { Timeout = Ms });
     }
+    [Fact]
+    public async Task AnAdminImportsPupilsAndParentsFromAFileAfterFixingWhatThePageSays()
+    {
+        const string header = "Pupil name,Date of birth,Parent or carer name,Relationship,Parental responsibility,Email,Phone\n";
+        var admin = await browser.NewPageAsync();
+        await SignInAsync(admin, "admin@demo.school");
+        await admin.GotoAsync("/admin/people");
+        await admin.GetByRole(AriaRole.Link, new() { Name = "Import pupils and their parents and carers from a CSV file" }).ClickAsync();
+        await admin.WaitForURLAsync(new Regex("/admin/people/import$"), new() { Timeout = Ms });
+        var file = admin.GetByLabel("CSV file");
+        async Task UploadAsync(string csv, bool checkOnly = false)
+        {
+            await file.SetInputFilesAsync(new FilePayload { Name = "from-the-mis.csv", MimeType = "text/csv", Buffer = System.Text.Encoding.UTF8.GetBytes(csv) });
+            await admin.GetByLabel("Check only").SetCheckedAsync(checkOnly);
+            await admin.GetByRole(AriaRole.Button, new() { Name = "Import" }).ClickAsync();
+        }
+
+        await UploadAsync(header + "Gus Imported,2018-06-07,Hal Imported,Father,perhaps,hal.imported@family.test,\n");
+        await Assertions.Expect(admin.Locator("[data-error-summary]")).ToContainTextAsync("1 thing needs fixing in the file; nothing was imported", new() { Timeout = Ms });
+        await Assertions.Expect(admin.Locator("[data-row-errors] tbody tr")).ToContainTextAsync("Parental responsibility", new() { Timeout = Ms });
+        await AssertEveryControlIsLabelledAsync(admin);
+
+        var fixedFile = header + "Gus Imported,2018-06-07,Hal Imported,Father,yes,hal.imported@family.test,\n";
+        await UploadAsync(fixedFile, checkOnly: true);
+        await Assertions.Expect(admin.Locator("[data-import-result]")).ToContainTextAsync("1 new pupil", new() { Timeout = Ms });
+        await Assertions.Expect(admin.Locator("[data-import-result] h2")).ToHaveTextAsync("The file is ready to import", new() { Timeout = Ms });
+        await UploadAsync(fixedFile);
+        await Assertions.Expect(admin.Locator("[data-import-result] h2")).ToHaveTextAsync("Imported", new() { Timeout = Ms });
+
+        await admin.GetByRole(AriaRole.Link, new() { Name = "Back to people" }).ClickAsync();
+        await Assertions.Expect(admin.GetByRole(AriaRole.Row).Filter(new() { HasText = "Gus Imported" })).ToContainTextAsync("Hal Imported", new() { Timeout = Ms });
+    }
 }

@@ -1,0 +1,93 @@
+using Chaperone.People;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace Chaperone.Pages.Admin;
+
+/// <summary>Pupils and their parents and carers from a CSV file (<see cref="RosterImport"/>): checked, then imported whole or not at all.</summary>
+public sealed partial class ImportModel(Storage.ChaperoneDbContext db) : PageModel
+{
+    public const string PagePath = "/admin/people/import";
+
+    [BindProperty]
+    public IFormFile? Upload { get; set; }
+
+    [BindProperty]
+    public bool CheckOnly { get; set; }
+
+    public FormErrors Errors { get; } = new();
+
+    /// <summary>What to fix, row by row: (row, column, message).</summary>
+    public List<(int Row, string Column, string Message)> RowErrors { get; } = [];
+
+    public RosterImportDto? Result { get; private set; }
+
+    public void OnGet()
+    {
+    }
+
+    /// <summary>A file with the column names and one example row, to fill in or to match the MIS's export to.</summary>
+    public IActionResult OnGetTemplate() => File(System.Text.Encoding.UTF8.GetBytes(
+        string.Join(",", RosterImport.Headers) + "\r\n" + "Amelia Brown,2017-05-21,Sarah Brown,Mother,yes,sarah.brown@example.org,01726 890000\r\n"),
+        "text/csv", "chaperone-pupils-and-parents.csv");
+
+    public async Task<IActionResult> OnPostAsync(CancellationToken ct)
+    {
+        if (Upload is null || Upload.Length == 0)
+        {
+            Errors.Add("roster-file", "Choose the CSV file to import.");
+            return Page();
+        }
+        string? csv;
+        await using (var stream = Upload.OpenReadStream())
+        {
+            csv = await ManagePeople.ReadBoundedAsync(stream, RosterImport.MaxBytes, ct);
+        }
+        if (csv is null)
+        {
+            Errors.Add("roster-file", $"The file is larger than {RosterImport.MaxBytes / (1024 * 1024)} MB; split it.");
+            return Page();
+        }
+        switch (await RosterImport.ImportAsync(db, User, csv, apply: !CheckOnly, ct))
+        {
+            case PeopleOutcome<RosterImportDto>.Done done:
+                Result = done.Value;
+                break;
+            case PeopleOutcome<RosterImportDto>.Invalid invalid:
+                foreach (var (key, messages) in invalid.Errors)
+                {
+                    if (RowError().Match(key) is { Success: true } m)
+                    {
+                        RowErrors.Add((int.Parse(m.Groups["row"].Value, System.Globalization.CultureInfo.InvariantCulture), Column(m.Groups["field"].Value), messages[0]));
+                    }
+                    else
+                    {
+                        Errors.Add("roster-file", messages[0]);
+                    }
+                }
+                RowErrors.Sort((a, b) => a.Row.CompareTo(b.Row));
+                if (RowErrors.Count > 0)
+                {
+                    Errors.Add("row-errors", $"{RowErrors.Count} {(RowErrors.Count == 1 ? "thing needs" : "things need")} fixing in the file; nothing was imported.");
+                }
+                break;
+        }
+        return Page();
+    }
+
+    private static string Column(string field) => field switch
+    {
+        "pupilName" => RosterImport.Headers[0],
+        "dateOfBirth" => RosterImport.Headers[1],
+        "guardianName" => RosterImport.Headers[2],
+        "relationship" => RosterImport.Headers[3],
+        "parentalResponsibility" => RosterImport.Headers[4],
+        "email" => RosterImport.Headers[5],
+        "phone" => RosterImport.Headers[6],
+        "pupil" => "Pupil",
+        _ => "Parent or carer",
+    };
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^rows\[(?<row>\d+)\]\.(?<field>\w+)$")]
+    private static partial System.Text.RegularExpressions.Regex RowError();
+}

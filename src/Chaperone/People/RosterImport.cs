@@ -1,0 +1,247 @@
+using System.Globalization;
+using System.Security.Claims;
+using Chaperone.Audit;
+using Chaperone.Infrastructure;
+using Chaperone.Storage;
+using CsvHelper;
+using Microsoft.EntityFrameworkCore;
+
+namespace Chaperone.People;
+
+/// <summary>What an import did, or (checked only) would do.</summary>
+/// <param name="Applied">False when the file was only checked.</param>
+public sealed record RosterImportDto(bool Applied, int Rows, int PupilsAdded, int PupilsFound, int GuardiansAdded, int GuardiansFound, int LinksAdded);
+
+/// <summary>
+/// Pupils and their parents and carers from a CSV file, as a school's MIS exports them: one row
+/// per pupil and parent or carer, with the columns of <see cref="Headers"/>. The whole file is
+/// checked first and imported only when every row is right, in one transaction: a file with a
+/// mistake imports nothing and says, row by row, what to fix.
+/// <list type="bullet">
+/// <item>A pupil is the same pupil as one the school holds (or another row) when the name and the
+/// date of birth are the same; the date of birth is required, so that two children of one name
+/// are never merged.</item>
+/// <item>A parent or carer is the same as one the school holds (or another row) by email address;
+/// without one, by name and phone number; without either, only among the same pupil's. Those found
+/// are linked, not changed: details are changed on the People page.</item>
+/// <item>Re-importing the same file adds nothing.</item>
+/// </list>
+/// </summary>
+public static class RosterImport
+{
+    public static readonly IReadOnlyList<string> Headers = ["Pupil name", "Date of birth", "Parent or carer name", "Relationship", "Parental responsibility", "Email", "Phone"];
+
+    public const int MaxRows = 5000;
+
+    /// <summary>The largest file taken (2 MB): far more than <see cref="MaxRows"/> rows need.</summary>
+    public const int MaxBytes = 2 * 1024 * 1024;
+
+    /// <summary>Errors reported at most, so that a wrong file does not answer with thousands.</summary>
+    private const int MaxErrors = 100;
+
+    private sealed record Row(int Line, string PupilName, DateOnly Born, GuardianRequest Guardian);
+
+    /// <summary>Checks the file and, when <paramref name="apply"/> and every row is right, imports it; errors are keyed <c>file</c> or <c>rows[line].field</c>.</summary>
+    public static async Task<PeopleOutcome<RosterImportDto>> ImportAsync(ChaperoneDbContext db, ClaimsPrincipal admin, string csv, bool apply, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var rows = Read(csv, errors);
+        if (errors.Count > 0)
+        {
+            return new PeopleOutcome<RosterImportDto>.Invalid(errors);
+        }
+        var schoolId = admin.SchoolId();
+        var pupils = await db.Pupils.Include(p => p.Guardians).Where(p => p.SchoolId == schoolId).ToListAsync(ct);
+        var guardians = await db.Guardians.Where(g => g.SchoolId == schoolId).ToListAsync(ct);
+
+        var pupilByKey = pupils.Where(p => p.DateOfBirth is not null).GroupBy(p => PupilKey(p.Name, p.DateOfBirth!.Value)).ToDictionary(g => g.Key, g => g.First());
+        var guardianByKey = new Dictionary<string, Guardian>();
+        foreach (var g in guardians)
+        {
+            if (SharedKey(g.Name, g.Email, g.Phone) is { } key)
+            {
+                guardianByKey.TryAdd(key, g);
+            }
+        }
+        var guardianRow = new Dictionary<Guardian, Row>();
+        var (pupilsAdded, guardiansAdded, linksAdded) = (new HashSet<Pupil>(), new HashSet<Guardian>(), 0);
+        var (pupilsFound, guardiansFound) = (new HashSet<Pupil>(), new HashSet<Guardian>());
+        var changedPupils = new HashSet<Pupil>();
+
+        foreach (var row in rows)
+        {
+            var pupilKey = PupilKey(row.PupilName, row.Born);
+            if (!pupilByKey.TryGetValue(pupilKey, out var pupil))
+            {
+                pupil = new Pupil { SchoolId = schoolId, Name = Clean(row.PupilName), DateOfBirth = row.Born };
+                pupilByKey[pupilKey] = pupil;
+                pupilsAdded.Add(pupil);
+            }
+            else if (!pupilsAdded.Contains(pupil))
+            {
+                pupilsFound.Add(pupil);
+            }
+
+            var scratch = new Guardian { SchoolId = schoolId, Name = "", Relationship = "" };
+            ManagePeople.ApplyGuardian(scratch, row.Guardian);
+            var guardianKey = SharedKey(scratch.Name, scratch.Email, scratch.Phone) ?? $"pupil:{pupilKey}|name:{Normal(scratch.Name)}";
+            var guardian = guardianByKey.GetValueOrDefault(guardianKey)
+                ?? (SharedKey(scratch.Name, scratch.Email, scratch.Phone) is null
+                    ? pupil.Guardians.Select(l => guardians.FirstOrDefault(g => g.Id == l.GuardianId)).FirstOrDefault(g => g is not null && Normal(g.Name) == Normal(scratch.Name) && g.Email is null && g.Phone is null)
+                    : null);
+            if (guardian is null)
+            {
+                guardian = scratch;
+                guardianByKey[guardianKey] = guardian;
+                guardiansAdded.Add(guardian);
+                guardianRow[guardian] = row;
+            }
+            else if (guardianRow.TryGetValue(guardian, out var first)
+                && (guardian.Relationship != scratch.Relationship || guardian.HasParentalResponsibility != scratch.HasParentalResponsibility || guardian.Name != scratch.Name))
+            {
+                Add(errors, $"rows[{row.Line}].guardian", $"This parent or carer is on row {first.Line} with another name, relationship or parental responsibility; make the rows agree.");
+            }
+            else if (!guardiansAdded.Contains(guardian))
+            {
+                guardiansFound.Add(guardian);
+            }
+
+            if (pupil.Guardians.All(l => l.GuardianId != guardian.Id))
+            {
+                pupil.Guardians.Add(new PupilGuardian { SchoolId = schoolId, PupilId = pupil.Id, GuardianId = guardian.Id });
+                linksAdded++;
+                if (!pupilsAdded.Contains(pupil))
+                {
+                    changedPupils.Add(pupil);
+                }
+            }
+            if (pupil.Guardians.Count > 10)
+            {
+                Add(errors, $"rows[{row.Line}].pupil", $"{pupil.Name} would have more than 10 parents and carers.");
+            }
+        }
+        if (errors.Count > 0)
+        {
+            db.ChangeTracker.Clear();
+            return new PeopleOutcome<RosterImportDto>.Invalid(errors);
+        }
+        var result = new RosterImportDto(apply, rows.Count, pupilsAdded.Count, pupilsFound.Count, guardiansAdded.Count, guardiansFound.Count, linksAdded);
+        if (!apply)
+        {
+            db.ChangeTracker.Clear();
+            return new PeopleOutcome<RosterImportDto>.Done(result);
+        }
+        db.Guardians.AddRange(guardiansAdded);
+        db.Pupils.AddRange(pupilsAdded);
+        foreach (var g in guardiansAdded)
+        {
+            AuditLog.Record(db, admin, AuditActions.GuardianAdded, AuditSubjects.Guardian, g.Id, ManagePeople.ToDto(g));
+        }
+        foreach (var p in pupilsAdded.Concat(changedPupils))
+        {
+            AuditLog.Record(db, admin, pupilsAdded.Contains(p) ? AuditActions.PupilAdded : AuditActions.PupilChanged, AuditSubjects.Pupil, p.Id,
+                new { p.Name, p.DateOfBirth, guardianIds = p.Guardians.Select(l => l.GuardianId) });
+        }
+        AuditLog.Record(db, admin, AuditActions.RosterImported, AuditSubjects.School, schoolId, result);
+        await using (var write = await WriteTransaction.BeginAsync(db, ct))
+        {
+            await db.SaveChangesAsync(ct);
+            await write.CommitAsync(ct);
+        }
+        return new PeopleOutcome<RosterImportDto>.Done(result);
+    }
+
+    /// <summary>The rows of the file, each checked on its own; errors for the file or per row.</summary>
+    private static List<Row> Read(string csv, Dictionary<string, string[]> errors)
+    {
+        var rows = new List<Row>();
+        if (string.IsNullOrWhiteSpace(csv))
+        {
+            errors["file"] = [$"Choose a CSV file with the columns {string.Join(", ", Headers)}."];
+            return rows;
+        }
+        var options = new CsvReaderOptions { TrimWhitespace = true, TrackLineNumbers = true, NormalizeHeaderName = Clean };
+        using var reader = CsvReader.FromText(csv.TrimStart('\uFEFF'), options);
+        try
+        {
+            var missing = Headers.Where(h => !reader.TryGetFieldIndex(h, out _)).ToList();
+            if (missing.Count > 0)
+            {
+                errors["file"] = [$"The first row must name the columns; missing: {string.Join(", ", missing)}."];
+                return rows;
+            }
+            while (reader.Read())
+            {
+                var line = (int)reader.LineNumber;
+                if (rows.Count >= MaxRows)
+                {
+                    errors["file"] = [$"At most {MaxRows} rows in one file; split it."];
+                    return rows;
+                }
+                string? Field(int column) => reader.GetString(Headers[column]);
+                if (Enumerable.Range(0, Headers.Count).All(c => string.IsNullOrWhiteSpace(Field(c))))
+                {
+                    continue;
+                }
+                var rowErrors = new Dictionary<string, string[]>();
+                var name = Field(0);
+                if (string.IsNullOrWhiteSpace(name)) { rowErrors["pupilName"] = ["The pupil's name is required."]; }
+                else if (name.Length > ManagePeople.MaxName) { rowErrors["pupilName"] = [$"At most {ManagePeople.MaxName} characters."]; }
+                var born = ParseDate(Field(1));
+                if (born is null) { rowErrors["dateOfBirth"] = ["The date of birth is required, as 2017-05-21 or 21/05/2017."]; }
+                var responsibility = Field(4)?.Trim().ToLowerInvariant() switch
+                {
+                    "yes" or "y" or "true" or "1" => true,
+                    "no" or "n" or "false" or "0" => false,
+                    _ => (bool?)null,
+                };
+                var guardian = new GuardianRequest(Field(2), Field(3), responsibility, Field(5), Field(6));
+                foreach (var (field, messages) in ManagePeople.ApplyGuardian(new Guardian { Name = "", Relationship = "" }, guardian))
+                {
+                    rowErrors[field switch { "name" => "guardianName", "hasParentalResponsibility" => "parentalResponsibility", _ => field }] =
+                        field == "hasParentalResponsibility" ? ["Say yes or no: whether they hold parental responsibility."] : messages;
+                }
+                foreach (var (field, messages) in rowErrors)
+                {
+                    Add(errors, $"rows[{line}].{field}", messages[0]);
+                }
+                if (rowErrors.Count == 0)
+                {
+                    rows.Add(new Row(line, name!, born!.Value, guardian));
+                }
+            }
+        }
+        catch (CsvFormatException)
+        {
+            errors["file"] = ["This file cannot be read as CSV; save it from your spreadsheet as CSV (comma separated) and try again."];
+        }
+        if (rows.Count == 0 && errors.Count == 0)
+        {
+            errors["file"] = ["The file has no rows under its column names."];
+        }
+        return rows;
+    }
+
+    private static DateOnly? ParseDate(string? value) =>
+        DateOnly.TryParseExact(value?.Trim(), ["yyyy-MM-dd", "dd/MM/yyyy", "d/M/yyyy"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var date) ? date : null;
+
+    private static void Add(Dictionary<string, string[]> errors, string key, string message)
+    {
+        if (errors.Count < MaxErrors)
+        {
+            errors.TryAdd(key, [message]);
+        }
+    }
+
+    private static string Clean(string name) => string.Join(' ', name.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+
+    private static string Normal(string name) => Clean(name).ToLowerInvariant();
+
+    private static string PupilKey(string name, DateOnly born) => $"{Normal(name)}|{born:yyyy-MM-dd}";
+
+    /// <summary>How a parent or carer is known across pupils: by email address, or by name and phone; null when neither is given.</summary>
+    private static string? SharedKey(string name, string? email, string? phone) =>
+        !string.IsNullOrWhiteSpace(email) ? $"email:{email.Trim().ToLowerInvariant()}"
+        : !string.IsNullOrWhiteSpace(phone) ? $"name:{Normal(name)}|phone:{new string(phone.Where(char.IsDigit).ToArray())}"
+        : null;
+}
