@@ -232,13 +232,15 @@ public static class ManagePeople
         {
             AuditLog.Record(db, admin, AuditActions.StaffDetailsChanged, AuditSubjects.Staff, member.Id,
                 new { from = new { member.Name, member.Email }, to = new { Name = name, Email = email } });
+            var newSignIn = email != member.Email;
             member.Name = name;
             member.Email = member.UserName = email;
             await users.UpdateNormalizedEmailAsync(member);
             await users.UpdateNormalizedUserNameAsync(member);
             // Checks the account as Identity does (a unique address it can take as a user name), and
-            // saves the details, the audit entry and a new security stamp together.
-            var saved = await users.UpdateSecurityStampAsync(member);
+            // saves the details and the audit entry together; with a new address, a new security
+            // stamp too (a new name alone ends no sign-in).
+            var saved = newSignIn ? await users.UpdateSecurityStampAsync(member) : await users.UpdateAsync(member);
             if (!saved.Succeeded)
             {
                 db.ChangeTracker.Clear();

@@ -96,6 +96,12 @@ public abstract class ManagePeopleTests(ChaperoneApp app)
         // Nothing refused was kept.
         Assert.Equal(HttpStatusCode.OK, (await teacher.GetAsync("/api/v1/sessions")).StatusCode);
 
+        // A new name alone ends no sign-in.
+        Assert.Equal(HttpStatusCode.OK, (await PutAsync(school.TeacherId, new { name = "Ann Other", email = school.TeacherEmail, roles = new[] { "Teacher" } })).StatusCode);
+        Assert.Contains((await Api.JsonAsync(await admin.GetAsync("/api/v1/staff"), HttpStatusCode.OK)).EnumerateArray(),
+            s => s.GetProperty("id").GetString() == school.TeacherId.ToString() && s.GetProperty("name").GetString() == "Ann Other");
+        Assert.Equal(HttpStatusCode.OK, (await teacher.GetAsync("/api/v1/sessions")).StatusCode);
+
         var changed = await Api.JsonAsync(await PutAsync(school.TeacherId, new { name = "Ann Married", email = " " + email + " ", roles = new[] { "Teacher" } }), HttpStatusCode.OK);
 
         Assert.Equal(("Ann Married", email), (changed.GetProperty("name").GetString(), changed.GetProperty("email").GetString()));
