@@ -15,7 +15,7 @@ namespace Chaperone.Pages.Admin;
 /// </summary>
 public sealed class PeopleModel(ChaperoneDbContext db, UserManager<StaffMember> users, SignInManager<StaffMember> signIn, TimeProvider clock) : PageModel
 {
-    // Staff form: add (no StaffId) or change roles (StaffId).
+    // Staff form: add (no StaffId) or change details and roles (StaffId).
     [BindProperty]
     public string? StaffId { get; set; }
 
@@ -200,8 +200,7 @@ public sealed class PeopleModel(ChaperoneDbContext db, UserManager<StaffMember> 
                 return Saved("staff", $"{done.Value.Name} has access again.");
             }
             var hostId = Guid.Parse(done.Value.Id);
-            var now = clock.GetUtcNow();
-            var upcoming = await db.Sessions.AsNoTracking().CountAsync(s => s.SchoolId == User.SchoolId() && s.TeacherId == hostId && s.Status == Scheduling.SessionStatus.Scheduled && s.Start > now, ct);
+            var upcoming = (await Scheduling.CancelHostedSessions.LeaversWithUpcomingAsync(db, User.SchoolId(), clock.GetUtcNow(), ct)).GetValueOrDefault(hostId);
             return Saved("staff", $"{done.Value.Name}’s access has ended: they cannot sign in, and any sign-in they had has ended. What they did stays in the records."
                 + (upcoming == 0 ? "" : $" They host {upcoming} upcoming session{(upcoming == 1 ? "" : "s")}, which cannot take place without them: cancel {(upcoming == 1 ? "it" : "them")} below (the families are told) and book again with another teacher."));
         }
