@@ -102,6 +102,8 @@ public static class AuditActions
     public const string PupilChronologyViewed = "pupil.chronology-viewed";
     /// <summary>A subject access export of everything held about a pupil was made.</summary>
     public const string SubjectAccessExported = "pupil.subject-access-exported";
+    /// <summary>A subject access export of everything held about a parent or carer was made.</summary>
+    public const string GuardianSubjectAccessExported = "guardian.subject-access-exported";
     public const string RecordingHeld = "recording.hold-placed";
     public const string RecordingHoldLifted = "recording.hold-lifted";
     public const string RecordingDeleted = "recording.deleted";

@@ -20,6 +20,8 @@ public static class RecordEndpoints
             .WithSummary("A pupil's record of intervention over a range of days (from, to: dates in the school's zone); format=csv or pdf, JSON otherwise.");
         group.MapGet("/pupils/{id}/subject-access", SubjectAccessExport).WithName("GetSubjectAccessExport").RequireAuthorization(AuthPolicies.SubjectAccess)
             .WithSummary("Everything held about a pupil, for a subject access request: their parents and carers, every session's record, the emails sent, the audit trail; concerns with includeConcerns=true (signed in with two factors). Senior leaders and the DSL; each export is audited.");
+        group.MapGet("/guardians/{id}/subject-access", GuardianSubjectAccessExport).WithName("GetGuardianSubjectAccessExport").RequireAuthorization(AuthPolicies.SubjectAccess)
+            .WithSummary("Everything held about a parent or carer, for their own subject access request: their details, their pupils, the sessions they were invited to with the consent, checks and attendance that were theirs, the emails sent to them, the audit trail. Senior leaders and the DSL; each export is audited.");
         group.MapGet("/record-of-intervention", SchoolRecord).WithName("GetRecordOfIntervention")
             .WithSummary("The school's record of intervention for the MIS over a range of days; format=csv or pdf, JSON otherwise. SLT, the DSL and admins.");
     }
@@ -33,6 +35,11 @@ public static class RecordEndpoints
         await exports.ForPupilAsync(user, id, includeConcerns, ct) is { } export
             ? TypedResults.Ok(export)
             : Problems.NotFound("There is no such pupil in your school.");
+
+    private static async Task<IResult> GuardianSubjectAccessExport(string id, ClaimsPrincipal user, SubjectAccess exports, CancellationToken ct) =>
+        await exports.ForGuardianAsync(user, id, ct) is { } export
+            ? TypedResults.Ok(export)
+            : Problems.NotFound("There is no such parent or carer in your school.");
 
     private static async Task<IResult> PupilRecord(string id, ClaimsPrincipal user, RecordOfIntervention records, CancellationToken ct, string? from = null, string? to = null, string? format = null) =>
         Answer(FormatError(format) ?? await records.ForPupilAsync(user, id, from, to, ct), format);

@@ -6,6 +6,7 @@ using Chaperone.Infrastructure;
 using Chaperone.Notifications;
 using Chaperone.People;
 using Chaperone.Storage;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 
 namespace Chaperone.Records;
@@ -18,6 +19,30 @@ public sealed record SubjectEmailDto(string SessionId, string Kind, string Recip
 
 /// <summary>One line of the audit trail about the pupil or one of their sessions (what was done, when, by whom; not its details).</summary>
 public sealed record SubjectTrailDto(DateTimeOffset At, string Action, string By, string SubjectType, string? SubjectId);
+
+/// <summary>A session a parent or carer was invited to, and what they did and said in it.</summary>
+/// <param name="Consent">The consent they gave (clause 1), if it was theirs.</param>
+/// <param name="Checklists">The room and dress checks they answered (clauses 9 and 10).</param>
+/// <param name="Attendance">When they joined and left the call.</param>
+public sealed record GuardianSessionDto(Scheduling.SessionDto Session, ConsentFact? Consent, IReadOnlyList<ChecklistFact> Checklists, IReadOnlyList<Stay> Attendance);
+
+/// <summary>
+/// Everything Chaperone holds about a parent or carer, for their own subject access request: their
+/// details, the pupils they are linked to, each session they were invited to with what they gave
+/// and answered in it, the emails sent to them and the audit trail about them. A pupil's own
+/// records (notes, concerns) are in the pupil's export, not here.
+/// </summary>
+public sealed record GuardianSubjectAccessExportDto(
+    string School,
+    string TimeZone,
+    DateTimeOffset MadeAt,
+    string MadeBy,
+    GuardianDto ParentOrCarer,
+    IReadOnlyList<SubjectPupilDto> Pupils,
+    IReadOnlyList<GuardianSessionDto> Sessions,
+    IReadOnlyList<SubjectEmailDto> Emails,
+    IReadOnlyList<SubjectTrailDto> Trail,
+    IReadOnlyList<string> NotIncluded);
 
 /// <summary>
 /// Everything Chaperone holds about a pupil, for a subject access request (UK GDPR article 15):
@@ -79,19 +104,11 @@ public sealed class SubjectAccess(ChaperoneDbContext db, CallProviderResolver pr
         }
         sessions.Sort((a, b) => a.Session.Start.CompareTo(b.Session.Start));
 
-        var emails = await db.OutboxMessages.AsNoTracking()
-            .Where(m => m.SchoolId == schoolId && m.SessionId != null && sessionIds.Contains(m.SessionId.Value))
-            .OrderBy(m => m.CreatedAt).ThenBy(m => m.Id)
-            .Select(m => new { m.SessionId, m.Kind, m.RecipientName, m.RecipientEmail, m.Subject, m.Status, m.CreatedAt, m.SentAt })
-            .ToListAsync(ct);
+        var emails = await EmailsAsync(db.OutboxMessages.Where(m => m.SchoolId == schoolId && m.SessionId != null && sessionIds.Contains(m.SessionId.Value)), ct);
 
         var subjects = sessionIds.Select(Ids.Format).Append(Ids.Format(id)).ToList();
-        var trail = await db.AuditEntries.AsNoTracking()
-            .Where(e => e.SchoolId == schoolId && e.SubjectId != null && subjects.Contains(e.SubjectId)
-                && (e.SubjectType == AuditSubjects.Pupil || e.SubjectType == AuditSubjects.Session))
-            .OrderBy(e => e.At).ThenBy(e => e.Id)
-            .Select(e => new SubjectTrailDto(e.At, e.Action, e.ActorName, e.SubjectType, e.SubjectId))
-            .ToListAsync(ct);
+        var trail = await TrailAsync(db.AuditEntries.Where(e => e.SchoolId == schoolId && e.SubjectId != null && subjects.Contains(e.SubjectId)
+            && (e.SubjectType == AuditSubjects.Pupil || e.SubjectType == AuditSubjects.Session)), ct);
 
         var (concerns, note) = await ConcernsAsync(user, id, includeConcerns, ct);
         var now = clock.GetUtcNow();
@@ -105,10 +122,74 @@ public sealed class SubjectAccess(ChaperoneDbContext db, CallProviderResolver pr
             pupil.Guardians.Select(pg => pg.Guardian!).OrderBy(g => g.Name)
                 .Select(g => new GuardianDto(Ids.Format(g.Id), g.Name, g.Relationship, g.HasParentalResponsibility, g.Email, g.Phone)).ToList(),
             sessions,
-            emails.Select(m => new SubjectEmailDto(Ids.Format(m.SessionId!.Value), OutboxQueries.KindName(m.Kind), m.RecipientName, m.RecipientEmail, m.Subject,
-                m.Status.ToString().ToLowerInvariant(), m.CreatedAt, m.SentAt)).ToList(),
-            concerns, note, trail, NotIncluded);
+            emails, concerns, note, trail, NotIncluded);
     }
+
+    /// <summary>The export for parent or carer <paramref name="guardianId"/> of the maker's school, or null when there is none.</summary>
+    public async Task<GuardianSubjectAccessExportDto?> ForGuardianAsync(ClaimsPrincipal user, string? guardianId, CancellationToken ct)
+    {
+        var schoolId = user.SchoolId();
+        if (!Ids.TryParse(guardianId, out var id)
+            || await db.Guardians.AsNoTracking().FirstOrDefaultAsync(g => g.Id == id && g.SchoolId == schoolId, ct) is not { } guardian)
+        {
+            return null;
+        }
+        var school = await db.Schools.AsNoTracking().Where(s => s.Id == schoolId).Select(s => new { s.Name, s.TimeZoneId }).SingleAsync(ct);
+        var pupils = await db.PupilGuardians.AsNoTracking().Where(l => l.GuardianId == id && l.SchoolId == schoolId)
+            .Select(l => l.Pupil!).OrderBy(p => p.Name).ToListAsync(ct);
+        var sessionIds = await db.SessionGuardians.AsNoTracking().Where(sg => sg.GuardianId == id && sg.SchoolId == schoolId).Select(sg => sg.SessionId).ToListAsync(ct);
+        var sessions = new List<GuardianSessionDto>(sessionIds.Count);
+        foreach (var sessionId in sessionIds)
+        {
+            if (await SessionRecords.RecordAsync(db, providers, schoolId, sessionId, ct) is not { } record)
+            {
+                continue;
+            }
+            // The record names people as the call did: by name.
+            sessions.Add(new GuardianSessionDto(record.Session,
+                record.Consent is { } consent && consent.GuardianName == guardian.Name ? consent : null,
+                record.Checklists.Where(c => c.Who == guardian.Name).ToList(),
+                record.Attendance.Where(a => a.Name == guardian.Name).SelectMany(a => a.Stays).ToList()));
+        }
+        sessions.Sort((a, b) => a.Session.Start.CompareTo(b.Session.Start));
+        var emails = await EmailsAsync(db.OutboxMessages.Where(m => m.SchoolId == schoolId && m.RecipientId == id && m.RecipientRole == "guardian" && m.SessionId != null), ct);
+        var subject = Ids.Format(id);
+        var trail = await TrailAsync(db.AuditEntries.Where(e => e.SchoolId == schoolId && e.SubjectType == AuditSubjects.Guardian && e.SubjectId == subject), ct);
+        AuditLog.Record(db, user, AuditActions.GuardianSubjectAccessExported, AuditSubjects.Guardian, id, new { sessions = sessions.Count });
+        await db.SaveChangesAsync(ct);
+        return new GuardianSubjectAccessExportDto(school.Name, school.TimeZoneId, clock.GetUtcNow(), user.DisplayName(), ManagePeople.ToDto(guardian),
+            pupils.Select(p => new SubjectPupilDto(Ids.Format(p.Id), p.Name, p.DateOfBirth?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture))).ToList(),
+            sessions, emails, trail, GuardianNotIncluded);
+    }
+
+    public static readonly IReadOnlyList<string> GuardianNotIncluded =
+    [
+        "The pupils' own records (the session notes and outcomes, concerns): they are in each pupil's export.",
+        "The video and sound of recordings, in which the parent or carer may appear: each is listed in the pupil's export, and a copy is provided separately.",
+        "The details of audit entries: the trail lists what was done, when and by whom.",
+    ];
+
+    /// <summary>The session emails of <paramref name="messages"/>, oldest first (each names its session).</summary>
+    private static async Task<List<SubjectEmailDto>> EmailsAsync(IQueryable<OutboxMessage> messages, CancellationToken ct) =>
+        (await messages.AsNoTracking().OrderBy(m => m.CreatedAt).ThenBy(m => m.Id)
+            .Select(m => new { m.SessionId, m.Kind, m.RecipientName, m.RecipientEmail, m.Subject, m.Status, m.CreatedAt, m.SentAt })
+            .ToListAsync(ct))
+        .Select(m => new SubjectEmailDto(Ids.Format(m.SessionId!.Value), OutboxQueries.KindName(m.Kind), m.RecipientName, m.RecipientEmail, m.Subject,
+            m.Status.ToString().ToLowerInvariant(), m.CreatedAt, m.SentAt))
+        .ToList();
+
+    /// <summary>The audit entries of <paramref name="entries"/>, oldest first: what was done, when and by whom.</summary>
+    private static Task<List<SubjectTrailDto>> TrailAsync(IQueryable<AuditEntry> entries, CancellationToken ct) =>
+        entries.AsNoTracking().OrderBy(e => e.At).ThenBy(e => e.Id)
+            .Select(e => new SubjectTrailDto(e.At, e.Action, e.ActorName, e.SubjectType, e.SubjectId))
+            .ToListAsync(ct);
+
+    /// <summary>An export as the file a page downloads: JSON as the API writes it, named for its subject and the day.</summary>
+    public static FileContentResult File(object export, string subjectName, System.Text.Json.JsonSerializerOptions json, DateTimeOffset now) =>
+        new(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(export, export.GetType(), json), "application/json")
+        {
+            FileDownloadName = $"subject-access-{RecordEndpoints.FileNamePart(subjectName)}-{Pages.Display.Iso(NodaTime.Instant.FromDateTimeOffset(now).InUtc().Date)}.json",
+        };
 
     private async Task<(List<ConcernDto>? Concerns, string Note)> ConcernsAsync(ClaimsPrincipal user, Guid pupilId, bool include, CancellationToken ct)
     {

@@ -92,6 +92,14 @@ public sealed class RecordInTheBrowserTests(BrowserApp browser) : IClassFixture<
         Assert.Equal("Toby Twoparents", export.RootElement.GetProperty("pupil").GetProperty("name").GetString());
         Assert.Equal(ran.ToString(), Assert.Single(export.RootElement.GetProperty("sessions").EnumerateArray()).GetProperty("session").GetProperty("id").GetString());
         Assert.Equal("safeguarding", Assert.Single(export.RootElement.GetProperty("concerns").EnumerateArray()).GetProperty("kind").GetString());
+
+        // The mother's own export, from the session's page.
+        await page.GotoAsync($"/sessions/{ran}");
+        await page.GetByRole(AriaRole.Link, new() { Name = "subject access export of Mia Mother" }).ClickAsync();
+        await Assertions.Expect(page.Locator("[data-export-contents]")).ToContainTextAsync("each of the 1 session they were invited to", new() { Timeout = Ms });
+        var theirs = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Button, new() { Name = "Download the export" }).ClickAsync(), new() { Timeout = Ms });
+        using var mother = System.Text.Json.JsonDocument.Parse(await File.ReadAllBytesAsync(await theirs.PathAsync()));
+        Assert.Equal("Mia Mother", mother.RootElement.GetProperty("parentOrCarer").GetProperty("name").GetString());
     }
 
     [Fact]

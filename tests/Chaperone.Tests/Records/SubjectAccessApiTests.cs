@@ -62,6 +62,38 @@ public abstract class SubjectAccessApiTests(ChaperoneApp app)
         Assert.Equal(3, await app.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.SchoolId == school.SchoolId && e.Action == AuditActions.SubjectAccessExported)));
     }
 
+    [Fact]
+    public async Task AParentsOwnExportHoldsWhatTheyGaveAndWereSentAndNotTheirChildsNotes()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var (sessionId, start) = await CallClient.BookAndRunCallAsync(app, school, "completed", Notes);
+        var (_, slt) = await LeadersAsync(app, school);
+        Task<HttpResponseMessage> ExportAsync(HttpClient client, Guid guardian) => client.GetAsync($"/api/v1/guardians/{guardian}/subject-access");
+
+        var mother = await Api.JsonAsync(await ExportAsync(slt, school.Mother), HttpStatusCode.OK);
+
+        Assert.Equal("Mia Mother", mother.GetProperty("parentOrCarer").GetProperty("name").GetString());
+        Assert.Contains(Names(mother.GetProperty("pupils")), n => n == "Toby Twoparents");
+        var session = Assert.Single(mother.GetProperty("sessions").EnumerateArray());
+        Assert.Equal(sessionId.ToString(), session.GetProperty("session").GetProperty("id").GetString());
+        Assert.Equal(start.AddMinutes(-3), session.GetProperty("consent").GetProperty("givenAt").GetDateTimeOffset());
+        Assert.NotEmpty(session.GetProperty("checklists").EnumerateArray());
+        Assert.NotEmpty(session.GetProperty("attendance").EnumerateArray());
+        var emails = mother.GetProperty("emails").EnumerateArray().ToList();
+        Assert.NotEmpty(emails);
+        Assert.All(emails, e => Assert.Equal("Mia Mother", e.GetProperty("recipientName").GetString()));
+        Assert.DoesNotContain(Notes, mother.GetRawText(), StringComparison.Ordinal);
+
+        // The father was not invited: his export holds him and his child, and no session.
+        var father = await Api.JsonAsync(await ExportAsync(slt, school.Father), HttpStatusCode.OK);
+        Assert.Empty(father.GetProperty("sessions").EnumerateArray());
+        Assert.Empty(father.GetProperty("emails").EnumerateArray());
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await ExportAsync(await school.TeacherAsync(app), school.Mother)).StatusCode);
+        await Api.ProblemAsync(await ExportAsync(slt, (await TestSchool.CreateAsync(app)).Mother), HttpStatusCode.NotFound);
+        Assert.Equal(2, await app.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.SchoolId == school.SchoolId && e.Action == AuditActions.GuardianSubjectAccessExported)));
+    }
+
     private static IEnumerable<string> Names(JsonElement people) => people.EnumerateArray().Select(p => p.GetProperty("name").GetString()!);
 }
 

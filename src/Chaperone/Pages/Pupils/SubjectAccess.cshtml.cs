@@ -47,8 +47,6 @@ public sealed class SubjectAccessModel(Storage.ChaperoneDbContext db, SubjectAcc
         {
             return NotFound();
         }
-        var day = NodaTime.Instant.FromDateTimeOffset(clock.GetUtcNow()).InUtc().Date;
-        var body = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(export, json.Value.SerializerOptions);
-        return File(body, "application/json", $"subject-access-{RecordEndpoints.FileNamePart(export.Pupil.Name)}-{Display.Iso(day)}.json");
+        return SubjectAccess.File(export, export.Pupil.Name, json.Value.SerializerOptions, clock.GetUtcNow());
     }
 }
