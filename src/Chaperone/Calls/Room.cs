@@ -282,7 +282,9 @@ public sealed partial class Room(RoomFacts facts)
             return RoomResult.No(new(Policy.Clauses.Expectations, "live", "Give the expectations once the session has started."));
         }
         ExpectationsConfirmedAt = now;
-        return Done(RoomEvent.Of(RoomEvents.ExpectationsGiven, Teacher, now, ("version", ExpectationsFull ? "full" : "brief")));
+        // The words given are kept with the event: the school may word them differently later.
+        return Done(RoomEvent.Of(RoomEvents.ExpectationsGiven, Teacher, now, ("version", ExpectationsFull ? "full" : "brief"),
+            ("text", ExpectationsText.For(Facts.Settings, ExpectationsFull))));
     }
 
     /// <summary>The teacher starts the session (and its recording) once everything clause 1, 4, 9 and 10 ask for is in place.</summary>

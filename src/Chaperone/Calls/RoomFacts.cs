@@ -42,14 +42,8 @@ public static class ConsentText
     }
 }
 
-/// <summary>The expectations the teacher outlines (clause 7): in full at a pupil's first session with that teacher, briefly afterwards.</summary>
+/// <summary>The expectations the teacher outlines (clause 7), in the school's words: in full at a pupil's first session with that teacher, briefly afterwards.</summary>
 public static class ExpectationsText
 {
-    public const string Full = "Welcome. In our video calls: your parent or carer stays with you all the time; we talk only about your learning and how you are; "
-        + "we stay in a shared room with the TV and other devices off; nobody records or photographs the call except the school; "
-        + "if anything online ever worries you, tell your parent or carer or a teacher; and when we finish, you leave the call first and I close it.";
-
-    public const string Brief = "A quick reminder of our rules: your grown-up stays with you, we keep to learning, devices off, you leave first and I close the call.";
-
-    public static string For(bool first) => first ? Full : Brief;
+    public static string For(Policy.PolicySettings settings, bool first) => first ? settings.ExpectationsFull : settings.ExpectationsBrief;
 }

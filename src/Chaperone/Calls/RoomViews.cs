@@ -29,7 +29,7 @@ public static class RoomViews
             f.Declaration?.PupilIds.Select(id => room.Facts.Pupils.First(p => p.Id == id).Name).ToList(),
             f.Declaration?.StaysThroughout, f.Declaration?.Checklist, f.Declaration?.ChecklistComplete == true, f.Muted))],
         room.Consent is { } c ? new ConsentView(c.GuardianName, c.Relationship, c.GivenAt, c.Text, c.ConfirmedAt is not null) : null,
-        room.RoomCheckedAt is not null, room.DressCheckedAt is not null, room.ExpectationsFull, ExpectationsText.For(room.ExpectationsFull),
+        room.RoomCheckedAt is not null, room.DressCheckedAt is not null, room.ExpectationsFull, ExpectationsText.For(room.Facts.Settings, room.ExpectationsFull),
         room.ExpectationsConfirmedAt is not null,
         room.Phase == RoomPhase.Open ? [.. StartRule.Check(room).Select(m => new Missing(m.Clause, m.Message))] : [],
         PeersOf(room, RoomParty.Teacher));

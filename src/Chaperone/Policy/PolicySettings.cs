@@ -27,6 +27,17 @@ public sealed record PolicySettings
     public const int MinimumDurationMinutes = 10;
     public const int MaximumDurationMinutes = 120;
 
+    /// <summary>The expectations a teacher outlines at a pupil's first session with them (clause 7), unless the school words its own.</summary>
+    public const string DefaultExpectationsFull = "Welcome. In our video calls: your parent or carer stays with you all the time; we talk only about your learning and how you are; "
+        + "we stay in a shared room with the TV and other devices off; nobody records or photographs the call except the school; "
+        + "if anything online ever worries you, tell your parent or carer or a teacher; and when we finish, you leave the call first and I close it.";
+
+    /// <summary>The brief reminder of the expectations at each later session (clause 7), unless the school words its own.</summary>
+    public const string DefaultExpectationsBrief = "A quick reminder of our rules: your grown-up stays with you, we keep to learning, devices off, you leave first and I close the call.";
+
+    /// <summary>The longest expectations text a school may set.</summary>
+    public const int MaxExpectationsLength = 2000;
+
     public static IReadOnlySet<IsoDayOfWeek> Weekdays { get; } = new HashSet<IsoDayOfWeek>
     {
         IsoDayOfWeek.Monday, IsoDayOfWeek.Tuesday, IsoDayOfWeek.Wednesday, IsoDayOfWeek.Thursday, IsoDayOfWeek.Friday,
@@ -39,6 +50,8 @@ public sealed record PolicySettings
     public IReadOnlyList<ClosurePeriod> Closures { get; init; } = [];
     public Duration MinimumNotice { get; init; } = Duration.FromHours(DefaultMinimumNoticeHours);
     public int MinimumParticipants { get; init; } = DefaultMinimumParticipants;
+    public string ExpectationsFull { get; init; } = DefaultExpectationsFull;
+    public string ExpectationsBrief { get; init; } = DefaultExpectationsBrief;
 
     public static PolicySettings Default { get; } = new();
 

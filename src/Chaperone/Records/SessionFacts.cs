@@ -13,7 +13,8 @@ public sealed record Presence(string Name, string Role, IReadOnlyList<Stay> Stay
 public sealed record ConsentFact(string GuardianName, string Relationship, bool ParentalResponsibility, DateTimeOffset GivenAt, DateTimeOffset? ConfirmedAt, string Version, string Text);
 
 /// <summary>The expectations the teacher gave (clause 7): the full version or the brief reminder.</summary>
-public sealed record ExpectationsFact(string Version, DateTimeOffset GivenAt);
+/// <param name="Text">The words given; empty for a call held before they were kept.</param>
+public sealed record ExpectationsFact(string Version, DateTimeOffset GivenAt, string Text);
 
 /// <summary>The outcome and notes the teacher recorded after the call (clause 11); the newest counts.</summary>
 public sealed record OutcomeFact(string Outcome, string Notes, DateTimeOffset RecordedAt);
@@ -74,7 +75,7 @@ public sealed record SessionFacts(
                     consent = consent with { ConfirmedAt = e.At };
                     break;
                 case RoomEvents.ExpectationsGiven:
-                    expectations = new ExpectationsFact(Get("version"), e.At);
+                    expectations = new ExpectationsFact(Get("version"), e.At, Get("text"));
                     break;
                 case RoomEvents.Outcome:
                     outcome = new OutcomeFact(Get("outcome"), Get("notes"), e.At);

@@ -14,6 +14,9 @@ public sealed record SchoolHoursDto(string Start, string End);
 
 public sealed record ClosureDto(string Id, string FirstDay, string LastDay, string Reason);
 
+/// <summary>The expectations a teacher outlines (clause 7): in full at a pupil's first session with them, the brief reminder afterwards; <c>schoolsOwn</c> when the school worded them.</summary>
+public sealed record ExpectationsDto(string Full, string Brief, bool SchoolsOwn);
+
 public sealed record PolicyDto(
     string School,
     string TimeZone,
@@ -22,10 +25,15 @@ public sealed record PolicyDto(
     int MinimumParticipants,
     IReadOnlyList<string> SchoolDays,
     IReadOnlyList<ClosureDto> Closures,
-    IReadOnlyList<Clause> Clauses);
+    IReadOnlyList<Clause> Clauses,
+    ExpectationsDto Expectations);
 
-/// <summary>The body of <c>PUT /api/v1/policy/settings</c>: every field optional; those given are changed.</summary>
-public sealed record PolicySettingsRequest(string? TimeZone, SchoolHoursDto? SchoolHours, int? MinimumNoticeHours, int? MinimumParticipants, string[]? SchoolDays);
+/// <summary>
+/// The body of <c>PUT /api/v1/policy/settings</c>: every field optional; those given are changed.
+/// An empty expectations text puts the policy's own words back.
+/// </summary>
+public sealed record PolicySettingsRequest(string? TimeZone, SchoolHoursDto? SchoolHours, int? MinimumNoticeHours, int? MinimumParticipants, string[]? SchoolDays,
+    string? ExpectationsFull = null, string? ExpectationsBrief = null);
 
 public sealed record ClosureRequest(string? FirstDay, string? LastDay, string? Reason);
 
@@ -36,7 +44,7 @@ public static class PolicyEndpoints
         var group = app.MapGroup("/api/v1/policy").WithTags("Policy").RequireAuthorization(AuthPolicies.Staff);
         group.MapGet("/", Get).WithName("GetPolicy").WithSummary("The policy's clauses and this school's settings.");
         group.MapPut("/settings", UpdateSettings).RequireAuthorization(AuthPolicies.Admin)
-            .WithName("UpdatePolicySettings").WithSummary("Change school hours, notice, participants, school days or time zone (admin).");
+            .WithName("UpdatePolicySettings").WithSummary("Change school hours, notice, participants, school days, time zone or the wording of the expectations (admin).");
         group.MapPost("/closures", AddClosure).RequireAuthorization(AuthPolicies.Admin)
             .WithName("AddClosure").WithSummary("Add a closure: a holiday, INSET day or bank holiday (admin).");
         group.MapDelete("/closures/{id}", RemoveClosure).RequireAuthorization(AuthPolicies.Admin)
@@ -54,7 +62,8 @@ public static class PolicyEndpoints
             school.MinimumParticipants,
             Enum.GetValues<IsoDayOfWeek>().Where(s.SchoolDays.Contains).Select(d => d.ToString()).ToList(),
             school.Closures.OrderBy(c => c.FirstDay).Select(ToDto).ToList(),
-            Clauses.All);
+            Clauses.All,
+            new ExpectationsDto(s.ExpectationsFull, s.ExpectationsBrief, school.ExpectationsFull is not null || school.ExpectationsBrief is not null));
     }
 
     /// <summary>A closure as stored (dates normalised, reason trimmed), the same whether just added or read back.</summary>
@@ -165,10 +174,14 @@ public static class SchoolSettings
                 errors["schoolDays"] = ["At least one school day is needed."];
             }
         }
+        CheckExpectations(request.ExpectationsFull, "expectationsFull", errors);
+        CheckExpectations(request.ExpectationsBrief, "expectationsBrief", errors);
         if (errors.Count > 0)
         {
             return errors;
         }
+        if (request.ExpectationsFull is not null) { school.ExpectationsFull = OwnWordsOrNull(request.ExpectationsFull, PolicySettings.DefaultExpectationsFull); }
+        if (request.ExpectationsBrief is not null) { school.ExpectationsBrief = OwnWordsOrNull(request.ExpectationsBrief, PolicySettings.DefaultExpectationsBrief); }
         if (request.TimeZone is not null) { school.TimeZoneId = request.TimeZone.Trim(); }
         if (start is { } st) { school.DayStart = st.ToTimeOnly(); }
         if (end is { } en) { school.DayEnd = en.ToTimeOnly(); }
@@ -177,6 +190,26 @@ public static class SchoolSettings
         if (request.SchoolDays is not null) { school.SchoolDays = days; }
         return errors;
     }
+
+    private static void CheckExpectations(string? text, string field, Dictionary<string, string[]> errors)
+    {
+        if (text is null)
+        {
+            return;
+        }
+        if (text.Length > PolicySettings.MaxExpectationsLength)
+        {
+            errors[field] = [$"At most {PolicySettings.MaxExpectationsLength} characters: the teacher reads them aloud."];
+        }
+        else if (FreeText.HasControlCharacters(text))
+        {
+            errors[field] = ["The expectations cannot contain control characters (only line breaks and tabs)."];
+        }
+    }
+
+    /// <summary>The school's own words, or null (the policy's) when left empty or the same as the policy's.</summary>
+    private static string? OwnWordsOrNull(string text, string policy) =>
+        string.IsNullOrWhiteSpace(text) || text.Trim() == policy ? null : text.Trim();
 
     public static Dictionary<string, string[]> CheckClosure(ClosureRequest request, out Closure? closure)
     {

@@ -31,6 +31,10 @@ public sealed class School
     public int MinimumParticipants { get; set; } = PolicySettings.DefaultMinimumParticipants;
     public List<Closure> Closures { get; set; } = [];
 
+    /// <summary>The school's own wording of the expectations (clause 7), full and brief; null keeps the policy's.</summary>
+    public string? ExpectationsFull { get; set; }
+    public string? ExpectationsBrief { get; set; }
+
     /// <summary>
     /// Changes whenever the policy settings or closures change, in the same transaction (the
     /// context stamps it on saving), so a copy of the settings read under a stamp is known to be
@@ -47,6 +51,8 @@ public sealed class School
         SchoolDays = DaysOf(SchoolDays),
         MinimumNotice = Duration.FromHours(MinimumNoticeHours),
         MinimumParticipants = MinimumParticipants,
+        ExpectationsFull = ExpectationsFull ?? PolicySettings.DefaultExpectationsFull,
+        ExpectationsBrief = ExpectationsBrief ?? PolicySettings.DefaultExpectationsBrief,
         Closures = Closures
             .OrderBy(c => c.FirstDay)
             .Select(c => new ClosurePeriod(LocalDate.FromDateOnly(c.FirstDay), LocalDate.FromDateOnly(c.LastDay), c.Reason))

@@ -27,7 +27,7 @@ public sealed class RecordInTheBrowserTests(BrowserApp browser) : IClassFixture<
         await page.GetByRole(AriaRole.Link, new() { Name = "Record", Exact = true }).ClickAsync();
         await page.WaitForURLAsync(new Regex($"/sessions/{ran}/record$"), new() { Timeout = Ms });
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Record of the session with Toby Twoparents", new() { Timeout = Ms });
-        await Assertions.Expect(page.Locator("blockquote")).ToContainTextAsync("I, Mia Mother, have parental responsibility", new() { Timeout = Ms });
+        await Assertions.Expect(page.Locator("blockquote.consent-text")).ToContainTextAsync("I, Mia Mother, have parental responsibility", new() { Timeout = Ms });
         await Assertions.Expect(page.GetByRole(AriaRole.Row, new() { Name = "Mia Mother (parent or carer) 09:55 10:20" })).ToBeVisibleAsync(new() { Timeout = Ms });
         // Printed, the record leaves out the navigation and the buttons.
         await page.EmulateMediaAsync(new() { Media = Media.Print });

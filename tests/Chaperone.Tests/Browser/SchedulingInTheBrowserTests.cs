@@ -159,7 +159,7 @@ public sealed partial class SchedulingInTheBrowserTests(BrowserApp browser) : IC
     }
 
     [Fact]
-    public async Task AdminSettingsKeepBadInputAndClosuresCanBeAddedAndRemoved()
+    public async Task AdminSettingsKeepBadInputClosuresComeAndGoAndTheSchoolWordsItsExpectations()
     {
         var page = await browser.NewPageAsync();
         await SignInAsync(page, "admin@demo.school");
@@ -190,6 +190,21 @@ public sealed partial class SchedulingInTheBrowserTests(BrowserApp browser) : IC
         await row.GetByRole(AriaRole.Button, new() { Name = "Remove" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("is removed", new() { Timeout = Ms });
         await Assertions.Expect(page.GetByRole(AriaRole.Row).Filter(new() { HasText = "Summer holidays" })).ToHaveCountAsync(0, new() { Timeout = Ms });
+
+        // The school words its own reminder of the expectations (clause 7); the policy page shows it; emptied, the policy's words are back.
+        var brief = page.GetByLabel("The brief reminder, at each later session");
+        await brief.FillAsync("Remember\u0007");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save expectations" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#expectationsBrief-error")).ToContainTextAsync("control characters", new() { Timeout = Ms });
+        await brief.FillAsync("Remember: your grown-up stays with you, devices off, you leave first.");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save expectations" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("The expectations are saved.", new() { Timeout = Ms });
+        await page.GotoAsync("/policy");
+        await Assertions.Expect(page.GetByText("Remember: your grown-up stays with you, devices off, you leave first.")).ToBeVisibleAsync(new() { Timeout = Ms });
+        await page.GotoAsync("/admin/settings");
+        await page.GetByLabel("The brief reminder, at each later session").FillAsync("");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save expectations" }).ClickAsync();
+        await Assertions.Expect(page.GetByLabel("The brief reminder, at each later session")).ToHaveValueAsync(Chaperone.Policy.PolicySettings.DefaultExpectationsBrief, new() { Timeout = Ms });
     }
 
     [Fact]

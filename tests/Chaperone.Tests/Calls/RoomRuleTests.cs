@@ -206,5 +206,7 @@ public sealed class RoomRuleTests
         Ok(room.Start(Start));
         var e = Assert.Single(Assert.IsType<RoomResult.Done>(room.ConfirmExpectations(Start)).Events);
         Assert.Equal("full", e.Data["version"]);
+        // The words given are kept with the event.
+        Assert.Equal(PolicySettings.DefaultExpectationsFull, e.Data["text"]);
     }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Chaperone.Tests.Infrastructure;
 using CsvHelper;
@@ -106,6 +107,32 @@ public abstract class RecordApiTests(ChaperoneApp app)
             // Long values wrap onto several lines: every word is there, in order.
             Assert.True(ContainsInOrder(text, value), $"The PDF lacks \"{value}\". It reads: {text}");
         }
+    }
+
+    [Fact]
+    public async Task TheSchoolWordsItsOwnExpectationsWhichTheCallGivesAndTheRecordKeeps()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var admin = await school.AdminAsync(app);
+        const string Ours = "Hello! Your grown-up stays with you, we talk about your reading, and you leave first.";
+        Task<HttpResponseMessage> SetAsync(object body) => admin.PutAsJsonAsync("/api/v1/policy/settings", body);
+
+        Assert.Equal(["expectationsFull"], await Api.BadRequestFieldsAsync(await SetAsync(new { expectationsFull = new string('x', 2001) })));
+        Assert.Equal(["expectationsBrief"], await Api.BadRequestFieldsAsync(await SetAsync(new { expectationsBrief = "Bell\u0007" })));
+        var set = await Api.JsonAsync(await SetAsync(new { expectationsFull = "  " + Ours + " " }), HttpStatusCode.OK);
+        Assert.Equal(Ours, set.GetProperty("expectations").GetProperty("full").GetString());
+        Assert.Equal(Chaperone.Policy.PolicySettings.DefaultExpectationsBrief, set.GetProperty("expectations").GetProperty("brief").GetString());
+        Assert.True(set.GetProperty("expectations").GetProperty("schoolsOwn").GetBoolean());
+
+        // A first session with the teacher: the console gives the school's full words, and the record keeps them.
+        var (sessionId, _) = await CallClient.BookAndRunCallAsync(app, school, "completed", "Read together.");
+        var record = await Api.JsonAsync(await (await school.TeacherAsync(app)).GetAsync($"/api/v1/sessions/{sessionId}/record"), HttpStatusCode.OK);
+        Assert.Equal(("full", Ours), (record.GetProperty("expectations").GetProperty("version").GetString(), record.GetProperty("expectations").GetProperty("text").GetString()));
+
+        // Empty puts the policy's words back.
+        var back = await Api.JsonAsync(await (await school.AdminAsync(app)).PutAsJsonAsync("/api/v1/policy/settings", new { expectationsFull = "" }), HttpStatusCode.OK);
+        Assert.Equal(Chaperone.Policy.PolicySettings.DefaultExpectationsFull, back.GetProperty("expectations").GetProperty("full").GetString());
+        Assert.False(back.GetProperty("expectations").GetProperty("schoolsOwn").GetBoolean());
     }
 
     [Fact]

@@ -58,6 +58,13 @@ public sealed class SettingsModel(ChaperoneDbContext db) : PageModel
     [BindProperty]
     public string? BehaviourLeadId { get; set; }
 
+    [BindProperty]
+    public string? ExpectationsFull { get; set; }
+
+    [BindProperty]
+    public string? ExpectationsBrief { get; set; }
+
+    public FormErrors ExpectationsErrors { get; } = new();
     public FormErrors ConcernErrors { get; } = new();
     public List<(Guid Id, string Name, string? Email)> Leaders { get; private set; } = [];
     public FormErrors SettingsErrors { get; } = new();
@@ -89,6 +96,25 @@ public sealed class SettingsModel(ChaperoneDbContext db) : PageModel
         AuditLog.Record(db, User, AuditActions.SettingsChanged, AuditSubjects.School, school.Id, request);
         await db.SaveChangesAsync(ct);
         TempData["Notice"] = "The policy settings are saved.";
+        return RedirectToPage();
+    }
+
+    /// <summary>Clause 7: the school's wording of the expectations, full and brief (empty puts the policy's back).</summary>
+    public async Task<IActionResult> OnPostExpectationsAsync(CancellationToken ct)
+    {
+        var request = new PolicySettingsRequest(null, null, null, null, null, ExpectationsFull ?? "", ExpectationsBrief ?? "");
+        var school = await db.Schools.Include(s => s.Closures).FirstAsync(s => s.Id == User.SchoolId(), ct);
+        ExpectationsErrors.AddAll(SchoolSettings.Apply(school, request), field => field);
+        if (ExpectationsErrors.Any)
+        {
+            db.ChangeTracker.Clear();
+            await LoadAsync(ct);
+            KeepSettingsAsSaved();
+            return Page();
+        }
+        AuditLog.Record(db, User, AuditActions.SettingsChanged, AuditSubjects.School, school.Id, new { request.ExpectationsFull, request.ExpectationsBrief });
+        await db.SaveChangesAsync(ct);
+        TempData["Notice"] = "The expectations are saved.";
         return RedirectToPage();
     }
 
@@ -157,6 +183,9 @@ public sealed class SettingsModel(ChaperoneDbContext db) : PageModel
         var school = await db.Schools.AsNoTracking().Include(s => s.Closures).FirstAsync(s => s.Id == User.SchoolId(), ct);
         Policy = PolicyEndpoints.ToDto(school);
         Leaders = await Chaperone.Concerns.RaiseConcern.StaffWithRoleAsync(db, school.Id, People.Roles.Slt, ct);
+        // What the admin typed stays on a refused save; otherwise the saved words.
+        ExpectationsFull ??= Policy.Expectations.Full;
+        ExpectationsBrief ??= Policy.Expectations.Brief;
         var concerns = Chaperone.Concerns.ConcernSettingsStore.ToDto(await Chaperone.Concerns.ConcernSettingsStore.LoadAsync(db, school.Id, ct));
         AcknowledgeMinutes = concerns.AcknowledgeWithinMinutes.ToString(CultureInfo.InvariantCulture);
         HeadteacherId = concerns.HeadteacherId;

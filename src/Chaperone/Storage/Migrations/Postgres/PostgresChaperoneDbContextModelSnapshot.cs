@@ -1117,6 +1117,12 @@ namespace Chaperone.Storage.Migrations.Postgres
                     b.Property<TimeOnly>("DayStart")
                         .HasColumnType("time without time zone");
 
+                    b.Property<string>("ExpectationsBrief")
+                        .HasColumnType("text");
+
+                    b.Property<string>("ExpectationsFull")
+                        .HasColumnType("text");
+
                     b.Property<int>("MinimumNoticeHours")
                         .HasColumnType("integer");
 

@@ -1110,6 +1110,12 @@ namespace Chaperone.Storage.Migrations.Sqlite
                     b.Property<TimeOnly>("DayStart")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("ExpectationsBrief")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ExpectationsFull")
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("MinimumNoticeHours")
                         .HasColumnType("INTEGER");
 
