@@ -70,8 +70,8 @@ public static class ManagePeople
             .WithSummary("Give a member of staff a new one-time password and lift a lockout (admin); answers with the password.");
         group.MapPost("/staff/{id}/cancel-upcoming-sessions", PostCancelUpcoming).WithName("CancelLeaversSessions")
             .WithSummary("Cancel the upcoming sessions hosted by a member of staff whose access has ended, with a reason for the families (admin).");
-        group.MapPost("/people/import", PostImport).WithName("ImportRoster").Accepts<string>("text/csv")
-            .WithSummary("Import pupils and their parents and carers from a CSV file (one row per pupil and parent or carer; columns as on the People page's import); all rows or none, errors row by row; ?dryRun=true only checks (admin).");
+        group.MapPost("/people/import", PostImport).WithName("ImportRoster")
+            .WithSummary("Import pupils and their parents and carers from a CSV file sent as the request body (text/csv, UTF-8; one row per pupil and parent or carer; columns as on the People page's import); all rows or none, errors row by row; ?dryRun=true only checks (admin).");
         group.MapPost("/guardians", PostGuardian).WithName("AddGuardian").WithSummary("Add a parent or carer (admin).");
         group.MapPut("/guardians/{id}", PutGuardian).WithName("UpdateGuardian").WithSummary("Change a parent or carer's details (admin).");
         group.MapPost("/pupils", PostPupil).WithName("AddPupil").WithSummary("Add a pupil linked to their parents and carers (admin).");
