@@ -50,10 +50,8 @@ public static class AuthEndpoints
         {
             return TypedResults.NoContent();
         }
-        var principal = await signIn.CreateUserPrincipalAsync((await users.GetUserAsync(user))!);
         // How the sign-in was proven still holds.
-        ((System.Security.Claims.ClaimsIdentity)principal.Identity!).AddClaims(user.FindAll(TwoFactor.AmrClaim).Select(c => new System.Security.Claims.Claim(c.Type, c.Value)));
-        return TypedResults.SignIn(principal, authenticationScheme: IdentityConstants.BearerScheme);
+        return await BearerSignInAsync(signIn, (await users.GetUserAsync(user))!, user.FindFirst(TwoFactor.AmrClaim)?.Value ?? "pwd");
     }
 
     private static async Task<IResult> PostForgottenPassword(ForgottenPasswordRequest request, ForgottenPasswords forgotten, CancellationToken ct)
@@ -114,10 +112,15 @@ public static class AuthEndpoints
             await TwoFactor.AuditSignInAsync(db, user, succeeded: false, "api", string.IsNullOrWhiteSpace(request.TwoFactorCode) ? "no two-factor code" : "wrong two-factor code");
             return Unauthorized("A valid two-factor code is required for this account.");
         }
-        var principal = await signIn.CreateUserPrincipalAsync(user);
-        // As the cookie sign-in does (RFC 8176): how this sign-in was proven.
-        ((System.Security.Claims.ClaimsIdentity)principal.Identity!).AddClaim(new(TwoFactor.AmrClaim, twoFactor ? TwoFactor.Mfa : "pwd"));
         await TwoFactor.AuditSignInAsync(db, user, succeeded: true, twoFactor ? "api, two factors" : "api, password");
+        return await BearerSignInAsync(signIn, user, twoFactor ? TwoFactor.Mfa : "pwd");
+    }
+
+    /// <summary>A bearer token for <paramref name="user"/>, saying (as the cookie sign-in does, RFC 8176) how the sign-in was proven: <c>pwd</c> or <c>mfa</c>.</summary>
+    private static async Task<IResult> BearerSignInAsync(SignInManager<StaffMember> signIn, StaffMember user, string amr)
+    {
+        var principal = await signIn.CreateUserPrincipalAsync(user);
+        ((System.Security.Claims.ClaimsIdentity)principal.Identity!).AddClaim(new(TwoFactor.AmrClaim, amr));
         return TypedResults.SignIn(principal, authenticationScheme: IdentityConstants.BearerScheme);
     }
 

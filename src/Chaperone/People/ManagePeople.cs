@@ -56,6 +56,8 @@ public abstract record PeopleOutcome<T>
 public static class ManagePeople
 {
     public const int MaxName = 200;
+    /// <summary>Parents and carers one pupil may be linked to.</summary>
+    public const int MaxGuardiansPerPupil = 10;
 
     public static void MapManagePeople(this IEndpointRouteBuilder app)
     {
@@ -99,29 +101,13 @@ public static class ManagePeople
 
     private static async Task<IResult> PostImport(HttpRequest request, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct, bool dryRun = false)
     {
-        if (await ReadBoundedAsync(request.Body, RosterImport.MaxBytes, ct) is not { } csv)
+        if (await RosterImport.ReadFileAsync(request.Body, ct) is not { } csv)
         {
             return Problems.Validation(new Dictionary<string, string[]> { ["file"] = [$"The file is larger than {RosterImport.MaxBytes / (1024 * 1024)} MB; split it."] });
         }
         return (await RosterImport.ImportAsync(db, user, csv, apply: !dryRun, ct)).ToResult(TypedResults.Ok);
     }
 
-    /// <summary>The text of <paramref name="body"/> (UTF-8), or null when it is longer than <paramref name="maxBytes"/>.</summary>
-    public static async Task<string?> ReadBoundedAsync(Stream body, int maxBytes, CancellationToken ct)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await body.ReadAsync(chunk, ct)) > 0)
-        {
-            if (buffer.Length + read > maxBytes)
-            {
-                return null;
-            }
-            buffer.Write(chunk, 0, read);
-        }
-        return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
-    }
 
     private static async Task<IResult> PostGuardian(GuardianRequest request, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct) =>
         (await AddGuardianAsync(db, user, request, ct)).ToResult(guardian => TypedResults.Created($"/api/v1/guardians/{guardian.Id}", guardian));
@@ -144,10 +130,28 @@ public static class ManagePeople
         return MailAddress.TryCreate(value, out var address) && address.Address == value && address.Host.Contains('.', StringComparison.Ordinal);
     }
 
-    private static void CheckName(string? name, string field, Dictionary<string, string[]> errors)
+    internal static void CheckName(string? name, string field, Dictionary<string, string[]> errors)
     {
         if (string.IsNullOrWhiteSpace(name)) { errors[field] = ["A name is required."]; }
         else if (name.Length > MaxName) { errors[field] = [$"At most {MaxName} characters."]; }
+    }
+
+    /// <summary>
+    /// The address a member of staff signs in with, trimmed: a valid one that no other account has
+    /// (<paramref name="member"/> may keep their own). Its error goes under <c>email</c>.
+    /// </summary>
+    private static async Task<string> CheckStaffEmailAsync(UserManager<StaffMember> users, string? requested, StaffMember? member, Dictionary<string, string[]> errors)
+    {
+        var email = requested?.Trim() ?? "";
+        if (!IsEmail(email))
+        {
+            errors["email"] = ["Give a valid email address, e.g. name@school.org.uk."];
+        }
+        else if (await users.FindByEmailAsync(email) is { } holder && holder.Id != member?.Id)
+        {
+            errors["email"] = ["Someone already has an account with this email address."];
+        }
+        return email;
     }
 
     /// <summary>Adds a member of staff to the admin's school, with roles and a one-time initial password.</summary>
@@ -156,13 +160,8 @@ public static class ManagePeople
     {
         var errors = new Dictionary<string, string[]>();
         CheckName(request.Name, "name", errors);
-        var email = request.Email?.Trim() ?? "";
-        if (!IsEmail(email)) { errors["email"] = ["Give a valid email address, e.g. name@school.org.uk."]; }
         CheckRoles(request.Roles, errors);
-        if (errors.Count == 0 && await users.FindByEmailAsync(email) is not null)
-        {
-            errors["email"] = ["Someone already has an account with this email address."];
-        }
+        var email = await CheckStaffEmailAsync(users, request.Email, null, errors);
         if (errors.Count > 0)
         {
             return new PeopleOutcome<NewStaffDto>.Invalid(errors);
@@ -215,14 +214,8 @@ public static class ManagePeople
         }
         var errors = new Dictionary<string, string[]>();
         CheckName(request.Name, "name", errors);
-        var email = request.Email?.Trim() ?? "";
-        if (!IsEmail(email)) { errors["email"] = ["Give a valid email address, e.g. name@school.org.uk."]; }
         CheckRoles(request.Roles, member, admin, errors);
-        var newAddress = !string.Equals(email, member.Email, StringComparison.OrdinalIgnoreCase);
-        if (!errors.ContainsKey("email") && newAddress && await users.FindByEmailAsync(email) is not null)
-        {
-            errors["email"] = ["Someone already has an account with this email address."];
-        }
+        var email = await CheckStaffEmailAsync(users, request.Email, member, errors);
         if (errors.Count > 0)
         {
             return new PeopleOutcome<StaffDto>.Invalid(errors);
@@ -444,7 +437,8 @@ public static class ManagePeople
         return new PeopleOutcome<PupilDto>.Done((await PeopleEndpoints.LoadPupilsAsync(db, schoolId, ct)).First(p => p.Id == Ids.Format(pupil.Id)));
     }
 
-    private static object PupilDetails(Pupil p) => new { p.Name, p.DateOfBirth, guardianIds = p.Guardians.Select(l => l.GuardianId) };
+    /// <summary>What a pupil's audit entry says of them.</summary>
+    internal static object PupilDetails(Pupil p) => new { p.Name, p.DateOfBirth, guardianIds = p.Guardians.Select(l => l.GuardianId) };
 
     /// <summary>Validates and applies a pupil's details and links; answers the refusal, or null when applied.</summary>
     private static async Task<PeopleOutcome<PupilDto>?> ApplyPupilAsync(ChaperoneDbContext db, Pupil pupil, PupilRequest request, CancellationToken ct)
@@ -458,7 +452,7 @@ public static class ManagePeople
             else { errors["dateOfBirth"] = ["Give the date of birth as a date, e.g. 2017-05-21."]; }
         }
         var ids = request.GuardianIds ?? [];
-        if (ids.Length > 10) { errors["guardianIds"] = ["At most 10 parents and carers."]; }
+        if (ids.Length > MaxGuardiansPerPupil) { errors["guardianIds"] = [$"At most {MaxGuardiansPerPupil} parents and carers."]; }
         if (errors.Count > 0)
         {
             return new PeopleOutcome<PupilDto>.Invalid(errors);

@@ -55,12 +55,22 @@ public static class RosterImport
         var guardians = await db.Guardians.Where(g => g.SchoolId == schoolId).ToListAsync(ct);
 
         var pupilByKey = pupils.Where(p => p.DateOfBirth is not null).GroupBy(p => PupilKey(p.Name, p.DateOfBirth!.Value)).ToDictionary(g => g.Key, g => g.First());
+        // Parents are known by email, or name and phone (SharedKey); those with neither only among
+        // their own pupil's (PupilScopedKey), so two carers of one name in different families stay two.
         var guardianByKey = new Dictionary<string, Guardian>();
         foreach (var g in guardians)
         {
             if (SharedKey(g.Name, g.Email, g.Phone) is { } key)
             {
                 guardianByKey.TryAdd(key, g);
+            }
+        }
+        var guardianById = guardians.ToDictionary(g => g.Id);
+        foreach (var (key, pupil) in pupilByKey)
+        {
+            foreach (var g in pupil.Guardians.Select(l => guardianById[l.GuardianId]).Where(g => SharedKey(g.Name, g.Email, g.Phone) is null))
+            {
+                guardianByKey.TryAdd(PupilScopedKey(key, g.Name), g);
             }
         }
         var guardianRow = new Dictionary<Guardian, Row>();
@@ -84,11 +94,8 @@ public static class RosterImport
 
             var scratch = new Guardian { SchoolId = schoolId, Name = "", Relationship = "" };
             ManagePeople.ApplyGuardian(scratch, row.Guardian);
-            var guardianKey = SharedKey(scratch.Name, scratch.Email, scratch.Phone) ?? $"pupil:{pupilKey}|name:{Normal(scratch.Name)}";
-            var guardian = guardianByKey.GetValueOrDefault(guardianKey)
-                ?? (SharedKey(scratch.Name, scratch.Email, scratch.Phone) is null
-                    ? pupil.Guardians.Select(l => guardians.FirstOrDefault(g => g.Id == l.GuardianId)).FirstOrDefault(g => g is not null && Normal(g.Name) == Normal(scratch.Name) && g.Email is null && g.Phone is null)
-                    : null);
+            var guardianKey = SharedKey(scratch.Name, scratch.Email, scratch.Phone) ?? PupilScopedKey(pupilKey, scratch.Name);
+            var guardian = guardianByKey.GetValueOrDefault(guardianKey);
             if (guardian is null)
             {
                 guardian = scratch;
@@ -115,9 +122,9 @@ public static class RosterImport
                     changedPupils.Add(pupil);
                 }
             }
-            if (pupil.Guardians.Count > 10)
+            if (pupil.Guardians.Count > ManagePeople.MaxGuardiansPerPupil)
             {
-                Add(errors, $"rows[{row.Line}].pupil", $"{pupil.Name} would have more than 10 parents and carers.");
+                Add(errors, $"rows[{row.Line}].pupil", $"{pupil.Name} would have more than {ManagePeople.MaxGuardiansPerPupil} parents and carers.");
             }
         }
         if (errors.Count > 0)
@@ -139,8 +146,7 @@ public static class RosterImport
         }
         foreach (var p in pupilsAdded.Concat(changedPupils))
         {
-            AuditLog.Record(db, admin, pupilsAdded.Contains(p) ? AuditActions.PupilAdded : AuditActions.PupilChanged, AuditSubjects.Pupil, p.Id,
-                new { p.Name, p.DateOfBirth, guardianIds = p.Guardians.Select(l => l.GuardianId) });
+            AuditLog.Record(db, admin, pupilsAdded.Contains(p) ? AuditActions.PupilAdded : AuditActions.PupilChanged, AuditSubjects.Pupil, p.Id, ManagePeople.PupilDetails(p));
         }
         AuditLog.Record(db, admin, AuditActions.RosterImported, AuditSubjects.School, schoolId, result);
         await using (var write = await WriteTransaction.BeginAsync(db, ct))
@@ -149,6 +155,23 @@ public static class RosterImport
             await write.CommitAsync(ct);
         }
         return new PeopleOutcome<RosterImportDto>.Done(result);
+    }
+
+    /// <summary>The text of an uploaded file (UTF-8), or null when it is larger than <see cref="MaxBytes"/>.</summary>
+    public static async Task<string?> ReadFileAsync(Stream body, CancellationToken ct)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await body.ReadAsync(chunk, ct)) > 0)
+        {
+            if (buffer.Length + read > MaxBytes)
+            {
+                return null;
+            }
+            buffer.Write(chunk, 0, read);
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
     /// <summary>The rows of the file, each checked on its own; errors for the file or per row.</summary>
@@ -185,8 +208,7 @@ public static class RosterImport
                 }
                 var rowErrors = new Dictionary<string, string[]>();
                 var name = Field(0);
-                if (string.IsNullOrWhiteSpace(name)) { rowErrors["pupilName"] = ["The pupil's name is required."]; }
-                else if (name.Length > ManagePeople.MaxName) { rowErrors["pupilName"] = [$"At most {ManagePeople.MaxName} characters."]; }
+                ManagePeople.CheckName(name, "pupilName", rowErrors);
                 var born = ParseDate(Field(1));
                 if (born is null) { rowErrors["dateOfBirth"] = ["The date of birth is required, as 2017-05-21 or 21/05/2017."]; }
                 var responsibility = Field(4)?.Trim().ToLowerInvariant() switch
@@ -238,6 +260,8 @@ public static class RosterImport
     private static string Normal(string name) => Clean(name).ToLowerInvariant();
 
     private static string PupilKey(string name, DateOnly born) => $"{Normal(name)}|{born:yyyy-MM-dd}";
+
+    private static string PupilScopedKey(string pupilKey, string guardianName) => $"pupil:{pupilKey}|name:{Normal(guardianName)}";
 
     /// <summary>How a parent or carer is known across pupils: by email address, or by name and phone; null when neither is given.</summary>
     private static string? SharedKey(string name, string? email, string? phone) =>

@@ -41,7 +41,7 @@ public sealed partial class ImportModel(Storage.ChaperoneDbContext db) : PageMod
         string? csv;
         await using (var stream = Upload.OpenReadStream())
         {
-            csv = await ManagePeople.ReadBoundedAsync(stream, RosterImport.MaxBytes, ct);
+            csv = await RosterImport.ReadFileAsync(stream, ct);
         }
         if (csv is null)
         {
