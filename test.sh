@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every Chaperone test. Installs what the tests need if it is missing (PostgreSQL server,
-# Redis server, Debian's Chromium), starts a throwaway PostgreSQL and Redis on free loopback
-# ports, runs the suite against SQLite and PostgreSQL with browser tests in Chromium, and stops
-# the servers again.
+# Redis server, Debian's Chromium, Node.js; Azurite from npm), starts a throwaway PostgreSQL, Redis
+# and Azurite (Azure Blob Storage) on free loopback ports, runs the suite against SQLite and
+# PostgreSQL with browser tests in Chromium, and stops the servers again.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -12,6 +12,7 @@ missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing ${missing[*]} ..."
   as_root apt-get update -qq
@@ -41,9 +42,31 @@ for _ in $(seq 1 50); do [ -s "$REDISDIR/redis.pid" ] && break; sleep 0.1; done
 stop_redis() { [ -s "$REDISDIR/redis.pid" ] && kill "$(cat "$REDISDIR/redis.pid")" 2>/dev/null || true; rm -rf "$REDISDIR"; }
 trap 'stop_pg; stop_redis' EXIT
 
+# Azurite, Microsoft's Azure Storage emulator, for the recordings' object storage: blobs in memory,
+# loopback only. Installed from npm at the version tests/azurite/package-lock.json pins.
+AZURITE=tests/azurite
+if ! cmp -s "$AZURITE/package-lock.json" "$AZURITE/node_modules/.installed-lock"; then
+  echo "Installing Azurite ..."
+  (cd "$AZURITE" && npm ci --no-audit --no-fund --loglevel=error >/dev/null && cp package-lock.json node_modules/.installed-lock)
+fi
+AZURITEDIR=$(mktemp -d /tmp/chaperone-azurite.XXXXXX)
+AZURITEPORT=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+AZURITEBIN="$PWD/$AZURITE/node_modules/.bin/azurite-blob"
+(cd "$AZURITEDIR" && exec "$AZURITEBIN" --blobHost 127.0.0.1 --blobPort "$AZURITEPORT" --inMemoryPersistence \
+  --skipApiVersionCheck --disableProductStyleUrl --silent >azurite.log 2>&1) &
+AZURITEPID=$!
+stop_azurite() { kill "$AZURITEPID" 2>/dev/null || true; wait "$AZURITEPID" 2>/dev/null || true; rm -rf "$AZURITEDIR"; }
+trap 'stop_pg; stop_redis; stop_azurite' EXIT
+for _ in $(seq 1 100); do grep -q "successfully listens" "$AZURITEDIR/azurite.log" && break; sleep 0.1; done
+if ! grep -q "successfully listens" "$AZURITEDIR/azurite.log"; then
+  echo "Azurite did not start:" >&2; cat "$AZURITEDIR/azurite.log" >&2; exit 1
+fi
+
 export CHAPERONE_TEST_POSTGRES="Host=127.0.0.1;Port=$PGPORT;Username=postgres;Database=postgres"
 export CHAPERONE_TEST_REDIS="127.0.0.1:$REDISPORT"
 export CHAPERONE_TEST_CHROMIUM=/usr/bin/chromium
+# Azurite's documented development account (a published key, not a secret).
+export CHAPERONE_TEST_AZURE_BLOB="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:$AZURITEPORT/devstoreaccount1;"
 RESULTS=data/test-results
 rm -rf "$RESULTS"
 status=0

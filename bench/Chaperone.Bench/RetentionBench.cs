@@ -143,7 +143,7 @@ public static class RetentionBench
             var context = scope.ServiceProvider.GetRequiredService<ChaperoneDbContext>();
             registered = await context.Set<DeletionRecord>().CountAsync(d => d.SchoolId == school.SchoolId && d.Kind == DeletionKinds.Recording);
         }
-        var filesLeft = ids.Count(id => File.Exists(store.ChunkPath(school.SchoolId, id, 0)));
+        var filesLeft = ids.Count(id => File.Exists(((FileRecordingBlobs)store.Blobs).PathOf(RecordingStore.ChunkName(school.SchoolId, id, 0))));
         return (count / plain.Elapsed.TotalSeconds, plain.Elapsed.TotalSeconds, count / watch.Elapsed.TotalSeconds, watch.Elapsed.TotalSeconds, registered, filesLeft, profile);
     }
 

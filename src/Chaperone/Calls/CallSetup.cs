@@ -22,6 +22,7 @@ public static class CallSetup
         services.AddSingleton<RoomLeases>();
         services.AddHostedService<RoomLeaseRenewal>();
         services.AddSingleton<RecordingKeys>();
+        services.AddSingleton(sp => RecordingStorage.Create(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<Storage.DataDirectory>()));
         services.AddSingleton<RecordingStore>();
         services.AddScoped<ICallProvider, BuiltInCallProvider>();
         services.AddScoped<CallProviderResolver>();

@@ -102,6 +102,8 @@ public static class AppSetup
     public static async Task PrepareAsync(this WebApplication app)
     {
         var config = app.Configuration;
+        // A wrong recordings store setting stops the app here, saying what to fix, not at the first recording.
+        _ = app.Services.GetRequiredService<Recordings.IRecordingBlobs>();
         var migrateOnStart = config.GetValue<bool?>("Database:MigrateOnStart")
             ?? StorageSetup.ProviderFrom(config) == DatabaseProvider.Sqlite;
         if (migrateOnStart)

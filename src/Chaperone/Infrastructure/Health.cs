@@ -14,7 +14,9 @@ namespace Chaperone.Infrastructure;
 /// <item><c>/health/ready</c>: it can serve them. 503 when the database cannot be reached or has
 /// migrations not yet applied (an instance started before <c>migrate</c> ran); <c>Degraded</c>
 /// (still 200) when the Redis server of live alerts (<c>SignalR:Redis</c>) cannot be reached,
-/// since everything else still works and taking every instance out for it would stop the school.</item>
+/// since everything else still works and taking every instance out for it would stop the school;
+/// <c>Degraded</c> too when the recordings' Azure Blob Storage container cannot be reached
+/// (<c>Recordings:Store=AzureBlob</c>): calls go on, and a recording's upload fails and is retried by the browser.</item>
 /// </list>
 /// </summary>
 public static class Health
@@ -32,7 +34,17 @@ public static class Health
         {
             checks.AddRedis(redis, "redis", HealthStatus.Degraded, [ReadyTag], TimeSpan.FromSeconds(5));
         }
+        checks.AddCheck<RecordingsStoreCheck>("recordings", HealthStatus.Degraded, [ReadyTag], TimeSpan.FromSeconds(5));
         return services;
+    }
+
+    /// <summary>Whether the recordings' store can be reached: the Azure Blob Storage container when one is configured; the file system always can.</summary>
+    private sealed class RecordingsStoreCheck(Recordings.IRecordingBlobs blobs) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default) =>
+            blobs is not Recordings.AzureRecordingBlobs azure || await azure.ReachableAsync(ct)
+                ? HealthCheckResult.Healthy()
+                : new HealthCheckResult(context.Registration.FailureStatus);
     }
 
     public static void MapHealth(this IEndpointRouteBuilder app)

@@ -84,4 +84,23 @@ public static class Problems
             Status = StatusCodes.Status410Gone,
             Detail = detail,
         });
+
+    /// <summary>503 with <c>Retry-After</c>: a store the request needs cannot be reached now; the same request may be sent again.</summary>
+    public static IResult Unavailable(string detail, TimeSpan retryAfter) =>
+        new RetryAfterResult(TypedResults.Problem(new ProblemDetails
+        {
+            Type = TypeBase + "unavailable",
+            Title = "It cannot be done just now.",
+            Status = StatusCodes.Status503ServiceUnavailable,
+            Detail = detail,
+        }), retryAfter);
+
+    private sealed class RetryAfterResult(IResult inner, TimeSpan after) : IResult
+    {
+        public Task ExecuteAsync(HttpContext http)
+        {
+            http.Response.Headers.RetryAfter = ((int)Math.Ceiling(after.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return inner.ExecuteAsync(http);
+        }
+    }
 }

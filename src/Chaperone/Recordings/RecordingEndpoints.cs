@@ -26,7 +26,7 @@ public static class RecordingEndpoints
     }
 
     private static async Task<IResult> UploadChunk(string id, string index, HttpRequest request, ClaimsPrincipal user, ChaperoneDbContext db,
-        RecordingStore store, TimeProvider clock, CancellationToken ct)
+        RecordingStore store, TimeProvider clock, ILogger<RecordingStore> log, CancellationToken ct)
     {
         if (!Ids.TryParse(id, out var sessionId))
         {
@@ -68,7 +68,16 @@ public static class RecordingEndpoints
         {
             return Problems.Validation(new Dictionary<string, string[]> { ["index"] = [$"The next chunk expected is {recording.Chunks}."] });
         }
-        await store.WriteChunkAsync(recording, chunk, buffer.GetBuffer().AsMemory(0, (int)buffer.Length), ct);
+        try
+        {
+            await store.WriteChunkAsync(recording, chunk, buffer.GetBuffer().AsMemory(0, (int)buffer.Length), ct);
+        }
+        catch (RecordingStoreUnavailableException e)
+        {
+            // Nothing is counted: the call's page sends the same chunk again.
+            log.LogWarning(e, "Chunk {Index} of session {Session}'s recording could not be stored.", chunk, sessionId);
+            return Problems.Unavailable("The recording store cannot be reached just now. Send the same chunk again.", TimeSpan.FromSeconds(2));
+        }
         recording.Chunks++;
         recording.Bytes += buffer.Length;
         recording.LastChunkAt = now;
@@ -141,7 +150,15 @@ public static class RecordingEndpoints
         }
         catch (System.Security.Cryptography.CryptographicException)
         {
-            // Altered or missing on disk: the playback is cut off rather than finished with bad bytes.
+            // Altered or missing in the store: the playback is cut off rather than finished with bad bytes.
+            http.Abort();
+        }
+        catch (RecordingStoreUnavailableException) when (!http.Response.HasStarted)
+        {
+            return Problems.Unavailable("The recording store cannot be reached just now. Try again in a moment.", TimeSpan.FromSeconds(5));
+        }
+        catch (RecordingStoreUnavailableException)
+        {
             http.Abort();
         }
         return TypedResults.Empty;

@@ -5,21 +5,23 @@ using Chaperone.Storage;
 namespace Chaperone.Recordings;
 
 /// <summary>
-/// The one store of recordings' content, whichever provider made them: chunk files under
-/// <c>{DataDirectory}/recordings/{school}/{recording}-{index}.chunk</c>, each encrypted with
+/// The one store of recordings' content, whichever provider made them: chunks named
+/// <c>{school}/{recording}-{index}.chunk</c> in <see cref="IRecordingBlobs"/> (files under
+/// <c>{DataDirectory}/recordings</c>, or an Azure Blob Storage container), each encrypted with
 /// AES-256-GCM on its own (nonce, tag, ciphertext) under the recording's data key
 /// (<see cref="RecordingKeys"/>), bound to its recording and position so chunks cannot be swapped
 /// or reordered; the row's chunk count says how many there are, so one cannot be dropped either.
 /// The built-in room writes a chunk per upload; a provider's recording is stored in 1 MiB chunks.
 /// </summary>
-public sealed class RecordingStore(RecordingKeys keys, DataDirectory data)
+public sealed class RecordingStore(RecordingKeys keys, IRecordingBlobs blobs)
 {
     private const int NonceSize = 12;
     private const int TagSize = 16;
     public const int MaxChunkBytes = 2 * 1024 * 1024;
     private const int WholeChunkBytes = 1 << 20;
 
-    private readonly string _root = data.Combine("recordings");
+    /// <summary>Where the sealed chunks are kept.</summary>
+    public IRecordingBlobs Blobs => blobs;
 
     /// <summary>A new recording with its own data key; add it to the database yourself.</summary>
     public Recording Begin(Guid schoolId, Guid sessionId, string provider, DateTimeOffset startedAt, string contentType)
@@ -32,16 +34,13 @@ public sealed class RecordingStore(RecordingKeys keys, DataDirectory data)
         };
     }
 
-    public string SchoolDirectory(Guid schoolId) => Path.Combine(_root, schoolId.ToString("N"));
+    public static string ChunkName(Recording recording, int index) => ChunkName(recording.SchoolId, recording.Id, index);
 
-    public string ChunkPath(Recording recording, int index) => ChunkPath(recording.SchoolId, recording.Id, index);
-
-    public string ChunkPath(Guid schoolId, Guid recordingId, int index) =>
-        Path.Combine(_root, schoolId.ToString("N"), $"{recordingId:N}-{index:D6}.chunk");
+    public static string ChunkName(Guid schoolId, Guid recordingId, int index) => $"{schoolId:N}/{recordingId:N}-{index:D6}.chunk";
 
     private static byte[] AssociatedData(Recording recording, int index) => [.. recording.Id.ToByteArray(), .. BitConverter.GetBytes(index)];
 
-    /// <summary>Encrypts and writes chunk <paramref name="index"/>, flushed to disk before returning, and extends the content hash; the caller counts it and saves the row.</summary>
+    /// <summary>Encrypts and writes chunk <paramref name="index"/>, durable before returning, and extends the content hash; the caller counts it and saves the row.</summary>
     public async Task WriteChunkAsync(Recording recording, int index, ReadOnlyMemory<byte> plain, CancellationToken ct)
     {
         var sealedChunk = new byte[NonceSize + TagSize + plain.Length];
@@ -57,15 +56,7 @@ public sealed class RecordingStore(RecordingKeys keys, DataDirectory data)
         {
             CryptographicOperations.ZeroMemory(key);
         }
-        var path = ChunkPath(recording, index);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temporary = path + ".tmp";
-        await using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 4096, FileOptions.Asynchronous))
-        {
-            await file.WriteAsync(sealedChunk, ct);
-            file.Flush(flushToDisk: true);
-        }
-        File.Move(temporary, path, overwrite: true);
+        await blobs.PutAsync(ChunkName(recording, index), sealedChunk, ct);
         recording.ContentHash = ChainHash(recording.ContentHash, sealedChunk);
     }
 
@@ -116,12 +107,8 @@ public sealed class RecordingStore(RecordingKeys keys, DataDirectory data)
             using var aes = new AesGcm(key, TagSize);
             for (var index = 0; index < recording.Chunks; index++)
             {
-                var path = ChunkPath(recording, index);
-                if (!File.Exists(path))
-                {
-                    throw new CryptographicException($"Chunk {index} of the recording is missing.");
-                }
-                var sealedChunk = await File.ReadAllBytesAsync(path, ct);
+                var sealedChunk = await blobs.GetAsync(ChunkName(recording, index), ct)
+                    ?? throw new CryptographicException($"Chunk {index} of the recording is missing.");
                 if (sealedChunk.Length < NonceSize + TagSize)
                 {
                     throw new CryptographicException($"Chunk {index} of the recording is cut short.");
@@ -138,19 +125,14 @@ public sealed class RecordingStore(RecordingKeys keys, DataDirectory data)
     }
 
     /// <summary>
-    /// Deletes a recording's files (idempotent: files already gone are fine). <paramref name="chunks"/>
+    /// Deletes a recording's chunks (idempotent: chunks already gone are fine). <paramref name="chunks"/>
     /// is the row's count; one more is tried, for a chunk written whose count was never saved.
     /// </summary>
-    public void DeleteContent(Guid schoolId, Guid recordingId, int chunks)
+    public async Task DeleteContentAsync(Guid schoolId, Guid recordingId, int chunks, CancellationToken ct)
     {
         for (var index = 0; index <= chunks; index++)
         {
-            var path = ChunkPath(schoolId, recordingId, index);
-            File.Delete(path);
-            if (index == chunks)
-            {
-                File.Delete(path + ".tmp");
-            }
+            await blobs.DeleteAsync(ChunkName(schoolId, recordingId, index), mayBeUnfinished: index == chunks, ct);
         }
     }
 }

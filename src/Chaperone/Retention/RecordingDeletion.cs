@@ -131,14 +131,10 @@ public sealed class RecordingDeletion(IServiceScopeFactory scopes, RecordingStor
             .ToListAsync(ct);
     }
 
-    /// <summary>Deletes the batch's files (a crash after this leaves the rows pending, and deleting again is harmless).</summary>
+    /// <summary>Deletes the batch's chunks (a crash after this leaves the rows pending, and deleting again is harmless).</summary>
     private Task DeleteFilesAsync(List<Pending> batch, CancellationToken ct) =>
         Parallel.ForEachAsync(batch, new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = Environment.ProcessorCount * 2 },
-            (p, _) =>
-            {
-                store.DeleteContent(p.SchoolId, p.Id, p.Chunks);
-                return ValueTask.CompletedTask;
-            });
+            async (p, token) => await store.DeleteContentAsync(p.SchoolId, p.Id, p.Chunks, token));
 
     /// <summary>In one transaction: clears the keys, marks the rows deleted, and registers and audits each deletion once.</summary>
     /// <remarks>

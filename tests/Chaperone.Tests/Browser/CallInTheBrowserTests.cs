@@ -148,7 +148,7 @@ public sealed class CallInTheBrowserTests(BrowserApp browser) : IClassFixture<Br
         var recording = await app.WithDbAsync(db => db.Set<Recording>().SingleAsync(r => r.SessionId == Guid.Parse(sessionId)));
         Assert.True(recording.Chunks >= 2, $"{recording.Chunks} chunks");
         var store = app.Services.GetRequiredService<RecordingStore>();
-        var onDisk = await File.ReadAllBytesAsync(store.ChunkPath(recording, 0));
+        var onDisk = (await store.Blobs.GetAsync(RecordingStore.ChunkName(recording, 0), CancellationToken.None))!;
         Assert.NotEqual(WebmMagic, onDisk.Take(4).ToArray());
         var played = await teacher.APIRequest.GetAsync($"/api/v1/recordings/{recording.Id}/content");
         Assert.Equal(200, played.Status);

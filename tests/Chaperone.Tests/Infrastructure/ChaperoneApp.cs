@@ -97,6 +97,22 @@ public class ChaperoneApp : WebApplicationFactory<Program>, IAsyncLifetime
             ? redis
             : throw new InvalidOperationException("CHAPERONE_TEST_REDIS is not set: run the tests with ./test.sh, which starts a throwaway Redis.");
 
+    /// <summary>The connection string of the throwaway Azure Blob Storage server (Azurite) that <c>test.sh</c> starts (in <c>CHAPERONE_TEST_AZURE_BLOB</c>).</summary>
+    public static string AzureBlobConnectionString =>
+        Environment.GetEnvironmentVariable("CHAPERONE_TEST_AZURE_BLOB") is { Length: > 0 } blob
+            ? blob
+            : throw new InvalidOperationException("CHAPERONE_TEST_AZURE_BLOB is not set: run the tests with ./test.sh, which starts a throwaway Azurite.");
+
+    /// <summary>Keeps the recordings of this app in a container of its own on the test Azurite (set before it starts); the container's name.</summary>
+    public string UseAzureBlobRecordings()
+    {
+        var container = "recordings-" + Guid.NewGuid().ToString("N");
+        Settings["Recordings:Store"] = "AzureBlob";
+        Settings["Recordings:AzureBlob:ConnectionString"] = AzureBlobConnectionString;
+        Settings["Recordings:AzureBlob:Container"] = container;
+        return container;
+    }
+
     public string ConnectionString => Db == Db.Postgres
         ? new NpgsqlConnectionStringBuilder(PostgresAdminConnectionString) { Database = _postgresDatabase }.ToString()
         : $"Data Source={Path.Combine(DataDirectory, "chaperone.db")};Pooling=True";

@@ -39,6 +39,12 @@ public sealed class PostgresRetentionApp : RetentionApp
     public PostgresRetentionApp() : base(Db.Postgres) { }
 }
 
+/// <summary>The same, with the recordings in an Azure Blob Storage container (on the Azurite that test.sh starts) instead of files.</summary>
+public sealed class AzureBlobRetentionApp : RetentionApp
+{
+    public AzureBlobRetentionApp() => UseAzureBlobRecordings();
+}
+
 /// <summary>Clause 2 and records management: the face-to-face date, holds, the deletion register, provider copies, crash recovery and retention periods.</summary>
 public abstract class RetentionApiTests(RetentionApp app)
 {
@@ -75,15 +81,25 @@ public abstract class RetentionApiTests(RetentionApp app)
         return recording;
     }
 
-    private string[] FilesOf(Recording r)
+    /// <summary>The recording's sealed chunks as the store holds them (files, or blobs in Azure Blob Storage); null for a chunk it does not hold.</summary>
+    private async Task<byte[]?[]> StoredAsync(Recording r)
     {
         var store = app.Services.GetRequiredService<RecordingStore>();
-        return Enumerable.Range(0, r.Chunks).Select(i => store.ChunkPath(r, i)).ToArray();
+        var chunks = new byte[]?[r.Chunks];
+        for (var i = 0; i < r.Chunks; i++)
+        {
+            chunks[i] = await store.Blobs.GetAsync(RecordingStore.ChunkName(r, i), CancellationToken.None);
+        }
+        return chunks;
     }
 
-    /// <summary>The SHA-256 chain over the files as they lie on disk (what the register's hash must be).</summary>
-    private string HashOnDisk(Recording r) =>
-        FilesOf(r).Aggregate((string?)null, (h, f) => RecordingStore.ChainHash(h, File.ReadAllBytes(f)))!;
+    private async Task AssertStoredAsync(Recording r) => Assert.All(await StoredAsync(r), Assert.NotNull);
+
+    private async Task AssertGoneAsync(Recording r) => Assert.All(await StoredAsync(r), Assert.Null);
+
+    /// <summary>The SHA-256 chain over the chunks as they lie in the store (what the register's hash must be).</summary>
+    private async Task<string> HashStoredAsync(Recording r) =>
+        (await StoredAsync(r)).Aggregate((string?)null, (h, chunk) => RecordingStore.ChainHash(h, chunk!))!;
 
     private Task<Recording> RowAsync(Guid id) => app.WithDbAsync(db => db.Set<Recording>().AsNoTracking().SingleAsync(r => r.Id == id));
 
@@ -129,7 +145,11 @@ public abstract class RetentionApiTests(RetentionApp app)
         }
         var held = await RecordAsync(school, sessionId, Now.AddDays(-2));
         var later = await RecordAsync(school, sessionId, Now.AddDays(2)); // made after the date: kept
-        var hashes = old.ToDictionary(r => r.Id, HashOnDisk);
+        var hashes = new Dictionary<Guid, string>();
+        foreach (var r in old)
+        {
+            hashes[r.Id] = await HashStoredAsync(r);
+        }
         await HoldAsync(school, held.Id, "Evidence for a child protection referral about the pupil.");
 
         var settings = await SetFaceToFaceAsync(school, Day(Now));
@@ -142,7 +162,7 @@ public abstract class RetentionApiTests(RetentionApp app)
             Assert.NotNull(row.DeletedAt);
             Assert.Null(row.WrappedKey);
             Assert.Null(row.DeletionPendingAt);
-            Assert.All(FilesOf(r), f => Assert.False(File.Exists(f), f));
+            await AssertGoneAsync(r);
             Assert.Equal(hashes[r.Id], row.ContentHash);
         }
         foreach (var kept in new[] { held, later })
@@ -150,7 +170,7 @@ public abstract class RetentionApiTests(RetentionApp app)
             var row = await RowAsync(kept.Id);
             Assert.Null(row.DeletedAt);
             Assert.NotNull(row.WrappedKey);
-            Assert.All(FilesOf(kept), f => Assert.True(File.Exists(f), f));
+            await AssertStoredAsync(kept);
         }
 
         // The register, as the admin reads it: what, when, why, and the hash of what was stored.
@@ -188,14 +208,14 @@ public abstract class RetentionApiTests(RetentionApp app)
         Assert.Equal(1, settings.GetProperty("recordingsDue").GetInt32());
         Assert.Null((await RowAsync(before.Id)).DeletedAt);
         Assert.Empty(await RegisterAsync(school));
-        Assert.All(FilesOf(before), f => Assert.True(File.Exists(f)));
+        await AssertStoredAsync(before);
 
         // The clock reaches the date: the scheduled job deletes without anyone asking.
         var atMidnight = new DateTimeOffset(DateOnly.FromDateTime(date.UtcDateTime), TimeOnly.MinValue, TimeSpan.Zero);
         app.Clock.Advance(atMidnight - Now + TimeSpan.FromMinutes(1));
 
         await WaitForAsync(async () => (await RowAsync(before.Id)).DeletedAt is not null, "the deletion on the date");
-        Assert.All(FilesOf(before), f => Assert.False(File.Exists(f)));
+        await AssertGoneAsync(before);
         Assert.Single(await RegisterAsync(school));
     }
 
@@ -421,7 +441,7 @@ public abstract class RetentionApiTests(RetentionApp app)
         await WaitForAsync(async () => (await RowAsync(copy.Id)).ProviderCopyAttempts >= 1, "the failed OneDrive attempt recorded");
         var row = await RowAsync(copy.Id);
         Assert.Null(row.WrappedKey);
-        Assert.All(FilesOf(copy), f => Assert.False(File.Exists(f)));
+        await AssertGoneAsync(copy);
         Assert.True(row.ProviderHoldsCopy);
         using var admin = await school.AdminAsync(app);
         var register = await Api.JsonAsync(await admin.GetAsync("/api/v1/retention/deletions"), HttpStatusCode.OK);
@@ -490,7 +510,7 @@ public abstract class RetentionApiTests(RetentionApp app)
             var row = await RowAsync(r.Id);
             Assert.NotNull(row.DeletedAt);
             Assert.Null(row.WrappedKey);
-            Assert.All(FilesOf(r), f => Assert.False(File.Exists(f), f));
+            await AssertGoneAsync(r);
         }
         Assert.Single(register, d => d.Kind == DeletionKinds.ProviderCopy && d.SubjectId == teamsCopy.Id);
         Assert.False((await RowAsync(teamsCopy.Id)).ProviderHoldsCopy);
@@ -501,3 +521,5 @@ public abstract class RetentionApiTests(RetentionApp app)
 public sealed class RetentionApiOnSqlite(RetentionApp app) : RetentionApiTests(app), IClassFixture<RetentionApp>;
 
 public sealed class RetentionApiOnPostgres(PostgresRetentionApp app) : RetentionApiTests(app), IClassFixture<PostgresRetentionApp>;
+
+public sealed class RetentionApiOnAzureBlob(AzureBlobRetentionApp app) : RetentionApiTests(app), IClassFixture<AzureBlobRetentionApp>;

@@ -103,13 +103,14 @@ public abstract class TeamsAfterCallApiTests(TeamsApp app)
         Assert.True(row.ProviderHoldsCopy);
         Assert.NotNull(row.WrappedKey);
         var store = app.Services.GetRequiredService<RecordingStore>();
-        var onDisk = await File.ReadAllBytesAsync(store.ChunkPath(row, 0));
+        var chunk = RecordingStore.ChunkName(row, 0);
+        var onDisk = (await store.Blobs.GetAsync(chunk, CancellationToken.None))!;
         Assert.Equal(-1, onDisk.AsSpan().IndexOf("frame-of-the-session"u8));
         using var plain = new MemoryStream();
         await store.CopyPlainAsync(row, plain, CancellationToken.None);
         Assert.Equal(video, plain.ToArray());
         onDisk[^5] ^= 0x01;
-        await File.WriteAllBytesAsync(store.ChunkPath(row, 0), onDisk);
+        await store.Blobs.PutAsync(chunk, onDisk, CancellationToken.None);
         await Assert.ThrowsAnyAsync<System.Security.Cryptography.CryptographicException>(() => store.CopyPlainAsync(row, Stream.Null, CancellationToken.None));
 
         var deleted = await app.WithTeamsAsync(t => t.DeleteTeamsCopiesAsync(school.SchoolId, Guid.Parse(id), CancellationToken.None));

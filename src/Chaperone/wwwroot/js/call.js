@@ -258,10 +258,26 @@
     mr.ondataavailable = e => {
       if (e.data.size === 0) return;
       const n = index++;
-      uploads = uploads.then(() => fetch(`/api/v1/sessions/${root.dataset.session}/recording/chunks/${n}`, {
-        method: 'POST', body: e.data, headers: { 'Content-Type': 'video/webm' }, credentials: 'same-origin',
-      })).catch(err => console.warn(err));
+      uploads = uploads.then(() => upload(n, e.data)).catch(err => console.warn(err));
     };
+    // Chunks go up in order. One the server could not store (503, or the network dropped) is sent
+    // again after a pause, so a store that is away for a moment loses nothing; any other answer is final.
+    async function upload(n, data) {
+      for (let attempt = 0; ; attempt++) {
+        let response = null;
+        try {
+          response = await fetch(`/api/v1/sessions/${root.dataset.session}/recording/chunks/${n}`, {
+            method: 'POST', body: data, headers: { 'Content-Type': 'video/webm' }, credentials: 'same-origin',
+          });
+        } catch (err) {
+          if (attempt >= 5) throw err;
+        }
+        if (response && response.status !== 503) return response;
+        if (attempt >= 5) throw new Error(`Chunk ${n} of the recording could not be stored.`);
+        const after = Number(response && response.headers.get('Retry-After')) || 2 ** attempt;
+        await new Promise(resolve => setTimeout(resolve, Math.min(after, 30) * 1000));
+      }
+    }
     const r = {
       addStream, stopping: false,
       stop() {
