@@ -18,7 +18,7 @@ public static class RecordingEndpoints
     {
         var group = app.MapGroup("/api/v1").WithTags("Recordings").RequireAuthorization(AuthPolicies.Staff);
         group.MapPost("/sessions/{id}/recording/chunks/{index}", UploadChunk).WithName("UploadRecordingChunk")
-            .WithSummary("The session's teacher uploads the next chunk of the live call's recording (raw bytes); it is encrypted at rest.")
+            .WithSummary("The session's teacher uploads the next chunk of the live call's recording (raw bytes); it is encrypted at rest. Chunk 0 after others begins a new recording (the page was reopened); 503 means send the same chunk again.")
             .DisableAntiforgery();
         group.MapGet("/sessions/{id}/recordings", List).WithName("ListRecordings").WithSummary("The session's recordings.");
         group.MapGet("/recordings/{id}/content", Play).WithName("PlayRecording")
@@ -53,8 +53,12 @@ public static class RecordingEndpoints
             return Problems.Validation(new Dictionary<string, string[]> { ["body"] = [$"Send between 1 byte and {RecordingStore.MaxChunkBytes} bytes."] });
         }
         var now = clock.GetUtcNow();
-        var recording = await db.Set<Recording>().OrderByDescending(r => r.StartedAt).FirstOrDefaultAsync(r => r.SessionId == sessionId && r.SchoolId == schoolId, ct);
-        if (recording is null)
+        var recording = await db.Set<Recording>().OrderByDescending(r => r.StartedAt).ThenByDescending(r => r.Id)
+            .FirstOrDefaultAsync(r => r.SessionId == sessionId && r.SchoolId == schoolId && r.Provider == CallProviders.BuiltIn, ct);
+        // A first chunk after others is a new recorder: the teacher's page was reloaded or reopened
+        // (after a dropped connection, say). Its stream starts with its own header, so it is a
+        // recording of its own, kept beside the one before rather than appended to it.
+        if (recording is null || (chunk == 0 && recording.Chunks > 0))
         {
             var type = request.ContentType is { Length: > 0 and <= 100 } t && t.StartsWith("video/", StringComparison.Ordinal) ? t : "video/webm";
             recording = store.Begin(schoolId, sessionId, CallProviders.BuiltIn, now, type);

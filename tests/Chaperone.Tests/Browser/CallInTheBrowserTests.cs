@@ -115,10 +115,26 @@ public sealed class CallInTheBrowserTests(BrowserApp browser) : IClassFixture<Br
         await AssertMediaFlowsAsync(teacher);
         await AssertMediaFlowsAsync(family);
 
-        // The teacher drops: the family is back in the lobby; the teacher rejoins and admits them again.
+        // The teacher drops (once the recording has a chunk on the server): the family is back in the lobby; the teacher rejoins and admits them again.
+        for (var waited = 0; await app.WithDbAsync(db => db.Set<Recording>().AnyAsync(r => r.SessionId == Guid.Parse(sessionId) && r.Chunks > 0)) is false; waited += 100)
+        {
+            Assert.True(waited < Ms, "no recording chunk reached the server");
+            await Task.Delay(100);
+        }
         await teacher.CloseAsync();
         await ExpectStatusAsync(family, "The teacher has not joined yet");
         teacher = await teacher.Context.NewPageAsync();
+        // The recording store is away for a moment when the reopened page sends its second chunk: it is sent again, not lost.
+        var refusedOnce = 0;
+        await teacher.RouteAsync("**/recording/chunks/1", async route =>
+        {
+            if (Interlocked.Exchange(ref refusedOnce, 1) == 0)
+            {
+                await route.FulfillAsync(new() { Status = 503, Headers = new Dictionary<string, string> { ["Retry-After"] = "1" }, Body = "" });
+                return;
+            }
+            await route.ContinueAsync();
+        });
         await teacher.GotoAsync($"/sessions/{sessionId}/console");
         await ExpectStatusAsync(teacher, "The session has started");
         await teacher.GetByRole(AriaRole.Button, new() { Name = "Admit Mia Mother" }).ClickAsync();
@@ -144,24 +160,31 @@ public sealed class CallInTheBrowserTests(BrowserApp browser) : IClassFixture<Br
         Assert.Contains(RoomEvents.ConsentGiven, events);
         Assert.Contains(RoomEvents.ToLobby, events);
 
-        // The recording exists, is encrypted on disk, and plays back as WebM.
-        var recording = await app.WithDbAsync(db => db.Set<Recording>().SingleAsync(r => r.SessionId == Guid.Parse(sessionId)));
-        Assert.True(recording.Chunks >= 2, $"{recording.Chunks} chunks");
+        // Two recordings, one per page that recorded (before the teacher dropped, and after), each
+        // encrypted in the store and playing back as WebM from its own start; the second kept the chunk refused once.
+        var recordings = await app.WithDbAsync(db => db.Set<Recording>().Where(r => r.SessionId == Guid.Parse(sessionId)).OrderBy(r => r.StartedAt).ThenBy(r => r.Id).ToListAsync());
+        Assert.Equal(2, recordings.Count);
+        Assert.Equal(1, refusedOnce);
+        Assert.True(recordings[1].Chunks >= 2, $"{recordings[1].Chunks} chunks after the page was reopened");
         var store = app.Services.GetRequiredService<RecordingStore>();
-        var onDisk = (await store.Blobs.GetAsync(RecordingStore.ChunkName(recording, 0), CancellationToken.None))!;
-        Assert.NotEqual(WebmMagic, onDisk.Take(4).ToArray());
-        var played = await teacher.APIRequest.GetAsync($"/api/v1/recordings/{recording.Id}/content");
-        Assert.Equal(200, played.Status);
-        var body = await played.BodyAsync();
-        Assert.Equal(WebmMagic, body.Take(4).ToArray());
-        Assert.True(body.Length > 1000);
+        foreach (var made in recordings)
+        {
+            var stored = (await store.Blobs.GetAsync(RecordingStore.ChunkName(made, 0), CancellationToken.None))!;
+            Assert.NotEqual(WebmMagic, stored.Take(4).ToArray());
+            var playedBack = await teacher.APIRequest.GetAsync($"/api/v1/recordings/{made.Id}/content");
+            Assert.Equal(200, playedBack.Status);
+            var bytes = await playedBack.BodyAsync();
+            Assert.Equal(WebmMagic, bytes.Take(4).ToArray());
+            Assert.True(bytes.Length > 1000);
+        }
+        var recording = recordings[1];
         Assert.Contains(RoomEvents.RecordingViewed, await app.WithDbAsync(db => db.Set<CallEventRecord>().Where(e => e.SessionId == Guid.Parse(sessionId)).Select(e => e.Kind).ToListAsync()));
         // Every viewing is also in the school's audit trail (clause 2, and the court-safe record).
         Assert.Contains(await app.WithDbAsync(db => db.AuditEntries.Where(e => e.SubjectId == recording.Id.ToString()).Select(e => e.Action).ToListAsync()), a => a == Chaperone.Audit.AuditActions.RecordingViewed);
 
         await teacher.GotoAsync($"/sessions/{sessionId}");
         await teacher.GetByRole(AriaRole.Link, new() { Name = "Recordings" }).ClickAsync();
-        await Assertions.Expect(teacher.Locator("video[src$='/content']")).ToHaveCountAsync(1, new() { Timeout = Ms });
+        await Assertions.Expect(teacher.Locator("video[src$='/content']")).ToHaveCountAsync(2, new() { Timeout = Ms });
 
         // The verdicts follow from the evidence.
         var compliance = await (await school.TeacherAsync(app)).GetFromJsonAsync<JsonElement>($"/api/v1/sessions/{sessionId}/compliance");

@@ -12,9 +12,10 @@ using Xunit;
 namespace Chaperone.Tests.Recordings;
 
 /// <summary>
-/// The recordings' object storage (<c>Recordings:Store=AzureBlob</c>) against a real Azure Blob
-/// Storage server (Azurite, which test.sh starts): what the teacher's browser uploads is kept there
-/// encrypted and plays back; a store that cannot be reached loses nothing and says so; a wrong setting stops the app.
+/// Recordings' uploads and their store. The object storage (<c>Recordings:Store=AzureBlob</c>)
+/// against a real Azure Blob Storage server (Azurite, which test.sh starts): what the teacher's
+/// browser uploads is kept there encrypted and plays back; a store that cannot be reached loses
+/// nothing and says so; a wrong setting stops the app. A reopened page's recorder begins a recording of its own.
 /// </summary>
 public sealed class RecordingStorageTests
 {
@@ -74,6 +75,29 @@ public sealed class RecordingStorageTests
         // A chunk taken out of the container cuts the playback off rather than playing what is left.
         await container.GetBlobClient(blobs[1]).DeleteAsync();
         await Assert.ThrowsAnyAsync<HttpRequestException>(() => teacher.GetByteArrayAsync($"/api/v1/recordings/{recordingId}/content"));
+    }
+
+    [Fact]
+    public async Task AFirstChunkAfterOthersBeginsARecordingOfItsOwnAndAChunkOutOfOrderIsRefused()
+    {
+        var app = new ChaperoneApp();
+        await using var started = await app.StartOwnedAsync();
+        var (sessionId, teacher, _) = await EndedCallAsync(app);
+
+        foreach (var index in new[] { 0, 1, 0, 1, 2 })
+        {
+            var uploaded = await UploadAsync(teacher, sessionId, index, Chunk(index));
+            Assert.True(uploaded.IsSuccessStatusCode, await uploaded.Content.ReadAsStringAsync());
+        }
+        var skipped = await UploadAsync(teacher, sessionId, 5, Chunk(5));
+
+        Assert.Equal(HttpStatusCode.BadRequest, skipped.StatusCode);
+        var problem = await skipped.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Contains("The next chunk expected is 3.", problem.GetProperty("errors").GetProperty("index")[0].GetString(), StringComparison.Ordinal);
+        var list = await teacher.GetFromJsonAsync<JsonElement>($"/api/v1/sessions/{sessionId}/recordings");
+        Assert.Equal([2, 3], list.EnumerateArray().Select(r => r.GetProperty("chunks").GetInt32()));
+        var second = list[1].GetProperty("id").GetString();
+        Assert.Equal(Chunk(0).Concat(Chunk(1)).Concat(Chunk(2)).ToArray(), await teacher.GetByteArrayAsync($"/api/v1/recordings/{second}/content"));
     }
 
     [Fact]
