@@ -112,6 +112,7 @@ public static class AuditActions
     public const string RetentionPeriodsChanged = "retention.periods-changed";
     public const string SessionRecordsExpired = "retention.session-records-deleted";
     public const string ConcernExpired = "retention.concern-deleted";
+    public const string PasswordLinksExpired = "retention.password-links-deleted";
 }
 
 /// <summary>The kinds of record audit entries are about.</summary>

@@ -42,6 +42,7 @@ public sealed class ConcernMail(EmailOptions options, FamilyLinks links, TimePro
         {
             Id = id,
             SchoolId = concern.SchoolId,
+            ConcernId = concern.Id,
             Kind = escalated ? MessageKind.ConcernEscalated : MessageKind.ConcernRaised,
             RecipientRole = recipientRole,
             RecipientId = to.Id,

@@ -46,6 +46,9 @@ public sealed class OutboxMessage
     public Guid Id { get; init; } = Guid.CreateVersion7();
     public Guid SchoolId { get; set; }
     public Guid? SessionId { get; set; }
+
+    /// <summary>For a concern's alert (clause 12), the concern: the alert is kept as long as the concern is, and deleted with it.</summary>
+    public Guid? ConcernId { get; set; }
     public MessageKind Kind { get; set; }
     public MessageStatus Status { get; set; } = MessageStatus.Pending;
 
@@ -123,6 +126,7 @@ internal sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<Outb
         b.HasIndex(m => m.LeaseToken).HasFilter("\"LeaseToken\" IS NOT NULL").HasDatabaseName("IX_OutboxMessages_Claimed");
         b.HasIndex(m => new { m.SchoolId, m.CreatedAt });
         b.HasIndex(m => m.SessionId);
+        b.HasIndex(m => m.ConcernId).HasFilter("\"ConcernId\" IS NOT NULL");
         // A reminder is written once per session version, kind and recipient, however many instances look for it.
         b.HasIndex(m => new { m.SessionId, m.SessionSequence, m.Kind, m.RecipientRole, m.RecipientId })
             .IsUnique().HasFilter("\"SessionSequence\" IS NOT NULL").HasDatabaseName("IX_OutboxMessages_OneReminder");

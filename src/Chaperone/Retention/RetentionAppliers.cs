@@ -117,8 +117,8 @@ public sealed class InterventionRecordsApplier(ChaperoneDbContext db) : IRetenti
 
 /// <summary>
 /// Concerns (IRMS Records Management Toolkit for Schools: child protection files are kept until the
-/// pupil's date of birth + 25 years): a concern, raised or a draft, is deleted with its chronology
-/// and its pupil links once that date has passed for every pupil it is about — the youngest decides,
+/// pupil's date of birth + 25 years): a concern, raised or a draft, is deleted with its chronology,
+/// its pupil links and its alert emails (who was told, and when) once that date has passed for every pupil it is about — the youngest decides,
 /// so a concern about a sibling is kept for the younger child. A pupil with no date of birth
 /// recorded keeps the concern (never deleted early: the school records the date to let it go).
 /// </summary>
@@ -154,6 +154,8 @@ public sealed class ConcernsApplier(ChaperoneDbContext db) : IRetentionApplier
             await using var transaction = await RetentionWrites.BeginAsync(db, ct);
             await db.Set<Concerns.ConcernEntry>().Where(e => e.SchoolId == scope.SchoolId && ids.Contains(e.ConcernId)).ExecuteDeleteAsync(ct);
             await db.Set<Concerns.ConcernPupil>().Where(p => p.SchoolId == scope.SchoolId && ids.Contains(p.ConcernId)).ExecuteDeleteAsync(ct);
+            await db.DeliveryAttempts.Where(a => db.OutboxMessages.Any(m => m.Id == a.OutboxMessageId && m.SchoolId == scope.SchoolId && m.ConcernId != null && ids.Contains(m.ConcernId.Value))).ExecuteDeleteAsync(ct);
+            await db.OutboxMessages.Where(m => m.SchoolId == scope.SchoolId && m.ConcernId != null && ids.Contains(m.ConcernId.Value)).ExecuteDeleteAsync(ct);
             await db.Set<Concerns.Concern>().Where(c => c.SchoolId == scope.SchoolId && ids.Contains(c.Id)).ExecuteDeleteAsync(ct);
             var why = $"Concerns are kept until each pupil's date of birth + {years} years.";
             foreach (var c in expired)
@@ -163,7 +165,7 @@ public sealed class ConcernsApplier(ChaperoneDbContext db) : IRetentionApplier
                 db.Add(new DeletionRecord
                 {
                     SchoolId = scope.SchoolId, At = scope.Now, Kind = DeletionKinds.Concern, SubjectId = c.Id, SessionId = c.SessionId, Why = why,
-                    What = $"Concern {reference} of {c.CreatedAt:yyyy-MM-dd}: the concern, its chronology ({c.Entries} entries) and its pupil links",
+                    What = $"Concern {reference} of {c.CreatedAt:yyyy-MM-dd}: the concern, its chronology ({c.Entries} entries), its pupil links and its alert emails",
                 });
                 AuditLog.Record(db, scope.SchoolId, AuditActor.System, AuditActions.ConcernExpired, AuditSubjects.Concern, Infrastructure.Ids.Format(c.Id), new { reference, why });
             }
@@ -172,5 +174,38 @@ public sealed class ConcernsApplier(ChaperoneDbContext db) : IRetentionApplier
             db.ChangeTracker.Clear();
             total += expired.Count;
         }
+    }
+}
+
+/// <summary>
+/// Staff's password links: a link works once, within an hour, so its email is of no use after that;
+/// the row is kept <see cref="KeptFor"/> for questions about its delivery, then deleted with its
+/// delivery attempts. These are not records of the school's work, so nothing is entered in the
+/// deletion register; the audit trail notes each run that deleted any.
+/// </summary>
+public sealed class PasswordLinksApplier(ChaperoneDbContext db) : IRetentionApplier
+{
+    public static readonly TimeSpan KeptFor = TimeSpan.FromDays(7);
+
+    public string RecordType => "Password reset emails";
+
+    public string Implements => "A password link works once, within an hour: its email is deleted 7 days after it was written.";
+
+    public async Task<int> ApplyAsync(RetentionScope scope, CancellationToken ct)
+    {
+        var before = scope.Now - KeptFor;
+        await using var transaction = await RetentionWrites.BeginAsync(db, ct);
+        await db.DeliveryAttempts.Where(a => db.OutboxMessages.Any(m => m.Id == a.OutboxMessageId && m.SchoolId == scope.SchoolId
+            && m.Kind == MessageKind.PasswordReset && m.CreatedAt < before)).ExecuteDeleteAsync(ct);
+        var deleted = await db.OutboxMessages.Where(m => m.SchoolId == scope.SchoolId && m.Kind == MessageKind.PasswordReset && m.CreatedAt < before)
+            .ExecuteDeleteAsync(ct);
+        if (deleted > 0)
+        {
+            AuditLog.Record(db, scope.SchoolId, AuditActor.System, AuditActions.PasswordLinksExpired, AuditSubjects.School, Infrastructure.Ids.Format(scope.SchoolId),
+                new { deleted, keptDays = KeptFor.Days });
+            await db.SaveChangesAsync(ct);
+        }
+        await transaction.CommitAsync(ct);
+        return deleted;
     }
 }

@@ -125,6 +125,7 @@ public static class RetentionSetup
         services.AddScoped<IRetentionApplier, FaceToFaceRecordingsApplier>();
         services.AddScoped<IRetentionApplier, InterventionRecordsApplier>();
         services.AddScoped<IRetentionApplier, ConcernsApplier>();
+        services.AddScoped<IRetentionApplier, PasswordLinksApplier>();
         services.AddSingleton<RetentionWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<RetentionWorker>());
         return services;

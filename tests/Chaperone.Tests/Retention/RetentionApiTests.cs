@@ -365,6 +365,8 @@ public abstract class RetentionApiTests(RetentionApp app)
         static Guid Id(JsonElement c) => Guid.Parse(c.GetProperty("id").GetString()!);
         var (tobyId, nellId) = (Id(toby), Id(nell));
         Task<List<Guid>> ConcernsLeftAsync() => app.WithDbAsync(db => db.Set<Chaperone.Concerns.Concern>().Where(c => c.SchoolId == school.SchoolId).Select(c => c.Id).ToListAsync());
+        Task<int> AlertsAboutAsync(Guid concern) => app.WithDbAsync(db => db.OutboxMessages.CountAsync(m => m.ConcernId == concern));
+        Assert.True(await AlertsAboutAsync(tobyId) > 0, "the concern's alert emails are written with it");
 
         await RunJobAsync();
 
@@ -380,6 +382,9 @@ public abstract class RetentionApiTests(RetentionApp app)
         Assert.Equal(0, await app.WithDbAsync(db => db.Set<Chaperone.Concerns.ConcernEntry>().CountAsync(e => e.ConcernId == tobyId)));
         Assert.Equal(0, await app.WithDbAsync(db => db.Set<Chaperone.Concerns.ConcernPupil>().CountAsync(p => p.ConcernId == tobyId)));
         Assert.Equal(2, await app.WithDbAsync(db => db.Set<Chaperone.Concerns.ConcernPupil>().CountAsync(p => p.ConcernId == nellId)));
+        // Its alert emails (who was told, and when) go with it; the others' stay.
+        Assert.Equal(0, await AlertsAboutAsync(tobyId));
+        Assert.True(await AlertsAboutAsync(nellId) > 0);
         var entry = Assert.Single(await RegisterAsync(school));
         Assert.Equal((DeletionKinds.Concern, Id(toby)), (entry.Kind, entry.SubjectId));
         Assert.Contains(toby.GetProperty("reference").GetString()!, entry.What, StringComparison.Ordinal);
@@ -388,6 +393,28 @@ public abstract class RetentionApiTests(RetentionApp app)
         Assert.Equal([Id(toby).ToString()], audited);
         await RunJobAsync(); // nothing more is due
         Assert.Single(await RegisterAsync(school));
+    }
+
+    [Fact]
+    public async Task APasswordLinksEmailIsDeletedSevenDaysAfterItWasWrittenAndTheTrailSaysSo()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var asked = await app.CreateClient().PostAsJsonAsync("/api/v1/auth/forgotten-password", new { email = school.TeacherEmail });
+        Assert.Equal(HttpStatusCode.Accepted, asked.StatusCode);
+        Task<int> LinksAsync() => app.WithDbAsync(db => db.OutboxMessages.CountAsync(m => m.SchoolId == school.SchoolId && m.Kind == Chaperone.Notifications.MessageKind.PasswordReset));
+        Task<List<string>> TrailAsync() => app.WithDbAsync(db => db.AuditEntries.Where(e => e.SchoolId == school.SchoolId && e.Action == AuditActions.PasswordLinksExpired).Select(e => e.Details!).ToListAsync());
+        Assert.Equal(1, await LinksAsync());
+
+        app.Clock.Advance(TimeSpan.FromDays(6));
+        await RunJobAsync();
+        Assert.Equal(1, await LinksAsync());
+        Assert.Empty(await TrailAsync());
+
+        app.Clock.Advance(TimeSpan.FromDays(1) + TimeSpan.FromMinutes(1));
+        await RunJobAsync();
+        Assert.Equal(0, await LinksAsync());
+        var noted = Assert.Single(await TrailAsync());
+        Assert.Equal(1, JsonDocument.Parse(noted).RootElement.GetProperty("deleted").GetInt32());
     }
 
     /// <summary>A Teams session with one recording copied in from Teams (made on 3 December 2026).</summary>

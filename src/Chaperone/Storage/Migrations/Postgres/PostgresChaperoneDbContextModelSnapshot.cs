@@ -540,6 +540,9 @@ namespace Chaperone.Storage.Migrations.Postgres
                     b.Property<int>("Attempts")
                         .HasColumnType("integer");
 
+                    b.Property<Guid?>("ConcernId")
+                        .HasColumnType("uuid");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -613,6 +616,9 @@ namespace Chaperone.Storage.Migrations.Postgres
                         .HasColumnType("character varying(400)");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("ConcernId")
+                        .HasFilter("\"ConcernId\" IS NOT NULL");
 
                     b.HasIndex("LeaseToken")
                         .HasDatabaseName("IX_OutboxMessages_Claimed")

@@ -533,6 +533,9 @@ namespace Chaperone.Storage.Migrations.Sqlite
                     b.Property<int>("Attempts")
                         .HasColumnType("INTEGER");
 
+                    b.Property<Guid?>("ConcernId")
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
@@ -606,6 +609,9 @@ namespace Chaperone.Storage.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("ConcernId")
+                        .HasFilter("\"ConcernId\" IS NOT NULL");
 
                     b.HasIndex("LeaseToken")
                         .HasDatabaseName("IX_OutboxMessages_Claimed")
