@@ -15,9 +15,10 @@ public static class AuthPoliciesSetup
 
     /// <summary>
     /// Staff accounts (ASP.NET Core Identity) with roles. Pages use the cookie; the API takes the
-    /// cookie or a bearer token from <c>POST /api/v1/auth/login</c>.
+    /// cookie or a bearer token from <c>POST /api/v1/auth/login</c>. With <c>Entra:*</c> set, staff
+    /// may also sign in to the pages with their school's Microsoft account (<see cref="MicrosoftSignIn"/>).
     /// </summary>
-    public static IServiceCollection AddChaperoneIdentity(this IServiceCollection services)
+    public static IServiceCollection AddChaperoneIdentity(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddIdentity<StaffMember, IdentityRole<Guid>>(o =>
             {
@@ -56,7 +57,8 @@ public static class AuthPoliciesSetup
             })
             .AddBearerToken(IdentityConstants.BearerScheme, o => o.BearerTokenExpiration = TimeSpan.FromHours(1))
             .AddPolicyScheme(SmartScheme, "Cookie or bearer token", o => o.ForwardDefaultSelector = context =>
-                UsesBearerToken(context.Request) ? IdentityConstants.BearerScheme : IdentityConstants.ApplicationScheme);
+                UsesBearerToken(context.Request) ? IdentityConstants.BearerScheme : IdentityConstants.ApplicationScheme)
+            .AddMicrosoftSignIn(configuration);
 
         services.ConfigureApplicationCookie(o =>
         {

@@ -30,7 +30,7 @@ public static class AppSetup
         services.AddChaperoneAudit();
         services.AddChaperoneStorage(builder.Configuration, data);
         services.AddChaperoneDataProtection(builder.Configuration, data);
-        services.AddChaperoneIdentity();
+        services.AddChaperoneIdentity(builder.Configuration);
         services.AddChaperoneRateLimits(builder.Configuration);
         services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
         {
@@ -58,6 +58,7 @@ public static class AppSetup
         {
             o.Conventions.AuthorizeFolder("/", AuthPolicies.Staff);
             o.Conventions.AllowAnonymousToPage("/SignIn");
+            o.Conventions.AllowAnonymousToPage("/SignInMicrosoft");
             o.Conventions.AllowAnonymousToPage("/Account/ForgottenPassword");
             o.Conventions.AllowAnonymousToPage("/Account/ResetPassword");
             o.Conventions.AllowAnonymousToPage("/Denied");
@@ -147,6 +148,7 @@ public static class AppSetup
         app.MapOpenApi().AllowAnonymous();
         app.MapScalarApiReference(o => o.WithTitle("Chaperone API")).AllowAnonymous();
         app.MapAuth();
+        app.MapMicrosoftSignIn();
         app.MapPolicy();
         app.MapPeople();
         app.MapManagePeople();

@@ -1,4 +1,6 @@
+using System.Security.Claims;
 using Chaperone.Identity;
+using Microsoft.AspNetCore.Authentication;
 using Chaperone.People;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
@@ -9,7 +11,8 @@ namespace Chaperone.Pages;
 
 /// <summary>Staff sign in with email and password (and an authenticator code where two-factor is on).</summary>
 [EnableRateLimiting(RateLimits.Login)]
-public sealed class SignInModel(SignInManager<StaffMember> signIn, UserManager<StaffMember> users, Storage.ChaperoneDbContext db, UnknownAccounts unknown) : PageModel
+public sealed class SignInModel(SignInManager<StaffMember> signIn, UserManager<StaffMember> users, Storage.ChaperoneDbContext db, UnknownAccounts unknown,
+    Microsoft.AspNetCore.Authentication.IAuthenticationSchemeProvider schemes) : PageModel
 {
     public const string WrongCredentials = "The email address or password is not right.";
 
@@ -27,10 +30,35 @@ public sealed class SignInModel(SignInManager<StaffMember> signIn, UserManager<S
 
     public bool NeedsCode { get; private set; }
 
+    /// <summary><c>code</c>: a sign-in with Microsoft that needs the second factor.</summary>
+    [BindProperty(SupportsGet = true)]
+    public string? Step { get; set; }
+
+    /// <summary><c>failed</c>: a sign-in with Microsoft that did not finish.</summary>
+    [BindProperty(SupportsGet = true, Name = "microsoft")]
+    public string? MicrosoftResult { get; set; }
+
+    /// <summary>Whether staff may sign in with their school's Microsoft account here (<see cref="MicrosoftSignIn"/>).</summary>
+    public bool OffersMicrosoft { get; private set; }
+
     public FormErrors Errors { get; } = new();
 
-    public void OnGet()
+    public override async Task OnPageHandlerExecutionAsync(Microsoft.AspNetCore.Mvc.Filters.PageHandlerExecutingContext context, Microsoft.AspNetCore.Mvc.Filters.PageHandlerExecutionDelegate next)
     {
+        OffersMicrosoft = await schemes.GetSchemeAsync(MicrosoftSignIn.Scheme) is not null;
+        await next();
+    }
+
+    public async Task OnGetAsync()
+    {
+        if (Step == "code" && await signIn.GetTwoFactorAuthenticationUserAsync() is not null)
+        {
+            NeedsCode = true;
+        }
+        if (MicrosoftResult == "failed")
+        {
+            Errors.Add("microsoft", MicrosoftSignIn.NotFinished);
+        }
     }
 
     public async Task<IActionResult> OnPostAsync()
@@ -57,13 +85,7 @@ public sealed class SignInModel(SignInManager<StaffMember> signIn, UserManager<S
         if (result.Succeeded)
         {
             await TwoFactor.AuditSignInAsync(db, user, succeeded: true, "password");
-            // A DSL or senior leader without two-factor sign-in is sent to turn it on (they cannot read concerns without it).
-            if (await TwoFactor.IsRequiredForAsync(users, user))
-            {
-                TempData["Notice"] = "Your role needs two-factor sign-in: turn it on now to read concerns.";
-                return LocalRedirect(TwoFactor.PagePath + "?returnUrl=" + Uri.EscapeDataString(Next(user)));
-            }
-            return Onward(user);
+            return await OnwardAsync(this, users, user, ReturnUrl);
         }
         if (result.RequiresTwoFactor)
         {
@@ -93,10 +115,13 @@ public sealed class SignInModel(SignInManager<StaffMember> signIn, UserManager<S
             return Page();
         }
         // Six digits from the app, or else one of the account's recovery codes.
+        // The first factor: the password, or the school's Microsoft account (kept in the half-signed-in cookie).
+        var first = (await HttpContext.AuthenticateAsync(IdentityConstants.TwoFactorUserIdScheme)).Principal?.FindFirstValue(ClaimTypes.AuthenticationMethod) == MicrosoftSignIn.Scheme
+            ? "Microsoft" : "password";
         var result = code.Length == 6
             ? await signIn.TwoFactorAuthenticatorSignInAsync(code, isPersistent: false, rememberClient: false)
             : await signIn.TwoFactorRecoveryCodeSignInAsync(Code!.Trim().ToUpperInvariant());
-        await TwoFactor.AuditSignInAsync(db, user, result.Succeeded, code.Length == 6 ? "password and authenticator code" : "password and recovery code",
+        await TwoFactor.AuditSignInAsync(db, user, result.Succeeded, code.Length == 6 ? $"{first} and authenticator code" : $"{first} and recovery code",
             result.Succeeded ? null : result.IsLockedOut ? "locked out" : "wrong two-factor code");
         if (result.Succeeded)
         {
@@ -106,19 +131,36 @@ public sealed class SignInModel(SignInManager<StaffMember> signIn, UserManager<S
         return Page();
     }
 
-    private LocalRedirectResult Onward(StaffMember user)
+    private LocalRedirectResult Onward(StaffMember user) => Onward(this, user, ReturnUrl);
+
+    /// <summary>
+    /// After a first factor alone (a password, or the school's Microsoft account): a DSL or senior
+    /// leader without two-factor sign-in is sent to turn it on (they cannot read concerns without
+    /// it); anyone else goes on (<see cref="Onward(PageModel, StaffMember, string?)"/>).
+    /// </summary>
+    public static async Task<IActionResult> OnwardAsync(PageModel page, UserManager<StaffMember> users, StaffMember user, string? returnUrl)
+    {
+        if (await TwoFactor.IsRequiredForAsync(users, user))
+        {
+            page.TempData["Notice"] = "Your role needs two-factor sign-in: turn it on now to read concerns.";
+            return page.LocalRedirect(TwoFactor.PagePath + "?returnUrl=" + Uri.EscapeDataString(Next(user, returnUrl, page.Url)));
+        }
+        return Onward(page, user, returnUrl);
+    }
+
+    private static LocalRedirectResult Onward(PageModel page, StaffMember user, string? returnUrl)
     {
         if (user.MustChangePassword)
         {
-            TempData["Notice"] = "Choose your own password before you go on.";
+            page.TempData["Notice"] = "Choose your own password before you go on.";
         }
-        return LocalRedirect(Next(user));
+        return page.LocalRedirect(Next(user, returnUrl, page.Url));
     }
 
-    /// <summary>Where a completed sign-in goes next: on, or first to choose their own password when an admin set the one they used.</summary>
-    private string Next(StaffMember user) => user.MustChangePassword
-        ? Account.PasswordModel.PagePath + "?returnUrl=" + Uri.EscapeDataString(SafeReturnUrl())
-        : SafeReturnUrl();
+    /// <summary>Where a completed sign-in goes next: on, or first to choose their own password when an admin set the one they have.</summary>
+    private static string Next(StaffMember user, string? returnUrl, IUrlHelper url) => user.MustChangePassword
+        ? Account.PasswordModel.PagePath + "?returnUrl=" + Uri.EscapeDataString(SafeReturnUrl(returnUrl, url))
+        : SafeReturnUrl(returnUrl, url);
 
-    private string SafeReturnUrl() => !string.IsNullOrEmpty(ReturnUrl) && Url.IsLocalUrl(ReturnUrl) ? ReturnUrl : "/sessions";
+    public static string SafeReturnUrl(string? returnUrl, IUrlHelper url) => !string.IsNullOrEmpty(returnUrl) && url.IsLocalUrl(returnUrl) ? returnUrl : "/sessions";
 }
