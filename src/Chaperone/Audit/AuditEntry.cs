@@ -85,6 +85,7 @@ public static class AuditActions
     public const string SignedIn = "sign-in.succeeded";
     public const string SignInFailed = "sign-in.failed";
     public const string MicrosoftAccountLinked = "staff.microsoft-account-linked";
+    public const string MicrosoftAccountUnlinked = "staff.microsoft-account-unlinked";
     public const string TwoFactorEnabled = "two-factor.enabled";
     public const string TwoFactorDisabled = "two-factor.disabled";
     public const string RecoveryCodesGenerated = "two-factor.recovery-codes-generated";

@@ -70,6 +70,8 @@ public static class ManagePeople
             .WithSummary("End a member of staff's access when they leave, or restore it (admin): an ended account cannot sign in, and its sign-ins end.");
         group.MapPost("/staff/{id}/password-reset", PostPasswordReset).WithName("ResetStaffPassword")
             .WithSummary("Give a member of staff a new one-time password and lift a lockout (admin); answers with the password.");
+        group.MapDelete("/staff/{id}/microsoft-link", DeleteMicrosoftLink).WithName("UnlinkStaffMicrosoftAccount")
+            .WithSummary("Unlink the Microsoft account linked to a member of staff's (admin): their sign-ins end, and their next sign-in with Microsoft links the account of their address again.");
         group.MapPost("/staff/{id}/cancel-upcoming-sessions", PostCancelUpcoming).WithName("CancelLeaversSessions")
             .WithSummary("Cancel the upcoming sessions hosted by a member of staff whose access has ended, with a reason for the families (admin).");
         group.MapPost("/people/import", PostImport).WithName("ImportRoster")
@@ -95,6 +97,9 @@ public static class ManagePeople
 
     private static async Task<IResult> PostPasswordReset(string id, ClaimsPrincipal user, UserManager<StaffMember> users, ChaperoneDbContext db, CancellationToken ct) =>
         (await ResetPasswordAsync(db, users, user, id, ct)).ToResult(TypedResults.Ok);
+
+    private static async Task<IResult> DeleteMicrosoftLink(string id, ClaimsPrincipal user, UserManager<StaffMember> users, ChaperoneDbContext db, CancellationToken ct) =>
+        (await UnlinkMicrosoftAsync(db, users, user, id, ct)).ToResult(TypedResults.Ok);
 
     private static async Task<IResult> PostCancelUpcoming(string id, Scheduling.CancelRequest request, ClaimsPrincipal user, Scheduling.CancelHostedSessions handler, CancellationToken ct) =>
         (await handler.HandleAsync(user, id, request, ct)).ToResult(TypedResults.Ok);
@@ -317,6 +322,29 @@ public static class ManagePeople
         await users.SetLockoutEndDateAsync(member, null);
         await users.ResetAccessFailedCountAsync(member);
         return new PeopleOutcome<NewStaffDto>.Done(new NewStaffDto(await StaffDtoAsync(db, member, ct), password));
+    }
+
+    /// <summary>
+    /// Unlinks the Microsoft account linked to a member of staff's (one linked by mistake, or an
+    /// account the school's directory replaced). Their sign-ins end; nothing else changes.
+    /// </summary>
+    public static async Task<PeopleOutcome<StaffDto>> UnlinkMicrosoftAsync(ChaperoneDbContext db, UserManager<StaffMember> users, ClaimsPrincipal admin, string? id, CancellationToken ct)
+    {
+        if (await FindStaffAsync(db, admin.SchoolId(), id, ct) is not { } member)
+        {
+            return new PeopleOutcome<StaffDto>.Missing("No member of staff with this id in your school.");
+        }
+        foreach (var login in (await users.GetLoginsAsync(member)).Where(l => l.LoginProvider == Identity.MicrosoftSignIn.Scheme))
+        {
+            AuditLog.Record(db, admin, AuditActions.MicrosoftAccountUnlinked, AuditSubjects.Staff, member.Id, new { member.Name, member.Email });
+            // Saves the audit entry with the account, under a new security stamp.
+            var removed = await users.RemoveLoginAsync(member, login.LoginProvider, login.ProviderKey);
+            if (!removed.Succeeded)
+            {
+                throw new InvalidOperationException($"The Microsoft account could not be unlinked: {string.Join(" ", removed.Errors.Select(e => e.Description))}");
+            }
+        }
+        return new PeopleOutcome<StaffDto>.Done(await StaffDtoAsync(db, member, ct));
     }
 
     private static void CheckRoles(string[]? roles, Dictionary<string, string[]> errors)

@@ -8,7 +8,9 @@ using NodaTime;
 namespace Chaperone.People;
 
 /// <param name="AccessEndedAt">When an admin ended their access (they left); null while they have it.</param>
-public sealed record StaffDto(string Id, string Name, string Email, IReadOnlyList<string> Roles, string? FamiliarisationConfirmedOn, DateTimeOffset? AccessEndedAt);
+/// <param name="MicrosoftLinked">Whether a Microsoft account is linked to theirs, for signing in with Microsoft.</param>
+public sealed record StaffDto(string Id, string Name, string Email, IReadOnlyList<string> Roles, string? FamiliarisationConfirmedOn, DateTimeOffset? AccessEndedAt,
+    bool MicrosoftLinked = false);
 
 public sealed record GuardianDto(string Id, string Name, string Relationship, bool HasParentalResponsibility, string? Email, string? Phone);
 
@@ -33,10 +35,12 @@ public static class PeopleEndpoints
                            join r in db.Roles on ur.RoleId equals r.Id
                            where ids.Contains(ur.UserId)
                            select new { ur.UserId, r.Name }).ToListAsync(ct);
+        var linked = (await db.UserLogins.Where(l => ids.Contains(l.UserId) && l.LoginProvider == Identity.MicrosoftSignIn.Scheme).Select(l => l.UserId).ToListAsync(ct)).ToHashSet();
         return staff.Select(s => new StaffDto(
             Ids.Format(s.Id), s.Name, s.Email ?? "",
             roles.Where(r => r.UserId == s.Id).Select(r => r.Name!).OrderBy(r => Roles.All.ToList().IndexOf(r)).ToList(),
-            s.FamiliarisationConfirmedOn?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), s.AccessEndedAt)).ToList();
+            s.FamiliarisationConfirmedOn?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), s.AccessEndedAt,
+            linked.Contains(s.Id))).ToList();
     }
 
     public static async Task<List<PupilDto>> LoadPupilsAsync(ChaperoneDbContext db, Guid schoolId, CancellationToken ct)

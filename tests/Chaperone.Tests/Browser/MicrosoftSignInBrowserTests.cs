@@ -80,6 +80,21 @@ public sealed class MicrosoftSignInBrowserTests(MicrosoftSignInBrowserApp browse
         var renamed = await SignInWithMicrosoftAsync(account with { Username = "tess.renamed@directory.example" });
         await renamed.WaitForURLAsync(new Regex("/sessions$"), new() { Timeout = Ms });
         Assert.Single(await TrailOfAsync(school.SchoolId, teacherId), e => e.Action == AuditActions.MicrosoftAccountLinked);
+
+        // The admin unlinks it on the People page: the teacher's sign-in ends, and the renamed account no longer finds them.
+        var teacherName = await App.WithDbAsync(db => db.Users.Where(u => u.Id == teacherId).Select(u => u.Name).SingleAsync());
+        var admin = await browser.NewPageAsync();
+        await BrowserSteps.SignInAsync(admin, school.AdminEmail, TestSchool.Password);
+        await admin.GotoAsync("/admin/people");
+        var row = admin.Locator("tr", new() { Has = admin.GetByRole(AriaRole.Rowheader, new() { Name = teacherName, Exact = true }) });
+        await Assertions.Expect(row.Locator("[data-access]")).ToContainTextAsync("Microsoft account linked");
+        await admin.GetByRole(AriaRole.Button, new() { Name = $"Unlink Microsoft account of {teacherName}" }).ClickAsync();
+        await Assertions.Expect(admin.Locator(".notice-success")).ToContainTextAsync("Microsoft account is unlinked", new() { Timeout = Ms });
+        await Assertions.Expect(row.Locator("[data-access]")).Not.ToContainTextAsync("Microsoft", new() { Timeout = Ms });
+        await renamed.GotoAsync("/sessions");
+        await renamed.WaitForURLAsync(new Regex("/signin"), new() { Timeout = Ms });
+        var unlinked = await SignInWithMicrosoftAsync(account with { Username = "tess.renamed@directory.example" });
+        await Assertions.Expect(unlinked.Locator("#refused")).ToContainTextAsync("There is no Chaperone account for tess.renamed@directory.example", new() { Timeout = Ms });
     }
 
     [Fact]

@@ -1,3 +1,6 @@
+using System.Net.Http.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Chaperone.Tests.Infrastructure;
 
 namespace Chaperone.Tests.Identity;
@@ -40,5 +43,38 @@ public sealed class MicrosoftSignInSettingsTests
         var refused = await Assert.ThrowsAsync<InvalidOperationException>(app.StartOwnedAsync);
 
         Assert.Contains(expected, refused.Message, StringComparison.Ordinal);
+    }
+}
+
+/// <summary>An admin unlinks a member of staff's Microsoft account through the API; only an admin, only in their school.</summary>
+public sealed class MicrosoftLinkApiTests(ChaperoneApp app) : IClassFixture<ChaperoneApp>
+{
+    [Fact]
+    public async Task AnAdminUnlinksAMicrosoftAccountAndTheMembersSignInsEnd()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        using var teacher = await school.TeacherAsync(app);
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            // Linked as a first sign-in with Microsoft links it.
+            var users = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<Chaperone.People.StaffMember>>();
+            var member = await users.FindByIdAsync(school.TeacherId.ToString());
+            Assert.True((await users.AddLoginAsync(member!, new Microsoft.AspNetCore.Identity.UserLoginInfo(Chaperone.Identity.MicrosoftSignIn.Scheme, "object-id-1", "Microsoft"))).Succeeded);
+        }
+        using var admin = await school.AdminAsync(app);
+        var staff = await admin.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/v1/staff");
+        Assert.True(staff.EnumerateArray().Single(s => s.GetProperty("id").GetString() == school.TeacherId.ToString()).GetProperty("microsoftLinked").GetBoolean());
+        // Teachers cannot; another school's member is not found.
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, (await teacher.DeleteAsync($"/api/v1/staff/{school.TeacherId}/microsoft-link")).StatusCode);
+        var other = await TestSchool.CreateAsync(app);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await admin.DeleteAsync($"/api/v1/staff/{other.TeacherId}/microsoft-link")).StatusCode);
+
+        var unlinked = await admin.DeleteAsync($"/api/v1/staff/{school.TeacherId}/microsoft-link");
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, unlinked.StatusCode);
+        Assert.False((await unlinked.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("microsoftLinked").GetBoolean());
+        Assert.Equal(0, await app.WithDbAsync(db => db.UserLogins.CountAsync(l => l.UserId == school.TeacherId)));
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await teacher.GetAsync("/api/v1/sessions")).StatusCode);
+        Assert.Equal(1, await app.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.SubjectId == school.TeacherId.ToString() && e.Action == Chaperone.Audit.AuditActions.MicrosoftAccountUnlinked)));
     }
 }

@@ -185,6 +185,15 @@ public sealed class PeopleModel(ChaperoneDbContext db, UserManager<StaffMember> 
         return await ShowAsync(outcome, StaffErrors, StaffField, ct);
     }
 
+    public async Task<IActionResult> OnPostUnlinkMicrosoftAsync(CancellationToken ct)
+    {
+        var outcome = await ManagePeople.UnlinkMicrosoftAsync(db, users, User, StaffId, ct);
+        StaffId = null;
+        return outcome is PeopleOutcome<StaffDto>.Done done
+            ? Saved("staff", $"{done.Value.Name}’s Microsoft account is unlinked, and any sign-in they had has ended. Their next sign-in with Microsoft links the account of their address again.")
+            : await ShowAsync(outcome, StaffErrors, StaffField, ct);
+    }
+
     public Task<IActionResult> OnPostEndAccessAsync(CancellationToken ct) => SetAccessAsync(false, ct);
 
     public Task<IActionResult> OnPostRestoreAccessAsync(CancellationToken ct) => SetAccessAsync(true, ct);
