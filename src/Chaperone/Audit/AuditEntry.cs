@@ -79,6 +79,7 @@ public static class AuditActions
     public const string PupilChanged = "pupil.changed";
     /// <summary>Pupils and their parents and carers were imported from a file (the counts; each one added has its own entry).</summary>
     public const string RosterImported = "people.imported";
+    public const string StaffImported = "staff.imported";
     public const string SettingsChanged = "settings.changed";
     public const string ClosureAdded = "closure.added";
     public const string ClosureRemoved = "closure.removed";

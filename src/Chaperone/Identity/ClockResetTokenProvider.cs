@@ -9,10 +9,10 @@ namespace Chaperone.Identity;
 
 /// <summary>
 /// The tokens of password resets (the link a forgotten password is emailed, and an admin's
-/// reset): the account, the purpose, the account's security stamp and when the token was issued,
+/// reset; a new account's invitation): the account, the purpose, the account's security stamp and when the token was issued,
 /// protected by ASP.NET Core Data Protection (so every instance sharing the key ring reads them)
 /// and checked against the injected <see cref="TimeProvider"/>. Identity's own provider reads the
-/// machine clock. A token works for <see cref="Lifespan"/>, and once: setting the password changes
+/// machine clock. A token works for <see cref="Lifespan"/> (an invitation <see cref="InvitationLifespan"/>), and once: setting the password changes
 /// the security stamp, as does any other password change, and so voids every token issued before.
 /// </summary>
 public sealed class ClockResetTokenProvider(IDataProtectionProvider protection, TimeProvider clock) : IUserTwoFactorTokenProvider<StaffMember>
@@ -20,6 +20,12 @@ public sealed class ClockResetTokenProvider(IDataProtectionProvider protection, 
     public const string Name = "ChaperoneReset";
 
     public static readonly TimeSpan Lifespan = TimeSpan.FromHours(1);
+
+    /// <summary>How long a new account's invitation to choose a password works (<see cref="ForgottenPasswords.InvitationPurpose"/>).</summary>
+    public static readonly TimeSpan InvitationLifespan = TimeSpan.FromDays(7);
+
+    /// <summary>How long a token of <paramref name="purpose"/> works.</summary>
+    public static TimeSpan LifespanOf(string purpose) => purpose == ForgottenPasswords.InvitationPurpose ? InvitationLifespan : Lifespan;
 
     private readonly IDataProtector _protector = protection.CreateProtector("Chaperone.Identity.ResetToken");
 
@@ -47,7 +53,7 @@ public sealed class ClockResetTokenProvider(IDataProtectionProvider protection, 
         }
         var now = clock.GetUtcNow();
         return payload is not null && payload.UserId == user.Id && payload.Purpose == purpose
-            && payload.IssuedAt <= now && now - payload.IssuedAt <= Lifespan
+            && payload.IssuedAt <= now && now - payload.IssuedAt <= LifespanOf(purpose)
             && payload.Stamp == (await manager.GetSecurityStampAsync(user) ?? "");
     }
 }

@@ -33,9 +33,12 @@ public sealed record ResetPasswordRequest(string? User, string? Token, string? N
 /// </summary>
 public sealed class ForgottenPasswords(
     UserManager<StaffMember> users, ChaperoneDbContext db, EmailOptions email, FamilyLinks links, OutboxSignal outbox, TimeProvider clock,
-    ILogger<ForgottenPasswords> log)
+    Microsoft.AspNetCore.Authentication.IAuthenticationSchemeProvider schemes, ILogger<ForgottenPasswords> log)
 {
     public const int MostPerHour = 3;
+
+    /// <summary>The purpose of a new account's invitation token (<see cref="InvitationAsync"/>): it sets a password as a reset's does, for longer.</summary>
+    public const string InvitationPurpose = "Invitation";
 
     public const string LinkSent = "If that address belongs to a Chaperone account, a link to choose a new password is on its way to it. The link works once, within an hour.";
 
@@ -73,7 +76,13 @@ public sealed class ForgottenPasswords(
         }
         var school = await db.Schools.AsNoTracking().Where(s => s.Id == user.SchoolId).Select(s => s.Name).SingleAsync(ct);
         var token = await users.GeneratePasswordResetTokenAsync(user);
-        db.OutboxMessages.Add(Compose(user, school, new Uri(links.BaseUrl, $"/account/reset-password?user={Ids.Format(user.Id)}&token={token}"), now));
+        var link = new Uri(links.BaseUrl, $"/account/reset-password?user={Ids.Format(user.Id)}&token={token}");
+        var body = new MailBody()
+            .Paragraph($"Dear {user.Name},")
+            .Paragraph("Someone, probably you, asked to choose a new password for your Chaperone account. Choose it here; the link works once, within an hour:")
+            .Link("Choose a new password", link.ToString())
+            .Paragraph("If you did not ask, you need do nothing: your password stays as it is. If it keeps happening, tell your school's admin.");
+        db.OutboxMessages.Add(Compose(user, school, "Choose a new Chaperone password", body, now));
         AuditLog.Record(db, user.SchoolId, NotSignedIn, AuditActions.PasswordResetEmailed, AuditSubjects.Staff, Ids.Format(user.Id), new { user.Email });
         await db.SaveChangesAsync(ct);
         outbox.Wake();
@@ -81,7 +90,7 @@ public sealed class ForgottenPasswords(
     }
 
     /// <summary>Whether the link's account and token can still set a password (for the page to say so before anyone types one).</summary>
-    public async Task<bool> IsUsableAsync(string? userId, string? token) => await AccountForAsync(userId, token) is not null;
+    public async Task<bool> IsUsableAsync(string? userId, string? token) => (await AccountForAsync(userId, token)).User is not null;
 
     /// <summary>Sets the new password through the link; answers the fields to fix (<c>token</c>, <c>newPassword</c>), none when set.</summary>
     public async Task<Dictionary<string, string[]>> ResetAsync(ResetPasswordRequest request, CancellationToken ct)
@@ -91,7 +100,7 @@ public sealed class ForgottenPasswords(
         {
             errors["newPassword"] = ["Enter a new password of at least 10 characters."];
         }
-        var user = await AccountForAsync(request.User, request.Token);
+        var (user, invited) = await AccountForAsync(request.User, request.Token);
         if (user is null)
         {
             errors["token"] = [LinkUnusable];
@@ -104,7 +113,8 @@ public sealed class ForgottenPasswords(
         AuditLog.Record(db, user.SchoolId, new AuditActor(user.Id, user.Name), AuditActions.PasswordResetByEmail, AuditSubjects.Staff, Ids.Format(user.Id));
         // Checks the token and the new password's rules, then saves the new hash, the audit entry
         // and a new security stamp together.
-        var reset = await users.ResetPasswordAsync(user, request.Token!, request.NewPassword!);
+        // An invitation's token, checked above, stands for a reset's here.
+        var reset = await users.ResetPasswordAsync(user, invited ? await users.GeneratePasswordResetTokenAsync(user) : request.Token!, request.NewPassword!);
         if (!reset.Succeeded)
         {
             // Nothing of a refused reset is kept.
@@ -119,25 +129,49 @@ public sealed class ForgottenPasswords(
         return errors;
     }
 
-    private async Task<StaffMember?> AccountForAsync(string? userId, string? token)
+    /// <summary>The account a link's token sets the password of, and whether it is a new account's invitation; no account when the link cannot be used.</summary>
+    private async Task<(StaffMember? User, bool Invitation)> AccountForAsync(string? userId, string? token)
     {
         if (!Ids.TryParse(userId, out var id) || string.IsNullOrEmpty(token) || token.Length > 2000
             || await users.FindByIdAsync(Ids.Format(id)) is not { AccessEndedAt: null } user)
         {
-            return null;
+            return (null, false);
         }
-        return await users.VerifyUserTokenAsync(user, ClockResetTokenProvider.Name, UserManager<StaffMember>.ResetPasswordTokenPurpose, token) ? user : null;
+        if (await users.VerifyUserTokenAsync(user, ClockResetTokenProvider.Name, UserManager<StaffMember>.ResetPasswordTokenPurpose, token))
+        {
+            return (user, false);
+        }
+        return await users.VerifyUserTokenAsync(user, ClockResetTokenProvider.Name, InvitationPurpose, token) ? (user, true) : (null, false);
     }
 
-    private OutboxMessage Compose(StaffMember user, string schoolName, Uri link, DateTimeOffset now)
+    /// <summary>
+    /// The email inviting the owner of a new account (one made without a password, by a staff import)
+    /// to choose their password, through a link that works once within <see cref="ClockResetTokenProvider.InvitationLifespan"/>;
+    /// where the installation offers it, it says they may sign in with Microsoft instead. The caller adds it to the outbox with the account.
+    /// </summary>
+    public async Task<OutboxMessage> InvitationAsync(StaffMember user, string schoolName, CancellationToken ct)
     {
-        var id = Guid.CreateVersion7();
-        const string subject = "Choose a new Chaperone password";
+        var token = await users.GenerateUserTokenAsync(user, ClockResetTokenProvider.Name, InvitationPurpose);
+        var link = new Uri(links.BaseUrl, $"/account/reset-password?user={Ids.Format(user.Id)}&token={token}");
+        var days = ClockResetTokenProvider.InvitationLifespan.Days;
         var body = new MailBody()
             .Paragraph($"Dear {user.Name},")
-            .Paragraph("Someone, probably you, asked to choose a new password for your Chaperone account. Choose it here; the link works once, within an hour:")
-            .Link("Choose a new password", link.ToString())
-            .Paragraph("If you did not ask, you need do nothing: your password stays as it is. If it keeps happening, tell your school's admin.");
+            .Paragraph($"{schoolName} holds its video calls with pupils and their families through Chaperone, which keeps each call to the school's policy. An account has been made for you, to sign in with this address ({user.Email}).")
+            .Paragraph($"Choose your password here; the link works once, within {days} days:")
+            .Link("Choose your password", link.ToString());
+        if (await schemes.GetSchemeAsync(MicrosoftSignIn.Scheme) is not null)
+        {
+            body.Paragraph("Or sign in with Microsoft, with the account the school gave you for Microsoft 365 and Teams:")
+                .Link("Sign in to Chaperone", new Uri(links.BaseUrl, "/signin").ToString());
+        }
+        body.Paragraph("If the link has run out, choose “Forgotten your password?” on the sign-in page.");
+        return Compose(user, schoolName, "Your Chaperone account", body, clock.GetUtcNow());
+    }
+
+    /// <summary>A password link's email to <paramref name="user"/> (<see cref="MessageKind.PasswordReset"/>, kept out of the outbox staff read).</summary>
+    private OutboxMessage Compose(StaffMember user, string schoolName, string subject, MailBody body, DateTimeOffset now)
+    {
+        var id = Guid.CreateVersion7();
         var messageId = MessageComposer.MessageIdOf(id, email);
         var message = MessageComposer.Envelope(email, schoolName, user.Name, user.Email!, subject, now, messageId);
         message.Body = new MultipartAlternative

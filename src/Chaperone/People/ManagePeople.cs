@@ -76,6 +76,8 @@ public static class ManagePeople
             .WithSummary("Cancel the upcoming sessions hosted by a member of staff whose access has ended, with a reason for the families (admin).");
         group.MapPost("/people/import", PostImport).WithName("ImportRoster")
             .WithSummary("Import pupils and their parents and carers from a CSV file sent as the request body (text/csv, UTF-8; one row per pupil and parent or carer; columns as on the People page's import); all rows or none, errors row by row; ?dryRun=true only checks (admin).");
+        group.MapPost("/staff/import", PostStaffImport).WithName("ImportStaff")
+            .WithSummary("Import staff from a CSV file sent as the request body (text/csv, UTF-8; columns Name, Email, Roles, roles separated by ';'); all rows or none, errors row by row; each new member is emailed an invitation to choose their password; ?dryRun=true only checks (admin).");
         group.MapPost("/guardians", PostGuardian).WithName("AddGuardian").WithSummary("Add a parent or carer (admin).");
         group.MapPut("/guardians/{id}", PutGuardian).WithName("UpdateGuardian").WithSummary("Change a parent or carer's details (admin).");
         group.MapPost("/pupils", PostPupil).WithName("AddPupil").WithSummary("Add a pupil linked to their parents and carers (admin).");
@@ -103,6 +105,16 @@ public static class ManagePeople
 
     private static async Task<IResult> PostCancelUpcoming(string id, Scheduling.CancelRequest request, ClaimsPrincipal user, Scheduling.CancelHostedSessions handler, CancellationToken ct) =>
         (await handler.HandleAsync(user, id, request, ct)).ToResult(TypedResults.Ok);
+
+    private static async Task<IResult> PostStaffImport(HttpRequest request, ClaimsPrincipal user, ChaperoneDbContext db, UserManager<StaffMember> users,
+        Identity.ForgottenPasswords links, Notifications.OutboxSignal outbox, CancellationToken ct, bool dryRun = false)
+    {
+        if (await RosterImport.ReadFileAsync(request.Body, ct) is not { } csv)
+        {
+            return Problems.Validation(new Dictionary<string, string[]> { ["file"] = [$"The file is larger than {RosterImport.MaxBytes / (1024 * 1024)} MB; split it."] });
+        }
+        return (await StaffImport.ImportAsync(db, users, links, outbox, user, csv, apply: !dryRun, ct)).ToResult(TypedResults.Ok);
+    }
 
     private static async Task<IResult> PostImport(HttpRequest request, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct, bool dryRun = false)
     {
@@ -347,7 +359,7 @@ public static class ManagePeople
         return new PeopleOutcome<StaffDto>.Done(await StaffDtoAsync(db, member, ct));
     }
 
-    private static void CheckRoles(string[]? roles, Dictionary<string, string[]> errors)
+    internal static void CheckRoles(string[]? roles, Dictionary<string, string[]> errors)
     {
         if (roles is null || roles.Length == 0)
         {

@@ -304,4 +304,36 @@ public sealed class PeopleInTheBrowserTests(BrowserApp browser) : IClassFixture<
         await admin.GetByRole(AriaRole.Link, new() { Name = "Back to people" }).ClickAsync();
         await Assertions.Expect(admin.GetByRole(AriaRole.Row).Filter(new() { HasText = "Gus Imported" })).ToContainTextAsync("Hal Imported", new() { Timeout = Ms });
     }
+
+    [Fact]
+    public async Task AnAdminImportsStaffAndANewTeacherChoosesTheirPasswordFromTheInvitation()
+    {
+        var address = $"new.teacher.{Guid.NewGuid():N}@demo.school";
+        var admin = await browser.NewPageAsync();
+        await SignInAsync(admin, "admin@demo.school");
+        await admin.GotoAsync("/admin/people");
+        await admin.GetByRole(AriaRole.Link, new() { Name = "Import staff from a CSV file" }).ClickAsync();
+        await admin.WaitForURLAsync(new Regex("/admin/people/import\\?kind=staff$"), new() { Timeout = Ms });
+        await Assertions.Expect(admin.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Import staff");
+        async Task UploadAsync(string csv)
+        {
+            await admin.GetByLabel("CSV file").SetInputFilesAsync(new FilePayload { Name = "staff.csv", MimeType = "text/csv", Buffer = System.Text.Encoding.UTF8.GetBytes(csv) });
+            await admin.GetByRole(AriaRole.Button, new() { Name = "Import" }).ClickAsync();
+        }
+
+        await UploadAsync($"Name,Email,Roles\nNell Newcomer,{address},Teacher; Caretaker\n");
+        await Assertions.Expect(admin.Locator("[data-row-errors] tbody tr")).ToContainTextAsync("Roles", new() { Timeout = Ms });
+        await AssertEveryControlIsLabelledAsync(admin);
+        await UploadAsync($"Name,Email,Roles\nNell Newcomer,{address},Teacher\n");
+        await Assertions.Expect(admin.Locator("[data-import-result]")).ToContainTextAsync($"Nell Newcomer ({address}): Teacher", new() { Timeout = Ms });
+
+        // The invitation as Nell gets it, from the mail folder: she chooses her password and signs in.
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(await EmailedLinkAsync(browser.App, address, new Regex(@"https?://\S+/account/reset-password\?\S+")));
+        await page.GetByLabel("New password").FillAsync("lantern orchard pebble");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Set password" }).ClickAsync();
+        await page.WaitForURLAsync(new Regex("/signin$"), new() { Timeout = Ms });
+        await SignInAsync(page, address, "lantern orchard pebble");
+        await Assertions.Expect(page.GetByText("Signed in as")).ToContainTextAsync("Nell Newcomer", new() { Timeout = Ms });
+    }
 }

@@ -1,13 +1,30 @@
 using Chaperone.People;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace Chaperone.Pages.Admin;
 
-/// <summary>Pupils and their parents and carers from a CSV file (<see cref="RosterImport"/>): checked, then imported whole or not at all.</summary>
-public sealed partial class ImportModel(Storage.ChaperoneDbContext db) : PageModel
+/// <summary>
+/// Pupils and their parents and carers (<see cref="RosterImport"/>), or staff (<c>?kind=staff</c>,
+/// <see cref="StaffImport"/>), from a CSV file: checked, then imported whole or not at all.
+/// </summary>
+public sealed partial class ImportModel(Storage.ChaperoneDbContext db, UserManager<StaffMember> users, Identity.ForgottenPasswords links,
+    Notifications.OutboxSignal outbox) : PageModel
 {
     public const string PagePath = "/admin/people/import";
+
+    public const string StaffPagePath = PagePath + "?kind=staff";
+
+    /// <summary><c>staff</c> for the staff import; else pupils and their parents and carers.</summary>
+    [BindProperty(SupportsGet = true)]
+    public string? Kind { get; set; }
+
+    public bool IsStaff => Kind == "staff";
+
+    public IReadOnlyList<string> Headers => IsStaff ? StaffImport.Headers : RosterImport.Headers;
+
+    public StaffImportDto? StaffResult { get; private set; }
 
     [BindProperty]
     public IFormFile? Upload { get; set; }
@@ -27,9 +44,12 @@ public sealed partial class ImportModel(Storage.ChaperoneDbContext db) : PageMod
     }
 
     /// <summary>A file with the column names and one example row, to fill in or to match the MIS's export to.</summary>
-    public IActionResult OnGetTemplate() => File(System.Text.Encoding.UTF8.GetBytes(
-        string.Join(",", RosterImport.Headers) + "\r\n" + "Amelia Brown,2017-05-21,Sarah Brown,Mother,yes,sarah.brown@example.org,01726 890000\r\n"),
-        "text/csv", "chaperone-pupils-and-parents.csv");
+    public IActionResult OnGetTemplate() => IsStaff
+        ? File(System.Text.Encoding.UTF8.GetBytes(string.Join(",", StaffImport.Headers) + "\r\n" + "Jo Smith,jo.smith@school.example,Teacher\r\n" + "Sam Patel,sam.patel@school.example,Teacher; Slt\r\n"),
+            "text/csv", "chaperone-staff.csv")
+        : File(System.Text.Encoding.UTF8.GetBytes(
+            string.Join(",", RosterImport.Headers) + "\r\n" + "Amelia Brown,2017-05-21,Sarah Brown,Mother,yes,sarah.brown@example.org,01726 890000\r\n"),
+            "text/csv", "chaperone-pupils-and-parents.csv");
 
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
@@ -48,13 +68,25 @@ public sealed partial class ImportModel(Storage.ChaperoneDbContext db) : PageMod
             Errors.Add("roster-file", $"The file is larger than {RosterImport.MaxBytes / (1024 * 1024)} MB; split it.");
             return Page();
         }
-        switch (await RosterImport.ImportAsync(db, User, csv, apply: !CheckOnly, ct))
+        IReadOnlyDictionary<string, string[]>? invalid;
+        if (IsStaff)
         {
-            case PeopleOutcome<RosterImportDto>.Done done:
-                Result = done.Value;
+            var outcome = await StaffImport.ImportAsync(db, users, links, outbox, User, csv, apply: !CheckOnly, ct);
+            StaffResult = (outcome as PeopleOutcome<StaffImportDto>.Done)?.Value;
+            invalid = (outcome as PeopleOutcome<StaffImportDto>.Invalid)?.Errors;
+        }
+        else
+        {
+            var outcome = await RosterImport.ImportAsync(db, User, csv, apply: !CheckOnly, ct);
+            Result = (outcome as PeopleOutcome<RosterImportDto>.Done)?.Value;
+            invalid = (outcome as PeopleOutcome<RosterImportDto>.Invalid)?.Errors;
+        }
+        switch (invalid)
+        {
+            case null:
                 break;
-            case PeopleOutcome<RosterImportDto>.Invalid invalid:
-                foreach (var (key, messages) in invalid.Errors)
+            default:
+                foreach (var (key, messages) in invalid)
                 {
                     if (RowError().Match(key) is { Success: true } m)
                     {
@@ -75,7 +107,9 @@ public sealed partial class ImportModel(Storage.ChaperoneDbContext db) : PageMod
         return Page();
     }
 
-    private static string Column(string field) => field switch
+    private string Column(string field) => IsStaff
+        ? field switch { "name" => StaffImport.Headers[0], "email" => StaffImport.Headers[1], _ => StaffImport.Headers[2] }
+        : field switch
     {
         "pupilName" => RosterImport.Headers[0],
         "dateOfBirth" => RosterImport.Headers[1],
