@@ -3,7 +3,6 @@ using System.Security.Claims;
 using Chaperone.Audit;
 using Chaperone.Infrastructure;
 using Chaperone.Storage;
-using CsvHelper;
 using Microsoft.EntityFrameworkCore;
 
 namespace Chaperone.People;
@@ -35,9 +34,6 @@ public static class RosterImport
 
     /// <summary>The largest file taken (2 MB): far more than <see cref="MaxRows"/> rows need.</summary>
     public const int MaxBytes = 2 * 1024 * 1024;
-
-    /// <summary>Errors reported at most, so that a wrong file does not answer with thousands.</summary>
-    private const int MaxErrors = 100;
 
     private sealed record Row(int Line, string PupilName, DateOnly Born, GuardianRequest Guardian);
 
@@ -106,7 +102,7 @@ public static class RosterImport
             else if (guardianRow.TryGetValue(guardian, out var first)
                 && (guardian.Relationship != scratch.Relationship || guardian.HasParentalResponsibility != scratch.HasParentalResponsibility || guardian.Name != scratch.Name))
             {
-                Add(errors, $"rows[{row.Line}].guardian", $"This parent or carer is on row {first.Line} with another name, relationship or parental responsibility; make the rows agree.");
+                CsvRows.AddError(errors, $"rows[{row.Line}].guardian", $"This parent or carer is on row {first.Line} with another name, relationship or parental responsibility; make the rows agree.");
             }
             else if (!guardiansAdded.Contains(guardian))
             {
@@ -124,7 +120,7 @@ public static class RosterImport
             }
             if (pupil.Guardians.Count > ManagePeople.MaxGuardiansPerPupil)
             {
-                Add(errors, $"rows[{row.Line}].pupil", $"{pupil.Name} would have more than {ManagePeople.MaxGuardiansPerPupil} parents and carers.");
+                CsvRows.AddError(errors, $"rows[{row.Line}].pupil", $"{pupil.Name} would have more than {ManagePeople.MaxGuardiansPerPupil} parents and carers.");
             }
         }
         if (errors.Count > 0)
@@ -178,84 +174,43 @@ public static class RosterImport
     private static List<Row> Read(string csv, Dictionary<string, string[]> errors)
     {
         var rows = new List<Row>();
-        if (string.IsNullOrWhiteSpace(csv))
+        CsvRows.Read(csv, Headers, MaxRows, errors, (line, field) =>
         {
-            errors["file"] = [$"Choose a CSV file with the columns {string.Join(", ", Headers)}."];
-            return rows;
-        }
-        var options = new CsvReaderOptions { TrimWhitespace = true, TrackLineNumbers = true, NormalizeHeaderName = Clean };
-        using var reader = CsvReader.FromText(csv.TrimStart('\uFEFF'), options);
-        try
-        {
-            var missing = Headers.Where(h => !reader.TryGetFieldIndex(h, out _)).ToList();
-            if (missing.Count > 0)
+            var rowErrors = new Dictionary<string, string[]>();
+            var name = field(0);
+            ManagePeople.CheckName(name, "pupilName", rowErrors);
+            var born = ParseDate(field(1));
+            if (born is null) { rowErrors["dateOfBirth"] = ["The date of birth is required, as 2017-05-21 or 21/05/2017."]; }
+            var responsibility = field(4)?.Trim().ToLowerInvariant() switch
             {
-                errors["file"] = [$"The first row must name the columns; missing: {string.Join(", ", missing)}."];
-                return rows;
-            }
-            while (reader.Read())
+                "yes" or "y" or "true" or "1" => true,
+                "no" or "n" or "false" or "0" => false,
+                _ => (bool?)null,
+            };
+            var guardian = new GuardianRequest(field(2), field(3), responsibility, field(5), field(6));
+            foreach (var (key, messages) in ManagePeople.ApplyGuardian(new Guardian { Name = "", Relationship = "" }, guardian))
             {
-                var line = (int)reader.LineNumber;
-                if (rows.Count >= MaxRows)
-                {
-                    errors["file"] = [$"At most {MaxRows} rows in one file; split it."];
-                    return rows;
-                }
-                string? Field(int column) => reader.GetString(Headers[column]);
-                if (Enumerable.Range(0, Headers.Count).All(c => string.IsNullOrWhiteSpace(Field(c))))
-                {
-                    continue;
-                }
-                var rowErrors = new Dictionary<string, string[]>();
-                var name = Field(0);
-                ManagePeople.CheckName(name, "pupilName", rowErrors);
-                var born = ParseDate(Field(1));
-                if (born is null) { rowErrors["dateOfBirth"] = ["The date of birth is required, as 2017-05-21 or 21/05/2017."]; }
-                var responsibility = Field(4)?.Trim().ToLowerInvariant() switch
-                {
-                    "yes" or "y" or "true" or "1" => true,
-                    "no" or "n" or "false" or "0" => false,
-                    _ => (bool?)null,
-                };
-                var guardian = new GuardianRequest(Field(2), Field(3), responsibility, Field(5), Field(6));
-                foreach (var (field, messages) in ManagePeople.ApplyGuardian(new Guardian { Name = "", Relationship = "" }, guardian))
-                {
-                    rowErrors[field switch { "name" => "guardianName", "hasParentalResponsibility" => "parentalResponsibility", _ => field }] =
-                        field == "hasParentalResponsibility" ? ["Say yes or no: whether they hold parental responsibility."] : messages;
-                }
-                foreach (var (field, messages) in rowErrors)
-                {
-                    Add(errors, $"rows[{line}].{field}", messages[0]);
-                }
-                if (rowErrors.Count == 0)
-                {
-                    rows.Add(new Row(line, name!, born!.Value, guardian));
-                }
+                rowErrors[key switch { "name" => "guardianName", "hasParentalResponsibility" => "parentalResponsibility", _ => key }] =
+                    key == "hasParentalResponsibility" ? ["Say yes or no: whether they hold parental responsibility."] : messages;
             }
-        }
-        catch (CsvFormatException)
-        {
-            errors["file"] = ["This file cannot be read as CSV; save it from your spreadsheet as CSV (comma separated) and try again."];
-        }
-        if (rows.Count == 0 && errors.Count == 0)
-        {
-            errors["file"] = ["The file has no rows under its column names."];
-        }
+            foreach (var (key, messages) in rowErrors)
+            {
+                CsvRows.AddError(errors, $"rows[{line}].{key}", messages[0]);
+            }
+            if (rowErrors.Count > 0)
+            {
+                return false;
+            }
+            rows.Add(new Row(line, name!, born!.Value, guardian));
+            return true;
+        });
         return rows;
     }
 
     private static DateOnly? ParseDate(string? value) =>
         DateOnly.TryParseExact(value?.Trim(), ["yyyy-MM-dd", "dd/MM/yyyy", "d/M/yyyy"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var date) ? date : null;
 
-    private static void Add(Dictionary<string, string[]> errors, string key, string message)
-    {
-        if (errors.Count < MaxErrors)
-        {
-            errors.TryAdd(key, [message]);
-        }
-    }
-
-    private static string Clean(string name) => string.Join(' ', name.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+    private static string Clean(string name) => CsvRows.Tidy(name);
 
     private static string Normal(string name) => Clean(name).ToLowerInvariant();
 

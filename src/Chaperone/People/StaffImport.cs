@@ -3,7 +3,6 @@ using Chaperone.Audit;
 using Chaperone.Identity;
 using Chaperone.Infrastructure;
 using Chaperone.Storage;
-using CsvHelper;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 
@@ -28,8 +27,6 @@ public static class StaffImport
     public static readonly IReadOnlyList<string> Headers = ["Name", "Email", "Roles"];
 
     public const int MaxRows = 1000;
-
-    private const int MaxErrors = 100;
 
     private sealed record Row(int Line, string Name, string Email, string[] Roles);
 
@@ -56,13 +53,13 @@ public static class StaffImport
             var key = users.NormalizeEmail(row.Email);
             if (firstRow.TryGetValue(key, out var first))
             {
-                Add(errors, $"rows[{row.Line}].email", $"This address is on row {first} too; each member of staff once.");
+                CsvRows.AddError(errors, $"rows[{row.Line}].email", $"This address is on row {first} too; each member of staff once.");
                 continue;
             }
             firstRow[key] = row.Line;
             if (heldBy.TryGetValue(key, out var school) && school != schoolId)
             {
-                Add(errors, $"rows[{row.Line}].email", "This address has a Chaperone account in another school; give the address they use here.");
+                CsvRows.AddError(errors, $"rows[{row.Line}].email", "This address has a Chaperone account in another school; give the address they use here.");
             }
             else if (heldBy.ContainsKey(key))
             {
@@ -115,70 +112,30 @@ public static class StaffImport
     private static List<Row> Read(string csv, Dictionary<string, string[]> errors)
     {
         var rows = new List<Row>();
-        if (string.IsNullOrWhiteSpace(csv))
+        CsvRows.Read(csv, Headers, MaxRows, errors, (line, field) =>
         {
-            errors["file"] = [$"Choose a CSV file with the columns {string.Join(", ", Headers)}."];
-            return rows;
-        }
-        var options = new CsvReaderOptions { TrimWhitespace = true, TrackLineNumbers = true, NormalizeHeaderName = h => string.Join(' ', h.Split(' ', StringSplitOptions.RemoveEmptyEntries)) };
-        using var reader = CsvReader.FromText(csv.TrimStart('\uFEFF'), options);
-        try
-        {
-            var missing = Headers.Where(h => !reader.TryGetFieldIndex(h, out _)).ToList();
-            if (missing.Count > 0)
+            var (name, email, roleList) = (field(0), field(1)?.Trim(), field(2));
+            var rowErrors = new Dictionary<string, string[]>();
+            ManagePeople.CheckName(name, "name", rowErrors);
+            if (string.IsNullOrEmpty(email) || !ManagePeople.IsEmail(email))
             {
-                errors["file"] = [$"The first row must name the columns; missing: {string.Join(", ", missing)}."];
-                return rows;
+                rowErrors["email"] = ["Give a valid email address, e.g. name@school.org.uk."];
             }
-            while (reader.Read())
+            // "Teacher; Slt", any case: each as the app names it.
+            var roles = (roleList ?? "").Split([';', ',', '|'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(r => Roles.All.FirstOrDefault(known => string.Equals(known, r, StringComparison.OrdinalIgnoreCase)) ?? r).Distinct().ToArray();
+            ManagePeople.CheckRoles(roles, rowErrors);
+            foreach (var (key, messages) in rowErrors)
             {
-                var line = (int)reader.LineNumber;
-                if (rows.Count >= MaxRows)
-                {
-                    errors["file"] = [$"At most {MaxRows} rows in one file; split it."];
-                    return rows;
-                }
-                var (name, email, roleList) = (reader.GetString(Headers[0]), reader.GetString(Headers[1])?.Trim(), reader.GetString(Headers[2]));
-                if (string.IsNullOrWhiteSpace(name) && string.IsNullOrWhiteSpace(email) && string.IsNullOrWhiteSpace(roleList))
-                {
-                    continue;
-                }
-                var rowErrors = new Dictionary<string, string[]>();
-                ManagePeople.CheckName(name, "name", rowErrors);
-                if (string.IsNullOrEmpty(email) || !ManagePeople.IsEmail(email))
-                {
-                    rowErrors["email"] = ["Give a valid email address, e.g. name@school.org.uk."];
-                }
-                // "Teacher; Slt", any case: each as the app names it.
-                var roles = (roleList ?? "").Split([';', ',', '|'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                    .Select(r => Roles.All.FirstOrDefault(known => string.Equals(known, r, StringComparison.OrdinalIgnoreCase)) ?? r).Distinct().ToArray();
-                ManagePeople.CheckRoles(roles, rowErrors);
-                foreach (var (field, messages) in rowErrors)
-                {
-                    Add(errors, $"rows[{line}].{field}", messages[0]);
-                }
-                if (rowErrors.Count == 0)
-                {
-                    rows.Add(new Row(line, string.Join(' ', name!.Split(' ', StringSplitOptions.RemoveEmptyEntries)), email!, roles));
-                }
+                CsvRows.AddError(errors, $"rows[{line}].{key}", messages[0]);
             }
-        }
-        catch (CsvFormatException)
-        {
-            errors["file"] = ["This file cannot be read as CSV; save it from your spreadsheet as CSV (comma separated) and try again."];
-        }
-        if (rows.Count == 0 && errors.Count == 0)
-        {
-            errors["file"] = ["The file has no rows under its column names."];
-        }
+            if (rowErrors.Count > 0)
+            {
+                return false;
+            }
+            rows.Add(new Row(line, CsvRows.Tidy(name!), email!, roles));
+            return true;
+        });
         return rows;
-    }
-
-    private static void Add(Dictionary<string, string[]> errors, string key, string message)
-    {
-        if (errors.Count < MaxErrors)
-        {
-            errors.TryAdd(key, [message]);
-        }
     }
 }

@@ -41,19 +41,27 @@ public abstract class AccountAndRosterBadInputTests(ChaperoneApp app)
                 Assert.True((int)response.StatusCode < 500, $"{method} {url} {body[..Math.Min(body.Length, 80)]}: {(int)response.StatusCode}");
             }
         }
-        foreach (var csv in new[] { "\u0000\u0001\u0002", "\"", "Pupil name\n\"a\"\"b", new string(',', 100_000), "Pupil name;Date of birth\r\n;;;;", "\uFEFF" })
+        foreach (var import in new[] { "/api/v1/people/import", "/api/v1/staff/import" })
         {
-            var response = await admin.PostAsync("/api/v1/people/import", new StringContent(csv, Encoding.UTF8, "text/csv"));
-            Assert.True((int)response.StatusCode < 500, $"import {csv.Length} chars: {(int)response.StatusCode}");
+            foreach (var csv in new[] { "\u0000\u0001\u0002", "\"", "Pupil name\n\"a\"\"b", new string(',', 100_000), "Pupil name;Date of birth\r\n;;;;", "\uFEFF",
+                "Name,Email,Roles\n" + new string('n', 5000) + ",a@b.c,Teacher\n\u0007,\u0000@x,\"Admin;;;Admin\"\n" })
+            {
+                var response = await admin.PostAsync(import, new StringContent(csv, Encoding.UTF8, "text/csv"));
+                Assert.True((int)response.StatusCode < 500, $"{import} {csv.Length} chars: {(int)response.StatusCode}");
+            }
+            var tooLarge = await admin.PostAsync(import, new ByteArrayContent(new byte[3 * 1024 * 1024]));
+            Assert.Equal(HttpStatusCode.BadRequest, tooLarge.StatusCode);
         }
-        var tooLarge = await admin.PostAsync("/api/v1/people/import", new ByteArrayContent(new byte[3 * 1024 * 1024]));
-        Assert.Equal(HttpStatusCode.BadRequest, tooLarge.StatusCode);
         foreach (var id in new[] { "x%20y", "..%2F..", new string('f', 3000), "00000000-0000-0000-0000-000000000000", school.TwoParentPupil.ToString().ToUpperInvariant() })
         {
             Assert.True((int)(await dsl.GetAsync($"/api/v1/pupils/{id}/subject-access?includeConcerns=perhaps")).StatusCode < 500, id);
             Assert.True((int)(await dsl.GetAsync($"/pupils/{id}/subject-access")).StatusCode < 500, id);
             Assert.True((int)(await anonymous.GetAsync($"/account/reset-password?user={id}&token={id}")).StatusCode < 500, id);
             Assert.True((int)(await admin.PostAsync($"/api/v1/staff/{id}/cancel-upcoming-sessions", new StringContent("{\"reason\":\"x\"}", Encoding.UTF8, "application/json"))).StatusCode < 500, id);
+            Assert.True((int)(await admin.DeleteAsync($"/api/v1/staff/{id}/microsoft-link")).StatusCode < 500, id);
+            Assert.True((int)(await anonymous.GetAsync($"/signin/microsoft?returnUrl={id}")).StatusCode < 500, id);
+            Assert.True((int)(await anonymous.GetAsync($"/signin/microsoft/done?returnUrl={id}")).StatusCode < 500, id);
+            Assert.True((int)(await anonymous.GetAsync($"/signin?step=code&microsoft={id}")).StatusCode < 500, id);
         }
     }
 }
