@@ -54,9 +54,9 @@ public static class AuthEndpoints
         return await BearerSignInAsync(signIn, (await users.GetUserAsync(user))!, user.FindFirst(TwoFactor.AmrClaim)?.Value ?? "pwd");
     }
 
-    private static async Task<IResult> PostForgottenPassword(ForgottenPasswordRequest request, ForgottenPasswords forgotten, CancellationToken ct)
+    private static IResult PostForgottenPassword(ForgottenPasswordRequest request, ForgottenPasswords forgotten)
     {
-        var errors = await forgotten.RequestAsync(request, ct);
+        var errors = forgotten.Request(request);
         return errors.Count > 0 ? Infrastructure.Problems.Validation(errors) : TypedResults.Accepted((string?)null, new ForgottenPasswordAnswer(ForgottenPasswords.LinkSent));
     }
 

@@ -43,6 +43,8 @@ public static class AuthPoliciesSetup
 
         services.AddSingleton<UnknownAccounts>();
         services.AddScoped<ForgottenPasswords>();
+        services.AddSingleton<PasswordLinkRequests>();
+        services.AddHostedService<PasswordLinkSender>();
         services.AddSingleton<StaffAccess>();
         // Every hub's: a connection opened before its member of staff's access ended.
         services.AddSingleton<StaffAccessHubFilter>();

@@ -20,8 +20,8 @@ public sealed record ResetPasswordRequest(string? User, string? Token, string? N
 /// A member of staff who has forgotten their password asks for a link by email, and chooses a new
 /// one through it (<see cref="ClockResetTokenProvider"/>: it works once, within an hour).
 /// <list type="bullet">
-/// <item>The answer to a request is the same whether or not the address has an account, so asking
-/// tells nobody who has one. A leaver's address gets no link (their school's trail notes the
+/// <item>The answer to a request is the same whether or not the address has an account, and as
+/// quick (the link is made in the background), so asking tells nobody who has one. A leaver's address gets no link (their school's trail notes the
 /// try), and an account gets at most <see cref="MostPerHour"/> links an hour, so the form cannot
 /// be used to flood anyone's inbox.</item>
 /// <item>The email goes through the outbox like every other (retried, and in the mail folder by
@@ -33,7 +33,7 @@ public sealed record ResetPasswordRequest(string? User, string? Token, string? N
 /// </summary>
 public sealed class ForgottenPasswords(
     UserManager<StaffMember> users, ChaperoneDbContext db, EmailOptions email, FamilyLinks links, OutboxSignal outbox, TimeProvider clock,
-    Microsoft.AspNetCore.Authentication.IAuthenticationSchemeProvider schemes, ILogger<ForgottenPasswords> log)
+    Microsoft.AspNetCore.Authentication.IAuthenticationSchemeProvider schemes, PasswordLinkRequests requests, ILogger<ForgottenPasswords> log)
 {
     public const int MostPerHour = 3;
 
@@ -47,32 +47,43 @@ public sealed class ForgottenPasswords(
     /// <summary>Who asks for a link, as the audit trail names them: whoever filled in the form.</summary>
     private static readonly AuditActor NotSignedIn = new(null, "Someone not signed in");
 
-    /// <summary>Emails a link to the account at <paramref name="request"/>'s address, if there is one to send; answers the fields to fix (<c>email</c>), none when the request was taken.</summary>
-    public async Task<Dictionary<string, string[]>> RequestAsync(ForgottenPasswordRequest request, CancellationToken ct)
+    /// <summary>
+    /// Takes a request for a link: the fields to fix (<c>email</c>), or none when it was taken. The
+    /// link is looked for and written in the background (<see cref="PasswordLinkRequests"/>), so the
+    /// answer comes as fast for an address with an account as for one without: its timing tells nobody who has one.
+    /// </summary>
+    public Dictionary<string, string[]> Request(ForgottenPasswordRequest request)
     {
         var address = request.Email?.Trim();
         if (string.IsNullOrEmpty(address) || address.Length > 320 || address.Any(char.IsControl) || !address.Contains('@'))
         {
             return new() { ["email"] = ["Enter the email address you sign in with."] };
         }
+        requests.Enqueue(address);
+        return [];
+    }
+
+    /// <summary>Emails a link to the account at <paramref name="address"/>, if there is one to send to (<see cref="PasswordLinkSender"/> calls it).</summary>
+    public async Task SendLinkAsync(string address, CancellationToken ct)
+    {
         var user = await users.FindByEmailAsync(address);
         if (user is null)
         {
             log.LogInformation("A password link was asked for an address with no account.");
-            return [];
+            return;
         }
         var now = clock.GetUtcNow();
         if (user.AccessEndedAt is not null)
         {
             AuditLog.Record(db, user.SchoolId, NotSignedIn, AuditActions.PasswordResetRefused, AuditSubjects.Staff, Ids.Format(user.Id), new { reason = "access ended" });
             await db.SaveChangesAsync(ct);
-            return [];
+            return;
         }
         var since = now - TimeSpan.FromHours(1);
         if (await db.OutboxMessages.CountAsync(m => m.SchoolId == user.SchoolId && m.CreatedAt > since && m.RecipientId == user.Id && m.Kind == MessageKind.PasswordReset, ct) >= MostPerHour)
         {
             log.LogWarning("Password links for staff member {StaffId} were asked for more than {Most} times in an hour; no more sent.", user.Id, MostPerHour);
-            return [];
+            return;
         }
         var school = await db.Schools.AsNoTracking().Where(s => s.Id == user.SchoolId).Select(s => s.Name).SingleAsync(ct);
         var token = await users.GeneratePasswordResetTokenAsync(user);
@@ -86,7 +97,6 @@ public sealed class ForgottenPasswords(
         AuditLog.Record(db, user.SchoolId, NotSignedIn, AuditActions.PasswordResetEmailed, AuditSubjects.Staff, Ids.Format(user.Id), new { user.Email });
         await db.SaveChangesAsync(ct);
         outbox.Wake();
-        return [];
     }
 
     /// <summary>Whether the link's account and token can still set a password (for the page to say so before anyone types one).</summary>
@@ -194,5 +204,59 @@ public sealed class ForgottenPasswords(
             CreatedAt = now,
             NextAttemptAt = now,
         };
+    }
+}
+
+/// <summary>
+/// The requests for password links waiting to be dealt with, in order, in this instance: taken at
+/// once by the request, worked through by <see cref="PasswordLinkSender"/>. One lost when the
+/// instance stops is asked for again by its sender; a full queue drops new ones (the log says so).
+/// </summary>
+public sealed class PasswordLinkRequests(ILogger<PasswordLinkRequests> log)
+{
+    private readonly System.Threading.Channels.Channel<string> _queue =
+        System.Threading.Channels.Channel.CreateBounded<string>(new System.Threading.Channels.BoundedChannelOptions(10_000) { SingleReader = true });
+
+    private int _pending;
+
+    /// <summary>Requests taken and not yet dealt with.</summary>
+    public int Pending => Volatile.Read(ref _pending);
+
+    public void Enqueue(string address)
+    {
+        Interlocked.Increment(ref _pending);
+        if (!_queue.Writer.TryWrite(address))
+        {
+            Interlocked.Decrement(ref _pending);
+            log.LogWarning("Too many password link requests are waiting; one was dropped.");
+        }
+    }
+
+    public IAsyncEnumerable<string> ReadAllAsync(CancellationToken ct) => _queue.Reader.ReadAllAsync(ct);
+
+    public void Done() => Interlocked.Decrement(ref _pending);
+}
+
+/// <summary>Deals with the password link requests (<see cref="PasswordLinkRequests"/>) one by one, each in its own scope.</summary>
+public sealed class PasswordLinkSender(PasswordLinkRequests requests, IServiceScopeFactory scopes, ILogger<PasswordLinkSender> log) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await foreach (var address in requests.ReadAllAsync(stoppingToken))
+        {
+            try
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                await scope.ServiceProvider.GetRequiredService<ForgottenPasswords>().SendLinkAsync(address, stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                log.LogError(e, "A password link could not be made.");
+            }
+            finally
+            {
+                requests.Done();
+            }
+        }
     }
 }

@@ -106,8 +106,13 @@ public abstract partial class ForgottenPasswordApiTests(ChaperoneApp app)
     private static Task<HttpResponseMessage> LoginAsync(HttpClient client, string email, string password) =>
         client.PostAsJsonAsync("/api/v1/auth/login", new { email, password });
 
-    private static Task<HttpResponseMessage> RequestAsync(HttpClient client, string email) =>
-        client.PostAsJsonAsync("/api/v1/auth/forgotten-password", new { email });
+    /// <summary>Asks for a link, and waits until the request has been dealt with in the background.</summary>
+    private async Task<HttpResponseMessage> RequestAsync(HttpClient client, string email)
+    {
+        var response = await client.PostAsJsonAsync("/api/v1/auth/forgotten-password", new { email });
+        await app.PasswordLinkRequestsDoneAsync();
+        return response;
+    }
 
     private static Task<HttpResponseMessage> ResetAsync(HttpClient client, string user, string token, string newPassword) =>
         client.PostAsJsonAsync("/api/v1/auth/reset-password", new { user, token, newPassword });

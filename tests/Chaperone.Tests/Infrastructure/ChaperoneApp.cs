@@ -247,6 +247,17 @@ public class ChaperoneApp : WebApplicationFactory<Program>, IAsyncLifetime
     public string TotpCode(string base32Key, TimeSpan? offset = null) =>
         new OtpNet.Totp(OtpNet.Base32Encoding.ToBytes(base32Key)).ComputeTotp((Clock.GetUtcNow() + (offset ?? TimeSpan.Zero)).UtcDateTime);
 
+    /// <summary>Waits until the password link requests taken so far have been dealt with (they are, in the background).</summary>
+    public async Task PasswordLinkRequestsDoneAsync()
+    {
+        var requests = Services.GetRequiredService<Chaperone.Identity.PasswordLinkRequests>();
+        for (var waited = TimeSpan.Zero; requests.Pending > 0; waited += TimeSpan.FromMilliseconds(20))
+        {
+            Assert.True(waited < TimeSpan.FromSeconds(15), $"{requests.Pending} password link requests are still waiting.");
+            await Task.Delay(20);
+        }
+    }
+
     /// <summary>Runs <paramref name="work"/> with a database context of the app (for arranging data and asserting on rows).</summary>
     public async Task<T> WithDbAsync<T>(Func<ChaperoneDbContext, Task<T>> work)
     {

@@ -401,6 +401,7 @@ public abstract class RetentionApiTests(RetentionApp app)
         var school = await TestSchool.CreateAsync(app);
         var asked = await app.CreateClient().PostAsJsonAsync("/api/v1/auth/forgotten-password", new { email = school.TeacherEmail });
         Assert.Equal(HttpStatusCode.Accepted, asked.StatusCode);
+        await app.PasswordLinkRequestsDoneAsync();
         Task<int> LinksAsync() => app.WithDbAsync(db => db.OutboxMessages.CountAsync(m => m.SchoolId == school.SchoolId && m.Kind == Chaperone.Notifications.MessageKind.PasswordReset));
         Task<List<string>> TrailAsync() => app.WithDbAsync(db => db.AuditEntries.Where(e => e.SchoolId == school.SchoolId && e.Action == AuditActions.PasswordLinksExpired).Select(e => e.Details!).ToListAsync());
         Assert.Equal(1, await LinksAsync());

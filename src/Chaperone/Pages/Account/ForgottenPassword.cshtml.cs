@@ -20,9 +20,9 @@ public sealed class ForgottenPasswordModel(ForgottenPasswords forgotten) : PageM
     {
     }
 
-    public async Task<IActionResult> OnPostAsync(CancellationToken ct)
+    public IActionResult OnPost()
     {
-        var errors = await forgotten.RequestAsync(new ForgottenPasswordRequest(Email), ct);
+        var errors = forgotten.Request(new ForgottenPasswordRequest(Email));
         Errors.AddAll(errors, field => field);
         Sent = errors.Count == 0;
         return Page();
