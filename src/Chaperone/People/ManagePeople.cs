@@ -75,7 +75,7 @@ public static class ManagePeople
         group.MapPost("/staff/{id}/cancel-upcoming-sessions", PostCancelUpcoming).WithName("CancelLeaversSessions")
             .WithSummary("Cancel the upcoming sessions hosted by a member of staff whose access has ended, with a reason for the families (admin).");
         group.MapPost("/people/import", PostImport).WithName("ImportRoster")
-            .WithSummary("Import pupils and their parents and carers from a CSV file sent as the request body (text/csv, UTF-8; one row per pupil and parent or carer; columns as on the People page's import); all rows or none, errors row by row; ?dryRun=true only checks (admin).");
+            .WithSummary("Import pupils and their parents and carers from a CSV file sent as the request body (text/csv, UTF-8; one row per pupil and parent or carer; columns as on the People page's import); all rows or none, errors row by row; parents and carers already held are linked, and with ?update=true their details are brought up to the file's; ?dryRun=true only checks (admin).");
         group.MapPost("/staff/import", PostStaffImport).WithName("ImportStaff")
             .WithSummary("Import staff from a CSV file sent as the request body (text/csv, UTF-8; columns Name, Email, Roles, roles separated by ';'); all rows or none, errors row by row; each new member is emailed an invitation to choose their password; ?dryRun=true only checks (admin).");
         group.MapPost("/guardians", PostGuardian).WithName("AddGuardian").WithSummary("Add a parent or carer (admin).");
@@ -116,13 +116,13 @@ public static class ManagePeople
         return (await StaffImport.ImportAsync(db, users, links, outbox, user, csv, apply: !dryRun, ct)).ToResult(TypedResults.Ok);
     }
 
-    private static async Task<IResult> PostImport(HttpRequest request, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct, bool dryRun = false)
+    private static async Task<IResult> PostImport(HttpRequest request, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct, bool dryRun = false, bool update = false)
     {
         if (await RosterImport.ReadFileAsync(request.Body, ct) is not { } csv)
         {
             return Problems.Validation(new Dictionary<string, string[]> { ["file"] = [$"The file is larger than {RosterImport.MaxBytes / (1024 * 1024)} MB; split it."] });
         }
-        return (await RosterImport.ImportAsync(db, user, csv, apply: !dryRun, ct)).ToResult(TypedResults.Ok);
+        return (await RosterImport.ImportAsync(db, user, csv, apply: !dryRun, ct, update)).ToResult(TypedResults.Ok);
     }
 
 

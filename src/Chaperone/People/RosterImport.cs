@@ -9,7 +9,10 @@ namespace Chaperone.People;
 
 /// <summary>What an import did, or (checked only) would do.</summary>
 /// <param name="Applied">False when the file was only checked.</param>
-public sealed record RosterImportDto(bool Applied, int Rows, int PupilsAdded, int PupilsFound, int GuardiansAdded, int GuardiansFound, int LinksAdded);
+/// <param name="GuardiansUpdated">Parents and carers already held whose details the file brought up to date (with <c>update</c>).</param>
+/// <param name="GuardiansDiffering">Parents and carers already held whose details differ from the file's, left as they were (without <c>update</c>).</param>
+public sealed record RosterImportDto(bool Applied, int Rows, int PupilsAdded, int PupilsFound, int GuardiansAdded, int GuardiansFound, int LinksAdded,
+    int GuardiansUpdated = 0, int GuardiansDiffering = 0);
 
 /// <summary>
 /// Pupils and their parents and carers from a CSV file, as a school's MIS exports them: one row
@@ -21,8 +24,10 @@ public sealed record RosterImportDto(bool Applied, int Rows, int PupilsAdded, in
 /// date of birth are the same; the date of birth is required, so that two children of one name
 /// are never merged.</item>
 /// <item>A parent or carer is the same as one the school holds (or another row) by email address;
-/// without one, by name and phone number; without either, only among the same pupil's. Those found
-/// are linked, not changed: details are changed on the People page.</item>
+/// without one, by name and phone number; and, whatever else, among the same pupil's by name (so a
+/// parent whose address changed in the MIS is not doubled). Those found are linked; their details
+/// (relationship, parental responsibility, email, phone) are brought up to the file's only when
+/// the import is asked to <c>update</c>, and otherwise counted as differing and left as they are.</item>
 /// <item>Re-importing the same file adds nothing.</item>
 /// </list>
 /// </summary>
@@ -38,7 +43,7 @@ public static class RosterImport
     private sealed record Row(int Line, string PupilName, DateOnly Born, GuardianRequest Guardian);
 
     /// <summary>Checks the file and, when <paramref name="apply"/> and every row is right, imports it; errors are keyed <c>file</c> or <c>rows[line].field</c>.</summary>
-    public static async Task<PeopleOutcome<RosterImportDto>> ImportAsync(ChaperoneDbContext db, ClaimsPrincipal admin, string csv, bool apply, CancellationToken ct)
+    public static async Task<PeopleOutcome<RosterImportDto>> ImportAsync(ChaperoneDbContext db, ClaimsPrincipal admin, string csv, bool apply, CancellationToken ct, bool update = false)
     {
         var errors = new Dictionary<string, string[]>();
         var rows = Read(csv, errors);
@@ -62,6 +67,7 @@ public static class RosterImport
             }
         }
         var guardianById = guardians.ToDictionary(g => g.Id);
+        var (updated, differing) = (new Dictionary<Guardian, Row>(), new HashSet<Guardian>());
         foreach (var (key, pupil) in pupilByKey)
         {
             foreach (var g in pupil.Guardians.Select(l => guardianById[l.GuardianId]).Where(g => SharedKey(g.Name, g.Email, g.Phone) is null))
@@ -91,18 +97,41 @@ public static class RosterImport
             var scratch = new Guardian { SchoolId = schoolId, Name = "", Relationship = "" };
             ManagePeople.ApplyGuardian(scratch, row.Guardian);
             var guardianKey = SharedKey(scratch.Name, scratch.Email, scratch.Phone) ?? PupilScopedKey(pupilKey, scratch.Name);
-            var guardian = guardianByKey.GetValueOrDefault(guardianKey);
+            // Else the pupil's own parent or carer of this name, held with other details (a new address, say): the same person.
+            var guardian = guardianByKey.GetValueOrDefault(guardianKey)
+                ?? pupil.Guardians.Select(l => guardianById.GetValueOrDefault(l.GuardianId)).FirstOrDefault(g => g is not null && Normal(g.Name) == Normal(scratch.Name));
+            if (guardian is not null)
+            {
+                // Later rows with the file's details (a sibling's, say) find them too.
+                guardianByKey.TryAdd(guardianKey, guardian);
+            }
+            if (guardian is not null && !guardiansAdded.Contains(guardian) && !SameDetails(guardian, scratch))
+            {
+                if (updated.TryGetValue(guardian, out var earlier))
+                {
+                    CsvRows.AddError(errors, $"rows[{row.Line}].guardian", $"This parent or carer is on row {earlier.Line} with other details; make the rows agree.");
+                }
+                else if (update)
+                {
+                    ManagePeople.ApplyGuardian(guardian, row.Guardian);
+                    updated[guardian] = row;
+                }
+                else
+                {
+                    differing.Add(guardian);
+                }
+            }
             if (guardian is null)
             {
                 guardian = scratch;
+                guardianById[guardian.Id] = guardian;
                 guardianByKey[guardianKey] = guardian;
                 guardiansAdded.Add(guardian);
                 guardianRow[guardian] = row;
             }
-            else if (guardianRow.TryGetValue(guardian, out var first)
-                && (guardian.Relationship != scratch.Relationship || guardian.HasParentalResponsibility != scratch.HasParentalResponsibility || guardian.Name != scratch.Name))
+            else if (guardianRow.TryGetValue(guardian, out var first) && !SameDetails(guardian, scratch))
             {
-                CsvRows.AddError(errors, $"rows[{row.Line}].guardian", $"This parent or carer is on row {first.Line} with another name, relationship or parental responsibility; make the rows agree.");
+                CsvRows.AddError(errors, $"rows[{row.Line}].guardian", $"This parent or carer is on row {first.Line} with other details; make the rows agree.");
             }
             else if (!guardiansAdded.Contains(guardian))
             {
@@ -128,7 +157,8 @@ public static class RosterImport
             db.ChangeTracker.Clear();
             return new PeopleOutcome<RosterImportDto>.Invalid(errors);
         }
-        var result = new RosterImportDto(apply, rows.Count, pupilsAdded.Count, pupilsFound.Count, guardiansAdded.Count, guardiansFound.Count, linksAdded);
+        var result = new RosterImportDto(apply, rows.Count, pupilsAdded.Count, pupilsFound.Count, guardiansAdded.Count, guardiansFound.Count, linksAdded,
+            updated.Count, differing.Count);
         if (!apply)
         {
             db.ChangeTracker.Clear();
@@ -139,6 +169,10 @@ public static class RosterImport
         foreach (var g in guardiansAdded)
         {
             AuditLog.Record(db, admin, AuditActions.GuardianAdded, AuditSubjects.Guardian, g.Id, ManagePeople.ToDto(g));
+        }
+        foreach (var g in updated.Keys)
+        {
+            AuditLog.Record(db, admin, AuditActions.GuardianChanged, AuditSubjects.Guardian, g.Id, ManagePeople.ToDto(g));
         }
         foreach (var p in pupilsAdded.Concat(changedPupils))
         {
@@ -206,6 +240,13 @@ public static class RosterImport
         });
         return rows;
     }
+
+    /// <summary>Whether a held parent or carer's details are those of the file's row (its name found them).</summary>
+    private static bool SameDetails(Guardian held, Guardian row) =>
+        Normal(held.Name) == Normal(row.Name) && held.Relationship == row.Relationship && held.HasParentalResponsibility == row.HasParentalResponsibility
+        && string.Equals(held.Email, row.Email, StringComparison.OrdinalIgnoreCase) && Digits(held.Phone) == Digits(row.Phone);
+
+    private static string Digits(string? phone) => new((phone ?? "").Where(char.IsDigit).ToArray());
 
     private static DateOnly? ParseDate(string? value) =>
         DateOnly.TryParseExact(value?.Trim(), ["yyyy-MM-dd", "dd/MM/yyyy", "d/M/yyyy"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var date) ? date : null;

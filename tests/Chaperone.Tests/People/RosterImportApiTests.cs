@@ -75,6 +75,40 @@ public abstract class RosterImportApiTests(ChaperoneApp app)
         Assert.Equal(pupilsBefore, await PupilCountAsync(school.SchoolId));
     }
 
+    [Fact]
+    public async Task AParentWhoseAddressChangedInTheMisIsFoundNotDoubledAndUpdatedOnlyWhenAsked()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var admin = await school.AdminAsync(app);
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        await Api.JsonAsync(await ImportAsync(admin, Header + $"Ivy Move{tag},2016-09-09,Kim Move,Mother,yes,kim.old.{tag}@family.test,01726 111111\n"), HttpStatusCode.OK);
+        // The MIS now has a new address and phone for her, and her younger son has joined the school.
+        var now = Header
+            + $"Ivy Move{tag},2016-09-09,Kim Move,Mother,yes,kim.new.{tag}@family.test,01726 222222\n"
+            + $"Leo Move{tag},2020-02-02,Kim Move,Mother,yes,kim.new.{tag}@family.test,01726 222222\n";
+        Task<List<(string? Email, string? Phone)>> KimsAsync() => app.WithDbAsync(async db =>
+            (await db.Guardians.Where(g => g.SchoolId == school.SchoolId && g.Name == "Kim Move").Select(g => new { g.Email, g.Phone }).ToListAsync()).Select(g => (g.Email, g.Phone)).ToList());
+
+        var kept = await Api.JsonAsync(await ImportAsync(admin, now), HttpStatusCode.OK);
+
+        Assert.Equal((true, 2, 1, 1, 0, 1, 1), Counts(kept));
+        Assert.Equal((0, 1), (kept.GetProperty("guardiansUpdated").GetInt32(), kept.GetProperty("guardiansDiffering").GetInt32()));
+        Assert.Equal([($"kim.old.{tag}@family.test", "01726 111111")], await KimsAsync());
+
+        var updated = await Api.JsonAsync(await admin.PostAsync("/api/v1/people/import?update=true", new StringContent(now, Encoding.UTF8, "text/csv")), HttpStatusCode.OK);
+
+        Assert.Equal((1, 0), (updated.GetProperty("guardiansUpdated").GetInt32(), updated.GetProperty("guardiansDiffering").GetInt32()));
+        Assert.Equal([($"kim.new.{tag}@family.test", "01726 222222")], await KimsAsync());
+        Assert.Contains(Chaperone.Audit.AuditActions.GuardianChanged,
+            await app.WithDbAsync(db => db.AuditEntries.Where(e => e.SchoolId == school.SchoolId).Select(e => e.Action).ToListAsync()));
+        // One parent for both children, and the same file again changes nothing more.
+        var pupils = await Api.JsonAsync(await admin.GetAsync("/api/v1/pupils"), HttpStatusCode.OK);
+        Assert.Single(pupils.EnumerateArray().Where(p => p.GetProperty("name").GetString()!.EndsWith(tag, StringComparison.Ordinal))
+            .SelectMany(p => p.GetProperty("guardians").EnumerateArray()).Select(g => g.GetProperty("id").GetString()).Distinct());
+        var again = await Api.JsonAsync(await admin.PostAsync("/api/v1/people/import?update=true", new StringContent(now, Encoding.UTF8, "text/csv")), HttpStatusCode.OK);
+        Assert.Equal((0, 0), (again.GetProperty("guardiansUpdated").GetInt32(), again.GetProperty("guardiansDiffering").GetInt32()));
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("Pupil name,Parent or carer name\nAda,Jo\n")]

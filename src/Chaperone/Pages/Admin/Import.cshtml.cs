@@ -32,6 +32,10 @@ public sealed partial class ImportModel(Storage.ChaperoneDbContext db, UserManag
     [BindProperty]
     public bool CheckOnly { get; set; }
 
+    /// <summary>Bring the details of parents and carers already held up to the file's.</summary>
+    [BindProperty]
+    public bool UpdateDetails { get; set; }
+
     public FormErrors Errors { get; } = new();
 
     /// <summary>What to fix, row by row: (row, column, message).</summary>
@@ -77,7 +81,7 @@ public sealed partial class ImportModel(Storage.ChaperoneDbContext db, UserManag
         }
         else
         {
-            var outcome = await RosterImport.ImportAsync(db, User, csv, apply: !CheckOnly, ct);
+            var outcome = await RosterImport.ImportAsync(db, User, csv, apply: !CheckOnly, ct, UpdateDetails);
             Result = (outcome as PeopleOutcome<RosterImportDto>.Done)?.Value;
             invalid = (outcome as PeopleOutcome<RosterImportDto>.Invalid)?.Errors;
         }
