@@ -27,7 +27,8 @@ public sealed record MailSession(
     string? CancellationReason,
     MailPerson Teacher,
     IReadOnlyList<string> Pupils,
-    IReadOnlyList<MailPerson> Guardians);
+    IReadOnlyList<MailPerson> Guardians,
+    string? ExpectationsForFamilies = null);
 
 /// <summary>
 /// Writes a session's messages: HTML and plain text in the school's name, times in the school's
@@ -56,7 +57,8 @@ public sealed class MessageComposer(EmailOptions options, FamilyLinks links, Tim
         var facts = new MessageFacts(s.SchoolName, s.Zone.Id, s.Kind, s.Start, s.End, s.Sequence, s.CancellationReason, s.Teacher, s.Pupils, s.Guardians,
             toTeacher, isDefault ? null : wording.Opening, isDefault ? null : wording.Closing,
             // The guardian's own link is issued now and kept, so that every rendering (a resend too) carries the same one.
-            toTeacher ? null : links.UrlFor(s.SessionId, recipient.Id).ToString());
+            toTeacher ? null : links.UrlFor(s.SessionId, recipient.Id).ToString(),
+            s.ExpectationsForFamilies == Policy.PolicySettings.DefaultExpectationsForFamilies ? null : s.ExpectationsForFamilies);
         return new OutboxMessage
         {
             Id = id,
@@ -116,7 +118,7 @@ public sealed class MessageComposer(EmailOptions options, FamilyLinks links, Tim
         var facts = MessageFacts.Deserialize(row.Facts);
         var zone = Policy.PolicySettings.ZoneOrDefault(facts.ZoneId);
         var s = new MailSession(row.SessionId ?? Guid.Empty, row.SchoolId, facts.SchoolName, zone, facts.SessionKind, facts.Start, facts.End,
-            facts.Sequence, facts.CancellationReason, facts.Teacher, facts.Pupils, facts.Guardians);
+            facts.Sequence, facts.CancellationReason, facts.Teacher, facts.Pupils, facts.Guardians, facts.ExpectationsForFamilies);
         var kind = row.Kind;
         var recipient = new MailPerson(row.RecipientId ?? Guid.Empty, row.RecipientName, row.RecipientEmail);
         var fallback = MessageWording.Default(kind);
@@ -216,7 +218,7 @@ public sealed class MessageComposer(EmailOptions options, FamilyLinks links, Tim
             "Your child does the talking; if the teacher speaks to you directly, please answer.");
         body.Heading("Recording (clause 2)").Paragraph(
             "The call is recorded by the school. Recordings are deleted when face-to-face teaching resumes at the end of the national lockdown, unless the school's safeguarding lead must keep one to protect a child.");
-        body.Heading("What we expect (clause 7)").List(Expectations);
+        body.Heading("What we expect (clause 7)").List(Policy.PolicySettings.Lines(s.ExpectationsForFamilies ?? Policy.PolicySettings.DefaultExpectationsForFamilies).ToList());
         return body.Paragraph(Fill(wording.Closing));
     }
 
@@ -233,16 +235,6 @@ public sealed class MessageComposer(EmailOptions options, FamilyLinks links, Tim
             body.Link("Open your page for this call", familyLink ?? links.UrlFor(s.SessionId, recipient.Id).ToString());
         }
     }
-
-    /// <summary>The expectations of clause 7 (the teacher outlines them at the first call and reminds at each later one).</summary>
-    public static IReadOnlyList<string> Expectations { get; } =
-    [
-        "Be ready in the agreed room a few minutes before the start.",
-        "Only the teacher, your child and you take part; nobody else joins or watches.",
-        "The conversation is between the teacher and your child, as it would be in school (clause 5).",
-        "Please do not record, photograph or share the call yourself.",
-        "At the end your child leaves first, then the teacher closes the call (clause 6).",
-    ];
 
     /// <summary>
     /// The invite as a text/calendar part (UTF-8): the calendar's opening lines, the zone's

@@ -35,6 +35,17 @@ public sealed record PolicySettings
     /// <summary>The brief reminder of the expectations at each later session (clause 7), unless the school words its own.</summary>
     public const string DefaultExpectationsBrief = "A quick reminder of our rules: your grown-up stays with you, we keep to learning, devices off, you leave first and I close the call.";
 
+    /// <summary>What the booking emails ask of families (clause 7), one expectation per line, unless the school words its own.</summary>
+    public const string DefaultExpectationsForFamilies = "Be ready in the agreed room a few minutes before the start.\n"
+        + "Only the teacher, your child and you take part; nobody else joins or watches.\n"
+        + "The conversation is between the teacher and your child, as it would be in school (clause 5).\n"
+        + "Please do not record, photograph or share the call yourself.\n"
+        + "At the end your child leaves first, then the teacher closes the call (clause 6).";
+
+    /// <summary>The expectations of a text of them, one per line (blank lines left out).</summary>
+    public static IReadOnlyList<string> Lines(string text) =>
+        text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
     /// <summary>The longest expectations text a school may set.</summary>
     public const int MaxExpectationsLength = 2000;
 
@@ -52,6 +63,7 @@ public sealed record PolicySettings
     public int MinimumParticipants { get; init; } = DefaultMinimumParticipants;
     public string ExpectationsFull { get; init; } = DefaultExpectationsFull;
     public string ExpectationsBrief { get; init; } = DefaultExpectationsBrief;
+    public string ExpectationsForFamilies { get; init; } = DefaultExpectationsForFamilies;
 
     public static PolicySettings Default { get; } = new();
 

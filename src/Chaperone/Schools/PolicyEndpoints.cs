@@ -14,8 +14,12 @@ public sealed record SchoolHoursDto(string Start, string End);
 
 public sealed record ClosureDto(string Id, string FirstDay, string LastDay, string Reason);
 
-/// <summary>The expectations a teacher outlines (clause 7): in full at a pupil's first session with them, the brief reminder afterwards; <c>schoolsOwn</c> when the school worded them.</summary>
-public sealed record ExpectationsDto(string Full, string Brief, bool SchoolsOwn);
+/// <summary>
+/// The expectations (clause 7): the teacher outlines them in full at a pupil's first session with
+/// them, the brief reminder afterwards; <c>forFamilies</c> are listed in the booking emails;
+/// <c>schoolsOwn</c> when the school worded any of them.
+/// </summary>
+public sealed record ExpectationsDto(string Full, string Brief, bool SchoolsOwn, IReadOnlyList<string> ForFamilies);
 
 public sealed record PolicyDto(
     string School,
@@ -33,7 +37,7 @@ public sealed record PolicyDto(
 /// An empty expectations text puts the policy's own words back.
 /// </summary>
 public sealed record PolicySettingsRequest(string? TimeZone, SchoolHoursDto? SchoolHours, int? MinimumNoticeHours, int? MinimumParticipants, string[]? SchoolDays,
-    string? ExpectationsFull = null, string? ExpectationsBrief = null);
+    string? ExpectationsFull = null, string? ExpectationsBrief = null, string? ExpectationsForFamilies = null);
 
 public sealed record ClosureRequest(string? FirstDay, string? LastDay, string? Reason);
 
@@ -63,7 +67,8 @@ public static class PolicyEndpoints
             Enum.GetValues<IsoDayOfWeek>().Where(s.SchoolDays.Contains).Select(d => d.ToString()).ToList(),
             school.Closures.OrderBy(c => c.FirstDay).Select(ToDto).ToList(),
             Clauses.All,
-            new ExpectationsDto(s.ExpectationsFull, s.ExpectationsBrief, school.ExpectationsFull is not null || school.ExpectationsBrief is not null));
+            new ExpectationsDto(s.ExpectationsFull, s.ExpectationsBrief, school.ExpectationsFull is not null || school.ExpectationsBrief is not null || school.ExpectationsForFamilies is not null,
+                PolicySettings.Lines(s.ExpectationsForFamilies)));
     }
 
     /// <summary>A closure as stored (dates normalised, reason trimmed), the same whether just added or read back.</summary>
@@ -176,12 +181,21 @@ public static class SchoolSettings
         }
         CheckExpectations(request.ExpectationsFull, "expectationsFull", errors);
         CheckExpectations(request.ExpectationsBrief, "expectationsBrief", errors);
+        CheckExpectations(request.ExpectationsForFamilies, "expectationsForFamilies", errors);
+        if (request.ExpectationsForFamilies is { } forFamilies && !errors.ContainsKey("expectationsForFamilies") && PolicySettings.Lines(forFamilies).Count > 12)
+        {
+            errors["expectationsForFamilies"] = ["At most 12 expectations, one per line: the email lists each."];
+        }
         if (errors.Count > 0)
         {
             return errors;
         }
         if (request.ExpectationsFull is not null) { school.ExpectationsFull = OwnWordsOrNull(request.ExpectationsFull, PolicySettings.DefaultExpectationsFull); }
         if (request.ExpectationsBrief is not null) { school.ExpectationsBrief = OwnWordsOrNull(request.ExpectationsBrief, PolicySettings.DefaultExpectationsBrief); }
+        if (request.ExpectationsForFamilies is not null)
+        {
+            school.ExpectationsForFamilies = OwnWordsOrNull(string.Join('\n', PolicySettings.Lines(request.ExpectationsForFamilies.Replace("\r", "", StringComparison.Ordinal))), PolicySettings.DefaultExpectationsForFamilies);
+        }
         if (request.TimeZone is not null) { school.TimeZoneId = request.TimeZone.Trim(); }
         if (start is { } st) { school.DayStart = st.ToTimeOnly(); }
         if (end is { } en) { school.DayEnd = en.ToTimeOnly(); }

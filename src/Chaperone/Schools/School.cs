@@ -35,6 +35,9 @@ public sealed class School
     public string? ExpectationsFull { get; set; }
     public string? ExpectationsBrief { get; set; }
 
+    /// <summary>What the school asks of families, one expectation per line, as the booking emails list them (clause 7); null keeps the policy's.</summary>
+    public string? ExpectationsForFamilies { get; set; }
+
     /// <summary>
     /// Changes whenever the policy settings or closures change, in the same transaction (the
     /// context stamps it on saving), so a copy of the settings read under a stamp is known to be
@@ -53,6 +56,7 @@ public sealed class School
         MinimumParticipants = MinimumParticipants,
         ExpectationsFull = ExpectationsFull ?? PolicySettings.DefaultExpectationsFull,
         ExpectationsBrief = ExpectationsBrief ?? PolicySettings.DefaultExpectationsBrief,
+        ExpectationsForFamilies = ExpectationsForFamilies ?? PolicySettings.DefaultExpectationsForFamilies,
         Closures = Closures
             .OrderBy(c => c.FirstDay)
             .Select(c => new ClosurePeriod(LocalDate.FromDateOnly(c.FirstDay), LocalDate.FromDateOnly(c.LastDay), c.Reason))

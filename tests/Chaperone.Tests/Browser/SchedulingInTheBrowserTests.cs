@@ -197,14 +197,18 @@ public sealed partial class SchedulingInTheBrowserTests(BrowserApp browser) : IC
         await page.GetByRole(AriaRole.Button, new() { Name = "Save expectations" }).ClickAsync();
         await Assertions.Expect(page.Locator("#expectationsBrief-error")).ToContainTextAsync("control characters", new() { Timeout = Ms });
         await brief.FillAsync("Remember: your grown-up stays with you, devices off, you leave first.");
+        await page.GetByLabel("For families, in the booking emails: one expectation per line").FillAsync("Log in five minutes early.\nKeep a glass of water to hand.");
         await page.GetByRole(AriaRole.Button, new() { Name = "Save expectations" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("The expectations are saved.", new() { Timeout = Ms });
         await page.GotoAsync("/policy");
         await Assertions.Expect(page.GetByText("Remember: your grown-up stays with you, devices off, you leave first.")).ToBeVisibleAsync(new() { Timeout = Ms });
+        await Assertions.Expect(page.Locator("[data-expectations-families] li")).ToHaveTextAsync(["Log in five minutes early.", "Keep a glass of water to hand."], new() { Timeout = Ms });
         await page.GotoAsync("/admin/settings");
         await page.GetByLabel("The brief reminder, at each later session").FillAsync("");
+        await page.GetByLabel("For families, in the booking emails: one expectation per line").FillAsync("");
         await page.GetByRole(AriaRole.Button, new() { Name = "Save expectations" }).ClickAsync();
         await Assertions.Expect(page.GetByLabel("The brief reminder, at each later session")).ToHaveValueAsync(Chaperone.Policy.PolicySettings.DefaultExpectationsBrief, new() { Timeout = Ms });
+        await Assertions.Expect(page.GetByLabel("For families, in the booking emails: one expectation per line")).ToHaveValueAsync(Chaperone.Policy.PolicySettings.DefaultExpectationsForFamilies, new() { Timeout = Ms });
     }
 
     [Fact]

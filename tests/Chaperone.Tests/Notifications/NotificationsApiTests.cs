@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Net;
 using Chaperone.Notifications;
 using Chaperone.Tests.Infrastructure;
@@ -145,6 +146,33 @@ public abstract class NotificationsApiTests(ChaperoneApp app)
         var reset = await BookedTextAsync(await TestSchool.BookOkAsync(teacher, school.Booking(Soon().AddHours(1))));
         Assert.DoesNotContain("Hello Mia Mother, from Test school", reset);
         Assert.Contains("It is not a bedroom.", reset);
+    }
+
+    [Fact]
+    public async Task TheSchoolsExpectationsOfFamiliesAreListedInTheBookingEmailAndABookingKeepsTheListItWasSentWith()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        using var teacher = await school.TeacherAsync(app);
+        using var admin = await school.AdminAsync(app);
+        var before = await TestSchool.BookOkAsync(teacher, school.Booking(Soon().AddHours(2)));
+
+        var saved = await admin.PutAsJsonAsync("/api/v1/policy/settings", new { expectationsForFamilies = "  Log in five minutes early.\r\n\r\nKeep a glass of water to hand.  \n" });
+
+        Assert.Equal(HttpStatusCode.OK, saved.StatusCode);
+        var policy = await saved.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        Assert.Equal(["Log in five minutes early.", "Keep a glass of water to hand."],
+            policy.GetProperty("expectations").GetProperty("forFamilies").EnumerateArray().Select(e => e.GetString()!));
+        var after = await BookedTextAsync(await TestSchool.BookOkAsync(teacher, school.Booking(Soon())));
+        Assert.Contains("Keep a glass of water to hand.", after);
+        Assert.DoesNotContain("Be ready in the agreed room", after);
+        // The booking made before the change is sent as it was written: with the policy's list.
+        Assert.Contains("Be ready in the agreed room", await BookedTextAsync(before));
+
+        var tooMany = await admin.PutAsJsonAsync("/api/v1/policy/settings", new { expectationsForFamilies = string.Join('\n', Enumerable.Range(1, 13).Select(i => $"Expectation {i}.")) });
+        Assert.Equal(["expectationsForFamilies"], await Api.BadRequestFieldsAsync(tooMany));
+        var back = await admin.PutAsJsonAsync("/api/v1/policy/settings", new { expectationsForFamilies = "" });
+        Assert.Contains("Be ready in the agreed room",
+            (await back.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("expectations").GetProperty("forFamilies")[0].GetString(), StringComparison.Ordinal);
     }
 
     /// <summary>The plain text of the booking email to the parent of session <paramref name="id"/>.</summary>

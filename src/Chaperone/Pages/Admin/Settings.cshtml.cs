@@ -64,6 +64,9 @@ public sealed class SettingsModel(ChaperoneDbContext db) : PageModel
     [BindProperty]
     public string? ExpectationsBrief { get; set; }
 
+    [BindProperty]
+    public string? ExpectationsForFamilies { get; set; }
+
     public FormErrors ExpectationsErrors { get; } = new();
     public FormErrors ConcernErrors { get; } = new();
     public List<(Guid Id, string Name, string? Email)> Leaders { get; private set; } = [];
@@ -102,7 +105,7 @@ public sealed class SettingsModel(ChaperoneDbContext db) : PageModel
     /// <summary>Clause 7: the school's wording of the expectations, full and brief (empty puts the policy's back).</summary>
     public async Task<IActionResult> OnPostExpectationsAsync(CancellationToken ct)
     {
-        var request = new PolicySettingsRequest(null, null, null, null, null, ExpectationsFull ?? "", ExpectationsBrief ?? "");
+        var request = new PolicySettingsRequest(null, null, null, null, null, ExpectationsFull ?? "", ExpectationsBrief ?? "", ExpectationsForFamilies ?? "");
         var school = await db.Schools.Include(s => s.Closures).FirstAsync(s => s.Id == User.SchoolId(), ct);
         ExpectationsErrors.AddAll(SchoolSettings.Apply(school, request), field => field);
         if (ExpectationsErrors.Any)
@@ -112,7 +115,7 @@ public sealed class SettingsModel(ChaperoneDbContext db) : PageModel
             KeepSettingsAsSaved();
             return Page();
         }
-        AuditLog.Record(db, User, AuditActions.SettingsChanged, AuditSubjects.School, school.Id, new { request.ExpectationsFull, request.ExpectationsBrief });
+        AuditLog.Record(db, User, AuditActions.SettingsChanged, AuditSubjects.School, school.Id, new { request.ExpectationsFull, request.ExpectationsBrief, request.ExpectationsForFamilies });
         await db.SaveChangesAsync(ct);
         TempData["Notice"] = "The expectations are saved.";
         return RedirectToPage();
@@ -186,6 +189,7 @@ public sealed class SettingsModel(ChaperoneDbContext db) : PageModel
         // What the admin typed stays on a refused save; otherwise the saved words.
         ExpectationsFull ??= Policy.Expectations.Full;
         ExpectationsBrief ??= Policy.Expectations.Brief;
+        ExpectationsForFamilies ??= string.Join('\n', Policy.Expectations.ForFamilies);
         var concerns = Chaperone.Concerns.ConcernSettingsStore.ToDto(await Chaperone.Concerns.ConcernSettingsStore.LoadAsync(db, school.Id, ct));
         AcknowledgeMinutes = concerns.AcknowledgeWithinMinutes.ToString(CultureInfo.InvariantCulture);
         HeadteacherId = concerns.HeadteacherId;

@@ -1126,6 +1126,9 @@ namespace Chaperone.Storage.Migrations.Postgres
                     b.Property<string>("ExpectationsBrief")
                         .HasColumnType("text");
 
+                    b.Property<string>("ExpectationsForFamilies")
+                        .HasColumnType("text");
+
                     b.Property<string>("ExpectationsFull")
                         .HasColumnType("text");
 

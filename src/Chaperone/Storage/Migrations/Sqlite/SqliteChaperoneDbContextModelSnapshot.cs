@@ -1119,6 +1119,9 @@ namespace Chaperone.Storage.Migrations.Sqlite
                     b.Property<string>("ExpectationsBrief")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("ExpectationsForFamilies")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("ExpectationsFull")
                         .HasColumnType("TEXT");
 
