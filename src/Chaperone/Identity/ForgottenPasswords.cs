@@ -159,7 +159,7 @@ public sealed class ForgottenPasswords(
     /// to choose their password, through a link that works once within <see cref="ClockResetTokenProvider.InvitationLifespan"/>;
     /// where the installation offers it, it says they may sign in with Microsoft instead. The caller adds it to the outbox with the account.
     /// </summary>
-    public async Task<OutboxMessage> InvitationAsync(StaffMember user, string schoolName, CancellationToken ct)
+    public async Task<OutboxMessage> InvitationAsync(StaffMember user, string schoolName)
     {
         var token = await users.GenerateUserTokenAsync(user, ClockResetTokenProvider.Name, InvitationPurpose);
         var link = new Uri(links.BaseUrl, $"/account/reset-password?user={Ids.Format(user.Id)}&token={token}");

@@ -174,6 +174,7 @@ public static class MicrosoftSignIn
             var linked = await users.AddLoginAsync(user, new UserLoginInfo(Scheme, info.ProviderKey, DisplayName));
             if (!linked.Succeeded)
             {
+                await signIn.Context.SignOutAsync(IdentityConstants.ExternalScheme);
                 return new Outcome.Refused(NotFinished);
             }
             AuditLog.Record(db, user.SchoolId, new AuditActor(user.Id, user.Name), AuditActions.MicrosoftAccountLinked, AuditSubjects.Staff, Infrastructure.Ids.Format(user.Id), new { address });

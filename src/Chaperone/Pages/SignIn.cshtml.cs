@@ -1,7 +1,7 @@
 using System.Security.Claims;
 using Chaperone.Identity;
-using Microsoft.AspNetCore.Authentication;
 using Chaperone.People;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -12,7 +12,7 @@ namespace Chaperone.Pages;
 /// <summary>Staff sign in with email and password (and an authenticator code where two-factor is on).</summary>
 [EnableRateLimiting(RateLimits.Login)]
 public sealed class SignInModel(SignInManager<StaffMember> signIn, UserManager<StaffMember> users, Storage.ChaperoneDbContext db, UnknownAccounts unknown,
-    Microsoft.AspNetCore.Authentication.IAuthenticationSchemeProvider schemes) : PageModel
+    IAuthenticationSchemeProvider schemes) : PageModel
 {
     public const string WrongCredentials = "The email address or password is not right.";
 
@@ -114,10 +114,10 @@ public sealed class SignInModel(SignInManager<StaffMember> signIn, UserManager<S
             Errors.Add("email", "Sign in again: the sign-in took too long.");
             return Page();
         }
-        // Six digits from the app, or else one of the account's recovery codes.
         // The first factor: the password, or the school's Microsoft account (kept in the half-signed-in cookie).
         var first = (await HttpContext.AuthenticateAsync(IdentityConstants.TwoFactorUserIdScheme)).Principal?.FindFirstValue(ClaimTypes.AuthenticationMethod) == MicrosoftSignIn.Scheme
             ? "Microsoft" : "password";
+        // Six digits from the app, or else one of the account's recovery codes.
         var result = code.Length == 6
             ? await signIn.TwoFactorAuthenticatorSignInAsync(code, isPersistent: false, rememberClient: false)
             : await signIn.TwoFactorRecoveryCodeSignInAsync(Code!.Trim().ToUpperInvariant());

@@ -95,7 +95,7 @@ public static class StaffImport
                 }
                 await users.AddToRolesAsync(member, row.Roles);
                 AuditLog.Record(db, admin, AuditActions.StaffAdded, AuditSubjects.Staff, member.Id, new { member.Name, member.Email, roles = row.Roles, imported = true });
-                db.OutboxMessages.Add(await links.InvitationAsync(member, schoolName, ct));
+                db.OutboxMessages.Add(await links.InvitationAsync(member, schoolName));
                 members.Add(member);
             }
             AuditLog.Record(db, admin, AuditActions.StaffImported, AuditSubjects.School, schoolId, new { rows = rows.Count, added = added.Count, found });

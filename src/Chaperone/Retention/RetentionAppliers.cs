@@ -154,9 +154,11 @@ public sealed class ConcernsApplier(ChaperoneDbContext db) : IRetentionApplier
             await using var transaction = await RetentionWrites.BeginAsync(db, ct);
             await db.Set<Concerns.ConcernEntry>().Where(e => e.SchoolId == scope.SchoolId && ids.Contains(e.ConcernId)).ExecuteDeleteAsync(ct);
             await db.Set<Concerns.ConcernPupil>().Where(p => p.SchoolId == scope.SchoolId && ids.Contains(p.ConcernId)).ExecuteDeleteAsync(ct);
+            await db.Set<Concerns.Concern>().Where(c => c.SchoolId == scope.SchoolId && ids.Contains(c.Id)).ExecuteDeleteAsync(ct);
+            // The alerts after the concern: an escalation holding the concern's row commits its alerts
+            // before the concern's deletion goes on, and this statement, begun after, sees them.
             await db.DeliveryAttempts.Where(a => db.OutboxMessages.Any(m => m.Id == a.OutboxMessageId && m.SchoolId == scope.SchoolId && m.ConcernId != null && ids.Contains(m.ConcernId.Value))).ExecuteDeleteAsync(ct);
             await db.OutboxMessages.Where(m => m.SchoolId == scope.SchoolId && m.ConcernId != null && ids.Contains(m.ConcernId.Value)).ExecuteDeleteAsync(ct);
-            await db.Set<Concerns.Concern>().Where(c => c.SchoolId == scope.SchoolId && ids.Contains(c.Id)).ExecuteDeleteAsync(ct);
             var why = $"Concerns are kept until each pupil's date of birth + {years} years.";
             foreach (var c in expired)
             {

@@ -374,8 +374,13 @@ public abstract class RetentionApiTests(RetentionApp app)
         Assert.True(await app.WithDbAsync(db => db.Set<Chaperone.Concerns.ConcernEntry>().CountAsync(e => e.ConcernId == tobyId)) > 0);
         Assert.Empty(await RegisterAsync(school));
 
+        // Unacknowledged, the concerns are escalated (more alert emails) before the days go by.
+        app.Clock.Advance(TimeSpan.FromHours(1));
+        await Concerns.ConcernTestSupport.WorkerPassAsync(app);
+        Assert.True(await AlertsAboutAsync(tobyId) > 1, "the escalation's alerts are written with the concern's id");
+
         // Two days on, Toby is 25: the concern about him alone goes; the others are kept.
-        app.Clock.Advance(TimeSpan.FromDays(3));
+        app.Clock.Advance(TimeSpan.FromDays(3) - TimeSpan.FromHours(1));
         await RunJobAsync();
 
         Assert.Equal(new[] { Id(siblings), nellId }.Order(), (await ConcernsLeftAsync()).Order());
