@@ -203,9 +203,10 @@ public sealed class AzureRecordingBlobs(BlobContainerClient container) : IRecord
         }
         if (created is null || created.IsFaulted || created.IsCanceled)
         {
-            created = container.CreateIfNotExistsAsync(cancellationToken: ct);
+            // Shared by the writes waiting for it, so no one request's cancellation ends it.
+            created = container.CreateIfNotExistsAsync(cancellationToken: CancellationToken.None);
             _created = created;
         }
-        return created;
+        return created.WaitAsync(ct);
     }
 }
