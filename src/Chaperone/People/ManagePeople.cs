@@ -9,9 +9,11 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Chaperone.People;
 
-public sealed record StaffRequest(string? Name, string? Email, string[]? Roles);
+/// <param name="Invite">On adding: email them an invitation to choose their own password instead of answering with a one-time password.</param>
+public sealed record StaffRequest(string? Name, string? Email, string[]? Roles, bool? Invite = null);
 
-public sealed record NewStaffDto(StaffDto Staff, string InitialPassword);
+/// <param name="InitialPassword">The one-time password to hand over; null when an invitation to choose one was emailed instead.</param>
+public sealed record NewStaffDto(StaffDto Staff, string? InitialPassword);
 
 /// <summary>Whether a member of staff has access: <c>false</c> ends it (they left), <c>true</c> restores it.</summary>
 public sealed record StaffAccessRequest(bool? Active);
@@ -84,8 +86,9 @@ public static class ManagePeople
         group.MapPut("/pupils/{id}", PutPupil).WithName("UpdatePupil").WithSummary("Change a pupil's name, date of birth or linked parents and carers (admin).");
     }
 
-    private static async Task<IResult> PostStaff(StaffRequest request, ClaimsPrincipal user, UserManager<StaffMember> users, ChaperoneDbContext db, CancellationToken ct) =>
-        (await AddStaffAsync(db, users, user, request, ct)).ToResult(created => TypedResults.Created($"/api/v1/staff/{created.Staff.Id}", created));
+    private static async Task<IResult> PostStaff(StaffRequest request, ClaimsPrincipal user, UserManager<StaffMember> users, ChaperoneDbContext db,
+        Identity.ForgottenPasswords links, Notifications.OutboxSignal outbox, CancellationToken ct) =>
+        (await AddStaffAsync(db, users, links, outbox, user, request, ct)).ToResult(created => TypedResults.Created($"/api/v1/staff/{created.Staff.Id}", created));
 
     private static async Task<IResult> PutStaff(string id, StaffRequest request, ClaimsPrincipal user, UserManager<StaffMember> users, ChaperoneDbContext db, CancellationToken ct) =>
         (await UpdateStaffAsync(db, users, user, id, request, ct)).ToResult(TypedResults.Ok);
@@ -171,9 +174,13 @@ public static class ManagePeople
         return email;
     }
 
-    /// <summary>Adds a member of staff to the admin's school, with roles and a one-time initial password.</summary>
-    public static async Task<PeopleOutcome<NewStaffDto>> AddStaffAsync(
-        ChaperoneDbContext db, UserManager<StaffMember> users, ClaimsPrincipal admin, StaffRequest request, CancellationToken ct)
+    /// <summary>
+    /// Adds a member of staff to the admin's school, with roles and a one-time initial password to
+    /// hand over; or, with <see cref="StaffRequest.Invite"/>, with no password and an emailed
+    /// invitation to choose their own (as a staff import does).
+    /// </summary>
+    public static async Task<PeopleOutcome<NewStaffDto>> AddStaffAsync(ChaperoneDbContext db, UserManager<StaffMember> users, Identity.ForgottenPasswords links,
+        Notifications.OutboxSignal outbox, ClaimsPrincipal admin, StaffRequest request, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         CheckName(request.Name, "name", errors);
@@ -183,15 +190,23 @@ public static class ManagePeople
         {
             return new PeopleOutcome<NewStaffDto>.Invalid(errors);
         }
-        var member = new StaffMember { SchoolId = admin.SchoolId(), Name = request.Name!.Trim(), Email = email, UserName = email, EmailConfirmed = true, MustChangePassword = true };
-        var password = OneTimePassword();
-        var created = await users.CreateAsync(member, password);
+        var invite = request.Invite == true;
+        var member = new StaffMember { SchoolId = admin.SchoolId(), Name = request.Name!.Trim(), Email = email, UserName = email, EmailConfirmed = true, MustChangePassword = !invite };
+        var password = invite ? null : OneTimePassword();
+        var created = password is null ? await users.CreateAsync(member) : await users.CreateAsync(member, password);
         if (!created.Succeeded)
         {
             return new PeopleOutcome<NewStaffDto>.Invalid(new() { ["email"] = [string.Join(" ", created.Errors.Select(e => e.Description))] });
         }
-        AuditLog.Record(db, admin, AuditActions.StaffAdded, AuditSubjects.Staff, member.Id, new { member.Name, member.Email, roles = request.Roles!.Distinct() });
+        AuditLog.Record(db, admin, AuditActions.StaffAdded, AuditSubjects.Staff, member.Id, new { member.Name, member.Email, roles = request.Roles!.Distinct(), invited = invite });
         await users.AddToRolesAsync(member, request.Roles!.Distinct());
+        if (invite)
+        {
+            var school = await db.Schools.AsNoTracking().Where(s => s.Id == member.SchoolId).Select(s => s.Name).SingleAsync(ct);
+            db.OutboxMessages.Add(await links.InvitationAsync(member, school));
+            await db.SaveChangesAsync(ct);
+            outbox.Wake();
+        }
         return new PeopleOutcome<NewStaffDto>.Done(new NewStaffDto(await StaffDtoAsync(db, member, ct), password));
     }
 

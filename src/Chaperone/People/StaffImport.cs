@@ -17,7 +17,7 @@ public sealed record StaffImportDto(bool Applied, int Rows, int Added, int Found
 /// <list type="bullet">
 /// <item>Someone the school already has (the same address) is left as they are: roles are changed on the People page.</item>
 /// <item>An address that has an account in another school is a mistake to fix, not an account to take.</item>
-/// <item>Each new account has no password yet: its owner is emailed an invitation to choose one, a link
+/// <item>Each new account has no password yet: its owner is emailed an invitation to choose one (<see cref="Identity.ForgottenPasswords.InvitationAsync"/>), a link
 /// that works once within <see cref="ClockResetTokenProvider.InvitationLifespan"/> (and, where the
 /// installation offers it, told they may sign in with Microsoft instead).</item>
 /// </list>

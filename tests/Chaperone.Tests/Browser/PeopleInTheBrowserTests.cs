@@ -343,5 +343,18 @@ public sealed class PeopleInTheBrowserTests(BrowserApp browser) : IClassFixture<
         await page.WaitForURLAsync(new Regex("/signin$"), new() { Timeout = Ms });
         await SignInAsync(page, address, "lantern orchard pebble");
         await Assertions.Expect(page.GetByText("Signed in as")).ToContainTextAsync("Nell Newcomer", new() { Timeout = Ms });
+
+        // One more, added on the People page with an invitation instead of a password to hand over.
+        var another = $"ola.invited.{Guid.NewGuid():N}@demo.school";
+        await admin.GotoAsync("/admin/people");
+        var staffForm = admin.GetByRole(AriaRole.Form, new() { Name = "Add a member of staff" });
+        await staffForm.GetByLabel("Full name").FillAsync("Ola Invited");
+        await staffForm.GetByLabel("Email address").FillAsync(another);
+        await staffForm.GetByLabel("Teacher").CheckAsync();
+        await staffForm.GetByLabel("Email them an invitation to choose their password").CheckAsync();
+        await staffForm.GetByRole(AriaRole.Button, new() { Name = "Add member of staff" }).ClickAsync();
+        await Assertions.Expect(admin.Locator("[data-invited]")).ToContainTextAsync($"An invitation to choose their password is emailed to {another}", new() { Timeout = Ms });
+        await Assertions.Expect(admin.Locator("[data-initial-password]")).ToHaveCountAsync(0);
+        Assert.Contains("/account/reset-password?", await EmailedLinkAsync(browser.App, another, new Regex(@"https?://\S+/account/reset-password\?\S+")), StringComparison.Ordinal);
     }
 }

@@ -86,6 +86,28 @@ public abstract partial class StaffImportApiTests(ChaperoneApp app)
     }
 
     [Fact]
+    public async Task OneMemberOfStaffAddedWithAnInvitationGetsNoPasswordToHandOverButAnEmailToChooseOne()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        using var admin = await school.AdminAsync(app);
+        var pat = Unique("pat");
+
+        var added = await admin.PostAsJsonAsync("/api/v1/staff", new { name = "Pat Invited", email = pat, roles = new[] { "Teacher" }, invite = true });
+
+        Assert.Equal(HttpStatusCode.Created, added.StatusCode);
+        var body = await added.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(JsonValueKind.Null, body.GetProperty("initialPassword").ValueKind);
+        var (user, token) = await InvitationAsync(pat);
+        Assert.True((await app.CreateClient().PostAsJsonAsync("/api/v1/auth/reset-password", new { user, token, newPassword = "violet compass river" })).IsSuccessStatusCode);
+        using var patSignedIn = await app.SignInAsync(pat, "violet compass river");
+        // Their own choice: nothing left to change first.
+        Assert.Equal(HttpStatusCode.OK, (await patSignedIn.GetAsync("/api/v1/sessions")).StatusCode);
+        // Without the invitation, the one-time password as before.
+        var handed = await (await admin.PostAsJsonAsync("/api/v1/staff", new { name = "Kit Handed", email = Unique("kit"), roles = new[] { "Teacher" } })).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.StartsWith("cp-", handed.GetProperty("initialPassword").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AFileWithMistakesImportsNobodyAndSaysRowByRowWhatToFix()
     {
         var school = await TestSchool.CreateAsync(app);

@@ -28,6 +28,10 @@ public sealed class PeopleModel(ChaperoneDbContext db, UserManager<StaffMember> 
     [BindProperty]
     public List<string> StaffRoles { get; set; } = [];
 
+    /// <summary>On adding: email them an invitation to choose their own password, instead of a one-time password to hand over.</summary>
+    [BindProperty]
+    public bool StaffInvite { get; set; }
+
     // Parent or carer form: add (no GuardianId) or edit.
     [BindProperty]
     public string? GuardianId { get; set; }
@@ -134,10 +138,10 @@ public sealed class PeopleModel(ChaperoneDbContext db, UserManager<StaffMember> 
         return Page();
     }
 
-    public async Task<IActionResult> OnPostAddStaffAsync(CancellationToken ct)
+    public async Task<IActionResult> OnPostAddStaffAsync([FromServices] Identity.ForgottenPasswords links, [FromServices] Notifications.OutboxSignal outbox, CancellationToken ct)
     {
         StaffId = null;
-        var outcome = await ManagePeople.AddStaffAsync(db, users, User, new StaffRequest(StaffName, StaffEmail, [.. StaffRoles]), ct);
+        var outcome = await ManagePeople.AddStaffAsync(db, users, links, outbox, User, new StaffRequest(StaffName, StaffEmail, [.. StaffRoles], StaffInvite), ct);
         if (outcome is PeopleOutcome<NewStaffDto>.Done done)
         {
             // The password is shown on this response only and kept nowhere: not in TempData, and not in the
@@ -146,6 +150,7 @@ public sealed class PeopleModel(ChaperoneDbContext db, UserManager<StaffMember> 
             StaffName = null;
             StaffEmail = null;
             StaffRoles = [];
+            StaffInvite = false;
             await LoadAsync(ct);
             return Page();
         }
