@@ -23,6 +23,9 @@ public interface IRecordingBlobs
     /// have stopped half-way (the chunk after a recording's last counted one), so any trace of that goes too.
     /// </summary>
     Task DeleteAsync(string name, bool mayBeUnfinished, CancellationToken ct);
+
+    /// <summary>How many recordings' chunks retention deletes at once: the disk's, or a network round trip's worth.</summary>
+    int DeleteParallelism { get; }
 }
 
 /// <summary>The recordings' store could not be reached (or could not write) just now: the same request may be tried again.</summary>
@@ -77,6 +80,8 @@ public static class RecordingStorage
 public sealed class FileRecordingBlobs(string root) : IRecordingBlobs
 {
     public string PathOf(string name) => Path.Combine(root, name);
+
+    public int DeleteParallelism => Environment.ProcessorCount * 2;
 
     public async Task PutAsync(string name, ReadOnlyMemory<byte> content, CancellationToken ct)
     {
@@ -134,6 +139,9 @@ public sealed class AzureRecordingBlobs(BlobContainerClient container) : IRecord
     private Task? _created;
 
     public BlobContainerClient Container => container;
+
+    /// <summary>Each deletion is a round trip that costs the app almost nothing while it waits.</summary>
+    public int DeleteParallelism => 32;
 
     public async Task PutAsync(string name, ReadOnlyMemory<byte> content, CancellationToken ct)
     {

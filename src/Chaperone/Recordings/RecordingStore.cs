@@ -23,6 +23,9 @@ public sealed class RecordingStore(RecordingKeys keys, IRecordingBlobs blobs)
     /// <summary>Where the sealed chunks are kept.</summary>
     public IRecordingBlobs Blobs => blobs;
 
+    /// <summary>How many recordings' content to delete at once (<see cref="IRecordingBlobs.DeleteParallelism"/>).</summary>
+    public int DeleteParallelism => blobs.DeleteParallelism;
+
     /// <summary>A new recording with its own data key; add it to the database yourself.</summary>
     public Recording Begin(Guid schoolId, Guid sessionId, string provider, DateTimeOffset startedAt, string contentType)
     {

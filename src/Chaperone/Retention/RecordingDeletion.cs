@@ -133,7 +133,7 @@ public sealed class RecordingDeletion(IServiceScopeFactory scopes, RecordingStor
 
     /// <summary>Deletes the batch's chunks (a crash after this leaves the rows pending, and deleting again is harmless).</summary>
     private Task DeleteFilesAsync(List<Pending> batch, CancellationToken ct) =>
-        Parallel.ForEachAsync(batch, new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = Environment.ProcessorCount * 2 },
+        Parallel.ForEachAsync(batch, new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = store.DeleteParallelism },
             async (p, token) => await store.DeleteContentAsync(p.SchoolId, p.Id, p.Chunks, token));
 
     /// <summary>In one transaction: clears the keys, marks the rows deleted, and registers and audits each deletion once.</summary>
