@@ -12,6 +12,28 @@ internal static class CsvRows
     /// <summary>Errors reported at most, so that a wrong file does not answer with thousands.</summary>
     private const int MaxErrors = 100;
 
+    /// <summary>The largest file taken (2 MB): far more than either import's rows need.</summary>
+    public const int MaxBytes = 2 * 1024 * 1024;
+
+    public static readonly string TooLarge = $"The file is larger than {MaxBytes / (1024 * 1024)} MB; split it.";
+
+    /// <summary>The text of an uploaded file (UTF-8), or null when it is larger than <see cref="MaxBytes"/>.</summary>
+    public static async Task<string?> ReadFileAsync(Stream body, CancellationToken ct)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await body.ReadAsync(chunk, ct)) > 0)
+        {
+            if (buffer.Length + read > MaxBytes)
+            {
+                return null;
+            }
+            buffer.Write(chunk, 0, read);
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
     /// <summary>
     /// Reads up to <paramref name="maxRows"/> rows with <paramref name="headers"/>, handing each
     /// (its line number, and its field by column index) to <paramref name="row"/>, which answers

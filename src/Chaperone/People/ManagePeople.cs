@@ -112,20 +112,20 @@ public static class ManagePeople
     private static async Task<IResult> PostStaffImport(HttpRequest request, ClaimsPrincipal user, ChaperoneDbContext db, UserManager<StaffMember> users,
         Identity.ForgottenPasswords links, Notifications.OutboxSignal outbox, CancellationToken ct, bool dryRun = false)
     {
-        if (await RosterImport.ReadFileAsync(request.Body, ct) is not { } csv)
+        if (await CsvRows.ReadFileAsync(request.Body, ct) is not { } csv)
         {
-            return Problems.Validation(new Dictionary<string, string[]> { ["file"] = [$"The file is larger than {RosterImport.MaxBytes / (1024 * 1024)} MB; split it."] });
+            return Problems.Validation(new Dictionary<string, string[]> { ["file"] = [CsvRows.TooLarge] });
         }
         return (await StaffImport.ImportAsync(db, users, links, outbox, user, csv, apply: !dryRun, ct)).ToResult(TypedResults.Ok);
     }
 
     private static async Task<IResult> PostImport(HttpRequest request, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct, bool dryRun = false, bool update = false)
     {
-        if (await RosterImport.ReadFileAsync(request.Body, ct) is not { } csv)
+        if (await CsvRows.ReadFileAsync(request.Body, ct) is not { } csv)
         {
-            return Problems.Validation(new Dictionary<string, string[]> { ["file"] = [$"The file is larger than {RosterImport.MaxBytes / (1024 * 1024)} MB; split it."] });
+            return Problems.Validation(new Dictionary<string, string[]> { ["file"] = [CsvRows.TooLarge] });
         }
-        return (await RosterImport.ImportAsync(db, user, csv, apply: !dryRun, ct, update)).ToResult(TypedResults.Ok);
+        return (await RosterImport.ImportAsync(db, user, csv, apply: !dryRun, update, ct)).ToResult(TypedResults.Ok);
     }
 
 
@@ -193,13 +193,11 @@ public static class ManagePeople
         var invite = request.Invite == true;
         var member = new StaffMember { SchoolId = admin.SchoolId(), Name = request.Name!.Trim(), Email = email, UserName = email, EmailConfirmed = true, MustChangePassword = !invite };
         var password = invite ? null : OneTimePassword();
-        var created = password is null ? await users.CreateAsync(member) : await users.CreateAsync(member, password);
+        var created = await CreateStaffAsync(db, users, admin, member, password, request.Roles!.Distinct().ToList());
         if (!created.Succeeded)
         {
             return new PeopleOutcome<NewStaffDto>.Invalid(new() { ["email"] = [string.Join(" ", created.Errors.Select(e => e.Description))] });
         }
-        AuditLog.Record(db, admin, AuditActions.StaffAdded, AuditSubjects.Staff, member.Id, new { member.Name, member.Email, roles = request.Roles!.Distinct(), invited = invite });
-        await users.AddToRolesAsync(member, request.Roles!.Distinct());
         if (invite)
         {
             var school = await db.Schools.AsNoTracking().Where(s => s.Id == member.SchoolId).Select(s => s.Name).SingleAsync(ct);
@@ -208,6 +206,22 @@ public static class ManagePeople
             outbox.Wake();
         }
         return new PeopleOutcome<NewStaffDto>.Done(new NewStaffDto(await StaffDtoAsync(db, member, ct), password));
+    }
+
+    /// <summary>
+    /// Makes a member of staff's account with <paramref name="password"/> (none: they are to be
+    /// invited to choose one), their roles and its audit entry; the caller has checked the request.
+    /// </summary>
+    internal static async Task<IdentityResult> CreateStaffAsync(ChaperoneDbContext db, UserManager<StaffMember> users, ClaimsPrincipal admin,
+        StaffMember member, string? password, IReadOnlyCollection<string> roles, bool imported = false)
+    {
+        var created = password is null ? await users.CreateAsync(member) : await users.CreateAsync(member, password);
+        if (created.Succeeded)
+        {
+            AuditLog.Record(db, admin, AuditActions.StaffAdded, AuditSubjects.Staff, member.Id, new { member.Name, member.Email, roles, invited = password is null, imported });
+            await users.AddToRolesAsync(member, roles);
+        }
+        return created;
     }
 
     /// <summary>

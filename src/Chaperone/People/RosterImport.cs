@@ -37,13 +37,10 @@ public static class RosterImport
 
     public const int MaxRows = 5000;
 
-    /// <summary>The largest file taken (2 MB): far more than <see cref="MaxRows"/> rows need.</summary>
-    public const int MaxBytes = 2 * 1024 * 1024;
-
     private sealed record Row(int Line, string PupilName, DateOnly Born, GuardianRequest Guardian);
 
     /// <summary>Checks the file and, when <paramref name="apply"/> and every row is right, imports it; errors are keyed <c>file</c> or <c>rows[line].field</c>.</summary>
-    public static async Task<PeopleOutcome<RosterImportDto>> ImportAsync(ChaperoneDbContext db, ClaimsPrincipal admin, string csv, bool apply, CancellationToken ct, bool update = false)
+    public static async Task<PeopleOutcome<RosterImportDto>> ImportAsync(ChaperoneDbContext db, ClaimsPrincipal admin, string csv, bool apply, bool update, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         var rows = Read(csv, errors);
@@ -185,23 +182,6 @@ public static class RosterImport
             await write.CommitAsync(ct);
         }
         return new PeopleOutcome<RosterImportDto>.Done(result);
-    }
-
-    /// <summary>The text of an uploaded file (UTF-8), or null when it is larger than <see cref="MaxBytes"/>.</summary>
-    public static async Task<string?> ReadFileAsync(Stream body, CancellationToken ct)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await body.ReadAsync(chunk, ct)) > 0)
-        {
-            if (buffer.Length + read > MaxBytes)
-            {
-                return null;
-            }
-            buffer.Write(chunk, 0, read);
-        }
-        return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
     /// <summary>The rows of the file, each checked on its own; errors for the file or per row.</summary>

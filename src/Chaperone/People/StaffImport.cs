@@ -86,15 +86,13 @@ public static class StaffImport
             foreach (var row in added)
             {
                 var member = new StaffMember { SchoolId = schoolId, Name = row.Name, Email = row.Email, UserName = row.Email, EmailConfirmed = true };
-                var created = await users.CreateAsync(member);
+                var created = await ManagePeople.CreateStaffAsync(db, users, admin, member, password: null, row.Roles, imported: true);
                 if (!created.Succeeded)
                 {
                     // Checked above; another admin's import or addition of the same address in the meantime.
                     db.ChangeTracker.Clear();
                     return new PeopleOutcome<StaffImportDto>.Invalid(new() { [$"rows[{row.Line}].email"] = [string.Join(" ", created.Errors.Select(e => e.Description))] });
                 }
-                await users.AddToRolesAsync(member, row.Roles);
-                AuditLog.Record(db, admin, AuditActions.StaffAdded, AuditSubjects.Staff, member.Id, new { member.Name, member.Email, roles = row.Roles, imported = true });
                 db.OutboxMessages.Add(await links.InvitationAsync(member, schoolName));
                 members.Add(member);
             }

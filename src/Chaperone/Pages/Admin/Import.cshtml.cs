@@ -65,11 +65,11 @@ public sealed partial class ImportModel(Storage.ChaperoneDbContext db, UserManag
         string? csv;
         await using (var stream = Upload.OpenReadStream())
         {
-            csv = await RosterImport.ReadFileAsync(stream, ct);
+            csv = await CsvRows.ReadFileAsync(stream, ct);
         }
         if (csv is null)
         {
-            Errors.Add("roster-file", $"The file is larger than {RosterImport.MaxBytes / (1024 * 1024)} MB; split it.");
+            Errors.Add("roster-file", CsvRows.TooLarge);
             return Page();
         }
         IReadOnlyDictionary<string, string[]>? invalid;
@@ -81,7 +81,7 @@ public sealed partial class ImportModel(Storage.ChaperoneDbContext db, UserManag
         }
         else
         {
-            var outcome = await RosterImport.ImportAsync(db, User, csv, apply: !CheckOnly, ct, UpdateDetails);
+            var outcome = await RosterImport.ImportAsync(db, User, csv, apply: !CheckOnly, UpdateDetails, ct);
             Result = (outcome as PeopleOutcome<RosterImportDto>.Done)?.Value;
             invalid = (outcome as PeopleOutcome<RosterImportDto>.Invalid)?.Errors;
         }
