@@ -6,17 +6,25 @@ using Chaperone.Storage;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
+using Microsoft.IdentityModel.Tokens;
+using System.IdentityModel.Tokens.Jwt;
 
 namespace Chaperone.Identity;
 
 /// <summary>
 /// Optional sign-in with the school's Microsoft Entra ID accounts (<c>Entra:*</c>): OpenID Connect,
-/// authorization code with PKCE, against one tenant, so that only the school's own directory can
-/// vouch for an address (a token from any other tenant fails its issuer check). The first sign-in
-/// links the Microsoft account (its object id) to the Chaperone account of the same address
-/// (<c>preferred_username</c>); later ones find it by that link. Roles, leavers, two-factor sign-in
-/// and the choice of one's own password are Chaperone's, as with a password.
+/// authorization code with PKCE. Only the school's own directory can vouch for an address: either one
+/// directory for the whole installation (<c>Entra:TenantId</c> a GUID; a token from any other tenant
+/// fails its issuer check), or each school's own, which its admin names
+/// (<c>Entra:TenantId=organizations</c>, <see cref="School.MicrosoftTenantId"/>; a token is taken only
+/// for an account in a school of the token's tenant). The first sign-in links the Microsoft account
+/// (its object id) to the Chaperone account of the same address (<c>preferred_username</c>); later
+/// ones find it by that link. Roles, leavers, two-factor sign-in and the choice of one's own password
+/// are Chaperone's, as with a password. Microsoft is always asked to let the person choose the account,
+/// so a shared computer does not sign the next person in as the last.
 /// </summary>
 public static class MicrosoftSignIn
 {
@@ -25,8 +33,23 @@ public static class MicrosoftSignIn
     public const string StartPath = "/signin/microsoft";
     public const string CallbackPath = "/signin-microsoft";
 
-    /// <summary>The installation's app registration for sign-in.</summary>
-    public sealed record Settings(Uri Authority, string ClientId, string ClientSecret);
+    /// <summary>Where Microsoft's sign-out comes back to (register it with the app registration, beside <see cref="CallbackPath"/>).</summary>
+    public const string SignedOutCallbackPath = "/signedout-microsoft";
+
+    /// <summary>The word for <c>Entra:TenantId</c> that lets each school name its own directory.</summary>
+    public const string EachSchoolsDirectory = "organizations";
+
+    /// <summary>
+    /// The installation's app registration for sign-in: the instance (such as https://login.microsoftonline.com/)
+    /// and, with one directory for the installation, its tenant id; null: each school names its own.
+    /// </summary>
+    public sealed record Settings(Uri Instance, Guid? Tenant, string ClientId, string ClientSecret)
+    {
+        public Uri Authority => new(Instance, $"{(Tenant is { } t ? t.ToString("D") : EachSchoolsDirectory)}/v2.0");
+
+        /// <summary>The issuer of a token from the given tenant, as Microsoft writes it.</summary>
+        public string IssuerOf(Guid tenant) => new Uri(Instance, $"{tenant:D}/v2.0").ToString();
+    }
 
     /// <summary>The settings, or null when sign-in with Microsoft is off (no <c>Entra:ClientId</c>); a half-made setting stops the app saying what to fix.</summary>
     public static Settings? From(IConfiguration configuration)
@@ -41,18 +64,26 @@ public static class MicrosoftSignIn
         {
             throw new InvalidOperationException("Entra:ClientId is set but Entra:ClientSecret is not: give the app registration's client secret, or remove Entra:ClientId to turn sign-in with Microsoft off.");
         }
-        if (!Guid.TryParse(configuration["Entra:TenantId"], out var tenant))
-        {
-            throw new InvalidOperationException("Entra:TenantId must be the school's directory (tenant) id, a GUID: only that directory may vouch for its staff's addresses.");
-        }
+        var tenantSetting = configuration["Entra:TenantId"]?.Trim();
+        Guid? tenant = Guid.TryParse(tenantSetting, out var one) ? one
+            : string.Equals(tenantSetting, EachSchoolsDirectory, StringComparison.OrdinalIgnoreCase) ? null
+            : throw new InvalidOperationException($"Entra:TenantId must be the schools' directory (tenant) id, a GUID, or \"{EachSchoolsDirectory}\" for each school's own directory, named by its admin: only a school's own directory may vouch for its staff's addresses.");
         var instance = configuration["Entra:Instance"] is { Length: > 0 } configured ? configured : "https://login.microsoftonline.com/";
         if (!Uri.TryCreate(instance.TrimEnd('/') + "/", UriKind.Absolute, out var root)
             || !(root.Scheme == Uri.UriSchemeHttps || (root.Scheme == Uri.UriSchemeHttp && IsLoopback(root))))
         {
             throw new InvalidOperationException($"Entra:Instance is \"{instance}\": it must be an https address (such as https://login.microsoftonline.com/).");
         }
-        return new Settings(new Uri(root, $"{tenant:D}/v2.0"), clientId.Trim(), secret);
+        return new Settings(root, tenant, clientId.Trim(), secret);
     }
+
+    private static Guid? TenantOf(SecurityToken token) =>
+        (token switch
+        {
+            JsonWebToken jwt when jwt.TryGetPayloadValue<string>("tid", out var tid) => tid,
+            JwtSecurityToken jwt => jwt.Payload.TryGetValue("tid", out var tid) ? tid as string : null,
+            _ => null,
+        }) is { } value && Guid.TryParse(value, out var tenant) ? tenant : null;
 
     private static bool IsLoopback(Uri uri) => uri.IsLoopback || (IPAddress.TryParse(uri.Host, out var ip) && IPAddress.IsLoopback(ip));
 
@@ -62,6 +93,7 @@ public static class MicrosoftSignIn
         {
             return auth;
         }
+        auth.Services.AddSingleton(settings);
         auth.AddOpenIdConnect(Scheme, DisplayName, o =>
         {
             o.Authority = settings.Authority.ToString();
@@ -74,12 +106,22 @@ public static class MicrosoftSignIn
             // SameSite=Lax (a form post from Microsoft's site would need SameSite=None).
             o.ResponseMode = OpenIdConnectResponseMode.Query;
             o.CallbackPath = CallbackPath;
+            o.SignedOutCallbackPath = SignedOutCallbackPath;
             o.SignInScheme = IdentityConstants.ExternalScheme;
             o.Scope.Add("email");
             o.SaveTokens = false;
             o.GetClaimsFromUserInfoEndpoint = false;
             o.MapInboundClaims = false;
             o.TokenValidationParameters.NameClaimType = "name";
+            if (settings.Tenant is null)
+            {
+                // Microsoft's multi-tenant discovery names no one issuer: a token must come from the
+                // issuer of its own tenant. Which school that tenant serves is checked on the way back.
+                o.TokenValidationParameters.IssuerValidator = (issuer, token, _) =>
+                    TenantOf(token) is { } tenant && issuer == settings.IssuerOf(tenant)
+                        ? issuer
+                        : throw new SecurityTokenInvalidIssuerException("The token's issuer is not the issuer of its own tenant.") { InvalidIssuer = issuer };
+            }
             foreach (var cookie in new[] { o.CorrelationCookie, o.NonceCookie })
             {
                 cookie.SameSite = SameSiteMode.Lax;
@@ -87,6 +129,12 @@ public static class MicrosoftSignIn
                 // Relative, so the browser's clock decides and not the server's.
                 cookie.MaxAge = o.RemoteAuthenticationTimeout;
             }
+            o.Events.OnRedirectToIdentityProvider = context =>
+            {
+                // Whoever sits at the computer chooses the account: a shared one does not sign the next person in as the last.
+                context.ProtocolMessage.Prompt = "select_account";
+                return Task.CompletedTask;
+            };
             o.Events.OnTokenValidated = context =>
             {
                 // The Microsoft account is known by its object id in the tenant, which never changes
@@ -145,16 +193,21 @@ public static class MicrosoftSignIn
 
     /// <summary>
     /// Signs in the member of staff the Microsoft account is linked to, linking it first, on its
-    /// first use, to the active account of the address the school's directory gives for it.
+    /// first use, to the active account of the address the school's directory gives for it. With each
+    /// school's own directory, the account's school must name the token's tenant, on every sign-in.
     /// </summary>
-    public static async Task<Outcome> CompleteAsync(SignInManager<StaffMember> signIn, UserManager<StaffMember> users, ChaperoneDbContext db)
+    public static async Task<Outcome> CompleteAsync(SignInManager<StaffMember> signIn, UserManager<StaffMember> users, ChaperoneDbContext db, Settings? settings)
     {
         var info = await signIn.GetExternalLoginInfoAsync();
-        if (info is null || info.LoginProvider != Scheme)
+        if (settings is null || info is null || info.LoginProvider != Scheme)
         {
             return new Outcome.Refused(NotFinished);
         }
         var address = info.Principal.FindFirstValue("preferred_username") ?? info.Principal.FindFirstValue("email");
+        var tenant = Guid.TryParse(info.Principal.FindFirstValue("tid"), out var tid) ? tid : (Guid?)null;
+        var noAccount = settings.Tenant is null
+            ? $"There is no Chaperone account for {address ?? "this Microsoft account"} that signs in with this Microsoft directory. Ask your school's Chaperone admin."
+            : $"There is no Chaperone account for {address ?? "this Microsoft account"}. Ask your school's Chaperone admin to add you, with this address.";
         var user = await users.FindByLoginAsync(Scheme, info.ProviderKey);
         if (user is null)
         {
@@ -162,7 +215,13 @@ public static class MicrosoftSignIn
             if (user is null)
             {
                 await signIn.Context.SignOutAsync(IdentityConstants.ExternalScheme);
-                return new Outcome.Refused($"There is no Chaperone account for {address ?? "this Microsoft account"}. Ask your school's Chaperone admin to add you, with this address.");
+                return new Outcome.Refused(noAccount);
+            }
+            if (!await DirectoryServesAsync(db, settings, user, tenant))
+            {
+                await TwoFactor.AuditSignInAsync(db, user, succeeded: false, "Microsoft", "not the school's Microsoft directory");
+                await signIn.Context.SignOutAsync(IdentityConstants.ExternalScheme);
+                return new Outcome.Refused(noAccount);
             }
             if (await users.GetLoginsAsync(user) is { Count: > 0 } logins && logins.Any(l => l.LoginProvider == Scheme))
             {
@@ -177,14 +236,15 @@ public static class MicrosoftSignIn
                 await signIn.Context.SignOutAsync(IdentityConstants.ExternalScheme);
                 return new Outcome.Refused(NotFinished);
             }
-            AuditLog.Record(db, user.SchoolId, new AuditActor(user.Id, user.Name), AuditActions.MicrosoftAccountLinked, AuditSubjects.Staff, Infrastructure.Ids.Format(user.Id), new { address });
+            AuditLog.Record(db, user.SchoolId, new AuditActor(user.Id, user.Name), AuditActions.MicrosoftAccountLinked, AuditSubjects.Staff, Infrastructure.Ids.Format(user.Id),
+                new { address, tenant });
             await db.SaveChangesAsync();
         }
-        else if (user.AccessEndedAt is not null)
+        else if (user.AccessEndedAt is not null || !await DirectoryServesAsync(db, settings, user, tenant))
         {
-            await TwoFactor.AuditSignInAsync(db, user, succeeded: false, "Microsoft", "access ended");
+            await TwoFactor.AuditSignInAsync(db, user, succeeded: false, "Microsoft", user.AccessEndedAt is not null ? "access ended" : "not the school's Microsoft directory");
             await signIn.Context.SignOutAsync(IdentityConstants.ExternalScheme);
-            return new Outcome.Refused($"There is no Chaperone account for {address ?? "this Microsoft account"}. Ask your school's Chaperone admin to add you, with this address.");
+            return new Outcome.Refused(noAccount);
         }
 
         var result = await signIn.ExternalLoginSignInAsync(Scheme, info.ProviderKey, isPersistent: false, bypassTwoFactor: false);
@@ -201,4 +261,13 @@ public static class MicrosoftSignIn
         await signIn.Context.SignOutAsync(IdentityConstants.ExternalScheme);
         return new Outcome.Refused(result.IsLockedOut ? AuthEndpoints.LockedOut : NotFinished);
     }
+
+    /// <summary>
+    /// Whether the token's directory may vouch for this account: with one directory for the
+    /// installation the issuer check has already held it to that one; otherwise the account's school
+    /// must have named the token's tenant as its own.
+    /// </summary>
+    private static async Task<bool> DirectoryServesAsync(ChaperoneDbContext db, Settings settings, StaffMember user, Guid? tenant) =>
+        settings.Tenant is not null
+        || (tenant is { } t && await db.Schools.AnyAsync(s => s.Id == user.SchoolId && s.MicrosoftTenantId == t));
 }

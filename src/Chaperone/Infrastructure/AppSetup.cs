@@ -149,6 +149,7 @@ public static class AppSetup
         app.MapScalarApiReference(o => o.WithTitle("Chaperone API")).AllowAnonymous();
         app.MapAuth();
         app.MapMicrosoftSignIn();
+        app.MapMicrosoftDirectory();
         app.MapPolicy();
         app.MapPeople();
         app.MapManagePeople();

@@ -67,11 +67,11 @@ public static class Problems
         return TypedResults.Problem(problem);
     }
 
-    public static ProblemHttpResult State(string detail) =>
+    public static ProblemHttpResult State(string detail, string title = "That cannot be done to this session now.") =>
         TypedResults.Problem(new ProblemDetails
         {
             Type = TypeBase + "state",
-            Title = "That cannot be done to this session now.",
+            Title = title,
             Status = StatusCodes.Status409Conflict,
             Detail = detail,
         });

@@ -34,12 +34,17 @@ public sealed class SignInModel(SignInManager<StaffMember> signIn, UserManager<S
     [BindProperty(SupportsGet = true)]
     public string? Step { get; set; }
 
-    /// <summary><c>failed</c>: a sign-in with Microsoft that did not finish.</summary>
+    /// <summary><c>failed</c>: a sign-in with Microsoft that did not finish; <c>signed-out</c>: signed out of a sign-in made with Microsoft.</summary>
     [BindProperty(SupportsGet = true, Name = "microsoft")]
     public string? MicrosoftResult { get; set; }
 
     /// <summary>Whether staff may sign in with their school's Microsoft account here (<see cref="MicrosoftSignIn"/>).</summary>
     public bool OffersMicrosoft { get; private set; }
+
+    /// <summary>Whether to offer to sign out of Microsoft too (just signed out of a sign-in made with Microsoft).</summary>
+    public bool OffersMicrosoftSignOut => OffersMicrosoft && MicrosoftResult == SignedOutOfMicrosoftSignIn;
+
+    public const string SignedOutOfMicrosoftSignIn = "signed-out";
 
     public FormErrors Errors { get; } = new();
 
@@ -59,6 +64,21 @@ public sealed class SignInModel(SignInManager<StaffMember> signIn, UserManager<S
         {
             Errors.Add("microsoft", MicrosoftSignIn.NotFinished);
         }
+    }
+
+    /// <summary>
+    /// Signs out of Microsoft on this browser too (its end-session endpoint), and comes back here:
+    /// on a shared computer the next person would otherwise find the last one's Microsoft account
+    /// still signed in.
+    /// </summary>
+    public IActionResult OnPostMicrosoftSignOut()
+    {
+        if (!OffersMicrosoft)
+        {
+            return LocalRedirect("/signin");
+        }
+        TempData["Notice"] = "You have signed out of Chaperone and of Microsoft.";
+        return SignOut(new AuthenticationProperties { RedirectUri = "/signin" }, MicrosoftSignIn.Scheme);
     }
 
     public async Task<IActionResult> OnPostAsync()

@@ -9,7 +9,7 @@ namespace Chaperone.Pages;
 
 /// <summary>Where a sign-in with Microsoft comes back to (<see cref="MicrosoftSignIn"/>): on into Chaperone, to the second factor, or a page saying why not.</summary>
 [EnableRateLimiting(RateLimits.Login)]
-public sealed class SignInMicrosoftModel(SignInManager<StaffMember> signIn, UserManager<StaffMember> users, Storage.ChaperoneDbContext db) : PageModel
+public sealed class SignInMicrosoftModel(SignInManager<StaffMember> signIn, UserManager<StaffMember> users, Storage.ChaperoneDbContext db, IServiceProvider services) : PageModel
 {
     public const string PagePath = "/signin/microsoft/done";
 
@@ -20,7 +20,7 @@ public sealed class SignInMicrosoftModel(SignInManager<StaffMember> signIn, User
 
     public async Task<IActionResult> OnGetAsync()
     {
-        switch (await MicrosoftSignIn.CompleteAsync(signIn, users, db))
+        switch (await MicrosoftSignIn.CompleteAsync(signIn, users, db, services.GetService<MicrosoftSignIn.Settings>()))
         {
             case MicrosoftSignIn.Outcome.SignedIn { NeedsSecondFactor: true }:
                 return LocalRedirect($"/signin?step=code&returnUrl={Uri.EscapeDataString(SignInModel.SafeReturnUrl(ReturnUrl, Url))}");

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Chaperone.People;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
@@ -14,8 +15,10 @@ public sealed class SignOutModel(SignInManager<StaffMember> signIn) : PageModel
 
     public async Task<IActionResult> OnPostAsync()
     {
+        // Identity notes how the sign-in was made; one made with Microsoft is offered Microsoft's sign-out too.
+        var withMicrosoft = User.HasClaim(ClaimTypes.AuthenticationMethod, Identity.MicrosoftSignIn.Scheme);
         await signIn.SignOutAsync();
         TempData["Notice"] = "You have signed out.";
-        return LocalRedirect("/signin");
+        return LocalRedirect(withMicrosoft ? "/signin?microsoft=" + SignInModel.SignedOutOfMicrosoftSignIn : "/signin");
     }
 }

@@ -39,6 +39,13 @@ public sealed class School
     public string? ExpectationsForFamilies { get; set; }
 
     /// <summary>
+    /// The school's own Microsoft Entra ID directory (tenant id), whose accounts may sign in to this
+    /// school's Chaperone accounts when the installation serves schools with directories of their own
+    /// (<c>Entra:TenantId=organizations</c>); null there: nobody signs in to this school with Microsoft.
+    /// </summary>
+    public Guid? MicrosoftTenantId { get; set; }
+
+    /// <summary>
     /// Changes whenever the policy settings or closures change, in the same transaction (the
     /// context stamps it on saving), so a copy of the settings read under a stamp is known to be
     /// current while the stamp is; any number of app instances can keep such copies.

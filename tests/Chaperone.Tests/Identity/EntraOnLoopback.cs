@@ -14,10 +14,12 @@ namespace Chaperone.Tests.Identity;
 
 /// <summary>
 /// A real HTTP server on loopback standing in for Microsoft Entra ID's sign-in endpoints, as an
-/// OpenID Connect provider for one tenant: discovery, signing keys, the authorize endpoint (where
-/// <see cref="Next"/> "signs in" and the browser is sent back with a code) and the token endpoint
+/// OpenID Connect provider for any tenant and, as Microsoft's, for <c>organizations</c> (whose
+/// discovery names no one issuer): discovery, signing keys, the authorize endpoint (where
+/// <see cref="Next"/> "signs in" and the browser is sent back with a code), the token endpoint
 /// (which checks the client's secret and its PKCE verifier, and answers with an RS256-signed ID token
-/// carrying the nonce, on the app's clock). Times come from <c>now</c>, as Microsoft's own clock would be the real one.
+/// carrying the nonce, on the app's clock) and the end-session endpoint (which notes the sign-out and
+/// sends the browser back). Times come from <c>now</c>, as Microsoft's own clock would be the real one.
 /// </summary>
 public sealed class EntraOnLoopback : IAsyncDisposable
 {
@@ -25,8 +27,11 @@ public sealed class EntraOnLoopback : IAsyncDisposable
     public const string ClientId = "chaperone-sign-in-client";
     public const string ClientSecret = "sign-in-client-secret-value";
 
-    /// <summary>A Microsoft account: its object id, its sign-in name (preferred_username), its name, and the tenant it lives in.</summary>
-    public sealed record Account(string ObjectId, string Username, string Name, string Tenant = TenantId);
+    /// <summary>
+    /// A Microsoft account: its object id, its sign-in name (preferred_username), its name, and the
+    /// tenant it lives in; <c>IssuerTenant</c>, when set, signs its token as another tenant's issuer (a forgery of sorts).
+    /// </summary>
+    public sealed record Account(string ObjectId, string Username, string Name, string Tenant = TenantId, string? IssuerTenant = null);
 
     private readonly WebApplication _server;
     private readonly RsaSecurityKey _key = new(RSA.Create(2048)) { KeyId = "stand-in-key" };
@@ -38,6 +43,12 @@ public sealed class EntraOnLoopback : IAsyncDisposable
 
     /// <summary>The ID tokens issued, in order.</summary>
     public ConcurrentQueue<string> Issued { get; } = new();
+
+    /// <summary>The query of each visit to the authorize endpoint, in order.</summary>
+    public ConcurrentQueue<IQueryCollection> Authorizations { get; } = new();
+
+    /// <summary>Where each visit to the end-session endpoint asked to be sent back to, in order.</summary>
+    public ConcurrentQueue<string> SignOuts { get; } = new();
 
     public string BaseUrl { get; }
 
@@ -62,6 +73,7 @@ public sealed class EntraOnLoopback : IAsyncDisposable
         app.MapGet("/{tenant}/discovery/v2.0/keys", () => entra!.Keys());
         app.MapGet("/{tenant}/oauth2/v2.0/authorize", (HttpRequest request) => entra!.Authorize(request));
         app.MapPost("/{tenant}/oauth2/v2.0/token", async (HttpRequest request) => entra!.Token(await request.ReadFormAsync()));
+        app.MapGet("/{tenant}/oauth2/v2.0/logout", (HttpRequest request) => entra!.Logout(request));
         app.StartAsync().GetAwaiter().GetResult();
         entra = new EntraOnLoopback(app, now);
         return entra;
@@ -71,7 +83,9 @@ public sealed class EntraOnLoopback : IAsyncDisposable
 
     private IResult Discovery(string tenant) => Results.Json(new Dictionary<string, object>
     {
-        ["issuer"] = Issuer(tenant),
+        // As Microsoft's: a multi-tenant authority's issuer is a template, each token's issuer its own tenant's.
+        ["issuer"] = tenant is "organizations" or "common" ? Issuer("{tenantid}") : Issuer(tenant),
+        ["end_session_endpoint"] = $"{BaseUrl}/{tenant}/oauth2/v2.0/logout",
         ["authorization_endpoint"] = $"{BaseUrl}/{tenant}/oauth2/v2.0/authorize",
         ["token_endpoint"] = $"{BaseUrl}/{tenant}/oauth2/v2.0/token",
         ["jwks_uri"] = $"{BaseUrl}/{tenant}/discovery/v2.0/keys",
@@ -92,6 +106,7 @@ public sealed class EntraOnLoopback : IAsyncDisposable
     private IResult Authorize(HttpRequest request)
     {
         var q = request.Query;
+        Authorizations.Enqueue(q);
         var redirect = q["redirect_uri"].ToString();
         var state = Uri.EscapeDataString(q["state"].ToString());
         if (q["client_id"] != ClientId || q["response_type"] != "code" || q["code_challenge_method"] != "S256" || !redirect.StartsWith("http://127.0.0.1:", StringComparison.Ordinal))
@@ -131,7 +146,7 @@ public sealed class EntraOnLoopback : IAsyncDisposable
         }
         var idToken = new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
-            Issuer = Issuer(grant.Who.Tenant),
+            Issuer = Issuer(grant.Who.IssuerTenant ?? grant.Who.Tenant),
             Audience = ClientId,
             IssuedAt = now,
             NotBefore = now,
@@ -141,6 +156,18 @@ public sealed class EntraOnLoopback : IAsyncDisposable
         });
         Issued.Enqueue(idToken);
         return Results.Json(new { token_type = "Bearer", expires_in = 3600, access_token = "opaque-access-token", id_token = idToken, scope = "openid profile email" });
+    }
+
+    private IResult Logout(HttpRequest request)
+    {
+        var back = request.Query["post_logout_redirect_uri"].ToString();
+        SignOuts.Enqueue(back);
+        if (!back.StartsWith("http://127.0.0.1:", StringComparison.Ordinal))
+        {
+            return Results.Text("You have signed out.");
+        }
+        var state = request.Query["state"].ToString();
+        return Results.Redirect(state.Length == 0 ? back : $"{back}?state={Uri.EscapeDataString(state)}");
     }
 
     public async ValueTask DisposeAsync() => await _server.DisposeAsync();

@@ -24,7 +24,7 @@ public sealed class MicrosoftSignInSettingsTests
 
     [Theory]
     [InlineData(null, EntraOnLoopback.TenantId, null, "Entra:ClientSecret is not")]
-    [InlineData(EntraOnLoopback.ClientSecret, "common", null, "Entra:TenantId must be the school's directory (tenant) id")]
+    [InlineData(EntraOnLoopback.ClientSecret, "common", null, "Entra:TenantId must be the schools' directory (tenant) id, a GUID, or \"organizations\"")]
     [InlineData(EntraOnLoopback.ClientSecret, EntraOnLoopback.TenantId, "http://login.example.org/", "Entra:Instance is \"http://login.example.org/\"")]
     public async Task AHalfMadeSettingStopsTheAppSayingWhatToFix(string? secret, string tenant, string? instance, string expected)
     {
@@ -76,5 +76,78 @@ public sealed class MicrosoftLinkApiTests(ChaperoneApp app) : IClassFixture<Chap
         Assert.Equal(0, await app.WithDbAsync(db => db.UserLogins.CountAsync(l => l.UserId == school.TeacherId)));
         Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await teacher.GetAsync("/api/v1/sessions")).StatusCode);
         Assert.Equal(1, await app.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.SubjectId == school.TeacherId.ToString() && e.Action == Chaperone.Audit.AuditActions.MicrosoftAccountUnlinked)));
+    }
+}
+
+/// <summary>An admin names the school's own Microsoft directory through the API, where the installation lets schools have their own.</summary>
+public sealed class MicrosoftDirectoryApiTests
+{
+    private static ChaperoneApp AppWith(string? tenant)
+    {
+        var app = new ChaperoneApp();
+        if (tenant is not null)
+        {
+            app.Settings["Entra:ClientId"] = EntraOnLoopback.ClientId;
+            app.Settings["Entra:ClientSecret"] = EntraOnLoopback.ClientSecret;
+            app.Settings["Entra:TenantId"] = tenant;
+        }
+        return app;
+    }
+
+    [Fact]
+    public async Task EachSchoolNamesItsOwnDirectoryOnlyAnAdminAndOnlyAGuidThatIsNotMicrosoftsPersonalAccounts()
+    {
+        var app = AppWith(Chaperone.Identity.MicrosoftSignIn.EachSchoolsDirectory);
+        await using var started = await app.StartOwnedAsync();
+        var school = await TestSchool.CreateAsync(app);
+        var other = await TestSchool.CreateAsync(app);
+        using var admin = await school.AdminAsync(app);
+        using var teacher = await school.TeacherAsync(app);
+        const string tenant = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
+
+        var before = await admin.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/v1/microsoft-sign-in");
+        Assert.Equal("school", before.GetProperty("directory").GetString());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, before.GetProperty("tenantId").ValueKind);
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, (await teacher.PutAsJsonAsync("/api/v1/microsoft-sign-in", new { tenantId = tenant })).StatusCode);
+
+        foreach (var wrong in new[] { "roche.example.org", "9188040d-6c67-4c5b-b112-36a304b66dad", Guid.Empty.ToString(), new string('x', 5000) })
+        {
+            var refused = await admin.PutAsJsonAsync("/api/v1/microsoft-sign-in", new { tenantId = wrong });
+            Assert.Equal(System.Net.HttpStatusCode.BadRequest, refused.StatusCode);
+            var problem = await refused.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+            Assert.True(problem.GetProperty("errors").TryGetProperty("tenantId", out _));
+        }
+
+        var saved = await admin.PutAsJsonAsync("/api/v1/microsoft-sign-in", new { tenantId = " " + tenant.ToUpperInvariant() + " " });
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, saved.StatusCode);
+        Assert.Equal(tenant, (await saved.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("tenantId").GetString());
+        Assert.Equal(Guid.Parse(tenant), await app.WithDbAsync(db => db.Schools.Where(s => s.Id == school.SchoolId).Select(s => s.MicrosoftTenantId).SingleAsync()));
+        Assert.Null(await app.WithDbAsync(db => db.Schools.Where(s => s.Id == other.SchoolId).Select(s => s.MicrosoftTenantId).SingleAsync()));
+        // Saving the same again notes nothing new; clearing it does.
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await admin.PutAsJsonAsync("/api/v1/microsoft-sign-in", new { tenantId = tenant })).StatusCode);
+        var cleared = await admin.PutAsJsonAsync("/api/v1/microsoft-sign-in", new { tenantId = "" });
+        Assert.Equal(System.Net.HttpStatusCode.OK, cleared.StatusCode);
+        Assert.Null(await app.WithDbAsync(db => db.Schools.Where(s => s.Id == school.SchoolId).Select(s => s.MicrosoftTenantId).SingleAsync()));
+        Assert.Equal(2, await app.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.SchoolId == school.SchoolId && e.Action == Chaperone.Audit.AuditActions.MicrosoftDirectorySet)));
+    }
+
+    [Theory]
+    [InlineData(null, "off")]
+    [InlineData(EntraOnLoopback.TenantId, "installation")]
+    public async Task WhereTheInstallationDecidesTheDirectoryASchoolCannotNameOne(string? tenant, string directory)
+    {
+        var app = AppWith(tenant);
+        await using var started = await app.StartOwnedAsync();
+        var school = await TestSchool.CreateAsync(app);
+        using var admin = await school.AdminAsync(app);
+
+        var setting = await admin.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/v1/microsoft-sign-in");
+        var refused = await admin.PutAsJsonAsync("/api/v1/microsoft-sign-in", new { tenantId = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d" });
+
+        Assert.Equal(directory, setting.GetProperty("directory").GetString());
+        Assert.Equal(tenant, setting.GetProperty("tenantId").GetString());
+        Assert.Equal(System.Net.HttpStatusCode.Conflict, refused.StatusCode);
+        Assert.Null(await app.WithDbAsync(db => db.Schools.Where(s => s.Id == school.SchoolId).Select(s => s.MicrosoftTenantId).SingleAsync()));
     }
 }

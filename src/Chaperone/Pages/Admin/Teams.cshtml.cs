@@ -1,3 +1,4 @@
+using Chaperone.Identity;
 using Chaperone.Infrastructure;
 using Chaperone.Scheduling;
 using Chaperone.Storage;
@@ -12,8 +13,15 @@ namespace Chaperone.Pages.Admin;
 /// each member of staff's Microsoft 365 account. Saving goes through <see cref="TeamsAdmin"/>,
 /// as the API does.
 /// </summary>
-public sealed class TeamsModel(ChaperoneDbContext db, TeamsConnections connections, TeamsConnectionTest test, TimeProvider clock) : PageModel
+public sealed class TeamsModel(ChaperoneDbContext db, TeamsConnections connections, TeamsConnectionTest test, TimeProvider clock, IServiceProvider services) : PageModel
 {
+    /// <summary>The school's own Microsoft directory for signing in (<see cref="MicrosoftDirectory"/>).</summary>
+    [BindProperty]
+    public string? MicrosoftTenantId { get; set; }
+
+    public MicrosoftSignInDto MicrosoftSignIn { get; private set; } = null!;
+    public FormErrors DirectoryErrors { get; } = new();
+
     [BindProperty]
     public string? DefaultProvider { get; set; }
 
@@ -52,7 +60,30 @@ public sealed class TeamsModel(ChaperoneDbContext db, TeamsConnections connectio
         AllowPerSession = Settings.AllowPerSession;
         TenantId = Settings.TenantId;
         ClientId = Settings.ClientId;
+        MicrosoftTenantId = MicrosoftSignIn.TenantId;
     }
+
+    public async Task<IActionResult> OnPostDirectoryAsync(CancellationToken ct)
+    {
+        switch (await MicrosoftDirectory.SetAsync(db, SignInSettings, User, new MicrosoftDirectoryRequest(MicrosoftTenantId), ct))
+        {
+            case MicrosoftDirectory.Outcome.Saved { Setting.TenantId: var tenant }:
+                TempData["Notice"] = tenant is null
+                    ? "Nobody signs in to this school with Microsoft now."
+                    : "Staff may now sign in with their accounts in this Microsoft directory.";
+                return LocalRedirect("/admin/teams");
+            case MicrosoftDirectory.Outcome.Invalid { Errors: var errors }:
+                DirectoryErrors.AddAll(errors, _ => "microsoftTenantId");
+                break;
+            case MicrosoftDirectory.Outcome.NotOwnDirectory { Message: var message }:
+                DirectoryErrors.Add("microsoftTenantId", message);
+                break;
+        }
+        await LoadAsync(ct);
+        return Page();
+    }
+
+    private Identity.MicrosoftSignIn.Settings? SignInSettings => services.GetService<Identity.MicrosoftSignIn.Settings>();
 
     public async Task<IActionResult> OnPostSettingsAsync(CancellationToken ct)
     {
@@ -96,6 +127,7 @@ public sealed class TeamsModel(ChaperoneDbContext db, TeamsConnections connectio
     {
         Settings = await TeamsAdmin.SettingsAsync(db, connections, User.SchoolId(), ct);
         Accounts = await TeamsAdmin.AccountsAsync(db, User.SchoolId(), ct);
+        MicrosoftSignIn = await MicrosoftDirectory.GetAsync(db, SignInSettings, User.SchoolId(), ct);
     }
 
     public static string ProviderLabel(string provider) => provider == CallProviders.Teams ? "Microsoft Teams" : "Chaperone's own call room";

@@ -1132,6 +1132,9 @@ namespace Chaperone.Storage.Migrations.Postgres
                     b.Property<string>("ExpectationsFull")
                         .HasColumnType("text");
 
+                    b.Property<Guid?>("MicrosoftTenantId")
+                        .HasColumnType("uuid");
+
                     b.Property<int>("MinimumNoticeHours")
                         .HasColumnType("integer");
 

@@ -1125,6 +1125,9 @@ namespace Chaperone.Storage.Migrations.Sqlite
                     b.Property<string>("ExpectationsFull")
                         .HasColumnType("TEXT");
 
+                    b.Property<Guid?>("MicrosoftTenantId")
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("MinimumNoticeHours")
                         .HasColumnType("INTEGER");
 
