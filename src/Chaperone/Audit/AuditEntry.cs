@@ -93,6 +93,8 @@ public static class AuditActions
     public const string TwoFactorDisabled = "two-factor.disabled";
     public const string RecoveryCodesGenerated = "two-factor.recovery-codes-generated";
     public const string RecordingViewed = "recording.viewed";
+    /// <summary>A recording's video and sound were put into a subject access export.</summary>
+    public const string RecordingExported = "recording.exported";
     public const string ConcernDrafted = "concern.drafted";
     public const string ConcernRaised = "concern.raised";
     public const string ConcernNotified = "concern.notified";

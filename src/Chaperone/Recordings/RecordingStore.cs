@@ -104,6 +104,18 @@ public sealed class RecordingStore(RecordingKeys keys, IRecordingBlobs blobs)
     /// </summary>
     public async Task CopyPlainAsync(Recording recording, Stream output, CancellationToken ct)
     {
+        await foreach (var plain in ReadPlainAsync(recording, ct))
+        {
+            await output.WriteAsync(plain, ct);
+        }
+    }
+
+    /// <summary>
+    /// The recording's chunks, decrypted, in order, one at a time; throws <see cref="CryptographicException"/>
+    /// when a chunk is missing or altered, or the recording's key has been deleted.
+    /// </summary>
+    public async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadPlainAsync(Recording recording, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
         var key = keys.Unwrap(recording.Id, recording.WrappedKey);
         try
         {
@@ -118,7 +130,7 @@ public sealed class RecordingStore(RecordingKeys keys, IRecordingBlobs blobs)
                 }
                 var plain = new byte[sealedChunk.Length - NonceSize - TagSize];
                 aes.Decrypt(sealedChunk.AsSpan(0, NonceSize), sealedChunk.AsSpan(NonceSize + TagSize), sealedChunk.AsSpan(NonceSize, TagSize), plain, AssociatedData(recording, index));
-                await output.WriteAsync(plain, ct);
+                yield return plain;
             }
         }
         finally

@@ -19,9 +19,9 @@ public static class RecordEndpoints
         group.MapGet("/pupils/{id}/record-of-intervention", PupilRecord).WithName("GetPupilRecordOfIntervention")
             .WithSummary("A pupil's record of intervention over a range of days (from, to: dates in the school's zone); format=csv or pdf, JSON otherwise.");
         group.MapGet("/pupils/{id}/subject-access", SubjectAccessExport).WithName("GetSubjectAccessExport").RequireAuthorization(AuthPolicies.SubjectAccess)
-            .WithSummary("Everything held about a pupil, for a subject access request: their parents and carers, every session's record, the emails sent, the audit trail; concerns with includeConcerns=true (signed in with two factors). Senior leaders and the DSL; each export is audited.");
+            .WithSummary("Everything held about a pupil, for a subject access request: their parents and carers, every session's record, the emails sent, the audit trail with its details; concerns with includeConcerns=true (signed in with two factors); with includeRecordings=true a ZIP (application/zip) holding the export and the recordings' video and sound. Senior leaders and the DSL; each export, and each recording in one, is audited.");
         group.MapGet("/guardians/{id}/subject-access", GuardianSubjectAccessExport).WithName("GetGuardianSubjectAccessExport").RequireAuthorization(AuthPolicies.SubjectAccess)
-            .WithSummary("Everything held about a parent or carer, for their own subject access request: their details, their pupils, the sessions they were invited to with the consent, checks and attendance that were theirs, the emails sent to them, the audit trail. Senior leaders and the DSL; each export is audited.");
+            .WithSummary("Everything held about a parent or carer, for their own subject access request: their details, their pupils, the sessions they were invited to with the consent, checks and attendance that were theirs, the emails sent to them, the audit trail with its details; with includeRecordings=true a ZIP (application/zip) holding the export and the recordings of the sessions they joined. Senior leaders and the DSL; each export, and each recording in one, is audited.");
         group.MapGet("/record-of-intervention", SchoolRecord).WithName("GetRecordOfIntervention")
             .WithSummary("The school's record of intervention for the MIS over a range of days; format=csv or pdf, JSON otherwise. SLT, the DSL and admins.");
     }
@@ -31,15 +31,21 @@ public static class RecordEndpoints
             ? TypedResults.Ok(record)
             : Problems.NotFound("There is no such session whose record you may read.");
 
-    private static async Task<IResult> SubjectAccessExport(string id, ClaimsPrincipal user, SubjectAccess exports, CancellationToken ct, bool includeConcerns = false) =>
-        await exports.ForPupilAsync(user, id, includeConcerns, ct) is { } export
-            ? TypedResults.Ok(export)
-            : Problems.NotFound("There is no such pupil in your school.");
+    private static async Task<IResult> SubjectAccessExport(string id, HttpContext http, ClaimsPrincipal user, SubjectAccess exports, TimeProvider clock,
+        Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, CancellationToken ct, bool includeConcerns = false, bool includeRecordings = false) =>
+        await exports.ForPupilAsync(user, id, includeConcerns, includeRecordings, ct) is not { } export
+            ? Problems.NotFound("There is no such pupil in your school.")
+            : includeRecordings
+                ? await SubjectAccess.DownloadAsync(http, export, export.Pupil.Name, export.Recordings, json.Value.SerializerOptions, clock.GetUtcNow(), ct)
+                : TypedResults.Ok(export);
 
-    private static async Task<IResult> GuardianSubjectAccessExport(string id, ClaimsPrincipal user, SubjectAccess exports, CancellationToken ct) =>
-        await exports.ForGuardianAsync(user, id, ct) is { } export
-            ? TypedResults.Ok(export)
-            : Problems.NotFound("There is no such parent or carer in your school.");
+    private static async Task<IResult> GuardianSubjectAccessExport(string id, HttpContext http, ClaimsPrincipal user, SubjectAccess exports, TimeProvider clock,
+        Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, CancellationToken ct, bool includeRecordings = false) =>
+        await exports.ForGuardianAsync(user, id, includeRecordings, ct) is not { } export
+            ? Problems.NotFound("There is no such parent or carer in your school.")
+            : includeRecordings
+                ? await SubjectAccess.DownloadAsync(http, export, export.ParentOrCarer.Name, export.Recordings, json.Value.SerializerOptions, clock.GetUtcNow(), ct)
+                : TypedResults.Ok(export);
 
     private static async Task<IResult> PupilRecord(string id, ClaimsPrincipal user, RecordOfIntervention records, CancellationToken ct, string? from = null, string? to = null, string? format = null) =>
         Answer(FormatError(format) ?? await records.ForPupilAsync(user, id, from, to, ct), format);

@@ -17,8 +17,11 @@ public sealed record SubjectPupilDto(string Id, string Name, string? DateOfBirth
 /// <summary>An email the school sent about one of the pupil's sessions: to whom, when, what it was, and whether it went.</summary>
 public sealed record SubjectEmailDto(string SessionId, string Kind, string RecipientName, string RecipientEmail, string Subject, string Status, DateTimeOffset WrittenAt, DateTimeOffset? SentAt);
 
-/// <summary>One line of the audit trail about the pupil or one of their sessions (what was done, when, by whom; not its details).</summary>
-public sealed record SubjectTrailDto(DateTimeOffset At, string Action, string By, string SubjectType, string? SubjectId);
+/// <summary>One line of the audit trail about the subject, their sessions or those sessions' recordings: what was done, when, by whom, and its details (JSON, as recorded).</summary>
+public sealed record SubjectTrailDto(DateTimeOffset At, string Action, string By, string SubjectType, string? SubjectId, string? Details);
+
+/// <summary>A recording's video and sound, decrypted, as a file of the export's ZIP (<c>File</c> is its path there).</summary>
+public sealed record ExportedRecordingDto(string RecordingId, string SessionId, DateTimeOffset StartedAt, string ContentType, long Bytes, string File);
 
 /// <summary>A session a parent or carer was invited to, and what they did and said in it.</summary>
 /// <param name="Consent">The consent they gave (clause 1), if it was theirs.</param>
@@ -42,6 +45,7 @@ public sealed record GuardianSubjectAccessExportDto(
     IReadOnlyList<GuardianSessionDto> Sessions,
     IReadOnlyList<SubjectEmailDto> Emails,
     IReadOnlyList<SubjectTrailDto> Trail,
+    IReadOnlyList<ExportedRecordingDto>? Recordings,
     IReadOnlyList<string> NotIncluded);
 
 /// <summary>
@@ -51,6 +55,7 @@ public sealed record GuardianSubjectAccessExportDto(
 /// someone who may read them, the concerns about them. Instants are UTC; <see cref="TimeZone"/> is the school's.
 /// </summary>
 /// <param name="Concerns">Null when not included (<see cref="ConcernsNote"/> says why).</param>
+/// <param name="Recordings">The recordings' video and sound, as files of the export's ZIP; null when not asked for.</param>
 /// <param name="NotIncluded">What the export leaves out, and where it is.</param>
 public sealed record SubjectAccessExportDto(
     string School,
@@ -64,6 +69,7 @@ public sealed record SubjectAccessExportDto(
     IReadOnlyList<ConcernDto>? Concerns,
     string ConcernsNote,
     IReadOnlyList<SubjectTrailDto> Trail,
+    IReadOnlyList<ExportedRecordingDto>? Recordings,
     IReadOnlyList<string> NotIncluded);
 
 /// <summary>
@@ -71,18 +77,22 @@ public sealed record SubjectAccessExportDto(
 /// session's record (<see cref="RecordAccess.MayReadSessionRecord"/>). Concerns (clause 12) are in it
 /// only when the maker asks and may read them (signed in with two factors; a senior leader reads
 /// behaviour concerns only): safeguarding records may be withheld from a requester where disclosing
-/// them would be likely to cause serious harm, which is the DSL's decision. Each export is audited.
+/// them would be likely to cause serious harm, which is the DSL's decision. The recordings' video and
+/// sound come with it when asked for, as files of a ZIP (<see cref="SubjectAccessZip"/>). Each export,
+/// and each recording put into one, is audited.
 /// </summary>
 public sealed class SubjectAccess(ChaperoneDbContext db, CallProviderResolver providers, TimeProvider clock)
 {
-    public static readonly IReadOnlyList<string> NotIncluded =
-    [
-        "The video and sound of recordings: each is listed under its session; staff who may watch it do so from the session's recordings page (every viewing is logged), and a copy is provided separately.",
-        "The details of audit entries: the trail lists what was done, when and by whom.",
-    ];
+    public const string RecordingsNotAskedFor =
+        "The video and sound of recordings, not asked for: each is listed under its session. Ask for the export with its recordings for a ZIP that holds them.";
+
+    public const string RecordingsDeleted = "Recordings deleted under the school's retention rules: listed under their sessions, with when they were deleted; their video and sound are gone.";
+
+    /// <summary>What a pupil's export leaves out.</summary>
+    public static IReadOnlyList<string> NotIncluded(bool recordings) => recordings ? [RecordingsDeleted] : [RecordingsNotAskedFor];
 
     /// <summary>The export for <paramref name="pupilId"/> of the maker's school, or null when there is no such pupil.</summary>
-    public async Task<SubjectAccessExportDto?> ForPupilAsync(ClaimsPrincipal user, string? pupilId, bool includeConcerns, CancellationToken ct)
+    public async Task<SubjectAccessExportDto?> ForPupilAsync(ClaimsPrincipal user, string? pupilId, bool includeConcerns, bool includeRecordings, CancellationToken ct)
     {
         var schoolId = user.SchoolId();
         if (!Ids.TryParse(pupilId, out var id)
@@ -106,14 +116,18 @@ public sealed class SubjectAccess(ChaperoneDbContext db, CallProviderResolver pr
 
         var emails = await EmailsAsync(db.OutboxMessages.Where(m => m.SchoolId == schoolId && m.SessionId != null && sessionIds.Contains(m.SessionId.Value)), ct);
 
+        // The trail: the pupil, their sessions, and their sessions' recordings (who watched them, held them, deleted them).
+        var recordingIds = sessions.SelectMany(r => r.Recordings).Select(r => r.Id).ToList();
         var subjects = sessionIds.Select(Ids.Format).Append(Ids.Format(id)).ToList();
-        var trail = await TrailAsync(db.AuditEntries.Where(e => e.SchoolId == schoolId && e.SubjectId != null && subjects.Contains(e.SubjectId)
-            && (e.SubjectType == AuditSubjects.Pupil || e.SubjectType == AuditSubjects.Session)), ct);
+        var trail = await TrailAsync(db.AuditEntries.Where(e => e.SchoolId == schoolId && e.SubjectId != null
+            && (((e.SubjectType == AuditSubjects.Pupil || e.SubjectType == AuditSubjects.Session) && subjects.Contains(e.SubjectId))
+                || (e.SubjectType == AuditSubjects.Recording && recordingIds.Contains(e.SubjectId)))), ct);
 
         var (concerns, note) = await ConcernsAsync(user, id, includeConcerns, ct);
+        var recordings = includeRecordings ? await ExportedRecordingsAsync(user, schoolId, sessionIds, school.TimeZoneId, ct) : null;
         var now = clock.GetUtcNow();
         AuditLog.Record(db, user, AuditActions.SubjectAccessExported, AuditSubjects.Pupil, id,
-            new { sessions = sessions.Count, concerns = concerns?.Count });
+            new { sessions = sessions.Count, concerns = concerns?.Count, recordings = recordings?.Count });
         await db.SaveChangesAsync(ct);
 
         return new SubjectAccessExportDto(
@@ -122,11 +136,11 @@ public sealed class SubjectAccess(ChaperoneDbContext db, CallProviderResolver pr
             pupil.Guardians.Select(pg => pg.Guardian!).OrderBy(g => g.Name)
                 .Select(g => new GuardianDto(Ids.Format(g.Id), g.Name, g.Relationship, g.HasParentalResponsibility, g.Email, g.Phone)).ToList(),
             sessions,
-            emails, concerns, note, trail, NotIncluded);
+            emails, concerns, note, trail, recordings, NotIncluded(includeRecordings));
     }
 
     /// <summary>The export for parent or carer <paramref name="guardianId"/> of the maker's school, or null when there is none.</summary>
-    public async Task<GuardianSubjectAccessExportDto?> ForGuardianAsync(ClaimsPrincipal user, string? guardianId, CancellationToken ct)
+    public async Task<GuardianSubjectAccessExportDto?> ForGuardianAsync(ClaimsPrincipal user, string? guardianId, bool includeRecordings, CancellationToken ct)
     {
         var schoolId = user.SchoolId();
         if (!Ids.TryParse(guardianId, out var id)
@@ -155,19 +169,48 @@ public sealed class SubjectAccess(ChaperoneDbContext db, CallProviderResolver pr
         var emails = await EmailsAsync(db.OutboxMessages.Where(m => m.SchoolId == schoolId && m.RecipientId == id && m.RecipientRole == "guardian" && m.SessionId != null), ct);
         var subject = Ids.Format(id);
         var trail = await TrailAsync(db.AuditEntries.Where(e => e.SchoolId == schoolId && e.SubjectType == AuditSubjects.Guardian && e.SubjectId == subject), ct);
-        AuditLog.Record(db, user, AuditActions.GuardianSubjectAccessExported, AuditSubjects.Guardian, id, new { sessions = sessions.Count });
+        // The recordings of the sessions they were in (not only invited to), in which they may appear.
+        var attended = sessions.Where(s => s.Attendance.Count > 0).Select(s => Guid.Parse(s.Session.Id)).ToList();
+        var recordings = includeRecordings ? await ExportedRecordingsAsync(user, schoolId, attended, school.TimeZoneId, ct) : null;
+        AuditLog.Record(db, user, AuditActions.GuardianSubjectAccessExported, AuditSubjects.Guardian, id, new { sessions = sessions.Count, recordings = recordings?.Count });
         await db.SaveChangesAsync(ct);
         return new GuardianSubjectAccessExportDto(school.Name, school.TimeZoneId, clock.GetUtcNow(), user.DisplayName(), ManagePeople.ToDto(guardian),
             pupils.Select(p => new SubjectPupilDto(Ids.Format(p.Id), p.Name, p.DateOfBirth?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture))).ToList(),
-            sessions, emails, trail, GuardianNotIncluded);
+            sessions, emails, trail, recordings, GuardianNotIncluded(includeRecordings));
     }
 
-    public static readonly IReadOnlyList<string> GuardianNotIncluded =
+    /// <summary>What a parent or carer's export leaves out.</summary>
+    public static IReadOnlyList<string> GuardianNotIncluded(bool recordings) =>
     [
         "The pupils' own records (the session notes and outcomes, concerns): they are in each pupil's export.",
-        "The video and sound of recordings, in which the parent or carer may appear: each is listed in the pupil's export, and a copy is provided separately.",
-        "The details of audit entries: the trail lists what was done, when and by whom.",
+        recordings
+            ? RecordingsDeleted
+            : "The video and sound of recordings of the sessions they joined, not asked for: each is listed in the pupil's export. Ask for the export with its recordings for a ZIP that holds them.",
     ];
+
+    /// <summary>
+    /// The recordings of <paramref name="sessionIds"/> that still have their video and sound (not
+    /// deleted, nor being deleted; held ones are), oldest first, each named for the ZIP by its session's
+    /// local start; each one put into the export is audited.
+    /// </summary>
+    private async Task<List<ExportedRecordingDto>> ExportedRecordingsAsync(ClaimsPrincipal user, Guid schoolId, List<Guid> sessionIds, string timeZoneId, CancellationToken ct)
+    {
+        var rows = await db.Set<Recordings.Recording>().AsNoTracking()
+            .Where(r => r.SchoolId == schoolId && sessionIds.Contains(r.SessionId) && r.DeletedAt == null && r.DeletionPendingAt == null)
+            .OrderBy(r => r.StartedAt).ThenBy(r => r.Id)
+            .Select(r => new { r.Id, r.SessionId, r.StartedAt, r.ContentType, r.Bytes })
+            .ToListAsync(ct);
+        var zone = Policy.PolicySettings.ZoneOrDefault(timeZoneId);
+        var exported = new List<ExportedRecordingDto>(rows.Count);
+        foreach (var r in rows)
+        {
+            var local = NodaTime.Instant.FromDateTimeOffset(r.StartedAt).InZone(zone).LocalDateTime;
+            var file = $"recordings/{local.ToString("yyyy-MM-dd HHmm", System.Globalization.CultureInfo.InvariantCulture)} {Ids.Format(r.Id)}{SubjectAccessZip.ExtensionOf(r.ContentType)}";
+            exported.Add(new ExportedRecordingDto(Ids.Format(r.Id), Ids.Format(r.SessionId), r.StartedAt, r.ContentType, r.Bytes, file));
+            AuditLog.Record(db, user, AuditActions.RecordingExported, AuditSubjects.Recording, r.Id, new { r.SessionId });
+        }
+        return exported;
+    }
 
     /// <summary>The session emails of <paramref name="messages"/>, oldest first (each names its session).</summary>
     private static async Task<List<SubjectEmailDto>> EmailsAsync(IQueryable<OutboxMessage> messages, CancellationToken ct) =>
@@ -181,15 +224,25 @@ public sealed class SubjectAccess(ChaperoneDbContext db, CallProviderResolver pr
     /// <summary>The audit entries of <paramref name="entries"/>, oldest first: what was done, when and by whom.</summary>
     private static Task<List<SubjectTrailDto>> TrailAsync(IQueryable<AuditEntry> entries, CancellationToken ct) =>
         entries.AsNoTracking().OrderBy(e => e.At).ThenBy(e => e.Id)
-            .Select(e => new SubjectTrailDto(e.At, e.Action, e.ActorName, e.SubjectType, e.SubjectId))
+            .Select(e => new SubjectTrailDto(e.At, e.Action, e.ActorName, e.SubjectType, e.SubjectId, e.Details))
             .ToListAsync(ct);
 
-    /// <summary>An export as the file a page downloads: JSON as the API writes it, named for its subject and the day.</summary>
-    public static FileContentResult File(object export, string subjectName, System.Text.Json.JsonSerializerOptions json, DateTimeOffset now) =>
-        new(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(export, export.GetType(), json), "application/json")
+    /// <summary>
+    /// An export as the download: the JSON as the API writes it, or, with recordings, the ZIP that
+    /// holds it and them (<see cref="SubjectAccessZip"/>); named for its subject and the day.
+    /// </summary>
+    public static async Task<IResult> DownloadAsync(HttpContext http, object export, string subjectName, IReadOnlyList<ExportedRecordingDto>? recordings,
+        System.Text.Json.JsonSerializerOptions json, DateTimeOffset now, CancellationToken ct)
+    {
+        var name = $"subject-access-{RecordEndpoints.FileNamePart(subjectName)}-{Pages.Display.Iso(NodaTime.Instant.FromDateTimeOffset(now).InUtc().Date)}";
+        if (recordings is null)
         {
-            FileDownloadName = $"subject-access-{RecordEndpoints.FileNamePart(subjectName)}-{Pages.Display.Iso(NodaTime.Instant.FromDateTimeOffset(now).InUtc().Date)}.json",
-        };
+            return TypedResults.File(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(export, export.GetType(), json), "application/json", name + ".json");
+        }
+        var services = http.RequestServices;
+        return await SubjectAccessZip.WriteAsync(http, export, name + ".zip", recordings,
+            services.GetRequiredService<ChaperoneDbContext>(), services.GetRequiredService<Recordings.RecordingStore>(), json, ct);
+    }
 
     private async Task<(List<ConcernDto>? Concerns, string Note)> ConcernsAsync(ClaimsPrincipal user, Guid pupilId, bool include, CancellationToken ct)
     {

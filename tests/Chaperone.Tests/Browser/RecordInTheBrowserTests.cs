@@ -97,9 +97,16 @@ public sealed class RecordInTheBrowserTests(BrowserApp browser) : IClassFixture<
         await page.GotoAsync($"/sessions/{ran}");
         await page.GetByRole(AriaRole.Link, new() { Name = "subject access export of Mia Mother" }).ClickAsync();
         await Assertions.Expect(page.Locator("[data-export-contents]")).ToContainTextAsync("each of the 1 session they were invited to", new() { Timeout = Ms });
+        await AssertEveryControlIsLabelledAsync(page);
+        // With the recordings of the sessions she joined: a ZIP holding the export (this call made none).
+        await page.GetByLabel("Include the recordings of the sessions they joined").CheckAsync();
         var theirs = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Button, new() { Name = "Download the export" }).ClickAsync(), new() { Timeout = Ms });
-        using var mother = System.Text.Json.JsonDocument.Parse(await File.ReadAllBytesAsync(await theirs.PathAsync()));
+        Assert.Matches(@"^subject-access-mia-mother-\d{4}-\d{2}-\d{2}\.zip$", theirs.SuggestedFilename);
+        using var zip = System.IO.Compression.ZipFile.OpenRead(await theirs.PathAsync());
+        await using var json = await Assert.Single(zip.Entries).OpenAsync();
+        using var mother = await System.Text.Json.JsonDocument.ParseAsync(json);
         Assert.Equal("Mia Mother", mother.RootElement.GetProperty("parentOrCarer").GetProperty("name").GetString());
+        Assert.Empty(mother.RootElement.GetProperty("recordings").EnumerateArray());
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Chaperone.Audit;
 using Chaperone.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using static Chaperone.Tests.Concerns.ConcernTestSupport;
 
 namespace Chaperone.Tests.Records;
@@ -92,6 +93,90 @@ public abstract class SubjectAccessApiTests(ChaperoneApp app)
         Assert.Equal(HttpStatusCode.Forbidden, (await ExportAsync(await school.TeacherAsync(app), school.Mother)).StatusCode);
         await Api.ProblemAsync(await ExportAsync(slt, (await TestSchool.CreateAsync(app)).Mother), HttpStatusCode.NotFound);
         Assert.Equal(2, await app.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.SchoolId == school.SchoolId && e.Action == AuditActions.GuardianSubjectAccessExported)));
+    }
+
+    private static Task<HttpResponseMessage> UploadAsync(HttpClient teacher, Guid sessionId, int index, byte[] bytes)
+    {
+        var content = new ByteArrayContent(bytes);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("video/webm");
+        return teacher.PostAsync($"/api/v1/sessions/{sessionId}/recording/chunks/{index}", content);
+    }
+
+    private static byte[] Chunk(string recording, int index) => System.Text.Encoding.ASCII.GetBytes($"webm-{recording}-{index}-" + new string('v', 40_000 + index));
+
+    private static async Task<System.IO.Compression.ZipArchive> ZipAsync(HttpResponseMessage response)
+    {
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/zip", response.Content.Headers.ContentType?.MediaType);
+        Assert.Matches(@"^subject-access-[a-z-]+-\d{4}-\d{2}-\d{2}\.zip$", response.Content.Headers.ContentDisposition?.FileName);
+        return new System.IO.Compression.ZipArchive(new MemoryStream(await response.Content.ReadAsByteArrayAsync()));
+    }
+
+    private static async Task<byte[]> ReadAsync(System.IO.Compression.ZipArchiveEntry entry)
+    {
+        using var read = new MemoryStream();
+        await using (var stream = await entry.OpenAsync())
+        {
+            await stream.CopyToAsync(read);
+        }
+        return read.ToArray();
+    }
+
+    [Fact]
+    public async Task WithItsRecordingsTheExportIsAZipOfTheExportAndEachKeptRecordingsVideoAndEachIsAudited()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var (sessionId, _) = await CallClient.BookAndRunCallAsync(app, school, "completed", Notes);
+        var teacher = await school.TeacherAsync(app);
+        // Two recordings (the console was reopened mid-call), and a third deleted under retention.
+        foreach (var (recording, index) in new[] { ("first", 0), ("first", 1), ("second", 0), ("third", 0) })
+        {
+            Assert.Equal(HttpStatusCode.OK, (await UploadAsync(teacher, sessionId, index, Chunk(recording, index))).StatusCode);
+        }
+        var third = await app.WithDbAsync(db => db.Set<Chaperone.Recordings.Recording>().Where(r => r.SessionId == sessionId).OrderByDescending(r => r.StartedAt).ThenByDescending(r => r.Id).Select(r => r.Id).FirstAsync());
+        await app.WithDbAsync(db => db.Set<Chaperone.Recordings.Recording>().Where(r => r.Id == third).ExecuteUpdateAsync(r => r.SetProperty(x => x.DeletedAt, app.Clock.GetUtcNow())));
+        var (dsl, slt) = await LeadersAsync(app, school);
+
+        using var zip = await ZipAsync(await dsl.GetAsync($"/api/v1/pupils/{school.TwoParentPupil}/subject-access?includeRecordings=true"));
+
+        var export = JsonDocument.Parse(await ReadAsync(zip.GetEntry("subject-access.json")!)).RootElement;
+        var files = export.GetProperty("recordings").EnumerateArray().ToList();
+        Assert.Equal(2, files.Count);
+        Assert.Equal(files.Select(f => f.GetProperty("file").GetString()).Append("subject-access.json").Order(), zip.Entries.Select(e => e.FullName).Order());
+        Assert.All(files, f => Assert.Matches(@"^recordings/\d{4}-\d{2}-\d{2} \d{4} [0-9a-f-]{36}\.webm$", f.GetProperty("file").GetString()));
+        var first = await ReadAsync(zip.GetEntry(files[0].GetProperty("file").GetString()!)!);
+        Assert.Equal(Chunk("first", 0).Concat(Chunk("first", 1)), first);
+        Assert.Equal(Chunk("second", 0), await ReadAsync(zip.GetEntry(files[1].GetProperty("file").GetString()!)!));
+        Assert.DoesNotContain(files, f => f.GetProperty("recordingId").GetString() == third.ToString());
+        Assert.Contains(export.GetProperty("notIncluded").EnumerateArray(), n => n.GetString()!.Contains("deleted under the school's retention rules", StringComparison.Ordinal));
+        // The trail has its details.
+        var booked = Assert.Single(export.GetProperty("trail").EnumerateArray(), t => t.GetProperty("action").GetString() == AuditActions.SessionBooked);
+        Assert.Contains("\"start\"", booked.GetProperty("details").GetString(), StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(2, await app.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.SchoolId == school.SchoolId && e.Action == AuditActions.RecordingExported)));
+
+        // The next export's trail says who exported the recordings.
+        var again = await Api.JsonAsync(await dsl.GetAsync($"/api/v1/pupils/{school.TwoParentPupil}/subject-access"), HttpStatusCode.OK);
+        Assert.Equal(2, again.GetProperty("trail").EnumerateArray().Count(t => t.GetProperty("action").GetString() == AuditActions.RecordingExported));
+        Assert.Equal(JsonValueKind.Null, again.GetProperty("recordings").ValueKind);
+
+        // The mother joined the call: her export holds its recordings; the father was not in it: his holds none.
+        using var mothers = await ZipAsync(await slt.GetAsync($"/api/v1/guardians/{school.Mother}/subject-access?includeRecordings=true"));
+        Assert.Equal(3, mothers.Entries.Count);
+        using var fathers = await ZipAsync(await slt.GetAsync($"/api/v1/guardians/{school.Father}/subject-access?includeRecordings=true"));
+        Assert.Equal(["subject-access.json"], fathers.Entries.Select(e => e.FullName));
+
+        // A recording whose stored chunk is gone cuts the download off rather than ending it as if whole.
+        var second = Guid.Parse(files[1].GetProperty("recordingId").GetString()!);
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            var blobs = scope.ServiceProvider.GetRequiredService<Chaperone.Recordings.RecordingStore>().Blobs;
+            await blobs.DeleteAsync(Chaperone.Recordings.RecordingStore.ChunkName(school.SchoolId, second, 0), mayBeUnfinished: false, CancellationToken.None);
+        }
+        await Assert.ThrowsAnyAsync<Exception>(async () =>
+        {
+            using var cut = await dsl.GetAsync($"/api/v1/pupils/{school.TwoParentPupil}/subject-access?includeRecordings=true");
+            await cut.Content.ReadAsByteArrayAsync();
+        });
     }
 
     private static IEnumerable<string> Names(JsonElement people) => people.EnumerateArray().Select(p => p.GetProperty("name").GetString()!);

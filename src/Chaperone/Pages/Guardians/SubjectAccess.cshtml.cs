@@ -30,12 +30,16 @@ public sealed class SubjectAccessModel(Storage.ChaperoneDbContext db, SubjectAcc
         return Page();
     }
 
+    [BindProperty]
+    public bool IncludeRecordings { get; set; }
+
     public async Task<IActionResult> OnPostAsync(string id, CancellationToken ct)
     {
-        if (await exports.ForGuardianAsync(User, id, ct) is not { } export)
+        if (await exports.ForGuardianAsync(User, id, IncludeRecordings, ct) is not { } export)
         {
             return NotFound();
         }
-        return SubjectAccess.File(export, export.ParentOrCarer.Name, json.Value.SerializerOptions, clock.GetUtcNow());
+        await (await SubjectAccess.DownloadAsync(HttpContext, export, export.ParentOrCarer.Name, export.Recordings, json.Value.SerializerOptions, clock.GetUtcNow(), ct)).ExecuteAsync(HttpContext);
+        return new EmptyResult();
     }
 }

@@ -41,12 +41,16 @@ public sealed class SubjectAccessModel(Storage.ChaperoneDbContext db, SubjectAcc
         return Page();
     }
 
+    [BindProperty]
+    public bool IncludeRecordings { get; set; }
+
     public async Task<IActionResult> OnPostAsync(string id, CancellationToken ct)
     {
-        if (await exports.ForPupilAsync(User, id, IncludeConcerns && MayIncludeConcerns, ct) is not { } export)
+        if (await exports.ForPupilAsync(User, id, IncludeConcerns && MayIncludeConcerns, IncludeRecordings, ct) is not { } export)
         {
             return NotFound();
         }
-        return SubjectAccess.File(export, export.Pupil.Name, json.Value.SerializerOptions, clock.GetUtcNow());
+        await (await SubjectAccess.DownloadAsync(HttpContext, export, export.Pupil.Name, export.Recordings, json.Value.SerializerOptions, clock.GetUtcNow(), ct)).ExecuteAsync(HttpContext);
+        return new EmptyResult();
     }
 }
