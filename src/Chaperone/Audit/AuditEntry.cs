@@ -87,6 +87,8 @@ public static class AuditActions
     public const string SignInFailed = "sign-in.failed";
     public const string MicrosoftAccountLinked = "staff.microsoft-account-linked";
     public const string MicrosoftAccountUnlinked = "staff.microsoft-account-unlinked";
+    /// <summary>An admin's one-time password was withdrawn when its holder signed in with Microsoft instead.</summary>
+    public const string OneTimePasswordWithdrawn = "staff.one-time-password-withdrawn";
     /// <summary>The admin named (or cleared) the Microsoft directory whose accounts sign in to the school.</summary>
     public const string MicrosoftDirectorySet = "school.microsoft-directory-set";
     public const string TwoFactorEnabled = "two-factor.enabled";

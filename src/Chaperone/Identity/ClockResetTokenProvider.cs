@@ -9,11 +9,15 @@ namespace Chaperone.Identity;
 
 /// <summary>
 /// The tokens of password resets (the link a forgotten password is emailed, and an admin's
-/// reset; a new account's invitation): the account, the purpose, the account's security stamp and when the token was issued,
-/// protected by ASP.NET Core Data Protection (so every instance sharing the key ring reads them)
-/// and checked against the injected <see cref="TimeProvider"/>. Identity's own provider reads the
-/// machine clock. A token works for <see cref="Lifespan"/> (an invitation <see cref="InvitationLifespan"/>), and once: setting the password changes
-/// the security stamp, as does any other password change, and so voids every token issued before.
+/// reset; a new account's invitation): the account, the purpose, what binds the token to the account
+/// and when the token was issued, protected by ASP.NET Core Data Protection (so every instance sharing
+/// the key ring reads them) and checked against the injected <see cref="TimeProvider"/>. Identity's own
+/// provider reads the machine clock. A token works for <see cref="Lifespan"/> (an invitation
+/// <see cref="InvitationLifespan"/>), and once. A reset's token is bound to the security stamp: setting
+/// the password changes it, as does any other change to the account, and so voids every token issued
+/// before. An invitation is bound to the address it was sent to and to the account having no password
+/// yet: an admin changing the new member's roles does not void it, but a new address, or any password
+/// set (through the invitation itself, or by an admin), does.
 /// </summary>
 public sealed class ClockResetTokenProvider(IDataProtectionProvider protection, TimeProvider clock) : IUserTwoFactorTokenProvider<StaffMember>
 {
@@ -29,13 +33,13 @@ public sealed class ClockResetTokenProvider(IDataProtectionProvider protection, 
 
     private readonly IDataProtector _protector = protection.CreateProtector("Chaperone.Identity.ResetToken");
 
-    private sealed record Payload(Guid UserId, string Purpose, string Stamp, DateTimeOffset IssuedAt);
+    private sealed record Payload(Guid UserId, string Purpose, string Binding, DateTimeOffset IssuedAt);
 
     public Task<bool> CanGenerateTwoFactorTokenAsync(UserManager<StaffMember> manager, StaffMember user) => Task.FromResult(false);
 
     public async Task<string> GenerateAsync(string purpose, UserManager<StaffMember> manager, StaffMember user)
     {
-        var payload = new Payload(user.Id, purpose, await manager.GetSecurityStampAsync(user) ?? "", clock.GetUtcNow());
+        var payload = new Payload(user.Id, purpose, await BindingAsync(purpose, manager, user), clock.GetUtcNow());
         return WebEncoders.Base64UrlEncode(_protector.Protect(JsonSerializer.SerializeToUtf8Bytes(payload)));
     }
 
@@ -54,6 +58,12 @@ public sealed class ClockResetTokenProvider(IDataProtectionProvider protection, 
         var now = clock.GetUtcNow();
         return payload is not null && payload.UserId == user.Id && payload.Purpose == purpose
             && payload.IssuedAt <= now && now - payload.IssuedAt <= LifespanOf(purpose)
-            && payload.Stamp == (await manager.GetSecurityStampAsync(user) ?? "");
+            && (purpose != ForgottenPasswords.InvitationPurpose || !await manager.HasPasswordAsync(user))
+            && payload.Binding == await BindingAsync(purpose, manager, user);
     }
+
+    private static async Task<string> BindingAsync(string purpose, UserManager<StaffMember> manager, StaffMember user) =>
+        purpose == ForgottenPasswords.InvitationPurpose
+            ? "address:" + (await manager.GetEmailAsync(user))?.ToUpperInvariant()
+            : await manager.GetSecurityStampAsync(user) ?? "";
 }

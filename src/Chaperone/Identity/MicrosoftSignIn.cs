@@ -247,6 +247,20 @@ public static class MicrosoftSignIn
             return new Outcome.Refused(noAccount);
         }
 
+        if (user.MustChangePassword && await users.HasPasswordAsync(user))
+        {
+            // The one-time password an admin set is not needed by someone who signs in with Microsoft:
+            // withdrawn, rather than left about as a password someone else knows (the owner may still
+            // choose one of their own through "Forgotten your password?").
+            user.MustChangePassword = false;
+            AuditLog.Record(db, user.SchoolId, new AuditActor(user.Id, user.Name), AuditActions.OneTimePasswordWithdrawn, AuditSubjects.Staff, Infrastructure.Ids.Format(user.Id));
+            if (!(await users.RemovePasswordAsync(user)).Succeeded)
+            {
+                db.ChangeTracker.Clear();
+                await signIn.Context.SignOutAsync(IdentityConstants.ExternalScheme);
+                return new Outcome.Refused(NotFinished);
+            }
+        }
         var result = await signIn.ExternalLoginSignInAsync(Scheme, info.ProviderKey, isPersistent: false, bypassTwoFactor: false);
         if (result.Succeeded || result.RequiresTwoFactor)
         {

@@ -133,6 +133,26 @@ public sealed class MicrosoftSignInBrowserTests(MicrosoftSignInBrowserApp browse
     }
 
     [Fact]
+    public async Task AOneTimePasswordAnAdminSetIsWithdrawnWhenItsHolderSignsInWithMicrosoftInstead()
+    {
+        var school = await TestSchool.CreateAsync(App);
+        using var admin = await school.AdminAsync(App);
+        var reset = await admin.PostAsync($"/api/v1/staff/{school.OtherTeacherId}/password-reset", null);
+        var oneTime = (await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<System.Text.Json.JsonElement>(reset.Content)).GetProperty("initialPassword").GetString()!;
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await App.CreateClient().PostAsync("/api/v1/auth/login",
+            System.Net.Http.Json.JsonContent.Create(new { email = school.OtherTeacherEmail, password = oneTime }))).StatusCode);
+
+        var page = await SignInWithMicrosoftAsync(new(NewObjectId(), school.OtherTeacherEmail, "Olly Other"));
+
+        // Straight on: no password to choose first, and the one the admin handed over no longer signs in.
+        await page.WaitForURLAsync(new Regex("/sessions$"), new() { Timeout = Ms });
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await App.CreateClient().PostAsync("/api/v1/auth/login",
+            System.Net.Http.Json.JsonContent.Create(new { email = school.OtherTeacherEmail, password = oneTime }))).StatusCode);
+        Assert.Contains(await TrailOfAsync(school.SchoolId, school.OtherTeacherId), e => e.Action == AuditActions.OneTimePasswordWithdrawn);
+        Assert.False(await App.WithDbAsync(db => db.Users.Where(u => u.Id == school.OtherTeacherId).Select(u => u.MustChangePassword).SingleAsync()));
+    }
+
+    [Fact]
     public async Task SigningOutOfASignInMadeWithMicrosoftOffersToSignOutOfMicrosoftTooAndAPasswordSignInDoesNot()
     {
         var school = await TestSchool.CreateAsync(App);

@@ -98,10 +98,20 @@ public abstract partial class StaffImportApiTests(ChaperoneApp app)
         var body = await added.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(JsonValueKind.Null, body.GetProperty("initialPassword").ValueKind);
         var (user, token) = await InvitationAsync(pat);
+        // The admin gives Pat another role before Pat uses the invitation: it still works.
+        var roles = await admin.PutAsJsonAsync($"/api/v1/staff/{user}/roles", new { name = "Pat Invited", email = pat, roles = new[] { "Teacher", "Slt" } });
+        Assert.Equal(HttpStatusCode.OK, roles.StatusCode);
         Assert.True((await app.CreateClient().PostAsJsonAsync("/api/v1/auth/reset-password", new { user, token, newPassword = "violet compass river" })).IsSuccessStatusCode);
         using var patSignedIn = await app.SignInAsync(pat, "violet compass river");
         // Their own choice: nothing left to change first.
         Assert.Equal(HttpStatusCode.OK, (await patSignedIn.GetAsync("/api/v1/sessions")).StatusCode);
+        // An invitation sent to an address since changed no longer works: it went to the old one.
+        var moved = Unique("moved");
+        Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("/api/v1/staff", new { name = "Moe Moved", email = moved, roles = new[] { "Teacher" }, invite = true })).StatusCode);
+        var (movedId, movedToken) = await InvitationAsync(moved);
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync($"/api/v1/staff/{movedId}", new { name = "Moe Moved", email = Unique("moe"), roles = new[] { "Teacher" } })).StatusCode);
+        var stale = await app.CreateClient().PostAsJsonAsync("/api/v1/auth/reset-password", new { user = movedId, token = movedToken, newPassword = "violet compass river" });
+        Assert.Equal(HttpStatusCode.BadRequest, stale.StatusCode);
         // Without the invitation, the one-time password as before.
         var handed = await (await admin.PostAsJsonAsync("/api/v1/staff", new { name = "Kit Handed", email = Unique("kit"), roles = new[] { "Teacher" } })).Content.ReadFromJsonAsync<JsonElement>();
         Assert.StartsWith("cp-", handed.GetProperty("initialPassword").GetString(), StringComparison.Ordinal);
