@@ -135,6 +135,24 @@ public static class RecordingEndpoints
         {
             return Problems.Gone("This recording has been deleted under the school's retention rules.");
         }
+        // The first chunk is read before the viewing is logged: a store that cannot be reached is
+        // answered 503, and nothing was viewed.
+        await using var plain = store.ReadPlainAsync(recording, ct).GetAsyncEnumerator(ct);
+        bool more;
+        try
+        {
+            more = await plain.MoveNextAsync();
+        }
+        catch (RecordingStoreUnavailableException)
+        {
+            return Problems.Unavailable("The recording store cannot be reached just now. Try again in a moment.", TimeSpan.FromSeconds(5));
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            // Altered or missing in the store: nothing is played.
+            http.Abort();
+            return TypedResults.Empty;
+        }
         db.Add(new CallEventRecord
         {
             SchoolId = schoolId,
@@ -150,19 +168,15 @@ public static class RecordingEndpoints
         http.Response.Headers.CacheControl = "no-store";
         try
         {
-            await store.CopyPlainAsync(recording, http.Response.Body, ct);
+            while (more)
+            {
+                await http.Response.Body.WriteAsync(plain.Current, ct);
+                more = await plain.MoveNextAsync();
+            }
         }
-        catch (System.Security.Cryptography.CryptographicException)
+        catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or RecordingStoreUnavailableException)
         {
-            // Altered or missing in the store: the playback is cut off rather than finished with bad bytes.
-            http.Abort();
-        }
-        catch (RecordingStoreUnavailableException) when (!http.Response.HasStarted)
-        {
-            return Problems.Unavailable("The recording store cannot be reached just now. Try again in a moment.", TimeSpan.FromSeconds(5));
-        }
-        catch (RecordingStoreUnavailableException)
-        {
+            // Altered, missing or out of reach part way: the playback is cut off rather than finished with bad bytes.
             http.Abort();
         }
         return TypedResults.Empty;

@@ -7,6 +7,8 @@ using Azure.Storage.Blobs;
 using Chaperone.Infrastructure;
 using Chaperone.Recordings;
 using Chaperone.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
 namespace Chaperone.Tests.Recordings;
@@ -120,6 +122,23 @@ public sealed class RecordingStorageTests
         var list = await teacher.GetFromJsonAsync<JsonElement>($"/api/v1/sessions/{sessionId}/recordings");
         Assert.Equal(0, list.GetArrayLength());
         Assert.Equal("Degraded", await HealthTests.HealthAsync(Api.AnonymousClient(app), Health.ReadyPath, HttpStatusCode.OK));
+
+        // A recording held while the store is away: playing it is answered 503, and no viewing is logged.
+        var recordingId = await app.WithDbAsync(async db =>
+        {
+            var store = app.Services.GetRequiredService<Chaperone.Recordings.RecordingStore>();
+            var schoolId = await db.Sessions.Where(s => s.Id == sessionId).Select(s => s.SchoolId).SingleAsync();
+            var recording = store.Begin(schoolId, sessionId, "builtin", app.Clock.GetUtcNow(), "video/webm");
+            recording.Chunks = 1;
+            db.Add(recording);
+            await db.SaveChangesAsync();
+            return recording.Id;
+        });
+        var play = await teacher.GetAsync($"/api/v1/recordings/{recordingId}/content");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, play.StatusCode);
+        Assert.NotNull(play.Headers.RetryAfter);
+        var subject = recordingId.ToString();
+        Assert.Equal(0, await app.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.SubjectId == subject && e.Action == Chaperone.Audit.AuditActions.RecordingViewed)));
     }
 
     [Fact]
