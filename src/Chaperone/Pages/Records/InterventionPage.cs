@@ -19,6 +19,14 @@ public abstract class InterventionPage : PageModel
     public FormErrors Errors { get; } = new();
     public InterventionReport? Report { get; private set; }
 
+    /// <summary>
+    /// Whether each row's date opens its session's record: for those who may read every row's record
+    /// (senior leaders, the DSL, and a teacher, whose rows are their own sessions); an admin, who sees
+    /// every row but reads no session's record, gets no links that would refuse them.
+    /// </summary>
+    public bool MayOpenRecords =>
+        User.IsInRole(People.Roles.Slt) || User.IsInRole(People.Roles.Dsl) || !Chaperone.Records.RecordAccess.SeesWholeSchool(User);
+
     /// <summary>The API address the downloads come from, without the query.</summary>
     public abstract string ApiPath { get; }
 
