@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every Chaperone test. Installs what the tests need if it is missing (PostgreSQL server,
-# Redis server, Debian's Chromium, Node.js; Azurite from npm), starts a throwaway PostgreSQL, Redis
+# Redis server, Debian's Chromium, Node.js; Azurite and axe-core from npm), starts a throwaway PostgreSQL, Redis
 # and Azurite (Azure Blob Storage) on free loopback ports, runs the suite against SQLite and
 # PostgreSQL with browser tests in Chromium, and stops the servers again.
 set -euo pipefail
@@ -42,13 +42,17 @@ for _ in $(seq 1 50); do [ -s "$REDISDIR/redis.pid" ] && break; sleep 0.1; done
 stop_redis() { [ -s "$REDISDIR/redis.pid" ] && kill "$(cat "$REDISDIR/redis.pid")" 2>/dev/null || true; rm -rf "$REDISDIR"; }
 trap 'stop_pg; stop_redis' EXIT
 
-# Azurite, Microsoft's Azure Storage emulator, for the recordings' object storage: blobs in memory,
-# loopback only. Installed from npm at the version tests/azurite/package-lock.json pins.
+# The test tools that come from npm, each at the version its package-lock.json pins: Azurite
+# (Microsoft's Azure Storage emulator) and axe-core (Deque's accessibility engine).
+for tool in tests/azurite tests/axe; do
+  if ! cmp -s "$tool/package-lock.json" "$tool/node_modules/.installed-lock"; then
+    echo "Installing $tool from npm ..."
+    (cd "$tool" && npm ci --no-audit --no-fund --loglevel=error >/dev/null && cp package-lock.json node_modules/.installed-lock)
+  fi
+done
+
+# Azurite, for the recordings' object storage: blobs in memory, loopback only.
 AZURITE=tests/azurite
-if ! cmp -s "$AZURITE/package-lock.json" "$AZURITE/node_modules/.installed-lock"; then
-  echo "Installing Azurite ..."
-  (cd "$AZURITE" && npm ci --no-audit --no-fund --loglevel=error >/dev/null && cp package-lock.json node_modules/.installed-lock)
-fi
 AZURITEDIR=$(mktemp -d /tmp/chaperone-azurite.XXXXXX)
 AZURITEPORT=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 AZURITEBIN="$PWD/$AZURITE/node_modules/.bin/azurite-blob"
@@ -65,6 +69,7 @@ fi
 export CHAPERONE_TEST_POSTGRES="Host=127.0.0.1;Port=$PGPORT;Username=postgres;Database=postgres"
 export CHAPERONE_TEST_REDIS="127.0.0.1:$REDISPORT"
 export CHAPERONE_TEST_CHROMIUM=/usr/bin/chromium
+export CHAPERONE_TEST_AXE="$PWD/tests/axe/node_modules/axe-core/axe.min.js"
 # Azurite's documented development account (a published key, not a secret).
 export CHAPERONE_TEST_AZURE_BLOB="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:$AZURITEPORT/devstoreaccount1;"
 RESULTS=data/test-results

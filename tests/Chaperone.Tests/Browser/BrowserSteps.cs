@@ -78,6 +78,48 @@ public static class BrowserSteps
         Assert.Empty(problems);
     }
 
+    /// <summary>The accessibility engine the browser tests run on pages (axe-core, which <c>test.sh</c> installs from npm; <c>CHAPERONE_TEST_AXE</c>).</summary>
+    private static readonly Lazy<string> Axe = new(() =>
+        Environment.GetEnvironmentVariable("CHAPERONE_TEST_AXE") is { Length: > 0 } path && File.Exists(path)
+            ? File.ReadAllText(path)
+            : throw new InvalidOperationException("CHAPERONE_TEST_AXE does not name axe-core's axe.min.js: run the tests with ./test.sh, which installs it."));
+
+    /// <summary>One rule a page breaks, as axe-core reports it.</summary>
+    public sealed class AxeViolation
+    {
+        public string Id { get; set; } = "";
+        public string? Impact { get; set; }
+        public string Help { get; set; } = "";
+        public int Nodes { get; set; }
+        public string? Target { get; set; }
+        public string? Html { get; set; }
+
+        public override string ToString() => $"{Id} ({Impact}): {Help}, {Nodes}× e.g. {Target} {Html}";
+    }
+
+    /// <summary>
+    /// The WCAG 2.2 level A and AA rules (and axe's best practices for forms and landmarks) the page
+    /// breaks, by axe-core run in the page as it stands; the engine is evaluated through the browser's
+    /// protocol, so the page's content security policy does not stop it.
+    /// </summary>
+    public static async Task<AxeViolation[]> AccessibilityViolationsAsync(IPage page)
+    {
+        if (!await page.EvaluateAsync<bool>("() => typeof window.axe === 'object'"))
+        {
+            await page.EvaluateAsync("() => { " + Axe.Value + "\n}");
+        }
+        return await page.EvaluateAsync<AxeViolation[]>("""
+            async () => {
+              const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } });
+              return result.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length,
+                target: v.nodes[0] ? v.nodes[0].target.join(' ') : null,
+                html: v.nodes[0] ? v.nodes[0].html.slice(0, 200) : null
+              }));
+            }
+            """).WaitAsync(BrowserApp.Timeout);
+    }
+
     /// <summary>Saves a screenshot when <c>CHAPERONE_TEST_SCREENSHOTS</c> names a folder.</summary>
     public static async Task ScreenshotAsync(IPage page, string name)
     {

@@ -34,6 +34,7 @@ public sealed class FamilyInTheBrowserTests(BrowserApp browser) : IClassFixture<
         await Assertions.Expect(Nav(page)).ToHaveCountAsync(0, new() { Timeout = Ms });
         await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Policy" })).ToHaveCountAsync(0, new() { Timeout = Ms });
         await AssertEveryControlIsLabelledAsync(page);
+        Assert.Empty(await AccessibilityViolationsAsync(page));
         Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth").WaitAsync(BrowserApp.Timeout),
             "The page fits a phone's width without sideways scrolling.");
 
