@@ -107,7 +107,8 @@ public sealed partial class RoomLeases(IConfiguration configuration, IServer ser
     /// <summary>
     /// Renews the leases of the rooms this instance holds, and takes again any it no longer has
     /// (a lease that lapsed while the database could not be reached, say) unless another instance
-    /// has taken it meanwhile, which the log then says.
+    /// has taken it meanwhile, which the log then says. A renewal only ever moves a lease's end later:
+    /// a pass delayed behind a later one (a slow database) cannot shorten it.
     /// </summary>
     public async Task RenewAsync(ChaperoneDbContext db, IReadOnlyCollection<(Guid SchoolId, Guid SessionId)> rooms, CancellationToken ct)
     {
@@ -119,7 +120,7 @@ public sealed partial class RoomLeases(IConfiguration configuration, IServer ser
         var until = clock.GetUtcNow() + Term;
         var sessionIds = rooms.Select(r => r.SessionId).ToList();
         var renewed = await db.Set<RoomLease>()
-            .Where(l => sessionIds.Contains(l.SessionId) && l.Holder == holder)
+            .Where(l => sessionIds.Contains(l.SessionId) && l.Holder == holder && l.Until < until)
             .ExecuteUpdateAsync(s => s.SetProperty(l => l.Until, until), ct);
         if (renewed == rooms.Count)
         {
