@@ -72,10 +72,12 @@ public sealed class CallInTheBrowserTests(BrowserApp browser) : IClassFixture<Br
         await teacher.GetByRole(AriaRole.Link, new() { Name = "Open the call" }).ClickAsync();
         await ExpectStatusAsync(teacher, "The room is open");
         await BrowserSteps.AssertEveryControlIsLabelledAsync(teacher);
+        Assert.Empty(await BrowserSteps.AccessibilityViolationsAsync(teacher));
 
         var family = await CallPageAsync(browser);
         await family.GotoAsync($"/family/{token}/call");
         await ExpectStatusAsync(family, "tell us who is with you");
+        Assert.Empty(await BrowserSteps.AccessibilityViolationsAsync(family));
         await family.GetByRole(AriaRole.Button, new() { Name = "Check camera and microphone" }).ClickAsync();
         await Assertions.Expect(family.Locator("#device-result")).ToContainTextAsync("working", new() { Timeout = Ms });
         await family.GetByLabel("Toby Twoparents is here").CheckAsync();
@@ -87,6 +89,7 @@ public sealed class CallInTheBrowserTests(BrowserApp browser) : IClassFixture<Br
         await family.GetByRole(AriaRole.Button, new() { Name = "Go to the waiting room" }).ClickAsync();
         await ExpectStatusAsync(family, "The teacher will let you in shortly");
         await BrowserSteps.AssertEveryControlIsLabelledAsync(family);
+        Assert.Empty(await BrowserSteps.AccessibilityViolationsAsync(family));
 
         // The lobby holds the family: no media connection until the teacher admits them.
         await Task.Delay(500);
@@ -114,6 +117,8 @@ public sealed class CallInTheBrowserTests(BrowserApp browser) : IClassFixture<Br
         // Media flows both ways.
         await AssertMediaFlowsAsync(teacher);
         await AssertMediaFlowsAsync(family);
+        Assert.Empty(await BrowserSteps.AccessibilityViolationsAsync(teacher));
+        Assert.Empty(await BrowserSteps.AccessibilityViolationsAsync(family));
 
         // The teacher drops (once the recording has a chunk on the server): the family is back in the lobby; the teacher rejoins and admits them again.
         for (var waited = 0; await app.WithDbAsync(db => db.Set<Recording>().AnyAsync(r => r.SessionId == Guid.Parse(sessionId) && r.Chunks > 0)) is false; waited += 100)
