@@ -31,20 +31,20 @@ public static class RecordEndpoints
             ? TypedResults.Ok(record)
             : Problems.NotFound("There is no such session whose record you may read.");
 
-    private static async Task<IResult> SubjectAccessExport(string id, HttpContext http, ClaimsPrincipal user, SubjectAccess exports, TimeProvider clock,
+    private static async Task<IResult> SubjectAccessExport(string id, HttpContext http, ClaimsPrincipal user, SubjectAccess exports,
         Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, CancellationToken ct, bool includeConcerns = false, bool includeRecordings = false) =>
         await exports.ForPupilAsync(user, id, includeConcerns, includeRecordings, ct) is not { } export
             ? Problems.NotFound("There is no such pupil in your school.")
             : includeRecordings
-                ? await SubjectAccess.DownloadAsync(http, export, export.Pupil.Name, export.Recordings, json.Value.SerializerOptions, clock.GetUtcNow(), ct)
+                ? await exports.DownloadAsync(http, export, export.Pupil.Name, export.Recordings, json.Value.SerializerOptions, ct)
                 : TypedResults.Ok(export);
 
-    private static async Task<IResult> GuardianSubjectAccessExport(string id, HttpContext http, ClaimsPrincipal user, SubjectAccess exports, TimeProvider clock,
+    private static async Task<IResult> GuardianSubjectAccessExport(string id, HttpContext http, ClaimsPrincipal user, SubjectAccess exports,
         Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, CancellationToken ct, bool includeRecordings = false) =>
         await exports.ForGuardianAsync(user, id, includeRecordings, ct) is not { } export
             ? Problems.NotFound("There is no such parent or carer in your school.")
             : includeRecordings
-                ? await SubjectAccess.DownloadAsync(http, export, export.ParentOrCarer.Name, export.Recordings, json.Value.SerializerOptions, clock.GetUtcNow(), ct)
+                ? await exports.DownloadAsync(http, export, export.ParentOrCarer.Name, export.Recordings, json.Value.SerializerOptions, ct)
                 : TypedResults.Ok(export);
 
     private static async Task<IResult> PupilRecord(string id, ClaimsPrincipal user, RecordOfIntervention records, CancellationToken ct, string? from = null, string? to = null, string? format = null) =>

@@ -81,7 +81,7 @@ public sealed record SubjectAccessExportDto(
 /// sound come with it when asked for, as files of a ZIP (<see cref="SubjectAccessZip"/>). Each export,
 /// and each recording put into one, is audited.
 /// </summary>
-public sealed class SubjectAccess(ChaperoneDbContext db, CallProviderResolver providers, TimeProvider clock)
+public sealed class SubjectAccess(ChaperoneDbContext db, CallProviderResolver providers, Recordings.RecordingStore store, TimeProvider clock)
 {
     public const string RecordingsNotAskedFor =
         "The video and sound of recordings, not asked for: each is listed under its session. Ask for the export with its recordings for a ZIP that holds them.";
@@ -231,17 +231,15 @@ public sealed class SubjectAccess(ChaperoneDbContext db, CallProviderResolver pr
     /// An export as the download: the JSON as the API writes it, or, with recordings, the ZIP that
     /// holds it and them (<see cref="SubjectAccessZip"/>); named for its subject and the day.
     /// </summary>
-    public static async Task<IResult> DownloadAsync(HttpContext http, object export, string subjectName, IReadOnlyList<ExportedRecordingDto>? recordings,
-        System.Text.Json.JsonSerializerOptions json, DateTimeOffset now, CancellationToken ct)
+    public async Task<IResult> DownloadAsync(HttpContext http, object export, string subjectName, IReadOnlyList<ExportedRecordingDto>? recordings,
+        System.Text.Json.JsonSerializerOptions json, CancellationToken ct)
     {
-        var name = $"subject-access-{RecordEndpoints.FileNamePart(subjectName)}-{Pages.Display.Iso(NodaTime.Instant.FromDateTimeOffset(now).InUtc().Date)}";
+        var name = $"subject-access-{RecordEndpoints.FileNamePart(subjectName)}-{Pages.Display.Iso(NodaTime.Instant.FromDateTimeOffset(clock.GetUtcNow()).InUtc().Date)}";
         if (recordings is null)
         {
             return TypedResults.File(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(export, export.GetType(), json), "application/json", name + ".json");
         }
-        var services = http.RequestServices;
-        return await SubjectAccessZip.WriteAsync(http, export, name + ".zip", recordings,
-            services.GetRequiredService<ChaperoneDbContext>(), services.GetRequiredService<Recordings.RecordingStore>(), json, ct);
+        return await SubjectAccessZip.WriteAsync(http, export, name + ".zip", recordings, db, store, json, ct);
     }
 
     private async Task<(List<ConcernDto>? Concerns, string Note)> ConcernsAsync(ClaimsPrincipal user, Guid pupilId, bool include, CancellationToken ct)

@@ -11,7 +11,7 @@ namespace Chaperone.Pages.Guardians;
 
 /// <summary>A parent or carer's own subject access export (<see cref="SubjectAccess.ForGuardianAsync"/>): what it holds, and the download.</summary>
 [Authorize(Policy = AuthPolicies.SubjectAccess)]
-public sealed class SubjectAccessModel(Storage.ChaperoneDbContext db, SubjectAccess exports, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, TimeProvider clock) : PageModel
+public sealed class SubjectAccessModel(Storage.ChaperoneDbContext db, SubjectAccess exports, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json) : PageModel
 {
     public string GuardianName { get; private set; } = "";
 
@@ -39,7 +39,7 @@ public sealed class SubjectAccessModel(Storage.ChaperoneDbContext db, SubjectAcc
         {
             return NotFound();
         }
-        await (await SubjectAccess.DownloadAsync(HttpContext, export, export.ParentOrCarer.Name, export.Recordings, json.Value.SerializerOptions, clock.GetUtcNow(), ct)).ExecuteAsync(HttpContext);
+        await (await exports.DownloadAsync(HttpContext, export, export.ParentOrCarer.Name, export.Recordings, json.Value.SerializerOptions, ct)).ExecuteAsync(HttpContext);
         return new EmptyResult();
     }
 }

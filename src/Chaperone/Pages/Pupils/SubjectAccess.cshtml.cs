@@ -12,7 +12,7 @@ namespace Chaperone.Pages.Pupils;
 
 /// <summary>A pupil's subject access export (<see cref="SubjectAccess"/>): what it holds, and the download.</summary>
 [Authorize(Policy = AuthPolicies.SubjectAccess)]
-public sealed class SubjectAccessModel(Storage.ChaperoneDbContext db, SubjectAccess exports, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, TimeProvider clock) : PageModel
+public sealed class SubjectAccessModel(Storage.ChaperoneDbContext db, SubjectAccess exports, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json) : PageModel
 {
     public string PupilId { get; private set; } = "";
 
@@ -50,7 +50,7 @@ public sealed class SubjectAccessModel(Storage.ChaperoneDbContext db, SubjectAcc
         {
             return NotFound();
         }
-        await (await SubjectAccess.DownloadAsync(HttpContext, export, export.Pupil.Name, export.Recordings, json.Value.SerializerOptions, clock.GetUtcNow(), ct)).ExecuteAsync(HttpContext);
+        await (await exports.DownloadAsync(HttpContext, export, export.Pupil.Name, export.Recordings, json.Value.SerializerOptions, ct)).ExecuteAsync(HttpContext);
         return new EmptyResult();
     }
 }
