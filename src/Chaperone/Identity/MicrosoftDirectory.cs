@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Chaperone.Audit;
 using Chaperone.Infrastructure;
 using Chaperone.Storage;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 
 namespace Chaperone.Identity;
@@ -83,8 +84,8 @@ public static class MicrosoftDirectory
         return new Outcome.Saved(new(EachSchool, tenant?.ToString("D")));
     }
 
-    private static async Task<IResult> Put(MicrosoftDirectoryRequest request, ClaimsPrincipal user, ChaperoneDbContext db, IServiceProvider services, CancellationToken ct) =>
-        await SetAsync(db, services.GetService<MicrosoftSignIn.Settings>(), user, request, ct) switch
+    private static async Task<IResult> Put(MicrosoftDirectoryRequest request, ClaimsPrincipal user, ChaperoneDbContext db, [FromServices] MicrosoftSignIn.Settings? settings, CancellationToken ct) =>
+        await SetAsync(db, settings, user, request, ct) switch
         {
             Outcome.Saved saved => TypedResults.Ok(saved.Setting),
             Outcome.Invalid invalid => Problems.Validation(invalid.Errors),
@@ -97,8 +98,9 @@ public static class MicrosoftDirectory
     public static void MapMicrosoftDirectory(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/microsoft-sign-in").WithTags("Sign in with Microsoft").RequireAuthorization(AuthPolicies.Admin);
-        group.MapGet("", async (ClaimsPrincipal user, ChaperoneDbContext db, IServiceProvider services, CancellationToken ct) =>
-                TypedResults.Ok(await GetAsync(db, services.GetService<MicrosoftSignIn.Settings>(), user.SchoolId(), ct)))
+        // The settings are there only where sign-in with Microsoft is on: an optional service.
+        group.MapGet("", async (ClaimsPrincipal user, ChaperoneDbContext db, [FromServices] MicrosoftSignIn.Settings? settings, CancellationToken ct) =>
+                TypedResults.Ok(await GetAsync(db, settings, user.SchoolId(), ct)))
             .WithName("GetMicrosoftSignIn").WithSummary("How the school's staff may sign in with Microsoft: off, with the installation's one directory, or with the school's own (its tenant id).");
         group.MapPut("", Put).WithName("SetMicrosoftSignInDirectory").WithSummary("Name the school's own Microsoft directory (tenant id), whose accounts may then sign in to the school's accounts of the same address; empty: none (admin; only where Entra:TenantId is \"organizations\").");
     }

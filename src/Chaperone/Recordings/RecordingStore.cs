@@ -99,18 +99,6 @@ public sealed class RecordingStore(RecordingKeys keys, IRecordingBlobs blobs)
     }
 
     /// <summary>
-    /// Decrypts the chunks in order into <paramref name="output"/>; throws <see cref="CryptographicException"/>
-    /// when a chunk is missing or altered, or the recording's key has been deleted.
-    /// </summary>
-    public async Task CopyPlainAsync(Recording recording, Stream output, CancellationToken ct)
-    {
-        await foreach (var plain in ReadPlainAsync(recording, ct))
-        {
-            await output.WriteAsync(plain, ct);
-        }
-    }
-
-    /// <summary>
     /// The recording's chunks, decrypted, in order, one at a time; throws <see cref="CryptographicException"/>
     /// when a chunk is missing or altered, or the recording's key has been deleted.
     /// </summary>

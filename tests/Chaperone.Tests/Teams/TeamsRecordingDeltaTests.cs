@@ -48,9 +48,7 @@ public abstract class TeamsRecordingDeltaTests(TeamsApp app)
         var copies = new List<(string, byte[])>();
         foreach (var row in rows)
         {
-            using var plain = new MemoryStream();
-            await store.CopyPlainAsync(row, plain, CancellationToken.None);
-            copies.Add((row.ProviderRecordingId!, plain.ToArray()));
+            copies.Add((row.ProviderRecordingId!, await store.PlainAsync(row)));
         }
         return copies;
     }
