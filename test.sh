@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every Chaperone test. Installs what the tests need if it is missing (PostgreSQL server,
-# Redis server, Debian's Chromium, Node.js; Azurite and axe-core from npm), starts a throwaway PostgreSQL, Redis
-# and Azurite (Azure Blob Storage) on free loopback ports, runs the suite against SQLite and
-# PostgreSQL with browser tests in Chromium, and stops the servers again.
+# Redis server, coturn, Debian's Chromium, Node.js; Azurite and axe-core from npm), starts a throwaway
+# PostgreSQL, Redis, Azurite (Azure Blob Storage) and coturn (a TURN relay) on free loopback ports,
+# runs the suite against SQLite and PostgreSQL with browser tests in Chromium, and stops the servers again.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -12,6 +12,7 @@ missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v turnserver >/dev/null 2>&1 || missing+=(coturn)
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing ${missing[*]} ..."
@@ -66,9 +67,27 @@ if ! grep -q "successfully listens" "$AZURITEDIR/azurite.log"; then
   echo "Azurite did not start:" >&2; cat "$AZURITEDIR/azurite.log" >&2; exit 1
 fi
 
+# coturn, the TURN relay for the call room's relay-only test: loopback only, checking each page's
+# credentials against a secret shared with the app (use-auth-secret), as in production.
+TURNDIR=$(mktemp -d /tmp/chaperone-turn.XXXXXX)
+TURNPORT=$(python3 -c 'import socket;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+TURNSECRET=$(python3 -c 'import secrets;print(secrets.token_hex(24))')
+turnserver -n --listening-ip=127.0.0.1 --relay-ip=127.0.0.1 --listening-port="$TURNPORT" \
+  --use-auth-secret --static-auth-secret="$TURNSECRET" --realm=chaperone.test --fingerprint \
+  --no-tls --no-dtls --no-cli --allow-loopback-peers --log-file="$TURNDIR/turn.log" --simple-log >/dev/null 2>&1 &
+TURNPID=$!
+stop_turn() { kill "$TURNPID" 2>/dev/null || true; wait "$TURNPID" 2>/dev/null || true; rm -rf "$TURNDIR"; }
+trap 'stop_pg; stop_redis; stop_azurite; stop_turn' EXIT
+for _ in $(seq 1 100); do python3 -c "import socket,sys;s=socket.socket();s.settimeout(0.2);sys.exit(s.connect_ex(('127.0.0.1',$TURNPORT)))" && break; sleep 0.1; done
+if ! kill -0 "$TURNPID" 2>/dev/null; then
+  echo "coturn did not start:" >&2; cat "$TURNDIR"/turn*.log >&2 || true; exit 1
+fi
+
 export CHAPERONE_TEST_POSTGRES="Host=127.0.0.1;Port=$PGPORT;Username=postgres;Database=postgres"
 export CHAPERONE_TEST_REDIS="127.0.0.1:$REDISPORT"
 export CHAPERONE_TEST_CHROMIUM=/usr/bin/chromium
+export CHAPERONE_TEST_TURN="turn:127.0.0.1:$TURNPORT"
+export CHAPERONE_TEST_TURN_SECRET="$TURNSECRET"
 export CHAPERONE_TEST_AXE="$PWD/tests/axe/node_modules/axe-core/axe.min.js"
 # Azurite's documented development account (a published key, not a secret).
 export CHAPERONE_TEST_AZURE_BLOB="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:$AZURITEPORT/devstoreaccount1;"

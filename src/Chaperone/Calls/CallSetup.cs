@@ -9,8 +9,10 @@ public static class CallSetup
     /// <summary>Hub messages larger than this close the sender's connection (SignalR's own limit); the rest of the call carries on.</summary>
     public const int MaxHubMessageBytes = 32 * 1024;
 
-    public static IServiceCollection AddChaperoneCalls(this IServiceCollection services)
+    public static IServiceCollection AddChaperoneCalls(this IServiceCollection services, IConfiguration configuration)
     {
+        // Read now, so that a wrong TURN setting stops the app at start rather than at the first call.
+        services.AddSingleton(CallNetwork.Read(configuration));
         services.AddSignalR(o =>
         {
             o.MaximumReceiveMessageSize = MaxHubMessageBytes;
@@ -28,10 +30,6 @@ public static class CallSetup
         services.AddScoped<CallProviderResolver>();
         return services;
     }
-
-    /// <summary>STUN/TURN servers for the browsers, from <c>Calls:IceServers</c> (none needed on one machine).</summary>
-    public static IReadOnlyList<IceServer> IceServers(IConfiguration configuration) =>
-        configuration.GetSection("Calls:IceServers").Get<List<IceServer>>() ?? [];
 }
 
 /// <summary>One STUN or TURN server, as RTCPeerConnection takes it.</summary>

@@ -79,7 +79,7 @@ public static class AppSetup
         services.AddScoped<CancelHostedSessions>();
         services.AddScoped<FindSlots>();
         services.AddTeams();
-        services.AddChaperoneCalls();
+        services.AddChaperoneCalls(builder.Configuration);
         services.AddChaperoneConcerns(builder.Configuration);
         services.AddChaperoneHealth(builder.Configuration);
         services.AddRecords();

@@ -20,18 +20,18 @@ public sealed class CallInTheBrowserTests(BrowserApp browser) : IClassFixture<Br
     private static readonly float Ms = BrowserSteps.Ms;
     private static readonly byte[] WebmMagic = [0x1A, 0x45, 0xDF, 0xA3];
 
-    private static async Task<IPage> CallPageAsync(BrowserApp browser)
+    internal static async Task<IPage> CallPageAsync(BrowserApp browser)
     {
         var page = await browser.NewPageAsync();
         await page.Context.GrantPermissionsAsync(["camera", "microphone"]);
         return page;
     }
 
-    private static Task ExpectStatusAsync(IPage page, string text) =>
+    internal static Task ExpectStatusAsync(IPage page, string text) =>
         Assertions.Expect(page.Locator("#status")).ToContainTextAsync(text, new() { Timeout = Ms });
 
     /// <summary>Waits until what the page receives from its peers (frames decoded, audio energy) keeps rising.</summary>
-    private static async Task AssertMediaFlowsAsync(IPage page)
+    internal static async Task AssertMediaFlowsAsync(IPage page)
     {
         async Task<(double Frames, double Energy)> Stats()
         {

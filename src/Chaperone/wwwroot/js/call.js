@@ -6,6 +6,8 @@
   if (!root) return;
   const role = root.dataset.role;
   const iceServers = JSON.parse(root.dataset.ice || '[]');
+  // Relay only: media goes through the school's TURN server, so neither side learns the other's network address.
+  const iceTransportPolicy = root.dataset.relay === 'true' ? 'relay' : 'all';
   const $ = id => document.getElementById(id);
   const peers = new Map();   // party id -> { pc, polite, makingOffer, ignoreOffer, video }
   let me = role === 'teacher' ? 'teacher' : null;
@@ -62,7 +64,7 @@
   function peer(id) {
     let p = peers.get(id);
     if (p) return p;
-    const pc = new RTCPeerConnection({ iceServers });
+    const pc = new RTCPeerConnection({ iceServers, iceTransportPolicy });
     p = { pc, polite: me < id, makingOffer: false, ignoreOffer: false, video: null, stream: null };
     peers.set(id, p);
     pc.onnegotiationneeded = async () => {
@@ -359,16 +361,24 @@
     $('leave').onclick = () => act('Leave');
   }
 
-  // getStats for a page's checks: frames decoded and audio energy received from every peer.
+  // getStats for a page's checks: frames decoded and audio energy received from every peer, and
+  // the kind of local address (host, srflx, relay) each peer's media goes through.
   window.chaperoneStats = async () => {
     let framesDecoded = 0, audioEnergy = 0;
+    const paths = [];
     for (const p of peers.values()) {
-      (await p.pc.getStats()).forEach(r => {
+      const stats = await p.pc.getStats();
+      stats.forEach(r => {
         if (r.type === 'inbound-rtp' && r.kind === 'video') framesDecoded += r.framesDecoded || 0;
         if (r.type === 'inbound-rtp' && r.kind === 'audio') audioEnergy += r.totalAudioEnergy || 0;
+        if (r.type === 'transport' && r.selectedCandidatePairId) {
+          const pair = stats.get(r.selectedCandidatePairId);
+          const local = pair && stats.get(pair.localCandidateId);
+          if (local) paths.push(local.candidateType);
+        }
       });
     }
-    return { framesDecoded, audioEnergy, peers: peers.size };
+    return { framesDecoded, audioEnergy, peers: peers.size, paths };
   };
 
   async function join() {

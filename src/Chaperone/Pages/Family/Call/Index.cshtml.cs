@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Chaperone.Calls;
 using Chaperone.Families;
 using Chaperone.Scheduling;
@@ -14,7 +13,7 @@ namespace Chaperone.Pages.Family.Call;
 /// The link opens it only while its session is still to run (not cancelled, not long past its
 /// end) and the guardian is still invited.
 /// </summary>
-public sealed class IndexModel(ChaperoneDbContext db, FamilyLinks links, TimeProvider clock, IConfiguration configuration) : PageModel
+public sealed class IndexModel(ChaperoneDbContext db, FamilyLinks links, TimeProvider clock, CallNetwork network) : PageModel
 {
     public string Token { get; private set; } = "";
 
@@ -22,6 +21,7 @@ public sealed class IndexModel(ChaperoneDbContext db, FamilyLinks links, TimePro
     public Guid SessionId { get; private set; }
     public string? Refusal { get; private set; }
     public string IceServersJson { get; private set; } = "[]";
+    public bool RelayOnly => network.RelayOnly;
     public string TeacherName { get; private set; } = "";
     public IReadOnlyList<RoomPupil> Pupils { get; private set; } = [];
 
@@ -33,7 +33,6 @@ public sealed class IndexModel(ChaperoneDbContext db, FamilyLinks links, TimePro
         {
             Response.StatusCode = StatusCodes.Status404NotFound;
         }
-        IceServersJson = JsonSerializer.Serialize(CallSetup.IceServers(configuration), JsonSerializerOptions.Web);
         return Page();
     }
 
@@ -57,6 +56,8 @@ public sealed class IndexModel(ChaperoneDbContext db, FamilyLinks links, TimePro
             return "This session has finished.";
         }
         SessionId = session.Id;
+        // The relay's credentials only for a link that opens the call, and only for as long as it does.
+        IceServersJson = network.JsonFor(session.Id, session.End);
         TeacherName = await db.Users.Where(u => u.Id == session.TeacherId).Select(u => u.Name).FirstAsync(ct);
         Pupils = await db.SessionPupils.AsNoTracking().Where(sp => sp.SessionId == session.Id && sp.SchoolId == session.SchoolId)
             .Join(db.Pupils, sp => sp.PupilId, p => p.Id, (sp, p) => new RoomPupil(p.Id, p.Name)).ToListAsync(ct);

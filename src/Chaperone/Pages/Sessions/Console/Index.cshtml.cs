@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Chaperone.Calls;
 using Chaperone.Infrastructure;
 using Chaperone.Scheduling;
@@ -9,11 +8,12 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace Chaperone.Pages.Sessions.Console;
 
 /// <summary>The teacher's session console: video, lobby, consent, checks, expectations, controls and a live compliance panel.</summary>
-public sealed class IndexModel(ChaperoneDbContext db, IConfiguration configuration) : PageModel
+public sealed class IndexModel(ChaperoneDbContext db, CallNetwork network) : PageModel
 {
     public SessionDto Session { get; private set; } = null!;
     public bool IsHost { get; private set; }
     public string IceServersJson { get; private set; } = "[]";
+    public bool RelayOnly => network.RelayOnly;
     public IReadOnlyList<string> Outcomes => CallEndpoints.Outcomes;
 
     public async Task<IActionResult> OnGetAsync(string id, CancellationToken ct)
@@ -24,7 +24,10 @@ public sealed class IndexModel(ChaperoneDbContext db, IConfiguration configurati
         }
         Session = (await SessionView.LoadAsync(db, User.SchoolId(), sessionId, ct))!;
         IsHost = session.TeacherId == User.UserId() && session.Provider == CallProviders.BuiltIn;
-        IceServersJson = JsonSerializer.Serialize(CallSetup.IceServers(configuration), JsonSerializerOptions.Web);
+        if (IsHost)
+        {
+            IceServersJson = network.JsonFor(session.Id, session.End);
+        }
         return Page();
     }
 }

@@ -1,0 +1,80 @@
+using System.Text.Json;
+using Chaperone.Families;
+using Chaperone.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+namespace Chaperone.Tests.Browser;
+
+/// <summary>
+/// The app with its call room set to go only through a TURN relay: a real coturn on loopback
+/// (started by <c>test.sh</c>, its address in <c>CHAPERONE_TEST_TURN</c> and the secret it shares
+/// with the app in <c>CHAPERONE_TEST_TURN_SECRET</c>), checking each page's credentials as it
+/// would in production. Missing, the tests fail rather than skip.
+/// </summary>
+public sealed class RelayBrowserApp() : BrowserApp(WithTurn(new KestrelChaperoneApp()))
+{
+    private static ChaperoneApp WithTurn(ChaperoneApp app)
+    {
+        app.Settings["Calls:Turn:Urls:0"] = Required("CHAPERONE_TEST_TURN") + "?transport=udp";
+        app.Settings["Calls:Turn:SharedSecret"] = Required("CHAPERONE_TEST_TURN_SECRET");
+        app.Settings["Calls:RelayOnly"] = "true";
+        return app;
+    }
+
+    private static string Required(string variable) =>
+        Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException($"{variable} is not set: run the tests with ./test.sh, which starts a throwaway TURN server (coturn).");
+}
+
+/// <summary>A call whose media goes only through the school's TURN server, so that neither side learns the other's network address.</summary>
+public sealed class RelayInTheBrowserTests(RelayBrowserApp browser) : IClassFixture<RelayBrowserApp>
+{
+    [Fact]
+    public async Task WithRelayOnlyTheCallsMediaGoesThroughTheTurnServerOnEachPagesOwnCredentials()
+    {
+        var app = browser.App;
+        var school = await TestSchool.CreateAsync(app);
+        // The TURN server checks the credentials' expiry against the machine's own clock, so this
+        // call lies after today's real date (the app's clock is the test's, as everywhere).
+        var start = Api.NextWeekdayAt(DateTimeOffset.UtcNow.AddDays(3), 10);
+        app.Clock.SetUtcNow(start.AddDays(-3));
+        var sessionId = await TestSchool.BookOkAsync(await school.TeacherAsync(app), school.Booking(start));
+        app.Clock.SetUtcNow(start.AddMinutes(-5));
+        var token = app.Services.GetRequiredService<FamilyLinks>().TokenFor(Guid.Parse(sessionId), school.Mother);
+
+        var teacher = await CallInTheBrowserTests.CallPageAsync(browser);
+        await BrowserSteps.SignInAsync(teacher, school.TeacherEmail, TestSchool.Password);
+        await teacher.GotoAsync($"/sessions/{sessionId}/console");
+        await CallInTheBrowserTests.ExpectStatusAsync(teacher, "The room is open");
+
+        var family = await CallInTheBrowserTests.CallPageAsync(browser);
+        await family.GotoAsync($"/family/{token}/call");
+        await family.GetByLabel("Toby Twoparents is here").CheckAsync();
+        await family.GetByLabel("I will stay with my child for the whole call").CheckAsync();
+        foreach (var item in FamilyChecklist.Items)
+        {
+            await family.GetByLabel(item.Text).CheckAsync();
+        }
+        await family.GetByRole(AriaRole.Button, new() { Name = "Go to the waiting room" }).ClickAsync();
+        await teacher.GetByRole(AriaRole.Button, new() { Name = "Admit Mia Mother" }).ClickAsync();
+        await CallInTheBrowserTests.ExpectStatusAsync(family, "You are in the call");
+        await family.GetByRole(AriaRole.Button, new() { Name = "I give my consent" }).ClickAsync();
+        await teacher.GetByRole(AriaRole.Button, new() { Name = "Confirm the consent" }).ClickAsync();
+        await teacher.GetByRole(AriaRole.Button, new() { Name = "The family's room is suitable" }).ClickAsync();
+        await teacher.GetByRole(AriaRole.Button, new() { Name = "Everyone is appropriately dressed" }).ClickAsync();
+        await teacher.GetByRole(AriaRole.Button, new() { Name = "Start the session" }).ClickAsync();
+        await CallInTheBrowserTests.ExpectStatusAsync(teacher, "The session has started");
+
+        await CallInTheBrowserTests.AssertMediaFlowsAsync(teacher);
+        await CallInTheBrowserTests.AssertMediaFlowsAsync(family);
+        foreach (var page in new[] { teacher, family })
+        {
+            var stats = await page.EvaluateAsync<JsonElement>("() => window.chaperoneStats()");
+            var paths = stats.GetProperty("paths").EnumerateArray().Select(p => p.GetString()).ToList();
+            Assert.NotEmpty(paths);
+            Assert.All(paths, p => Assert.Equal("relay", p));
+        }
+    }
+}
