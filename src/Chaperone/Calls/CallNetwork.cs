@@ -56,7 +56,10 @@ public sealed class CallNetwork
 
     public static CallNetwork Read(IConfiguration configuration) => new(
         configuration.GetSection("Calls:IceServers").Get<List<IceServer>>() ?? [],
-        configuration.GetSection("Calls:Turn:Urls").Get<List<string>>() ?? [],
+        // A list, or one value of addresses separated by commas (as an environment variable is easiest written).
+        configuration["Calls:Turn:Urls"] is { Length: > 0 } urls
+            ? urls.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            : configuration.GetSection("Calls:Turn:Urls").Get<List<string>>() ?? [],
         configuration["Calls:Turn:SharedSecret"],
         configuration.GetValue<bool?>("Calls:RelayOnly") ?? false);
 

@@ -1,4 +1,7 @@
+using System.Net;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Chaperone.Families;
 using Chaperone.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -31,18 +34,26 @@ public sealed class RelayBrowserApp() : BrowserApp(WithTurn(new KestrelChaperone
 /// <summary>A call whose media goes only through the school's TURN server, so that neither side learns the other's network address.</summary>
 public sealed class RelayInTheBrowserTests(RelayBrowserApp browser) : IClassFixture<RelayBrowserApp>
 {
-    [Fact]
-    public async Task WithRelayOnlyTheCallsMediaGoesThroughTheTurnServerOnEachPagesOwnCredentials()
+    /// <summary>
+    /// A call booked for a weekday after today's real date: the TURN server checks the
+    /// credentials' expiry against the machine's own clock (the app's clock is the test's, as everywhere).
+    /// </summary>
+    private async Task<(TestSchool School, string SessionId, string Token)> BookCallAsync()
     {
         var app = browser.App;
         var school = await TestSchool.CreateAsync(app);
-        // The TURN server checks the credentials' expiry against the machine's own clock, so this
-        // call lies after today's real date (the app's clock is the test's, as everywhere).
-        var start = Api.NextWeekdayAt(DateTimeOffset.UtcNow.AddDays(3), 10);
+        var today = DateTimeOffset.UtcNow > app.Clock.GetUtcNow() ? DateTimeOffset.UtcNow : app.Clock.GetUtcNow(); // the test clock only moves on
+        var start = Api.NextWeekdayAt(today.AddDays(3), 10);
         app.Clock.SetUtcNow(start.AddDays(-3));
         var sessionId = await TestSchool.BookOkAsync(await school.TeacherAsync(app), school.Booking(start));
         app.Clock.SetUtcNow(start.AddMinutes(-5));
-        var token = app.Services.GetRequiredService<FamilyLinks>().TokenFor(Guid.Parse(sessionId), school.Mother);
+        return (school, sessionId, app.Services.GetRequiredService<FamilyLinks>().TokenFor(Guid.Parse(sessionId), school.Mother));
+    }
+
+    [Fact]
+    public async Task WithRelayOnlyTheCallsMediaGoesThroughTheTurnServerOnEachPagesOwnCredentials()
+    {
+        var (school, sessionId, token) = await BookCallAsync();
 
         var teacher = await CallInTheBrowserTests.CallPageAsync(browser);
         await BrowserSteps.SignInAsync(teacher, school.TeacherEmail, TestSchool.Password);
@@ -51,6 +62,8 @@ public sealed class RelayInTheBrowserTests(RelayBrowserApp browser) : IClassFixt
 
         var family = await CallInTheBrowserTests.CallPageAsync(browser);
         await family.GotoAsync($"/family/{token}/call");
+        await family.GetByRole(AriaRole.Button, new() { Name = "Check camera and microphone" }).ClickAsync();
+        await Assertions.Expect(family.Locator("#device-result")).ToContainTextAsync("Your connection reaches the school's call service", new() { Timeout = BrowserSteps.Ms });
         await family.GetByLabel("Toby Twoparents is here").CheckAsync();
         await family.GetByLabel("I will stay with my child for the whole call").CheckAsync();
         foreach (var item in FamilyChecklist.Items)
@@ -76,5 +89,26 @@ public sealed class RelayInTheBrowserTests(RelayBrowserApp browser) : IClassFixt
             Assert.NotEmpty(paths);
             Assert.All(paths, p => Assert.Equal("relay", p));
         }
+    }
+    [Fact]
+    public async Task AFamilyWhosePageCarriesCredentialsTheRelayRefusesIsToldBeforeTheCall()
+    {
+        var (_, _, token) = await BookCallAsync();
+        var family = await CallInTheBrowserTests.CallPageAsync(browser);
+        // The page as the server sent it, with its relay password changed (as an old or copied page's would be wrong).
+        await family.RouteAsync($"**/family/{token}/call", async route =>
+        {
+            var response = await route.FetchAsync();
+            var html = await response.TextAsync();
+            var attribute = Regex.Match(html, "data-ice=\"([^\"]*)\"");
+            var servers = JsonNode.Parse(WebUtility.HtmlDecode(attribute.Groups[1].Value))!.AsArray();
+            servers[0]!["credential"] = "bm90IHRoZSByZWxheSdzIHBhc3N3b3Jk";
+            html = html.Replace(attribute.Value, $"data-ice=\"{WebUtility.HtmlEncode(servers.ToJsonString())}\"", StringComparison.Ordinal);
+            await route.FulfillAsync(new() { Response = response, Body = html });
+        });
+        await family.GotoAsync($"/family/{token}/call");
+        await family.GetByRole(AriaRole.Button, new() { Name = "Check camera and microphone" }).ClickAsync();
+        await Assertions.Expect(family.Locator("#device-result")).ToContainTextAsync("could not reach the school's call service", new() { Timeout = BrowserSteps.Ms });
+        await Assertions.Expect(family.Locator("#device-result")).ToContainTextAsync("Camera and microphone are working");
     }
 }

@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using Chaperone.Calls;
 using Chaperone.Families;
 using Chaperone.Tests.Infrastructure;
+using Microsoft.Extensions.Configuration;
 
 namespace Chaperone.Tests.Calls;
 
@@ -52,6 +53,21 @@ public sealed class CallNetworkTests
         var network = new CallNetwork([Stun, fixedTurn], [], null, relayOnly: true);
         Assert.Equal(new[] { Stun, fixedTurn }, network.ForSession(Session, DateTimeOffset.UnixEpoch));
         Assert.Equal("[]", new CallNetwork([], [], null, relayOnly: false).JsonFor(Session, DateTimeOffset.UnixEpoch));
+    }
+
+    [Fact]
+    public void TheTurnAddressesAreAListOrOneValueWithCommas()
+    {
+        static CallNetwork Read(Dictionary<string, string?> settings) =>
+            CallNetwork.Read(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
+
+        var fromList = Read(new() { ["Calls:Turn:Urls:0"] = "turn:a.example.org:3478", ["Calls:Turn:Urls:1"] = "turns:a.example.org:5349", ["Calls:Turn:SharedSecret"] = "s" });
+        var fromValue = Read(new() { ["Calls:Turn:Urls"] = "turn:a.example.org:3478, turns:a.example.org:5349", ["Calls:Turn:SharedSecret"] = "s", ["Calls:RelayOnly"] = "true" });
+
+        Assert.Equal(new[] { "turn:a.example.org:3478", "turns:a.example.org:5349" }, fromList.TurnUrls);
+        Assert.Equal(fromList.TurnUrls, fromValue.TurnUrls);
+        Assert.False(fromList.RelayOnly);
+        Assert.True(fromValue.RelayOnly);
     }
 
     [Theory]

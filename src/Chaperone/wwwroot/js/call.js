@@ -341,14 +341,41 @@
     if (s.place === 'Ended' || s.place === 'Removed') { for (const id of [...peers.keys()]) drop(id); localStream?.getTracks().forEach(t => t.stop()); }
   }
 
+  // Whether the school has a TURN relay, and whether this browser gets an address on it (with this
+  // page's credentials) within a few seconds: a network that blocks it would leave the call unconnected.
+  const hasRelay = iceServers.some(s => [].concat(s.urls).some(u => /^turns?:/i.test(u)));
+  async function relayReachable() {
+    const pc = new RTCPeerConnection({ iceServers, iceTransportPolicy: 'relay' });
+    try {
+      const found = new Promise(resolve => {
+        const timer = setTimeout(() => resolve(false), 8000);
+        pc.onicecandidate = ({ candidate }) => {
+          if (candidate && candidate.type !== 'relay') return;
+          clearTimeout(timer);
+          resolve(!!candidate);
+        };
+      });
+      pc.createDataChannel('check');
+      await pc.setLocalDescription(await pc.createOffer());
+      return await found;
+    } finally { pc.close(); }
+  }
+
   if (role === 'family') {
     $('device-check').onclick = async () => {
+      let text;
       try {
         const stream = await media();
-        $('device-result').textContent = `Camera and microphone are working (${stream.getVideoTracks().length} camera, ${stream.getAudioTracks().length} microphone).`;
+        text = `Camera and microphone are working (${stream.getVideoTracks().length} camera, ${stream.getAudioTracks().length} microphone).`;
       } catch (e) {
-        $('device-result').textContent = 'Your camera or microphone could not be started. Check your browser allows them for this page. (' + e.message + ')';
+        text = 'Your camera or microphone could not be started. Check your browser allows them for this page. (' + e.message + ')';
       }
+      if (!hasRelay) { $('device-result').textContent = text; return; }
+      $('device-result').textContent = text + ' Checking your connection to the school…';
+      const reached = await relayReachable().catch(() => false);
+      $('device-result').textContent = text + (reached
+        ? ' Your connection reaches the school\'s call service.'
+        : ' Your connection could not reach the school\'s call service, so the call may not connect on this network. Try another network (your phone\'s mobile data, say), or reload this page and check again; if it still fails, contact the school.');
     };
     $('declare-form').onsubmit = async e => {
       e.preventDefault();
