@@ -82,6 +82,7 @@ public sealed class RelayInTheBrowserTests(RelayBrowserApp browser) : IClassFixt
 
         await CallInTheBrowserTests.AssertMediaFlowsAsync(teacher);
         await CallInTheBrowserTests.AssertMediaFlowsAsync(family);
+        await Assertions.Expect(teacher.Locator("#network")).ToBeHiddenAsync(); // the teacher's own check found the relay
         foreach (var page in new[] { teacher, family })
         {
             var stats = await page.EvaluateAsync<JsonElement>("() => window.chaperoneStats()");
@@ -90,22 +91,31 @@ public sealed class RelayInTheBrowserTests(RelayBrowserApp browser) : IClassFixt
             Assert.All(paths, p => Assert.Equal("relay", p));
         }
     }
-    [Fact]
-    public async Task AFamilyWhosePageCarriesCredentialsTheRelayRefusesIsToldBeforeTheCall()
+    /// <summary>Serves <paramref name="page"/> the call page at <paramref name="path"/> as the server sent it, with its relay password changed (as an old or copied page's would be wrong).</summary>
+    private static async Task WithWrongRelayPasswordAsync(IPage page, string path) => await page.RouteAsync("**" + path, async route =>
     {
-        var (_, _, token) = await BookCallAsync();
+        var response = await route.FetchAsync();
+        var html = await response.TextAsync();
+        var attribute = Regex.Match(html, "data-ice=\"([^\"]*)\"");
+        var servers = JsonNode.Parse(WebUtility.HtmlDecode(attribute.Groups[1].Value))!.AsArray();
+        servers[0]!["credential"] = "bm90IHRoZSByZWxheSdzIHBhc3N3b3Jk";
+        html = html.Replace(attribute.Value, $"data-ice=\"{WebUtility.HtmlEncode(servers.ToJsonString())}\"", StringComparison.Ordinal);
+        await route.FulfillAsync(new() { Response = response, Body = html });
+    });
+
+    [Fact]
+    public async Task AFamilyOrTeacherWhosePageCarriesCredentialsTheRelayRefusesIsToldBeforeTheCall()
+    {
+        var (school, sessionId, token) = await BookCallAsync();
+        var teacher = await CallInTheBrowserTests.CallPageAsync(browser);
+        await BrowserSteps.SignInAsync(teacher, school.TeacherEmail, TestSchool.Password);
+        await WithWrongRelayPasswordAsync(teacher, $"/sessions/{sessionId}/console");
+        await teacher.GotoAsync($"/sessions/{sessionId}/console");
+        await Assertions.Expect(teacher.Locator("#network")).ToBeVisibleAsync(new() { Timeout = BrowserSteps.Ms });
+        await Assertions.Expect(teacher.Locator("#network")).ToContainTextAsync("could not reach the school's call service");
+
         var family = await CallInTheBrowserTests.CallPageAsync(browser);
-        // The page as the server sent it, with its relay password changed (as an old or copied page's would be wrong).
-        await family.RouteAsync($"**/family/{token}/call", async route =>
-        {
-            var response = await route.FetchAsync();
-            var html = await response.TextAsync();
-            var attribute = Regex.Match(html, "data-ice=\"([^\"]*)\"");
-            var servers = JsonNode.Parse(WebUtility.HtmlDecode(attribute.Groups[1].Value))!.AsArray();
-            servers[0]!["credential"] = "bm90IHRoZSByZWxheSdzIHBhc3N3b3Jk";
-            html = html.Replace(attribute.Value, $"data-ice=\"{WebUtility.HtmlEncode(servers.ToJsonString())}\"", StringComparison.Ordinal);
-            await route.FulfillAsync(new() { Response = response, Body = html });
-        });
+        await WithWrongRelayPasswordAsync(family, $"/family/{token}/call");
         await family.GotoAsync($"/family/{token}/call");
         await family.GetByRole(AriaRole.Button, new() { Name = "Check camera and microphone" }).ClickAsync();
         await Assertions.Expect(family.Locator("#device-result")).ToContainTextAsync("could not reach the school's call service", new() { Timeout = BrowserSteps.Ms });

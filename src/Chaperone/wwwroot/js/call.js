@@ -418,4 +418,8 @@
   hub.onreconnected(() => join());
   hub.onclose(() => { if (!$('error').textContent) say('The connection to the school was lost. Reload the page to rejoin.'); });
   hub.start().then(join).catch(e => { say('Could not connect to the school: ' + e.message); });
+  // The teacher too may be at home: warn at once if their network cannot reach the relay.
+  if (role === 'teacher' && hasRelay) {
+    relayReachable().catch(() => false).then(reached => { $('network').hidden = reached; });
+  }
 })();
