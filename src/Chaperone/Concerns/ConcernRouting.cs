@@ -23,7 +23,7 @@ namespace Chaperone.Concerns;
 /// acknowledgement that commits first stops the escalation. The alert is pushed after the commit.
 /// Email is only queued here: if the mail server is down the alert still goes and escalation still runs.
 /// </remarks>
-public sealed class ConcernRouting(ChaperoneDbContext db, ConcernMail mail, ConcernAlerts alerts, OutboxSignal outbox, TimeProvider clock, ILogger<ConcernRouting> log)
+public sealed class ConcernRouting(ChaperoneDbContext db, ConcernMail mail, ConcernAlerts alerts, OutboxSignal outbox, TimeProvider clock, ChaperoneMetrics metrics, ILogger<ConcernRouting> log)
 {
     public ILogger Log => log;
 
@@ -100,6 +100,7 @@ public sealed class ConcernRouting(ChaperoneDbContext db, ConcernMail mail, Conc
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
         }
+        metrics.ConcernEscalated();
         outbox.Wake();
         await PushAsync(concern, recipients.Select(r => r.Id), escalated: true);
         return true;

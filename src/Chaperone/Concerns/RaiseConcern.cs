@@ -36,7 +36,7 @@ public abstract record RaiseOutcome
 /// committed before anything else happens (the alerts cannot lose it); routing follows
 /// (<see cref="ConcernRouting"/>), and the escalation worker finishes it if this instance stops first.
 /// </summary>
-public sealed class RaiseConcern(ChaperoneDbContext db, ConcernRouting routing, TimeProvider clock)
+public sealed class RaiseConcern(ChaperoneDbContext db, ConcernRouting routing, TimeProvider clock, ChaperoneMetrics metrics)
 {
     public const int MaxSummary = 200;
     public const int MaxText = 8000;
@@ -103,6 +103,7 @@ public sealed class RaiseConcern(ChaperoneDbContext db, ConcernRouting routing, 
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
         }
+        metrics.ConcernRaised(ConcernDtos.KindName(concern.Kind));
         // Committed: now the alerts and emails. If this fails, the worker sends them.
         try
         {

@@ -80,6 +80,7 @@ public static class AppSetup
         services.AddScoped<FindSlots>();
         services.AddTeams();
         services.AddChaperoneCalls(builder.Configuration);
+        services.AddChaperoneTelemetry(builder.Configuration);
         services.AddChaperoneConcerns(builder.Configuration);
         services.AddChaperoneHealth(builder.Configuration);
         services.AddRecords();

@@ -31,7 +31,7 @@ namespace Chaperone.Notifications;
 /// each message to a file named after the message, so there a resend replaces the same file.</para>
 /// </remarks>
 public sealed class OutboxWorker(
-    IServiceScopeFactory scopes, OutboxSignal signal, TimeProvider clock, EmailOptions options, IMailDelivery delivery, MessageComposer composer, ILogger<OutboxWorker> log)
+    IServiceScopeFactory scopes, OutboxSignal signal, TimeProvider clock, EmailOptions options, IMailDelivery delivery, MessageComposer composer, ChaperoneMetrics metrics, ILogger<OutboxWorker> log)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -253,6 +253,10 @@ public sealed class OutboxWorker(
             await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
             await WriteDecision.SaveAsync(db, await write(db, CancellationToken.None), CancellationToken.None);
             await transaction.CommitAsync(CancellationToken.None);
+        }
+        foreach (var r in records)
+        {
+            metrics.EmailTried(r.Outcome);
         }
         foreach (var r in records.Where(r => r.Status == MessageStatus.Failed))
         {

@@ -13,7 +13,7 @@ namespace Chaperone.Scheduling;
 /// rule (422, all violations), then, inside one transaction, nobody double-booked (409) and the
 /// session with its booking evidence written together.
 /// </summary>
-public sealed class BookSession(ChaperoneDbContext db, TimeProvider clock, Calls.CallProviderResolver calls, IBookingNotifications notifications, OutboxSignal outbox, AuditSignal audit)
+public sealed class BookSession(ChaperoneDbContext db, TimeProvider clock, Calls.CallProviderResolver calls, IBookingNotifications notifications, OutboxSignal outbox, AuditSignal audit, ChaperoneMetrics metrics)
 {
     public async Task<SessionOutcome> HandleAsync(ClaimsPrincipal user, BookSessionRequest request, CancellationToken ct)
     {
@@ -85,6 +85,7 @@ public sealed class BookSession(ChaperoneDbContext db, TimeProvider clock, Calls
         {
             outbox.Wake();
             audit.Raise();
+            metrics.Booked(session.Provider);
             // The call itself is made after the commit: a failure is kept by the provider (for Teams,
             // on the meeting's row, shown to the teacher and retried), never losing the booking.
             if (calls.For(session) is { } call)
