@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Microsoft.EntityFrameworkCore;
 using OpenTelemetry;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
@@ -32,6 +33,7 @@ public static class Telemetry
         {
             throw new InvalidOperationException($"OpenTelemetry:Endpoint '{endpoint}' is not an http:// or https:// address of an OTLP collector (e.g. http://collector:4318).");
         }
+        services.AddHostedService<WaitingWorkGauges>();
         services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("chaperone", serviceInstanceId: configuration[Calls.RoomLeases.InstanceNameSetting]))
             .WithTracing(t => t
@@ -55,6 +57,49 @@ public static class Telemetry
     /// <summary>The route a request matched (its template), or "(no route)": never the path, which may carry a link's token.</summary>
     private static string RouteOf(HttpContext context) =>
         context.GetEndpoint() is RouteEndpoint { RoutePattern.RawText: { } template } ? "/" + template.TrimStart('/') : "(no route)";
+}
+
+/// <summary>
+/// What is waiting, as gauges on the <c>Chaperone</c> meter, worth an alert when they grow: the
+/// emails not yet sent (<c>chaperone.emails.waiting</c>, and how long the oldest has waited,
+/// <c>chaperone.emails.oldest_waiting</c>: a mail server down shows here first) and the
+/// safeguarding concerns raised and not yet acknowledged (<c>chaperone.concerns.unacknowledged</c>).
+/// Counted across the installation every 30 seconds (on each instance: they are the database's
+/// numbers, not the instance's), only while monitoring is on.
+/// </summary>
+public sealed class WaitingWorkGauges : PeriodicWorker
+{
+    private readonly IServiceScopeFactory _scopes;
+    private volatile Snapshot? _latest;
+
+    public WaitingWorkGauges(IServiceScopeFactory scopes, IMeterFactory meters, TimeProvider clock, ILogger<WaitingWorkGauges> log) : base(clock, log)
+    {
+        _scopes = scopes;
+        var meter = meters.Create(ChaperoneMetrics.MeterName);
+        meter.CreateObservableGauge("chaperone.emails.waiting", () => Measure(s => s.EmailsWaiting), "{email}", "Emails not yet sent: due, or deferred by the mail server and waiting for another try.");
+        meter.CreateObservableGauge("chaperone.emails.oldest_waiting", () => Measure(s => s.OldestEmailSeconds), "s", "How long the email that has waited longest has waited since it was written.");
+        meter.CreateObservableGauge("chaperone.concerns.unacknowledged", () => Measure(s => s.UnacknowledgedConcerns), "{concern}", "Safeguarding concerns raised and not yet acknowledged (clause 12).");
+    }
+
+    private sealed record Snapshot(long EmailsWaiting, long OldestEmailSeconds, long UnacknowledgedConcerns);
+
+    protected override TimeSpan Interval => TimeSpan.FromSeconds(30);
+
+    /// <summary>Counts what is waiting now; the gauges report it until the next pass.</summary>
+    public override async Task RunOnceAsync(CancellationToken ct)
+    {
+        await using var scope = _scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<Storage.ChaperoneDbContext>();
+        var now = Clock.GetUtcNow();
+        var waiting = db.OutboxMessages.Where(m => m.Status == Notifications.MessageStatus.Pending && (m.NextAttemptAt <= now || m.Attempts > 0));
+        var count = await waiting.LongCountAsync(ct);
+        var oldest = count == 0 ? (DateTimeOffset?)null : await waiting.OrderBy(m => m.CreatedAt).Select(m => (DateTimeOffset?)m.CreatedAt).FirstOrDefaultAsync(ct);
+        var concerns = await db.Set<Concerns.Concern>().LongCountAsync(c => c.Kind == Concerns.ConcernKind.Safeguarding
+            && c.Status == Concerns.ConcernStatus.Raised && c.AcknowledgedAt == null, ct);
+        _latest = new Snapshot(count, oldest is { } o ? Math.Max(0, (long)(now - o).TotalSeconds) : 0, concerns);
+    }
+
+    private IEnumerable<Measurement<long>> Measure(Func<Snapshot, long> value) => _latest is { } s ? [new Measurement<long>(value(s))] : [];
 }
 
 /// <summary>

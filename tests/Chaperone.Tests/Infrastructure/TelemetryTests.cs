@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Text;
 using Chaperone.Infrastructure;
@@ -9,6 +10,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 
@@ -89,6 +91,55 @@ public sealed class TelemetryTests
         Assert.Contains("http.server.request.duration", metrics);
         Assert.DoesNotContain(token, metrics);
         Assert.All(collector.ContentTypes, t => Assert.Equal("application/x-protobuf", t));
+    }
+
+    [Fact]
+    public async Task TheGaugesCountTheEmailsWaitingAndTheSafeguardingConcernsNobodyHasAcknowledged()
+    {
+        await using var collector = await LoopbackCollector.StartAsync();
+        await using var app = new ChaperoneApp();
+        app.Settings["OpenTelemetry:Endpoint"] = collector.Address.ToString();
+        await app.InitializeAsync();
+        var school = await TestSchool.CreateAsync(app);
+        var gauges = app.Services.GetServices<IHostedService>().OfType<WaitingWorkGauges>().Single();
+        var factory = app.Services.GetRequiredService<IMeterFactory>();
+        async Task<Dictionary<string, long>> ReadAsync()
+        {
+            await gauges.RunOnceAsync(CancellationToken.None);
+            var values = new Dictionary<string, long>();
+            using var listener = new MeterListener();
+            listener.InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Scope == factory && instrument.Meter.Name == ChaperoneMetrics.MeterName)
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            };
+            listener.SetMeasurementEventCallback<long>((instrument, value, _, _) => values[instrument.Name] = value);
+            listener.Start();
+            listener.RecordObservableInstruments();
+            return values;
+        }
+        var before = await ReadAsync();
+
+        // An email the mail server put off ten minutes ago, and a safeguarding concern just raised.
+        var now = app.Clock.GetUtcNow();
+        await app.WithDbAsync(async db =>
+        {
+            db.OutboxMessages.Add(new Chaperone.Notifications.OutboxMessage
+            {
+                SchoolId = school.SchoolId, Kind = Chaperone.Notifications.MessageKind.Booked, RecipientRole = "guardian", RecipientName = "Mia Mother",
+                RecipientEmail = "mia@family.test", Subject = "Put off", MessageIdHeader = $"{Guid.NewGuid():N}@chaperone.test", Mime = "",
+                CreatedAt = now.AddMinutes(-10), NextAttemptAt = now.AddHours(1), Attempts = 1,
+            });
+            return await db.SaveChangesAsync();
+        });
+        await Concerns.ConcernTestSupport.RaiseAsync(await school.TeacherAsync(app), Concerns.ConcernTestSupport.Safeguarding(school));
+        var after = await ReadAsync();
+
+        Assert.True(after["chaperone.emails.waiting"] >= 1);
+        Assert.True(after["chaperone.emails.oldest_waiting"] >= 600, $"oldest waiting {after["chaperone.emails.oldest_waiting"]} s");
+        Assert.Equal(before["chaperone.concerns.unacknowledged"] + 1, after["chaperone.concerns.unacknowledged"]);
     }
 
     [Fact]
