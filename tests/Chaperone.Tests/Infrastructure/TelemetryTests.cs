@@ -62,13 +62,19 @@ public sealed class LoopbackCollector : IAsyncDisposable
 /// </summary>
 public sealed class TelemetryTests
 {
+    private static async Task<ChaperoneApp> AppSendingToAsync(LoopbackCollector collector)
+    {
+        var app = new ChaperoneApp();
+        app.Settings["OpenTelemetry:Endpoint"] = collector.Address.ToString();
+        await app.InitializeAsync();
+        return app;
+    }
+
     [Fact]
     public async Task TracesAndMetricsReachTheCollectorWithRoutesInsteadOfAddresses()
     {
         await using var collector = await LoopbackCollector.StartAsync();
-        await using var app = new ChaperoneApp();
-        app.Settings["OpenTelemetry:Endpoint"] = collector.Address.ToString();
-        await app.InitializeAsync();
+        await using var app = await AppSendingToAsync(collector);
 
         var school = await TestSchool.CreateAsync(app);
         var teacher = await school.TeacherAsync(app);
@@ -97,9 +103,7 @@ public sealed class TelemetryTests
     public async Task TheGaugesCountTheEmailsWaitingAndTheSafeguardingConcernsNobodyHasAcknowledged()
     {
         await using var collector = await LoopbackCollector.StartAsync();
-        await using var app = new ChaperoneApp();
-        app.Settings["OpenTelemetry:Endpoint"] = collector.Address.ToString();
-        await app.InitializeAsync();
+        await using var app = await AppSendingToAsync(collector);
         var school = await TestSchool.CreateAsync(app);
         var gauges = app.Services.GetServices<IHostedService>().OfType<WaitingWorkGauges>().Single();
         var factory = app.Services.GetRequiredService<IMeterFactory>();
