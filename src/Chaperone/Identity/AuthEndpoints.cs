@@ -54,9 +54,9 @@ public static class AuthEndpoints
         return await BearerSignInAsync(signIn, (await users.GetUserAsync(user))!, user.FindFirst(TwoFactor.AmrClaim)?.Value ?? "pwd");
     }
 
-    private static IResult PostForgottenPassword(ForgottenPasswordRequest request, ForgottenPasswords forgotten)
+    private static async Task<IResult> PostForgottenPassword(ForgottenPasswordRequest request, ForgottenPasswords forgotten, CancellationToken ct)
     {
-        var errors = forgotten.Request(request);
+        var errors = await forgotten.RequestAsync(request, ct);
         return errors.Count > 0 ? Infrastructure.Problems.Validation(errors) : TypedResults.Accepted((string?)null, new ForgottenPasswordAnswer(ForgottenPasswords.LinkSent));
     }
 

@@ -43,7 +43,7 @@ public static class AuthPoliciesSetup
 
         services.AddSingleton<UnknownAccounts>();
         services.AddScoped<ForgottenPasswords>();
-        services.AddSingleton<PasswordLinkRequests>();
+        services.AddSingleton<PasswordLinkSignal>();
         services.AddHostedService<PasswordLinkSender>();
         services.AddSingleton<StaffAccess>();
         // Every hub's: a connection opened before its member of staff's access ended.

@@ -33,7 +33,7 @@ public sealed record ResetPasswordRequest(string? User, string? Token, string? N
 /// </summary>
 public sealed class ForgottenPasswords(
     UserManager<StaffMember> users, ChaperoneDbContext db, EmailOptions email, FamilyLinks links, OutboxSignal outbox, TimeProvider clock,
-    Microsoft.AspNetCore.Authentication.IAuthenticationSchemeProvider schemes, PasswordLinkRequests requests, ILogger<ForgottenPasswords> log)
+    Microsoft.AspNetCore.Authentication.IAuthenticationSchemeProvider schemes, PasswordLinkSignal requests, ILogger<ForgottenPasswords> log)
 {
     public const int MostPerHour = 3;
 
@@ -49,21 +49,25 @@ public sealed class ForgottenPasswords(
 
     /// <summary>
     /// Takes a request for a link: the fields to fix (<c>email</c>), or none when it was taken. The
-    /// link is looked for and written in the background (<see cref="PasswordLinkRequests"/>), so the
-    /// answer comes as fast for an address with an account as for one without: its timing tells nobody who has one.
+    /// request is kept in the database (<see cref="PasswordLinkRequest"/>) and the account looked
+    /// for and the link written in the background (<see cref="PasswordLinkSender"/>), so the answer
+    /// comes as fast for an address with an account as for one without (its timing tells nobody
+    /// who has one), and a request taken just before the app stops is dealt with when it starts.
     /// </summary>
-    public Dictionary<string, string[]> Request(ForgottenPasswordRequest request)
+    public async Task<Dictionary<string, string[]>> RequestAsync(ForgottenPasswordRequest request, CancellationToken ct)
     {
         var address = request.Email?.Trim();
-        if (string.IsNullOrEmpty(address) || address.Length > 320 || address.Any(char.IsControl) || !address.Contains('@'))
+        if (string.IsNullOrEmpty(address) || address.Length > PasswordLinkRequest.MaxAddress || address.Any(char.IsControl) || !address.Contains('@'))
         {
             return new() { ["email"] = ["Enter the email address you sign in with."] };
         }
-        requests.Enqueue(address);
+        db.Set<PasswordLinkRequest>().Add(new PasswordLinkRequest { Address = address, RequestedAt = clock.GetUtcNow() });
+        await db.SaveChangesAsync(ct);
+        requests.Wake();
         return [];
     }
 
-    /// <summary>Emails a link to the account at <paramref name="address"/>, if there is one to send to (<see cref="PasswordLinkSender"/> calls it).</summary>
+    /// <summary>Writes the email of a link to the account at <paramref name="address"/>, if there is one to send to (<see cref="PasswordLinkSender"/> calls it, and commits it).</summary>
     public async Task SendLinkAsync(string address, CancellationToken ct)
     {
         var user = await users.FindByEmailAsync(address);
@@ -207,56 +211,109 @@ public sealed class ForgottenPasswords(
     }
 }
 
-/// <summary>
-/// The requests for password links waiting to be dealt with, in order, in this instance: taken at
-/// once by the request, worked through by <see cref="PasswordLinkSender"/>. One lost when the
-/// instance stops is asked for again by its sender; a full queue drops new ones (the log says so).
-/// </summary>
-public sealed class PasswordLinkRequests(ILogger<PasswordLinkRequests> log)
+/// <summary>A request for a password link, kept until <see cref="PasswordLinkSender"/> deals with it (not a school's: the address may be nobody's).</summary>
+public sealed class PasswordLinkRequest
 {
-    private readonly System.Threading.Channels.Channel<string> _queue =
-        System.Threading.Channels.Channel.CreateBounded<string>(new System.Threading.Channels.BoundedChannelOptions(10_000) { SingleReader = true });
+    public const int MaxAddress = 320;
 
-    private int _pending;
+    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public required string Address { get; set; }
+    public DateTimeOffset RequestedAt { get; set; }
+}
 
-    /// <summary>Requests taken and not yet dealt with.</summary>
-    public int Pending => Volatile.Read(ref _pending);
-
-    public void Enqueue(string address)
+internal sealed class PasswordLinkRequestConfiguration : Microsoft.EntityFrameworkCore.IEntityTypeConfiguration<PasswordLinkRequest>
+{
+    public void Configure(Microsoft.EntityFrameworkCore.Metadata.Builders.EntityTypeBuilder<PasswordLinkRequest> b)
     {
-        Interlocked.Increment(ref _pending);
-        if (!_queue.Writer.TryWrite(address))
+        b.ToTable("PasswordLinkRequests");
+        b.Property(r => r.Address).HasMaxLength(PasswordLinkRequest.MaxAddress);
+        b.HasIndex(r => r.RequestedAt);
+    }
+}
+
+/// <summary>Wakes this instance's <see cref="PasswordLinkSender"/> when a request has been kept.</summary>
+public sealed class PasswordLinkSignal : WakeSignal;
+
+/// <summary>
+/// Deals with the password link requests (<see cref="PasswordLinkRequest"/>), oldest first, each in
+/// its own scope and transaction: the request is taken by deleting it, and the link's email and
+/// audit entry are committed with that deletion, so each request is dealt with once, on one
+/// instance, and none is lost (one whose instance stops midway stays, and is dealt with later). A
+/// request more than an hour old (the app was down) is dropped unanswered: its sender will have
+/// asked again, and a link arriving long after would only puzzle them.
+/// </summary>
+public sealed class PasswordLinkSender(PasswordLinkSignal signal, OutboxSignal outbox, IServiceScopeFactory scopes, TimeProvider clock, ILogger<PasswordLinkSender> log)
+    : BackgroundService
+{
+    /// <summary>How often requests are looked for when nothing wakes the sender (another instance's, or left by a stop).</summary>
+    public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a request waits at most.</summary>
+    public static readonly TimeSpan DroppedAfter = TimeSpan.FromHours(1);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Let the host finish starting (and migrations finish) before the first look.
+        await Task.Yield();
+        while (!stoppingToken.IsCancellationRequested)
         {
-            Interlocked.Decrement(ref _pending);
-            log.LogWarning("Too many password link requests are waiting; one was dropped.");
+            var lookedAt = clock.GetUtcNow();
+            try
+            {
+                while (await SendNextAsync(stoppingToken))
+                {
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e)
+            {
+                // The database unreachable, say: the requests stay, and are looked at again later.
+                log.LogError(e, "Password link requests could not be dealt with; trying again shortly.");
+            }
+            try
+            {
+                await signal.WaitUntilAsync(lookedAt + PollInterval, clock, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
         }
     }
 
-    public IAsyncEnumerable<string> ReadAllAsync(CancellationToken ct) => _queue.Reader.ReadAllAsync(ct);
-
-    public void Done() => Interlocked.Decrement(ref _pending);
-}
-
-/// <summary>Deals with the password link requests (<see cref="PasswordLinkRequests"/>) one by one, each in its own scope.</summary>
-public sealed class PasswordLinkSender(PasswordLinkRequests requests, IServiceScopeFactory scopes, ILogger<PasswordLinkSender> log) : BackgroundService
-{
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>Deals with the oldest waiting request; false when none was waiting.</summary>
+    public async Task<bool> SendNextAsync(CancellationToken ct)
     {
-        await foreach (var address in requests.ReadAllAsync(stoppingToken))
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ChaperoneDbContext>();
+        var next = await db.Set<PasswordLinkRequest>().AsNoTracking().OrderBy(r => r.RequestedAt).FirstOrDefaultAsync(ct);
+        if (next is null)
         {
-            try
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                await scope.ServiceProvider.GetRequiredService<ForgottenPasswords>().SendLinkAsync(address, stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                log.LogError(e, "A password link could not be made.");
-            }
-            finally
-            {
-                requests.Done();
-            }
+            return false;
         }
+        try
+        {
+            await using var transaction = await WriteTransaction.BeginAsync(db, ct);
+            // Taken by deleting it: of instances racing for it, one deletes it, and the others
+            // (waiting for its commit) find nothing left to delete.
+            if (await db.Set<PasswordLinkRequest>().Where(r => r.Id == next.Id).ExecuteDeleteAsync(ct) == 1
+                && clock.GetUtcNow() - next.RequestedAt <= DroppedAfter)
+            {
+                await scope.ServiceProvider.GetRequiredService<ForgottenPasswords>().SendLinkAsync(next.Address, ct);
+            }
+            await transaction.CommitAsync(ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException && e is not System.Data.Common.DbException)
+        {
+            // Not the database (that is tried again): a request that cannot be dealt with is dropped, so that it holds up no other.
+            log.LogError(e, "A password link could not be made; the request is dropped.");
+            db.ChangeTracker.Clear();
+            await db.Set<PasswordLinkRequest>().Where(r => r.Id == next.Id).ExecuteDeleteAsync(ct);
+        }
+        outbox.Wake();
+        return true;
     }
 }

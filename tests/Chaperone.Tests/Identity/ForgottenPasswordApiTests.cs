@@ -6,6 +6,8 @@ using Chaperone.Identity;
 using Chaperone.Notifications;
 using Chaperone.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace Chaperone.Tests.Identity;
 
@@ -101,6 +103,40 @@ public abstract partial class ForgottenPasswordApiTests(ChaperoneApp app)
     {
         var response = await Api.PostRawAsync(app.CreateClient(), "/api/v1/auth/reset-password", body);
         Assert.Equal(["newPassword", "token"], (await Api.BadRequestFieldsAsync(response)).Order());
+    }
+
+    [Fact]
+    public async Task ARequestTakenWhileNoSenderRunsIsAnsweredWhenOneStartsAndOneAnHourOldIsDropped()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var client = app.CreateClient();
+        var sender = app.Services.GetServices<IHostedService>().OfType<PasswordLinkSender>().Single();
+        async Task<int> WaitingAsync() =>
+            await app.WithDbAsync(db => db.Set<PasswordLinkRequest>().CountAsync(r => r.Address == school.TeacherEmail || r.Address == school.SltEmail));
+
+        // The sender stops (the instance going down): the requests are kept, not lost.
+        await sender.StopAsync(CancellationToken.None);
+        try
+        {
+            Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsJsonAsync("/api/v1/auth/forgotten-password", new { email = school.TeacherEmail })).StatusCode);
+            Assert.Equal(1, await WaitingAsync());
+            await sender.StartAsync(CancellationToken.None);
+            await app.PasswordLinkRequestsDoneAsync();
+            Assert.Equal(1, await LinksSentAsync(school.TeacherId));
+            Assert.Equal(0, await WaitingAsync());
+
+            // One left more than an hour (the app down that long) is dropped unanswered.
+            await sender.StopAsync(CancellationToken.None);
+            Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsJsonAsync("/api/v1/auth/forgotten-password", new { email = school.SltEmail })).StatusCode);
+            app.Clock.Advance(PasswordLinkSender.DroppedAfter + TimeSpan.FromMinutes(1));
+        }
+        finally
+        {
+            await sender.StartAsync(CancellationToken.None);
+        }
+        await app.PasswordLinkRequestsDoneAsync();
+        Assert.Equal(0, await LinksSentAsync(school.SltId));
+        Assert.Equal(0, await WaitingAsync());
     }
 
     private static Task<HttpResponseMessage> LoginAsync(HttpClient client, string email, string password) =>

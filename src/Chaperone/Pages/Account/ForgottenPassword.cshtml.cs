@@ -20,9 +20,9 @@ public sealed class ForgottenPasswordModel(ForgottenPasswords forgotten) : PageM
     {
     }
 
-    public IActionResult OnPost()
+    public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
-        var errors = forgotten.Request(new ForgottenPasswordRequest(Email));
+        var errors = await forgotten.RequestAsync(new ForgottenPasswordRequest(Email), ct);
         Errors.AddAll(errors, field => field);
         Sent = errors.Count == 0;
         return Page();

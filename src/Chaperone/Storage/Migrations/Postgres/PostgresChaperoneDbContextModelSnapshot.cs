@@ -431,6 +431,27 @@ namespace Chaperone.Storage.Migrations.Postgres
                     b.ToTable("FamilyChecklistAnswers");
                 });
 
+            modelBuilder.Entity("Chaperone.Identity.PasswordLinkRequest", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Address")
+                        .IsRequired()
+                        .HasMaxLength(320)
+                        .HasColumnType("character varying(320)");
+
+                    b.Property<DateTimeOffset>("RequestedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RequestedAt");
+
+                    b.ToTable("PasswordLinkRequests", (string)null);
+                });
+
             modelBuilder.Entity("Chaperone.Notifications.CalendarFeed", b =>
                 {
                     b.Property<Guid>("Id")

@@ -424,6 +424,27 @@ namespace Chaperone.Storage.Migrations.Sqlite
                     b.ToTable("FamilyChecklistAnswers");
                 });
 
+            modelBuilder.Entity("Chaperone.Identity.PasswordLinkRequest", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Address")
+                        .IsRequired()
+                        .HasMaxLength(320)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("RequestedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RequestedAt");
+
+                    b.ToTable("PasswordLinkRequests", (string)null);
+                });
+
             modelBuilder.Entity("Chaperone.Notifications.CalendarFeed", b =>
                 {
                     b.Property<Guid>("Id")
