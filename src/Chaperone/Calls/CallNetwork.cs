@@ -23,6 +23,10 @@ public sealed class CallNetwork
 
     public CallNetwork(IReadOnlyList<IceServer> fixedServers, IReadOnlyList<string> turnUrls, string? sharedSecret, bool relayOnly)
     {
+        if (fixedServers.Any(s => s.Urls.Length == 0))
+        {
+            throw new InvalidOperationException("Calls:IceServers: each server needs its address (urls), e.g. [{\"urls\":[\"stun:stun.example.org:3478\"]}].");
+        }
         if ((turnUrls.Count > 0) != !string.IsNullOrEmpty(sharedSecret))
         {
             throw new InvalidOperationException("Calls:Turn:Urls and Calls:Turn:SharedSecret go together: set both (a TURN server with use-auth-secret) or neither.");
@@ -55,13 +59,19 @@ public sealed class CallNetwork
     public bool RelayOnly { get; }
 
     public static CallNetwork Read(IConfiguration configuration) => new(
-        configuration.GetSection("Calls:IceServers").Get<List<IceServer>>() ?? [],
-        // A list, or one value of addresses separated by commas (as an environment variable is easiest written).
-        configuration["Calls:Turn:Urls"] is { Length: > 0 } urls
-            ? urls.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            : configuration.GetSection("Calls:Turn:Urls").Get<List<string>>() ?? [],
+        [.. configuration.GetSection("Calls:IceServers").GetChildren().Select(s => new IceServer([.. Addresses(s.GetSection("urls"))], s["username"], s["credential"]))],
+        [.. Addresses(configuration.GetSection("Calls:Turn:Urls"))],
         configuration["Calls:Turn:SharedSecret"],
         configuration.GetValue<bool?>("Calls:RelayOnly") ?? false);
+
+    /// <summary>
+    /// Addresses written as a list, or as one value (several separated by commas, as an environment
+    /// variable is easiest written, or one alone, as <c>RTCPeerConnection</c> also takes them).
+    /// </summary>
+    private static IEnumerable<string> Addresses(IConfigurationSection section) =>
+        section.Value is { Length: > 0 } value
+            ? value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            : section.GetChildren().Select(c => c.Value).OfType<string>().Where(v => v.Length > 0);
 
     /// <summary>
     /// The servers for a page of the session <paramref name="sessionId"/>, with TURN credentials

@@ -70,6 +70,18 @@ public sealed class CallNetworkTests
         Assert.True(fromValue.RelayOnly);
     }
 
+    [Fact]
+    public void AFixedServerWithOneAddressNeedsNoListAndOneWithNoneStopsTheAppAtStart()
+    {
+        static CallNetwork Read(Dictionary<string, string?> settings) =>
+            CallNetwork.Read(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
+
+        Assert.Contains("needs its address", Assert.Throws<InvalidOperationException>(() => Read(new() { ["Calls:IceServers:0:username"] = "school" })).Message);
+        var one = Read(new() { ["Calls:IceServers:0:urls"] = "stun:stun.example.org:3478" });
+        Assert.Equal(new[] { "stun:stun.example.org:3478" }, Assert.Single(one.FixedServers).Urls);
+        Assert.Equal("[{\"urls\":[\"stun:stun.example.org:3478\"]}]", one.JsonFor(Guid.NewGuid(), DateTimeOffset.UnixEpoch));
+    }
+
     [Theory]
     [InlineData("turn:turn.example.org:3478", null, false, "go together")]
     [InlineData(null, "north-star-secret", false, "go together")]
