@@ -306,9 +306,10 @@ public sealed class PasswordLinkSender(PasswordLinkSignal signal, OutboxSignal o
             }
             await transaction.CommitAsync(ct);
         }
-        catch (Exception e) when (e is not OperationCanceledException && e is not System.Data.Common.DbException)
+        catch (Exception e) when (e is not (OperationCanceledException or System.Data.Common.DbException or DbUpdateException))
         {
-            // Not the database (that is tried again): a request that cannot be dealt with is dropped, so that it holds up no other.
+            // Not the database (that is tried again, for as long as the request may wait): a request
+            // that cannot be dealt with is dropped, so that it holds up no other.
             log.LogError(e, "A password link could not be made; the request is dropped.");
             db.ChangeTracker.Clear();
             await db.Set<PasswordLinkRequest>().Where(r => r.Id == next.Id).ExecuteDeleteAsync(ct);
