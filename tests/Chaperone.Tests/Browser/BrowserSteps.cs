@@ -11,6 +11,18 @@ public static class BrowserSteps
 
     public static ILocator Nav(IPage page) => page.GetByRole(AriaRole.Navigation, new() { Name = "Main" });
 
+    /// <summary>
+    /// Waits until the page is at an address matching <paramref name="url"/> and that document has
+    /// loaded, by the document's own <c>readyState</c>. Not by Playwright's load event: on a busy
+    /// machine Playwright now and then missed a new document's load event (its network-idle event
+    /// came, its load event never did), and the wait ran out although the page was there.
+    /// </summary>
+    public static async Task WaitForPageAsync(this IPage page, Regex url)
+    {
+        await page.WaitForURLAsync(url, new() { Timeout = Ms, WaitUntil = WaitUntilState.Commit });
+        await page.WaitForFunctionAsync("() => document.readyState === 'complete'", null, new() { Timeout = Ms });
+    }
+
     /// <summary>Signs in through the sign-in page as a demo member of staff, who lands on their sessions.</summary>
     public static async Task SignInAsync(IPage page, string email, string password = ChaperoneApp.DemoPassword)
     {
@@ -18,7 +30,7 @@ public static class BrowserSteps
         await page.GetByLabel("Email address").FillAsync(email);
         await page.GetByLabel("Password").FillAsync(password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync(new Regex("/sessions$"), new() { Timeout = Ms });
+        await page.WaitForPageAsync(new Regex("/sessions$"));
     }
 
     /// <summary>
@@ -55,7 +67,7 @@ public static class BrowserSteps
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await page.GetByLabel("Code from your authenticator app").FillAsync(app.NextTotpCode(email, totpSecret));
         await page.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
-        await page.WaitForURLAsync(new Regex("/sessions$"), new() { Timeout = Ms });
+        await page.WaitForPageAsync(new Regex("/sessions$"));
     }
 
     /// <summary>A basic check, short of a full audit: every visible form control has an accessible name, and ids are unique.</summary>

@@ -21,7 +21,7 @@ public sealed class ConcernsInTheBrowserTests(BrowserApp browser) : IClassFixtur
         var dsl = await browser.NewPageAsync();
         await SignInDslAsync(dsl);
         await Nav(dsl).GetByRole(AriaRole.Link, new() { Name = "Safeguarding inbox" }).ClickAsync();
-        await dsl.WaitForURLAsync(new Regex("/concerns$"), new() { Timeout = Ms });
+        await dsl.WaitForPageAsync(new Regex("/concerns$"));
         await Assertions.Expect(dsl.Locator("html[data-staff-hub=connected]")).ToHaveCountAsync(1, new() { Timeout = Ms });
         var loads = 0;
         dsl.Load += (_, _) => loads++;
@@ -30,7 +30,7 @@ public sealed class ConcernsInTheBrowserTests(BrowserApp browser) : IClassFixtur
         await SignInAsync(teacher, "teacher1@demo.school");
         await Nav(teacher).GetByRole(AriaRole.Link, new() { Name = "Concerns" }).ClickAsync();
         await teacher.GetByRole(AriaRole.Link, new() { Name = "Raise a concern" }).ClickAsync();
-        await teacher.WaitForURLAsync(new Regex("/concerns/new$"), new() { Timeout = Ms });
+        await teacher.WaitForPageAsync(new Regex("/concerns/new$"));
         await AssertEveryControlIsLabelledAsync(teacher);
         // Nothing chosen: the form says what to fix, and nothing is sent.
         await teacher.GetByRole(AriaRole.Button, new() { Name = "Raise the concern" }).ClickAsync();
@@ -42,7 +42,7 @@ public sealed class ConcernsInTheBrowserTests(BrowserApp browser) : IClassFixtur
         await teacher.GetByLabel("What happened").FillAsync("During the call the pupil pulled down a sleeve to hide a mark.");
         await teacher.GetByLabel("The child's own words (optional)").FillAsync("I fell over.");
         await teacher.GetByRole(AriaRole.Button, new() { Name = "Raise the concern" }).ClickAsync();
-        await teacher.WaitForURLAsync(new Regex("/concerns/[0-9a-f-]{36}$"), new() { Timeout = Ms });
+        await teacher.WaitForPageAsync(new Regex("/concerns/[0-9a-f-]{36}$"));
         await Assertions.Expect(teacher.GetByRole(AriaRole.Status)).ToContainTextAsync("The DSL and deputies have been alerted", new() { Timeout = Ms });
         var reference = Regex.Match(await teacher.Locator("h1").InnerTextAsync(), @"C-\d{4}").Value;
 
@@ -55,7 +55,7 @@ public sealed class ConcernsInTheBrowserTests(BrowserApp browser) : IClassFixtur
         Assert.Equal(0, loads);
 
         await alerts.GetByRole(AriaRole.Link, new() { Name = $"Open {reference}" }).ClickAsync();
-        await dsl.WaitForURLAsync(new Regex("/concerns/[0-9a-f-]{36}$"), new() { Timeout = Ms });
+        await dsl.WaitForPageAsync(new Regex("/concerns/[0-9a-f-]{36}$"));
         await Assertions.Expect(dsl.GetByText("I fell over.")).ToBeVisibleAsync(new() { Timeout = Ms });
         await AssertEveryControlIsLabelledAsync(dsl);
         await dsl.GetByRole(AriaRole.Button, new() { Name = $"Acknowledge {reference}" }).ClickAsync();

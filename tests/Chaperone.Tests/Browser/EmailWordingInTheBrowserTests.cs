@@ -13,7 +13,7 @@ public sealed class EmailWordingInTheBrowserTests(BrowserApp browser) : IClassFi
         var admin = await browser.NewPageAsync();
         await SignInAsync(admin, "admin@demo.school");
         await Nav(admin).GetByRole(AriaRole.Link, new() { Name = "Email wording" }).ClickAsync();
-        await admin.WaitForURLAsync(new Regex("/admin/messages$"), new() { Timeout = Ms });
+        await admin.WaitForPageAsync(new Regex("/admin/messages$"));
         await AssertEveryControlIsLabelledAsync(admin);
 
         // A placeholder that does not exist is refused, naming the paragraph; nothing typed is lost.

@@ -74,7 +74,7 @@ public sealed class MicrosoftSignInBrowserTests(MicrosoftSignInBrowserApp browse
 
         var page = await SignInWithMicrosoftAsync(account);
 
-        await page.WaitForURLAsync(new Regex("/sessions$"), new() { Timeout = Ms });
+        await page.WaitForPageAsync(new Regex("/sessions$"));
         var teacherId = await StaffIdAsync(school.TeacherEmail);
         var trail = await TrailOfAsync(school.SchoolId, teacherId);
         Assert.Contains(trail, e => e.Action == AuditActions.MicrosoftAccountLinked);
@@ -85,7 +85,7 @@ public sealed class MicrosoftSignInBrowserTests(MicrosoftSignInBrowserApp browse
 
         // The directory renames the account: its object id still finds the Chaperone account it was linked to.
         var renamed = await SignInWithMicrosoftAsync(account with { Username = "tess.renamed@directory.example" });
-        await renamed.WaitForURLAsync(new Regex("/sessions$"), new() { Timeout = Ms });
+        await renamed.WaitForPageAsync(new Regex("/sessions$"));
         Assert.Single(await TrailOfAsync(school.SchoolId, teacherId), e => e.Action == AuditActions.MicrosoftAccountLinked);
 
         // The admin unlinks it on the People page: the teacher's sign-in ends, and the renamed account no longer finds them.
@@ -99,7 +99,7 @@ public sealed class MicrosoftSignInBrowserTests(MicrosoftSignInBrowserApp browse
         await Assertions.Expect(admin.Locator(".notice-success")).ToContainTextAsync("Microsoft account is unlinked", new() { Timeout = Ms });
         await Assertions.Expect(row.Locator("[data-access]")).Not.ToContainTextAsync("Microsoft", new() { Timeout = Ms });
         await renamed.GotoAsync("/sessions");
-        await renamed.WaitForURLAsync(new Regex("/signin"), new() { Timeout = Ms });
+        await renamed.WaitForPageAsync(new Regex("/signin"));
         var unlinked = await SignInWithMicrosoftAsync(account with { Username = "tess.renamed@directory.example" });
         await Assertions.Expect(unlinked.Locator("#refused")).ToContainTextAsync("There is no Chaperone account for tess.renamed@directory.example", new() { Timeout = Ms });
     }
@@ -114,7 +114,7 @@ public sealed class MicrosoftSignInBrowserTests(MicrosoftSignInBrowserApp browse
 
         // Linked while still at the school; then their access ends, and the link no longer signs them in.
         var leaver = new EntraOnLoopback.Account(NewObjectId(), school.OtherTeacherEmail, "Leaving Teacher");
-        await (await SignInWithMicrosoftAsync(leaver)).WaitForURLAsync(new Regex("/sessions$"), new() { Timeout = Ms });
+        await (await SignInWithMicrosoftAsync(leaver)).WaitForPageAsync(new Regex("/sessions$"));
         await App.WithDbAsync(db => db.Users.Where(u => u.Id == school.OtherTeacherId).ExecuteUpdateAsync(u => u.SetProperty(m => m.AccessEndedAt, App.Clock.GetUtcNow())));
         var refused = await SignInWithMicrosoftAsync(leaver);
         await Assertions.Expect(refused.Locator("#refused")).ToContainTextAsync("There is no Chaperone account", new() { Timeout = Ms });
@@ -123,12 +123,12 @@ public sealed class MicrosoftSignInBrowserTests(MicrosoftSignInBrowserApp browse
 
         // Another directory cannot vouch for the school's addresses: its token fails the issuer check.
         var stranger = await SignInWithMicrosoftAsync(new(NewObjectId(), school.TeacherEmail, "Impostor", Tenant: "99999999-0000-0000-0000-000000000001"));
-        await stranger.WaitForURLAsync(new Regex("/signin\\?microsoft=failed$"), new() { Timeout = Ms });
+        await stranger.WaitForPageAsync(new Regex("/signin\\?microsoft=failed$"));
         await Assertions.Expect(stranger.Locator(".error-summary")).ToContainTextAsync(MicrosoftSignIn.NotFinished, new() { Timeout = Ms });
         Assert.DoesNotContain(await TrailOfAsync(school.SchoolId, await StaffIdAsync(school.TeacherEmail)), e => e.Action == AuditActions.MicrosoftAccountLinked);
 
         var cancelled = await SignInWithMicrosoftAsync(null);
-        await cancelled.WaitForURLAsync(new Regex("/signin\\?microsoft=failed$"), new() { Timeout = Ms });
+        await cancelled.WaitForPageAsync(new Regex("/signin\\?microsoft=failed$"));
         await BrowserSteps.AssertEveryControlIsLabelledAsync(cancelled);
     }
 
@@ -145,7 +145,7 @@ public sealed class MicrosoftSignInBrowserTests(MicrosoftSignInBrowserApp browse
         var page = await SignInWithMicrosoftAsync(new(NewObjectId(), school.OtherTeacherEmail, "Olly Other"));
 
         // Straight on: no password to choose first, and the one the admin handed over no longer signs in.
-        await page.WaitForURLAsync(new Regex("/sessions$"), new() { Timeout = Ms });
+        await page.WaitForPageAsync(new Regex("/sessions$"));
         Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await App.CreateClient().PostAsync("/api/v1/auth/login",
             System.Net.Http.Json.JsonContent.Create(new { email = school.OtherTeacherEmail, password = oneTime }))).StatusCode);
         Assert.Contains(await TrailOfAsync(school.SchoolId, school.OtherTeacherId), e => e.Action == AuditActions.OneTimePasswordWithdrawn);
@@ -157,27 +157,27 @@ public sealed class MicrosoftSignInBrowserTests(MicrosoftSignInBrowserApp browse
     {
         var school = await TestSchool.CreateAsync(App);
         var page = await SignInWithMicrosoftAsync(new(NewObjectId(), school.TeacherEmail, "Tess Teacher"));
-        await page.WaitForURLAsync(new Regex("/sessions$"), new() { Timeout = Ms });
+        await page.WaitForPageAsync(new Regex("/sessions$"));
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out", Exact = true }).ClickAsync();
 
-        await page.WaitForURLAsync(new Regex("/signin\\?microsoft=signed-out$"), new() { Timeout = Ms });
+        await page.WaitForPageAsync(new Regex("/signin\\?microsoft=signed-out$"));
         var offer = page.Locator("[data-microsoft-sign-out]");
         await Assertions.Expect(offer).ToContainTextAsync("still signed in to your Microsoft account", new() { Timeout = Ms });
         await BrowserSteps.AssertEveryControlIsLabelledAsync(page);
         var signOutsBefore = browser.Entra.SignOuts.Count;
         await offer.GetByRole(AriaRole.Button, new() { Name = "Sign out of Microsoft too" }).ClickAsync();
-        await page.WaitForURLAsync(new Regex("/signin$"), new() { Timeout = Ms });
+        await page.WaitForPageAsync(new Regex("/signin$"));
         await Assertions.Expect(page.Locator(".notice-success")).ToContainTextAsync("signed out of Chaperone and of Microsoft", new() { Timeout = Ms });
         Assert.Equal(signOutsBefore + 1, browser.Entra.SignOuts.Count);
         Assert.EndsWith(MicrosoftSignIn.SignedOutCallbackPath, browser.Entra.SignOuts.Last(), StringComparison.Ordinal);
         await page.GotoAsync("/sessions");
-        await page.WaitForURLAsync(new Regex("/signin"), new() { Timeout = Ms });
+        await page.WaitForPageAsync(new Regex("/signin"));
 
         var withPassword = await browser.NewPageAsync();
         await BrowserSteps.SignInAsync(withPassword, school.OtherTeacherEmail, TestSchool.Password);
         await withPassword.GetByRole(AriaRole.Button, new() { Name = "Sign out", Exact = true }).ClickAsync();
-        await withPassword.WaitForURLAsync(new Regex("/signin$"), new() { Timeout = Ms });
+        await withPassword.WaitForPageAsync(new Regex("/signin$"));
         await Assertions.Expect(withPassword.Locator("[data-microsoft-sign-out]")).ToHaveCountAsync(0);
     }
 
@@ -191,7 +191,7 @@ public sealed class MicrosoftSignInBrowserTests(MicrosoftSignInBrowserApp browse
         await Assertions.Expect(page.GetByLabel("Code from your authenticator app")).ToBeVisibleAsync(new() { Timeout = Ms });
         await page.GetByLabel("Code from your authenticator app").FillAsync(App.NextTotpCode(dsl, ChaperoneApp.DemoTotpSecret));
         await page.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
-        await page.WaitForURLAsync(new Regex("/sessions$"), new() { Timeout = Ms });
+        await page.WaitForPageAsync(new Regex("/sessions$"));
         var concerns = await page.GotoAsync("/concerns");
         Assert.Equal(200, concerns!.Status);
         Assert.EndsWith("/concerns", page.Url, StringComparison.Ordinal);
@@ -247,7 +247,7 @@ public sealed class MicrosoftSignInEachSchoolBrowserTests(MicrosoftSignInEachSch
 
         // Its account signs in and is linked; an account of the school's address in another directory is not.
         var signedIn = await SignInWithMicrosoftAsync(teacher);
-        await signedIn.WaitForURLAsync(new Regex("/sessions$"), new() { Timeout = Ms });
+        await signedIn.WaitForPageAsync(new Regex("/sessions$"));
         var strangerForOtherTeacher = await SignInWithMicrosoftAsync(new(Guid.NewGuid().ToString("D"), school.OtherTeacherEmail, "Impostor", Tenant: OtherDirectory));
         await Assertions.Expect(strangerForOtherTeacher.Locator("#refused")).ToContainTextAsync("that signs in with this Microsoft directory", new() { Timeout = Ms });
         // The school's directory cannot vouch for another school's accounts.
@@ -255,7 +255,7 @@ public sealed class MicrosoftSignInEachSchoolBrowserTests(MicrosoftSignInEachSch
         await Assertions.Expect(intoElsewhere.Locator("#refused")).ToContainTextAsync("that signs in with this Microsoft directory", new() { Timeout = Ms });
         // A token from one tenant under another tenant's issuer fails its check.
         var forged = await SignInWithMicrosoftAsync(new(Guid.NewGuid().ToString("D"), school.OtherTeacherEmail, "Forged", Tenant: RocheDirectory, IssuerTenant: OtherDirectory));
-        await forged.WaitForURLAsync(new Regex("/signin\\?microsoft=failed$"), new() { Timeout = Ms });
+        await forged.WaitForPageAsync(new Regex("/signin\\?microsoft=failed$"));
 
         var linked = await App.WithDbAsync(db => db.UserLogins.Where(l => l.LoginProvider == MicrosoftSignIn.Scheme)
             .Join(db.Users, l => l.UserId, u => u.Id, (l, u) => u.Email).ToListAsync());

@@ -17,7 +17,7 @@ public sealed class PeopleInTheBrowserTests(BrowserApp browser) : IClassFixture<
         var admin = await browser.NewPageAsync();
         await SignInAsync(admin, "admin@demo.school");
         await Nav(admin).GetByRole(AriaRole.Link, new() { Name = "People" }).ClickAsync();
-        await admin.WaitForURLAsync(new Regex("/admin/people$"), new() { Timeout = Ms });
+        await admin.WaitForPageAsync(new Regex("/admin/people$"));
         await Assertions.Expect(admin.GetByRole(AriaRole.Heading, new() { Name = "People", Level = 1 })).ToBeVisibleAsync(new() { Timeout = Ms });
 
         // An email address that could never be delivered is refused when it is entered (clause 8).
@@ -79,7 +79,7 @@ public sealed class PeopleInTheBrowserTests(BrowserApp browser) : IClassFixture<
         var teacher = await browser.NewPageAsync();
         await SignInAsync(teacher, "teacher1@demo.school");
         await Nav(teacher).GetByRole(AriaRole.Link, new() { Name = "Schedule a session" }).ClickAsync();
-        await teacher.WaitForURLAsync(new Regex("/sessions/new$"), new() { Timeout = Ms });
+        await teacher.WaitForPageAsync(new Regex("/sessions/new$"));
         await teacher.GetByLabel("Tayo Adeyemi", new() { Exact = true }).CheckAsync();
         var adults = teacher.GetByRole(AriaRole.Group, new() { Name = "Parents and carers of Tayo Adeyemi" });
         await Assertions.Expect(adults).ToContainTextAsync("Stepfather", new() { Timeout = Ms });
@@ -119,11 +119,11 @@ public sealed class PeopleInTheBrowserTests(BrowserApp browser) : IClassFixture<
         await leaver.GetByLabel("Email address").FillAsync("lee.leaver@demo.school");
         await leaver.GetByLabel("Password").FillAsync(password!);
         await leaver.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await leaver.WaitForURLAsync(new Regex("/account/password"), new() { Timeout = Ms });
+        await leaver.WaitForPageAsync(new Regex("/account/password"));
         await Assertions.Expect(leaver.Locator("[data-set-by-admin]")).ToBeVisibleAsync(new() { Timeout = Ms });
         // Nothing else opens until they have.
         await leaver.GotoAsync("/sessions");
-        await leaver.WaitForURLAsync(new Regex("/account/password\\?returnUrl=%2Fsessions"), new() { Timeout = Ms });
+        await leaver.WaitForPageAsync(new Regex("/account/password\\?returnUrl=%2Fsessions"));
         await leaver.GetByLabel("Current password").FillAsync(password!);
         await leaver.GetByLabel("New password").FillAsync("too short");
         await leaver.GetByRole(AriaRole.Button, new() { Name = "Change password" }).ClickAsync();
@@ -132,7 +132,7 @@ public sealed class PeopleInTheBrowserTests(BrowserApp browser) : IClassFixture<
         await leaver.GetByLabel("Current password").FillAsync(password!);
         await leaver.GetByLabel("New password").FillAsync("kettle orbit lantern moss");
         await leaver.GetByRole(AriaRole.Button, new() { Name = "Change password" }).ClickAsync();
-        await leaver.WaitForURLAsync(new Regex("/sessions$"), new() { Timeout = Ms });
+        await leaver.WaitForPageAsync(new Regex("/sessions$"));
         await Assertions.Expect(leaver.GetByText("Your password is changed.")).ToBeVisibleAsync(new() { Timeout = Ms });
         password = "kettle orbit lantern moss";
 
@@ -141,7 +141,7 @@ public sealed class PeopleInTheBrowserTests(BrowserApp browser) : IClassFixture<
         await Assertions.Expect(admin.GetByRole(AriaRole.Status)).ToContainTextAsync("Lee Leaver’s access has ended", new() { Timeout = Ms });
         await Assertions.Expect(admin.GetByRole(AriaRole.Row).Filter(new() { HasText = "lee.leaver@demo.school" }).Locator("[data-access]")).ToContainTextAsync("Ended", new() { Timeout = Ms });
         await leaver.GotoAsync("/sessions");
-        await leaver.WaitForURLAsync(new Regex("/signin"), new() { Timeout = Ms });
+        await leaver.WaitForPageAsync(new Regex("/signin"));
         await leaver.GetByLabel("Email address").FillAsync("lee.leaver@demo.school");
         await leaver.GetByLabel("Password").FillAsync(password!);
         await leaver.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
@@ -239,7 +239,7 @@ public sealed class PeopleInTheBrowserTests(BrowserApp browser) : IClassFixture<
         await teacher.GetByLabel("Password").FillAsync(password!);
         await teacher.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         // A senior leader without two-factor sign-in is sent to turn it on first, and then to choose their own password.
-        await teacher.WaitForURLAsync(new Regex("/account/two-factor\\?returnUrl=%2Faccount%2Fpassword"), new() { Timeout = Ms });
+        await teacher.WaitForPageAsync(new Regex("/account/two-factor\\?returnUrl=%2Faccount%2Fpassword"));
         await Assertions.Expect(teacher.GetByText("Signed in as")).ToContainTextAsync("Nia Roberts-Evans", new() { Timeout = Ms });
     }
     [Fact]
@@ -264,7 +264,7 @@ public sealed class PeopleInTheBrowserTests(BrowserApp browser) : IClassFixture<
         var link = page.Url;
         await page.GetByLabel("New password").FillAsync("saucepan meadow violet");
         await page.GetByRole(AriaRole.Button, new() { Name = "Set password" }).ClickAsync();
-        await page.WaitForURLAsync(new Regex("/signin$"), new() { Timeout = Ms });
+        await page.WaitForPageAsync(new Regex("/signin$"));
         await Assertions.Expect(page.GetByText("Your new password is set.")).ToBeVisibleAsync(new() { Timeout = Ms });
         await SignInAsync(page, "teacher3@demo.school", "saucepan meadow violet");
 
@@ -280,7 +280,7 @@ public sealed class PeopleInTheBrowserTests(BrowserApp browser) : IClassFixture<
         await SignInAsync(admin, "admin@demo.school");
         await admin.GotoAsync("/admin/people");
         await admin.GetByRole(AriaRole.Link, new() { Name = "Import pupils and their parents and carers from a CSV file" }).ClickAsync();
-        await admin.WaitForURLAsync(new Regex("/admin/people/import$"), new() { Timeout = Ms });
+        await admin.WaitForPageAsync(new Regex("/admin/people/import$"));
         var file = admin.GetByLabel("CSV file");
         async Task UploadAsync(string csv, bool checkOnly = false)
         {
@@ -321,7 +321,7 @@ public sealed class PeopleInTheBrowserTests(BrowserApp browser) : IClassFixture<
         await SignInAsync(admin, "admin@demo.school");
         await admin.GotoAsync("/admin/people");
         await admin.GetByRole(AriaRole.Link, new() { Name = "Import staff from a CSV file" }).ClickAsync();
-        await admin.WaitForURLAsync(new Regex("/admin/people/import\\?kind=staff$"), new() { Timeout = Ms });
+        await admin.WaitForPageAsync(new Regex("/admin/people/import\\?kind=staff$"));
         await Assertions.Expect(admin.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Import staff");
         async Task UploadAsync(string csv)
         {
@@ -340,7 +340,7 @@ public sealed class PeopleInTheBrowserTests(BrowserApp browser) : IClassFixture<
         await page.GotoAsync(await EmailedLinkAsync(browser.App, address, new Regex(@"https?://\S+/account/reset-password\?\S+")));
         await page.GetByLabel("New password").FillAsync("lantern orchard pebble");
         await page.GetByRole(AriaRole.Button, new() { Name = "Set password" }).ClickAsync();
-        await page.WaitForURLAsync(new Regex("/signin$"), new() { Timeout = Ms });
+        await page.WaitForPageAsync(new Regex("/signin$"));
         await SignInAsync(page, address, "lantern orchard pebble");
         await Assertions.Expect(page.GetByText("Signed in as")).ToContainTextAsync("Nell Newcomer", new() { Timeout = Ms });
 

@@ -25,7 +25,7 @@ public sealed class RecordInTheBrowserTests(BrowserApp browser) : IClassFixture<
         await SignInAsync(page, school.TeacherEmail, TestSchool.Password);
         await page.GotoAsync($"/sessions/{ran}");
         await page.GetByRole(AriaRole.Link, new() { Name = "Record", Exact = true }).ClickAsync();
-        await page.WaitForURLAsync(new Regex($"/sessions/{ran}/record$"), new() { Timeout = Ms });
+        await page.WaitForPageAsync(new Regex($"/sessions/{ran}/record$"));
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Record of the session with Toby Twoparents", new() { Timeout = Ms });
         await Assertions.Expect(page.Locator("blockquote.consent-text")).ToContainTextAsync("I, Mia Mother, have parental responsibility", new() { Timeout = Ms });
         await Assertions.Expect(page.GetByRole(AriaRole.Row, new() { Name = "Mia Mother (parent or carer) 09:55 10:20" })).ToBeVisibleAsync(new() { Timeout = Ms });
@@ -36,8 +36,7 @@ public sealed class RecordInTheBrowserTests(BrowserApp browser) : IClassFixture<
         await page.EmulateMediaAsync(new() { Media = Media.Screen });
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Toby Twoparents" }).ClickAsync();
-        // The address is enough (the rows are waited for next): once, under a full suite's load, the page's load event never came.
-        await page.WaitForURLAsync(new Regex($"/pupils/{school.TwoParentPupil}/record-of-intervention$"), new() { Timeout = Ms, WaitUntil = WaitUntilState.Commit });
+        await page.WaitForPageAsync(new Regex($"/pupils/{school.TwoParentPupil}/record-of-intervention$"));
         await Assertions.Expect(page.Locator("table.record-table tbody tr")).ToHaveCountAsync(1, new() { Timeout = Ms }); // this school year up to today: the call that ran
 
         // Choose a range that holds both sessions, then one that holds only the later one; submit with Enter.
@@ -48,7 +47,7 @@ public sealed class RecordInTheBrowserTests(BrowserApp browser) : IClassFixture<
         await page.GetByLabel("From", new() { Exact = true }).FillAsync(Iso(start));
         await page.GetByLabel("To", new() { Exact = true }).FillAsync(Iso(start));
         await page.GetByLabel("To", new() { Exact = true }).PressAsync("Enter");
-        await page.WaitForURLAsync(new Regex($"from={Iso(start)}&to={Iso(start)}"), new() { Timeout = Ms });
+        await page.WaitForPageAsync(new Regex($"from={Iso(start)}&to={Iso(start)}"));
         var rows = page.Locator("table.record-table tbody tr");
         await Assertions.Expect(rows).ToHaveCountAsync(1, new() { Timeout = Ms });
         await Assertions.Expect(rows.First).ToContainTextAsync("Mia Mother (parent or carer) joined 09:55, left 10:20", new() { Timeout = Ms });
@@ -81,7 +80,7 @@ public sealed class RecordInTheBrowserTests(BrowserApp browser) : IClassFixture<
         await SignInWithTwoFactorsAsync(page, app, school.DslEmail, TestSchool.Password);
         await page.GotoAsync($"/pupils/{school.TwoParentPupil}/record-of-intervention");
         await page.GetByRole(AriaRole.Link, new() { Name = "Subject access export: everything held about Toby Twoparents" }).ClickAsync();
-        await page.WaitForURLAsync(new Regex($"/pupils/{school.TwoParentPupil}/subject-access$"), new() { Timeout = Ms });
+        await page.WaitForPageAsync(new Regex($"/pupils/{school.TwoParentPupil}/subject-access$"));
         await Assertions.Expect(page.Locator("[data-export-contents]")).ToContainTextAsync("each of their 1 session", new() { Timeout = Ms });
         await AssertEveryControlIsLabelledAsync(page);
 

@@ -71,7 +71,7 @@ public sealed class RetentionInTheBrowserTests(BrowserApp browser) : IClassFixtu
         var admin = await browser.NewPageAsync();
         await SignInAsync(admin, "admin@demo.school");
         await Nav(admin).GetByRole(AriaRole.Link, new() { Name = "Retention" }).ClickAsync();
-        await admin.WaitForURLAsync(new Regex("/admin/retention$"), new() { Timeout = Ms });
+        await admin.WaitForPageAsync(new Regex("/admin/retention$"));
         await Assertions.Expect(admin.GetByLabel("Concerns (child protection records): years after the pupil's date of birth")).ToHaveValueAsync("25", new() { Timeout = Ms });
         await Assertions.Expect(admin.GetByLabel("Attendance and intervention records (sessions, attendance and call events, consent, notes): years after the session")).ToHaveValueAsync("6", new() { Timeout = Ms });
         await admin.GetByRole(AriaRole.Button, new() { Name = "Save the date" }).ClickAsync();

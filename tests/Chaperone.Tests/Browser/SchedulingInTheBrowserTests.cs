@@ -36,7 +36,7 @@ public sealed partial class SchedulingInTheBrowserTests(BrowserApp browser) : IC
 
         // The server-side check says the same, for every clause.
         await page.GetByRole(AriaRole.Button, new() { Name = "Check against the policy" }).ClickAsync();
-        await page.WaitForURLAsync(new Regex("/sessions/new"), new() { Timeout = Ms });
+        await page.WaitForPageAsync(new Regex("/sessions/new"));
         await Assertions.Expect(page.Locator("[data-clause-table] tbody tr")).ToHaveCountAsync(12, new() { Timeout = Ms });
         await Assertions.Expect(clause8).ToContainTextAsync("Met", new() { Timeout = Ms });
         await Assertions.Expect(page.Locator("[data-clause-table] tr[data-clause='3']")).ToContainTextAsync("Met", new() { Timeout = Ms });
@@ -47,7 +47,7 @@ public sealed partial class SchedulingInTheBrowserTests(BrowserApp browser) : IC
         await ScreenshotAsync(page, "schedule.png");
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Book session" }).ClickAsync();
-        await page.WaitForURLAsync(SessionUrl(), new() { Timeout = Ms });
+        await page.WaitForPageAsync(SessionUrl());
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync("Amelia Brown", new() { Timeout = Ms });
         await Assertions.Expect(page.GetByText("Wednesday 2 December 2026, 10:00–10:30").First).ToBeVisibleAsync(new() { Timeout = Ms });
         await Assertions.Expect(page.Locator("[data-clause-table] tr[data-clause='8']")).ToContainTextAsync("Met", new() { Timeout = Ms });
@@ -55,7 +55,7 @@ public sealed partial class SchedulingInTheBrowserTests(BrowserApp browser) : IC
         var sessionUrl = page.Url;
 
         await Nav(page).GetByRole(AriaRole.Link, new() { Name = "My sessions" }).ClickAsync();
-        await page.WaitForURLAsync(new Regex("/sessions$"), new() { Timeout = Ms });
+        await page.WaitForPageAsync(new Regex("/sessions$"));
         var link = page.GetByRole(AriaRole.Link, new() { Name = "Wednesday 2 December 2026, 10:00–10:30" });
         await Assertions.Expect(link).ToBeVisibleAsync(new() { Timeout = Ms });
         Assert.Equal(sessionUrl, new Uri(browser.BaseAddress, await link.GetAttributeAsync("href", new() { Timeout = Ms })).ToString());
@@ -141,7 +141,7 @@ public sealed partial class SchedulingInTheBrowserTests(BrowserApp browser) : IC
     {
         var page = await browser.NewPageAsync();
         await page.GotoAsync("/sessions/new");
-        await page.WaitForURLAsync(new Regex("/signin\\?ReturnUrl=%2Fsessions%2Fnew", RegexOptions.IgnoreCase), new() { Timeout = Ms });
+        await page.WaitForPageAsync(new Regex("/signin\\?ReturnUrl=%2Fsessions%2Fnew", RegexOptions.IgnoreCase));
 
         await page.GetByLabel("Email address").FillAsync("teacher1@demo.school");
         await page.GetByLabel("Password").FillAsync("not the password");
@@ -151,7 +151,7 @@ public sealed partial class SchedulingInTheBrowserTests(BrowserApp browser) : IC
 
         await page.GetByLabel("Password").FillAsync(ChaperoneApp.DemoPassword);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync(new Regex("/sessions/new$"), new() { Timeout = Ms });
+        await page.WaitForPageAsync(new Regex("/sessions/new$"));
 
         var response = await page.GotoAsync("/sessions/" + Guid.NewGuid());
         Assert.Equal(404, response!.Status);
@@ -164,7 +164,7 @@ public sealed partial class SchedulingInTheBrowserTests(BrowserApp browser) : IC
         var page = await browser.NewPageAsync();
         await SignInAsync(page, "admin@demo.school");
         await Nav(page).GetByRole(AriaRole.Link, new() { Name = "Admin settings" }).ClickAsync();
-        await page.WaitForURLAsync(new Regex("/admin/settings$"), new() { Timeout = Ms });
+        await page.WaitForPageAsync(new Regex("/admin/settings$"));
 
         await page.GetByLabel("Time zone").FillAsync("Europe/Nowhere");
         await page.GetByLabel("Minimum notice in hours (clause 8)").FillAsync("72");
@@ -238,7 +238,7 @@ public sealed partial class SchedulingInTheBrowserTests(BrowserApp browser) : IC
         await SignInAsync(page, "teacher2@demo.school");
         await Assertions.Expect(Nav(page).GetByRole(AriaRole.Link, new() { Name = "Admin settings" })).ToHaveCountAsync(0, new() { Timeout = Ms });
         await page.GotoAsync("/admin/settings");
-        await page.WaitForURLAsync(new Regex("/denied"), new() { Timeout = Ms });
+        await page.WaitForPageAsync(new Regex("/denied"));
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("You cannot open this page", new() { Timeout = Ms });
     }
 

@@ -46,7 +46,7 @@ public sealed class TeamsInTheBrowserTests(TeamsBrowserApp browser) : IClassFixt
         var admin = await browser.NewPageAsync();
         await SignInAsync(admin, "admin@demo.school");
         await admin.GetByRole(AriaRole.Link, new() { Name = "Microsoft Teams" }).ClickAsync();
-        await admin.WaitForURLAsync(new Regex("/admin/teams$"), new() { Timeout = Ms });
+        await admin.WaitForPageAsync(new Regex("/admin/teams$"));
         await admin.GetByLabel("Microsoft Teams").CheckAsync();
         await admin.GetByLabel("Directory (tenant) id").FillAsync(GraphOnLoopback.TenantId);
         await admin.GetByLabel("Application (client) id").FillAsync(clientId);
@@ -106,7 +106,7 @@ public sealed class TeamsInTheBrowserTests(TeamsBrowserApp browser) : IClassFixt
         await page.GetByLabel("Start time").FillAsync("14:00");
         await page.GetByLabel("Length in minutes").FillAsync("30");
         await page.GetByRole(AriaRole.Button, new() { Name = "Book session" }).ClickAsync();
-        await page.WaitForURLAsync(new Regex("/sessions/[0-9a-f-]{36}$"), new() { Timeout = Ms });
+        await page.WaitForPageAsync(new Regex("/sessions/[0-9a-f-]{36}$"));
 
         var teams = page.GetByRole(AriaRole.Region, new() { Name = "Microsoft Teams meeting" });
         await Assertions.Expect(teams.GetByRole(AriaRole.Link, new() { Name = "Open in Teams" })).ToHaveAttributeAsync("href", new Regex("^https://teams\\.microsoft\\.com/l/meetup-join/"), new() { Timeout = Ms });

@@ -37,7 +37,7 @@ public sealed class TwoFactorInTheBrowserTests(BrowserApp browser) : IClassFixtu
         await page.GetByLabel("Code from your authenticator app").FillAsync(App.NextTotpCode("dsl@demo.school", ChaperoneApp.DemoTotpSecret));
         await page.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
 
-        await page.WaitForURLAsync(new Regex("/sessions$"), new() { Timeout = Ms });
+        await page.WaitForPageAsync(new Regex("/sessions$"));
         await Assertions.Expect(page.GetByText("Signed in as")).ToContainTextAsync("David Okafor", new() { Timeout = Ms });
     }
 
@@ -47,7 +47,7 @@ public sealed class TwoFactorInTheBrowserTests(BrowserApp browser) : IClassFixtu
         var page = await browser.NewPageAsync();
         await SignInAsync(page, "teacher2@demo.school");
         await page.GetByRole(AriaRole.Link, new() { Name = "Two-factor sign-in" }).ClickAsync();
-        await page.WaitForURLAsync(new Regex("/account/two-factor$"), new() { Timeout = Ms });
+        await page.WaitForPageAsync(new Regex("/account/two-factor$"));
         await Assertions.Expect(page.Locator("[data-two-factor-state]")).ToContainTextAsync("off", new() { Timeout = Ms });
         await Assertions.Expect(page.GetByRole(AriaRole.Img, new() { Name = "QR code holding your Chaperone authenticator key" })).ToBeVisibleAsync(new() { Timeout = Ms });
         var key = (await page.Locator("[data-authenticator-key]").InnerTextAsync()).Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant();
@@ -66,11 +66,11 @@ public sealed class TwoFactorInTheBrowserTests(BrowserApp browser) : IClassFixtu
         await ScreenshotAsync(page, "two-factor-on.png");
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
-        await page.WaitForURLAsync(new Regex("/signin"), new() { Timeout = Ms });
+        await page.WaitForPageAsync(new Regex("/signin"));
         await EnterPasswordAsync(page, "teacher2@demo.school", ChaperoneApp.DemoPassword);
         await page.GetByLabel("Code from your authenticator app").FillAsync(App.NextTotpCode("teacher2@demo.school", key));
         await page.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
-        await page.WaitForURLAsync(new Regex("/sessions$"), new() { Timeout = Ms });
+        await page.WaitForPageAsync(new Regex("/sessions$"));
 
         // A teacher may turn it off again; afterwards the password alone signs in.
         await page.GotoAsync("/account/two-factor");
@@ -93,7 +93,7 @@ public sealed class TwoFactorInTheBrowserTests(BrowserApp browser) : IClassFixtu
         var page = await browser.NewPageAsync();
         await EnterPasswordAsync(page, school.DslEmail, TestSchool.Password);
 
-        await page.WaitForURLAsync(new Regex("/account/two-factor"), new() { Timeout = Ms });
+        await page.WaitForPageAsync(new Regex("/account/two-factor"));
         await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Your role needs two-factor sign-in", new() { Timeout = Ms });
         var key = (await page.Locator("[data-authenticator-key]").InnerTextAsync()).Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant();
         await page.GetByLabel("Code from your authenticator app").FillAsync(App.NextTotpCode(school.DslEmail, key));
