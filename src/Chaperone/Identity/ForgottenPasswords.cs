@@ -32,7 +32,7 @@ public sealed record ResetPasswordRequest(string? User, string? Token, string? N
 /// </list>
 /// </summary>
 public sealed class ForgottenPasswords(
-    UserManager<StaffMember> users, ChaperoneDbContext db, EmailOptions email, FamilyLinks links, OutboxSignal outbox, TimeProvider clock,
+    UserManager<StaffMember> users, ChaperoneDbContext db, EmailOptions email, FamilyLinks links, TimeProvider clock,
     Microsoft.AspNetCore.Authentication.IAuthenticationSchemeProvider schemes, PasswordLinkSignal requests, ILogger<ForgottenPasswords> log)
 {
     public const int MostPerHour = 3;
@@ -100,7 +100,6 @@ public sealed class ForgottenPasswords(
         db.OutboxMessages.Add(Compose(user, school, "Choose a new Chaperone password", body, now));
         AuditLog.Record(db, user.SchoolId, NotSignedIn, AuditActions.PasswordResetEmailed, AuditSubjects.Staff, Ids.Format(user.Id), new { user.Email });
         await db.SaveChangesAsync(ct);
-        outbox.Wake();
     }
 
     /// <summary>Whether the link's account and token can still set a password (for the page to say so before anyone types one).</summary>

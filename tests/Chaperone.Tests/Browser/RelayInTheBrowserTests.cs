@@ -19,16 +19,11 @@ public sealed class RelayBrowserApp() : BrowserApp(WithTurn(new KestrelChaperone
 {
     private static ChaperoneApp WithTurn(ChaperoneApp app)
     {
-        app.Settings["Calls:Turn:Urls:0"] = Required("CHAPERONE_TEST_TURN") + "?transport=udp";
-        app.Settings["Calls:Turn:SharedSecret"] = Required("CHAPERONE_TEST_TURN_SECRET");
+        app.Settings["Calls:Turn:Urls:0"] = ChaperoneApp.FromTestSh("CHAPERONE_TEST_TURN", "a throwaway TURN server (coturn)") + "?transport=udp";
+        app.Settings["Calls:Turn:SharedSecret"] = ChaperoneApp.FromTestSh("CHAPERONE_TEST_TURN_SECRET", "a throwaway TURN server (coturn)");
         app.Settings["Calls:RelayOnly"] = "true";
         return app;
     }
-
-    private static string Required(string variable) =>
-        Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value
-            ? value
-            : throw new InvalidOperationException($"{variable} is not set: run the tests with ./test.sh, which starts a throwaway TURN server (coturn).");
 }
 
 /// <summary>A call whose media goes only through the school's TURN server, so that neither side learns the other's network address.</summary>

@@ -86,22 +86,23 @@ public class ChaperoneApp : WebApplicationFactory<Program>, IAsyncLifetime
     public LogCapture Logs { get; } = new();
     public string DataDirectory { get; }
 
-    public static string PostgresAdminConnectionString =>
-        Environment.GetEnvironmentVariable("CHAPERONE_TEST_POSTGRES") is { Length: > 0 } cs
-            ? cs
-            : throw new InvalidOperationException("CHAPERONE_TEST_POSTGRES is not set: run the tests with ./test.sh, which starts a throwaway PostgreSQL.");
+    /// <summary>
+    /// The setting <c>test.sh</c> gives in <paramref name="variable"/> for a server it starts
+    /// (<paramref name="server"/>); missing, the test fails rather than skips, so a machine without
+    /// the server cannot look green.
+    /// </summary>
+    public static string FromTestSh(string variable, string server) =>
+        Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException($"{variable} is not set: run the tests with ./test.sh, which starts {server}.");
+
+    public static string PostgresAdminConnectionString => FromTestSh("CHAPERONE_TEST_POSTGRES", "a throwaway PostgreSQL");
 
     /// <summary>The throwaway Redis server that <c>test.sh</c> starts (its address in <c>CHAPERONE_TEST_REDIS</c>).</summary>
-    public static string RedisConfiguration =>
-        Environment.GetEnvironmentVariable("CHAPERONE_TEST_REDIS") is { Length: > 0 } redis
-            ? redis
-            : throw new InvalidOperationException("CHAPERONE_TEST_REDIS is not set: run the tests with ./test.sh, which starts a throwaway Redis.");
+    public static string RedisConfiguration => FromTestSh("CHAPERONE_TEST_REDIS", "a throwaway Redis");
 
     /// <summary>The connection string of the throwaway Azure Blob Storage server (Azurite) that <c>test.sh</c> starts (in <c>CHAPERONE_TEST_AZURE_BLOB</c>).</summary>
-    public static string AzureBlobConnectionString =>
-        Environment.GetEnvironmentVariable("CHAPERONE_TEST_AZURE_BLOB") is { Length: > 0 } blob
-            ? blob
-            : throw new InvalidOperationException("CHAPERONE_TEST_AZURE_BLOB is not set: run the tests with ./test.sh, which starts a throwaway Azurite.");
+    public static string AzureBlobConnectionString => FromTestSh("CHAPERONE_TEST_AZURE_BLOB", "a throwaway Azurite");
 
     /// <summary>Keeps the recordings of this app in a container of its own on the test Azurite (set before it starts); the container's name.</summary>
     public string UseAzureBlobRecordings()
