@@ -13,13 +13,13 @@ public static class BrowserSteps
 
     /// <summary>
     /// Waits until the page is at an address matching <paramref name="url"/> and that document has
-    /// loaded, by the document's own <c>readyState</c>. Not by Playwright's load event: on a busy
-    /// machine Playwright now and then missed a new document's load event (its network-idle event
-    /// came, its load event never did), and the wait ran out although the page was there.
+    /// loaded, by the page's address and the document's own <c>readyState</c>, both polled. Not by
+    /// <c>WaitForURLAsync</c>: on a busy machine it now and then waited for ever for a load state
+    /// of a page already there (its network-idle event came, its load or commit state never did).
     /// </summary>
     public static async Task WaitForPageAsync(this IPage page, Regex url)
     {
-        await page.WaitForURLAsync(url, new() { Timeout = Ms, WaitUntil = WaitUntilState.Commit });
+        await Assertions.Expect(page).ToHaveURLAsync(url, new() { Timeout = Ms });
         await page.WaitForFunctionAsync("() => document.readyState === 'complete'", null, new() { Timeout = Ms });
     }
 
