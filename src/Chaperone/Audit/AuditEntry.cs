@@ -61,6 +61,7 @@ public static class AuditActions
     public const string SessionBooked = "session.booked";
     public const string SessionRescheduled = "session.rescheduled";
     public const string SessionCancelled = "session.cancelled";
+    public const string OutcomeRecorded = "session.outcome-recorded";
     public const string StaffAdded = "staff.added";
     public const string StaffRolesChanged = "staff.roles-changed";
     public const string StaffDetailsChanged = "staff.details-changed";

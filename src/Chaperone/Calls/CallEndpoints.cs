@@ -7,18 +7,16 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Chaperone.Calls;
 
-public sealed record OutcomeRequest(string? Outcome, string? Notes);
-
 /// <summary>Clause 11: the call's attendance, and the outcome and notes the teacher records after it.</summary>
 public static class CallEndpoints
 {
-    public static readonly string[] Outcomes = ["completed", "cut-short", "did-not-attend"];
-
     public static void MapCalls(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/sessions").WithTags("Calls").RequireAuthorization(AuthPolicies.Staff);
         group.MapGet("/{id}/attendance", Attendance).WithName("GetAttendance").WithSummary("Every join and leave in the session's call, with its time.");
-        group.MapPost("/{id}/outcome", Outcome).WithName("RecordOutcome").WithSummary("The teacher marks the session's outcome and writes notes (clause 11).");
+        group.MapPost("/{id}/outcome", Outcome).WithName("RecordOutcome")
+            .WithSummary("The session's teacher marks its outcome (completed, cut-short, did-not-attend) and writes notes (clause 11): once a built-in call is closed; did-not-attend once the time of a call that never started has come, which ends the session; for Teams once its time has come, with what the teacher confirms of the call (confirmed: consent, expectations, room, dress). The last one marked counts.");
+        group.MapGet("/{id}/outcome", CurrentOutcome).WithName("GetOutcome").WithSummary("The outcome and notes last marked for the session; 404 until there is one.");
         app.MapHub<CallHub>(CallHub.Path, o => o.ApplicationMaxBufferSize = 64 * 1024);
     }
 
@@ -31,44 +29,23 @@ public static class CallEndpoints
         return TypedResults.Ok(await new BuiltInCallProvider(db).ReportAsync(session, ct));
     }
 
-    private static async Task<IResult> Outcome(string id, OutcomeRequest request, ClaimsPrincipal user, ChaperoneDbContext db, TimeProvider clock, CancellationToken ct)
-    {
-        var schoolId = user.SchoolId();
-        if (!Ids.TryParse(id, out var sessionId) || await db.Sessions.FirstOrDefaultAsync(s => s.Id == sessionId && s.SchoolId == schoolId, ct) is not { } session
-            || session.TeacherId != user.UserId())
-        {
-            return Problems.NotFound("There is no such session of yours.");
-        }
-        var errors = new Dictionary<string, string[]>();
-        if (request.Outcome is null || !Outcomes.Contains(request.Outcome))
-        {
-            errors["outcome"] = [$"Choose one of: {string.Join(", ", Outcomes)}."];
-        }
-        if (request.Notes is { Length: > 4000 } || (request.Notes is not null && FreeText.HasControlCharacters(request.Notes)))
-        {
-            errors["notes"] = ["Notes are plain text of at most 4000 characters."];
-        }
-        if (errors.Count > 0)
-        {
-            return Problems.Validation(errors);
-        }
-        if (session.Status != SessionStatus.Ended)
-        {
-            return Problems.State("The outcome is recorded once the session has been closed.");
-        }
-        var now = clock.GetUtcNow();
-        var kinds = await db.Set<CallEventRecord>().AsNoTracking().Where(e => e.SessionId == sessionId && e.SchoolId == schoolId).Select(e => e.Kind).ToListAsync(ct);
-        db.Add(new CallEventRecord
-        {
-            SchoolId = schoolId, SessionId = sessionId, At = now, Kind = RoomEvents.Outcome, Actor = $"teacher:{session.TeacherId}",
-            Data = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string> { ["outcome"] = request.Outcome!, ["notes"] = request.Notes ?? "" }),
-        });
-        db.Evidence.Add(new EvidenceRecord
-        {
-            SchoolId = schoolId, SessionId = sessionId, Stage = CallEvidence.OutcomeStage, Sequence = session.Sequence, RecordedAt = now,
-            Items = CallEvidence.AtOutcome(request.Outcome!, kinds.Count(k => k == RoomEvents.Joined), kinds.Count(k => k == RoomEvents.Left)),
-        });
-        await db.SaveChangesAsync(ct);
-        return TypedResults.Ok(new { outcome = request.Outcome, notes = request.Notes ?? "" });
-    }
+    private static async Task<IResult> Outcome(string id, OutcomeRequest request, ClaimsPrincipal user, RecordOutcome handler, CancellationToken ct) =>
+        !Ids.TryParse(id, out var sessionId)
+            ? Problems.NotFound("There is no such session of yours.")
+            : await handler.HandleAsync(user, sessionId, request, ct) switch
+            {
+                OutcomeResult.Recorded r => TypedResults.Ok(r.Outcome),
+                OutcomeResult.Invalid i => Problems.Validation(i.Errors),
+                OutcomeResult.WrongState w => Problems.State(w.Detail),
+                _ => Problems.NotFound("There is no such session of yours."),
+            };
+
+    /// <summary>The notes are part of the session's record (clause 11): its teacher, senior leaders and the DSL.</summary>
+    private static async Task<IResult> CurrentOutcome(string id, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct) =>
+        !Ids.TryParse(id, out var sessionId) || await SessionEndpoints.VisibleSessionAsync(db, user, sessionId, ct) is not { } session
+            || !Records.RecordAccess.MayReadSessionRecord(user, session.TeacherId)
+            ? Problems.NotFound("There is no such session whose record you may read.")
+            : await SessionOutcomes.LastAsync(db, user.SchoolId(), sessionId, ct) is { } outcome
+                ? TypedResults.Ok(outcome)
+                : Problems.NotFound("No outcome has been recorded for this session yet.");
 }

@@ -5,16 +5,19 @@ namespace Chaperone.Calls;
 
 /// <summary>
 /// Turns what happened in the room into findings per clause, recorded when the teacher closes a
-/// session that ran (clauses 1, 3, 4, 6, 7, 9, 10) and when the outcome is marked (clause 11).
+/// session that ran (clauses 1, 3, 4, 5, 6, 7, 9, 10) and when the outcome is marked (clause 11).
 /// </summary>
 public static class CallEvidence
 {
     public const string Stage = "call";
     public const string OutcomeStage = "outcome";
 
+    /// <summary>The rule of the finding that the call never took place (the pupil did not attend): the clauses only a call can meet do not apply.</summary>
+    public const string NotHeldRule = "not-held";
+
     private static EvidenceItem Item(int clause, string rule, bool passed, string text) => new() { Clause = clause, Rule = rule, Passed = passed, Text = text };
 
-    public static List<EvidenceItem> AtClose(Room room, int lapses, int teacherDrops)
+    public static List<EvidenceItem> AtClose(Room room, int lapses, int teacherDrops, int unknownPeopleRemoved)
     {
         var items = new List<EvidenceItem>();
         var consent = room.Consent;
@@ -29,6 +32,9 @@ public static class CallEvidence
             : $"Hosted by the session's teacher; when the teacher's connection dropped ({teacherDrops} time(s)) the family waited in the lobby."));
         items.Add(Item(Clauses.Participants, "present-at-start", room.StartedAt is not null,
             room.StartedAt is { } started ? $"Teacher, pupil and supervising guardian were present when the session started at {started:HH:mm} UTC." : "The session never started."));
+        items.Add(Item(Clauses.TeacherPupilOnly, "teacher-pupil-only", unknownPeopleRemoved == 0, unknownPeopleRemoved == 0
+            ? "The room offers no text chat or other channel; only the teacher, the pupil and their supervising adult took part, and the teacher held the mute controls."
+            : $"The teacher removed {unknownPeopleRemoved} device(s) from the call because an unknown person was present."));
         items.Add(Item(Clauses.ExitOrder, "exit-order", room.FamilyEndedAt is not null && room.ClosedAt >= room.FamilyEndedAt,
             $"The family's part ended at {room.FamilyEndedAt:HH:mm:ss} UTC; the teacher closed the session at {room.ClosedAt:HH:mm:ss} UTC."));
         items.Add(room.ExpectationsConfirmedAt is { } given
@@ -41,6 +47,10 @@ public static class CallEvidence
             room.DressCheckedAt is not null ? "The teacher confirmed everyone was appropriately dressed." : "The dress check was not made."));
         return items;
     }
+
+    /// <summary>The teacher marked that the pupil did not attend a session whose call never started.</summary>
+    public static List<EvidenceItem> NotHeld() =>
+        [Item(Clauses.Attendance, NotHeldRule, true, "The teacher marked that the pupil did not attend: the call did not take place.")];
 
     public static List<EvidenceItem> AtOutcome(string outcome, int joins, int leaves) =>
         [Item(Clauses.Attendance, "attendance", true, $"Attendance recorded from {joins} join(s) and {leaves} leave(s); the teacher marked the outcome '{outcome}'.")];

@@ -28,6 +28,7 @@ public static class CallSetup
         services.AddSingleton<RecordingStore>();
         services.AddScoped<ICallProvider, BuiltInCallProvider>();
         services.AddScoped<CallProviderResolver>();
+        services.AddScoped<RecordOutcome>();
         return services;
     }
 }

@@ -24,7 +24,9 @@ public sealed record ComplianceDto(string SessionId, IReadOnlyList<ClauseVerdict
 /// Judges each clause 1–12 for a session from its evidence. Clauses settled at booking (2, 3,
 /// 4 and 8) are met once the booking's checks are on record; the clauses that can only be
 /// settled by the call itself stay pending until it happens, and do not apply to a session
-/// cancelled before it ran. Any breach recorded for a clause makes it breached.
+/// cancelled before it ran, nor to one whose pupil did not attend (its call never took place).
+/// Clause 12 is met by each concern raised about the session, and does not apply to a session
+/// over without one. Any breach recorded for a clause makes it breached.
 /// </summary>
 public static class ComplianceAssessor
 {
@@ -40,23 +42,36 @@ public static class ComplianceAssessor
         Teams.TogetherThroughoutRule.Name, Teams.FamilyLeftFirstRule.Name,
     };
 
-    public static IReadOnlyList<ClauseVerdictDto> Assess(SessionStatus status, int sequence, IReadOnlyCollection<EvidenceRecord> evidence) =>
-        Clauses.All.Select(clause =>
+    public static IReadOnlyList<ClauseVerdictDto> Assess(SessionStatus status, int sequence, IReadOnlyCollection<EvidenceRecord> evidence)
+    {
+        // A reschedule re-runs the booking checks, and a corrected outcome replaces the one before
+        // (every marking stays in the audit trail): the older ones no longer describe the session.
+        var ordered = evidence.OrderBy(e => e.RecordedAt).ThenBy(e => e.Id).ToList();
+        var outcome = ordered.LastOrDefault(e => e.Stage == Calls.CallEvidence.OutcomeStage);
+        var records = ordered
+            .Where(e => (e.Stage != EvidenceStages.Booking || e.Sequence == sequence) && (e.Stage != Calls.CallEvidence.OutcomeStage || e == outcome))
+            .ToList();
+        // The outcome says whether the call took place.
+        var notHeld = outcome?.Items.Any(i => i.Rule == Calls.CallEvidence.NotHeldRule) == true;
+        return Clauses.All.Select(clause =>
         {
-            // A reschedule re-runs the booking checks; the older ones no longer describe the session.
-            var current = evidence
-                .Where(e => e.Stage != EvidenceStages.Booking || e.Sequence == sequence)
-                .OrderBy(e => e.RecordedAt).ThenBy(e => e.Id)
+            var current = records
                 .SelectMany(e => e.Items.Where(i => i.Clause == clause.Number).Select(i => new EvidenceDto(i.Rule, i.Passed, i.Text, e.RecordedAt)))
                 .ToList();
-            return new ClauseVerdictDto(clause.Number, clause.Title, StatusOf(clause.Number, status, current), current);
+            return new ClauseVerdictDto(clause.Number, clause.Title, StatusOf(clause.Number, status, current, notHeld), current);
         }).ToList();
+    }
 
-    private static string StatusOf(int clause, SessionStatus status, List<EvidenceDto> evidence)
+    private static string StatusOf(int clause, SessionStatus status, List<EvidenceDto> evidence, bool notHeld = false)
     {
         if (evidence.Any(e => !e.Passed))
         {
             return VerdictStatus.Breached;
+        }
+        if (status == SessionStatus.Ended && evidence.Count == 0 && (notHeld || clause == Clauses.Concerns))
+        {
+            // No call, so nothing the call settles applies; or the session is over and nobody raised a concern about it.
+            return VerdictStatus.NotApplicable;
         }
         // Booking settles some clauses; a call that ran and closed settles those its evidence covers;
         // a provider's own verdict (Teams' attendance report) settles its clause.

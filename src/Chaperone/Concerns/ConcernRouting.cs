@@ -92,8 +92,9 @@ public sealed class ConcernRouting(ChaperoneDbContext db, ConcernMail mail, Conc
             list.AddRange(deputies.Where(d => list.TrueForAll(l => l.Person.Id != d.Id)).Select(d => (d, "dsl")));
             recipients = list.Select(l => l.Person).ToList();
             var waited = (int)Math.Round((now - (concern.RaisedAt ?? now)).TotalMinutes);
-            await ConcernWrites.AddEntriesAsync(db, concern, now, [(ConcernEntryTypes.Escalated, AuditActor.System,
-                $"Nobody acknowledged it within {waited} minutes: escalated to {headText} and the DSL and deputies again ({string.Join(", ", deputies.Select(d => d.Name))}).")], ct);
+            await ConcernWrites.AddEntriesAsync(db, concern, now, [(ConcernEntryTypes.Escalated, AuditActor.System, deputies.Count == 0
+                ? $"Nobody in the school holds the DSL role: escalated at once to {headText}."
+                : $"Nobody acknowledged it within {waited} minutes: escalated to {headText} and the DSL and deputies again ({string.Join(", ", deputies.Select(d => d.Name))}).")], ct);
             await QueueAsync(concern, list, escalated: true, now, ct);
             AuditLog.Record(db, concern.SchoolId, AuditActor.System, AuditActions.ConcernEscalated, AuditSubjects.Concern, Ids.Format(concern.Id),
                 new { reference = concern.Reference, recipients = recipients.Select(r => r.Name).ToList() });

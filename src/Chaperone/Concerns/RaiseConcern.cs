@@ -26,7 +26,8 @@ public sealed record ConcernRequest(
 /// <summary>The outcome of raising: the concern, field errors, or no such draft.</summary>
 public abstract record RaiseOutcome
 {
-    public sealed record Raised(Concern Concern) : RaiseOutcome;
+    /// <param name="Told">Who was alerted, in a sentence for the raiser: in particular, when nobody in the school holds the role the concern goes to.</param>
+    public sealed record Raised(Concern Concern, string Told) : RaiseOutcome;
     public sealed record Invalid(Dictionary<string, string[]> Errors) : RaiseOutcome;
     public sealed record NoSuchDraft : RaiseOutcome;
 }
@@ -54,6 +55,7 @@ public sealed class RaiseConcern(ChaperoneDbContext db, ConcernRouting routing, 
         var c = checkedRequest!;
         var now = clock.GetUtcNow();
         var settings = await ConcernSettingsStore.LoadAsync(db, schoolId, ct);
+        var (told, nobodyToAlert) = await WhoIsToldAsync(schoolId, c.Kind, settings, ct);
         Concern concern;
         await using (var tx = await ConcernWrites.BeginAsync(db, schoolId, ct))
         {
@@ -91,7 +93,8 @@ public sealed class RaiseConcern(ChaperoneDbContext db, ConcernRouting routing, 
             concern.SessionId = c.SessionId;
             concern.RecordingOffsetSeconds = c.RecordingOffsetSeconds;
             concern.RoutedToId = c.RouteToId;
-            concern.EscalateAt = c.Kind == ConcernKind.Safeguarding ? now.AddMinutes(settings.AcknowledgeWithinMinutes) : null;
+            // With nobody in the DSL role, a safeguarding concern is escalated (to the headteacher) at once.
+            concern.EscalateAt = c.Kind == ConcernKind.Safeguarding ? (nobodyToAlert ? now : now.AddMinutes(settings.AcknowledgeWithinMinutes)) : null;
             foreach (var pupil in c.PupilIds.Where(p => !concern.Pupils.Exists(x => x.PupilId == p)))
             {
                 db.Add(new ConcernPupil { SchoolId = schoolId, ConcernId = concern.Id, PupilId = pupil });
@@ -100,6 +103,19 @@ public sealed class RaiseConcern(ChaperoneDbContext db, ConcernRouting routing, 
                 $"{(c.Kind == ConcernKind.Safeguarding ? "Safeguarding" : "Behaviour")} concern raised by {user.DisplayName()}.")], ct);
             AuditLog.Record(db, user, AuditActions.ConcernRaised, AuditSubjects.Concern, concern.Id,
                 new { reference = concern.Reference, kind = ConcernDtos.KindName(c.Kind), pupils = c.PupilIds.Count, sessionId = c.SessionId });
+            if (c.SessionId is { } sessionId)
+            {
+                // Clause 12's evidence on the session: the reference only (as the record of intervention shows it), never the kind or content.
+                db.Evidence.Add(new Compliance.EvidenceRecord
+                {
+                    SchoolId = schoolId, SessionId = sessionId, Stage = ConcernEvidenceStage, RecordedAt = now,
+                    Items = [new Compliance.EvidenceItem
+                    {
+                        Clause = Policy.Clauses.Concerns, Rule = "concern-raised", Passed = true,
+                        Text = $"Concern {concern.Reference} was raised about this session at {now:HH:mm} UTC and routed at once.",
+                    }],
+                });
+            }
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
         }
@@ -108,12 +124,44 @@ public sealed class RaiseConcern(ChaperoneDbContext db, ConcernRouting routing, 
         try
         {
             await routing.NotifyAsync(concern.Id, ct);
+            if (concern.EscalateAt <= now)
+            {
+                await routing.EscalateAsync(concern.Id, ct);
+            }
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             routing.Log.LogError(e, "Concern {Concern} is saved; its alerts will be sent by the worker.", concern.Id);
         }
-        return new RaiseOutcome.Raised(concern);
+        return new RaiseOutcome.Raised(concern, told);
+    }
+
+    /// <summary>The evidence stage of a concern raised about a session (clause 12).</summary>
+    public const string ConcernEvidenceStage = "concern";
+
+    /// <summary>
+    /// Who a concern of <paramref name="kind"/> reaches, for the raiser (<see cref="ConcernRouting"/>
+    /// does the sending), and whether nobody holds the role it goes to. A school whose DSL has no
+    /// account yet, or has left, must not leave the raiser thinking it went: they are told to go in person.
+    /// </summary>
+    private async Task<(string Told, bool NobodyInRole)> WhoIsToldAsync(Guid schoolId, ConcernKind kind, ConcernSettings settings, CancellationToken ct)
+    {
+        if (kind == ConcernKind.Behaviour)
+        {
+            return (await StaffWithRoleAsync(db, schoolId, Roles.Slt, ct)).Count > 0
+                ? ("The senior leader has been alerted.", false)
+                : ("Nobody in the school holds the senior leader role in Chaperone, so nobody has been alerted: tell a senior leader in person.", true);
+        }
+        if ((await StaffWithRoleAsync(db, schoolId, Roles.Dsl, ct)).Count > 0)
+        {
+            return ("The DSL and deputies have been alerted.", false);
+        }
+        var head = settings.HeadteacherId is { } headId
+            ? await db.Users.AsNoTracking().Where(u => u.Id == headId && u.SchoolId == schoolId && u.AccessEndedAt == null).Select(u => u.Name).FirstOrDefaultAsync(ct)
+            : null;
+        return head is not null
+            ? ($"Nobody in the school holds the DSL role in Chaperone, so it went straight to the headteacher, {head}. Tell the designated safeguarding lead in person too.", true)
+            : ("Nobody in the school holds the DSL role in Chaperone and no headteacher is named, so nobody has been alerted: tell the designated safeguarding lead in person now, and ask an admin to give them the DSL role.", true);
     }
 
     private sealed record Checked(ConcernKind Kind, List<Guid> PupilIds, Guid? SessionId, string Summary, string Detail, string? ChildsOwnWords, int? RecordingOffsetSeconds, Guid? RouteToId);

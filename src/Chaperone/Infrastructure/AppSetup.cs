@@ -3,6 +3,7 @@ using Chaperone.Demo;
 using Chaperone.Families;
 using Chaperone.Notifications;
 using Chaperone.Calls;
+using Chaperone.Compliance;
 using Chaperone.Concerns;
 using Chaperone.Recordings;
 using Chaperone.Records;
@@ -84,6 +85,7 @@ public static class AppSetup
         services.AddChaperoneConcerns(builder.Configuration);
         services.AddChaperoneHealth(builder.Configuration);
         services.AddRecords();
+        services.AddComplianceOverview();
         services.AddRetention();
         return builder;
     }
@@ -164,6 +166,7 @@ public static class AppSetup
         app.MapConcerns();
         app.MapConcernHub();
         app.MapRecords();
+        app.MapComplianceOverview();
         app.MapRetention();
         app.MapRazorPages();
         return app;

@@ -87,9 +87,7 @@ public sealed class NewModel(ChaperoneDbContext db, RaiseConcern raise, TimeProv
         switch (await raise.HandleAsync(User, request, draftId, ct))
         {
             case RaiseOutcome.Raised r:
-                TempData["Notice"] = r.Concern.Kind == ConcernKind.Safeguarding
-                    ? $"Concern {r.Concern.Reference} is raised. The DSL and deputies have been alerted."
-                    : $"Concern {r.Concern.Reference} is raised. The senior leader has been alerted.";
+                TempData["Notice"] = $"Concern {r.Concern.Reference} is raised. {r.Told}";
                 return Redirect($"/concerns/{Ids.Format(r.Concern.Id)}");
             case RaiseOutcome.Invalid i:
                 Errors.AddAll(i.Errors, FieldOf);

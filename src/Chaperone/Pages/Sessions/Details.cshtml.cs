@@ -11,8 +11,17 @@ using NodaTime;
 namespace Chaperone.Pages.Sessions;
 
 /// <summary>One session: who and when, its verdict on each clause, and the forms to move or cancel it.</summary>
-public sealed class DetailsModel(ChaperoneDbContext db, RescheduleSession reschedule, CancelSession cancel, FamilyLinks links, TimeProvider clock) : PageModel
+public sealed class DetailsModel(ChaperoneDbContext db, RescheduleSession reschedule, CancelSession cancel, Calls.RecordOutcome recordOutcome, FamilyLinks links, TimeProvider clock) : PageModel
 {
+    [BindProperty]
+    public string? Outcome { get; set; }
+
+    [BindProperty]
+    public string? Notes { get; set; }
+
+    [BindProperty]
+    public List<string> Confirmed { get; set; } = [];
+
     [BindProperty]
     public string? Date { get; set; }
 
@@ -27,6 +36,11 @@ public sealed class DetailsModel(ChaperoneDbContext db, RescheduleSession resche
 
     public FormErrors RescheduleErrors { get; } = new();
     public FormErrors CancelErrors { get; } = new();
+    public FormErrors OutcomeErrors { get; } = new();
+    /// <summary>The outcomes the session's teacher may mark now (clause 11); empty for anyone else, or when none can be.</summary>
+    public IReadOnlyList<string> OutcomeChoices { get; private set; } = [];
+    /// <summary>The outcome marked last, for those who may read the session's record.</summary>
+    public Calls.OutcomeDto? CurrentOutcome { get; private set; }
     public SessionDto Session { get; private set; } = null!;
     public IReadOnlyList<ClauseVerdictDto> Compliance { get; private set; } = [];
     public DateTimeZone Zone { get; private set; } = DateTimeZone.Utc;
@@ -49,7 +63,30 @@ public sealed class DetailsModel(ChaperoneDbContext db, RescheduleSession resche
         }
         (Date, Time) = LocalStart.ToForm(Session.Start, Zone);
         DurationMinutes = Session.DurationMinutes.ToString(Display.EnGb);
+        (Outcome, Notes, Confirmed) = CurrentOutcome is { } current ? (current.Outcome, current.Notes, current.Confirmed.ToList()) : (null, null, []);
         return Page();
+    }
+
+    public async Task<IActionResult> OnPostOutcomeAsync(string id, CancellationToken ct)
+    {
+        if (!await LoadAsync(id, ct))
+        {
+            return NotFound();
+        }
+        switch (await recordOutcome.HandleAsync(User, Guid.Parse(Session.Id), new Calls.OutcomeRequest(Outcome, Notes, Confirmed.Count > 0 ? [.. Confirmed] : null), ct))
+        {
+            case Calls.OutcomeResult.Recorded r:
+                TempData["Notice"] = $"The outcome is recorded: {Chaperone.Records.InterventionRow.OutcomeLabel(r.Outcome.Outcome)}.";
+                return LocalRedirect($"/sessions/{Session.Id}");
+            case Calls.OutcomeResult.Invalid invalid:
+                OutcomeErrors.AddAll(invalid.Errors, f => f.StartsWith("confirmed", StringComparison.Ordinal) ? "confirmed" : f);
+                return Page();
+            case Calls.OutcomeResult.WrongState wrong:
+                OutcomeErrors.Add("outcome", wrong.Detail);
+                return Page();
+            default:
+                return NotFound();
+        }
     }
 
     public async Task<IActionResult> OnPostRescheduleAsync(string id, CancellationToken ct)
@@ -109,6 +146,8 @@ public sealed class DetailsModel(ChaperoneDbContext db, RescheduleSession resche
         MayManage = SchedulingAccess.MayManageFor(User, session.TeacherId) && session.Status == SessionStatus.Scheduled;
         MayShareLinks = SchedulingAccess.MayManageFor(User, session.TeacherId);
         MayReadRecord = Chaperone.Records.RecordAccess.MayReadSessionRecord(User, session.TeacherId);
+        OutcomeChoices = session.TeacherId == User.UserId() ? Calls.RecordOutcome.Allowed(session, clock.GetUtcNow()) : [];
+        CurrentOutcome = MayReadRecord ? await Calls.SessionOutcomes.LastAsync(db, schoolId, sessionId, ct) : null;
         Family = await FamilyEndpoints.LinksForStaffAsync(db, links, clock, session, ct);
         Teams = session.Provider == CallProviders.Teams ? await Chaperone.Teams.TeamsAdmin.MeetingAsync(db, schoolId, sessionId, ct) : null;
         Emails = await Notifications.OutboxQueries.Visible(db, User).AsNoTracking().Where(m => m.SessionId == sessionId)

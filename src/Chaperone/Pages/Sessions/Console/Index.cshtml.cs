@@ -14,7 +14,7 @@ public sealed class IndexModel(ChaperoneDbContext db, CallNetwork network) : Pag
     public bool IsHost { get; private set; }
     public string IceServersJson { get; private set; } = "[]";
     public bool RelayOnly => network.RelayOnly;
-    public IReadOnlyList<string> Outcomes => CallEndpoints.Outcomes;
+    public IReadOnlyList<string> Outcomes => RecordOutcome.Outcomes;
 
     public async Task<IActionResult> OnGetAsync(string id, CancellationToken ct)
     {

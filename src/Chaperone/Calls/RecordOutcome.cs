@@ -1,0 +1,207 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using Chaperone.Audit;
+using Chaperone.Compliance;
+using Chaperone.Infrastructure;
+using Chaperone.Policy;
+using Chaperone.Scheduling;
+using Chaperone.Storage;
+using Microsoft.EntityFrameworkCore;
+
+namespace Chaperone.Calls;
+
+/// <param name="Confirmed">Teams sessions only: what the teacher confirms of the call (<see cref="RecordOutcome.TeamsChecks"/> keys), which Teams cannot record itself.</param>
+public sealed record OutcomeRequest(string? Outcome, string? Notes, string[]? Confirmed = null);
+
+/// <summary>The outcome on record: the last one the teacher marked.</summary>
+public sealed record OutcomeDto(string Outcome, string Notes, IReadOnlyList<string> Confirmed, DateTimeOffset RecordedAt);
+
+/// <summary>What recording an outcome came to.</summary>
+public abstract record OutcomeResult
+{
+    public sealed record Recorded(OutcomeDto Outcome) : OutcomeResult;
+    public sealed record Invalid(Dictionary<string, string[]> Errors) : OutcomeResult;
+    public sealed record Missing : OutcomeResult;
+    public sealed record WrongState(string Detail) : OutcomeResult;
+}
+
+/// <summary>One thing a Teams session's teacher confirms with the outcome, and the clause it evidences.</summary>
+public sealed record TeamsCheck(string Key, int Clause, string Text, string Missing);
+
+/// <summary>
+/// Clause 11: the session's teacher marks its outcome and writes notes, once the call is over
+/// (and may correct them later: the last one counts, every one stays on record).
+/// <list type="bullet">
+/// <item>A call in the built-in room is marked once the teacher has closed it.</item>
+/// <item>A session whose call never started (the pupil did not come) is marked
+/// <c>did-not-attend</c> once its time has come; that ends it, and the clauses only a call can
+/// meet do not apply to it.</item>
+/// <item>A Teams session is marked once its time has come; Teams records attendance but not
+/// consent, expectations, the room or dress, so its teacher confirms those with the outcome
+/// (clauses 1, 7, 9, 10), and one not confirmed is a breach, as in the built-in room.</item>
+/// </list>
+/// Each marking is a room event (read by the session record), evidence for the compliance view,
+/// and an audit entry carrying the notes' SHA-256, so the notes on record are tamper-evident.
+/// </summary>
+public sealed class RecordOutcome(ChaperoneDbContext db, TimeProvider clock, AuditSignal audit)
+{
+    public const string Completed = "completed";
+    public const string CutShort = "cut-short";
+    public const string DidNotAttend = "did-not-attend";
+    public const int MaxNotes = 4000;
+
+    public static readonly string[] Outcomes = [Completed, CutShort, DidNotAttend];
+
+    public static readonly IReadOnlyList<TeamsCheck> TeamsChecks =
+    [
+        new("consent", Clauses.Consent, "A parent or carer with parental responsibility gave consent at the start, and stayed with the child throughout.", "The teacher did not confirm a parent's consent at the start, nor that they stayed throughout."),
+        new("expectations", Clauses.Expectations, "I gave the expectations: in full at a pupil's first session with me, otherwise a brief reminder.", "The teacher did not confirm giving the expectations."),
+        new("room", Clauses.Environment, "The family's room was communal and suitable (not a bedroom), with televisions and other devices off.", "The teacher did not confirm the family's room."),
+        new("dress", Clauses.Dress, "Everyone was appropriately dressed, me included.", "The teacher did not confirm that everyone was appropriately dressed."),
+    ];
+
+    public async Task<OutcomeResult> HandleAsync(ClaimsPrincipal user, Guid sessionId, OutcomeRequest request, CancellationToken ct)
+    {
+        var schoolId = user.SchoolId();
+        var session = await db.Sessions.FirstOrDefaultAsync(s => s.Id == sessionId && s.SchoolId == schoolId, ct);
+        if (session is null || session.TeacherId != user.UserId())
+        {
+            return new OutcomeResult.Missing();
+        }
+        var errors = Check(request, session.Provider, out var confirmed);
+        if (errors.Count > 0)
+        {
+            return new OutcomeResult.Invalid(errors);
+        }
+        var outcome = request.Outcome!;
+        var now = clock.GetUtcNow();
+        if (StateProblem(session, outcome, now) is { } problem)
+        {
+            return new OutcomeResult.WrongState(problem);
+        }
+
+        var notHeld = outcome == DidNotAttend && session.Status == SessionStatus.Scheduled;
+        var notes = request.Notes?.Trim() ?? "";
+        var kinds = await db.Set<CallEventRecord>().AsNoTracking().Where(e => e.SessionId == sessionId && e.SchoolId == schoolId).Select(e => e.Kind).ToListAsync(ct);
+        var data = new Dictionary<string, string> { ["outcome"] = outcome, ["notes"] = notes };
+        if (session.Provider == CallProviders.Teams)
+        {
+            data["confirmed"] = string.Join(',', confirmed);
+        }
+        db.Add(new CallEventRecord
+        {
+            SchoolId = schoolId, SessionId = sessionId, At = now, Kind = RoomEvents.Outcome, Actor = $"teacher:{session.TeacherId}",
+            Data = System.Text.Json.JsonSerializer.Serialize(data),
+        });
+        var items = notHeld
+            ? CallEvidence.NotHeld()
+            : CallEvidence.AtOutcome(outcome, kinds.Count(k => k == RoomEvents.Joined), kinds.Count(k => k == RoomEvents.Left));
+        if (session.Provider == CallProviders.Teams && outcome != DidNotAttend)
+        {
+            items.AddRange(TeamsChecks.Select(c => new EvidenceItem
+            {
+                Clause = c.Clause, Rule = $"teams-{c.Key}", Passed = confirmed.Contains(c.Key),
+                Text = confirmed.Contains(c.Key) ? $"The teacher confirmed: {c.Text}" : c.Missing,
+            }));
+        }
+        db.Evidence.Add(new EvidenceRecord
+        {
+            SchoolId = schoolId, SessionId = sessionId, Stage = CallEvidence.OutcomeStage, Sequence = session.Sequence, RecordedAt = now, Items = items,
+        });
+        session.Status = SessionStatus.Ended;
+        AuditLog.Record(db, user, AuditActions.OutcomeRecorded, AuditSubjects.Session, session.Id, new
+        {
+            outcome,
+            confirmed = session.Provider == CallProviders.Teams ? confirmed : null,
+            notesSha256 = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(notes))),
+        });
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return new OutcomeResult.WrongState("Someone else changed this session at the same moment; reload it and try again.");
+        }
+        audit.Raise();
+        return new OutcomeResult.Recorded(new OutcomeDto(outcome, notes, confirmed, now));
+    }
+
+    /// <summary>Why this outcome cannot be marked on the session now, or null when it can.</summary>
+    public static string? StateProblem(Session session, string outcome, DateTimeOffset now) => session.Status switch
+    {
+        SessionStatus.Cancelled => "A cancelled session has no outcome.",
+        SessionStatus.Live => "The call is still going on: close it first, then record its outcome.",
+        SessionStatus.Ended => null,
+        _ when now < session.Start => "The outcome is recorded once the session's time has come.",
+        _ when session.Provider == CallProviders.Teams => null,
+        _ when outcome != DidNotAttend => "The call in the built-in room did not take place, so the only outcome to record is that the pupil did not attend.",
+        _ => null,
+    };
+
+    /// <summary>The outcomes the session's teacher may mark now (none before its time, once cancelled, or while its call goes on).</summary>
+    public static IReadOnlyList<string> Allowed(Session session, DateTimeOffset now) =>
+        Outcomes.Where(o => StateProblem(session, o, now) is null).ToList();
+
+    private static Dictionary<string, string[]> Check(OutcomeRequest request, string provider, out List<string> confirmed)
+    {
+        var errors = new Dictionary<string, string[]>();
+        confirmed = [];
+        if (request.Outcome is null || !Outcomes.Contains(request.Outcome))
+        {
+            errors["outcome"] = [$"Choose one of: {string.Join(", ", Outcomes)}."];
+        }
+        if (request.Notes is { Length: > MaxNotes } || (request.Notes is not null && FreeText.HasControlCharacters(request.Notes)))
+        {
+            errors["notes"] = [$"Notes are plain text of at most {MaxNotes} characters."];
+        }
+        if (request.Confirmed is { Length: > 0 } given)
+        {
+            if (provider != CallProviders.Teams)
+            {
+                errors["confirmed"] = ["The built-in room records consent, expectations and the checks itself; leave 'confirmed' out."];
+            }
+            else if (request.Outcome == DidNotAttend)
+            {
+                errors["confirmed"] = ["Nothing of a call the pupil did not attend can be confirmed; leave 'confirmed' out."];
+            }
+            else
+            {
+                for (var i = 0; i < given.Length; i++)
+                {
+                    if (TeamsChecks.FirstOrDefault(c => c.Key == given[i]) is not { } check)
+                    {
+                        errors[$"confirmed[{i}]"] = [$"Confirm any of: {string.Join(", ", TeamsChecks.Select(c => c.Key))}."];
+                    }
+                    else if (!confirmed.Contains(check.Key))
+                    {
+                        confirmed.Add(check.Key);
+                    }
+                }
+            }
+        }
+        return errors;
+    }
+}
+
+/// <summary>Reads the outcome a session's teacher marked last.</summary>
+public static class SessionOutcomes
+{
+    public static async Task<OutcomeDto?> LastAsync(ChaperoneDbContext db, Guid schoolId, Guid sessionId, CancellationToken ct)
+    {
+        var last = await db.Set<CallEventRecord>().AsNoTracking()
+            .Where(e => e.SessionId == sessionId && e.SchoolId == schoolId && e.Kind == RoomEvents.Outcome)
+            .OrderByDescending(e => e.At).ThenByDescending(e => e.Id).FirstOrDefaultAsync(ct);
+        if (last is null)
+        {
+            return null;
+        }
+        var values = last.Values();
+        return new OutcomeDto(
+            values.GetValueOrDefault("outcome") ?? "",
+            values.GetValueOrDefault("notes") ?? "",
+            (values.GetValueOrDefault("confirmed") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries),
+            last.At);
+    }
+}

@@ -1,0 +1,22 @@
+using System.Security.Claims;
+using Chaperone.Infrastructure;
+
+namespace Chaperone.Compliance;
+
+/// <summary>The compliance of every session in a range, for leaders (the whole school) and teachers (their own).</summary>
+public static class ComplianceEndpoints
+{
+    public static IServiceCollection AddComplianceOverview(this IServiceCollection services) => services.AddScoped<ComplianceOverview>();
+
+    public static void MapComplianceOverview(this IEndpointRouteBuilder app) =>
+        app.MapGet("/api/v1/compliance", Overview).WithTags("Sessions").RequireAuthorization(AuthPolicies.Staff).WithName("GetComplianceOverview")
+            .WithSummary("Every session in a range of days (from, to: dates in the school's zone; by default the school year so far), each clause's tally of met, pending, breached and not-applicable, and the sessions to look at: show=attention (breached, or over with a clause still pending; the default), breached, unsettled or all, newest first, at most 500. The whole school for SLT, the DSL and admins; a teacher's own sessions otherwise. Cancelled sessions are left out.");
+
+    private static async Task<IResult> Overview(ClaimsPrincipal user, ComplianceOverview overview, CancellationToken ct, string? from = null, string? to = null, string? show = null) =>
+        await overview.ForUserAsync(user, from, to, show, ct) switch
+        {
+            ComplianceOverview.Result.Ok ok => TypedResults.Ok(ok.Overview),
+            ComplianceOverview.Result.Invalid invalid => Problems.Validation(invalid.Errors),
+            _ => throw new InvalidOperationException("Every result is answered above."),
+        };
+}

@@ -1,0 +1,138 @@
+using System.Security.Claims;
+using Chaperone.Infrastructure;
+using Chaperone.Policy;
+using Chaperone.Records;
+using Chaperone.Scheduling;
+using Chaperone.Storage;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+
+namespace Chaperone.Compliance;
+
+/// <summary>Across the sessions of a range, how many met, left pending, breached, or had no call for one clause.</summary>
+public sealed record ClauseTallyDto(int Clause, string Title, int Met, int Pending, int Breached, int NotApplicable);
+
+/// <summary>A session with where it stands (<see cref="SessionStates"/>) and the clauses it breached or leaves pending.</summary>
+public sealed record SessionComplianceDto(SessionDto Session, string State, IReadOnlyList<int> Breached, IReadOnlyList<int> Pending);
+
+/// <summary>The compliance of every session in a range that the caller may see: totals, each clause's tally, and the sessions asked for.</summary>
+public sealed record ComplianceOverviewDto(
+    string From,
+    string To,
+    string TimeZone,
+    string Show,
+    int Sessions,
+    int Breached,
+    int Unsettled,
+    int Settled,
+    int Upcoming,
+    IReadOnlyList<ClauseTallyDto> Clauses,
+    IReadOnlyList<SessionComplianceDto> Items,
+    int Matching);
+
+/// <summary>Where a session stands against the policy as a whole.</summary>
+public static class SessionStates
+{
+    /// <summary>A clause is breached: leaders should look at it (DESIGN: "any breach is visible to leaders").</summary>
+    public const string Breached = "breached";
+    /// <summary>The session's time is over and a clause is still pending: the call was not held or not closed, or its outcome is not marked.</summary>
+    public const string Unsettled = "unsettled";
+    /// <summary>Over, and every clause met or not applicable.</summary>
+    public const string Settled = "settled";
+    /// <summary>Not over yet.</summary>
+    public const string Upcoming = "upcoming";
+
+    public static string Of(IReadOnlyList<ClauseVerdictDto> clauses, DateTimeOffset end, DateTimeOffset now) =>
+        clauses.Any(c => c.Status == VerdictStatus.Breached) ? Breached
+        : end > now ? Upcoming
+        : clauses.Any(c => c.Status == VerdictStatus.Pending) ? Unsettled
+        : Settled;
+}
+
+/// <summary>
+/// The compliance dashboard's figures (DESIGN: senior leaders see the compliance of every
+/// session, and any breach is visible to them): every session in a range of days that the
+/// caller may see (the whole school for senior leaders, the DSL and admins; a teacher's own
+/// otherwise), judged clause by clause as each session's own compliance is
+/// (<see cref="ComplianceAssessor"/>). Cancelled sessions are left out: they were never held.
+/// </summary>
+public sealed class ComplianceOverview(ChaperoneDbContext db, TimeProvider clock)
+{
+    /// <summary>The most sessions listed at once (the totals always count them all).</summary>
+    public const int MaxListed = 500;
+
+    /// <summary>Which sessions to list: those that need looking at (breached or unsettled, the default), or one kind, or all.</summary>
+    public static readonly string[] Shows = ["attention", SessionStates.Breached, SessionStates.Unsettled, "all"];
+
+    public abstract record Result
+    {
+        public sealed record Ok(ComplianceOverviewDto Overview) : Result;
+        public sealed record Invalid(Dictionary<string, string[]> Errors) : Result;
+    }
+
+    public async Task<Result> ForUserAsync(ClaimsPrincipal user, string? from, string? to, string? show, CancellationToken ct)
+    {
+        var schoolId = user.SchoolId();
+        var now = clock.GetUtcNow();
+        var zone = PolicySettings.ZoneOrDefault(await db.Schools.AsNoTracking().Where(s => s.Id == schoolId).Select(s => s.TimeZoneId).FirstAsync(ct));
+        var errors = new Dictionary<string, string[]>();
+        var range = DayRange.Parse(from, to, Instant.FromDateTimeOffset(now).InZone(zone).Date, errors);
+        var showing = string.IsNullOrWhiteSpace(show) ? Shows[0] : show.Trim().ToLowerInvariant();
+        if (!Shows.Contains(showing))
+        {
+            errors["show"] = [$"'show' is one of: {string.Join(", ", Shows)}."];
+        }
+        if (range is null || errors.Count > 0)
+        {
+            return new Result.Invalid(errors);
+        }
+
+        var starts = SessionFilter.StartOf(range.From, zone);
+        var ends = SessionFilter.EndOf(range.To, zone);
+        var query = ListSessions.Visible(db, user).AsNoTracking().Where(s => s.Status != SessionStatus.Cancelled && s.Start >= starts && s.Start < ends);
+        var sessions = await query.Select(s => new { s.Id, s.Status, s.Sequence, s.Start, s.End }).ToListAsync(ct);
+        var evidence = (await db.Evidence.AsNoTracking().Where(e => e.SchoolId == schoolId && query.Select(s => s.Id).Contains(e.SessionId)).ToListAsync(ct))
+            .ToLookup(e => e.SessionId);
+        var judged = sessions
+            .Select(s =>
+            {
+                var clauses = ComplianceAssessor.Assess(s.Status, s.Sequence, evidence[s.Id].ToList());
+                return (s.Id, s.Start, Clauses: clauses, State: SessionStates.Of(clauses, s.End, now));
+            })
+            .ToList();
+
+        var tallies = Policy.Clauses.All.Select(clause =>
+        {
+            var statuses = judged.Select(j => j.Clauses.First(c => c.Clause == clause.Number).Status).ToList();
+            return new ClauseTallyDto(clause.Number, clause.Title,
+                statuses.Count(x => x == VerdictStatus.Met), statuses.Count(x => x == VerdictStatus.Pending),
+                statuses.Count(x => x == VerdictStatus.Breached), statuses.Count(x => x == VerdictStatus.NotApplicable));
+        }).ToList();
+
+        // Newest first: the sessions just held are the ones still to put right.
+        var wanted = judged.Where(j => showing switch
+        {
+            "all" => true,
+            "attention" => j.State is SessionStates.Breached or SessionStates.Unsettled,
+            _ => j.State == showing,
+        }).OrderByDescending(j => j.Start).ThenBy(j => j.Id).ToList();
+        var listed = wanted.Take(MaxListed).ToList();
+        var listedIds = listed.Select(j => j.Id).ToList();
+        var dtos = (await SessionView.LoadManyAsync(db, schoolId, db.Sessions.AsNoTracking().Where(s => s.SchoolId == schoolId && listedIds.Contains(s.Id)), ct))
+            .ToDictionary(d => d.Id);
+        var items = listed
+            .Select(j => new SessionComplianceDto(dtos[Ids.Format(j.Id)], j.State,
+                j.Clauses.Where(c => c.Status == VerdictStatus.Breached).Select(c => c.Clause).ToList(),
+                j.Clauses.Where(c => c.Status == VerdictStatus.Pending).Select(c => c.Clause).ToList()))
+            .ToList();
+
+        return new Result.Ok(new ComplianceOverviewDto(
+            Pages.Display.Iso(range.From), Pages.Display.Iso(range.To), zone.Id, showing,
+            judged.Count,
+            judged.Count(j => j.State == SessionStates.Breached),
+            judged.Count(j => j.State == SessionStates.Unsettled),
+            judged.Count(j => j.State == SessionStates.Settled),
+            judged.Count(j => j.State == SessionStates.Upcoming),
+            tallies, items, wanted.Count));
+    }
+}
