@@ -39,7 +39,7 @@ public static class ComplianceAssessor
     /// <summary>Rules whose passing finding settles their clause on its own (what the call showed, e.g. Teams' attendance).</summary>
     public static IReadOnlySet<string> SettlingRules { get; } = new HashSet<string>
     {
-        Teams.TogetherThroughoutRule.Name, Teams.FamilyLeftFirstRule.Name,
+        Teams.TogetherThroughoutRule.Name, Teams.FamilyLeftFirstRule.Name, Concerns.RaiseConcern.ConcernRaisedRule,
     };
 
     public static IReadOnlyList<ClauseVerdictDto> Assess(SessionStatus status, int sequence, IReadOnlyCollection<EvidenceRecord> evidence)
@@ -68,14 +68,24 @@ public static class ComplianceAssessor
         {
             return VerdictStatus.Breached;
         }
-        if (status == SessionStatus.Ended && evidence.Count == 0 && (notHeld || clause == Clauses.Concerns))
+        // A provider's own verdict (Teams' attendance report), or a concern raised, settles its clause.
+        if (evidence.Any(e => SettlingRules.Contains(e.Rule)))
         {
-            // No call, so nothing the call settles applies; or the session is over and nobody raised a concern about it.
+            return VerdictStatus.Met;
+        }
+        // A call that never took place (the pupil did not attend) settles nothing but the booking's
+        // clauses and the attendance that says so, like a cancelled session.
+        if (notHeld && !SettledAtBooking.Contains(clause) && clause != Clauses.Attendance)
+        {
             return VerdictStatus.NotApplicable;
         }
-        // Booking settles some clauses; a call that ran and closed settles those its evidence covers;
-        // a provider's own verdict (Teams' attendance report) settles its clause.
-        if (((SettledAtBooking.Contains(clause) || status == SessionStatus.Ended) && evidence.Count > 0) || evidence.Any(e => SettlingRules.Contains(e.Rule)))
+        if (status == SessionStatus.Ended && evidence.Count == 0 && clause == Clauses.Concerns)
+        {
+            // The session is over and nobody raised a concern about it: nothing to report.
+            return VerdictStatus.NotApplicable;
+        }
+        // Booking settles some clauses; a call that ran and closed settles those its evidence covers.
+        if ((SettledAtBooking.Contains(clause) || status == SessionStatus.Ended) && evidence.Count > 0)
         {
             return VerdictStatus.Met;
         }

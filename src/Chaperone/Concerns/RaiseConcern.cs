@@ -111,7 +111,7 @@ public sealed class RaiseConcern(ChaperoneDbContext db, ConcernRouting routing, 
                     SchoolId = schoolId, SessionId = sessionId, Stage = ConcernEvidenceStage, RecordedAt = now,
                     Items = [new Compliance.EvidenceItem
                     {
-                        Clause = Policy.Clauses.Concerns, Rule = "concern-raised", Passed = true,
+                        Clause = Policy.Clauses.Concerns, Rule = ConcernRaisedRule, Passed = true,
                         Text = $"Concern {concern.Reference} was raised about this session at {now:HH:mm} UTC and routed at once.",
                     }],
                 });
@@ -138,6 +138,9 @@ public sealed class RaiseConcern(ChaperoneDbContext db, ConcernRouting routing, 
 
     /// <summary>The evidence stage of a concern raised about a session (clause 12).</summary>
     public const string ConcernEvidenceStage = "concern";
+
+    /// <summary>The rule of that evidence: each concern raised about a session meets its clause 12.</summary>
+    public const string ConcernRaisedRule = "concern-raised";
 
     /// <summary>
     /// Who a concern of <paramref name="kind"/> reaches, for the raiser (<see cref="ConcernRouting"/>

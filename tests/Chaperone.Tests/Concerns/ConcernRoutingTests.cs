@@ -86,6 +86,30 @@ public abstract class ConcernRoutingTests(SmtpChaperoneApp app)
     }
 
     [Fact]
+    public async Task WithNobodyInTheDslRoleASafeguardingConcernGoesStraightToTheHeadteacher()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        await NameHeadAsync(school, minutes: 15);
+        var admin = await school.AdminAsync(app);
+        var dslId = await app.WithDbAsync(db => db.Users.Where(u => u.Email == school.DslEmail).Select(u => u.Id).SingleAsync());
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync($"/api/v1/staff/{dslId}/access", new { active = false })).StatusCode);
+        var slt = await school.SltAsync(app);
+        await using var headHub = await StaffHubClient.ConnectAsync(app, slt);
+        var teacher = await school.TeacherAsync(app);
+
+        // No worker pass and no time passing: the head hears at once, not after the fifteen minutes.
+        var id = (await RaiseAsync(teacher, Safeguarding(school))).GetProperty("id").GetString()!;
+
+        var alert = await headHub.WaitForAsync(a => a.GetProperty("concernId").GetString() == id);
+        Assert.True(alert.GetProperty("escalated").GetBoolean());
+        var toHead = await app.Smtp.WaitForAsync(r => r.Any(m => m.To.Mailboxes.Any(b => b.Address == school.SltEmail)));
+        Assert.DoesNotContain(Content, c => toHead.Where(m => m.To.Mailboxes.Any(b => b.Address == school.SltEmail)).Any(m => Text(m).Contains(c, StringComparison.Ordinal)));
+        var escalated = await app.WithDbAsync(db => db.Set<ConcernEntry>().Where(e => e.ConcernId == Guid.Parse(id) && e.Type == "escalated").Select(e => e.Text).SingleAsync());
+        Assert.StartsWith("Nobody in the school holds the DSL role: escalated at once to the headteacher", escalated, StringComparison.Ordinal);
+        Assert.Equal(0, await app.WithDbAsync(db => db.OutboxMessages.CountAsync(m => m.SchoolId == school.SchoolId && m.RecipientEmail == school.DslEmail)));
+    }
+
+    [Fact]
     public async Task NobodyAcknowledgingInTimeEscalatesToTheHeadAndTheDeputiesOnce()
     {
         var school = await TestSchool.CreateAsync(app);

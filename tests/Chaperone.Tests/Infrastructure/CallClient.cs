@@ -60,9 +60,10 @@ public sealed class CallClient(HubConnection connection) : IAsyncDisposable
     /// Mia Mother and Toby through the hub, as the console and the family's page do, moving the
     /// app's clock: the teacher opens at −5 min, the family joins, declares and is admitted at −4,
     /// consent at −3 (confirmed at −2, with the room and dress checks), the start at 0, the
-    /// expectations at +1, the family leaves at +20, the teacher closes at +21 and then records the outcome.
+    /// expectations at +1 (unless <paramref name="giveExpectations"/> is false: a breach of clause 7),
+    /// the family leaves at +20, the teacher closes at +21 and then records the outcome.
     /// </summary>
-    public static async Task RunCallAsync(ChaperoneApp app, TestSchool school, Guid sessionId, DateTimeOffset start, string outcome, string notes)
+    public static async Task RunCallAsync(ChaperoneApp app, TestSchool school, Guid sessionId, DateTimeOffset start, string outcome, string notes, bool giveExpectations = true)
     {
         app.Clock.SetUtcNow(start.AddMinutes(-5));
         // Signed in on the day (a token from days before has expired).
@@ -86,7 +87,10 @@ public sealed class CallClient(HubConnection connection) : IAsyncDisposable
                 app.Clock.SetUtcNow(start);
                 await teacher.Ok("Start");
                 app.Clock.SetUtcNow(start.AddMinutes(1));
-                await teacher.Ok("ConfirmExpectations");
+                if (giveExpectations)
+                {
+                    await teacher.Ok("ConfirmExpectations");
+                }
                 app.Clock.SetUtcNow(start.AddMinutes(20));
                 await family.Ok("Leave");
             }

@@ -1,0 +1,131 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Chaperone.Audit;
+using Chaperone.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace Chaperone.Tests.Calls;
+
+/// <summary>
+/// Clause 11 after the call, through the API: a pupil who never came is marked as not attending
+/// (which ends the session, and the clauses only a call meets no longer apply), a held call's
+/// outcome can be corrected, and what cannot be marked says why.
+/// </summary>
+public abstract class OutcomeApiTests(ChaperoneApp app)
+{
+    private static Task<HttpResponseMessage> MarkAsync(HttpClient client, string id, object body) =>
+        client.PostAsJsonAsync($"/api/v1/sessions/{id}/outcome", body);
+
+    private static async Task<Dictionary<int, JsonElement>> ClausesAsync(HttpClient client, string id) =>
+        (await Api.JsonAsync(await client.GetAsync($"/api/v1/sessions/{id}/compliance"), HttpStatusCode.OK))
+            .GetProperty("clauses").EnumerateArray().ToDictionary(c => c.GetProperty("clause").GetInt32());
+
+    [Fact]
+    public async Task APupilWhoNeverCameIsMarkedDidNotAttendOnceTheTimeHasComeWhichEndsTheSession()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var start = CallClient.NextSessionStart(app);
+        var id = await TestSchool.BookOkAsync(await school.TeacherAsync(app), school.Booking(start, school.TwoParentPupil, school.Mother));
+        const string notes = "Rang home: Toby was unwell.";
+
+        var early = await Api.ProblemAsync(await MarkAsync(await school.TeacherAsync(app), id, new { outcome = "did-not-attend" }), HttpStatusCode.Conflict);
+        Assert.Contains("time has come", early.GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        app.Clock.SetUtcNow(start.AddMinutes(12));
+        var teacher = await school.TeacherAsync(app);
+        var held = await Api.ProblemAsync(await MarkAsync(teacher, id, new { outcome = "completed" }), HttpStatusCode.Conflict);
+        Assert.Contains("did not attend", held.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        var marked = await Api.JsonAsync(await MarkAsync(teacher, id, new { outcome = "did-not-attend", notes }), HttpStatusCode.OK);
+        Assert.Equal("did-not-attend", marked.GetProperty("outcome").GetString());
+
+        var session = await Api.JsonAsync(await teacher.GetAsync($"/api/v1/sessions/{id}"), HttpStatusCode.OK);
+        Assert.Equal("ended", session.GetProperty("status").GetString());
+        var clauses = await ClausesAsync(teacher, id);
+        foreach (var settledAtBooking in new[] { 2, 3, 4, 8 })
+        {
+            Assert.Equal("met", clauses[settledAtBooking].GetProperty("status").GetString());
+        }
+        foreach (var onlyACallMeets in new[] { 1, 5, 6, 7, 9, 10, 12 })
+        {
+            Assert.True(clauses[onlyACallMeets].GetProperty("status").GetString() == "not-applicable", $"Clause {onlyACallMeets}: {clauses[onlyACallMeets]}");
+        }
+        Assert.Equal("met", clauses[11].GetProperty("status").GetString());
+        Assert.Contains(clauses[11].GetProperty("evidence").EnumerateArray(), e => e.GetProperty("rule").GetString() == "not-held");
+
+        // The notes are the session record's: its teacher and leaders read them, an admin does not.
+        var read = await Api.JsonAsync(await teacher.GetAsync($"/api/v1/sessions/{id}/outcome"), HttpStatusCode.OK);
+        Assert.Equal(notes, read.GetProperty("notes").GetString());
+        Assert.Equal(notes, (await Api.JsonAsync(await (await school.SltAsync(app)).GetAsync($"/api/v1/sessions/{id}/outcome"), HttpStatusCode.OK)).GetProperty("notes").GetString());
+        await Api.ProblemAsync(await (await school.AdminAsync(app)).GetAsync($"/api/v1/sessions/{id}/outcome"), HttpStatusCode.NotFound);
+
+        // The marking is in the audit trail with the notes' hash, so the notes on record are tamper-evident.
+        var details = await app.WithDbAsync(db => db.AuditEntries.AsNoTracking()
+            .Where(e => e.SchoolId == school.SchoolId && e.Action == AuditActions.OutcomeRecorded && e.SubjectId == id).Select(e => e.Details).SingleAsync());
+        Assert.Contains(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(notes))), details!, StringComparison.Ordinal);
+
+        // Ended, the room no longer opens and the session can no longer be cancelled.
+        await Api.ProblemAsync(await Api.CancelAsync(teacher, id), HttpStatusCode.Conflict);
+    }
+
+    [Fact]
+    public async Task WhatCannotBeMarkedIsRefusedFieldByFieldOrSaysWhy()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var start = CallClient.NextSessionStart(app);
+        var teacherBefore = await school.TeacherAsync(app);
+        var id = await TestSchool.BookOkAsync(teacherBefore, school.Booking(start, school.TwoParentPupil, school.Mother));
+        var cancelled = await TestSchool.BookOkAsync(teacherBefore, school.Booking(start.AddHours(2), school.TwoParentPupil, school.Mother));
+        Assert.Equal(HttpStatusCode.OK, (await Api.CancelAsync(teacherBefore, cancelled)).StatusCode);
+        app.Clock.SetUtcNow(start.AddMinutes(40));
+        var teacher = await school.TeacherAsync(app);
+
+        Assert.Equal(["outcome"], await Api.BadRequestFieldsAsync(await MarkAsync(teacher, id, new { outcome = "went-well" })));
+        Assert.Equal(["notes"], await Api.BadRequestFieldsAsync(await MarkAsync(teacher, id, new { outcome = "did-not-attend", notes = new string('x', 4001) })));
+        Assert.Equal(["notes"], await Api.BadRequestFieldsAsync(await MarkAsync(teacher, id, new { outcome = "did-not-attend", notes = "bell\u0007" })));
+        Assert.Equal(["confirmed"], await Api.BadRequestFieldsAsync(await MarkAsync(teacher, id, new { outcome = "did-not-attend", confirmed = new[] { "consent" } })));
+        await Api.ProblemAsync(await Api.PostRawAsync(teacher, $"/api/v1/sessions/{id}/outcome", "{\"outcome\": 3"), HttpStatusCode.BadRequest);
+        // Another teacher's session, another school's, or no session at all: not found.
+        await Api.ProblemAsync(await MarkAsync(await school.OtherTeacherAsync(app), id, new { outcome = "did-not-attend" }), HttpStatusCode.NotFound);
+        var elsewhere = await TestSchool.CreateAsync(app);
+        await Api.ProblemAsync(await MarkAsync(await elsewhere.TeacherAsync(app), id, new { outcome = "did-not-attend" }), HttpStatusCode.NotFound);
+        await Api.ProblemAsync(await MarkAsync(teacher, "not-an-id", new { outcome = "did-not-attend" }), HttpStatusCode.NotFound);
+        await Api.ProblemAsync(await teacher.GetAsync($"/api/v1/sessions/{id}/outcome"), HttpStatusCode.NotFound);
+        var none = await Api.ProblemAsync(await MarkAsync(teacher, cancelled, new { outcome = "did-not-attend" }), HttpStatusCode.Conflict);
+        Assert.Contains("cancelled", none.GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        // Nothing refused was written: the session is still waiting for its outcome.
+        Assert.Equal("scheduled", (await Api.JsonAsync(await teacher.GetAsync($"/api/v1/sessions/{id}"), HttpStatusCode.OK)).GetProperty("status").GetString());
+        Assert.Equal(0, await app.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.SchoolId == school.SchoolId && e.Action == AuditActions.OutcomeRecorded)));
+    }
+
+    [Fact]
+    public async Task AHeldCallEvidencesClause5AndItsOutcomeCanBeCorrectedTheLastOneCounting()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var (id, _) = await CallClient.BookAndRunCallAsync(app, school, "completed", "Good session.");
+        var teacher = await school.TeacherAsync(app);
+
+        var clauses = await ClausesAsync(teacher, id.ToString());
+        Assert.Equal("met", clauses[5].GetProperty("status").GetString());
+        Assert.Contains(clauses[5].GetProperty("evidence").EnumerateArray(), e => e.GetProperty("rule").GetString() == "teacher-pupil-only");
+        Assert.Equal("not-applicable", clauses[12].GetProperty("status").GetString());
+        Assert.DoesNotContain(clauses.Values, c => c.GetProperty("status").GetString() is "pending" or "breached");
+
+        app.Clock.Advance(TimeSpan.FromMinutes(5));
+        await Api.JsonAsync(await MarkAsync(teacher, id.ToString(), new { outcome = "cut-short", notes = "The connection failed at 10:18." }), HttpStatusCode.OK);
+
+        var outcome = await Api.JsonAsync(await teacher.GetAsync($"/api/v1/sessions/{id}/outcome"), HttpStatusCode.OK);
+        Assert.Equal("cut-short", outcome.GetProperty("outcome").GetString());
+        var attendance = Assert.Single((await ClausesAsync(teacher, id.ToString()))[11].GetProperty("evidence").EnumerateArray());
+        Assert.Contains("cut-short", attendance.GetProperty("text").GetString(), StringComparison.Ordinal);
+        var record = await Api.JsonAsync(await teacher.GetAsync($"/api/v1/sessions/{id}/record"), HttpStatusCode.OK);
+        Assert.Contains("cut-short", record.GetRawText(), StringComparison.Ordinal);
+    }
+}
+
+public sealed class OutcomeApiOnSqlite(ChaperoneApp app) : OutcomeApiTests(app), IClassFixture<ChaperoneApp>;
+
+public sealed class OutcomeApiOnPostgres(PostgresChaperoneApp app) : OutcomeApiTests(app), IClassFixture<PostgresChaperoneApp>;
