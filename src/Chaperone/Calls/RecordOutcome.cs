@@ -76,14 +76,15 @@ public sealed class RecordOutcome(ChaperoneDbContext db, TimeProvider clock, Aud
         }
         var outcome = request.Outcome!;
         var now = clock.GetUtcNow();
-        if (StateProblem(session, outcome, now) is { } problem)
+        var kinds = await db.Set<CallEventRecord>().AsNoTracking().Where(e => e.SessionId == sessionId && e.SchoolId == schoolId).Select(e => e.Kind).ToListAsync(ct);
+        var callHeld = kinds.Contains(RoomEvents.Started);
+        if (StateProblem(session, callHeld, outcome, now) is { } problem)
         {
             return new OutcomeResult.WrongState(problem);
         }
 
-        var notHeld = outcome == DidNotAttend && session.Status == SessionStatus.Scheduled;
+        var notHeld = outcome == DidNotAttend && !callHeld;
         var notes = request.Notes?.Trim() ?? "";
-        var kinds = await db.Set<CallEventRecord>().AsNoTracking().Where(e => e.SessionId == sessionId && e.SchoolId == schoolId).Select(e => e.Kind).ToListAsync(ct);
         var data = new Dictionary<string, string> { ["outcome"] = outcome, ["notes"] = notes };
         if (session.Provider == CallProviders.Teams)
         {
@@ -128,21 +129,25 @@ public sealed class RecordOutcome(ChaperoneDbContext db, TimeProvider clock, Aud
         return new OutcomeResult.Recorded(new OutcomeDto(outcome, notes, confirmed, now));
     }
 
-    /// <summary>Why this outcome cannot be marked on the session now, or null when it can.</summary>
-    public static string? StateProblem(Session session, string outcome, DateTimeOffset now) => session.Status switch
+    /// <summary>
+    /// Why this outcome cannot be marked on the session now, or null when it can.
+    /// <paramref name="callHeld"/>: whether the built-in room's call started (Teams calls are not seen here).
+    /// </summary>
+    public static string? StateProblem(Session session, bool callHeld, string outcome, DateTimeOffset now) => session.Status switch
     {
         SessionStatus.Cancelled => "A cancelled session has no outcome.",
         SessionStatus.Live => "The call is still going on: close it first, then record its outcome.",
-        SessionStatus.Ended => null,
-        _ when now < session.Start => "The outcome is recorded once the session's time has come.",
-        _ when session.Provider == CallProviders.Teams => null,
-        _ when outcome != DidNotAttend => "The call in the built-in room did not take place, so the only outcome to record is that the pupil did not attend.",
-        _ => null,
+        SessionStatus.Scheduled when now < session.Start => "The outcome is recorded once the session's time has come.",
+        _ when session.Provider == CallProviders.Teams || callHeld || outcome == DidNotAttend => null,
+        _ => "The call in the built-in room did not take place, so the only outcome to record is that the pupil did not attend.",
     };
 
     /// <summary>The outcomes the session's teacher may mark now (none before its time, once cancelled, or while its call goes on).</summary>
-    public static IReadOnlyList<string> Allowed(Session session, DateTimeOffset now) =>
-        Outcomes.Where(o => StateProblem(session, o, now) is null).ToList();
+    public static async Task<IReadOnlyList<string>> AllowedAsync(ChaperoneDbContext db, Session session, DateTimeOffset now, CancellationToken ct)
+    {
+        var held = await db.Set<CallEventRecord>().AsNoTracking().AnyAsync(e => e.SessionId == session.Id && e.SchoolId == session.SchoolId && e.Kind == RoomEvents.Started, ct);
+        return Outcomes.Where(o => StateProblem(session, held, o, now) is null).ToList();
+    }
 
     private static Dictionary<string, string[]> Check(OutcomeRequest request, string provider, out List<string> confirmed)
     {

@@ -1,5 +1,7 @@
+using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Chaperone.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Playwright;
 using static Chaperone.Tests.Browser.BrowserSteps;
 
@@ -67,5 +69,29 @@ public sealed class ConcernsInTheBrowserTests(BrowserApp browser) : IClassFixtur
         await dsl.GetByRole(AriaRole.Button, new() { Name = "Add the entry" }).ClickAsync();
         await Assertions.Expect(dsl.Locator("[data-chronology]")).ToContainTextAsync("referral to children's social care", new() { Timeout = Ms });
         await ScreenshotAsync(dsl, "concern-acknowledged.png");
+    }
+
+    [Fact]
+    public async Task WithNobodyInTheDslRoleTheTeacherIsToldWhoWasAlertedInstead()
+    {
+        var school = await TestSchool.CreateAsync(App);
+        var admin = await school.AdminAsync(App);
+        (await admin.PutAsJsonAsync("/api/v1/concerns/settings", new { acknowledgeWithinMinutes = 15, headteacherId = school.SltId.ToString(), behaviourLeadId = (string?)null })).EnsureSuccessStatusCode();
+        var dslId = await App.WithDbAsync(db => db.Users.Where(u => u.Email == school.DslEmail).Select(u => u.Id).SingleAsync());
+        (await admin.PutAsJsonAsync($"/api/v1/staff/{dslId}/access", new { active = false })).EnsureSuccessStatusCode();
+
+        var teacher = await browser.NewPageAsync();
+        await SignInAsync(teacher, school.TeacherEmail, TestSchool.Password);
+        await teacher.GotoAsync("/concerns/new");
+        await teacher.GetByLabel("Safeguarding (to the DSL and deputies at once)").CheckAsync();
+        await teacher.Locator("#pupils").CheckAsync();
+        await teacher.GetByLabel("Summary").FillAsync("Upset about home");
+        await teacher.GetByLabel("What happened").FillAsync("The pupil said they did not want to go home.");
+        await teacher.GetByRole(AriaRole.Button, new() { Name = "Raise the concern" }).ClickAsync();
+        await teacher.WaitForPageAsync(new Regex("/concerns/[0-9a-f-]{36}$"));
+
+        var head = await App.WithDbAsync(db => db.Users.Where(u => u.Id == school.SltId).Select(u => u.Name).SingleAsync());
+        await Assertions.Expect(teacher.GetByRole(AriaRole.Status)).ToContainTextAsync($"Nobody in the school holds the DSL role in Chaperone, so it went straight to the headteacher, {head}.", new() { Timeout = Ms });
+        await Assertions.Expect(teacher.GetByRole(AriaRole.Status)).Not.ToContainTextAsync("The DSL and deputies have been alerted", new() { Timeout = Ms });
     }
 }

@@ -66,8 +66,10 @@ public abstract class OutcomeApiTests(ChaperoneApp app)
             .Where(e => e.SchoolId == school.SchoolId && e.Action == AuditActions.OutcomeRecorded && e.SubjectId == id).Select(e => e.Details).SingleAsync());
         Assert.Contains(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(notes))), details!, StringComparison.Ordinal);
 
-        // Ended, the room no longer opens and the session can no longer be cancelled.
+        // Ended, the session can no longer be cancelled, and a call that never took place cannot be said to have been completed.
         await Api.ProblemAsync(await Api.CancelAsync(teacher, id), HttpStatusCode.Conflict);
+        await Api.ProblemAsync(await MarkAsync(teacher, id, new { outcome = "completed" }), HttpStatusCode.Conflict);
+        Assert.Equal("did-not-attend", (await Api.JsonAsync(await teacher.GetAsync($"/api/v1/sessions/{id}/outcome"), HttpStatusCode.OK)).GetProperty("outcome").GetString());
     }
 
     [Fact]

@@ -47,6 +47,15 @@ public sealed class IndexModel(ComplianceOverview overview) : PageModel
         _ => "Every session",
     };
 
+    /// <summary>The same, short enough for the list of choices.</summary>
+    public static string ShowOption(string show) => show switch
+    {
+        "attention" => "To look at",
+        SessionStates.Breached => "With a breach",
+        SessionStates.Unsettled => "Over, still pending",
+        _ => "All",
+    };
+
     public static string StateLabel(string state) => state switch
     {
         SessionStates.Breached => "Breach",

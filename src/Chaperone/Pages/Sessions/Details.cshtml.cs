@@ -146,7 +146,7 @@ public sealed class DetailsModel(ChaperoneDbContext db, RescheduleSession resche
         MayManage = SchedulingAccess.MayManageFor(User, session.TeacherId) && session.Status == SessionStatus.Scheduled;
         MayShareLinks = SchedulingAccess.MayManageFor(User, session.TeacherId);
         MayReadRecord = Chaperone.Records.RecordAccess.MayReadSessionRecord(User, session.TeacherId);
-        OutcomeChoices = session.TeacherId == User.UserId() ? Calls.RecordOutcome.Allowed(session, clock.GetUtcNow()) : [];
+        OutcomeChoices = session.TeacherId == User.UserId() ? await Calls.RecordOutcome.AllowedAsync(db, session, clock.GetUtcNow(), ct) : [];
         CurrentOutcome = MayReadRecord ? await Calls.SessionOutcomes.LastAsync(db, schoolId, sessionId, ct) : null;
         Family = await FamilyEndpoints.LinksForStaffAsync(db, links, clock, session, ct);
         Teams = session.Provider == CallProviders.Teams ? await Chaperone.Teams.TeamsAdmin.MeetingAsync(db, schoolId, sessionId, ct) : null;

@@ -1,0 +1,81 @@
+using System.Text.RegularExpressions;
+using Chaperone.Tests.Infrastructure;
+using Microsoft.Playwright;
+using static Chaperone.Tests.Browser.BrowserSteps;
+
+namespace Chaperone.Tests.Browser;
+
+/// <summary>
+/// The compliance dashboard and clause 11 after the call, in a real browser: a teacher finds a
+/// session whose time passed without a call, marks that the pupil did not attend, and it leaves the
+/// list; a senior leader sees the breach that remains, and each clause's tally.
+/// </summary>
+public sealed class ComplianceInTheBrowserTests(BrowserApp browser) : IClassFixture<BrowserApp>
+{
+    [Fact]
+    public async Task ATeacherMarksAMissedSessionAsNotAttendedAndALeaderSeesTheBreachThatRemains()
+    {
+        var app = browser.App;
+        var school = await TestSchool.CreateAsync(app);
+        var breachedStart = CallClient.NextSessionStart(app);
+        var breached = Guid.Parse(await TestSchool.BookOkAsync(await school.TeacherAsync(app), school.Booking(breachedStart, school.TwoParentPupil, school.Mother)));
+        await CallClient.RunCallAsync(app, school, breached, breachedStart, "completed", "No expectations given.", giveExpectations: false);
+        var missedStart = CallClient.NextSessionStart(app);
+        var missed = await TestSchool.BookOkAsync(await school.TeacherAsync(app), school.Booking(missedStart, school.TwoParentPupil, school.Mother));
+        app.Clock.SetUtcNow(missedStart.AddHours(1));
+
+        var teacher = await browser.NewPageAsync();
+        await SignInAsync(teacher, school.TeacherEmail, TestSchool.Password);
+        await Nav(teacher).GetByRole(AriaRole.Link, new() { Name = "Compliance" }).ClickAsync();
+        await teacher.WaitForPageAsync(new Regex("/compliance$"));
+        var rows = teacher.Locator("[data-compliance-sessions] tbody tr");
+        await Assertions.Expect(rows).ToHaveCountAsync(2, new() { Timeout = Ms });
+        var missedRow = teacher.Locator($"tr[data-session='{missed}']");
+        await Assertions.Expect(missedRow).ToContainTextAsync("The call did not take place", new() { Timeout = Ms });
+        await AssertEveryControlIsLabelledAsync(teacher);
+
+        await missedRow.GetByRole(AriaRole.Link).ClickAsync();
+        await teacher.WaitForPageAsync(new Regex($"/sessions/{missed}$"));
+        var panel = teacher.Locator("#outcome-panel");
+        await Assertions.Expect(panel).ToContainTextAsync("its call has not taken place", new() { Timeout = Ms });
+        // Nothing chosen: the form says what to fix.
+        await panel.GetByRole(AriaRole.Button, new() { Name = "Save the outcome" }).ClickAsync();
+        await Assertions.Expect(teacher.Locator("[data-error-summary]")).ToContainTextAsync("Choose one of", new() { Timeout = Ms });
+        // A call never held can only be marked as not attended.
+        await Assertions.Expect(teacher.GetByRole(AriaRole.Radio)).ToHaveCountAsync(1, new() { Timeout = Ms });
+        await teacher.GetByRole(AriaRole.Radio, new() { Name = "Did not attend" }).CheckAsync();
+        await teacher.GetByLabel("Session notes").FillAsync("Phoned home: Toby was unwell.");
+        await teacher.GetByRole(AriaRole.Button, new() { Name = "Save the outcome" }).ClickAsync();
+        await teacher.WaitForPageAsync(new Regex($"/sessions/{missed}$"));
+        await Assertions.Expect(teacher.GetByRole(AriaRole.Status)).ToContainTextAsync("The outcome is recorded: Did not attend.", new() { Timeout = Ms });
+        await Assertions.Expect(teacher.Locator("[data-current-outcome]")).ToContainTextAsync("Phoned home: Toby was unwell.", new() { Timeout = Ms });
+        await Assertions.Expect(teacher.Locator("[data-clause='1'] .badge")).ToHaveTextAsync("Not applicable", new() { Timeout = Ms });
+        await Assertions.Expect(teacher.Locator("[data-clause='11'] .badge")).ToHaveTextAsync("Met", new() { Timeout = Ms });
+        await Assertions.Expect(teacher.GetByRole(AriaRole.Radio)).ToHaveCountAsync(1, new() { Timeout = Ms });
+        await AssertEveryControlIsLabelledAsync(teacher);
+        await ScreenshotAsync(teacher, "session-outcome.png");
+
+        await Nav(teacher).GetByRole(AriaRole.Link, new() { Name = "Compliance" }).ClickAsync();
+        await teacher.WaitForPageAsync(new Regex("/compliance$"));
+        await Assertions.Expect(rows).ToHaveCountAsync(1, new() { Timeout = Ms });
+        await Assertions.Expect(rows.First).ToContainTextAsync("Breached: 7 (", new() { Timeout = Ms });
+
+        var leader = await browser.NewPageAsync();
+        await Concerns.ConcernTestSupport.EnrolAsync(app, school.SltEmail);
+        await SignInWithTwoFactorsAsync(leader, app, school.SltEmail, TestSchool.Password);
+        await leader.GotoAsync("/compliance?show=breached");
+        await leader.WaitForPageAsync(new Regex("/compliance\\?show=breached$"));
+        var leaderRows = leader.Locator("[data-compliance-sessions] tbody tr");
+        await Assertions.Expect(leaderRows).ToHaveCountAsync(1, new() { Timeout = Ms });
+        await Assertions.Expect(leaderRows.First).ToContainTextAsync($"teacher {school.TeacherEmail.Split('@')[0].Split('.')[1]}", new() { Timeout = Ms });
+        await Assertions.Expect(leader.Locator("[data-clause-tally] tr[data-clause='7'] td[data-breached]")).ToHaveTextAsync("1", new() { Timeout = Ms });
+        Assert.Empty(await AccessibilityViolationsAsync(leader));
+        await ScreenshotAsync(leader, "compliance.png");
+
+        // Dates the wrong way round: the form says which field to fix.
+        await leader.GetByLabel("From").FillAsync("2027-01-10");
+        await leader.GetByLabel("To").FillAsync("2027-01-01");
+        await leader.GetByRole(AriaRole.Button, new() { Name = "Show", Exact = true }).ClickAsync();
+        await Assertions.Expect(leader.Locator("[data-error-summary]")).ToContainTextAsync("'from' must be on or before 'to'", new() { Timeout = Ms });
+    }
+}

@@ -1,0 +1,54 @@
+using System.Net;
+using System.Net.Http.Json;
+using Chaperone.Tests.Infrastructure;
+
+namespace Chaperone.Tests.Teams;
+
+/// <summary>
+/// Clause 11 for a Teams session: Teams records who joined and left but not consent, the
+/// expectations, the room or dress, so the teacher confirms those with the outcome; what they do
+/// not confirm is a breach of its clause, and a corrected outcome replaces it.
+/// </summary>
+public abstract class TeamsOutcomeApiTests(TeamsApp app)
+{
+    [Fact]
+    public async Task TheTeacherConfirmsWhatTeamsCannotRecordAndWhatIsNotConfirmedIsABreach()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var user = await app.UseTeamsAsync(school);
+        app.Graph.ServeMeeting(user);
+        var start = CallClient.NextSessionStart(app);
+        var id = await TestSchool.BookOkAsync(await school.TeacherAsync(app), school.Booking(start, school.TwoParentPupil, school.Mother));
+        app.Clock.SetUtcNow(start.AddMinutes(35));
+        var teacher = await school.TeacherAsync(app);
+
+        Assert.Equal(["confirmed[1]"], await Api.BadRequestFieldsAsync(await teacher.PostAsJsonAsync($"/api/v1/sessions/{id}/outcome",
+            new { outcome = "completed", confirmed = new[] { "consent", "tea" } })));
+        await Api.JsonAsync(await teacher.PostAsJsonAsync($"/api/v1/sessions/{id}/outcome",
+            new { outcome = "completed", notes = "Reading practice.", confirmed = new[] { "consent", "expectations" } }), HttpStatusCode.OK);
+
+        var clauses = await StatusesAsync(teacher, id);
+        Assert.Equal("met", clauses[1]);
+        Assert.Equal("met", clauses[7]);
+        Assert.Equal("breached", clauses[9]);
+        Assert.Equal("breached", clauses[10]);
+        Assert.Equal("met", clauses[11]);
+        Assert.Equal("ended", (await Api.JsonAsync(await teacher.GetAsync($"/api/v1/sessions/{id}"), HttpStatusCode.OK)).GetProperty("status").GetString());
+
+        // The teacher had forgotten to tick two: the corrected outcome replaces the first.
+        await Api.JsonAsync(await teacher.PostAsJsonAsync($"/api/v1/sessions/{id}/outcome",
+            new { outcome = "completed", notes = "Reading practice.", confirmed = new[] { "consent", "expectations", "room", "dress" } }), HttpStatusCode.OK);
+        clauses = await StatusesAsync(teacher, id);
+        Assert.All(new[] { 1, 7, 9, 10, 11 }, c => Assert.Equal("met", clauses[c]));
+        var outcome = await Api.JsonAsync(await teacher.GetAsync($"/api/v1/sessions/{id}/outcome"), HttpStatusCode.OK);
+        Assert.Equal(["consent", "expectations", "room", "dress"], outcome.GetProperty("confirmed").EnumerateArray().Select(c => c.GetString()));
+    }
+
+    private static async Task<Dictionary<int, string>> StatusesAsync(HttpClient client, string id) =>
+        (await Api.JsonAsync(await client.GetAsync($"/api/v1/sessions/{id}/compliance"), HttpStatusCode.OK))
+            .GetProperty("clauses").EnumerateArray().ToDictionary(c => c.GetProperty("clause").GetInt32(), c => c.GetProperty("status").GetString()!);
+}
+
+public sealed class TeamsOutcomeApiOnSqlite(TeamsApp app) : TeamsOutcomeApiTests(app), IClassFixture<TeamsApp>;
+
+public sealed class TeamsOutcomeApiOnPostgres(PostgresTeamsApp app) : TeamsOutcomeApiTests(app), IClassFixture<PostgresTeamsApp>;
