@@ -63,21 +63,24 @@ public sealed class CallClient(HubConnection connection) : IAsyncDisposable
     /// expectations at +1 (unless <paramref name="giveExpectations"/> is false: a breach of clause 7),
     /// the family leaves at +20, the teacher closes at +21 and then records the outcome.
     /// </summary>
-    public static async Task RunCallAsync(ChaperoneApp app, TestSchool school, Guid sessionId, DateTimeOffset start, string outcome, string notes, bool giveExpectations = true)
+    public static async Task RunCallAsync(ChaperoneApp app, TestSchool school, Guid sessionId, DateTimeOffset start, string outcome, string notes, bool giveExpectations = true,
+        Guid[]? pupils = null, Guid? guardian = null)
     {
+        var present = pupils ?? [school.TwoParentPupil];
+        var parent = guardian ?? school.Mother;
         app.Clock.SetUtcNow(start.AddMinutes(-5));
         // Signed in on the day (a token from days before has expired).
         var teacherClient = await school.TeacherAsync(app);
-        var token = app.Services.GetRequiredService<FamilyLinks>().TokenFor(sessionId, school.Mother);
+        var token = app.Services.GetRequiredService<FamilyLinks>().TokenFor(sessionId, parent);
         await using (var teacher = await ConnectAsync(app, Bearer(teacherClient)))
         {
             await teacher.Ok("Host", sessionId.ToString());
             await using (var family = await ConnectAsync(app))
             {
                 await family.Ok("JoinFamily", token);
-                await family.Ok("Declare", new[] { school.TwoParentPupil.ToString() }, true, FamilyChecklist.Items.Select(i => i.Key).ToArray());
+                await family.Ok("Declare", present.Select(p => p.ToString()).ToArray(), true, FamilyChecklist.Items.Select(i => i.Key).ToArray());
                 app.Clock.SetUtcNow(start.AddMinutes(-4));
-                await teacher.Ok("Admit", school.Mother.ToString());
+                await teacher.Ok("Admit", parent.ToString());
                 app.Clock.SetUtcNow(start.AddMinutes(-3));
                 await family.Ok("GiveConsent");
                 app.Clock.SetUtcNow(start.AddMinutes(-2));
