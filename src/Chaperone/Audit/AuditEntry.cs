@@ -62,6 +62,11 @@ public static class AuditActions
     public const string SessionRescheduled = "session.rescheduled";
     public const string SessionCancelled = "session.cancelled";
     public const string OutcomeRecorded = "session.outcome-recorded";
+    public const string FamiliarisationConfirmed = "staff.familiarisation-confirmed";
+    public const string TeamsSettingsChanged = "teams.settings-changed";
+    public const string TeamsAccountChanged = "teams.account-changed";
+    public const string MessageWordingChanged = "messages.wording-changed";
+    public const string MessageWordingReset = "messages.wording-reset";
     public const string StaffAdded = "staff.added";
     public const string StaffRolesChanged = "staff.roles-changed";
     public const string StaffDetailsChanged = "staff.details-changed";

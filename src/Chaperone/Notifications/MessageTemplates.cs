@@ -50,8 +50,9 @@ public sealed partial class MessageTemplates(ChaperoneDbContext db, MessageCompo
         return errors;
     }
 
-    public async Task SaveAsync(Guid schoolId, MessageKind kind, MessageWording wording, CancellationToken ct)
+    public async Task SaveAsync(System.Security.Claims.ClaimsPrincipal user, MessageKind kind, MessageWording wording, CancellationToken ct)
     {
+        var schoolId = user.SchoolId();
         await using var write = await WriteTransaction.BeginAsync(db, ct);
         var row = await db.MessageTemplates.FirstOrDefaultAsync(t => t.SchoolId == schoolId && t.Kind == kind, ct);
         if (row is null)
@@ -61,15 +62,18 @@ public sealed partial class MessageTemplates(ChaperoneDbContext db, MessageCompo
         row.Opening = wording.Opening.Trim();
         row.Closing = wording.Closing.Trim();
         row.UpdatedAt = clock.GetUtcNow();
+        Audit.AuditLog.Record(db, user, Audit.AuditActions.MessageWordingChanged, Audit.AuditSubjects.School, schoolId, new { kind = kind.ToString(), opening = row.Opening, closing = row.Closing });
         await db.SaveChangesAsync(ct);
         await write.CommitAsync(ct);
     }
 
-    public async Task ResetAsync(Guid schoolId, MessageKind kind, CancellationToken ct)
+    public async Task ResetAsync(System.Security.Claims.ClaimsPrincipal user, MessageKind kind, CancellationToken ct)
     {
+        var schoolId = user.SchoolId();
         await using var write = await WriteTransaction.BeginAsync(db, ct);
         // Removed through the context, which stamps the school, so that copies of the wording are read again.
         db.MessageTemplates.RemoveRange(await db.MessageTemplates.Where(t => t.SchoolId == schoolId && t.Kind == kind).ToListAsync(ct));
+        Audit.AuditLog.Record(db, user, Audit.AuditActions.MessageWordingReset, Audit.AuditSubjects.School, schoolId, new { kind = kind.ToString() });
         await db.SaveChangesAsync(ct);
         await write.CommitAsync(ct);
     }

@@ -69,16 +69,18 @@ public static class PeopleEndpoints
     {
         var schoolId = user.SchoolId();
         var me = await db.Users.FirstAsync(u => u.Id == user.UserId() && u.SchoolId == schoolId, ct);
-        await ConfirmAsync(db, me, clock, ct);
+        await ConfirmAsync(db, user, me, clock, ct);
         return TypedResults.Ok((await LoadStaffAsync(db, schoolId, ct)).First(s => s.Id == Ids.Format(me.Id)));
     }
 
     /// <summary>Marks today (in the school's zone) as the day the member of staff confirmed familiarisation.</summary>
-    public static async Task ConfirmAsync(ChaperoneDbContext db, StaffMember me, TimeProvider clock, CancellationToken ct)
+    public static async Task ConfirmAsync(ChaperoneDbContext db, ClaimsPrincipal user, StaffMember me, TimeProvider clock, CancellationToken ct)
     {
         var zoneId = await db.Schools.Where(s => s.Id == me.SchoolId).Select(s => s.TimeZoneId).FirstAsync(ct);
         var zone = Policy.PolicySettings.ZoneOrDefault(zoneId);
         me.FamiliarisationConfirmedOn = Instant.FromDateTimeOffset(clock.GetUtcNow()).InZone(zone).Date.ToDateOnly();
+        // Clause 2's readiness record: who confirmed, and when, in the audit trail.
+        Audit.AuditLog.Record(db, user, Audit.AuditActions.FamiliarisationConfirmed, Audit.AuditSubjects.Staff, me.Id, new { on = me.FamiliarisationConfirmedOn });
         await db.SaveChangesAsync(ct);
     }
 }

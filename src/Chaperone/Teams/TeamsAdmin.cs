@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using System.Text.Json;
 using Chaperone.Infrastructure;
 using Chaperone.People;
@@ -42,8 +43,9 @@ public static class TeamsAdmin
     }
 
     /// <summary>Saves the settings, or says which fields to fix (API field names).</summary>
-    public static async Task<Dictionary<string, string[]>> SaveAsync(ChaperoneDbContext db, TeamsConnections connections, TimeProvider clock, Guid schoolId, TeamsSettingsRequest r, CancellationToken ct)
+    public static async Task<Dictionary<string, string[]>> SaveAsync(ChaperoneDbContext db, TeamsConnections connections, TimeProvider clock, ClaimsPrincipal user, TeamsSettingsRequest r, CancellationToken ct)
     {
+        var schoolId = user.SchoolId();
         var errors = new Dictionary<string, string[]>();
         var provider = r.DefaultProvider?.Trim().ToLowerInvariant();
         if (provider is not (CallProviders.BuiltIn or CallProviders.Teams))
@@ -81,6 +83,9 @@ public static class TeamsAdmin
             s.ProtectedClientSecret = r.ClientSecret.Length == 0 ? null : connections.Protect(r.ClientSecret);
         }
         s.UpdatedAt = clock.GetUtcNow();
+        // Audited without the secret: only whether a new one was given.
+        Audit.AuditLog.Record(db, user, Audit.AuditActions.TeamsSettingsChanged, Audit.AuditSubjects.School, schoolId,
+            new { s.DefaultProvider, s.AllowPerSession, s.TenantId, s.ClientId, secret = r.ClientSecret is null ? "unchanged" : r.ClientSecret.Length == 0 ? "removed" : "replaced" });
         await db.SaveChangesAsync(ct);
         return errors;
     }
@@ -92,8 +97,9 @@ public static class TeamsAdmin
         .Select(u => new TeamsAccountDto(Ids.Format(u.Id), u.Name, u.Email ?? "", u.UserId)).ToList();
 
     /// <summary>Maps a member of staff to a Microsoft 365 account (UPN or object id); an empty one removes the mapping. Null: the staff member is not in this school.</summary>
-    public static async Task<Dictionary<string, string[]>?> SetAccountAsync(ChaperoneDbContext db, Guid schoolId, string staffId, TeamsAccountRequest r, CancellationToken ct)
+    public static async Task<Dictionary<string, string[]>?> SetAccountAsync(ChaperoneDbContext db, ClaimsPrincipal user, string staffId, TeamsAccountRequest r, CancellationToken ct)
     {
+        var schoolId = user.SchoolId();
         if (!Ids.TryParse(staffId, out var id) || !await db.Users.AnyAsync(u => u.Id == id && u.SchoolId == schoolId, ct))
         {
             return null;
@@ -119,6 +125,7 @@ public static class TeamsAdmin
         {
             account.UserId = value;
         }
+        Audit.AuditLog.Record(db, user, Audit.AuditActions.TeamsAccountChanged, Audit.AuditSubjects.Staff, id, new { microsoftAccount = value.Length == 0 ? null : value });
         await db.SaveChangesAsync(ct);
         return [];
     }

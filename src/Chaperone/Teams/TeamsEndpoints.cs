@@ -25,7 +25,7 @@ public static class TeamsEndpoints
 
     private static async Task<IResult> PutSettings(TeamsSettingsRequest request, ClaimsPrincipal user, ChaperoneDbContext db, TeamsConnections connections, TimeProvider clock, CancellationToken ct)
     {
-        var errors = await TeamsAdmin.SaveAsync(db, connections, clock, user.SchoolId(), request, ct);
+        var errors = await TeamsAdmin.SaveAsync(db, connections, clock, user, request, ct);
         return errors.Count > 0 ? Problems.Validation(errors) : TypedResults.Ok(await TeamsAdmin.SettingsAsync(db, connections, user.SchoolId(), ct));
     }
 
@@ -36,7 +36,7 @@ public static class TeamsEndpoints
         TypedResults.Ok(await TeamsAdmin.AccountsAsync(db, user.SchoolId(), ct));
 
     private static async Task<IResult> PutAccount(string staffId, TeamsAccountRequest request, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct) =>
-        await TeamsAdmin.SetAccountAsync(db, user.SchoolId(), staffId, request, ct) switch
+        await TeamsAdmin.SetAccountAsync(db, user, staffId, request, ct) switch
         {
             null => Problems.NotFound("No member of staff with that id in your school."),
             { Count: > 0 } errors => Problems.Validation(errors),

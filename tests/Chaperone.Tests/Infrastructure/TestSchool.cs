@@ -98,6 +98,13 @@ public sealed record TestSchool(
     }
 
     public Task<HttpClient> TeacherAsync(ChaperoneApp app) => app.SignInAsync(TeacherEmail, Password);
+
+    /// <summary>The signed-in principal of a member of staff, as the app makes it at sign-in, for calling a feature's class directly.</summary>
+    public static async Task<System.Security.Claims.ClaimsPrincipal> PrincipalAsync(IServiceProvider services, Guid staffId)
+    {
+        var user = (await services.GetRequiredService<UserManager<StaffMember>>().FindByIdAsync(staffId.ToString()))!;
+        return await services.GetRequiredService<IUserClaimsPrincipalFactory<StaffMember>>().CreateAsync(user);
+    }
     public Task<HttpClient> OtherTeacherAsync(ChaperoneApp app) => app.SignInAsync(OtherTeacherEmail, Password);
     public Task<HttpClient> UnfamiliarTeacherAsync(ChaperoneApp app) => app.SignInAsync(UnfamiliarTeacherEmail, Password);
     public Task<HttpClient> SltAsync(ChaperoneApp app) => app.SignInAsync(SltEmail, Password);

@@ -129,7 +129,7 @@ public abstract class NotificationsApiTests(ChaperoneApp app)
         await using (var scope = app.Services.CreateAsyncScope())
         {
             var templates = scope.ServiceProvider.GetRequiredService<MessageTemplates>();
-            await templates.SaveAsync(school.SchoolId, MessageKind.Booked, new MessageWording("Hello {recipient}, from {school}!", "Bye for now."), CancellationToken.None);
+            await templates.SaveAsync(await TestSchool.PrincipalAsync(scope.ServiceProvider, school.AdminId), MessageKind.Booked, new MessageWording("Hello {recipient}, from {school}!", "Bye for now."), CancellationToken.None);
         }
         var text = await BookedTextAsync(await TestSchool.BookOkAsync(teacher, school.Booking(Soon())));
 
@@ -141,11 +141,15 @@ public abstract class NotificationsApiTests(ChaperoneApp app)
         }
         await using (var scope = app.Services.CreateAsyncScope())
         {
-            await scope.ServiceProvider.GetRequiredService<MessageTemplates>().ResetAsync(school.SchoolId, MessageKind.Booked, CancellationToken.None);
+            await scope.ServiceProvider.GetRequiredService<MessageTemplates>().ResetAsync(await TestSchool.PrincipalAsync(scope.ServiceProvider, school.AdminId), MessageKind.Booked, CancellationToken.None);
         }
         var reset = await BookedTextAsync(await TestSchool.BookOkAsync(teacher, school.Booking(Soon().AddHours(1))));
         Assert.DoesNotContain("Hello Mia Mother, from Test school", reset);
         Assert.Contains("It is not a bedroom.", reset);
+        // Both changes are in the audit trail, with who made them.
+        var trail = await app.WithDbAsync(db => db.AuditEntries.Where(e => e.SchoolId == school.SchoolId && e.ActorId == school.AdminId).Select(e => e.Action).ToListAsync());
+        Assert.Contains(Chaperone.Audit.AuditActions.MessageWordingChanged, trail);
+        Assert.Contains(Chaperone.Audit.AuditActions.MessageWordingReset, trail);
     }
 
     [Fact]

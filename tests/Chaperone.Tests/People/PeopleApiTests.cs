@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Chaperone.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 
 namespace Chaperone.Tests.People;
 
@@ -135,6 +136,11 @@ public abstract class PeopleApiTests(ChaperoneApp app)
 
         Assert.Equal("2026-11-30", confirmed.GetProperty("familiarisationConfirmedOn").GetString());
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        // Clause 2's readiness record: who confirmed and when, in the audit trail.
+        var audited = await app.WithDbAsync(db => db.AuditEntries.Where(e => e.SchoolId == school.SchoolId && e.Action == Chaperone.Audit.AuditActions.FamiliarisationConfirmed)
+            .Select(e => new { e.ActorId, e.SubjectId, e.Details }).SingleAsync());
+        Assert.Equal(school.UnfamiliarTeacherId, audited.ActorId);
+        Assert.Contains("2026-11-30", audited.Details, StringComparison.Ordinal);
     }
 }
 

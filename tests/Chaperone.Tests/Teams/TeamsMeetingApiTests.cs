@@ -198,6 +198,12 @@ public abstract class TeamsMeetingApiTests(TeamsApp app)
         Assert.DoesNotContain("very-secret-value", page, StringComparison.Ordinal);
         var stored = await app.WithDbAsync(db => Task.FromResult(db.Set<TeamsSchoolSettings>().Single(s => s.SchoolId == school.SchoolId).ProtectedClientSecret));
         Assert.DoesNotContain("very-secret-value", stored, StringComparison.Ordinal);
+        // The change is audited, saying a secret was given but never what it is; so is each account mapping.
+        var trail = await app.WithDbAsync(db => Task.FromResult(db.AuditEntries.Where(e => e.SchoolId == school.SchoolId && (e.Action == Chaperone.Audit.AuditActions.TeamsSettingsChanged || e.Action == Chaperone.Audit.AuditActions.TeamsAccountChanged)).ToList()));
+        var change = trail.Last(e => e.Action == Chaperone.Audit.AuditActions.TeamsSettingsChanged);
+        Assert.Contains("replaced", change.Details, StringComparison.Ordinal);
+        Assert.DoesNotContain("very-secret-value", change.Details, StringComparison.Ordinal);
+        Assert.Contains(trail, e => e.Action == Chaperone.Audit.AuditActions.TeamsAccountChanged && e.Details!.Contains(user, StringComparison.Ordinal));
     }
 
     [Fact]

@@ -34,7 +34,7 @@ public sealed class MessagesModel(MessageTemplates templates) : PageModel
         Selected = Parse(Kind);
         if (action == "reset")
         {
-            await templates.ResetAsync(User.SchoolId(), Selected, ct);
+            await templates.ResetAsync(User, Selected, ct);
             TempData["Notice"] = "The wording is back to Chaperone's default.";
             return LocalRedirect($"/admin/messages?kind={OutboxQueries.KindName(Selected)}");
         }
@@ -47,7 +47,7 @@ public sealed class MessagesModel(MessageTemplates templates) : PageModel
         var wording = new MessageWording(Opening!, Closing!);
         if (action == "save")
         {
-            await templates.SaveAsync(User.SchoolId(), Selected, wording, ct);
+            await templates.SaveAsync(User, Selected, wording, ct);
             TempData["Notice"] = $"The wording of the {OutboxQueries.KindLabel(Selected).ToLowerInvariant()} email is saved; new emails use it.";
             return LocalRedirect($"/admin/messages?kind={OutboxQueries.KindName(Selected)}");
         }

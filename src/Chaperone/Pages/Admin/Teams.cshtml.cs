@@ -88,7 +88,7 @@ public sealed class TeamsModel(ChaperoneDbContext db, TeamsConnections connectio
     public async Task<IActionResult> OnPostSettingsAsync(CancellationToken ct)
     {
         var secret = RemoveSecret ? "" : string.IsNullOrEmpty(ClientSecret) ? null : ClientSecret;
-        var errors = await TeamsAdmin.SaveAsync(db, connections, clock, User.SchoolId(), new TeamsSettingsRequest(DefaultProvider, AllowPerSession, TenantId, ClientId, secret), ct);
+        var errors = await TeamsAdmin.SaveAsync(db, connections, clock, User, new TeamsSettingsRequest(DefaultProvider, AllowPerSession, TenantId, ClientId, secret), ct);
         if (errors.Count > 0)
         {
             Errors.AddAll(errors, f => f);
@@ -108,7 +108,7 @@ public sealed class TeamsModel(ChaperoneDbContext db, TeamsConnections connectio
 
     public async Task<IActionResult> OnPostAccountAsync(CancellationToken ct)
     {
-        var errors = await TeamsAdmin.SetAccountAsync(db, User.SchoolId(), StaffId ?? "", new TeamsAccountRequest(UserId), ct);
+        var errors = await TeamsAdmin.SetAccountAsync(db, User, StaffId ?? "", new TeamsAccountRequest(UserId), ct);
         if (errors is null)
         {
             return NotFound();

@@ -85,7 +85,7 @@ public sealed class IndexModel(ChaperoneDbContext db, TimeProvider clock) : Page
         {
             return NotFound();
         }
-        await PeopleEndpoints.ConfirmAsync(db, staff, clock, ct);
+        await PeopleEndpoints.ConfirmAsync(db, User, staff, clock, ct);
         TempData["Notice"] = "Thank you: you have confirmed that you know the platform's privacy and mute settings. You can now host sessions.";
         return RedirectToPage();
     }
