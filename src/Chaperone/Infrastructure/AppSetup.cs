@@ -77,6 +77,7 @@ public static class AppSetup
         services.AddScoped<CheckBooking>();
         services.AddScoped<RescheduleSession>();
         services.AddScoped<CancelSession>();
+        services.AddScoped<ClosedDaySessions>();
         services.AddScoped<CancelHostedSessions>();
         services.AddScoped<FindSlots>();
         services.AddTeams();

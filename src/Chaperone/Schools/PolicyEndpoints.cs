@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Chaperone.Audit;
 using Chaperone.Infrastructure;
 using Chaperone.Policy;
+using Chaperone.Scheduling;
 using Chaperone.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -41,6 +42,9 @@ public sealed record PolicySettingsRequest(string? TimeZone, SchoolHoursDto? Sch
 
 public sealed record ClosureRequest(string? FirstDay, string? LastDay, string? Reason);
 
+/// <summary>A closure just added, with the sessions already booked on its days (they stay booked until cancelled).</summary>
+public sealed record ClosureAddedDto(string Id, string FirstDay, string LastDay, string Reason, IReadOnlyList<SessionDto> SessionsBooked);
+
 public static class PolicyEndpoints
 {
     public static void MapPolicy(this IEndpointRouteBuilder app)
@@ -51,6 +55,10 @@ public static class PolicyEndpoints
             .WithName("UpdatePolicySettings").WithSummary("Change school hours, notice, participants, school days, time zone or the wording of the expectations (admin).");
         group.MapPost("/closures", AddClosure).RequireAuthorization(AuthPolicies.Admin)
             .WithName("AddClosure").WithSummary("Add a closure: a holiday, INSET day or bank holiday (admin).");
+        group.MapGet("/closures/{id}/sessions", ClosureSessions).RequireAuthorization(AuthPolicies.Admin)
+            .WithName("GetClosureSessions").WithSummary("The sessions still to come that are booked on a closure's days (booked before it was added; admin).");
+        group.MapPost("/closures/{id}/cancel-sessions", CancelClosureSessions).RequireAuthorization(AuthPolicies.Admin)
+            .WithName("CancelClosureSessions").WithSummary("Cancel every session still booked on a closure's days, each family emailed that the school is closed (admin); answers the sessions cancelled.");
         group.MapDelete("/closures/{id}", RemoveClosure).RequireAuthorization(AuthPolicies.Admin)
             .WithName("RemoveClosure").WithSummary("Remove a closure (admin).");
     }
@@ -97,7 +105,7 @@ public static class PolicyEndpoints
         return TypedResults.Ok(ToDto(school));
     }
 
-    private static async Task<Results<Created<ClosureDto>, ProblemHttpResult>> AddClosure(ClosureRequest request, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct)
+    private static async Task<Results<Created<ClosureAddedDto>, ProblemHttpResult>> AddClosure(ClosureRequest request, ClaimsPrincipal user, ChaperoneDbContext db, TimeProvider clock, CancellationToken ct)
     {
         var errors = SchoolSettings.CheckClosure(request, out var closure);
         if (closure is null)
@@ -109,8 +117,24 @@ public static class PolicyEndpoints
         AuditLog.Record(db, user, AuditActions.ClosureAdded, AuditSubjects.Closure, closure.Id, ToDto(closure));
         await db.SaveChangesAsync(ct);
         var dto = ToDto(closure);
-        return TypedResults.Created($"/api/v1/policy/closures/{dto.Id}", dto);
+        var booked = (await ClosedDaySessions.BookedAsync(db, closure.SchoolId, [closure], clock.GetUtcNow(), ct))[closure.Id];
+        return TypedResults.Created($"/api/v1/policy/closures/{dto.Id}", new ClosureAddedDto(dto.Id, dto.FirstDay, dto.LastDay, dto.Reason, booked));
     }
+
+    private static async Task<IResult> ClosureSessions(string id, ClaimsPrincipal user, ChaperoneDbContext db, TimeProvider clock, CancellationToken ct)
+    {
+        var schoolId = user.SchoolId();
+        if (!Ids.TryParse(id, out var closureId) || await db.Closures.AsNoTracking().FirstOrDefaultAsync(c => c.Id == closureId && c.SchoolId == schoolId, ct) is not { } closure)
+        {
+            return Problems.NotFound("There is no such closure in your school.");
+        }
+        return TypedResults.Ok((await ClosedDaySessions.BookedAsync(db, schoolId, [closure], clock.GetUtcNow(), ct))[closure.Id]);
+    }
+
+    private static async Task<IResult> CancelClosureSessions(string id, ClaimsPrincipal user, ClosedDaySessions sessions, CancellationToken ct) =>
+        Ids.TryParse(id, out var closureId) && await sessions.CancelAsync(user, closureId, ct) is { } cancelled
+            ? TypedResults.Ok(new { cancelled })
+            : Problems.NotFound("There is no such closure in your school.");
 
     private static async Task<Results<NoContent, ProblemHttpResult>> RemoveClosure(string id, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct)
     {

@@ -159,6 +159,35 @@ public sealed partial class SchedulingInTheBrowserTests(BrowserApp browser) : IC
     }
 
     [Fact]
+    public async Task AnAdminAddsAnInsetDayOverABookedSessionSeesItAndCancelsItWithTheFamilyEmailed()
+    {
+        var app = browser.App;
+        var school = await TestSchool.CreateAsync(app);
+        var start = CallClient.NextSessionStart(app);
+        var booked = await TestSchool.BookOkAsync(await school.TeacherAsync(app), school.Booking(start));
+        var day = start.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+
+        var page = await browser.NewPageAsync();
+        await SignInAsync(page, school.AdminEmail, TestSchool.Password);
+        await page.GotoAsync("/admin/settings");
+        await page.GetByLabel("First day").FillAsync(day);
+        await page.GetByLabel("Reason").FillAsync("INSET day");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add closure" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("1 session is still booked on its days", new() { Timeout = Ms });
+        var row = page.GetByRole(AriaRole.Row).Filter(new() { HasText = "INSET day" });
+        await Assertions.Expect(row.GetByRole(AriaRole.Link)).ToContainTextAsync("Toby Twoparents", new() { Timeout = Ms });
+        await AssertEveryControlIsLabelledAsync(page);
+
+        await row.GetByRole(AriaRole.Button, new() { Name = "Cancel it and email the families" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("1 session is cancelled", new() { Timeout = Ms });
+        await Assertions.Expect(row).ToContainTextAsync("None", new() { Timeout = Ms });
+        var session = await app.WithDbAsync(db => Task.FromResult(db.Sessions.Single(s => s.Id == Guid.Parse(booked))));
+        Assert.Equal(Chaperone.Scheduling.SessionStatus.Cancelled, session.Status);
+        Assert.Equal("The school is closed that day (INSET day).", session.CancellationReason);
+        Assert.Equal(1, await app.WithDbAsync(db => Task.FromResult(db.OutboxMessages.Count(m => m.SessionId == session.Id && m.Kind == Chaperone.Notifications.MessageKind.Cancelled && m.RecipientRole == "guardian"))));
+    }
+
+    [Fact]
     public async Task AdminSettingsKeepBadInputClosuresComeAndGoAndTheSchoolWordsItsExpectations()
     {
         var page = await browser.NewPageAsync();

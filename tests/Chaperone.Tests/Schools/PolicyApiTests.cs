@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Chaperone.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 
 namespace Chaperone.Tests.Schools;
 
@@ -77,6 +78,38 @@ public abstract class PolicyApiTests(ChaperoneApp app)
     }
 
     [Fact]
+    public async Task SessionsBookedBeforeAClosureAreShownWithItAndCanBeCancelledWithTheFamiliesEmailed()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var teacher = await school.TeacherAsync(app);
+        var onTheDay = await TestSchool.BookOkAsync(teacher, school.Booking(new DateTimeOffset(2026, 12, 3, 10, 0, 0, TimeSpan.Zero)));
+        var dayAfter = await TestSchool.BookOkAsync(teacher, school.Booking(new DateTimeOffset(2026, 12, 4, 10, 0, 0, TimeSpan.Zero)));
+        var admin = await school.AdminAsync(app);
+
+        var created = await Api.JsonAsync(await admin.PostAsJsonAsync("/api/v1/policy/closures", new { firstDay = "2026-12-03", reason = "INSET day" }), HttpStatusCode.Created);
+        var closure = created.GetProperty("id").GetString()!;
+
+        Assert.Equal([onTheDay], created.GetProperty("sessionsBooked").EnumerateArray().Select(s => s.GetProperty("id").GetString()));
+        Assert.Equal([onTheDay], (await Api.JsonAsync(await admin.GetAsync($"/api/v1/policy/closures/{closure}/sessions"), HttpStatusCode.OK)).EnumerateArray().Select(s => s.GetProperty("id").GetString()));
+        Assert.Equal(HttpStatusCode.Forbidden, (await teacher.PostAsync($"/api/v1/policy/closures/{closure}/cancel-sessions", null)).StatusCode);
+        await Api.ProblemAsync(await admin.PostAsync($"/api/v1/policy/closures/{Guid.NewGuid()}/cancel-sessions", null), HttpStatusCode.NotFound);
+        var elsewhere = await TestSchool.CreateAsync(app);
+        await Api.ProblemAsync(await (await elsewhere.AdminAsync(app)).PostAsync($"/api/v1/policy/closures/{closure}/cancel-sessions", null), HttpStatusCode.NotFound);
+
+        var cancelled = await Api.JsonAsync(await admin.PostAsync($"/api/v1/policy/closures/{closure}/cancel-sessions", null), HttpStatusCode.OK);
+
+        Assert.Equal([onTheDay], cancelled.GetProperty("cancelled").EnumerateArray().Select(s => s.GetProperty("id").GetString()));
+        var session = await Api.JsonAsync(await teacher.GetAsync($"/api/v1/sessions/{onTheDay}"), HttpStatusCode.OK);
+        Assert.Equal("cancelled", session.GetProperty("status").GetString());
+        Assert.Equal("scheduled", (await Api.JsonAsync(await teacher.GetAsync($"/api/v1/sessions/{dayAfter}"), HttpStatusCode.OK)).GetProperty("status").GetString());
+        var toMother = await app.WithDbAsync(db => db.OutboxMessages.Where(m => m.SessionId == Guid.Parse(onTheDay) && m.Kind == Chaperone.Notifications.MessageKind.Cancelled && m.RecipientEmail!.StartsWith("mia.")).CountAsync());
+        Assert.Equal(1, toMother);
+        var reason = await app.WithDbAsync(db => db.Sessions.Where(s => s.Id == Guid.Parse(onTheDay)).Select(s => s.CancellationReason).SingleAsync());
+        Assert.Equal("The school is closed that day (INSET day).", reason);
+        Assert.Empty((await Api.JsonAsync(await admin.GetAsync($"/api/v1/policy/closures/{closure}/sessions"), HttpStatusCode.OK)).EnumerateArray());
+    }
+
+    [Fact]
     public async Task ClosuresOfOneSchoolDoNotCloseAnother()
     {
         var closed = await TestSchool.CreateAsync(app);
@@ -131,7 +164,10 @@ public abstract class PolicyApiTests(ChaperoneApp app)
         Assert.Equal(["reason"], await Api.BadRequestFieldsAsync(nul));
         var policy = await Api.JsonAsync(await admin.GetAsync("/api/v1/policy"), HttpStatusCode.OK);
         var closure = Assert.Single(policy.GetProperty("closures").EnumerateArray());
-        Assert.Equal(created.GetRawText(), closure.GetRawText());
+        // The policy lists it as the answer gave it (which also listed the sessions already booked on its days: none).
+        Assert.Equal(["id", "firstDay", "lastDay", "reason"], closure.EnumerateObject().Select(p => p.Name));
+        Assert.All(closure.EnumerateObject(), p => Assert.Equal(p.Value.GetRawText(), created.GetProperty(p.Name).GetRawText()));
+        Assert.Empty(created.GetProperty("sessionsBooked").EnumerateArray());
     }
 
     [Fact]

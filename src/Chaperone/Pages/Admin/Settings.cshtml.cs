@@ -14,7 +14,7 @@ namespace Chaperone.Pages.Admin;
 /// The school's policy settings and closures. Validation is <see cref="SchoolSettings"/>'s, the
 /// same as the API's, so the page and the API accept and refuse exactly the same things.
 /// </summary>
-public sealed class SettingsModel(ChaperoneDbContext db) : PageModel
+public sealed class SettingsModel(ChaperoneDbContext db, ClosedDaySessions closedDays, TimeProvider clock) : PageModel
 {
     public static IReadOnlyList<IsoDayOfWeek> Week { get; } =
     [
@@ -73,6 +73,9 @@ public sealed class SettingsModel(ChaperoneDbContext db) : PageModel
     public FormErrors SettingsErrors { get; } = new();
     public FormErrors ClosureErrors { get; } = new();
     public PolicyDto Policy { get; private set; } = null!;
+
+    /// <summary>Per closure (by id), the sessions still to come that were booked on its days before it was added.</summary>
+    public Dictionary<string, List<Scheduling.SessionDto>> BookedOnClosures { get; private set; } = [];
     public IEnumerable<string> TimeZones => DateTimeZoneProviders.Tzdb.Ids;
 
     public async Task OnGetAsync(CancellationToken ct)
@@ -160,7 +163,22 @@ public sealed class SettingsModel(ChaperoneDbContext db) : PageModel
         db.Closures.Add(closure);
         AuditLog.Record(db, User, AuditActions.ClosureAdded, AuditSubjects.Closure, closure.Id, PolicyEndpoints.ToDto(closure));
         await db.SaveChangesAsync(ct);
-        TempData["Notice"] = $"The closure “{closure.Reason}” is added.";
+        var booked = (await ClosedDaySessions.BookedAsync(db, closure.SchoolId, [closure], clock.GetUtcNow(), ct))[closure.Id].Count;
+        TempData["Notice"] = booked == 0
+            ? $"The closure “{closure.Reason}” is added."
+            : $"The closure “{closure.Reason}” is added. {booked} session{(booked == 1 ? " is" : "s are")} still booked on its days: see Closures below.";
+        return RedirectToPage();
+    }
+
+    public async Task<IActionResult> OnPostCancelClosureSessionsAsync(string? closureId, CancellationToken ct)
+    {
+        if (!Ids.TryParse(closureId, out var id) || await closedDays.CancelAsync(User, id, ct) is not { } cancelled)
+        {
+            return NotFound();
+        }
+        TempData["Notice"] = cancelled.Count == 0
+            ? "No session was still booked on those days."
+            : $"{cancelled.Count} session{(cancelled.Count == 1 ? " is" : "s are")} cancelled; the families invited will be emailed that the school is closed.";
         return RedirectToPage();
     }
 
@@ -185,6 +203,8 @@ public sealed class SettingsModel(ChaperoneDbContext db) : PageModel
     {
         var school = await db.Schools.AsNoTracking().Include(s => s.Closures).FirstAsync(s => s.Id == User.SchoolId(), ct);
         Policy = PolicyEndpoints.ToDto(school);
+        BookedOnClosures = (await ClosedDaySessions.BookedAsync(db, school.Id, school.Closures, clock.GetUtcNow(), ct))
+            .ToDictionary(kv => Ids.Format(kv.Key), kv => kv.Value);
         Leaders = await Chaperone.Concerns.RaiseConcern.StaffWithRoleAsync(db, school.Id, People.Roles.Slt, ct);
         // What the admin typed stays on a refused save; otherwise the saved words.
         ExpectationsFull ??= Policy.Expectations.Full;

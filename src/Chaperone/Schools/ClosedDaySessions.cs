@@ -1,0 +1,71 @@
+using System.Security.Claims;
+using Chaperone.Infrastructure;
+using Chaperone.Scheduling;
+using Chaperone.Storage;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+
+namespace Chaperone.Schools;
+
+/// <summary>
+/// Clause 3 after the fact: sessions booked before a closure was added that fall on its days. The
+/// booking rules keep new ones off a closed day, but an INSET day added later leaves the sessions
+/// already booked where they were (and the room will not open on the day): the admin sees them
+/// beside the closure and may cancel them all, each family emailed with the reason (clause 8).
+/// </summary>
+public sealed class ClosedDaySessions(ChaperoneDbContext db, CancelSession cancel, TimeProvider clock)
+{
+    /// <summary>The scheduled sessions still to come on <paramref name="closures"/>' days, per closure, in the school's zone.</summary>
+    public static async Task<Dictionary<Guid, List<SessionDto>>> BookedAsync(ChaperoneDbContext db, Guid schoolId, IReadOnlyCollection<Closure> closures, DateTimeOffset now, CancellationToken ct)
+    {
+        var found = closures.ToDictionary(c => c.Id, _ => new List<SessionDto>());
+        if (closures.Count == 0)
+        {
+            return found;
+        }
+        var zone = Policy.PolicySettings.ZoneOrDefault(await db.Schools.AsNoTracking().Where(s => s.Id == schoolId).Select(s => s.TimeZoneId).FirstAsync(ct));
+        var first = SessionFilter.StartOf(LocalDate.FromDateOnly(closures.Min(c => c.FirstDay)), zone);
+        var from = first > now ? first : now;
+        var to = SessionFilter.EndOf(LocalDate.FromDateOnly(closures.Max(c => c.LastDay)), zone);
+        var sessions = await SessionView.LoadManyAsync(db, schoolId,
+            db.Sessions.AsNoTracking().Where(s => s.SchoolId == schoolId && s.Status == SessionStatus.Scheduled && s.Start < to && s.Start >= from), ct);
+        foreach (var session in sessions.OrderBy(s => s.Start))
+        {
+            var day = Instant.FromDateTimeOffset(session.Start).InZone(zone).Date;
+            foreach (var closure in closures.Where(c => LocalDate.FromDateOnly(c.FirstDay) <= day && day <= LocalDate.FromDateOnly(c.LastDay)))
+            {
+                found[closure.Id].Add(session);
+            }
+        }
+        return found;
+    }
+
+    /// <summary>The reason the families are given when the sessions of a closure are cancelled.</summary>
+    public static string ReasonFor(Closure closure) =>
+        $"The school is closed {(closure.FirstDay == closure.LastDay ? "that day" : "on those days")} ({closure.Reason}).";
+
+    /// <summary>
+    /// Cancels every scheduled session on the closure's days, each as a cancellation with the reason
+    /// (audited, the families emailed); null when the closure is not this school's. Sessions that
+    /// someone else moved or cancelled meanwhile are left as they are.
+    /// </summary>
+    public async Task<List<SessionDto>?> CancelAsync(ClaimsPrincipal user, Guid closureId, CancellationToken ct)
+    {
+        var schoolId = user.SchoolId();
+        var closure = await db.Closures.AsNoTracking().FirstOrDefaultAsync(c => c.Id == closureId && c.SchoolId == schoolId, ct);
+        if (closure is null)
+        {
+            return null;
+        }
+        var cancelled = new List<SessionDto>();
+        foreach (var session in (await BookedAsync(db, schoolId, [closure], clock.GetUtcNow(), ct))[closure.Id])
+        {
+            db.ChangeTracker.Clear();
+            if (await cancel.HandleAsync(user, Guid.Parse(session.Id), new CancelRequest(ReasonFor(closure)), ct) is SessionOutcome.Done done)
+            {
+                cancelled.Add(done.Session);
+            }
+        }
+        return cancelled;
+    }
+}
