@@ -400,13 +400,26 @@ public static class ManagePeople
         }
     }
 
-    /// <summary>The roles for an existing member: as for a new one, and an admin cannot take the admin role away from themselves.</summary>
+    /// <summary>
+    /// The roles for an existing member: as for a new one; an admin cannot take the admin role away
+    /// from themselves, nor give themselves the DSL or senior leader role. Those roles read
+    /// safeguarding records and concerns, which the admin who manages accounts does not (DESIGN):
+    /// another admin must grant them, so that no one person can open them to themselves.
+    /// </summary>
     private static void CheckRoles(string[]? roles, StaffMember member, ClaimsPrincipal admin, Dictionary<string, string[]> errors)
     {
         CheckRoles(roles, errors);
-        if (member.Id == admin.UserId() && roles is not null && !roles.Contains(Roles.Admin))
+        if (member.Id != admin.UserId() || roles is null)
+        {
+            return;
+        }
+        if (!roles.Contains(Roles.Admin))
         {
             errors["roles"] = ["You cannot take the admin role away from yourself."];
+        }
+        else if (roles.FirstOrDefault(r => r is Roles.Dsl or Roles.Slt && !admin.IsInRole(r)) is { } raised)
+        {
+            errors["roles"] = [$"You cannot give yourself the {(raised == Roles.Dsl ? "DSL" : "senior leader")} role: it opens safeguarding records and concerns. Another admin can."];
         }
     }
 

@@ -239,6 +239,26 @@ public abstract class StaffAccessApiTests(ChaperoneApp app)
     }
 
     [Fact]
+    public async Task AnAdminCannotGiveThemselvesTheDslOrSeniorLeaderRoleNorDropTheirOwnAdminRole()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var admin = await school.AdminAsync(app);
+
+        foreach (var (roles, says) in new[] { (new[] { "Admin", "Dsl" }, "DSL"), (new[] { "Admin", "Slt" }, "senior leader"), (new[] { "Teacher" }, "admin role away") })
+        {
+            var refused = await Api.ProblemAsync(await admin.PutAsJsonAsync($"/api/v1/staff/{school.AdminId}/roles", new { roles }), HttpStatusCode.BadRequest);
+            Assert.Equal(["roles"], Api.ErrorFields(refused));
+            Assert.Contains(says, refused.GetProperty("errors").GetProperty("roles")[0].GetString(), StringComparison.Ordinal);
+        }
+        var me = await Api.JsonAsync(await admin.GetAsync("/api/v1/auth/me"), HttpStatusCode.OK);
+        Assert.Equal(["Admin"], me.GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
+
+        // Another member of staff may be given either; and an admin may give themselves the Teacher role.
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync($"/api/v1/staff/{school.OtherTeacherId}/roles", new { roles = new[] { "Teacher", "Dsl" } })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync($"/api/v1/staff/{school.AdminId}/roles", new { roles = new[] { "Admin", "Teacher" } })).StatusCode);
+    }
+
+    [Fact]
     public async Task StaffWithAPasswordAnAdminSetChooseTheirOwnBeforeTheApiOpens()
     {
         var school = await TestSchool.CreateAsync(app);
