@@ -81,6 +81,18 @@ public static class StartRule
         {
             missing.Add(new(Clauses.Participants, "guardian-present", "A supervising parent or carer must be in the call and say they will stay throughout."));
         }
+        else
+        {
+            // The school's minimum (3, the policy's, by default): the teacher, each pupil present and each supervising adult.
+            var present = (room.TeacherConnected ? 1 : 0)
+                + inCall.SelectMany(f => f.Declaration?.PupilIds ?? []).Distinct().Count()
+                + inCall.Count(f => f.Declaration is { StaysThroughout: true });
+            var minimum = room.Facts.Settings.MinimumParticipants;
+            if (present < minimum && room.TeacherConnected && inCall.Any(f => f.Declaration is { PupilIds.Count: > 0 }))
+            {
+                missing.Add(new(Clauses.Participants, "minimum-participants", $"The school's policy asks for at least {minimum} participants; {present} are here."));
+            }
+        }
         if (room.Consent is null)
         {
             missing.Add(new(Clauses.Consent, "consent-given", "A parent with parental responsibility must give consent."));

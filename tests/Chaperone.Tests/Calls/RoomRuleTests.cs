@@ -14,8 +14,8 @@ public sealed class RoomRuleTests
     // Wednesday 2 December 2026, 10:00–10:30 London (UTC in winter).
     private static readonly DateTimeOffset Start = new(2026, 12, 2, 10, 0, 0, TimeSpan.Zero);
 
-    private static Room NewRoom(bool first = true) => new(new RoomFacts(Guid.NewGuid(), Guid.NewGuid(), Teacher, "Ms Teacher", Start, Start.AddMinutes(30),
-        SessionStatus.Scheduled, PolicySettings.Default, [new RoomPupil(Pupil, "Pat Pupil")],
+    private static Room NewRoom(bool first = true, PolicySettings? settings = null) => new(new RoomFacts(Guid.NewGuid(), Guid.NewGuid(), Teacher, "Ms Teacher", Start, Start.AddMinutes(30),
+        SessionStatus.Scheduled, settings ?? PolicySettings.Default, [new RoomPupil(Pupil, "Pat Pupil")],
         [new RoomGuardian(Parent, "Pam Parent", "Mother", true), new RoomGuardian(Carer, "Cal Carer", "Foster carer", false)], first));
 
     private static readonly Declaration Everything = new([Pupil], true, [.. Chaperone.Families.FamilyChecklist.Items.Select(i => i.Key)]);
@@ -25,9 +25,9 @@ public sealed class RoomRuleTests
     private static Refusal Refused(RoomResult result) => Assert.IsType<RoomResult.Refused>(result).Reasons[0];
 
     /// <summary>A room with the teacher, and the parent admitted with everything declared.</summary>
-    private static Room Ready(DateTimeOffset at)
+    private static Room Ready(DateTimeOffset at, PolicySettings? settings = null)
     {
-        var room = NewRoom();
+        var room = NewRoom(settings: settings);
         Ok(room.TeacherJoin(Teacher, "t", at));
         Ok(room.FamilyJoin(Parent, "f", at));
         Ok(room.Declare(Parent, Everything, at));
@@ -186,6 +186,23 @@ public sealed class RoomRuleTests
         Assert.False(room.MayConnect(RoomParty.Teacher, Parent.ToString()));
         Ok(room.Lapse(false, Start));
         Assert.True(room.MayConnect(RoomParty.Teacher, Parent.ToString()));
+    }
+
+    [Fact]
+    public void TheCallStartsOnlyWithTheSchoolsMinimumOfParticipantsPresent()
+    {
+        // A school that asks for four: the teacher, the pupil and two supervising adults.
+        var room = Ready(Start, PolicySettings.Default with { MinimumParticipants = 4 });
+        var refusal = Refused(room.Start(Start));
+        Assert.Equal((Clauses.Participants, "minimum-participants"), (refusal.Clause, refusal.Rule));
+        Assert.Contains("at least 4", refusal.Message, StringComparison.Ordinal);
+
+        Ok(room.FamilyJoin(Carer, "c", Start));
+        Ok(room.Declare(Carer, Everything, Start));
+        Ok(room.Admit(Carer, Start));
+        Ok(room.Start(Start));
+        // The policy's own three are met by the teacher, the pupil and one adult.
+        Ok(Ready(Start).Start(Start));
     }
 
     [Fact]
