@@ -26,6 +26,13 @@ public sealed record ChecklistFact(string Who, string What, DateTimeOffset At, I
 public sealed record ExitStep(string Who, string What, DateTimeOffset At);
 
 /// <summary>
+/// One use of the teacher's controls during the call (clauses 1 and 5): a supervision lapse marked
+/// or over, an unknown person's device removed, someone muted or unmuted. <see cref="Who"/> names
+/// the device it was about (empty for a lapse, which is the whole call's).
+/// </summary>
+public sealed record ControlFact(string What, string Who, DateTimeOffset At);
+
+/// <summary>
 /// What the stored room events of one session say happened, read once and shared by the session's
 /// record and the record of intervention (clauses 1, 6, 7, 9, 10, 11). Pure: no I/O.
 /// </summary>
@@ -37,7 +44,8 @@ public sealed record SessionFacts(
     ExpectationsFact? Expectations,
     OutcomeFact? Outcome,
     IReadOnlyList<ChecklistFact> Checklists,
-    IReadOnlyList<ExitStep> ExitOrder)
+    IReadOnlyList<ExitStep> ExitOrder,
+    IReadOnlyList<ControlFact> Controls)
 {
     /// <summary>How long the call ran, from the start to the family's part ending (or the close), when it ran.</summary>
     public TimeSpan? Ran
@@ -62,6 +70,9 @@ public sealed record SessionFacts(
         DateTimeOffset? started = null, closed = null;
         var checklists = new List<ChecklistFact>();
         var exits = new List<ExitStep>();
+        var controls = new List<ControlFact>();
+        string GuardianName(string? id) =>
+            attendance.FirstOrDefault(a => a.Participant == $"guardian:{id}" && a.Name.Length > 0)?.Name ?? "A parent or carer's device";
         foreach (var e in events)
         {
             var v = e.Values();
@@ -104,6 +115,18 @@ public sealed record SessionFacts(
                 case RoomEvents.FamilyExited:
                     exits.Add(new ExitStep(Get("name"), "family-left", e.At));
                     break;
+                case RoomEvents.LapseMarked:
+                    controls.Add(new ControlFact("supervision-lapse", "", e.At));
+                    break;
+                case RoomEvents.LapseCleared:
+                    controls.Add(new ControlFact("supervision-resumed", "", e.At));
+                    break;
+                case RoomEvents.UnknownPersonRemoved:
+                    controls.Add(new ControlFact("unknown-person-removed", GuardianName(v.GetValueOrDefault("guardian")), e.At));
+                    break;
+                case RoomEvents.Muted or RoomEvents.Unmuted:
+                    controls.Add(new ControlFact(e.Kind, Get("who") == "teacher" ? "Teacher" : GuardianName(v.GetValueOrDefault("who")), e.At));
+                    break;
                 case RoomEvents.FamilyPartEnded:
                     exits.Add(new ExitStep(e.Actor.StartsWith("teacher:", StringComparison.Ordinal) ? "Teacher" : "Family", "family-part-ended", e.At));
                     break;
@@ -113,7 +136,7 @@ public sealed record SessionFacts(
         {
             exits.Add(new ExitStep("Teacher", "closed", c));
         }
-        return new SessionFacts(started, closed, Stays(attendance, roleOf), consent, expectations, outcome, checklists, exits);
+        return new SessionFacts(started, closed, Stays(attendance, roleOf), consent, expectations, outcome, checklists, exits, controls);
     }
 
     private static string NameOf(CallEventRecord e, IEnumerable<AttendanceEntry> attendance) =>

@@ -15,7 +15,8 @@ public sealed record RecordingDto(string Id, DateTimeOffset StartedAt, DateTimeO
 
 /// <summary>
 /// The session record (<c>GET /api/v1/sessions/{id}/record</c>): consent, expectations,
-/// checklists, attendance, outcome and notes, exit order and recordings' metadata. Instants are UTC;
+/// checklists, attendance, outcome and notes, exit order, recordings' metadata and the teacher's
+/// controls used during the call (lapses, removals, mutes). Instants are UTC;
 /// <see cref="TimeZone"/> is the school's zone.
 /// </summary>
 public sealed record SessionRecordDto(
@@ -32,7 +33,8 @@ public sealed record SessionRecordDto(
     string? Notes,
     DateTimeOffset? OutcomeRecordedAt,
     IReadOnlyList<ExitStep> ExitOrder,
-    IReadOnlyList<RecordingDto> Recordings);
+    IReadOnlyList<RecordingDto> Recordings,
+    IReadOnlyList<ControlFact> Controls);
 
 /// <summary>Reads sessions and their call's facts, always within one school.</summary>
 public static class SessionRecords
@@ -103,7 +105,8 @@ public static class SessionRecords
             .ToList();
         return new SessionRecordDto(s, s.TimeZone, f.StartedAt, f.ClosedAt, f.Ran is { } ran ? (int)Math.Round(ran.TotalMinutes) : null,
             f.Consent, f.Expectations, checklists, f.Attendance, f.Outcome?.Outcome, f.Outcome?.Notes, f.Outcome?.RecordedAt, f.ExitOrder,
-            recordings.Select(r => new RecordingDto(Ids.Format(r.Id), r.StartedAt, r.LastChunkAt, r.Chunks, r.Bytes)).ToList());
+            recordings.Select(r => new RecordingDto(Ids.Format(r.Id), r.StartedAt, r.LastChunkAt, r.Chunks, r.Bytes)).ToList(),
+            f.Controls);
     }
 
     private static async Task<CallReport?> ReportAsync(CallProviderResolver providers, SessionDto s, Guid schoolId, CancellationToken ct)

@@ -64,7 +64,7 @@ public sealed class CallClient(HubConnection connection) : IAsyncDisposable
     /// the family leaves at +20, the teacher closes at +21 and then records the outcome.
     /// </summary>
     public static async Task RunCallAsync(ChaperoneApp app, TestSchool school, Guid sessionId, DateTimeOffset start, string outcome, string notes, bool giveExpectations = true,
-        Guid[]? pupils = null, Guid? guardian = null)
+        Guid[]? pupils = null, Guid? guardian = null, Func<CallClient, Task>? duringCall = null)
     {
         var present = pupils ?? [school.TwoParentPupil];
         var parent = guardian ?? school.Mother;
@@ -93,6 +93,10 @@ public sealed class CallClient(HubConnection connection) : IAsyncDisposable
                 if (giveExpectations)
                 {
                     await teacher.Ok("ConfirmExpectations");
+                }
+                if (duringCall is not null)
+                {
+                    await duringCall(teacher);
                 }
                 app.Clock.SetUtcNow(start.AddMinutes(20));
                 await family.Ok("Leave");

@@ -61,6 +61,34 @@ public abstract class RecordApiTests(ChaperoneApp app)
         var exits = record.GetProperty("exitOrder").EnumerateArray().Select(e => (e.GetProperty("what").GetString(), e.GetProperty("at").GetDateTimeOffset())).ToList();
         Assert.Equal([("family-left", start.AddMinutes(20)), ("family-part-ended", start.AddMinutes(20)), ("closed", start.AddMinutes(21))], exits);
         Assert.Equal(JsonValueKind.Array, record.GetProperty("recordings").ValueKind);
+        Assert.Empty(record.GetProperty("controls").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task TheSessionRecordHoldsTheTeachersControlsLapsesAndMutesWithWhoAndWhen()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var start = CallClient.NextSessionStart(app);
+        var id = Guid.Parse(await TestSchool.BookOkAsync(await school.TeacherAsync(app), school.Booking(start)));
+        await CallClient.RunCallAsync(app, school, id, start, "completed", Notes, duringCall: async teacher =>
+        {
+            app.Clock.SetUtcNow(start.AddMinutes(5));
+            await teacher.Ok("Lapse", true);
+            app.Clock.SetUtcNow(start.AddMinutes(6));
+            await teacher.Ok("Lapse", false);
+            app.Clock.SetUtcNow(start.AddMinutes(7));
+            await teacher.Ok("Mute", school.Mother.ToString(), true);
+        });
+
+        var record = await Api.JsonAsync(await (await school.TeacherAsync(app)).GetAsync($"/api/v1/sessions/{id}/record"), HttpStatusCode.OK);
+
+        var controls = record.GetProperty("controls").EnumerateArray()
+            .Select(c => (c.GetProperty("what").GetString(), c.GetProperty("who").GetString(), c.GetProperty("at").GetDateTimeOffset())).ToList();
+        Assert.Equal([("supervision-lapse", "", start.AddMinutes(5)), ("supervision-resumed", "", start.AddMinutes(6)), ("muted", "Mia Mother", start.AddMinutes(7))], controls);
+        // The lapse is also clause 1's evidence.
+        var consent = (await Api.JsonAsync(await (await school.TeacherAsync(app)).GetAsync($"/api/v1/sessions/{id}/compliance"), HttpStatusCode.OK))
+            .GetProperty("clauses").EnumerateArray().Single(c => c.GetProperty("clause").GetInt32() == 1);
+        Assert.Equal("breached", consent.GetProperty("status").GetString());
     }
 
     [Fact]
