@@ -63,6 +63,10 @@ public sealed class FaceToFaceRecordingsApplier(ChaperoneDbContext db) : IRetent
 /// expectations, outcome and notes), its clause evidence, its families' checklist answers and its
 /// emails, and the links naming its pupils and guardians; what remains is the bare fact that a
 /// session of that teacher took place then. Recordings follow the face-to-face date instead.
+/// A session whose recording the DSL holds, or that a concern still kept is about, keeps its
+/// records: the hold overrides deletion (DESIGN), and a recording or a concern without the
+/// consent, attendance and notes of its call would lose what gives it meaning. They go once the
+/// hold is lifted or the concern's own period has passed.
 /// </summary>
 public sealed class InterventionRecordsApplier(ChaperoneDbContext db) : IRetentionApplier
 {
@@ -80,7 +84,9 @@ public sealed class InterventionRecordsApplier(ChaperoneDbContext db) : IRetenti
         {
             var expired = await db.Sessions.AsNoTracking()
                 .Where(s => s.SchoolId == scope.SchoolId && s.End < cutoff
-                    && !db.Set<DeletionRecord>().Any(d => d.Kind == DeletionKinds.SessionRecords && d.SubjectId == s.Id))
+                    && !db.Set<DeletionRecord>().Any(d => d.Kind == DeletionKinds.SessionRecords && d.SubjectId == s.Id)
+                    && !db.Set<Recordings.Recording>().Any(r => r.SessionId == s.Id && r.SchoolId == scope.SchoolId && r.HeldAt != null && r.DeletedAt == null)
+                    && !db.Set<Concerns.Concern>().Any(c => c.SessionId == s.Id && c.SchoolId == scope.SchoolId))
                 .OrderBy(s => s.End).Take(BatchSize).Select(s => new { s.Id, s.Start }).ToListAsync(ct);
             if (expired.Count == 0)
             {

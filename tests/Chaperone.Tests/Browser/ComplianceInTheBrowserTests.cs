@@ -26,8 +26,11 @@ public sealed class ComplianceInTheBrowserTests(BrowserApp browser) : IClassFixt
 
         var teacher = await browser.NewPageAsync();
         await SignInAsync(teacher, school.TeacherEmail, TestSchool.Password);
-        await Nav(teacher).GetByRole(AriaRole.Link, new() { Name = "Compliance" }).ClickAsync();
-        await teacher.WaitForPageAsync(new Regex("/compliance$"));
+        // Where the teacher lands, a notice says there is something to look at, and leads there.
+        var notice = teacher.Locator("[data-compliance-notice]");
+        await Assertions.Expect(notice).ToContainTextAsync("include 1 with a breach of the policy and 1 over with a clause still pending", new() { Timeout = Ms });
+        await notice.GetByRole(AriaRole.Link, new() { Name = "See them on the compliance page" }).ClickAsync();
+        await teacher.WaitForPageAsync(new Regex("/compliance\\?from=\\d{4}-\\d{2}-\\d{2}&to="));
         var rows = teacher.Locator("[data-compliance-sessions] tbody tr");
         await Assertions.Expect(rows).ToHaveCountAsync(2, new() { Timeout = Ms });
         var missedRow = teacher.Locator($"tr[data-session='{missed}']");
@@ -59,6 +62,9 @@ public sealed class ComplianceInTheBrowserTests(BrowserApp browser) : IClassFixt
         await teacher.WaitForPageAsync(new Regex("/compliance$"));
         await Assertions.Expect(rows).ToHaveCountAsync(1, new() { Timeout = Ms });
         await Assertions.Expect(rows.First).ToContainTextAsync("Breached: 7 (", new() { Timeout = Ms });
+        await Nav(teacher).GetByRole(AriaRole.Link, new() { Name = "My sessions" }).ClickAsync();
+        await teacher.WaitForPageAsync(new Regex("/sessions$"));
+        await Assertions.Expect(notice).ToContainTextAsync("include 1 with a breach of the policy and 0 over with a clause still pending", new() { Timeout = Ms });
 
         var leader = await browser.NewPageAsync();
         await Concerns.ConcernTestSupport.EnrolAsync(app, school.SltEmail);

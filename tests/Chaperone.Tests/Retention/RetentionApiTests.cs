@@ -283,7 +283,8 @@ public abstract class RetentionApiTests(RetentionApp app)
         var page = await (await admin.GetAsync($"/admin/audit?SubjectId={recording.Id}")).Content.ReadAsStringAsync();
         Assert.Contains(ConfidentialDetails.Withheld, page, StringComparison.Ordinal);
         Assert.DoesNotContain("disclosure", page, StringComparison.Ordinal);
-        Assert.True((await Api.JsonAsync(await admin.GetAsync("/api/v1/audit/verify"), HttpStatusCode.OK)).GetProperty("valid").GetBoolean());
+        var verified = await Api.JsonAsync(await admin.GetAsync("/api/v1/audit/verify"), HttpStatusCode.OK);
+        Assert.True(verified.GetProperty("valid").GetBoolean(), verified.GetRawText());
     }
 
     [Fact]
@@ -341,6 +342,48 @@ public abstract class RetentionApiTests(RetentionApp app)
         Assert.Equal(0, await app.WithDbAsync(db => db.Set<CallEventRecord>().CountAsync(e => e.SessionId == recentId)));
         Assert.Equal([oldId, recentId], (await RegisterAsync(school)).Select(d => d.SubjectId).Order());
         Assert.Contains(AuditActions.RetentionPeriodsChanged, await app.WithDbAsync(db => db.AuditEntries.Where(e => e.SchoolId == school.SchoolId).Select(e => e.Action).ToListAsync()));
+    }
+
+    [Fact]
+    public async Task ASessionWhoseRecordingIsHeldOrThatAConcernIsAboutKeepsItsRecordsPastThePeriod()
+    {
+        var (school, heldId) = await SchoolWithSessionAsync();
+        using var teacher = await school.TeacherAsync(app);
+        var concernId = Guid.Parse(await TestSchool.BookOkAsync(teacher, school.Booking(Api.NextWeekdayAt(Now.AddDays(5), 11))));
+        var plainId = Guid.Parse(await TestSchool.BookOkAsync(teacher, school.Booking(Api.NextWeekdayAt(Now.AddDays(6), 12))));
+        var recording = await RecordAsync(school, heldId, Now.AddDays(-1));
+        using var dsl = await school.DslAsync(app);
+        await Api.JsonAsync(await dsl.PostAsJsonAsync($"/api/v1/recordings/{recording.Id}/hold", new { reason = "A disclosure made during the call." }), HttpStatusCode.OK);
+        await Api.JsonAsync(await teacher.PostAsJsonAsync("/api/v1/concerns", new
+        {
+            pupilIds = new[] { school.TwoParentPupil.ToString() }, sessionId = concernId.ToString(), kind = "behaviour",
+            summary = "Rude to a sibling", detail = "Shouted at a sibling during the call.",
+        }), HttpStatusCode.Created);
+        // All three held seven years ago, past the six years.
+        await app.WithDbAsync(async db =>
+        {
+            foreach (var id in new[] { heldId, concernId, plainId })
+            {
+                var start = Now.AddYears(-7);
+                await db.Sessions.Where(s => s.Id == id).ExecuteUpdateAsync(u => u.SetProperty(s => s.Start, start).SetProperty(s => s.End, start.AddMinutes(30)));
+                db.Add(new CallEventRecord { SchoolId = school.SchoolId, SessionId = id, At = start, Kind = RoomEvents.ConsentGiven, Actor = "guardian:x" });
+            }
+            return await db.SaveChangesAsync();
+        });
+
+        await RunJobAsync();
+
+        Task<int> EventsAsync(Guid id) => app.WithDbAsync(db => db.Set<CallEventRecord>().CountAsync(e => e.SessionId == id));
+        Assert.Equal(0, await EventsAsync(plainId));
+        Assert.Equal(1, await EventsAsync(heldId));
+        Assert.Equal(1, await EventsAsync(concernId));
+        Assert.Equal([plainId], (await RegisterAsync(school)).Where(d => d.Kind == DeletionKinds.SessionRecords).Select(d => d.SubjectId));
+
+        // Once the hold is lifted, the held session's records go at the next run.
+        await Api.JsonAsync(await dsl.DeleteAsync($"/api/v1/recordings/{recording.Id}/hold"), HttpStatusCode.OK);
+        await RunJobAsync();
+        Assert.Equal(0, await EventsAsync(heldId));
+        Assert.Equal(1, await EventsAsync(concernId));
     }
 
     [Fact]

@@ -14,7 +14,7 @@ namespace Chaperone.Pages.Sessions;
 /// The signed-in teacher's sessions (the whole school's for leaders, the DSL and admins):
 /// upcoming first, soonest first, then past ones, most recent first.
 /// </summary>
-public sealed class IndexModel(ChaperoneDbContext db, TimeProvider clock) : PageModel
+public sealed class IndexModel(ChaperoneDbContext db, TimeProvider clock, global::Chaperone.Compliance.ComplianceOverview compliance) : PageModel
 {
     public const int Limit = 200;
 
@@ -35,6 +35,16 @@ public sealed class IndexModel(ChaperoneDbContext db, TimeProvider clock) : Page
     public List<SessionDto> Past { get; } = [];
     public bool Truncated { get; private set; }
 
+    /// <summary>The days back the compliance notice looks over.</summary>
+    public const int ComplianceDays = 30;
+
+    /// <summary>
+    /// Over the last <see cref="ComplianceDays"/> days, the caller's sessions (the school's for
+    /// leaders) that broke a clause, and those over with a clause still pending: what the
+    /// compliance page lists, put where leaders and teachers land (DESIGN: any breach is visible to leaders).
+    /// </summary>
+    public global::Chaperone.Compliance.ComplianceOverviewDto? ToLookAt { get; private set; }
+
     public static IReadOnlyList<string> Statuses { get; } = ["scheduled", "live", "ended", "cancelled"];
 
     public async Task OnGetAsync(CancellationToken ct)
@@ -42,6 +52,12 @@ public sealed class IndexModel(ChaperoneDbContext db, TimeProvider clock) : Page
         var schoolId = User.SchoolId();
         Zone = (await BookingFacts.LoadSettingsAsync(db, schoolId, ct)).TimeZone;
         WholeSchool = SchedulingAccess.SeesWholeSchool(User);
+        var today = Instant.FromDateTimeOffset(clock.GetUtcNow()).InZone(Zone).Date;
+        if (await compliance.ForUserAsync(User, Display.Iso(today.PlusDays(-ComplianceDays)), Display.Iso(today), "attention", ct) is global::Chaperone.Compliance.ComplianceOverview.Result.Ok { Overview: var overview }
+            && overview.Breached + overview.Unsettled > 0)
+        {
+            ToLookAt = overview;
+        }
         var me = User.UserId();
         NeedsFamiliarisation = User.IsInRole(Roles.Teacher)
             && await db.Users.AnyAsync(u => u.Id == me && u.SchoolId == schoolId && u.FamiliarisationConfirmedOn == null, ct);
