@@ -27,14 +27,23 @@ public sealed class ClosedDaySessions(ChaperoneDbContext db, CancelSession cance
         var first = SessionFilter.StartOf(LocalDate.FromDateOnly(closures.Min(c => c.FirstDay)), zone);
         var from = first > now ? first : now;
         var to = SessionFilter.EndOf(LocalDate.FromDateOnly(closures.Max(c => c.LastDay)), zone);
-        var sessions = await SessionView.LoadManyAsync(db, schoolId,
-            db.Sessions.AsNoTracking().Where(s => s.SchoolId == schoolId && s.Status == SessionStatus.Scheduled && s.Start < to && s.Start >= from), ct);
-        foreach (var session in sessions.OrderBy(s => s.Start))
+        // The closures may lie far apart (a school lists its holidays for the year): only the
+        // sessions on their days are read in full.
+        var candidates = await db.Sessions.AsNoTracking().Where(s => s.SchoolId == schoolId && s.Status == SessionStatus.Scheduled && s.Start < to && s.Start >= from)
+            .Select(s => new { s.Id, s.Start }).ToListAsync(ct);
+        var onClosedDays = candidates
+            .Select(s => (s.Id, Day: Instant.FromDateTimeOffset(s.Start).InZone(zone).Date))
+            .Select(s => (s.Id, Closures: closures.Where(c => LocalDate.FromDateOnly(c.FirstDay) <= s.Day && s.Day <= LocalDate.FromDateOnly(c.LastDay)).ToList()))
+            .Where(s => s.Closures.Count > 0)
+            .ToList();
+        var ids = onClosedDays.Select(s => s.Id).ToList();
+        var sessions = (await SessionView.LoadManyAsync(db, schoolId, db.Sessions.AsNoTracking().Where(s => s.SchoolId == schoolId && ids.Contains(s.Id)), ct))
+            .ToDictionary(s => s.Id);
+        foreach (var (id, on) in onClosedDays.OrderBy(s => sessions[Ids.Format(s.Id)].Start))
         {
-            var day = Instant.FromDateTimeOffset(session.Start).InZone(zone).Date;
-            foreach (var closure in closures.Where(c => LocalDate.FromDateOnly(c.FirstDay) <= day && day <= LocalDate.FromDateOnly(c.LastDay)))
+            foreach (var closure in on)
             {
-                found[closure.Id].Add(session);
+                found[closure.Id].Add(sessions[Ids.Format(id)]);
             }
         }
         return found;
