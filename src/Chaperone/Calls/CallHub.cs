@@ -202,9 +202,10 @@ public sealed class CallHub(RoomRegistry rooms, IServiceProvider services, Famil
         }
         var name = rooms.Find(member.SessionId)?.Room.Families.GetValueOrDefault(removed)?.Guardian.Name;
         var draft = await services.GetRequiredService<Concerns.RaiseConcern>().DraftFromCallAsync(user, member.SessionId, name, CancellationToken.None);
+        var wait = (await Concerns.ConcernSettingsStore.LoadAsync(Db, draft.SchoolId, CancellationToken.None)).AcknowledgeWithinMinutes;
         return answer with
         {
-            Message = $"A safeguarding concern draft ({draft.Reference}) is saved. Complete it and raise it to the DSL.",
+            Message = $"A safeguarding concern draft ({draft.Reference}) is saved. Complete it and raise it to the DSL; if it is not raised within {wait} minutes, it goes to them as it stands.",
             Link = $"/concerns/new?draft={Ids.Format(draft.Id)}",
         };
     }

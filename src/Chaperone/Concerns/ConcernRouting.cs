@@ -190,7 +190,7 @@ public sealed class ConcernWorker(IServiceScopeFactory scopes, TimeProvider cloc
 {
     protected override TimeSpan Interval => TimeSpan.FromSeconds(Math.Max(1, configuration.GetValue<int?>("Concerns:WorkerIntervalSeconds") ?? 30));
 
-    /// <summary>One pass: unsent alerts first, then escalations due.</summary>
+    /// <summary>One pass: unsent alerts first, then escalations due, then drafts left unraised too long (<see cref="RaiseConcern.RaiseUnattendedDraftAsync"/>).</summary>
     public override async Task RunOnceAsync(CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
@@ -207,6 +207,15 @@ public sealed class ConcernWorker(IServiceScopeFactory scopes, TimeProvider cloc
         foreach (var id in due)
         {
             await routing.EscalateAsync(id, ct);
+        }
+        // Drafts left unraised (each school's own wait is checked when one is claimed).
+        var waited = now.AddMinutes(-1);
+        var drafts = await db.Set<Concern>().AsNoTracking().Where(c => c.Status == ConcernStatus.Draft && c.CreatedAt <= waited)
+            .OrderBy(c => c.CreatedAt).Select(c => c.Id).Take(100).ToListAsync(ct);
+        var raise = scope.ServiceProvider.GetRequiredService<RaiseConcern>();
+        foreach (var id in drafts)
+        {
+            await raise.RaiseUnattendedDraftAsync(id, ct);
         }
     }
 }

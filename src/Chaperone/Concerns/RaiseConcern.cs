@@ -105,16 +105,7 @@ public sealed class RaiseConcern(ChaperoneDbContext db, ConcernRouting routing, 
                 new { reference = concern.Reference, kind = ConcernDtos.KindName(c.Kind), pupils = c.PupilIds.Count, sessionId = c.SessionId });
             if (c.SessionId is { } sessionId)
             {
-                // Clause 12's evidence on the session: the reference only (as the record of intervention shows it), never the kind or content.
-                db.Evidence.Add(new Compliance.EvidenceRecord
-                {
-                    SchoolId = schoolId, SessionId = sessionId, Stage = ConcernEvidenceStage, RecordedAt = now,
-                    Items = [new Compliance.EvidenceItem
-                    {
-                        Clause = Policy.Clauses.Concerns, Rule = ConcernRaisedRule, Passed = true,
-                        Text = $"Concern {concern.Reference} was raised about this session at {now:HH:mm} UTC and routed at once.",
-                    }],
-                });
+                db.Evidence.Add(ConcernEvidence(schoolId, sessionId, concern.Reference, now));
             }
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
@@ -135,6 +126,66 @@ public sealed class RaiseConcern(ChaperoneDbContext db, ConcernRouting routing, 
         }
         return new RaiseOutcome.Raised(concern, told);
     }
+
+    /// <summary>
+    /// DESIGN: an unknown person in the call reports to the DSL. The teacher's draft (saved when they
+    /// removed the person) is raised as it stands once it has waited the school's acknowledgement
+    /// time (15 minutes by default) without the teacher raising it, so a teacher called away by the
+    /// moment cannot leave the DSL unaware. Claimed by a conditional update inside the transaction
+    /// that writes its entries, so one instance raises it, once; then routed as any other. True
+    /// when this call raised it.
+    /// </summary>
+    public async Task<bool> RaiseUnattendedDraftAsync(Guid draftId, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        db.ChangeTracker.Clear();
+        Concern concern;
+        await using (var tx = await ConcernWrites.BeginAsync(db, null, ct))
+        {
+            var draft = await db.Set<Concern>().AsNoTracking().FirstOrDefaultAsync(c => c.Id == draftId && c.Status == ConcernStatus.Draft, ct);
+            if (draft is null)
+            {
+                return false;
+            }
+            var settings = await ConcernSettingsStore.LoadAsync(db, draft.SchoolId, ct);
+            if (draft.CreatedAt.AddMinutes(settings.AcknowledgeWithinMinutes) > now)
+            {
+                return false;
+            }
+            var claimed = await db.Set<Concern>().Where(c => c.Id == draftId && c.Status == ConcernStatus.Draft)
+                .ExecuteUpdateAsync(u => u.SetProperty(c => c.Status, ConcernStatus.Raised).SetProperty(c => c.RaisedAt, now)
+                    .SetProperty(c => c.EscalateAt, draft.Kind == ConcernKind.Safeguarding ? now.AddMinutes(settings.AcknowledgeWithinMinutes) : null), ct);
+            if (claimed == 0)
+            {
+                return false;
+            }
+            concern = await db.Set<Concern>().FirstAsync(c => c.Id == draftId, ct);
+            await ConcernWrites.AddEntriesAsync(db, concern, now, [(ConcernEntryTypes.Raised, AuditActor.System,
+                $"Raised as it stood: {concern.RaisedByName} had not raised the draft within {settings.AcknowledgeWithinMinutes} minutes of saving it.")], ct);
+            AuditLog.Record(db, concern.SchoolId, AuditActor.System, AuditActions.ConcernRaised, AuditSubjects.Concern, Ids.Format(concern.Id),
+                new { reference = concern.Reference, kind = ConcernDtos.KindName(concern.Kind), sessionId = concern.SessionId, unattendedDraft = true });
+            if (concern.SessionId is { } sessionId)
+            {
+                db.Evidence.Add(ConcernEvidence(concern.SchoolId, sessionId, concern.Reference, now));
+            }
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+        }
+        metrics.ConcernRaised(ConcernDtos.KindName(concern.Kind));
+        await routing.NotifyAsync(concern.Id, ct);
+        return true;
+    }
+
+    /// <summary>Clause 12's evidence on the session: the reference only (as the record of intervention shows it), never the kind or content.</summary>
+    private static Compliance.EvidenceRecord ConcernEvidence(Guid schoolId, Guid sessionId, string reference, DateTimeOffset now) => new()
+    {
+        SchoolId = schoolId, SessionId = sessionId, Stage = ConcernEvidenceStage, RecordedAt = now,
+        Items = [new Compliance.EvidenceItem
+        {
+            Clause = Policy.Clauses.Concerns, Rule = ConcernRaisedRule, Passed = true,
+            Text = $"Concern {reference} was raised about this session at {now:HH:mm} UTC and routed at once.",
+        }],
+    };
 
     /// <summary>The evidence stage of a concern raised about a session (clause 12).</summary>
     public const string ConcernEvidenceStage = "concern";

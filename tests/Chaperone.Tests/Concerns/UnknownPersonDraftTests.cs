@@ -28,8 +28,8 @@ public abstract class UnknownPersonDraftTests(ChaperoneApp app)
         return connection;
     }
 
-    [Fact]
-    public async Task RemovingAnUnknownPersonSavesADraftForTheTeacherWhichReachesTheDslOnceRaised()
+    /// <summary>A call of the school's teacher with Mia Mother's device in it, from which the teacher removes an unknown person.</summary>
+    private async Task<(TestSchool School, Guid SessionId, HttpClient Teacher, HttpClient Dsl, Answer Answer)> RemoveAnUnknownPersonAsync()
     {
         var school = await TestSchool.CreateAsync(app);
         var booker = await school.TeacherAsync(app);
@@ -58,6 +58,13 @@ public abstract class UnknownPersonDraftTests(ChaperoneApp app)
         Assert.True((await family.InvokeAsync<Answer>("JoinFamily", token).WaitAsync(TimeSpan.FromSeconds(15))).Ok);
 
         var answer = await host.InvokeAsync<Answer>("RemoveUnknownPerson", school.Mother.ToString()).WaitAsync(TimeSpan.FromSeconds(15));
+        return (school, sessionId, teacher, dsl, answer);
+    }
+
+    [Fact]
+    public async Task RemovingAnUnknownPersonSavesADraftForTheTeacherWhichReachesTheDslOnceRaised()
+    {
+        var (school, sessionId, teacher, dsl, answer) = await RemoveAnUnknownPersonAsync();
 
         Assert.True(answer.Ok, answer.Message);
         Assert.StartsWith("/concerns/new?draft=", answer.Link);
@@ -96,6 +103,34 @@ public abstract class UnknownPersonDraftTests(ChaperoneApp app)
         Assert.Equal(["drafted", "raised", "alert-sent", "email-queued"], EntryTypes(raised));
         await dslHub.WaitForAsync(a => a.GetProperty("concernId").GetString() == draftId);
         Assert.Equal(90, (await Api.JsonAsync(await dsl.GetAsync($"/api/v1/concerns/{draftId}"), HttpStatusCode.OK)).GetProperty("recordingOffsetSeconds").GetInt32());
+    }
+
+    [Fact]
+    public async Task ADraftTheTeacherDoesNotRaiseGoesToTheDslAsItStandsOnceTheSchoolsWaitIsOver()
+    {
+        var (school, sessionId, teacher, dsl, answer) = await RemoveAnUnknownPersonAsync();
+        Assert.Contains("if it is not raised within 15 minutes, it goes to them as it stands", answer.Message, StringComparison.Ordinal);
+        var draftId = answer.Link![("/concerns/new?draft=".Length)..];
+        await using var dslHub = await StaffHubClient.ConnectAsync(app, dsl);
+
+        app.Clock.Advance(TimeSpan.FromMinutes(14));
+        await WorkerPassAsync(app);
+        Assert.Equal(ConcernStatus.Draft, await app.WithDbAsync(db => db.Set<Concern>().Where(c => c.Id == Guid.Parse(draftId)).Select(c => c.Status).SingleAsync()));
+
+        app.Clock.Advance(TimeSpan.FromMinutes(2));
+        await WorkerPassAsync(app);
+        await WorkerPassAsync(app); // a second pass finds nothing more to do
+
+        await dslHub.WaitForAsync(a => a.GetProperty("concernId").GetString() == draftId);
+        var raised = await Api.JsonAsync(await (await LeadersAsync(app, school)).Dsl.GetAsync($"/api/v1/concerns/{draftId}"), HttpStatusCode.OK);
+        Assert.Equal("raised", raised.GetProperty("status").GetString());
+        Assert.Equal(["drafted", "raised", "alert-sent", "email-queued"], EntryTypes(raised));
+        Assert.Contains(raised.GetProperty("chronology").EnumerateArray(), e => e.GetProperty("text").GetString()!.StartsWith("Raised as it stood", StringComparison.Ordinal));
+        // It is the session's clause 12 evidence, and the teacher can no longer complete it as a draft.
+        var clause12 = (await Api.JsonAsync(await (await school.TeacherAsync(app)).GetAsync($"/api/v1/sessions/{sessionId}/compliance"), HttpStatusCode.OK))
+            .GetProperty("clauses").EnumerateArray().Single(c => c.GetProperty("clause").GetInt32() == 12);
+        Assert.Equal("met", clause12.GetProperty("status").GetString());
+        await Api.ProblemAsync(await (await school.TeacherAsync(app)).PostAsJsonAsync($"/api/v1/concerns/{draftId}/raise", Safeguarding(school)), HttpStatusCode.NotFound);
     }
 }
 
