@@ -15,7 +15,7 @@ public static class CallEndpoints
         var group = app.MapGroup("/api/v1/sessions").WithTags("Calls").RequireAuthorization(AuthPolicies.Staff);
         group.MapGet("/{id}/attendance", Attendance).WithName("GetAttendance").WithSummary("Every join and leave in the session's call, with its time.");
         group.MapPost("/{id}/outcome", Outcome).WithName("RecordOutcome")
-            .WithSummary("The session's teacher marks its outcome (completed, cut-short, did-not-attend) and writes notes (clause 11): once a built-in call is closed; did-not-attend once the time of a call that never started has come, which ends the session; for Teams once its time has come, with what the teacher confirms of the call (confirmed: consent, expectations, room, dress). The last one marked counts.");
+            .WithSummary("The session's teacher marks its outcome (completed, cut-short, did-not-attend) and writes notes (clause 11): once a built-in call is closed; did-not-attend once the time of a call that never started has come, which ends the session; for Teams once its time has come, with what the teacher confirms of the call (confirmed: consent, teacher-pupil-only, expectations, room, dress). The last one marked counts.");
         group.MapGet("/{id}/outcome", CurrentOutcome).WithName("GetOutcome").WithSummary("The outcome and notes last marked for the session; 404 until there is one.");
         app.MapHub<CallHub>(CallHub.Path, o => o.ApplicationMaxBufferSize = 64 * 1024);
     }

@@ -38,8 +38,9 @@ public sealed record TeamsCheck(string Key, int Clause, string Text, string Miss
 /// <c>did-not-attend</c> once its time has come; that ends it, and the clauses only a call can
 /// meet do not apply to it.</item>
 /// <item>A Teams session is marked once its time has come; Teams records attendance but not
-/// consent, expectations, the room or dress, so its teacher confirms those with the outcome
-/// (clauses 1, 7, 9, 10), and one not confirmed is a breach, as in the built-in room.</item>
+/// consent, who else took part or what was typed in its chat, expectations, the room or dress, so
+/// its teacher confirms those with the outcome (clauses 1, 5, 7, 9, 10), and one not confirmed is
+/// a breach, as in the built-in room.</item>
 /// </list>
 /// Each marking is a room event (read by the session record), evidence for the compliance view,
 /// and an audit entry carrying the notes' SHA-256, so the notes on record are tamper-evident.
@@ -56,6 +57,7 @@ public sealed class RecordOutcome(ChaperoneDbContext db, TimeProvider clock, Aud
     public static readonly IReadOnlyList<TeamsCheck> TeamsChecks =
     [
         new("consent", Clauses.Consent, "A parent or carer with parental responsibility gave consent at the start, and stayed with the child throughout.", "The teacher did not confirm a parent's consent at the start, nor that they stayed throughout."),
+        new("teacher-pupil-only", Clauses.TeacherPupilOnly, "Only the pupil (with their supervising adult) and I took part, and the meeting's chat was not used.", "The teacher did not confirm that only the pupil, their supervising adult and the teacher took part, without the chat."),
         new("expectations", Clauses.Expectations, "I gave the expectations: in full at a pupil's first session with me, otherwise a brief reminder.", "The teacher did not confirm giving the expectations."),
         new("room", Clauses.Environment, "The family's room was communal and suitable (not a bedroom), with televisions and other devices off.", "The teacher did not confirm the family's room."),
         new("dress", Clauses.Dress, "Everyone was appropriately dressed, me included.", "The teacher did not confirm that everyone was appropriately dressed."),

@@ -29,6 +29,7 @@ public abstract class TeamsOutcomeApiTests(TeamsApp app)
 
         var clauses = await StatusesAsync(teacher, id);
         Assert.Equal("met", clauses[1]);
+        Assert.Equal("breached", clauses[5]);
         Assert.Equal("met", clauses[7]);
         Assert.Equal("breached", clauses[9]);
         Assert.Equal("breached", clauses[10]);
@@ -37,11 +38,11 @@ public abstract class TeamsOutcomeApiTests(TeamsApp app)
 
         // The teacher had forgotten to tick two: the corrected outcome replaces the first.
         await Api.JsonAsync(await teacher.PostAsJsonAsync($"/api/v1/sessions/{id}/outcome",
-            new { outcome = "completed", notes = "Reading practice.", confirmed = new[] { "consent", "expectations", "room", "dress" } }), HttpStatusCode.OK);
+            new { outcome = "completed", notes = "Reading practice.", confirmed = new[] { "consent", "teacher-pupil-only", "expectations", "room", "dress" } }), HttpStatusCode.OK);
         clauses = await StatusesAsync(teacher, id);
-        Assert.All(new[] { 1, 7, 9, 10, 11 }, c => Assert.Equal("met", clauses[c]));
+        Assert.All(new[] { 1, 5, 7, 9, 10, 11 }, c => Assert.Equal("met", clauses[c]));
         var outcome = await Api.JsonAsync(await teacher.GetAsync($"/api/v1/sessions/{id}/outcome"), HttpStatusCode.OK);
-        Assert.Equal(["consent", "expectations", "room", "dress"], outcome.GetProperty("confirmed").EnumerateArray().Select(c => c.GetString()));
+        Assert.Equal(["consent", "teacher-pupil-only", "expectations", "room", "dress"], outcome.GetProperty("confirmed").EnumerateArray().Select(c => c.GetString()));
     }
 
     private static async Task<Dictionary<int, string>> StatusesAsync(HttpClient client, string id) =>
