@@ -123,5 +123,25 @@ public sealed class TeamsInTheBrowserTests(TeamsBrowserApp browser) : IClassFixt
         await Assertions.Expect(teams).ToContainTextAsync("Teams reports options other than the safeguarding ones", new() { Timeout = Ms });
         await Assertions.Expect(teams).ToContainTextAsync("A Teams meeting policy may be overriding them.", new() { Timeout = Ms });
         await ScreenshotAsync(page, "teams-session.png");
+
+        // After the call (clause 11), the teacher marks the outcome and confirms what Teams cannot record;
+        // what they leave unticked is a breach of its clause.
+        var session = page.Url;
+        browser.App.Clock.SetUtcNow(new DateTimeOffset(2026, 12, 2, 14, 40, 0, TimeSpan.Zero));
+        await SignInAsync(page, "teacher1@demo.school");
+        await page.GotoAsync(session);
+        var outcome = page.Locator("#outcome-panel");
+        await outcome.GetByRole(AriaRole.Radio, new() { Name = "Completed" }).CheckAsync();
+        foreach (var confirmed in new[] { "gave consent at the start", "the meeting's chat was not used", "I gave the expectations", "communal and suitable" })
+        {
+            await outcome.GetByLabel(confirmed).CheckAsync();
+        }
+        await outcome.GetByLabel("Session notes").FillAsync("Phonics practice.");
+        await outcome.GetByRole(AriaRole.Button, new() { Name = "Save the outcome" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("The outcome is recorded: Completed.", new() { Timeout = Ms });
+        await Assertions.Expect(page.Locator("[data-clause='5'] .badge")).ToHaveTextAsync("Met", new() { Timeout = Ms });
+        await Assertions.Expect(page.Locator("[data-clause='10'] .badge")).ToHaveTextAsync("Breached", new() { Timeout = Ms });
+        await Assertions.Expect(page.Locator("[data-current-outcome]")).ToContainTextAsync("Phonics practice.", new() { Timeout = Ms });
+        await AssertEveryControlIsLabelledAsync(page);
     }
 }
