@@ -12,8 +12,11 @@ namespace Chaperone.Compliance;
 /// <summary>Across the sessions of a range, how many met, left pending, breached, or had no call for one clause.</summary>
 public sealed record ClauseTallyDto(int Clause, string Title, int Met, int Pending, int Breached, int NotApplicable);
 
-/// <summary>A session with where it stands (<see cref="SessionStates"/>) and the clauses it breached or leaves pending.</summary>
-public sealed record SessionComplianceDto(SessionDto Session, string State, IReadOnlyList<int> Breached, IReadOnlyList<int> Pending);
+/// <summary>
+/// A session with where it stands (<see cref="SessionStates"/>), the clauses it breached or leaves
+/// pending, and the verdict on each clause 1–12 in order (<see cref="VerdictStatus"/>).
+/// </summary>
+public sealed record SessionComplianceDto(SessionDto Session, string State, IReadOnlyList<int> Breached, IReadOnlyList<int> Pending, IReadOnlyList<string> Clauses);
 
 /// <summary>The compliance of every session in a range that the caller may see: totals, each clause's tally, and the sessions asked for.</summary>
 public sealed record ComplianceOverviewDto(
@@ -123,7 +126,8 @@ public sealed class ComplianceOverview(ChaperoneDbContext db, TimeProvider clock
         var items = listed
             .Select(j => new SessionComplianceDto(dtos[Ids.Format(j.Id)], j.State,
                 j.Clauses.Where(c => c.Status == VerdictStatus.Breached).Select(c => c.Clause).ToList(),
-                j.Clauses.Where(c => c.Status == VerdictStatus.Pending).Select(c => c.Clause).ToList()))
+                j.Clauses.Where(c => c.Status == VerdictStatus.Pending).Select(c => c.Clause).ToList(),
+                j.Clauses.OrderBy(c => c.Clause).Select(c => c.Status).ToList()))
             .ToList();
 
         return new Result.Ok(new ComplianceOverviewDto(

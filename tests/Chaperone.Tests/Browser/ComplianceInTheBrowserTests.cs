@@ -77,6 +77,10 @@ public sealed class ComplianceInTheBrowserTests(BrowserApp browser) : IClassFixt
         await Assertions.Expect(leader.Locator("[data-clause-tally] tr[data-clause='7'] td[data-breached]")).ToHaveTextAsync("1", new() { Timeout = Ms });
         Assert.Empty(await AccessibilityViolationsAsync(leader));
         await ScreenshotAsync(leader, "compliance.png");
+        var download = await leader.RunAndWaitForDownloadAsync(() => leader.GetByRole(AriaRole.Link, new() { Name = "Download these sessions (CSV)" }).ClickAsync(), new() { Timeout = Ms });
+        Assert.Matches("^compliance-\\d{4}-\\d{2}-\\d{2}-\\d{4}-\\d{2}-\\d{2}\\.csv$", download.SuggestedFilename);
+        var rowsInCsv = Records.RecordApiTests.ReadCsv(await File.ReadAllBytesAsync(await download.PathAsync()), Chaperone.Compliance.ComplianceCsv.Headers);
+        Assert.Equal(breached.ToString(), Assert.Single(rowsInCsv)["Session id"]);
 
         // Dates the wrong way round: the form says which field to fix.
         await leader.GetByLabel("From").FillAsync("2027-01-10");

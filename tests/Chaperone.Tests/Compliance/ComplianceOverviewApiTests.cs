@@ -57,6 +57,17 @@ public abstract class ComplianceOverviewApiTests(ChaperoneApp app)
         Assert.Equal(1, expectations.GetProperty("met").GetInt32());
         Assert.Equal(2, expectations.GetProperty("pending").GetInt32());
 
+        // The same sessions as CSV, each with its verdict per clause.
+        var csvResponse = await slt.GetAsync($"/api/v1/compliance?{range}&format=csv");
+        Assert.Equal(HttpStatusCode.OK, csvResponse.StatusCode);
+        Assert.Equal("text/csv", csvResponse.Content.Headers.ContentType?.MediaType);
+        var csv = Chaperone.Tests.Records.RecordApiTests.ReadCsv(await csvResponse.Content.ReadAsByteArrayAsync(), Chaperone.Compliance.ComplianceCsv.Headers);
+        Assert.Equal([missed, breached.ToString()], csv.Select(r => r["Session id"]));
+        Assert.Equal("breached", csv[1]["Clause 7: Expectations"]);
+        Assert.Equal("pending", csv[0]["Clause 11: Attendance on the record of intervention"]);
+        Assert.Equal("unsettled", csv[0]["Where it stands"]);
+        Assert.Equal(["format"], await Api.BadRequestFieldsAsync(await slt.GetAsync($"/api/v1/compliance?{range}&format=xml")));
+
         var all = await OverviewAsync(slt, range + "&show=all");
         Assert.Equal([upcoming, missed, breached.ToString(), settled.ToString()], Ids(all));
         Assert.Equal([breached.ToString()], Ids(await OverviewAsync(slt, range + "&show=breached")));

@@ -362,15 +362,16 @@ public abstract class RecordApiTests(ChaperoneApp app)
         "Consent", "Expectations given", "Outcome", "Notes", "Session id", "Concerns raised",
     ];
 
-    /// <summary>The CSV's rows by header, read with CsvHelper as an MIS import would.</summary>
-    internal static List<Dictionary<string, string>> ReadCsv(byte[] bytes)
+    /// <summary>The CSV's rows by header, read with CsvHelper as an MIS import would; its header line must be <paramref name="headers"/> (the record of intervention's by default).</summary>
+    internal static List<Dictionary<string, string>> ReadCsv(byte[] bytes, IReadOnlyList<string>? headers = null)
     {
+        headers ??= Headers;
         using var csv = CsvReader.Create(bytes);
         var rows = new List<Dictionary<string, string>>();
-        Assert.Equal(Headers, csv.Headers);
+        Assert.Equal(headers, csv.Headers);
         while (csv.Read())
         {
-            rows.Add(Headers.ToDictionary(h => h, h => csv.GetString(h)));
+            rows.Add(headers.ToDictionary(h => h, h => csv.GetString(h)));
         }
         return rows;
     }
