@@ -1,5 +1,6 @@
 using Chaperone.Storage;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Chaperone.Audit;
 
@@ -58,9 +59,16 @@ public static class AuditVerifier
 
         var at = AtReader(db);
         await db.Database.OpenConnectionAsync(ct);
-        try
+        // One snapshot for the entries, the chain head and the unsealed count: the sealer goes on
+        // sealing while this reads, and entries read before a seal with a head read after it would
+        // look like a chain cut short. Read-only: a deferred transaction on SQLite (a snapshot of
+        // the log, taking no write lock), repeatable read on PostgreSQL.
+        await using var snapshot = (db.Database.GetDbConnection() is Microsoft.Data.Sqlite.SqliteConnection sqlite
+            ? await db.Database.UseTransactionAsync(sqlite.BeginTransaction(deferred: true), ct)
+            : await db.Database.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct))!;
         {
             await using var command = db.Database.GetDbConnection().CreateCommand();
+            command.Transaction = snapshot.GetDbTransaction();
             command.CommandText =
                 "SELECT \"Id\", \"At\", \"ActorId\", \"ActorName\", \"Action\", \"SubjectType\", \"SubjectId\", \"Details\", \"FormatVersion\", \"Position\", \"Hash\" " +
                 "FROM \"AuditEntries\" WHERE \"SchoolId\" = @school AND \"Position\" IS NOT NULL ORDER BY \"Position\"";
@@ -124,10 +132,6 @@ public static class AuditVerifier
             }
             broken ??= await HandOverAsync() ?? await hashing;
         }
-        finally
-        {
-            await db.Database.CloseConnectionAsync();
-        }
 
         long? brokenPosition = broken?.Position;
         var problem = broken?.Problem;
@@ -150,6 +154,8 @@ public static class AuditVerifier
         {
             problem = $"{overdue} entries have waited more than a minute to be sealed: check that the app is running and its log for sealing errors.";
         }
+        await snapshot.CommitAsync(ct);
+        await db.Database.CloseConnectionAsync();
         return new AuditVerification(problem is null, count, broken?.EntryId, brokenPosition, problem, overdue);
     }
 

@@ -193,6 +193,40 @@ public abstract class AuditTrailTests(ChaperoneApp app)
     }
 
     [Fact]
+    public async Task VerifyingWhileTheSealerSealsSeesOneConsistentChain()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var sealer = app.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<AuditSealer>().Single();
+        Task<int> WriteAsync(int count) => app.WithDbAsync(async db =>
+        {
+            db.AuditEntries.AddRange(Enumerable.Range(0, count).Select(i =>
+                AuditLog.Entry(school.SchoolId, AuditActor.System, "test.concurrent", "test", i.ToString(System.Globalization.CultureInfo.InvariantCulture), new { i }, app.Clock.GetUtcNow())));
+            return await db.SaveChangesAsync();
+        });
+        // A chain long enough that reading it takes a while, then more sealed while it is read.
+        await WriteAsync(3000);
+        await sealer.SealPendingAsync(CancellationToken.None);
+        var sealing = Task.Run(async () =>
+        {
+            for (var round = 0; round < 30; round++)
+            {
+                await WriteAsync(40);
+                await sealer.SealPendingAsync(CancellationToken.None);
+            }
+        });
+        var verifications = new List<AuditVerification>();
+        while (!sealing.IsCompleted)
+        {
+            await using var scope = app.Services.CreateAsyncScope();
+            verifications.Add(await AuditVerifier.VerifyAsync(scope.ServiceProvider.GetRequiredService<Chaperone.Storage.ChaperoneDbContext>(), school.SchoolId, app.Clock.GetUtcNow(), CancellationToken.None));
+        }
+        await sealing;
+
+        Assert.NotEmpty(verifications);
+        Assert.All(verifications, v => Assert.True(v.Valid, v.Problem));
+    }
+
+    [Fact]
     public async Task ABacklogLargerThanOneSealingBatchSealsIntoOneValidChain()
     {
         var school = await TestSchool.CreateAsync(app);
