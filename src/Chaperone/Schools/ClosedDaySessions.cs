@@ -49,6 +49,29 @@ public sealed class ClosedDaySessions(ChaperoneDbContext db, CancelSession cance
         return found;
     }
 
+    /// <summary>
+    /// The scheduled sessions still to come that the school's hours, school days or time zone, as
+    /// they are now, no longer allow (clause 3): booked before the admin changed them. Each with
+    /// what is wrong, in the booking rule's own words; closures are shown with their closure.
+    /// </summary>
+    public static async Task<List<(SessionDto Session, string Why)>> OutsideSchoolTimeAsync(ChaperoneDbContext db, Guid schoolId, DateTimeOffset now, CancellationToken ct)
+    {
+        var settings = await BookingFacts.LoadSettingsAsync(db, schoolId, ct);
+        var upcoming = await db.Sessions.AsNoTracking().Where(s => s.SchoolId == schoolId && s.Status == SessionStatus.Scheduled && s.Start >= now)
+            .Select(s => new { s.Id, s.Start, s.DurationMinutes }).ToListAsync(ct);
+        var rule = new Policy.Rules.SchoolHoursRule();
+        var nobody = new Policy.HostFacts(Guid.Empty, "", true, null);
+        var outside = upcoming
+            .Select(s => (s.Id, Failed: rule.Evaluate(new Policy.BookingProposal(Instant.FromDateTimeOffset(now), Instant.FromDateTimeOffset(s.Start), s.DurationMinutes, nobody, [], [], [], []), settings)
+                .Where(f => !f.Passed && f.Rule != "school-closed").Select(f => f.Message).ToList()))
+            .Where(s => s.Failed.Count > 0)
+            .ToList();
+        var ids = outside.Select(s => s.Id).ToList();
+        var sessions = (await SessionView.LoadManyAsync(db, schoolId, db.Sessions.AsNoTracking().Where(s => s.SchoolId == schoolId && ids.Contains(s.Id)), ct))
+            .ToDictionary(s => s.Id);
+        return outside.Select(s => (sessions[Ids.Format(s.Id)], string.Join(" ", s.Failed))).OrderBy(s => s.Item1.Start).ToList();
+    }
+
     /// <summary>The reason the families are given when the sessions of a closure are cancelled.</summary>
     public static string ReasonFor(Closure closure) =>
         $"The school is closed {(closure.FirstDay == closure.LastDay ? "that day" : "on those days")} ({closure.Reason}).";

@@ -55,6 +55,8 @@ public static class PolicyEndpoints
             .WithName("UpdatePolicySettings").WithSummary("Change school hours, notice, participants, school days, time zone or the wording of the expectations (admin).");
         group.MapPost("/closures", AddClosure).RequireAuthorization(AuthPolicies.Admin)
             .WithName("AddClosure").WithSummary("Add a closure: a holiday, INSET day or bank holiday (admin).");
+        group.MapGet("/sessions-outside-school-time", SessionsOutsideSchoolTime).RequireAuthorization(AuthPolicies.Admin)
+            .WithName("GetSessionsOutsideSchoolTime").WithSummary("The sessions still to come that the school's hours, days or time zone, as they are now, no longer allow (booked before they changed), each with what is wrong; move or cancel each (admin).");
         group.MapGet("/closures/{id}/sessions", ClosureSessions).RequireAuthorization(AuthPolicies.Admin)
             .WithName("GetClosureSessions").WithSummary("The sessions still to come that are booked on a closure's days (booked before it was added; admin).");
         group.MapPost("/closures/{id}/cancel-sessions", CancelClosureSessions).RequireAuthorization(AuthPolicies.Admin)
@@ -120,6 +122,9 @@ public static class PolicyEndpoints
         var booked = (await ClosedDaySessions.BookedAsync(db, closure.SchoolId, [closure], clock.GetUtcNow(), ct))[closure.Id];
         return TypedResults.Created($"/api/v1/policy/closures/{dto.Id}", new ClosureAddedDto(dto.Id, dto.FirstDay, dto.LastDay, dto.Reason, booked));
     }
+
+    private static async Task<IResult> SessionsOutsideSchoolTime(ClaimsPrincipal user, ChaperoneDbContext db, TimeProvider clock, CancellationToken ct) =>
+        TypedResults.Ok((await ClosedDaySessions.OutsideSchoolTimeAsync(db, user.SchoolId(), clock.GetUtcNow(), ct)).Select(s => new { session = s.Session, why = s.Why }));
 
     private static async Task<IResult> ClosureSessions(string id, ClaimsPrincipal user, ChaperoneDbContext db, TimeProvider clock, CancellationToken ct)
     {

@@ -188,6 +188,26 @@ public sealed partial class SchedulingInTheBrowserTests(BrowserApp browser) : IC
     }
 
     [Fact]
+    public async Task AnAdminShorteningTheSchoolDaySeesTheSessionsItLeavesOutside()
+    {
+        var app = browser.App;
+        var school = await TestSchool.CreateAsync(app);
+        var late = await TestSchool.BookOkAsync(await school.TeacherAsync(app), school.Booking(CallClient.NextSessionStart(app).AddHours(4).AddMinutes(15)));
+
+        var page = await browser.NewPageAsync();
+        await SignInAsync(page, school.AdminEmail, TestSchool.Password);
+        await page.GotoAsync("/admin/settings");
+        await page.Locator("#dayEnd").FillAsync("14:00");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save settings" }).ClickAsync();
+
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("1 session already booked falls outside the school's hours or days now", new() { Timeout = Ms });
+        var outside = page.Locator("[data-outside-school-time]");
+        await Assertions.Expect(outside).ToContainTextAsync("must lie within school hours (09:00–14:00", new() { Timeout = Ms });
+        await outside.GetByRole(AriaRole.Link).ClickAsync();
+        await page.WaitForPageAsync(new Regex($"/sessions/{late}$"));
+    }
+
+    [Fact]
     public async Task AdminSettingsKeepBadInputClosuresComeAndGoAndTheSchoolWordsItsExpectations()
     {
         var page = await browser.NewPageAsync();

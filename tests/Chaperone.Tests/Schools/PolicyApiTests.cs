@@ -171,6 +171,34 @@ public abstract class PolicyApiTests(ChaperoneApp app)
     }
 
     [Fact]
+    public async Task SessionsBookedBeforeTheHoursOrDaysChangedAreShownWithWhatIsWrong()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var teacher = await school.TeacherAsync(app);
+        var afternoon = await TestSchool.BookOkAsync(teacher, school.Booking(new DateTimeOffset(2026, 12, 2, 14, 15, 0, TimeSpan.Zero)));
+        var morning = await TestSchool.BookOkAsync(teacher, school.Booking(new DateTimeOffset(2026, 12, 2, 10, 0, 0, TimeSpan.Zero)));
+        var friday = await TestSchool.BookOkAsync(teacher, school.Booking(new DateTimeOffset(2026, 12, 4, 10, 0, 0, TimeSpan.Zero)));
+        var admin = await school.AdminAsync(app);
+        Assert.Empty((await Api.JsonAsync(await admin.GetAsync("/api/v1/policy/sessions-outside-school-time"), HttpStatusCode.OK)).EnumerateArray());
+
+        // The school day now ends at 14:00, and Friday is no longer a school day.
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync("/api/v1/policy/settings", new
+        {
+            schoolHours = new { start = "09:00", end = "14:00" },
+            schoolDays = new[] { "Monday", "Tuesday", "Wednesday", "Thursday" },
+        })).StatusCode);
+
+        var outside = (await Api.JsonAsync(await admin.GetAsync("/api/v1/policy/sessions-outside-school-time"), HttpStatusCode.OK)).EnumerateArray().ToList();
+        Assert.Equal([afternoon, friday], outside.Select(o => o.GetProperty("session").GetProperty("id").GetString()));
+        Assert.Contains("must lie within school hours (09:00–14:00", outside[0].GetProperty("why").GetString(), StringComparison.Ordinal);
+        Assert.Contains("Friday 4 December 2026 is not a school day.", outside[1].GetProperty("why").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(outside, o => o.GetProperty("session").GetProperty("id").GetString() == morning);
+        Assert.Equal(HttpStatusCode.Forbidden, (await teacher.GetAsync("/api/v1/policy/sessions-outside-school-time")).StatusCode);
+        // Another school's admin sees none of them.
+        Assert.Empty((await Api.JsonAsync(await (await (await TestSchool.CreateAsync(app)).AdminAsync(app)).GetAsync("/api/v1/policy/sessions-outside-school-time"), HttpStatusCode.OK)).EnumerateArray());
+    }
+
+    [Fact]
     public async Task LongerSchoolHoursSetByTheAdminAllowAnEarlierStart()
     {
         var school = await TestSchool.CreateAsync(app);

@@ -76,6 +76,9 @@ public sealed class SettingsModel(ChaperoneDbContext db, ClosedDaySessions close
 
     /// <summary>Per closure (by id), the sessions still to come that were booked on its days before it was added.</summary>
     public Dictionary<string, List<Scheduling.SessionDto>> BookedOnClosures { get; private set; } = [];
+
+    /// <summary>Sessions still to come that the hours, days or zone above no longer allow, with what is wrong.</summary>
+    public List<(Scheduling.SessionDto Session, string Why)> OutsideSchoolTime { get; private set; } = [];
     public IEnumerable<string> TimeZones => DateTimeZoneProviders.Tzdb.Ids;
 
     public async Task OnGetAsync(CancellationToken ct)
@@ -101,7 +104,10 @@ public sealed class SettingsModel(ChaperoneDbContext db, ClosedDaySessions close
         }
         AuditLog.Record(db, User, AuditActions.SettingsChanged, AuditSubjects.School, school.Id, request);
         await db.SaveChangesAsync(ct);
-        TempData["Notice"] = "The policy settings are saved.";
+        var outside = (await ClosedDaySessions.OutsideSchoolTimeAsync(db, school.Id, clock.GetUtcNow(), ct)).Count;
+        TempData["Notice"] = outside == 0
+            ? "The policy settings are saved."
+            : $"The policy settings are saved. {outside} session{(outside == 1 ? " already booked falls" : "s already booked fall")} outside the school's hours or days now: see below.";
         return RedirectToPage();
     }
 
@@ -205,6 +211,7 @@ public sealed class SettingsModel(ChaperoneDbContext db, ClosedDaySessions close
         Policy = PolicyEndpoints.ToDto(school);
         BookedOnClosures = (await ClosedDaySessions.BookedAsync(db, school.Id, school.Closures, clock.GetUtcNow(), ct))
             .ToDictionary(kv => Ids.Format(kv.Key), kv => kv.Value);
+        OutsideSchoolTime = await ClosedDaySessions.OutsideSchoolTimeAsync(db, school.Id, clock.GetUtcNow(), ct);
         Leaders = await Chaperone.Concerns.RaiseConcern.StaffWithRoleAsync(db, school.Id, People.Roles.Slt, ct);
         // What the admin typed stays on a refused save; otherwise the saved words.
         ExpectationsFull ??= Policy.Expectations.Full;
