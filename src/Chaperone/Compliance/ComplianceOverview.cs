@@ -73,7 +73,8 @@ public sealed class ComplianceOverview(ChaperoneDbContext db, TimeProvider clock
         public sealed record Invalid(Dictionary<string, string[]> Errors) : Result;
     }
 
-    public async Task<Result> ForUserAsync(ClaimsPrincipal user, string? from, string? to, string? show, CancellationToken ct)
+    /// <param name="listAtMost">How many of the sessions asked for to list in full (<see cref="MaxListed"/>); 0 for the totals and tallies alone.</param>
+    public async Task<Result> ForUserAsync(ClaimsPrincipal user, string? from, string? to, string? show, CancellationToken ct, int listAtMost = MaxListed)
     {
         var schoolId = user.SchoolId();
         var now = clock.GetUtcNow();
@@ -119,10 +120,12 @@ public sealed class ComplianceOverview(ChaperoneDbContext db, TimeProvider clock
             "attention" => j.State is SessionStates.Breached or SessionStates.Unsettled,
             _ => j.State == showing,
         }).OrderByDescending(j => j.Start).ThenBy(j => j.Id).ToList();
-        var listed = wanted.Take(MaxListed).ToList();
+        var listed = wanted.Take(Math.Clamp(listAtMost, 0, MaxListed)).ToList();
         var listedIds = listed.Select(j => j.Id).ToList();
-        var dtos = (await SessionView.LoadManyAsync(db, schoolId, db.Sessions.AsNoTracking().Where(s => s.SchoolId == schoolId && listedIds.Contains(s.Id)), ct))
-            .ToDictionary(d => d.Id);
+        var dtos = listedIds.Count == 0
+            ? []
+            : (await SessionView.LoadManyAsync(db, schoolId, db.Sessions.AsNoTracking().Where(s => s.SchoolId == schoolId && listedIds.Contains(s.Id)), ct))
+                .ToDictionary(d => d.Id);
         var items = listed
             .Select(j => new SessionComplianceDto(dtos[Ids.Format(j.Id)], j.State,
                 j.Clauses.Where(c => c.Status == VerdictStatus.Breached).Select(c => c.Clause).ToList(),

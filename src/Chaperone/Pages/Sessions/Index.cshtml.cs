@@ -42,6 +42,7 @@ public sealed class IndexModel(ChaperoneDbContext db, TimeProvider clock, global
     /// Over the last <see cref="ComplianceDays"/> days, the caller's sessions (the school's for
     /// leaders) that broke a clause, and those over with a clause still pending: what the
     /// compliance page lists, put where leaders and teachers land (DESIGN: any breach is visible to leaders).
+    /// Only the counts are read: the page lists none of them.
     /// </summary>
     public global::Chaperone.Compliance.ComplianceOverviewDto? ToLookAt { get; private set; }
 
@@ -53,7 +54,7 @@ public sealed class IndexModel(ChaperoneDbContext db, TimeProvider clock, global
         Zone = (await BookingFacts.LoadSettingsAsync(db, schoolId, ct)).TimeZone;
         WholeSchool = SchedulingAccess.SeesWholeSchool(User);
         var today = Instant.FromDateTimeOffset(clock.GetUtcNow()).InZone(Zone).Date;
-        if (await compliance.ForUserAsync(User, Display.Iso(today.PlusDays(-ComplianceDays)), Display.Iso(today), "attention", ct) is global::Chaperone.Compliance.ComplianceOverview.Result.Ok { Overview: var overview }
+        if (await compliance.ForUserAsync(User, Display.Iso(today.PlusDays(-ComplianceDays)), Display.Iso(today), "attention", ct, listAtMost: 0) is global::Chaperone.Compliance.ComplianceOverview.Result.Ok { Overview: var overview }
             && overview.Breached + overview.Unsettled > 0)
         {
             ToLookAt = overview;
