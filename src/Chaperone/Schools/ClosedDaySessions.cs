@@ -36,9 +36,7 @@ public sealed class ClosedDaySessions(ChaperoneDbContext db, CancelSession cance
             .Select(s => (s.Id, Closures: closures.Where(c => LocalDate.FromDateOnly(c.FirstDay) <= s.Day && s.Day <= LocalDate.FromDateOnly(c.LastDay)).ToList()))
             .Where(s => s.Closures.Count > 0)
             .ToList();
-        var ids = onClosedDays.Select(s => s.Id).ToList();
-        var sessions = (await SessionView.LoadManyAsync(db, schoolId, db.Sessions.AsNoTracking().Where(s => s.SchoolId == schoolId && ids.Contains(s.Id)), ct))
-            .ToDictionary(s => s.Id);
+        var sessions = await InFullAsync(db, schoolId, onClosedDays.Select(s => s.Id).ToList(), ct);
         foreach (var (id, on) in onClosedDays.OrderBy(s => sessions[Ids.Format(s.Id)].Start))
         {
             foreach (var closure in on)
@@ -66,11 +64,15 @@ public sealed class ClosedDaySessions(ChaperoneDbContext db, CancelSession cance
                 .Where(f => !f.Passed && f.Rule != "school-closed").Select(f => f.Message).ToList()))
             .Where(s => s.Failed.Count > 0)
             .ToList();
-        var ids = outside.Select(s => s.Id).ToList();
-        var sessions = (await SessionView.LoadManyAsync(db, schoolId, db.Sessions.AsNoTracking().Where(s => s.SchoolId == schoolId && ids.Contains(s.Id)), ct))
-            .ToDictionary(s => s.Id);
+        var sessions = await InFullAsync(db, schoolId, outside.Select(s => s.Id).ToList(), ct);
         return outside.Select(s => (sessions[Ids.Format(s.Id)], string.Join(" ", s.Failed))).OrderBy(s => s.Item1.Start).ToList();
     }
+
+    /// <summary>The sessions of <paramref name="ids"/> as the API shows them, by id: only those found out of place are read in full.</summary>
+    private static async Task<Dictionary<string, SessionDto>> InFullAsync(ChaperoneDbContext db, Guid schoolId, List<Guid> ids, CancellationToken ct) =>
+        ids.Count == 0
+            ? []
+            : (await SessionView.LoadManyAsync(db, schoolId, db.Sessions.AsNoTracking().Where(s => s.SchoolId == schoolId && ids.Contains(s.Id)), ct)).ToDictionary(s => s.Id);
 
     /// <summary>The reason the families are given when the sessions of a closure are cancelled.</summary>
     public static string ReasonFor(Closure closure) =>
