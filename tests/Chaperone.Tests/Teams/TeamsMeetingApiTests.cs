@@ -199,7 +199,7 @@ public abstract class TeamsMeetingApiTests(TeamsApp app)
         var stored = await app.WithDbAsync(db => Task.FromResult(db.Set<TeamsSchoolSettings>().Single(s => s.SchoolId == school.SchoolId).ProtectedClientSecret));
         Assert.DoesNotContain("very-secret-value", stored, StringComparison.Ordinal);
         // The change is audited, saying a secret was given but never what it is; so is each account mapping.
-        var trail = await app.WithDbAsync(db => Task.FromResult(db.AuditEntries.Where(e => e.SchoolId == school.SchoolId && (e.Action == Chaperone.Audit.AuditActions.TeamsSettingsChanged || e.Action == Chaperone.Audit.AuditActions.TeamsAccountChanged)).ToList()));
+        var trail = await app.WithDbAsync(db => Task.FromResult(db.AuditEntries.Where(e => e.SchoolId == school.SchoolId && (e.Action == Chaperone.Audit.AuditActions.TeamsSettingsChanged || e.Action == Chaperone.Audit.AuditActions.TeamsAccountChanged)).OrderBy(e => e.Id).ToList()));
         var change = trail.Last(e => e.Action == Chaperone.Audit.AuditActions.TeamsSettingsChanged);
         Assert.Contains("replaced", change.Details, StringComparison.Ordinal);
         Assert.DoesNotContain("very-secret-value", change.Details, StringComparison.Ordinal);
