@@ -15,7 +15,7 @@ public static class CallEndpoints
         var group = app.MapGroup("/api/v1/sessions").WithTags("Calls").RequireAuthorization(AuthPolicies.Staff);
         group.MapGet("/{id}/attendance", Attendance).WithName("GetAttendance").WithSummary("Every join and leave in the session's call, with its time.");
         group.MapPost("/{id}/outcome", Outcome).WithName("RecordOutcome")
-            .WithSummary("The session's teacher marks its outcome (completed, cut-short, did-not-attend) and writes notes (clause 11): once a built-in call is closed; did-not-attend once the time of a call that never started has come, which ends the session; for Teams once its time has come, with what the teacher confirms of the call (confirmed: consent, teacher-pupil-only, expectations, room, dress). The last one marked counts.");
+            .WithSummary("The session's teacher (or, once the teacher has left, a senior leader, who confirms nothing of a Teams call) marks its outcome (completed, cut-short, did-not-attend) and writes notes (clause 11): once a built-in call is closed; did-not-attend once the time of a call that never started has come, which ends the session; for Teams once its time has come, with what the teacher confirms of the call (confirmed: consent, teacher-pupil-only, expectations, room, dress). The last one marked counts.");
         group.MapGet("/{id}/outcome", CurrentOutcome).WithName("GetOutcome").WithSummary("The outcome and notes last marked for the session; 404 until there is one.");
         app.MapHub<CallHub>(CallHub.Path, o => o.ApplicationMaxBufferSize = 64 * 1024);
     }
@@ -37,6 +37,7 @@ public static class CallEndpoints
                 OutcomeResult.Recorded r => TypedResults.Ok(r.Outcome),
                 OutcomeResult.Invalid i => Problems.Validation(i.Errors),
                 OutcomeResult.WrongState w => Problems.State(w.Detail),
+                OutcomeResult.Forbidden f => TypedResults.Problem(detail: f.Detail, statusCode: StatusCodes.Status403Forbidden, title: "Not allowed."),
                 _ => Problems.NotFound("There is no such session of yours."),
             };
 

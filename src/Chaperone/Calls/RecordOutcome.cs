@@ -4,6 +4,7 @@ using System.Text;
 using Chaperone.Audit;
 using Chaperone.Compliance;
 using Chaperone.Infrastructure;
+using Chaperone.People;
 using Chaperone.Policy;
 using Chaperone.Scheduling;
 using Chaperone.Storage;
@@ -14,8 +15,9 @@ namespace Chaperone.Calls;
 /// <param name="Confirmed">Teams sessions only: what the teacher confirms of the call (<see cref="RecordOutcome.TeamsChecks"/> keys), which Teams cannot record itself.</param>
 public sealed record OutcomeRequest(string? Outcome, string? Notes, string[]? Confirmed = null);
 
-/// <summary>The outcome on record: the last one the teacher marked.</summary>
-public sealed record OutcomeDto(string Outcome, string Notes, IReadOnlyList<string> Confirmed, DateTimeOffset RecordedAt);
+/// <summary>The outcome on record: the last one marked.</summary>
+/// <param name="RecordedByLeader">The senior leader who marked it because the session's teacher had left; null when the teacher marked it.</param>
+public sealed record OutcomeDto(string Outcome, string Notes, IReadOnlyList<string> Confirmed, DateTimeOffset RecordedAt, string? RecordedByLeader = null);
 
 /// <summary>What recording an outcome came to.</summary>
 public abstract record OutcomeResult
@@ -24,6 +26,7 @@ public abstract record OutcomeResult
     public sealed record Invalid(Dictionary<string, string[]> Errors) : OutcomeResult;
     public sealed record Missing : OutcomeResult;
     public sealed record WrongState(string Detail) : OutcomeResult;
+    public sealed record Forbidden(string Detail) : OutcomeResult;
 }
 
 /// <summary>One thing a Teams session's teacher confirms with the outcome, and the clause it evidences.</summary>
@@ -44,6 +47,10 @@ public sealed record TeamsCheck(string Key, int Clause, string Text, string Miss
 /// </list>
 /// Each marking is a room event (read by the session record), evidence for the compliance view,
 /// and an audit entry carrying the notes' SHA-256, so the notes on record are tamper-evident.
+/// <para>A teacher who has left (an admin ended their access) can mark nothing more, and their
+/// sessions would wait for an outcome for ever; a senior leader marks those instead, from the
+/// session's record (<see cref="LeaderMarks"/>). They confirm nothing of a Teams call they did
+/// not take part in, so its checks show as not confirmed.</para>
 /// </summary>
 public sealed class RecordOutcome(ChaperoneDbContext db, TimeProvider clock, AuditSignal audit)
 {
@@ -67,11 +74,18 @@ public sealed class RecordOutcome(ChaperoneDbContext db, TimeProvider clock, Aud
     {
         var schoolId = user.SchoolId();
         var session = await db.Sessions.FirstOrDefaultAsync(s => s.Id == sessionId && s.SchoolId == schoolId, ct);
-        if (session is null || session.TeacherId != user.UserId())
+        if (session is null || (session.TeacherId != user.UserId() && !SchedulingAccess.SeesWholeSchool(user)))
         {
             return new OutcomeResult.Missing();
         }
-        var errors = Check(request, session.Provider, out var confirmed);
+        var byLeader = session.TeacherId != user.UserId();
+        if (byLeader && !await LeaderMarksAsync(db, user, session, ct))
+        {
+            return new OutcomeResult.Forbidden(user.IsInRole(Roles.Slt)
+                ? "The session's teacher records its outcome; a senior leader does so only once the teacher has left (an admin ended their access)."
+                : "Only the session's teacher records its outcome, or a senior leader once the teacher has left.");
+        }
+        var errors = Check(request, session.Provider, byLeader, out var confirmed);
         if (errors.Count > 0)
         {
             return new OutcomeResult.Invalid(errors);
@@ -92,9 +106,16 @@ public sealed class RecordOutcome(ChaperoneDbContext db, TimeProvider clock, Aud
         {
             data["confirmed"] = string.Join(',', confirmed);
         }
+        string? leader = null;
+        if (byLeader)
+        {
+            leader = await db.Users.Where(u => u.Id == user.UserId()).Select(u => u.Name).FirstAsync(ct);
+            data["leader"] = leader;
+        }
         db.Add(new CallEventRecord
         {
-            SchoolId = schoolId, SessionId = sessionId, At = now, Kind = RoomEvents.Outcome, Actor = $"teacher:{session.TeacherId}",
+            SchoolId = schoolId, SessionId = sessionId, At = now, Kind = RoomEvents.Outcome,
+            Actor = byLeader ? $"leader:{user.UserId()}" : $"teacher:{session.TeacherId}",
             Data = System.Text.Json.JsonSerializer.Serialize(data),
         });
         var items = notHeld
@@ -117,6 +138,7 @@ public sealed class RecordOutcome(ChaperoneDbContext db, TimeProvider clock, Aud
         {
             outcome,
             confirmed = session.Provider == CallProviders.Teams ? confirmed : null,
+            forLeaver = byLeader ? Ids.Format(session.TeacherId) : null,
             notesSha256 = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(notes))),
         });
         try
@@ -128,7 +150,7 @@ public sealed class RecordOutcome(ChaperoneDbContext db, TimeProvider clock, Aud
             return new OutcomeResult.WrongState("Someone else changed this session at the same moment; reload it and try again.");
         }
         audit.Raise();
-        return new OutcomeResult.Recorded(new OutcomeDto(outcome, notes, confirmed, now));
+        return new OutcomeResult.Recorded(new OutcomeDto(outcome, notes, confirmed, now, leader));
     }
 
     /// <summary>
@@ -144,14 +166,28 @@ public sealed class RecordOutcome(ChaperoneDbContext db, TimeProvider clock, Aud
         _ => "The call in the built-in room did not take place, so the only outcome to record is that the pupil did not attend.",
     };
 
-    /// <summary>The outcomes the session's teacher may mark now (none before its time, once cancelled, or while its call goes on).</summary>
+    /// <summary>
+    /// Whether <paramref name="user"/>, who is not the session's teacher, marks its outcome: a
+    /// senior leader, once the teacher has left (their access ended, or their account is gone).
+    /// </summary>
+    public static async Task<bool> LeaderMarksAsync(ChaperoneDbContext db, ClaimsPrincipal user, Session session, CancellationToken ct) =>
+        user.IsInRole(Roles.Slt)
+        && !await db.Users.AnyAsync(u => u.Id == session.TeacherId && u.SchoolId == session.SchoolId && u.AccessEndedAt == null, ct);
+
+    /// <summary>The outcomes <paramref name="user"/> may mark now: the session's teacher, or a senior leader once the teacher has left (none before its time, once cancelled, or while its call goes on).</summary>
+    public static async Task<IReadOnlyList<string>> AllowedForAsync(ChaperoneDbContext db, ClaimsPrincipal user, Session session, DateTimeOffset now, CancellationToken ct) =>
+        session.TeacherId == user.UserId() || await LeaderMarksAsync(db, user, session, ct)
+            ? await AllowedAsync(db, session, now, ct)
+            : [];
+
+    /// <summary>The outcomes the session may be marked with now (none before its time, once cancelled, or while its call goes on).</summary>
     public static async Task<IReadOnlyList<string>> AllowedAsync(ChaperoneDbContext db, Session session, DateTimeOffset now, CancellationToken ct)
     {
         var held = await db.Set<CallEventRecord>().AsNoTracking().AnyAsync(e => e.SessionId == session.Id && e.SchoolId == session.SchoolId && e.Kind == RoomEvents.Started, ct);
         return Outcomes.Where(o => StateProblem(session, held, o, now) is null).ToList();
     }
 
-    private static Dictionary<string, string[]> Check(OutcomeRequest request, string provider, out List<string> confirmed)
+    private static Dictionary<string, string[]> Check(OutcomeRequest request, string provider, bool byLeader, out List<string> confirmed)
     {
         var errors = new Dictionary<string, string[]>();
         confirmed = [];
@@ -172,6 +208,10 @@ public sealed class RecordOutcome(ChaperoneDbContext db, TimeProvider clock, Aud
             else if (request.Outcome == DidNotAttend)
             {
                 errors["confirmed"] = ["Nothing of a call the pupil did not attend can be confirmed; leave 'confirmed' out."];
+            }
+            else if (byLeader)
+            {
+                errors["confirmed"] = ["Only the teacher who held the call can confirm what happened in it; leave 'confirmed' out, and its checks show as not confirmed."];
             }
             else
             {
@@ -209,6 +249,7 @@ public static class SessionOutcomes
             values.GetValueOrDefault("outcome") ?? "",
             values.GetValueOrDefault("notes") ?? "",
             (values.GetValueOrDefault("confirmed") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries),
-            last.At);
+            last.At,
+            values.GetValueOrDefault("leader"));
     }
 }

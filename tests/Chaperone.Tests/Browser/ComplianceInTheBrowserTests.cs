@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Chaperone.Tests.Infrastructure;
 using Microsoft.Playwright;
@@ -87,5 +88,31 @@ public sealed class ComplianceInTheBrowserTests(BrowserApp browser) : IClassFixt
         await leader.GetByLabel("To").FillAsync("2027-01-01");
         await leader.GetByRole(AriaRole.Button, new() { Name = "Show", Exact = true }).ClickAsync();
         await Assertions.Expect(leader.Locator("[data-error-summary]")).ToContainTextAsync("'from' must be on or before 'to'", new() { Timeout = Ms });
+    }
+
+    [Fact]
+    public async Task ASeniorLeaderMarksTheOutcomeOfASessionWhoseTeacherHasLeft()
+    {
+        var app = browser.App;
+        var school = await TestSchool.CreateAsync(app);
+        var start = CallClient.NextSessionStart(app);
+        var missed = await TestSchool.BookOkAsync(await school.TeacherAsync(app), school.Booking(start, school.TwoParentPupil, school.Mother));
+        app.Clock.SetUtcNow(start.AddHours(1));
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await (await school.AdminAsync(app)).PutAsJsonAsync($"/api/v1/staff/{school.TeacherId}/access", new { active = false })).StatusCode);
+
+        var leader = await browser.NewPageAsync();
+        await Concerns.ConcernTestSupport.EnrolAsync(app, school.SltEmail);
+        await SignInWithTwoFactorsAsync(leader, app, school.SltEmail, TestSchool.Password);
+        await leader.GotoAsync($"/sessions/{missed}");
+        var panel = leader.Locator("#outcome-panel");
+        await Assertions.Expect(panel.Locator("[data-for-leaver]")).ToContainTextAsync("has left the school, so as a senior leader you record its outcome", new() { Timeout = Ms });
+        await leader.GetByRole(AriaRole.Radio, new() { Name = "Did not attend" }).CheckAsync();
+        await leader.GetByLabel("Session notes").FillAsync("Recorded for a leaver: the room shows no call.");
+        await panel.GetByRole(AriaRole.Button, new() { Name = "Save the outcome" }).ClickAsync();
+        await leader.WaitForPageAsync(new Regex($"/sessions/{missed}$"));
+        await Assertions.Expect(leader.GetByRole(AriaRole.Status)).ToContainTextAsync("The outcome is recorded: Did not attend.", new() { Timeout = Ms });
+        await Assertions.Expect(leader.Locator("[data-current-outcome]")).ToContainTextAsync("a senior leader, as the teacher had left", new() { Timeout = Ms });
+        await Assertions.Expect(leader.Locator("[data-clause='11'] .badge")).ToHaveTextAsync("Met", new() { Timeout = Ms });
+        Assert.Empty(await AccessibilityViolationsAsync(leader));
     }
 }

@@ -104,6 +104,46 @@ public abstract class OutcomeApiTests(ChaperoneApp app)
     }
 
     [Fact]
+    public async Task ALeaversSessionIsMarkedByASeniorLeaderAndNobodyElseMarksAnotherTeachersSession()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var start = CallClient.NextSessionStart(app);
+        var id = await TestSchool.BookOkAsync(await school.TeacherAsync(app), school.Booking(start, school.TwoParentPupil, school.Mother));
+        app.Clock.SetUtcNow(start.AddMinutes(45));
+        var slt = await school.SltAsync(app);
+        var dsl = await school.DslAsync(app);
+        var admin = await school.AdminAsync(app);
+
+        // While the teacher is at the school, the outcome is theirs to record.
+        var theirs = await Api.ProblemAsync(await MarkAsync(slt, id, new { outcome = "did-not-attend" }), HttpStatusCode.Forbidden);
+        Assert.Contains("once the teacher has left", theirs.GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync($"/api/v1/staff/{school.TeacherId}/access", new { active = false })).StatusCode);
+
+        // Once they have left: not the DSL, an admin or another teacher, but a senior leader.
+        await Api.ProblemAsync(await MarkAsync(dsl, id, new { outcome = "did-not-attend" }), HttpStatusCode.Forbidden);
+        await Api.ProblemAsync(await MarkAsync(admin, id, new { outcome = "did-not-attend" }), HttpStatusCode.Forbidden);
+        await Api.ProblemAsync(await MarkAsync(await school.OtherTeacherAsync(app), id, new { outcome = "did-not-attend" }), HttpStatusCode.NotFound);
+        // The same rules as for the teacher: a call never held was not completed.
+        await Api.ProblemAsync(await MarkAsync(slt, id, new { outcome = "completed" }), HttpStatusCode.Conflict);
+        const string notes = "The teacher left before recording it; the room's record shows no call.";
+        var marked = await Api.JsonAsync(await MarkAsync(slt, id, new { outcome = "did-not-attend", notes }), HttpStatusCode.OK);
+        var leader = marked.GetProperty("recordedByLeader").GetString();
+        Assert.StartsWith("head ", leader, StringComparison.Ordinal);
+
+        Assert.Equal("ended", (await Api.JsonAsync(await slt.GetAsync($"/api/v1/sessions/{id}"), HttpStatusCode.OK)).GetProperty("status").GetString());
+        var read = await Api.JsonAsync(await dsl.GetAsync($"/api/v1/sessions/{id}/outcome"), HttpStatusCode.OK);
+        Assert.Equal((notes, leader), (read.GetProperty("notes").GetString(), read.GetProperty("recordedByLeader").GetString()));
+        Assert.Equal("met", (await ClausesAsync(slt, id))[11].GetProperty("status").GetString());
+
+        // The trail names the leader who marked it, and the leaver it was marked for.
+        var entry = await app.WithDbAsync(db => db.AuditEntries.AsNoTracking()
+            .Where(e => e.SchoolId == school.SchoolId && e.Action == AuditActions.OutcomeRecorded && e.SubjectId == id).Select(e => new { e.ActorId, e.Details }).SingleAsync());
+        Assert.Equal(school.SltId, entry.ActorId);
+        Assert.Contains(school.TeacherId.ToString(), entry.Details!, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public async Task AHeldCallEvidencesClause5AndItsOutcomeCanBeCorrectedTheLastOneCounting()
     {
         var school = await TestSchool.CreateAsync(app);

@@ -45,6 +45,29 @@ public abstract class TeamsOutcomeApiTests(TeamsApp app)
         Assert.Equal(["consent", "teacher-pupil-only", "expectations", "room", "dress"], outcome.GetProperty("confirmed").EnumerateArray().Select(c => c.GetString()));
     }
 
+    [Fact]
+    public async Task ASeniorLeaderMarkingALeaversTeamsSessionConfirmsNothingOfTheCall()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var user = await app.UseTeamsAsync(school);
+        app.Graph.ServeMeeting(user);
+        var start = CallClient.NextSessionStart(app);
+        var id = await TestSchool.BookOkAsync(await school.TeacherAsync(app), school.Booking(start, school.TwoParentPupil, school.Mother));
+        app.Clock.SetUtcNow(start.AddMinutes(35));
+        Assert.Equal(HttpStatusCode.OK, (await (await school.AdminAsync(app)).PutAsJsonAsync($"/api/v1/staff/{school.TeacherId}/access", new { active = false })).StatusCode);
+        var slt = await school.SltAsync(app);
+
+        Assert.Equal(["confirmed"], await Api.BadRequestFieldsAsync(await slt.PostAsJsonAsync($"/api/v1/sessions/{id}/outcome",
+            new { outcome = "completed", confirmed = new[] { "consent" } })));
+        await Api.JsonAsync(await slt.PostAsJsonAsync($"/api/v1/sessions/{id}/outcome",
+            new { outcome = "completed", notes = "Teams shows the pupil and their mother joined; the teacher has left." }), HttpStatusCode.OK);
+
+        // What only the teacher could have confirmed stays unconfirmed, and shows as such.
+        var clauses = await StatusesAsync(slt, id);
+        Assert.All(new[] { 1, 5, 7, 9, 10 }, c => Assert.Equal("breached", clauses[c]));
+        Assert.Equal("met", clauses[11]);
+    }
+
     private static async Task<Dictionary<int, string>> StatusesAsync(HttpClient client, string id) =>
         (await Api.JsonAsync(await client.GetAsync($"/api/v1/sessions/{id}/compliance"), HttpStatusCode.OK))
             .GetProperty("clauses").EnumerateArray().ToDictionary(c => c.GetProperty("clause").GetInt32(), c => c.GetProperty("status").GetString()!);

@@ -37,8 +37,10 @@ public sealed class DetailsModel(ChaperoneDbContext db, RescheduleSession resche
     public FormErrors RescheduleErrors { get; } = new();
     public FormErrors CancelErrors { get; } = new();
     public FormErrors OutcomeErrors { get; } = new();
-    /// <summary>The outcomes the session's teacher may mark now (clause 11); empty for anyone else, or when none can be.</summary>
+    /// <summary>The outcomes the signed-in user may mark now (clause 11): the session's teacher, or a senior leader once the teacher has left; empty for anyone else, or when none can be.</summary>
     public IReadOnlyList<string> OutcomeChoices { get; private set; } = [];
+    /// <summary>A senior leader marks the outcome because the session's teacher has left.</summary>
+    public bool ForLeaver { get; private set; }
     /// <summary>The outcome marked last, for those who may read the session's record.</summary>
     public Calls.OutcomeDto? CurrentOutcome { get; private set; }
     public SessionDto Session { get; private set; } = null!;
@@ -83,6 +85,9 @@ public sealed class DetailsModel(ChaperoneDbContext db, RescheduleSession resche
                 return Page();
             case Calls.OutcomeResult.WrongState wrong:
                 OutcomeErrors.Add("outcome", wrong.Detail);
+                return Page();
+            case Calls.OutcomeResult.Forbidden forbidden:
+                OutcomeErrors.Add("outcome", forbidden.Detail);
                 return Page();
             default:
                 return NotFound();
@@ -146,7 +151,8 @@ public sealed class DetailsModel(ChaperoneDbContext db, RescheduleSession resche
         MayManage = SchedulingAccess.MayManageFor(User, session.TeacherId) && session.Status == SessionStatus.Scheduled;
         MayShareLinks = SchedulingAccess.MayManageFor(User, session.TeacherId);
         MayReadRecord = Chaperone.Records.RecordAccess.MayReadSessionRecord(User, session.TeacherId);
-        OutcomeChoices = session.TeacherId == User.UserId() ? await Calls.RecordOutcome.AllowedAsync(db, session, clock.GetUtcNow(), ct) : [];
+        OutcomeChoices = await Calls.RecordOutcome.AllowedForAsync(db, User, session, clock.GetUtcNow(), ct);
+        ForLeaver = OutcomeChoices.Count > 0 && session.TeacherId != User.UserId();
         CurrentOutcome = MayReadRecord ? await Calls.SessionOutcomes.LastAsync(db, schoolId, sessionId, ct) : null;
         Family = await FamilyEndpoints.LinksForStaffAsync(db, links, clock, session, ct);
         Teams = session.Provider == CallProviders.Teams ? await Chaperone.Teams.TeamsAdmin.MeetingAsync(db, schoolId, sessionId, ct) : null;
