@@ -91,9 +91,13 @@ public static class AuthPoliciesSetup
             .AddPolicy(AuthPolicies.Staff, p => p.RequireAuthenticatedUser().RequireClaim(ChaperoneClaims.School))
             .AddPolicy(AuthPolicies.Scheduler, p => p.RequireClaim(ChaperoneClaims.School).RequireRole(Roles.Teacher, Roles.Slt, Roles.Admin))
             .AddPolicy(AuthPolicies.Admin, p => p.RequireClaim(ChaperoneClaims.School).RequireRole(Roles.Admin))
-            .AddPolicy(AuthPolicies.Dsl, p => p.RequireClaim(ChaperoneClaims.School).RequireRole(Roles.Dsl))
+            // Holds and subject access exports reach what a school holds of its children at once
+            // (recordings among it): signed in with two factors, as for concerns.
+            .AddPolicy(AuthPolicies.Dsl, p => p.RequireClaim(ChaperoneClaims.School).RequireRole(Roles.Dsl)
+                .RequireClaim(TwoFactor.AmrClaim, TwoFactor.Mfa))
             .AddPolicy(AuthPolicies.RetentionReader, p => p.RequireClaim(ChaperoneClaims.School).RequireRole(Roles.Admin, Roles.Dsl))
-            .AddPolicy(AuthPolicies.SubjectAccess, p => p.RequireClaim(ChaperoneClaims.School).RequireRole(Roles.Slt, Roles.Dsl))
+            .AddPolicy(AuthPolicies.SubjectAccess, p => p.RequireClaim(ChaperoneClaims.School).RequireRole(Roles.Slt, Roles.Dsl)
+                .RequireClaim(TwoFactor.AmrClaim, TwoFactor.Mfa))
             .AddPolicy(AuthPolicies.ConcernReader, p => p.RequireClaim(ChaperoneClaims.School)
                 .RequireRole(TwoFactor.RequiredFor)
                 .RequireClaim(TwoFactor.AmrClaim, TwoFactor.Mfa));
@@ -126,11 +130,11 @@ public static class AuthPolicies
     /// <summary>Those who book sessions: teachers (their own), senior leaders and admins (anyone's).</summary>
     public const string Scheduler = "Scheduler";
     public const string Admin = "Admin";
-    /// <summary>The designated safeguarding lead (holds on recordings, clause 2).</summary>
+    /// <summary>The designated safeguarding lead, signed in with two factors: holds on recordings.</summary>
     public const string Dsl = "Dsl";
     /// <summary>Admins and the DSL: the deletion register.</summary>
     public const string RetentionReader = "RetentionReader";
-    /// <summary>Senior leaders and the DSL, who read every session's record: a pupil's subject access export.</summary>
+    /// <summary>Senior leaders and the DSL, who read every session's record, signed in with two factors: a pupil's or parent's subject access export.</summary>
     public const string SubjectAccess = "SubjectAccess";
 
     /// <summary>

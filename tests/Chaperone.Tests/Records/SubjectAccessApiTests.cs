@@ -52,8 +52,9 @@ public abstract class SubjectAccessApiTests(ChaperoneApp app)
         Assert.Equal(JsonValueKind.Null, unasked.GetProperty("concerns").ValueKind);
         Assert.StartsWith("Not included", unasked.GetProperty("concernsNote").GetString());
 
-        // Nobody else makes one, and no other school's pupil is found.
+        // Nobody else makes one, nor the DSL signed in with a password alone; no other school's pupil is found.
         Assert.Equal(HttpStatusCode.Forbidden, (await ExportAsync(teacher, school.TwoParentPupil)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await ExportAsync(await DslWithoutTwoFactorAsync(app, school), school.TwoParentPupil)).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await ExportAsync(await school.AdminAsync(app), school.TwoParentPupil)).StatusCode);
         var other = await TestSchool.CreateAsync(app);
         await Api.ProblemAsync(await ExportAsync(dsl, other.TwoParentPupil), HttpStatusCode.NotFound);

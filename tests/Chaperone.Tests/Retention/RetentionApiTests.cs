@@ -124,6 +124,7 @@ public abstract class RetentionApiTests(RetentionApp app)
 
     private async Task HoldAsync(TestSchool school, Guid recordingId, string reason)
     {
+        await Concerns.ConcernTestSupport.EnrolAsync(app, school.DslEmail);
         using var dsl = await school.DslAsync(app);
         await Api.JsonAsync(await dsl.PostAsJsonAsync($"/api/v1/recordings/{recordingId}/hold", new { reason }), HttpStatusCode.OK);
     }
@@ -186,6 +187,7 @@ public abstract class RetentionApiTests(RetentionApp app)
             Assert.Contains("face-to-face teaching resumed", entry.GetProperty("why").GetString(), StringComparison.Ordinal);
         }
         // A deleted recording no longer plays, for anyone.
+        await Concerns.ConcernTestSupport.EnrolAsync(app, school.DslEmail);
         using var dsl = await school.DslAsync(app);
         Assert.Equal(HttpStatusCode.Gone, (await dsl.GetAsync($"/api/v1/recordings/{old[0].Id}/content")).StatusCode);
         // Every step is in the audit trail.
@@ -225,17 +227,20 @@ public abstract class RetentionApiTests(RetentionApp app)
         var (school, sessionId) = await SchoolWithSessionAsync();
         var recording = await RecordAsync(school, sessionId, Now.AddDays(-1));
         var url = $"/api/v1/recordings/{recording.Id}/hold";
-        foreach (var other in new[] { await school.AdminAsync(app), await school.TeacherAsync(app), await school.SltAsync(app) })
+        // Nor the DSL signed in with a password alone: a hold needs the second factor, as concerns do.
+        foreach (var other in new[] { await school.AdminAsync(app), await school.TeacherAsync(app), await school.SltAsync(app), await Concerns.ConcernTestSupport.DslWithoutTwoFactorAsync(app, school) })
         {
             using var _ = other;
             Assert.Equal(HttpStatusCode.Forbidden, (await other.PostAsJsonAsync(url, new { reason = "Keep it." })).StatusCode);
             Assert.Equal(HttpStatusCode.Forbidden, (await other.DeleteAsync(url)).StatusCode);
         }
+        await Concerns.ConcernTestSupport.EnrolAsync(app, school.DslEmail);
         using var dsl = await school.DslAsync(app);
         Assert.Equal(["reason"], await Api.BadRequestFieldsAsync(await dsl.PostAsJsonAsync(url, new { reason = "  " })));
         Assert.Equal(["reason"], await Api.BadRequestFieldsAsync(await dsl.PostAsJsonAsync(url, new { reason = new string('r', 1001) })));
         await Api.ProblemAsync(await dsl.PostAsJsonAsync("/api/v1/recordings/not-an-id/hold", new { reason = "Keep it." }), HttpStatusCode.NotFound);
         var otherSchool = await TestSchool.CreateAsync(app);
+        await Concerns.ConcernTestSupport.EnrolAsync(app, otherSchool.DslEmail);
         using (var otherDsl = await otherSchool.DslAsync(app))
         {
             await Api.ProblemAsync(await otherDsl.PostAsJsonAsync(url, new { reason = "Keep it." }), HttpStatusCode.NotFound);
@@ -303,6 +308,7 @@ public abstract class RetentionApiTests(RetentionApp app)
         using var teacher = await school.TeacherAsync(app);
         Assert.Equal(HttpStatusCode.Forbidden, (await teacher.PostAsJsonAsync("/api/v1/retention/face-to-face-resumed", new { date = "2027-03-08" })).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await teacher.GetAsync("/api/v1/retention/deletions")).StatusCode);
+        await Concerns.ConcernTestSupport.EnrolAsync(app, school.DslEmail);
         using var dsl = await school.DslAsync(app);
         Assert.Equal(HttpStatusCode.Forbidden, (await dsl.PutAsJsonAsync("/api/v1/retention/settings", new { concernsYearsAfterBirth = 25, interventionRecordsYears = 6 })).StatusCode);
         await Api.JsonAsync(await dsl.GetAsync("/api/v1/retention/deletions"), HttpStatusCode.OK);
@@ -352,6 +358,7 @@ public abstract class RetentionApiTests(RetentionApp app)
         var concernId = Guid.Parse(await TestSchool.BookOkAsync(teacher, school.Booking(Api.NextWeekdayAt(Now.AddDays(5), 11))));
         var plainId = Guid.Parse(await TestSchool.BookOkAsync(teacher, school.Booking(Api.NextWeekdayAt(Now.AddDays(6), 12))));
         var recording = await RecordAsync(school, heldId, Now.AddDays(-1));
+        await Concerns.ConcernTestSupport.EnrolAsync(app, school.DslEmail);
         using var dsl = await school.DslAsync(app);
         await Api.JsonAsync(await dsl.PostAsJsonAsync($"/api/v1/recordings/{recording.Id}/hold", new { reason = "A disclosure made during the call." }), HttpStatusCode.OK);
         await Api.JsonAsync(await teacher.PostAsJsonAsync("/api/v1/concerns", new
