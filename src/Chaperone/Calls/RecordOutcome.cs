@@ -61,6 +61,8 @@ public sealed class RecordOutcome(ChaperoneDbContext db, TimeProvider clock, Aud
 
     public static readonly string[] Outcomes = [Completed, CutShort, DidNotAttend];
 
+    public const string RoomStillOpen = "The session's room is still open (in the console, or a family is waiting in it): the call may yet start. Close the console, or wait until everyone has left it, then record that the pupil did not attend.";
+
     public static readonly IReadOnlyList<TeamsCheck> TeamsChecks =
     [
         new("consent", Clauses.Consent, "A parent or carer with parental responsibility gave consent at the start, and stayed with the child throughout.", "The teacher did not confirm a parent's consent at the start, nor that they stayed throughout."),
@@ -97,6 +99,13 @@ public sealed class RecordOutcome(ChaperoneDbContext db, TimeProvider clock, Aud
         if (StateProblem(session, callHeld, outcome, now) is { } problem)
         {
             return new OutcomeResult.WrongState(problem);
+        }
+        if (!callHeld && session.Provider == CallProviders.BuiltIn
+            && await db.Set<RoomLease>().AnyAsync(l => l.SessionId == sessionId && l.SchoolId == schoolId && l.Until > now, ct))
+        {
+            // The room is open (the console, or a family waiting in the lobby): the call may still
+            // start there, so it cannot yet be said that nobody came.
+            return new OutcomeResult.WrongState(RoomStillOpen);
         }
 
         var notHeld = outcome == DidNotAttend && !callHeld;

@@ -104,6 +104,38 @@ public abstract class OutcomeApiTests(ChaperoneApp app)
     }
 
     [Fact]
+    public async Task ACallNotYetStartedIsNotMarkedAsNotAttendedWhileItsRoomIsOpen()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var start = CallClient.NextSessionStart(app);
+        var id = await TestSchool.BookOkAsync(await school.TeacherAsync(app), school.Booking(start, school.TwoParentPupil, school.Mother));
+        app.Clock.SetUtcNow(start.AddMinutes(5));
+        var teacher = await school.TeacherAsync(app);
+
+        await using (var console = await CallClient.ConnectAsync(app, CallClient.Bearer(teacher)))
+        {
+            await console.Ok("Host", id);
+            // The console is open in another tab: the family may still come, and the call start.
+            var open = await Api.ProblemAsync(await MarkAsync(teacher, id, new { outcome = "did-not-attend" }), HttpStatusCode.Conflict);
+            Assert.Equal(Chaperone.Calls.RecordOutcome.RoomStillOpen, open.GetProperty("detail").GetString());
+            Assert.Equal("scheduled", (await Api.JsonAsync(await teacher.GetAsync($"/api/v1/sessions/{id}"), HttpStatusCode.OK)).GetProperty("status").GetString());
+        }
+
+        // Closed (nobody is left in the room, so it lets go of it), the pupil is marked as not attending.
+        await WaitAsync(async () => !await app.WithDbAsync(db => db.Set<Chaperone.Calls.RoomLease>().AnyAsync(l => l.SessionId == Guid.Parse(id))));
+        await Api.JsonAsync(await MarkAsync(teacher, id, new { outcome = "did-not-attend" }), HttpStatusCode.OK);
+    }
+
+    private static async Task WaitAsync(Func<Task<bool>> done)
+    {
+        for (var i = 0; i < 100 && !await done(); i++)
+        {
+            await Task.Delay(50);
+        }
+        Assert.True(await done(), "Still waiting after 5 s.");
+    }
+
+    [Fact]
     public async Task ALeaversSessionIsMarkedByASeniorLeaderAndNobodyElseMarksAnotherTeachersSession()
     {
         var school = await TestSchool.CreateAsync(app);
