@@ -16,7 +16,9 @@ namespace Chaperone.Infrastructure;
 /// (still 200) when the Redis server of live alerts (<c>SignalR:Redis</c>) cannot be reached,
 /// since everything else still works and taking every instance out for it would stop the school;
 /// <c>Degraded</c> too when the recordings' Azure Blob Storage container cannot be reached
-/// (<c>Recordings:Store=AzureBlob</c>): calls go on, and a recording's upload fails and is retried by the browser.</item>
+/// (<c>Recordings:Store=AzureBlob</c>): calls go on, and a recording's upload fails and is retried by the browser;
+/// and <c>Degraded</c> when the call room's TURN relay (<c>Calls:Turn:Urls</c>) does not answer
+/// (<see cref="Calls.TurnServerCheck"/>).</item>
 /// </list>
 /// </summary>
 public static class Health
@@ -35,6 +37,10 @@ public static class Health
             checks.AddRedis(redis, "redis", HealthStatus.Degraded, [ReadyTag], TimeSpan.FromSeconds(5));
         }
         checks.AddCheck<RecordingsStoreCheck>("recordings", HealthStatus.Degraded, [ReadyTag], TimeSpan.FromSeconds(5));
+        if (Calls.CallNetwork.Read(configuration).TurnUrls.Count > 0)
+        {
+            checks.AddCheck<Calls.TurnServerCheck>("turn", HealthStatus.Degraded, [ReadyTag], TimeSpan.FromSeconds(5));
+        }
         return services;
     }
 
