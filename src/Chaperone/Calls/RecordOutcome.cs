@@ -49,7 +49,7 @@ public sealed record TeamsCheck(string Key, int Clause, string Text, string Miss
 /// and an audit entry carrying the notes' SHA-256, so the notes on record are tamper-evident.
 /// <para>A teacher who has left (an admin ended their access) can mark nothing more, and their
 /// sessions would wait for an outcome for ever; a senior leader marks those instead, from the
-/// session's record (<see cref="LeaderMarks"/>). They confirm nothing of a Teams call they did
+/// session's record (<see cref="LeaderMarksAsync"/>). They confirm nothing of a Teams call they did
 /// not take part in, so its checks show as not confirmed.</para>
 /// </summary>
 public sealed class RecordOutcome(ChaperoneDbContext db, TimeProvider clock, AuditSignal audit)
