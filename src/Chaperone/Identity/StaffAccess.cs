@@ -20,7 +20,10 @@ namespace Chaperone.Identity;
 /// password change through the API answers with a new token;</item>
 /// <item>staff signed in with a password an admin set (<see cref="People.StaffMember.MustChangePassword"/>)
 /// choose their own before anything else: pages send them to the password page (two-factor
-/// enrolment and signing out stay open), the API answers 403 except under <c>/api/v1/auth</c>.</item>
+/// enrolment and signing out stay open), the API answers 403 except under <c>/api/v1/auth</c>;</item>
+/// <item>the DSL and senior leaders signed in without a second factor (before they have turned it
+/// on) do nothing else until they sign in with two factors: pages send them to turn it on, the API
+/// answers 403 (<c>two-factor-required</c>) except under <c>/api/v1/auth</c>.</item>
 /// </list>
 /// </summary>
 /// <remarks>An account's standing is read from the database at most once per <see cref="Recheck"/>
@@ -110,6 +113,8 @@ public static class StaffAccessMiddleware
 
     public const string PasswordChangeRequired = "Choose your own password first.";
 
+    public const string TwoFactorRequired = "Sign in with two factors first.";
+
     public const string SignInEnded = "Your sign-in has ended.";
 
     /// <summary>Holds the requests of signed-in staff to their account's standing (<see cref="StaffAccess"/>); after authentication.</summary>
@@ -149,6 +154,20 @@ public static class StaffAccessMiddleware
                 return;
             }
             context.Response.Redirect(Pages.Account.PasswordModel.PagePath + "?returnUrl=" + Uri.EscapeDataString(context.Request.PathBase + path + context.Request.QueryString));
+            return;
+        }
+        if (TwoFactor.IsRequiredFor(user) && !TwoFactor.SignedInWithTwoFactors(user) && !OpenUntilPasswordChosen.Any(open => path.StartsWithSegments(open)))
+        {
+            // The DSL and senior leaders reach every session's record, recordings and the school's
+            // people: they sign in with two factors before anything else, as DESIGN asks.
+            if (api)
+            {
+                await Results.Problem(title: TwoFactorRequired,
+                    detail: "The designated safeguarding lead and senior leaders sign in with two factors. Turn two-factor sign-in on at /account/two-factor, then sign in again with your code (twoFactorCode).",
+                    statusCode: StatusCodes.Status403Forbidden, type: "https://chaperone.school/problems/two-factor-required").ExecuteAsync(context);
+                return;
+            }
+            context.Response.Redirect(TwoFactor.PagePath + "?returnUrl=" + Uri.EscapeDataString(context.Request.PathBase + path + context.Request.QueryString));
             return;
         }
         await next(context);

@@ -10,8 +10,10 @@ using QRCoder;
 namespace Chaperone.Identity;
 
 /// <summary>
-/// Two-factor sign-in with an authenticator app (TOTP). DSL and SLT must have it on before they
-/// can read concerns (<see cref="AuthPolicies.ConcernReader"/>); anyone may turn it on.
+/// Two-factor sign-in with an authenticator app (TOTP). DSL and SLT must sign in with it: until
+/// they have turned it on they can do nothing else (<see cref="StaffAccessMiddleware"/>), and
+/// concerns, subject access exports and holds ask for it again in their own policies; anyone may
+/// turn it on.
 /// </summary>
 public static class TwoFactor
 {
@@ -24,7 +26,7 @@ public static class TwoFactor
     /// <summary>Where staff turn two-factor sign-in on and off.</summary>
     public const string PagePath = "/account/two-factor";
 
-    /// <summary>Roles that may not sign in to read concerns without a second factor, nor turn it off.</summary>
+    /// <summary>Roles that must sign in with a second factor, and may not turn it off.</summary>
     public static IReadOnlyList<string> RequiredFor { get; } = [Roles.Dsl, Roles.Slt];
 
     public static bool IsRequiredFor(ClaimsPrincipal user) => RequiredFor.Any(user.IsInRole);

@@ -90,6 +90,7 @@ public sealed class TwoFactorInTheBrowserTests(BrowserApp browser) : IClassFixtu
     public async Task ADslWithoutTwoFactorIsSentToEnrolAndCannotTurnItOffOnceOn()
     {
         var school = await TestSchool.CreateAsync(App);
+        await Concerns.ConcernTestSupport.TurnOffTwoFactorAsync(App, school.DslEmail);
         var page = await browser.NewPageAsync();
         await EnterPasswordAsync(page, school.DslEmail, TestSchool.Password);
 

@@ -26,6 +26,14 @@ public static class ConcernTestSupport
         await users.SetTwoFactorEnabledAsync(user, true);
     }
 
+    /// <summary>Turns two-factor sign-in off for the account (a test school's leaders have it on), as before they enrolled.</summary>
+    public static async Task TurnOffTwoFactorAsync(ChaperoneApp app, string email)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<StaffMember>>();
+        Assert.True((await users.SetTwoFactorEnabledAsync((await users.FindByEmailAsync(email))!, false)).Succeeded);
+    }
+
     /// <summary>
     /// A second DSL of <paramref name="school"/>, added by its admin, who has chosen their own
     /// password and not yet turned on two-factor sign-in; signed in for the API.

@@ -111,17 +111,44 @@ public abstract class TwoFactorApiTests(ChaperoneApp app)
     }
 
     [Fact]
-    public async Task ADslSignedInWithoutTwoFactorMayNotReadConcerns()
+    public async Task ALeaderSignedInWithoutTwoFactorMayOnlyTurnItOn()
     {
         var school = await TestSchool.CreateAsync(app);
+        await Concerns.ConcernTestSupport.TurnOffTwoFactorAsync(app, school.DslEmail);
+        await Concerns.ConcernTestSupport.TurnOffTwoFactorAsync(app, school.SltEmail);
 
-        var dsl = await MeAsync(await LoginAsync(school.DslEmail, null));
-        var slt = await MeAsync(await LoginAsync(school.SltEmail, null));
+        var (dsl, dslClient) = await MeWithClientAsync(await LoginAsync(school.DslEmail, null));
+        var (slt, sltClient) = await MeWithClientAsync(await LoginAsync(school.SltEmail, null));
 
         Assert.False(dsl.GetProperty("twoFactor").GetBoolean());
         Assert.False(dsl.GetProperty("mayReadConcerns").GetBoolean());
         Assert.Equal(["Dsl"], dsl.GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
         Assert.False(slt.GetProperty("mayReadConcerns").GetBoolean());
+        // Signed in with a password alone, a DSL or senior leader reaches nothing else, and is told why.
+        foreach (var client in new[] { dslClient, sltClient })
+        {
+            var refused = await Api.ProblemAsync(await client.GetAsync("/api/v1/sessions"), HttpStatusCode.Forbidden);
+            Assert.Equal("https://chaperone.school/problems/two-factor-required", refused.GetProperty("type").GetString());
+        }
+        // The pages send them to turn it on, and back to where they were going afterwards.
+        var page = app.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        page.DefaultRequestHeaders.Authorization = sltClient.DefaultRequestHeaders.Authorization;
+        var sent = await page.GetAsync("/sessions");
+        Assert.Equal(HttpStatusCode.Redirect, sent.StatusCode);
+        Assert.Equal("/account/two-factor?returnUrl=%2Fsessions", sent.Headers.Location!.OriginalString);
+        Assert.Equal(HttpStatusCode.OK, (await page.GetAsync("/account/two-factor")).StatusCode);
+        // Turned on, and signed in again with a code: the sessions are theirs to see.
+        var key = await EnrolAsync(school.SltEmail);
+        var (_, withCode) = await MeWithClientAsync(await LoginAsync(school.SltEmail, app.TotpCode(key)));
+        Assert.Equal(HttpStatusCode.OK, (await withCode.GetAsync("/api/v1/sessions")).StatusCode);
+    }
+
+    private async Task<(JsonElement Me, HttpClient Client)> MeWithClientAsync(HttpResponseMessage login)
+    {
+        var token = await Api.JsonAsync(login, HttpStatusCode.OK);
+        var client = app.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.GetProperty("accessToken").GetString());
+        return (await Api.JsonAsync(await client.GetAsync("/api/v1/auth/me"), HttpStatusCode.OK), client);
     }
 
     [Fact]

@@ -60,6 +60,14 @@ public sealed record TestSchool(
             };
             Check(await users.CreateAsync(user, Password));
             Check(await users.AddToRoleAsync(user, role));
+            if (role is Roles.Slt or Roles.Dsl)
+            {
+                // The DSL and senior leaders sign in with two factors, as the school's would.
+                var keys = (IUserAuthenticatorKeyStore<StaffMember>)scope.ServiceProvider.GetRequiredService<IUserStore<StaffMember>>();
+                await keys.SetAuthenticatorKeyAsync(user, ChaperoneApp.DemoTotpSecret, CancellationToken.None);
+                Check(await users.UpdateAsync(user));
+                Check(await users.SetTwoFactorEnabledAsync(user, true));
+            }
             return user;
         }
 

@@ -20,8 +20,6 @@ public sealed class IndexModel(ChaperoneDbContext db, RetentionCommands commands
     public bool MayWatch { get; private set; }
     /// <summary>The DSL, signed in with two factors, puts recordings on hold and lifts holds.</summary>
     public bool MayHold => User.IsInRole(Roles.Dsl) && Identity.TwoFactor.SignedInWithTwoFactors(User);
-    /// <summary>The DSL signed in with a password alone: told to sign in with two factors to hold a recording.</summary>
-    public bool HoldNeedsTwoFactors => User.IsInRole(Roles.Dsl) && !Identity.TwoFactor.SignedInWithTwoFactors(User);
     public IReadOnlyList<Recording> Items { get; private set; } = [];
     public FormErrors Errors { get; } = new();
     /// <summary>The recording whose hold form failed, to show its errors beside it.</summary>
@@ -37,7 +35,6 @@ public sealed class IndexModel(ChaperoneDbContext db, RetentionCommands commands
     {
         if (!MayHold)
         {
-            // A DSL without a second factor is sent to turn it on (see AuthSetup); anyone else is refused.
             return Forbid();
         }
         return await AfterAsync(id, recording, await commands.HoldAsync(User, recording, Reason, ct), "The recording is on hold: retention will not delete it.", ct);
