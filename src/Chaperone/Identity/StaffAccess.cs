@@ -108,8 +108,8 @@ public sealed class StaffAccess(IServiceScopeFactory scopes, TimeProvider clock,
 
 public static class StaffAccessMiddleware
 {
-    /// <summary>Where staff who must choose their own password may still go: the password and two-factor pages, signing out, and the API's own sign-in endpoints.</summary>
-    private static readonly PathString[] OpenUntilPasswordChosen = ["/account", "/signout", "/signin", "/api/v1/auth"];
+    /// <summary>Where staff who must first choose their own password, or turn on two factors, may still go: the password and two-factor pages, signing out, and the API's own sign-in endpoints.</summary>
+    private static readonly PathString[] OpenToFinishSigningIn = ["/account", "/signout", "/signin", "/api/v1/auth"];
 
     public const string PasswordChangeRequired = "Choose your own password first.";
 
@@ -144,7 +144,7 @@ public static class StaffAccessMiddleware
             context.Response.Redirect("/signin");
             return;
         }
-        if (signIn == StaffAccess.SignIn.MustChangePassword && !OpenUntilPasswordChosen.Any(open => path.StartsWithSegments(open)))
+        if (signIn == StaffAccess.SignIn.MustChangePassword && !OpenToFinishSigningIn.Any(open => path.StartsWithSegments(open)))
         {
             if (api)
             {
@@ -156,7 +156,7 @@ public static class StaffAccessMiddleware
             context.Response.Redirect(Pages.Account.PasswordModel.PagePath + "?returnUrl=" + Uri.EscapeDataString(context.Request.PathBase + path + context.Request.QueryString));
             return;
         }
-        if (TwoFactor.IsRequiredFor(user) && !TwoFactor.SignedInWithTwoFactors(user) && !OpenUntilPasswordChosen.Any(open => path.StartsWithSegments(open)))
+        if (TwoFactor.IsRequiredFor(user) && !TwoFactor.SignedInWithTwoFactors(user) && !OpenToFinishSigningIn.Any(open => path.StartsWithSegments(open)))
         {
             // The DSL and senior leaders reach every session's record, recordings and the school's
             // people: they sign in with two factors before anything else, as DESIGN asks.

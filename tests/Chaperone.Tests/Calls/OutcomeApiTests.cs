@@ -19,6 +19,14 @@ public abstract class OutcomeApiTests(ChaperoneApp app)
     private static Task<HttpResponseMessage> MarkAsync(HttpClient client, string id, object body) =>
         client.PostAsJsonAsync($"/api/v1/sessions/{id}/outcome", body);
 
+    /// <summary>A new school's session of Toby with Mia Mother, booked at <see cref="CallClient.NextSessionStart"/>.</summary>
+    private async Task<(TestSchool School, DateTimeOffset Start, string Id)> BookedAsync()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var start = CallClient.NextSessionStart(app);
+        return (school, start, await TestSchool.BookOkAsync(await school.TeacherAsync(app), school.Booking(start, school.TwoParentPupil, school.Mother)));
+    }
+
     private static async Task<Dictionary<int, JsonElement>> ClausesAsync(HttpClient client, string id) =>
         (await Api.JsonAsync(await client.GetAsync($"/api/v1/sessions/{id}/compliance"), HttpStatusCode.OK))
             .GetProperty("clauses").EnumerateArray().ToDictionary(c => c.GetProperty("clause").GetInt32());
@@ -26,9 +34,7 @@ public abstract class OutcomeApiTests(ChaperoneApp app)
     [Fact]
     public async Task APupilWhoNeverCameIsMarkedDidNotAttendOnceTheTimeHasComeWhichEndsTheSession()
     {
-        var school = await TestSchool.CreateAsync(app);
-        var start = CallClient.NextSessionStart(app);
-        var id = await TestSchool.BookOkAsync(await school.TeacherAsync(app), school.Booking(start, school.TwoParentPupil, school.Mother));
+        var (school, start, id) = await BookedAsync();
         const string notes = "Rang home: Toby was unwell.";
 
         var early = await Api.ProblemAsync(await MarkAsync(await school.TeacherAsync(app), id, new { outcome = "did-not-attend" }), HttpStatusCode.Conflict);
@@ -106,9 +112,7 @@ public abstract class OutcomeApiTests(ChaperoneApp app)
     [Fact]
     public async Task ACallNotYetStartedIsNotMarkedAsNotAttendedWhileItsRoomIsOpen()
     {
-        var school = await TestSchool.CreateAsync(app);
-        var start = CallClient.NextSessionStart(app);
-        var id = await TestSchool.BookOkAsync(await school.TeacherAsync(app), school.Booking(start, school.TwoParentPupil, school.Mother));
+        var (school, start, id) = await BookedAsync();
         app.Clock.SetUtcNow(start.AddMinutes(5));
         var teacher = await school.TeacherAsync(app);
 
@@ -138,9 +142,7 @@ public abstract class OutcomeApiTests(ChaperoneApp app)
     [Fact]
     public async Task ALeaversSessionIsMarkedByASeniorLeaderAndNobodyElseMarksAnotherTeachersSession()
     {
-        var school = await TestSchool.CreateAsync(app);
-        var start = CallClient.NextSessionStart(app);
-        var id = await TestSchool.BookOkAsync(await school.TeacherAsync(app), school.Booking(start, school.TwoParentPupil, school.Mother));
+        var (school, start, id) = await BookedAsync();
         app.Clock.SetUtcNow(start.AddMinutes(45));
         var slt = await school.SltAsync(app);
         var dsl = await school.DslAsync(app);

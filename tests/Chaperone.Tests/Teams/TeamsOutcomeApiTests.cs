@@ -14,12 +14,7 @@ public abstract class TeamsOutcomeApiTests(TeamsApp app)
     [Fact]
     public async Task TheTeacherConfirmsWhatTeamsCannotRecordAndWhatIsNotConfirmedIsABreach()
     {
-        var school = await TestSchool.CreateAsync(app);
-        var user = await app.UseTeamsAsync(school);
-        app.Graph.ServeMeeting(user);
-        var start = CallClient.NextSessionStart(app);
-        var id = await TestSchool.BookOkAsync(await school.TeacherAsync(app), school.Booking(start, school.TwoParentPupil, school.Mother));
-        app.Clock.SetUtcNow(start.AddMinutes(35));
+        var (school, id) = await TeamsSessionOverAsync();
         var teacher = await school.TeacherAsync(app);
 
         Assert.Equal(["confirmed[1]"], await Api.BadRequestFieldsAsync(await teacher.PostAsJsonAsync($"/api/v1/sessions/{id}/outcome",
@@ -48,12 +43,7 @@ public abstract class TeamsOutcomeApiTests(TeamsApp app)
     [Fact]
     public async Task ASeniorLeaderMarkingALeaversTeamsSessionConfirmsNothingOfTheCall()
     {
-        var school = await TestSchool.CreateAsync(app);
-        var user = await app.UseTeamsAsync(school);
-        app.Graph.ServeMeeting(user);
-        var start = CallClient.NextSessionStart(app);
-        var id = await TestSchool.BookOkAsync(await school.TeacherAsync(app), school.Booking(start, school.TwoParentPupil, school.Mother));
-        app.Clock.SetUtcNow(start.AddMinutes(35));
+        var (school, id) = await TeamsSessionOverAsync();
         Assert.Equal(HttpStatusCode.OK, (await (await school.AdminAsync(app)).PutAsJsonAsync($"/api/v1/staff/{school.TeacherId}/access", new { active = false })).StatusCode);
         var slt = await school.SltAsync(app);
 
@@ -66,6 +56,17 @@ public abstract class TeamsOutcomeApiTests(TeamsApp app)
         var clauses = await StatusesAsync(slt, id);
         Assert.All(new[] { 1, 5, 7, 9, 10 }, c => Assert.Equal("breached", clauses[c]));
         Assert.Equal("met", clauses[11]);
+    }
+
+    /// <summary>A new school on Teams with a session of Toby and Mia Mother, the clock 35 minutes past its start.</summary>
+    private async Task<(TestSchool School, string Id)> TeamsSessionOverAsync()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        app.Graph.ServeMeeting(await app.UseTeamsAsync(school));
+        var start = CallClient.NextSessionStart(app);
+        var id = await TestSchool.BookOkAsync(await school.TeacherAsync(app), school.Booking(start, school.TwoParentPupil, school.Mother));
+        app.Clock.SetUtcNow(start.AddMinutes(35));
+        return (school, id);
     }
 
     private static async Task<Dictionary<int, string>> StatusesAsync(HttpClient client, string id) =>
