@@ -16,7 +16,8 @@ public sealed record ClauseTallyDto(int Clause, string Title, int Met, int Pendi
 /// A session with where it stands (<see cref="SessionStates"/>), the clauses it breached or leaves
 /// pending, and the verdict on each clause 1–12 in order (<see cref="VerdictStatus"/>).
 /// </summary>
-public sealed record SessionComplianceDto(SessionDto Session, string State, IReadOnlyList<int> Breached, IReadOnlyList<int> Pending, IReadOnlyList<string> Clauses);
+/// <param name="TeacherLeft">The session's teacher has left (an admin ended their access): a senior leader marks its outcome.</param>
+public sealed record SessionComplianceDto(SessionDto Session, string State, IReadOnlyList<int> Breached, IReadOnlyList<int> Pending, IReadOnlyList<string> Clauses, bool TeacherLeft = false);
 
 /// <summary>The compliance of every session in a range that the caller may see: totals, each clause's tally, and the sessions asked for.</summary>
 public sealed record ComplianceOverviewDto(
@@ -126,11 +127,22 @@ public sealed class ComplianceOverview(ChaperoneDbContext db, TimeProvider clock
             ? []
             : (await SessionView.LoadManyAsync(db, schoolId, db.Sessions.AsNoTracking().Where(s => s.SchoolId == schoolId && listedIds.Contains(s.Id)), ct))
                 .ToDictionary(d => d.Id);
+        // Whose teacher has left, so that a leader knows the outcome is theirs to record.
+        var teachers = dtos.Values.Select(d => Guid.Parse(d.Teacher.Id)).Distinct().ToList();
+        var leavers = teachers.Count == 0
+            ? []
+            : (await db.Users.AsNoTracking().Where(u => u.SchoolId == schoolId && teachers.Contains(u.Id) && u.AccessEndedAt != null).Select(u => u.Id).ToListAsync(ct))
+                .Select(Ids.Format).ToHashSet();
         var items = listed
-            .Select(j => new SessionComplianceDto(dtos[Ids.Format(j.Id)], j.State,
-                j.Clauses.Where(c => c.Status == VerdictStatus.Breached).Select(c => c.Clause).ToList(),
-                j.Clauses.Where(c => c.Status == VerdictStatus.Pending).Select(c => c.Clause).ToList(),
-                j.Clauses.OrderBy(c => c.Clause).Select(c => c.Status).ToList()))
+            .Select(j =>
+            {
+                var dto = dtos[Ids.Format(j.Id)];
+                return new SessionComplianceDto(dto, j.State,
+                    j.Clauses.Where(c => c.Status == VerdictStatus.Breached).Select(c => c.Clause).ToList(),
+                    j.Clauses.Where(c => c.Status == VerdictStatus.Pending).Select(c => c.Clause).ToList(),
+                    j.Clauses.OrderBy(c => c.Clause).Select(c => c.Status).ToList(),
+                    leavers.Contains(dto.Teacher.Id));
+            })
             .ToList();
 
         return new Result.Ok(new ComplianceOverviewDto(

@@ -103,7 +103,12 @@ public sealed class ComplianceInTheBrowserTests(BrowserApp browser) : IClassFixt
         var leader = await browser.NewPageAsync();
         await Concerns.ConcernTestSupport.EnrolAsync(app, school.SltEmail);
         await SignInWithTwoFactorsAsync(leader, app, school.SltEmail, TestSchool.Password);
-        await leader.GotoAsync($"/sessions/{missed}");
+        // The dashboard says whose outcome it is to record, and leads there.
+        await leader.GotoAsync("/compliance?show=unsettled");
+        var row = leader.Locator($"tr[data-session='{missed}']");
+        await Assertions.Expect(row).ToContainTextAsync("The teacher has left: a senior leader records the outcome.", new() { Timeout = Ms });
+        await row.GetByRole(AriaRole.Link).ClickAsync();
+        await leader.WaitForPageAsync(new Regex($"/sessions/{missed}$"));
         var panel = leader.Locator("#outcome-panel");
         await Assertions.Expect(panel.Locator("[data-for-leaver]")).ToContainTextAsync("has left the school, so as a senior leader you record its outcome", new() { Timeout = Ms });
         await leader.GetByRole(AriaRole.Radio, new() { Name = "Did not attend" }).CheckAsync();

@@ -151,8 +151,15 @@ public abstract class OutcomeApiTests(ChaperoneApp app)
         // While the teacher is at the school, the outcome is theirs to record.
         var theirs = await Api.ProblemAsync(await MarkAsync(slt, id, new { outcome = "did-not-attend" }), HttpStatusCode.Forbidden);
         Assert.Contains("once the teacher has left", theirs.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        var before = await Api.JsonAsync(await slt.GetAsync("/api/v1/compliance?show=unsettled"), HttpStatusCode.OK);
+        Assert.False(Assert.Single(before.GetProperty("items").EnumerateArray(), i => i.GetProperty("session").GetProperty("id").GetString() == id).GetProperty("teacherLeft").GetBoolean());
 
         Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync($"/api/v1/staff/{school.TeacherId}/access", new { active = false })).StatusCode);
+
+        // The compliance dashboard tells the leaders whose outcome it is to record now.
+        var listed = await Api.JsonAsync(await slt.GetAsync("/api/v1/compliance?show=unsettled"), HttpStatusCode.OK);
+        var item = Assert.Single(listed.GetProperty("items").EnumerateArray(), i => i.GetProperty("session").GetProperty("id").GetString() == id);
+        Assert.True(item.GetProperty("teacherLeft").GetBoolean());
 
         // Once they have left: not the DSL, an admin or another teacher, but a senior leader.
         await Api.ProblemAsync(await MarkAsync(dsl, id, new { outcome = "did-not-attend" }), HttpStatusCode.Forbidden);
