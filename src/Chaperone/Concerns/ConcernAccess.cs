@@ -24,10 +24,6 @@ public static class ConcernAccess
     public static bool ReadsBehaviour(ClaimsPrincipal user) =>
         (user.IsInRole(Roles.Dsl) || user.IsInRole(Roles.Slt)) && TwoFactor.SignedInWithTwoFactors(user);
 
-    /// <summary>A DSL or senior leader who has not signed in with two factors (and so reads only their own).</summary>
-    public static bool NeedsTwoFactor(ClaimsPrincipal user) =>
-        TwoFactor.IsRequiredFor(user) && !TwoFactor.SignedInWithTwoFactors(user);
-
     /// <summary>The concerns of the caller's school they may read.</summary>
     public static IQueryable<Concern> Visible(ChaperoneDbContext db, ClaimsPrincipal user)
     {

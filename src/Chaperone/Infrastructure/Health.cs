@@ -37,10 +37,8 @@ public static class Health
             checks.AddRedis(redis, "redis", HealthStatus.Degraded, [ReadyTag], TimeSpan.FromSeconds(5));
         }
         checks.AddCheck<RecordingsStoreCheck>("recordings", HealthStatus.Degraded, [ReadyTag], TimeSpan.FromSeconds(5));
-        if (Calls.CallNetwork.Read(configuration).TurnUrls.Count > 0)
-        {
-            checks.AddCheck<Calls.TurnServerCheck>("turn", HealthStatus.Degraded, [ReadyTag], TimeSpan.FromSeconds(5));
-        }
+        // Healthy at once when no TURN relay is set (the CallNetwork singleton has read the settings).
+        checks.AddCheck<Calls.TurnServerCheck>("turn", HealthStatus.Degraded, [ReadyTag], TimeSpan.FromSeconds(5));
         return services;
     }
 

@@ -30,10 +30,6 @@ public sealed class DetailsModel(ChaperoneDbContext db, HandleConcern handle) : 
 
     public async Task<IActionResult> OnPostAcknowledgeAsync(string id, CancellationToken ct)
     {
-        if (ConcernAccess.NeedsTwoFactor(User))
-        {
-            return TwoFactorFirst(id);
-        }
         switch (await handle.AcknowledgeAsync(User, id, ct))
         {
             case ConcernOutcome.Done d:
@@ -51,10 +47,6 @@ public sealed class DetailsModel(ChaperoneDbContext db, HandleConcern handle) : 
 
     public async Task<IActionResult> OnPostEntryAsync(string id, CancellationToken ct)
     {
-        if (ConcernAccess.NeedsTwoFactor(User))
-        {
-            return TwoFactorFirst(id);
-        }
         switch (await handle.AddEntryAsync(User, id, EntryType, Text, ct))
         {
             case ConcernOutcome.Done:
@@ -70,15 +62,8 @@ public sealed class DetailsModel(ChaperoneDbContext db, HandleConcern handle) : 
         }
     }
 
-    private RedirectResult TwoFactorFirst(string id) =>
-        Redirect(TwoFactor.PagePath + "?returnUrl=" + Uri.EscapeDataString($"/concerns/{id}"));
-
     private async Task<IActionResult> ShowAsync(string id, CancellationToken ct)
     {
-        if (ConcernAccess.NeedsTwoFactor(User))
-        {
-            return TwoFactorFirst(id);
-        }
         if (await handle.ReadAsync(User, id, ct) is not { } concern)
         {
             return NotFound();

@@ -18,10 +18,6 @@ public sealed class ChronologyModel(ChaperoneDbContext db, HandleConcern handle)
 
     public async Task<IActionResult> OnGetAsync(string id, CancellationToken ct)
     {
-        if (ConcernAccess.NeedsTwoFactor(User))
-        {
-            return Redirect(TwoFactor.PagePath + "?returnUrl=" + Uri.EscapeDataString($"/pupils/{id}/chronology"));
-        }
         if (await handle.PupilChronologyAsync(User, id, ct) is not { } entries)
         {
             return NotFound();
