@@ -20,11 +20,13 @@ public static class CallEvidence
     public static List<EvidenceItem> AtClose(Room room, int lapses, int teacherDrops, int unknownPeopleRemoved)
     {
         var items = new List<EvidenceItem>();
-        var consent = room.Consent;
-        items.Add(consent is { ConfirmedAt: not null }
-            ? Item(Clauses.Consent, "consent", true, $"Consent given by {consent.GuardianName} ({consent.Relationship}, parental responsibility) at {consent.GivenAt:HH:mm} UTC and confirmed by the teacher.")
-            : Item(Clauses.Consent, "consent", false, "No confirmed consent is on record."));
-        var stays = room.Families.Values.Any(f => f.Declaration?.StaysThroughout == true);
+        items.Add(ConsentItem(room));
+        // Each child present at the start, not just one: with a parent or carer who stayed, in a room whose checklist was ticked.
+        var declared = room.Families.Values.Where(f => f.Declaration is not null).Select(f => f.Declaration!).ToList();
+        bool EachChild(Func<Declaration, bool> held) => room.PupilsAtStart.Count > 0
+            ? room.PupilsAtStart.All(p => declared.Any(d => d.PupilIds.Contains(p) && held(d)))
+            : declared.Any(held);
+        var stays = EachChild(d => d.StaysThroughout);
         items.Add(Item(Clauses.Consent, "supervision", stays && lapses == 0,
             lapses == 0 ? "The supervising guardian said they would stay throughout; no supervision lapse was marked." : $"{lapses} supervision lapse(s) were marked during the call."));
         items.Add(Item(Clauses.SchoolHours, "hosted", true, teacherDrops == 0
@@ -40,12 +42,35 @@ public static class CallEvidence
         items.Add(room.ExpectationsConfirmedAt is { } given
             ? Item(Clauses.Expectations, room.ExpectationsFull ? "expectations-full" : "expectations-brief", true, $"The teacher gave the {(room.ExpectationsFull ? "full expectations (first session with this teacher)" : "brief reminder of the expectations")} at {given:HH:mm} UTC.")
             : Item(Clauses.Expectations, "expectations", false, "The teacher did not confirm giving the expectations."));
-        var checklist = room.Families.Values.Any(f => f.Declaration?.ChecklistComplete == true);
+        var checklist = EachChild(d => d.ChecklistComplete);
         items.Add(Item(Clauses.Environment, "room", checklist && room.RoomCheckedAt is not null,
             checklist ? "The family ticked every room checklist item; the teacher confirmed the room." : "The room checklist was not completed."));
         items.Add(Item(Clauses.Dress, "dress", room.DressCheckedAt is not null,
             room.DressCheckedAt is not null ? "The teacher confirmed everyone was appropriately dressed." : "The dress check was not made."));
         return items;
+    }
+
+    /// <summary>
+    /// Clause 1: every pupil present at the start was covered by a confirmed consent from a parent of
+    /// theirs with parental responsibility; each consent is named (with its children in a group).
+    /// </summary>
+    private static EvidenceItem ConsentItem(Room room)
+    {
+        var present = room.PupilsAtStart;
+        var confirmed = room.Consents.Where(c => c.Confirmed).ToList();
+        var uncovered = present.Where(p => room.ConfirmedConsentFor(p) is null).Select(room.Facts.PupilName).ToList();
+        var group = room.Facts.Pupils.Count > 1;
+        if (confirmed.Count == 0)
+        {
+            return Item(Clauses.Consent, "consent", false, "No confirmed consent is on record.");
+        }
+        var given = string.Join("; ", confirmed.Select(c =>
+            $"Consent given by {c.GuardianName} ({c.Relationship}, parental responsibility)"
+            + (group ? $" for {string.Join(" and ", c.PupilIds.Select(room.Facts.PupilName))}" : "")
+            + $" at {c.GivenAt:HH:mm} UTC and confirmed by the teacher"));
+        return uncovered.Count == 0
+            ? Item(Clauses.Consent, "consent", true, $"{given}.")
+            : Item(Clauses.Consent, "consent", false, $"{given}. No confirmed consent is on record for {string.Join(" and ", uncovered)}.");
     }
 
     /// <summary>The teacher marked that the pupil did not attend a session whose call never started.</summary>

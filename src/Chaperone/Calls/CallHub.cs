@@ -173,7 +173,8 @@ public sealed class CallHub(RoomRegistry rooms, IServiceProvider services, Famil
 
     public Task<HubAnswer> Admit(string guardianId) => TeacherAsync(room => Guid.TryParse(guardianId, out var g) ? room.Admit(g, Now) : Unknown);
 
-    public Task<HubAnswer> ConfirmConsent() => TeacherAsync(room => room.ConfirmConsent(Now));
+    /// <summary>The teacher confirms one guardian's consent, as shown on the console (in a small group, each family's in turn).</summary>
+    public Task<HubAnswer> ConfirmConsent(string guardianId) => TeacherAsync(room => Guid.TryParse(guardianId, out var g) ? room.ConfirmConsent(g, Now) : Unknown);
 
     public Task<HubAnswer> ConfirmRoom() => TeacherAsync(room => room.ConfirmRoom(Now));
 

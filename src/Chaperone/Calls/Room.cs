@@ -30,8 +30,14 @@ public sealed record Declaration(IReadOnlyList<Guid> PupilIds, bool StaysThrough
     public bool ChecklistComplete => Chaperone.Families.FamilyChecklist.Items.All(i => Checklist.Contains(i.Key));
 }
 
-/// <summary>Consent as given in the family's client and then confirmed by the teacher (clause 1).</summary>
-public sealed record ConsentRecord(Guid GuardianId, string GuardianName, string Relationship, DateTimeOffset GivenAt, string Text, DateTimeOffset? ConfirmedAt);
+/// <summary>
+/// One guardian's consent as given in the family's client, for their own children on the session
+/// (<see cref="PupilIds"/>), and then confirmed by the teacher (clause 1).
+/// </summary>
+public sealed record ConsentRecord(Guid GuardianId, string GuardianName, string Relationship, IReadOnlyList<Guid> PupilIds, DateTimeOffset GivenAt, string Text, DateTimeOffset? ConfirmedAt)
+{
+    public bool Confirmed => ConfirmedAt is not null;
+}
 
 /// <summary>One guardian link's place in the room. One device per link: <see cref="ConnectionId"/> is the current one.</summary>
 public sealed class FamilyMember(RoomGuardian guardian)
@@ -79,7 +85,13 @@ public sealed partial class Room(RoomFacts facts)
     /// <summary>Nobody is connected: the room is as <see cref="Replay"/> would rebuild it from its events.</summary>
     public bool Empty => !TeacherConnected && Families.Values.All(f => !f.Connected);
     public Dictionary<Guid, FamilyMember> Families { get; } = [];
-    public ConsentRecord? Consent { get; private set; }
+
+    /// <summary>The consents given, one per guardian (a later one from the same guardian replaces theirs), in the order given.</summary>
+    public IReadOnlyList<ConsentRecord> Consents => _consents;
+    private readonly List<ConsentRecord> _consents = [];
+
+    /// <summary>The pupils present when the session started (clause 4).</summary>
+    public IReadOnlyList<Guid> PupilsAtStart { get; private set; } = [];
     public DateTimeOffset? RoomCheckedAt { get; private set; }
     public DateTimeOffset? DressCheckedAt { get; private set; }
     public DateTimeOffset? ExpectationsConfirmedAt { get; private set; }
@@ -210,7 +222,11 @@ public sealed partial class Room(RoomFacts facts)
         {
             return RoomResult.No(new(Policy.Clauses.Participants, "joined", "Join the call first."));
         }
-        var pupils = declaration.PupilIds.Where(id => Facts.Pupils.Any(p => p.Id == id)).Distinct().ToList();
+        if (OwnChildrenRule.Check(Facts, family.Guardian, declaration.PupilIds) is { } notTheirs)
+        {
+            return RoomResult.No(notTheirs);
+        }
+        var pupils = declaration.PupilIds.Distinct().ToList();
         var checklist = declaration.Checklist.Where(k => Chaperone.Families.FamilyChecklist.Items.Any(i => i.Key == k)).Distinct().ToList();
         family.Declaration = new Declaration(pupils, declaration.StaysThroughout, checklist);
         return Done(RoomEvent.Of(RoomEvents.Declared, Family(guardianId), now,
@@ -241,25 +257,40 @@ public sealed partial class Room(RoomFacts facts)
         {
             return RoomResult.No(new(Policy.Clauses.Consent, "joined", "Join the call first."));
         }
-        if (ConsentRule.Check(family.Guardian) is { } refusal)
+        if (ConsentRule.Check(Facts, family.Guardian) is { } refusal)
         {
             return RoomResult.No(refusal);
         }
         var text = ConsentText.For(Facts, family.Guardian);
-        Consent = new ConsentRecord(guardianId, family.Guardian.Name, family.Guardian.Relationship, now, text, null);
+        var pupils = Facts.PupilsOf(family.Guardian).Select(p => p.Id).ToList();
+        Given(new ConsentRecord(guardianId, family.Guardian.Name, family.Guardian.Relationship, pupils, now, text, null));
         return Done(RoomEvent.Of(RoomEvents.ConsentGiven, Family(guardianId), now,
             ("guardian", family.Guardian.Name), ("relationship", family.Guardian.Relationship),
-            ("parentalResponsibility", "yes"), ("version", ConsentText.Version), ("text", text)));
+            ("parentalResponsibility", "yes"), ("pupils", string.Join(",", pupils)), ("version", ConsentText.Version), ("text", text)));
     }
 
-    public RoomResult ConfirmConsent(DateTimeOffset now)
+    /// <summary>The teacher confirms the consent <paramref name="guardianId"/> gave, as shown on the console.</summary>
+    public RoomResult ConfirmConsent(Guid guardianId, DateTimeOffset now)
     {
-        if (Consent is null)
+        var index = _consents.FindIndex(c => c.GuardianId == guardianId);
+        if (index < 0)
         {
-            return RoomResult.No(new(Policy.Clauses.Consent, "consent-given", "No consent has been given yet."));
+            return RoomResult.No(new(Policy.Clauses.Consent, "consent-given", "That parent or carer has not given consent."));
         }
-        Consent = Consent with { ConfirmedAt = now };
-        return Done(RoomEvent.Of(RoomEvents.ConsentConfirmed, Teacher, now, ("guardian", Consent.GuardianName)));
+        _consents[index] = _consents[index] with { ConfirmedAt = now };
+        return Done(RoomEvent.Of(RoomEvents.ConsentConfirmed, Teacher, now, ("guardian", _consents[index].GuardianName), ("guardianId", guardianId.ToString())));
+    }
+
+    /// <summary>The consent of the guardian, if they have given it.</summary>
+    public ConsentRecord? ConsentOf(Guid guardianId) => Consents.FirstOrDefault(c => c.GuardianId == guardianId);
+
+    /// <summary>The confirmed consent that covers <paramref name="pupilId"/>, if any.</summary>
+    public ConsentRecord? ConfirmedConsentFor(Guid pupilId) => Consents.LastOrDefault(c => c.Confirmed && c.PupilIds.Contains(pupilId));
+
+    private void Given(ConsentRecord consent)
+    {
+        _consents.RemoveAll(c => c.GuardianId == consent.GuardianId);
+        _consents.Add(consent);
     }
 
     public RoomResult ConfirmRoom(DateTimeOffset now)
@@ -302,9 +333,10 @@ public sealed partial class Room(RoomFacts facts)
         Phase = RoomPhase.Live;
         StartedAt = now;
         var present = Families.Values.Where(f => f.Place == FamilyPlace.InCall && f.Connected).ToList();
+        PupilsAtStart = [.. present.SelectMany(f => f.Declaration!.PupilIds).Distinct()];
         return Done(RoomEvent.Of(RoomEvents.Started, Teacher, now,
             ("guardians", string.Join(",", present.Select(f => f.Guardian.Id))),
-            ("pupils", string.Join(",", present.SelectMany(f => f.Declaration!.PupilIds).Distinct()))));
+            ("pupils", string.Join(",", PupilsAtStart))));
     }
 
     /// <summary>The teacher mutes (or unmutes) a family device or themself (clause 5: the teacher holds the mute controls).</summary>

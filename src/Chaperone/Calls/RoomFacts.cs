@@ -6,8 +6,11 @@ namespace Chaperone.Calls;
 /// <summary>A pupil booked on the session.</summary>
 public sealed record RoomPupil(Guid Id, string Name);
 
-/// <summary>A guardian invited to the session; only one with parental responsibility may consent (clause 1).</summary>
-public sealed record RoomGuardian(Guid Id, string Name, string Relationship, bool HasParentalResponsibility);
+/// <summary>
+/// A guardian invited to the session, with the session's pupils they are linked to: they bring
+/// and supervise only those, and, holding parental responsibility, consent for those (clause 1).
+/// </summary>
+public sealed record RoomGuardian(Guid Id, string Name, string Relationship, bool HasParentalResponsibility, IReadOnlyList<Guid> PupilIds);
 
 /// <summary>
 /// What the room needs to know about its session, loaded once when the room opens: who may
@@ -27,6 +30,11 @@ public sealed record RoomFacts(
     bool FirstSessionWithTeacher)
 {
     public RoomGuardian? Guardian(Guid id) => Guardians.FirstOrDefault(g => g.Id == id);
+
+    /// <summary>The session's pupils <paramref name="guardian"/> is linked to, in the session's order.</summary>
+    public IReadOnlyList<RoomPupil> PupilsOf(RoomGuardian guardian) => [.. Pupils.Where(p => guardian.PupilIds.Contains(p.Id))];
+
+    public string PupilName(Guid id) => Pupils.FirstOrDefault(p => p.Id == id)?.Name ?? "A pupil";
 }
 
 /// <summary>The words shown to a guardian when they consent; stored exactly as shown (clause 1).</summary>
@@ -34,11 +42,13 @@ public static class ConsentText
 {
     public const string Version = "consent-v1";
 
+    /// <summary>The words for <paramref name="guardian"/>, naming only their own children: in a small group each family consents for its own.</summary>
     public static string For(RoomFacts facts, RoomGuardian guardian)
     {
-        var pupils = string.Join(" and ", facts.Pupils.Select(p => p.Name));
+        var own = facts.PupilsOf(guardian);
+        var pupils = string.Join(" and ", own.Select(p => p.Name));
         return $"I, {guardian.Name}, have parental responsibility for {pupils}. I consent to this video call with {facts.TeacherName}, which is recorded by the school. "
-            + $"I will stay with {pupils} throughout the call, let {(facts.Pupils.Count == 1 ? "them" : "the children")} do the talking, and answer if the teacher speaks to me.";
+            + $"I will stay with {pupils} throughout the call, let {(own.Count == 1 ? "them" : "the children")} do the talking, and answer if the teacher speaks to me.";
     }
 }
 

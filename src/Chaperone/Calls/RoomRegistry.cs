@@ -159,9 +159,16 @@ public sealed class RoomRegistry(RoomLeases leases)
         var teacher = await db.Users.AsNoTracking().Where(u => u.Id == session.TeacherId && u.SchoolId == schoolId).Select(u => u.Name).FirstAsync(ct);
         var pupils = await db.SessionPupils.AsNoTracking().Where(sp => sp.SessionId == sessionId && sp.SchoolId == schoolId)
             .Join(db.Pupils, sp => sp.PupilId, p => p.Id, (sp, p) => new RoomPupil(p.Id, p.Name)).ToListAsync(ct);
-        var guardians = await db.SessionGuardians.AsNoTracking().Where(sg => sg.SessionId == sessionId && sg.SchoolId == schoolId)
-            .Join(db.Guardians, sg => sg.GuardianId, g => g.Id, (sg, g) => new RoomGuardian(g.Id, g.Name, g.Relationship, g.HasParentalResponsibility)).ToListAsync(ct);
         var pupilIds = pupils.Select(p => p.Id).ToList();
+        var invited = await db.SessionGuardians.AsNoTracking().Where(sg => sg.SessionId == sessionId && sg.SchoolId == schoolId)
+            .Join(db.Guardians, sg => sg.GuardianId, g => g.Id, (sg, g) => new { g.Id, g.Name, g.Relationship, g.HasParentalResponsibility }).ToListAsync(ct);
+        var invitedIds = invited.Select(g => g.Id).ToList();
+        // Whose children each guardian's are, among the session's pupils: they bring, supervise and consent for those (clause 1).
+        var links = (await db.PupilGuardians.AsNoTracking()
+                .Where(l => l.SchoolId == schoolId && invitedIds.Contains(l.GuardianId) && pupilIds.Contains(l.PupilId))
+                .Select(l => new { l.GuardianId, l.PupilId }).ToListAsync(ct))
+            .ToLookup(l => l.GuardianId, l => l.PupilId);
+        var guardians = invited.Select(g => new RoomGuardian(g.Id, g.Name, g.Relationship, g.HasParentalResponsibility, [.. links[g.Id]])).ToList();
         // Clause 7: the full expectations at a pupil's first session with this teacher; a reminder afterwards.
         // So the full ones while any pupil of this session has not yet had a call with this teacher
         // (a sibling joining for the first time hears them in full): a call held in the room, or one

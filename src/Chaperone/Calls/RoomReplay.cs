@@ -11,7 +11,7 @@ public sealed partial class Room
     /// passed over.
     /// <para>
     /// Durable, from the events: the phase (opened, started and recorded, family's part ended,
-    /// closed); the consent given (who, when, the words) and its confirmation; the room, dress and
+    /// closed); each consent given (who, for which children, when, the words) and its confirmation; the room, dress and
     /// expectations confirmations; the start, family-part-ended and close times; a supervision
     /// lapse not yet cleared; the teacher's mute; and per guardian link its place (lobby, in the
     /// call, ended, removed as an unknown person), what it declared and its mute. A session the
@@ -49,7 +49,7 @@ public sealed partial class Room
                     break;
                 case RoomEvents.Declared when family is not null:
                     family.Declaration = new Declaration(
-                        [.. Listed(e, "pupils").Select(p => Guid.TryParse(p, out var id) ? id : Guid.Empty).Where(id => id != Guid.Empty)],
+                        Ids(e, "pupils"),
                         e.Data.GetValueOrDefault("staysThroughout") == "yes",
                         Listed(e, "checklist"));
                     break;
@@ -57,11 +57,21 @@ public sealed partial class Room
                     admitted.Place = FamilyPlace.InCall;
                     break;
                 case RoomEvents.ConsentGiven when family is not null:
-                    room.Consent = new ConsentRecord(family.Guardian.Id, e.Data.GetValueOrDefault("guardian") ?? family.Guardian.Name,
-                        e.Data.GetValueOrDefault("relationship") ?? family.Guardian.Relationship, e.At, e.Data.GetValueOrDefault("text") ?? "", null);
+                    // A consent stored before consents were per child was the one consent for every pupil of the session.
+                    room.Given(new ConsentRecord(family.Guardian.Id, e.Data.GetValueOrDefault("guardian") ?? family.Guardian.Name,
+                        e.Data.GetValueOrDefault("relationship") ?? family.Guardian.Relationship,
+                        e.Data.ContainsKey("pupils") ? Ids(e, "pupils") : [.. facts.Pupils.Select(p => p.Id)],
+                        e.At, e.Data.GetValueOrDefault("text") ?? "", null));
                     break;
-                case RoomEvents.ConsentConfirmed when room.Consent is not null:
-                    room.Consent = room.Consent with { ConfirmedAt = e.At };
+                case RoomEvents.ConsentConfirmed:
+                    // One stored before consents were per child confirmed the one consent there was.
+                    for (var i = 0; i < room._consents.Count; i++)
+                    {
+                        if (!e.Data.TryGetValue("guardianId", out var confirmed) || confirmed == room._consents[i].GuardianId.ToString())
+                        {
+                            room._consents[i] = room._consents[i] with { ConfirmedAt = e.At };
+                        }
+                    }
                     break;
                 case RoomEvents.RoomChecked:
                     room.RoomCheckedAt = e.At;
@@ -75,6 +85,7 @@ public sealed partial class Room
                 case RoomEvents.Started:
                     room.Phase = RoomPhase.Live;
                     room.StartedAt = e.At;
+                    room.PupilsAtStart = Ids(e, "pupils");
                     break;
                 case RoomEvents.Muted or RoomEvents.Unmuted:
                     var muted = e.Kind == RoomEvents.Muted;
@@ -141,6 +152,9 @@ public sealed partial class Room
 
     private static FamilyPlace? PlaceIn(RoomEvent e) =>
         Enum.TryParse<FamilyPlace>(e.Data.GetValueOrDefault("place"), out var place) && Enum.IsDefined(place) ? place : null;
+
+    private static List<Guid> Ids(RoomEvent e, string key) =>
+        [.. Listed(e, key).Select(p => Guid.TryParse(p, out var id) ? id : Guid.Empty).Where(id => id != Guid.Empty)];
 
     private static List<string> Listed(RoomEvent e, string key) =>
         [.. (e.Data.GetValueOrDefault(key) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries)];

@@ -50,18 +50,43 @@ public static class OpeningWindowRule
     }
 }
 
-/// <summary>Clause 1: consent comes from a guardian with parental responsibility.</summary>
+/// <summary>Clause 1: consent comes from a guardian with parental responsibility, for the session's pupils who are their own children.</summary>
 public static class ConsentRule
 {
-    public static Refusal? Check(RoomGuardian guardian) => guardian.HasParentalResponsibility
-        ? null
-        : new(Clauses.Consent, "parental-responsibility", $"{guardian.Name} does not hold parental responsibility, so cannot give consent; a parent with parental responsibility must.");
+    public static Refusal? Check(RoomFacts facts, RoomGuardian guardian) =>
+        !guardian.HasParentalResponsibility
+            ? new(Clauses.Consent, "parental-responsibility", $"{guardian.Name} does not hold parental responsibility, so cannot give consent; a parent with parental responsibility must.")
+            : facts.PupilsOf(guardian).Count == 0
+                ? new(Clauses.Consent, "own-children", $"{guardian.Name} is not linked to any pupil of this session on the school's records, so cannot give consent for them.")
+                : null;
+}
+
+/// <summary>
+/// Clause 1: the parent remains with the child. A guardian says they have with them only children
+/// of the session they are linked to; in a small group, each child comes with their own family.
+/// </summary>
+public static class OwnChildrenRule
+{
+    public static Refusal? Check(RoomFacts facts, RoomGuardian guardian, IEnumerable<Guid> pupilIds)
+    {
+        var notTheirs = pupilIds.Distinct().Where(id => !guardian.PupilIds.Contains(id)).ToList();
+        if (notTheirs.Count == 0)
+        {
+            return null;
+        }
+        var named = notTheirs.Where(id => facts.Pupils.Any(p => p.Id == id)).Select(facts.PupilName).ToList();
+        return named.Count == 0
+            ? new(Clauses.Consent, "own-children", "That pupil is not on this session.")
+            : new(Clauses.Consent, "own-children", $"{string.Join(" and ", named)} must join with their own parent or carer: {guardian.Name} is not linked to them on the school's records.");
+    }
 }
 
 /// <summary>
 /// Clauses 1, 4, 9 and 10: the call starts only with the teacher, a pupil and a supervising
 /// guardian present, consent given and confirmed, the room checklist ticked, and the teacher's
-/// room and dress checks made. Every missing thing is named, not just the first.
+/// room and dress checks made. Each child present counts on their own: with a parent or carer who
+/// stays, in a room whose checklist is ticked, and covered by a confirmed consent from a parent of
+/// theirs (in a small group, each family's). Every missing thing is named, not just the first.
 /// </summary>
 public static class StartRule
 {
@@ -73,7 +98,10 @@ public static class StartRule
         {
             missing.Add(new(Clauses.Participants, "teacher-present", "The teacher must be in the call."));
         }
-        if (!inCall.Any(f => f.Declaration is { PupilIds.Count: > 0 }))
+        // The devices a child is at: each is its own family's room, supervised and checked on its own.
+        var bringing = inCall.Where(f => f.Declaration is { PupilIds.Count: > 0 }).ToList();
+        var group = room.Facts.Pupils.Count > 1;
+        if (bringing.Count == 0)
         {
             missing.Add(new(Clauses.Participants, "pupil-present", "A pupil must be in the call."));
         }
@@ -83,6 +111,10 @@ public static class StartRule
         }
         else
         {
+            foreach (var pupil in Present(bringing).Where(p => !bringing.Any(f => f.Declaration!.StaysThroughout && f.Declaration.PupilIds.Contains(p))))
+            {
+                missing.Add(new(Clauses.Consent, "supervised", $"{room.Facts.PupilName(pupil)} must be with a parent or carer who says they will stay for the whole call."));
+            }
             // The school's minimum (3, the policy's, by default): the teacher, each pupil present and each supervising adult.
             var present = (room.TeacherConnected ? 1 : 0)
                 + inCall.SelectMany(f => f.Declaration?.PupilIds ?? []).Distinct().Count()
@@ -93,15 +125,14 @@ public static class StartRule
                 missing.Add(new(Clauses.Participants, "minimum-participants", $"The school's policy asks for at least {minimum} participants; {present} are here."));
             }
         }
-        if (room.Consent is null)
+        missing.AddRange(ConsentMissing(room, Present(bringing), group));
+        // Clause 9 for each family's room: every child present is with a device whose room checklist is ticked.
+        var unticked = Present(bringing).Where(p => !bringing.Any(f => f.Declaration!.ChecklistComplete && f.Declaration.PupilIds.Contains(p))).ToList();
+        if (group && unticked.Count > 0)
         {
-            missing.Add(new(Clauses.Consent, "consent-given", "A parent with parental responsibility must give consent."));
+            missing.AddRange(unticked.Select(p => new Refusal(Clauses.Environment, "room-checklist", $"The family with {room.Facts.PupilName(p)} must tick every item of the room checklist.")));
         }
-        else if (room.Consent.ConfirmedAt is null)
-        {
-            missing.Add(new(Clauses.Consent, "consent-confirmed", "The teacher must confirm the consent."));
-        }
-        if (!inCall.Any(f => f.Declaration?.ChecklistComplete == true))
+        else if (bringing.Count == 0 ? !inCall.Any(f => f.Declaration?.ChecklistComplete == true) : unticked.Count > 0)
         {
             missing.Add(new(Clauses.Environment, "room-checklist", "The family must tick every item of the room checklist."));
         }
@@ -115,6 +146,46 @@ public static class StartRule
         }
         return missing;
     }
+
+    /// <summary>
+    /// Clause 1, per child: each pupil present is covered by a consent from a parent of theirs with
+    /// parental responsibility, confirmed by the teacher. Before any pupil is present, some consent is
+    /// still asked for, so that the teacher sees every step to come.
+    /// </summary>
+    private static IEnumerable<Refusal> ConsentMissing(Room room, List<Guid> present, bool group)
+    {
+        if (present.Count == 0)
+        {
+            if (room.Consents.Count == 0)
+            {
+                yield return new(Clauses.Consent, "consent-given", "A parent with parental responsibility must give consent.");
+            }
+            else if (!room.Consents.Any(c => c.Confirmed))
+            {
+                yield return new(Clauses.Consent, "consent-confirmed", "The teacher must confirm the consent.");
+            }
+            yield break;
+        }
+        var unconfirmed = new HashSet<Guid>();
+        foreach (var pupil in present.Where(p => room.ConfirmedConsentFor(p) is null))
+        {
+            if (room.Consents.LastOrDefault(c => c.PupilIds.Contains(pupil)) is not { } given)
+            {
+                yield return new(Clauses.Consent, "consent-given", group
+                    ? $"A parent with parental responsibility for {room.Facts.PupilName(pupil)} must give consent."
+                    : "A parent with parental responsibility must give consent.");
+            }
+            else if (unconfirmed.Add(given.GuardianId))
+            {
+                yield return new(Clauses.Consent, "consent-confirmed", group
+                    ? $"The teacher must confirm {given.GuardianName}'s consent."
+                    : "The teacher must confirm the consent.");
+            }
+        }
+    }
+
+    /// <summary>The pupils the devices in the call say are with them.</summary>
+    private static List<Guid> Present(IEnumerable<FamilyMember> bringing) => [.. bringing.SelectMany(f => f.Declaration!.PupilIds).Distinct()];
 }
 
 /// <summary>Clause 6: the family's part ends first; only then does the teacher close the session.</summary>

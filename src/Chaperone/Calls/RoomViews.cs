@@ -8,10 +8,11 @@ public static class RoomViews
     public sealed record FamilyRow(string Id, string Name, string Relationship, bool ParentalResponsibility, string Place, bool Connected,
         IReadOnlyList<string>? PupilsPresent, bool? StaysThroughout, IReadOnlyList<string>? Checklist, bool ChecklistComplete, bool Muted);
 
-    public sealed record ConsentView(string Guardian, string Relationship, DateTimeOffset GivenAt, string Text, bool Confirmed);
+    /// <summary>One guardian's consent, for the children named (their own on the session).</summary>
+    public sealed record ConsentView(string GuardianId, string Guardian, string Relationship, IReadOnlyList<string> Pupils, DateTimeOffset GivenAt, string Text, bool Confirmed);
 
     public sealed record TeacherView(string Role, string Phase, bool Recording, bool Lapse, bool TeacherMuted, IReadOnlyList<FamilyRow> Families,
-        ConsentView? Consent, bool RoomChecked, bool DressChecked, bool ExpectationsFull, string ExpectationsText, bool ExpectationsGiven,
+        IReadOnlyList<ConsentView> Consents, bool RoomChecked, bool DressChecked, bool ExpectationsFull, string ExpectationsText, bool ExpectationsGiven,
         IReadOnlyList<Missing> StartMissing, IReadOnlyList<string> Peers);
 
     public sealed record FamilyView(string Role, string Me, string Phase, string Place, bool TeacherPresent, bool Recording, bool Lapse, bool Muted,
@@ -26,9 +27,9 @@ public static class RoomViews
         "teacher", room.Phase.ToString(), room.Recording, room.SupervisionLapse, room.TeacherMuted,
         [.. room.Families.Values.Select(f => new FamilyRow(f.Guardian.Id.ToString(), f.Guardian.Name, f.Guardian.Relationship, f.Guardian.HasParentalResponsibility,
             f.Place.ToString(), f.Connected,
-            f.Declaration?.PupilIds.Select(id => room.Facts.Pupils.First(p => p.Id == id).Name).ToList(),
+            f.Declaration?.PupilIds.Select(room.Facts.PupilName).ToList(),
             f.Declaration?.StaysThroughout, f.Declaration?.Checklist, f.Declaration?.ChecklistComplete == true, f.Muted))],
-        room.Consent is { } c ? new ConsentView(c.GuardianName, c.Relationship, c.GivenAt, c.Text, c.ConfirmedAt is not null) : null,
+        [.. room.Consents.Select(c => new ConsentView(c.GuardianId.ToString(), c.GuardianName, c.Relationship, [.. c.PupilIds.Select(room.Facts.PupilName)], c.GivenAt, c.Text, c.Confirmed))],
         room.RoomCheckedAt is not null, room.DressCheckedAt is not null, room.ExpectationsFull, ExpectationsText.For(room.Facts.Settings, room.ExpectationsFull),
         room.ExpectationsConfirmedAt is not null,
         room.Phase == RoomPhase.Open ? [.. StartRule.Check(room).Select(m => new Missing(m.Clause, m.Message))] : [],
@@ -36,8 +37,8 @@ public static class RoomViews
 
     public static FamilyView ForFamily(Room room, FamilyMember f) => new(
         "family", f.Guardian.Id.ToString(), room.Phase.ToString(), f.Place.ToString(), room.TeacherConnected, room.Recording, room.SupervisionLapse, f.Muted,
-        room.Facts.Pupils, f.Declaration is not null, f.Guardian.HasParentalResponsibility, ConsentText.For(room.Facts, f.Guardian),
-        room.Consent is not null, room.Consent?.ConfirmedAt is not null, Families.FamilyChecklist.Items, PeersOf(room, f.Guardian.Id.ToString()));
+        room.Facts.PupilsOf(f.Guardian), f.Declaration is not null, ConsentRule.Check(room.Facts, f.Guardian) is null, ConsentText.For(room.Facts, f.Guardian),
+        room.ConsentOf(f.Guardian.Id) is not null, room.ConsentOf(f.Guardian.Id)?.Confirmed == true, Families.FamilyChecklist.Items, PeersOf(room, f.Guardian.Id.ToString()));
 
     public static List<(string Connection, object View)> All(Room room)
     {

@@ -66,7 +66,7 @@ public sealed record InterventionRow(
             Display.KindLabel(s.Kind),
             Display.StatusLabel(s.Status),
             AttendedText(f.Attendance, zone),
-            ConsentText(f.Consent, zone),
+            ConsentText(f.ConsentFor(pupil.Id), zone),
             ExpectationsText(f.Expectations, zone),
             OutcomeLabel(f.Outcome?.Outcome),
             f.Outcome?.Notes ?? "",

@@ -1,5 +1,6 @@
 using Chaperone.Calls;
 using Chaperone.Families;
+using Chaperone.Infrastructure;
 
 namespace Chaperone.Records;
 
@@ -9,8 +10,16 @@ public sealed record Stay(DateTimeOffset Joined, DateTimeOffset? Left);
 /// <summary>A participant of the call and each time they joined and left (clause 11). <see cref="Role"/>: teacher, guardian or uninvited.</summary>
 public sealed record Presence(string Name, string Role, IReadOnlyList<Stay> Stays);
 
-/// <summary>Consent as given in the call (clause 1): who, when, in which words, and when the teacher confirmed it.</summary>
-public sealed record ConsentFact(string GuardianName, string Relationship, bool ParentalResponsibility, DateTimeOffset GivenAt, DateTimeOffset? ConfirmedAt, string Version, string Text);
+/// <summary>
+/// Consent as given in the call (clause 1): who, for which children, when, in which words, and when
+/// the teacher confirmed it. <see cref="PupilIds"/> is empty for a consent stored before consents
+/// were per child, which was for every pupil of the session.
+/// </summary>
+public sealed record ConsentFact(string GuardianName, string Relationship, bool ParentalResponsibility, DateTimeOffset GivenAt, DateTimeOffset? ConfirmedAt, string Version, string Text,
+    string GuardianId, IReadOnlyList<string> PupilIds)
+{
+    public bool Covers(string pupilId) => PupilIds.Count == 0 || PupilIds.Contains(pupilId);
+}
 
 /// <summary>The expectations the teacher gave (clause 7): the full version or the brief reminder.</summary>
 /// <param name="Text">The words given; empty for a call held before they were kept.</param>
@@ -40,13 +49,17 @@ public sealed record SessionFacts(
     DateTimeOffset? StartedAt,
     DateTimeOffset? ClosedAt,
     IReadOnlyList<Presence> Attendance,
-    ConsentFact? Consent,
+    IReadOnlyList<ConsentFact> Consents,
     ExpectationsFact? Expectations,
     OutcomeFact? Outcome,
     IReadOnlyList<ChecklistFact> Checklists,
     IReadOnlyList<ExitStep> ExitOrder,
     IReadOnlyList<ControlFact> Controls)
 {
+    /// <summary>The consent that covered <paramref name="pupilId"/>: the newest of theirs, confirmed first.</summary>
+    public ConsentFact? ConsentFor(string pupilId) =>
+        Consents.LastOrDefault(c => c.ConfirmedAt is not null && c.Covers(pupilId)) ?? Consents.LastOrDefault(c => c.Covers(pupilId));
+
     /// <summary>How long the call ran, from the start to the family's part ending (or the close), when it ran.</summary>
     public TimeSpan? Ran
     {
@@ -64,7 +77,7 @@ public sealed record SessionFacts(
     /// </summary>
     public static SessionFacts From(IReadOnlyList<CallEventRecord> events, IEnumerable<AttendanceEntry> attendance, Func<string, string> roleOf)
     {
-        ConsentFact? consent = null;
+        var consents = new List<ConsentFact>();
         ExpectationsFact? expectations = null;
         OutcomeFact? outcome = null;
         DateTimeOffset? started = null, closed = null;
@@ -80,10 +93,21 @@ public sealed record SessionFacts(
             switch (e.Kind)
             {
                 case RoomEvents.ConsentGiven:
-                    consent = new ConsentFact(Get("guardian"), Get("relationship"), Get("parentalResponsibility") == "yes", e.At, null, Get("version"), Get("text"));
+                    var guardianId = e.Actor.StartsWith("guardian:", StringComparison.Ordinal) ? e.Actor["guardian:".Length..] : "";
+                    // A guardian's later consent replaces their earlier one, as in the room.
+                    consents.RemoveAll(c => c.GuardianId == guardianId);
+                    consents.Add(new ConsentFact(Get("guardian"), Get("relationship"), Get("parentalResponsibility") == "yes", e.At, null, Get("version"), Get("text"),
+                        guardianId, [.. Get("pupils").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(p => Guid.TryParse(p, out var id) ? Ids.Format(id) : p)]));
                     break;
-                case RoomEvents.ConsentConfirmed when consent is not null:
-                    consent = consent with { ConfirmedAt = e.At };
+                case RoomEvents.ConsentConfirmed:
+                    // One stored before consents were per child names no guardian: it confirmed the one consent there was.
+                    for (var i = 0; i < consents.Count; i++)
+                    {
+                        if (v.GetValueOrDefault("guardianId") is not { } confirmedId || Guid.TryParse(confirmedId, out var g) && consents[i].GuardianId == g.ToString())
+                        {
+                            consents[i] = consents[i] with { ConfirmedAt = e.At };
+                        }
+                    }
                     break;
                 case RoomEvents.ExpectationsGiven:
                     expectations = new ExpectationsFact(Get("version"), e.At, Get("text"));
@@ -136,7 +160,7 @@ public sealed record SessionFacts(
         {
             exits.Add(new ExitStep("Teacher", "closed", c));
         }
-        return new SessionFacts(started, closed, Stays(attendance, roleOf), consent, expectations, outcome, checklists, exits, controls);
+        return new SessionFacts(started, closed, Stays(attendance, roleOf), consents, expectations, outcome, checklists, exits, controls);
     }
 
     private static string NameOf(CallEventRecord e, IEnumerable<AttendanceEntry> attendance) =>

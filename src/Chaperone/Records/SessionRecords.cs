@@ -19,6 +19,8 @@ public sealed record RecordingDto(string Id, DateTimeOffset StartedAt, DateTimeO
 /// controls used during the call (lapses, removals, mutes). Instants are UTC;
 /// <see cref="TimeZone"/> is the school's zone.
 /// </summary>
+/// <param name="Consent">The first consent given; <see cref="Consents"/> holds every family's (one per family in a small group).</param>
+/// <param name="Consents">Each guardian's consent, for the children it names (clause 1).</param>
 public sealed record SessionRecordDto(
     SessionDto Session,
     string TimeZone,
@@ -26,6 +28,7 @@ public sealed record SessionRecordDto(
     DateTimeOffset? ClosedAt,
     int? RanMinutes,
     ConsentFact? Consent,
+    IReadOnlyList<ConsentFact> Consents,
     ExpectationsFact? Expectations,
     IReadOnlyList<ChecklistFact> Checklists,
     IReadOnlyList<Presence> Attendance,
@@ -104,7 +107,7 @@ public static class SessionRecords
             .Concat(f.Checklists)
             .ToList();
         return new SessionRecordDto(s, s.TimeZone, f.StartedAt, f.ClosedAt, f.Ran is { } ran ? (int)Math.Round(ran.TotalMinutes) : null,
-            f.Consent, f.Expectations, checklists, f.Attendance, f.Outcome?.Outcome, f.Outcome?.Notes, f.Outcome?.RecordedAt, f.ExitOrder,
+            f.Consents.Count > 0 ? f.Consents[0] : null, f.Consents, f.Expectations, checklists, f.Attendance, f.Outcome?.Outcome, f.Outcome?.Notes, f.Outcome?.RecordedAt, f.ExitOrder,
             recordings.Select(r => new RecordingDto(Ids.Format(r.Id), r.StartedAt, r.LastChunkAt, r.Chunks, r.Bytes)).ToList(),
             f.Controls);
     }

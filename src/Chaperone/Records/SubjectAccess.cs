@@ -161,7 +161,7 @@ public sealed class SubjectAccess(ChaperoneDbContext db, CallProviderResolver pr
             }
             // The record names people as the call did: by name.
             sessions.Add(new GuardianSessionDto(record.Session,
-                record.Consent is { } consent && consent.GuardianName == guardian.Name ? consent : null,
+                record.Consents.LastOrDefault(c => c.GuardianId == Ids.Format(id)),
                 record.Checklists.Where(c => c.Who == guardian.Name).ToList(),
                 record.Attendance.Where(a => a.Name == guardian.Name).SelectMany(a => a.Stays).ToList()));
         }

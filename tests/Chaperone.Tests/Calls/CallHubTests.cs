@@ -151,7 +151,7 @@ public abstract class CallHubTests(ChaperoneApp app)
             app.Clock.SetUtcNow(Start.AddMinutes(-4));
             await teacher.Ok("Admit", mother);
             await family.Ok("GiveConsent");
-            await teacher.Ok("ConfirmConsent");
+            await teacher.Ok("ConfirmConsent", mother);
             await teacher.Ok("ConfirmRoom");
             await teacher.Ok("ConfirmDress");
             app.Clock.SetUtcNow(Start);
@@ -171,7 +171,7 @@ public abstract class CallHubTests(ChaperoneApp app)
             var view = await StateAsync(teacher, s => s.GetProperty("phase").GetString() == "Live");
             Assert.True(view.GetProperty("recording").GetBoolean());
             Assert.True(view.GetProperty("lapse").GetBoolean());
-            Assert.True(view.GetProperty("consent").GetProperty("confirmed").GetBoolean());
+            Assert.True(view.GetProperty("consents")[0].GetProperty("confirmed").GetBoolean());
             Assert.True(view.GetProperty("roomChecked").GetBoolean() && view.GetProperty("dressChecked").GetBoolean());
             Assert.Contains("already started", (await teacher.Call("Start")).Message);
 
@@ -223,7 +223,7 @@ public abstract class CallHubTests(ChaperoneApp app)
                 await family.Ok("Declare", new[] { school.TwoParentPupil.ToString() }, true, FamilyChecklist.Items.Select(i => i.Key).ToArray());
                 await teacher.Ok("Admit", school.Mother.ToString());
                 await family.Ok("GiveConsent");
-                await teacher.Ok("ConfirmConsent");
+                await teacher.Ok("ConfirmConsent", school.Mother.ToString());
             }
             await CallClient.WaitForEventsAsync(app, id, RoomEvents.Left, 1);
             // The teacher is still in it: the room is held.
@@ -236,7 +236,7 @@ public abstract class CallHubTests(ChaperoneApp app)
         await using var back = await ConnectAsync(bearer);
         await back.Ok("Host", id.ToString());
         var view = await StateAsync(back, s => s.GetProperty("role").GetString() == "teacher");
-        Assert.True(view.GetProperty("consent").GetProperty("confirmed").GetBoolean());
+        Assert.True(view.GetProperty("consents")[0].GetProperty("confirmed").GetBoolean());
         await using var again = await ConnectAsync();
         await again.Ok("JoinFamily", token);
         var own = await StateAsync(again, s => s.GetProperty("role").GetString() == "family");

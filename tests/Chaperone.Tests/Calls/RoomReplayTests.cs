@@ -20,7 +20,7 @@ public sealed class RoomReplayTests
 
     private static readonly RoomFacts Facts = new(Guid.NewGuid(), Guid.NewGuid(), Teacher, "Ms Teacher", Start, Start.AddMinutes(30),
         SessionStatus.Scheduled, PolicySettings.Default, [new RoomPupil(Pupil, "Pat Pupil")],
-        [new RoomGuardian(Parent, "Pam Parent", "Mother", true), new RoomGuardian(Carer, "Cal Carer", "Foster carer", false)], true);
+        [new RoomGuardian(Parent, "Pam Parent", "Mother", true, [Pupil]), new RoomGuardian(Carer, "Cal Carer", "Foster carer", false, [Pupil])], true);
 
     private static readonly Declaration Everything = new([Pupil], true, [.. Chaperone.Families.FamilyChecklist.Items.Select(i => i.Key)]);
 
@@ -53,7 +53,7 @@ public sealed class RoomReplayTests
         r.Ok(room => room.Declare(Parent, Everything, Start.AddMinutes(-5)));
         r.Ok(room => room.Admit(Parent, Start.AddMinutes(-4)));
         r.Ok(room => room.GiveConsent(Parent, Start.AddMinutes(-3)));
-        r.Ok(room => room.ConfirmConsent(Start.AddMinutes(-2)));
+        r.Ok(room => room.ConfirmConsent(Parent, Start.AddMinutes(-2)));
         r.Ok(room => room.ConfirmRoom(Start.AddMinutes(-2)));
         r.Ok(room => room.ConfirmDress(Start.AddMinutes(-2)));
         return r;
@@ -63,7 +63,8 @@ public sealed class RoomReplayTests
     private static string Durable(Room room) => string.Join("\n",
         [
             $"phase {room.Phase}",
-            $"consent {room.Consent}",
+            $"consents {string.Join(";", room.Consents.Select(c => $"{c.GuardianName} for {string.Join(",", c.PupilIds)} at {c.GivenAt:O} confirmed {c.ConfirmedAt:O}: {c.Text}"))}",
+            $"pupils at start {string.Join(",", room.PupilsAtStart)}",
             $"checked room {room.RoomCheckedAt:O} dress {room.DressCheckedAt:O} expectations {room.ExpectationsConfirmedAt:O}",
             $"started {room.StartedAt:O} family ended {room.FamilyEndedAt:O} closed {room.ClosedAt:O}",
             $"lapse {room.SupervisionLapse} teacher muted {room.TeacherMuted}",
@@ -85,7 +86,7 @@ public sealed class RoomReplayTests
             room => room.Admit(Parent, Start.AddMinutes(-4)),
             room => room.Admit(Carer, Start.AddMinutes(-4)),
             room => room.GiveConsent(Parent, Start.AddMinutes(-3)),
-            room => room.ConfirmConsent(Start.AddMinutes(-2)),
+            room => room.ConfirmConsent(Parent, Start.AddMinutes(-2)),
             room => room.ConfirmRoom(Start.AddMinutes(-2)),
             room => room.ConfirmDress(Start.AddMinutes(-2)),
             room => room.FamilyJoin(Parent, "f2", Start.AddMinutes(-1)),
@@ -117,10 +118,35 @@ public sealed class RoomReplayTests
     }
 
     [Fact]
+    public void AConsentStoredBeforeConsentsWerePerChildStillCoversEveryPupilOfTheSession()
+    {
+        var sibling = Guid.NewGuid();
+        var facts = Facts with
+        {
+            Pupils = [.. Facts.Pupils, new RoomPupil(sibling, "Sid Sibling")],
+            Guardians = [Facts.Guardians[0] with { PupilIds = [Pupil, sibling] }, Facts.Guardians[1]],
+        };
+        // As stored then: no children named with the consent, no guardian named with its confirmation.
+        var events = new[]
+        {
+            RoomEvent.Of(RoomEvents.Opened, $"teacher:{Teacher}", Start.AddMinutes(-5)),
+            RoomEvent.Of(RoomEvents.Joined, $"guardian:{Parent}", Start.AddMinutes(-5), ("name", "Pam Parent"), ("place", "Lobby")),
+            RoomEvent.Of(RoomEvents.ConsentGiven, $"guardian:{Parent}", Start.AddMinutes(-3), ("guardian", "Pam Parent"), ("relationship", "Mother"),
+                ("parentalResponsibility", "yes"), ("version", ConsentText.Version), ("text", "I, Pam Parent, have parental responsibility for Pat Pupil and Sid Sibling.")),
+            RoomEvent.Of(RoomEvents.ConsentConfirmed, $"teacher:{Teacher}", Start.AddMinutes(-2), ("guardian", "Pam Parent")),
+        };
+        var room = Room.Replay(facts, events);
+        var consent = Assert.Single(room.Consents);
+        Assert.Equal([Pupil, sibling], consent.PupilIds);
+        Assert.Equal(Start.AddMinutes(-2), consent.ConfirmedAt);
+        Assert.Same(consent, room.ConfirmedConsentFor(sibling));
+    }
+
+    [Fact]
     public void ConsentGivenBeforeARestartStillCountsAndTheCallStartsWithoutAskingAgain()
     {
         var room = Ready().Restarted();
-        Assert.Equal(Start.AddMinutes(-2), room.Consent?.ConfirmedAt);
+        Assert.Equal(Start.AddMinutes(-2), room.ConsentOf(Parent)?.ConfirmedAt);
         Ok(room.TeacherJoin(Teacher, "t", Start.AddMinutes(-1)));
         Ok(room.FamilyJoin(Parent, "f", Start.AddMinutes(-1)));
         // Back in the call as after a reload: the teacher is there, and the parent had been admitted.
@@ -246,6 +272,6 @@ public sealed class RoomReplayTests
         Assert.Equal(FamilyPlace.Lobby, room.Families[Parent].Place);
         Assert.Single(room.Families);
         Assert.Equal(RoomPhase.Open, room.Phase);
-        Assert.NotNull(room.Consent?.ConfirmedAt);
+        Assert.NotNull(room.ConsentOf(Parent)?.ConfirmedAt);
     }
 }

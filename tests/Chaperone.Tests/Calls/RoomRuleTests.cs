@@ -16,7 +16,7 @@ public sealed class RoomRuleTests
 
     private static Room NewRoom(bool first = true, PolicySettings? settings = null) => new(new RoomFacts(Guid.NewGuid(), Guid.NewGuid(), Teacher, "Ms Teacher", Start, Start.AddMinutes(30),
         SessionStatus.Scheduled, settings ?? PolicySettings.Default, [new RoomPupil(Pupil, "Pat Pupil")],
-        [new RoomGuardian(Parent, "Pam Parent", "Mother", true), new RoomGuardian(Carer, "Cal Carer", "Foster carer", false)], first));
+        [new RoomGuardian(Parent, "Pam Parent", "Mother", true, [Pupil]), new RoomGuardian(Carer, "Cal Carer", "Foster carer", false, [Pupil])], first));
 
     private static readonly Declaration Everything = new([Pupil], true, [.. Chaperone.Families.FamilyChecklist.Items.Select(i => i.Key)]);
 
@@ -33,7 +33,7 @@ public sealed class RoomRuleTests
         Ok(room.Declare(Parent, Everything, at));
         Ok(room.Admit(Parent, at));
         Ok(room.GiveConsent(Parent, at));
-        Ok(room.ConfirmConsent(at));
+        Ok(room.ConfirmConsent(Parent, at));
         Ok(room.ConfirmRoom(at));
         Ok(room.ConfirmDress(at));
         return room;
@@ -115,6 +115,83 @@ public sealed class RoomRuleTests
         Ok(room.Start(Start));
         Assert.Equal(RoomPhase.Live, room.Phase);
         Assert.True(room.Recording);
+    }
+
+    private static readonly Guid OtherPupil = Guid.NewGuid();
+    private static readonly Guid OtherParent = Guid.NewGuid();
+
+    /// <summary>A small group: Pat with Pam Parent, and Olly with Oona Other, each family on its own device, both admitted and the teacher's checks made.</summary>
+    private static Room Group(Declaration? oonas = null)
+    {
+        var room = new Room(new RoomFacts(Guid.NewGuid(), Guid.NewGuid(), Teacher, "Ms Teacher", Start, Start.AddMinutes(30), SessionStatus.Scheduled, PolicySettings.Default,
+            [new RoomPupil(Pupil, "Pat Pupil"), new RoomPupil(OtherPupil, "Olly Other")],
+            [new RoomGuardian(Parent, "Pam Parent", "Mother", true, [Pupil]), new RoomGuardian(OtherParent, "Oona Other", "Mother", true, [OtherPupil])], true));
+        Ok(room.TeacherJoin(Teacher, "t", Start));
+        Ok(room.FamilyJoin(Parent, "p", Start));
+        Ok(room.FamilyJoin(OtherParent, "o", Start));
+        Ok(room.Declare(Parent, Everything, Start));
+        Ok(room.Declare(OtherParent, oonas ?? Everything with { PupilIds = [OtherPupil] }, Start));
+        Ok(room.Admit(Parent, Start));
+        Ok(room.Admit(OtherParent, Start));
+        Ok(room.ConfirmRoom(Start));
+        Ok(room.ConfirmDress(Start));
+        return room;
+    }
+
+    [Fact]
+    public void AParentSaysOnlyTheirOwnChildrenAreWithThemUnderClause1()
+    {
+        var room = Group();
+        var refusal = Refused(room.Declare(Parent, Everything with { PupilIds = [Pupil, OtherPupil] }, Start));
+        Assert.Equal((1, "own-children"), (refusal.Clause, refusal.Rule));
+        Assert.Equal("Olly Other must join with their own parent or carer: Pam Parent is not linked to them on the school's records.", refusal.Message);
+        Assert.Equal("That pupil is not on this session.", Refused(room.Declare(Parent, Everything with { PupilIds = [Guid.NewGuid()] }, Start)).Message);
+        // What she said before stands.
+        Assert.Equal([Pupil], room.Families[Parent].Declaration!.PupilIds);
+    }
+
+    [Fact]
+    public void InASmallGroupEachChildNeedsTheirOwnParentsConsentConfirmedBeforeTheStart()
+    {
+        var room = Group();
+        Ok(room.GiveConsent(Parent, Start));
+        var pams = Assert.Single(room.Consents);
+        Assert.Equal([Pupil], pams.PupilIds);
+        Assert.StartsWith("I, Pam Parent, have parental responsibility for Pat Pupil. ", pams.Text);
+        Assert.DoesNotContain("Olly", pams.Text);
+        Ok(room.ConfirmConsent(Parent, Start));
+
+        var refused = Assert.IsType<RoomResult.Refused>(room.Start(Start));
+        Assert.Equal(["A parent with parental responsibility for Olly Other must give consent."], refused.Reasons.Select(r => r.Message));
+        Assert.Equal("consent-given", Refused(room.ConfirmConsent(OtherParent, Start)).Rule);
+        Ok(room.GiveConsent(OtherParent, Start));
+        Assert.Equal(["The teacher must confirm Oona Other's consent."], Assert.IsType<RoomResult.Refused>(room.Start(Start)).Reasons.Select(r => r.Message));
+        var confirmed = Assert.Single(Assert.IsType<RoomResult.Done>(room.ConfirmConsent(OtherParent, Start)).Events);
+        Assert.Equal(OtherParent.ToString(), confirmed.Data["guardianId"]);
+
+        Ok(room.Start(Start));
+        Assert.Equal([Pupil, OtherPupil], room.PupilsAtStart);
+        var consent = CallEvidence.AtClose(room, 0, 0, 0).Single(i => i.Rule == "consent");
+        Assert.True(consent.Passed, consent.Text);
+        Assert.Contains("Pam Parent (Mother, parental responsibility) for Pat Pupil", consent.Text);
+        Assert.Contains("Oona Other (Mother, parental responsibility) for Olly Other", consent.Text);
+    }
+
+    [Fact]
+    public void InASmallGroupEachChildIsWithAParentWhoStaysInARoomWhoseChecklistIsTicked()
+    {
+        var room = Group(new Declaration([OtherPupil], false, ["shared-room"]));
+        Ok(room.GiveConsent(Parent, Start));
+        Ok(room.GiveConsent(OtherParent, Start));
+        Ok(room.ConfirmConsent(Parent, Start));
+        Ok(room.ConfirmConsent(OtherParent, Start));
+
+        var refused = Assert.IsType<RoomResult.Refused>(room.Start(Start));
+        Assert.Equal([("supervised", "Olly Other must be with a parent or carer who says they will stay for the whole call."),
+            ("room-checklist", "The family with Olly Other must tick every item of the room checklist.")],
+            refused.Reasons.Select(r => (r.Rule, r.Message)));
+        Ok(room.Declare(OtherParent, Everything with { PupilIds = [OtherPupil] }, Start));
+        Ok(room.Start(Start));
     }
 
     [Fact]

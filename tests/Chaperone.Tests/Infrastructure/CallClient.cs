@@ -84,7 +84,7 @@ public sealed class CallClient(HubConnection connection) : IAsyncDisposable
                 app.Clock.SetUtcNow(start.AddMinutes(-3));
                 await family.Ok("GiveConsent");
                 app.Clock.SetUtcNow(start.AddMinutes(-2));
-                await teacher.Ok("ConfirmConsent");
+                await teacher.Ok("ConfirmConsent", parent.ToString());
                 await teacher.Ok("ConfirmRoom");
                 await teacher.Ok("ConfirmDress");
                 app.Clock.SetUtcNow(start);

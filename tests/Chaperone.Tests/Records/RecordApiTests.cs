@@ -1,8 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Chaperone.Calls;
 using Chaperone.Tests.Infrastructure;
 using CsvHelper;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using UglyToad.PdfPig;
 
 namespace Chaperone.Tests.Records;
@@ -89,6 +92,91 @@ public abstract class RecordApiTests(ChaperoneApp app)
         var consent = (await Api.JsonAsync(await (await school.TeacherAsync(app)).GetAsync($"/api/v1/sessions/{id}/compliance"), HttpStatusCode.OK))
             .GetProperty("clauses").EnumerateArray().Single(c => c.GetProperty("clause").GetInt32() == 1);
         Assert.Equal("breached", consent.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task InASmallGroupEachFamilyConsentsForItsOwnChildAndEachChildsRecordNamesTheirParent()
+    {
+        // Toby with Mia Mother, and Ava with Sam Parent: two families in one call.
+        var school = await TestSchool.CreateAsync(app);
+        var start = CallClient.NextSessionStart(app);
+        var id = Guid.Parse(await TestSchool.BookOkAsync(await school.TeacherAsync(app), new
+        {
+            teacherId = school.TeacherId.ToString(),
+            pupilIds = new[] { school.TwoParentPupil.ToString(), school.SiblingA.ToString() },
+            guardianIds = new[] { school.Mother.ToString(), school.SharedParent.ToString() },
+            kind = "support",
+            start = start.ToString("yyyy-MM-dd'T'HH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture),
+            durationMinutes = 30,
+        }));
+        var links = app.Services.GetRequiredService<Chaperone.Families.FamilyLinks>();
+        var (mia, sam) = (links.TokenFor(id, school.Mother), links.TokenFor(id, school.SharedParent));
+
+        // Each family's page offers only their own child.
+        app.Clock.SetUtcNow(start.AddMinutes(-5));
+        var page = await (await Api.AnonymousClient(app).GetAsync($"/family/{mia}/call")).Content.ReadAsStringAsync();
+        Assert.Contains("Toby Twoparents is here", page);
+        Assert.DoesNotContain("Ava Sibling", page);
+        Assert.Contains("other families join with their own children", page);
+
+        var everything = Chaperone.Families.FamilyChecklist.Items.Select(i => i.Key).ToArray();
+        var teacherClient = await school.TeacherAsync(app);
+        await using (var teacher = await CallClient.ConnectAsync(app, CallClient.Bearer(teacherClient)))
+        {
+            await teacher.Ok("Host", id.ToString());
+            await using var miaDevice = await CallClient.ConnectAsync(app);
+            await using var samDevice = await CallClient.ConnectAsync(app);
+            await miaDevice.Ok("JoinFamily", mia);
+            await samDevice.Ok("JoinFamily", sam);
+            var notHers = await miaDevice.Call("Declare", new[] { school.TwoParentPupil.ToString(), school.SiblingA.ToString() }, true, everything);
+            Assert.False(notHers.Ok);
+            Assert.Contains("Ava Sibling must join with their own parent or carer", notHers.Message);
+            await miaDevice.Ok("Declare", new[] { school.TwoParentPupil.ToString() }, true, everything);
+            await samDevice.Ok("Declare", new[] { school.SiblingA.ToString() }, true, everything);
+            await teacher.Ok("Admit", school.Mother.ToString());
+            await teacher.Ok("Admit", school.SharedParent.ToString());
+            app.Clock.SetUtcNow(start.AddMinutes(-3));
+            await miaDevice.Ok("GiveConsent");
+            await teacher.Ok("ConfirmConsent", school.Mother.ToString());
+            await teacher.Ok("ConfirmRoom");
+            await teacher.Ok("ConfirmDress");
+
+            // Mia's consent is for Toby only: Ava's parent must give theirs, and the teacher confirm it.
+            Assert.Contains("A parent with parental responsibility for Ava Sibling must give consent.", (await teacher.Call("Start")).Message);
+            app.Clock.SetUtcNow(start.AddMinutes(-2));
+            await samDevice.Ok("GiveConsent");
+            Assert.Contains("The teacher must confirm Sam Parent's consent.", (await teacher.Call("Start")).Message);
+            await teacher.Ok("ConfirmConsent", school.SharedParent.ToString());
+            app.Clock.SetUtcNow(start);
+            await teacher.Ok("Start");
+            app.Clock.SetUtcNow(start.AddMinutes(1));
+            await teacher.Ok("ConfirmExpectations");
+            app.Clock.SetUtcNow(start.AddMinutes(20));
+            await teacher.Ok("EndFamilyPart");
+            await teacher.Ok("Close");
+        }
+        await CallClient.WaitForEventsAsync(app, id, RoomEvents.Left, 3);
+
+        var record = await Api.JsonAsync(await teacherClient.GetAsync($"/api/v1/sessions/{id}/record"), HttpStatusCode.OK);
+        var consents = record.GetProperty("consents").EnumerateArray().ToDictionary(c => c.GetProperty("guardianName").GetString()!);
+        Assert.Equal(["Mia Mother", "Sam Parent"], consents.Keys.Order());
+        Assert.StartsWith("I, Mia Mother, have parental responsibility for Toby Twoparents.", consents["Mia Mother"].GetProperty("text").GetString());
+        Assert.StartsWith("I, Sam Parent, have parental responsibility for Ava Sibling.", consents["Sam Parent"].GetProperty("text").GetString());
+        Assert.Equal([school.SiblingA.ToString()], consents["Sam Parent"].GetProperty("pupilIds").EnumerateArray().Select(p => p.GetString()));
+        Assert.Equal(start.AddMinutes(-2), consents["Sam Parent"].GetProperty("givenAt").GetDateTimeOffset());
+        Assert.Equal("Mia Mother", record.GetProperty("consent").GetProperty("guardianName").GetString());
+        var evidence = await app.WithDbAsync(db => db.Evidence.AsNoTracking().Where(e => e.SessionId == id && e.Stage == CallEvidence.Stage).ToListAsync());
+        var consentItem = evidence.SelectMany(e => e.Items).Single(i => i.Rule == "consent");
+        Assert.True(consentItem.Passed, consentItem.Text);
+        Assert.Contains("Sam Parent (Mother, parental responsibility) for Ava Sibling", consentItem.Text);
+
+        // Each child's record of intervention names their own parent's consent.
+        var range = $"from={Iso(start)}&to={Iso(start)}";
+        foreach (var (pupil, parent) in new[] { (school.TwoParentPupil, "Mia Mother"), (school.SiblingA, "Sam Parent") })
+        {
+            var rows = await Api.JsonAsync(await teacherClient.GetAsync($"/api/v1/pupils/{pupil}/record-of-intervention?{range}"), HttpStatusCode.OK);
+            Assert.StartsWith($"Given by {parent} ", Assert.Single(rows.GetProperty("rows").EnumerateArray()).GetProperty("consent").GetString());
+        }
     }
 
     [Fact]

@@ -177,16 +177,26 @@
       }
       list.append(li);
     }
+    // One consent per family: in a small group each parent consents for their own children, and
+    // the teacher confirms each one as given.
     const consent = $('consent');
-    if (s.consent) {
+    if (s.consents.length > 0) {
       consent.replaceChildren();
-      const p = document.createElement('p');
-      p.textContent = `${s.consent.guardian} (${s.consent.relationship}) gave consent at ${new Date(s.consent.givenAt).toLocaleTimeString('en-GB')}${s.consent.confirmed ? ', confirmed by you' : ''}:`;
-      const q = document.createElement('blockquote');
-      q.textContent = s.consent.text;
-      consent.append(p, q);
+      for (const c of s.consents) {
+        const p = document.createElement('p');
+        p.textContent = `${c.guardian} (${c.relationship}) gave consent for ${c.pupils.join(' and ')} at ${new Date(c.givenAt).toLocaleTimeString('en-GB')}${c.confirmed ? ', confirmed by you' : ''}:`;
+        const q = document.createElement('blockquote');
+        q.textContent = c.text;
+        consent.append(p, q);
+        if (!c.confirmed) {
+          const b = document.createElement('button');
+          b.type = 'button'; b.className = 'button';
+          b.textContent = `Confirm the consent of ${c.guardian}`;
+          b.onclick = () => act('ConfirmConsent', c.guardianId);
+          consent.append(b);
+        }
+      }
     }
-    $('confirm-consent').disabled = !s.consent || s.consent.confirmed;
     $('confirm-room').disabled = s.roomChecked;
     $('confirm-room').textContent = s.roomChecked ? "Room confirmed" : "The family's room is suitable";
     $('confirm-dress').disabled = s.dressChecked;
@@ -211,12 +221,15 @@
     $('close').disabled = s.phase === 'Ended' || s.phase === 'Closed';
     $('outcome-section').hidden = s.phase !== 'Ended';
     const inCall = s.families.filter(f => f.place === 'InCall' && f.connected);
+    const bringing = inCall.filter(f => (f.pupilsPresent || []).length > 0);
+    const present = [...new Set(bringing.flatMap(f => f.pupilsPresent))];
+    const consented = s.consents.length > 0 && s.consents.every(c => c.confirmed);
     const verdicts = [
-      [1, s.consent?.confirmed && !s.lapse, s.consent?.confirmed ? (s.lapse ? 'Supervision lapse marked' : 'Consent confirmed') : 'Awaiting consent'],
+      [1, consented && !s.lapse, consented ? (s.lapse ? 'Supervision lapse marked' : 'Consent confirmed') : 'Awaiting consent'],
       [3, true, 'You are hosting'],
       [4, inCall.some(f => (f.pupilsPresent || []).length > 0 && f.staysThroughout), inCall.length ? 'Family in the call' : 'Family not in the call'],
       [7, s.expectationsGiven, s.expectationsGiven ? 'Given' : 'Not yet given'],
-      [9, s.roomChecked && inCall.some(f => f.checklistComplete), s.roomChecked ? 'Room confirmed' : 'Room not yet confirmed'],
+      [9, s.roomChecked && present.length > 0 && present.every(p => bringing.some(f => f.checklistComplete && f.pupilsPresent.includes(p))), s.roomChecked ? 'Room confirmed' : 'Room not yet confirmed'],
       [10, s.dressChecked, s.dressChecked ? 'Dress confirmed' : 'Dress not yet confirmed'],
       [6, s.phase === 'Ended', s.phase === 'Ended' ? 'Family left first; you closed' : 'At the end: the family leaves first'],
     ];
@@ -296,7 +309,6 @@
   }
 
   if (role === 'teacher') {
-    $('confirm-consent').onclick = () => act('ConfirmConsent');
     $('confirm-room').onclick = () => act('ConfirmRoom');
     $('confirm-dress').onclick = () => act('ConfirmDress');
     $('confirm-expectations').onclick = () => act('ConfirmExpectations');

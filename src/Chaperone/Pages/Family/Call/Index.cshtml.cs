@@ -23,7 +23,11 @@ public sealed class IndexModel(ChaperoneDbContext db, FamilyLinks links, TimePro
     public string IceServersJson { get; private set; } = "[]";
     public bool RelayOnly => network.RelayOnly;
     public string TeacherName { get; private set; } = "";
+    /// <summary>The guardian's own children on the session.</summary>
     public IReadOnlyList<RoomPupil> Pupils { get; private set; } = [];
+
+    /// <summary>Whether other families' children are booked on the session too (a small group).</summary>
+    public bool OtherFamilies { get; private set; }
 
     public async Task<IActionResult> OnGetAsync(string token, CancellationToken ct)
     {
@@ -59,8 +63,12 @@ public sealed class IndexModel(ChaperoneDbContext db, FamilyLinks links, TimePro
         // The relay's credentials only for a link that opens the call, and only for as long as it does.
         IceServersJson = network.JsonFor(session.Id, session.End);
         TeacherName = await db.Users.Where(u => u.Id == session.TeacherId).Select(u => u.Name).FirstAsync(ct);
-        Pupils = await db.SessionPupils.AsNoTracking().Where(sp => sp.SessionId == session.Id && sp.SchoolId == session.SchoolId)
+        // Only their own children on the session: in a small group, each family brings its own (clause 1).
+        var sessionPupils = db.SessionPupils.Where(sp => sp.SessionId == session.Id && sp.SchoolId == session.SchoolId);
+        Pupils = await sessionPupils
+            .Where(sp => db.PupilGuardians.Any(l => l.PupilId == sp.PupilId && l.GuardianId == link.GuardianId && l.SchoolId == session.SchoolId))
             .Join(db.Pupils, sp => sp.PupilId, p => p.Id, (sp, p) => new RoomPupil(p.Id, p.Name)).ToListAsync(ct);
+        OtherFamilies = await sessionPupils.CountAsync(ct) > Pupils.Count;
         return null;
     }
 }
