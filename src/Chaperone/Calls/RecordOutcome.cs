@@ -65,7 +65,7 @@ public sealed class RecordOutcome(ChaperoneDbContext db, TimeProvider clock, Aud
 
     public static readonly IReadOnlyList<TeamsCheck> TeamsChecks =
     [
-        new("consent", Clauses.Consent, "A parent or carer with parental responsibility gave consent at the start, and stayed with the child throughout.", "The teacher did not confirm a parent's consent at the start, nor that they stayed throughout."),
+        new("consent", Clauses.Consent, "For each child, a parent with parental responsibility for them gave consent at the start, and a parent or carer stayed with them throughout.", "The teacher did not confirm a parent's consent at the start, nor that they stayed throughout."),
         new("teacher-pupil-only", Clauses.TeacherPupilOnly, "Only the pupil (with their supervising adult) and I took part, and the meeting's chat was not used.", "The teacher did not confirm that only the pupil, their supervising adult and the teacher took part, without the chat."),
         new("expectations", Clauses.Expectations, "I gave the expectations: in full at a pupil's first session with me, otherwise a brief reminder.", "The teacher did not confirm giving the expectations."),
         new("room", Clauses.Environment, "The family's room was communal and suitable (not a bedroom), with televisions and other devices off.", "The teacher did not confirm the family's room."),
