@@ -137,6 +137,8 @@ public sealed class CallHub(RoomRegistry rooms, IServiceProvider services, Famil
                     break;
                 case RoomOpening.HeldElsewhere:
                     return (null, HeldElsewhere);
+                case RoomOpening.BeingEnded:
+                    return (null, BeingEnded);
                 default:
                     return (null, HubAnswer.No(noSession));
             }
@@ -158,6 +160,8 @@ public sealed class CallHub(RoomRegistry rooms, IServiceProvider services, Famil
 
     /// <summary>Said when another instance holds the room: this connection was routed to the wrong instance.</summary>
     private static readonly HubAnswer HeldElsewhere = HubAnswer.No("This call is open on another of the school's servers, and this page reached the wrong one. Reload the page; if this goes on, tell the school's IT support.");
+
+    private static readonly HubAnswer BeingEnded = HubAnswer.No("The teacher has just recorded that the pupil did not attend: this session has finished.");
 
     private static readonly HubAnswer OtherRoom = HubAnswer.No("This page was opened for another call. Reload it.");
 

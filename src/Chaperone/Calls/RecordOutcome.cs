@@ -52,7 +52,7 @@ public sealed record TeamsCheck(string Key, int Clause, string Text, string Miss
 /// session's record (<see cref="LeaderMarksAsync"/>). They confirm nothing of a Teams call they did
 /// not take part in, so its checks show as not confirmed.</para>
 /// </summary>
-public sealed class RecordOutcome(ChaperoneDbContext db, TimeProvider clock, AuditSignal audit)
+public sealed class RecordOutcome(ChaperoneDbContext db, TimeProvider clock, AuditSignal audit, RoomLeases leases)
 {
     public const string Completed = "completed";
     public const string CutShort = "cut-short";
@@ -94,19 +94,48 @@ public sealed class RecordOutcome(ChaperoneDbContext db, TimeProvider clock, Aud
         }
         var outcome = request.Outcome!;
         var now = clock.GetUtcNow();
-        var kinds = await db.Set<CallEventRecord>().AsNoTracking().Where(e => e.SessionId == sessionId && e.SchoolId == schoolId).Select(e => e.Kind).ToListAsync(ct);
+        var kinds = await KindsAsync(session, ct);
         var callHeld = kinds.Contains(RoomEvents.Started);
         if (StateProblem(session, callHeld, outcome, now) is { } problem)
         {
             return new OutcomeResult.WrongState(problem);
         }
-        if (!callHeld && session.Provider == CallProviders.BuiltIn
-            && await db.Set<RoomLease>().AnyAsync(l => l.SessionId == sessionId && l.SchoolId == schoolId && l.Until > now, ct))
+        if (!callHeld && session.Provider == CallProviders.BuiltIn)
         {
             // The room is open (the console, or a family waiting in the lobby): the call may still
-            // start there, so it cannot yet be said that nobody came.
-            return new OutcomeResult.WrongState(RoomStillOpen);
+            // start there, so it cannot yet be said that nobody came. Holding the room's lease while
+            // marking it keeps any instance from opening the room until the session is ended.
+            if (!await leases.TakeAsync(db, schoolId, sessionId, RoomLeases.MarkingDidNotAttend, ct))
+            {
+                return new OutcomeResult.WrongState(RoomStillOpen);
+            }
+            try
+            {
+                // What was read before the lease may have changed in between (a call started and left): read it again.
+                await db.Entry(session).ReloadAsync(ct);
+                kinds = await KindsAsync(session, ct);
+                callHeld = kinds.Contains(RoomEvents.Started);
+                return StateProblem(session, callHeld, outcome, now) is { } changed
+                    ? new OutcomeResult.WrongState(changed)
+                    : await MarkAsync(user, session, request, confirmed, byLeader, kinds, callHeld, now, ct);
+            }
+            finally
+            {
+                await RoomLeases.ReleaseAsync(db, sessionId, RoomLeases.MarkingDidNotAttend, CancellationToken.None);
+            }
         }
+        return await MarkAsync(user, session, request, confirmed, byLeader, kinds, callHeld, now, ct);
+    }
+
+    /// <summary>The kinds of the session's stored room events.</summary>
+    private Task<List<string>> KindsAsync(Session session, CancellationToken ct) =>
+        db.Set<CallEventRecord>().AsNoTracking().Where(e => e.SessionId == session.Id && e.SchoolId == session.SchoolId).Select(e => e.Kind).ToListAsync(ct);
+
+    private async Task<OutcomeResult> MarkAsync(ClaimsPrincipal user, Session session, OutcomeRequest request, IReadOnlyList<string> confirmed, bool byLeader,
+        List<string> kinds, bool callHeld, DateTimeOffset now, CancellationToken ct)
+    {
+        var (schoolId, sessionId) = (session.SchoolId, session.Id);
+        var outcome = request.Outcome!;
 
         var notHeld = outcome == DidNotAttend && !callHeld;
         var notes = request.Notes?.Trim() ?? "";

@@ -68,14 +68,23 @@ public sealed partial class RoomLeases(IConfiguration configuration, IServer ser
         return name[..Math.Min(name.Length, 300)];
     }
 
+    /// <summary>
+    /// The holder of a lease taken while a teacher marks that nobody came to a call that never
+    /// started (<see cref="RecordOutcome"/>): no instance opens the room meanwhile, so the call
+    /// cannot start on a session being ended.
+    /// </summary>
+    public const string MarkingDidNotAttend = "marking that the pupil did not attend";
+
     /// <summary>Takes the lease of a room for this instance; false while another instance holds it.</summary>
-    public async Task<bool> TakeAsync(ChaperoneDbContext db, Guid schoolId, Guid sessionId, CancellationToken ct)
+    public Task<bool> TakeAsync(ChaperoneDbContext db, Guid schoolId, Guid sessionId, CancellationToken ct) => TakeAsync(db, schoolId, sessionId, Holder, ct);
+
+    /// <summary>Takes the lease of a room for <paramref name="holder"/>; false while anyone else holds it.</summary>
+    public async Task<bool> TakeAsync(ChaperoneDbContext db, Guid schoolId, Guid sessionId, string holder, CancellationToken ct)
     {
         for (var attempt = 0; attempt < 2; attempt++)
         {
             var now = clock.GetUtcNow();
             var until = now + Term;
-            var holder = Holder;
             // One statement: the database settles a race between two instances.
             var taken = await db.Set<RoomLease>()
                 .Where(l => l.SessionId == sessionId && (l.Holder == holder || l.Until < now))
@@ -139,11 +148,11 @@ public sealed partial class RoomLeases(IConfiguration configuration, IServer ser
     }
 
     /// <summary>Gives up this instance's lease of a room it has let go of.</summary>
-    public Task ReleaseAsync(ChaperoneDbContext db, Guid sessionId, CancellationToken ct)
-    {
-        var holder = Holder;
-        return db.Set<RoomLease>().Where(l => l.SessionId == sessionId && l.Holder == holder).ExecuteDeleteAsync(ct);
-    }
+    public Task ReleaseAsync(ChaperoneDbContext db, Guid sessionId, CancellationToken ct) => ReleaseAsync(db, sessionId, Holder, ct);
+
+    /// <summary>Gives up <paramref name="holder"/>'s lease of a room; the number of leases given up (0 or 1).</summary>
+    public static Task<int> ReleaseAsync(ChaperoneDbContext db, Guid sessionId, string holder, CancellationToken ct) =>
+        db.Set<RoomLease>().Where(l => l.SessionId == sessionId && l.Holder == holder).ExecuteDeleteAsync(ct);
 
     /// <summary>Removes leases lapsed a whole term ago (left by instances that stopped without letting go); any instance may take those rooms anyway.</summary>
     public Task ForgetLapsedAsync(ChaperoneDbContext db, CancellationToken ct)

@@ -15,6 +15,9 @@ public abstract record RoomOpening
 
     /// <summary>Another instance holds the room (<see cref="RoomLease"/>).</summary>
     public sealed record HeldElsewhere : RoomOpening;
+
+    /// <summary>The teacher is marking, this moment, that the pupil did not attend: the session is ending without a call.</summary>
+    public sealed record BeingEnded : RoomOpening;
 }
 
 /// <summary>A live room and the gate that lets one action at a time change it.</summary>
@@ -104,8 +107,13 @@ public sealed class RoomRegistry(RoomLeases leases)
         }
         if (!await leases.TakeAsync(db, schoolId, sessionId, ct))
         {
-            return new RoomOpening.HeldElsewhere();
+            return await db.Set<RoomLease>().AsNoTracking().AnyAsync(l => l.SessionId == sessionId && l.Holder == RoomLeases.MarkingDidNotAttend, ct)
+                ? new RoomOpening.BeingEnded()
+                : new RoomOpening.HeldElsewhere();
         }
+        // Read again under the lease: a session ended (marked as not attended) between the facts'
+        // reading and the lease's taking does not open as if it were still to run.
+        facts = facts with { Status = await db.Sessions.AsNoTracking().Where(s => s.Id == sessionId && s.SchoolId == schoolId).Select(s => s.Status).FirstAsync(ct) };
         // A room this server has not held yet may have run before a restart: it carries on from its stored events.
         var stored = (await db.Set<CallEventRecord>().AsNoTracking().Where(e => e.SessionId == sessionId && e.SchoolId == schoolId).ToListAsync(ct))
             .OrderBy(e => e.At).ThenBy(e => e.Sequence).ToList();

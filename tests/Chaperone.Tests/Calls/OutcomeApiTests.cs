@@ -6,6 +6,7 @@ using System.Text.Json;
 using Chaperone.Audit;
 using Chaperone.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Chaperone.Tests.Calls;
 
@@ -126,8 +127,25 @@ public abstract class OutcomeApiTests(ChaperoneApp app)
         }
 
         // Closed (nobody is left in the room, so it lets go of it), the pupil is marked as not attending.
-        await WaitAsync(async () => !await app.WithDbAsync(db => db.Set<Chaperone.Calls.RoomLease>().AnyAsync(l => l.SessionId == Guid.Parse(id))));
+        var session = Guid.Parse(id);
+        await WaitAsync(async () => !await app.WithDbAsync(db => db.Set<Chaperone.Calls.RoomLease>().AnyAsync(l => l.SessionId == session)));
+
+        // While a marking holds the room, between its check and its write, no instance opens it.
+        var leases = app.Services.GetRequiredService<Chaperone.Calls.RoomLeases>();
+        Assert.True(await app.WithDbAsync(db => leases.TakeAsync(db, school.SchoolId, session, Chaperone.Calls.RoomLeases.MarkingDidNotAttend, default)));
+        await using (var console = await CallClient.ConnectAsync(app, CallClient.Bearer(teacher)))
+        {
+            Assert.Contains("did not attend", (await console.Call("Host", id)).Message);
+        }
+        Assert.Equal(1, await app.WithDbAsync(db => Chaperone.Calls.RoomLeases.ReleaseAsync(db, session, Chaperone.Calls.RoomLeases.MarkingDidNotAttend, default)));
+
         await Api.JsonAsync(await MarkAsync(teacher, id, new { outcome = "did-not-attend" }), HttpStatusCode.OK);
+        // The marking lets go of the room, which stays closed: the session has ended.
+        Assert.False(await app.WithDbAsync(db => db.Set<Chaperone.Calls.RoomLease>().AnyAsync(l => l.SessionId == session)));
+        await using (var console = await CallClient.ConnectAsync(app, CallClient.Bearer(teacher)))
+        {
+            Assert.Equal("This session has been closed.", (await console.Call("Host", id)).Message);
+        }
     }
 
     private static async Task WaitAsync(Func<Task<bool>> done)
