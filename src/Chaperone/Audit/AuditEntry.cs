@@ -89,6 +89,8 @@ public static class AuditActions
     public const string SettingsChanged = "settings.changed";
     public const string ClosureAdded = "closure.added";
     public const string ClosureRemoved = "closure.removed";
+    public const string TermAdded = "term.added";
+    public const string TermRemoved = "term.removed";
     public const string SignedIn = "sign-in.succeeded";
     public const string SignInFailed = "sign-in.failed";
     public const string MicrosoftAccountLinked = "staff.microsoft-account-linked";
@@ -139,6 +141,7 @@ public static class AuditSubjects
     public const string Pupil = "pupil";
     public const string School = "school";
     public const string Closure = "closure";
+    public const string Term = "term";
     public const string Recording = "recording";
     public const string Concern = "concern";
 }

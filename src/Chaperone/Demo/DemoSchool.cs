@@ -66,6 +66,17 @@ public static class DemoSchool
         (new(2027, 5, 31), new(2027, 6, 4), "May half term (with the spring bank holiday)"),
     ];
 
+    /// <summary>The school year 2026–27's terms, between the closures above.</summary>
+    private static readonly (string Name, DateOnly First, DateOnly Last)[] Terms =
+    [
+        ("Autumn 1", new(2026, 9, 3), new(2026, 10, 23)),
+        ("Autumn 2", new(2026, 11, 2), new(2026, 12, 18)),
+        ("Spring 1", new(2027, 1, 5), new(2027, 2, 12)),
+        ("Spring 2", new(2027, 2, 22), new(2027, 3, 25)),
+        ("Summer 1", new(2027, 4, 12), new(2027, 5, 28)),
+        ("Summer 2", new(2027, 6, 7), new(2027, 7, 21)),
+    ];
+
     public static async Task<string> SeedAsync(IServiceProvider services, IConfiguration configuration, DataDirectory data, CancellationToken ct = default)
     {
         await using var scope = services.CreateAsyncScope();
@@ -88,6 +99,7 @@ public static class DemoSchool
             school = new School { Name = Name };
             school.Closures.AddRange(Closures.Select(c => new Closure { FirstDay = c.First, LastDay = c.Last, Reason = c.Reason }));
             db.Schools.Add(school);
+            db.AddRange(Terms.Select(t => new Term { SchoolId = school.Id, Name = t.Name, FirstDay = t.First, LastDay = t.Last }));
             await db.SaveChangesAsync(ct);
         }
 

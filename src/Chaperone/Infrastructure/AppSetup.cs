@@ -155,6 +155,7 @@ public static class AppSetup
         app.MapMicrosoftSignIn();
         app.MapMicrosoftDirectory();
         app.MapPolicy();
+        app.MapTerms();
         app.MapPeople();
         app.MapManagePeople();
         app.MapSessions();

@@ -47,11 +47,11 @@ public static class RecordEndpoints
                 ? await exports.DownloadAsync(http, export, export.ParentOrCarer.Name, export.Recordings, json.Value.SerializerOptions, ct)
                 : TypedResults.Ok(export);
 
-    private static async Task<IResult> PupilRecord(string id, ClaimsPrincipal user, RecordOfIntervention records, CancellationToken ct, string? from = null, string? to = null, string? format = null) =>
-        Answer(FormatError(format) ?? await records.ForPupilAsync(user, id, from, to, ct), format);
+    private static async Task<IResult> PupilRecord(string id, ClaimsPrincipal user, RecordOfIntervention records, CancellationToken ct, string? from = null, string? to = null, string? term = null, string? format = null) =>
+        Answer(FormatError(format) ?? await records.ForPupilAsync(user, id, from, to, term, ct), format);
 
-    private static async Task<IResult> SchoolRecord(ClaimsPrincipal user, RecordOfIntervention records, CancellationToken ct, string? from = null, string? to = null, string? format = null) =>
-        Answer(FormatError(format) ?? await records.ForSchoolAsync(user, from, to, ct), format);
+    private static async Task<IResult> SchoolRecord(ClaimsPrincipal user, RecordOfIntervention records, CancellationToken ct, string? from = null, string? to = null, string? term = null, string? format = null) =>
+        Answer(FormatError(format) ?? await records.ForSchoolAsync(user, from, to, term, ct), format);
 
     private static RecordOfIntervention.Result.Invalid? FormatError(string? format) =>
         format is null or "csv" or "pdf" or "json"
@@ -68,6 +68,7 @@ public static class RecordEndpoints
             {
                 school = report.School,
                 pupil = report.Pupil is null ? null : new { id = report.PupilId, name = report.Pupil },
+                term = report.Term,
                 from = Pages.Display.Iso(report.Range.From),
                 to = Pages.Display.Iso(report.Range.To),
                 timeZone = report.TimeZone,

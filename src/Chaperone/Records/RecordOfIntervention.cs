@@ -3,6 +3,7 @@ using Chaperone.Calls;
 using Chaperone.Infrastructure;
 using Chaperone.People;
 using Chaperone.Scheduling;
+using Chaperone.Schools;
 using Chaperone.Storage;
 using Microsoft.EntityFrameworkCore;
 using NodaTime;
@@ -87,8 +88,8 @@ public sealed record DayRange(LocalDate From, LocalDate To)
     }
 }
 
-/// <summary>The record of intervention of one pupil, or of the whole school, over a range of days.</summary>
-public sealed record InterventionReport(string School, string? Pupil, string? PupilId, DayRange Range, string TimeZone, IReadOnlyList<InterventionRow> Rows);
+/// <summary>The record of intervention of one pupil, or of the whole school, over a range of days: one of the school's terms (<see cref="Term"/> names it) or any other.</summary>
+public sealed record InterventionReport(string School, string? Pupil, string? PupilId, DayRange Range, string TimeZone, IReadOnlyList<InterventionRow> Rows, string? Term = null);
 
 /// <summary>
 /// Builds the record of intervention (clause 11): one row per session and pupil, for sessions
@@ -113,27 +114,50 @@ public sealed class RecordOfIntervention(ChaperoneDbContext db, CallProviderReso
     }
 
     /// <summary>One pupil's rows; <paramref name="pupilId"/> of another school (or none) is missing.</summary>
-    public async Task<Result> ForPupilAsync(ClaimsPrincipal user, string pupilId, string? from, string? to, CancellationToken ct)
+    public async Task<Result> ForPupilAsync(ClaimsPrincipal user, string pupilId, string? from, string? to, string? term, CancellationToken ct)
     {
         var schoolId = user.SchoolId();
         if (!Ids.TryParse(pupilId, out var id) || await db.Pupils.AsNoTracking().Where(p => p.Id == id && p.SchoolId == schoolId).Select(p => p.Name).FirstOrDefaultAsync(ct) is not { } name)
         {
             return new Result.Missing();
         }
-        return await BuildAsync(user, from, to, id, name, ct);
+        return await BuildAsync(user, from, to, term, id, name, ct);
     }
 
     /// <summary>Every pupil's rows, for the MIS: senior leaders, the DSL and admins.</summary>
-    public async Task<Result> ForSchoolAsync(ClaimsPrincipal user, string? from, string? to, CancellationToken ct) =>
+    public async Task<Result> ForSchoolAsync(ClaimsPrincipal user, string? from, string? to, string? term, CancellationToken ct) =>
         RecordAccess.SeesWholeSchool(user)
-            ? await BuildAsync(user, from, to, null, null, ct)
+            ? await BuildAsync(user, from, to, term, null, null, ct)
             : new Result.Forbidden("The school's record of intervention is exported by senior leaders, the DSL and admins.");
 
-    private async Task<Result> BuildAsync(ClaimsPrincipal user, string? from, string? to, Guid? pupilId, string? pupilName, CancellationToken ct)
+    /// <summary>The school's terms, in date order, to choose a range from.</summary>
+    public Task<List<Term>> TermsAsync(ClaimsPrincipal user, CancellationToken ct) => Terms.OfSchoolAsync(db, user.SchoolId(), ct);
+
+    /// <summary>
+    /// The rows over <paramref name="from"/> to <paramref name="to"/>, or over the days of the
+    /// school's term <paramref name="term"/> (by id; then no dates are given).
+    /// </summary>
+    private async Task<Result> BuildAsync(ClaimsPrincipal user, string? from, string? to, string? term, Guid? pupilId, string? pupilName, CancellationToken ct)
     {
         var schoolId = user.SchoolId();
         var (school, zone, today) = await SchoolAsync(schoolId, ct);
         var errors = new Dictionary<string, string[]>();
+        string? termName = null;
+        if (!string.IsNullOrWhiteSpace(term))
+        {
+            if (!string.IsNullOrWhiteSpace(from) || !string.IsNullOrWhiteSpace(to))
+            {
+                errors["term"] = ["Give a term or dates (from, to), not both."];
+                return new Result.Invalid(errors);
+            }
+            if (!Ids.TryParse(term, out var termId)
+                || await db.Set<Term>().AsNoTracking().FirstOrDefaultAsync(t => t.Id == termId && t.SchoolId == schoolId, ct) is not { } chosen)
+            {
+                errors["term"] = ["There is no such term in your school (GET /api/v1/policy/terms lists them)."];
+                return new Result.Invalid(errors);
+            }
+            (from, to, termName) = (TermDto.Of(chosen).FirstDay, TermDto.Of(chosen).LastDay, chosen.Name);
+        }
         if (DayRange.Parse(from, to, today, errors) is not { } range)
         {
             return new Result.Invalid(errors);
@@ -154,7 +178,7 @@ public sealed class RecordOfIntervention(ChaperoneDbContext db, CallProviderReso
             .OrderBy(x => x.Start).ThenBy(x => x.Row.Pupil, StringComparer.Ordinal)
             .Select(x => x.Row)
             .ToList();
-        return new Result.Ok(new InterventionReport(school, pupilName, pupilKey, range, zone.Id, rows));
+        return new Result.Ok(new InterventionReport(school, pupilName, pupilKey, range, zone.Id, rows, termName));
     }
 }
 

@@ -110,6 +110,41 @@ public sealed class RecordInTheBrowserTests(BrowserApp browser) : IClassFixture<
     }
 
     [Fact]
+    public async Task AnAdminSetsATermAndTheSchoolsRecordIsReadForThatTerm()
+    {
+        var app = browser.App;
+        var school = await TestSchool.CreateAsync(app);
+        var (_, start) = await CallClient.BookAndRunCallAsync(app, school, "completed", Notes);
+
+        var page = await browser.NewPageAsync();
+        await SignInAsync(page, school.AdminEmail, TestSchool.Password);
+        await page.GotoAsync("/admin/settings");
+        // Without a name, and ending before it starts: both are said, and the dates typed are kept.
+        await page.GetByLabel("First day").Nth(1).FillAsync(Iso(start.AddDays(5)));
+        await page.GetByLabel("Last day").Nth(1).FillAsync(Iso(start.AddDays(-10)));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add term" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#termName").Locator("xpath=..")).ToContainTextAsync("Name the term", new() { Timeout = Ms });
+        await Assertions.Expect(page.Locator("#termLastDay").Locator("xpath=..")).ToContainTextAsync("cannot be before the first", new() { Timeout = Ms });
+        await Assertions.Expect(page.Locator("#termFirstDay")).ToHaveValueAsync(Iso(start.AddDays(5)));
+        Assert.Empty(await AccessibilityViolationsAsync(page));
+        await page.Locator("#termName").FillAsync("Test term");
+        await page.Locator("#termFirstDay").FillAsync(Iso(start.AddDays(-10)));
+        await page.Locator("#termLastDay").FillAsync(Iso(start.AddDays(5)));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add term" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("The term “Test term” is added.", new() { Timeout = Ms });
+        await Assertions.Expect(page.Locator("table.terms")).ToContainTextAsync("Test term");
+
+        await Nav(page).GetByRole(AriaRole.Link, new() { Name = "Record of intervention" }).ClickAsync();
+        var term = await page.Locator("#term option", new() { HasText = "Test term" }).GetAttributeAsync("value");
+        await page.GetByLabel("Term").SelectOptionAsync(term!);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Show the record" }).ClickAsync();
+        await Assertions.Expect(page.Locator("table.record-table tbody tr")).ToHaveCountAsync(1, new() { Timeout = Ms });
+        await Assertions.Expect(page.GetByText("Test term: ")).ToBeVisibleAsync(new() { Timeout = Ms });
+        await Assertions.Expect(page.GetByLabel("From", new() { Exact = true })).ToHaveValueAsync(Iso(start.AddDays(-10)));
+        Assert.Empty(await AccessibilityViolationsAsync(page));
+    }
+
+    [Fact]
     public async Task AnAdminExportsTheSchoolsRecordAsPdfForTheMisFromTheMenu()
     {
         var app = browser.App;

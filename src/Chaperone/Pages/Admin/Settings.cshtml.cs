@@ -50,6 +50,20 @@ public sealed class SettingsModel(ChaperoneDbContext db, ClosedDaySessions close
     public string? Reason { get; set; }
 
     [BindProperty]
+    public string? TermName { get; set; }
+
+    [BindProperty]
+    public string? TermFirstDay { get; set; }
+
+    [BindProperty]
+    public string? TermLastDay { get; set; }
+
+    public FormErrors TermErrors { get; } = new();
+
+    /// <summary>The school's terms, in date order: the record of intervention is read per term.</summary>
+    public List<Term> Terms { get; private set; } = [];
+
+    [BindProperty]
     public string? AcknowledgeMinutes { get; set; }
 
     [BindProperty]
@@ -188,6 +202,30 @@ public sealed class SettingsModel(ChaperoneDbContext db, ClosedDaySessions close
         return RedirectToPage();
     }
 
+    public async Task<IActionResult> OnPostAddTermAsync(CancellationToken ct)
+    {
+        var (term, errors) = await Schools.Terms.AddAsync(db, User, new TermRequest(TermName, TermFirstDay, TermLastDay), ct);
+        if (term is null)
+        {
+            TermErrors.AddAll(errors, key => key switch { "name" => "termName", "firstDay" => "termFirstDay", _ => "termLastDay" });
+            await LoadAsync(ct);
+            KeepSettingsAsSaved();
+            return Page();
+        }
+        TempData["Notice"] = $"The term “{term.Name}” is added.";
+        return RedirectToPage();
+    }
+
+    public async Task<IActionResult> OnPostRemoveTermAsync(string? termId, CancellationToken ct)
+    {
+        if (await Schools.Terms.RemoveAsync(db, User, termId, ct) is not { } term)
+        {
+            return NotFound();
+        }
+        TempData["Notice"] = $"The term “{term.Name}” is removed.";
+        return RedirectToPage();
+    }
+
     public async Task<IActionResult> OnPostRemoveClosureAsync(string? closureId, CancellationToken ct)
     {
         var schoolId = User.SchoolId();
@@ -209,6 +247,7 @@ public sealed class SettingsModel(ChaperoneDbContext db, ClosedDaySessions close
     {
         var school = await db.Schools.AsNoTracking().Include(s => s.Closures).FirstAsync(s => s.Id == User.SchoolId(), ct);
         Policy = PolicyEndpoints.ToDto(school);
+        Terms = await Schools.Terms.OfSchoolAsync(db, school.Id, ct);
         BookedOnClosures = (await ClosedDaySessions.BookedAsync(db, school.Id, school.Closures, clock.GetUtcNow(), ct))
             .ToDictionary(kv => Ids.Format(kv.Key), kv => kv.Value);
         OutsideSchoolTime = await ClosedDaySessions.OutsideSchoolTimeAsync(db, school.Id, clock.GetUtcNow(), ct);

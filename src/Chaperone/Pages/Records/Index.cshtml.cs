@@ -8,6 +8,9 @@ public sealed class IndexModel(RecordOfIntervention records) : InterventionPage
 {
     public override string ApiPath => "/api/v1/record-of-intervention";
 
-    public async Task<IActionResult> OnGetAsync(CancellationToken ct) =>
-        Show(await records.ForSchoolAsync(User, From, To, ct));
+    public async Task<IActionResult> OnGetAsync(CancellationToken ct)
+    {
+        await LoadTermsAsync(records, ct);
+        return Show(await records.ForSchoolAsync(User, ChosenFrom, ChosenTo, Term, ct));
+    }
 }

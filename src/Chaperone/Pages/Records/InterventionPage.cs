@@ -16,6 +16,20 @@ public abstract class InterventionPage : PageModel
     [BindProperty(SupportsGet = true)]
     public string? To { get; set; }
 
+    /// <summary>One of the school's terms (by id): its days are the range, and the dates are not read.</summary>
+    [BindProperty(SupportsGet = true)]
+    public string? Term { get; set; }
+
+    /// <summary>The school's terms, to choose from.</summary>
+    public IReadOnlyList<Schools.Term> Terms { get; private set; } = [];
+
+    /// <summary>The dates asked for, unless a term was chosen (the form sends both).</summary>
+    protected string? ChosenFrom => string.IsNullOrWhiteSpace(Term) ? From : null;
+    protected string? ChosenTo => string.IsNullOrWhiteSpace(Term) ? To : null;
+
+    protected async Task LoadTermsAsync(RecordOfIntervention records, CancellationToken ct) =>
+        Terms = await records.TermsAsync(User, ct);
+
     public FormErrors Errors { get; } = new();
     public InterventionReport? Report { get; private set; }
 

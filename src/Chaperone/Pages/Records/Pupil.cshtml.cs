@@ -13,6 +13,7 @@ public sealed class PupilModel(RecordOfIntervention records) : InterventionPage
     public async Task<IActionResult> OnGetAsync(string id, CancellationToken ct)
     {
         PupilId = id;
-        return Show(await records.ForPupilAsync(User, id, From, To, ct));
+        await LoadTermsAsync(records, ct);
+        return Show(await records.ForPupilAsync(User, id, ChosenFrom, ChosenTo, Term, ct));
     }
 }

@@ -1183,6 +1183,33 @@ namespace Chaperone.Storage.Migrations.Postgres
                     b.ToTable("Schools");
                 });
 
+            modelBuilder.Entity("Chaperone.Schools.Term", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateOnly>("FirstDay")
+                        .HasColumnType("date");
+
+                    b.Property<DateOnly>("LastDay")
+                        .HasColumnType("date");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(60)
+                        .HasColumnType("character varying(60)");
+
+                    b.Property<Guid>("SchoolId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("SchoolId", "FirstDay");
+
+                    b.ToTable("Terms", (string)null);
+                });
+
             modelBuilder.Entity("Chaperone.Teams.TeamsAccount", b =>
                 {
                     b.Property<Guid>("StaffId")
@@ -1707,6 +1734,15 @@ namespace Chaperone.Storage.Migrations.Postgres
                 {
                     b.HasOne("Chaperone.Schools.School", null)
                         .WithMany("Closures")
+                        .HasForeignKey("SchoolId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Chaperone.Schools.Term", b =>
+                {
+                    b.HasOne("Chaperone.Schools.School", null)
+                        .WithMany()
                         .HasForeignKey("SchoolId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();

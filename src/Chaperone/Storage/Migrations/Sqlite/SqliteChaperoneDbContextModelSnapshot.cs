@@ -1176,6 +1176,33 @@ namespace Chaperone.Storage.Migrations.Sqlite
                     b.ToTable("Schools");
                 });
 
+            modelBuilder.Entity("Chaperone.Schools.Term", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateOnly>("FirstDay")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateOnly>("LastDay")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(60)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("SchoolId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("SchoolId", "FirstDay");
+
+                    b.ToTable("Terms", (string)null);
+                });
+
             modelBuilder.Entity("Chaperone.Teams.TeamsAccount", b =>
                 {
                     b.Property<Guid>("StaffId")
@@ -1696,6 +1723,15 @@ namespace Chaperone.Storage.Migrations.Sqlite
                 {
                     b.HasOne("Chaperone.Schools.School", null)
                         .WithMany("Closures")
+                        .HasForeignKey("SchoolId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Chaperone.Schools.Term", b =>
+                {
+                    b.HasOne("Chaperone.Schools.School", null)
+                        .WithMany()
                         .HasForeignKey("SchoolId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
