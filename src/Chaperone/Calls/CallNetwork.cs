@@ -100,6 +100,13 @@ public sealed class CallNetwork
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
     };
 
+    /// <summary>
+    /// Credentials as a call page gets them, for no session and for five minutes from
+    /// <paramref name="now"/>: for the readiness check to try on the relay; null without a shared secret.
+    /// </summary>
+    public (string Username, string Credential)? ProbeCredentials(DateTimeOffset now) =>
+        _secret is null ? null : Credentials(_secret, Guid.Empty, now + TimeSpan.FromMinutes(5));
+
     /// <summary>The TURN REST API's user name and password for <paramref name="sessionId"/> until <paramref name="until"/>.</summary>
     internal static (string Username, string Credential) Credentials(byte[] secret, Guid sessionId, DateTimeOffset until)
     {

@@ -9,12 +9,14 @@ namespace Chaperone.Calls;
 /// <summary>
 /// Readiness of the call room's TURN relay (<c>Calls:Turn:Urls</c>): each address is sent a STUN
 /// Binding request (RFC 8489), over UDP or TCP as the address says (TCP, with TLS left to the
-/// browser, for <c>turns:</c>), and must answer it. A relay that does not answer stops every family
-/// behind a strict router or mobile network from joining a call, and with <c>Calls:RelayOnly</c>
-/// every family; the rest of the school still works, so the instance is <c>Degraded</c>, not taken
-/// out of service.
+/// browser, for <c>turns:</c>), and must answer it; then, over UDP or TCP, the relay must grant an
+/// allocation (RFC 8656) to credentials made as a call page's are, which it gives back at once. A
+/// relay that does not answer, or refuses the pages' credentials (a shared secret that is not the
+/// relay's), stops every family behind a strict router or mobile network from joining a call, and
+/// with <c>Calls:RelayOnly</c> every family; the rest of the school still works, so the instance is
+/// <c>Degraded</c>, not taken out of service.
 /// </summary>
-public sealed class TurnServerCheck(CallNetwork network) : IHealthCheck
+public sealed class TurnServerCheck(CallNetwork network, TimeProvider clock) : IHealthCheck
 {
     public static readonly TimeSpan Wait = TimeSpan.FromSeconds(2);
 
@@ -24,12 +26,25 @@ public sealed class TurnServerCheck(CallNetwork network) : IHealthCheck
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        var effect = network.RelayOnly ? "no call can connect (relay only)" : "families behind strict networks cannot join calls";
         foreach (var url in network.TurnUrls)
         {
             if (!await AnswersAsync(url, cancellationToken))
             {
-                return new HealthCheckResult(context.Registration.FailureStatus,
-                    network.RelayOnly ? "The TURN relay does not answer: no call can connect (relay only)." : "The TURN relay does not answer: families behind strict networks cannot join calls.");
+                return new HealthCheckResult(context.Registration.FailureStatus, $"The TURN relay does not answer: {effect}.");
+            }
+            if (!url.StartsWith("turns:", StringComparison.OrdinalIgnoreCase) && network.ProbeCredentials(clock.GetUtcNow()) is var (username, credential))
+            {
+                var allocation = await TurnAllocation.TryAsync(url, username, credential, cancellationToken);
+                if (allocation is not TurnAllocation.Outcome.Granted)
+                {
+                    return new HealthCheckResult(context.Registration.FailureStatus, allocation switch
+                    {
+                        TurnAllocation.Outcome.Unauthorised => $"The TURN relay refuses the call pages' credentials (Calls:Turn:SharedSecret is not its shared secret): {effect}.",
+                        TurnAllocation.Outcome.Refused refused => $"The TURN relay answers but grants no relay (error {refused.Code}): {effect}.",
+                        _ => $"The TURN relay answers but not to an allocation: {effect}.",
+                    });
+                }
             }
         }
         return HealthCheckResult.Healthy();

@@ -120,16 +120,16 @@ public sealed class RecordInTheBrowserTests(BrowserApp browser) : IClassFixture<
         await SignInAsync(page, school.AdminEmail, TestSchool.Password);
         await page.GotoAsync("/admin/settings");
         // Without a name, and ending before it starts: both are said, and the dates typed are kept.
-        await page.GetByLabel("First day").Nth(1).FillAsync(Iso(start.AddDays(5)));
-        await page.GetByLabel("Last day").Nth(1).FillAsync(Iso(start.AddDays(-10)));
+        await page.GetByLabel("Term starts on").FillAsync(Iso(start.AddDays(5)));
+        await page.GetByLabel("Term ends on").FillAsync(Iso(start.AddDays(-10)));
         await page.GetByRole(AriaRole.Button, new() { Name = "Add term" }).ClickAsync();
         await Assertions.Expect(page.Locator("#termName").Locator("xpath=..")).ToContainTextAsync("Name the term", new() { Timeout = Ms });
         await Assertions.Expect(page.Locator("#termLastDay").Locator("xpath=..")).ToContainTextAsync("cannot be before the first", new() { Timeout = Ms });
         await Assertions.Expect(page.Locator("#termFirstDay")).ToHaveValueAsync(Iso(start.AddDays(5)));
         Assert.Empty(await AccessibilityViolationsAsync(page));
-        await page.Locator("#termName").FillAsync("Test term");
-        await page.Locator("#termFirstDay").FillAsync(Iso(start.AddDays(-10)));
-        await page.Locator("#termLastDay").FillAsync(Iso(start.AddDays(5)));
+        await page.GetByLabel("Term name").FillAsync("Test term");
+        await page.GetByLabel("Term starts on").FillAsync(Iso(start.AddDays(-10)));
+        await page.GetByLabel("Term ends on").FillAsync(Iso(start.AddDays(5)));
         await page.GetByRole(AriaRole.Button, new() { Name = "Add term" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("The term “Test term” is added.", new() { Timeout = Ms });
         await Assertions.Expect(page.Locator("table.terms")).ToContainTextAsync("Test term");

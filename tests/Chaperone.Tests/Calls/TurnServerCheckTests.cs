@@ -2,17 +2,38 @@ using System.Net;
 using Chaperone.Calls;
 using Chaperone.Infrastructure;
 using Chaperone.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Chaperone.Tests.Calls;
 
 /// <summary>
 /// The TURN relay's readiness check, against the throwaway coturn <c>test.sh</c> starts: it answers
-/// a STUN Binding request over UDP and over TCP, a port with nobody behind it does not, and an
-/// instance whose relay does not answer is ready but degraded.
+/// a STUN Binding request over UDP and over TCP, a port with nobody behind it does not; it grants
+/// an allocation to credentials made with its shared secret and refuses them made with another;
+/// and an instance whose relay does not answer, or refuses its credentials, is ready but degraded.
 /// </summary>
 public sealed class TurnServerCheckTests
 {
     private static string Coturn => ChaperoneApp.FromTestSh("CHAPERONE_TEST_TURN", "a throwaway TURN server (coturn)");
+
+    private static string Secret => ChaperoneApp.FromTestSh("CHAPERONE_TEST_TURN_SECRET", "a throwaway TURN server (coturn)");
+
+    /// <summary>The relay checks the credentials' expiry on its own clock, the machine's: the app's clock is set to it (it only moves on).</summary>
+    private static ChaperoneApp AppOnTheMachinesClock(string secret, params string[] urls)
+    {
+        var app = new ChaperoneApp();
+        app.Clock.SetUtcNow(DateTimeOffset.UtcNow > app.Clock.GetUtcNow() ? DateTimeOffset.UtcNow : app.Clock.GetUtcNow());
+        for (var i = 0; i < urls.Length; i++)
+        {
+            app.Settings[$"Calls:Turn:Urls:{i}"] = urls[i];
+        }
+        app.Settings["Calls:Turn:SharedSecret"] = secret;
+        return app;
+    }
+
+    private static (string Username, string Credential) Credentials(string secret) =>
+        CallNetwork.Credentials(System.Text.Encoding.UTF8.GetBytes(secret), Guid.Empty, DateTimeOffset.UtcNow.AddMinutes(5));
 
     [Theory]
     [InlineData("turn:turn.example.org", "turn.example.org", 3478, false)]
@@ -43,11 +64,20 @@ public sealed class TurnServerCheckTests
     }
 
     [Fact]
-    public async Task AnInstanceWhoseRelayAnswersIsHealthy()
+    public async Task TheRelayGrantsAnAllocationToItsSecretsCredentialsOverUdpAndTcpAndRefusesAnothers()
     {
-        var app = new ChaperoneApp();
-        app.Settings["Calls:Turn:Urls:0"] = Coturn + "?transport=udp";
-        app.Settings["Calls:Turn:SharedSecret"] = "not-checked-by-readiness";
+        var (username, credential) = Credentials(Secret);
+        Assert.IsType<TurnAllocation.Outcome.Granted>(await TurnAllocation.TryAsync(Coturn + "?transport=udp", username, credential, CancellationToken.None));
+        Assert.IsType<TurnAllocation.Outcome.Granted>(await TurnAllocation.TryAsync(Coturn + "?transport=tcp", username, credential, CancellationToken.None));
+        var (_, wrong) = Credentials("not the relay's secret");
+        Assert.IsType<TurnAllocation.Outcome.Unauthorised>(await TurnAllocation.TryAsync(Coturn + "?transport=udp", username, wrong, CancellationToken.None));
+        Assert.IsType<TurnAllocation.Outcome.NoAnswer>(await TurnAllocation.TryAsync($"turn:127.0.0.1:{Loopback.UnusedPort()}?transport=tcp", username, credential, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task AnInstanceWhoseRelayAnswersAndGrantsItsCredentialsIsHealthy()
+    {
+        var app = AppOnTheMachinesClock(Secret, Coturn + "?transport=udp", Coturn + "?transport=tcp");
         await using var started = await app.StartOwnedAsync();
         Assert.Equal("Healthy", await HealthTests.HealthAsync(Api.AnonymousClient(app), Health.ReadyPath, HttpStatusCode.OK));
     }
@@ -55,11 +85,22 @@ public sealed class TurnServerCheckTests
     [Fact]
     public async Task AnInstanceWhoseRelayDoesNotAnswerIsReadyButDegraded()
     {
-        var app = new ChaperoneApp();
-        app.Settings["Calls:Turn:Urls:0"] = Coturn + "?transport=udp";
-        app.Settings["Calls:Turn:Urls:1"] = $"turn:127.0.0.1:{Loopback.UnusedPort()}?transport=tcp";
-        app.Settings["Calls:Turn:SharedSecret"] = "not-checked-by-readiness";
+        var app = AppOnTheMachinesClock(Secret, Coturn + "?transport=udp", $"turn:127.0.0.1:{Loopback.UnusedPort()}?transport=tcp");
         await using var started = await app.StartOwnedAsync();
         Assert.Equal("Degraded", await HealthTests.HealthAsync(Api.AnonymousClient(app), Health.ReadyPath, HttpStatusCode.OK));
+    }
+
+    [Fact]
+    public async Task AnInstanceWithTheWrongSharedSecretIsReadyButDegradedAndTheCheckSaysSo()
+    {
+        var app = AppOnTheMachinesClock("not the relay's secret", Coturn + "?transport=udp");
+        await using var started = await app.StartOwnedAsync();
+        Assert.Equal("Degraded", await HealthTests.HealthAsync(Api.AnonymousClient(app), Health.ReadyPath, HttpStatusCode.OK));
+
+        var check = new TurnServerCheck(app.Services.GetRequiredService<CallNetwork>(), app.Clock);
+        var context = new HealthCheckContext { Registration = new HealthCheckRegistration("turn", check, HealthStatus.Degraded, null) };
+        var result = await check.CheckHealthAsync(context);
+        Assert.Equal(HealthStatus.Degraded, result.Status);
+        Assert.Equal("The TURN relay refuses the call pages' credentials (Calls:Turn:SharedSecret is not its shared secret): families behind strict networks cannot join calls.", result.Description);
     }
 }
