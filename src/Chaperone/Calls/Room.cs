@@ -169,6 +169,11 @@ public sealed partial class Room(RoomFacts facts)
         {
             return RoomResult.No(window);
         }
+        // A device removed for an unknown person is told so, whatever became of the call after.
+        if (Families.TryGetValue(guardianId, out var known) && known.Place == FamilyPlace.Removed)
+        {
+            return RoomResult.No(new(Policy.Clauses.TeacherPupilOnly, "removed", "The teacher ended your part of this call."));
+        }
         if (Phase is RoomPhase.Ended or RoomPhase.FamilyEnded)
         {
             return RoomResult.No(new(Policy.Clauses.ExitOrder, "ended", "This call has finished."));
@@ -177,10 +182,6 @@ public sealed partial class Room(RoomFacts facts)
         {
             family = new FamilyMember(guardian);
             Families[guardianId] = family;
-        }
-        if (family.Place == FamilyPlace.Removed)
-        {
-            return RoomResult.No(new(Policy.Clauses.TeacherPupilOnly, "removed", "The teacher ended your part of this call."));
         }
         if (family.Place == FamilyPlace.Ended)
         {
@@ -366,7 +367,12 @@ public sealed partial class Room(RoomFacts facts)
         return Done(RoomEvent.Of(lapsed ? RoomEvents.LapseMarked : RoomEvents.LapseCleared, Teacher, now));
     }
 
-    /// <summary>An unknown person is in the call: the teacher ends that device's part at once (and a safeguarding concern follows, clause 12).</summary>
+    /// <summary>
+    /// An unknown person is in the call: the teacher removes that device for good and the call ends
+    /// for every family at once (DESIGN: an unknown person in the call ends it), as
+    /// <see cref="EndFamilyPart"/> would, so that nobody else's child stays in a call an unknown
+    /// person has seen; the teacher then closes the session, and a safeguarding concern follows (clause 12).
+    /// </summary>
     public RoomResult RemoveUnknownPerson(Guid guardianId, DateTimeOffset now)
     {
         if (!Families.TryGetValue(guardianId, out var family) || family.Place is FamilyPlace.Ended or FamilyPlace.Removed)
@@ -374,7 +380,12 @@ public sealed partial class Room(RoomFacts facts)
             return RoomResult.No(new(Policy.Clauses.TeacherPupilOnly, "in-call", "Nobody from that link is in the call."));
         }
         family.Place = FamilyPlace.Removed;
-        return Done(RoomEvent.Of(RoomEvents.UnknownPersonRemoved, Teacher, now, ("guardian", guardianId.ToString())));
+        var events = new List<RoomEvent> { RoomEvent.Of(RoomEvents.UnknownPersonRemoved, Teacher, now, ("guardian", guardianId.ToString())) };
+        if (EndFamilyPart(now) is RoomResult.Done ended)
+        {
+            events.AddRange(ended.Events);
+        }
+        return new RoomResult.Done(events);
     }
 
     /// <summary>The family leaves the call themselves (pupils exit first, clause 6).</summary>

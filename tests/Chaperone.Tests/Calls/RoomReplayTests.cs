@@ -100,10 +100,11 @@ public sealed class RoomReplayTests
             room => room.Admit(Parent, Start.AddMinutes(5)),
             room => room.Lapse(false, Start.AddMinutes(6)),
             room => room.Mute(Parent, false, Start.AddMinutes(7)),
-            room => room.RemoveUnknownPerson(Carer, Start.AddMinutes(8)),
-            room => room.FamilyLeft(Parent, "f2", Start.AddMinutes(9)),
-            room => room.FamilyJoin(Parent, "f3", Start.AddMinutes(9)),
-            room => room.EndFamilyPart(Start.AddMinutes(20)),
+            room => room.FamilyLeft(Parent, "f2", Start.AddMinutes(8)),
+            room => room.FamilyJoin(Parent, "f3", Start.AddMinutes(8)),
+            // An unknown person with the carer: the call ends for every family, and the teacher closes.
+            room => room.RemoveUnknownPerson(Carer, Start.AddMinutes(9)),
+            room => room.FamilyLeft(Parent, "f3", Start.AddMinutes(10)),
             room => room.Close(Start.AddMinutes(21)),
         };
         foreach (var step in steps)

@@ -291,6 +291,26 @@ public sealed class RoomRuleTests
     }
 
     [Fact]
+    public void AnUnknownPersonInASmallGroupEndsTheCallForEveryFamilyAndTheTeacherThenCloses()
+    {
+        var room = Group();
+        Ok(room.GiveConsent(Parent, Start));
+        Ok(room.GiveConsent(OtherParent, Start));
+        Ok(room.ConfirmConsent(Parent, Start));
+        Ok(room.ConfirmConsent(OtherParent, Start));
+        Ok(room.Start(Start));
+
+        var done = Assert.IsType<RoomResult.Done>(room.RemoveUnknownPerson(OtherParent, Start.AddMinutes(3)));
+        Assert.Equal([RoomEvents.UnknownPersonRemoved, RoomEvents.FamilyExited, RoomEvents.FamilyPartEnded], done.Events.Select(e => e.Kind));
+        Assert.Equal((FamilyPlace.Ended, FamilyPlace.Removed), (room.Families[Parent].Place, room.Families[OtherParent].Place));
+        Assert.Equal(RoomPhase.FamilyEnded, room.Phase);
+        Assert.False(room.MayConnect(RoomParty.Teacher, Parent.ToString()));
+        Assert.Equal("ended", Refused(room.FamilyJoin(Parent, "again", Start.AddMinutes(4))).Rule);
+        Ok(room.Close(Start.AddMinutes(4)));
+        Assert.Equal(RoomPhase.Ended, room.Phase);
+    }
+
+    [Fact]
     public void TheFullExpectationsAreShownAtTheFirstSessionAndTheReminderAfter()
     {
         Assert.True(NewRoom(first: true).ExpectationsFull);

@@ -173,7 +173,7 @@
       if (f.connected && f.place === 'Lobby') button(`Admit ${f.name}`, () => act('Admit', f.id), 'button');
       if (f.place === 'InCall') {
         button(f.muted ? `Unmute ${f.name}` : `Mute ${f.name}`, () => act('Mute', f.id, !f.muted));
-        button(`Remove: unknown person with ${f.name}`, () => { if (confirm('Remove this device from the call because an unknown person is present?')) removeUnknown(f.id); }, 'button-danger');
+        button(`End the call: unknown person with ${f.name}`, () => { if (confirm('End the call because an unknown person is present? That device is removed for good, every family leaves the call, and a safeguarding concern is started for the DSL.')) removeUnknown(f.id); }, 'button-danger');
       }
       list.append(li);
     }
