@@ -31,7 +31,7 @@ public static class InterventionPdf
 
         var document = new PdfDocument();
         var who = report.Pupil ?? "All pupils";
-        var range = $"{Display.Day(report.Range.From)} to {Display.Day(report.Range.To)} (times in {report.TimeZone})";
+        var range = (report.Term is { } term ? $"{term}: " : "") + $"{Display.Day(report.Range.From)} to {Display.Day(report.Range.To)} (times in {report.TimeZone})";
         document.Info.Title = $"Record of intervention: {who}, {report.School}";
         document.Info.Subject = range;
         document.Info.Creator = "Chaperone";

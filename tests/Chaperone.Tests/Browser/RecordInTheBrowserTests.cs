@@ -142,6 +142,8 @@ public sealed class RecordInTheBrowserTests(BrowserApp browser) : IClassFixture<
         await Assertions.Expect(page.GetByText("Test term: ")).ToBeVisibleAsync(new() { Timeout = Ms });
         await Assertions.Expect(page.GetByLabel("From", new() { Exact = true })).ToHaveValueAsync(Iso(start.AddDays(-10)));
         Assert.Empty(await AccessibilityViolationsAsync(page));
+        var download = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Link, new() { Name = "Download PDF" }).ClickAsync(), new() { Timeout = Ms });
+        Assert.Contains("Test term: ", RecordApiTests.PdfText(await File.ReadAllBytesAsync(await download.PathAsync())));
     }
 
     [Fact]

@@ -73,6 +73,9 @@ public abstract class TermApiTests(ChaperoneApp app)
         var csv = await slt.GetAsync($"/api/v1/pupils/{school.TwoParentPupil}/record-of-intervention?term={during}&format=csv");
         Assert.Equal(HttpStatusCode.OK, csv.StatusCode);
         Assert.Contains("Toby Twoparents", await csv.Content.ReadAsStringAsync());
+        var pdf = await slt.GetAsync($"/api/v1/record-of-intervention?term={during}&format=pdf");
+        Assert.Contains($"This term: {Chaperone.Pages.Display.Day(NodaTime.LocalDate.FromDateTime(start.AddDays(-20).UtcDateTime))}",
+            Chaperone.Tests.Records.RecordApiTests.PdfText(await pdf.Content.ReadAsByteArrayAsync()));
 
         // A term and dates together, an unknown term, and another school's term are each refused on the field.
         Assert.Equal(["term"], await Api.BadRequestFieldsAsync(await slt.GetAsync($"/api/v1/record-of-intervention?term={during}&from={Iso(start)}")));

@@ -44,8 +44,12 @@ public abstract class InterventionPage : PageModel
     /// <summary>The API address the downloads come from, without the query.</summary>
     public abstract string ApiPath { get; }
 
-    public string Download(string format) =>
-        Report is { } r ? $"{ApiPath}?from={Display.Iso(r.Range.From)}&to={Display.Iso(r.Range.To)}&format={format}" : ApiPath;
+    public string Download(string format) => Report switch
+    {
+        { Term: not null } => $"{ApiPath}?term={Uri.EscapeDataString(Term ?? "")}&format={format}",
+        { } r => $"{ApiPath}?from={Display.Iso(r.Range.From)}&to={Display.Iso(r.Range.To)}&format={format}",
+        null => ApiPath,
+    };
 
     /// <summary>Shows the result: the report, or what to fix; null for a page that is not there (404) or not for this user (403).</summary>
     protected IActionResult Show(RecordOfIntervention.Result result)
