@@ -37,15 +37,7 @@ public sealed class GroupCallInTheBrowserTests(BrowserApp browser) : IClassFixtu
         var app = browser.App;
         var school = await TestSchool.CreateAsync(app);
         var start = CallClient.NextSessionStart(app);
-        var sessionId = Guid.Parse(await TestSchool.BookOkAsync(await school.TeacherAsync(app), new
-        {
-            teacherId = school.TeacherId.ToString(),
-            pupilIds = new[] { school.TwoParentPupil.ToString(), school.SiblingA.ToString() },
-            guardianIds = new[] { school.Mother.ToString(), school.SharedParent.ToString() },
-            kind = "support",
-            start = start.ToString("yyyy-MM-dd'T'HH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture),
-            durationMinutes = 30,
-        }));
+        var sessionId = Guid.Parse(await TestSchool.BookOkAsync(await school.TeacherAsync(app), school.GroupBooking(start)));
         app.Clock.SetUtcNow(start.AddMinutes(-5));
         var links = app.Services.GetRequiredService<FamilyLinks>();
 

@@ -130,6 +130,17 @@ public sealed record TestSchool(
         durationMinutes,
     };
 
+    /// <summary>A small group's booking: Toby with Mia Mother, and Ava with Sam Parent, two families in one call.</summary>
+    public object GroupBooking(DateTimeOffset start) => new
+    {
+        teacherId = TeacherId.ToString(),
+        pupilIds = new[] { TwoParentPupil.ToString(), SiblingA.ToString() },
+        guardianIds = new[] { Mother.ToString(), SharedParent.ToString() },
+        kind = "support",
+        start = start.ToString("yyyy-MM-dd'T'HH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture),
+        durationMinutes = 30,
+    };
+
     public static Task<HttpResponseMessage> BookAsync(HttpClient client, object body) => client.PostAsJsonAsync("/api/v1/sessions", body);
 
     /// <summary>Books and insists on 201; returns the new session's id.</summary>

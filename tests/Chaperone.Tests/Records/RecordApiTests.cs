@@ -97,18 +97,9 @@ public abstract class RecordApiTests(ChaperoneApp app)
     [Fact]
     public async Task InASmallGroupEachFamilyConsentsForItsOwnChildAndEachChildsRecordNamesTheirParent()
     {
-        // Toby with Mia Mother, and Ava with Sam Parent: two families in one call.
         var school = await TestSchool.CreateAsync(app);
         var start = CallClient.NextSessionStart(app);
-        var id = Guid.Parse(await TestSchool.BookOkAsync(await school.TeacherAsync(app), new
-        {
-            teacherId = school.TeacherId.ToString(),
-            pupilIds = new[] { school.TwoParentPupil.ToString(), school.SiblingA.ToString() },
-            guardianIds = new[] { school.Mother.ToString(), school.SharedParent.ToString() },
-            kind = "support",
-            start = start.ToString("yyyy-MM-dd'T'HH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture),
-            durationMinutes = 30,
-        }));
+        var id = Guid.Parse(await TestSchool.BookOkAsync(await school.TeacherAsync(app), school.GroupBooking(start)));
         var links = app.Services.GetRequiredService<Chaperone.Families.FamilyLinks>();
         var (mia, sam) = (links.TokenFor(id, school.Mother), links.TokenFor(id, school.SharedParent));
 
