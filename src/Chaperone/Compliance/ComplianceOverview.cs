@@ -19,7 +19,11 @@ public sealed record ClauseTallyDto(int Clause, string Title, int Met, int Pendi
 /// <param name="TeacherLeft">The session's teacher has left (an admin ended their access): a senior leader marks its outcome.</param>
 public sealed record SessionComplianceDto(SessionDto Session, string State, IReadOnlyList<int> Breached, IReadOnlyList<int> Pending, IReadOnlyList<string> Clauses, bool TeacherLeft = false);
 
-/// <summary>The compliance of every session in a range that the caller may see: totals, each clause's tally, and the sessions asked for.</summary>
+/// <summary>
+/// The compliance of every session in a range that the caller may see: totals, each clause's
+/// tally, and the sessions asked for (<see cref="Matching"/> of them), a page at a time, newest first.
+/// </summary>
+/// <param name="Page">The page listed (from 1), of <see cref="Pages"/> of at most <see cref="PageSize"/> sessions.</param>
 public sealed record ComplianceOverviewDto(
     string From,
     string To,
@@ -32,7 +36,10 @@ public sealed record ComplianceOverviewDto(
     int Upcoming,
     IReadOnlyList<ClauseTallyDto> Clauses,
     IReadOnlyList<SessionComplianceDto> Items,
-    int Matching);
+    int Matching,
+    int Page = 1,
+    int PageSize = ComplianceOverview.MaxListed,
+    int Pages = 0);
 
 /// <summary>Where a session stands against the policy as a whole.</summary>
 public static class SessionStates
@@ -62,7 +69,7 @@ public static class SessionStates
 /// </summary>
 public sealed class ComplianceOverview(ChaperoneDbContext db, TimeProvider clock)
 {
-    /// <summary>The most sessions listed at once (the totals always count them all).</summary>
+    /// <summary>The most sessions listed at once, a page (the totals always count them all).</summary>
     public const int MaxListed = 500;
 
     /// <summary>Which sessions to list: those that need looking at (breached or unsettled, the default), or one kind, or all.</summary>
@@ -75,7 +82,10 @@ public sealed class ComplianceOverview(ChaperoneDbContext db, TimeProvider clock
     }
 
     /// <param name="listAtMost">How many of the sessions asked for to list in full (<see cref="MaxListed"/>); 0 for the totals and tallies alone.</param>
-    public async Task<Result> ForUserAsync(ClaimsPrincipal user, string? from, string? to, string? show, CancellationToken ct, int listAtMost = MaxListed)
+    /// <param name="page">Which page of the sessions asked for (from 1; the first by default).</param>
+    /// <param name="pageSize">How many sessions a page lists (1 to <paramref name="listAtMost"/>; that many by default).</param>
+    public async Task<Result> ForUserAsync(ClaimsPrincipal user, string? from, string? to, string? show, CancellationToken ct, int listAtMost = MaxListed,
+        string? page = null, string? pageSize = null)
     {
         var schoolId = user.SchoolId();
         var now = clock.GetUtcNow();
@@ -87,6 +97,9 @@ public sealed class ComplianceOverview(ChaperoneDbContext db, TimeProvider clock
         {
             errors["show"] = [$"'show' is one of: {string.Join(", ", Shows)}."];
         }
+        var size = Math.Clamp(listAtMost, 0, MaxListed);
+        var pageNumber = Whole(page, "page", 1, int.MaxValue / Math.Max(size, 1), 1, errors);
+        size = Whole(pageSize, "pageSize", 1, Math.Max(size, 1), size, errors);
         if (range is null || errors.Count > 0)
         {
             return new Result.Invalid(errors);
@@ -121,7 +134,7 @@ public sealed class ComplianceOverview(ChaperoneDbContext db, TimeProvider clock
             "attention" => j.State is SessionStates.Breached or SessionStates.Unsettled,
             _ => j.State == showing,
         }).OrderByDescending(j => j.Start).ThenBy(j => j.Id).ToList();
-        var listed = wanted.Take(Math.Clamp(listAtMost, 0, MaxListed)).ToList();
+        var listed = wanted.Skip((pageNumber - 1) * size).Take(size).ToList();
         var listedIds = listed.Select(j => j.Id).ToList();
         var dtos = listedIds.Count == 0
             ? []
@@ -152,6 +165,21 @@ public sealed class ComplianceOverview(ChaperoneDbContext db, TimeProvider clock
             judged.Count(j => j.State == SessionStates.Unsettled),
             judged.Count(j => j.State == SessionStates.Settled),
             judged.Count(j => j.State == SessionStates.Upcoming),
-            tallies, items, wanted.Count));
+            tallies, items, wanted.Count, pageNumber, size, size == 0 ? 0 : (wanted.Count + size - 1) / size));
+    }
+
+    /// <summary>A whole number from <paramref name="min"/> to <paramref name="max"/>, or <paramref name="otherwise"/> when not given; an error on <paramref name="field"/> when it is not one.</summary>
+    private static int Whole(string? text, string field, int min, int max, int otherwise, Dictionary<string, string[]> errors)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return otherwise;
+        }
+        if (int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
+        {
+            return value;
+        }
+        errors[field] = [$"'{field}' is a whole number from {min} to {max}."];
+        return otherwise;
     }
 }

@@ -120,4 +120,24 @@ public sealed class ComplianceInTheBrowserTests(BrowserApp browser) : IClassFixt
         await Assertions.Expect(leader.Locator("[data-clause='11'] .badge")).ToHaveTextAsync("Met", new() { Timeout = Ms });
         Assert.Empty(await AccessibilityViolationsAsync(leader));
     }
+    [Fact]
+    public async Task TheDashboardListsAPageAtATimeAndSaysWhatIsWrongWithABadPage()
+    {
+        var app = browser.App;
+        var school = await TestSchool.CreateAsync(app);
+        var start = CallClient.NextSessionStart(app);
+        var booked = await TestSchool.BookOkAsync(await school.TeacherAsync(app), school.Booking(start));
+        var day = start.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+
+        var leader = await browser.NewPageAsync();
+        await Concerns.ConcernTestSupport.EnrolAsync(app, school.SltEmail);
+        await SignInWithTwoFactorsAsync(leader, app, school.SltEmail, TestSchool.Password);
+        await leader.GotoAsync($"/compliance?show=all&from={day}&to={day}&page=1");
+        await Assertions.Expect(leader.Locator($"tr[data-session='{booked}']")).ToBeVisibleAsync(new() { Timeout = Ms });
+        await leader.GotoAsync($"/compliance?show=all&from={day}&to={day}&page=2");
+        await Assertions.Expect(leader.Locator("[data-no-sessions]")).ToHaveTextAsync("None on this page.", new() { Timeout = Ms });
+        await leader.GotoAsync("/compliance?page=zero");
+        await Assertions.Expect(leader.Locator("[data-error-summary]")).ToContainTextAsync("'page' is a whole number from 1", new() { Timeout = Ms });
+        Assert.Empty(await AccessibilityViolationsAsync(leader));
+    }
 }

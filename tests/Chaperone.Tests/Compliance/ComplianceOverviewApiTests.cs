@@ -70,6 +70,16 @@ public abstract class ComplianceOverviewApiTests(ChaperoneApp app)
 
         var all = await OverviewAsync(slt, range + "&show=all");
         Assert.Equal([upcoming, missed, breached.ToString(), settled.ToString()], Ids(all));
+        Assert.Equal((1, 500, 1), (all.GetProperty("page").GetInt32(), all.GetProperty("pageSize").GetInt32(), all.GetProperty("pages").GetInt32()));
+        // A page at a time, newest first: the pages together are the whole list, once each.
+        var pages = new List<string>();
+        for (var page = 1; page <= 3; page++)
+        {
+            var one = await OverviewAsync(slt, range + $"&show=all&pageSize=3&page={page}");
+            Assert.Equal((page, 3, 2, 4), (one.GetProperty("page").GetInt32(), one.GetProperty("pageSize").GetInt32(), one.GetProperty("pages").GetInt32(), one.GetProperty("matching").GetInt32()));
+            pages.AddRange(Ids(one));
+        }
+        Assert.Equal(Ids(all), pages);
         Assert.Equal([breached.ToString()], Ids(await OverviewAsync(slt, range + "&show=breached")));
 
         // Marking the missed session as not attended settles it.
@@ -120,6 +130,9 @@ public abstract class ComplianceOverviewApiTests(ChaperoneApp app)
         Assert.Equal(["from"], await Api.BadRequestFieldsAsync(await slt.GetAsync("/api/v1/compliance?from=2026-13-01")));
         Assert.Equal(["from"], await Api.BadRequestFieldsAsync(await slt.GetAsync("/api/v1/compliance?from=2026-12-10&to=2026-12-01")));
         Assert.Equal(["to"], await Api.BadRequestFieldsAsync(await slt.GetAsync("/api/v1/compliance?from=2020-01-01&to=2026-12-01")));
+        Assert.Equal(["page", "pageSize"], (await Api.BadRequestFieldsAsync(await slt.GetAsync("/api/v1/compliance?page=0&pageSize=501"))).Order());
+        Assert.Equal(["page", "pageSize"], (await Api.BadRequestFieldsAsync(await slt.GetAsync("/api/v1/compliance?page=two&pageSize=-1"))).Order());
+        Assert.Equal(["page"], await Api.BadRequestFieldsAsync(await slt.GetAsync("/api/v1/compliance?page=99999999999")));
         Assert.Equal(HttpStatusCode.Unauthorized, (await Api.AnonymousClient(app).GetAsync("/api/v1/compliance")).StatusCode);
     }
 }

@@ -20,13 +20,15 @@ public sealed class IndexModel(ComplianceOverview overview) : PageModel
     [BindProperty(SupportsGet = true)]
     public string? Show { get; set; }
 
+
     public FormErrors Errors { get; } = new();
     public ComplianceOverviewDto? Overview { get; private set; }
     public bool WholeSchool => Chaperone.Records.RecordAccess.SeesWholeSchool(User);
 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
-        switch (await overview.ForUserAsync(User, From, To, Show, ct))
+        // "page" is the query's, as in the API; read as it stands, since Razor Pages names the page itself "page" among its route values.
+        switch (await overview.ForUserAsync(User, From, To, Show, ct, page: Request.Query["page"].FirstOrDefault()))
         {
             case ComplianceOverview.Result.Ok ok:
                 Overview = ok.Overview;
@@ -38,6 +40,9 @@ public sealed class IndexModel(ComplianceOverview overview) : PageModel
         }
         return Page();
     }
+
+    /// <summary>This dashboard's address at page <paramref name="page"/> of the same sessions.</summary>
+    public static string PageLink(ComplianceOverviewDto o, int page) => $"/compliance?from={o.From}&to={o.To}&show={o.Show}&page={page}";
 
     public static string ShowLabel(string show) => show switch
     {
