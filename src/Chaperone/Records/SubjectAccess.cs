@@ -103,18 +103,23 @@ public sealed class SubjectAccess(ChaperoneDbContext db, CallProviderResolver pr
         }
         var school = await db.Schools.AsNoTracking().Where(s => s.Id == schoolId).Select(s => new { s.Name, s.TimeZoneId }).SingleAsync(ct);
         var sessionIds = await db.SessionPupils.AsNoTracking().Where(sp => sp.PupilId == id && sp.SchoolId == schoolId).Select(sp => sp.SessionId).ToListAsync(ct);
+        var parents = pupil.Guardians.Select(pg => pg.Guardian!).OrderBy(g => g.Name)
+            .Select(g => new GuardianDto(Ids.Format(g.Id), g.Name, g.Relationship, g.HasParentalResponsibility, g.Email, g.Phone)).ToList();
 
         var sessions = new List<SessionRecordDto>(sessionIds.Count);
         foreach (var sessionId in sessionIds)
         {
             if (await SessionRecords.RecordAsync(db, providers, schoolId, sessionId, ct) is { } record)
             {
-                sessions.Add(record);
+                sessions.Add(AsItConcerns(record, Ids.Format(id), parents));
             }
         }
         sessions.Sort((a, b) => a.Session.Start.CompareTo(b.Session.Start));
 
-        var emails = await EmailsAsync(db.OutboxMessages.Where(m => m.SchoolId == schoolId && m.SessionId != null && sessionIds.Contains(m.SessionId.Value)), ct);
+        // The emails about those sessions to the teacher and to the pupil's own parents and carers (in a small group, not to the other families).
+        var ownIds = pupil.Guardians.Select(pg => (Guid?)pg.GuardianId).ToList();
+        var emails = await EmailsAsync(db.OutboxMessages.Where(m => m.SchoolId == schoolId && m.SessionId != null && sessionIds.Contains(m.SessionId.Value)
+            && (m.RecipientRole != "guardian" || ownIds.Contains(m.RecipientId))), ct);
 
         // The trail: the pupil, their sessions, and their sessions' recordings (who watched them, held them, deleted them).
         var recordingIds = sessions.SelectMany(r => r.Recordings).Select(r => r.Id).ToList();
@@ -133,10 +138,39 @@ public sealed class SubjectAccess(ChaperoneDbContext db, CallProviderResolver pr
         return new SubjectAccessExportDto(
             school.Name, school.TimeZoneId, now, user.DisplayName(),
             new SubjectPupilDto(Ids.Format(pupil.Id), pupil.Name, pupil.DateOfBirth?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)),
-            pupil.Guardians.Select(pg => pg.Guardian!).OrderBy(g => g.Name)
-                .Select(g => new GuardianDto(Ids.Format(g.Id), g.Name, g.Relationship, g.HasParentalResponsibility, g.Email, g.Phone)).ToList(),
+            parents,
             sessions,
             emails, concerns, note, trail, recordings, NotIncluded(includeRecordings));
+    }
+
+    /// <summary>
+    /// A session's record as it concerns one pupil. In a small group the other children and their
+    /// families are other people, whose data a pupil's export does not hold: only the pupil, their own
+    /// parents and carers (<paramref name="parents"/>), the teacher and anyone uninvited stay, and only
+    /// the consents that covered the pupil. A 1:1 session's record is unchanged. The notes are the
+    /// teacher's own words and stay as written.
+    /// </summary>
+    public static SessionRecordDto AsItConcerns(SessionRecordDto record, string pupilId, IReadOnlyList<GuardianDto> parents)
+    {
+        var own = parents.Select(g => g.Id).ToHashSet(StringComparer.Ordinal);
+        var ownNames = parents.Select(g => g.Name).ToHashSet(StringComparer.Ordinal);
+        var others = record.Session.Guardians.Where(g => !own.Contains(g.Id) && !ownNames.Contains(g.Name)).Select(g => g.Name).ToHashSet(StringComparer.Ordinal);
+        bool Theirs(string who) => !others.Contains(who);
+        var consents = record.Consents.Where(c => c.Covers(pupilId)).ToList();
+        return record with
+        {
+            Session = record.Session with
+            {
+                Pupils = [.. record.Session.Pupils.Where(p => p.Id == pupilId)],
+                Guardians = [.. record.Session.Guardians.Where(g => own.Contains(g.Id))],
+            },
+            Consent = consents.Count > 0 ? consents[0] : null,
+            Consents = consents,
+            Checklists = [.. record.Checklists.Where(c => Theirs(c.Who))],
+            Attendance = [.. record.Attendance.Where(a => Theirs(a.Name))],
+            ExitOrder = [.. record.ExitOrder.Where(e => Theirs(e.Who))],
+            Controls = [.. record.Controls.Where(c => Theirs(c.Who))],
+        };
     }
 
     /// <summary>The export for parent or carer <paramref name="guardianId"/> of the maker's school, or null when there is none.</summary>

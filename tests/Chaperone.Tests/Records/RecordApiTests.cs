@@ -168,6 +168,21 @@ public abstract class RecordApiTests(ChaperoneApp app)
             var rows = await Api.JsonAsync(await teacherClient.GetAsync($"/api/v1/pupils/{pupil}/record-of-intervention?{range}"), HttpStatusCode.OK);
             Assert.StartsWith($"Given by {parent} ", Assert.Single(rows.GetProperty("rows").EnumerateArray()).GetProperty("consent").GetString());
         }
+
+        // Ava's subject access export holds the session as it concerns her: not Toby, nor his mother's consent, attendance or emails.
+        var export = await Api.JsonAsync(await (await school.DslAsync(app)).GetAsync($"/api/v1/pupils/{school.SiblingA}/subject-access"), HttpStatusCode.OK);
+        var hers = Assert.Single(export.GetProperty("sessions").EnumerateArray());
+        static string[] Names(JsonElement list, string property) => [.. list.EnumerateArray().Select(e => e.GetProperty(property).GetString()!)];
+        Assert.Equal(["Ava Sibling"], Names(hers.GetProperty("session").GetProperty("pupils"), "name"));
+        Assert.Equal(["Sam Parent"], Names(hers.GetProperty("session").GetProperty("guardians"), "name"));
+        Assert.Equal(["Sam Parent"], Names(hers.GetProperty("consents"), "guardianName"));
+        Assert.Equal("Sam Parent", hers.GetProperty("consent").GetProperty("guardianName").GetString());
+        Assert.DoesNotContain("Mia Mother", Names(hers.GetProperty("attendance"), "name"));
+        Assert.Contains("Sam Parent", Names(hers.GetProperty("attendance"), "name"));
+        Assert.DoesNotContain("Mia Mother", Names(hers.GetProperty("checklists"), "who"));
+        var recipients = Names(export.GetProperty("emails"), "recipientName");
+        Assert.Contains("Sam Parent", recipients);
+        Assert.DoesNotContain("Mia Mother", recipients);
     }
 
     [Fact]
