@@ -75,5 +75,19 @@ public sealed class GroupCallInTheBrowserTests(BrowserApp browser) : IClassFixtu
         await CallInTheBrowserTests.ExpectStatusAsync(teacher, "The session has started");
         await Assertions.Expect(sam.Locator("#recording")).ToBeVisibleAsync(new() { Timeout = Ms });
         await Assertions.Expect(mia.Locator("#recording")).ToBeVisibleAsync(new() { Timeout = Ms });
+
+        // Both families' parts end together; the session's record shows each child's consent.
+        await teacher.GetByRole(AriaRole.Button, new() { Name = "End the family's part" }).ClickAsync();
+        await CallInTheBrowserTests.ExpectStatusAsync(mia, "Your part of the call has finished");
+        await CallInTheBrowserTests.ExpectStatusAsync(sam, "Your part of the call has finished");
+        await teacher.GetByRole(AriaRole.Button, new() { Name = "Close the session" }).ClickAsync();
+        await CallInTheBrowserTests.ExpectStatusAsync(teacher, "The session is closed");
+        await teacher.GotoAsync($"/sessions/{sessionId}/record");
+        var consent = teacher.GetByRole(AriaRole.Region, new() { Name = "Consent (clause 1)" });
+        await Assertions.Expect(consent.GetByRole(AriaRole.Heading, new() { Name = "For Toby Twoparents" })).ToBeVisibleAsync(new() { Timeout = Ms });
+        await Assertions.Expect(consent.GetByRole(AriaRole.Heading, new() { Name = "For Ava Sibling" })).ToBeVisibleAsync(new() { Timeout = Ms });
+        await Assertions.Expect(consent).ToContainTextAsync("Given by Sam Parent (Mother, parental responsibility)");
+        await Assertions.Expect(consent).ToContainTextAsync("I, Mia Mother, have parental responsibility for Toby Twoparents.");
+        Assert.Empty(await BrowserSteps.AccessibilityViolationsAsync(teacher));
     }
 }
