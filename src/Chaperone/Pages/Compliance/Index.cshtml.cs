@@ -20,7 +20,6 @@ public sealed class IndexModel(ComplianceOverview overview) : PageModel
     [BindProperty(SupportsGet = true)]
     public string? Show { get; set; }
 
-
     public FormErrors Errors { get; } = new();
     public ComplianceOverviewDto? Overview { get; private set; }
     public bool WholeSchool => Chaperone.Records.RecordAccess.SeesWholeSchool(User);
