@@ -95,7 +95,10 @@ public sealed partial class RoomLeases(IConfiguration configuration, IServer ser
             }
             if (await db.Set<RoomLease>().AsNoTracking().Where(l => l.SessionId == sessionId).Select(l => l.Holder).FirstOrDefaultAsync(ct) is { } other)
             {
-                HeldElsewhere(log, sessionId, other);
+                if (other != MarkingDidNotAttend)
+                {
+                    HeldElsewhere(log, sessionId, other);
+                }
                 return false;
             }
             db.Set<RoomLease>().Add(new RoomLease { SessionId = sessionId, SchoolId = schoolId, Holder = holder, Until = until });

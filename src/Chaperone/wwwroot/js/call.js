@@ -110,8 +110,32 @@
     try { await hub.invoke('Signal', to, JSON.stringify(message)); } catch (e) { console.warn(e); }
   }
 
-  hub.on('signal', async (from, payload) => {
-    if (!state || !state.peers.includes(from)) return;
+  // Signals from one party are handled one at a time, in the order they came. The server relays a
+  // signal only between parties that may connect now, but this page's own state saying so travels
+  // separately and may come after the first offer: such a signal waits for it (a while), rather
+  // than being dropped, which would leave both sides waiting on each other with no media.
+  const chains = new Map();
+  const waiting = new Map();
+  function allowed(id) {
+    if (state && state.peers.includes(id)) return Promise.resolve(true);
+    return new Promise(resolve => {
+      waiting.set(id, [...(waiting.get(id) || []), resolve]);
+      setTimeout(() => resolve(false), 10000);
+    });
+  }
+  function letIn(ids) {
+    for (const id of ids) {
+      const list = waiting.get(id);
+      if (list) { waiting.delete(id); for (const resolve of list) resolve(true); }
+    }
+  }
+  hub.on('signal', (from, payload) => {
+    const next = (chains.get(from) || Promise.resolve()).then(() => handleSignal(from, payload));
+    chains.set(from, next);
+  });
+
+  async function handleSignal(from, payload) {
+    if (!await allowed(from) || !state.peers.includes(from)) return;
     const p = peer(from);
     const pc = p.pc;
     let message;
@@ -131,7 +155,7 @@
         try { await pc.addIceCandidate(message.candidate); } catch (e) { if (!p.ignoreOffer) throw e; }
       }
     } catch (e) { console.warn(e); }
-  });
+  }
 
   hub.on('replaced', text => { fail(text); say('This call continues on your other device.'); hub.stop(); });
 
@@ -143,6 +167,7 @@
       try { await media(); } catch (e) { fail('Your camera or microphone could not be started: ' + e.message); }
       for (const id of s.peers) peer(id);
     }
+    letIn(state.peers);
     // A supervision lapse pauses media for everyone; a muted device's microphone is off.
     if (localStream) {
       for (const t of localStream.getVideoTracks()) t.enabled = !s.lapse;
