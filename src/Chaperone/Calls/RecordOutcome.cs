@@ -105,7 +105,7 @@ public sealed class RecordOutcome(ChaperoneDbContext db, TimeProvider clock, Aud
             // The room is open (the console, or a family waiting in the lobby): the call may still
             // start there, so it cannot yet be said that nobody came. Holding the room's lease while
             // marking it keeps any instance from opening the room until the session is ended.
-            if (!await leases.TakeAsync(db, schoolId, sessionId, RoomLeases.MarkingDidNotAttend, ct))
+            if (await leases.TakeAsync(db, schoolId, sessionId, RoomLeases.MarkingDidNotAttend, ct) is not null)
             {
                 return new OutcomeResult.WrongState(RoomStillOpen);
             }

@@ -75,11 +75,15 @@ public sealed partial class RoomLeases(IConfiguration configuration, IServer ser
     /// </summary>
     public const string MarkingDidNotAttend = "marking that the pupil did not attend";
 
-    /// <summary>Takes the lease of a room for this instance; false while another instance holds it.</summary>
-    public Task<bool> TakeAsync(ChaperoneDbContext db, Guid schoolId, Guid sessionId, CancellationToken ct) => TakeAsync(db, schoolId, sessionId, Holder, ct);
+    /// <summary>Takes the lease of a room for this instance: null once taken, or who holds it instead (<see cref="TakeAsync(ChaperoneDbContext, Guid, Guid, string, CancellationToken)"/>).</summary>
+    public Task<string?> TakeAsync(ChaperoneDbContext db, Guid schoolId, Guid sessionId, CancellationToken ct) => TakeAsync(db, schoolId, sessionId, Holder, ct);
 
-    /// <summary>Takes the lease of a room for <paramref name="holder"/>; false while anyone else holds it.</summary>
-    public async Task<bool> TakeAsync(ChaperoneDbContext db, Guid schoolId, Guid sessionId, string holder, CancellationToken ct)
+    /// <summary>
+    /// Takes the lease of a room for <paramref name="holder"/>: null once taken, or, while anyone
+    /// else holds it, who does (another instance's name, or <see cref="MarkingDidNotAttend"/>), for
+    /// the caller to say what that means to it.
+    /// </summary>
+    public async Task<string?> TakeAsync(ChaperoneDbContext db, Guid schoolId, Guid sessionId, string holder, CancellationToken ct)
     {
         for (var attempt = 0; attempt < 2; attempt++)
         {
@@ -91,21 +95,17 @@ public sealed partial class RoomLeases(IConfiguration configuration, IServer ser
                 .ExecuteUpdateAsync(s => s.SetProperty(l => l.Holder, holder).SetProperty(l => l.Until, until), ct);
             if (taken == 1)
             {
-                return true;
+                return null;
             }
-            if (await db.Set<RoomLease>().AsNoTracking().Where(l => l.SessionId == sessionId).Select(l => l.Holder).FirstOrDefaultAsync(ct) is { } other)
+            if (await HolderAsync(db, sessionId, ct) is { } other)
             {
-                if (other != MarkingDidNotAttend)
-                {
-                    HeldElsewhere(log, sessionId, other);
-                }
-                return false;
+                return other;
             }
             db.Set<RoomLease>().Add(new RoomLease { SessionId = sessionId, SchoolId = schoolId, Holder = holder, Until = until });
             try
             {
                 await db.SaveChangesAsync(ct);
-                return true;
+                return null;
             }
             catch (DbUpdateException)
             {
@@ -113,8 +113,11 @@ public sealed partial class RoomLeases(IConfiguration configuration, IServer ser
                 db.ChangeTracker.Clear();
             }
         }
-        return false;
+        return await HolderAsync(db, sessionId, ct) ?? "";
     }
+
+    private static Task<string?> HolderAsync(ChaperoneDbContext db, Guid sessionId, CancellationToken ct) =>
+        db.Set<RoomLease>().AsNoTracking().Where(l => l.SessionId == sessionId).Select(l => l.Holder).FirstOrDefaultAsync(ct);
 
     /// <summary>
     /// Renews the leases of the rooms this instance holds, and takes again any it no longer has
@@ -143,7 +146,7 @@ public sealed partial class RoomLeases(IConfiguration configuration, IServer ser
             .Select(l => l.SessionId).ToListAsync(ct)).ToHashSet();
         foreach (var (schoolId, sessionId) in rooms.Where(r => !kept.Contains(r.SessionId)))
         {
-            if (!await TakeAsync(db, schoolId, sessionId, ct))
+            if (await TakeAsync(db, schoolId, sessionId, ct) is not null)
             {
                 LeaseLost(log, sessionId);
             }
@@ -170,9 +173,6 @@ public sealed partial class RoomLeases(IConfiguration configuration, IServer ser
         var holder = Holder;
         return db.Set<RoomLease>().Where(l => l.Holder == holder).ExecuteDeleteAsync(ct);
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The room of session {Session} is held by another instance ({Holder}): route every connection of a call to one instance (the room parameter of /hubs/call).")]
-    private static partial void HeldElsewhere(ILogger log, Guid session, string holder);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The lease of the room of session {Session} lapsed before this instance renewed it, and another instance has taken it: the call may be split between the two until its connections leave one of them.")]
     private static partial void LeaseLost(ILogger log, Guid session);

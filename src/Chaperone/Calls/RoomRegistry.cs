@@ -70,7 +70,7 @@ public sealed class RoomHandle(Room room)
 /// A room is let go of when its last connection leaves, since loading it again gives the same room;
 /// so the server holds only the calls someone is in, however many calls it has served.
 /// </summary>
-public sealed class RoomRegistry(RoomLeases leases)
+public sealed partial class RoomRegistry(RoomLeases leases, ILogger<RoomRegistry> log)
 {
     private readonly ConcurrentDictionary<Guid, RoomHandle> _rooms = new();
     private readonly ConcurrentDictionary<string, HubCallerContext> _connections = new();
@@ -105,11 +105,13 @@ public sealed class RoomRegistry(RoomLeases leases)
         {
             return new RoomOpening.NoSuchSession();
         }
-        if (!await leases.TakeAsync(db, schoolId, sessionId, ct))
+        switch (await leases.TakeAsync(db, schoolId, sessionId, ct))
         {
-            return await db.Set<RoomLease>().AsNoTracking().AnyAsync(l => l.SessionId == sessionId && l.Holder == RoomLeases.MarkingDidNotAttend, ct)
-                ? new RoomOpening.BeingEnded()
-                : new RoomOpening.HeldElsewhere();
+            case RoomLeases.MarkingDidNotAttend:
+                return new RoomOpening.BeingEnded();
+            case { } holder:
+                HeldElsewhere(log, sessionId, holder);
+                return new RoomOpening.HeldElsewhere();
         }
         // Read again under the lease: a session ended (marked as not attended) between the facts'
         // reading and the lease's taking does not open as if it were still to run.
@@ -153,6 +155,9 @@ public sealed class RoomRegistry(RoomLeases leases)
             handle.Gate.Release();
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The room of session {Session} is held by another instance ({Holder}): route every connection of a call to one instance (the room parameter of /hubs/call).")]
+    private static partial void HeldElsewhere(ILogger log, Guid session, string holder);
 
     public RoomHandle? Find(Guid sessionId) => _rooms.TryGetValue(sessionId, out var handle) ? handle : null;
 

@@ -156,7 +156,8 @@ public sealed class RecordOfIntervention(ChaperoneDbContext db, CallProviderReso
                 errors["term"] = ["There is no such term in your school (GET /api/v1/policy/terms lists them)."];
                 return new Result.Invalid(errors);
             }
-            (from, to, termName) = (TermDto.Of(chosen).FirstDay, TermDto.Of(chosen).LastDay, chosen.Name);
+            var days = TermDto.Of(chosen);
+            (from, to, termName) = (days.FirstDay, days.LastDay, days.Name);
         }
         if (DayRange.Parse(from, to, today, errors) is not { } range)
         {

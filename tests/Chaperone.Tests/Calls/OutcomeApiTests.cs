@@ -132,7 +132,7 @@ public abstract class OutcomeApiTests(ChaperoneApp app)
 
         // While a marking holds the room, between its check and its write, no instance opens it.
         var leases = app.Services.GetRequiredService<Chaperone.Calls.RoomLeases>();
-        Assert.True(await app.WithDbAsync(db => leases.TakeAsync(db, school.SchoolId, session, Chaperone.Calls.RoomLeases.MarkingDidNotAttend, default)));
+        Assert.Null(await app.WithDbAsync(db => leases.TakeAsync(db, school.SchoolId, session, Chaperone.Calls.RoomLeases.MarkingDidNotAttend, default)));
         await using (var console = await CallClient.ConnectAsync(app, CallClient.Bearer(teacher)))
         {
             Assert.Contains("did not attend", (await console.Call("Host", id)).Message);
