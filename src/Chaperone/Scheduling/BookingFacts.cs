@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Linq.Expressions;
 using Chaperone.Infrastructure;
 using Chaperone.People;
 using Chaperone.Policy;
@@ -49,8 +50,8 @@ public static class BookingFacts
     // school, which is this school, so that they become joins: SQLite has no APPLY).
     // When the host is not found nothing comes back, and the people are read one kind at a time to
     // say which ids name nobody.
-    private static readonly CompiledQuery<Func<ChaperoneDbContext, Guid, Guid, List<Guid>, List<Guid>, CancellationToken, Task<HostWithPeople?>>> HostWithPeopleQuery =
-        new(() => EF.CompileAsyncQuery((ChaperoneDbContext db, Guid schoolId, Guid teacherId, List<Guid> pupilIds, List<Guid> guardianIds, CancellationToken ct) =>
+    private static readonly Expression<Func<ChaperoneDbContext, Guid, Guid, List<Guid>, List<Guid>, IQueryable<HostWithPeople>>> HostWithPeopleRows =
+        (db, schoolId, teacherId, pupilIds, guardianIds) =>
             db.Users.AsNoTracking()
                 .Where(u => u.Id == teacherId && u.SchoolId == schoolId)
                 .Select(u => new HostWithPeople(
@@ -60,8 +61,24 @@ public static class BookingFacts
                         db.Schools.Where(s => s.Id == schoolId).Select(s => s.SettingsStamp).FirstOrDefault()),
                     db.Pupils.Where(p => p.SchoolId == u.SchoolId && pupilIds.Contains(p.Id)).Select(p => new NameRow(p.Id, p.Name)).ToList(),
                     db.PupilGuardians.Where(l => l.SchoolId == u.SchoolId && pupilIds.Contains(l.PupilId)).Select(l => new LinkRow(l.PupilId, l.GuardianId)).ToList(),
-                    db.Guardians.Where(g => g.SchoolId == u.SchoolId && guardianIds.Contains(g.Id)).ToList()))
-                .FirstOrDefault()));
+                    db.Guardians.Where(g => g.SchoolId == u.SchoolId && guardianIds.Contains(g.Id)).ToList()));
+
+    private static readonly CompiledQuery<Func<ChaperoneDbContext, Guid, Guid, List<Guid>, List<Guid>, CancellationToken, Task<HostWithPeople?>>> HostWithPeopleQuery =
+        new(() => EF.CompileAsyncQuery(FirstOf(HostWithPeopleRows)));
+
+    /// <summary>
+    /// The query of the host with the people they would meet, as written (for its plan: each list
+    /// must be found by the school and the ids named, not by walking the school's rows).
+    /// </summary>
+    internal static IQueryable<object> HostWithPeopleOf(ChaperoneDbContext db, Guid schoolId, Guid teacherId, List<Guid> pupilIds, List<Guid> guardianIds) =>
+        HostWithPeopleRows.Compile()(db, schoolId, teacherId, pupilIds, guardianIds);
+
+    /// <summary>The first row of <paramref name="rows"/> (or none), as a query taking a cancellation token last.</summary>
+    private static Expression<Func<ChaperoneDbContext, Guid, Guid, List<Guid>, List<Guid>, CancellationToken, T?>> FirstOf<T>(
+        Expression<Func<ChaperoneDbContext, Guid, Guid, List<Guid>, List<Guid>, IQueryable<T>>> rows) =>
+        Expression.Lambda<Func<ChaperoneDbContext, Guid, Guid, List<Guid>, List<Guid>, CancellationToken, T?>>(
+            Expression.Call(typeof(Queryable), nameof(Queryable.FirstOrDefault), [typeof(T)], rows.Body),
+            [.. rows.Parameters, Expression.Parameter(typeof(CancellationToken), "ct")]);
 
     // Flat rows: a list of ids per pupil would be built by code EF compiles at run time on every call.
     private sealed record HostWithPeople(HostRow Host, List<NameRow> Pupils, List<LinkRow> Links, List<Guardian> Guardians);

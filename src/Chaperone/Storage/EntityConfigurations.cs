@@ -43,6 +43,9 @@ internal sealed class PupilConfiguration : IEntityTypeConfiguration<Pupil>
         b.Property(p => p.Name).HasMaxLength(200);
         b.HasOne<School>().WithMany().HasForeignKey(p => p.SchoolId);
         b.HasIndex(p => new { p.SchoolId, p.Name });
+        // A school's pupils named by id (a booking's, a check's): SQLite, without statistics,
+        // would otherwise walk every pupil of the school on the school index for such a list.
+        b.HasIndex(p => new { p.SchoolId, p.Id });
     }
 }
 
@@ -55,7 +58,9 @@ internal sealed class GuardianConfiguration : IEntityTypeConfiguration<Guardian>
         b.Property(g => g.Email).HasMaxLength(320);
         b.Property(g => g.Phone).HasMaxLength(40);
         b.HasOne<School>().WithMany().HasForeignKey(g => g.SchoolId);
-        b.HasIndex(g => g.SchoolId);
+        // By school and id, not school alone: a list of a school's guardians named by id is then
+        // found by both, where SQLite would otherwise walk every guardian of the school.
+        b.HasIndex(g => new { g.SchoolId, g.Id });
     }
 }
 
@@ -67,7 +72,9 @@ internal sealed class PupilGuardianConfiguration : IEntityTypeConfiguration<Pupi
         b.HasOne(pg => pg.Pupil).WithMany(p => p.Guardians).HasForeignKey(pg => pg.PupilId);
         b.HasOne(pg => pg.Guardian).WithMany(g => g.Pupils).HasForeignKey(pg => pg.GuardianId);
         b.HasIndex(pg => pg.GuardianId);
-        b.HasIndex(pg => pg.SchoolId);
+        // By school and pupil, not school alone: the links of a school's pupils named by id are
+        // then found by both, where SQLite would otherwise walk every link of the school.
+        b.HasIndex(pg => new { pg.SchoolId, pg.PupilId });
     }
 }
 

@@ -691,7 +691,7 @@ namespace Chaperone.Storage.Migrations.Postgres
 
                     b.HasKey("Id");
 
-                    b.HasIndex("SchoolId");
+                    b.HasIndex("SchoolId", "Id");
 
                     b.ToTable("Guardians");
                 });
@@ -715,6 +715,8 @@ namespace Chaperone.Storage.Migrations.Postgres
 
                     b.HasKey("Id");
 
+                    b.HasIndex("SchoolId", "Id");
+
                     b.HasIndex("SchoolId", "Name");
 
                     b.ToTable("Pupils");
@@ -735,7 +737,7 @@ namespace Chaperone.Storage.Migrations.Postgres
 
                     b.HasIndex("GuardianId");
 
-                    b.HasIndex("SchoolId");
+                    b.HasIndex("SchoolId", "PupilId");
 
                     b.ToTable("PupilGuardians");
                 });

@@ -684,7 +684,7 @@ namespace Chaperone.Storage.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.HasIndex("SchoolId");
+                    b.HasIndex("SchoolId", "Id");
 
                     b.ToTable("Guardians");
                 });
@@ -708,6 +708,8 @@ namespace Chaperone.Storage.Migrations.Sqlite
 
                     b.HasKey("Id");
 
+                    b.HasIndex("SchoolId", "Id");
+
                     b.HasIndex("SchoolId", "Name");
 
                     b.ToTable("Pupils");
@@ -728,7 +730,7 @@ namespace Chaperone.Storage.Migrations.Sqlite
 
                     b.HasIndex("GuardianId");
 
-                    b.HasIndex("SchoolId");
+                    b.HasIndex("SchoolId", "PupilId");
 
                     b.ToTable("PupilGuardians");
                 });
