@@ -12,7 +12,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Chaperone.Calls;
 
-/// <param name="Confirmed">Teams sessions only: what the teacher confirms of the call (<see cref="RecordOutcome.TeamsChecks"/> keys), which Teams cannot record itself.</param>
+/// <param name="Confirmed">Teams sessions only: what the teacher confirms of the call (<see cref="RecordOutcome.TeamsChecksFor"/> keys), which Teams cannot record itself.</param>
 public sealed record OutcomeRequest(string? Outcome, string? Notes, string[]? Confirmed = null);
 
 /// <summary>The outcome on record: the last one marked.</summary>
@@ -63,14 +63,47 @@ public sealed class RecordOutcome(ChaperoneDbContext db, TimeProvider clock, Aud
 
     public const string RoomStillOpen = "The session's room is still open (in the console, or a family is waiting in it): the call may yet start. Close the console, or wait until everyone has left it, then record that the pupil did not attend.";
 
-    public static readonly IReadOnlyList<TeamsCheck> TeamsChecks =
+    /// <summary>The key of the consent check of a 1:1 session, and in a small group the one that confirms it for every child at once.</summary>
+    public const string ConsentKey = "consent";
+
+    /// <summary>The key of the check that the expectations were given (clause 7).</summary>
+    public const string ExpectationsKey = "expectations";
+
+    private static readonly IReadOnlyList<TeamsCheck> TeamsChecks =
     [
-        new("consent", Clauses.Consent, "For each child, a parent with parental responsibility for them gave consent at the start, and a parent or carer stayed with them throughout.", "The teacher did not confirm a parent's consent at the start, nor that they stayed throughout."),
+        new(ConsentKey, Clauses.Consent, "For each child, a parent with parental responsibility for them gave consent at the start, and a parent or carer stayed with them throughout.", "The teacher did not confirm a parent's consent at the start, nor that they stayed throughout."),
         new("teacher-pupil-only", Clauses.TeacherPupilOnly, "Only the pupil (with their supervising adult) and I took part, and the meeting's chat was not used.", "The teacher did not confirm that only the pupil, their supervising adult and the teacher took part, without the chat."),
-        new("expectations", Clauses.Expectations, "I gave the expectations: in full at a pupil's first session with me, otherwise a brief reminder.", "The teacher did not confirm giving the expectations."),
+        new(ExpectationsKey, Clauses.Expectations, "I gave the expectations: in full at a pupil's first session with me, otherwise a brief reminder.", "The teacher did not confirm giving the expectations."),
         new("room", Clauses.Environment, "The family's room was communal and suitable (not a bedroom), with televisions and other devices off.", "The teacher did not confirm the family's room."),
         new("dress", Clauses.Dress, "Everyone was appropriately dressed, me included.", "The teacher did not confirm that everyone was appropriately dressed."),
     ];
+
+    /// <summary>The key of the consent check for one child of a small group.</summary>
+    public static string ConsentKeyFor(string pupilId) => $"{ConsentKey}:{pupilId}";
+
+    /// <summary>
+    /// What the teacher of a Teams session with <paramref name="pupils"/> confirms. Clause 1 holds
+    /// for each child: in a small group each child's consent is confirmed on its own (one family's
+    /// parent may not have been there), so that what is not confirmed names the child.
+    /// </summary>
+    public static IReadOnlyList<TeamsCheck> TeamsChecksFor(IReadOnlyList<PersonRef> pupils) =>
+        pupils.Count <= 1
+            ? TeamsChecks
+            : [.. pupils.Select(p => new TeamsCheck(ConsentKeyFor(p.Id), Clauses.Consent,
+                    $"For {p.Name}, a parent with parental responsibility for them gave consent at the start, and a parent or carer stayed with them throughout.",
+                    $"The teacher did not confirm, for {p.Name}, a parent's consent at the start, nor that they stayed throughout.")),
+                .. TeamsChecks.Where(c => c.Key != ConsentKey)];
+
+    /// <summary>
+    /// Whether the teacher's confirmations cover <paramref name="pupilId"/>'s consent: the one
+    /// consent of a 1:1 session (or one confirmed for every child), or the child's own.
+    /// </summary>
+    public static bool ConsentConfirmedFor(IReadOnlyCollection<string> confirmed, string pupilId) =>
+        confirmed.Contains(ConsentKey) || confirmed.Contains(ConsentKeyFor(pupilId));
+
+    /// <summary>The rule naming a check's evidence: the same for every child's consent, so that clause 1's evidence reads alike in a 1:1 session and a small group.</summary>
+    private static string RuleOf(TeamsCheck check) =>
+        check.Key.StartsWith(ConsentKey, StringComparison.Ordinal) ? $"teams-{ConsentKey}" : $"teams-{check.Key}";
 
     public async Task<OutcomeResult> HandleAsync(ClaimsPrincipal user, Guid sessionId, OutcomeRequest request, CancellationToken ct)
     {
@@ -87,7 +120,8 @@ public sealed class RecordOutcome(ChaperoneDbContext db, TimeProvider clock, Aud
                 ? "The session's teacher records its outcome; a senior leader does so only once the teacher has left (an admin ended their access)."
                 : "Only the session's teacher records its outcome, or a senior leader once the teacher has left.");
         }
-        var errors = Check(request, session.Provider, byLeader, out var confirmed);
+        var checks = session.Provider == CallProviders.Teams ? TeamsChecksFor(await PupilsAsync(session, ct)) : [];
+        var errors = Check(request, session.Provider, checks, byLeader, out var confirmed);
         if (errors.Count > 0)
         {
             return new OutcomeResult.Invalid(errors);
@@ -117,21 +151,30 @@ public sealed class RecordOutcome(ChaperoneDbContext db, TimeProvider clock, Aud
                 callHeld = kinds.Contains(RoomEvents.Started);
                 return StateProblem(session, callHeld, outcome, now) is { } changed
                     ? new OutcomeResult.WrongState(changed)
-                    : await MarkAsync(user, session, request, confirmed, byLeader, kinds, callHeld, now, ct);
+                    : await MarkAsync(user, session, request, checks, confirmed, byLeader, kinds, callHeld, now, ct);
             }
             finally
             {
                 await RoomLeases.ReleaseAsync(db, sessionId, RoomLeases.MarkingDidNotAttend, CancellationToken.None);
             }
         }
-        return await MarkAsync(user, session, request, confirmed, byLeader, kinds, callHeld, now, ct);
+        return await MarkAsync(user, session, request, checks, confirmed, byLeader, kinds, callHeld, now, ct);
     }
+
+    /// <summary>The session's pupils, by name, in the order of their names.</summary>
+    private async Task<List<PersonRef>> PupilsAsync(Session session, CancellationToken ct) =>
+        (await db.SessionPupils.AsNoTracking().Where(p => p.SessionId == session.Id && p.SchoolId == session.SchoolId)
+            .Join(db.Pupils, sp => sp.PupilId, p => p.Id, (sp, p) => new { p.Id, p.Name })
+            .OrderBy(p => p.Name).ThenBy(p => p.Id)
+            .ToListAsync(ct))
+        .Select(p => new PersonRef(Ids.Format(p.Id), p.Name))
+        .ToList();
 
     /// <summary>The kinds of the session's stored room events.</summary>
     private Task<List<string>> KindsAsync(Session session, CancellationToken ct) =>
         db.Set<CallEventRecord>().AsNoTracking().Where(e => e.SessionId == session.Id && e.SchoolId == session.SchoolId).Select(e => e.Kind).ToListAsync(ct);
 
-    private async Task<OutcomeResult> MarkAsync(ClaimsPrincipal user, Session session, OutcomeRequest request, IReadOnlyList<string> confirmed, bool byLeader,
+    private async Task<OutcomeResult> MarkAsync(ClaimsPrincipal user, Session session, OutcomeRequest request, IReadOnlyList<TeamsCheck> checks, IReadOnlyList<string> confirmed, bool byLeader,
         List<string> kinds, bool callHeld, DateTimeOffset now, CancellationToken ct)
     {
         var (schoolId, sessionId) = (session.SchoolId, session.Id);
@@ -161,9 +204,9 @@ public sealed class RecordOutcome(ChaperoneDbContext db, TimeProvider clock, Aud
             : CallEvidence.AtOutcome(outcome, kinds.Count(k => k == RoomEvents.Joined), kinds.Count(k => k == RoomEvents.Left));
         if (session.Provider == CallProviders.Teams && outcome != DidNotAttend)
         {
-            items.AddRange(TeamsChecks.Select(c => new EvidenceItem
+            items.AddRange(checks.Select(c => new EvidenceItem
             {
-                Clause = c.Clause, Rule = $"teams-{c.Key}", Passed = confirmed.Contains(c.Key),
+                Clause = c.Clause, Rule = RuleOf(c), Passed = confirmed.Contains(c.Key),
                 Text = confirmed.Contains(c.Key) ? $"The teacher confirmed: {c.Text}" : c.Missing,
             }));
         }
@@ -225,7 +268,7 @@ public sealed class RecordOutcome(ChaperoneDbContext db, TimeProvider clock, Aud
         return Outcomes.Where(o => StateProblem(session, held, o, now) is null).ToList();
     }
 
-    private static Dictionary<string, string[]> Check(OutcomeRequest request, string provider, bool byLeader, out List<string> confirmed)
+    private static Dictionary<string, string[]> Check(OutcomeRequest request, string provider, IReadOnlyList<TeamsCheck> checks, bool byLeader, out List<string> confirmed)
     {
         var errors = new Dictionary<string, string[]>();
         confirmed = [];
@@ -255,18 +298,36 @@ public sealed class RecordOutcome(ChaperoneDbContext db, TimeProvider clock, Aud
             {
                 for (var i = 0; i < given.Length; i++)
                 {
-                    if (TeamsChecks.FirstOrDefault(c => c.Key == given[i]) is not { } check)
+                    var keys = KeysOf(given[i], checks);
+                    if (keys.Count == 0)
                     {
-                        errors[$"confirmed[{i}]"] = [$"Confirm any of: {string.Join(", ", TeamsChecks.Select(c => c.Key))}."];
+                        errors[$"confirmed[{i}]"] = [$"Confirm any of: {string.Join(", ", checks.Select(c => c.Key))}."];
                     }
-                    else if (!confirmed.Contains(check.Key))
+                    foreach (var key in keys)
                     {
-                        confirmed.Add(check.Key);
+                        if (!confirmed.Contains(key))
+                        {
+                            confirmed.Add(key);
+                        }
                     }
                 }
             }
         }
         return errors;
+    }
+
+    /// <summary>
+    /// The checks <paramref name="key"/> confirms, none when it names none of <paramref name="checks"/>:
+    /// in a small group, <c>consent</c> confirms every child's at once.
+    /// </summary>
+    private static List<string> KeysOf(string? key, IReadOnlyList<TeamsCheck> checks)
+    {
+        if (key is not null && checks.Any(c => c.Key == key))
+        {
+            return [key];
+        }
+        var perChild = checks.Where(c => c.Key.StartsWith(ConsentKey + ":", StringComparison.Ordinal)).Select(c => c.Key).ToList();
+        return key == ConsentKey ? perChild : [];
     }
 }
 

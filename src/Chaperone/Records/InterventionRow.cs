@@ -1,5 +1,6 @@
 using System.Globalization;
 using Chaperone.Pages;
+using Chaperone.Scheduling;
 using NodaTime;
 
 namespace Chaperone.Records;
@@ -66,8 +67,12 @@ public sealed record InterventionRow(
             Display.KindLabel(s.Kind),
             Display.StatusLabel(s.Status),
             AttendedText(f.Attendance, zone),
-            ConsentText(f.ConsentFor(pupil.Id), zone),
-            ExpectationsText(f.Expectations, zone),
+            s.Provider == CallProviders.Teams
+                ? TeamsConsentText(f.Outcome?.Confirmed ?? [], f.Outcome?.RecordedAt, pupil.Id, zone)
+                : ConsentText(f.ConsentFor(pupil.Id), zone),
+            s.Provider == CallProviders.Teams
+                ? TeamsExpectationsText(f.Outcome?.Confirmed ?? [], f.Outcome?.RecordedAt, zone)
+                : ExpectationsText(f.Expectations, zone),
             OutcomeLabel(f.Outcome?.Outcome),
             f.Outcome?.Notes ?? "",
             string.Join("; ", concerns));
@@ -85,6 +90,25 @@ public sealed record InterventionRow(
             ? "No consent recorded"
             : $"Given by {consent.GuardianName} ({consent.Relationship}{(consent.ParentalResponsibility ? ", parental responsibility" : "")}) at {Clock(consent.GivenAt, zone)}"
               + (consent.ConfirmedAt is { } confirmed ? $"; confirmed by the teacher at {Clock(confirmed, zone)}" : "; not confirmed by the teacher");
+
+    /// <summary>
+    /// Clause 1 for one child of a Teams call: Teams records no consent, so the teacher confirms it
+    /// with the outcome (<paramref name="confirmed"/>, recorded at <paramref name="recordedAt"/>).
+    /// </summary>
+    public static string TeamsConsentText(IReadOnlyCollection<string> confirmed, DateTimeOffset? recordedAt, string pupilId, DateTimeZone zone) =>
+        recordedAt is not { } at
+            ? "Not yet confirmed (in a Teams call the teacher confirms it with the outcome)"
+            : Calls.RecordOutcome.ConsentConfirmedFor(confirmed, pupilId)
+                ? $"Confirmed by the teacher with the outcome, recorded {Display.At(at, zone)} (Teams records no consent itself)"
+                : "Not confirmed by the teacher";
+
+    /// <summary>Clause 7 for a Teams call: confirmed by the teacher with the outcome, as Teams records none.</summary>
+    public static string TeamsExpectationsText(IReadOnlyCollection<string> confirmed, DateTimeOffset? recordedAt, DateTimeZone zone) =>
+        recordedAt is not { } at
+            ? "Not yet confirmed (in a Teams call the teacher confirms it with the outcome)"
+            : confirmed.Contains(Calls.RecordOutcome.ExpectationsKey)
+                ? $"Confirmed by the teacher with the outcome, recorded {Display.At(at, zone)}"
+                : "Not confirmed by the teacher";
 
     public static string ExpectationsText(ExpectationsFact? given, DateTimeZone zone) =>
         given is null

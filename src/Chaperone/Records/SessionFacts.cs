@@ -26,7 +26,8 @@ public sealed record ConsentFact(string GuardianName, string Relationship, bool 
 public sealed record ExpectationsFact(string Version, DateTimeOffset GivenAt, string Text);
 
 /// <summary>The outcome and notes the teacher recorded after the call (clause 11); the newest counts.</summary>
-public sealed record OutcomeFact(string Outcome, string Notes, DateTimeOffset RecordedAt);
+/// <param name="Confirmed">What the teacher of a Teams call confirmed with it (<see cref="Calls.RecordOutcome.TeamsChecksFor"/> keys); empty for the built-in room.</param>
+public sealed record OutcomeFact(string Outcome, string Notes, DateTimeOffset RecordedAt, IReadOnlyList<string> Confirmed);
 
 /// <summary>One checklist answer: a family's declaration on joining, or the teacher's room or dress check (clauses 1, 9, 10).</summary>
 public sealed record ChecklistFact(string Who, string What, DateTimeOffset At, IReadOnlyList<string> Items);
@@ -113,7 +114,7 @@ public sealed record SessionFacts(
                     expectations = new ExpectationsFact(Get("version"), e.At, Get("text"));
                     break;
                 case RoomEvents.Outcome:
-                    outcome = new OutcomeFact(Get("outcome"), Get("notes"), e.At);
+                    outcome = new OutcomeFact(Get("outcome"), Get("notes"), e.At, Get("confirmed").Split(',', StringSplitOptions.RemoveEmptyEntries));
                     break;
                 case RoomEvents.Started:
                     started ??= e.At;

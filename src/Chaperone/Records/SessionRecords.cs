@@ -21,6 +21,7 @@ public sealed record RecordingDto(string Id, DateTimeOffset StartedAt, DateTimeO
 /// </summary>
 /// <param name="Consent">The first consent given; <see cref="Consents"/> holds every family's (one per family in a small group).</param>
 /// <param name="Consents">Each guardian's consent, for the children it names (clause 1).</param>
+/// <param name="Confirmed">What the teacher of a Teams call confirmed with its outcome, which Teams cannot record (consent, for each child in a small group; expectations; the checks): <see cref="Calls.RecordOutcome.TeamsChecksFor"/> keys. Empty for the built-in room, which records them itself.</param>
 public sealed record SessionRecordDto(
     SessionDto Session,
     string TimeZone,
@@ -37,7 +38,8 @@ public sealed record SessionRecordDto(
     DateTimeOffset? OutcomeRecordedAt,
     IReadOnlyList<ExitStep> ExitOrder,
     IReadOnlyList<RecordingDto> Recordings,
-    IReadOnlyList<ControlFact> Controls);
+    IReadOnlyList<ControlFact> Controls,
+    IReadOnlyList<string> Confirmed);
 
 /// <summary>Reads sessions and their call's facts, always within one school.</summary>
 public static class SessionRecords
@@ -109,7 +111,7 @@ public static class SessionRecords
         return new SessionRecordDto(s, s.TimeZone, f.StartedAt, f.ClosedAt, f.Ran is { } ran ? (int)Math.Round(ran.TotalMinutes) : null,
             f.Consents.Count > 0 ? f.Consents[0] : null, f.Consents, f.Expectations, checklists, f.Attendance, f.Outcome?.Outcome, f.Outcome?.Notes, f.Outcome?.RecordedAt, f.ExitOrder,
             recordings.Select(r => new RecordingDto(Ids.Format(r.Id), r.StartedAt, r.LastChunkAt, r.Chunks, r.Bytes)).ToList(),
-            f.Controls);
+            f.Controls, f.Outcome?.Confirmed ?? []);
     }
 
     private static async Task<CallReport?> ReportAsync(CallProviderResolver providers, SessionDto s, Guid schoolId, CancellationToken ct)

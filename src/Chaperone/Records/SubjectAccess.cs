@@ -170,6 +170,8 @@ public sealed class SubjectAccess(ChaperoneDbContext db, CallProviderResolver pr
             Attendance = [.. record.Attendance.Where(a => Theirs(a.Name))],
             ExitOrder = [.. record.ExitOrder.Where(e => Theirs(e.Who))],
             Controls = [.. record.Controls.Where(c => Theirs(c.Who))],
+            // Another child's consent, confirmed by the teacher of a Teams call, is theirs.
+            Confirmed = [.. record.Confirmed.Where(k => !k.StartsWith(Calls.RecordOutcome.ConsentKey + ":", StringComparison.Ordinal) || k == Calls.RecordOutcome.ConsentKeyFor(pupilId))],
         };
     }
 
