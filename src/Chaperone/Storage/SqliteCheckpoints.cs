@@ -15,6 +15,14 @@ namespace Chaperone.Storage;
 /// connection while the next writes go on (a passive checkpoint waits for no reader or writer).
 /// </summary>
 /// <remarks>
+/// <para>A passive checkpoint copies the log back but never starts it again: SQLite restarts the
+/// log from its beginning only when a writer finds it all copied and no reader still reading from
+/// it, which under a steady stream of bookings and reads may not happen for hours, and the log's
+/// file keeps every page it ever grew to. Once the log holds <see cref="TruncateAtPages"/> pages
+/// and all are copied, the checkpoint therefore also waits (at most
+/// <see cref="TruncateWait"/>, holding off new writers meanwhile, while readers go on) for the
+/// readers still in the log to finish, then empties the log's file; if they are not done by then
+/// it leaves it to the next one.</para>
 /// Nothing about durability changes: a commit is flushed to the log before its callers hear of it,
 /// and SQLite reads committed pages from the log until they are copied back. The rarer writes that
 /// save directly, outside both (migrations, sign-in, staff's edits of people and settings, the
@@ -25,6 +33,9 @@ public sealed class SqliteCheckpoints
     /// <summary>A checkpoint is asked for once this many commits (of the group commit and the other write transactions) have gone by.</summary>
     public const int CommitsPerCheckpoint = 16;
 
+    /// <summary>How long a checkpoint that empties the log waits for the readers still in it (new writers wait as long).</summary>
+    public static readonly TimeSpan TruncateWait = TimeSpan.FromMilliseconds(250);
+
     /// <summary>SQLite's own threshold, in pages, put back once a group commit's commit is done.</summary>
     private const int SqliteDefaultPages = 1000;
 
@@ -34,6 +45,7 @@ public sealed class SqliteCheckpoints
     private int _commits;
     private int _running;
     private long _completed;
+    private long _truncated;
 
     /// <summary>The checkpoints of this database file (one per connection string), shared by the group commit and the other write transactions.</summary>
     public static SqliteCheckpoints For(string connectionString) => Databases.GetOrAdd(connectionString, c => new SqliteCheckpoints(c));
@@ -46,6 +58,12 @@ public sealed class SqliteCheckpoints
 
     /// <summary>Checkpoints run so far (each copies whatever the log holds that the file does not).</summary>
     public long Completed => Interlocked.Read(ref _completed);
+
+    /// <summary>Times the log's file was emptied.</summary>
+    public long Truncated => Interlocked.Read(ref _truncated);
+
+    /// <summary>The log's length, in pages, from which a checkpoint that has copied it all also empties it (64 MiB of 4 KiB pages).</summary>
+    public int TruncateAtPages { get; internal set; } = 16_384;
 
     /// <summary>
     /// Stops <paramref name="connection"/> from checkpointing inside its commits until the
@@ -76,10 +94,21 @@ public sealed class SqliteCheckpoints
         {
             using var connection = new SqliteConnection(_connectionString);
             connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
-            command.ExecuteNonQuery();
+            var (pages, copied) = Checkpoint(connection, "PASSIVE");
             Interlocked.Increment(ref _completed);
+            if (pages >= TruncateAtPages && copied == pages)
+            {
+                using (var wait = connection.CreateCommand())
+                {
+                    wait.CommandText = $"PRAGMA busy_timeout = {(int)TruncateWait.TotalMilliseconds};";
+                    wait.ExecuteNonQuery();
+                }
+                // Answers the log's length as 0 once emptied; a reader still in it keeps it as it was.
+                if (Checkpoint(connection, "TRUNCATE").Pages == 0)
+                {
+                    Interlocked.Increment(ref _truncated);
+                }
+            }
         }
         catch (SqliteException)
         {
@@ -90,6 +119,16 @@ public sealed class SqliteCheckpoints
         {
             Volatile.Write(ref _running, 0);
         }
+    }
+
+    /// <summary>Runs a checkpoint of <paramref name="mode"/>: the log's length in pages, and how many of them are now copied into the file.</summary>
+    private static (long Pages, long Copied) Checkpoint(SqliteConnection connection, string mode)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = $"PRAGMA wal_checkpoint({mode});";
+        using var reader = command.ExecuteReader();
+        // One row: whether it was kept from finishing, the log's pages, the pages copied.
+        return reader.Read() ? (reader.GetInt64(1), reader.GetInt64(2)) : (0, 0);
     }
 
     public readonly struct Suspension(SqliteConnection connection) : IDisposable

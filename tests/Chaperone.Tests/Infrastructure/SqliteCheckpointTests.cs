@@ -114,6 +114,71 @@ public sealed class SqliteCheckpointTests : IDisposable
         Assert.True(copied > 1000, $"{copied} of {pages} pages copied");
     }
 
+    [Fact]
+    public async Task ALongLogAllCopiedIsEmptiedOnceNoReaderIsInItAndAShortOneIsLeftAsItIs()
+    {
+        var checkpoints = SqliteCheckpoints.For(_connectionString);
+        checkpoints.TruncateAtPages = 1000;
+        using var writer = new SqliteConnection(_connectionString);
+        writer.Open();
+        using var suspended = SqliteCheckpoints.SuspendFor(writer);
+        Task<long> CheckpointAsync()
+        {
+            var before = checkpoints.Completed;
+            for (var i = 0; i < SqliteCheckpoints.CommitsPerCheckpoint; i++)
+            {
+                checkpoints.Committed();
+            }
+            return CheckpointsAsync(checkpoints, before + 1);
+        }
+        long WalLength() => new FileInfo(_file + "-wal").Length;
+
+        // A reader still in the log keeps it: the checkpoint copies it all, waits for the reader, and leaves it.
+        Execute(writer, FillLog);
+        using (var reader = new SqliteConnection(_connectionString))
+        {
+            reader.Open();
+            using var snapshot = reader.BeginTransaction(deferred: true);
+            using (var read = reader.CreateCommand())
+            {
+                read.CommandText = """SELECT COUNT(*) FROM "Probe";""";
+                Assert.Equal(1500L, read.ExecuteScalar());
+            }
+            Assert.Equal(1, await CheckpointAsync());
+            Assert.Equal(0, checkpoints.Truncated);
+            var (pages, copied) = Log();
+            Assert.True(pages > 1000, $"the log holds {pages} pages");
+            Assert.Equal(pages, copied);
+            Assert.True(WalLength() > 1000 * 4096L, $"the log's file is {WalLength()} bytes long");
+        }
+
+        // Once no reader is in it, the next checkpoint empties the log's file.
+        Assert.Equal(2, await CheckpointAsync());
+        Assert.Equal(1, checkpoints.Truncated);
+        Assert.Equal(0, WalLength());
+
+        // A short log is copied but left as it is.
+        Execute(writer, """INSERT INTO "Probe" ("Data") VALUES (x'00');""");
+        Assert.Equal(3, await CheckpointAsync());
+        Assert.Equal(1, checkpoints.Truncated);
+        Assert.True(WalLength() > 0, "a short log is not emptied");
+        Assert.Equal(Log().Pages, Log().Copied);
+        using var count = writer.CreateCommand();
+        count.CommandText = """SELECT COUNT(*) FROM "Probe";""";
+        Assert.Equal(1501L, count.ExecuteScalar());
+    }
+
+    /// <summary>Waits (at most 10 s) until <paramref name="count"/> checkpoints have run beside the writes; answers how many have run.</summary>
+    private static async Task<long> CheckpointsAsync(SqliteCheckpoints checkpoints, long count)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (checkpoints.Completed < count && waited.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(20);
+        }
+        return checkpoints.Completed;
+    }
+
     /// <summary>Waits (at most 10 s) for the checkpoint asked for to have run beside the writes; answers how many have run.</summary>
     private static async Task<long> FirstCheckpointAsync(SqliteCheckpoints checkpoints)
     {
