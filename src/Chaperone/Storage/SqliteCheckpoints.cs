@@ -17,12 +17,14 @@ namespace Chaperone.Storage;
 /// <remarks>
 /// <para>A passive checkpoint copies the log back but never starts it again: SQLite restarts the
 /// log from its beginning only when a writer finds it all copied and no reader still reading from
-/// it, which under a steady stream of bookings and reads may not happen for hours, and the log's
-/// file keeps every page it ever grew to. Once the log holds <see cref="TruncateAtPages"/> pages
-/// and all are copied, the checkpoint therefore also waits (at most
-/// <see cref="TruncateWait"/>, holding off new writers meanwhile, while readers go on) for the
-/// readers still in the log to finish, then empties the log's file; if they are not done by then
-/// it leaves it to the next one.</para>
+/// it, which under a steady stream of bookings and reads may not happen for hours, while the log
+/// grows by every page written (863 MB in a minute of the booking benchmark). Once the log holds
+/// <see cref="RestartAtPages"/> pages, the checkpoint therefore also restarts it: it tries (up to
+/// <see cref="RestartTries"/> times) to copy what is left and have the next writer start the log
+/// again from its beginning, which succeeds at a moment no reader is still in the log. Each try
+/// holds this process's write turn (<see cref="SqliteWriteGate"/>) while it runs, a millisecond or
+/// a few, so writers queue for it rather than meet SQLite's lock; if none succeeds, the next
+/// checkpoint tries again. The log's file then stays about that long.</para>
 /// Nothing about durability changes: a commit is flushed to the log before its callers hear of it,
 /// and SQLite reads committed pages from the log until they are copied back. The rarer writes that
 /// save directly, outside both (migrations, sign-in, staff's edits of people and settings, the
@@ -33,8 +35,8 @@ public sealed class SqliteCheckpoints
     /// <summary>A checkpoint is asked for once this many commits (of the group commit and the other write transactions) have gone by.</summary>
     public const int CommitsPerCheckpoint = 16;
 
-    /// <summary>How long a checkpoint that empties the log waits for the readers still in it (new writers wait as long).</summary>
-    public static readonly TimeSpan TruncateWait = TimeSpan.FromMilliseconds(250);
+    /// <summary>How many times a checkpoint tries to restart a long log, a millisecond or more apart.</summary>
+    public const int RestartTries = 100;
 
     /// <summary>SQLite's own threshold, in pages, put back once a group commit's commit is done.</summary>
     private const int SqliteDefaultPages = 1000;
@@ -42,10 +44,11 @@ public sealed class SqliteCheckpoints
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, SqliteCheckpoints> Databases = new(StringComparer.Ordinal);
 
     private readonly string _connectionString;
+    private readonly string _writeGate;
     private int _commits;
     private int _running;
     private long _completed;
-    private long _truncated;
+    private long _restarted;
 
     /// <summary>The checkpoints of this database file (one per connection string), shared by the group commit and the other write transactions.</summary>
     public static SqliteCheckpoints For(string connectionString) => Databases.GetOrAdd(connectionString, c => new SqliteCheckpoints(c));
@@ -54,16 +57,17 @@ public sealed class SqliteCheckpoints
     {
         // Never creates the file: a checkpoint of a database that is gone has nothing to do.
         _connectionString = new SqliteConnectionStringBuilder(connectionString) { Mode = SqliteOpenMode.ReadWrite }.ToString();
+        _writeGate = connectionString;
     }
 
-    /// <summary>Checkpoints run so far (each copies whatever the log holds that the file does not).</summary>
+    /// <summary>Checkpoints run so far (each copies whatever the log holds that the file does not, and restarts a long log or gives up trying).</summary>
     public long Completed => Interlocked.Read(ref _completed);
 
-    /// <summary>Times the log's file was emptied.</summary>
-    public long Truncated => Interlocked.Read(ref _truncated);
+    /// <summary>Times a long log was restarted.</summary>
+    public long Restarted => Interlocked.Read(ref _restarted);
 
-    /// <summary>The log's length, in pages, from which a checkpoint that has copied it all also empties it (64 MiB of 4 KiB pages).</summary>
-    public int TruncateAtPages { get; internal set; } = 16_384;
+    /// <summary>The log's length, in pages, from which a checkpoint also restarts it (64 MiB of 4 KiB pages).</summary>
+    public int RestartAtPages { get; internal set; } = 16_384;
 
     /// <summary>
     /// Stops <paramref name="connection"/> from checkpointing inside its commits until the
@@ -85,30 +89,42 @@ public sealed class SqliteCheckpoints
             return;
         }
         Interlocked.Exchange(ref _commits, 0);
-        _ = Task.Run(Run);
+        _ = Task.Run(RunAsync);
     }
 
-    private void Run()
+    private async Task RunAsync()
     {
         try
         {
             using var connection = new SqliteConnection(_connectionString);
             connection.Open();
-            var (pages, copied) = Checkpoint(connection, "PASSIVE");
-            Interlocked.Increment(ref _completed);
-            if (pages >= TruncateAtPages && copied == pages)
+            var (_, pages, _) = Checkpoint(connection, "PASSIVE");
+            if (pages >= RestartAtPages)
             {
+                // Tried again and again, never waiting inside SQLite (whose busy handler sleeps in
+                // steps of up to 100 ms, holding off every writer meanwhile): each try takes this
+                // process's write turn, so that no writer of it meets SQLite's lock (and sleeps
+                // 150 ms in the driver) while the try runs, and succeeds at a moment no reader is
+                // in the log.
                 using (var wait = connection.CreateCommand())
                 {
-                    wait.CommandText = $"PRAGMA busy_timeout = {(int)TruncateWait.TotalMilliseconds};";
+                    wait.CommandText = "PRAGMA busy_timeout = 0;";
                     wait.ExecuteNonQuery();
                 }
-                // Answers the log's length as 0 once emptied; a reader still in it keeps it as it was.
-                if (Checkpoint(connection, "TRUNCATE").Pages == 0)
+                for (var tries = 1; tries <= RestartTries; tries++)
                 {
-                    Interlocked.Increment(ref _truncated);
+                    using (await SqliteWriteGate.EnterAsync(_writeGate, CancellationToken.None))
+                    {
+                        if (!Checkpoint(connection, "RESTART").Busy)
+                        {
+                            Interlocked.Increment(ref _restarted);
+                            break;
+                        }
+                    }
+                    await Task.Delay(1);
                 }
             }
+            Interlocked.Increment(ref _completed);
         }
         catch (SqliteException)
         {
@@ -121,14 +137,14 @@ public sealed class SqliteCheckpoints
         }
     }
 
-    /// <summary>Runs a checkpoint of <paramref name="mode"/>: the log's length in pages, and how many of them are now copied into the file.</summary>
-    private static (long Pages, long Copied) Checkpoint(SqliteConnection connection, string mode)
+    /// <summary>Runs a checkpoint of <paramref name="mode"/>: whether a reader or writer kept it from finishing, the log's length in pages, and how many of them are now copied into the file.</summary>
+    private static (bool Busy, long Pages, long Copied) Checkpoint(SqliteConnection connection, string mode)
     {
         using var command = connection.CreateCommand();
         command.CommandText = $"PRAGMA wal_checkpoint({mode});";
         using var reader = command.ExecuteReader();
         // One row: whether it was kept from finishing, the log's pages, the pages copied.
-        return reader.Read() ? (reader.GetInt64(1), reader.GetInt64(2)) : (0, 0);
+        return reader.Read() ? (reader.GetInt64(0) != 0, reader.GetInt64(1), reader.GetInt64(2)) : (true, 0, 0);
     }
 
     public readonly struct Suspension(SqliteConnection connection) : IDisposable
