@@ -101,6 +101,15 @@ public sealed class RecordOutcome(ChaperoneDbContext db, TimeProvider clock, Aud
     public static bool ConsentConfirmedFor(IReadOnlyCollection<string> confirmed, string pupilId) =>
         confirmed.Contains(ConsentKey) || confirmed.Contains(ConsentKeyFor(pupilId));
 
+    /// <summary>
+    /// The checks of a Teams session with <paramref name="pupils"/> that <paramref name="confirmed"/>
+    /// confirms (in a small group, a consent confirmed for every child at once, as stored before
+    /// each child's was confirmed on its own, stands for each child's).
+    /// </summary>
+    public static IEnumerable<TeamsCheck> ConfirmedOf(IReadOnlyList<PersonRef> pupils, IReadOnlyCollection<string> confirmed) =>
+        TeamsChecksFor(pupils).Where(c => confirmed.Contains(c.Key)
+            || (pupils.Count > 1 && confirmed.Contains(ConsentKey) && pupils.Any(p => c.Key == ConsentKeyFor(p.Id))));
+
     /// <summary>The rule naming a check's evidence: the same for every child's consent, so that clause 1's evidence reads alike in a 1:1 session and a small group.</summary>
     private static string RuleOf(TeamsCheck check) =>
         check.Key.StartsWith(ConsentKey, StringComparison.Ordinal) ? $"teams-{ConsentKey}" : $"teams-{check.Key}";

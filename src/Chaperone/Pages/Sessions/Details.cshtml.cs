@@ -65,7 +65,9 @@ public sealed class DetailsModel(ChaperoneDbContext db, RescheduleSession resche
         }
         (Date, Time) = LocalStart.ToForm(Session.Start, Zone);
         DurationMinutes = Session.DurationMinutes.ToString(Display.EnGb);
-        (Outcome, Notes, Confirmed) = CurrentOutcome is { } current ? (current.Outcome, current.Notes, current.Confirmed.ToList()) : (null, null, []);
+        (Outcome, Notes, Confirmed) = CurrentOutcome is { } current
+            ? (current.Outcome, current.Notes, Calls.RecordOutcome.ConfirmedOf(Session.Pupils, current.Confirmed).Select(c => c.Key).ToList())
+            : (null, null, []);
         return Page();
     }
 
