@@ -144,6 +144,12 @@ public sealed class RecordInTheBrowserTests(BrowserApp browser) : IClassFixture<
         Assert.Empty(await AccessibilityViolationsAsync(page));
         var download = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Link, new() { Name = "Download PDF" }).ClickAsync(), new() { Timeout = Ms });
         Assert.Contains("Test term: ", RecordApiTests.PdfText(await File.ReadAllBytesAsync(await download.PathAsync())));
+
+        // The admin removes the term again, from the settings page.
+        await page.GotoAsync("/admin/settings");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Remove Test term" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("The term “Test term” is removed.", new() { Timeout = Ms });
+        await Assertions.Expect(page.GetByRole(AriaRole.Region, new() { Name = "Term dates" })).ToContainTextAsync("No terms recorded.", new() { Timeout = Ms });
     }
 
     [Fact]
