@@ -30,7 +30,8 @@ public abstract record OutcomeResult
 }
 
 /// <summary>One thing a Teams session's teacher confirms with the outcome, and the clause it evidences.</summary>
-public sealed record TeamsCheck(string Key, int Clause, string Text, string Missing);
+/// <param name="PupilId">The child whose consent it confirms, in a small group; null for a check of the whole call.</param>
+public sealed record TeamsCheck(string Key, int Clause, string Text, string Missing, string? PupilId = null);
 
 /// <summary>
 /// Clause 11: the session's teacher marks its outcome and writes notes, once the call is over
@@ -91,7 +92,7 @@ public sealed class RecordOutcome(ChaperoneDbContext db, TimeProvider clock, Aud
             ? TeamsChecks
             : [.. pupils.Select(p => new TeamsCheck(ConsentKeyFor(p.Id), Clauses.Consent,
                     $"For {p.Name}, a parent with parental responsibility for them gave consent at the start, and a parent or carer stayed with them throughout.",
-                    $"The teacher did not confirm, for {p.Name}, a parent's consent at the start, nor that they stayed throughout.")),
+                    $"The teacher did not confirm, for {p.Name}, a parent's consent at the start, nor that they stayed throughout.", p.Id)),
                 .. TeamsChecks.Where(c => c.Key != ConsentKey)];
 
     /// <summary>
@@ -107,12 +108,11 @@ public sealed class RecordOutcome(ChaperoneDbContext db, TimeProvider clock, Aud
     /// each child's was confirmed on its own, stands for each child's).
     /// </summary>
     public static IEnumerable<TeamsCheck> ConfirmedOf(IReadOnlyList<PersonRef> pupils, IReadOnlyCollection<string> confirmed) =>
-        TeamsChecksFor(pupils).Where(c => confirmed.Contains(c.Key)
-            || (pupils.Count > 1 && confirmed.Contains(ConsentKey) && pupils.Any(p => c.Key == ConsentKeyFor(p.Id))));
+        TeamsChecksFor(pupils).Where(c => c.PupilId is { } pupilId ? ConsentConfirmedFor(confirmed, pupilId) : confirmed.Contains(c.Key));
 
     /// <summary>The rule naming a check's evidence: the same for every child's consent, so that clause 1's evidence reads alike in a 1:1 session and a small group.</summary>
     private static string RuleOf(TeamsCheck check) =>
-        check.Key.StartsWith(ConsentKey, StringComparison.Ordinal) ? $"teams-{ConsentKey}" : $"teams-{check.Key}";
+        check.PupilId is null ? $"teams-{check.Key}" : $"teams-{ConsentKey}";
 
     public async Task<OutcomeResult> HandleAsync(ClaimsPrincipal user, Guid sessionId, OutcomeRequest request, CancellationToken ct)
     {
@@ -310,7 +310,8 @@ public sealed class RecordOutcome(ChaperoneDbContext db, TimeProvider clock, Aud
                     var keys = KeysOf(given[i], checks);
                     if (keys.Count == 0)
                     {
-                        errors[$"confirmed[{i}]"] = [$"Confirm any of: {string.Join(", ", checks.Select(c => c.Key))}."];
+                        errors[$"confirmed[{i}]"] = [$"Confirm any of: {string.Join(", ", checks.Select(c => c.Key))}"
+                            + (checks.Any(c => c.PupilId is not null) ? $" ({ConsentKey} alone confirms every child's consent)." : ".")];
                     }
                     foreach (var key in keys)
                     {
@@ -335,7 +336,7 @@ public sealed class RecordOutcome(ChaperoneDbContext db, TimeProvider clock, Aud
         {
             return [key];
         }
-        var perChild = checks.Where(c => c.Key.StartsWith(ConsentKey + ":", StringComparison.Ordinal)).Select(c => c.Key).ToList();
+        var perChild = checks.Where(c => c.PupilId is not null).Select(c => c.Key).ToList();
         return key == ConsentKey ? perChild : [];
     }
 }
