@@ -16,8 +16,9 @@ namespace Chaperone.Calls;
 public sealed record OutcomeRequest(string? Outcome, string? Notes, string[]? Confirmed = null);
 
 /// <summary>The outcome on record: the last one marked.</summary>
-/// <param name="RecordedByLeader">The senior leader who marked it because the session's teacher had left; null when the teacher marked it.</param>
-public sealed record OutcomeDto(string Outcome, string Notes, IReadOnlyList<string> Confirmed, DateTimeOffset RecordedAt, string? RecordedByLeader = null);
+/// <param name="RecordedByLeader">The senior leader who marked it because the session's teacher had left or its outcome was overdue (<see cref="LeaderMarking"/>); null when the teacher marked it.</param>
+/// <param name="LeaderReason">Why the leader marked it: <c>teacher-left</c> or <c>overdue</c>; null when the teacher marked it.</param>
+public sealed record OutcomeDto(string Outcome, string Notes, IReadOnlyList<string> Confirmed, DateTimeOffset RecordedAt, string? RecordedByLeader = null, string? LeaderReason = null);
 
 /// <summary>What recording an outcome came to.</summary>
 public abstract record OutcomeResult
@@ -27,6 +28,43 @@ public abstract record OutcomeResult
     public sealed record Missing : OutcomeResult;
     public sealed record WrongState(string Detail) : OutcomeResult;
     public sealed record Forbidden(string Detail) : OutcomeResult;
+}
+
+/// <summary>Why a senior leader, not the session's teacher, marks its outcome.</summary>
+public enum LeaderReason
+{
+    /// <summary>The leader does not mark it: the outcome is the teacher's to record.</summary>
+    None,
+    /// <summary>The teacher has left (an admin ended their access, or their account is gone).</summary>
+    TeacherLeft,
+    /// <summary>The teacher is still at the school but has not marked it a week after the session (<see cref="LeaderMarking.OverdueAfter"/>): away, on leave, or unable to.</summary>
+    Overdue,
+}
+
+/// <summary>
+/// Clause 11: every session's attendance is on record. Its teacher records it; a senior leader
+/// records it instead once the teacher cannot: they have left, or the outcome is a week overdue
+/// (a teacher on long leave, whose sessions would otherwise wait for them for weeks).
+/// </summary>
+public static class LeaderMarking
+{
+    public const int Clause = Clauses.Attendance;
+
+    /// <summary>How long after a session's end its outcome waits for its teacher before a senior leader may record it.</summary>
+    public static readonly TimeSpan OverdueAfter = TimeSpan.FromDays(7);
+
+    /// <summary>Whether a session that ended at <paramref name="end"/> has waited a week or more for its outcome at <paramref name="now"/>.</summary>
+    public static bool Overdue(DateTimeOffset end, DateTimeOffset now) => now >= end + OverdueAfter;
+
+    /// <summary>A reason as the API and the stored outcome name it.</summary>
+    public static string? Name(LeaderReason reason) => reason switch
+    {
+        LeaderReason.TeacherLeft => "teacher-left",
+        LeaderReason.Overdue => "overdue",
+        _ => null,
+    };
+
+    public const string Refusal = "The session's teacher records its outcome; a senior leader does so only once the teacher has left (an admin ended their access), or a week after the session when it is still not recorded.";
 }
 
 /// <summary>One thing a Teams session's teacher confirms with the outcome, and the clause it evidences.</summary>
@@ -50,8 +88,9 @@ public sealed record TeamsCheck(string Key, int Clause, string Text, string Miss
 /// and an audit entry carrying the notes' SHA-256, so the notes on record are tamper-evident.
 /// <para>A teacher who has left (an admin ended their access) can mark nothing more, and their
 /// sessions would wait for an outcome for ever; a senior leader marks those instead, from the
-/// session's record (<see cref="LeaderMarksAsync"/>). They confirm nothing of a Teams call they did
-/// not take part in, so its checks show as not confirmed.</para>
+/// session's record, and also any session whose outcome is a week overdue (a teacher on long
+/// leave; <see cref="LeaderMarking"/>). They confirm nothing of a Teams call they did not take
+/// part in, so its checks show as not confirmed.</para>
 /// </summary>
 public sealed class RecordOutcome(ChaperoneDbContext db, TimeProvider clock, AuditSignal audit, RoomLeases leases)
 {
@@ -123,11 +162,12 @@ public sealed class RecordOutcome(ChaperoneDbContext db, TimeProvider clock, Aud
             return new OutcomeResult.Missing();
         }
         var byLeader = session.TeacherId != user.UserId();
-        if (byLeader && !await LeaderMarksAsync(db, user, session, ct))
+        var reason = byLeader ? await LeaderReasonAsync(db, user, session, clock.GetUtcNow(), ct) : LeaderReason.None;
+        if (byLeader && reason == LeaderReason.None)
         {
             return new OutcomeResult.Forbidden(user.IsInRole(Roles.Slt)
-                ? "The session's teacher records its outcome; a senior leader does so only once the teacher has left (an admin ended their access)."
-                : "Only the session's teacher records its outcome, or a senior leader once the teacher has left.");
+                ? LeaderMarking.Refusal
+                : "Only the session's teacher records its outcome, or a senior leader once the teacher has left or the outcome is a week overdue.");
         }
         var checks = session.Provider == CallProviders.Teams ? TeamsChecksFor(await PupilsAsync(session, ct)) : [];
         var errors = Check(request, session.Provider, checks, byLeader, out var confirmed);
@@ -160,14 +200,14 @@ public sealed class RecordOutcome(ChaperoneDbContext db, TimeProvider clock, Aud
                 callHeld = kinds.Contains(RoomEvents.Started);
                 return StateProblem(session, callHeld, outcome, now) is { } changed
                     ? new OutcomeResult.WrongState(changed)
-                    : await MarkAsync(user, session, request, checks, confirmed, byLeader, kinds, callHeld, now, ct);
+                    : await MarkAsync(user, session, request, checks, confirmed, reason, kinds, callHeld, now, ct);
             }
             finally
             {
                 await RoomLeases.ReleaseAsync(db, sessionId, RoomLeases.MarkingDidNotAttend, CancellationToken.None);
             }
         }
-        return await MarkAsync(user, session, request, checks, confirmed, byLeader, kinds, callHeld, now, ct);
+        return await MarkAsync(user, session, request, checks, confirmed, reason, kinds, callHeld, now, ct);
     }
 
     /// <summary>The session's pupils, by name, in the order of their names.</summary>
@@ -183,9 +223,10 @@ public sealed class RecordOutcome(ChaperoneDbContext db, TimeProvider clock, Aud
     private Task<List<string>> KindsAsync(Session session, CancellationToken ct) =>
         db.Set<CallEventRecord>().AsNoTracking().Where(e => e.SessionId == session.Id && e.SchoolId == session.SchoolId).Select(e => e.Kind).ToListAsync(ct);
 
-    private async Task<OutcomeResult> MarkAsync(ClaimsPrincipal user, Session session, OutcomeRequest request, IReadOnlyList<TeamsCheck> checks, IReadOnlyList<string> confirmed, bool byLeader,
+    private async Task<OutcomeResult> MarkAsync(ClaimsPrincipal user, Session session, OutcomeRequest request, IReadOnlyList<TeamsCheck> checks, IReadOnlyList<string> confirmed, LeaderReason reason,
         List<string> kinds, bool callHeld, DateTimeOffset now, CancellationToken ct)
     {
+        var byLeader = reason != LeaderReason.None;
         var (schoolId, sessionId) = (session.SchoolId, session.Id);
         var outcome = request.Outcome!;
 
@@ -201,6 +242,7 @@ public sealed class RecordOutcome(ChaperoneDbContext db, TimeProvider clock, Aud
         {
             leader = await db.Users.Where(u => u.Id == user.UserId()).Select(u => u.Name).FirstAsync(ct);
             data["leader"] = leader;
+            data["leaderReason"] = LeaderMarking.Name(reason)!;
         }
         db.Add(new CallEventRecord
         {
@@ -228,7 +270,9 @@ public sealed class RecordOutcome(ChaperoneDbContext db, TimeProvider clock, Aud
         {
             outcome,
             confirmed = session.Provider == CallProviders.Teams ? confirmed : null,
-            forLeaver = byLeader ? Ids.Format(session.TeacherId) : null,
+            // Whose outcome a senior leader marked, and why: the teacher had left, or it was overdue.
+            forLeaver = reason == LeaderReason.TeacherLeft ? Ids.Format(session.TeacherId) : null,
+            overdueFor = reason == LeaderReason.Overdue ? Ids.Format(session.TeacherId) : null,
             notesSha256 = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(notes))),
         });
         try
@@ -240,7 +284,7 @@ public sealed class RecordOutcome(ChaperoneDbContext db, TimeProvider clock, Aud
             return new OutcomeResult.WrongState("Someone else changed this session at the same moment; reload it and try again.");
         }
         audit.Raise();
-        return new OutcomeResult.Recorded(new OutcomeDto(outcome, notes, confirmed, now, leader));
+        return new OutcomeResult.Recorded(new OutcomeDto(outcome, notes, confirmed, now, leader, LeaderMarking.Name(reason)));
     }
 
     /// <summary>
@@ -257,18 +301,15 @@ public sealed class RecordOutcome(ChaperoneDbContext db, TimeProvider clock, Aud
     };
 
     /// <summary>
-    /// Whether <paramref name="user"/>, who is not the session's teacher, marks its outcome: a
-    /// senior leader, once the teacher has left (their access ended, or their account is gone).
+    /// Why <paramref name="user"/>, who is not the session's teacher, marks its outcome at
+    /// <paramref name="now"/>: a senior leader, once the teacher has left (their access ended, or
+    /// their account is gone) or the outcome is a week overdue (<see cref="LeaderMarking"/>).
     /// </summary>
-    public static async Task<bool> LeaderMarksAsync(ChaperoneDbContext db, ClaimsPrincipal user, Session session, CancellationToken ct) =>
-        user.IsInRole(Roles.Slt)
-        && !await db.Users.AnyAsync(u => u.Id == session.TeacherId && u.SchoolId == session.SchoolId && u.AccessEndedAt == null, ct);
-
-    /// <summary>The outcomes <paramref name="user"/> may mark now: the session's teacher, or a senior leader once the teacher has left (none before its time, once cancelled, or while its call goes on).</summary>
-    public static async Task<IReadOnlyList<string>> AllowedForAsync(ChaperoneDbContext db, ClaimsPrincipal user, Session session, DateTimeOffset now, CancellationToken ct) =>
-        session.TeacherId == user.UserId() || await LeaderMarksAsync(db, user, session, ct)
-            ? await AllowedAsync(db, session, now, ct)
-            : [];
+    public static async Task<LeaderReason> LeaderReasonAsync(ChaperoneDbContext db, ClaimsPrincipal user, Session session, DateTimeOffset now, CancellationToken ct) =>
+        !user.IsInRole(Roles.Slt) ? LeaderReason.None
+        : !await db.Users.AnyAsync(u => u.Id == session.TeacherId && u.SchoolId == session.SchoolId && u.AccessEndedAt == null, ct) ? LeaderReason.TeacherLeft
+        : LeaderMarking.Overdue(session.End, now) ? LeaderReason.Overdue
+        : LeaderReason.None;
 
     /// <summary>The outcomes the session may be marked with now (none before its time, once cancelled, or while its call goes on).</summary>
     public static async Task<IReadOnlyList<string>> AllowedAsync(ChaperoneDbContext db, Session session, DateTimeOffset now, CancellationToken ct)
@@ -359,6 +400,8 @@ public static class SessionOutcomes
             values.GetValueOrDefault("notes") ?? "",
             (values.GetValueOrDefault("confirmed") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries),
             last.At,
-            values.GetValueOrDefault("leader"));
+            values.GetValueOrDefault("leader"),
+            // Before overdue outcomes, a leader marked only for a teacher who had left.
+            values.ContainsKey("leader") ? values.GetValueOrDefault("leaderReason") ?? LeaderMarking.Name(LeaderReason.TeacherLeft) : null);
     }
 }

@@ -17,7 +17,9 @@ public sealed record ClauseTallyDto(int Clause, string Title, int Met, int Pendi
 /// pending, and the verdict on each clause 1–12 in order (<see cref="VerdictStatus"/>).
 /// </summary>
 /// <param name="TeacherLeft">The session's teacher has left (an admin ended their access): a senior leader marks its outcome.</param>
-public sealed record SessionComplianceDto(SessionDto Session, string State, IReadOnlyList<int> Breached, IReadOnlyList<int> Pending, IReadOnlyList<string> Clauses, bool TeacherLeft = false);
+/// <param name="OutcomeOverdue">The session ended a week ago or more and its outcome (clause 11) is still not recorded: a senior leader may mark it (<see cref="Calls.LeaderMarking"/>).</param>
+public sealed record SessionComplianceDto(SessionDto Session, string State, IReadOnlyList<int> Breached, IReadOnlyList<int> Pending, IReadOnlyList<string> Clauses, bool TeacherLeft = false,
+    bool OutcomeOverdue = false);
 
 /// <summary>
 /// The compliance of every session in a range that the caller may see: totals, each clause's
@@ -154,7 +156,8 @@ public sealed class ComplianceOverview(ChaperoneDbContext db, TimeProvider clock
                     j.Clauses.Where(c => c.Status == VerdictStatus.Breached).Select(c => c.Clause).ToList(),
                     j.Clauses.Where(c => c.Status == VerdictStatus.Pending).Select(c => c.Clause).ToList(),
                     j.Clauses.OrderBy(c => c.Clause).Select(c => c.Status).ToList(),
-                    leavers.Contains(dto.Teacher.Id));
+                    leavers.Contains(dto.Teacher.Id),
+                    j.Clauses.Any(c => c.Clause == Policy.Clauses.Attendance && c.Status == VerdictStatus.Pending) && Calls.LeaderMarking.Overdue(dto.End, now));
             })
             .ToList();
 

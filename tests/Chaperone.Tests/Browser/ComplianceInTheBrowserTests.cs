@@ -110,7 +110,7 @@ public sealed class ComplianceInTheBrowserTests(BrowserApp browser) : IClassFixt
         await row.GetByRole(AriaRole.Link).ClickAsync();
         await leader.WaitForPageAsync(new Regex($"/sessions/{missed}$"));
         var panel = leader.Locator("#outcome-panel");
-        await Assertions.Expect(panel.Locator("[data-for-leaver]")).ToContainTextAsync("has left the school, so as a senior leader you record its outcome", new() { Timeout = Ms });
+        await Assertions.Expect(panel.Locator("[data-for-leader=teacher-left]")).ToContainTextAsync("has left the school, so as a senior leader you record its outcome", new() { Timeout = Ms });
         await leader.GetByRole(AriaRole.Radio, new() { Name = "Did not attend" }).CheckAsync();
         await leader.GetByLabel("Session notes").FillAsync("Recorded for a leaver: the room shows no call.");
         await panel.GetByRole(AriaRole.Button, new() { Name = "Save the outcome" }).ClickAsync();
@@ -120,6 +120,37 @@ public sealed class ComplianceInTheBrowserTests(BrowserApp browser) : IClassFixt
         await Assertions.Expect(leader.Locator("[data-clause='11'] .badge")).ToHaveTextAsync("Met", new() { Timeout = Ms });
         Assert.Empty(await AccessibilityViolationsAsync(leader));
     }
+
+    [Fact]
+    public async Task ASeniorLeaderMarksAnOutcomeAWeekOverdueWhileTheTeacherIsAway()
+    {
+        var app = browser.App;
+        var school = await TestSchool.CreateAsync(app);
+        var start = CallClient.NextSessionStart(app);
+        var missed = await TestSchool.BookOkAsync(await school.TeacherAsync(app), school.Booking(start, school.TwoParentPupil, school.Mother));
+        // The session is long over; its teacher, on leave, has not recorded it.
+        app.Clock.SetUtcNow(start + Chaperone.Calls.LeaderMarking.OverdueAfter + TimeSpan.FromHours(3));
+
+        var leader = await browser.NewPageAsync();
+        await Concerns.ConcernTestSupport.EnrolAsync(app, school.SltEmail);
+        await SignInWithTwoFactorsAsync(leader, app, school.SltEmail, TestSchool.Password);
+        await leader.GotoAsync("/compliance?show=unsettled");
+        var row = leader.Locator($"tr[data-session='{missed}']");
+        await Assertions.Expect(row).ToContainTextAsync("A week has passed: a senior leader may record the outcome if the teacher cannot.", new() { Timeout = Ms });
+        await row.GetByRole(AriaRole.Link).ClickAsync();
+        await leader.WaitForPageAsync(new Regex($"/sessions/{missed}$"));
+        var panel = leader.Locator("#outcome-panel");
+        await Assertions.Expect(panel.Locator("[data-for-leader=overdue]")).ToContainTextAsync("has not recorded its outcome a week after it", new() { Timeout = Ms });
+        await leader.GetByRole(AriaRole.Radio, new() { Name = "Did not attend" }).CheckAsync();
+        await leader.GetByLabel("Session notes").FillAsync("Recorded while the teacher is on leave: the room shows no call.");
+        await panel.GetByRole(AriaRole.Button, new() { Name = "Save the outcome" }).ClickAsync();
+        await leader.WaitForPageAsync(new Regex($"/sessions/{missed}$"));
+        await Assertions.Expect(leader.GetByRole(AriaRole.Status)).ToContainTextAsync("The outcome is recorded: Did not attend.", new() { Timeout = Ms });
+        await Assertions.Expect(leader.Locator("[data-current-outcome]")).ToContainTextAsync("a senior leader, as it was a week overdue", new() { Timeout = Ms });
+        await Assertions.Expect(leader.Locator("[data-clause='11'] .badge")).ToHaveTextAsync("Met", new() { Timeout = Ms });
+        Assert.Empty(await AccessibilityViolationsAsync(leader));
+    }
+
     [Fact]
     public async Task TheDashboardListsAPageAtATimeAndSaysWhatIsWrongWithABadPage()
     {

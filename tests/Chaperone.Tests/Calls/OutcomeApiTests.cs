@@ -189,6 +189,7 @@ public abstract class OutcomeApiTests(ChaperoneApp app)
         var marked = await Api.JsonAsync(await MarkAsync(slt, id, new { outcome = "did-not-attend", notes }), HttpStatusCode.OK);
         var leader = marked.GetProperty("recordedByLeader").GetString();
         Assert.StartsWith("head ", leader, StringComparison.Ordinal);
+        Assert.Equal("teacher-left", marked.GetProperty("leaderReason").GetString());
 
         Assert.Equal("ended", (await Api.JsonAsync(await slt.GetAsync($"/api/v1/sessions/{id}"), HttpStatusCode.OK)).GetProperty("status").GetString());
         var read = await Api.JsonAsync(await dsl.GetAsync($"/api/v1/sessions/{id}/outcome"), HttpStatusCode.OK);
@@ -201,6 +202,47 @@ public abstract class OutcomeApiTests(ChaperoneApp app)
         Assert.Equal(school.SltId, entry.ActorId);
         Assert.Contains(school.TeacherId.ToString(), entry.Details!, StringComparison.OrdinalIgnoreCase);
     }
+
+    [Fact]
+    public async Task AnOutcomeAWeekOverdueIsMarkedByASeniorLeaderWhileTheTeacherIsStillAtTheSchool()
+    {
+        var (school, _, id) = await BookedAsync();
+        var end = (await Api.JsonAsync(await (await school.TeacherAsync(app)).GetAsync($"/api/v1/sessions/{id}"), HttpStatusCode.OK)).GetProperty("end").GetDateTimeOffset();
+
+        // A second short of a week after the session, the outcome still waits for its teacher.
+        app.Clock.SetUtcNow(end + Chaperone.Calls.LeaderMarking.OverdueAfter - TimeSpan.FromSeconds(1));
+        var early = await school.SltAsync(app);
+        var refused = await Api.ProblemAsync(await MarkAsync(early, id, new { outcome = "did-not-attend" }), HttpStatusCode.Forbidden);
+        Assert.Contains("a week after the session", refused.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.False((await DashboardItemAsync(early, id)).GetProperty("outcomeOverdue").GetBoolean());
+
+        // A week after it, the dashboard says so, and a senior leader (not the DSL or an admin) marks it.
+        app.Clock.SetUtcNow(end + Chaperone.Calls.LeaderMarking.OverdueAfter);
+        var slt = await school.SltAsync(app);
+        var item = await DashboardItemAsync(slt, id);
+        Assert.True(item.GetProperty("outcomeOverdue").GetBoolean());
+        Assert.False(item.GetProperty("teacherLeft").GetBoolean());
+        await Api.ProblemAsync(await MarkAsync(await school.DslAsync(app), id, new { outcome = "did-not-attend" }), HttpStatusCode.Forbidden);
+        await Api.ProblemAsync(await MarkAsync(await school.AdminAsync(app), id, new { outcome = "did-not-attend" }), HttpStatusCode.Forbidden);
+        const string notes = "The teacher is on long leave; the room's record shows no call.";
+        var marked = await Api.JsonAsync(await MarkAsync(slt, id, new { outcome = "did-not-attend", notes }), HttpStatusCode.OK);
+        Assert.StartsWith("head ", marked.GetProperty("recordedByLeader").GetString(), StringComparison.Ordinal);
+        Assert.Equal("overdue", marked.GetProperty("leaderReason").GetString());
+        Assert.Equal("met", (await ClausesAsync(slt, id))[11].GetProperty("status").GetString());
+        Assert.Equal("overdue", (await Api.JsonAsync(await slt.GetAsync($"/api/v1/sessions/{id}/outcome"), HttpStatusCode.OK)).GetProperty("leaderReason").GetString());
+        var details = await app.WithDbAsync(db => db.AuditEntries.AsNoTracking()
+            .Where(e => e.SchoolId == school.SchoolId && e.Action == AuditActions.OutcomeRecorded && e.SubjectId == id).Select(e => e.Details).SingleAsync());
+        Assert.Contains($"\"overdueFor\":\"{school.TeacherId}\"", details, StringComparison.OrdinalIgnoreCase);
+
+        // Back from leave, the teacher corrects it: the last outcome counts, and it is theirs.
+        var corrected = await Api.JsonAsync(await MarkAsync(await school.TeacherAsync(app), id, new { outcome = "did-not-attend", notes = "No call: the family forgot." }), HttpStatusCode.OK);
+        Assert.Equal(JsonValueKind.Null, corrected.GetProperty("recordedByLeader").ValueKind);
+        Assert.Equal(JsonValueKind.Null, corrected.GetProperty("leaderReason").ValueKind);
+    }
+
+    private static async Task<JsonElement> DashboardItemAsync(HttpClient client, string id) =>
+        Assert.Single((await Api.JsonAsync(await client.GetAsync("/api/v1/compliance?show=unsettled"), HttpStatusCode.OK)).GetProperty("items").EnumerateArray(),
+            i => i.GetProperty("session").GetProperty("id").GetString() == id);
 
     [Fact]
     public async Task AHeldCallEvidencesClause5AndItsOutcomeCanBeCorrectedTheLastOneCounting()

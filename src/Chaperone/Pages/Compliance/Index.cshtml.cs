@@ -75,5 +75,8 @@ public sealed class IndexModel(ComplianceOverview overview) : PageModel
         "live" => "The call was not closed.",
         _ when item.Pending.Contains(Chaperone.Policy.Clauses.Attendance) => "The outcome and notes are not recorded yet.",
         _ => "Evidence is still to come.",
-    } + (item.TeacherLeft && item.Pending.Contains(Chaperone.Policy.Clauses.Attendance) ? " The teacher has left: a senior leader records the outcome." : "");
+    } + (!item.Pending.Contains(Chaperone.Policy.Clauses.Attendance) ? ""
+        : item.TeacherLeft ? " The teacher has left: a senior leader records the outcome."
+        : item.OutcomeOverdue ? " A week has passed: a senior leader may record the outcome if the teacher cannot."
+        : "");
 }

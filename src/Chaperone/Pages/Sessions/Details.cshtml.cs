@@ -37,10 +37,11 @@ public sealed class DetailsModel(ChaperoneDbContext db, RescheduleSession resche
     public FormErrors RescheduleErrors { get; } = new();
     public FormErrors CancelErrors { get; } = new();
     public FormErrors OutcomeErrors { get; } = new();
-    /// <summary>The outcomes the signed-in user may mark now (clause 11): the session's teacher, or a senior leader once the teacher has left; empty for anyone else, or when none can be.</summary>
+    /// <summary>The outcomes the signed-in user may mark now (clause 11): the session's teacher, or a senior leader once the teacher has left or the outcome is a week overdue; empty for anyone else, or when none can be.</summary>
     public IReadOnlyList<string> OutcomeChoices { get; private set; } = [];
-    /// <summary>A senior leader marks the outcome because the session's teacher has left.</summary>
-    public bool ForLeaver { get; private set; }
+    /// <summary>Why a senior leader, not the teacher, marks the outcome on this page (<see cref="Calls.LeaderReason.None"/> when the outcome is not theirs to mark).</summary>
+    public Calls.LeaderReason LeaderReason { get; private set; }
+    public bool ForLeader => LeaderReason != Calls.LeaderReason.None;
     /// <summary>The outcome marked last, for those who may read the session's record.</summary>
     public Calls.OutcomeDto? CurrentOutcome { get; private set; }
     public SessionDto Session { get; private set; } = null!;
@@ -153,8 +154,10 @@ public sealed class DetailsModel(ChaperoneDbContext db, RescheduleSession resche
         MayManage = SchedulingAccess.MayManageFor(User, session.TeacherId) && session.Status == SessionStatus.Scheduled;
         MayShareLinks = SchedulingAccess.MayManageFor(User, session.TeacherId);
         MayReadRecord = Chaperone.Records.RecordAccess.MayReadSessionRecord(User, session.TeacherId);
-        OutcomeChoices = await Calls.RecordOutcome.AllowedForAsync(db, User, session, clock.GetUtcNow(), ct);
-        ForLeaver = OutcomeChoices.Count > 0 && session.TeacherId != User.UserId();
+        var now = clock.GetUtcNow();
+        var leaderReason = session.TeacherId == User.UserId() ? Calls.LeaderReason.None : await Calls.RecordOutcome.LeaderReasonAsync(db, User, session, now, ct);
+        OutcomeChoices = session.TeacherId == User.UserId() || leaderReason != Calls.LeaderReason.None ? await Calls.RecordOutcome.AllowedAsync(db, session, now, ct) : [];
+        LeaderReason = OutcomeChoices.Count > 0 ? leaderReason : Calls.LeaderReason.None;
         CurrentOutcome = MayReadRecord ? await Calls.SessionOutcomes.LastAsync(db, schoolId, sessionId, ct) : null;
         Family = await FamilyEndpoints.LinksForStaffAsync(db, links, clock, session, ct);
         Teams = session.Provider == CallProviders.Teams ? await Chaperone.Teams.TeamsAdmin.MeetingAsync(db, schoolId, sessionId, ct) : null;
