@@ -91,62 +91,56 @@ public sealed class ComplianceInTheBrowserTests(BrowserApp browser) : IClassFixt
     }
 
     [Fact]
-    public async Task ASeniorLeaderMarksTheOutcomeOfASessionWhoseTeacherHasLeft()
-    {
-        var app = browser.App;
-        var school = await TestSchool.CreateAsync(app);
-        var start = CallClient.NextSessionStart(app);
-        var missed = await TestSchool.BookOkAsync(await school.TeacherAsync(app), school.Booking(start, school.TwoParentPupil, school.Mother));
-        app.Clock.SetUtcNow(start.AddHours(1));
-        Assert.Equal(System.Net.HttpStatusCode.OK, (await (await school.AdminAsync(app)).PutAsJsonAsync($"/api/v1/staff/{school.TeacherId}/access", new { active = false })).StatusCode);
-
-        var leader = await browser.NewPageAsync();
-        await Concerns.ConcernTestSupport.EnrolAsync(app, school.SltEmail);
-        await SignInWithTwoFactorsAsync(leader, app, school.SltEmail, TestSchool.Password);
-        // The dashboard says whose outcome it is to record, and leads there.
-        await leader.GotoAsync("/compliance?show=unsettled");
-        var row = leader.Locator($"tr[data-session='{missed}']");
-        await Assertions.Expect(row).ToContainTextAsync("The teacher has left: a senior leader records the outcome.", new() { Timeout = Ms });
-        await row.GetByRole(AriaRole.Link).ClickAsync();
-        await leader.WaitForPageAsync(new Regex($"/sessions/{missed}$"));
-        var panel = leader.Locator("#outcome-panel");
-        await Assertions.Expect(panel.Locator("[data-for-leader=teacher-left]")).ToContainTextAsync("has left the school, so as a senior leader you record its outcome", new() { Timeout = Ms });
-        await leader.GetByRole(AriaRole.Radio, new() { Name = "Did not attend" }).CheckAsync();
-        await leader.GetByLabel("Session notes").FillAsync("Recorded for a leaver: the room shows no call.");
-        await panel.GetByRole(AriaRole.Button, new() { Name = "Save the outcome" }).ClickAsync();
-        await leader.WaitForPageAsync(new Regex($"/sessions/{missed}$"));
-        await Assertions.Expect(leader.GetByRole(AriaRole.Status)).ToContainTextAsync("The outcome is recorded: Did not attend.", new() { Timeout = Ms });
-        await Assertions.Expect(leader.Locator("[data-current-outcome]")).ToContainTextAsync("a senior leader, as the teacher had left", new() { Timeout = Ms });
-        await Assertions.Expect(leader.Locator("[data-clause='11'] .badge")).ToHaveTextAsync("Met", new() { Timeout = Ms });
-        Assert.Empty(await AccessibilityViolationsAsync(leader));
-    }
+    public Task ASeniorLeaderMarksTheOutcomeOfASessionWhoseTeacherHasLeft() =>
+        LeaderMarksAsync(async (school, start) =>
+        {
+            browser.App.Clock.SetUtcNow(start.AddHours(1));
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await (await school.AdminAsync(browser.App)).PutAsJsonAsync($"/api/v1/staff/{school.TeacherId}/access", new { active = false })).StatusCode);
+        },
+        "The teacher has left: a senior leader records the outcome.",
+        "teacher-left", "has left the school, so as a senior leader you record its outcome",
+        "a senior leader, as the teacher had left");
 
     [Fact]
-    public async Task ASeniorLeaderMarksAnOutcomeAWeekOverdueWhileTheTeacherIsAway()
+    public Task ASeniorLeaderMarksAnOutcomeAWeekOverdueWhileTheTeacherIsAway() =>
+        // The session is long over; its teacher, on leave, has not recorded it.
+        LeaderMarksAsync((_, start) =>
+        {
+            browser.App.Clock.SetUtcNow(start + Chaperone.Calls.LeaderMarking.OverdueAfter + TimeSpan.FromHours(3));
+            return Task.CompletedTask;
+        },
+        "A week has passed: a senior leader may record the outcome if the teacher cannot.",
+        "overdue", "has not recorded its outcome a week after it",
+        "a senior leader, as it was a week overdue");
+
+    /// <summary>
+    /// A session its teacher did not mark, which <paramref name="because"/> makes a senior leader's
+    /// to mark: the dashboard says so and leads to its page, which says why, and the leader marks it.
+    /// </summary>
+    private async Task LeaderMarksAsync(Func<TestSchool, DateTimeOffset, Task> because, string onDashboard, string reason, string onPage, string onOutcome)
     {
         var app = browser.App;
         var school = await TestSchool.CreateAsync(app);
         var start = CallClient.NextSessionStart(app);
         var missed = await TestSchool.BookOkAsync(await school.TeacherAsync(app), school.Booking(start, school.TwoParentPupil, school.Mother));
-        // The session is long over; its teacher, on leave, has not recorded it.
-        app.Clock.SetUtcNow(start + Chaperone.Calls.LeaderMarking.OverdueAfter + TimeSpan.FromHours(3));
+        await because(school, start);
 
         var leader = await browser.NewPageAsync();
         await Concerns.ConcernTestSupport.EnrolAsync(app, school.SltEmail);
         await SignInWithTwoFactorsAsync(leader, app, school.SltEmail, TestSchool.Password);
         await leader.GotoAsync("/compliance?show=unsettled");
         var row = leader.Locator($"tr[data-session='{missed}']");
-        await Assertions.Expect(row).ToContainTextAsync("A week has passed: a senior leader may record the outcome if the teacher cannot.", new() { Timeout = Ms });
+        await Assertions.Expect(row).ToContainTextAsync(onDashboard, new() { Timeout = Ms });
         await row.GetByRole(AriaRole.Link).ClickAsync();
         await leader.WaitForPageAsync(new Regex($"/sessions/{missed}$"));
         var panel = leader.Locator("#outcome-panel");
-        await Assertions.Expect(panel.Locator("[data-for-leader=overdue]")).ToContainTextAsync("has not recorded its outcome a week after it", new() { Timeout = Ms });
+        await Assertions.Expect(panel.Locator($"[data-for-leader={reason}]")).ToContainTextAsync(onPage, new() { Timeout = Ms });
         await leader.GetByRole(AriaRole.Radio, new() { Name = "Did not attend" }).CheckAsync();
-        await leader.GetByLabel("Session notes").FillAsync("Recorded while the teacher is on leave: the room shows no call.");
+        await leader.GetByLabel("Session notes").FillAsync("Recorded by a senior leader: the room shows no call.");
         await panel.GetByRole(AriaRole.Button, new() { Name = "Save the outcome" }).ClickAsync();
         await leader.WaitForPageAsync(new Regex($"/sessions/{missed}$"));
         await Assertions.Expect(leader.GetByRole(AriaRole.Status)).ToContainTextAsync("The outcome is recorded: Did not attend.", new() { Timeout = Ms });
-        await Assertions.Expect(leader.Locator("[data-current-outcome]")).ToContainTextAsync("a senior leader, as it was a week overdue", new() { Timeout = Ms });
+        await Assertions.Expect(leader.Locator("[data-current-outcome]")).ToContainTextAsync(onOutcome, new() { Timeout = Ms });
         await Assertions.Expect(leader.Locator("[data-clause='11'] .badge")).ToHaveTextAsync("Met", new() { Timeout = Ms });
         Assert.Empty(await AccessibilityViolationsAsync(leader));
     }
