@@ -15,10 +15,26 @@ namespace Chaperone.Calls;
 /// relay's), stops every family behind a strict router or mobile network from joining a call, and
 /// with <c>Calls:RelayOnly</c> every family; the rest of the school still works, so the instance is
 /// <c>Degraded</c>, not taken out of service.
+/// <para>Readiness is probed every few seconds, and each allocation holds a port of the relay
+/// and counts against its quota until given back, so a granted allocation stands for
+/// <see cref="GrantStands"/> (the check is one instance for the app's life); a refused one, or one
+/// never answered, is asked again at the next probe, so a mended relay shows at once. That the
+/// relay answers a Binding request is checked at every probe.</para>
 /// </summary>
 public sealed class TurnServerCheck(CallNetwork network, TimeProvider clock) : IHealthCheck
 {
     public static readonly TimeSpan Wait = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long an allocation the relay granted stands for its acceptance of the pages' credentials.</summary>
+    public static readonly TimeSpan GrantStands = TimeSpan.FromMinutes(1);
+
+    /// <summary>When each address last granted an allocation.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> _granted = new(StringComparer.OrdinalIgnoreCase);
+
+    private int _allocationsAsked;
+
+    /// <summary>How many allocations this check has asked for.</summary>
+    public int AllocationsAsked => Volatile.Read(ref _allocationsAsked);
 
     private const ushort BindingRequest = 0x0001;
     private const ushort BindingSuccess = 0x0101;
@@ -33,11 +49,19 @@ public sealed class TurnServerCheck(CallNetwork network, TimeProvider clock) : I
             {
                 return new HealthCheckResult(context.Registration.FailureStatus, $"The TURN relay does not answer: {effect}.");
             }
-            if (!url.StartsWith("turns:", StringComparison.OrdinalIgnoreCase) && network.ProbeCredentials(clock.GetUtcNow()) is var (username, credential))
+            var now = clock.GetUtcNow();
+            if (!url.StartsWith("turns:", StringComparison.OrdinalIgnoreCase) && network.ProbeCredentials(now) is var (username, credential)
+                && !(_granted.TryGetValue(url, out var granted) && now < granted + GrantStands))
             {
+                Interlocked.Increment(ref _allocationsAsked);
                 var allocation = await TurnAllocation.TryAsync(url, username, credential, cancellationToken);
-                if (allocation is not TurnAllocation.Outcome.Granted)
+                if (allocation is TurnAllocation.Outcome.Granted)
                 {
+                    _granted[url] = now;
+                }
+                else
+                {
+                    _granted.TryRemove(url, out _);
                     return new HealthCheckResult(context.Registration.FailureStatus, allocation switch
                     {
                         TurnAllocation.Outcome.Unauthorised => $"The TURN relay refuses the call pages' credentials (Calls:Turn:SharedSecret is not its shared secret): {effect}.",

@@ -37,7 +37,9 @@ public static class Health
             checks.AddRedis(redis, "redis", HealthStatus.Degraded, [ReadyTag], TimeSpan.FromSeconds(5));
         }
         checks.AddCheck<RecordingsStoreCheck>("recordings", HealthStatus.Degraded, [ReadyTag], TimeSpan.FromSeconds(5));
-        // Healthy at once when no TURN relay is set (the CallNetwork singleton has read the settings).
+        // One check for the app's life, which remembers the relay's last grant (see the check);
+        // healthy at once when no TURN relay is set (the CallNetwork singleton has read the settings).
+        services.AddSingleton<Calls.TurnServerCheck>();
         checks.AddCheck<Calls.TurnServerCheck>("turn", HealthStatus.Degraded, [ReadyTag], TimeSpan.FromSeconds(5));
         return services;
     }

@@ -83,6 +83,28 @@ public sealed class TurnServerCheckTests
     }
 
     [Fact]
+    public async Task AGrantedAllocationStandsForAMinuteSoReadinessProbesDoNotEachTakeARelay()
+    {
+        var app = AppOnTheMachinesClock(Secret, Coturn + "?transport=udp");
+        await using var started = await app.StartOwnedAsync();
+        var check = app.Services.GetRequiredService<TurnServerCheck>();
+        var client = Api.AnonymousClient(app);
+        var before = check.AllocationsAsked;
+
+        Assert.Equal("Healthy", await HealthTests.HealthAsync(client, Health.ReadyPath, HttpStatusCode.OK));
+        var asked = check.AllocationsAsked;
+        Assert.True(asked <= before + 1, $"The probe asked for {asked - before} allocations.");
+        Assert.Equal("Healthy", await HealthTests.HealthAsync(client, Health.ReadyPath, HttpStatusCode.OK));
+        Assert.Equal("Healthy", await HealthTests.HealthAsync(client, Health.ReadyPath, HttpStatusCode.OK));
+        Assert.Equal(asked, check.AllocationsAsked);
+
+        // A minute on, the relay is asked again.
+        app.Clock.Advance(TurnServerCheck.GrantStands);
+        Assert.Equal("Healthy", await HealthTests.HealthAsync(client, Health.ReadyPath, HttpStatusCode.OK));
+        Assert.Equal(asked + 1, check.AllocationsAsked);
+    }
+
+    [Fact]
     public async Task AnInstanceWhoseRelayDoesNotAnswerIsReadyButDegraded()
     {
         var app = AppOnTheMachinesClock(Secret, Coturn + "?transport=udp", $"turn:127.0.0.1:{Loopback.UnusedPort()}?transport=tcp");
@@ -102,5 +124,8 @@ public sealed class TurnServerCheckTests
         var result = await check.CheckHealthAsync(context);
         Assert.Equal(HealthStatus.Degraded, result.Status);
         Assert.Equal("The TURN relay refuses the call pages' credentials (Calls:Turn:SharedSecret is not its shared secret): families behind strict networks cannot join calls.", result.Description);
+        // A refusal is not remembered: the relay is asked again at every probe, so a mended secret shows at once.
+        await check.CheckHealthAsync(context);
+        Assert.Equal(2, check.AllocationsAsked);
     }
 }
