@@ -35,6 +35,23 @@ public static class SqliteKeptConnections
         return options;
     }
 
+    /// <summary>How long a statement of the app waits inside SQLite for another connection's lock (the driver's own command timeout, 30 s).</summary>
+    public const int LockWaitMilliseconds = 30_000;
+
+    /// <summary>
+    /// Lets SQLite wait for a lock held by another connection (a write outside this process's
+    /// write turn, or a checkpoint restarting the log) with its own busy handler, which tries
+    /// again after 1, 2, 5, 10 … ms. Without it SQLite answers busy at once and
+    /// Microsoft.Data.Sqlite sleeps 150 ms before each new try, however briefly the lock is held.
+    /// </summary>
+    private static void WaitInSqlite(DbConnection connection)
+    {
+        if (connection is SqliteConnection { Handle: { } handle })
+        {
+            SQLitePCL.raw.sqlite3_busy_timeout(handle, LockWaitMilliseconds);
+        }
+    }
+
     /// <summary>Open, keeping statements, in no transaction and with no reader open: nothing a close would clean up.</summary>
     private static bool StaysOpen(DbConnection connection) =>
         connection is SqliteConnection { State: ConnectionState.Open } sqlite
@@ -47,12 +64,14 @@ public static class SqliteKeptConnections
         protected override void OpenDbConnection(bool errorsExpected)
         {
             base.OpenDbConnection(errorsExpected);
+            WaitInSqlite(DbConnection);
             SqliteStatements.Keep(DbConnection);
         }
 
         protected override async Task OpenDbConnectionAsync(bool errorsExpected, CancellationToken cancellationToken)
         {
             await base.OpenDbConnectionAsync(errorsExpected, cancellationToken);
+            WaitInSqlite(DbConnection);
             SqliteStatements.Keep(DbConnection);
         }
 

@@ -168,6 +168,43 @@ public sealed class SqliteKeptConnectionsTests : IDisposable
     }
 
     [Fact]
+    public async Task AWriteWaitsInsideSqliteForAnotherConnectionsLockAndIsCommittedOnceItIsLetGo()
+    {
+        await using var holder = new SqliteConnection(_connectionString);
+        await holder.OpenAsync();
+        await using (var begin = holder.CreateCommand())
+        {
+            begin.CommandText = """BEGIN IMMEDIATE; INSERT INTO "Probes" ("Name") VALUES ('held');""";
+            await begin.ExecuteNonQueryAsync();
+        }
+
+        // SQLite's own busy handler waits for the lock (tries again after 1, 2, 5 … ms), rather
+        // than answering busy at once for the driver to sleep 150 ms a try.
+        var write = Task.Run(() => InScopeAsync(async db =>
+        {
+            var connection = db.Database.GetDbConnection();
+            await db.Database.OpenConnectionAsync();
+            await using (var timeout = connection.CreateCommand())
+            {
+                timeout.CommandText = "PRAGMA busy_timeout;";
+                Assert.Equal((long)SqliteKeptConnections.LockWaitMilliseconds, (long)(await timeout.ExecuteScalarAsync())!);
+            }
+            db.Probes.Add(new Probe { Name = "waited" });
+            await db.SaveChangesAsync();
+        }));
+        await Task.Delay(50);
+        Assert.False(write.IsCompleted, "The write did not wait for the lock.");
+        await using (var commit = holder.CreateCommand())
+        {
+            commit.CommandText = "COMMIT;";
+            await commit.ExecuteNonQueryAsync();
+        }
+
+        await write.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(2, await CountElsewhereAsync());
+    }
+
+    [Fact]
     public async Task DisposingTheContextClosesItsConnection()
     {
         SqliteConnection connection;
