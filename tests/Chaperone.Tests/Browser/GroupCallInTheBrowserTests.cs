@@ -48,8 +48,15 @@ public sealed class GroupCallInTheBrowserTests(BrowserApp browser) : IClassFixtu
         await CallInTheBrowserTests.ExpectStatusAsync(teacher, "The room is open");
 
         var mia = await JoinAsync(links.TokenFor(sessionId, school.Mother), "Toby Twoparents", "Ava Sibling");
+        // A teacher working by keyboard keeps their place on "Admit Mia Mother" while the lobby changes
+        // around it (the list is drawn again at each change), and admits her with Enter.
+        var admitMia = teacher.GetByRole(AriaRole.Button, new() { Name = "Admit Mia Mother" });
+        await admitMia.FocusAsync();
         var sam = await JoinAsync(links.TokenFor(sessionId, school.SharedParent), "Ava Sibling", "Toby Twoparents");
-        await teacher.GetByRole(AriaRole.Button, new() { Name = "Admit Mia Mother" }).ClickAsync();
+        await Assertions.Expect(teacher.Locator("#families")).ToContainTextAsync("Sam Parent (Mother, parental responsibility): waiting in the lobby. With: Ava Sibling", new() { Timeout = Ms });
+        await Assertions.Expect(admitMia).ToBeFocusedAsync(new() { Timeout = Ms });
+        await teacher.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(teacher.GetByRole(AriaRole.Button, new() { Name = "Mute Mia Mother" })).ToBeVisibleAsync(new() { Timeout = Ms });
         await teacher.GetByRole(AriaRole.Button, new() { Name = "Admit Sam Parent" }).ClickAsync();
         await CallInTheBrowserTests.ExpectStatusAsync(sam, "You are in the call");
 

@@ -9,6 +9,15 @@
   // Relay only: media goes through the school's TURN server, so neither side learns the other's network address.
   const iceTransportPolicy = root.dataset.relay === 'true' ? 'relay' : 'all';
   const $ = id => document.getElementById(id);
+  // Draws a list again from the latest state, keeping the keyboard's focus on the control drawn
+  // again with the same data-key (a teacher tabbing to "Admit …" keeps their place while the
+  // lobby changes); a control no longer drawn lets the focus go.
+  const redraw = (container, draw) => {
+    const key = container.contains(document.activeElement) ? document.activeElement.dataset.key : undefined;
+    container.replaceChildren();
+    draw();
+    if (key) container.querySelector(`[data-key="${CSS.escape(key)}"]`)?.focus();
+  };
   const peers = new Map();   // party id -> { pc, polite, makingOffer, ignoreOffer, video }
   let me = role === 'teacher' ? 'teacher' : null;
   let state = null;
@@ -185,42 +194,45 @@
     const phaseText = { Open: 'The room is open. Admit the family from the lobby when they are ready.', Live: 'The session has started.', FamilyEnded: "The family's part has ended. Close the session.", Ended: 'The session is closed.', Closed: 'The room is closed.' };
     say(phaseText[s.phase] || s.phase);
     const list = $('families');
-    list.replaceChildren();
     $('lobby-empty').hidden = s.families.length > 0;
-    for (const f of s.families) {
-      const li = document.createElement('li');
-      const where = !f.connected ? 'not connected' : f.place === 'Lobby' ? 'waiting in the lobby' : f.place === 'InCall' ? 'in the call' : f.place === 'Removed' ? 'removed' : 'has left';
-      const who = f.pupilsPresent ? `With: ${f.pupilsPresent.join(', ') || 'no pupil'}; ${f.staysThroughout ? 'will stay throughout' : 'has NOT said they will stay'}; checklist ${f.checklistComplete ? 'complete' : 'incomplete'}.` : 'Has not yet said who is present.';
-      const text = document.createElement('p');
-      text.textContent = `${f.name} (${f.relationship}${f.parentalResponsibility ? ', parental responsibility' : ''}): ${where}. ${who}`;
-      li.append(text);
-      const button = (label, handler, cls) => { const b = document.createElement('button'); b.type = 'button'; b.className = 'button ' + (cls || 'button-secondary'); b.textContent = label; b.onclick = handler; li.append(b, ' '); };
-      if (f.connected && f.place === 'Lobby') button(`Admit ${f.name}`, () => act('Admit', f.id), 'button');
-      if (f.place === 'InCall') {
-        button(f.muted ? `Unmute ${f.name}` : `Mute ${f.name}`, () => act('Mute', f.id, !f.muted));
-        button(`End the call: unknown person with ${f.name}`, () => { if (confirm('End the call because an unknown person is present? That device is removed for good, every family leaves the call, and a safeguarding concern is started for the DSL.')) removeUnknown(f.id); }, 'button-danger');
+    redraw(list, () => {
+      for (const f of s.families) {
+        const li = document.createElement('li');
+        const where = !f.connected ? 'not connected' : f.place === 'Lobby' ? 'waiting in the lobby' : f.place === 'InCall' ? 'in the call' : f.place === 'Removed' ? 'removed' : 'has left';
+        const who = f.pupilsPresent ? `With: ${f.pupilsPresent.join(', ') || 'no pupil'}; ${f.staysThroughout ? 'will stay throughout' : 'has NOT said they will stay'}; checklist ${f.checklistComplete ? 'complete' : 'incomplete'}.` : 'Has not yet said who is present.';
+        const text = document.createElement('p');
+        text.textContent = `${f.name} (${f.relationship}${f.parentalResponsibility ? ', parental responsibility' : ''}): ${where}. ${who}`;
+        li.append(text);
+        const button = (key, label, handler, cls) => { const b = document.createElement('button'); b.type = 'button'; b.className = 'button ' + (cls || 'button-secondary'); b.dataset.key = `${key}:${f.id}`; b.textContent = label; b.onclick = handler; li.append(b, ' '); };
+        if (f.connected && f.place === 'Lobby') button('admit', `Admit ${f.name}`, () => act('Admit', f.id), 'button');
+        if (f.place === 'InCall') {
+          button('mute', f.muted ? `Unmute ${f.name}` : `Mute ${f.name}`, () => act('Mute', f.id, !f.muted));
+          button('remove', `End the call: unknown person with ${f.name}`, () => { if (confirm('End the call because an unknown person is present? That device is removed for good, every family leaves the call, and a safeguarding concern is started for the DSL.')) removeUnknown(f.id); }, 'button-danger');
+        }
+        list.append(li);
       }
-      list.append(li);
-    }
+    });
     // One consent per family: in a small group each parent consents for their own children, and
     // the teacher confirms each one as given.
     const consent = $('consent');
     if (s.consents.length > 0) {
-      consent.replaceChildren();
-      for (const c of s.consents) {
-        const p = document.createElement('p');
-        p.textContent = `${c.guardian} (${c.relationship}) gave consent for ${c.pupils.join(' and ')} at ${new Date(c.givenAt).toLocaleTimeString('en-GB')}${c.confirmed ? ', confirmed by you' : ''}:`;
-        const q = document.createElement('blockquote');
-        q.textContent = c.text;
-        consent.append(p, q);
-        if (!c.confirmed) {
-          const b = document.createElement('button');
-          b.type = 'button'; b.className = 'button';
-          b.textContent = `Confirm the consent of ${c.guardian}`;
-          b.onclick = () => act('ConfirmConsent', c.guardianId);
-          consent.append(b);
+      redraw(consent, () => {
+        for (const c of s.consents) {
+          const p = document.createElement('p');
+          p.textContent = `${c.guardian} (${c.relationship}) gave consent for ${c.pupils.join(' and ')} at ${new Date(c.givenAt).toLocaleTimeString('en-GB')}${c.confirmed ? ', confirmed by you' : ''}:`;
+          const q = document.createElement('blockquote');
+          q.textContent = c.text;
+          consent.append(p, q);
+          if (!c.confirmed) {
+            const b = document.createElement('button');
+            b.type = 'button'; b.className = 'button';
+            b.dataset.key = `confirm-consent:${c.guardianId}`;
+            b.textContent = `Confirm the consent of ${c.guardian}`;
+            b.onclick = () => act('ConfirmConsent', c.guardianId);
+            consent.append(b);
+          }
         }
-      }
+      });
     }
     $('confirm-room').disabled = s.roomChecked;
     $('confirm-room').textContent = s.roomChecked ? "Room confirmed" : "The family's room is suitable";
