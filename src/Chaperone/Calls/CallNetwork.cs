@@ -58,6 +58,12 @@ public sealed class CallNetwork
     /// </summary>
     public bool RelayOnly { get; }
 
+    /// <summary>Whether there is a TURN relay for media to go through (<c>Calls:Turn:Urls</c>, or a TURN server in <c>Calls:IceServers</c>), without which a school cannot choose relay only.</summary>
+    public bool HasRelay => TurnUrls.Count > 0 || FixedServers.Any(s => s.Urls.Any(IsTurnUrl));
+
+    /// <summary>Whether a call of a school that chose <paramref name="schoolsChoice"/> goes only through the relay: the installation's requirement, or the school's own choice.</summary>
+    public bool RelayOnlyFor(bool schoolsChoice) => RelayOnly || (schoolsChoice && HasRelay);
+
     public static CallNetwork Read(IConfiguration configuration) => new(
         [.. configuration.GetSection("Calls:IceServers").GetChildren().Select(s => new IceServer([.. Addresses(s.GetSection("urls"))], s["username"], s["credential"]))],
         [.. Addresses(configuration.GetSection("Calls:Turn:Urls"))],

@@ -164,6 +164,7 @@ public static class AppSetup
         app.MapAudit();
         app.MapNotifications();
         app.MapCalls();
+        app.MapCallSettings();
         app.MapRecordings();
         app.MapConcerns();
         app.MapConcernHub();

@@ -39,6 +39,14 @@ public sealed class School
     public string? ExpectationsForFamilies { get; set; }
 
     /// <summary>
+    /// Calls in the built-in room send their sound and video only through the installation's TURN
+    /// relay, so that neither the family's browser nor the teacher's learns the other's network
+    /// address (<see cref="Calls.CallNetwork.RelayOnlyFor"/>); the installation may also require it
+    /// of every school (<c>Calls:RelayOnly</c>).
+    /// </summary>
+    public bool RelayOnly { get; set; }
+
+    /// <summary>
     /// The school's own Microsoft Entra ID directory (tenant id), whose accounts may sign in to this
     /// school's Chaperone accounts when the installation serves schools with directories of their own
     /// (<c>Entra:TenantId=organizations</c>); null there: nobody signs in to this school with Microsoft.

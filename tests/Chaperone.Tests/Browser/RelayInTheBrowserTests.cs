@@ -10,10 +10,11 @@ using Microsoft.Playwright;
 namespace Chaperone.Tests.Browser;
 
 /// <summary>
-/// The app with its call room set to go only through a TURN relay: a real coturn on loopback
-/// (started by <c>test.sh</c>, its address in <c>CHAPERONE_TEST_TURN</c> and the secret it shares
-/// with the app in <c>CHAPERONE_TEST_TURN_SECRET</c>), checking each page's credentials as it
-/// would in production. Missing, the tests fail rather than skip.
+/// The app with a TURN relay for its call room: a real coturn on loopback (started by
+/// <c>test.sh</c>, its address in <c>CHAPERONE_TEST_TURN</c> and the secret it shares with the app
+/// in <c>CHAPERONE_TEST_TURN_SECRET</c>), checking each page's credentials as it would in
+/// production. A school chooses whether its calls go only through it. Missing, the tests fail
+/// rather than skip.
 /// </summary>
 public sealed class RelayBrowserApp() : BrowserApp(WithTurn(new KestrelChaperoneApp()))
 {
@@ -21,12 +22,11 @@ public sealed class RelayBrowserApp() : BrowserApp(WithTurn(new KestrelChaperone
     {
         app.Settings["Calls:Turn:Urls:0"] = ChaperoneApp.FromTestSh("CHAPERONE_TEST_TURN", "a throwaway TURN server (coturn)") + "?transport=udp";
         app.Settings["Calls:Turn:SharedSecret"] = ChaperoneApp.FromTestSh("CHAPERONE_TEST_TURN_SECRET", "a throwaway TURN server (coturn)");
-        app.Settings["Calls:RelayOnly"] = "true";
         return app;
     }
 }
 
-/// <summary>A call whose media goes only through the school's TURN server, so that neither side learns the other's network address.</summary>
+/// <summary>A call whose media goes only through the school's TURN server, as its admin chose, so that neither side learns the other's network address.</summary>
 public sealed class RelayInTheBrowserTests(RelayBrowserApp browser) : IClassFixture<RelayBrowserApp>
 {
     /// <summary>
@@ -46,17 +46,29 @@ public sealed class RelayInTheBrowserTests(RelayBrowserApp browser) : IClassFixt
     }
 
     [Fact]
-    public async Task WithRelayOnlyTheCallsMediaGoesThroughTheTurnServerOnEachPagesOwnCredentials()
+    public async Task AnAdminChoosesRelayOnlyAndTheCallsMediaThenGoesThroughTheTurnServerOnEachPagesOwnCredentials()
     {
         var (school, sessionId, token) = await BookCallAsync();
+
+        var admin = await browser.NewPageAsync();
+        await BrowserSteps.SignInAsync(admin, school.AdminEmail, TestSchool.Password);
+        await admin.GotoAsync("/admin/settings");
+        var calls = admin.GetByRole(AriaRole.Form, new() { Name = "Calls in the built-in room" });
+        await calls.GetByLabel("Send each call's sound and video only through the school's relay").CheckAsync();
+        await calls.GetByRole(AriaRole.Button, new() { Name = "Save call settings" }).ClickAsync();
+        await Assertions.Expect(admin.GetByRole(AriaRole.Status)).ToContainTextAsync("The call settings are saved: calls go only through the relay", new() { Timeout = BrowserSteps.Ms });
+        await Assertions.Expect(admin.GetByLabel("Send each call's sound and video only through the school's relay")).ToBeCheckedAsync();
+        Assert.Empty(await BrowserSteps.AccessibilityViolationsAsync(admin));
 
         var teacher = await CallInTheBrowserTests.CallPageAsync(browser);
         await BrowserSteps.SignInAsync(teacher, school.TeacherEmail, TestSchool.Password);
         await teacher.GotoAsync($"/sessions/{sessionId}/console");
         await CallInTheBrowserTests.ExpectStatusAsync(teacher, "The room is open");
+        await Assertions.Expect(teacher.Locator("#call")).ToHaveAttributeAsync("data-relay", "true");
 
         var family = await CallInTheBrowserTests.CallPageAsync(browser);
         await family.GotoAsync($"/family/{token}/call");
+        await Assertions.Expect(family.Locator("#call")).ToHaveAttributeAsync("data-relay", "true");
         await family.GetByRole(AriaRole.Button, new() { Name = "Check camera and microphone" }).ClickAsync();
         await Assertions.Expect(family.Locator("#device-result")).ToContainTextAsync("Your connection reaches the school's call service", new() { Timeout = BrowserSteps.Ms });
         await family.GetByLabel("Toby Twoparents is here").CheckAsync();

@@ -14,7 +14,7 @@ namespace Chaperone.Pages.Admin;
 /// The school's policy settings and closures. Validation is <see cref="SchoolSettings"/>'s, the
 /// same as the API's, so the page and the API accept and refuse exactly the same things.
 /// </summary>
-public sealed class SettingsModel(ChaperoneDbContext db, ClosedDaySessions closedDays, TimeProvider clock) : PageModel
+public sealed class SettingsModel(ChaperoneDbContext db, ClosedDaySessions closedDays, TimeProvider clock, Calls.CallNetwork network) : PageModel
 {
     public static IReadOnlyList<IsoDayOfWeek> Week { get; } =
     [
@@ -65,6 +65,14 @@ public sealed class SettingsModel(ChaperoneDbContext db, ClosedDaySessions close
 
     [BindProperty]
     public string? AcknowledgeMinutes { get; set; }
+
+    /// <summary>The school's choice of calls only through the relay, as the form sends it.</summary>
+    [BindProperty]
+    public bool RelayOnly { get; set; }
+
+    /// <summary>The school's call settings as saved, with what the installation has and requires.</summary>
+    public Calls.CallSettingsDto Calls { get; private set; } = null!;
+    public FormErrors CallErrors { get; } = new();
 
     [BindProperty]
     public string? HeadteacherId { get; set; }
@@ -141,6 +149,23 @@ public sealed class SettingsModel(ChaperoneDbContext db, ClosedDaySessions close
         AuditLog.Record(db, User, AuditActions.SettingsChanged, AuditSubjects.School, school.Id, new { request.ExpectationsFull, request.ExpectationsBrief, request.ExpectationsForFamilies });
         await db.SaveChangesAsync(ct);
         TempData["Notice"] = "The expectations are saved.";
+        return RedirectToPage();
+    }
+
+    /// <summary>Calls in the built-in room: whether their sound and video go only through the relay.</summary>
+    public async Task<IActionResult> OnPostCallsAsync(CancellationToken ct)
+    {
+        CallErrors.AddAll(await Chaperone.Calls.CallSettings.SaveAsync(db, network, User, new(RelayOnly), ct), key => key);
+        if (CallErrors.Any)
+        {
+            db.ChangeTracker.Clear();
+            await LoadAsync(ct);
+            KeepSettingsAsSaved();
+            return Page();
+        }
+        TempData["Notice"] = RelayOnly
+            ? "The call settings are saved: calls go only through the relay from the next page opened."
+            : "The call settings are saved.";
         return RedirectToPage();
     }
 
@@ -256,6 +281,7 @@ public sealed class SettingsModel(ChaperoneDbContext db, ClosedDaySessions close
         ExpectationsFull ??= Policy.Expectations.Full;
         ExpectationsBrief ??= Policy.Expectations.Brief;
         ExpectationsForFamilies ??= string.Join('\n', Policy.Expectations.ForFamilies);
+        Calls = await Chaperone.Calls.CallSettings.LoadAsync(db, network, school.Id, ct);
         var concerns = Chaperone.Concerns.ConcernSettingsStore.ToDto(await Chaperone.Concerns.ConcernSettingsStore.LoadAsync(db, school.Id, ct));
         AcknowledgeMinutes = concerns.AcknowledgeWithinMinutes.ToString(CultureInfo.InvariantCulture);
         HeadteacherId = concerns.HeadteacherId;

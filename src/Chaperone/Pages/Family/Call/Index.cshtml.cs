@@ -21,7 +21,8 @@ public sealed class IndexModel(ChaperoneDbContext db, FamilyLinks links, TimePro
     public Guid SessionId { get; private set; }
     public string? Refusal { get; private set; }
     public string IceServersJson { get; private set; } = "[]";
-    public bool RelayOnly => network.RelayOnly;
+    /// <summary>Media only through the relay: the installation's requirement or the school's choice.</summary>
+    public bool RelayOnly { get; private set; }
     public string TeacherName { get; private set; } = "";
     /// <summary>The guardian's own children on the session.</summary>
     public IReadOnlyList<RoomPupil> Pupils { get; private set; } = [];
@@ -62,6 +63,7 @@ public sealed class IndexModel(ChaperoneDbContext db, FamilyLinks links, TimePro
         SessionId = session.Id;
         // The relay's credentials only for a link that opens the call, and only for as long as it does.
         IceServersJson = network.JsonFor(session.Id, session.End);
+        RelayOnly = network.RelayOnlyFor(await db.Schools.Where(s => s.Id == session.SchoolId).Select(s => s.RelayOnly).FirstAsync(ct));
         TeacherName = await db.Users.Where(u => u.Id == session.TeacherId).Select(u => u.Name).FirstAsync(ct);
         // Only their own children on the session: in a small group, each family brings its own (clause 1).
         var sessionPupils = db.SessionPupils.Where(sp => sp.SessionId == session.Id && sp.SchoolId == session.SchoolId);

@@ -3,6 +3,7 @@ using Chaperone.Infrastructure;
 using Chaperone.Scheduling;
 using Chaperone.Storage;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace Chaperone.Pages.Sessions.Console;
@@ -13,7 +14,8 @@ public sealed class IndexModel(ChaperoneDbContext db, CallNetwork network) : Pag
     public SessionDto Session { get; private set; } = null!;
     public bool IsHost { get; private set; }
     public string IceServersJson { get; private set; } = "[]";
-    public bool RelayOnly => network.RelayOnly;
+    /// <summary>Media only through the relay: the installation's requirement or the school's choice.</summary>
+    public bool RelayOnly { get; private set; }
     public IReadOnlyList<string> Outcomes => RecordOutcome.Outcomes;
 
     public async Task<IActionResult> OnGetAsync(string id, CancellationToken ct)
@@ -27,6 +29,7 @@ public sealed class IndexModel(ChaperoneDbContext db, CallNetwork network) : Pag
         if (IsHost)
         {
             IceServersJson = network.JsonFor(session.Id, session.End);
+            RelayOnly = network.RelayOnlyFor(await db.Schools.Where(s => s.Id == session.SchoolId).Select(s => s.RelayOnly).FirstAsync(ct));
         }
         return Page();
     }

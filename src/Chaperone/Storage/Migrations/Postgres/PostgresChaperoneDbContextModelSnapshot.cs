@@ -1169,6 +1169,9 @@ namespace Chaperone.Storage.Migrations.Postgres
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
 
+                    b.Property<bool>("RelayOnly")
+                        .HasColumnType("boolean");
+
                     b.Property<int>("SchoolDays")
                         .HasColumnType("integer");
 

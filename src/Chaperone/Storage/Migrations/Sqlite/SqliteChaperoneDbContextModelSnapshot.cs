@@ -1162,6 +1162,9 @@ namespace Chaperone.Storage.Migrations.Sqlite
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("RelayOnly")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("SchoolDays")
                         .HasColumnType("INTEGER");
 
