@@ -64,7 +64,7 @@ public static class LeaderMarking
         _ => null,
     };
 
-    public const string Refusal = "The session's teacher records its outcome; a senior leader does so only once the teacher has left (an admin ended their access), or a week after the session when it is still not recorded.";
+    public const string Refusal = "The session's teacher records its outcome; a senior leader does so only once the teacher has left (an admin ended their access), or a week after the session while the teacher has still not recorded it.";
 }
 
 /// <summary>One thing a Teams session's teacher confirms with the outcome, and the clause it evidences.</summary>
@@ -305,10 +305,11 @@ public sealed class RecordOutcome(ChaperoneDbContext db, TimeProvider clock, Aud
     /// <paramref name="now"/>: a senior leader, once the teacher has left (their access ended, or
     /// their account is gone) or the outcome is a week overdue (<see cref="LeaderMarking"/>).
     /// </summary>
+    /// <remarks>An outcome the teacher recorded themselves, however late, stays theirs to correct; one a leader recorded as overdue the leader may correct.</remarks>
     public static async Task<LeaderReason> LeaderReasonAsync(ChaperoneDbContext db, ClaimsPrincipal user, Session session, DateTimeOffset now, CancellationToken ct) =>
         !user.IsInRole(Roles.Slt) ? LeaderReason.None
         : !await db.Users.AnyAsync(u => u.Id == session.TeacherId && u.SchoolId == session.SchoolId && u.AccessEndedAt == null, ct) ? LeaderReason.TeacherLeft
-        : LeaderMarking.Overdue(session.End, now) ? LeaderReason.Overdue
+        : LeaderMarking.Overdue(session.End, now) && await SessionOutcomes.LastAsync(db, session.SchoolId, session.Id, ct) is null or { RecordedByLeader: not null } ? LeaderReason.Overdue
         : LeaderReason.None;
 
     /// <summary>The outcomes the session may be marked with now (none before its time, once cancelled, or while its call goes on).</summary>

@@ -238,6 +238,9 @@ public abstract class OutcomeApiTests(ChaperoneApp app)
         var corrected = await Api.JsonAsync(await MarkAsync(await school.TeacherAsync(app), id, new { outcome = "did-not-attend", notes = "No call: the family forgot." }), HttpStatusCode.OK);
         Assert.Equal(JsonValueKind.Null, corrected.GetProperty("recordedByLeader").ValueKind);
         Assert.Equal(JsonValueKind.Null, corrected.GetProperty("leaderReason").ValueKind);
+        // What the teacher recorded themselves stays theirs: the leader no longer marks it.
+        var theirs = await Api.ProblemAsync(await MarkAsync(await school.SltAsync(app), id, new { outcome = "did-not-attend" }), HttpStatusCode.Forbidden);
+        Assert.Equal(Chaperone.Calls.LeaderMarking.Refusal, theirs.GetProperty("detail").GetString());
     }
 
     private static async Task<JsonElement> DashboardItemAsync(HttpClient client, string id) =>
