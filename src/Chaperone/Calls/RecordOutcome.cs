@@ -142,6 +142,14 @@ public sealed class RecordOutcome(ChaperoneDbContext db, TimeProvider clock, Aud
         confirmed.Contains(ConsentKey) || confirmed.Contains(ConsentKeyFor(pupilId));
 
     /// <summary>
+    /// The confirmations of <paramref name="confirmed"/> that concern <paramref name="pupilId"/>:
+    /// the whole call's checks and that child's own consent, not another child's (as a pupil's
+    /// subject access export shows them).
+    /// </summary>
+    public static IEnumerable<string> ConfirmedConcerning(IEnumerable<string> confirmed, string pupilId) =>
+        confirmed.Where(key => !key.StartsWith(ConsentKeyFor(""), StringComparison.Ordinal) || key == ConsentKeyFor(pupilId));
+
+    /// <summary>
     /// The checks of a Teams session with <paramref name="pupils"/> that <paramref name="confirmed"/>
     /// confirms (in a small group, a consent confirmed for every child at once, as stored before
     /// each child's was confirmed on its own, stands for each child's).

@@ -171,7 +171,7 @@ public sealed class SubjectAccess(ChaperoneDbContext db, CallProviderResolver pr
             ExitOrder = [.. record.ExitOrder.Where(e => Theirs(e.Who))],
             Controls = [.. record.Controls.Where(c => Theirs(c.Who))],
             // Another child's consent, confirmed by the teacher of a Teams call, is theirs.
-            Confirmed = [.. record.Confirmed.Where(k => !k.StartsWith(Calls.RecordOutcome.ConsentKey + ":", StringComparison.Ordinal) || k == Calls.RecordOutcome.ConsentKeyFor(pupilId))],
+            Confirmed = [.. Calls.RecordOutcome.ConfirmedConcerning(record.Confirmed, pupilId)],
         };
     }
 
