@@ -64,6 +64,10 @@ public static class LeaderMarking
         _ => null,
     };
 
+    /// <summary>Why a leader marked an outcome, in words, from its name (<see cref="Name"/>).</summary>
+    public static string Why(string? name) =>
+        name == Name(LeaderReason.Overdue) ? "as it was a week overdue" : "as the teacher had left";
+
     public const string Refusal = "The session's teacher records its outcome; a senior leader does so only once the teacher has left (an admin ended their access), or a week after the session while the teacher has still not recorded it.";
 }
 

@@ -70,9 +70,7 @@ public sealed record InterventionRow(
             s.Provider == CallProviders.Teams
                 ? TeamsConsentText(f.Outcome?.Confirmed ?? [], f.Outcome?.RecordedAt, pupil.Id, zone)
                 : ConsentText(f.ConsentFor(pupil.Id), zone),
-            s.Provider == CallProviders.Teams
-                ? TeamsExpectationsText(f.Outcome?.Confirmed ?? [], f.Outcome?.RecordedAt, zone)
-                : ExpectationsText(f.Expectations, zone),
+            ExpectationsText(s.Provider, f.Expectations, f.Outcome?.Confirmed ?? [], f.Outcome?.RecordedAt, zone),
             OutcomeLabel(f.Outcome?.Outcome),
             f.Outcome?.Notes ?? "",
             string.Join("; ", concerns));
@@ -102,15 +100,22 @@ public sealed record InterventionRow(
                 ? $"Confirmed by the teacher with the outcome, recorded {Display.At(at, zone)} (Teams records no consent itself)"
                 : "Not confirmed by the teacher";
 
+    /// <summary>
+    /// Clause 7 as the records read it: what the built-in room recorded (<paramref name="given"/>),
+    /// or in a Teams call, which records none, the teacher's confirmation with the outcome.
+    /// </summary>
+    public static string ExpectationsText(string provider, ExpectationsFact? given, IReadOnlyCollection<string> confirmed, DateTimeOffset? recordedAt, DateTimeZone zone) =>
+        provider == CallProviders.Teams ? TeamsExpectationsText(confirmed, recordedAt, zone) : ExpectationsText(given, zone);
+
     /// <summary>Clause 7 for a Teams call: confirmed by the teacher with the outcome, as Teams records none.</summary>
-    public static string TeamsExpectationsText(IReadOnlyCollection<string> confirmed, DateTimeOffset? recordedAt, DateTimeZone zone) =>
+    private static string TeamsExpectationsText(IReadOnlyCollection<string> confirmed, DateTimeOffset? recordedAt, DateTimeZone zone) =>
         recordedAt is not { } at
             ? "Not yet confirmed (in a Teams call the teacher confirms it with the outcome)"
             : confirmed.Contains(Calls.RecordOutcome.ExpectationsKey)
                 ? $"Confirmed by the teacher with the outcome, recorded {Display.At(at, zone)}"
                 : "Not confirmed by the teacher";
 
-    public static string ExpectationsText(ExpectationsFact? given, DateTimeZone zone) =>
+    private static string ExpectationsText(ExpectationsFact? given, DateTimeZone zone) =>
         given is null
             ? "Not given"
             : $"{(given.Version == "full" ? "Full expectations (first session with this teacher)" : "Brief reminder")} at {Clock(given.GivenAt, zone)}";

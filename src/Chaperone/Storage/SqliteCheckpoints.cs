@@ -28,7 +28,8 @@ namespace Chaperone.Storage;
 /// Nothing about durability changes: a commit is flushed to the log before its callers hear of it,
 /// and SQLite reads committed pages from the log until they are copied back. The rarer writes that
 /// save directly, outside both (migrations, sign-in, staff's edits of people and settings, the
-/// call hub's events, the Teams worker), keep SQLite's own checkpoints.
+/// call hub's events, the Teams worker), keep SQLite's own checkpoints, and a try that meets one
+/// of them waits in SQLite's busy handler a millisecond or so (<see cref="SqliteKeptConnections"/>).
 /// </remarks>
 public sealed class SqliteCheckpoints
 {
@@ -101,11 +102,11 @@ public sealed class SqliteCheckpoints
             var (_, pages, _) = Checkpoint(connection, "PASSIVE");
             if (pages >= RestartAtPages)
             {
-                // Tried again and again, never waiting inside SQLite (whose busy handler sleeps in
-                // steps of up to 100 ms, holding off every writer meanwhile): each try takes this
-                // process's write turn, so that no writer of it meets SQLite's lock (and sleeps
-                // 150 ms in the driver) while the try runs, and succeeds at a moment no reader is
-                // in the log.
+                // Tried again and again, each try holding this process's write turn so that none of
+                // its writers meets SQLite's lock while the try runs, and never waiting inside SQLite
+                // (the pooled handle may carry the app's busy timeout, whose handler would sleep in
+                // steps of up to 100 ms with the write turn held): it succeeds at a moment no reader
+                // is in the log.
                 using (var wait = connection.CreateCommand())
                 {
                     wait.CommandText = "PRAGMA busy_timeout = 0;";

@@ -17,7 +17,7 @@ public abstract class CallSettingsApiTests
     protected abstract ChaperoneApp NewApp();
 
     /// <summary>An installation with a TURN relay (these tests read pages and settings; no call is made, so none need answer).</summary>
-    private ChaperoneApp WithRelay(ChaperoneApp app)
+    private static ChaperoneApp WithRelay(ChaperoneApp app)
     {
         app.Settings["Calls:Turn:Urls:0"] = "turn:127.0.0.1:3478";
         app.Settings["Calls:Turn:SharedSecret"] = "the secret the relay shares with the app";
