@@ -14,9 +14,9 @@ namespace Chaperone.Notifications;
 /// </summary>
 public sealed partial class MessageTemplates(ChaperoneDbContext db, MessageComposer composer, TimeProvider clock)
 {
-    /// <summary>The session messages a school words itself; concern alerts are content-free and fixed (clause 12), and password links fixed.</summary>
+    /// <summary>The session messages a school words itself; concern alerts are content-free and fixed (clause 12), and password links and the reminders of a missing outcome (clause 11, to staff) fixed.</summary>
     public static IReadOnlyList<MessageKind> Kinds { get; } =
-        Enum.GetValues<MessageKind>().Where(k => k is not (MessageKind.ConcernRaised or MessageKind.ConcernEscalated or MessageKind.PasswordReset)).ToList();
+        Enum.GetValues<MessageKind>().Where(k => k is not (MessageKind.ConcernRaised or MessageKind.ConcernEscalated or MessageKind.PasswordReset or MessageKind.OutcomeDue or MessageKind.OutcomeOverdue)).ToList();
 
     public async Task<MessageWording> WordingAsync(Guid schoolId, MessageKind kind, CancellationToken ct) =>
         await db.MessageTemplates.AsNoTracking().Where(t => t.SchoolId == schoolId && t.Kind == kind)

@@ -4,7 +4,7 @@ namespace Chaperone.Notifications;
 
 public static class NotificationsSetup
 {
-    /// <summary>The outbox, its worker, the reminder job, and delivery by SMTP or (with no <c>Email:Smtp:Host</c>) to the mail folder.</summary>
+    /// <summary>The outbox, its worker, the reminder job (clause 8's before a session, clause 11's after it), and delivery by SMTP or (with no <c>Email:Smtp:Host</c>) to the mail folder.</summary>
     public static IServiceCollection AddChaperoneNotifications(this IServiceCollection services, IConfiguration configuration, DataDirectory data)
     {
         var options = EmailOptions.Read(configuration, data);
@@ -16,6 +16,7 @@ public static class NotificationsSetup
         services.AddScoped<IBookingNotifications>(sp => sp.GetRequiredService<SessionNotifications>());
         services.AddScoped<CalendarFeeds>();
         services.AddScoped<MessageTemplates>();
+        services.AddScoped<Calls.OutcomeReminders>();
         services.AddHostedService<OutboxWorker>();
         services.AddSingleton<ReminderJob>();
         services.AddHostedService(sp => sp.GetRequiredService<ReminderJob>());

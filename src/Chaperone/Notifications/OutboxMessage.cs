@@ -19,6 +19,10 @@ public enum MessageKind
     ConcernEscalated,
     /// <summary>A member of staff's link to choose a new password, which they asked for (<see cref="Identity.ForgottenPasswords"/>).</summary>
     PasswordReset,
+    /// <summary>Clause 11: a session's time is over and its teacher has not yet recorded its outcome (<see cref="Calls.OutcomeReminders"/>).</summary>
+    OutcomeDue,
+    /// <summary>Clause 11: a week after the session its outcome is still not recorded; to the senior leaders.</summary>
+    OutcomeOverdue,
 }
 
 /// <summary>Where a message is in its life.</summary>

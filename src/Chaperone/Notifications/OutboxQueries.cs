@@ -61,6 +61,8 @@ public static class OutboxQueries
         MessageKind.ConcernRaised => "concern-raised",
         MessageKind.ConcernEscalated => "concern-escalated",
         MessageKind.PasswordReset => "password-reset",
+        MessageKind.OutcomeDue => "outcome-due",
+        MessageKind.OutcomeOverdue => "outcome-overdue",
         _ => "reminder-morning",
     };
 
@@ -73,6 +75,8 @@ public static class OutboxQueries
         MessageKind.ConcernRaised => "Concern raised",
         MessageKind.ConcernEscalated => "Concern escalated",
         MessageKind.PasswordReset => "Password reset",
+        MessageKind.OutcomeDue => "Outcome reminder",
+        MessageKind.OutcomeOverdue => "Outcome overdue",
         _ => "Reminder (morning)",
     };
 

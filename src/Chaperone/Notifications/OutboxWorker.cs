@@ -174,21 +174,34 @@ public sealed class OutboxWorker(
     }
 
     /// <summary>
-    /// For a reminder, whether its session is still the version it tells of, still scheduled and
-    /// not yet begun: if not, the reminder is superseded rather than sent (a move or cancellation
-    /// supersedes the reminders written before it, but not one written by the reminder job at the
-    /// same moment).
+    /// For a reminder, whether it is still true: a clause 8 reminder's session is still the
+    /// version it tells of, still scheduled and not yet begun (a move or cancellation supersedes
+    /// the reminders written before it, but not one written by the reminder job at the same
+    /// moment); a clause 11 reminder's session still has no outcome. If not, the reminder is
+    /// superseded rather than sent.
     /// </summary>
     private async Task<DeliveryResult?> StaleReminderAsync(OutboxMessage message, CancellationToken ct)
     {
-        if (message.SessionSequence is not { } sequence || message.Kind is not (MessageKind.ReminderDayBefore or MessageKind.ReminderMorning))
+        if (message.SessionSequence is not { } sequence
+            || message.Kind is not (MessageKind.ReminderDayBefore or MessageKind.ReminderMorning or MessageKind.OutcomeDue or MessageKind.OutcomeOverdue))
         {
             return null;
         }
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ChaperoneDbContext>();
         var session = await db.Sessions.AsNoTracking().Where(s => s.Id == message.SessionId)
-            .Select(s => new { s.Sequence, s.Status, s.Start }).FirstOrDefaultAsync(ct);
+            .Select(s => new { s.Sequence, s.Status, s.Start, Outcome = db.Set<Calls.CallEventRecord>().Any(e => e.SessionId == s.Id && e.Kind == Calls.RoomEvents.Outcome) })
+            .FirstOrDefaultAsync(ct);
+        if (message.Kind is MessageKind.OutcomeDue or MessageKind.OutcomeOverdue)
+        {
+            return session switch
+            {
+                null => new DeliveryResult.Superseded("not sent: the session no longer exists"),
+                { Status: Scheduling.SessionStatus.Cancelled } => new DeliveryResult.Superseded("not sent: the session is Cancelled"),
+                { Outcome: true } => new DeliveryResult.Superseded("not sent: the outcome has been recorded"),
+                _ => null,
+            };
+        }
         return session switch
         {
             null => new DeliveryResult.Superseded("not sent: the session no longer exists"),

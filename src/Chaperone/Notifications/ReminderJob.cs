@@ -8,11 +8,13 @@ using Npgsql;
 namespace Chaperone.Notifications;
 
 /// <summary>
-/// Clause 8 reminders, written to the outbox when they fall due rather than with the booking:
-/// every minute (by the injected clock) this looks for scheduled sessions whose day-before or
-/// morning reminder time (<see cref="ReminderTimes"/>) has come and that have no such reminder
-/// for their current version yet, and writes one per recipient, from the session as it is now,
-/// with the time it was due as its not-before time. The worker then sends it like any message.
+/// Reminders caused by time, written to the outbox when they fall due rather than with the
+/// booking: every minute (by the injected clock) this looks for scheduled sessions whose clause 8
+/// day-before or morning reminder time (<see cref="ReminderTimes"/>) has come and that have no such
+/// reminder for their current version yet, and writes one per recipient, from the session as it
+/// is now, with the time it was due as its not-before time; and for sessions whose time is over
+/// without an outcome, clause 11's reminder to the teacher or, a week on, to the senior leaders
+/// (<see cref="Calls.OutcomeReminders"/>). The worker then sends them like any message.
 /// </summary>
 /// <remarks>
 /// <para><b>Never lost.</b> What is due is worked out from the sessions each time, not from a
@@ -78,6 +80,7 @@ public sealed class ReminderJob(IServiceScopeFactory scopes, TimeProvider clock,
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ChaperoneDbContext>();
         var notifications = scope.ServiceProvider.GetRequiredService<SessionNotifications>();
+        var outcomes = scope.ServiceProvider.GetRequiredService<Calls.OutcomeReminders>();
         // On PostgreSQL the instances take turns (a transaction-scoped advisory lock), so one
         // finds what another has just written instead of having its write refused.
         await using var transaction = db.Database.IsNpgsql() ? await db.Database.BeginTransactionAsync(ct) : null;
@@ -120,30 +123,43 @@ public sealed class ReminderJob(IServiceScopeFactory scopes, TimeProvider clock,
                     .Select(m => (m.Kind, m.RecipientRole, m.RecipientId)).ToHashSet();
                 messages.AddRange(await notifications.ComposeRemindersAsync(session, kinds, written, ct));
             }
-            if (messages.Count == 0)
-            {
-                continue;
-            }
-            db.OutboxMessages.AddRange(messages);
-            if (transaction is null)
-            {
-                // SQLite: each chunk in a write transaction of its own, so bookings commit between chunks.
-                await using var write = await WriteTransaction.BeginAsync(db, ct);
-                await db.SaveChangesAsync(ct);
-                await write.CommitAsync(ct);
-            }
-            else
-            {
-                await db.SaveChangesAsync(ct);
-            }
-            db.ChangeTracker.Clear();
-            total += messages.Count;
+            total += await SaveAsync(db, messages, transaction is null, ct);
+        }
+        foreach (var school in schools)
+        {
+            total += await SaveAsync(db, await outcomes.DueAsync(school, settings[school.Id], now, ct), transaction is null, ct);
         }
         if (transaction is not null)
         {
             await transaction.CommitAsync(ct);
         }
         return total;
+    }
+
+    /// <summary>
+    /// Saves <paramref name="messages"/>: on SQLite (<paramref name="ownTransaction"/>) in a write
+    /// transaction of their own, so that bookings commit between one batch and the next; on
+    /// PostgreSQL in the look's transaction.
+    /// </summary>
+    private static async Task<int> SaveAsync(ChaperoneDbContext db, List<OutboxMessage> messages, bool ownTransaction, CancellationToken ct)
+    {
+        if (messages.Count == 0)
+        {
+            return 0;
+        }
+        db.OutboxMessages.AddRange(messages);
+        if (ownTransaction)
+        {
+            await using var write = await WriteTransaction.BeginAsync(db, ct);
+            await db.SaveChangesAsync(ct);
+            await write.CommitAsync(ct);
+        }
+        else
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        db.ChangeTracker.Clear();
+        return messages.Count;
     }
 
     /// <summary>A write refused by a unique index: here, a reminder another instance wrote first.</summary>
