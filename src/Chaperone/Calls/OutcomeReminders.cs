@@ -74,10 +74,8 @@ public sealed class OutcomeReminders(ChaperoneDbContext db, EmailOptions options
         // The school's sessions by their start (its index): one that ended after endedAfter started
         // at most the longest session before it.
         var startedAfter = endedAfter.AddMinutes(-PolicySettings.MaximumDurationMinutes);
-        var sessions = await db.Sessions.AsNoTracking()
+        var sessions = await AwaitingOutcome.Of(db.Sessions.AsNoTracking(), db, now)
             .Where(s => s.SchoolId == school.Id && s.Start > startedAfter && s.Start < now && s.End > endedAfter && s.End <= now
-                        && (s.Status == SessionStatus.Scheduled || s.Status == SessionStatus.Ended)
-                        && !db.Set<CallEventRecord>().Any(e => e.SessionId == s.Id && e.Kind == RoomEvents.Outcome)
                         && !db.OutboxMessages.Any(m => m.SessionId == s.Id && m.SessionSequence == s.Sequence && m.Kind == MessageKind.OutcomeOverdue))
             .Select(s => new { s.Id, s.TeacherId, s.Start, s.End, s.Sequence })
             .ToListAsync(ct);

@@ -395,6 +395,18 @@ public sealed class RecordOutcome(ChaperoneDbContext db, TimeProvider clock, Aud
     }
 }
 
+/// <summary>
+/// Clause 11: the sessions whose outcome is awaited: nobody has recorded one yet, and the session
+/// is over (its call closed, or its time passed with the session still scheduled: not held, or a
+/// Teams meeting). Cancelled sessions have none; a live call is not over.
+/// </summary>
+public static class AwaitingOutcome
+{
+    public static IQueryable<Session> Of(IQueryable<Session> sessions, ChaperoneDbContext db, DateTimeOffset now) =>
+        sessions.Where(s => (s.Status == SessionStatus.Ended || (s.Status == SessionStatus.Scheduled && s.End <= now))
+                            && !db.Set<CallEventRecord>().Any(e => e.SessionId == s.Id && e.Kind == RoomEvents.Outcome));
+}
+
 /// <summary>Reads the outcome a session's teacher marked last.</summary>
 public static class SessionOutcomes
 {

@@ -20,7 +20,7 @@ public static class SessionEndpoints
         group.MapPost("/", Book).WithName("BookSession").WithSummary("Book a session; every policy rule is checked (422 lists each clause broken).")
             .RequireAuthorization(AuthPolicies.Scheduler);
         group.MapPost("/check", Check).WithName("CheckSession").WithSummary("Judge a proposed session clause by clause without booking it.");
-        group.MapGet("/", List).WithName("ListSessions").WithSummary("A page of sessions, filtered by time, teacher or pupil.");
+        group.MapGet("/", List).WithName("ListSessions").WithSummary("A page of sessions, filtered by time, teacher, pupil, status, or whose outcome is awaited (clause 11).");
         group.MapGet("/{id}", Get).WithName("GetSession").WithSummary("One session.");
         group.MapPost("/{id}/reschedule", Reschedule).WithName("RescheduleSession").WithSummary("Move a session; every rule is checked again from now.")
             .RequireAuthorization(AuthPolicies.Scheduler);
@@ -81,8 +81,9 @@ public static class SessionEndpoints
         ListSessions.Visible(db, user).AsNoTracking().FirstOrDefaultAsync(s => s.Id == sessionId, ct);
 
     private static async Task<Results<Ok<SessionPage>, ProblemHttpResult>> List(
-        ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct,
-        string? from = null, string? to = null, string? teacherId = null, string? pupilId = null, string? status = null, int? page = null, int? pageSize = null)
+        ClaimsPrincipal user, ChaperoneDbContext db, TimeProvider clock, CancellationToken ct,
+        string? from = null, string? to = null, string? teacherId = null, string? pupilId = null, string? status = null, string? awaitingOutcome = null,
+        int? page = null, int? pageSize = null)
     {
         var schoolId = user.SchoolId();
         var errors = new Dictionary<string, string[]>();
@@ -104,6 +105,11 @@ public static class SessionEndpoints
             if (Enum.TryParse<SessionStatus>(status, ignoreCase: true, out var st) && Enum.IsDefined(st) && !int.TryParse(status, out _)) { statusFilter = st; }
             else { errors["status"] = ["Status is one of scheduled, live, ended, cancelled."]; }
         }
+        var awaiting = false;
+        if (awaitingOutcome is not null && !bool.TryParse(awaitingOutcome, out awaiting))
+        {
+            errors["awaitingOutcome"] = ["'awaitingOutcome' is true (only sessions over whose outcome is not yet recorded, clause 11) or false."];
+        }
         var pageNumber = page ?? 1;
         var size = pageSize ?? 50;
         if (pageNumber < 1) { errors["page"] = ["Pages start at 1."]; }
@@ -116,6 +122,10 @@ public static class SessionEndpoints
 
         var query = ListSessions.Visible(db, user).AsNoTracking()
             .Matching(new SessionFilter(fromInstant, toInstant, teacher, pupil, statusFilter));
+        if (awaiting)
+        {
+            query = Calls.AwaitingOutcome.Of(query, db, clock.GetUtcNow());
+        }
         var total = await query.CountAsync(ct);
         var items = await SessionView.LoadManyAsync(db, schoolId, query.OrderBy(s => s.Start).ThenBy(s => s.Id).Skip((pageNumber - 1) * size).Take(size), ct);
         return TypedResults.Ok(new SessionPage(items.OrderBy(s => s.Start).ToList(), pageNumber, size, total));

@@ -27,7 +27,12 @@ public sealed class ComplianceInTheBrowserTests(BrowserApp browser) : IClassFixt
 
         var teacher = await browser.NewPageAsync();
         await SignInAsync(teacher, school.TeacherEmail, TestSchool.Password);
-        // Where the teacher lands, a notice says there is something to look at, and leads there.
+        // Where the teacher lands, the session over without an outcome is listed, linking to its outcome form (clause 11).
+        var awaited = teacher.Locator("[data-outcomes-awaited]");
+        await Assertions.Expect(awaited.GetByRole(AriaRole.Heading)).ToHaveTextAsync("Outcomes to record", new() { Timeout = Ms });
+        await Assertions.Expect(awaited.Locator("li")).ToHaveCountAsync(1, new() { Timeout = Ms });
+        await Assertions.Expect(awaited.Locator($"li[data-session='{missed}'] a")).ToHaveAttributeAsync("href", $"/sessions/{missed}#outcome-panel", new() { Timeout = Ms });
+        // And a notice says there is something to look at, and leads there.
         var notice = teacher.Locator("[data-compliance-notice]");
         await Assertions.Expect(notice).ToContainTextAsync("include 1 with a breach of the policy and 1 over with a clause still pending", new() { Timeout = Ms });
         await notice.GetByRole(AriaRole.Link, new() { Name = "See them on the compliance page" }).ClickAsync();
@@ -66,6 +71,7 @@ public sealed class ComplianceInTheBrowserTests(BrowserApp browser) : IClassFixt
         await Nav(teacher).GetByRole(AriaRole.Link, new() { Name = "My sessions" }).ClickAsync();
         await teacher.WaitForPageAsync(new Regex("/sessions$"));
         await Assertions.Expect(notice).ToContainTextAsync("include 1 with a breach of the policy and 0 over with a clause still pending", new() { Timeout = Ms });
+        await Assertions.Expect(awaited).ToHaveCountAsync(0, new() { Timeout = Ms });
 
         var leader = await browser.NewPageAsync();
         await Concerns.ConcernTestSupport.EnrolAsync(app, school.SltEmail);
@@ -128,6 +134,20 @@ public sealed class ComplianceInTheBrowserTests(BrowserApp browser) : IClassFixt
         var leader = await browser.NewPageAsync();
         await Concerns.ConcernTestSupport.EnrolAsync(app, school.SltEmail);
         await SignInWithTwoFactorsAsync(leader, app, school.SltEmail, TestSchool.Password);
+        // The school's sessions awaiting an outcome are listed where the leader lands, a week overdue ones marked.
+        await leader.GotoAsync("/sessions");
+        var awaited = leader.Locator($"[data-outcomes-awaited] li[data-session='{missed}']");
+        await Assertions.Expect(awaited).ToContainTextAsync("with teacher ", new() { Timeout = Ms });
+        if (reason == "overdue")
+        {
+            await Assertions.Expect(awaited).ToContainTextAsync("(a week overdue: a senior leader may record it)", new() { Timeout = Ms });
+        }
+        else
+        {
+            await Assertions.Expect(awaited).Not.ToContainTextAsync("overdue", new() { Timeout = Ms });
+        }
+        Assert.Empty(await AccessibilityViolationsAsync(leader));
+        await ScreenshotAsync(leader, $"sessions-awaiting-outcome-{reason}.png");
         await leader.GotoAsync("/compliance?show=unsettled");
         var row = leader.Locator($"tr[data-session='{missed}']");
         await Assertions.Expect(row).ToContainTextAsync(onDashboard, new() { Timeout = Ms });

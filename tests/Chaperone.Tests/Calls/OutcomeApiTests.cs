@@ -243,6 +243,37 @@ public abstract class OutcomeApiTests(ChaperoneApp app)
         Assert.Equal(Chaperone.Calls.LeaderMarking.Refusal, theirs.GetProperty("detail").GetString());
     }
 
+    [Fact]
+    public async Task TheSessionsAwaitingAnOutcomeAreListedForTheirTeacherAndTheLeadersUntilItIsRecorded()
+    {
+        var (school, start, id) = await BookedAsync();
+        var cancelled = await TestSchool.BookOkAsync(await school.TeacherAsync(app), school.Booking(start.AddHours(1), school.SiblingA, school.SharedParent));
+        Assert.Equal(HttpStatusCode.OK, (await Api.CancelAsync(await school.TeacherAsync(app), cancelled, "Pupil unwell")).StatusCode);
+        static async Task<List<string?>> AwaitedAsync(HttpClient client) =>
+            (await Api.JsonAsync(await client.GetAsync("/api/v1/sessions?awaitingOutcome=true"), HttpStatusCode.OK))
+                .GetProperty("items").EnumerateArray().Select(s => s.GetProperty("id").GetString()).ToList();
+
+        // Not while its time is still to come, nor while it is going on.
+        Assert.Empty(await AwaitedAsync(await school.TeacherAsync(app)));
+        app.Clock.SetUtcNow(start.AddMinutes(29));
+        Assert.Empty(await AwaitedAsync(await school.TeacherAsync(app)));
+
+        // Once it is over: its teacher and the school's leaders see it; another teacher does not; a cancelled session never.
+        app.Clock.SetUtcNow(start.AddMinutes(30));
+        var teacher = await school.TeacherAsync(app);
+        Assert.Equal([id], await AwaitedAsync(teacher));
+        Assert.Equal([id], await AwaitedAsync(await school.SltAsync(app)));
+        Assert.Empty(await AwaitedAsync(await school.OtherTeacherAsync(app)));
+        Assert.Equal(2, (await Api.JsonAsync(await teacher.GetAsync("/api/v1/sessions?awaitingOutcome=false"), HttpStatusCode.OK)).GetProperty("total").GetInt32());
+
+        var problem = await Api.ProblemAsync(await teacher.GetAsync("/api/v1/sessions?awaitingOutcome=soon"), HttpStatusCode.BadRequest);
+        Assert.Contains("true", problem.GetProperty("errors").GetProperty("awaitingOutcome")[0].GetString(), StringComparison.Ordinal);
+
+        await Api.JsonAsync(await MarkAsync(teacher, id, new { outcome = "did-not-attend" }), HttpStatusCode.OK);
+        Assert.Empty(await AwaitedAsync(teacher));
+        Assert.Empty(await AwaitedAsync(await school.SltAsync(app)));
+    }
+
     private static async Task<JsonElement> DashboardItemAsync(HttpClient client, string id) =>
         Assert.Single((await Api.JsonAsync(await client.GetAsync("/api/v1/compliance?show=unsettled"), HttpStatusCode.OK)).GetProperty("items").EnumerateArray(),
             i => i.GetProperty("session").GetProperty("id").GetString() == id);

@@ -46,6 +46,18 @@ public sealed class IndexModel(ChaperoneDbContext db, TimeProvider clock, global
     /// </summary>
     public global::Chaperone.Compliance.ComplianceOverviewDto? ToLookAt { get; private set; }
 
+    /// <summary>The most sessions awaiting an outcome the page lists; the count says how many there are.</summary>
+    public const int AwaitedShown = 20;
+
+    /// <summary>
+    /// Clause 11: for a teacher, their sessions that are over and whose outcome they have not yet
+    /// recorded; for a senior leader, the school's, with those a week overdue (which they may
+    /// record) marked. Those waiting longest first.
+    /// </summary>
+    public List<(SessionDto Session, bool Overdue)> OutcomesAwaited { get; } = [];
+
+    public int OutcomesAwaitedCount { get; private set; }
+
     public static IReadOnlyList<string> Statuses { get; } = ["scheduled", "live", "ended", "cancelled"];
 
     public async Task OnGetAsync(CancellationToken ct)
@@ -58,6 +70,17 @@ public sealed class IndexModel(ChaperoneDbContext db, TimeProvider clock, global
             && overview.Breached + overview.Unsettled > 0)
         {
             ToLookAt = overview;
+        }
+        var now = clock.GetUtcNow();
+        if (User.IsInRole(Roles.Teacher) || User.IsInRole(Roles.Slt))
+        {
+            var awaited = Calls.AwaitingOutcome.Of(ListSessions.Visible(db, User).AsNoTracking(), db, now);
+            OutcomesAwaitedCount = await awaited.CountAsync(ct);
+            if (OutcomesAwaitedCount > 0)
+            {
+                var shown = await SessionView.LoadManyAsync(db, schoolId, awaited.OrderBy(s => s.End).ThenBy(s => s.Id).Take(AwaitedShown), ct);
+                OutcomesAwaited.AddRange(shown.OrderBy(s => s.End).Select(s => (s, Calls.LeaderMarking.Overdue(s.End, now))));
+            }
         }
         var me = User.UserId();
         NeedsFamiliarisation = User.IsInRole(Roles.Teacher)
@@ -84,7 +107,6 @@ public sealed class IndexModel(ChaperoneDbContext db, TimeProvider clock, global
             EndsAfter: from is { } fromDay ? SessionFilter.StartOf(fromDay, Zone) : null,
             StartsBefore: to is { } toDay ? SessionFilter.EndOf(toDay, Zone) : null,
             Status: status));
-        var now = clock.GetUtcNow();
         var upcoming = await SessionView.LoadManyAsync(db, schoolId, query.Where(s => s.End > now).OrderBy(s => s.Start).ThenBy(s => s.Id).Take(Limit + 1), ct);
         var past = await SessionView.LoadManyAsync(db, schoolId, query.Where(s => s.End <= now).OrderByDescending(s => s.Start).ThenBy(s => s.Id).Take(Limit + 1), ct);
         Truncated = upcoming.Count > Limit || past.Count > Limit;
