@@ -415,16 +415,18 @@ public static class SessionOutcomes
         var last = await db.Set<CallEventRecord>().AsNoTracking()
             .Where(e => e.SessionId == sessionId && e.SchoolId == schoolId && e.Kind == RoomEvents.Outcome)
             .OrderByDescending(e => e.At).ThenByDescending(e => e.Id).FirstOrDefaultAsync(ct);
-        if (last is null)
-        {
-            return null;
-        }
-        var values = last.Values();
+        return last is null ? null : Read(last);
+    }
+
+    /// <summary>The outcome a stored <see cref="RoomEvents.Outcome"/> event records (what <see cref="RecordOutcome"/> wrote).</summary>
+    public static OutcomeDto Read(CallEventRecord outcome)
+    {
+        var values = outcome.Values();
         return new OutcomeDto(
             values.GetValueOrDefault("outcome") ?? "",
             values.GetValueOrDefault("notes") ?? "",
             (values.GetValueOrDefault("confirmed") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries),
-            last.At,
+            outcome.At,
             values.GetValueOrDefault("leader"),
             // Before overdue outcomes, a leader marked only for a teacher who had left.
             values.ContainsKey("leader") ? values.GetValueOrDefault("leaderReason") ?? LeaderMarking.Name(LeaderReason.TeacherLeft) : null);

@@ -114,7 +114,8 @@ public sealed record SessionFacts(
                     expectations = new ExpectationsFact(Get("version"), e.At, Get("text"));
                     break;
                 case RoomEvents.Outcome:
-                    outcome = new OutcomeFact(Get("outcome"), Get("notes"), e.At, Get("confirmed").Split(',', StringSplitOptions.RemoveEmptyEntries));
+                    var recorded = SessionOutcomes.Read(e);
+                    outcome = new OutcomeFact(recorded.Outcome, recorded.Notes, recorded.RecordedAt, recorded.Confirmed);
                     break;
                 case RoomEvents.Started:
                     started ??= e.At;
