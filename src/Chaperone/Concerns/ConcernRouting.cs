@@ -114,15 +114,24 @@ public sealed class ConcernRouting(ChaperoneDbContext db, ConcernMail mail, Conc
 
     private Task<WriteTransaction> BeginAsync(CancellationToken ct) => ConcernWrites.BeginAsync(db, null, ct);
 
-    private async Task<List<(Guid Id, string Name, string? Email)>> RecipientsAsync(Concern concern, CancellationToken ct)
+    private Task<List<(Guid Id, string Name, string? Email)>> RecipientsAsync(Concern concern, CancellationToken ct) =>
+        FirstAlertedAsync(db, concern.SchoolId, concern.Kind, concern.RoutedToId, ct);
+
+    /// <summary>
+    /// Who a concern's first alert goes to (clause 12): for safeguarding, everyone in the DSL role;
+    /// for behaviour, the senior leader it was routed to, else the school's behaviour lead, else
+    /// (neither still a senior leader) every senior leader. Nobody who has left. Empty when nobody
+    /// holds the role (a safeguarding concern then goes to the headteacher at once, by escalation).
+    /// </summary>
+    public static async Task<List<(Guid Id, string Name, string? Email)>> FirstAlertedAsync(
+        ChaperoneDbContext db, Guid schoolId, ConcernKind kind, Guid? routedToId, CancellationToken ct)
     {
-        if (concern.Kind == ConcernKind.Safeguarding)
+        if (kind == ConcernKind.Safeguarding)
         {
-            return await RaiseConcern.StaffWithRoleAsync(db, concern.SchoolId, Roles.Dsl, ct);
+            return await RaiseConcern.StaffWithRoleAsync(db, schoolId, Roles.Dsl, ct);
         }
-        var leaders = await RaiseConcern.StaffWithRoleAsync(db, concern.SchoolId, Roles.Slt, ct);
-        var settings = await ConcernSettingsStore.LoadAsync(db, concern.SchoolId, ct);
-        var chosen = concern.RoutedToId ?? settings.BehaviourLeadId;
+        var leaders = await RaiseConcern.StaffWithRoleAsync(db, schoolId, Roles.Slt, ct);
+        var chosen = routedToId ?? (await ConcernSettingsStore.LoadAsync(db, schoolId, ct)).BehaviourLeadId;
         return leaders.Where(l => chosen is null || l.Id == chosen).ToList() is { Count: > 0 } named ? named : leaders;
     }
 

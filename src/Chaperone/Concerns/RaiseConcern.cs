@@ -55,7 +55,7 @@ public sealed class RaiseConcern(ChaperoneDbContext db, ConcernRouting routing, 
         var c = checkedRequest!;
         var now = clock.GetUtcNow();
         var settings = await ConcernSettingsStore.LoadAsync(db, schoolId, ct);
-        var (told, nobodyToAlert) = await WhoIsToldAsync(schoolId, c.Kind, settings, ct);
+        var (told, nobodyToAlert) = await WhoIsToldAsync(schoolId, c.Kind, c.RouteToId, settings, ct);
         Concern concern;
         await using (var tx = await ConcernWrites.BeginAsync(db, schoolId, ct))
         {
@@ -194,19 +194,24 @@ public sealed class RaiseConcern(ChaperoneDbContext db, ConcernRouting routing, 
     public const string ConcernRaisedRule = "concern-raised";
 
     /// <summary>
-    /// Who a concern of <paramref name="kind"/> reaches, for the raiser (<see cref="ConcernRouting"/>
-    /// does the sending), and whether nobody holds the role it goes to. A school whose DSL has no
-    /// account yet, or has left, must not leave the raiser thinking it went: they are told to go in person.
+    /// Who a concern of <paramref name="kind"/> reaches first, in a sentence for the raiser: the
+    /// people <see cref="ConcernRouting.FirstAlertedAsync"/> sends it to, by name for a behaviour
+    /// concern; and whether nobody holds the role it goes to. A school whose DSL has no account yet,
+    /// or has left, must not leave the raiser thinking it went: they are told to go in person.
     /// </summary>
-    private async Task<(string Told, bool NobodyInRole)> WhoIsToldAsync(Guid schoolId, ConcernKind kind, ConcernSettings settings, CancellationToken ct)
+    private async Task<(string Told, bool NobodyInRole)> WhoIsToldAsync(Guid schoolId, ConcernKind kind, Guid? routedToId, ConcernSettings settings, CancellationToken ct)
     {
+        var alerted = await ConcernRouting.FirstAlertedAsync(db, schoolId, kind, routedToId, ct);
         if (kind == ConcernKind.Behaviour)
         {
-            return (await StaffWithRoleAsync(db, schoolId, Roles.Slt, ct)).Count > 0
-                ? ("The senior leader has been alerted.", false)
-                : ("Nobody in the school holds the senior leader role in Chaperone, so nobody has been alerted: tell a senior leader in person.", true);
+            return alerted.Count switch
+            {
+                0 => ("Nobody in the school holds the senior leader role in Chaperone, so nobody has been alerted: tell a senior leader in person.", true),
+                1 => ($"The senior leader {alerted[0].Name} has been alerted.", false),
+                _ => ($"The senior leaders {string.Join(", ", alerted.SkipLast(1).Select(a => a.Name))} and {alerted[^1].Name} have been alerted.", false),
+            };
         }
-        if ((await StaffWithRoleAsync(db, schoolId, Roles.Dsl, ct)).Count > 0)
+        if (alerted.Count > 0)
         {
             return ("The DSL and deputies have been alerted.", false);
         }

@@ -94,4 +94,23 @@ public sealed class ConcernsInTheBrowserTests(BrowserApp browser) : IClassFixtur
         await Assertions.Expect(teacher.GetByRole(AriaRole.Status)).ToContainTextAsync($"Nobody in the school holds the DSL role in Chaperone, so it went straight to the headteacher, {head}.", new() { Timeout = Ms });
         await Assertions.Expect(teacher.GetByRole(AriaRole.Status)).Not.ToContainTextAsync("The DSL and deputies have been alerted", new() { Timeout = Ms });
     }
+
+    [Fact]
+    public async Task ATeacherRaisingABehaviourConcernIsToldWhichSeniorLeaderWasAlerted()
+    {
+        var school = await TestSchool.CreateAsync(App);
+        var head = await App.WithDbAsync(db => db.Users.Where(u => u.Id == school.SltId).Select(u => u.Name).SingleAsync());
+
+        var teacher = await browser.NewPageAsync();
+        await SignInAsync(teacher, school.TeacherEmail, TestSchool.Password);
+        await teacher.GotoAsync("/concerns/new");
+        await teacher.GetByLabel("Inappropriate behaviour (to the senior leadership team)").CheckAsync();
+        await teacher.Locator("#pupils").CheckAsync();
+        await teacher.GetByLabel("Senior leader for a behaviour concern (optional)").SelectOptionAsync(new SelectOptionValue { Label = head });
+        await teacher.GetByLabel("Summary").FillAsync("Kept turning the camera away");
+        await teacher.GetByLabel("What happened").FillAsync("The pupil turned the camera to the television twice after being asked not to.");
+        await teacher.GetByRole(AriaRole.Button, new() { Name = "Raise the concern" }).ClickAsync();
+        await teacher.WaitForPageAsync(new Regex("/concerns/[0-9a-f-]{36}$"));
+        await Assertions.Expect(teacher.GetByRole(AriaRole.Status)).ToContainTextAsync($"The senior leader {head} has been alerted.", new() { Timeout = Ms });
+    }
 }
