@@ -135,7 +135,8 @@ public sealed class OutcomeReminders(ChaperoneDbContext db, EmailOptions options
         var id = Guid.CreateVersion7();
         var pupils = string.Join(" and ", s.Pupils);
         var when = $"{Pages.Display.When(s.Start, s.End, s.Zone)} ({MessageComposer.ZoneLabel(s.Zone)})";
-        var link = new Uri(links.BaseUrl, $"/sessions/{s.SessionId}").ToString();
+        // Straight to the outcome's form on the session's page.
+        var link = new Uri(links.BaseUrl, $"/sessions/{s.SessionId}#outcome-panel").ToString();
         var toTeacher = kind == MessageKind.OutcomeDue;
         var subject = toTeacher
             ? $"Please record the outcome of your video call with {pupils}: {when}"

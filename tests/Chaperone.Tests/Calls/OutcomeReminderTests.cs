@@ -67,7 +67,7 @@ public abstract class OutcomeReminderTests(SmtpChaperoneApp app)
         Assert.Equal(school.TeacherEmail, sent.To.Mailboxes.Single().Address);
         Assert.StartsWith("Please record the outcome of your video call with Toby", sent.Subject, StringComparison.Ordinal);
         Assert.Contains("clause 11", sent.TextBody, StringComparison.Ordinal);
-        Assert.Contains($"/sessions/{id}", sent.TextBody, StringComparison.Ordinal);
+        Assert.Contains($"/sessions/{id}#outcome-panel", sent.TextBody, StringComparison.Ordinal);
 
         // The teacher sees it among the session's emails.
         var listed = await Api.JsonAsync(await (await school.TeacherAsync(app)).GetAsync($"/api/v1/sessions/{id}/notifications"), HttpStatusCode.OK);
