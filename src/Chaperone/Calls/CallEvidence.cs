@@ -17,6 +17,13 @@ public static class CallEvidence
 
     private static EvidenceItem Item(int clause, string rule, bool passed, string text) => new() { Clause = clause, Rule = rule, Passed = passed, Text = text };
 
+    /// <summary>The findings at the close of <paramref name="room"/>, counting what its stored events (kind and actor) say happened.</summary>
+    public static List<EvidenceItem> AtClose(Room room, IReadOnlyCollection<(string Kind, string Actor)> stored) =>
+        AtClose(room,
+            stored.Count(e => e.Kind == RoomEvents.LapseMarked),
+            stored.Count(e => e.Kind == RoomEvents.Left && e.Actor.StartsWith("teacher:", StringComparison.Ordinal)),
+            stored.Count(e => e.Kind == RoomEvents.UnknownPersonRemoved));
+
     public static List<EvidenceItem> AtClose(Room room, int lapses, int teacherDrops, int unknownPeopleRemoved)
     {
         var items = new List<EvidenceItem>();
@@ -38,7 +45,9 @@ public static class CallEvidence
             ? "The room offers no text chat or other channel; only the teacher, the pupil and their supervising adult took part, and the teacher held the mute controls."
             : $"The teacher removed {unknownPeopleRemoved} device(s) from the call because an unknown person was present."));
         items.Add(Item(Clauses.ExitOrder, "exit-order", room.FamilyEndedAt is not null && room.ClosedAt >= room.FamilyEndedAt,
-            $"The family's part ended at {room.FamilyEndedAt:HH:mm:ss} UTC; the teacher closed the session at {room.ClosedAt:HH:mm:ss} UTC."));
+            room.ClosedAt is null
+                ? $"The call was left open: the teacher did not close the session{(room.FamilyEndedAt is { } ended ? $" after ending the family's part at {ended:HH:mm:ss} UTC" : ", nor end the family's part")}."
+                : $"The family's part ended at {room.FamilyEndedAt:HH:mm:ss} UTC; the teacher closed the session at {room.ClosedAt:HH:mm:ss} UTC."));
         items.Add(room.ExpectationsConfirmedAt is { } given
             ? Item(Clauses.Expectations, room.ExpectationsFull ? "expectations-full" : "expectations-brief", true, $"The teacher gave the {(room.ExpectationsFull ? "full expectations (first session with this teacher)" : "brief reminder of the expectations")} at {given:HH:mm} UTC.")
             : Item(Clauses.Expectations, "expectations", false, "The teacher did not confirm giving the expectations."));

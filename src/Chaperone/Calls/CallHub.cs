@@ -328,8 +328,7 @@ public sealed class CallHub(RoomRegistry rooms, IServiceProvider services, Famil
                     Stage = CallEvidence.Stage,
                     Sequence = session.Sequence,
                     RecordedAt = Now,
-                    Items = CallEvidence.AtClose(room, kinds.Count(k => k.Kind == RoomEvents.LapseMarked), kinds.Count(k => k.Kind == RoomEvents.Left && k.Actor.StartsWith("teacher:", StringComparison.Ordinal)),
-                        kinds.Count(k => k.Kind == RoomEvents.UnknownPersonRemoved)),
+                    Items = CallEvidence.AtClose(room, [.. kinds.Select(k => (k.Kind, k.Actor))]),
                 });
             }
         }

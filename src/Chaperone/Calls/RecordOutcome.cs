@@ -108,6 +108,17 @@ public sealed class RecordOutcome(ChaperoneDbContext db, TimeProvider clock, Aud
     public const string RoomStillOpen = "The session's room is still open (in the console, or a family is waiting in it): the call may yet start. Close the console, or wait until everyone has left it, then record that the pupil did not attend.";
 
     /// <summary>The key of the consent check of a 1:1 session, and in a small group the one that confirms it for every child at once.</summary>
+    public const string LeftOpenStillHeld = "The call is still open in a console: close it there, then record its outcome.";
+
+    /// <summary>
+    /// A call left open (clause 6): it started and was never closed in the console, and its room can
+    /// no longer be opened to close it (<see cref="Families.FamilyLinks.GraceAfterEnd"/> after the
+    /// session's end), as when the teacher's browser closed during the call. Its outcome may then be
+    /// recorded, which ends it; the record shows it was not closed.
+    /// </summary>
+    public static bool LeftOpen(SessionStatus status, DateTimeOffset end, DateTimeOffset now) =>
+        status == SessionStatus.Live && now >= end + Families.FamilyLinks.GraceAfterEnd;
+
     public const string ConsentKey = "consent";
 
     /// <summary>The key of the check that the expectations were given (clause 7).</summary>
@@ -195,14 +206,15 @@ public sealed class RecordOutcome(ChaperoneDbContext db, TimeProvider clock, Aud
         {
             return new OutcomeResult.WrongState(problem);
         }
-        if (!callHeld && session.Provider == CallProviders.BuiltIn)
+        if ((!callHeld || session.Status == SessionStatus.Live) && session.Provider == CallProviders.BuiltIn)
         {
             // The room is open (the console, or a family waiting in the lobby): the call may still
-            // start there, so it cannot yet be said that nobody came. Holding the room's lease while
-            // marking it keeps any instance from opening the room until the session is ended.
+            // start there, so it cannot yet be said that nobody came; or a call left open is still
+            // held by someone's console. Holding the room's lease while marking it keeps any
+            // instance from opening the room until the session is ended.
             if (await leases.TakeAsync(db, schoolId, sessionId, RoomLeases.MarkingDidNotAttend, ct) is not null)
             {
-                return new OutcomeResult.WrongState(RoomStillOpen);
+                return new OutcomeResult.WrongState(session.Status == SessionStatus.Live ? LeftOpenStillHeld : RoomStillOpen);
             }
             try
             {
@@ -262,6 +274,19 @@ public sealed class RecordOutcome(ChaperoneDbContext db, TimeProvider clock, Aud
             Actor = byLeader ? $"leader:{user.UserId()}" : $"teacher:{session.TeacherId}",
             Data = System.Text.Json.JsonSerializer.Serialize(data),
         });
+        if (session.Status == SessionStatus.Live && await RoomRegistry.LoadFactsAsync(db, schoolId, sessionId, ct) is { } facts)
+        {
+            // Left open: what the call's room would have recorded at its close, from its stored
+            // events, the close itself missing (a breach of clause 6).
+            var stored = (await db.Set<CallEventRecord>().AsNoTracking().Where(e => e.SessionId == sessionId && e.SchoolId == schoolId).ToListAsync(ct))
+                .OrderBy(e => e.At).ThenBy(e => e.Sequence).ToList();
+            var room = Room.Replay(facts, stored.Select(e => e.ToRoomEvent()));
+            db.Evidence.Add(new EvidenceRecord
+            {
+                SchoolId = schoolId, SessionId = sessionId, Stage = CallEvidence.Stage, Sequence = session.Sequence, RecordedAt = now,
+                Items = CallEvidence.AtClose(room, [.. stored.Select(e => (e.Kind, e.Actor))]),
+            });
+        }
         var items = notHeld
             ? CallEvidence.NotHeld()
             : CallEvidence.AtOutcome(outcome, kinds.Count(k => k == RoomEvents.Joined), kinds.Count(k => k == RoomEvents.Left));
@@ -306,7 +331,7 @@ public sealed class RecordOutcome(ChaperoneDbContext db, TimeProvider clock, Aud
     public static string? StateProblem(Session session, bool callHeld, string outcome, DateTimeOffset now) => session.Status switch
     {
         SessionStatus.Cancelled => "A cancelled session has no outcome.",
-        SessionStatus.Live => "The call is still going on: close it first, then record its outcome.",
+        SessionStatus.Live when !LeftOpen(session.Status, session.End, now) => "The call is still going on: close it first, then record its outcome.",
         SessionStatus.Scheduled when now < session.Start => "The outcome is recorded once the session's time has come.",
         _ when session.Provider == CallProviders.Teams || callHeld || outcome == DidNotAttend => null,
         _ => "The call in the built-in room did not take place, so the only outcome to record is that the pupil did not attend.",
@@ -398,13 +423,18 @@ public sealed class RecordOutcome(ChaperoneDbContext db, TimeProvider clock, Aud
 /// <summary>
 /// Clause 11: the sessions whose outcome is awaited: nobody has recorded one yet, and the session
 /// is over (its call closed, or its time passed with the session still scheduled: not held, or a
-/// Teams meeting). Cancelled sessions have none; a live call is not over.
+/// Teams meeting; or its call was left open, <see cref="RecordOutcome.LeftOpen"/>). Cancelled
+/// sessions have none; a call still going on is not over.
 /// </summary>
 public static class AwaitingOutcome
 {
-    public static IQueryable<Session> Of(IQueryable<Session> sessions, ChaperoneDbContext db, DateTimeOffset now) =>
-        sessions.Where(s => (s.Status == SessionStatus.Ended || (s.Status == SessionStatus.Scheduled && s.End <= now))
-                            && !db.Set<CallEventRecord>().Any(e => e.SessionId == s.Id && e.Kind == RoomEvents.Outcome));
+    public static IQueryable<Session> Of(IQueryable<Session> sessions, ChaperoneDbContext db, DateTimeOffset now)
+    {
+        // A call left open is over once its room can no longer be opened (RecordOutcome.LeftOpen).
+        var leftOpenIfEndedBy = now - Families.FamilyLinks.GraceAfterEnd;
+        return sessions.Where(s => (s.Status == SessionStatus.Ended || (s.Status == SessionStatus.Scheduled && s.End <= now) || (s.Status == SessionStatus.Live && s.End <= leftOpenIfEndedBy))
+                                   && !db.Set<CallEventRecord>().Any(e => e.SessionId == s.Id && e.Kind == RoomEvents.Outcome));
+    }
 }
 
 /// <summary>Reads the outcome a session's teacher marked last.</summary>

@@ -97,6 +97,33 @@ public sealed class ComplianceInTheBrowserTests(BrowserApp browser) : IClassFixt
     }
 
     [Fact]
+    public async Task ATeacherWhoseBrowserClosedDuringTheCallRecordsItsOutcomeFromTheListAndTheRecordShowsItWasNotClosed()
+    {
+        var app = browser.App;
+        var school = await TestSchool.CreateAsync(app);
+        var start = CallClient.NextSessionStart(app);
+        var id = Guid.Parse(await TestSchool.BookOkAsync(await school.TeacherAsync(app), school.Booking(start, school.TwoParentPupil, school.Mother)));
+        await CallClient.RunCallAsync(app, school, id, start, "", "", leftOpen: true);
+        app.Clock.SetUtcNow(start.AddMinutes(30) + Chaperone.Families.FamilyLinks.GraceAfterEnd);
+
+        var teacher = await browser.NewPageAsync();
+        await SignInAsync(teacher, school.TeacherEmail, TestSchool.Password);
+        await teacher.Locator($"[data-outcomes-awaited] li[data-session='{id}'] a").ClickAsync();
+        await teacher.WaitForPageAsync(new Regex($"/sessions/{id}#outcome-panel$"));
+        var panel = teacher.Locator("#outcome-panel");
+        await Assertions.Expect(panel.Locator("[data-left-open]")).ToContainTextAsync("This call was left open", new() { Timeout = Ms });
+        await AssertEveryControlIsLabelledAsync(teacher);
+        await teacher.GetByRole(AriaRole.Radio, new() { Name = "Completed" }).CheckAsync();
+        await teacher.GetByLabel("Session notes").FillAsync("My browser closed during the call; it had finished.");
+        await panel.GetByRole(AriaRole.Button, new() { Name = "Save the outcome" }).ClickAsync();
+        await Assertions.Expect(teacher.GetByRole(AriaRole.Status)).ToContainTextAsync("The outcome is recorded: Completed.", new() { Timeout = Ms });
+        await Assertions.Expect(teacher.Locator("[data-clause='6'] .badge")).ToHaveTextAsync("Breached", new() { Timeout = Ms });
+        await Assertions.Expect(teacher.Locator("[data-clause='6']")).ToContainTextAsync("The call was left open", new() { Timeout = Ms });
+        await Assertions.Expect(teacher.Locator("[data-clause='11'] .badge")).ToHaveTextAsync("Met", new() { Timeout = Ms });
+        Assert.Empty(await AccessibilityViolationsAsync(teacher));
+    }
+
+    [Fact]
     public Task ASeniorLeaderMarksTheOutcomeOfASessionWhoseTeacherHasLeft() =>
         LeaderMarksAsync(async (school, start) =>
         {

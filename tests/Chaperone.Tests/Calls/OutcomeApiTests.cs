@@ -274,6 +274,42 @@ public abstract class OutcomeApiTests(ChaperoneApp app)
         Assert.Empty(await AwaitedAsync(await school.SltAsync(app)));
     }
 
+    [Fact]
+    public async Task ACallLeftOpenIsEndedByItsOutcomeOnceItsRoomCanNoLongerOpenAndItsRecordShowsItWasNotClosed()
+    {
+        var (school, start, id) = await BookedAsync();
+        var sessionId = Guid.Parse(id);
+        await CallClient.RunCallAsync(app, school, sessionId, start, "", "", leftOpen: true);
+        var end = start.AddMinutes(30);
+        static async Task<List<string?>> AwaitedAsync(HttpClient client) =>
+            (await Api.JsonAsync(await client.GetAsync("/api/v1/sessions?awaitingOutcome=true"), HttpStatusCode.OK))
+                .GetProperty("items").EnumerateArray().Select(s => s.GetProperty("id").GetString()).ToList();
+
+        // While its room could still be opened to close it, the call is not over.
+        app.Clock.SetUtcNow(end + Chaperone.Families.FamilyLinks.GraceAfterEnd - TimeSpan.FromMinutes(1));
+        var early = await school.TeacherAsync(app);
+        var going = await Api.ProblemAsync(await MarkAsync(early, id, new { outcome = "completed" }), HttpStatusCode.Conflict);
+        Assert.Contains("still going on", going.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Empty(await AwaitedAsync(early));
+
+        // Then it was left open: its outcome is awaited, and recording it ends the session.
+        app.Clock.SetUtcNow(end + Chaperone.Families.FamilyLinks.GraceAfterEnd);
+        var teacherApi = await school.TeacherAsync(app);
+        Assert.Equal([id], await AwaitedAsync(teacherApi));
+        await Api.JsonAsync(await MarkAsync(teacherApi, id, new { outcome = "completed", notes = "My browser closed during the call." }), HttpStatusCode.OK);
+        Assert.Equal("ended", (await Api.JsonAsync(await teacherApi.GetAsync($"/api/v1/sessions/{id}"), HttpStatusCode.OK)).GetProperty("status").GetString());
+        Assert.Empty(await AwaitedAsync(teacherApi));
+
+        // Its record holds what the room saw, and that it was not closed (clause 6).
+        var clauses = await ClausesAsync(teacherApi, id);
+        Assert.Equal("breached", clauses[6].GetProperty("status").GetString());
+        Assert.Contains(clauses[6].GetProperty("evidence").EnumerateArray(), e => e.GetProperty("text").GetString()!.StartsWith("The call was left open: the teacher did not close the session", StringComparison.Ordinal));
+        foreach (var met in new[] { 1, 5, 7, 9, 10, 11 })
+        {
+            Assert.True(clauses[met].GetProperty("status").GetString() == "met", $"Clause {met}: {clauses[met]}");
+        }
+    }
+
     private static async Task<JsonElement> DashboardItemAsync(HttpClient client, string id) =>
         Assert.Single((await Api.JsonAsync(await client.GetAsync("/api/v1/compliance?show=unsettled"), HttpStatusCode.OK)).GetProperty("items").EnumerateArray(),
             i => i.GetProperty("session").GetProperty("id").GetString() == id);

@@ -61,10 +61,12 @@ public sealed class CallClient(HubConnection connection) : IAsyncDisposable
     /// app's clock: the teacher opens at −5 min, the family joins, declares and is admitted at −4,
     /// consent at −3 (confirmed at −2, with the room and dress checks), the start at 0, the
     /// expectations at +1 (unless <paramref name="giveExpectations"/> is false: a breach of clause 7),
-    /// the family leaves at +20, the teacher closes at +21 and then records the outcome.
+    /// the family leaves at +20, the teacher closes at +21 and then records the outcome. With
+    /// <paramref name="leftOpen"/>, the family's page and then the teacher's close during the call
+    /// instead (a browser closed), nobody closes the call, and no outcome is recorded.
     /// </summary>
     public static async Task RunCallAsync(ChaperoneApp app, TestSchool school, Guid sessionId, DateTimeOffset start, string outcome, string notes, bool giveExpectations = true,
-        Guid[]? pupils = null, Guid? guardian = null, Func<CallClient, Task>? duringCall = null)
+        Guid[]? pupils = null, Guid? guardian = null, Func<CallClient, Task>? duringCall = null, bool leftOpen = false)
     {
         var present = pupils ?? [school.TwoParentPupil];
         var parent = guardian ?? school.Mother;
@@ -99,13 +101,23 @@ public sealed class CallClient(HubConnection connection) : IAsyncDisposable
                     await duringCall(teacher);
                 }
                 app.Clock.SetUtcNow(start.AddMinutes(20));
-                await family.Ok("Leave");
+                if (!leftOpen)
+                {
+                    await family.Ok("Leave");
+                }
             }
             await WaitForEventsAsync(app, sessionId, RoomEvents.Left, 1);
-            app.Clock.SetUtcNow(start.AddMinutes(21));
-            await teacher.Ok("Close");
+            if (!leftOpen)
+            {
+                app.Clock.SetUtcNow(start.AddMinutes(21));
+                await teacher.Ok("Close");
+            }
         }
         await WaitForEventsAsync(app, sessionId, RoomEvents.Left, 2);
+        if (leftOpen)
+        {
+            return;
+        }
         var response = await teacherClient.PostAsJsonAsync($"/api/v1/sessions/{sessionId}/outcome", new { outcome, notes });
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
     }
