@@ -107,7 +107,6 @@ public sealed class RecordOutcome(ChaperoneDbContext db, TimeProvider clock, Aud
 
     public const string RoomStillOpen = "The session's room is still open (in the console, or a family is waiting in it): the call may yet start. Close the console, or wait until everyone has left it, then record that the pupil did not attend.";
 
-    /// <summary>The key of the consent check of a 1:1 session, and in a small group the one that confirms it for every child at once.</summary>
     public const string LeftOpenStillHeld = "The call is still open in a console: close it there, then record its outcome.";
 
     /// <summary>
@@ -119,6 +118,7 @@ public sealed class RecordOutcome(ChaperoneDbContext db, TimeProvider clock, Aud
     public static bool LeftOpen(SessionStatus status, DateTimeOffset end, DateTimeOffset now) =>
         status == SessionStatus.Live && now >= end + Families.FamilyLinks.GraceAfterEnd;
 
+    /// <summary>The key of the consent check of a 1:1 session, and in a small group the one that confirms it for every child at once.</summary>
     public const string ConsentKey = "consent";
 
     /// <summary>The key of the check that the expectations were given (clause 7).</summary>

@@ -72,7 +72,7 @@ public sealed class IndexModel(ComplianceOverview overview) : PageModel
     public static string Needs(SessionComplianceDto item) => item.Session.Status switch
     {
         "scheduled" => "The call did not take place: mark the outcome (did the pupil attend?) or see why.",
-        "live" => "The call was not closed.",
+        "live" => "The call was not closed: once its room can no longer be opened (an hour after the session), recording the outcome ends it.",
         _ when item.Pending.Contains(Chaperone.Policy.Clauses.Attendance) => "The outcome and notes are not recorded yet.",
         _ => "Evidence is still to come.",
     } + (!item.Pending.Contains(Chaperone.Policy.Clauses.Attendance) ? ""
