@@ -116,6 +116,13 @@ public sealed class CallClient(HubConnection connection) : IAsyncDisposable
         await WaitForEventsAsync(app, sessionId, RoomEvents.Left, 2);
         if (leftOpen)
         {
+            // The room is let go of, and its lease given back, just after its last connection's leaving is stored.
+            var until = DateTime.UtcNow.AddSeconds(15);
+            while (await app.WithDbAsync(db => db.Set<RoomLease>().AnyAsync(l => l.SessionId == sessionId)))
+            {
+                Assert.True(DateTime.UtcNow < until, "The room kept its lease after everyone had left.");
+                await Task.Delay(50);
+            }
             return;
         }
         var response = await teacherClient.PostAsJsonAsync($"/api/v1/sessions/{sessionId}/outcome", new { outcome, notes });
