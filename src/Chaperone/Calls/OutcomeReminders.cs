@@ -39,13 +39,11 @@ public static class OutcomeReminderTimes
         return dayEnd > soonest ? dayEnd : soonest;
     }
 
-    /// <summary>When the outcome is overdue and the senior leaders are told (<see cref="LeaderMarking.Overdue"/>).</summary>
-    public static DateTimeOffset Leaders(DateTimeOffset end) => end + LeaderMarking.OverdueAfter;
-
     /// <summary>The reminder due at <paramref name="now"/> for a session that ended at <paramref name="end"/> without an outcome, if any, and when it fell due.</summary>
     public static (MessageKind Kind, DateTimeOffset At)? Due(DateTimeOffset end, DateTimeOffset now, PolicySettings settings)
     {
-        var leaders = Leaders(end);
+        // The leaders are told when the outcome is overdue, when one of them may record it.
+        var leaders = LeaderMarking.OverdueAt(end);
         if (now >= leaders)
         {
             return now < leaders + WrittenFor ? (MessageKind.OutcomeOverdue, leaders) : null;
@@ -105,7 +103,7 @@ public sealed class OutcomeReminders(ChaperoneDbContext db, EmailOptions options
             .GroupBy(p => p.SessionId)
             .ToDictionary(g => g.Key, g => g.Select(p => p.Name).Order(StringComparer.Ordinal).ToList());
         var leaders = due.Any(d => d.Kind == MessageKind.OutcomeOverdue)
-            ? await Concerns.RaiseConcern.StaffWithRoleAsync(db, school.Id, Roles.Slt, ct)
+            ? await StaffWithRole.ListAsync(db, school.Id, Roles.Slt, ct)
             : [];
 
         var messages = new List<OutboxMessage>();

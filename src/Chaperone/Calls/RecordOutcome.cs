@@ -54,7 +54,10 @@ public static class LeaderMarking
     public static readonly TimeSpan OverdueAfter = TimeSpan.FromDays(7);
 
     /// <summary>Whether a session that ended at <paramref name="end"/> has waited a week or more for its outcome at <paramref name="now"/>.</summary>
-    public static bool Overdue(DateTimeOffset end, DateTimeOffset now) => now >= end + OverdueAfter;
+    public static bool Overdue(DateTimeOffset end, DateTimeOffset now) => now >= OverdueAt(end);
+
+    /// <summary>When the outcome of a session that ended at <paramref name="end"/> becomes overdue.</summary>
+    public static DateTimeOffset OverdueAt(DateTimeOffset end) => end + OverdueAfter;
 
     /// <summary>A reason as the API and the stored outcome name it.</summary>
     public static string? Name(LeaderReason reason) => reason switch
@@ -116,7 +119,10 @@ public sealed class RecordOutcome(ChaperoneDbContext db, TimeProvider clock, Aud
     /// recorded, which ends it; the record shows it was not closed.
     /// </summary>
     public static bool LeftOpen(SessionStatus status, DateTimeOffset end, DateTimeOffset now) =>
-        status == SessionStatus.Live && now >= end + Families.FamilyLinks.GraceAfterEnd;
+        status == SessionStatus.Live && end <= LeftOpenIfEndedBy(now);
+
+    /// <summary>A live call that ended by this instant was left open at <paramref name="now"/> (its room can no longer be opened).</summary>
+    public static DateTimeOffset LeftOpenIfEndedBy(DateTimeOffset now) => now - Families.FamilyLinks.GraceAfterEnd;
 
     /// <summary>The key of the consent check of a 1:1 session, and in a small group the one that confirms it for every child at once.</summary>
     public const string ConsentKey = "consent";
@@ -430,8 +436,7 @@ public static class AwaitingOutcome
 {
     public static IQueryable<Session> Of(IQueryable<Session> sessions, ChaperoneDbContext db, DateTimeOffset now)
     {
-        // A call left open is over once its room can no longer be opened (RecordOutcome.LeftOpen).
-        var leftOpenIfEndedBy = now - Families.FamilyLinks.GraceAfterEnd;
+        var leftOpenIfEndedBy = RecordOutcome.LeftOpenIfEndedBy(now);
         return sessions.Where(s => (s.Status == SessionStatus.Ended || (s.Status == SessionStatus.Scheduled && s.End <= now) || (s.Status == SessionStatus.Live && s.End <= leftOpenIfEndedBy))
                                    && !db.Set<CallEventRecord>().Any(e => e.SessionId == s.Id && e.Kind == RoomEvents.Outcome));
     }

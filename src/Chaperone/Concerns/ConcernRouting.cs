@@ -74,7 +74,7 @@ public sealed class ConcernRouting(ChaperoneDbContext db, ConcernMail mail, Conc
             }
             concern = await db.Set<Concern>().AsNoTracking().FirstAsync(c => c.Id == concernId, ct);
             var settings = await ConcernSettingsStore.LoadAsync(db, concern.SchoolId, ct);
-            var deputies = await RaiseConcern.StaffWithRoleAsync(db, concern.SchoolId, Roles.Dsl, ct);
+            var deputies = await StaffWithRole.ListAsync(db, concern.SchoolId, Roles.Dsl, ct);
             var list = new List<((Guid Id, string Name, string? Email) Person, string Role)>();
             string headText;
             if (settings.HeadteacherId is { } headId && await db.Users.AsNoTracking().Where(u => u.Id == headId && u.SchoolId == concern.SchoolId && u.AccessEndedAt == null)
@@ -128,9 +128,9 @@ public sealed class ConcernRouting(ChaperoneDbContext db, ConcernMail mail, Conc
     {
         if (kind == ConcernKind.Safeguarding)
         {
-            return await RaiseConcern.StaffWithRoleAsync(db, schoolId, Roles.Dsl, ct);
+            return await StaffWithRole.ListAsync(db, schoolId, Roles.Dsl, ct);
         }
-        var leaders = await RaiseConcern.StaffWithRoleAsync(db, schoolId, Roles.Slt, ct);
+        var leaders = await StaffWithRole.ListAsync(db, schoolId, Roles.Slt, ct);
         var chosen = routedToId ?? (await ConcernSettingsStore.LoadAsync(db, schoolId, ct)).BehaviourLeadId;
         return leaders.Where(l => chosen is null || l.Id == chosen).ToList() is { Count: > 0 } named ? named : leaders;
     }

@@ -30,7 +30,7 @@ public static class ConcernSettingsStore
         {
             errors["acknowledgeWithinMinutes"] = [$"Give the time as a whole number of minutes from 1 to {MaxAcknowledgeMinutes}."];
         }
-        var leaders = await RaiseConcern.StaffWithRoleAsync(db, schoolId, Roles.Slt, ct);
+        var leaders = await StaffWithRole.ListAsync(db, schoolId, Roles.Slt, ct);
         Guid? Leader(string field, string? id, string what)
         {
             if (string.IsNullOrWhiteSpace(id))

@@ -319,7 +319,7 @@ public sealed class RaiseConcern(ChaperoneDbContext db, ConcernRouting routing, 
             {
                 errors["routeToId"] = ["A safeguarding concern goes to the DSL and deputies; leave the senior leader empty."];
             }
-            else if (Ids.TryParse(r.RouteToId, out var leader) && (await StaffWithRoleAsync(db, schoolId, Roles.Slt, ct)).Any(x => x.Id == leader))
+            else if (Ids.TryParse(r.RouteToId, out var leader) && (await StaffWithRole.ListAsync(db, schoolId, Roles.Slt, ct)).Any(x => x.Id == leader))
             {
                 routeTo = leader;
             }
@@ -331,22 +331,6 @@ public sealed class RaiseConcern(ChaperoneDbContext db, ConcernRouting routing, 
         return errors.Count > 0
             ? (null, errors)
             : (new Checked(kind!.Value, pupilIds, sessionId, summary, detail, words.Length == 0 ? null : words, r.RecordingOffsetSeconds, routeTo), errors);
-    }
-
-    /// <summary>
-    /// Members of staff of the school with <paramref name="role"/> who still have access, by name:
-    /// concerns never go to, nor are routed to, someone who has left.
-    /// </summary>
-    public static async Task<List<(Guid Id, string Name, string? Email)>> StaffWithRoleAsync(ChaperoneDbContext db, Guid schoolId, string role, CancellationToken ct)
-    {
-        var normalized = role.ToUpperInvariant();
-        var rows = await (from u in db.Users
-                          join ur in db.UserRoles on u.Id equals ur.UserId
-                          join r in db.Roles on ur.RoleId equals r.Id
-                          where u.SchoolId == schoolId && r.NormalizedName == normalized && u.AccessEndedAt == null
-                          orderby u.Name
-                          select new { u.Id, u.Name, u.Email }).AsNoTracking().ToListAsync(ct);
-        return rows.Select(x => (x.Id, x.Name, (string?)x.Email)).ToList();
     }
 
     /// <summary>

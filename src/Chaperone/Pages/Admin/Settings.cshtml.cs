@@ -276,7 +276,7 @@ public sealed class SettingsModel(ChaperoneDbContext db, ClosedDaySessions close
         BookedOnClosures = (await ClosedDaySessions.BookedAsync(db, school.Id, school.Closures, clock.GetUtcNow(), ct))
             .ToDictionary(kv => Ids.Format(kv.Key), kv => kv.Value);
         OutsideSchoolTime = await ClosedDaySessions.OutsideSchoolTimeAsync(db, school.Id, clock.GetUtcNow(), ct);
-        Leaders = await Chaperone.Concerns.RaiseConcern.StaffWithRoleAsync(db, school.Id, People.Roles.Slt, ct);
+        Leaders = await People.StaffWithRole.ListAsync(db, school.Id, People.Roles.Slt, ct);
         // What the admin typed stays on a refused save; otherwise the saved words.
         ExpectationsFull ??= Policy.Expectations.Full;
         ExpectationsBrief ??= Policy.Expectations.Brief;

@@ -115,7 +115,7 @@ public sealed class NewModel(ChaperoneDbContext db, RaiseConcern raise, TimeProv
         var school = User.SchoolId();
         Pupils = (await db.Pupils.AsNoTracking().Where(p => p.SchoolId == school).OrderBy(p => p.Name).Select(p => new { p.Id, p.Name }).ToListAsync(ct))
             .Select(p => (p.Id, p.Name)).ToList();
-        Leaders = await RaiseConcern.StaffWithRoleAsync(db, school, Roles.Slt, ct);
+        Leaders = await StaffWithRole.ListAsync(db, school, Roles.Slt, ct);
         // Only a session the raiser may see is described: a posted-back id names nothing else.
         if (Ids.TryParse(SessionId, out var session) && await ListSessions.Visible(db, User).AnyAsync(x => x.Id == session, ct)
             && await SessionView.LoadAsync(db, school, session, ct) is { } s)
