@@ -8,9 +8,11 @@ using NodaTime;
 namespace Chaperone.Families;
 
 /// <summary>A session as the family sees it through their link: when, who, what will happen, their checklist and the join button.</summary>
+/// <param name="Provider">Where the call takes place: <c>builtin</c> (the school's own call page) or <c>teams</c> (a Microsoft Teams meeting).</param>
 public sealed record FamilySessionDto(
     string School,
     string Kind,
+    string Provider,
     string Status,
     DateTimeOffset Start,
     DateTimeOffset End,
@@ -30,8 +32,9 @@ public sealed record FamilyChecklistDto(IReadOnlyList<FamilyChecklistItemDto> It
 
 public sealed record FamilyChecklistItemDto(string Key, int Clause, string Text, bool Ticked);
 
-/// <summary>The join button: closed until <see cref="OpensAt"/>, then it leads to the family's call page.</summary>
-public sealed record FamilyJoinDto(bool Open, DateTimeOffset OpensAt, string Message);
+/// <summary>The join button: closed until <see cref="OpensAt"/>, then it leads to <see cref="Url"/>.</summary>
+/// <param name="Url">Where joining leads once open: the family's call page (a path on this site) for the built-in room, or the Teams meeting's own join link; null while closed, and for Teams while the meeting is not yet made.</param>
+public sealed record FamilyJoinDto(bool Open, DateTimeOffset OpensAt, string Message, string? Url = null);
 
 /// <summary>The body of <c>PUT /api/v1/family/{token}/checklist</c>: the keys of the items ticked.</summary>
 public sealed record FamilyChecklistRequest(string[]? Ticked);
@@ -114,10 +117,15 @@ public sealed class OpenFamilyLink(ChaperoneDbContext db, FamilyLinks links, Tim
         var answers = await LatestAnswerAsync(schoolId, session.Id, guardian.Id, ct);
         var opensAt = session.Start - JoinOpensBefore;
         var opensLocal = Instant.FromDateTimeOffset(opensAt).InZone(zone).LocalDateTime;
+        var inTeams = session.Provider == CallProviders.Teams;
+        var teamsJoinUrl = inTeams
+            ? await db.Set<Teams.TeamsMeeting>().AsNoTracking().Where(m => m.SessionId == session.Id && m.SchoolId == schoolId).Select(m => m.JoinUrl).FirstOrDefaultAsync(ct)
+            : null;
 
         var dto = new FamilySessionDto(
             school.Name,
             session.Kind.ToApi(),
+            inTeams ? CallProviders.Teams : CallProviders.BuiltIn,
             session.Status.ToApi(),
             session.Start.ToUniversalTime(),
             session.End.ToUniversalTime(),
@@ -133,12 +141,33 @@ public sealed class OpenFamilyLink(ChaperoneDbContext db, FamilyLinks links, Tim
             new FamilyChecklistDto(
                 FamilyChecklist.Items.Select(i => new FamilyChecklistItemDto(i.Key, i.Clause, i.Text, answers?.Ticked.Contains(i.Key) == true)).ToList(),
                 answers?.AnsweredAt.ToUniversalTime()),
-            clock.GetUtcNow() >= opensAt
-                ? new FamilyJoinDto(true, opensAt.ToUniversalTime(), "The call is open: join now. The teacher lets you in from the waiting room.")
-                : new FamilyJoinDto(false, opensAt.ToUniversalTime(),
-                    $"The join button opens 10 minutes before the start, at {Display.Time(opensLocal.TimeOfDay)} on {Display.Day(opensLocal.Date)}."));
+            JoinOf(clock.GetUtcNow() >= opensAt, opensAt, opensLocal, token ?? "", inTeams, teamsJoinUrl));
         return new FamilyLinkOutcome.Open(dto, schoolId, session.Id, guardian.Id, zone);
     }
+
+    /// <summary>
+    /// The join button: from <see cref="JoinOpensBefore"/> the start, the family's call page in the
+    /// built-in room, or for a Teams session the meeting's own link (whose lobby only the teacher
+    /// admits from); a Teams meeting not made yet (Chaperone retries, and the teacher sees why)
+    /// keeps the button closed with a word to the family.
+    /// </summary>
+    private static FamilyJoinDto JoinOf(bool due, DateTimeOffset opensAt, LocalDateTime opensLocal, string token, bool inTeams, string? teamsJoinUrl)
+    {
+        var at = opensAt.ToUniversalTime();
+        if (!due)
+        {
+            return new FamilyJoinDto(false, at, $"The join button opens 10 minutes before the start, at {Display.Time(opensLocal.TimeOfDay)} on {Display.Day(opensLocal.Date)}.");
+        }
+        if (!inTeams)
+        {
+            return new FamilyJoinDto(true, at, "The call is open: join now. The teacher lets you in from the waiting room.", $"/family/{Uri.EscapeDataString(token)}/call");
+        }
+        return teamsJoinUrl is null
+            ? new FamilyJoinDto(false, at, TeamsMeetingNotReady)
+            : new FamilyJoinDto(true, at, "The call is open: join the Teams meeting now, in the Teams app or a web browser. The teacher lets you in from the meeting's lobby.", teamsJoinUrl);
+    }
+
+    public const string TeamsMeetingNotReady = "The Teams meeting for this call is not ready yet. Please try again in a few minutes; if it is still not ready at the start time, contact the school.";
 
     /// <summary>Saves the guardian's answers (a new evidence row, with the time) if the link still opens; returns the page as it now stands.</summary>
     public async Task<FamilyLinkOutcome> SaveChecklistAsync(string? token, FamilyChecklistRequest request, CancellationToken ct)

@@ -15,6 +15,7 @@ namespace Chaperone.Notifications;
 public sealed record MailPerson(Guid Id, string Name, string? Email);
 
 /// <summary>What a session's messages say, gathered once for all its recipients.</summary>
+/// <param name="Provider">Where the call takes place (<see cref="Scheduling.CallProviders"/>); null for the built-in room.</param>
 public sealed record MailSession(
     Guid SessionId,
     Guid SchoolId,
@@ -28,7 +29,12 @@ public sealed record MailSession(
     MailPerson Teacher,
     IReadOnlyList<string> Pupils,
     IReadOnlyList<MailPerson> Guardians,
-    string? ExpectationsForFamilies = null);
+    string? ExpectationsForFamilies = null,
+    string? Provider = null)
+{
+    /// <summary>Whether the call takes place in a Microsoft Teams meeting rather than the built-in room.</summary>
+    public bool InTeams => Provider == Scheduling.CallProviders.Teams;
+}
 
 /// <summary>
 /// Writes a session's messages: HTML and plain text in the school's name, times in the school's
@@ -58,7 +64,8 @@ public sealed class MessageComposer(EmailOptions options, FamilyLinks links, Tim
             toTeacher, isDefault ? null : wording.Opening, isDefault ? null : wording.Closing,
             // The guardian's own link is issued now and kept, so that every rendering (a resend too) carries the same one.
             toTeacher ? null : links.UrlFor(s.SessionId, recipient.Id).ToString(),
-            s.ExpectationsForFamilies == Policy.PolicySettings.DefaultExpectationsForFamilies ? null : s.ExpectationsForFamilies);
+            s.ExpectationsForFamilies == Policy.PolicySettings.DefaultExpectationsForFamilies ? null : s.ExpectationsForFamilies,
+            s.InTeams ? s.Provider : null);
         return new OutboxMessage
         {
             Id = id,
@@ -118,7 +125,7 @@ public sealed class MessageComposer(EmailOptions options, FamilyLinks links, Tim
         var facts = MessageFacts.Deserialize(row.Facts);
         var zone = Policy.PolicySettings.ZoneOrDefault(facts.ZoneId);
         var s = new MailSession(row.SessionId ?? Guid.Empty, row.SchoolId, facts.SchoolName, zone, facts.SessionKind, facts.Start, facts.End,
-            facts.Sequence, facts.CancellationReason, facts.Teacher, facts.Pupils, facts.Guardians, facts.ExpectationsForFamilies);
+            facts.Sequence, facts.CancellationReason, facts.Teacher, facts.Pupils, facts.Guardians, facts.ExpectationsForFamilies, facts.Provider);
         var kind = row.Kind;
         var recipient = new MailPerson(row.RecipientId ?? Guid.Empty, row.RecipientName, row.RecipientEmail);
         var fallback = MessageWording.Default(kind);
@@ -227,11 +234,17 @@ public sealed class MessageComposer(EmailOptions options, FamilyLinks links, Tim
         body.Heading("How to join");
         if (toTeacher)
         {
+            if (s.InTeams)
+            {
+                body.Paragraph("The call takes place in Microsoft Teams, in the meeting Chaperone puts on your calendar. Its page here shows the meeting, and is where you record the outcome afterwards.");
+            }
             body.Link("Open the session", new Uri(links.BaseUrl, $"/sessions/{s.SessionId}").ToString());
         }
         else
         {
-            body.Paragraph("Open your own page for this call with the button below (the link is yours alone: please do not share it). There you can tick off the room checklist in advance, test your camera and microphone, and join the call when the teacher opens it.");
+            body.Paragraph(s.InTeams
+                ? "The call takes place in Microsoft Teams. Open your own page for this call with the button below (the link is yours alone: please do not share it). There you can tick off the room checklist in advance and test your camera and microphone; from 10 minutes before the start it gives you the link to the Teams meeting, in the Teams app or a web browser, where the teacher lets you in from the meeting's lobby."
+                : "Open your own page for this call with the button below (the link is yours alone: please do not share it). There you can tick off the room checklist in advance, test your camera and microphone, and join the call when the teacher opens it.");
             body.Link("Open your page for this call", familyLink ?? links.UrlFor(s.SessionId, recipient.Id).ToString());
         }
     }

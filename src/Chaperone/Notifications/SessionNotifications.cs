@@ -41,7 +41,7 @@ public sealed class SessionNotifications(ChaperoneDbContext db, MessageComposer 
         var pupils = people.Pupils.Select(p => p.Name).Order(StringComparer.Ordinal).ToList();
         var guardians = people.Guardians.Select(g => new MailPerson(g.Id, g.Name, g.Email)).OrderBy(g => g.Name, StringComparer.Ordinal).ToList();
         var mail = new MailSession(session.Id, session.SchoolId, school.Name, settings.TimeZone, session.Kind, session.Start, session.End,
-            session.Sequence, session.CancellationReason, new MailPerson(people.Host.Id, people.Host.Name, people.HostEmail), pupils, guardians, settings.ExpectationsForFamilies);
+            session.Sequence, session.CancellationReason, new MailPerson(people.Host.Id, people.Host.Name, people.HostEmail), pupils, guardians, settings.ExpectationsForFamilies, session.Provider);
         var wording = WordingOf(school.Templates);
         var messages = new List<OutboxMessage>(people.Guardians.Count + 1);
         Enqueue(messages, mail, MessageKind.Booked, wording);
@@ -137,7 +137,7 @@ public sealed class SessionNotifications(ChaperoneDbContext db, MessageComposer 
         var templates = await db.MessageTemplates.AsNoTracking().Where(t => t.SchoolId == session.SchoolId).ToListAsync(ct);
 
         var mail = new MailSession(session.Id, session.SchoolId, school.Name, PolicySettings.ZoneOrDefault(school.TimeZoneId), session.Kind, session.Start, session.End,
-            session.Sequence, session.CancellationReason, teacher, pupils, guardians, school.ExpectationsForFamilies);
+            session.Sequence, session.CancellationReason, teacher, pupils, guardians, school.ExpectationsForFamilies, session.Provider);
         return (mail, WordingOf(templates.ConvertAll(t => new TemplateRow(t.Kind, t.Opening, t.Closing))));
     }
 

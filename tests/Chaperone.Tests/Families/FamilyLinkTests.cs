@@ -142,6 +142,8 @@ public abstract class FamilyLinkTests(ChaperoneApp app)
         Assert.Contains("The call is open", html);
         var session = await Api.JsonAsync(await family.GetAsync(ApiPath(path)), HttpStatusCode.OK);
         Assert.True(session.GetProperty("join").GetProperty("open").GetBoolean());
+        Assert.Equal(path + "/call", session.GetProperty("join").GetProperty("url").GetString());
+        Assert.Equal("builtin", session.GetProperty("provider").GetString());
     }
 
     [Fact]

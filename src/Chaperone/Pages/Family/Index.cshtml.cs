@@ -23,18 +23,13 @@ public sealed class IndexModel(OpenFamilyLink open) : PageModel
     public string ClosedHeading { get; private set; } = "";
     public string ClosedText { get; private set; } = "";
 
-    /// <summary>The link's token, for the join button's address.</summary>
-    public string Token { get; private set; } = "";
-
     public async Task<IActionResult> OnGetAsync(string token, CancellationToken ct)
     {
-        Token = token;
         return Show(await open.OpenAsync(token, ct));
     }
 
     public async Task<IActionResult> OnPostChecklistAsync(string token, CancellationToken ct)
     {
-        Token = token;
         var outcome = await open.SaveChecklistAsync(token, new FamilyChecklistRequest(Ticked.ToArray()), ct);
         if (outcome is FamilyLinkOutcome.Open)
         {

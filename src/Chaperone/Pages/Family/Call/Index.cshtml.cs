@@ -34,12 +34,19 @@ public sealed class IndexModel(ChaperoneDbContext db, FamilyLinks links, TimePro
     {
         Token = token;
         Refusal = await CheckAsync(token, ct);
+        if (Refusal == InTeams)
+        {
+            // A Teams session's call is its Teams meeting: the family's page gives its link.
+            return LocalRedirect($"/family/{Uri.EscapeDataString(token)}#join-title");
+        }
         if (Refusal is not null)
         {
             Response.StatusCode = StatusCodes.Status404NotFound;
         }
         return Page();
     }
+
+    private const string InTeams = "This call takes place in Microsoft Teams.";
 
     private async Task<string?> CheckAsync(string token, CancellationToken ct)
     {
@@ -59,6 +66,10 @@ public sealed class IndexModel(ChaperoneDbContext db, FamilyLinks links, TimePro
         if (session.Status == SessionStatus.Ended || clock.GetUtcNow() > session.End + FamilyLinks.GraceAfterEnd)
         {
             return "This session has finished.";
+        }
+        if (session.Provider == CallProviders.Teams)
+        {
+            return InTeams;
         }
         SessionId = session.Id;
         // The relay's credentials only for a link that opens the call, and only for as long as it does.
