@@ -24,6 +24,25 @@ public static class CallEvidence
             stored.Count(e => e.Kind == RoomEvents.Left && e.Actor.StartsWith("teacher:", StringComparison.Ordinal)),
             stored.Count(e => e.Kind == RoomEvents.UnknownPersonRemoved));
 
+    /// <summary>
+    /// Clause 3: whether the call, from its start to the end of the family's part (or the close),
+    /// kept within the school's hours, in the school's zone. None for a call that never started, or
+    /// one left open with the family's part never ended, whose end is not known.
+    /// </summary>
+    private static EvidenceItem? KeptToHours(Room room)
+    {
+        if (room.StartedAt is not { } from || (room.FamilyEndedAt ?? room.ClosedAt) is not { } to)
+        {
+            return null;
+        }
+        var settings = room.Facts.Settings;
+        string Local(DateTimeOffset at) => Pages.Display.Time(NodaTime.Instant.FromDateTimeOffset(at).InZone(settings.TimeZone).TimeOfDay);
+        var hours = $"{Pages.Display.Time(settings.DayStart)}–{Pages.Display.Time(settings.DayEnd)}, {settings.TimeZone.Id}";
+        return LiveSchoolHoursRule.Kept(settings, from, to)
+            ? Item(Clauses.SchoolHours, "kept-to-hours", true, $"The call ran {Local(from)}–{Local(to)}, within school hours ({hours}).")
+            : Item(Clauses.SchoolHours, "kept-to-hours", false, $"The call ran {Local(from)}–{Local(to)}, beyond school hours ({hours}).");
+    }
+
     public static List<EvidenceItem> AtClose(Room room, int lapses, int teacherDrops, int unknownPeopleRemoved)
     {
         var items = new List<EvidenceItem>();
@@ -39,6 +58,10 @@ public static class CallEvidence
         items.Add(Item(Clauses.SchoolHours, "hosted", true, teacherDrops == 0
             ? "Hosted by the session's teacher throughout."
             : $"Hosted by the session's teacher; when the teacher's connection dropped ({teacherDrops} time(s)) the family waited in the lobby."));
+        if (KeptToHours(room) is { } hours)
+        {
+            items.Add(hours);
+        }
         items.Add(Item(Clauses.Participants, "present-at-start", room.StartedAt is not null,
             room.StartedAt is { } started ? $"Teacher, pupil and supervising guardian were present when the session started at {started:HH:mm} UTC." : "The session never started."));
         items.Add(Item(Clauses.TeacherPupilOnly, "teacher-pupil-only", unknownPeopleRemoved == 0, unknownPeopleRemoved == 0

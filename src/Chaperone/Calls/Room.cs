@@ -326,7 +326,7 @@ public sealed partial class Room(RoomFacts facts)
         {
             return RoomResult.No(new(Policy.Clauses.Participants, "open", Phase == RoomPhase.Live ? "The session has already started." : "The room is not open."));
         }
-        var missing = StartRule.Check(this);
+        IReadOnlyList<Refusal> missing = LiveSchoolHoursRule.CheckStart(Facts, now) is { } hours ? [hours, .. StartRule.Check(this)] : StartRule.Check(this);
         if (missing.Count > 0)
         {
             return new RoomResult.Refused(missing);

@@ -41,13 +41,36 @@ public static class OpeningWindowRule
         {
             return new(Clauses.SchoolHours, "too-late", "This session's time has passed.");
         }
-        var local = Instant.FromDateTimeOffset(now).InZone(facts.Settings.TimeZone).LocalDateTime;
-        if (!facts.Settings.IsSchoolDay(local.Date) || local.TimeOfDay < facts.Settings.DayStart || local.TimeOfDay >= facts.Settings.DayEnd)
+        if (!LiveSchoolHoursRule.InHoursAt(facts.Settings, now))
         {
             return new(Clauses.SchoolHours, "school-hours", "Calls take place only within school hours.");
         }
         return null;
     }
+}
+
+/// <summary>
+/// Clause 3, live: a call starts only within school hours on a school day, so a room opened just
+/// before the end of the day cannot start its call after it; and the call's record says whether
+/// it kept within them, from its start to the end of the family's part (<see cref="CallEvidence"/>).
+/// </summary>
+public static class LiveSchoolHoursRule
+{
+    /// <summary>Whether <paramref name="now"/> falls on a school day, from the start of its hours until (not at) their end.</summary>
+    public static bool InHoursAt(PolicySettings settings, DateTimeOffset now)
+    {
+        var local = Instant.FromDateTimeOffset(now).InZone(settings.TimeZone).LocalDateTime;
+        return settings.IsSchoolDay(local.Date) && local.TimeOfDay >= settings.DayStart && local.TimeOfDay < settings.DayEnd;
+    }
+
+    public static Refusal? CheckStart(RoomFacts facts, DateTimeOffset now) => InHoursAt(facts.Settings, now)
+        ? null
+        : new(Clauses.SchoolHours, "school-hours",
+            $"Calls take place only within school hours ({Pages.Display.Time(facts.Settings.DayStart)}–{Pages.Display.Time(facts.Settings.DayEnd)}), so this call cannot start now.");
+
+    /// <summary>Whether a call live from <paramref name="from"/> to <paramref name="to"/> kept within one school day's hours (ending exactly at their end is within).</summary>
+    public static bool Kept(PolicySettings settings, DateTimeOffset from, DateTimeOffset to) =>
+        Policy.Rules.SchoolHoursRule.Within(Instant.FromDateTimeOffset(from), Instant.FromDateTimeOffset(to), settings);
 }
 
 /// <summary>Clause 1: consent comes from a guardian with parental responsibility, for the session's pupils who are their own children.</summary>

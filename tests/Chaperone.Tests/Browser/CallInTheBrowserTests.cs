@@ -71,6 +71,7 @@ public sealed class CallInTheBrowserTests(BrowserApp browser) : IClassFixture<Br
         await teacher.GotoAsync($"/sessions/{sessionId}");
         await teacher.GetByRole(AriaRole.Link, new() { Name = "Open the call" }).ClickAsync();
         await ExpectStatusAsync(teacher, "The room is open");
+        await Assertions.Expect(teacher.Locator("[data-hours-end]")).ToContainTextAsync("School hours end at 15:00", new() { Timeout = Ms });
         await BrowserSteps.AssertEveryControlIsLabelledAsync(teacher);
         Assert.Empty(await BrowserSteps.AccessibilityViolationsAsync(teacher));
 
@@ -198,5 +199,8 @@ public sealed class CallInTheBrowserTests(BrowserApp browser) : IClassFixture<Br
         {
             Assert.True(status[clause] == "met", $"clause {clause} is {status[clause]}");
         }
+        var hours = compliance.GetProperty("clauses").EnumerateArray().Single(c => c.GetProperty("clause").GetInt32() == 3)
+            .GetProperty("evidence").EnumerateArray().Select(e => e.GetRawText()).ToList();
+        Assert.Contains(hours, e => e.Contains("within school hours (09:00", StringComparison.Ordinal));
     }
 }

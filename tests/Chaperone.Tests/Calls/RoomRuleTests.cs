@@ -254,6 +254,68 @@ public sealed class RoomRuleTests
         Assert.True(room.ClosedAt > room.FamilyEndedAt);
     }
 
+    /// <summary>A room for 14:30–15:00 London on the same Wednesday, everyone ready at <paramref name="at"/>.</summary>
+    private static Room ReadyLate(DateTimeOffset at)
+    {
+        var late = Start.AddHours(4).AddMinutes(30);
+        var room = new Room(NewRoom().Facts with { Start = late, End = late.AddMinutes(30) });
+        Ok(room.TeacherJoin(Teacher, "t", at));
+        Ok(room.FamilyJoin(Parent, "f", at));
+        Ok(room.Declare(Parent, Everything, at));
+        Ok(room.Admit(Parent, at));
+        Ok(room.GiveConsent(Parent, at));
+        Ok(room.ConfirmConsent(Parent, at));
+        Ok(room.ConfirmRoom(at));
+        Ok(room.ConfirmDress(at));
+        return room;
+    }
+
+    private static readonly DateTimeOffset EndOfDay = Start.AddHours(5); // 15:00 London
+
+    [Fact]
+    public void ARoomOpenedBeforeTheEndOfSchoolHoursCannotStartItsCallAfterThemUnderClause3()
+    {
+        var room = ReadyLate(EndOfDay.AddMinutes(-5));
+
+        var refusal = Refused(room.Start(EndOfDay));
+
+        Assert.Equal((3, "school-hours"), (refusal.Clause, refusal.Rule));
+        Assert.Contains("09:00–15:00", refusal.Message, StringComparison.Ordinal);
+        Assert.Equal(RoomPhase.Open, room.Phase);
+        Ok(ReadyLate(EndOfDay.AddMinutes(-5)).Start(EndOfDay.AddMinutes(-1)));
+    }
+
+    [Fact]
+    public void TheRecordSaysWhetherTheCallKeptWithinSchoolHoursUnderClause3()
+    {
+        static EvidenceItemView KeptToHours(DateTimeOffset familyEnded)
+        {
+            var room = ReadyLate(Start.AddHours(4).AddMinutes(29));
+            Ok(room.Start(Start.AddHours(4).AddMinutes(31)));
+            Ok(room.EndFamilyPart(familyEnded));
+            Ok(room.Close(familyEnded.AddMinutes(1)));
+            var item = CallEvidence.AtClose(room, 0, 0, 0).Single(i => i.Rule == "kept-to-hours");
+            return new(item.Clause, item.Passed, item.Text);
+        }
+
+        var onTime = KeptToHours(EndOfDay);
+        Assert.Equal((3, true), (onTime.Clause, onTime.Passed));
+        Assert.Equal("The call ran 14:31–15:00, within school hours (09:00–15:00, Europe/London).", onTime.Text);
+
+        var over = KeptToHours(EndOfDay.AddMinutes(7));
+        Assert.Equal((3, false), (over.Clause, over.Passed));
+        Assert.Equal("The call ran 14:31–15:07, beyond school hours (09:00–15:00, Europe/London).", over.Text);
+    }
+
+    [Fact]
+    public void ACallThatNeverStartedSaysNothingOfItsHours()
+    {
+        var room = ReadyLate(EndOfDay.AddMinutes(-5));
+        Assert.DoesNotContain(CallEvidence.AtClose(room, 0, 0, 0), i => i.Rule == "kept-to-hours");
+    }
+
+    private sealed record EvidenceItemView(int Clause, bool Passed, string Text);
+
     [Fact]
     public void ASupervisionLapsePausesMediaUntilCleared()
     {

@@ -16,10 +16,13 @@ public sealed class SchoolHoursRule : IBookingRule
     public int Clause => Clauses.SchoolHours;
     public bool JudgesTime => true;
 
-    public bool Allows(BookingProposal proposal, PolicySettings settings)
+    public bool Allows(BookingProposal proposal, PolicySettings settings) => Within(proposal.Start, proposal.End, settings);
+
+    /// <summary>Whether the span from <paramref name="start"/> to <paramref name="end"/> lies within one school day's hours, as a booking must.</summary>
+    public static bool Within(Instant start, Instant end, PolicySettings settings)
     {
-        var (start, end) = LocalTimes(proposal, settings);
-        return settings.IsSchoolDay(start.Date) && InHours(start, end, settings);
+        var (from, to) = (start.InZone(settings.TimeZone).LocalDateTime, end.InZone(settings.TimeZone).LocalDateTime);
+        return settings.IsSchoolDay(from.Date) && InHours(from, to, settings);
     }
 
     private static (LocalDateTime Start, LocalDateTime End) LocalTimes(BookingProposal proposal, PolicySettings settings) =>

@@ -18,6 +18,9 @@ public sealed class IndexModel(ChaperoneDbContext db, CallNetwork network) : Pag
     public bool RelayOnly { get; private set; }
     public IReadOnlyList<string> Outcomes => RecordOutcome.Outcomes;
 
+    /// <summary>When the school's hours end, in its zone (clause 3: no call starts after then, and one still going is on the record as beyond them).</summary>
+    public string HoursEnd { get; private set; } = "";
+
     public async Task<IActionResult> OnGetAsync(string id, CancellationToken ct)
     {
         if (!Ids.TryParse(id, out var sessionId) || await SessionEndpoints.VisibleSessionAsync(db, User, sessionId, ct) is not { } session)
@@ -30,6 +33,7 @@ public sealed class IndexModel(ChaperoneDbContext db, CallNetwork network) : Pag
         {
             IceServersJson = network.JsonFor(session.Id, session.End);
             RelayOnly = network.RelayOnlyFor(await db.Schools.Where(s => s.Id == session.SchoolId).Select(s => s.RelayOnly).FirstAsync(ct));
+            HoursEnd = Display.Time((await Scheduling.BookingFacts.LoadSettingsAsync(db, session.SchoolId, ct)).DayEnd);
         }
         return Page();
     }
