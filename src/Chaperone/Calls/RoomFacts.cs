@@ -1,5 +1,6 @@
 using Chaperone.Policy;
 using Chaperone.Scheduling;
+using Microsoft.EntityFrameworkCore;
 
 namespace Chaperone.Calls;
 
@@ -56,4 +57,26 @@ public static class ConsentText
 public static class ExpectationsText
 {
     public static string For(Policy.PolicySettings settings, bool first) => first ? settings.ExpectationsFull : settings.ExpectationsBrief;
+
+    /// <summary>
+    /// Clause 7: whether a session is a first session with its teacher, so the expectations are given
+    /// in full: while any of its pupils has not yet had a call with this teacher before it (a sibling
+    /// joining for the first time hears them in full). A call counts once held: started in the room,
+    /// or in Teams with its outcome marked; a session the pupil did not attend does not count. The
+    /// console and the family's page both ask this, so what the family is told is what the teacher
+    /// is shown.
+    /// </summary>
+    public static async Task<bool> FirstSessionAsync(Storage.ChaperoneDbContext db, Guid schoolId, Guid teacherId, Guid sessionId, DateTimeOffset start,
+        IReadOnlyCollection<Guid> pupilIds, CancellationToken ct)
+    {
+        var ids = pupilIds as List<Guid> ?? [.. pupilIds];
+        var seen = await db.SessionPupils.AsNoTracking()
+            .Where(sp => sp.SchoolId == schoolId && ids.Contains(sp.PupilId) && sp.SessionId != sessionId && sp.Start < start)
+            .Join(db.Sessions.Where(s => s.SchoolId == schoolId && s.TeacherId == teacherId && s.Status == SessionStatus.Ended
+                    && db.Set<CallEventRecord>().Any(e => e.SessionId == s.Id && e.SchoolId == schoolId
+                        && (e.Kind == RoomEvents.Started || (e.Kind == RoomEvents.Outcome && !e.Data.Contains(RecordOutcome.DidNotAttend))))),
+                sp => sp.SessionId, s => s.Id, (sp, s) => sp.PupilId)
+            .Distinct().CountAsync(ct);
+        return seen < ids.Count;
+    }
 }

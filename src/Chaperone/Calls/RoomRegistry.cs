@@ -183,17 +183,8 @@ public sealed partial class RoomRegistry(RoomLeases leases, ILogger<RoomRegistry
             .ToLookup(l => l.GuardianId, l => l.PupilId);
         var guardians = invited.Select(g => new RoomGuardian(g.Id, g.Name, g.Relationship, g.HasParentalResponsibility, [.. links[g.Id]])).ToList();
         // Clause 7: the full expectations at a pupil's first session with this teacher; a reminder afterwards.
-        // So the full ones while any pupil of this session has not yet had a call with this teacher
-        // (a sibling joining for the first time hears them in full): a call held in the room, or one
-        // in Teams whose outcome the teacher marked; a session the pupil did not attend does not count.
-        var seen = await db.SessionPupils.AsNoTracking()
-            .Where(sp => sp.SchoolId == schoolId && pupilIds.Contains(sp.PupilId) && sp.SessionId != sessionId && sp.Start < session.Start)
-            .Join(db.Sessions.Where(s => s.SchoolId == schoolId && s.TeacherId == session.TeacherId && s.Status == SessionStatus.Ended
-                    && db.Set<CallEventRecord>().Any(e => e.SessionId == s.Id && e.SchoolId == schoolId
-                        && (e.Kind == RoomEvents.Started || (e.Kind == RoomEvents.Outcome && !e.Data.Contains(RecordOutcome.DidNotAttend))))),
-                sp => sp.SessionId, s => s.Id, (sp, s) => sp.PupilId)
-            .Distinct().CountAsync(ct);
+        var first = await ExpectationsText.FirstSessionAsync(db, schoolId, session.TeacherId, sessionId, session.Start, pupilIds, ct);
         var settings = await BookingFacts.LoadSettingsAsync(db, schoolId, ct);
-        return new RoomFacts(sessionId, schoolId, session.TeacherId, teacher, session.Start, session.End, session.Status, settings, pupils, guardians, seen < pupilIds.Count);
+        return new RoomFacts(sessionId, schoolId, session.TeacherId, teacher, session.Start, session.End, session.Status, settings, pupils, guardians, first);
     }
 }

@@ -110,10 +110,8 @@ public sealed class OpenFamilyLink(ChaperoneDbContext db, FamilyLinks links, Tim
             .Join(db.Pupils, sp => sp.PupilId, p => p.Id, (sp, p) => new { p.Id, p.Name })
             .OrderBy(p => p.Name).ToListAsync(ct);
         var pupilIds = pupils.Select(p => p.Id).ToList();
-        // Clause 7: the full expectations at a pupil's first session with this teacher, a reminder after.
-        var seenBefore = await db.Sessions.AsNoTracking().AnyAsync(o => o.SchoolId == schoolId && o.TeacherId == session.TeacherId
-            && o.Id != session.Id && o.Start < session.Start && o.Status != SessionStatus.Cancelled
-            && o.Pupils.Any(p => pupilIds.Contains(p.PupilId)), ct);
+        // Clause 7: the full expectations at a pupil's first session with this teacher, a reminder after (as the console shows them).
+        var first = await Calls.ExpectationsText.FirstSessionAsync(db, schoolId, session.TeacherId, session.Id, session.Start, pupilIds, ct);
         var answers = await LatestAnswerAsync(schoolId, session.Id, guardian.Id, ct);
         var opensAt = session.Start - JoinOpensBefore;
         var opensLocal = Instant.FromDateTimeOffset(opensAt).InZone(zone).LocalDateTime;
@@ -137,7 +135,7 @@ public sealed class OpenFamilyLink(ChaperoneDbContext db, FamilyLinks links, Tim
             teacher,
             pupils.Select(p => p.Name).ToList(),
             guardian.Name,
-            !seenBefore,
+            first,
             new FamilyChecklistDto(
                 FamilyChecklist.Items.Select(i => new FamilyChecklistItemDto(i.Key, i.Clause, i.Text, answers?.Ticked.Contains(i.Key) == true)).ToList(),
                 answers?.AnsweredAt.ToUniversalTime()),

@@ -33,7 +33,14 @@ public sealed class RecordInTheBrowserTests(BrowserApp browser) : IClassFixture<
         await page.EmulateMediaAsync(new() { Media = Media.Print });
         await Assertions.Expect(Nav(page)).ToBeHiddenAsync(new() { Timeout = Ms });
         await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Print the record" })).ToBeHiddenAsync(new() { Timeout = Ms });
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Raise a concern about this session" })).ToBeHiddenAsync(new() { Timeout = Ms });
         await page.EmulateMediaAsync(new() { Media = Media.Screen });
+
+        // A concern about the session is one click from its record (clause 12), the session already chosen.
+        await page.GetByRole(AriaRole.Link, new() { Name = "Raise a concern about this session" }).ClickAsync();
+        await page.WaitForPageAsync(new Regex($"/concerns/new\\?sessionId={ran}$"));
+        await Assertions.Expect(page.Locator(".static-value a")).ToHaveAttributeAsync("href", $"/sessions/{ran}", new() { Timeout = Ms });
+        await page.GoBackAsync();
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Toby Twoparents" }).ClickAsync();
         await page.WaitForPageAsync(new Regex($"/pupils/{school.TwoParentPupil}/record-of-intervention$"));

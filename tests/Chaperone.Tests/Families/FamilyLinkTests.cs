@@ -147,6 +147,30 @@ public abstract class FamilyLinkTests(ChaperoneApp app)
     }
 
     [Fact]
+    public async Task TheFamilyIsToldOfTheFullExpectationsUntilTheirChildHasHadACallWithTheTeacherAsTheConsoleShowsThem()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var teacher = await school.TeacherAsync(app);
+        var family = Api.AnonymousClient(app);
+        // Booked well after the call below (which is three days on): by then that call has been held.
+        var later = await TestSchool.BookOkAsync(teacher, school.Booking(Api.NextWeekdayAt(Now.AddDays(14), 10)));
+        var path = await FamilyPathAsync(teacher, later, school.Mother);
+        Assert.True((await Api.JsonAsync(await family.GetAsync(ApiPath(path)), HttpStatusCode.OK)).GetProperty("firstSessionWithTeacher").GetBoolean());
+        Assert.Contains("As this is the first video call with", WebUtility.HtmlDecode(await family.GetStringAsync(path)));
+
+        // A session booked earlier is not a call held: only once its call has run is the later one a reminder.
+        var start = CallClient.NextSessionStart(app);
+        var earlier = Guid.Parse(await TestSchool.BookOkAsync(teacher, school.Booking(start)));
+        Assert.True((await Api.JsonAsync(await family.GetAsync(ApiPath(path)), HttpStatusCode.OK)).GetProperty("firstSessionWithTeacher").GetBoolean());
+        await CallClient.RunCallAsync(app, school, earlier, start, "completed", "Fractions.");
+
+        Assert.False((await Api.JsonAsync(await family.GetAsync(ApiPath(path)), HttpStatusCode.OK)).GetProperty("firstSessionWithTeacher").GetBoolean());
+        Assert.Contains("will start with a brief reminder of the rules", WebUtility.HtmlDecode(await family.GetStringAsync(path)));
+        var facts = await app.WithDbAsync(db => Chaperone.Calls.RoomRegistry.LoadFactsAsync(db, school.SchoolId, Guid.Parse(later), CancellationToken.None));
+        Assert.False(facts!.FirstSessionWithTeacher);
+    }
+
+    [Fact]
     public async Task ALinkStopsOpeningOnceTheSessionAndItsGraceAreOver()
     {
         var (school, _, _, path, start) = await BookedAsync();
