@@ -86,7 +86,7 @@ public sealed record InterventionRow(
     public static string ConsentText(ConsentFact? consent, DateTimeZone zone) =>
         consent is null
             ? "No consent recorded"
-            : $"Given by {consent.GuardianName} ({consent.Relationship}{(consent.ParentalResponsibility ? ", parental responsibility" : "")}) at {Clock(consent.GivenAt, zone)}"
+            : $"Given by {consent.GuardianName} ({consent.Relationship}{(consent.ParentalResponsibility ? ", parental responsibility" : "")}) at {Clock(consent.GivenAt, zone)}, on their own device in the call"
               + (consent.ConfirmedAt is { } confirmed ? $"; confirmed by the teacher at {Clock(confirmed, zone)}" : "; not confirmed by the teacher");
 
     /// <summary>

@@ -200,7 +200,7 @@ public abstract class RecordApiTests(ChaperoneApp app)
             ["Pupil id"] = school.TwoParentPupil.ToString(),
             ["Status"] = "Ended",
             ["Attended (joined and left)"] = $"{TeacherName(school)} (teacher) joined 09:55, left 10:21; Mia Mother (parent or carer) joined 09:55, left 10:20",
-            ["Consent"] = "Given by Mia Mother (Mother, parental responsibility) at 09:57; confirmed by the teacher at 09:58",
+            ["Consent"] = "Given by Mia Mother (Mother, parental responsibility) at 09:57, on their own device in the call; confirmed by the teacher at 09:58",
             ["Expectations given"] = "Full expectations (first session with this teacher) at 10:01",
             ["Outcome"] = "Completed",
             ["Notes"] = Notes,
