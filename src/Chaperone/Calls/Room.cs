@@ -265,9 +265,7 @@ public sealed partial class Room(RoomFacts facts)
         var text = ConsentText.For(Facts, family.Guardian);
         var pupils = Facts.PupilsOf(family.Guardian).Select(p => p.Id).ToList();
         Given(new ConsentRecord(guardianId, family.Guardian.Name, family.Guardian.Relationship, pupils, now, text, null));
-        return Done(RoomEvent.Of(RoomEvents.ConsentGiven, Family(guardianId), now,
-            ("guardian", family.Guardian.Name), ("relationship", family.Guardian.Relationship),
-            ("parentalResponsibility", "yes"), ("pupils", string.Join(",", pupils)), ("version", ConsentText.Version), ("text", text)));
+        return Done(RoomEvent.Of(RoomEvents.ConsentGiven, Family(guardianId), now, ConsentText.EventData(Facts, family.Guardian, ConsentText.InCall)));
     }
 
     /// <summary>The teacher confirms the consent <paramref name="guardianId"/> gave, as shown on the console.</summary>

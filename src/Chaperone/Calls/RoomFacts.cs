@@ -43,6 +43,19 @@ public static class ConsentText
 {
     public const string Version = "consent-v1";
 
+    /// <summary>How consent was given (the event's <c>how</c>): on the guardian's own device in the built-in room's call.</summary>
+    public const string InCall = "in-call";
+
+    /// <summary>How consent was given: on the guardian's page for a Teams session, before joining its meeting (Teams cannot ask it).</summary>
+    public const string OnFamilyPage = "family-page";
+
+    /// <summary>The consent event's details, in the room and on a Teams session's family page alike.</summary>
+    public static (string Key, string Value)[] EventData(RoomFacts facts, RoomGuardian guardian, string how) =>
+    [
+        ("guardian", guardian.Name), ("relationship", guardian.Relationship), ("parentalResponsibility", "yes"),
+        ("pupils", string.Join(",", facts.PupilsOf(guardian).Select(p => p.Id))), ("version", Version), ("text", For(facts, guardian)), ("how", how),
+    ];
+
     /// <summary>The words for <paramref name="guardian"/>, naming only their own children: in a small group each family consents for its own.</summary>
     public static string For(RoomFacts facts, RoomGuardian guardian)
     {

@@ -161,11 +161,12 @@ public sealed partial class RoomRegistry(RoomLeases leases, ILogger<RoomRegistry
 
     public RoomHandle? Find(Guid sessionId) => _rooms.TryGetValue(sessionId, out var handle) ? handle : null;
 
-    public static async Task<RoomFacts?> LoadFactsAsync(ChaperoneDbContext db, Guid schoolId, Guid sessionId, CancellationToken ct)
+    /// <summary>The facts of a session's call in the built-in room (null for a Teams session unless <paramref name="builtInOnly"/> is false: its family's page asks consent in the same words).</summary>
+    public static async Task<RoomFacts?> LoadFactsAsync(ChaperoneDbContext db, Guid schoolId, Guid sessionId, CancellationToken ct, bool builtInOnly = true)
     {
         var session = await db.Sessions.AsNoTracking().Where(s => s.Id == sessionId && s.SchoolId == schoolId)
             .Select(s => new { s.Id, s.TeacherId, s.Start, s.End, s.Status, s.Provider }).FirstOrDefaultAsync(ct);
-        if (session is null || session.Provider != CallProviders.BuiltIn)
+        if (session is null || (builtInOnly && session.Provider != CallProviders.BuiltIn))
         {
             return null;
         }

@@ -33,6 +33,8 @@ public static class FamilyEndpoints
             .WithSummary("The session as the family sees it, through the guardian's link (no account; 404 unknown link, 410 cancelled or over).");
         family.MapPut("/{token}/checklist", PutChecklist).WithName("SaveFamilyChecklist")
             .WithSummary("Save the guardian's room and dress checklist (clauses 9 and 10): the keys of the items ticked.");
+        family.MapPost("/{token}/consent", PostConsent).WithName("GiveFamilyConsent")
+            .WithSummary("A Teams session only (clause 1): a parent with parental responsibility gives consent at the start, in the words of `consent.text`, before the page gives the meeting's link (400 on the consent field when they cannot, or not yet).");
 
         app.MapGet("/api/v1/sessions/{id}/family-links", Links).WithTags("Families").RequireAuthorization(AuthPolicies.Staff)
             .WithName("GetFamilyLinks").WithSummary("Each invited guardian's link and checklist answers (the session's teacher, senior leaders, admins).");
@@ -43,6 +45,9 @@ public static class FamilyEndpoints
 
     private static async Task<IResult> PutChecklist(string token, FamilyChecklistRequest request, OpenFamilyLink handler, CancellationToken ct) =>
         ToResult(await handler.SaveChecklistAsync(token, request, ct));
+
+    private static async Task<IResult> PostConsent(string token, OpenFamilyLink handler, CancellationToken ct) =>
+        ToResult(await handler.GiveConsentAsync(token, ct));
 
     private static IResult ToResult(FamilyLinkOutcome outcome) => outcome switch
     {

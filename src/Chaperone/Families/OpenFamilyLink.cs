@@ -26,7 +26,19 @@ public sealed record FamilySessionDto(
     string Guardian,
     bool FirstSessionWithTeacher,
     FamilyChecklistDto Checklist,
-    FamilyJoinDto Join);
+    FamilyJoinDto Join,
+    FamilyConsentDto? Consent = null);
+
+/// <summary>
+/// Clause 1 for a Teams session (null for the built-in room, which asks it in the call): Teams
+/// cannot ask for consent, so a parent with parental responsibility gives it on their page at the
+/// start, before the page gives them the meeting's link.
+/// </summary>
+/// <param name="CanConsent">Whether this guardian may consent: they hold parental responsibility for a child of the session.</param>
+/// <param name="Open">Whether consent can be given now (from <see cref="OpenFamilyLink.JoinOpensBefore"/> the start).</param>
+/// <param name="Text">The words they consent to (their own children named), as they are stored; null if they cannot consent.</param>
+/// <param name="GivenAt">When they gave it, if they have.</param>
+public sealed record FamilyConsentDto(bool CanConsent, bool Open, string? Text, DateTimeOffset? GivenAt, string Message);
 
 public sealed record FamilyChecklistDto(IReadOnlyList<FamilyChecklistItemDto> Items, DateTimeOffset? SavedAt);
 
@@ -119,6 +131,8 @@ public sealed class OpenFamilyLink(ChaperoneDbContext db, FamilyLinks links, Tim
         var teamsJoinUrl = inTeams
             ? await db.Set<Teams.TeamsMeeting>().AsNoTracking().Where(m => m.SessionId == session.Id && m.SchoolId == schoolId).Select(m => m.JoinUrl).FirstOrDefaultAsync(ct)
             : null;
+        var due = clock.GetUtcNow() >= opensAt;
+        var consent = inTeams ? await TeamsConsentAsync(schoolId, session.Id, guardian.Id, due, ct) : null;
 
         var dto = new FamilySessionDto(
             school.Name,
@@ -139,17 +153,81 @@ public sealed class OpenFamilyLink(ChaperoneDbContext db, FamilyLinks links, Tim
             new FamilyChecklistDto(
                 FamilyChecklist.Items.Select(i => new FamilyChecklistItemDto(i.Key, i.Clause, i.Text, answers?.Ticked.Contains(i.Key) == true)).ToList(),
                 answers?.AnsweredAt.ToUniversalTime()),
-            JoinOf(clock.GetUtcNow() >= opensAt, opensAt, opensLocal, token ?? "", inTeams, teamsJoinUrl));
+            JoinOf(due, opensAt, opensLocal, token ?? "", inTeams, teamsJoinUrl, consent),
+            consent);
         return new FamilyLinkOutcome.Open(dto, schoolId, session.Id, guardian.Id, zone);
+    }
+
+    /// <summary>A Teams session's consent as this guardian's page shows it (<see cref="FamilyConsentDto"/>).</summary>
+    private async Task<FamilyConsentDto> TeamsConsentAsync(Guid schoolId, Guid sessionId, Guid guardianId, bool due, CancellationToken ct)
+    {
+        var facts = (await Calls.RoomRegistry.LoadFactsAsync(db, schoolId, sessionId, ct, builtInOnly: false))!;
+        var guardian = facts.Guardian(guardianId)!;
+        if (Calls.ConsentRule.Check(facts, guardian) is not null)
+        {
+            var theirs = facts.PupilsOf(guardian);
+            return new FamilyConsentDto(false, due, null, null,
+                $"A parent with parental responsibility for {string.Join(" and ", (theirs.Count > 0 ? theirs : facts.Pupils).Select(p => p.Name))} gives consent for the call on their own page, so you do not need to.");
+        }
+        var givenAt = await db.Set<Calls.CallEventRecord>().AsNoTracking()
+            .Where(e => e.SchoolId == schoolId && e.SessionId == sessionId && e.Kind == Calls.RoomEvents.ConsentGiven && e.Actor == $"guardian:{guardianId}")
+            .OrderByDescending(e => e.At).Select(e => (DateTimeOffset?)e.At).FirstOrDefaultAsync(ct);
+        return new FamilyConsentDto(true, due, Calls.ConsentText.For(facts, guardian), givenAt?.ToUniversalTime(),
+            givenAt is not null ? "Thank you: your consent is recorded, and the teacher will confirm it with you at the start of the call."
+            : due ? "Please read this and give your consent: the link to the Teams meeting then appears."
+            : "At the start of the call (from 10 minutes before), you give your consent here; the link to the Teams meeting then appears.");
+    }
+
+    /// <summary>
+    /// Clause 1 for a Teams session: a parent with parental responsibility consents on their page at
+    /// the start (from <see cref="JoinOpensBefore"/>), in the words shown, stored as the call's
+    /// consent event (how: <see cref="Calls.ConsentText.OnFamilyPage"/>) for the session's record.
+    /// Giving it again keeps the first.
+    /// </summary>
+    public async Task<FamilyLinkOutcome> GiveConsentAsync(string? token, CancellationToken ct)
+    {
+        var opened = await OpenAsync(token, ct);
+        if (opened is not FamilyLinkOutcome.Open open)
+        {
+            return opened;
+        }
+        static FamilyLinkOutcome.Invalid No(string message) => new(new Dictionary<string, string[]> { ["consent"] = [message] });
+        if (open.Session.Consent is not { } consent)
+        {
+            return No("In the built-in room, consent is given in the call itself, on your screen at its start.");
+        }
+        if (!consent.CanConsent)
+        {
+            return No(consent.Message);
+        }
+        if (!consent.Open)
+        {
+            return No("Consent is given at the start of the call: from 10 minutes before it, on this page.");
+        }
+        if (consent.GivenAt is not null)
+        {
+            return open;
+        }
+        var facts = (await Calls.RoomRegistry.LoadFactsAsync(db, open.SchoolId, open.SessionId, ct, builtInOnly: false))!;
+        var given = Calls.RoomEvent.Of(Calls.RoomEvents.ConsentGiven, $"guardian:{open.GuardianId}", clock.GetUtcNow(),
+            Calls.ConsentText.EventData(facts, facts.Guardian(open.GuardianId)!, Calls.ConsentText.OnFamilyPage));
+        db.Add(Calls.CallEventRecord.From(facts, given, 0));
+        await using (var write = await WriteTransaction.BeginAsync(db, ct))
+        {
+            await db.SaveChangesAsync(ct);
+            await write.CommitAsync(ct);
+        }
+        return await OpenAsync(token, ct);
     }
 
     /// <summary>
     /// The join button: from <see cref="JoinOpensBefore"/> the start, the family's call page in the
     /// built-in room, or for a Teams session the meeting's own link (whose lobby only the teacher
-    /// admits from); a Teams meeting not made yet (Chaperone retries, and the teacher sees why)
-    /// keeps the button closed with a word to the family.
+    /// admits from), once a guardian who can consent has (<see cref="GiveConsentAsync"/>); a Teams
+    /// meeting not made yet (Chaperone retries, and the teacher sees why) keeps the button closed
+    /// with a word to the family.
     /// </summary>
-    private static FamilyJoinDto JoinOf(bool due, DateTimeOffset opensAt, LocalDateTime opensLocal, string token, bool inTeams, string? teamsJoinUrl)
+    private static FamilyJoinDto JoinOf(bool due, DateTimeOffset opensAt, LocalDateTime opensLocal, string token, bool inTeams, string? teamsJoinUrl, FamilyConsentDto? consent)
     {
         var at = opensAt.ToUniversalTime();
         if (!due)
@@ -160,8 +238,12 @@ public sealed class OpenFamilyLink(ChaperoneDbContext db, FamilyLinks links, Tim
         {
             return new FamilyJoinDto(true, at, "The call is open: join now. The teacher lets you in from the waiting room.", $"/family/{Uri.EscapeDataString(token)}/call");
         }
-        return teamsJoinUrl is null
-            ? new FamilyJoinDto(false, at, TeamsMeetingNotReady)
+        if (teamsJoinUrl is null)
+        {
+            return new FamilyJoinDto(false, at, TeamsMeetingNotReady);
+        }
+        return consent is { CanConsent: true, GivenAt: null }
+            ? new FamilyJoinDto(false, at, "Give your consent above: the link to the Teams meeting then appears here.")
             : new FamilyJoinDto(true, at, "The call is open: join the Teams meeting now, in the Teams app or a web browser. The teacher lets you in from the meeting's lobby.", teamsJoinUrl);
     }
 

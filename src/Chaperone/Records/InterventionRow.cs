@@ -68,7 +68,7 @@ public sealed record InterventionRow(
             Display.StatusLabel(s.Status),
             AttendedText(f.Attendance, zone),
             s.Provider == CallProviders.Teams
-                ? TeamsConsentText(f.Outcome?.Confirmed ?? [], f.Outcome?.RecordedAt, pupil.Id, zone)
+                ? TeamsConsentText(f.ConsentFor(pupil.Id), f.Outcome?.Confirmed ?? [], f.Outcome?.RecordedAt, pupil.Id, zone)
                 : ConsentText(f.ConsentFor(pupil.Id), zone),
             ExpectationsText(s.Provider, f.Expectations, f.Outcome?.Confirmed ?? [], f.Outcome?.RecordedAt, zone),
             OutcomeLabel(f.Outcome?.Outcome),
@@ -86,19 +86,34 @@ public sealed record InterventionRow(
     public static string ConsentText(ConsentFact? consent, DateTimeZone zone) =>
         consent is null
             ? "No consent recorded"
-            : $"Given by {consent.GuardianName} ({consent.Relationship}{(consent.ParentalResponsibility ? ", parental responsibility" : "")}) at {Clock(consent.GivenAt, zone)}, on their own device in the call"
+            : Given(consent, zone)
               + (consent.ConfirmedAt is { } confirmed ? $"; confirmed by the teacher at {Clock(confirmed, zone)}" : "; not confirmed by the teacher");
+
+    /// <summary>Who gave a consent, when and how.</summary>
+    private static string Given(ConsentFact consent, DateTimeZone zone) =>
+        $"Given by {consent.GuardianName} ({consent.Relationship}{(consent.ParentalResponsibility ? ", parental responsibility" : "")}) at {Clock(consent.GivenAt, zone)}, "
+        + (consent.How == Calls.ConsentText.OnFamilyPage ? "on their page for the call, before joining the Teams meeting" : "on their own device in the call");
 
     /// <summary>
     /// Clause 1 for one child of a Teams call: Teams records no consent, so the teacher confirms it
-    /// with the outcome (<paramref name="confirmed"/>, recorded at <paramref name="recordedAt"/>).
+    /// with the outcome (<paramref name="confirmed"/>, recorded at <paramref name="recordedAt"/>),
+    /// after the parent's own consent on their page for the call (<paramref name="given"/>) if they gave it there.
     /// </summary>
-    public static string TeamsConsentText(IReadOnlyCollection<string> confirmed, DateTimeOffset? recordedAt, string pupilId, DateTimeZone zone) =>
-        recordedAt is not { } at
+    public static string TeamsConsentText(ConsentFact? given, IReadOnlyCollection<string> confirmed, DateTimeOffset? recordedAt, string pupilId, DateTimeZone zone)
+    {
+        var confirmedByTeacher = recordedAt is { } at && Calls.RecordOutcome.ConsentConfirmedFor(confirmed, pupilId);
+        if (given is not null)
+        {
+            return Given(given, zone) + (recordedAt is not { } when
+                ? "; not yet confirmed by the teacher (in a Teams call they confirm it with the outcome)"
+                : confirmedByTeacher ? $"; confirmed by the teacher with the outcome, recorded {Display.At(when, zone)}" : "; not confirmed by the teacher");
+        }
+        return recordedAt is not { } recorded
             ? "Not yet confirmed (in a Teams call the teacher confirms it with the outcome)"
-            : Calls.RecordOutcome.ConsentConfirmedFor(confirmed, pupilId)
-                ? $"Confirmed by the teacher with the outcome, recorded {Display.At(at, zone)} (Teams records no consent itself)"
+            : confirmedByTeacher
+                ? $"Confirmed by the teacher with the outcome, recorded {Display.At(recorded, zone)} (Teams records no consent itself)"
                 : "Not confirmed by the teacher";
+    }
 
     /// <summary>
     /// Clause 7 as the records read it: what the built-in room recorded (<paramref name="given"/>),

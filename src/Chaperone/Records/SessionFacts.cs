@@ -11,14 +11,19 @@ public sealed record Stay(DateTimeOffset Joined, DateTimeOffset? Left);
 public sealed record Presence(string Name, string Role, IReadOnlyList<Stay> Stays);
 
 /// <summary>
-/// Consent as given in the call (clause 1): who, for which children, when, in which words, and when
-/// the teacher confirmed it. <see cref="PupilIds"/> is empty for a consent stored before consents
-/// were per child, which was for every pupil of the session.
+/// Consent as given (clause 1): who, for which children, when, how, in which words, and when the
+/// teacher confirmed it in the call. <see cref="PupilIds"/> is empty for a consent stored before
+/// consents were per child, which was for every pupil of the session.
 /// </summary>
+/// <param name="How">How it was given: <see cref="ConsentText.InCall"/> (also every consent stored before this was kept) or <see cref="ConsentText.OnFamilyPage"/>.</param>
 public sealed record ConsentFact(string GuardianName, string Relationship, bool ParentalResponsibility, DateTimeOffset GivenAt, DateTimeOffset? ConfirmedAt, string Version, string Text,
-    string GuardianId, IReadOnlyList<string> PupilIds)
+    string GuardianId, IReadOnlyList<string> PupilIds, string How = ConsentText.InCall)
 {
     public bool Covers(string pupilId) => PupilIds.Count == 0 || PupilIds.Contains(pupilId);
+
+    /// <summary>The consent of <paramref name="consents"/> that covered <paramref name="pupilId"/>: the newest of theirs, confirmed first.</summary>
+    public static ConsentFact? For(IReadOnlyList<ConsentFact> consents, string pupilId) =>
+        consents.LastOrDefault(c => c.ConfirmedAt is not null && c.Covers(pupilId)) ?? consents.LastOrDefault(c => c.Covers(pupilId));
 }
 
 /// <summary>The expectations the teacher gave (clause 7): the full version or the brief reminder.</summary>
@@ -57,9 +62,8 @@ public sealed record SessionFacts(
     IReadOnlyList<ExitStep> ExitOrder,
     IReadOnlyList<ControlFact> Controls)
 {
-    /// <summary>The consent that covered <paramref name="pupilId"/>: the newest of theirs, confirmed first.</summary>
-    public ConsentFact? ConsentFor(string pupilId) =>
-        Consents.LastOrDefault(c => c.ConfirmedAt is not null && c.Covers(pupilId)) ?? Consents.LastOrDefault(c => c.Covers(pupilId));
+    /// <summary>The consent that covered <paramref name="pupilId"/> (<see cref="ConsentFact.For"/>).</summary>
+    public ConsentFact? ConsentFor(string pupilId) => ConsentFact.For(Consents, pupilId);
 
     /// <summary>How long the call ran, from the start to the family's part ending (or the close), when it ran.</summary>
     public TimeSpan? Ran
@@ -98,7 +102,8 @@ public sealed record SessionFacts(
                     // A guardian's later consent replaces their earlier one, as in the room.
                     consents.RemoveAll(c => c.GuardianId == guardianId);
                     consents.Add(new ConsentFact(Get("guardian"), Get("relationship"), Get("parentalResponsibility") == "yes", e.At, null, Get("version"), Get("text"),
-                        guardianId, [.. Get("pupils").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(p => Guid.TryParse(p, out var id) ? Ids.Format(id) : p)]));
+                        guardianId, [.. Get("pupils").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(p => Guid.TryParse(p, out var id) ? Ids.Format(id) : p)],
+                        Get("how") is { Length: > 0 } how ? how : ConsentText.InCall));
                     break;
                 case RoomEvents.ConsentConfirmed:
                     // One stored before consents were per child names no guardian: it confirmed the one consent there was.

@@ -16,19 +16,34 @@ namespace Chaperone.Tests.Teams;
 /// </summary>
 public abstract class TeamsFamilyPageTests(TeamsApp app)
 {
-    private async Task<(TestSchool School, string SessionId, string Path, DateTimeOffset Start)> BookedAsync(bool meetingMade)
+    private async Task<(TestSchool School, string SessionId, string Path, DateTimeOffset Start)> BookedAsync(bool meetingMade, bool teams = true, bool bothParents = false)
     {
         var school = await TestSchool.CreateAsync(app);
-        var user = await app.UseTeamsAsync(school);
-        if (meetingMade)
+        if (teams)
         {
-            app.Graph.ServeMeeting(user);
+            var user = await app.UseTeamsAsync(school);
+            if (meetingMade)
+            {
+                app.Graph.ServeMeeting(user);
+            }
         }
         using var teacher = await school.TeacherAsync(app);
         var start = Api.NextWeekdayAt(app.Clock.GetUtcNow().AddHours(50), 10);
-        var id = await TestSchool.BookOkAsync(teacher, school.Booking(start));
-        return (school, id, await FamilyLinkTests.FamilyPathAsync(teacher, id, school.Mother), start);
+        var id = await TestSchool.BookOkAsync(teacher, bothParents
+            ? new
+            {
+                teacherId = school.TeacherId.ToString(),
+                pupilIds = new[] { school.TwoParentPupil.ToString() },
+                guardianIds = new[] { school.Mother.ToString(), school.Father.ToString() },
+                kind = "support",
+                start = start.ToString("yyyy-MM-dd'T'HH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture),
+                durationMinutes = 30,
+            }
+            : school.Booking(start));
+        return (school, id, await FamilyLinkTests.FamilyPathAsync(teacher, id, bothParents ? school.Father : school.Mother), start);
     }
+
+    private static Task<HttpResponseMessage> ConsentAsync(HttpClient family, string path) => family.PostAsync("/api/v1" + path + "/consent", null);
 
     [Fact]
     public async Task TheFamilyIsToldTheCallIsInTeamsAndJoinsTheTeamsMeetingFromTheirPage()
@@ -48,18 +63,31 @@ public abstract class TeamsFamilyPageTests(TeamsApp app)
             Assert.NotEmpty(path);
         }
 
-        // Before the join opens: the page says where the call is, and offers no way in yet.
+        // Before the join opens: the page says where the call is, and offers no way in yet; consent is for the start.
         var before = await Api.JsonAsync(await family.GetAsync("/api/v1" + path), HttpStatusCode.OK);
         Assert.Equal("teams", before.GetProperty("provider").GetString());
         Assert.False(before.GetProperty("join").GetProperty("open").GetBoolean());
         Assert.Equal(System.Text.Json.JsonValueKind.Null, before.GetProperty("join").GetProperty("url").ValueKind);
+        Assert.True(before.GetProperty("consent").GetProperty("canConsent").GetBoolean());
+        Assert.False(before.GetProperty("consent").GetProperty("open").GetBoolean());
+        Assert.Equal(["consent"], await Api.BadRequestFieldsAsync(await ConsentAsync(family, path)));
         var closedPage = WebUtility.HtmlDecode(await family.GetStringAsync(path));
         Assert.Contains("In Microsoft Teams", closedPage, StringComparison.Ordinal);
         Assert.DoesNotContain(joinUrl, closedPage, StringComparison.Ordinal);
+        Assert.DoesNotContain("I give my consent", closedPage, StringComparison.Ordinal);
 
-        // Ten minutes before the start: the button is the Teams meeting's own link.
+        // Ten minutes before the start: the parent with parental responsibility consents in the words shown (clause 1), and only then is the button the meeting's link.
         app.Clock.SetUtcNow(start.AddMinutes(-10));
-        var open = await Api.JsonAsync(await family.GetAsync("/api/v1" + path), HttpStatusCode.OK);
+        var asked = await Api.JsonAsync(await family.GetAsync("/api/v1" + path), HttpStatusCode.OK);
+        Assert.False(asked.GetProperty("join").GetProperty("open").GetBoolean());
+        var words = asked.GetProperty("consent").GetProperty("text").GetString()!;
+        Assert.StartsWith("I, Mia Mother, have parental responsibility for Toby Twoparents.", words, StringComparison.Ordinal);
+        var askedPage = WebUtility.HtmlDecode(await family.GetStringAsync(path));
+        Assert.Contains("I give my consent", askedPage, StringComparison.Ordinal);
+        Assert.DoesNotContain(joinUrl, askedPage, StringComparison.Ordinal);
+
+        var open = await Api.JsonAsync(await ConsentAsync(family, path), HttpStatusCode.OK);
+        Assert.Equal(start.AddMinutes(-10), open.GetProperty("consent").GetProperty("givenAt").GetDateTimeOffset());
         Assert.True(open.GetProperty("join").GetProperty("open").GetBoolean());
         Assert.Equal(joinUrl, open.GetProperty("join").GetProperty("url").GetString());
         var page = WebUtility.HtmlDecode(await family.GetStringAsync(path));
@@ -68,10 +96,60 @@ public abstract class TeamsFamilyPageTests(TeamsApp app)
         Assert.Contains("from the meeting's lobby", page, StringComparison.Ordinal);
         Assert.DoesNotContain($"href=\"{path}/call\"", page, StringComparison.Ordinal);
 
+        // Consenting again keeps the first; the session's record holds it, with how it was given.
+        app.Clock.Advance(TimeSpan.FromMinutes(1));
+        await Api.JsonAsync(await ConsentAsync(family, path), HttpStatusCode.OK);
+        using var teacher = await school.TeacherAsync(app);
+        var record = await Api.JsonAsync(await teacher.GetAsync($"/api/v1/sessions/{id}/record"), HttpStatusCode.OK);
+        var consent = Assert.Single(record.GetProperty("consents").EnumerateArray());
+        Assert.Equal("Mia Mother", consent.GetProperty("guardianName").GetString());
+        Assert.Equal("family-page", consent.GetProperty("how").GetString());
+        Assert.Equal(words, consent.GetProperty("text").GetString());
+        Assert.Equal(start.AddMinutes(-10), consent.GetProperty("givenAt").GetDateTimeOffset());
+        var recordPage = WebUtility.HtmlDecode(await teacher.GetStringAsync($"/sessions/{id}/record"));
+        Assert.Contains("Given by Mia Mother (Mother, parental responsibility) at 09:50, on their page for the call, before joining the Teams meeting; not yet confirmed by the teacher", recordPage, StringComparison.Ordinal);
+
         // The built-in room's call page, reached by hand, sends the family back to their page.
         var call = await family.GetAsync(path + "/call");
         Assert.Equal(HttpStatusCode.Redirect, call.StatusCode);
         Assert.Equal(path + "#join-title", call.Headers.Location?.OriginalString);
+    }
+
+    [Fact]
+    public async Task AParentWithoutParentalResponsibilityIsNotAskedToConsentAndJoinsOnceTheCallOpens()
+    {
+        var (school, _, path, start) = await BookedAsync(meetingMade: true, bothParents: true);
+        // The school's records change after the booking: the father no longer holds parental responsibility.
+        await app.WithDbAsync(async db =>
+        {
+            var father = await db.Guardians.SingleAsync(g => g.Id == school.Father);
+            father.HasParentalResponsibility = false;
+            return await db.SaveChangesAsync();
+        });
+        var family = Api.AnonymousClient(app);
+        app.Clock.SetUtcNow(start.AddMinutes(-10));
+
+        var session = await Api.JsonAsync(await family.GetAsync("/api/v1" + path), HttpStatusCode.OK);
+
+        Assert.False(session.GetProperty("consent").GetProperty("canConsent").GetBoolean());
+        Assert.Contains("A parent with parental responsibility for Toby Twoparents gives consent", session.GetProperty("consent").GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.True(session.GetProperty("join").GetProperty("open").GetBoolean());
+        Assert.Equal(["consent"], await Api.BadRequestFieldsAsync(await ConsentAsync(family, path)));
+        Assert.DoesNotContain("I give my consent", WebUtility.HtmlDecode(await family.GetStringAsync(path)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ABuiltInSessionsConsentIsGivenInTheCallNotOnThePage()
+    {
+        var (_, _, path, start) = await BookedAsync(meetingMade: false, teams: false);
+        var family = Api.AnonymousClient(app);
+        app.Clock.SetUtcNow(start.AddMinutes(-10));
+
+        var session = await Api.JsonAsync(await family.GetAsync("/api/v1" + path), HttpStatusCode.OK);
+
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, session.GetProperty("consent").ValueKind);
+        var refused = await Api.ProblemAsync(await ConsentAsync(family, path), HttpStatusCode.BadRequest);
+        Assert.Contains("consent is given in the call itself", refused.GetProperty("errors").GetProperty("consent")[0].GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -44,6 +44,23 @@ public sealed class IndexModel(OpenFamilyLink open) : PageModel
         return Show(outcome);
     }
 
+    /// <summary>Clause 1 for a Teams session: the parent with parental responsibility consents here, at the start.</summary>
+    public async Task<IActionResult> OnPostConsentAsync(string token, CancellationToken ct)
+    {
+        var outcome = await open.GiveConsentAsync(token, ct);
+        if (outcome is FamilyLinkOutcome.Open)
+        {
+            TempData["Notice"] = "Thank you: your consent is recorded. You can now join the Teams meeting.";
+            return LocalRedirect($"/family/{Uri.EscapeDataString(token)}#join-title");
+        }
+        if (outcome is FamilyLinkOutcome.Invalid invalid)
+        {
+            Errors.Add("consent", invalid.Errors.TryGetValue("consent", out var messages) ? messages[0] : "Your consent could not be recorded.");
+            return Show(await open.OpenAsync(token, ct));
+        }
+        return Show(outcome);
+    }
+
     private PageResult Show(FamilyLinkOutcome outcome)
     {
         switch (outcome)
