@@ -22,9 +22,13 @@ public static class CallEndpoints
 
     private static async Task<IResult> Attendance(string id, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct)
     {
-        if (!Ids.TryParse(id, out var sessionId) || await SessionEndpoints.VisibleSessionAsync(db, user, sessionId, ct) is not { } session)
+        if (!Ids.TryParse(id, out var sessionId))
         {
             return Problems.NotFound("There is no such session.");
+        }
+        if (await SessionEndpoints.VisibleSessionAsync(db, user, sessionId, ct) is not { } session)
+        {
+            return await SessionOutcomeResults.NotVisibleAsync(db, user, sessionId, ct);
         }
         return TypedResults.Ok(await new BuiltInCallProvider(db).ReportAsync(session, ct));
     }
@@ -42,11 +46,18 @@ public static class CallEndpoints
             };
 
     /// <summary>The notes are part of the session's record (clause 11): its teacher, senior leaders and the DSL.</summary>
-    private static async Task<IResult> CurrentOutcome(string id, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct) =>
-        !Ids.TryParse(id, out var sessionId) || await SessionEndpoints.VisibleSessionAsync(db, user, sessionId, ct) is not { } session
-            || !Records.RecordAccess.MayReadSessionRecord(user, session.TeacherId)
-            ? Problems.NotFound("There is no such session whose record you may read.")
-            : await SessionOutcomes.LastAsync(db, user.SchoolId(), sessionId, ct) is { } outcome
-                ? TypedResults.Ok(outcome)
-                : Problems.NotFound("No outcome has been recorded for this session yet.");
+    private static async Task<IResult> CurrentOutcome(string id, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct)
+    {
+        if (!Ids.TryParse(id, out var sessionId))
+        {
+            return Problems.NotFound("There is no such session whose record you may read.");
+        }
+        if (await SessionEndpoints.VisibleSessionAsync(db, user, sessionId, ct) is not { } session || !Records.RecordAccess.MayReadSessionRecord(user, session.TeacherId))
+        {
+            return await SessionOutcomeResults.NotVisibleAsync(db, user, sessionId, ct, Records.RecordAccess.SessionRecordRefusal);
+        }
+        return await SessionOutcomes.LastAsync(db, user.SchoolId(), sessionId, ct) is { } outcome
+            ? TypedResults.Ok(outcome)
+            : Problems.NotFound("No outcome has been recorded for this session yet.");
+    }
 }

@@ -186,9 +186,13 @@ public sealed class RecordOutcome(ChaperoneDbContext db, TimeProvider clock, Aud
     {
         var schoolId = user.SchoolId();
         var session = await db.Sessions.FirstOrDefaultAsync(s => s.Id == sessionId && s.SchoolId == schoolId, ct);
-        if (session is null || (session.TeacherId != user.UserId() && !SchedulingAccess.SeesWholeSchool(user)))
+        if (session is null)
         {
             return new OutcomeResult.Missing();
+        }
+        if (session.TeacherId != user.UserId() && !SchedulingAccess.SeesWholeSchool(user))
+        {
+            return new OutcomeResult.Forbidden(Scheduling.ListSessions.OnlyTheirOwn);
         }
         var byLeader = session.TeacherId != user.UserId();
         var reason = byLeader ? await LeaderReasonAsync(db, user, session, clock.GetUtcNow(), ct) : LeaderReason.None;

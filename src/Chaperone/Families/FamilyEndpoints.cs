@@ -68,9 +68,13 @@ public static class FamilyEndpoints
 
     private static async Task<IResult> Links(string id, ClaimsPrincipal user, ChaperoneDbContext db, FamilyLinks links, TimeProvider clock, CancellationToken ct)
     {
-        if (!Ids.TryParse(id, out var sessionId) || await SessionEndpoints.VisibleSessionAsync(db, user, sessionId, ct) is not { } session)
+        if (!Ids.TryParse(id, out var sessionId))
         {
             return SessionOutcomeResults.MissingSession();
+        }
+        if (await SessionEndpoints.VisibleSessionAsync(db, user, sessionId, ct) is not { } session)
+        {
+            return await SessionOutcomeResults.NotVisibleAsync(db, user, sessionId, ct);
         }
         if (!SchedulingAccess.MayManageFor(user, session.TeacherId))
         {

@@ -30,9 +30,13 @@ public static class NotificationEndpoints
 
     private static async Task<Results<Ok<List<NotificationDto>>, ProblemHttpResult>> ForSession(string id, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct)
     {
-        if (!Ids.TryParse(id, out var sessionId) || await SessionEndpoints.VisibleSessionAsync(db, user, sessionId, ct) is null)
+        if (!Ids.TryParse(id, out var sessionId))
         {
             return SessionOutcomeResults.MissingSession();
+        }
+        if (await SessionEndpoints.VisibleSessionAsync(db, user, sessionId, ct) is null)
+        {
+            return await SessionOutcomeResults.NotVisibleAsync(db, user, sessionId, ct);
         }
         var messages = await OutboxQueries.Visible(db, user).AsNoTracking().Where(m => m.SessionId == sessionId)
             .OrderBy(m => m.CreatedAt).ThenBy(m => m.NextAttemptAt).ThenBy(m => m.RecipientRole).ThenBy(m => m.RecipientName).ToListAsync(ct);

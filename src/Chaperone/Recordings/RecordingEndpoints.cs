@@ -109,9 +109,13 @@ public static class RecordingEndpoints
 
     private static async Task<IResult> List(string id, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct)
     {
-        if (!Ids.TryParse(id, out var sessionId) || await SessionEndpoints.VisibleSessionAsync(db, user, sessionId, ct) is null)
+        if (!Ids.TryParse(id, out var sessionId))
         {
             return Problems.NotFound("There is no such session.");
+        }
+        if (await SessionEndpoints.VisibleSessionAsync(db, user, sessionId, ct) is null)
+        {
+            return await SessionOutcomeResults.NotVisibleAsync(db, user, sessionId, ct);
         }
         var schoolId = user.SchoolId();
         var list = await db.Set<Recording>().AsNoTracking().Where(r => r.SessionId == sessionId && r.SchoolId == schoolId).OrderBy(r => r.StartedAt).ToListAsync(ct);

@@ -29,7 +29,9 @@ public static class RecordEndpoints
     private static async Task<IResult> SessionRecord(string id, ClaimsPrincipal user, ChaperoneDbContext db, CallProviderResolver providers, CancellationToken ct) =>
         await SessionRecords.ReadableAsync(db, providers, user, id, ct) is { } record
             ? TypedResults.Ok(record)
-            : Problems.NotFound("There is no such session whose record you may read.");
+            : Ids.TryParse(id, out var sessionId)
+                ? await Scheduling.SessionOutcomeResults.NotVisibleAsync(db, user, sessionId, ct, RecordAccess.SessionRecordRefusal)
+                : Problems.NotFound("There is no such session whose record you may read.");
 
     private static async Task<IResult> SubjectAccessExport(string id, HttpContext http, ClaimsPrincipal user, SubjectAccess exports,
         Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, CancellationToken ct, bool includeConcerns = false, bool includeRecordings = false) =>

@@ -23,6 +23,9 @@ public static class RecordAccess
     public static bool MayReadSessionRecord(ClaimsPrincipal user, Guid teacherId) =>
         user.UserId() == teacherId || user.IsInRole(Roles.Slt) || user.IsInRole(Roles.Dsl);
 
+    /// <summary>Why another member of staff of the school may not read a session's record.</summary>
+    public const string SessionRecordRefusal = "Only the session's teacher, senior leaders and the DSL read its record.";
+
     /// <summary>Senior leaders, the DSL and admins see every session's rows; a teacher only their own: the sessions each may see (<see cref="ListSessions.Visible"/>).</summary>
     public static bool SeesWholeSchool(ClaimsPrincipal user) => SchedulingAccess.SeesWholeSchool(user);
 }

@@ -16,7 +16,7 @@ public sealed class CancelSession(ChaperoneDbContext db, TimeProvider clock, Cal
         var session = await ListSessions.Visible(db, user).FirstOrDefaultAsync(s => s.Id == sessionId, ct);
         if (session is null)
         {
-            return new SessionOutcome.Missing(ListSessions.NotVisible);
+            return await ListSessions.RefusalAsync(db, user, sessionId, ct);
         }
         if (!SchedulingAccess.MayManageFor(user, session.TeacherId))
         {

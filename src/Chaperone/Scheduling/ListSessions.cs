@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Chaperone.Infrastructure;
 using Chaperone.Storage;
+using Microsoft.EntityFrameworkCore;
 using NodaTime;
 
 namespace Chaperone.Scheduling;
@@ -26,7 +27,9 @@ public static class ListSessions
 {
     /// <summary>
     /// The sessions this user may see: their school's, and only their own unless they see the
-    /// whole school (<see cref="SchedulingAccess.SeesWholeSchool"/>). Anything else answers as not found.
+    /// whole school (<see cref="SchedulingAccess.SeesWholeSchool"/>). The API answers another of the
+    /// school's as not allowed and anything else as not found (<see cref="RefusalAsync"/>); the
+    /// pages answer both as not found.
     /// </summary>
     public static IQueryable<Session> Visible(ChaperoneDbContext db, ClaimsPrincipal user)
     {
@@ -51,4 +54,19 @@ public static class ListSessions
     }
 
     public const string NotVisible = "No session with this id in your school.";
+
+    public const string OnlyTheirOwn = "This session is another teacher's: teachers see only their own sessions.";
+
+    /// <summary>
+    /// Why this user cannot have a session they may not see (<see cref="Visible"/>): one of their own
+    /// school's is not theirs to see (403, <paramref name="forbidden"/>), anything else (another
+    /// school's, or none) is not found (404), as the API's errors are defined.
+    /// </summary>
+    public static async Task<SessionOutcome> RefusalAsync(ChaperoneDbContext db, ClaimsPrincipal user, Guid sessionId, CancellationToken ct, string forbidden = OnlyTheirOwn)
+    {
+        var schoolId = user.SchoolId();
+        return await db.Sessions.AnyAsync(s => s.Id == sessionId && s.SchoolId == schoolId, ct)
+            ? new SessionOutcome.Forbidden(forbidden)
+            : new SessionOutcome.Missing(NotVisible);
+    }
 }

@@ -21,7 +21,7 @@ public sealed class RescheduleSession(ChaperoneDbContext db, TimeProvider clock,
         var session = await ListSessions.Visible(db, user).Include(s => s.Pupils).Include(s => s.Guardians).FirstOrDefaultAsync(s => s.Id == sessionId, ct);
         if (session is null)
         {
-            return new SessionOutcome.Missing(ListSessions.NotVisible);
+            return await ListSessions.RefusalAsync(db, user, sessionId, ct);
         }
         if (!SchedulingAccess.MayManageFor(user, session.TeacherId))
         {

@@ -54,18 +54,26 @@ public static class SessionEndpoints
 
     private static async Task<Results<Ok<SessionDto>, ProblemHttpResult>> Get(string id, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct)
     {
-        if (!Ids.TryParse(id, out var sessionId) || await VisibleSessionAsync(db, user, sessionId, ct) is null)
+        if (!Ids.TryParse(id, out var sessionId))
         {
             return SessionOutcomeResults.MissingSession();
+        }
+        if (await VisibleSessionAsync(db, user, sessionId, ct) is null)
+        {
+            return await SessionOutcomeResults.NotVisibleAsync(db, user, sessionId, ct);
         }
         return TypedResults.Ok((await SessionView.LoadAsync(db, user.SchoolId(), sessionId, ct))!);
     }
 
     private static async Task<Results<Ok<ComplianceDto>, ProblemHttpResult>> Compliance(string id, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct)
     {
-        if (!Ids.TryParse(id, out var sessionId) || await VisibleSessionAsync(db, user, sessionId, ct) is null)
+        if (!Ids.TryParse(id, out var sessionId))
         {
             return SessionOutcomeResults.MissingSession();
+        }
+        if (await VisibleSessionAsync(db, user, sessionId, ct) is null)
+        {
+            return await SessionOutcomeResults.NotVisibleAsync(db, user, sessionId, ct);
         }
         return TypedResults.Ok((await ComplianceAssessor.LoadAsync(db, user.SchoolId(), sessionId, ct))!);
     }

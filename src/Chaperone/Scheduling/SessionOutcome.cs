@@ -59,9 +59,15 @@ public static class SessionOutcomeResults
         SessionOutcome.Refused r => Problems.PolicyRefused(r.Violations),
         SessionOutcome.Clash c => Problems.Conflict(Conflicts.Describe(c.Conflicts), c.Conflicts),
         SessionOutcome.WrongState w => Problems.State(w.Detail),
-        SessionOutcome.Forbidden f => TypedResults.Problem(detail: f.Detail, statusCode: StatusCodes.Status403Forbidden, title: "Not allowed."),
+        SessionOutcome.Forbidden f => Forbidden(f.Detail),
         _ => throw new InvalidOperationException($"Unhandled outcome {outcome.GetType().Name}"),
     };
 
     public static ProblemHttpResult MissingSession() => Problems.NotFound(ListSessions.NotVisible);
+
+    /// <summary>The answer to a session this user may not see: 403 if it is their school's, 404 otherwise (<see cref="ListSessions.RefusalAsync"/>).</summary>
+    public static async Task<ProblemHttpResult> NotVisibleAsync(Storage.ChaperoneDbContext db, ClaimsPrincipal user, Guid sessionId, CancellationToken ct, string forbidden = ListSessions.OnlyTheirOwn) =>
+        await ListSessions.RefusalAsync(db, user, sessionId, ct, forbidden) is SessionOutcome.Forbidden f ? Forbidden(f.Detail) : MissingSession();
+
+    public static ProblemHttpResult Forbidden(string detail) => TypedResults.Problem(detail: detail, statusCode: StatusCodes.Status403Forbidden, title: "Not allowed.");
 }

@@ -45,8 +45,15 @@ public static class TeamsEndpoints
 
     private static async Task<IResult> Meeting(string id, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct)
     {
-        if (!Ids.TryParse(id, out var sessionId) || await SessionEndpoints.VisibleSessionAsync(db, user, sessionId, ct) is null
-            || await TeamsAdmin.MeetingAsync(db, user.SchoolId(), sessionId, ct) is not { } meeting)
+        if (!Ids.TryParse(id, out var sessionId))
+        {
+            return Problems.NotFound("No Teams session with that id in your school.");
+        }
+        if (await SessionEndpoints.VisibleSessionAsync(db, user, sessionId, ct) is null)
+        {
+            return await SessionOutcomeResults.NotVisibleAsync(db, user, sessionId, ct);
+        }
+        if (await TeamsAdmin.MeetingAsync(db, user.SchoolId(), sessionId, ct) is not { } meeting)
         {
             return Problems.NotFound("No Teams session with that id in your school.");
         }

@@ -66,7 +66,7 @@ public abstract class OutcomeApiTests(ChaperoneApp app)
         var read = await Api.JsonAsync(await teacher.GetAsync($"/api/v1/sessions/{id}/outcome"), HttpStatusCode.OK);
         Assert.Equal(notes, read.GetProperty("notes").GetString());
         Assert.Equal(notes, (await Api.JsonAsync(await (await school.SltAsync(app)).GetAsync($"/api/v1/sessions/{id}/outcome"), HttpStatusCode.OK)).GetProperty("notes").GetString());
-        await Api.ProblemAsync(await (await school.AdminAsync(app)).GetAsync($"/api/v1/sessions/{id}/outcome"), HttpStatusCode.NotFound);
+        await Api.ProblemAsync(await (await school.AdminAsync(app)).GetAsync($"/api/v1/sessions/{id}/outcome"), HttpStatusCode.Forbidden);
 
         // The marking is in the audit trail with the notes' hash, so the notes on record are tamper-evident.
         var details = await app.WithDbAsync(db => db.AuditEntries.AsNoTracking()
@@ -96,8 +96,8 @@ public abstract class OutcomeApiTests(ChaperoneApp app)
         Assert.Equal(["notes"], await Api.BadRequestFieldsAsync(await MarkAsync(teacher, id, new { outcome = "did-not-attend", notes = "bell\u0007" })));
         Assert.Equal(["confirmed"], await Api.BadRequestFieldsAsync(await MarkAsync(teacher, id, new { outcome = "did-not-attend", confirmed = new[] { "consent" } })));
         await Api.ProblemAsync(await Api.PostRawAsync(teacher, $"/api/v1/sessions/{id}/outcome", "{\"outcome\": 3"), HttpStatusCode.BadRequest);
-        // Another teacher's session, another school's, or no session at all: not found.
-        await Api.ProblemAsync(await MarkAsync(await school.OtherTeacherAsync(app), id, new { outcome = "did-not-attend" }), HttpStatusCode.NotFound);
+        // Another teacher's session is not theirs to mark (403); another school's, or no session at all: not found.
+        await Api.ProblemAsync(await MarkAsync(await school.OtherTeacherAsync(app), id, new { outcome = "did-not-attend" }), HttpStatusCode.Forbidden);
         var elsewhere = await TestSchool.CreateAsync(app);
         await Api.ProblemAsync(await MarkAsync(await elsewhere.TeacherAsync(app), id, new { outcome = "did-not-attend" }), HttpStatusCode.NotFound);
         await Api.ProblemAsync(await MarkAsync(teacher, "not-an-id", new { outcome = "did-not-attend" }), HttpStatusCode.NotFound);
@@ -182,7 +182,7 @@ public abstract class OutcomeApiTests(ChaperoneApp app)
         // Once they have left: not the DSL, an admin or another teacher, but a senior leader.
         await Api.ProblemAsync(await MarkAsync(dsl, id, new { outcome = "did-not-attend" }), HttpStatusCode.Forbidden);
         await Api.ProblemAsync(await MarkAsync(admin, id, new { outcome = "did-not-attend" }), HttpStatusCode.Forbidden);
-        await Api.ProblemAsync(await MarkAsync(await school.OtherTeacherAsync(app), id, new { outcome = "did-not-attend" }), HttpStatusCode.NotFound);
+        await Api.ProblemAsync(await MarkAsync(await school.OtherTeacherAsync(app), id, new { outcome = "did-not-attend" }), HttpStatusCode.Forbidden);
         // The same rules as for the teacher: a call never held was not completed.
         await Api.ProblemAsync(await MarkAsync(slt, id, new { outcome = "completed" }), HttpStatusCode.Conflict);
         const string notes = "The teacher left before recording it; the room's record shows no call.";

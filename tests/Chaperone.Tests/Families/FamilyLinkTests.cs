@@ -311,7 +311,7 @@ public abstract class FamilyLinkTests(ChaperoneApp app)
     {
         var (school, _, id, _, _) = await BookedAsync();
 
-        await Api.ProblemAsync(await (await school.OtherTeacherAsync(app)).GetAsync($"/api/v1/sessions/{id}/family-links"), HttpStatusCode.NotFound);
+        await Api.ProblemAsync(await (await school.OtherTeacherAsync(app)).GetAsync($"/api/v1/sessions/{id}/family-links"), HttpStatusCode.Forbidden);
         await Api.ProblemAsync(await (await school.DslAsync(app)).GetAsync($"/api/v1/sessions/{id}/family-links"), HttpStatusCode.Forbidden);
         var slt = await Api.JsonAsync(await (await school.SltAsync(app)).GetAsync($"/api/v1/sessions/{id}/family-links"), HttpStatusCode.OK);
         Assert.StartsWith("http", slt.GetProperty("guardians")[0].GetProperty("url").GetString());

@@ -65,14 +65,28 @@ public abstract class RoleAuthorizationApiTests(ChaperoneApp app)
         var other = await school.OtherTeacherAsync(app);
         var id = await TestSchool.BookOkAsync(other, school.Booking(Wednesday10, teacher: school.OtherTeacherId));
         var teacher = await school.TeacherAsync(app);
+        var elsewhere = await TestSchool.CreateAsync(app);
+        var theirs = await TestSchool.BookOkAsync(await elsewhere.TeacherAsync(app), elsewhere.Booking(Wednesday10));
 
-        var get = await teacher.GetAsync($"/api/v1/sessions/{id}");
-        var reschedule = await Api.RescheduleAsync(teacher, id, Wednesday10.AddHours(2));
-        var cancel = await Api.CancelAsync(teacher, id);
-
-        Assert.True(get.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Forbidden, $"GET answered {(int)get.StatusCode}");
-        Assert.True(reschedule.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Forbidden, $"reschedule answered {(int)reschedule.StatusCode}");
-        Assert.True(cancel.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Forbidden, $"cancel answered {(int)cancel.StatusCode}");
+        // A colleague's session is there but not theirs: 403; another school's is not found: 404 (API.md's errors).
+        async Task<HttpStatusCode[]> AnswersAsync(string session) =>
+        [
+            (await teacher.GetAsync($"/api/v1/sessions/{session}")).StatusCode,
+            (await teacher.GetAsync($"/api/v1/sessions/{session}/compliance")).StatusCode,
+            (await teacher.GetAsync($"/api/v1/sessions/{session}/record")).StatusCode,
+            (await teacher.GetAsync($"/api/v1/sessions/{session}/notifications")).StatusCode,
+            (await teacher.GetAsync($"/api/v1/sessions/{session}/recordings")).StatusCode,
+            (await teacher.GetAsync($"/api/v1/sessions/{session}/family-links")).StatusCode,
+            (await teacher.GetAsync($"/api/v1/sessions/{session}/attendance")).StatusCode,
+            (await teacher.GetAsync($"/api/v1/sessions/{session}/outcome")).StatusCode,
+            (await teacher.GetAsync($"/api/v1/sessions/{session}/teams")).StatusCode,
+            (await teacher.PostAsJsonAsync($"/api/v1/sessions/{session}/outcome", new { outcome = "completed", notes = "x" })).StatusCode,
+            (await Api.RescheduleAsync(teacher, session, Wednesday10.AddHours(2))).StatusCode,
+            (await Api.CancelAsync(teacher, session)).StatusCode,
+        ];
+        Assert.All(await AnswersAsync(id), status => Assert.Equal(HttpStatusCode.Forbidden, status));
+        Assert.All(await AnswersAsync(theirs), status => Assert.Equal(HttpStatusCode.NotFound, status));
+        await Api.ProblemAsync(await teacher.GetAsync($"/api/v1/sessions/{id}"), HttpStatusCode.Forbidden);
         var session = await Api.JsonAsync(await other.GetAsync($"/api/v1/sessions/{id}"), HttpStatusCode.OK);
         Assert.Equal("scheduled", session.GetProperty("status").GetString());
         Assert.Equal(Wednesday10, session.GetProperty("start").GetDateTimeOffset());

@@ -424,8 +424,8 @@ public abstract class RecordApiTests(ChaperoneApp app)
         Assert.Equal(HttpStatusCode.OK, await Status(school.TeacherAsync(app), record));
         Assert.Equal(HttpStatusCode.OK, await Status(school.SltAsync(app), record));
         Assert.Equal(HttpStatusCode.OK, await Status(school.DslAsync(app), record));
-        Assert.Equal(HttpStatusCode.NotFound, await Status(school.OtherTeacherAsync(app), record));
-        Assert.Equal(HttpStatusCode.NotFound, await Status(school.AdminAsync(app), record));
+        Assert.Equal(HttpStatusCode.Forbidden, await Status(school.OtherTeacherAsync(app), record));
+        Assert.Equal(HttpStatusCode.Forbidden, await Status(school.AdminAsync(app), record));
 
         var pupil = $"/api/v1/pupils/{school.TwoParentPupil}/record-of-intervention?{range}";
         Assert.Equal(1, await Rows(school.TeacherAsync(app), pupil));
