@@ -137,6 +137,30 @@ public static class FamilyLeftFirstRule
 }
 
 /// <summary>
+/// Clause 3 from Teams' attendance: the family's part of the call, from their first joining to
+/// their last leaving, lay within one school day's hours, as a call in the built-in room is judged
+/// (<see cref="Calls.LiveSchoolHoursRule"/>).
+/// </summary>
+public static class FamilyWithinHoursRule
+{
+    public const string Name = "teams-kept-to-hours";
+
+    public static AttendanceVerdict Judge(TeamsAttendance attendance, PolicySettings settings)
+    {
+        var family = attendance.Of(AttendeeKind.Family).ToList();
+        if (family.Select(p => p.FirstJoin).Min() is not { } from || family.Select(p => p.LastLeave).Max() is not { } to)
+        {
+            return new(Clauses.SchoolHours, Name, VerdictStatus.NotApplicable, "The family did not join the meeting.");
+        }
+        string Local(DateTimeOffset at) => Pages.Display.Time(NodaTime.Instant.FromDateTimeOffset(at).InZone(settings.TimeZone).TimeOfDay);
+        var hours = $"{Pages.Display.Time(settings.DayStart)}–{Pages.Display.Time(settings.DayEnd)}, {settings.TimeZone.Id}";
+        return Calls.LiveSchoolHoursRule.Kept(settings, from, to)
+            ? new(Clauses.SchoolHours, Name, VerdictStatus.Met, $"The family was in the meeting {Local(from)}–{Local(to)}, within school hours ({hours}).")
+            : new(Clauses.SchoolHours, Name, VerdictStatus.Breached, $"The family was in the meeting {Local(from)}–{Local(to)}, beyond school hours ({hours}).");
+    }
+}
+
+/// <summary>
 /// Whether Teams' attendance can be judged yet. Reports arrive late: with none, or only empty
 /// ones, the verdict stays pending until <see cref="Patience"/> after the session's end, and
 /// then an absence of attendance is itself the finding.
@@ -145,7 +169,7 @@ public static class AttendanceReadiness
 {
     public static readonly TimeSpan Patience = TimeSpan.FromHours(24);
 
-    public static IReadOnlyList<AttendanceVerdict> Judge(TeamsAttendance attendance, DateTimeOffset sessionEnd, DateTimeOffset now)
+    public static IReadOnlyList<AttendanceVerdict> Judge(TeamsAttendance attendance, DateTimeOffset sessionEnd, DateTimeOffset now, PolicySettings settings)
     {
         if (attendance.People.Count == 0)
         {
@@ -156,6 +180,6 @@ public static class AttendanceReadiness
                         new(Clauses.ExitOrder, FamilyLeftFirstRule.Name, VerdictStatus.Pending, why)];
             }
         }
-        return [TogetherThroughoutRule.Judge(attendance), FamilyLeftFirstRule.Judge(attendance)];
+        return [TogetherThroughoutRule.Judge(attendance), FamilyLeftFirstRule.Judge(attendance), FamilyWithinHoursRule.Judge(attendance, settings)];
     }
 }

@@ -159,7 +159,7 @@ public sealed class TeamsMeetings(ChaperoneDbContext db, TeamsConnections connec
 
     /// <summary>
     /// Reads every attendance report of the meeting and, once there is something to judge, records
-    /// the verdicts on clauses 4 and 6 as the session's evidence. With no report yet (or only empty
+    /// the verdicts on clauses 3, 4 and 6 as the session's evidence. With no report yet (or only empty
     /// ones, within <see cref="AttendanceReadiness.Patience"/>) the outcome is pending.
     /// </summary>
     public async Task<TeamsOutcome> ReadAttendanceAsync(Guid schoolId, Guid sessionId, CancellationToken ct)
@@ -173,7 +173,7 @@ public sealed class TeamsMeetings(ChaperoneDbContext db, TeamsConnections connec
         var outcome = await AttemptAsync(meeting, async (graph, _) =>
         {
             var attendance = await ReadAttendanceCoreAsync(graph, meeting, session, ct);
-            verdicts = AttendanceReadiness.Judge(attendance, session.End, clock.GetUtcNow());
+            verdicts = AttendanceReadiness.Judge(attendance, session.End, clock.GetUtcNow(), await Scheduling.BookingFacts.LoadSettingsAsync(db, schoolId, ct));
             if (verdicts.Any(v => v.Status == VerdictStatus.Pending))
             {
                 return;

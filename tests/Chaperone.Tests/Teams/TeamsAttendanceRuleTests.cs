@@ -3,7 +3,7 @@ using Chaperone.Teams;
 
 namespace Chaperone.Tests.Teams;
 
-/// <summary>Clauses 4 and 6 judged from Teams' attendance, as pure rules.</summary>
+/// <summary>Clauses 3, 4 and 6 judged from Teams' attendance, as pure rules.</summary>
 public sealed class TeamsAttendanceRuleTests
 {
     private static readonly DateTimeOffset End = new(2026, 12, 3, 10, 30, 0, TimeSpan.Zero);
@@ -17,7 +17,7 @@ public sealed class TeamsAttendanceRuleTests
         ("MIA@FAMILY.TEST", "Mia Mother", "mia@family.test", "Attendee", AttendeeKind.Family, new PresenceInterval(At(from), At(to)));
 
     private static IReadOnlyList<AttendanceVerdict> Judge(int reports, DateTimeOffset now, params (string, string, string?, string?, AttendeeKind, PresenceInterval)[] records) =>
-        AttendanceReadiness.Judge(TeamsAttendance.From(reports, records), End, now);
+        AttendanceReadiness.Judge(TeamsAttendance.From(reports, records), End, now, Chaperone.Policy.PolicySettings.Default);
 
     private static string StatusOf(IReadOnlyList<AttendanceVerdict> verdicts, int clause) => verdicts.Single(v => v.Clause == clause).Status;
 
@@ -28,6 +28,24 @@ public sealed class TeamsAttendanceRuleTests
 
         Assert.Equal(VerdictStatus.Met, StatusOf(verdicts, 4));
         Assert.Equal(VerdictStatus.Met, StatusOf(verdicts, 6));
+    }
+
+    [Fact]
+    public void TheFamilysPartOfTheMeetingIsJudgedAgainstSchoolHoursUnderClause3()
+    {
+        // 10:00 London in December: the family in the meeting 10:01–10:29, well within 09:00–15:00.
+        var within = Judge(1, End, Teacher(0, 31), Family(1, 29)).Single(v => v.Clause == 3);
+        Assert.Equal(VerdictStatus.Met, within.Status);
+        Assert.Equal("The family was in the meeting 10:01–10:29, within school hours (09:00–15:00, Europe/London).", within.Evidence);
+
+        // A meeting run on until 15:05 (five hours on): beyond them, though the teacher hosted throughout.
+        var beyond = Judge(1, End, Teacher(0, 306), Family(1, 305)).Single(v => v.Clause == 3);
+        Assert.Equal(VerdictStatus.Breached, beyond.Status);
+        Assert.Contains("10:01–15:05, beyond school hours", beyond.Evidence, StringComparison.Ordinal);
+
+        // Ending exactly at 15:00 is within, as for a booking.
+        Assert.Equal(VerdictStatus.Met, Judge(1, End, Teacher(0, 301), Family(1, 300)).Single(v => v.Clause == 3).Status);
+        Assert.Equal(VerdictStatus.NotApplicable, Judge(1, End, Teacher(0, 30)).Single(v => v.Clause == 3).Status);
     }
 
     [Fact]
