@@ -108,6 +108,10 @@ public abstract class TeamsFamilyPageTests(TeamsApp app)
         Assert.Equal(start.AddMinutes(-10), consent.GetProperty("givenAt").GetDateTimeOffset());
         var recordPage = WebUtility.HtmlDecode(await teacher.GetStringAsync($"/sessions/{id}/record"));
         Assert.Contains("Given by Mia Mother (Mother, parental responsibility) at 09:50, on their page for the call, before joining the Teams meeting; not yet confirmed by the teacher", recordPage, StringComparison.Ordinal);
+        // Once the call's time has come, the teacher confirming consent with the outcome sees who gave it on their page, and when.
+        app.Clock.SetUtcNow(start.AddMinutes(1));
+        var sessionPage = WebUtility.HtmlDecode(await teacher.GetStringAsync($"/sessions/{id}"));
+        Assert.Contains($"On their page for the call: Mia Mother gave consent at {Chaperone.Pages.Display.At(start.AddMinutes(-10), Api.London)}.", sessionPage, StringComparison.Ordinal);
 
         // The built-in room's call page, reached by hand, sends the family back to their page.
         var call = await family.GetAsync(path + "/call");

@@ -56,6 +56,9 @@ public sealed class DetailsModel(ChaperoneDbContext db, RescheduleSession resche
     public bool MayReadRecord { get; private set; }
     /// <summary>The session's Teams meeting, for a Teams session.</summary>
     public Teams.TeamsMeetingDto? Teams { get; private set; }
+
+    /// <summary>A Teams session's consents given on the families' pages (clause 1), who and when, for the teacher confirming consent with the outcome.</summary>
+    public IReadOnlyList<(string Guardian, DateTimeOffset At)> PageConsents { get; private set; } = [];
     public IReadOnlyList<Notifications.OutboxMessage> Emails { get; private set; } = [];
 
     public async Task<IActionResult> OnGetAsync(string id, CancellationToken ct)
@@ -161,6 +164,12 @@ public sealed class DetailsModel(ChaperoneDbContext db, RescheduleSession resche
         CurrentOutcome = MayReadRecord ? await Calls.SessionOutcomes.LastAsync(db, schoolId, sessionId, ct) : null;
         Family = await FamilyEndpoints.LinksForStaffAsync(db, links, clock, session, ct);
         Teams = session.Provider == CallProviders.Teams ? await Chaperone.Teams.TeamsAdmin.MeetingAsync(db, schoolId, sessionId, ct) : null;
+        if (session.Provider == CallProviders.Teams)
+        {
+            PageConsents = [.. (await db.Set<Calls.CallEventRecord>().AsNoTracking()
+                    .Where(e => e.SchoolId == schoolId && e.SessionId == sessionId && e.Kind == Calls.RoomEvents.ConsentGiven).OrderBy(e => e.At).ToListAsync(ct))
+                .Select(e => (e.Values().GetValueOrDefault("guardian") ?? "A parent", e.At))];
+        }
         Emails = await Notifications.OutboxQueries.Visible(db, User).AsNoTracking().Where(m => m.SessionId == sessionId)
             .OrderBy(m => m.CreatedAt).ThenBy(m => m.NextAttemptAt).ThenBy(m => m.RecipientRole).ThenBy(m => m.RecipientName).ToListAsync(ct);
         return true;
