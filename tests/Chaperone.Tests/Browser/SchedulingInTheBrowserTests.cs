@@ -291,6 +291,21 @@ public sealed partial class SchedulingInTheBrowserTests(BrowserApp browser) : IC
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("You cannot open this page", new() { Timeout = Ms });
     }
 
+    [Fact]
+    public async Task ATeacherFollowingALinkToAColleaguesSessionIsToldItIsNotTheirsToOpen()
+    {
+        var app = browser.App;
+        var school = await TestSchool.CreateAsync(app);
+        var id = await TestSchool.BookOkAsync(await school.OtherTeacherAsync(app), school.Booking(CallClient.NextSessionStart(app), teacher: school.OtherTeacherId));
+        var page = await browser.NewPageAsync();
+        await SignInAsync(page, school.TeacherEmail, TestSchool.Password);
+
+        await page.GotoAsync($"/sessions/{id}");
+
+        await page.WaitForPageAsync(new Regex("/denied"));
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("You cannot open this page", new() { Timeout = Ms });
+    }
+
     [GeneratedRegex("/sessions/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
     private static partial Regex SessionUrl();
 }

@@ -86,6 +86,12 @@ public abstract class RoleAuthorizationApiTests(ChaperoneApp app)
         ];
         Assert.All(await AnswersAsync(id), status => Assert.Equal(HttpStatusCode.Forbidden, status));
         Assert.All(await AnswersAsync(theirs), status => Assert.Equal(HttpStatusCode.NotFound, status));
+        // Its pages say the same: not allowed (a signed-in browser is shown the page that says so), against not found.
+        foreach (var page in new[] { "", "/record", "/recordings", "/console" })
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, (await teacher.GetAsync($"/sessions/{id}{page}")).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await teacher.GetAsync($"/sessions/{theirs}{page}")).StatusCode);
+        }
         await Api.ProblemAsync(await teacher.GetAsync($"/api/v1/sessions/{id}"), HttpStatusCode.Forbidden);
         var session = await Api.JsonAsync(await other.GetAsync($"/api/v1/sessions/{id}"), HttpStatusCode.OK);
         Assert.Equal("scheduled", session.GetProperty("status").GetString());

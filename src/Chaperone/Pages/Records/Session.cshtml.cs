@@ -1,5 +1,6 @@
 using Chaperone.Calls;
 using Chaperone.Infrastructure;
+using Chaperone.Pages.Sessions;
 using Chaperone.Records;
 using Chaperone.Storage;
 using Microsoft.AspNetCore.Mvc;
@@ -20,7 +21,7 @@ public sealed class SessionModel(ChaperoneDbContext db, CallProviderResolver pro
     {
         if (await SessionRecords.ReadableAsync(db, providers, User, id, ct) is not { } record)
         {
-            return NotFound();
+            return await this.NotOpenAsync(db, id, ct);
         }
         Record = record;
         Zone = Policy.PolicySettings.ZoneOrDefault(record.TimeZone);

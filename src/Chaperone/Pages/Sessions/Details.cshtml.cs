@@ -65,7 +65,7 @@ public sealed class DetailsModel(ChaperoneDbContext db, RescheduleSession resche
     {
         if (!await LoadAsync(id, ct))
         {
-            return NotFound();
+            return await this.NotOpenAsync(db, id, ct);
         }
         (Date, Time) = LocalStart.ToForm(Session.Start, Zone);
         DurationMinutes = Session.DurationMinutes.ToString(Display.EnGb);
@@ -79,7 +79,7 @@ public sealed class DetailsModel(ChaperoneDbContext db, RescheduleSession resche
     {
         if (!await LoadAsync(id, ct))
         {
-            return NotFound();
+            return await this.NotOpenAsync(db, id, ct);
         }
         switch (await recordOutcome.HandleAsync(User, Guid.Parse(Session.Id), new Calls.OutcomeRequest(Outcome, Notes, Confirmed.Count > 0 ? [.. Confirmed] : null), ct))
         {
@@ -104,7 +104,7 @@ public sealed class DetailsModel(ChaperoneDbContext db, RescheduleSession resche
     {
         if (!await LoadAsync(id, ct))
         {
-            return NotFound();
+            return await this.NotOpenAsync(db, id, ct);
         }
         var start = LocalStart.Parse(Date, Time, Zone, RescheduleErrors, "date", "time");
         var minutes = LocalStart.Minutes(DurationMinutes, RescheduleErrors, "duration");
@@ -125,7 +125,7 @@ public sealed class DetailsModel(ChaperoneDbContext db, RescheduleSession resche
     {
         if (!await LoadAsync(id, ct))
         {
-            return NotFound();
+            return await this.NotOpenAsync(db, id, ct);
         }
         var outcome = await cancel.HandleAsync(User, Guid.Parse(Session.Id), new CancelRequest(Reason), ct);
         if (outcome is SessionOutcome.Done)

@@ -25,7 +25,7 @@ public sealed class IndexModel(ChaperoneDbContext db, CallNetwork network) : Pag
     {
         if (!Ids.TryParse(id, out var sessionId) || await SessionEndpoints.VisibleSessionAsync(db, User, sessionId, ct) is not { } session)
         {
-            return NotFound();
+            return await this.NotOpenAsync(db, id, ct);
         }
         Session = (await SessionView.LoadAsync(db, User.SchoolId(), sessionId, ct))!;
         IsHost = session.TeacherId == User.UserId() && session.Provider == CallProviders.BuiltIn;

@@ -28,7 +28,7 @@ public sealed class IndexModel(ChaperoneDbContext db, RetentionCommands commands
     public string? Reason { get; set; }
 
     public async Task<IActionResult> OnGetAsync(string id, CancellationToken ct) =>
-        await LoadAsync(id, ct) ? Page() : NotFound();
+        await LoadAsync(id, ct) ? Page() : await this.NotOpenAsync(db, id, ct);
 
     public async Task<IActionResult> OnPostHoldAsync(string id, string? recording, CancellationToken ct)
     {
@@ -52,7 +52,7 @@ public sealed class IndexModel(ChaperoneDbContext db, RetentionCommands commands
     {
         if (!await LoadAsync(id, ct))
         {
-            return NotFound();
+            return await this.NotOpenAsync(db, id, ct);
         }
         switch (outcome)
         {
