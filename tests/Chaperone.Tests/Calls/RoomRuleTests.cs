@@ -24,10 +24,10 @@ public sealed class RoomRuleTests
 
     private static Refusal Refused(RoomResult result) => Assert.IsType<RoomResult.Refused>(result).Reasons[0];
 
-    /// <summary>A room with the teacher, and the parent admitted with everything declared.</summary>
-    private static Room Ready(DateTimeOffset at, PolicySettings? settings = null)
+    /// <summary>A room (<paramref name="room"/>, or a new one) with the teacher, and the parent admitted with everything declared.</summary>
+    private static Room Ready(DateTimeOffset at, PolicySettings? settings = null, Room? room = null)
     {
-        var room = NewRoom(settings: settings);
+        room ??= NewRoom(settings: settings);
         Ok(room.TeacherJoin(Teacher, "t", at));
         Ok(room.FamilyJoin(Parent, "f", at));
         Ok(room.Declare(Parent, Everything, at));
@@ -258,16 +258,7 @@ public sealed class RoomRuleTests
     private static Room ReadyLate(DateTimeOffset at)
     {
         var late = Start.AddHours(4).AddMinutes(30);
-        var room = new Room(NewRoom().Facts with { Start = late, End = late.AddMinutes(30) });
-        Ok(room.TeacherJoin(Teacher, "t", at));
-        Ok(room.FamilyJoin(Parent, "f", at));
-        Ok(room.Declare(Parent, Everything, at));
-        Ok(room.Admit(Parent, at));
-        Ok(room.GiveConsent(Parent, at));
-        Ok(room.ConfirmConsent(Parent, at));
-        Ok(room.ConfirmRoom(at));
-        Ok(room.ConfirmDress(at));
-        return room;
+        return Ready(at, room: new Room(NewRoom().Facts with { Start = late, End = late.AddMinutes(30) }));
     }
 
     private static readonly DateTimeOffset EndOfDay = Start.AddHours(5); // 15:00 London
