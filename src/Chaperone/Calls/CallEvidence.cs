@@ -36,11 +36,10 @@ public static class CallEvidence
             return null;
         }
         var settings = room.Facts.Settings;
-        string Local(DateTimeOffset at) => Pages.Display.Time(NodaTime.Instant.FromDateTimeOffset(at).InZone(settings.TimeZone).TimeOfDay);
-        var hours = $"{Pages.Display.Time(settings.DayStart)}–{Pages.Display.Time(settings.DayEnd)}, {settings.TimeZone.Id}";
+        var (span, hours) = LiveSchoolHoursRule.Words(settings, from, to);
         return LiveSchoolHoursRule.Kept(settings, from, to)
-            ? Item(Clauses.SchoolHours, "kept-to-hours", true, $"The call ran {Local(from)}–{Local(to)}, within school hours ({hours}).")
-            : Item(Clauses.SchoolHours, "kept-to-hours", false, $"The call ran {Local(from)}–{Local(to)}, beyond school hours ({hours}).");
+            ? Item(Clauses.SchoolHours, "kept-to-hours", true, $"The call ran {span}, within school hours ({hours}).")
+            : Item(Clauses.SchoolHours, "kept-to-hours", false, $"The call ran {span}, beyond school hours ({hours}).");
     }
 
     public static List<EvidenceItem> AtClose(Room room, int lapses, int teacherDrops, int unknownPeopleRemoved)

@@ -71,6 +71,13 @@ public static class LiveSchoolHoursRule
     /// <summary>Whether a call live from <paramref name="from"/> to <paramref name="to"/> kept within one school day's hours (ending exactly at their end is within).</summary>
     public static bool Kept(PolicySettings settings, DateTimeOffset from, DateTimeOffset to) =>
         Policy.Rules.SchoolHoursRule.Within(Instant.FromDateTimeOffset(from), Instant.FromDateTimeOffset(to), settings);
+
+    /// <summary>How the records word it: the span in the school's time (<c>14:31–15:07</c>) and its hours (<c>09:00–15:00, Europe/London</c>).</summary>
+    public static (string Span, string Hours) Words(PolicySettings settings, DateTimeOffset from, DateTimeOffset to)
+    {
+        string Local(DateTimeOffset at) => Pages.Display.Time(Instant.FromDateTimeOffset(at).InZone(settings.TimeZone).TimeOfDay);
+        return ($"{Local(from)}–{Local(to)}", $"{Pages.Display.Time(settings.DayStart)}–{Pages.Display.Time(settings.DayEnd)}, {settings.TimeZone.Id}");
+    }
 }
 
 /// <summary>Clause 1: consent comes from a guardian with parental responsibility, for the session's pupils who are their own children.</summary>

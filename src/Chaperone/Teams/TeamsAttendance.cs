@@ -152,11 +152,10 @@ public static class FamilyWithinHoursRule
         {
             return new(Clauses.SchoolHours, Name, VerdictStatus.NotApplicable, "The family did not join the meeting.");
         }
-        string Local(DateTimeOffset at) => Pages.Display.Time(NodaTime.Instant.FromDateTimeOffset(at).InZone(settings.TimeZone).TimeOfDay);
-        var hours = $"{Pages.Display.Time(settings.DayStart)}–{Pages.Display.Time(settings.DayEnd)}, {settings.TimeZone.Id}";
+        var (span, hours) = Calls.LiveSchoolHoursRule.Words(settings, from, to);
         return Calls.LiveSchoolHoursRule.Kept(settings, from, to)
-            ? new(Clauses.SchoolHours, Name, VerdictStatus.Met, $"The family was in the meeting {Local(from)}–{Local(to)}, within school hours ({hours}).")
-            : new(Clauses.SchoolHours, Name, VerdictStatus.Breached, $"The family was in the meeting {Local(from)}–{Local(to)}, beyond school hours ({hours}).");
+            ? new(Clauses.SchoolHours, Name, VerdictStatus.Met, $"The family was in the meeting {span}, within school hours ({hours}).")
+            : new(Clauses.SchoolHours, Name, VerdictStatus.Breached, $"The family was in the meeting {span}, beyond school hours ({hours}).");
     }
 }
 
