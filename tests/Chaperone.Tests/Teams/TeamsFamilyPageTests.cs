@@ -108,6 +108,10 @@ public abstract class TeamsFamilyPageTests(TeamsApp app)
         Assert.Equal(start.AddMinutes(-10), consent.GetProperty("givenAt").GetDateTimeOffset());
         var recordPage = WebUtility.HtmlDecode(await teacher.GetStringAsync($"/sessions/{id}/record"));
         Assert.Contains("Given by Mia Mother (Mother, parental responsibility) at 09:50, on their page for the call, before joining the Teams meeting; not yet confirmed by the teacher", recordPage, StringComparison.Ordinal);
+        var day = start.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var rows = await Api.JsonAsync(await teacher.GetAsync($"/api/v1/pupils/{school.TwoParentPupil}/record-of-intervention?from={day}&to={day}"), HttpStatusCode.OK);
+        Assert.StartsWith("Given by Mia Mother (Mother, parental responsibility) at 09:50, on their page for the call",
+            Assert.Single(rows.GetProperty("rows").EnumerateArray()).GetProperty("consent").GetString(), StringComparison.Ordinal);
         // Once the call's time has come, the teacher confirming consent with the outcome sees who gave it on their page, and when.
         app.Clock.SetUtcNow(start.AddMinutes(1));
         var sessionPage = WebUtility.HtmlDecode(await teacher.GetStringAsync($"/sessions/{id}"));
