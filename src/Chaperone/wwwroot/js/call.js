@@ -30,6 +30,25 @@
     .withAutomaticReconnect()
     .build();
 
+  // Clause 3: the teacher is warned as the end of school hours nears, by the server's clock (the
+  // page says how far this device's clock is from it).
+  const hoursNote = document.querySelector('[data-hours-end]');
+  const hoursSoon = document.querySelector('[data-hours-soon]');
+  if (hoursNote && hoursSoon) {
+    const endsAt = Date.parse(hoursNote.dataset.endsAt);
+    const skew = Date.parse(hoursNote.dataset.now) - Date.now();
+    const warnHours = () => {
+      const left = Math.ceil((endsAt - (Date.now() + skew)) / 60000);
+      const text = left > 10 ? ''
+        : left > 0 ? `School hours end in ${left} minute${left === 1 ? '' : 's'}: bring the call to a close, the family leaving first (clause 3).`
+        : 'School hours have ended: end the family\'s part and close the session now (clause 3).';
+      if (hoursSoon.textContent !== text) hoursSoon.textContent = text;
+      hoursSoon.hidden = !text;
+    };
+    warnHours();
+    setInterval(warnHours, 15000);
+  }
+
   function say(text) { $('status').textContent = text; }
   function fail(text) { const e = $('error'); e.textContent = text || ''; e.hidden = !text; }
 

@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace Chaperone.Pages.Sessions.Console;
 
 /// <summary>The teacher's session console: video, lobby, consent, checks, expectations, controls and a live compliance panel.</summary>
-public sealed class IndexModel(ChaperoneDbContext db, CallNetwork network) : PageModel
+public sealed class IndexModel(ChaperoneDbContext db, CallNetwork network, TimeProvider clock) : PageModel
 {
     public SessionDto Session { get; private set; } = null!;
     public bool IsHost { get; private set; }
@@ -20,6 +20,9 @@ public sealed class IndexModel(ChaperoneDbContext db, CallNetwork network) : Pag
 
     /// <summary>When the school's hours end, in its zone (clause 3: no call starts after then, and one still going is on the record as beyond them).</summary>
     public string HoursEnd { get; private set; } = "";
+
+    /// <summary>The instant the school's hours end on the session's day, and the server's time now, for the console's warning as the end nears (its own clock may be off).</summary>
+    public (DateTimeOffset EndsAt, DateTimeOffset Now) HoursClock { get; private set; }
 
     public async Task<IActionResult> OnGetAsync(string id, CancellationToken ct)
     {
@@ -33,7 +36,10 @@ public sealed class IndexModel(ChaperoneDbContext db, CallNetwork network) : Pag
         {
             IceServersJson = network.JsonFor(session.Id, session.End);
             RelayOnly = network.RelayOnlyFor(await db.Schools.Where(s => s.Id == session.SchoolId).Select(s => s.RelayOnly).FirstAsync(ct));
-            HoursEnd = Display.Time((await Scheduling.BookingFacts.LoadSettingsAsync(db, session.SchoolId, ct)).DayEnd);
+            var settings = await Scheduling.BookingFacts.LoadSettingsAsync(db, session.SchoolId, ct);
+            HoursEnd = Display.Time(settings.DayEnd);
+            var day = NodaTime.Instant.FromDateTimeOffset(session.Start).InZone(settings.TimeZone).Date;
+            HoursClock = ((day + settings.DayEnd).InZoneLeniently(settings.TimeZone).ToDateTimeOffset(), clock.GetUtcNow());
         }
         return Page();
     }
