@@ -107,19 +107,23 @@ public sealed class SubjectAccess(ChaperoneDbContext db, CallProviderResolver pr
             .Select(g => new GuardianDto(Ids.Format(g.Id), g.Name, g.Relationship, g.HasParentalResponsibility, g.Email, g.Phone)).ToList();
 
         var sessions = new List<SessionRecordDto>(sessionIds.Count);
+        // In a small group, the other children of each session: their names are left out of the emails as of the records.
+        var others = new Dictionary<string, List<string>>();
         foreach (var sessionId in sessionIds)
         {
             if (await SessionRecords.RecordAsync(db, providers, schoolId, sessionId, ct) is { } record)
             {
                 sessions.Add(AsItConcerns(record, Ids.Format(id), parents));
+                others[record.Session.Id] = [.. record.Session.Pupils.Where(p => p.Id != Ids.Format(id)).Select(p => p.Name)];
             }
         }
         sessions.Sort((a, b) => a.Session.Start.CompareTo(b.Session.Start));
 
         // The emails about those sessions to the teacher and to the pupil's own parents and carers (in a small group, not to the other families).
         var ownIds = pupil.Guardians.Select(pg => (Guid?)pg.GuardianId).ToList();
-        var emails = await EmailsAsync(db.OutboxMessages.Where(m => m.SchoolId == schoolId && m.SessionId != null && sessionIds.Contains(m.SessionId.Value)
-            && (m.RecipientRole != "guardian" || ownIds.Contains(m.RecipientId))), ct);
+        var emails = (await EmailsAsync(db.OutboxMessages.Where(m => m.SchoolId == schoolId && m.SessionId != null && sessionIds.Contains(m.SessionId.Value)
+            && (m.RecipientRole != "guardian" || ownIds.Contains(m.RecipientId))), ct))
+            .ConvertAll(e => others.TryGetValue(e.SessionId, out var names) && names.Count > 0 ? e with { Subject = WithoutNames(e.Subject, names, pupil.Name) } : e);
 
         // The trail: the pupil, their sessions, and their sessions' recordings (who watched them, held them, deleted them).
         var recordingIds = sessions.SelectMany(r => r.Recordings).Select(r => r.Id).ToList();
@@ -249,6 +253,30 @@ public sealed class SubjectAccess(ChaperoneDbContext db, CallProviderResolver pr
     }
 
     /// <summary>The session emails of <paramref name="messages"/>, oldest first (each names its session).</summary>
+    /// <summary>
+    /// A staff email's subject with the other children of a small group left out (the teacher's
+    /// copies and reminders name every child): each other name becomes "another pupil" and the
+    /// pupil's own stays. Names are found longest first, each occurrence once, so one name inside
+    /// another (Ava Sibling within Ava Sibling-Jones) is taken as the longer.
+    /// </summary>
+    internal static string WithoutNames(string subject, IEnumerable<string> names, string own)
+    {
+        var all = names.Where(n => n.Length > 0 && n != own).Select(n => (Name: n, Shown: "another pupil"))
+            .Append((Name: own, Shown: own)).Where(n => n.Name.Length > 0)
+            .OrderByDescending(n => n.Name.Length).ToList();
+        // Each name found becomes a mark no name can hold, so a shorter name is never found inside a longer one's place.
+        var text = subject;
+        for (var i = 0; i < all.Count; i++)
+        {
+            text = text.Replace(all[i].Name, $"\u0001{i}\u0002", StringComparison.Ordinal);
+        }
+        for (var i = 0; i < all.Count; i++)
+        {
+            text = text.Replace($"\u0001{i}\u0002", all[i].Shown, StringComparison.Ordinal);
+        }
+        return text;
+    }
+
     private static async Task<List<SubjectEmailDto>> EmailsAsync(IQueryable<OutboxMessage> messages, CancellationToken ct) =>
         (await messages.AsNoTracking().OrderBy(m => m.CreatedAt).ThenBy(m => m.Id)
             .Select(m => new { m.SessionId, m.Kind, m.RecipientName, m.RecipientEmail, m.Subject, m.Status, m.CreatedAt, m.SentAt })

@@ -14,6 +14,33 @@ public abstract class SubjectAccessApiTests(ChaperoneApp app)
     private const string Notes = "Toby read aloud; next time, fractions.";
 
     [Fact]
+    public async Task InASmallGroupTheStaffEmailsInAPupilsExportLeaveOutTheOtherChildrensNames()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var teacher = await school.TeacherAsync(app);
+        var id = await TestSchool.BookOkAsync(teacher, school.GroupBooking(CallClient.NextSessionStart(app)));
+        var (dsl, _) = await LeadersAsync(app, school);
+
+        var export = await Api.JsonAsync(await dsl.GetAsync($"/api/v1/pupils/{school.SiblingA}/subject-access"), HttpStatusCode.OK);
+
+        var subjects = export.GetProperty("emails").EnumerateArray().Select(e => e.GetProperty("subject").GetString()!).ToList();
+        Assert.Contains(subjects, s => s.StartsWith("Copy: Video call booked for Ava Sibling and another pupil: ", StringComparison.Ordinal));
+        Assert.Contains(subjects, s => s.StartsWith("Video call booked for Ava Sibling and another pupil: ", StringComparison.Ordinal));
+        Assert.DoesNotContain(subjects, s => s.Contains("Toby", StringComparison.Ordinal));
+        // The emails as sent still name both children.
+        var sent = await Api.JsonAsync(await teacher.GetAsync($"/api/v1/sessions/{id}/notifications"), HttpStatusCode.OK);
+        Assert.Contains(sent.EnumerateArray(), m => m.GetProperty("subject").GetString()!.Contains("Ava Sibling and Toby Twoparents", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("Copy: Video call booked for Ava Sibling and Toby Twoparents: Monday", "Ava Sibling", new[] { "Toby Twoparents" }, "Copy: Video call booked for Ava Sibling and another pupil: Monday")]
+    [InlineData("Call for Ava Sibling-Jones and Ava Sibling", "Ava Sibling-Jones", new[] { "Ava Sibling" }, "Call for Ava Sibling-Jones and another pupil")]
+    [InlineData("Call for Ava Sibling and Ava Sibling-Jones", "Ava Sibling", new[] { "Ava Sibling-Jones" }, "Call for Ava Sibling and another pupil")]
+    [InlineData("Call for Tom and Tom Smith", "Ann", new[] { "Tom", "Tom Smith" }, "Call for another pupil and another pupil")]
+    public void OtherChildrensNamesAreLeftOutLongestFirstAndThePupilsOwnStays(string subject, string own, string[] others, string expected) =>
+        Assert.Equal(expected, Chaperone.Records.SubjectAccess.WithoutNames(subject, others, own));
+
+    [Fact]
     public async Task EverythingHeldAboutAPupilIsExportedAndConcernsOnlyByThoseWhoMayIncludeThem()
     {
         var school = await TestSchool.CreateAsync(app);
