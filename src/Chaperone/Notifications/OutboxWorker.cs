@@ -189,10 +189,12 @@ public sealed class OutboxWorker(
         }
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ChaperoneDbContext>();
+        var outcomeReminder = message.Kind is MessageKind.OutcomeDue or MessageKind.OutcomeOverdue;
+        // Whether an outcome is on record is asked only for clause 11's reminders.
         var session = await db.Sessions.AsNoTracking().Where(s => s.Id == message.SessionId)
-            .Select(s => new { s.Sequence, s.Status, s.Start, Outcome = db.Set<Calls.CallEventRecord>().Any(e => e.SessionId == s.Id && e.Kind == Calls.RoomEvents.Outcome) })
+            .Select(s => new { s.Sequence, s.Status, s.Start, Outcome = outcomeReminder && db.Set<Calls.CallEventRecord>().Any(e => e.SessionId == s.Id && e.Kind == Calls.RoomEvents.Outcome) })
             .FirstOrDefaultAsync(ct);
-        if (message.Kind is MessageKind.OutcomeDue or MessageKind.OutcomeOverdue)
+        if (outcomeReminder)
         {
             return session switch
             {
