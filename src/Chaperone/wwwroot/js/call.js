@@ -31,20 +31,22 @@
     .build();
 
   // Clause 3: the teacher is warned as the end of school hours nears, by the server's clock (the
-  // page says how far this device's clock is from it).
+  // page says how far this device's clock is from it), until the session is closed.
   const hoursNote = document.querySelector('[data-hours-end]');
   const hoursSoon = document.querySelector('[data-hours-soon]');
-  if (hoursNote && hoursSoon) {
-    const endsAt = Date.parse(hoursNote.dataset.endsAt);
-    const skew = Date.parse(hoursNote.dataset.now) - Date.now();
-    const warnHours = () => {
-      const left = Math.ceil((endsAt - (Date.now() + skew)) / 60000);
-      const text = left > 10 ? ''
-        : left > 0 ? `School hours end in ${left} minute${left === 1 ? '' : 's'}: bring the call to a close, the family leaving first (clause 3).`
-        : 'School hours have ended: end the family\'s part and close the session now (clause 3).';
-      if (hoursSoon.textContent !== text) hoursSoon.textContent = text;
-      hoursSoon.hidden = !text;
-    };
+  const hoursEndAt = hoursNote ? Date.parse(hoursNote.dataset.endsAt) : NaN;
+  const hoursSkew = hoursNote ? Date.parse(hoursNote.dataset.now) - Date.now() : 0;
+  function warnHours() {
+    if (!hoursSoon || Number.isNaN(hoursEndAt)) return;
+    const left = Math.ceil((hoursEndAt - (Date.now() + hoursSkew)) / 60000);
+    const over = state && (state.phase === 'Ended' || state.phase === 'Closed');
+    const text = over || left > 10 ? ''
+      : left > 0 ? `School hours end in ${left} minute${left === 1 ? '' : 's'}: bring the call to a close, the family leaving first (clause 3).`
+      : 'School hours have ended: end the family\'s part and close the session now (clause 3).';
+    if (hoursSoon.textContent !== text) hoursSoon.textContent = text;
+    hoursSoon.hidden = !text;
+  }
+  if (hoursSoon) {
     warnHours();
     setInterval(warnHours, 15000);
   }
@@ -189,6 +191,7 @@
 
   hub.on('state', async s => {
     state = s;
+    warnHours();
     if (s.me) me = s.me;
     for (const id of [...peers.keys()]) if (!s.peers.includes(id)) drop(id);
     if (s.peers.length > 0) {
