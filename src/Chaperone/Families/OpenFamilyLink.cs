@@ -9,6 +9,8 @@ namespace Chaperone.Families;
 
 /// <summary>A session as the family sees it through their link: when, who, what will happen, their checklist and the join button.</summary>
 /// <param name="Provider">Where the call takes place: <c>builtin</c> (the school's own call page) or <c>teams</c> (a Microsoft Teams meeting).</param>
+/// <param name="Pupils">The guardian's own children on the session: in a small group, the other children are not named to them.</param>
+/// <param name="OtherPupils">How many other children the small group has (each with their own parent or carer).</param>
 public sealed record FamilySessionDto(
     string School,
     string Kind,
@@ -27,7 +29,8 @@ public sealed record FamilySessionDto(
     bool FirstSessionWithTeacher,
     FamilyChecklistDto Checklist,
     FamilyJoinDto Join,
-    FamilyConsentDto? Consent = null);
+    FamilyConsentDto? Consent = null,
+    int OtherPupils = 0);
 
 /// <summary>
 /// Clause 1 for a Teams session (null for the built-in room, which asks it in the call): Teams
@@ -122,6 +125,10 @@ public sealed class OpenFamilyLink(ChaperoneDbContext db, FamilyLinks links, Tim
             .Join(db.Pupils, sp => sp.PupilId, p => p.Id, (sp, p) => new { p.Id, p.Name })
             .OrderBy(p => p.Name).ToListAsync(ct);
         var pupilIds = pupils.Select(p => p.Id).ToList();
+        // In a small group, the page names only this guardian's own children, and counts the others.
+        var own = await db.PupilGuardians.AsNoTracking().Where(l => l.SchoolId == schoolId && l.GuardianId == guardian.Id && pupilIds.Contains(l.PupilId))
+            .Select(l => l.PupilId).ToListAsync(ct);
+        var ownPupils = pupils.Where(p => own.Contains(p.Id)).ToList();
         // Clause 7: the full expectations at a pupil's first session with this teacher, a reminder after (as the console shows them).
         var first = await Calls.ExpectationsText.FirstSessionAsync(db, schoolId, session.TeacherId, session.Id, session.Start, pupilIds, ct);
         var answers = await LatestAnswerAsync(schoolId, session.Id, guardian.Id, ct);
@@ -147,14 +154,15 @@ public sealed class OpenFamilyLink(ChaperoneDbContext db, FamilyLinks links, Tim
             Display.When(session.Start, session.End, zone),
             session.DurationMinutes,
             teacher,
-            pupils.Select(p => p.Name).ToList(),
+            ownPupils.Select(p => p.Name).ToList(),
             guardian.Name,
             first,
             new FamilyChecklistDto(
                 FamilyChecklist.Items.Select(i => new FamilyChecklistItemDto(i.Key, i.Clause, i.Text, answers?.Ticked.Contains(i.Key) == true)).ToList(),
                 answers?.AnsweredAt.ToUniversalTime()),
             JoinOf(due, opensAt, opensLocal, token ?? "", inTeams, teamsJoinUrl, consent),
-            consent);
+            consent,
+            pupils.Count - ownPupils.Count);
         return new FamilyLinkOutcome.Open(dto, schoolId, session.Id, guardian.Id, zone);
     }
 

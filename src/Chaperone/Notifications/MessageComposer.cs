@@ -16,6 +16,8 @@ public sealed record MailPerson(Guid Id, string Name, string? Email);
 
 /// <summary>What a session's messages say, gathered once for all its recipients.</summary>
 /// <param name="Provider">Where the call takes place (<see cref="Scheduling.CallProviders"/>); null for the built-in room.</param>
+/// <param name="FamilyPupils">Each invited guardian's own children among <paramref name="Pupils"/>: in a small group, a family's messages name only theirs.</param>
+/// <param name="OtherPupils">A family's message: how many other children the small group has, whom it does not name.</param>
 public sealed record MailSession(
     Guid SessionId,
     Guid SchoolId,
@@ -30,10 +32,22 @@ public sealed record MailSession(
     IReadOnlyList<string> Pupils,
     IReadOnlyList<MailPerson> Guardians,
     string? ExpectationsForFamilies = null,
-    string? Provider = null)
+    string? Provider = null,
+    IReadOnlyDictionary<Guid, IReadOnlyList<string>>? FamilyPupils = null,
+    int OtherPupils = 0)
 {
     /// <summary>Whether the call takes place in a Microsoft Teams meeting rather than the built-in room.</summary>
     public bool InTeams => Provider == Scheduling.CallProviders.Teams;
+
+    /// <summary>The children a message to <paramref name="recipient"/> names, and how many others it only counts: in a small group, a family's own children; the teacher's copy names every child.</summary>
+    public (IReadOnlyList<string> Named, int Others) PupilsFor(MailPerson recipient, bool toTeacher) =>
+        !toTeacher && FamilyPupils?.GetValueOrDefault(recipient.Id) is { Count: > 0 } own && own.Count < Pupils.Count
+            ? (own, Pupils.Count - own.Count)
+            : (Pupils, 0);
+
+    /// <summary>"Ava Sibling", or in a small group as a family sees it "Ava Sibling, in a small group with 1 other pupil".</summary>
+    public string PupilsText => string.Join(" and ", Pupils)
+        + (OtherPupils > 0 ? $", in a small group with {OtherPupils} other pupil{(OtherPupils == 1 ? "" : "s")}" : "");
 }
 
 /// <summary>
@@ -58,14 +72,16 @@ public sealed class MessageComposer(EmailOptions options, FamilyLinks links, Tim
     {
         var now = clock.GetUtcNow();
         var id = Guid.CreateVersion7();
-        var subject = SubjectOf(s, kind, WhenText(s), toTeacher);
+        var (named, others) = s.PupilsFor(recipient, toTeacher);
+        var subject = SubjectOf(s with { Pupils = named, OtherPupils = others }, kind, WhenText(s), toTeacher);
         var isDefault = wording == MessageWording.Default(kind);
-        var facts = new MessageFacts(s.SchoolName, s.Zone.Id, s.Kind, s.Start, s.End, s.Sequence, s.CancellationReason, s.Teacher, s.Pupils, s.Guardians,
+        var facts = new MessageFacts(s.SchoolName, s.Zone.Id, s.Kind, s.Start, s.End, s.Sequence, s.CancellationReason, s.Teacher, named, s.Guardians,
             toTeacher, isDefault ? null : wording.Opening, isDefault ? null : wording.Closing,
             // The guardian's own link is issued now and kept, so that every rendering (a resend too) carries the same one.
             toTeacher ? null : links.UrlFor(s.SessionId, recipient.Id).ToString(),
             s.ExpectationsForFamilies == Policy.PolicySettings.DefaultExpectationsForFamilies ? null : s.ExpectationsForFamilies,
-            s.InTeams ? s.Provider : null);
+            s.InTeams ? s.Provider : null,
+            others);
         return new OutboxMessage
         {
             Id = id,
@@ -125,7 +141,7 @@ public sealed class MessageComposer(EmailOptions options, FamilyLinks links, Tim
         var facts = MessageFacts.Deserialize(row.Facts);
         var zone = Policy.PolicySettings.ZoneOrDefault(facts.ZoneId);
         var s = new MailSession(row.SessionId ?? Guid.Empty, row.SchoolId, facts.SchoolName, zone, facts.SessionKind, facts.Start, facts.End,
-            facts.Sequence, facts.CancellationReason, facts.Teacher, facts.Pupils, facts.Guardians, facts.ExpectationsForFamilies, facts.Provider);
+            facts.Sequence, facts.CancellationReason, facts.Teacher, facts.Pupils, facts.Guardians, facts.ExpectationsForFamilies, facts.Provider, OtherPupils: facts.OtherPupils);
         var kind = row.Kind;
         var recipient = new MailPerson(row.RecipientId ?? Guid.Empty, row.RecipientName, row.RecipientEmail);
         var fallback = MessageWording.Default(kind);
@@ -169,7 +185,7 @@ public sealed class MessageComposer(EmailOptions options, FamilyLinks links, Tim
 
     private static string SubjectOf(MailSession s, MessageKind kind, string when, bool toTeacher)
     {
-        var pupils = string.Join(" and ", s.Pupils);
+        var pupils = s.PupilsText;
         var copy = toTeacher ? "Copy: " : "";
         return copy + kind switch
         {
@@ -183,7 +199,7 @@ public sealed class MessageComposer(EmailOptions options, FamilyLinks links, Tim
 
     private MailBody BodyOf(MailSession s, MessageKind kind, MailPerson recipient, bool toTeacher, MessageWording wording, string when, string? familyLink)
     {
-        var pupils = string.Join(" and ", s.Pupils);
+        var pupils = s.PupilsText;
         string Fill(string text) => text
             .Replace("{recipient}", recipient.Name, StringComparison.Ordinal)
             .Replace("{teacher}", s.Teacher.Name, StringComparison.Ordinal)
@@ -207,7 +223,7 @@ public sealed class MessageComposer(EmailOptions options, FamilyLinks links, Tim
 
         body.Heading("Who").List(
             $"{s.Teacher.Name} (teacher), who hosts the call",
-            $"{pupils} (pupil{(s.Pupils.Count > 1 ? "s" : "")})",
+            s.OtherPupils > 0 ? $"{string.Join(" and ", s.Pupils)} (pupil{(s.Pupils.Count > 1 ? "s" : "")}), in a small group with {s.OtherPupils} other pupil{(s.OtherPupils == 1 ? "" : "s")}, who join{(s.OtherPupils == 1 ? "s" : "")} with their own parent or carer" : $"{pupils} (pupil{(s.Pupils.Count > 1 ? "s" : "")})",
             toTeacher ? $"Supervising: {string.Join(", ", s.Guardians.Select(g => g.Name))}" : $"You, {recipient.Name}, supervising throughout");
         JoinLink(body, s, recipient, toTeacher, familyLink);
 
@@ -268,7 +284,7 @@ public sealed class MessageComposer(EmailOptions options, FamilyLinks links, Tim
             DtStamp = new CalDateTime(now.UtcDateTime, "UTC", true),
             DtStart = new CalDateTime(localStart.ToDateTimeUnspecified(), s.Zone.Id, true),
             DtEnd = new CalDateTime(localEnd.ToDateTimeUnspecified(), s.Zone.Id, true),
-            Summary = $"{s.SchoolName}: video call with {string.Join(" and ", s.Pupils)}",
+            Summary = $"{s.SchoolName}: video call with {string.Join(" and ", s.Pupils)}{(s.OtherPupils > 0 ? " (small group)" : "")}",
             Description = description,
             Status = kind == MessageKind.Cancelled ? "CANCELLED" : "CONFIRMED",
             Organizer = new Organizer($"mailto:{options.From.Address}") { CommonName = s.SchoolName },

@@ -40,8 +40,9 @@ public sealed class SessionNotifications(ChaperoneDbContext db, MessageComposer 
         var school = await WordingUnderAsync(session.SchoolId, people.SettingsStamp, ct);
         var pupils = people.Pupils.Select(p => p.Name).Order(StringComparer.Ordinal).ToList();
         var guardians = people.Guardians.Select(g => new MailPerson(g.Id, g.Name, g.Email)).OrderBy(g => g.Name, StringComparer.Ordinal).ToList();
+        var family = people.Guardians.ToDictionary(g => g.Id, g => (IReadOnlyList<string>)people.Pupils.Where(p => p.LinkedGuardianIds.Contains(g.Id)).Select(p => p.Name).Order(StringComparer.Ordinal).ToList());
         var mail = new MailSession(session.Id, session.SchoolId, school.Name, settings.TimeZone, session.Kind, session.Start, session.End,
-            session.Sequence, session.CancellationReason, new MailPerson(people.Host.Id, people.Host.Name, people.HostEmail), pupils, guardians, settings.ExpectationsForFamilies, session.Provider);
+            session.Sequence, session.CancellationReason, new MailPerson(people.Host.Id, people.Host.Name, people.HostEmail), pupils, guardians, settings.ExpectationsForFamilies, session.Provider, family);
         var wording = WordingOf(school.Templates);
         var messages = new List<OutboxMessage>(people.Guardians.Count + 1);
         Enqueue(messages, mail, MessageKind.Booked, wording);
@@ -130,14 +131,21 @@ public sealed class SessionNotifications(ChaperoneDbContext db, MessageComposer 
         var guardianIds = session.Guardians.Count > 0
             ? session.Guardians.Select(g => g.GuardianId).ToList()
             : await db.SessionGuardians.Where(g => g.SessionId == session.Id).Select(g => g.GuardianId).ToListAsync(ct);
-        var pupils = await db.Pupils.AsNoTracking().Where(p => p.SchoolId == session.SchoolId && pupilIds.Contains(p.Id))
-            .OrderBy(p => p.Name).Select(p => p.Name).ToListAsync(ct);
+        var pupilRows = await db.Pupils.AsNoTracking().Where(p => p.SchoolId == session.SchoolId && pupilIds.Contains(p.Id))
+            .OrderBy(p => p.Name).Select(p => new { p.Id, p.Name }).ToListAsync(ct);
+        var pupils = pupilRows.ConvertAll(p => p.Name);
+        // In a small group, each family's messages name only their own children.
+        var links = await db.PupilGuardians.AsNoTracking()
+            .Where(l => l.SchoolId == session.SchoolId && pupilIds.Contains(l.PupilId) && guardianIds.Contains(l.GuardianId))
+            .Select(l => new { l.GuardianId, l.PupilId }).ToListAsync(ct);
+        var family = links.GroupBy(l => l.GuardianId).ToDictionary(g => g.Key,
+            g => (IReadOnlyList<string>)pupilRows.Where(p => g.Any(l => l.PupilId == p.Id)).Select(p => p.Name).ToList());
         var guardians = await db.Guardians.AsNoTracking().Where(g => g.SchoolId == session.SchoolId && guardianIds.Contains(g.Id))
             .OrderBy(g => g.Name).Select(g => new MailPerson(g.Id, g.Name, g.Email)).ToListAsync(ct);
         var templates = await db.MessageTemplates.AsNoTracking().Where(t => t.SchoolId == session.SchoolId).ToListAsync(ct);
 
         var mail = new MailSession(session.Id, session.SchoolId, school.Name, PolicySettings.ZoneOrDefault(school.TimeZoneId), session.Kind, session.Start, session.End,
-            session.Sequence, session.CancellationReason, teacher, pupils, guardians, school.ExpectationsForFamilies, session.Provider);
+            session.Sequence, session.CancellationReason, teacher, pupils, guardians, school.ExpectationsForFamilies, session.Provider, family);
         return (mail, WordingOf(templates.ConvertAll(t => new TemplateRow(t.Kind, t.Opening, t.Closing))));
     }
 

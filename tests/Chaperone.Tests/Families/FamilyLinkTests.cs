@@ -171,6 +171,42 @@ public abstract class FamilyLinkTests(ChaperoneApp app)
     }
 
     [Fact]
+    public async Task InASmallGroupEachFamilysEmailsAndPageNameOnlyTheirOwnChildren()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var teacher = await school.TeacherAsync(app);
+        var id = await TestSchool.BookOkAsync(teacher, school.GroupBooking(Start));
+        var family = Api.AnonymousClient(app);
+
+        async Task<(string Subject, string Text)> BookedEmailAsync(Guid recipient)
+        {
+            var row = await app.WithDbAsync(db => db.OutboxMessages.SingleAsync(m => m.SessionId == Guid.Parse(id) && m.Kind == Chaperone.Notifications.MessageKind.Booked && m.RecipientId == recipient));
+            using var mime = app.Services.GetRequiredService<Chaperone.Notifications.MessageComposer>().Render(row);
+            return (mime.Subject ?? "", mime.TextBody ?? "");
+        }
+
+        // Ava's parent hears of Ava only; Toby's mother of Toby only; the teacher's copy names both.
+        var sams = await BookedEmailAsync(school.SharedParent);
+        Assert.StartsWith("Video call booked for Ava Sibling, in a small group with 1 other pupil: ", sams.Subject, StringComparison.Ordinal);
+        Assert.DoesNotContain("Toby", sams.Subject + sams.Text, StringComparison.Ordinal);
+        Assert.Contains("in a small group with 1 other pupil, who joins with their own parent or carer", sams.Text, StringComparison.Ordinal);
+        var mias = await BookedEmailAsync(school.Mother);
+        Assert.StartsWith("Video call booked for Toby Twoparents, in a small group with 1 other pupil: ", mias.Subject, StringComparison.Ordinal);
+        Assert.DoesNotContain("Ava", mias.Subject + mias.Text, StringComparison.Ordinal);
+        var copy = await BookedEmailAsync(school.TeacherId);
+        Assert.StartsWith("Copy: Video call booked for Ava Sibling and Toby Twoparents: ", copy.Subject, StringComparison.Ordinal);
+
+        // The family's page and API likewise.
+        var path = await FamilyPathAsync(teacher, id, school.SharedParent);
+        var session = await Api.JsonAsync(await family.GetAsync(ApiPath(path)), HttpStatusCode.OK);
+        Assert.Equal(["Ava Sibling"], session.GetProperty("pupils").EnumerateArray().Select(p => p.GetString()));
+        Assert.Equal(1, session.GetProperty("otherPupils").GetInt32());
+        var html = WebUtility.HtmlDecode(await family.GetStringAsync(path));
+        Assert.Contains("Ava Sibling, in a small group with 1 other pupil, each with their own parent or carer", html);
+        Assert.DoesNotContain("Toby", html);
+    }
+
+    [Fact]
     public async Task ALinkStopsOpeningOnceTheSessionAndItsGraceAreOver()
     {
         var (school, _, _, path, start) = await BookedAsync();

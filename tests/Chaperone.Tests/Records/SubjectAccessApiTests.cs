@@ -25,7 +25,7 @@ public abstract class SubjectAccessApiTests(ChaperoneApp app)
 
         var subjects = export.GetProperty("emails").EnumerateArray().Select(e => e.GetProperty("subject").GetString()!).ToList();
         Assert.Contains(subjects, s => s.StartsWith("Copy: Video call booked for Ava Sibling and another pupil: ", StringComparison.Ordinal));
-        Assert.Contains(subjects, s => s.StartsWith("Video call booked for Ava Sibling and another pupil: ", StringComparison.Ordinal));
+        Assert.Contains(subjects, s => s.StartsWith("Video call booked for Ava Sibling, in a small group with 1 other pupil: ", StringComparison.Ordinal));
         Assert.DoesNotContain(subjects, s => s.Contains("Toby", StringComparison.Ordinal));
         // The emails as sent still name both children.
         var sent = await Api.JsonAsync(await teacher.GetAsync($"/api/v1/sessions/{id}/notifications"), HttpStatusCode.OK);
