@@ -47,7 +47,7 @@ public sealed record MailSession(
 
     /// <summary>"Ava Sibling", or in a small group as a family sees it "Ava Sibling, in a small group with 1 other pupil".</summary>
     public string PupilsText => string.Join(" and ", Pupils)
-        + (OtherPupils > 0 ? $", in a small group with {OtherPupils} other pupil{(OtherPupils == 1 ? "" : "s")}" : "");
+        + (OtherPupils > 0 ? $", {Display.SmallGroupWith(OtherPupils)}" : "");
 }
 
 /// <summary>
@@ -223,7 +223,7 @@ public sealed class MessageComposer(EmailOptions options, FamilyLinks links, Tim
 
         body.Heading("Who").List(
             $"{s.Teacher.Name} (teacher), who hosts the call",
-            s.OtherPupils > 0 ? $"{string.Join(" and ", s.Pupils)} (pupil{(s.Pupils.Count > 1 ? "s" : "")}), in a small group with {s.OtherPupils} other pupil{(s.OtherPupils == 1 ? "" : "s")}, who join{(s.OtherPupils == 1 ? "s" : "")} with their own parent or carer" : $"{pupils} (pupil{(s.Pupils.Count > 1 ? "s" : "")})",
+            $"{string.Join(" and ", s.Pupils)} (pupil{(s.Pupils.Count > 1 ? "s" : "")})" + (s.OtherPupils > 0 ? $", {Display.SmallGroupWith(s.OtherPupils)}, each with their own parent or carer" : ""),
             toTeacher ? $"Supervising: {string.Join(", ", s.Guardians.Select(g => g.Name))}" : $"You, {recipient.Name}, supervising throughout");
         JoinLink(body, s, recipient, toTeacher, familyLink);
 

@@ -189,7 +189,7 @@ public abstract class FamilyLinkTests(ChaperoneApp app)
         var sams = await BookedEmailAsync(school.SharedParent);
         Assert.StartsWith("Video call booked for Ava Sibling, in a small group with 1 other pupil: ", sams.Subject, StringComparison.Ordinal);
         Assert.DoesNotContain("Toby", sams.Subject + sams.Text, StringComparison.Ordinal);
-        Assert.Contains("in a small group with 1 other pupil, who joins with their own parent or carer", sams.Text, StringComparison.Ordinal);
+        Assert.Contains("Ava Sibling (pupil), in a small group with 1 other pupil, each with their own parent or carer", sams.Text, StringComparison.Ordinal);
         var mias = await BookedEmailAsync(school.Mother);
         Assert.StartsWith("Video call booked for Toby Twoparents, in a small group with 1 other pupil: ", mias.Subject, StringComparison.Ordinal);
         Assert.DoesNotContain("Ava", mias.Subject + mias.Text, StringComparison.Ordinal);

@@ -166,9 +166,10 @@ public sealed class DetailsModel(ChaperoneDbContext db, RescheduleSession resche
         Teams = session.Provider == CallProviders.Teams ? await Chaperone.Teams.TeamsAdmin.MeetingAsync(db, schoolId, sessionId, ct) : null;
         if (session.Provider == CallProviders.Teams)
         {
-            PageConsents = [.. (await db.Set<Calls.CallEventRecord>().AsNoTracking()
-                    .Where(e => e.SchoolId == schoolId && e.SessionId == sessionId && e.Kind == Calls.RoomEvents.ConsentGiven).OrderBy(e => e.At).ToListAsync(ct))
-                .Select(e => (e.Values().GetValueOrDefault("guardian") ?? "A parent", e.At))];
+            // Read as the session's record reads consent events (one parser: SessionFacts).
+            var given = await db.Set<Calls.CallEventRecord>().AsNoTracking()
+                .Where(e => e.SchoolId == schoolId && e.SessionId == sessionId && e.Kind == Calls.RoomEvents.ConsentGiven).OrderBy(e => e.At).ToListAsync(ct);
+            PageConsents = [.. Chaperone.Records.SessionFacts.From(given, [], _ => "").Consents.Select(c => (c.GuardianName, c.GivenAt))];
         }
         Emails = await Notifications.OutboxQueries.Visible(db, User).AsNoTracking().Where(m => m.SessionId == sessionId)
             .OrderBy(m => m.CreatedAt).ThenBy(m => m.NextAttemptAt).ThenBy(m => m.RecipientRole).ThenBy(m => m.RecipientName).ToListAsync(ct);

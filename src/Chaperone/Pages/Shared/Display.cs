@@ -36,6 +36,9 @@ public static class Display
 
     public static string Time(LocalTime time) => Hm.Format(time);
 
+    /// <summary>How a family's page and emails count a small group's other children: "in a small group with 1 other pupil".</summary>
+    public static string SmallGroupWith(int others) => $"in a small group with {others} other pupil{(others == 1 ? "" : "s")}";
+
     public static string Iso(LocalDate date) => IsoDate.Format(date);
 
     public static string Day(DateOnly date) => LongDate.Format(LocalDate.FromDateOnly(date));

@@ -34,7 +34,7 @@ public sealed class IndexModel(ChaperoneDbContext db, FamilyLinks links, TimePro
     {
         Token = token;
         Refusal = await CheckAsync(token, ct);
-        if (Refusal == InTeams)
+        if (_inTeams)
         {
             // A Teams session's call is its Teams meeting: the family's page gives its link.
             return LocalRedirect($"/family/{Uri.EscapeDataString(token)}#join-title");
@@ -46,7 +46,8 @@ public sealed class IndexModel(ChaperoneDbContext db, FamilyLinks links, TimePro
         return Page();
     }
 
-    private const string InTeams = "This call takes place in Microsoft Teams.";
+    /// <summary>The link is for a Teams session, whose call is not on this page.</summary>
+    private bool _inTeams;
 
     private async Task<string?> CheckAsync(string token, CancellationToken ct)
     {
@@ -69,7 +70,8 @@ public sealed class IndexModel(ChaperoneDbContext db, FamilyLinks links, TimePro
         }
         if (session.Provider == CallProviders.Teams)
         {
-            return InTeams;
+            _inTeams = true;
+            return null;
         }
         SessionId = session.Id;
         // The relay's credentials only for a link that opens the call, and only for as long as it does.
