@@ -52,7 +52,7 @@ public sealed class TeamsMeetings(ChaperoneDbContext db, TeamsConnections connec
         {
             if (meeting.EventId is null)
             {
-                var created = await graph.Users[organizer].Events.PostAsync(await EventFor(session, includeAttendees: true), cancellationToken: ct);
+                var created = await graph.Users[organizer].Events.PostAsync(await EventFor(session, withDetails: true), cancellationToken: ct);
                 meeting.OrganizerUserId = organizer;
                 meeting.EventId = created?.Id;
                 meeting.JoinUrl = created?.OnlineMeeting?.JoinUrl;
@@ -98,12 +98,12 @@ public sealed class TeamsMeetings(ChaperoneDbContext db, TeamsConnections connec
         }
         return await AttemptAsync(meeting, async (graph, organizer) =>
         {
-            var moved = await EventFor(session, includeAttendees: false);
+            var moved = await EventFor(session, withDetails: false);
             await graph.Users[meeting.OrganizerUserId ?? organizer].Events[meeting.EventId].PatchAsync(new Event { Start = moved.Start, End = moved.End }, cancellationToken: ct);
         }, ct);
     }
 
-    /// <summary>Cancels the event with the reason as its comment (Teams tells the attendees).</summary>
+    /// <summary>Cancels the event with the reason as its comment (the families hear of it in Chaperone's own email).</summary>
     public async Task<TeamsOutcome> CancelAsync(Guid schoolId, Guid sessionId, string reason, CancellationToken ct)
     {
         var (_, meeting) = await LoadAsync(schoolId, sessionId, create: false, ct);
@@ -130,8 +130,8 @@ public sealed class TeamsMeetings(ChaperoneDbContext db, TeamsConnections connec
     /// After the session, closes the meeting to reuse. Graph has no "lock" on an online meeting,
     /// so the options are tightened instead: nobody but the organizer bypasses the lobby (already
     /// so) and anyone admitted has neither camera nor microphone nor chat. The event is not
-    /// deleted: that would email the families a cancellation and its meeting's attendance and
-    /// recordings are still to be read.
+    /// deleted: its meeting's attendance and recordings are still to be read (and an event made
+    /// with attendees would email them a cancellation).
     /// </summary>
     public async Task<TeamsOutcome> LockAsync(Guid schoolId, Guid sessionId, CancellationToken ct)
     {
@@ -331,7 +331,15 @@ public sealed class TeamsMeetings(ChaperoneDbContext db, TeamsConnections connec
         return family ? AttendeeKind.Family : AttendeeKind.Unknown;
     }
 
-    private async Task<Event> EventFor(SessionDto session, bool includeAttendees)
+    /// <summary>
+    /// The teacher's calendar event of the session: its time and, <paramref name="withDetails"/>,
+    /// what it is and its Teams meeting. The parents and carers are not among its attendees: they
+    /// are invited by Chaperone's own email (with its calendar invite, which Chaperone keeps up to
+    /// date), and reach the meeting's link only through their page, once a parent with parental
+    /// responsibility has given consent there (clause 1). An invitation from Teams would give them
+    /// the link without that step, and put a second copy of the session in their calendar.
+    /// </summary>
+    private async Task<Event> EventFor(SessionDto session, bool withDetails)
     {
         var zoneId = session.TimeZone;
         // Graph takes Windows zone names everywhere; IANA ones only in some places.
@@ -347,24 +355,20 @@ public sealed class TeamsMeetings(ChaperoneDbContext db, TeamsConnections connec
             Start = At(session.Start),
             End = At(session.End),
         };
-        if (includeAttendees)
+        if (withDetails)
         {
             e.Subject = $"{(session.Kind == "pastoral" ? "Pastoral" : "Support")} session with {string.Join(" and ", session.Pupils.Select(p => p.Name))} ({Reference(Guid.Parse(session.Id))})";
             e.Body = new ItemBody
             {
                 ContentType = BodyType.Text,
-                Content = "Please join with your child from a shared family room (not a bedroom), with the TV off, and stay with them throughout. "
-                    + "You will wait in the lobby until the teacher lets you in; the call is recorded.",
+                Content = "The family joins from the link on their Chaperone page, which they are given once a parent with parental responsibility has consented there; "
+                    + "they wait in the lobby until you let them in. The session's page in Chaperone shows whose consent is on record. "
+                    + "The call is recorded; afterwards, record its outcome on that page.",
             };
             e.IsOnlineMeeting = true;
             e.OnlineMeetingProvider = OnlineMeetingProviderType.TeamsForBusiness;
             e.AllowNewTimeProposals = false;
             e.TransactionId = session.Id;
-            e.Attendees = session.Guardians.Where(g => g.Email is not null).Select(g => new Attendee
-            {
-                EmailAddress = new EmailAddress { Address = g.Email, Name = g.Name },
-                Type = AttendeeType.Required,
-            }).ToList();
         }
         await Task.CompletedTask;
         return e;

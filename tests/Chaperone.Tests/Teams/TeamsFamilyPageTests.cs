@@ -86,6 +86,10 @@ public abstract class TeamsFamilyPageTests(TeamsApp app)
         Assert.Contains("I give my consent", askedPage, StringComparison.Ordinal);
         Assert.DoesNotContain(joinUrl, askedPage, StringComparison.Ordinal);
 
+        // The teacher, about to let the family in from the lobby, sees on the session's page that no consent is on record yet.
+        using var teacher = await school.TeacherAsync(app);
+        Assert.Contains("Toby Twoparents: no consent given on the family's page yet.", WebUtility.HtmlDecode(await teacher.GetStringAsync($"/sessions/{id}")), StringComparison.Ordinal);
+
         var open = await Api.JsonAsync(await ConsentAsync(family, path), HttpStatusCode.OK);
         Assert.Equal(start.AddMinutes(-10), open.GetProperty("consent").GetProperty("givenAt").GetDateTimeOffset());
         Assert.True(open.GetProperty("join").GetProperty("open").GetBoolean());
@@ -99,7 +103,8 @@ public abstract class TeamsFamilyPageTests(TeamsApp app)
         // Consenting again keeps the first; the session's record holds it, with how it was given.
         app.Clock.Advance(TimeSpan.FromMinutes(1));
         await Api.JsonAsync(await ConsentAsync(family, path), HttpStatusCode.OK);
-        using var teacher = await school.TeacherAsync(app);
+        Assert.Contains($"Toby Twoparents: consent given by Mia Mother (Mother) at {Chaperone.Pages.Display.At(start.AddMinutes(-10), Api.London)}.",
+            WebUtility.HtmlDecode(await teacher.GetStringAsync($"/sessions/{id}")), StringComparison.Ordinal);
         var record = await Api.JsonAsync(await teacher.GetAsync($"/api/v1/sessions/{id}/record"), HttpStatusCode.OK);
         var consent = Assert.Single(record.GetProperty("consents").EnumerateArray());
         Assert.Equal("Mia Mother", consent.GetProperty("guardianName").GetString());

@@ -58,7 +58,7 @@ public sealed class DetailsModel(ChaperoneDbContext db, RescheduleSession resche
     public Teams.TeamsMeetingDto? Teams { get; private set; }
 
     /// <summary>A Teams session's consents given on the families' pages (clause 1), who and when, for the teacher confirming consent with the outcome.</summary>
-    public IReadOnlyList<(string Guardian, DateTimeOffset At)> PageConsents { get; private set; } = [];
+    public IReadOnlyList<Chaperone.Records.ConsentFact> PageConsents { get; private set; } = [];
     public IReadOnlyList<Notifications.OutboxMessage> Emails { get; private set; } = [];
 
     public async Task<IActionResult> OnGetAsync(string id, CancellationToken ct)
@@ -169,7 +169,7 @@ public sealed class DetailsModel(ChaperoneDbContext db, RescheduleSession resche
             // Read as the session's record reads consent events (one parser: SessionFacts).
             var given = await db.Set<Calls.CallEventRecord>().AsNoTracking()
                 .Where(e => e.SchoolId == schoolId && e.SessionId == sessionId && e.Kind == Calls.RoomEvents.ConsentGiven).OrderBy(e => e.At).ToListAsync(ct);
-            PageConsents = [.. Chaperone.Records.SessionFacts.From(given, [], _ => "").Consents.Select(c => (c.GuardianName, c.GivenAt))];
+            PageConsents = Chaperone.Records.SessionFacts.From(given, [], _ => "").Consents;
         }
         Emails = await Notifications.OutboxQueries.Visible(db, User).AsNoTracking().Where(m => m.SessionId == sessionId)
             .OrderBy(m => m.CreatedAt).ThenBy(m => m.NextAttemptAt).ThenBy(m => m.RecipientRole).ThenBy(m => m.RecipientName).ToListAsync(ct);
