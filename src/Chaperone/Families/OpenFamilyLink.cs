@@ -190,7 +190,7 @@ public sealed class OpenFamilyLink(ChaperoneDbContext db, FamilyLinks links, Tim
     /// Clause 1 for a Teams session: a parent with parental responsibility consents on their page at
     /// the start (from <see cref="JoinOpensBefore"/>), in the words shown, stored as the call's
     /// consent event (how: <see cref="Calls.ConsentText.OnFamilyPage"/>) for the session's record.
-    /// Giving it again keeps the first.
+    /// Giving it again keeps the first, and of consents sent at once one is stored.
     /// </summary>
     public async Task<FamilyLinkOutcome> GiveConsentAsync(string? token, CancellationToken ct)
     {
@@ -219,10 +219,21 @@ public sealed class OpenFamilyLink(ChaperoneDbContext db, FamilyLinks links, Tim
         var facts = (await Calls.RoomRegistry.LoadFactsAsync(db, open.SchoolId, open.SessionId, ct, builtInOnly: false))!;
         var given = Calls.RoomEvent.Of(Calls.RoomEvents.ConsentGiven, $"guardian:{open.GuardianId}", clock.GetUtcNow(),
             Calls.ConsentText.EventData(facts, facts.Guardian(open.GuardianId)!, Calls.ConsentText.OnFamilyPage));
-        db.Add(Calls.CallEventRecord.From(facts, given, 0));
         await using (var write = await WriteTransaction.BeginAsync(db, ct))
         {
-            await db.SaveChangesAsync(ct);
+            // Two consents sent at once store one: writers of one guardian's consent take turns (SQLite's
+            // write turn; on PostgreSQL a transaction-scoped advisory lock), and the second finds the first.
+            if (db.Database.IsNpgsql())
+            {
+                var key = $"family-consent:{Ids.Format(open.SessionId)}:{Ids.Format(open.GuardianId)}";
+                await db.Database.ExecuteSqlInterpolatedAsync($"SELECT pg_advisory_xact_lock(hashtextextended({key}, 0))", ct);
+            }
+            var actor = $"guardian:{open.GuardianId}";
+            if (!await db.Set<Calls.CallEventRecord>().AnyAsync(e => e.SchoolId == open.SchoolId && e.SessionId == open.SessionId && e.Kind == Calls.RoomEvents.ConsentGiven && e.Actor == actor, ct))
+            {
+                db.Add(Calls.CallEventRecord.From(facts, given, 0));
+                await db.SaveChangesAsync(ct);
+            }
             await write.CommitAsync(ct);
         }
         return await OpenAsync(token, ct);

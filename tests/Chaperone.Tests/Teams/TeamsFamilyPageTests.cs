@@ -129,6 +129,21 @@ public abstract class TeamsFamilyPageTests(TeamsApp app)
     }
 
     [Fact]
+    public async Task ConsentsSentAtOnceAreStoredOnce()
+    {
+        var (_, id, path, start) = await BookedAsync(meetingMade: true);
+        app.Clock.SetUtcNow(start.AddMinutes(-5));
+        var family = Api.AnonymousClient(app);
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => ConsentAsync(family, path)));
+
+        Assert.All(answers, a => Assert.Equal(HttpStatusCode.OK, a.StatusCode));
+        var stored = await app.WithDbAsync(db => db.Set<Chaperone.Calls.CallEventRecord>()
+            .CountAsync(e => e.SessionId == Guid.Parse(id) && e.Kind == Chaperone.Calls.RoomEvents.ConsentGiven));
+        Assert.Equal(1, stored);
+    }
+
+    [Fact]
     public async Task AParentWithoutParentalResponsibilityIsNotAskedToConsentAndJoinsOnceTheCallOpens()
     {
         var (school, _, path, start) = await BookedAsync(meetingMade: true, bothParents: true);
