@@ -10,7 +10,8 @@ using Microsoft.EntityFrameworkCore;
 namespace Chaperone.Families;
 
 /// <summary>One guardian's link to a session, for staff helping a parent who lost the email. <c>url</c> is null when the link no longer opens.</summary>
-public sealed record FamilyLinkDto(string GuardianId, string Name, string Relationship, string? Email, string? Url, FamilyChecklistAnswerDto? Checklist);
+/// <param name="CannotCome">When they told the school, on their page, that they cannot come at the session's time, and what they wrote; null if they have not.</param>
+public sealed record FamilyLinkDto(string GuardianId, string Name, string Relationship, string? Email, string? Url, FamilyChecklistAnswerDto? Checklist, FamilyCannotComeDto? CannotCome = null);
 
 /// <summary>What a guardian confirmed, and when (null if they have not answered).</summary>
 public sealed record FamilyChecklistAnswerDto(DateTimeOffset AnsweredAt, IReadOnlyList<FamilyChecklistItemDto> Items);
@@ -35,6 +36,10 @@ public static class FamilyEndpoints
             .WithSummary("Save the guardian's room and dress checklist (clauses 9 and 10): the keys of the items ticked.");
         family.MapPost("/{token}/consent", PostConsent).WithName("GiveFamilyConsent")
             .WithSummary("A Teams session only (clause 1): a parent with parental responsibility gives consent at the start, in the words of `consent.text`, before the page gives the meeting's link (400 on the consent field when they cannot, or not yet).");
+        family.MapPost("/{token}/cannot-come", PostCannotCome).WithName("SayFamilyCannotCome")
+            .WithSummary("Tell the school this family cannot come, until the start, with an optional `message` for the teacher (up to 1,000 characters); the teacher is emailed. Sending it again replaces the message.");
+        family.MapDelete("/{token}/cannot-come", DeleteCannotCome).WithName("SayFamilyCanCome")
+            .WithSummary("Take back 'cannot come', until the start: the family can come after all, and the teacher is emailed.");
 
         app.MapGet("/api/v1/sessions/{id}/family-links", Links).WithTags("Families").RequireAuthorization(AuthPolicies.Staff)
             .WithName("GetFamilyLinks").WithSummary("Each invited guardian's link and checklist answers (the session's teacher, senior leaders, admins).");
@@ -48,6 +53,12 @@ public static class FamilyEndpoints
 
     private static async Task<IResult> PostConsent(string token, OpenFamilyLink handler, CancellationToken ct) =>
         ToResult(await handler.GiveConsentAsync(token, ct));
+
+    private static async Task<IResult> PostCannotCome(string token, FamilyCannotComeRequest? request, OpenFamilyLink handler, CancellationToken ct) =>
+        ToResult(await handler.SayCannotComeAsync(token, cannotCome: true, request?.Message, ct));
+
+    private static async Task<IResult> DeleteCannotCome(string token, OpenFamilyLink handler, CancellationToken ct) =>
+        ToResult(await handler.SayCannotComeAsync(token, cannotCome: false, null, ct));
 
     private static IResult ToResult(FamilyLinkOutcome outcome) => outcome switch
     {
@@ -98,6 +109,7 @@ public static class FamilyEndpoints
             })
             .ToListAsync(ct);
         var answers = await FamilyChecklist.LatestAsync(db, session.SchoolId, session.Id, ct);
+        var cannotCome = await FamilyAbsence.CurrentAsync(db, session.SchoolId, session.Id, session.Sequence, ct);
         return new FamilyLinksDto(
             Ids.Format(session.Id),
             expiresAt.ToUniversalTime(),
@@ -107,7 +119,8 @@ public static class FamilyEndpoints
                 closed is null && g.Linked ? links.UrlFor(session.Id, g.Id).ToString() : null,
                 answers.TryGetValue(g.Id, out var a)
                     ? new FamilyChecklistAnswerDto(a.AnsweredAt.ToUniversalTime(), FamilyChecklist.Items.Select(i => new FamilyChecklistItemDto(i.Key, i.Clause, i.Text, a.Ticked.Contains(i.Key))).ToList())
-                    : null)).ToList());
+                    : null,
+                cannotCome.GetValueOrDefault(g.Id))).ToList());
     }
 
     /// <summary>

@@ -11,6 +11,8 @@ namespace Chaperone.Families;
 /// <param name="Provider">Where the call takes place: <c>builtin</c> (the school's own call page) or <c>teams</c> (a Microsoft Teams meeting).</param>
 /// <param name="Pupils">The guardian's own children on the session: in a small group, the other children are not named to them.</param>
 /// <param name="OtherPupils">How many other children the small group has (each with their own parent or carer).</param>
+/// <param name="CannotCome">When this guardian told the school they cannot come at the session's time, and what they wrote; null if they have not (or took it back).</param>
+/// <param name="CanSayCannotCome">Whether they can still say so, or take it back: until the start.</param>
 public sealed record FamilySessionDto(
     string School,
     string Kind,
@@ -30,7 +32,9 @@ public sealed record FamilySessionDto(
     FamilyChecklistDto Checklist,
     FamilyJoinDto Join,
     FamilyConsentDto? Consent = null,
-    int OtherPupils = 0);
+    int OtherPupils = 0,
+    FamilyCannotComeDto? CannotCome = null,
+    bool CanSayCannotCome = false);
 
 /// <summary>
 /// Clause 1 for a Teams session (null for the built-in room, which asks it in the call): Teams
@@ -81,7 +85,7 @@ public abstract record FamilyLinkOutcome
 /// must not be cancelled, and not over. Validity is decided here, at use, so a reschedule shows
 /// the new time and a cancellation closes every link at once.
 /// </summary>
-public sealed class OpenFamilyLink(ChaperoneDbContext db, FamilyLinks links, TimeProvider clock)
+public sealed class OpenFamilyLink(ChaperoneDbContext db, FamilyLinks links, TimeProvider clock, Notifications.EmailOptions options, Notifications.OutboxSignal outbox)
 {
     /// <summary>How long before the start the join button opens.</summary>
     public static readonly TimeSpan JoinOpensBefore = TimeSpan.FromMinutes(10);
@@ -162,7 +166,9 @@ public sealed class OpenFamilyLink(ChaperoneDbContext db, FamilyLinks links, Tim
                 answers?.AnsweredAt.ToUniversalTime()),
             JoinOf(due, opensAt, opensLocal, token ?? "", inTeams, teamsJoinUrl, consent),
             consent,
-            pupils.Count - ownPupils.Count);
+            pupils.Count - ownPupils.Count,
+            (await FamilyAbsence.CurrentAsync(db, schoolId, session.Id, session.Sequence, ct, guardian.Id)).GetValueOrDefault(guardian.Id),
+            session.Status == SessionStatus.Scheduled && clock.GetUtcNow() < session.Start);
         return new FamilyLinkOutcome.Open(dto, schoolId, session.Id, guardian.Id, zone);
     }
 
@@ -301,6 +307,69 @@ public sealed class OpenFamilyLink(ChaperoneDbContext db, FamilyLinks links, Tim
             await db.SaveChangesAsync(ct);
             await write.CommitAsync(ct);
         }
+        return await OpenAsync(token, ct);
+    }
+
+    /// <summary>
+    /// The guardian tells the school they cannot come (<paramref name="cannotCome"/>), with a few
+    /// words for the teacher if they like, or takes it back; until the start. A change is emailed to
+    /// the teacher (<see cref="FamilyAbsence.Compose"/>); new words alone are kept without another email.
+    /// </summary>
+    public async Task<FamilyLinkOutcome> SayCannotComeAsync(string? token, bool cannotCome, string? message, CancellationToken ct)
+    {
+        var opened = await OpenAsync(token, ct);
+        if (opened is not FamilyLinkOutcome.Open open)
+        {
+            return opened;
+        }
+        if (!open.Session.CanSayCannotCome)
+        {
+            return new FamilyLinkOutcome.Invalid(new Dictionary<string, string[]>
+            {
+                ["cannotCome"] = ["The call has started, so this can no longer be changed here: please contact the school office."],
+            });
+        }
+        var (words, error) = cannotCome ? FamilyAbsence.Check(message) : (null, null);
+        if (error is not null)
+        {
+            return new FamilyLinkOutcome.Invalid(new Dictionary<string, string[]> { ["message"] = [error] });
+        }
+        var session = await db.Sessions.AsNoTracking().FirstAsync(s => s.Id == open.SessionId, ct);
+        await using (var write = await WriteTransaction.BeginAsync(db, ct))
+        {
+            // One guardian's notices are written in turn (SQLite's write turn; on PostgreSQL a transaction-scoped advisory lock), so each sees the last.
+            if (db.Database.IsNpgsql())
+            {
+                var key = $"family-absence:{Ids.Format(open.SessionId)}:{Ids.Format(open.GuardianId)}";
+                await db.Database.ExecuteSqlInterpolatedAsync($"SELECT pg_advisory_xact_lock(hashtextextended({key}, 0))", ct);
+            }
+            var said = (await FamilyAbsence.CurrentAsync(db, open.SchoolId, open.SessionId, session.Sequence, ct, open.GuardianId)).GetValueOrDefault(open.GuardianId);
+            if (said is null && !cannotCome)
+            {
+                return open;
+            }
+            if (!cannotCome || said is null || said.Message != words)
+            {
+                var now = clock.GetUtcNow();
+                db.Add(new FamilyAbsenceNotice
+                {
+                    SchoolId = open.SchoolId, SessionId = open.SessionId, GuardianId = open.GuardianId, SessionSequence = session.Sequence,
+                    At = now, CannotCome = cannotCome, Message = words,
+                });
+                if ((said is null) == cannotCome)
+                {
+                    var guardian = await db.Guardians.AsNoTracking().Where(g => g.Id == open.GuardianId).Select(g => new { g.Name, g.Relationship }).FirstAsync(ct);
+                    var about = new FamilyAbsence.About(session.Id, session.SchoolId, open.Session.School, open.Zone, session.Start, session.End, guardian.Name, guardian.Relationship, open.Session.Pupils);
+                    foreach (var to in await FamilyAbsence.RecipientsAsync(db, session, ct))
+                    {
+                        db.OutboxMessages.Add(FamilyAbsence.Compose(options, links.BaseUrl, about, cannotCome, to, now));
+                    }
+                }
+                await db.SaveChangesAsync(ct);
+            }
+            await write.CommitAsync(ct);
+        }
+        outbox.Wake();
         return await OpenAsync(token, ct);
     }
 

@@ -16,7 +16,7 @@ public sealed partial class MessageTemplates(ChaperoneDbContext db, MessageCompo
 {
     /// <summary>The session messages a school words itself; concern alerts are content-free and fixed (clause 12), and password links and the reminders of a missing outcome (clause 11, to staff) fixed.</summary>
     public static IReadOnlyList<MessageKind> Kinds { get; } =
-        Enum.GetValues<MessageKind>().Where(k => k is not (MessageKind.ConcernRaised or MessageKind.ConcernEscalated or MessageKind.PasswordReset or MessageKind.OutcomeDue or MessageKind.OutcomeOverdue)).ToList();
+        Enum.GetValues<MessageKind>().Where(k => k is not (MessageKind.ConcernRaised or MessageKind.ConcernEscalated or MessageKind.PasswordReset or MessageKind.OutcomeDue or MessageKind.OutcomeOverdue or MessageKind.FamilyCannotCome or MessageKind.FamilyCanCome)).ToList();
 
     public async Task<MessageWording> WordingAsync(Guid schoolId, MessageKind kind, CancellationToken ct) =>
         await db.MessageTemplates.AsNoTracking().Where(t => t.SchoolId == schoolId && t.Kind == kind)

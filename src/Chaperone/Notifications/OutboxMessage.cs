@@ -23,6 +23,10 @@ public enum MessageKind
     OutcomeDue,
     /// <summary>Clause 11: a week after the session its outcome is still not recorded; to the senior leaders.</summary>
     OutcomeOverdue,
+    /// <summary>A parent or carer said on their page that they cannot come (<see cref="Families.FamilyAbsence"/>); to the teacher.</summary>
+    FamilyCannotCome,
+    /// <summary>A parent or carer who had said they cannot come can after all; to the teacher.</summary>
+    FamilyCanCome,
 }
 
 /// <summary>Where a message is in its life.</summary>

@@ -63,6 +63,8 @@ public static class OutboxQueries
         MessageKind.PasswordReset => "password-reset",
         MessageKind.OutcomeDue => "outcome-due",
         MessageKind.OutcomeOverdue => "outcome-overdue",
+        MessageKind.FamilyCannotCome => "family-cannot-come",
+        MessageKind.FamilyCanCome => "family-can-come",
         _ => "reminder-morning",
     };
 
@@ -77,6 +79,8 @@ public static class OutboxQueries
         MessageKind.PasswordReset => "Password reset",
         MessageKind.OutcomeDue => "Outcome reminder",
         MessageKind.OutcomeOverdue => "Outcome overdue",
+        MessageKind.FamilyCannotCome => "Family cannot come",
+        MessageKind.FamilyCanCome => "Family can come after all",
         _ => "Reminder (morning)",
     };
 

@@ -27,7 +27,12 @@ public sealed record ExportedRecordingDto(string RecordingId, string SessionId, 
 /// <param name="Consent">The consent they gave (clause 1), if it was theirs.</param>
 /// <param name="Checklists">The room and dress checks they answered (clauses 9 and 10).</param>
 /// <param name="Attendance">When they joined and left the call.</param>
-public sealed record GuardianSessionDto(Scheduling.SessionDto Session, ConsentFact? Consent, IReadOnlyList<ChecklistFact> Checklists, IReadOnlyList<Stay> Attendance);
+/// <param name="CannotCome">What they told the school on their page: each time they said they could not come (with what they wrote), or took it back.</param>
+public sealed record GuardianSessionDto(Scheduling.SessionDto Session, ConsentFact? Consent, IReadOnlyList<ChecklistFact> Checklists, IReadOnlyList<Stay> Attendance,
+    IReadOnlyList<GuardianCannotComeDto> CannotCome);
+
+/// <summary>One notice a parent or carer gave on their page: that they could not come (<paramref name="CannotCome"/>), or that they could after all.</summary>
+public sealed record GuardianCannotComeDto(DateTimeOffset At, bool CannotCome, string? Message);
 
 /// <summary>
 /// Everything Chaperone holds about a parent or carer, for their own subject access request: their
@@ -193,6 +198,8 @@ public sealed class SubjectAccess(ChaperoneDbContext db, CallProviderResolver pr
             .Select(l => l.Pupil!).OrderBy(p => p.Name).ToListAsync(ct);
         var sessionIds = await db.SessionGuardians.AsNoTracking().Where(sg => sg.GuardianId == id && sg.SchoolId == schoolId).Select(sg => sg.SessionId).ToListAsync(ct);
         var sessions = new List<GuardianSessionDto>(sessionIds.Count);
+        var notices = (await db.Set<Families.FamilyAbsenceNotice>().AsNoTracking().Where(n => n.GuardianId == id && n.SchoolId == schoolId).ToListAsync(ct))
+            .OrderBy(n => n.At).ThenBy(n => n.Id).ToLookup(n => n.SessionId, n => new GuardianCannotComeDto(n.At.ToUniversalTime(), n.CannotCome, n.Message));
         foreach (var sessionId in sessionIds)
         {
             if (await SessionRecords.RecordAsync(db, providers, schoolId, sessionId, ct) is not { } record)
@@ -203,7 +210,8 @@ public sealed class SubjectAccess(ChaperoneDbContext db, CallProviderResolver pr
             sessions.Add(new GuardianSessionDto(record.Session,
                 record.Consents.LastOrDefault(c => c.GuardianId == Ids.Format(id)),
                 record.Checklists.Where(c => c.Who == guardian.Name).ToList(),
-                record.Attendance.Where(a => a.Name == guardian.Name).SelectMany(a => a.Stays).ToList()));
+                record.Attendance.Where(a => a.Name == guardian.Name).SelectMany(a => a.Stays).ToList(),
+                notices[sessionId].ToList()));
         }
         sessions.Sort((a, b) => a.Session.Start.CompareTo(b.Session.Start));
         var emails = await EmailsAsync(db.OutboxMessages.Where(m => m.SchoolId == schoolId && m.RecipientId == id && m.RecipientRole == "guardian" && m.SessionId != null), ct);

@@ -97,6 +97,7 @@ public sealed class InterventionRecordsApplier(ChaperoneDbContext db) : IRetenti
             await db.Set<CallEventRecord>().Where(e => e.SchoolId == scope.SchoolId && ids.Contains(e.SessionId)).ExecuteDeleteAsync(ct);
             await db.Set<EvidenceRecord>().Where(e => e.SchoolId == scope.SchoolId && ids.Contains(e.SessionId)).ExecuteDeleteAsync(ct);
             await db.Set<FamilyChecklistAnswer>().Where(e => e.SchoolId == scope.SchoolId && ids.Contains(e.SessionId)).ExecuteDeleteAsync(ct);
+            await db.Set<FamilyAbsenceNotice>().Where(e => e.SchoolId == scope.SchoolId && ids.Contains(e.SessionId)).ExecuteDeleteAsync(ct);
             await db.DeliveryAttempts.Where(a => db.OutboxMessages.Any(m => m.Id == a.OutboxMessageId && m.SchoolId == scope.SchoolId && m.SessionId != null && ids.Contains(m.SessionId.Value))).ExecuteDeleteAsync(ct);
             await db.OutboxMessages.Where(m => m.SchoolId == scope.SchoolId && m.SessionId != null && ids.Contains(m.SessionId.Value)).ExecuteDeleteAsync(ct);
             await db.Set<Teams.TeamsMeeting>().Where(m => m.SchoolId == scope.SchoolId && ids.Contains(m.SessionId)).ExecuteUpdateAsync(u => u.SetProperty(m => m.AttendanceJson, (string?)null), ct);
@@ -109,7 +110,7 @@ public sealed class InterventionRecordsApplier(ChaperoneDbContext db) : IRetenti
                 db.Add(new DeletionRecord
                 {
                     SchoolId = scope.SchoolId, At = scope.Now, Kind = DeletionKinds.SessionRecords, SubjectId = s.Id, SessionId = s.Id, Why = why,
-                    What = $"Records of session {s.Id:N} of {s.Start:yyyy-MM-dd}: attendance, call events, consent, notes, evidence, checklists, emails, pupils and guardians",
+                    What = $"Records of session {s.Id:N} of {s.Start:yyyy-MM-dd}: attendance, call events, consent, notes, evidence, checklists, families' word that they could not come, emails, pupils and guardians",
                 });
                 AuditLog.Record(db, scope.SchoolId, AuditActor.System, AuditActions.SessionRecordsExpired, AuditSubjects.Session, Infrastructure.Ids.Format(s.Id), new { why });
             }

@@ -78,6 +78,43 @@ public sealed class FamilyInTheBrowserTests(BrowserApp browser) : IClassFixture<
     }
 
     [Fact]
+    public async Task AParentWhoCannotComeTellsTheSchoolAndTheTeacherSeesItThenTheyTakeItBack()
+    {
+        var (sessionId, sarah) = await BookForAmeliaAsync(Wednesday10.AddDays(5).AddHours(3));
+        var page = await browser.NewPageAsync(viewport: BrowserApp.Phone);
+        await page.GotoAsync(await GuardianLinkAsync(sessionId, sarah));
+
+        var section = page.GetByRole(AriaRole.Region, new() { Name = "If you cannot come" });
+        await section.GetByLabel("A message for the teacher (optional)").FillAsync("Amelia has a dentist appointment.\nAny afternoon next week suits us.");
+        await section.GetByRole(AriaRole.Button, new() { Name = "Tell the school we cannot come" }).ClickAsync();
+
+        await Assertions.Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "the teacher is told that you cannot come" })).ToBeVisibleAsync(new() { Timeout = Ms });
+        await Assertions.Expect(section.Locator("[data-cannot-come-said]")).ToContainTextAsync("You told the school at Monday 30 November 2026, 08:00 that you cannot come.", new() { Timeout = Ms });
+        await Assertions.Expect(section.Locator("[data-cannot-come-message]")).ToContainTextAsync("Amelia has a dentist appointment.", new() { Timeout = Ms });
+        await AssertEveryControlIsLabelledAsync(page);
+        Assert.Empty(await AccessibilityViolationsAsync(page));
+        await ScreenshotAsync(page, "family-cannot-come.png");
+
+        // The teacher sees it at the top of the session's page, with what the parent wrote.
+        var teacher = await browser.NewPageAsync();
+        await SignInAsync(teacher, "teacher1@demo.school");
+        await teacher.GotoAsync($"/sessions/{sessionId}");
+        var notice = teacher.Locator("[data-family-cannot-come]");
+        await Assertions.Expect(notice).ToContainTextAsync("Sarah Brown (Mother) told the school at Monday 30 November 2026, 08:00 that they cannot come.", new() { Timeout = Ms });
+        await Assertions.Expect(notice).ToContainTextAsync("Any afternoon next week suits us.", new() { Timeout = Ms });
+        Assert.Empty(await AccessibilityViolationsAsync(teacher));
+
+        // The parent can come after all: the page offers the form again, and the teacher's notice is gone.
+        await section.GetByRole(AriaRole.Button, new() { Name = "We can come after all" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "you can come after all" })).ToBeVisibleAsync(new() { Timeout = Ms });
+        await Assertions.Expect(section.GetByRole(AriaRole.Button, new() { Name = "Tell the school we cannot come" })).ToBeVisibleAsync(new() { Timeout = Ms });
+        await teacher.ReloadAsync();
+        await Assertions.Expect(teacher.Locator("[data-family-cannot-come]")).ToHaveCountAsync(0, new() { Timeout = Ms });
+        await page.Context.CloseAsync();
+        await teacher.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task AnAlteredLinkShowsAPageThatNamesNobody()
     {
         var (sessionId, sarah) = await BookForAmeliaAsync(Wednesday10.AddDays(1));

@@ -17,6 +17,10 @@ public sealed class IndexModel(OpenFamilyLink open) : PageModel
     [BindProperty]
     public List<string> Ticked { get; set; } = [];
 
+    /// <summary>What the family writes for the teacher when they cannot come.</summary>
+    [BindProperty]
+    public string? Message { get; set; }
+
     public FamilySessionDto? Session { get; private set; }
     public DateTimeZone Zone { get; private set; } = DateTimeZone.Utc;
     public FormErrors Errors { get; } = new();
@@ -56,6 +60,31 @@ public sealed class IndexModel(OpenFamilyLink open) : PageModel
         if (outcome is FamilyLinkOutcome.Invalid invalid)
         {
             Errors.Add("consent", invalid.Errors.TryGetValue("consent", out var messages) ? messages[0] : "Your consent could not be recorded.");
+            return Show(await open.OpenAsync(token, ct));
+        }
+        return Show(outcome);
+    }
+
+    public Task<IActionResult> OnPostCannotComeAsync(string token, CancellationToken ct) =>
+        SayAsync(token, cannotCome: true, "Thank you: the teacher is told that you cannot come. The school will move or cancel the call, and email you either way.", ct);
+
+    public Task<IActionResult> OnPostCanComeAsync(string token, CancellationToken ct) =>
+        SayAsync(token, cannotCome: false, "Thank you: the teacher is told that you can come after all.", ct);
+
+    private async Task<IActionResult> SayAsync(string token, bool cannotCome, string thanks, CancellationToken ct)
+    {
+        var outcome = await open.SayCannotComeAsync(token, cannotCome, Message, ct);
+        if (outcome is FamilyLinkOutcome.Open)
+        {
+            TempData["Notice"] = thanks;
+            return LocalRedirect($"/family/{Uri.EscapeDataString(token)}#cannot-come-title");
+        }
+        if (outcome is FamilyLinkOutcome.Invalid invalid)
+        {
+            foreach (var (field, messages) in invalid.Errors)
+            {
+                Errors.Add(field == "message" ? "message" : "cannot-come", messages[0]);
+            }
             return Show(await open.OpenAsync(token, ct));
         }
         return Show(outcome);

@@ -399,6 +399,44 @@ namespace Chaperone.Storage.Migrations.Postgres
                     b.ToTable("ConcernSettings", (string)null);
                 });
 
+            modelBuilder.Entity("Chaperone.Families.FamilyAbsenceNotice", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<bool>("CannotCome")
+                        .HasColumnType("boolean");
+
+                    b.Property<Guid>("GuardianId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Message")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<Guid>("SchoolId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("SessionId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("SessionSequence")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("GuardianId");
+
+                    b.HasIndex("SchoolId");
+
+                    b.HasIndex("SessionId", "GuardianId", "At");
+
+                    b.ToTable("FamilyAbsenceNotices", (string)null);
+                });
+
             modelBuilder.Entity("Chaperone.Families.FamilyChecklistAnswer", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1561,6 +1599,21 @@ namespace Chaperone.Storage.Migrations.Postgres
                     b.HasOne("Chaperone.Schools.School", null)
                         .WithMany()
                         .HasForeignKey("SchoolId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Chaperone.Families.FamilyAbsenceNotice", b =>
+                {
+                    b.HasOne("Chaperone.People.Guardian", null)
+                        .WithMany()
+                        .HasForeignKey("GuardianId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("Chaperone.Scheduling.Session", null)
+                        .WithMany()
+                        .HasForeignKey("SessionId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

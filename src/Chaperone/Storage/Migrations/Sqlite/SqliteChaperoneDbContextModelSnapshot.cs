@@ -392,6 +392,44 @@ namespace Chaperone.Storage.Migrations.Sqlite
                     b.ToTable("ConcernSettings", (string)null);
                 });
 
+            modelBuilder.Entity("Chaperone.Families.FamilyAbsenceNotice", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("CannotCome")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("GuardianId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Message")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("SchoolId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("SessionId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("SessionSequence")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("GuardianId");
+
+                    b.HasIndex("SchoolId");
+
+                    b.HasIndex("SessionId", "GuardianId", "At");
+
+                    b.ToTable("FamilyAbsenceNotices", (string)null);
+                });
+
             modelBuilder.Entity("Chaperone.Families.FamilyChecklistAnswer", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1550,6 +1588,21 @@ namespace Chaperone.Storage.Migrations.Sqlite
                     b.HasOne("Chaperone.Schools.School", null)
                         .WithMany()
                         .HasForeignKey("SchoolId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Chaperone.Families.FamilyAbsenceNotice", b =>
+                {
+                    b.HasOne("Chaperone.People.Guardian", null)
+                        .WithMany()
+                        .HasForeignKey("GuardianId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("Chaperone.Scheduling.Session", null)
+                        .WithMany()
+                        .HasForeignKey("SessionId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -1,0 +1,156 @@
+using Chaperone.Infrastructure;
+using Chaperone.Notifications;
+using Chaperone.People;
+using Chaperone.Scheduling;
+using Chaperone.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using MimeKit;
+
+namespace Chaperone.Families;
+
+/// <summary>
+/// A parent or carer telling the school, from their page, that they cannot come to a session
+/// (<see cref="CannotCome"/>), or that they can after all. Appended, never edited: a guardian's
+/// newest notice for the session's current time (<see cref="SessionSequence"/>) counts, so moving
+/// the session leaves the earlier ones as history.
+/// </summary>
+public sealed class FamilyAbsenceNotice
+{
+    public Guid Id { get; init; } = Guid.CreateVersion7();
+    public Guid SchoolId { get; set; }
+    public Guid SessionId { get; set; }
+    public Guid GuardianId { get; set; }
+    /// <summary>The session's booking sequence when it was sent: the time it was about.</summary>
+    public int SessionSequence { get; set; }
+    public DateTimeOffset At { get; set; }
+    /// <summary>True: they cannot come; false: they take it back, and can come after all.</summary>
+    public bool CannotCome { get; set; }
+    /// <summary>What they wrote for the teacher, if anything.</summary>
+    public string? Message { get; set; }
+}
+
+internal sealed class FamilyAbsenceNoticeConfiguration : IEntityTypeConfiguration<FamilyAbsenceNotice>
+{
+    public void Configure(EntityTypeBuilder<FamilyAbsenceNotice> b)
+    {
+        b.ToTable("FamilyAbsenceNotices");
+        b.Property(n => n.Id).ValueGeneratedNever();
+        b.Property(n => n.Message).HasMaxLength(FamilyAbsence.MaxMessage);
+        b.HasOne<Session>().WithMany().HasForeignKey(n => n.SessionId);
+        b.HasOne<Guardian>().WithMany().HasForeignKey(n => n.GuardianId).OnDelete(DeleteBehavior.Restrict);
+        b.HasIndex(n => new { n.SessionId, n.GuardianId, n.At });
+        b.HasIndex(n => n.SchoolId);
+    }
+}
+
+/// <summary>A family's word that they cannot come: when they said it, and what they wrote.</summary>
+public sealed record FamilyCannotComeDto(DateTimeOffset At, string? Message);
+
+/// <summary>The body of <c>POST /api/v1/family/{token}/cannot-come</c>: a few words for the teacher, if they like.</summary>
+public sealed record FamilyCannotComeRequest(string? Message);
+
+/// <summary>
+/// Families saying they cannot come: which guardians of a session have said so for its current
+/// time, and the email that tells the teacher. The email is content-free, as the concern alerts
+/// are: what the family wrote may be personal, so it is read on the session's page after signing in.
+/// </summary>
+public static class FamilyAbsence
+{
+    public const int MaxMessage = 1000;
+
+    /// <summary>Those of the session's guardians whose newest notice for its time <paramref name="sequence"/> says they cannot come.</summary>
+    public static async Task<Dictionary<Guid, FamilyCannotComeDto>> CurrentAsync(ChaperoneDbContext db, Guid schoolId, Guid sessionId, int sequence, CancellationToken ct, Guid? guardianId = null)
+    {
+        var notices = await db.Set<FamilyAbsenceNotice>().AsNoTracking()
+            .Where(n => n.SchoolId == schoolId && n.SessionId == sessionId && n.SessionSequence == sequence && (guardianId == null || n.GuardianId == guardianId))
+            .ToListAsync(ct);
+        return notices.GroupBy(n => n.GuardianId)
+            .Select(g => g.OrderByDescending(n => n.At).ThenByDescending(n => n.Id).First())
+            .Where(n => n.CannotCome)
+            .ToDictionary(n => n.GuardianId, n => new FamilyCannotComeDto(n.At.ToUniversalTime(), n.Message));
+    }
+
+    /// <summary>The words a guardian sends, trimmed (null when empty), or the error on the <c>message</c> field.</summary>
+    public static (string? Message, string? Error) Check(string? message)
+    {
+        var trimmed = message?.Trim();
+        if (string.IsNullOrEmpty(trimmed))
+        {
+            return (null, null);
+        }
+        if (trimmed.Length > MaxMessage)
+        {
+            return (null, $"Please keep your message to {MaxMessage} characters (it has {trimmed.Length}). The school office can take anything longer.");
+        }
+        return trimmed.Any(c => char.IsControl(c) && c is not ('\n' or '\r' or '\t'))
+            ? (null, "Your message has characters that cannot be kept: please type it again.")
+            : (trimmed, null);
+    }
+
+    /// <summary>What the teacher (or, if they have left, each senior leader) is told about a session.</summary>
+    public sealed record About(Guid SessionId, Guid SchoolId, string SchoolName, NodaTime.DateTimeZone Zone, DateTimeOffset Start, DateTimeOffset End,
+        string Guardian, string Relationship, IReadOnlyList<string> Pupils);
+
+    /// <summary>
+    /// The email that a family cannot come (or can after all), to <paramref name="to"/>, stored
+    /// ready-made: its wording is the school's, not a template. It names the family and the session,
+    /// and sends the reader to the session's page for what they wrote.
+    /// </summary>
+    public static OutboxMessage Compose(EmailOptions options, Uri baseUrl, About s, bool cannotCome, (Guid Id, string Name, string Email, string Role) to, DateTimeOffset now)
+    {
+        var id = Guid.CreateVersion7();
+        var pupils = string.Join(" and ", s.Pupils);
+        var when = $"{Pages.Display.When(s.Start, s.End, s.Zone)} ({MessageComposer.ZoneLabel(s.Zone)})";
+        var link = new Uri(baseUrl, $"/sessions/{Ids.Format(s.SessionId)}").ToString();
+        var subject = cannotCome
+            ? $"{s.Guardian} cannot come to the video call with {pupils}: {when}"
+            : $"{s.Guardian} can come to the video call with {pupils} after all: {when}";
+        var body = new MailBody().Paragraph($"Dear {to.Name},");
+        if (cannotCome)
+        {
+            body.Strong($"{s.Guardian} ({s.Relationship}) has told the school, on their page for the call, that they cannot come to the video call with {pupils} on {when}.")
+                .Paragraph("Anything they wrote is on the session's page, where the session can be moved or cancelled; the family is emailed either way. Without a parent or carer to supervise, the call cannot go ahead (clause 4).");
+        }
+        else
+        {
+            body.Strong($"{s.Guardian} ({s.Relationship}) had said they could not come to the video call with {pupils} on {when}, and has now said, on their page for the call, that they can come after all.");
+        }
+        body.Link("Open the session", link);
+        var messageId = MessageComposer.MessageIdOf(id, options);
+        var message = MessageComposer.Envelope(options, s.SchoolName, to.Name, to.Email, subject, now, messageId);
+        message.Headers.Add("X-Chaperone-Session", s.SessionId.ToString());
+        message.Body = new MultipartAlternative
+        {
+            new TextPart("plain") { Text = body.ToText() },
+            new TextPart("html") { Text = body.ToHtml(s.SchoolName) },
+        };
+        return new OutboxMessage
+        {
+            Id = id,
+            SchoolId = s.SchoolId,
+            SessionId = s.SessionId,
+            Kind = cannotCome ? MessageKind.FamilyCannotCome : MessageKind.FamilyCanCome,
+            RecipientRole = to.Role,
+            RecipientId = to.Id,
+            RecipientName = to.Name,
+            RecipientEmail = to.Email,
+            Subject = subject.Length <= 400 ? subject : subject[..400],
+            MessageIdHeader = messageId,
+            Mime = MessageComposer.SevenBit(message),
+            CreatedAt = now,
+            NextAttemptAt = now,
+        };
+    }
+
+    /// <summary>Who is told: the session's teacher, or, once they have left the school, its senior leaders.</summary>
+    public static async Task<List<(Guid Id, string Name, string Email, string Role)>> RecipientsAsync(ChaperoneDbContext db, Session session, CancellationToken ct)
+    {
+        var teacher = await db.Users.AsNoTracking().Where(u => u.Id == session.TeacherId && u.SchoolId == session.SchoolId)
+            .Select(u => new { u.Id, u.Name, u.Email, Active = u.AccessEndedAt == null }).FirstOrDefaultAsync(ct);
+        var people = teacher is { Active: true }
+            ? [(teacher.Id, teacher.Name, teacher.Email, "teacher")]
+            : (await StaffWithRole.ListAsync(db, session.SchoolId, Roles.Slt, ct)).Select(l => (l.Id, l.Name, l.Email, "slt")).ToList();
+        return [.. people.Where(p => p.Email is not null && ManagePeople.IsEmail(p.Email)).Select(p => (p.Item1, p.Item2, p.Item3!, p.Item4))];
+    }
+}

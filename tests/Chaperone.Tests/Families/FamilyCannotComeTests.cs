@@ -1,0 +1,167 @@
+using System.Net;
+using System.Net.Http.Json;
+using Chaperone.Notifications;
+using Chaperone.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Chaperone.Tests.Families;
+
+/// <summary>
+/// A family that cannot come says so on their page, until the start: the teacher is emailed
+/// (without the family's words, which are read on the session's page), sees it there and in the
+/// family links, and the family can take it back. Moving the session starts afresh. Each test
+/// moves the clock forward, so the class has its own app.
+/// </summary>
+public abstract class FamilyCannotComeTests(ChaperoneApp app)
+{
+    private const string Words = "Toby has a hospital appointment that morning.\nCould we do Friday instead?";
+
+    private async Task<(TestSchool School, HttpClient Teacher, string SessionId, string Path, DateTimeOffset Start)> BookedAsync()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var teacher = await school.TeacherAsync(app);
+        var start = Api.NextWeekdayAt(app.Clock.GetUtcNow().AddHours(50), 10);
+        var id = await TestSchool.BookOkAsync(teacher, school.Booking(start));
+        return (school, teacher, id, await FamilyLinkTests.FamilyPathAsync(teacher, id, school.Mother), start);
+    }
+
+    private Task<List<OutboxMessage>> EmailsAsync(string sessionId, MessageKind kind) =>
+        app.WithDbAsync(db => db.OutboxMessages.AsNoTracking().Where(m => m.SessionId == Guid.Parse(sessionId) && m.Kind == kind).ToListAsync());
+
+    private static async Task<System.Text.Json.JsonElement> MotherOfLinksAsync(HttpClient staff, string sessionId, Guid mother) =>
+        (await Api.JsonAsync(await staff.GetAsync($"/api/v1/sessions/{sessionId}/family-links"), HttpStatusCode.OK))
+            .GetProperty("guardians").EnumerateArray().Single(g => g.GetProperty("guardianId").GetString() == mother.ToString());
+
+    [Fact]
+    public async Task TheFamilySaysTheyCannotComeTheTeacherIsToldAndTheyCanTakeItBack()
+    {
+        var (school, teacher, id, path, _) = await BookedAsync();
+        var family = Api.AnonymousClient(app);
+        // The booking email tells the family where to say so.
+        var booked = Assert.Single(await EmailsAsync(id, MessageKind.Booked), m => m.RecipientId == school.Mother);
+        using (var mime = app.Services.GetRequiredService<MessageComposer>().Render(booked))
+        {
+            Assert.Contains("If you cannot come, please say so there too: the teacher is told at once.", mime.TextBody, StringComparison.Ordinal);
+        }
+        var before = await Api.JsonAsync(await family.GetAsync("/api/v1" + path), HttpStatusCode.OK);
+        Assert.True(before.GetProperty("canSayCannotCome").GetBoolean());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, before.GetProperty("cannotCome").ValueKind);
+
+        var said = await Api.JsonAsync(await family.PostAsJsonAsync("/api/v1" + path + "/cannot-come", new { message = "  " + Words + "  " }), HttpStatusCode.OK);
+
+        Assert.Equal(Words, said.GetProperty("cannotCome").GetProperty("message").GetString());
+        Assert.Equal(app.Clock.GetUtcNow(), said.GetProperty("cannotCome").GetProperty("at").GetDateTimeOffset());
+        // The teacher is emailed at once: who and which session, not what the family wrote.
+        var email = Assert.Single(await EmailsAsync(id, MessageKind.FamilyCannotCome));
+        Assert.Equal(school.TeacherId, email.RecipientId);
+        Assert.Equal("teacher", email.RecipientRole);
+        Assert.StartsWith("Mia Mother cannot come to the video call with Toby Twoparents:", email.Subject, StringComparison.Ordinal);
+        using (var mime = app.Services.GetRequiredService<MessageComposer>().Render(email))
+        {
+            Assert.Contains("Mia Mother (Mother) has told the school, on their page for the call, that they cannot come", mime.TextBody, StringComparison.Ordinal);
+            Assert.Contains($"/sessions/{id}", mime.TextBody, StringComparison.Ordinal);
+            Assert.DoesNotContain("hospital", mime.TextBody, StringComparison.Ordinal);
+            Assert.DoesNotContain("hospital", mime.HtmlBody, StringComparison.Ordinal);
+        }
+        // The teacher reads it on the session's page and in the family links.
+        var links = await MotherOfLinksAsync(teacher, id, school.Mother);
+        Assert.Equal(Words, links.GetProperty("cannotCome").GetProperty("message").GetString());
+        var page = WebUtility.HtmlDecode(await teacher.GetStringAsync($"/sessions/{id}"));
+        Assert.Contains("Mia Mother (Mother) told the school at", page, StringComparison.Ordinal);
+        Assert.Contains("Toby has a hospital appointment that morning.", page, StringComparison.Ordinal);
+        Assert.Contains("Move or cancel the session below", page, StringComparison.Ordinal);
+
+        // New words replace the old ones, without another email.
+        app.Clock.Advance(TimeSpan.FromMinutes(5));
+        var again = await Api.JsonAsync(await family.PostAsJsonAsync("/api/v1" + path + "/cannot-come", new { message = "Any afternoon next week is fine." }), HttpStatusCode.OK);
+        Assert.Equal("Any afternoon next week is fine.", again.GetProperty("cannotCome").GetProperty("message").GetString());
+        Assert.Single(await EmailsAsync(id, MessageKind.FamilyCannotCome));
+
+        // They can come after all: the teacher is told, and the page no longer says otherwise.
+        var back = await Api.JsonAsync(await family.DeleteAsync("/api/v1" + path + "/cannot-come"), HttpStatusCode.OK);
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, back.GetProperty("cannotCome").ValueKind);
+        var canCome = Assert.Single(await EmailsAsync(id, MessageKind.FamilyCanCome));
+        Assert.StartsWith("Mia Mother can come to the video call with Toby Twoparents after all:", canCome.Subject, StringComparison.Ordinal);
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, (await MotherOfLinksAsync(teacher, id, school.Mother)).GetProperty("cannotCome").ValueKind);
+        Assert.DoesNotContain("told the school at", WebUtility.HtmlDecode(await teacher.GetStringAsync($"/sessions/{id}")), StringComparison.Ordinal);
+        // Taking back what was not said changes nothing.
+        await Api.JsonAsync(await family.DeleteAsync("/api/v1" + path + "/cannot-come"), HttpStatusCode.OK);
+        Assert.Single(await EmailsAsync(id, MessageKind.FamilyCanCome));
+
+        // The parent's own subject access export holds what they said, each time.
+        var (_, slt) = await Chaperone.Tests.Concerns.ConcernTestSupport.LeadersAsync(app, school);
+        var export = await Api.JsonAsync(await slt.GetAsync($"/api/v1/guardians/{school.Mother}/subject-access"), HttpStatusCode.OK);
+        var notices = Assert.Single(export.GetProperty("sessions").EnumerateArray()).GetProperty("cannotCome").EnumerateArray().ToList();
+        Assert.Equal([true, true, false], notices.Select(n => n.GetProperty("cannotCome").GetBoolean()));
+        Assert.Equal(Words, notices[0].GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public async Task MovingTheSessionStartsAfreshAndOnceTheCallStartsItCanNoLongerBeSaid()
+    {
+        var (school, teacher, id, path, start) = await BookedAsync();
+        var family = Api.AnonymousClient(app);
+        await Api.JsonAsync(await family.PostAsJsonAsync("/api/v1" + path + "/cannot-come", new { message = (string?)null }), HttpStatusCode.OK);
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, (await MotherOfLinksAsync(teacher, id, school.Mother)).GetProperty("cannotCome").GetProperty("message").ValueKind);
+
+        // The teacher moves the session: the family's word was about the old time.
+        var moved = Api.NextWeekdayAt(start.AddDays(1), 11);
+        Assert.Equal(HttpStatusCode.OK, (await Api.RescheduleAsync(teacher, id, moved)).StatusCode);
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, (await MotherOfLinksAsync(teacher, id, school.Mother)).GetProperty("cannotCome").ValueKind);
+        var page = await Api.JsonAsync(await family.GetAsync("/api/v1" + path), HttpStatusCode.OK);
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, page.GetProperty("cannotCome").ValueKind);
+
+        // At the start it can no longer be said or taken back here; nothing is stored, nobody emailed.
+        app.Clock.SetUtcNow(moved);
+        var late = await Api.JsonAsync(await family.GetAsync("/api/v1" + path), HttpStatusCode.OK);
+        Assert.False(late.GetProperty("canSayCannotCome").GetBoolean());
+        Assert.Equal(["cannotCome"], await Api.BadRequestFieldsAsync(await family.PostAsJsonAsync("/api/v1" + path + "/cannot-come", new { message = "Sorry" })));
+        Assert.Equal(["cannotCome"], await Api.BadRequestFieldsAsync(await family.DeleteAsync("/api/v1" + path + "/cannot-come")));
+        Assert.Equal(1, await app.WithDbAsync(db => db.Set<Chaperone.Families.FamilyAbsenceNotice>().CountAsync(n => n.SessionId == Guid.Parse(id))));
+        Assert.Single(await EmailsAsync(id, MessageKind.FamilyCannotCome));
+    }
+
+    [Fact]
+    public async Task BadInputIsRefusedOnItsFieldAndNothingIsStored()
+    {
+        var (_, _, id, path, _) = await BookedAsync();
+        var family = Api.AnonymousClient(app);
+        var url = "/api/v1" + path + "/cannot-come";
+
+        Assert.Equal(["message"], await Api.BadRequestFieldsAsync(await family.PostAsJsonAsync(url, new { message = new string('x', 1001) })));
+        Assert.Equal(["message"], await Api.BadRequestFieldsAsync(await family.PostAsJsonAsync(url, new { message = "Sorry\u0000" })));
+        await Api.ProblemAsync(await Api.PostRawAsync(family, url, "{\"message\": "), HttpStatusCode.BadRequest);
+        await Api.ProblemAsync(await Api.PostRawAsync(family, url, "{\"message\": 42}"), HttpStatusCode.BadRequest);
+        await Api.ProblemAsync(await family.PostAsJsonAsync("/api/v1/family/not-a-token/cannot-come", new { message = "Sorry" }), HttpStatusCode.NotFound);
+
+        Assert.Equal(0, await app.WithDbAsync(db => db.Set<Chaperone.Families.FamilyAbsenceNotice>().CountAsync(n => n.SessionId == Guid.Parse(id))));
+        Assert.Empty(await EmailsAsync(id, MessageKind.FamilyCannotCome));
+        // A message of exactly the limit is kept whole.
+        var full = new string('y', Chaperone.Families.FamilyAbsence.MaxMessage);
+        var said = await Api.JsonAsync(await family.PostAsJsonAsync(url, new { message = full }), HttpStatusCode.OK);
+        Assert.Equal(full, said.GetProperty("cannotCome").GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public async Task WhenTheTeacherHasLeftTheSeniorLeadersAreTold()
+    {
+        var (school, _, id, path, _) = await BookedAsync();
+        await app.WithDbAsync(async db =>
+        {
+            var teacher = await db.Users.SingleAsync(u => u.Id == school.TeacherId);
+            teacher.AccessEndedAt = app.Clock.GetUtcNow();
+            return await db.SaveChangesAsync();
+        });
+
+        await Api.JsonAsync(await Api.AnonymousClient(app).PostAsJsonAsync("/api/v1" + path + "/cannot-come", new { message = "Sorry" }), HttpStatusCode.OK);
+
+        var email = Assert.Single(await EmailsAsync(id, MessageKind.FamilyCannotCome));
+        Assert.Equal(school.SltId, email.RecipientId);
+        Assert.Equal("slt", email.RecipientRole);
+    }
+}
+
+public sealed class FamilyCannotComeOnSqlite(ChaperoneApp app) : FamilyCannotComeTests(app), IClassFixture<ChaperoneApp>;
+
+public sealed class FamilyCannotComeOnPostgres(PostgresChaperoneApp app) : FamilyCannotComeTests(app), IClassFixture<PostgresChaperoneApp>;
