@@ -60,6 +60,22 @@ public sealed partial class SchedulingInTheBrowserTests(BrowserApp browser) : IC
         await Assertions.Expect(link).ToBeVisibleAsync(new() { Timeout = Ms });
         Assert.Equal(sessionUrl, new Uri(browser.BaseAddress, await link.GetAttributeAsync("href", new() { Timeout = Ms })).ToString());
         await Assertions.Expect(page.GetByRole(AriaRole.Row).Filter(new() { HasText = "10:00–10:30" })).ToContainTextAsync("Amelia Brown", new() { Timeout = Ms });
+
+        // A weekly session: from the session's page, the same people a week later, checked, then booked.
+        await page.GotoAsync(sessionUrl);
+        await page.GetByRole(AriaRole.Link, new() { Name = "Book another session like this" }).ClickAsync();
+        await page.WaitForPageAsync(new Regex("/sessions/new\\?like="));
+        await Assertions.Expect(page.Locator("[data-like]")).ToContainTextAsync("Filled in as the support session with Amelia Brown of Wednesday 2 December 2026, 10:00–10:30, a week later.", new() { Timeout = Ms });
+        await Assertions.Expect(page.GetByLabel("Amelia Brown", new() { Exact = true })).ToBeCheckedAsync(new() { Timeout = Ms });
+        await Assertions.Expect(page.GetByRole(AriaRole.Group, new() { Name = "Parents and carers of Amelia Brown" }).GetByLabel("Sarah Brown")).ToBeCheckedAsync(new() { Timeout = Ms });
+        await Assertions.Expect(page.GetByLabel("Date", new() { Exact = true })).ToHaveValueAsync("2026-12-09", new() { Timeout = Ms });
+        await Assertions.Expect(page.GetByLabel("Start time")).ToHaveValueAsync("10:00", new() { Timeout = Ms });
+        await Assertions.Expect(page.Locator("[data-clause-table] tr[data-clause='3']")).ToContainTextAsync("Met", new() { Timeout = Ms });
+        Assert.Empty(await AccessibilityViolationsAsync(page));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Book session" }).ClickAsync();
+        await page.WaitForPageAsync(SessionUrl());
+        await Assertions.Expect(page.GetByText("Wednesday 9 December 2026, 10:00–10:30").First).ToBeVisibleAsync(new() { Timeout = Ms });
+        Assert.NotEqual(sessionUrl, page.Url);
     }
 
     [Fact]

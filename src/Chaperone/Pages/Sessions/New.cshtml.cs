@@ -55,10 +55,60 @@ public sealed class NewModel(ChaperoneDbContext db, TimeProvider clock, BookSess
     public BookingCheckDto? Check { get; private set; }
     public SlotList? Slots { get; private set; }
 
-    public async Task OnGetAsync(CancellationToken ct)
+    /// <summary>The session this one is to be like (<c>?like=</c>), when the form was opened from its page: shown above the form.</summary>
+    public SessionDto? Like { get; private set; }
+
+    /// <summary>How many weeks after <see cref="Like"/> the form's time is.</summary>
+    public int LikeWeeksLater { get; private set; }
+
+    /// <summary>
+    /// The form, empty; or, opened with <c>?like={session}</c> from a session's page, filled in as
+    /// that session (teacher, pupils, parents and carers, kind and length) at the same time of day a
+    /// week later (or the first week after that which gives the notice), and checked at once, so a
+    /// weekly session is booked again in one step. Nothing is booked until the teacher books it.
+    /// </summary>
+    public async Task OnGetAsync(string? like, CancellationToken ct)
     {
         await LoadAsync(ct);
+        if (Ids.TryParse(like, out var likeId) && await SessionEndpoints.VisibleSessionAsync(db, User, likeId, ct) is { } source
+            && SchedulingAccess.MayManageFor(User, source.TeacherId)
+            && await SessionView.LoadAsync(db, User.SchoolId(), likeId, ct) is { } session)
+        {
+            Like = session;
+            if (ChoosesTeacher)
+            {
+                TeacherId = session.Teacher.Id;
+            }
+            Kind = session.Kind;
+            PupilIds = [.. session.Pupils.Select(p => p.Id)];
+            GuardianIds = [.. session.Guardians.Select(g => g.Id)];
+            DurationMinutes = session.DurationMinutes.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            (LikeWeeksLater, var start) = WeeksAfter(session.Start, Zone, clock.GetUtcNow() + Settings.MinimumNotice.ToTimeSpan());
+            (Date, Time) = LocalStart.ToForm(start, Zone);
+            TeacherName = Teachers.FirstOrDefault(t => t.Id == TeacherId)?.Name ?? TeacherName;
+            await CheckAsync(BuildRequest(), ct);
+        }
         await LoadSlotsAsync(ct);
+    }
+
+    /// <summary>
+    /// The same local time of day a week after <paramref name="start"/>, or the first week after that
+    /// starting no sooner than <paramref name="earliest"/> (clock changes keep the local time).
+    /// </summary>
+    public static (int Weeks, DateTimeOffset Start) WeeksAfter(DateTimeOffset start, DateTimeZone zone, DateTimeOffset earliest)
+    {
+        var local = Instant.FromDateTimeOffset(start).InZone(zone).LocalDateTime;
+        var weeks = 1;
+        DateTimeOffset At(int w) => local.PlusWeeks(w).InZoneLeniently(zone).ToDateTimeOffset();
+        if (At(weeks) < earliest)
+        {
+            weeks = (int)Math.Ceiling((earliest - At(0)).TotalDays / 7);
+            while (At(weeks) < earliest)
+            {
+                weeks++;
+            }
+        }
+        return (weeks, At(weeks));
     }
 
     /// <summary>"Check against the policy": what booking would say, clause by clause, booking nothing.</summary>
