@@ -71,6 +71,25 @@ public static class FamilyAbsence
             .ToDictionary(n => n.GuardianId, n => new FamilyCannotComeDto(n.At.ToUniversalTime(), n.Message));
     }
 
+    /// <summary>Those of <paramref name="sessionIds"/> for which a guardian's newest notice about the session's current time says they cannot come (ids as the API writes them).</summary>
+    public static async Task<IReadOnlySet<string>> SessionsAsync(ChaperoneDbContext db, Guid schoolId, IReadOnlyList<Guid> sessionIds, CancellationToken ct)
+    {
+        if (sessionIds.Count == 0)
+        {
+            return new HashSet<string>();
+        }
+        var notices = await db.Set<FamilyAbsenceNotice>().AsNoTracking()
+            .Where(n => n.SchoolId == schoolId && sessionIds.Contains(n.SessionId)
+                && db.Sessions.Any(s => s.Id == n.SessionId && s.Sequence == n.SessionSequence))
+            .Select(n => new { n.SessionId, n.GuardianId, n.At, n.Id, n.CannotCome })
+            .ToListAsync(ct);
+        return notices.GroupBy(n => (n.SessionId, n.GuardianId))
+            .Select(g => g.OrderByDescending(n => n.At).ThenByDescending(n => n.Id).First())
+            .Where(n => n.CannotCome)
+            .Select(n => Ids.Format(n.SessionId))
+            .ToHashSet();
+    }
+
     /// <summary>The words a guardian sends, trimmed (null when empty), or the error on the <c>message</c> field.</summary>
     public static (string? Message, string? Error) Check(string? message)
     {

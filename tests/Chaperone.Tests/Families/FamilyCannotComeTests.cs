@@ -71,6 +71,7 @@ public abstract class FamilyCannotComeTests(ChaperoneApp app)
         Assert.Contains("Mia Mother (Mother) told the school at", page, StringComparison.Ordinal);
         Assert.Contains("Toby has a hospital appointment that morning.", page, StringComparison.Ordinal);
         Assert.Contains("Move or cancel the session below", page, StringComparison.Ordinal);
+        Assert.Contains("A family cannot come", await teacher.GetStringAsync("/sessions"), StringComparison.Ordinal);
 
         // New words replace the old ones, without another email.
         app.Clock.Advance(TimeSpan.FromMinutes(5));
@@ -85,6 +86,7 @@ public abstract class FamilyCannotComeTests(ChaperoneApp app)
         Assert.StartsWith("Mia Mother can come to the video call with Toby Twoparents after all:", canCome.Subject, StringComparison.Ordinal);
         Assert.Equal(System.Text.Json.JsonValueKind.Null, (await MotherOfLinksAsync(teacher, id, school.Mother)).GetProperty("cannotCome").ValueKind);
         Assert.DoesNotContain("told the school at", WebUtility.HtmlDecode(await teacher.GetStringAsync($"/sessions/{id}")), StringComparison.Ordinal);
+        Assert.DoesNotContain("A family cannot come", await teacher.GetStringAsync("/sessions"), StringComparison.Ordinal);
         // Taking back what was not said changes nothing.
         await Api.JsonAsync(await family.DeleteAsync("/api/v1" + path + "/cannot-come"), HttpStatusCode.OK);
         Assert.Single(await EmailsAsync(id, MessageKind.FamilyCanCome));

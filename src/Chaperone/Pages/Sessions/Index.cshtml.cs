@@ -35,6 +35,9 @@ public sealed class IndexModel(ChaperoneDbContext db, TimeProvider clock, global
     public List<SessionDto> Past { get; } = [];
     public bool Truncated { get; private set; }
 
+    /// <summary>The upcoming sessions (ids) for which a parent or carer has said they cannot come.</summary>
+    public IReadOnlySet<string> CannotCome { get; private set; } = new HashSet<string>();
+
     /// <summary>The days back the compliance notice looks over.</summary>
     public const int ComplianceDays = 30;
 
@@ -112,6 +115,7 @@ public sealed class IndexModel(ChaperoneDbContext db, TimeProvider clock, global
         Truncated = upcoming.Count > Limit || past.Count > Limit;
         Upcoming.AddRange(upcoming.OrderBy(s => s.Start).Take(Limit));
         Past.AddRange(past.OrderByDescending(s => s.Start).Take(Limit));
+        CannotCome = await Families.FamilyAbsence.SessionsAsync(db, schoolId, [.. Upcoming.Where(s => s.Status == "scheduled").Select(s => Guid.Parse(s.Id))], ct);
     }
 
     /// <summary>Clause 2: the teacher confirms they know the platform's privacy and mute settings.</summary>
