@@ -17,32 +17,58 @@ public static class CallEvidence
 
     private static EvidenceItem Item(int clause, string rule, bool passed, string text) => new() { Clause = clause, Rule = rule, Passed = passed, Text = text };
 
-    /// <summary>The findings at the close of <paramref name="room"/>, counting what its stored events (kind and actor) say happened.</summary>
-    public static List<EvidenceItem> AtClose(Room room, IReadOnlyCollection<(string Kind, string Actor)> stored) =>
+    /// <summary>The findings at the close of <paramref name="room"/>, counting what its stored events (kind, actor and time) say happened.</summary>
+    public static List<EvidenceItem> AtClose(Room room, IReadOnlyCollection<(string Kind, string Actor, DateTimeOffset At)> stored) =>
         AtClose(room,
             stored.Count(e => e.Kind == RoomEvents.LapseMarked),
             stored.Count(e => e.Kind == RoomEvents.Left && e.Actor.StartsWith("teacher:", StringComparison.Ordinal)),
-            stored.Count(e => e.Kind == RoomEvents.UnknownPersonRemoved));
+            stored.Count(e => e.Kind == RoomEvents.UnknownPersonRemoved),
+            FamilyLastLeft(stored));
+
+    /// <summary>
+    /// When the family's devices had all left the call, from its stored joins and leaves: the last
+    /// leaving, or null when a device that joined never left (or none joined). For a call left open
+    /// with the family's part never ended, that is as near its end as the record comes.
+    /// </summary>
+    public static (bool Joined, DateTimeOffset? AllLeftAt) FamilyLastLeft(IEnumerable<(string Kind, string Actor, DateTimeOffset At)> stored)
+    {
+        var last = stored.Where(e => e.Actor.StartsWith("guardian:", StringComparison.Ordinal) && e.Kind is RoomEvents.Joined or RoomEvents.Left)
+            .GroupBy(e => e.Actor)
+            .Select(g => g.OrderBy(e => e.At).Last())
+            .ToList();
+        return (last.Count > 0, last.Count > 0 && last.All(e => e.Kind == RoomEvents.Left) ? last.Max(e => e.At) : null);
+    }
 
     /// <summary>
     /// Clause 3: whether the call, from its start to the end of the family's part (or the close),
-    /// kept within the school's hours, in the school's zone. None for a call that never started, or
-    /// one left open with the family's part never ended, whose end is not known.
+    /// kept within the school's hours, in the school's zone. A call left open with the family's part
+    /// never ended is judged to the moment its family's last device left; if one never left, it
+    /// cannot be shown to have kept within them. None for a call that never started, or one left
+    /// open that no family joined.
     /// </summary>
-    private static EvidenceItem? KeptToHours(Room room)
+    private static EvidenceItem? KeptToHours(Room room, (bool Joined, DateTimeOffset? AllLeftAt) family)
     {
-        if (room.StartedAt is not { } from || (room.FamilyEndedAt ?? room.ClosedAt) is not { } to)
+        if (room.StartedAt is not { } from)
         {
             return null;
         }
         var settings = room.Facts.Settings;
+        var leftOpen = (room.FamilyEndedAt ?? room.ClosedAt) is null;
+        if ((room.FamilyEndedAt ?? room.ClosedAt ?? family.AllLeftAt) is not { } to)
+        {
+            return family.Joined
+                ? Item(Clauses.SchoolHours, "kept-to-hours", false,
+                    $"The call was left open and a family device never left it, so it cannot be shown to have kept within school hours ({LiveSchoolHoursRule.Words(settings, from, from).Hours}).")
+                : null;
+        }
         var (span, hours) = LiveSchoolHoursRule.Words(settings, from, to);
+        var until = leftOpen ? " (to when the family's last device left: the call was left open)" : "";
         return LiveSchoolHoursRule.Kept(settings, from, to)
-            ? Item(Clauses.SchoolHours, "kept-to-hours", true, $"The call ran {span}, within school hours ({hours}).")
-            : Item(Clauses.SchoolHours, "kept-to-hours", false, $"The call ran {span}, beyond school hours ({hours}).");
+            ? Item(Clauses.SchoolHours, "kept-to-hours", true, $"The call ran {span}{until}, within school hours ({hours}).")
+            : Item(Clauses.SchoolHours, "kept-to-hours", false, $"The call ran {span}{until}, beyond school hours ({hours}).");
     }
 
-    public static List<EvidenceItem> AtClose(Room room, int lapses, int teacherDrops, int unknownPeopleRemoved)
+    public static List<EvidenceItem> AtClose(Room room, int lapses, int teacherDrops, int unknownPeopleRemoved, (bool Joined, DateTimeOffset? AllLeftAt) family = default)
     {
         var items = new List<EvidenceItem>();
         items.Add(ConsentItem(room));
@@ -57,7 +83,7 @@ public static class CallEvidence
         items.Add(Item(Clauses.SchoolHours, "hosted", true, teacherDrops == 0
             ? "Hosted by the session's teacher throughout."
             : $"Hosted by the session's teacher; when the teacher's connection dropped ({teacherDrops} time(s)) the family waited in the lobby."));
-        if (KeptToHours(room) is { } hours)
+        if (KeptToHours(room, family) is { } hours)
         {
             items.Add(hours);
         }

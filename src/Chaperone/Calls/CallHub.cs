@@ -320,7 +320,7 @@ public sealed class CallHub(RoomRegistry rooms, IServiceProvider services, Famil
             if (!live)
             {
                 var kinds = await Db.Set<CallEventRecord>().AsNoTracking().Where(e => e.SessionId == facts.SessionId && e.SchoolId == facts.SchoolId)
-                    .Select(e => new { e.Kind, e.Actor }).ToListAsync(ct);
+                    .Select(e => new { e.Kind, e.Actor, e.At }).ToListAsync(ct);
                 Db.Evidence.Add(new EvidenceRecord
                 {
                     SchoolId = facts.SchoolId,
@@ -328,7 +328,7 @@ public sealed class CallHub(RoomRegistry rooms, IServiceProvider services, Famil
                     Stage = CallEvidence.Stage,
                     Sequence = session.Sequence,
                     RecordedAt = Now,
-                    Items = CallEvidence.AtClose(room, [.. kinds.Select(k => (k.Kind, k.Actor))]),
+                    Items = CallEvidence.AtClose(room, [.. kinds.Select(k => (k.Kind, k.Actor, k.At))]),
                 });
             }
         }

@@ -294,7 +294,7 @@ public sealed class RecordOutcome(ChaperoneDbContext db, TimeProvider clock, Aud
             db.Evidence.Add(new EvidenceRecord
             {
                 SchoolId = schoolId, SessionId = sessionId, Stage = CallEvidence.Stage, Sequence = session.Sequence, RecordedAt = now,
-                Items = CallEvidence.AtClose(room, [.. stored.Select(e => (e.Kind, e.Actor))]),
+                Items = CallEvidence.AtClose(room, [.. stored.Select(e => (e.Kind, e.Actor, e.At))]),
             });
         }
         var items = notHeld

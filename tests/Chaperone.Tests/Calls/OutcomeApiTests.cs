@@ -304,10 +304,13 @@ public abstract class OutcomeApiTests(ChaperoneApp app)
         var clauses = await ClausesAsync(teacherApi, id);
         Assert.Equal("breached", clauses[6].GetProperty("status").GetString());
         Assert.Contains(clauses[6].GetProperty("evidence").EnumerateArray(), e => e.GetProperty("text").GetString()!.StartsWith("The call was left open: the teacher did not close the session", StringComparison.Ordinal));
-        foreach (var met in new[] { 1, 5, 7, 9, 10, 11 })
+        foreach (var met in new[] { 1, 3, 5, 7, 9, 10, 11 })
         {
             Assert.True(clauses[met].GetProperty("status").GetString() == "met", $"Clause {met}: {clauses[met]}");
         }
+        // Clause 3 is judged to when the family's device left, the family's part never having been ended.
+        Assert.Contains(clauses[3].GetProperty("evidence").EnumerateArray(), e => e.GetProperty("rule").GetString() == "kept-to-hours"
+            && e.GetProperty("text").GetString()!.EndsWith("(to when the family's last device left: the call was left open), within school hours (09:00–15:00, Europe/London).", StringComparison.Ordinal));
     }
 
     private static async Task<JsonElement> DashboardItemAsync(HttpClient client, string id) =>

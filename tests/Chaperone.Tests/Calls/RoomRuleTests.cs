@@ -299,6 +299,37 @@ public sealed class RoomRuleTests
     }
 
     [Fact]
+    public void ACallLeftOpenIsJudgedToWhenItsFamilyLastLeftUnderClause3()
+    {
+        static EvidenceItemView? KeptToHours(params (string Kind, string Actor, DateTimeOffset At)[] family)
+        {
+            var room = ReadyLate(Start.AddHours(4).AddMinutes(29));
+            Ok(room.Start(Start.AddHours(4).AddMinutes(31)));
+            // Never ended nor closed: the call was left open.
+            var item = CallEvidence.AtClose(room, family).SingleOrDefault(i => i.Rule == "kept-to-hours");
+            return item is null ? null : new(item.Clause, item.Passed, item.Text);
+        }
+        var joined = Start.AddHours(4).AddMinutes(30);
+        const string Mother = "guardian:8d3f2a51-64c9-4a8e-9b0e-1f6d2c7a9e01", Father = "guardian:0b6e4c1d-2f7a-4e58-8c3d-9a1b5e6f7d02";
+
+        var beforeTheEnd = KeptToHours((RoomEvents.Joined, Mother, joined), (RoomEvents.Left, Mother, EndOfDay.AddMinutes(-2)));
+        Assert.Equal((3, true), (beforeTheEnd!.Clause, beforeTheEnd.Passed));
+        Assert.Equal("The call ran 14:31–14:58 (to when the family's last device left: the call was left open), within school hours (09:00–15:00, Europe/London).", beforeTheEnd.Text);
+
+        // The last device to leave counts, and a device that came back counts from its last leaving.
+        var late = KeptToHours((RoomEvents.Joined, Mother, joined), (RoomEvents.Joined, Father, joined), (RoomEvents.Left, Mother, EndOfDay.AddMinutes(-10)),
+            (RoomEvents.Left, Father, EndOfDay.AddMinutes(-9)), (RoomEvents.Joined, Father, EndOfDay.AddMinutes(-8)), (RoomEvents.Left, Father, EndOfDay.AddMinutes(4)));
+        Assert.Equal((3, false), (late!.Clause, late.Passed));
+        Assert.StartsWith("The call ran 14:31–15:04 (to when the family's last device left", late.Text, StringComparison.Ordinal);
+
+        var neverLeft = KeptToHours((RoomEvents.Joined, Mother, joined), (RoomEvents.Left, Mother, EndOfDay.AddMinutes(-10)), (RoomEvents.Joined, Mother, EndOfDay.AddMinutes(-5)));
+        Assert.Equal((3, false), (neverLeft!.Clause, neverLeft.Passed));
+        Assert.Equal("The call was left open and a family device never left it, so it cannot be shown to have kept within school hours (09:00–15:00, Europe/London).", neverLeft.Text);
+
+        Assert.Null(KeptToHours((RoomEvents.Joined, "teacher:5c1e7b2a-3d4f-4a6b-8c9d-0e1f2a3b4c05", joined)));
+    }
+
+    [Fact]
     public void ACallThatNeverStartedSaysNothingOfItsHours()
     {
         var room = ReadyLate(EndOfDay.AddMinutes(-5));
