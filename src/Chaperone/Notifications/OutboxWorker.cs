@@ -177,8 +177,9 @@ public sealed class OutboxWorker(
     /// For a reminder, whether it is still true: a clause 8 reminder's session is still the
     /// version it tells of, still scheduled and not yet begun (a move or cancellation supersedes
     /// the reminders written before it, but not one written by the reminder job at the same
-    /// moment); a clause 11 reminder's session still has no outcome. If not, the reminder is
-    /// superseded rather than sent.
+    /// moment), and its parent or carer has not said on their page that they cannot come (they
+    /// know when it is; the teacher is to move or cancel it); a clause 11 reminder's session still
+    /// has no outcome. If not, the reminder is superseded rather than sent.
     /// </summary>
     private async Task<DeliveryResult?> StaleReminderAsync(OutboxMessage message, CancellationToken ct)
     {
@@ -210,6 +211,9 @@ public sealed class OutboxWorker(
             { Status: not Scheduling.SessionStatus.Scheduled } => new DeliveryResult.Superseded($"not sent: the session is {session.Status}"),
             _ when session.Sequence != sequence => new DeliveryResult.Superseded("not sent: the session has moved"),
             _ when session.Start <= clock.GetUtcNow() => new DeliveryResult.Superseded("not sent: the session has begun"),
+            _ when message.RecipientRole == "guardian"
+                && (await Families.FamilyAbsence.CurrentAsync(db, message.SchoolId, message.SessionId!.Value, sequence, ct, message.RecipientId)).Count > 0
+                => new DeliveryResult.Superseded("not sent: they said they cannot come"),
             _ => null,
         };
     }

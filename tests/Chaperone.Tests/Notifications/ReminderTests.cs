@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using Chaperone.Notifications;
 using Chaperone.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -179,6 +180,34 @@ public abstract class ReminderTests(SmtpChaperoneApp app)
         Assert.Equal(2, reminders.Count);
         Assert.All(reminders, r => Assert.Equal(MessageStatus.Superseded, r.Status));
         Assert.DoesNotContain(app.Smtp.ForSession(id), m => reminders.Any(r => r.MessageIdHeader == m.MessageId));
+    }
+
+    [Fact]
+    public async Task AParentWhoSaidTheyCannotComeIsNotRemindedButTheTeacherIs()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var teacher = await school.TeacherAsync(app);
+        var id = await TestSchool.BookOkAsync(teacher, school.Booking(Soon(11)));
+        var path = await Chaperone.Tests.Families.FamilyLinkTests.FamilyPathAsync(teacher, id, school.Mother);
+        await Api.JsonAsync(await Api.AnonymousClient(app).PostAsJsonAsync("/api/v1" + path + "/cannot-come", new { message = "Away that week." }), HttpStatusCode.OK);
+        var waiting = app.Clock.GetUtcNow().AddHours(1);
+        await WriteReminderAsync(Guid.Parse(id), waiting);
+
+        app.Clock.SetUtcNow(waiting);
+        app.Services.GetRequiredService<OutboxSignal>().Wake();
+        var until = DateTime.UtcNow.AddSeconds(30);
+        List<OutboxMessage> reminders;
+        while ((reminders = await RemindersAsync(id)).Any(r => r.Status == MessageStatus.Pending))
+        {
+            Assert.True(DateTime.UtcNow < until, "The worker never dealt with the reminders.");
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(MessageStatus.Superseded, Assert.Single(reminders, r => r.RecipientRole == "guardian").Status);
+        Assert.Equal(MessageStatus.Sent, Assert.Single(reminders, r => r.RecipientRole == "teacher").Status);
+        var parents = reminders.Single(r => r.RecipientRole == "guardian").Id;
+        var reason = await app.WithDbAsync(db => db.DeliveryAttempts.Where(a => a.OutboxMessageId == parents).Select(a => a.Reply).SingleAsync());
+        Assert.Equal("not sent: they said they cannot come", reason);
     }
 
     [Fact]
