@@ -5,7 +5,6 @@ using Chaperone.Policy;
 using Chaperone.Scheduling;
 using Chaperone.Storage;
 using Microsoft.EntityFrameworkCore;
-using MimeKit;
 using NodaTime;
 
 namespace Chaperone.Calls;
@@ -130,7 +129,6 @@ public sealed class OutcomeReminders(ChaperoneDbContext db, EmailOptions options
     public OutboxMessage Compose(OutcomeMailFacts s, MessageKind kind, MailPerson to, DateTimeOffset notBefore)
     {
         var now = clock.GetUtcNow();
-        var id = Guid.CreateVersion7();
         var pupils = string.Join(" and ", s.Pupils);
         var when = $"{Pages.Display.When(s.Start, s.End, s.Zone)} ({MessageComposer.ZoneLabel(s.Zone)})";
         // Straight to the outcome's form on the session's page.
@@ -154,31 +152,9 @@ public sealed class OutcomeReminders(ChaperoneDbContext db, EmailOptions options
                 .Link("Open the session", link);
         }
 
-        var messageId = MessageComposer.MessageIdOf(id, options);
-        var message = MessageComposer.Envelope(options, s.SchoolName, to.Name, to.Email!, subject, now, messageId);
-        message.Headers.Add("X-Chaperone-Session", s.SessionId.ToString());
-        message.Body = new MultipartAlternative
-        {
-            new TextPart("plain") { Text = body.ToText() },
-            new TextPart("html") { Text = body.ToHtml(s.SchoolName) },
-        };
-        return new OutboxMessage
-        {
-            Id = id,
-            SchoolId = s.SchoolId,
-            SessionId = s.SessionId,
-            SessionSequence = s.Sequence,
-            Kind = kind,
-            RecipientRole = toTeacher ? "teacher" : "slt",
-            RecipientId = to.Id,
-            RecipientName = to.Name,
-            RecipientEmail = to.Email!,
-            Subject = subject.Length <= 400 ? subject : subject[..400],
-            MessageIdHeader = messageId,
-            Mime = MessageComposer.SevenBit(message),
-            CreatedAt = now,
-            NextAttemptAt = notBefore,
-        };
+        var row = MessageComposer.ReadyMade(options, s.SchoolId, s.SchoolName, kind, toTeacher ? "teacher" : "slt", (to.Id, to.Name, to.Email!), subject, body, now, s.SessionId, notBefore);
+        row.SessionSequence = s.Sequence;
+        return row;
     }
 }
 

@@ -1,6 +1,5 @@
 using Chaperone.Families;
 using Chaperone.Notifications;
-using MimeKit;
 using NodaTime;
 
 namespace Chaperone.Concerns;
@@ -15,7 +14,6 @@ public sealed class ConcernMail(EmailOptions options, FamilyLinks links, TimePro
     public OutboxMessage Compose(Concern concern, string schoolName, DateTimeZone zone, (Guid Id, string Name, string Email) to, string recipientRole, bool escalated)
     {
         var now = clock.GetUtcNow();
-        var id = Guid.CreateVersion7();
         var what = concern.Kind == ConcernKind.Safeguarding ? "safeguarding concern" : "behaviour concern";
         var when = Pages.Display.At(concern.RaisedAt ?? now, zone) + " (" + MessageComposer.ZoneLabel(zone) + ")";
         var subject = escalated
@@ -30,29 +28,8 @@ public sealed class ConcernMail(EmailOptions options, FamilyLinks links, TimePro
             .Paragraph("This email does not say what the concern is. Sign in to Chaperone to read it and acknowledge it.")
             .Link("Open the concern", new Uri(links.BaseUrl, $"/concerns/{concern.Id}").ToString());
 
-        var messageId = MessageComposer.MessageIdOf(id, options);
-        var message = MessageComposer.Envelope(options, schoolName, to.Name, to.Email, subject, now, messageId);
-        message.Body = new MultipartAlternative
-        {
-            new TextPart("plain") { Text = body.ToText() },
-            new TextPart("html") { Text = body.ToHtml(schoolName) },
-        };
-        var mime = MessageComposer.SevenBit(message);
-        return new OutboxMessage
-        {
-            Id = id,
-            SchoolId = concern.SchoolId,
-            ConcernId = concern.Id,
-            Kind = escalated ? MessageKind.ConcernEscalated : MessageKind.ConcernRaised,
-            RecipientRole = recipientRole,
-            RecipientId = to.Id,
-            RecipientName = to.Name,
-            RecipientEmail = to.Email,
-            Subject = subject,
-            MessageIdHeader = messageId,
-            Mime = mime,
-            CreatedAt = now,
-            NextAttemptAt = now,
-        };
+        var row = MessageComposer.ReadyMade(options, concern.SchoolId, schoolName, escalated ? MessageKind.ConcernEscalated : MessageKind.ConcernRaised, recipientRole, to, subject, body, now);
+        row.ConcernId = concern.Id;
+        return row;
     }
 }

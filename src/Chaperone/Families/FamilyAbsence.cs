@@ -5,7 +5,6 @@ using Chaperone.Scheduling;
 using Chaperone.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
-using MimeKit;
 
 namespace Chaperone.Families;
 
@@ -118,7 +117,6 @@ public static class FamilyAbsence
     /// </summary>
     public static OutboxMessage Compose(EmailOptions options, Uri baseUrl, About s, bool cannotCome, (Guid Id, string Name, string Email, string Role) to, DateTimeOffset now)
     {
-        var id = Guid.CreateVersion7();
         var pupils = string.Join(" and ", s.Pupils);
         var when = $"{Pages.Display.When(s.Start, s.End, s.Zone)} ({MessageComposer.ZoneLabel(s.Zone)})";
         var link = new Uri(baseUrl, $"/sessions/{Ids.Format(s.SessionId)}").ToString();
@@ -136,30 +134,8 @@ public static class FamilyAbsence
             body.Strong($"{s.Guardian} ({s.Relationship}) had said they could not come to the video call with {pupils} on {when}, and has now said, on their page for the call, that they can come after all.");
         }
         body.Link("Open the session", link);
-        var messageId = MessageComposer.MessageIdOf(id, options);
-        var message = MessageComposer.Envelope(options, s.SchoolName, to.Name, to.Email, subject, now, messageId);
-        message.Headers.Add("X-Chaperone-Session", s.SessionId.ToString());
-        message.Body = new MultipartAlternative
-        {
-            new TextPart("plain") { Text = body.ToText() },
-            new TextPart("html") { Text = body.ToHtml(s.SchoolName) },
-        };
-        return new OutboxMessage
-        {
-            Id = id,
-            SchoolId = s.SchoolId,
-            SessionId = s.SessionId,
-            Kind = cannotCome ? MessageKind.FamilyCannotCome : MessageKind.FamilyCanCome,
-            RecipientRole = to.Role,
-            RecipientId = to.Id,
-            RecipientName = to.Name,
-            RecipientEmail = to.Email,
-            Subject = subject.Length <= 400 ? subject : subject[..400],
-            MessageIdHeader = messageId,
-            Mime = MessageComposer.SevenBit(message),
-            CreatedAt = now,
-            NextAttemptAt = now,
-        };
+        return MessageComposer.ReadyMade(options, s.SchoolId, s.SchoolName, cannotCome ? MessageKind.FamilyCannotCome : MessageKind.FamilyCanCome, to.Role,
+            (to.Id, to.Name, to.Email), subject, body, now, s.SessionId);
     }
 
     /// <summary>Who is told: the session's teacher, or, once they have left the school, its senior leaders.</summary>

@@ -6,7 +6,6 @@ using Chaperone.People;
 using Chaperone.Storage;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
-using MimeKit;
 
 namespace Chaperone.Identity;
 
@@ -182,32 +181,8 @@ public sealed class ForgottenPasswords(
     }
 
     /// <summary>A password link's email to <paramref name="user"/> (<see cref="MessageKind.PasswordReset"/>, kept out of the outbox staff read).</summary>
-    private OutboxMessage Compose(StaffMember user, string schoolName, string subject, MailBody body, DateTimeOffset now)
-    {
-        var id = Guid.CreateVersion7();
-        var messageId = MessageComposer.MessageIdOf(id, email);
-        var message = MessageComposer.Envelope(email, schoolName, user.Name, user.Email!, subject, now, messageId);
-        message.Body = new MultipartAlternative
-        {
-            new TextPart("plain") { Text = body.ToText() },
-            new TextPart("html") { Text = body.ToHtml(schoolName) },
-        };
-        return new OutboxMessage
-        {
-            Id = id,
-            SchoolId = user.SchoolId,
-            Kind = MessageKind.PasswordReset,
-            RecipientRole = "staff",
-            RecipientId = user.Id,
-            RecipientName = user.Name,
-            RecipientEmail = user.Email!,
-            Subject = subject,
-            MessageIdHeader = messageId,
-            Mime = MessageComposer.SevenBit(message),
-            CreatedAt = now,
-            NextAttemptAt = now,
-        };
-    }
+    private OutboxMessage Compose(StaffMember user, string schoolName, string subject, MailBody body, DateTimeOffset now) =>
+        MessageComposer.ReadyMade(email, user.SchoolId, schoolName, MessageKind.PasswordReset, "staff", (user.Id, user.Name, user.Email!), subject, body, now);
 }
 
 /// <summary>A request for a password link, kept until <see cref="PasswordLinkSender"/> deals with it (not a school's: the address may be nobody's).</summary>

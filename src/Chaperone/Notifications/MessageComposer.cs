@@ -100,6 +100,45 @@ public sealed class MessageComposer(EmailOptions options, FamilyLinks links, Tim
         };
     }
 
+    /// <summary>
+    /// An outbox row holding a whole message written now (<see cref="OutboxMessage.Mime"/>), HTML and
+    /// plain text from <paramref name="body"/>: the school's own notes to staff (concern alerts, a
+    /// missing outcome, a family that cannot come, password links), whose wording is the school's
+    /// policy rather than a template. A message about a session says so in its <c>X-Chaperone-Session</c> header.
+    /// </summary>
+    public static OutboxMessage ReadyMade(EmailOptions options, Guid schoolId, string schoolName, MessageKind kind, string recipientRole,
+        (Guid Id, string Name, string Email) to, string subject, MailBody body, DateTimeOffset now, Guid? sessionId = null, DateTimeOffset? notBefore = null)
+    {
+        var id = Guid.CreateVersion7();
+        var messageId = MessageIdOf(id, options);
+        var message = Envelope(options, schoolName, to.Name, to.Email, subject, now, messageId);
+        if (sessionId is { } session)
+        {
+            message.Headers.Add("X-Chaperone-Session", session.ToString());
+        }
+        message.Body = new MultipartAlternative
+        {
+            new TextPart("plain") { Text = body.ToText() },
+            new TextPart("html") { Text = body.ToHtml(schoolName) },
+        };
+        return new OutboxMessage
+        {
+            Id = id,
+            SchoolId = schoolId,
+            SessionId = sessionId,
+            Kind = kind,
+            RecipientRole = recipientRole,
+            RecipientId = to.Id,
+            RecipientName = to.Name,
+            RecipientEmail = to.Email,
+            Subject = subject.Length <= 400 ? subject : subject[..400],
+            MessageIdHeader = messageId,
+            Mime = SevenBit(message),
+            CreatedAt = now,
+            NextAttemptAt = notBefore ?? now,
+        };
+    }
+
     /// <summary>The whole message as the outbox keeps it: 7-bit MIME text.</summary>
     internal static string SevenBit(MimeMessage message)
     {
