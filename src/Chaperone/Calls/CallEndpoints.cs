@@ -22,41 +22,36 @@ public static class CallEndpoints
 
     private static async Task<IResult> Attendance(string id, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct)
     {
-        if (!Ids.TryParse(id, out var sessionId))
+        var (session, refusal) = await SessionOutcomeResults.SessionAsync(db, user, id, ct);
+        if (session is null)
         {
-            return Problems.NotFound("There is no such session.");
-        }
-        if (await SessionEndpoints.VisibleSessionAsync(db, user, sessionId, ct) is not { } session)
-        {
-            return await SessionOutcomeResults.NotVisibleAsync(db, user, sessionId, ct);
+            return refusal!;
         }
         return TypedResults.Ok(await new BuiltInCallProvider(db).ReportAsync(session, ct));
     }
 
     private static async Task<IResult> Outcome(string id, OutcomeRequest request, ClaimsPrincipal user, RecordOutcome handler, CancellationToken ct) =>
         !Ids.TryParse(id, out var sessionId)
-            ? Problems.NotFound("There is no such session of yours.")
+            ? SessionOutcomeResults.MissingSession()
             : await handler.HandleAsync(user, sessionId, request, ct) switch
             {
                 OutcomeResult.Recorded r => TypedResults.Ok(r.Outcome),
                 OutcomeResult.Invalid i => Problems.Validation(i.Errors),
                 OutcomeResult.WrongState w => Problems.State(w.Detail),
                 OutcomeResult.Forbidden f => TypedResults.Problem(detail: f.Detail, statusCode: StatusCodes.Status403Forbidden, title: "Not allowed."),
-                _ => Problems.NotFound("There is no such session of yours."),
+                _ => SessionOutcomeResults.MissingSession(),
             };
 
     /// <summary>The notes are part of the session's record (clause 11): its teacher, senior leaders and the DSL.</summary>
     private static async Task<IResult> CurrentOutcome(string id, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct)
     {
-        if (!Ids.TryParse(id, out var sessionId))
+        var (session, refusal) = await SessionOutcomeResults.SessionAsync(db, user, id, ct,
+            may: s => Records.RecordAccess.MayReadSessionRecord(user, s.TeacherId), forbidden: Records.RecordAccess.SessionRecordRefusal);
+        if (session is null)
         {
-            return Problems.NotFound("There is no such session whose record you may read.");
+            return refusal!;
         }
-        if (await SessionEndpoints.VisibleSessionAsync(db, user, sessionId, ct) is not { } session || !Records.RecordAccess.MayReadSessionRecord(user, session.TeacherId))
-        {
-            return await SessionOutcomeResults.NotVisibleAsync(db, user, sessionId, ct, Records.RecordAccess.SessionRecordRefusal);
-        }
-        return await SessionOutcomes.LastAsync(db, user.SchoolId(), sessionId, ct) is { } outcome
+        return await SessionOutcomes.LastAsync(db, user.SchoolId(), session.Id, ct) is { } outcome
             ? TypedResults.Ok(outcome)
             : Problems.NotFound("No outcome has been recorded for this session yet.");
     }

@@ -79,13 +79,10 @@ public static class FamilyEndpoints
 
     private static async Task<IResult> Links(string id, ClaimsPrincipal user, ChaperoneDbContext db, FamilyLinks links, TimeProvider clock, CancellationToken ct)
     {
-        if (!Ids.TryParse(id, out var sessionId))
+        var (session, refusal) = await SessionOutcomeResults.SessionAsync(db, user, id, ct);
+        if (session is null)
         {
-            return SessionOutcomeResults.MissingSession();
-        }
-        if (await SessionEndpoints.VisibleSessionAsync(db, user, sessionId, ct) is not { } session)
-        {
-            return await SessionOutcomeResults.NotVisibleAsync(db, user, sessionId, ct);
+            return refusal!;
         }
         if (!SchedulingAccess.MayManageFor(user, session.TeacherId))
         {

@@ -30,14 +30,12 @@ public static class NotificationEndpoints
 
     private static async Task<Results<Ok<List<NotificationDto>>, ProblemHttpResult>> ForSession(string id, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct)
     {
-        if (!Ids.TryParse(id, out var sessionId))
+        var (session, refusal) = await SessionOutcomeResults.SessionAsync(db, user, id, ct);
+        if (session is null)
         {
-            return SessionOutcomeResults.MissingSession();
+            return refusal!;
         }
-        if (await SessionEndpoints.VisibleSessionAsync(db, user, sessionId, ct) is null)
-        {
-            return await SessionOutcomeResults.NotVisibleAsync(db, user, sessionId, ct);
-        }
+        var sessionId = session.Id;
         var messages = await OutboxQueries.Visible(db, user).AsNoTracking().Where(m => m.SessionId == sessionId)
             .OrderBy(m => m.CreatedAt).ThenBy(m => m.NextAttemptAt).ThenBy(m => m.RecipientRole).ThenBy(m => m.RecipientName).ToListAsync(ct);
         return TypedResults.Ok(messages.Select(OutboxQueries.ToDto).ToList());

@@ -28,16 +28,14 @@ public static class RecordingEndpoints
     private static async Task<IResult> UploadChunk(string id, string index, HttpRequest request, ClaimsPrincipal user, ChaperoneDbContext db,
         RecordingStore store, TimeProvider clock, ILogger<RecordingStore> log, CancellationToken ct)
     {
-        if (!Ids.TryParse(id, out var sessionId))
+        var (session, refusal) = await SessionOutcomeResults.SessionAsync(db, user, id, ct,
+            may: s => s.TeacherId == user.UserId(), forbidden: "Only the session's teacher records its call.");
+        if (session is null)
         {
-            return Problems.NotFound("There is no such session.");
+            return refusal!;
         }
+        var sessionId = session.Id;
         var schoolId = user.SchoolId();
-        var session = await db.Sessions.AsNoTracking().FirstOrDefaultAsync(s => s.Id == sessionId && s.SchoolId == schoolId, ct);
-        if (session is null || session.TeacherId != user.UserId())
-        {
-            return Problems.NotFound("There is no such session of yours.");
-        }
         if (session.Status is not (SessionStatus.Live or SessionStatus.Ended))
         {
             return Problems.Validation(new Dictionary<string, string[]> { ["id"] = ["The session is not running, so there is nothing to record."] });
@@ -109,14 +107,12 @@ public static class RecordingEndpoints
 
     private static async Task<IResult> List(string id, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct)
     {
-        if (!Ids.TryParse(id, out var sessionId))
+        var (session, refusal) = await SessionOutcomeResults.SessionAsync(db, user, id, ct);
+        if (session is null)
         {
-            return Problems.NotFound("There is no such session.");
+            return refusal!;
         }
-        if (await SessionEndpoints.VisibleSessionAsync(db, user, sessionId, ct) is null)
-        {
-            return await SessionOutcomeResults.NotVisibleAsync(db, user, sessionId, ct);
-        }
+        var sessionId = session.Id;
         var schoolId = user.SchoolId();
         var list = await db.Set<Recording>().AsNoTracking().Where(r => r.SessionId == sessionId && r.SchoolId == schoolId).OrderBy(r => r.StartedAt).ToListAsync(ct);
         return TypedResults.Ok(list.Select(r => RecordingDto.From(r, user)));

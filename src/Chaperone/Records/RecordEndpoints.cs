@@ -31,7 +31,7 @@ public static class RecordEndpoints
             ? TypedResults.Ok(record)
             : Ids.TryParse(id, out var sessionId)
                 ? await Scheduling.SessionOutcomeResults.NotVisibleAsync(db, user, sessionId, ct, RecordAccess.SessionRecordRefusal)
-                : Problems.NotFound("There is no such session whose record you may read.");
+                : Scheduling.SessionOutcomeResults.MissingSession();
 
     private static async Task<IResult> SubjectAccessExport(string id, HttpContext http, ClaimsPrincipal user, SubjectAccess exports,
         Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, CancellationToken ct, bool includeConcerns = false, bool includeRecordings = false) =>

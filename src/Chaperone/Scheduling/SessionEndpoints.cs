@@ -54,27 +54,23 @@ public static class SessionEndpoints
 
     private static async Task<Results<Ok<SessionDto>, ProblemHttpResult>> Get(string id, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct)
     {
-        if (!Ids.TryParse(id, out var sessionId))
+        var (session, refusal) = await SessionOutcomeResults.SessionAsync(db, user, id, ct);
+        if (session is null)
         {
-            return SessionOutcomeResults.MissingSession();
+            return refusal!;
         }
-        if (await VisibleSessionAsync(db, user, sessionId, ct) is null)
-        {
-            return await SessionOutcomeResults.NotVisibleAsync(db, user, sessionId, ct);
-        }
+        var sessionId = session.Id;
         return TypedResults.Ok((await SessionView.LoadAsync(db, user.SchoolId(), sessionId, ct))!);
     }
 
     private static async Task<Results<Ok<ComplianceDto>, ProblemHttpResult>> Compliance(string id, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct)
     {
-        if (!Ids.TryParse(id, out var sessionId))
+        var (session, refusal) = await SessionOutcomeResults.SessionAsync(db, user, id, ct);
+        if (session is null)
         {
-            return SessionOutcomeResults.MissingSession();
+            return refusal!;
         }
-        if (await VisibleSessionAsync(db, user, sessionId, ct) is null)
-        {
-            return await SessionOutcomeResults.NotVisibleAsync(db, user, sessionId, ct);
-        }
+        var sessionId = session.Id;
         return TypedResults.Ok((await ComplianceAssessor.LoadAsync(db, user.SchoolId(), sessionId, ct))!);
     }
 

@@ -69,5 +69,23 @@ public static class SessionOutcomeResults
     public static async Task<ProblemHttpResult> NotVisibleAsync(Storage.ChaperoneDbContext db, ClaimsPrincipal user, Guid sessionId, CancellationToken ct, string forbidden = ListSessions.OnlyTheirOwn) =>
         await ListSessions.RefusalAsync(db, user, sessionId, ct, forbidden) is SessionOutcome.Forbidden f ? Forbidden(f.Detail) : MissingSession();
 
+    /// <summary>
+    /// The session <paramref name="id"/> names, if <paramref name="user"/> may see it (and, given
+    /// <paramref name="may"/>, do what is asked with it), or else the answer, the same on every
+    /// <c>/api/v1/sessions/{id}/…</c> address: 404 for what is not an id, another school's session or
+    /// none; 403, saying <paramref name="forbidden"/>, for one of their school's they may not see or use.
+    /// </summary>
+    public static async Task<(Session? Session, ProblemHttpResult? Refusal)> SessionAsync(Storage.ChaperoneDbContext db, ClaimsPrincipal user, string? id, CancellationToken ct,
+        Func<Session, bool>? may = null, string forbidden = ListSessions.OnlyTheirOwn)
+    {
+        if (!Ids.TryParse(id, out var sessionId))
+        {
+            return (null, MissingSession());
+        }
+        return await SessionEndpoints.VisibleSessionAsync(db, user, sessionId, ct) is { } session && (may is null || may(session))
+            ? (session, null)
+            : (null, await NotVisibleAsync(db, user, sessionId, ct, forbidden));
+    }
+
     public static ProblemHttpResult Forbidden(string detail) => TypedResults.Problem(detail: detail, statusCode: StatusCodes.Status403Forbidden, title: "Not allowed.");
 }

@@ -45,17 +45,14 @@ public static class TeamsEndpoints
 
     private static async Task<IResult> Meeting(string id, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct)
     {
-        if (!Ids.TryParse(id, out var sessionId))
+        var (session, refusal) = await SessionOutcomeResults.SessionAsync(db, user, id, ct);
+        if (session is null)
         {
-            return Problems.NotFound("No Teams session with that id in your school.");
+            return refusal!;
         }
-        if (await SessionEndpoints.VisibleSessionAsync(db, user, sessionId, ct) is null)
+        if (await TeamsAdmin.MeetingAsync(db, user.SchoolId(), session.Id, ct) is not { } meeting)
         {
-            return await SessionOutcomeResults.NotVisibleAsync(db, user, sessionId, ct);
-        }
-        if (await TeamsAdmin.MeetingAsync(db, user.SchoolId(), sessionId, ct) is not { } meeting)
-        {
-            return Problems.NotFound("No Teams session with that id in your school.");
+            return Problems.NotFound("This session has no Teams meeting: it is held in the built-in room, or its meeting is not made yet.");
         }
         return TypedResults.Ok(meeting);
     }

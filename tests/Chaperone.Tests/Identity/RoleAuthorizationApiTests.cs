@@ -83,6 +83,7 @@ public abstract class RoleAuthorizationApiTests(ChaperoneApp app)
             (await teacher.PostAsJsonAsync($"/api/v1/sessions/{session}/outcome", new { outcome = "completed", notes = "x" })).StatusCode,
             (await Api.RescheduleAsync(teacher, session, Wednesday10.AddHours(2))).StatusCode,
             (await Api.CancelAsync(teacher, session)).StatusCode,
+            (await teacher.PostAsync($"/api/v1/sessions/{session}/recording/chunks/0", new ByteArrayContent([1, 2, 3]))).StatusCode,
         ];
         Assert.All(await AnswersAsync(id), status => Assert.Equal(HttpStatusCode.Forbidden, status));
         Assert.All(await AnswersAsync(theirs), status => Assert.Equal(HttpStatusCode.NotFound, status));
@@ -93,6 +94,15 @@ public abstract class RoleAuthorizationApiTests(ChaperoneApp app)
             Assert.Equal(HttpStatusCode.NotFound, (await teacher.GetAsync($"/sessions/{theirs}{page}")).StatusCode);
         }
         await Api.ProblemAsync(await teacher.GetAsync($"/api/v1/sessions/{id}"), HttpStatusCode.Forbidden);
+        // Another school's session, or what is not an id, reads the same at every address.
+        foreach (var address in new[] { "", "/compliance", "/record", "/notifications", "/recordings", "/family-links", "/attendance", "/outcome", "/teams" })
+        {
+            foreach (var missing in new[] { theirs, "not-an-id" })
+            {
+                var problem = await Api.ProblemAsync(await teacher.GetAsync($"/api/v1/sessions/{missing}{address}"), HttpStatusCode.NotFound);
+                Assert.Equal(Chaperone.Scheduling.ListSessions.NotVisible, problem.GetProperty("detail").GetString());
+            }
+        }
         var session = await Api.JsonAsync(await other.GetAsync($"/api/v1/sessions/{id}"), HttpStatusCode.OK);
         Assert.Equal("scheduled", session.GetProperty("status").GetString());
         Assert.Equal(Wednesday10, session.GetProperty("start").GetDateTimeOffset());
