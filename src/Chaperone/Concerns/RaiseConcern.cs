@@ -408,10 +408,9 @@ public static class ConcernWrites
         var transaction = await WriteTransaction.BeginAsync(db, ct);
         try
         {
-            if (schoolId is { } school && db.Database.IsNpgsql())
+            if (schoolId is { } school)
             {
-                var key = "concerns:" + Ids.Format(school);
-                await db.Database.ExecuteSqlInterpolatedAsync($"SELECT pg_advisory_xact_lock(hashtextextended({key}, 0))", ct);
+                await WriteTransaction.TakeTurnAsync(db, "concerns:" + Ids.Format(school), ct);
             }
             return transaction;
         }
@@ -432,11 +431,7 @@ public static class ConcernWrites
     /// </summary>
     public static async Task AddEntriesAsync(ChaperoneDbContext db, Concern concern, DateTimeOffset at, IReadOnlyList<(string Type, AuditActor Actor, string Text)> entries, CancellationToken ct)
     {
-        if (db.Database.IsNpgsql())
-        {
-            var key = "concern-entries:" + Ids.Format(concern.Id);
-            await db.Database.ExecuteSqlInterpolatedAsync($"SELECT pg_advisory_xact_lock(hashtextextended({key}, 0))", ct);
-        }
+        await WriteTransaction.TakeTurnAsync(db, "concern-entries:" + Ids.Format(concern.Id), ct);
         var last = await db.Set<ConcernEntry>().Where(e => e.ConcernId == concern.Id).MaxAsync(e => (long?)e.Sequence, ct) ?? 0;
         foreach (var (type, actor, text) in entries)
         {

@@ -227,13 +227,8 @@ public sealed class OpenFamilyLink(ChaperoneDbContext db, FamilyLinks links, Tim
             Calls.ConsentText.EventData(facts, facts.Guardian(open.GuardianId)!, Calls.ConsentText.OnFamilyPage));
         await using (var write = await WriteTransaction.BeginAsync(db, ct))
         {
-            // Two consents sent at once store one: writers of one guardian's consent take turns (SQLite's
-            // write turn; on PostgreSQL a transaction-scoped advisory lock), and the second finds the first.
-            if (db.Database.IsNpgsql())
-            {
-                var key = $"family-consent:{Ids.Format(open.SessionId)}:{Ids.Format(open.GuardianId)}";
-                await db.Database.ExecuteSqlInterpolatedAsync($"SELECT pg_advisory_xact_lock(hashtextextended({key}, 0))", ct);
-            }
+            // Two consents sent at once store one: writers of one guardian's consent take turns, and the second finds the first.
+            await WriteTransaction.TakeTurnAsync(db, $"family-consent:{Ids.Format(open.SessionId)}:{Ids.Format(open.GuardianId)}", ct);
             var actor = $"guardian:{open.GuardianId}";
             if (!await db.Set<Calls.CallEventRecord>().AnyAsync(e => e.SchoolId == open.SchoolId && e.SessionId == open.SessionId && e.Kind == Calls.RoomEvents.ConsentGiven && e.Actor == actor, ct))
             {
@@ -337,12 +332,8 @@ public sealed class OpenFamilyLink(ChaperoneDbContext db, FamilyLinks links, Tim
         var session = await db.Sessions.AsNoTracking().FirstAsync(s => s.Id == open.SessionId, ct);
         await using (var write = await WriteTransaction.BeginAsync(db, ct))
         {
-            // One guardian's notices are written in turn (SQLite's write turn; on PostgreSQL a transaction-scoped advisory lock), so each sees the last.
-            if (db.Database.IsNpgsql())
-            {
-                var key = $"family-absence:{Ids.Format(open.SessionId)}:{Ids.Format(open.GuardianId)}";
-                await db.Database.ExecuteSqlInterpolatedAsync($"SELECT pg_advisory_xact_lock(hashtextextended({key}, 0))", ct);
-            }
+            // One guardian's notices are written in turn, so each sees the last.
+            await WriteTransaction.TakeTurnAsync(db, $"family-absence:{Ids.Format(open.SessionId)}:{Ids.Format(open.GuardianId)}", ct);
             var said = (await FamilyAbsence.CurrentAsync(db, open.SchoolId, open.SessionId, session.Sequence, ct, open.GuardianId)).GetValueOrDefault(open.GuardianId);
             if (said is null && !cannotCome)
             {

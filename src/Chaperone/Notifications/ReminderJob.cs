@@ -86,7 +86,7 @@ public sealed class ReminderJob(IServiceScopeFactory scopes, TimeProvider clock,
         await using var transaction = db.Database.IsNpgsql() ? await db.Database.BeginTransactionAsync(ct) : null;
         if (transaction is not null)
         {
-            await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock(hashtextextended('chaperone.reminders', 0))", ct);
+            await WriteTransaction.TakeTurnAsync(db, "chaperone.reminders", ct);
         }
         var now = Clock.GetUtcNow();
 

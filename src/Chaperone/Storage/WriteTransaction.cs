@@ -67,6 +67,20 @@ public sealed class WriteTransaction : IAsyncDisposable
         _checkpoints = checkpoints;
     }
 
+    /// <summary>
+    /// Inside a transaction, waits until no other transaction writing for <paramref name="key"/>
+    /// is open, so that what it reads is what the last of them wrote: on PostgreSQL a
+    /// transaction-scoped advisory lock on the key; on SQLite nothing, as its writers already take
+    /// turns (<see cref="SqliteWriteGate"/>).
+    /// </summary>
+    public static async Task TakeTurnAsync(DbContext db, string key, CancellationToken ct)
+    {
+        if (db.Database.IsNpgsql())
+        {
+            await db.Database.ExecuteSqlInterpolatedAsync($"SELECT pg_advisory_xact_lock(hashtextextended({key}, 0))", ct);
+        }
+    }
+
     /// <summary>Waits for the write turn (on SQLite) and begins the transaction on <paramref name="db"/>.</summary>
     public static async Task<WriteTransaction> BeginAsync(ChaperoneDbContext db, CancellationToken ct)
     {
