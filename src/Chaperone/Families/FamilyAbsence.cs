@@ -64,11 +64,14 @@ public static class FamilyAbsence
         var notices = await db.Set<FamilyAbsenceNotice>().AsNoTracking()
             .Where(n => n.SchoolId == schoolId && n.SessionId == sessionId && n.SessionSequence == sequence && (guardianId == null || n.GuardianId == guardianId))
             .ToListAsync(ct);
-        return notices.GroupBy(n => n.GuardianId)
-            .Select(g => g.OrderByDescending(n => n.At).ThenByDescending(n => n.Id).First())
-            .Where(n => n.CannotCome)
-            .ToDictionary(n => n.GuardianId, n => new FamilyCannotComeDto(n.At.ToUniversalTime(), n.Message));
+        return Standing(notices).ToDictionary(n => n.GuardianId, n => new FamilyCannotComeDto(n.At.ToUniversalTime(), n.Message));
     }
+
+    /// <summary>Of one time's notices, each guardian's newest, where it says they cannot come.</summary>
+    private static IEnumerable<FamilyAbsenceNotice> Standing(IEnumerable<FamilyAbsenceNotice> notices) =>
+        notices.GroupBy(n => (n.SessionId, n.GuardianId))
+            .Select(g => g.OrderByDescending(n => n.At).ThenByDescending(n => n.Id).First())
+            .Where(n => n.CannotCome);
 
     /// <summary>Those of <paramref name="sessionIds"/> for which a guardian's newest notice about the session's current time says they cannot come (ids as the API writes them).</summary>
     public static async Task<IReadOnlySet<string>> SessionsAsync(ChaperoneDbContext db, Guid schoolId, IReadOnlyList<Guid> sessionIds, CancellationToken ct)
@@ -80,13 +83,8 @@ public static class FamilyAbsence
         var notices = await db.Set<FamilyAbsenceNotice>().AsNoTracking()
             .Where(n => n.SchoolId == schoolId && sessionIds.Contains(n.SessionId)
                 && db.Sessions.Any(s => s.Id == n.SessionId && s.Sequence == n.SessionSequence))
-            .Select(n => new { n.SessionId, n.GuardianId, n.At, n.Id, n.CannotCome })
             .ToListAsync(ct);
-        return notices.GroupBy(n => (n.SessionId, n.GuardianId))
-            .Select(g => g.OrderByDescending(n => n.At).ThenByDescending(n => n.Id).First())
-            .Where(n => n.CannotCome)
-            .Select(n => Ids.Format(n.SessionId))
-            .ToHashSet();
+        return Standing(notices).Select(n => Ids.Format(n.SessionId)).ToHashSet();
     }
 
     /// <summary>The words a guardian sends, trimmed (null when empty), or the error on the <c>message</c> field.</summary>
@@ -127,7 +125,7 @@ public static class FamilyAbsence
         if (cannotCome)
         {
             body.Strong($"{s.Guardian} ({s.Relationship}) has told the school, on their page for the call, that they cannot come to the video call with {pupils} on {when}.")
-                .Paragraph("Anything they wrote is on the session's page, where the session can be moved or cancelled; the family is emailed either way. Without a parent or carer to supervise, the call cannot go ahead (clause 4).");
+                .Paragraph($"Anything they wrote is on the session's page, where the session can be moved or cancelled; the family is emailed either way. Without a parent or carer to supervise them, {pupils} cannot take part (clause 4).");
         }
         else
         {
