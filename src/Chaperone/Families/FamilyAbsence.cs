@@ -46,6 +46,13 @@ internal sealed class FamilyAbsenceNoticeConfiguration : IEntityTypeConfiguratio
 /// <summary>A family's word that they cannot come: when they said it, and what they wrote.</summary>
 public sealed record FamilyCannotComeDto(DateTimeOffset At, string? Message);
 
+/// <summary>
+/// In a session's record: a parent or carer who said on their page, before the call, that they
+/// could not come at its time, and had not taken it back; <see cref="PupilIds"/> are their own
+/// children of the session, whose absence it explains.
+/// </summary>
+public sealed record CannotComeFact(string GuardianId, string GuardianName, string Relationship, DateTimeOffset At, string? Message, IReadOnlyList<string> PupilIds);
+
 /// <summary>The body of <c>POST /api/v1/family/{token}/cannot-come</c>: a few words for the teacher, if they like.</summary>
 public sealed record FamilyCannotComeRequest(string? Message);
 
@@ -74,18 +81,36 @@ public static class FamilyAbsence
             .Where(n => n.CannotCome);
 
     /// <summary>Those of <paramref name="sessionIds"/> for which a guardian's newest notice about the session's current time says they cannot come (ids as the API writes them).</summary>
-    public static async Task<IReadOnlySet<string>> SessionsAsync(ChaperoneDbContext db, Guid schoolId, IReadOnlyList<Guid> sessionIds, CancellationToken ct)
+    public static async Task<IReadOnlySet<string>> SessionsAsync(ChaperoneDbContext db, Guid schoolId, IReadOnlyList<Guid> sessionIds, CancellationToken ct) =>
+        Standing(await AboutCurrentTimesAsync(db, schoolId, sessionIds, ct)).Select(n => Ids.Format(n.SessionId)).ToHashSet();
+
+    /// <summary>For the records of <paramref name="sessionIds"/>: each session's standing notices, with who gave them and for which of their children.</summary>
+    public static async Task<ILookup<Guid, CannotComeFact>> FactsAsync(ChaperoneDbContext db, Guid schoolId, IReadOnlyList<Guid> sessionIds, CancellationToken ct)
     {
-        if (sessionIds.Count == 0)
+        var standing = Standing(await AboutCurrentTimesAsync(db, schoolId, sessionIds, ct)).ToList();
+        if (standing.Count == 0)
         {
-            return new HashSet<string>();
+            return Array.Empty<CannotComeFact>().ToLookup(_ => Guid.Empty);
         }
-        var notices = await db.Set<FamilyAbsenceNotice>().AsNoTracking()
+        var guardianIds = standing.Select(n => n.GuardianId).Distinct().ToList();
+        var withNotices = standing.Select(n => n.SessionId).Distinct().ToList();
+        var guardians = await db.Guardians.AsNoTracking().Where(g => g.SchoolId == schoolId && guardianIds.Contains(g.Id))
+            .Select(g => new { g.Id, g.Name, g.Relationship }).ToDictionaryAsync(g => g.Id, ct);
+        var theirs = (await db.SessionPupils.AsNoTracking().Where(sp => sp.SchoolId == schoolId && withNotices.Contains(sp.SessionId))
+                .Join(db.PupilGuardians.Where(pg => guardianIds.Contains(pg.GuardianId)), sp => sp.PupilId, pg => pg.PupilId, (sp, pg) => new { sp.SessionId, pg.GuardianId, sp.PupilId })
+                .ToListAsync(ct))
+            .ToLookup(x => (x.SessionId, x.GuardianId), x => Ids.Format(x.PupilId));
+        return standing.OrderBy(n => n.At).ToLookup(n => n.SessionId, n => new CannotComeFact(Ids.Format(n.GuardianId),
+            guardians.GetValueOrDefault(n.GuardianId)?.Name ?? "Parent or carer", guardians.GetValueOrDefault(n.GuardianId)?.Relationship ?? "",
+            n.At.ToUniversalTime(), n.Message, [.. theirs[(n.SessionId, n.GuardianId)].Order(StringComparer.Ordinal)]));
+    }
+
+    /// <summary>The notices of <paramref name="sessionIds"/> about each session's current time.</summary>
+    private static async Task<List<FamilyAbsenceNotice>> AboutCurrentTimesAsync(ChaperoneDbContext db, Guid schoolId, IReadOnlyList<Guid> sessionIds, CancellationToken ct) =>
+        sessionIds.Count == 0 ? [] : await db.Set<FamilyAbsenceNotice>().AsNoTracking()
             .Where(n => n.SchoolId == schoolId && sessionIds.Contains(n.SessionId)
                 && db.Sessions.Any(s => s.Id == n.SessionId && s.Sequence == n.SessionSequence))
             .ToListAsync(ct);
-        return Standing(notices).Select(n => Ids.Format(n.SessionId)).ToHashSet();
-    }
 
     /// <summary>The words a guardian sends, trimmed (null when empty), or the error on the <c>message</c> field.</summary>
     public static (string? Message, string? Error) Check(string? message)

@@ -25,7 +25,8 @@ public sealed record InterventionRow(
     string Expectations,
     string Outcome,
     string Notes,
-    string ConcernsRaised)
+    string ConcernsRaised,
+    string FamilySaidCannotCome = "")
 {
     /// <summary>The columns in order, with the header names the MIS import relies on (documented in the README: keep them stable).</summary>
     public static IReadOnlyList<InterventionColumn> Columns { get; } =
@@ -45,6 +46,7 @@ public sealed record InterventionRow(
         new("Notes", r => r.Notes),
         new("Session id", r => r.SessionId),
         new("Concerns raised", r => r.ConcernsRaised),
+        new("Family said they could not come", r => r.FamilySaidCannotCome),
     ];
 
     /// <summary>
@@ -73,8 +75,14 @@ public sealed record InterventionRow(
             ExpectationsText(s.Provider, f.Expectations, f.Outcome?.Confirmed ?? [], f.Outcome?.RecordedAt, zone),
             OutcomeLabel(f.Outcome?.Outcome),
             f.Outcome?.Notes ?? "",
-            string.Join("; ", concerns));
+            string.Join("; ", concerns),
+            CannotComeText(loaded.CannotCome.Where(c => c.PupilIds.Contains(pupil.Id)), zone));
     }
+
+    /// <summary>Who said beforehand, on their page, that they could not come, when, and what they wrote (on one line).</summary>
+    public static string CannotComeText(IEnumerable<Families.CannotComeFact> said, DateTimeZone zone) =>
+        string.Join("; ", said.Select(c => $"{c.GuardianName} ({c.Relationship}), {Display.At(c.At, zone)}"
+            + (c.Message is { } words ? $": {string.Join(' ', words.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries))}" : "")));
 
     public static string AttendedText(IReadOnlyList<Presence> attendance, DateTimeZone zone) =>
         attendance.Count == 0

@@ -8,8 +8,8 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Chaperone.Records;
 
-/// <summary>A session with the facts its call left behind.</summary>
-public sealed record LoadedSession(SessionDto Session, SessionFacts Facts);
+/// <summary>A session with the facts its call left behind, and the families who said beforehand that they could not come.</summary>
+public sealed record LoadedSession(SessionDto Session, SessionFacts Facts, IReadOnlyList<Families.CannotComeFact> CannotCome);
 
 public sealed record RecordingDto(string Id, DateTimeOffset StartedAt, DateTimeOffset? EndedAt, int Chunks, long Bytes);
 
@@ -21,6 +21,7 @@ public sealed record RecordingDto(string Id, DateTimeOffset StartedAt, DateTimeO
 /// </summary>
 /// <param name="Consent">The first consent given; <see cref="Consents"/> holds every family's (one per family in a small group).</param>
 /// <param name="Consents">Each guardian's consent, for the children it names (clause 1).</param>
+/// <param name="CannotCome">The parents and carers who said on their page, before the call, that they could not come at its time (and had not taken it back), with what they wrote.</param>
 /// <param name="Confirmed">What the teacher of a Teams call confirmed with its outcome, which Teams cannot record (consent, for each child in a small group; expectations; the checks): <see cref="Calls.RecordOutcome.TeamsChecksFor"/> keys. Empty for the built-in room, which records them itself.</param>
 public sealed record SessionRecordDto(
     SessionDto Session,
@@ -39,7 +40,8 @@ public sealed record SessionRecordDto(
     IReadOnlyList<ExitStep> ExitOrder,
     IReadOnlyList<RecordingDto> Recordings,
     IReadOnlyList<ControlFact> Controls,
-    IReadOnlyList<string> Confirmed);
+    IReadOnlyList<string> Confirmed,
+    IReadOnlyList<Families.CannotComeFact> CannotCome);
 
 /// <summary>Reads sessions and their call's facts, always within one school.</summary>
 public static class SessionRecords
@@ -61,6 +63,7 @@ public static class SessionRecords
                 .ToListAsync(ct))
             .OrderBy(e => e.At).ThenBy(e => e.Sequence)
             .ToLookup(e => e.SessionId);
+        var cannotCome = await Families.FamilyAbsence.FactsAsync(db, schoolId, ids, ct);
         var loaded = new List<LoadedSession>(sessions.Count);
         foreach (var s in sessions)
         {
@@ -70,7 +73,7 @@ public static class SessionRecords
                 ? own.Where(e => e.Kind is RoomEvents.Joined or RoomEvents.Left)
                     .Select(e => new AttendanceEntry(e.Actor, e.Values().GetValueOrDefault("name") ?? "", e.Kind, e.At)).ToList()
                 : await ReportAsync(providers, s, schoolId, ct) is { } report ? report.Attendance.ToList() : [];
-            loaded.Add(new LoadedSession(s, SessionFacts.From(own, attendance, p => RoleOf(p, s))));
+            loaded.Add(new LoadedSession(s, SessionFacts.From(own, attendance, p => RoleOf(p, s)), [.. cannotCome[id]]));
         }
         return loaded;
     }
@@ -111,7 +114,7 @@ public static class SessionRecords
         return new SessionRecordDto(s, s.TimeZone, f.StartedAt, f.ClosedAt, f.Ran is { } ran ? (int)Math.Round(ran.TotalMinutes) : null,
             f.Consents.Count > 0 ? f.Consents[0] : null, f.Consents, f.Expectations, checklists, f.Attendance, f.Outcome?.Outcome, f.Outcome?.Notes, f.Outcome?.RecordedAt, f.ExitOrder,
             recordings.Select(r => new RecordingDto(Ids.Format(r.Id), r.StartedAt, r.LastChunkAt, r.Chunks, r.Bytes)).ToList(),
-            f.Controls, f.Outcome?.Confirmed ?? []);
+            f.Controls, f.Outcome?.Confirmed ?? [], loaded.CannotCome);
     }
 
     private static async Task<CallReport?> ReportAsync(CallProviderResolver providers, SessionDto s, Guid schoolId, CancellationToken ct)

@@ -146,6 +146,41 @@ public abstract class FamilyCannotComeTests(ChaperoneApp app)
     }
 
     [Fact]
+    public async Task TheRecordOfInterventionShowsWhoSaidTheyCouldNotComeOnTheirOwnChildsRow()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        using var teacher = await school.TeacherAsync(app);
+        var start = Api.NextWeekdayAt(app.Clock.GetUtcNow().AddHours(50), 10);
+        var id = await TestSchool.BookOkAsync(teacher, school.GroupBooking(start));
+        var said = app.Clock.GetUtcNow();
+        await Api.JsonAsync(await Api.AnonymousClient(app).PostAsJsonAsync("/api/v1" + await FamilyLinkTests.FamilyPathAsync(teacher, id, school.Mother) + "/cannot-come",
+            new { message = Words }), HttpStatusCode.OK);
+
+        // The call does not take place; the teacher records that the pupils did not attend.
+        app.Clock.SetUtcNow(start.AddMinutes(40));
+        using var later = await school.TeacherAsync(app);
+        await Api.JsonAsync(await later.PostAsJsonAsync($"/api/v1/sessions/{id}/outcome", new { outcome = "did-not-attend" }), HttpStatusCode.OK);
+
+        var record = await Api.JsonAsync(await later.GetAsync($"/api/v1/sessions/{id}/record"), HttpStatusCode.OK);
+        var fact = Assert.Single(record.GetProperty("cannotCome").EnumerateArray());
+        Assert.Equal("Mia Mother", fact.GetProperty("guardianName").GetString());
+        Assert.Equal([school.TwoParentPupil.ToString()], fact.GetProperty("pupilIds").EnumerateArray().Select(p => p.GetString()));
+        var expected = $"Mia Mother (Mother), {Chaperone.Pages.Display.At(said, Api.London)}: Toby has a hospital appointment that morning. Could we do Friday instead?";
+        Assert.Contains($"Said beforehand, on their page, that they could not come: {expected}.", WebUtility.HtmlDecode(await later.GetStringAsync($"/sessions/{id}/record")), StringComparison.Ordinal);
+
+        // On Toby's row of the record of intervention, and not on Ava's, whose family said nothing.
+        var day = start.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        async Task<string?> RowAsync(Guid pupil) =>
+            Assert.Single((await Api.JsonAsync(await later.GetAsync($"/api/v1/pupils/{pupil}/record-of-intervention?from={day}&to={day}"), HttpStatusCode.OK))
+                .GetProperty("rows").EnumerateArray()).GetProperty("familySaidCannotCome").GetString();
+        Assert.Equal(expected, await RowAsync(school.TwoParentPupil));
+        Assert.Equal("", await RowAsync(school.SiblingA));
+        var csv = await later.GetStringAsync($"/api/v1/pupils/{school.TwoParentPupil}/record-of-intervention?from={day}&to={day}&format=csv");
+        Assert.Contains("Family said they could not come", csv.Split('\n')[0], StringComparison.Ordinal);
+        Assert.Contains("Could we do Friday instead?", csv, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task WhenTheTeacherHasLeftTheSeniorLeadersAreTold()
     {
         var (school, _, id, path, _) = await BookedAsync();

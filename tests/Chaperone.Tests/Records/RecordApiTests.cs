@@ -206,6 +206,7 @@ public abstract class RecordApiTests(ChaperoneApp app)
             ["Notes"] = Notes,
             ["Session id"] = id.ToString(),
             ["Concerns raised"] = "",
+            ["Family said they could not come"] = "",
         };
 
         var csvResponse = await teacher.GetAsync($"/api/v1/pupils/{school.TwoParentPupil}/record-of-intervention?{range}&format=csv");
@@ -453,7 +454,7 @@ public abstract class RecordApiTests(ChaperoneApp app)
     internal static readonly string[] Headers =
     [
         "Date", "Time", "Duration (minutes)", "Pupil", "Pupil id", "Teacher", "Kind", "Status", "Attended (joined and left)",
-        "Consent", "Expectations given", "Outcome", "Notes", "Session id", "Concerns raised",
+        "Consent", "Expectations given", "Outcome", "Notes", "Session id", "Concerns raised", "Family said they could not come",
     ];
 
     /// <summary>The CSV's rows by header, read with CsvHelper as an MIS import would; its header line must be <paramref name="headers"/> (the record of intervention's by default).</summary>
