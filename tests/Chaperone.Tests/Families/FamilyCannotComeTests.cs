@@ -156,12 +156,15 @@ public abstract class FamilyCannotComeTests(ChaperoneApp app)
         await Api.JsonAsync(await Api.AnonymousClient(app).PostAsJsonAsync("/api/v1" + await FamilyLinkTests.FamilyPathAsync(teacher, id, school.Mother) + "/cannot-come",
             new { message = Words }), HttpStatusCode.OK);
 
-        // The call does not take place; the teacher records that the pupils did not attend.
+        // The call does not take place; the session's page says what to do, and the teacher records that the pupils did not attend.
         app.Clock.SetUtcNow(start.AddMinutes(40));
         using var later = await school.TeacherAsync(app);
+        Assert.Contains("If the pupil did not attend, record it below: the record of intervention shows that the family said so beforehand.",
+            WebUtility.HtmlDecode(await later.GetStringAsync($"/sessions/{id}")), StringComparison.Ordinal);
         await Api.JsonAsync(await later.PostAsJsonAsync($"/api/v1/sessions/{id}/outcome", new { outcome = "did-not-attend" }), HttpStatusCode.OK);
 
         var record = await Api.JsonAsync(await later.GetAsync($"/api/v1/sessions/{id}/record"), HttpStatusCode.OK);
+        Assert.Equal("ended", record.GetProperty("session").GetProperty("status").GetString());
         var fact = Assert.Single(record.GetProperty("cannotCome").EnumerateArray());
         Assert.Equal("Mia Mother", fact.GetProperty("guardianName").GetString());
         Assert.Equal([school.TwoParentPupil.ToString()], fact.GetProperty("pupilIds").EnumerateArray().Select(p => p.GetString()));
