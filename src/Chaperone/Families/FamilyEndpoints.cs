@@ -41,6 +41,9 @@ public static class FamilyEndpoints
         family.MapDelete("/{token}/cannot-come", DeleteCannotCome).WithName("SayFamilyCanCome")
             .WithSummary("Take back 'cannot come', until the start: the family can come after all, and the teacher is emailed.");
 
+        app.MapGet("/family/{token}/calendar.ics", Calendar).WithTags("Families").AllowAnonymous().RequireRateLimiting(RateLimits.Family)
+            .WithName("FamilyCalendar").WithSummary("The session as a calendar file (iCalendar), for a family to add to their calendar: the same event as their emailed invite (UID and SEQUENCE), so a calendar that has both shows it once.");
+
         app.MapGet("/api/v1/sessions/{id}/family-links", Links).WithTags("Families").RequireAuthorization(AuthPolicies.Staff)
             .WithName("GetFamilyLinks").WithSummary("Each invited guardian's link and checklist answers (the session's teacher, senior leaders, admins).");
     }
@@ -59,6 +62,14 @@ public static class FamilyEndpoints
 
     private static async Task<IResult> DeleteCannotCome(string token, OpenFamilyLink handler, CancellationToken ct) =>
         ToResult(await handler.SayCannotComeAsync(token, cannotCome: false, null, ct));
+
+    private static async Task<IResult> Calendar(string token, OpenFamilyLink handler, CancellationToken ct)
+    {
+        var outcome = await handler.OpenAsync(token, ct);
+        return outcome is FamilyLinkOutcome.Open open
+            ? Results.File(System.Text.Encoding.UTF8.GetBytes(await handler.CalendarAsync(open, ct)), "text/calendar; charset=utf-8", "video-call.ics")
+            : ToResult(outcome);
+    }
 
     private static IResult ToResult(FamilyLinkOutcome outcome) => outcome switch
     {

@@ -364,6 +364,33 @@ public sealed class OpenFamilyLink(ChaperoneDbContext db, FamilyLinks links, Tim
         return await OpenAsync(token, ct);
     }
 
+    /// <summary>
+    /// The session as an iCalendar file for the family to add to their calendar (METHOD:PUBLISH):
+    /// the event of their emailed invite (its UID and SEQUENCE, the school's zone), named as their
+    /// page names it, with their page's address.
+    /// </summary>
+    public async Task<string> CalendarAsync(FamilyLinkOutcome.Open open, CancellationToken ct)
+    {
+        var s = open.Session;
+        var sequence = await db.Sessions.AsNoTracking().Where(x => x.Id == open.SessionId).Select(x => x.Sequence).FirstAsync(ct);
+        DateTime Local(DateTimeOffset at) => Instant.FromDateTimeOffset(at).InZone(open.Zone).LocalDateTime.ToDateTimeUnspecified();
+        var calendar = new Ical.Net.Calendar { Method = "PUBLISH", ProductId = "-//Chaperone//Family calendar//EN" };
+        calendar.AddTimeZone(open.Zone.Id, Local(s.Start).AddYears(-1), false);
+        calendar.Events.Add(new Ical.Net.CalendarComponents.CalendarEvent
+        {
+            Uid = Notifications.MessageComposer.UidOf(open.SessionId),
+            Sequence = sequence,
+            DtStamp = new Ical.Net.DataTypes.CalDateTime(clock.GetUtcNow().UtcDateTime, "UTC", true),
+            DtStart = new Ical.Net.DataTypes.CalDateTime(Local(s.Start), open.Zone.Id, true),
+            DtEnd = new Ical.Net.DataTypes.CalDateTime(Local(s.End), open.Zone.Id, true),
+            Summary = $"{s.School}: video call with {string.Join(" and ", s.Pupils)}{(s.OtherPupils > 0 ? " (small group)" : "")}",
+            Description = $"With {s.Teacher}. {(s.Provider == CallProviders.Teams ? "In Microsoft Teams: your page gives the meeting's link at the start, once consent is given." : "On the school's website: join from your page.")}",
+            Status = "CONFIRMED",
+            Url = links.UrlFor(open.SessionId, open.GuardianId),
+        });
+        return new Ical.Net.Serialization.CalendarSerializer().SerializeToString(calendar)!;
+    }
+
     /// <summary>When a session's links stop opening its page.</summary>
     public static DateTimeOffset ExpiresAt(Session session) => session.End + FamilyLinks.GraceAfterEnd;
 

@@ -63,6 +63,39 @@ public abstract class FamilyLinkTests(ChaperoneApp app)
     }
 
     [Fact]
+    public async Task TheFamilyAddsTheSessionToTheirCalendarAsTheEventOfTheirInvite()
+    {
+        var (school, teacher, id, path, start) = await BookedAsync();
+        var family = Api.AnonymousClient(app);
+        Assert.Contains($"href=\"{path}/calendar.ics\"", await family.GetStringAsync(path), StringComparison.Ordinal);
+
+        var response = await family.GetAsync(path + "/calendar.ics");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/calendar", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("no-referrer", response.Headers.GetValues("Referrer-Policy").Single());
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.Contains("METHOD:PUBLISH", text, StringComparison.Ordinal);
+        var ev = Assert.Single(Ical.Net.Calendar.Load(text)!.Events);
+        Assert.Equal($"{Guid.Parse(id):N}@chaperone", ev.Uid);
+        Assert.Equal(0, ev.Sequence);
+        Assert.Equal("Europe/London", ev.DtStart!.TzId);
+        Assert.Equal(start.UtcDateTime, ev.DtStart.AsUtc);
+        // Its address is the family's own page.
+        Assert.Contains("This page is for Mia Mother.", await family.GetStringAsync(ev.Url!.AbsolutePath), StringComparison.Ordinal);
+        Assert.Contains("video call with Toby Twoparents", ev.Summary, StringComparison.Ordinal);
+
+        // Moved, it is the invite's next version; cancelled, the file is gone as the page is.
+        var moved = Start.AddDays(1);
+        Assert.Equal(HttpStatusCode.OK, (await Api.RescheduleAsync(teacher, id, moved)).StatusCode);
+        var again = Assert.Single(Ical.Net.Calendar.Load(await family.GetStringAsync(path + "/calendar.ics"))!.Events);
+        Assert.Equal((1, moved.UtcDateTime), (again.Sequence, again.DtStart!.AsUtc));
+        Assert.Equal(HttpStatusCode.OK, (await Api.CancelAsync(teacher, id)).StatusCode);
+        await Api.ProblemAsync(await family.GetAsync(path + "/calendar.ics"), HttpStatusCode.Gone);
+        await Api.ProblemAsync(await family.GetAsync(Tamper(path) + "/calendar.ics"), HttpStatusCode.NotFound);
+    }
+
+    [Fact]
     public async Task AValidLinkOpensTheSessionPageWithoutAnAccount()
     {
         var (school, _, _, path, start) = await BookedAsync();

@@ -22,6 +22,9 @@ public sealed class IndexModel(OpenFamilyLink open) : PageModel
     public string? Message { get; set; }
 
     public FamilySessionDto? Session { get; private set; }
+
+    /// <summary>The guardian's token, from the address.</summary>
+    public string Token => RouteData.Values["token"] as string ?? "";
     public DateTimeZone Zone { get; private set; } = DateTimeZone.Utc;
     public FormErrors Errors { get; } = new();
     public string ClosedHeading { get; private set; } = "";
