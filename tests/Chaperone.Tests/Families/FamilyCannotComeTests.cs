@@ -135,6 +135,7 @@ public abstract class FamilyCannotComeTests(ChaperoneApp app)
         Assert.Equal(["message"], await Api.BadRequestFieldsAsync(await family.PostAsJsonAsync(url, new { message = "Sorry\u0000" })));
         await Api.ProblemAsync(await Api.PostRawAsync(family, url, "{\"message\": "), HttpStatusCode.BadRequest);
         await Api.ProblemAsync(await Api.PostRawAsync(family, url, "{\"message\": 42}"), HttpStatusCode.BadRequest);
+        await Api.ProblemAsync(await Api.PostRawAsync(family, url, "{\"message\": \"Sorry \\ud800\"}"), HttpStatusCode.BadRequest);
         await Api.ProblemAsync(await family.PostAsJsonAsync("/api/v1/family/not-a-token/cannot-come", new { message = "Sorry" }), HttpStatusCode.NotFound);
 
         Assert.Equal(0, await app.WithDbAsync(db => db.Set<Chaperone.Families.FamilyAbsenceNotice>().CountAsync(n => n.SessionId == Guid.Parse(id))));
