@@ -63,8 +63,8 @@ public abstract record FamilyLinkOutcome
 {
     private FamilyLinkOutcome() { }
 
-    /// <summary>The link opens this guardian's page of this session.</summary>
-    public sealed record Open(FamilySessionDto Session, Guid SchoolId, Guid SessionId, Guid GuardianId, DateTimeZone Zone) : FamilyLinkOutcome;
+    /// <summary>The link opens this guardian's page of this session; <paramref name="TeamsFacts"/> are the call's facts its consent was read from (a Teams session only).</summary>
+    public sealed record Open(FamilySessionDto Session, Guid SchoolId, Guid SessionId, Guid GuardianId, DateTimeZone Zone, Calls.RoomFacts? TeamsFacts = null) : FamilyLinkOutcome;
 
     /// <summary>Not a link we made, altered, or no longer naming a guardian of the session (404).</summary>
     public sealed record Unknown : FamilyLinkOutcome;
@@ -143,7 +143,7 @@ public sealed class OpenFamilyLink(ChaperoneDbContext db, FamilyLinks links, Tim
             ? await db.Set<Teams.TeamsMeeting>().AsNoTracking().Where(m => m.SessionId == session.Id && m.SchoolId == schoolId).Select(m => m.JoinUrl).FirstOrDefaultAsync(ct)
             : null;
         var due = clock.GetUtcNow() >= opensAt;
-        var consent = inTeams ? await TeamsConsentAsync(schoolId, session.Id, guardian.Id, due, ct) : null;
+        var (consent, teamsFacts) = inTeams ? await TeamsConsentAsync(schoolId, session.Id, guardian.Id, due, ct) : (null, null);
 
         var dto = new FamilySessionDto(
             school.Name,
@@ -169,27 +169,27 @@ public sealed class OpenFamilyLink(ChaperoneDbContext db, FamilyLinks links, Tim
             pupils.Count - ownPupils.Count,
             (await FamilyAbsence.CurrentAsync(db, schoolId, session.Id, session.Sequence, ct, guardian.Id)).GetValueOrDefault(guardian.Id),
             session.Status == SessionStatus.Scheduled && clock.GetUtcNow() < session.Start);
-        return new FamilyLinkOutcome.Open(dto, schoolId, session.Id, guardian.Id, zone);
+        return new FamilyLinkOutcome.Open(dto, schoolId, session.Id, guardian.Id, zone, teamsFacts);
     }
 
     /// <summary>A Teams session's consent as this guardian's page shows it (<see cref="FamilyConsentDto"/>).</summary>
-    private async Task<FamilyConsentDto> TeamsConsentAsync(Guid schoolId, Guid sessionId, Guid guardianId, bool due, CancellationToken ct)
+    private async Task<(FamilyConsentDto, Calls.RoomFacts)> TeamsConsentAsync(Guid schoolId, Guid sessionId, Guid guardianId, bool due, CancellationToken ct)
     {
         var facts = (await Calls.RoomRegistry.LoadFactsAsync(db, schoolId, sessionId, ct, builtInOnly: false))!;
         var guardian = facts.Guardian(guardianId)!;
         if (Calls.ConsentRule.Check(facts, guardian) is not null)
         {
             var theirs = facts.PupilsOf(guardian);
-            return new FamilyConsentDto(false, due, null, null,
-                $"A parent with parental responsibility for {string.Join(" and ", (theirs.Count > 0 ? theirs : facts.Pupils).Select(p => p.Name))} gives consent for the call on their own page, so you do not need to.");
+            return (new FamilyConsentDto(false, due, null, null,
+                $"A parent with parental responsibility for {string.Join(" and ", (theirs.Count > 0 ? theirs : facts.Pupils).Select(p => p.Name))} gives consent for the call on their own page, so you do not need to."), facts);
         }
         var givenAt = await db.Set<Calls.CallEventRecord>().AsNoTracking()
             .Where(e => e.SchoolId == schoolId && e.SessionId == sessionId && e.Kind == Calls.RoomEvents.ConsentGiven && e.Actor == $"guardian:{guardianId}")
             .OrderByDescending(e => e.At).Select(e => (DateTimeOffset?)e.At).FirstOrDefaultAsync(ct);
-        return new FamilyConsentDto(true, due, Calls.ConsentText.For(facts, guardian), givenAt?.ToUniversalTime(),
+        return (new FamilyConsentDto(true, due, Calls.ConsentText.For(facts, guardian), givenAt?.ToUniversalTime(),
             givenAt is not null ? "Thank you: your consent is recorded, and the teacher will confirm it with you at the start of the call."
             : due ? "Please read this and give your consent: the link to the Teams meeting then appears."
-            : "At the start of the call (from 10 minutes before), you give your consent here; the link to the Teams meeting then appears.");
+            : "At the start of the call (from 10 minutes before), you give your consent here; the link to the Teams meeting then appears."), facts);
     }
 
     /// <summary>
@@ -222,7 +222,8 @@ public sealed class OpenFamilyLink(ChaperoneDbContext db, FamilyLinks links, Tim
         {
             return open;
         }
-        var facts = (await Calls.RoomRegistry.LoadFactsAsync(db, open.SchoolId, open.SessionId, ct, builtInOnly: false))!;
+        // The facts the page's consent was read from: the words stored are those shown.
+        var facts = open.TeamsFacts!;
         var given = Calls.RoomEvent.Of(Calls.RoomEvents.ConsentGiven, $"guardian:{open.GuardianId}", clock.GetUtcNow(),
             Calls.ConsentText.EventData(facts, facts.Guardian(open.GuardianId)!, Calls.ConsentText.OnFamilyPage));
         await using (var write = await WriteTransaction.BeginAsync(db, ct))
