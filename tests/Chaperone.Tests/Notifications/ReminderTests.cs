@@ -44,6 +44,21 @@ public abstract class ReminderTests(SmtpChaperoneApp app)
             .Where(m => m.SessionId == id && (m.Kind == MessageKind.ReminderDayBefore || m.Kind == MessageKind.ReminderMorning)).ToListAsync());
     }
 
+    /// <summary>Moves the clock to <paramref name="at"/>, wakes the outbox worker, and returns the session's reminders once it has dealt with each.</summary>
+    private async Task<List<OutboxMessage>> SentOrNotAtAsync(string sessionId, DateTimeOffset at)
+    {
+        app.Clock.SetUtcNow(at);
+        app.Services.GetRequiredService<OutboxSignal>().Wake();
+        var until = DateTime.UtcNow.AddSeconds(30);
+        List<OutboxMessage> reminders;
+        while ((reminders = await RemindersAsync(sessionId)).Any(r => r.Status == MessageStatus.Pending))
+        {
+            Assert.True(DateTime.UtcNow < until, "The worker never dealt with the reminders.");
+            await Task.Delay(50);
+        }
+        return reminders;
+    }
+
     /// <summary>Writes the day-before reminders of the session's current version, not to be sent before <paramref name="at"/>.</summary>
     private async Task WriteReminderAsync(Guid sessionId, DateTimeOffset at)
     {
@@ -168,15 +183,7 @@ public abstract class ReminderTests(SmtpChaperoneApp app)
         // The session moves on without superseding it (a move that raced with the job's write).
         await app.WithDbAsync(db => db.Sessions.Where(s => s.Id == sessionId).ExecuteUpdateAsync(s => s.SetProperty(x => x.Sequence, 1)));
 
-        app.Clock.SetUtcNow(waiting);
-        app.Services.GetRequiredService<OutboxSignal>().Wake();
-        var until = DateTime.UtcNow.AddSeconds(30);
-        List<OutboxMessage> reminders;
-        while ((reminders = await RemindersAsync(id)).Any(r => r.Status == MessageStatus.Pending))
-        {
-            Assert.True(DateTime.UtcNow < until, "The worker never dealt with the reminder.");
-            await Task.Delay(50);
-        }
+        var reminders = await SentOrNotAtAsync(id, waiting);
         Assert.Equal(2, reminders.Count);
         Assert.All(reminders, r => Assert.Equal(MessageStatus.Superseded, r.Status));
         Assert.DoesNotContain(app.Smtp.ForSession(id), m => reminders.Any(r => r.MessageIdHeader == m.MessageId));
@@ -193,15 +200,7 @@ public abstract class ReminderTests(SmtpChaperoneApp app)
         var waiting = app.Clock.GetUtcNow().AddHours(1);
         await WriteReminderAsync(Guid.Parse(id), waiting);
 
-        app.Clock.SetUtcNow(waiting);
-        app.Services.GetRequiredService<OutboxSignal>().Wake();
-        var until = DateTime.UtcNow.AddSeconds(30);
-        List<OutboxMessage> reminders;
-        while ((reminders = await RemindersAsync(id)).Any(r => r.Status == MessageStatus.Pending))
-        {
-            Assert.True(DateTime.UtcNow < until, "The worker never dealt with the reminders.");
-            await Task.Delay(50);
-        }
+        var reminders = await SentOrNotAtAsync(id, waiting);
 
         Assert.Equal(MessageStatus.Superseded, Assert.Single(reminders, r => r.RecipientRole == "guardian").Status);
         Assert.Equal(MessageStatus.Sent, Assert.Single(reminders, r => r.RecipientRole == "teacher").Status);
