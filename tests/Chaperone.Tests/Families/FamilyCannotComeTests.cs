@@ -72,6 +72,7 @@ public abstract class FamilyCannotComeTests(ChaperoneApp app)
         Assert.Contains("Toby has a hospital appointment that morning.", page, StringComparison.Ordinal);
         Assert.Contains("Move or cancel the session below", page, StringComparison.Ordinal);
         Assert.Contains("A family cannot come", await teacher.GetStringAsync("/sessions"), StringComparison.Ordinal);
+        Assert.Contains("Mia Mother said on their page that they cannot come at this time.", WebUtility.HtmlDecode(await teacher.GetStringAsync($"/sessions/{id}/console")), StringComparison.Ordinal);
 
         // New words replace the old ones, without another email.
         app.Clock.Advance(TimeSpan.FromMinutes(5));

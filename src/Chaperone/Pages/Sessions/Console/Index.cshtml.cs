@@ -24,6 +24,9 @@ public sealed class IndexModel(ChaperoneDbContext db, CallNetwork network, TimeP
     /// <summary>The instant the school's hours end on the session's day, and the server's time now, for the console's warning as the end nears (its own clock may be off).</summary>
     public (DateTimeOffset EndsAt, DateTimeOffset Now) HoursClock { get; private set; }
 
+    /// <summary>The parents and carers who said on their page that they cannot come at this time.</summary>
+    public IReadOnlyList<string> CannotCome { get; private set; } = [];
+
     public async Task<IActionResult> OnGetAsync(string id, CancellationToken ct)
     {
         if (!Ids.TryParse(id, out var sessionId) || await SessionEndpoints.VisibleSessionAsync(db, User, sessionId, ct) is not { } session)
@@ -40,6 +43,8 @@ public sealed class IndexModel(ChaperoneDbContext db, CallNetwork network, TimeP
             HoursEnd = Display.Time(settings.DayEnd);
             var day = NodaTime.Instant.FromDateTimeOffset(session.Start).InZone(settings.TimeZone).Date;
             HoursClock = ((day + settings.DayEnd).InZoneLeniently(settings.TimeZone).ToDateTimeOffset(), clock.GetUtcNow());
+            var said = await Families.FamilyAbsence.CurrentAsync(db, session.SchoolId, session.Id, session.Sequence, ct);
+            CannotCome = [.. Session.Guardians.Where(g => said.ContainsKey(Guid.Parse(g.Id))).Select(g => g.Name)];
         }
         return Page();
     }
