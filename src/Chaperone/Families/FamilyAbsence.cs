@@ -143,9 +143,11 @@ public static class FamilyAbsence
         var pupils = string.Join(" and ", s.Pupils);
         var when = $"{Pages.Display.When(s.Start, s.End, s.Zone)} ({MessageComposer.ZoneLabel(s.Zone)})";
         var link = new Uri(baseUrl, $"/sessions/{Ids.Format(s.SessionId)}").ToString();
+        // The subject names the children, not the parent: it is kept among the session's emails, which
+        // each child's subject access export lists (with the other children's names left out).
         var subject = cannotCome
-            ? $"{s.Guardian} cannot come to the video call with {pupils}: {when}"
-            : $"{s.Guardian} can come to the video call with {pupils} after all: {when}";
+            ? $"A family cannot come to the video call with {pupils}: {when}"
+            : $"A family can come to the video call with {pupils} after all: {when}";
         var body = new MailBody().Paragraph($"Dear {to.Name},");
         if (cannotCome)
         {

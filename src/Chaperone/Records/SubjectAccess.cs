@@ -179,6 +179,7 @@ public sealed class SubjectAccess(ChaperoneDbContext db, CallProviderResolver pr
             Attendance = [.. record.Attendance.Where(a => Theirs(a.Name))],
             ExitOrder = [.. record.ExitOrder.Where(e => Theirs(e.Who))],
             Controls = [.. record.Controls.Where(c => Theirs(c.Who))],
+            CannotCome = [.. record.CannotCome.Where(c => own.Contains(c.GuardianId))],
             // Another child's consent, confirmed by the teacher of a Teams call, is theirs.
             Confirmed = [.. Calls.RecordOutcome.ConfirmedConcerning(record.Confirmed, pupilId)],
         };

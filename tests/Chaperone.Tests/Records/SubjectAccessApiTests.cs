@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Chaperone.Audit;
 using Chaperone.Tests.Infrastructure;
@@ -19,9 +20,16 @@ public abstract class SubjectAccessApiTests(ChaperoneApp app)
         var school = await TestSchool.CreateAsync(app);
         var teacher = await school.TeacherAsync(app);
         var id = await TestSchool.BookOkAsync(teacher, school.GroupBooking(CallClient.NextSessionStart(app)));
+        // Toby's mother says on her page that they cannot come: that is Toby's family's, not Ava's.
+        var tobys = await Chaperone.Tests.Families.FamilyLinkTests.FamilyPathAsync(teacher, id, school.Mother);
+        await Api.JsonAsync(await Api.AnonymousClient(app).PostAsJsonAsync("/api/v1" + tobys + "/cannot-come", new { message = "Toby is unwell." }), HttpStatusCode.OK);
         var (dsl, _) = await LeadersAsync(app, school);
 
         var export = await Api.JsonAsync(await dsl.GetAsync($"/api/v1/pupils/{school.SiblingA}/subject-access"), HttpStatusCode.OK);
+        Assert.DoesNotContain("Toby is unwell.", export.GetRawText(), StringComparison.Ordinal);
+        Assert.DoesNotContain("Mia Mother", export.GetRawText(), StringComparison.Ordinal);
+        var toby = await Api.JsonAsync(await dsl.GetAsync($"/api/v1/pupils/{school.TwoParentPupil}/subject-access"), HttpStatusCode.OK);
+        Assert.Contains("Toby is unwell.", toby.GetRawText(), StringComparison.Ordinal);
 
         var subjects = export.GetProperty("emails").EnumerateArray().Select(e => e.GetProperty("subject").GetString()!).ToList();
         Assert.Contains(subjects, s => s.StartsWith("Copy: Video call booked for Ava Sibling and another pupil: ", StringComparison.Ordinal));
