@@ -374,22 +374,10 @@ public sealed class OpenFamilyLink(ChaperoneDbContext db, FamilyLinks links, Tim
     {
         var s = open.Session;
         var sequence = await db.Sessions.AsNoTracking().Where(x => x.Id == open.SessionId).Select(x => x.Sequence).FirstAsync(ct);
-        DateTime Local(DateTimeOffset at) => Instant.FromDateTimeOffset(at).InZone(open.Zone).LocalDateTime.ToDateTimeUnspecified();
-        var calendar = new Ical.Net.Calendar { Method = "PUBLISH", ProductId = "-//Chaperone//Family calendar//EN" };
-        calendar.AddTimeZone(open.Zone.Id, Local(s.Start).AddYears(-1), false);
-        calendar.Events.Add(new Ical.Net.CalendarComponents.CalendarEvent
-        {
-            Uid = Notifications.MessageComposer.UidOf(open.SessionId),
-            Sequence = sequence,
-            DtStamp = new Ical.Net.DataTypes.CalDateTime(clock.GetUtcNow().UtcDateTime, "UTC", true),
-            DtStart = new Ical.Net.DataTypes.CalDateTime(Local(s.Start), open.Zone.Id, true),
-            DtEnd = new Ical.Net.DataTypes.CalDateTime(Local(s.End), open.Zone.Id, true),
-            Summary = $"{s.School}: video call with {string.Join(" and ", s.Pupils)}{(s.OtherPupils > 0 ? " (small group)" : "")}",
-            Description = $"With {s.Teacher}. {(s.Provider == CallProviders.Teams ? "In Microsoft Teams: your page gives the meeting's link at the start, once consent is given." : "On the school's website: join from your page.")}",
-            Status = "CONFIRMED",
-            Url = links.UrlFor(open.SessionId, open.GuardianId),
-        });
-        return new Ical.Net.Serialization.CalendarSerializer().SerializeToString(calendar)!;
+        return Notifications.CalendarFeeds.Publish("Family calendar", null, open.Zone, [Notifications.CalendarFeeds.EventOf(open.SessionId, sequence, cancelled: false,
+            s.Start, s.End, open.Zone, $"{s.School}: video call with {string.Join(" and ", s.Pupils)}{(s.OtherPupils > 0 ? " (small group)" : "")}",
+            links.UrlFor(open.SessionId, open.GuardianId), clock.GetUtcNow(),
+            $"With {s.Teacher}. {(s.Provider == CallProviders.Teams ? "In Microsoft Teams: your page gives the meeting's link at the start, once consent is given." : "On the school's website: join from your page.")}")]);
     }
 
     /// <summary>When a session's links stop opening its page.</summary>

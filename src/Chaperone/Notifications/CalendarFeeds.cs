@@ -83,28 +83,47 @@ public sealed class CalendarFeeds(ChaperoneDbContext db, TimeProvider clock, Fam
             .Select(s => new { s.Id, s.Start, s.End, s.Status, s.Sequence, Pupils = s.Pupils.Join(db.Pupils, p => p.PupilId, p => p.Id, (_, p) => p.Name).ToList() })
             .ToListAsync(ct);
 
-        var calendar = new Calendar { Method = "PUBLISH", ProductId = "-//Chaperone//Staff calendar//EN" };
-        calendar.AddProperty("X-WR-CALNAME", $"{school.Name}: video calls");
-        if (sessions.Count > 0)
-        {
-            calendar.AddTimeZone(zone.Id, Local(sessions[0].Start, zone).AddYears(-1), false);
-        }
-        foreach (var s in sessions)
-        {
-            calendar.Events.Add(new CalendarEvent
-            {
-                Uid = MessageComposer.UidOf(s.Id),
-                Sequence = s.Status == SessionStatus.Cancelled ? s.Sequence + 1 : s.Sequence,
-                DtStamp = new CalDateTime(now.UtcDateTime, "UTC", true),
-                DtStart = new CalDateTime(Local(s.Start, zone), zone.Id, true),
-                DtEnd = new CalDateTime(Local(s.End, zone), zone.Id, true),
-                Summary = $"Video call with {string.Join(" and ", s.Pupils)}",
-                Status = s.Status == SessionStatus.Cancelled ? "CANCELLED" : "CONFIRMED",
-                Url = new Uri(links.BaseUrl, $"/sessions/{s.Id}"),
-            });
-        }
-        var text = new CalendarSerializer().SerializeToString(calendar)!;
+        var text = Publish("Staff calendar", $"{school.Name}: video calls", zone, sessions.Select(s => EventOf(s.Id, s.Sequence, s.Status == SessionStatus.Cancelled,
+            s.Start, s.End, zone, $"Video call with {string.Join(" and ", s.Pupils)}", new Uri(links.BaseUrl, $"/sessions/{s.Id}"), now)).ToList());
         return Results.Text(text, "text/calendar; charset=utf-8");
+    }
+
+    /// <summary>
+    /// A session as the event Chaperone's published calendars hold (the staff feed, a family's
+    /// file): the UID and SEQUENCE of its invites (a cancellation outranks the last request), in the
+    /// school's zone, so a calendar that has both shows the session once.
+    /// </summary>
+    public static CalendarEvent EventOf(Guid sessionId, int sequence, bool cancelled, DateTimeOffset start, DateTimeOffset end, DateTimeZone zone,
+        string summary, Uri url, DateTimeOffset now, string? description = null) => new()
+    {
+        Uid = MessageComposer.UidOf(sessionId),
+        Sequence = cancelled ? sequence + 1 : sequence,
+        DtStamp = new CalDateTime(now.UtcDateTime, "UTC", true),
+        DtStart = new CalDateTime(Local(start, zone), zone.Id, true),
+        DtEnd = new CalDateTime(Local(end, zone), zone.Id, true),
+        Summary = summary,
+        Description = description,
+        Status = cancelled ? "CANCELLED" : "CONFIRMED",
+        Url = url,
+    };
+
+    /// <summary>An iCalendar document (METHOD:PUBLISH) of <paramref name="events"/>, with the zone they are written in.</summary>
+    public static string Publish(string product, string? name, DateTimeZone zone, IReadOnlyList<CalendarEvent> events)
+    {
+        var calendar = new Calendar { Method = "PUBLISH", ProductId = $"-//Chaperone//{product}//EN" };
+        if (name is not null)
+        {
+            calendar.AddProperty("X-WR-CALNAME", name);
+        }
+        if (events.Count > 0)
+        {
+            calendar.AddTimeZone(zone.Id, events[0].DtStart!.Value.AddYears(-1), false);
+        }
+        foreach (var e in events)
+        {
+            calendar.Events.Add(e);
+        }
+        return new CalendarSerializer().SerializeToString(calendar)!;
     }
 
     private static DateTime Local(DateTimeOffset instant, DateTimeZone zone) =>
