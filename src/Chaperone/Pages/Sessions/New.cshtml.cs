@@ -98,15 +98,11 @@ public sealed class NewModel(ChaperoneDbContext db, TimeProvider clock, BookSess
     public static (int Weeks, DateTimeOffset Start) WeeksAfter(DateTimeOffset start, DateTimeZone zone, DateTimeOffset earliest)
     {
         var local = Instant.FromDateTimeOffset(start).InZone(zone).LocalDateTime;
-        var weeks = 1;
         DateTimeOffset At(int w) => local.PlusWeeks(w).InZoneLeniently(zone).ToDateTimeOffset();
-        if (At(weeks) < earliest)
+        var weeks = Math.Max(1, (int)((earliest - At(0)).TotalDays / 7));
+        while (At(weeks) < earliest)
         {
-            weeks = (int)Math.Ceiling((earliest - At(0)).TotalDays / 7);
-            while (At(weeks) < earliest)
-            {
-                weeks++;
-            }
+            weeks++;
         }
         return (weeks, At(weeks));
     }
