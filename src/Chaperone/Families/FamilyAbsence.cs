@@ -65,6 +65,20 @@ public static class FamilyAbsence
 {
     public const int MaxMessage = 1000;
 
+    /// <summary>Whether a family can still say they cannot come to <paramref name="session"/>, or take it back: until it starts.</summary>
+    public static bool CanSay(Session session, DateTimeOffset now) => session.Status == SessionStatus.Scheduled && now < session.Start;
+
+    /// <summary>
+    /// The session, read inside a write transaction so that a move or cancellation cannot come
+    /// between this read and the commit: on PostgreSQL the row is locked for share (a move waits
+    /// for the commit; one already under way is waited for and its result read); on SQLite the
+    /// transaction already holds the write turn.
+    /// </summary>
+    public static async Task<Session?> ReadForWriteAsync(ChaperoneDbContext db, Guid sessionId, CancellationToken ct) =>
+        db.Database.IsNpgsql()
+            ? await db.Sessions.FromSqlInterpolated($"SELECT * FROM \"Sessions\" WHERE \"Id\" = {sessionId} FOR SHARE").AsNoTracking().FirstOrDefaultAsync(ct)
+            : await db.Sessions.AsNoTracking().FirstOrDefaultAsync(s => s.Id == sessionId, ct);
+
     /// <summary>Those of the session's guardians whose newest notice for its time <paramref name="sequence"/> says they cannot come.</summary>
     public static async Task<Dictionary<Guid, FamilyCannotComeDto>> CurrentAsync(ChaperoneDbContext db, Guid schoolId, Guid sessionId, int sequence, CancellationToken ct, Guid? guardianId = null)
     {

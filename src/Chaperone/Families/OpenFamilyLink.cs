@@ -168,7 +168,7 @@ public sealed class OpenFamilyLink(ChaperoneDbContext db, FamilyLinks links, Tim
             consent,
             pupils.Count - ownPupils.Count,
             (await FamilyAbsence.CurrentAsync(db, schoolId, session.Id, session.Sequence, ct, guardian.Id)).GetValueOrDefault(guardian.Id),
-            session.Status == SessionStatus.Scheduled && clock.GetUtcNow() < session.Start);
+            FamilyAbsence.CanSay(session, clock.GetUtcNow()));
         return new FamilyLinkOutcome.Open(dto, schoolId, session.Id, guardian.Id, zone, teamsFacts);
     }
 
@@ -318,23 +318,37 @@ public sealed class OpenFamilyLink(ChaperoneDbContext db, FamilyLinks links, Tim
         {
             return opened;
         }
+        var tooLate = new FamilyLinkOutcome.Invalid(new Dictionary<string, string[]>
+        {
+            ["cannotCome"] = ["The call has started, so this can no longer be changed here: please contact the school office."],
+        });
         if (!open.Session.CanSayCannotCome)
         {
-            return new FamilyLinkOutcome.Invalid(new Dictionary<string, string[]>
-            {
-                ["cannotCome"] = ["The call has started, so this can no longer be changed here: please contact the school office."],
-            });
+            return tooLate;
         }
         var (words, error) = cannotCome ? FamilyAbsence.Check(message) : (null, null);
         if (error is not null)
         {
             return new FamilyLinkOutcome.Invalid(new Dictionary<string, string[]> { ["message"] = [error] });
         }
-        var session = await db.Sessions.AsNoTracking().FirstAsync(s => s.Id == open.SessionId, ct);
         await using (var write = await WriteTransaction.BeginAsync(db, ct))
         {
-            // One guardian's notices are written in turn, so each sees the last.
+            // One guardian's notices are written in turn, so each sees the last; and the session's
+            // time is read inside the write, so a move at the same instant comes wholly before or after.
             await WriteTransaction.TakeTurnAsync(db, $"family-absence:{Ids.Format(open.SessionId)}:{Ids.Format(open.GuardianId)}", ct);
+            var session = await FamilyAbsence.ReadForWriteAsync(db, open.SessionId, ct);
+            if (session is null || !FamilyAbsence.CanSay(session, clock.GetUtcNow()))
+            {
+                return tooLate;
+            }
+            if (session.Start != open.Session.Start || session.End != open.Session.End)
+            {
+                // Moved this instant: what they meant was about the time they saw, so nothing is stored.
+                return new FamilyLinkOutcome.Invalid(new Dictionary<string, string[]>
+                {
+                    ["cannotCome"] = [$"The school has just moved the call to {Display.When(session.Start, session.End, open.Zone)}. Please look at the new time, and say again if you cannot come then."],
+                });
+            }
             var said = (await FamilyAbsence.CurrentAsync(db, open.SchoolId, open.SessionId, session.Sequence, ct, open.GuardianId)).GetValueOrDefault(open.GuardianId);
             if (said is null && !cannotCome)
             {

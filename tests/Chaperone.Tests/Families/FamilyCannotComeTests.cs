@@ -126,6 +126,39 @@ public abstract class FamilyCannotComeTests(ChaperoneApp app)
     }
 
     [Fact]
+    public async Task SayingItWhileTheSessionIsBeingMovedWaitsForTheMoveAndStoresNothing()
+    {
+        var (school, _, id, path, _) = await BookedAsync();
+        var family = Api.AnonymousClient(app);
+        Task<HttpResponseMessage> saying;
+        using (var scope = app.Services.CreateScope())
+        {
+            // A move, written and not yet committed, when the family's word arrives.
+            var db = scope.ServiceProvider.GetRequiredService<Chaperone.Storage.ChaperoneDbContext>();
+            await using var move = await Chaperone.Storage.WriteTransaction.BeginAsync(db, CancellationToken.None);
+            var session = await db.Sessions.Include(s => s.Pupils).Include(s => s.Guardians).SingleAsync(s => s.Id == Guid.Parse(id));
+            session.Start = session.Start.AddHours(1);
+            session.End = session.End.AddHours(1);
+            session.Sequence++;
+            await db.SaveChangesAsync();
+            saying = family.PostAsJsonAsync("/api/v1" + path + "/cannot-come", new { message = "Not at that time." });
+            await Task.Delay(TimeSpan.FromMilliseconds(400));
+            Assert.False(saying.IsCompleted, "the family's word waits for the move");
+            await move.CommitAsync(CancellationToken.None);
+        }
+
+        // It was about the time they saw: they are told of the new one, and nothing is stored or sent.
+        var problem = await Api.ProblemAsync(await saying, HttpStatusCode.BadRequest);
+        Assert.Contains("The school has just moved the call to", problem.GetProperty("errors").GetProperty("cannotCome")[0].GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, await app.WithDbAsync(db => db.Set<Chaperone.Families.FamilyAbsenceNotice>().CountAsync(n => n.SessionId == Guid.Parse(id))));
+        Assert.Empty(await EmailsAsync(id, MessageKind.FamilyCannotCome));
+        // Said again, it stands for the new time.
+        var said = await Api.JsonAsync(await family.PostAsJsonAsync("/api/v1" + path + "/cannot-come", new { message = "Not at that time either." }), HttpStatusCode.OK);
+        Assert.Equal("Not at that time either.", said.GetProperty("cannotCome").GetProperty("message").GetString());
+        Assert.Single(await EmailsAsync(id, MessageKind.FamilyCannotCome), m => m.RecipientId == school.TeacherId);
+    }
+
+    [Fact]
     public async Task BadInputIsRefusedOnItsFieldAndNothingIsStored()
     {
         var (_, _, id, path, _) = await BookedAsync();
