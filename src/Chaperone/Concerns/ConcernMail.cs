@@ -32,4 +32,24 @@ public sealed class ConcernMail(EmailOptions options, FamilyLinks links, TimePro
         row.ConcernId = concern.Id;
         return row;
     }
+
+    /// <summary>
+    /// To a teacher, a safeguarding draft saved for them while they were not there to save it
+    /// (<see cref="RaiseConcern.AddTeamsUnknownDraftAsync"/>): that it waits, its reference, and
+    /// that it goes to the DSL as it stands after <paramref name="minutes"/>. Content-free, as the alerts are.
+    /// </summary>
+    public OutboxMessage DraftWaiting(Concern concern, string schoolName, (Guid Id, string Name, string Email) to, int minutes)
+    {
+        var now = clock.GetUtcNow();
+        var body = new MailBody()
+            .Paragraph($"Dear {to.Name},")
+            .Strong($"A safeguarding concern draft ({concern.Reference}) about one of your video calls is saved for you, and waits for you to complete it.")
+            .Paragraph($"If it is not raised within {minutes} minutes of being saved, it goes to the designated safeguarding lead as it stands.")
+            .Paragraph("This email does not say what it is about. Sign in to Chaperone to read it.")
+            .Link("Open the draft", new Uri(links.BaseUrl, $"/concerns/new?draft={Infrastructure.Ids.Format(concern.Id)}").ToString());
+        var row = MessageComposer.ReadyMade(options, concern.SchoolId, schoolName, MessageKind.ConcernDraftWaiting, "teacher", to,
+            $"A safeguarding concern draft ({concern.Reference}) is waiting for you", body, now, concern.SessionId);
+        row.ConcernId = concern.Id;
+        return row;
+    }
 }

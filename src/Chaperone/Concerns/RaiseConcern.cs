@@ -342,41 +342,66 @@ public sealed class RaiseConcern(ChaperoneDbContext db, ConcernRouting routing, 
     {
         var schoolId = teacher.SchoolId();
         var now = clock.GetUtcNow();
-        var pupils = await db.SessionPupils.AsNoTracking().Where(p => p.SessionId == sessionId && p.SchoolId == schoolId)
-            .Join(db.Pupils, sp => sp.PupilId, p => p.Id, (sp, p) => new { p.Id, p.Name }).ToListAsync(ct);
         var offset = await RecordingMoment.SecondsAsync(db, schoolId, sessionId, now, ct);
-        var names = string.Join(" and ", pupils.Select(p => p.Name));
-        var summary = $"Unknown person in the call with {names}";
         Concern concern;
         await using (var tx = await ConcernWrites.BeginAsync(db, schoolId, ct))
         {
-            concern = new Concern
-            {
-                SchoolId = schoolId,
-                Number = await ConcernWrites.NextNumberAsync(db, schoolId, ct),
-                Kind = ConcernKind.Safeguarding,
-                Status = ConcernStatus.Draft,
-                RaisedById = teacher.UserId(),
-                RaisedByName = teacher.DisplayName(),
-                CreatedAt = now,
-                Summary = summary.Length <= MaxSummary ? summary : summary[..MaxSummary],
-                Detail = removedName is null
+            var actor = AuditActor.From(teacher);
+            concern = await AddUnknownPersonDraftAsync(schoolId, sessionId, actor, actor, now, offset,
+                removedName is null
                     ? "I removed a device from the call because an unknown person was present."
                     : $"I removed the device of {removedName}'s link from the call because an unknown person was present.",
-                SessionId = sessionId,
-                RecordingOffsetSeconds = offset,
-            };
-            db.Add(concern);
-            foreach (var pupil in pupils)
-            {
-                db.Add(new ConcernPupil { SchoolId = schoolId, ConcernId = concern.Id, PupilId = pupil.Id });
-            }
-            await ConcernWrites.AddEntriesAsync(db, concern, now, [(ConcernEntryTypes.Drafted, AuditActor.From(teacher),
-                "Draft saved when the teacher removed an unknown person from the call.")], ct);
-            AuditLog.Record(db, teacher, AuditActions.ConcernDrafted, AuditSubjects.Concern, concern.Id, new { reference = concern.Reference, sessionId });
+                "Draft saved when the teacher removed an unknown person from the call.", ct);
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
         }
+        return concern;
+    }
+
+    /// <summary>
+    /// DESIGN ("an unknown person in the call … reports to the DSL"), for a Teams call: Teams'
+    /// attendance report, read after the call, lists someone Chaperone cannot match to the teacher
+    /// or an invited parent or carer. A safeguarding draft is added for the session's teacher
+    /// (to <see cref="db"/>, saved by the caller inside a transaction of <see cref="ConcernWrites.BeginAsync"/>):
+    /// they know whether it was a parent who joined under another name, and say so, or raise it;
+    /// left unraised, it goes to the DSL as it stands (<see cref="RaiseUnattendedDraftAsync"/>).
+    /// </summary>
+    public async Task<Concern> AddTeamsUnknownDraftAsync(Guid schoolId, Guid sessionId, Guid teacherId, string teacherName, IReadOnlyList<string> unknown, DateTimeOffset now, CancellationToken ct)
+    {
+        var people = string.Join("; ", unknown);
+        return await AddUnknownPersonDraftAsync(schoolId, sessionId, new AuditActor(teacherId, teacherName), AuditActor.System, now, null,
+            $"Teams' attendance report for this call lists someone who was not invited: {people}. "
+            + "If this was a parent or carer who joined under another name or account, say so here and raise it; otherwise say what you saw.",
+            $"Draft saved for {teacherName} when Teams' attendance report listed someone not invited to the call.", ct);
+    }
+
+    /// <summary>Adds, unsaved, a safeguarding draft about an unknown person in a session's call, raised by <paramref name="raiser"/>, with its first chronology entry and audit entry.</summary>
+    private async Task<Concern> AddUnknownPersonDraftAsync(Guid schoolId, Guid sessionId, AuditActor raiser, AuditActor by, DateTimeOffset now, int? offset, string detail, string entry, CancellationToken ct)
+    {
+        var pupils = await db.SessionPupils.AsNoTracking().Where(p => p.SessionId == sessionId && p.SchoolId == schoolId)
+            .Join(db.Pupils, sp => sp.PupilId, p => p.Id, (sp, p) => new { p.Id, p.Name }).ToListAsync(ct);
+        var summary = $"Unknown person in the call with {string.Join(" and ", pupils.Select(p => p.Name))}";
+        var concern = new Concern
+        {
+            SchoolId = schoolId,
+            Number = await ConcernWrites.NextNumberAsync(db, schoolId, ct),
+            Kind = ConcernKind.Safeguarding,
+            Status = ConcernStatus.Draft,
+            RaisedById = raiser.Id!.Value,
+            RaisedByName = raiser.Name,
+            CreatedAt = now,
+            Summary = summary.Length <= MaxSummary ? summary : summary[..MaxSummary],
+            Detail = detail.Length <= MaxText ? detail : detail[..MaxText],
+            SessionId = sessionId,
+            RecordingOffsetSeconds = offset,
+        };
+        db.Add(concern);
+        foreach (var pupil in pupils)
+        {
+            db.Add(new ConcernPupil { SchoolId = schoolId, ConcernId = concern.Id, PupilId = pupil.Id });
+        }
+        await ConcernWrites.AddEntriesAsync(db, concern, now, [(ConcernEntryTypes.Drafted, by, entry)], ct);
+        AuditLog.Record(db, schoolId, by, AuditActions.ConcernDrafted, AuditSubjects.Concern, Ids.Format(concern.Id), new { reference = concern.Reference, sessionId });
         return concern;
     }
 }

@@ -14,9 +14,9 @@ namespace Chaperone.Notifications;
 /// </summary>
 public sealed partial class MessageTemplates(ChaperoneDbContext db, MessageComposer composer, TimeProvider clock)
 {
-    /// <summary>The session messages a school words itself; concern alerts are content-free and fixed (clause 12), and password links and the reminders of a missing outcome (clause 11, to staff) fixed.</summary>
+    /// <summary>The session messages to families a school words itself (clause 8); every other message is ready-made and fixed: concern alerts are content-free (clause 12), and the notes to staff are the school's policy.</summary>
     public static IReadOnlyList<MessageKind> Kinds { get; } =
-        Enum.GetValues<MessageKind>().Where(k => k is not (MessageKind.ConcernRaised or MessageKind.ConcernEscalated or MessageKind.PasswordReset or MessageKind.OutcomeDue or MessageKind.OutcomeOverdue or MessageKind.FamilyCannotCome or MessageKind.FamilyCanCome)).ToList();
+        Enum.GetValues<MessageKind>().Where(k => k is MessageKind.Booked or MessageKind.Rescheduled or MessageKind.Cancelled or MessageKind.ReminderDayBefore or MessageKind.ReminderMorning).ToList();
 
     public async Task<MessageWording> WordingAsync(Guid schoolId, MessageKind kind, CancellationToken ct) =>
         await db.MessageTemplates.AsNoTracking().Where(t => t.SchoolId == schoolId && t.Kind == kind)

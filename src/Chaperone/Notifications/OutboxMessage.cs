@@ -27,6 +27,8 @@ public enum MessageKind
     FamilyCannotCome,
     /// <summary>A parent or carer who had said they cannot come can after all; to the teacher.</summary>
     FamilyCanCome,
+    /// <summary>A safeguarding concern draft was saved for a teacher without them (Teams' attendance report listed someone not invited); to the teacher, content-free.</summary>
+    ConcernDraftWaiting,
 }
 
 /// <summary>Where a message is in its life.</summary>

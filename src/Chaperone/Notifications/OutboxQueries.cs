@@ -65,7 +65,9 @@ public static class OutboxQueries
         MessageKind.OutcomeOverdue => "outcome-overdue",
         MessageKind.FamilyCannotCome => "family-cannot-come",
         MessageKind.FamilyCanCome => "family-can-come",
-        _ => "reminder-morning",
+        MessageKind.ConcernDraftWaiting => "concern-draft-waiting",
+        MessageKind.ReminderMorning => "reminder-morning",
+        _ => kind.ToString(),
     };
 
     public static string KindLabel(MessageKind kind) => kind switch
@@ -81,7 +83,9 @@ public static class OutboxQueries
         MessageKind.OutcomeOverdue => "Outcome overdue",
         MessageKind.FamilyCannotCome => "Family cannot come",
         MessageKind.FamilyCanCome => "Family can come after all",
-        _ => "Reminder (morning)",
+        MessageKind.ConcernDraftWaiting => "Concern draft waiting",
+        MessageKind.ReminderMorning => "Reminder (morning)",
+        _ => kind.ToString(),
     };
 
     public static bool IsProblem(OutboxMessage m) => m.Status == MessageStatus.Failed || (m.Status == MessageStatus.Pending && m.Attempts >= FailingAfter);

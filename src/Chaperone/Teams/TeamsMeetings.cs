@@ -32,7 +32,9 @@ public abstract record TeamsOutcome
 /// and 6) and recordings (clause 2). Each operation returns an outcome; a failure is recorded on
 /// the meeting's row (shown to the teacher) and retried by <see cref="TeamsWorker"/>.
 /// </summary>
-public sealed class TeamsMeetings(ChaperoneDbContext db, TeamsConnections connections, TeamsRecordingFeed feed, TimeProvider clock, ILogger<TeamsMeetings> log)
+public sealed class TeamsMeetings(
+    ChaperoneDbContext db, TeamsConnections connections, TeamsRecordingFeed feed, Concerns.RaiseConcern concerns, Concerns.ConcernMail concernMail,
+    Notifications.OutboxSignal outbox, TimeProvider clock, ILogger<TeamsMeetings> log)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -159,7 +161,7 @@ public sealed class TeamsMeetings(ChaperoneDbContext db, TeamsConnections connec
 
     /// <summary>
     /// Reads every attendance report of the meeting and, once there is something to judge, records
-    /// the verdicts on clauses 3, 4 and 6 as the session's evidence. With no report yet (or only empty
+    /// the verdicts on clauses 3, 4 and 6 as the session's evidence, once. With no report yet (or only empty
     /// ones, within <see cref="AttendanceReadiness.Patience"/>) the outcome is pending.
     /// </summary>
     public async Task<TeamsOutcome> ReadAttendanceAsync(Guid schoolId, Guid sessionId, CancellationToken ct)
@@ -168,6 +170,10 @@ public sealed class TeamsMeetings(ChaperoneDbContext db, TeamsConnections connec
         if (session is null || meeting?.OnlineMeetingId is null)
         {
             return new TeamsOutcome.NotFound();
+        }
+        if (meeting.AttendanceReadAt is not null)
+        {
+            return new TeamsOutcome.Done(meeting);
         }
         IReadOnlyList<AttendanceVerdict> verdicts = [];
         var outcome = await AttemptAsync(meeting, async (graph, _) =>
@@ -178,20 +184,7 @@ public sealed class TeamsMeetings(ChaperoneDbContext db, TeamsConnections connec
             {
                 return;
             }
-            var now = clock.GetUtcNow();
-            meeting.AttendanceJson = JsonSerializer.Serialize(attendance, Json);
-            meeting.AttendanceReadAt = now;
-            db.Evidence.Add(new EvidenceRecord
-            {
-                SchoolId = schoolId,
-                SessionId = sessionId,
-                Stage = TeamsEvidence.Attendance,
-                Sequence = session.Sequence,
-                RecordedAt = now,
-                Items = verdicts.Where(v => v.Status != VerdictStatus.NotApplicable)
-                    .Select(v => new EvidenceItem { Clause = v.Clause, Rule = v.Rule, Passed = v.Status == VerdictStatus.Met, Text = v.Evidence })
-                    .ToList(),
-            });
+            await RecordAttendanceAsync(schoolId, session, meeting, attendance, verdicts, ct);
         }, ct, attendance: true);
         if (outcome is TeamsOutcome.Done && meeting.AttendanceReadAt is null)
         {
@@ -315,6 +308,76 @@ public sealed class TeamsMeetings(ChaperoneDbContext db, TeamsConnections connec
             }
         }
         return TeamsAttendance.From(reportCount, records);
+    }
+
+    /// <summary>
+    /// Records the judged attendance once: the meeting's attendance is claimed by a conditional
+    /// update, so of two instances reading it at once one records the evidence (and any draft),
+    /// and the other finds it done.
+    /// </summary>
+    private async Task RecordAttendanceAsync(Guid schoolId, SessionDto session, TeamsMeeting meeting, TeamsAttendance attendance, IReadOnlyList<AttendanceVerdict> verdicts, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var json = JsonSerializer.Serialize(attendance, Json);
+        var unknown = attendance.Of(AttendeeKind.Unknown).ToList();
+        await using (var write = unknown.Count > 0 ? await Concerns.ConcernWrites.BeginAsync(db, schoolId, ct) : await WriteTransaction.BeginAsync(db, ct))
+        {
+            var claimed = await db.Set<TeamsMeeting>().Where(m => m.SessionId == meeting.SessionId && m.AttendanceReadAt == null)
+                .ExecuteUpdateAsync(u => u.SetProperty(m => m.AttendanceReadAt, now).SetProperty(m => m.AttendanceJson, json), ct);
+            if (claimed == 0)
+            {
+                await db.Entry(meeting).ReloadAsync(ct);
+                return;
+            }
+            db.Evidence.Add(new EvidenceRecord
+            {
+                SchoolId = schoolId,
+                SessionId = meeting.SessionId,
+                Stage = TeamsEvidence.Attendance,
+                Sequence = session.Sequence,
+                RecordedAt = now,
+                Items = verdicts.Where(v => v.Status != VerdictStatus.NotApplicable)
+                    .Select(v => new EvidenceItem { Clause = v.Clause, Rule = v.Rule, Passed = v.Status == VerdictStatus.Met, Text = v.Evidence })
+                    .ToList(),
+            });
+            if (unknown.Count > 0)
+            {
+                await DraftUnknownAsync(schoolId, session, unknown, now, ct);
+            }
+            await db.SaveChangesAsync(ct);
+            await write.CommitAsync(ct);
+        }
+        // As stored; the entity is not marked changed by it.
+        db.Entry(meeting).Property(m => m.AttendanceReadAt).OriginalValue = now;
+        db.Entry(meeting).Property(m => m.AttendanceJson).OriginalValue = json;
+        meeting.AttendanceReadAt = now;
+        meeting.AttendanceJson = json;
+        if (unknown.Count > 0)
+        {
+            outbox.Wake();
+        }
+    }
+
+    /// <summary>
+    /// DESIGN: an unknown person in the call reports to the DSL. Added with the attendance's
+    /// evidence (in its transaction): a safeguarding draft for the session's teacher naming whom
+    /// Teams listed, and a content-free email telling them it waits; left unraised, it goes to the
+    /// DSL as it stands. A teacher who has left gets no email, and their draft goes to the DSL in the same time.
+    /// </summary>
+    private async Task DraftUnknownAsync(Guid schoolId, SessionDto session, IReadOnlyList<AttendeePresence> unknown, DateTimeOffset now, CancellationToken ct)
+    {
+        var zone = Policy.PolicySettings.ZoneOrDefault(session.TimeZone);
+        var listed = unknown.Select(p => $"{p.Name}{(p.Email is { Length: > 0 } e ? $" ({e})" : "")}"
+            + (p.FirstJoin is { } from && p.LastLeave is { } to ? $", in the call from {Pages.Display.At(from, zone)} to {Pages.Display.At(to, zone)}" : "")).ToList();
+        var teacher = await db.Users.AsNoTracking().Where(u => u.Id == Guid.Parse(session.Teacher.Id) && u.SchoolId == schoolId)
+            .Select(u => new { u.Id, u.Name, u.Email, Active = u.AccessEndedAt == null }).FirstAsync(ct);
+        var school = await db.Schools.AsNoTracking().Where(x => x.Id == schoolId).Select(x => x.Name).FirstAsync(ct);
+        var minutes = (await Concerns.ConcernSettingsStore.LoadAsync(db, schoolId, ct)).AcknowledgeWithinMinutes;
+        var draft = await concerns.AddTeamsUnknownDraftAsync(schoolId, Guid.Parse(session.Id), teacher.Id, teacher.Name, listed, now, ct);
+        if (teacher is { Active: true, Email: { } email } && People.ManagePeople.IsEmail(email))
+        {
+            db.OutboxMessages.Add(concernMail.DraftWaiting(draft, school, (teacher.Id, teacher.Name, email), minutes));
+        }
     }
 
     /// <summary>The organizer is the teacher; an invited guardian (by email, or by name when Teams gives none) is the family device; anyone else is unknown.</summary>

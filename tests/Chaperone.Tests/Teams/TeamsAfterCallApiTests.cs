@@ -86,6 +86,63 @@ public abstract class TeamsAfterCallApiTests(TeamsApp app)
     }
 
     [Fact]
+    public async Task SomeoneNotInvitedInTheAttendanceSavesASafeguardingDraftForTheTeacherWhoIsEmailedWithoutItsContent()
+    {
+        var (school, teacher, id, user, meetingId) = await BookedAsync();
+        using var _ = teacher;
+        var mother = await app.WithDbAsync(db => Task.FromResult(db.Guardians.Single(g => g.Id == school.Mother).Email));
+        app.Graph.ServeAttendance(user, meetingId,
+        [
+            GraphOnLoopback.Record(user, "Tess Teacher", null, "Organizer", Span(0, 31)),
+            GraphOnLoopback.Record(null, "Mia Mother", mother, "Attendee", Span(1, 29)),
+            GraphOnLoopback.Record(null, "Sam Stranger", null, "Attendee", Span(5, 9)),
+        ]);
+
+        await app.WithTeamsAsync(t => t.ReadAttendanceAsync(school.SchoolId, Guid.Parse(id), CancellationToken.None));
+
+        Assert.Equal("breached", (await ComplianceAsync(teacher, id))[4]);
+        // A safeguarding draft of the teacher's, naming whom Teams listed and when.
+        var draft = await app.WithDbAsync(db => db.Set<Chaperone.Concerns.Concern>().Include(c => c.Pupils).AsNoTracking().SingleAsync(c => c.SessionId == Guid.Parse(id)));
+        Assert.Equal(Chaperone.Concerns.ConcernStatus.Draft, draft.Status);
+        Assert.Equal(Chaperone.Concerns.ConcernKind.Safeguarding, draft.Kind);
+        Assert.Equal(school.TeacherId, draft.RaisedById);
+        Assert.Equal([school.TwoParentPupil], draft.Pupils.Select(p => p.PupilId));
+        Assert.Contains("Sam Stranger, in the call from", draft.Detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("Mia Mother", draft.Detail, StringComparison.Ordinal);
+        var mine = await Api.JsonAsync(await teacher.GetAsync("/api/v1/concerns"), HttpStatusCode.OK);
+        Assert.Contains(mine.EnumerateArray(), c => c.GetProperty("id").GetString() == Chaperone.Infrastructure.Ids.Format(draft.Id) && c.GetProperty("status").GetString() == "draft");
+        var entries = await app.WithDbAsync(db => db.Set<Chaperone.Concerns.ConcernEntry>().AsNoTracking().Where(e => e.ConcernId == draft.Id).ToListAsync());
+        Assert.Equal("Chaperone", Assert.Single(entries).ActorName);
+        // The teacher is told it waits, without what it says.
+        var email = await app.WithDbAsync(db => db.OutboxMessages.AsNoTracking().SingleAsync(m => m.ConcernId == draft.Id));
+        Assert.Equal(Chaperone.Notifications.MessageKind.ConcernDraftWaiting, email.Kind);
+        Assert.Equal(school.TeacherId, email.RecipientId);
+        Assert.Contains(draft.Reference, email.Subject, StringComparison.Ordinal);
+        Assert.Contains("/concerns/new?draft=", email.Mime, StringComparison.Ordinal);
+        Assert.DoesNotContain("Stranger", email.Mime, StringComparison.Ordinal);
+        Assert.DoesNotContain("Toby", email.Mime, StringComparison.Ordinal);
+
+        // Read again, the attendance is not judged twice, and no second draft is saved.
+        await app.WithTeamsAsync(t => t.ReadAttendanceAsync(school.SchoolId, Guid.Parse(id), CancellationToken.None));
+        Assert.Equal(1, await app.WithDbAsync(db => db.Set<Chaperone.Concerns.Concern>().CountAsync(c => c.SessionId == Guid.Parse(id))));
+    }
+
+    [Fact]
+    public async Task InstancesReadingTheAttendanceAtOnceRecordItOnce()
+    {
+        var (school, teacher, id, user, meetingId) = await BookedAsync();
+        using var _ = teacher;
+        app.Graph.ServeAttendance(user, meetingId,
+            [GraphOnLoopback.Record(user, "Tess Teacher", null, "Organizer", Span(0, 31)), GraphOnLoopback.Record(null, "Sam Stranger", null, "Attendee", Span(5, 9))]);
+
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => app.WithTeamsAsync(t => t.ReadAttendanceAsync(school.SchoolId, Guid.Parse(id), CancellationToken.None))));
+
+        Assert.Equal(1, await app.WithDbAsync(db => db.Evidence.CountAsync(e => e.SessionId == Guid.Parse(id) && e.Stage == TeamsEvidence.Attendance)));
+        Assert.Equal(1, await app.WithDbAsync(db => db.Set<Chaperone.Concerns.Concern>().CountAsync(c => c.SessionId == Guid.Parse(id))));
+        Assert.Equal(1, await app.WithDbAsync(db => db.OutboxMessages.CountAsync(m => m.SessionId == Guid.Parse(id) && m.Kind == Chaperone.Notifications.MessageKind.ConcernDraftWaiting)));
+    }
+
+    [Fact]
     public async Task ARecordingIsCopiedInEncryptedAndTeamsCopyIsDeletedAtRetention()
     {
         var (school, teacher, id, user, meetingId) = await BookedAsync();
