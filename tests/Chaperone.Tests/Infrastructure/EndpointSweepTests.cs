@@ -1,0 +1,218 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Chaperone.Tests.Concerns;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Chaperone.Tests.Infrastructure;
+
+/// <summary>
+/// Every operation the OpenAPI document lists, called as a person with no business there would
+/// call it: without signing in, as staff of another school with this school's ids, and with ids
+/// and bodies that are nonsense. None answers 500; none gives another school's data or changes it;
+/// none lets a stranger in where the API says sign-in is needed.
+/// </summary>
+public abstract class EndpointSweepTests(ChaperoneApp app)
+{
+    /// <summary>Operations open without signing in: their own token or code is the key, or they serve everyone.</summary>
+    private static readonly string[] OpenToAnyone =
+    [
+        "/api/v1/auth/", "/api/v1/family/", "/family/", "/calendar/",
+    ];
+
+    private static readonly string[] Methods = ["get", "post", "put", "patch", "delete"];
+
+    private async Task<List<(string Method, string Path)>> OperationsAsync()
+    {
+        var document = await Api.JsonAsync(await Api.AnonymousClient(app).GetAsync("/openapi/v1.json"), HttpStatusCode.OK);
+        var operations = new List<(string, string)>();
+        foreach (var path in document.GetProperty("paths").EnumerateObject())
+        {
+            operations.AddRange(path.Value.EnumerateObject().Where(m => Methods.Contains(m.Name)).Select(m => (m.Name.ToUpperInvariant(), path.Name)));
+        }
+        Assert.True(operations.Count > 40, $"the document lists the API ({operations.Count} operations)");
+        return operations;
+    }
+
+    /// <summary>This school's ids, by the collection a path parameter follows.</summary>
+    private static string Fill(string path, Dictionary<string, string> ids, string fallback) =>
+        System.Text.RegularExpressions.Regex.Replace(path, @"(?<collection>[^/{}]+)/\{(?<name>[^}]+)\}", m =>
+            m.Groups["collection"].Value + "/" + (ids.TryGetValue(m.Groups["collection"].Value, out var id) ? id : fallback));
+
+    private static HttpRequestMessage Request(string method, string url, string? body) =>
+        new(new HttpMethod(method), url)
+        {
+            Content = body is null || method is "GET" or "DELETE" ? null : new StringContent(body, Encoding.UTF8, "application/json"),
+        };
+
+    private async Task<(TestSchool School, Dictionary<string, string> Ids)> SchoolWithRecordsAsync()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var teacher = await school.TeacherAsync(app);
+        var session = await TestSchool.BookOkAsync(teacher, school.Booking(Api.NextWeekdayAt(app.Clock.GetUtcNow().AddHours(50), 10)));
+        var concern = (await Api.JsonAsync(await teacher.PostAsJsonAsync("/api/v1/concerns", new
+        {
+            pupilIds = new[] { school.TwoParentPupil.ToString() }, kind = "behaviour", summary = "Shouting", detail = "Shouted at a sibling.",
+        }), HttpStatusCode.Created)).GetProperty("id").GetString()!;
+        var ids = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["sessions"] = session,
+            ["pupils"] = school.TwoParentPupil.ToString(),
+            ["guardians"] = school.Mother.ToString(),
+            ["concerns"] = concern,
+            ["staff"] = school.TeacherId.ToString(),
+            ["people"] = school.TeacherId.ToString(),
+            ["users"] = school.TeacherId.ToString(),
+            ["schools"] = school.SchoolId.ToString(),
+        };
+        return (school, ids);
+    }
+
+    [Fact]
+    public async Task NoOperationAnswers500OrLetsAStrangerInOrGivesAnotherSchoolsRecords()
+    {
+        var operations = await OperationsAsync();
+        var (school, ids) = await SchoolWithRecordsAsync();
+        var other = await TestSchool.CreateAsync(app);
+        var anonymous = Api.AnonymousClient(app);
+        var strangers = new (string Who, HttpClient Client)[]
+        {
+            ("another school's admin", await other.AdminAsync(app)),
+            ("another school's teacher", await other.TeacherAsync(app)),
+            ("another school's DSL", (await ConcernTestSupport.LeadersAsync(app, other)).Dsl),
+        };
+        var wrong = new List<string>();
+
+        foreach (var (method, path) in operations)
+        {
+            var url = Fill(path, ids, Guid.NewGuid().ToString());
+            var open = OpenToAnyone.Any(p => path.StartsWith(p, StringComparison.Ordinal));
+            using (var response = await anonymous.SendAsync(Request(method, url, "{}")))
+            {
+                var status = (int)response.StatusCode;
+                if (status >= 500 || (!open && status is >= 200 and < 300))
+                {
+                    wrong.Add($"{method} {path} without signing in: {status}");
+                }
+            }
+            foreach (var (who, client) in strangers)
+            {
+                using var response = await client.SendAsync(Request(method, url, "{}"));
+                var status = (int)response.StatusCode;
+                var body = await response.Content.ReadAsStringAsync();
+                // An address naming this school's record must not answer with it, nor change it;
+                // a list answers with the caller's own school only.
+                var leaks = ids.Values.Where(id => body.Contains(id, StringComparison.OrdinalIgnoreCase)).ToList();
+                if (status >= 500 || (path.Contains('{', StringComparison.Ordinal) && !open && status is >= 200 and < 300) || leaks.Count > 0)
+                {
+                    wrong.Add($"{method} {path} as {who}: {status}{(leaks.Count > 0 ? " with this school's ids " + string.Join(", ", leaks) : "")}");
+                }
+            }
+        }
+
+        Assert.True(wrong.Count == 0, string.Join("\n", wrong));
+        // This school's records are as they were.
+        var teacher = await school.TeacherAsync(app);
+        Assert.Equal("scheduled", (await Api.JsonAsync(await teacher.GetAsync($"/api/v1/sessions/{ids["sessions"]}"), HttpStatusCode.OK)).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task NonsenseIdsAndBodiesGetAClearErrorNot500()
+    {
+        var operations = await OperationsAsync();
+        var school = await TestSchool.CreateAsync(app);
+        var callers = new (string Who, HttpClient Client)[]
+        {
+            ("admin", await school.AdminAsync(app)),
+            ("teacher", await school.TeacherAsync(app)),
+            ("DSL", (await ConcernTestSupport.LeadersAsync(app, school)).Dsl),
+        };
+        string[] ids = ["not-an-id", "00000000-0000-0000-0000-000000000000", new string('9', 400), "%E2%80%AE%20"];
+        string[] bodies = ["{", "[]", "null", "\"text\"", "{\"start\":42,\"pupilIds\":\"x\",\"kind\":[],\"summary\":{},\"name\":1e400}", "{\"\\ud800\":\"\\udfff\"}"];
+        var wrong = new List<string>();
+
+        foreach (var (method, path) in operations)
+        {
+            foreach (var (who, client) in callers)
+            {
+                foreach (var id in path.Contains('{', StringComparison.Ordinal) ? ids : ["-"])
+                {
+                    var url = Fill(path, new Dictionary<string, string>(), id);
+                    foreach (var body in method is "GET" or "DELETE" ? [null] : bodies.Cast<string?>())
+                    {
+                        using var response = await client.SendAsync(Request(method, url, body));
+                        if ((int)response.StatusCode >= 500)
+                        {
+                            wrong.Add($"{method} {url} as {who} with {body ?? "no body"}: {(int)response.StatusCode}");
+                        }
+                    }
+                }
+            }
+        }
+
+        Assert.True(wrong.Count == 0, string.Join("\n", wrong.Take(60)));
+    }
+
+    /// <summary>Every page's route (Razor Pages), from the app's own endpoints.</summary>
+    private List<string> PageRoutes()
+    {
+        var pages = app.Services.GetRequiredService<Microsoft.AspNetCore.Routing.EndpointDataSource>().Endpoints
+            .OfType<Microsoft.AspNetCore.Routing.RouteEndpoint>()
+            .Where(e => e.Metadata.GetMetadata<Microsoft.AspNetCore.Mvc.RazorPages.PageActionDescriptor>() is not null)
+            .Select(e => "/" + e.RoutePattern.RawText!.TrimStart('/'))
+            .Distinct().ToList();
+        Assert.True(pages.Count > 30, $"the app has its pages ({pages.Count})");
+        return pages;
+    }
+
+    /// <summary>Pages open without signing in: their own token is the key, or they are where one signs in.</summary>
+    private static readonly string[] PagesOpenToAnyone =
+    [
+        "/", "/signin", "/signin/microsoft/done", "/signout", "/denied", "/account/forgotten-password", "/account/reset-password", "/account/two-factor", "/family/", "/Status",
+    ];
+
+    [Fact]
+    public async Task NoPageAnswers500OrShowsAnotherSchoolsRecordsWhateverItIsAskedFor()
+    {
+        var pages = PageRoutes();
+        var (_, ids) = await SchoolWithRecordsAsync();
+        var other = await TestSchool.CreateAsync(app);
+        var callers = new (string Who, HttpClient Client, bool Stranger)[]
+        {
+            ("nobody signed in", Api.AnonymousClient(app), true),
+            ("another school's admin", await other.AdminAsync(app), true),
+            ("another school's teacher", await other.TeacherAsync(app), true),
+            ("another school's DSL", (await ConcernTestSupport.LeadersAsync(app, other)).Dsl, true),
+            ("their own admin", await other.AdminAsync(app), false),
+        };
+        const string nonsense = "?draft=x&like=not-an-id&kind=%00&page=-1&pageSize=99999999&from=zzz&to=2026-02-31&sessionId=%E2%80%AE&id=..%2F..&returnUrl=https://evil.test/";
+        var wrong = new List<string>();
+
+        foreach (var page in pages)
+        {
+            var open = PagesOpenToAnyone.Any(p => p.EndsWith('/') && p.Length > 1 ? page.StartsWith(p, StringComparison.Ordinal) : page == p);
+            foreach (var (who, client, stranger) in callers)
+            {
+                foreach (var url in new[] { Fill(page, ids, Guid.NewGuid().ToString()), Fill(page, [], "not-an-id") + nonsense })
+                {
+                    using var response = await client.GetAsync(url);
+                    var status = (int)response.StatusCode;
+                    var body = await response.Content.ReadAsStringAsync();
+                    var leaks = stranger ? ids.Values.Where(id => body.Contains(id, StringComparison.OrdinalIgnoreCase)).ToList() : [];
+                    var letIn = who == "nobody signed in" && !open && status is >= 200 and < 300;
+                    if (status >= 500 || letIn || leaks.Count > 0)
+                    {
+                        wrong.Add($"GET {url} as {who}: {status}{(leaks.Count > 0 ? " with this school's ids " + string.Join(", ", leaks) : "")}");
+                    }
+                }
+            }
+        }
+
+        Assert.True(wrong.Count == 0, string.Join("\n", wrong.Take(60)));
+    }
+}
+
+public sealed class EndpointSweepOnSqlite(ChaperoneApp app) : EndpointSweepTests(app), IClassFixture<ChaperoneApp>;
+
+public sealed class EndpointSweepOnPostgres(PostgresChaperoneApp app) : EndpointSweepTests(app), IClassFixture<PostgresChaperoneApp>;
