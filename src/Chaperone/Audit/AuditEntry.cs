@@ -121,6 +121,8 @@ public static class AuditActions
     public const string SubjectAccessExported = "pupil.subject-access-exported";
     /// <summary>A subject access export of everything held about a parent or carer was made.</summary>
     public const string GuardianSubjectAccessExported = "guardian.subject-access-exported";
+    /// <summary>A pupil's child protection file was made, to send to their next school (clause 12).</summary>
+    public const string ChildProtectionFileMade = "pupil.child-protection-file-made";
     public const string RecordingHeld = "recording.hold-placed";
     public const string RecordingHoldLifted = "recording.hold-lifted";
     public const string RecordingDeleted = "recording.deleted";

@@ -32,6 +32,24 @@ public static class ConcernEndpoints
 
         app.MapGet("/api/v1/pupils/{id}/chronology", PupilChronology).WithTags("Concerns").RequireAuthorization(AuthPolicies.Staff)
             .WithName("GetPupilChronology").WithSummary("The chronology of the concerns about a pupil that the caller may read.");
+        app.MapGet("/api/v1/pupils/{id}/child-protection-file", ChildProtectionFile).WithTags("Concerns").RequireAuthorization(AuthPolicies.Staff)
+            .WithName("GetChildProtectionFile")
+            .WithSummary("A pupil's child protection file as a PDF (application/pdf), to send to their next school: the pupil, their parents and carers, every raised concern about them with what was reported and its whole chronology. The DSL and deputies, signed in with two factors; each one made is audited.");
+    }
+
+    private static async Task<IResult> ChildProtectionFile(string id, ClaimsPrincipal user, ChildProtectionFiles files, HttpResponse response, CancellationToken ct)
+    {
+        switch (await files.MakeAsync(user, id, ct))
+        {
+            case ChildProtectionFiles.Outcome.Made made:
+                response.Headers.CacheControl = "no-store";
+                return TypedResults.File(made.Pdf, Records.LabelledPdf.ContentType, made.FileName);
+            case ChildProtectionFiles.Outcome.Forbidden:
+                return TypedResults.Problem(ChildProtectionFiles.Refusal, statusCode: StatusCodes.Status403Forbidden,
+                    title: "You cannot make this file.", type: "https://chaperone.school/problems/forbidden");
+            default:
+                return Problems.NotFound("There is no pupil with this id in your school.");
+        }
     }
 
     private static ProblemHttpResult Missing() => Problems.NotFound("There is no concern with this id that you can read.");
@@ -108,6 +126,7 @@ public static class ConcernsSetup
         services.AddScoped<ConcernRouting>();
         services.AddScoped<RaiseConcern>();
         services.AddScoped<HandleConcern>();
+        services.AddScoped<ChildProtectionFiles>();
         services.AddHostedService<ConcernWorker>();
         return services;
     }

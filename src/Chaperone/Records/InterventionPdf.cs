@@ -7,11 +7,32 @@ using PdfSharp.Pdf;
 namespace Chaperone.Records;
 
 /// <summary>
-/// The record of intervention as a printable PDF (PDFsharp): A4 landscape, a block per session and
-/// pupil with every column of <see cref="InterventionRow.Columns"/>, and on every page a header with
+/// The record of intervention as a printable PDF: A4 landscape, a block per session and pupil
+/// with every column of <see cref="InterventionRow.Columns"/>, and on every page a header with
 /// the school, the pupil (or "All pupils") and the range, and "Page n of m".
 /// </summary>
 public static class InterventionPdf
+{
+    public const string ContentType = LabelledPdf.ContentType;
+
+    public static byte[] Write(InterventionReport report)
+    {
+        var who = report.Pupil ?? "All pupils";
+        var range = (report.Term is { } term ? $"{term}: " : "") + $"{Display.Day(report.Range.From)} to {Display.Day(report.Range.To)} (times in {report.TimeZone})";
+        return LabelledPdf.Write(new LabelledPdf.Document(
+            $"Record of intervention: {who}, {report.School}", range,
+            $"{report.School}: record of intervention (clause 11)", $"{who}. {range}", Landscape: true,
+            [new LabelledPdf.Section(null, report.Rows.Select(row => new LabelledPdf.Block(InterventionRow.Columns.Select(c => (c.Header, (string?)c.Value(row))).ToList())).ToList(),
+                "No sessions in this range.")]));
+    }
+}
+
+/// <summary>
+/// A printable PDF of labelled blocks (PDFsharp, A4): on every page a heading and a line saying
+/// what it holds, and "Page n of m"; sections with an optional title, each a list of blocks of
+/// label and value rows (values wrapped; a block kept on one page when it fits on one).
+/// </summary>
+public static class LabelledPdf
 {
     public const string ContentType = "application/pdf";
 
@@ -21,19 +42,29 @@ public static class InterventionPdf
 
     private static readonly object FontGate = new();
 
-    public static byte[] Write(InterventionReport report)
+    /// <param name="Title">The document's title (its properties).</param>
+    /// <param name="Subject">The document's subject (its properties).</param>
+    /// <param name="Heading">The heading on every page.</param>
+    /// <param name="Line">The line under it on every page.</param>
+    public sealed record Document(string Title, string Subject, string Heading, string Line, bool Landscape, IReadOnlyList<Section> Sections);
+
+    /// <param name="Empty">Written when the section has no blocks.</param>
+    public sealed record Section(string? Title, IReadOnlyList<Block> Blocks, string Empty);
+
+    public sealed record Block(IReadOnlyList<(string Label, string? Value)> Rows);
+
+    public static byte[] Write(Document d)
     {
         EnsureFonts();
         var heading = new XFont(EmbeddedFonts.Family, 14, XFontStyleEx.Bold);
+        var sectionTitle = new XFont(EmbeddedFonts.Family, 11.5, XFontStyleEx.Bold);
         var bold = new XFont(EmbeddedFonts.Family, 9.5, XFontStyleEx.Bold);
         var regular = new XFont(EmbeddedFonts.Family, 9.5, XFontStyleEx.Regular);
         var small = new XFont(EmbeddedFonts.Family, 8, XFontStyleEx.Regular);
 
         var document = new PdfDocument();
-        var who = report.Pupil ?? "All pupils";
-        var range = (report.Term is { } term ? $"{term}: " : "") + $"{Display.Day(report.Range.From)} to {Display.Day(report.Range.To)} (times in {report.TimeZone})";
-        document.Info.Title = $"Record of intervention: {who}, {report.School}";
-        document.Info.Subject = range;
+        document.Info.Title = d.Title;
+        document.Info.Subject = d.Subject;
         document.Info.Creator = "Chaperone";
 
         PdfPage page = null!;
@@ -44,56 +75,77 @@ public static class InterventionPdf
             gfx?.Dispose();
             page = document.AddPage();
             page.Size = PdfSharp.PageSize.A4;
-            page.Orientation = PdfSharp.PageOrientation.Landscape;
+            page.Orientation = d.Landscape ? PdfSharp.PageOrientation.Landscape : PdfSharp.PageOrientation.Portrait;
             gfx = XGraphics.FromPdfPage(page);
             width = page.Width.Point - 2 * Margin;
             bottom = page.Height.Point - Margin - 14;
             y = Margin;
-            gfx.DrawString($"{report.School}: record of intervention (clause 11)", heading, XBrushes.Black, new XPoint(Margin, y), XStringFormats.TopLeft);
-            y += heading.GetHeight() + 2;
-            gfx.DrawString($"{who}. {range}", regular, XBrushes.Black, new XPoint(Margin, y), XStringFormats.TopLeft);
-            y += regular.GetHeight() * Leading + 4;
+            foreach (var line in Wrap(gfx, d.Heading, heading, width))
+            {
+                gfx.DrawString(line, heading, XBrushes.Black, new XPoint(Margin, y), XStringFormats.TopLeft);
+                y += heading.GetHeight() + 2;
+            }
+            foreach (var line in Wrap(gfx, d.Line, regular, width))
+            {
+                gfx.DrawString(line, regular, XBrushes.Black, new XPoint(Margin, y), XStringFormats.TopLeft);
+                y += regular.GetHeight() * Leading;
+            }
+            y += 4;
             gfx.DrawLine(XPens.Gray, Margin, y, Margin + width, y);
             y += 8;
         }
         NewPage();
 
-        if (report.Rows.Count == 0)
+        var lineHeight = regular.GetHeight() * Leading;
+        foreach (var section in d.Sections)
         {
-            gfx.DrawString("No sessions in this range.", regular, XBrushes.Black, new XPoint(Margin, y), XStringFormats.TopLeft);
-        }
-        foreach (var row in report.Rows)
-        {
-            var lines = InterventionRow.Columns
-                .Select(c => (c.Header, Lines: Wrap(gfx, c.Value(row) is { Length: > 0 } v ? v : "—", regular, width - LabelWidth)))
-                .ToList();
-            var lineHeight = regular.GetHeight() * Leading;
-            var blockHeight = lines.Sum(l => l.Lines.Count) * lineHeight + 12;
-            // Keep a session's block on one page when it fits on a page at all.
-            if (y + blockHeight > bottom && y > Margin + 60)
+            if (section.Title is { } title)
             {
-                NewPage();
-            }
-            foreach (var (header, valueLines) in lines)
-            {
-                if (y + lineHeight > bottom)
+                if (y + sectionTitle.GetHeight() * 2 + lineHeight > bottom)
                 {
                     NewPage();
                 }
-                gfx.DrawString(header, bold, XBrushes.Black, new XPoint(Margin, y), XStringFormats.TopLeft);
-                foreach (var line in valueLines)
+                y += 4;
+                gfx.DrawString(title, sectionTitle, XBrushes.Black, new XPoint(Margin, y), XStringFormats.TopLeft);
+                y += sectionTitle.GetHeight() * Leading + 2;
+            }
+            if (section.Blocks.Count == 0)
+            {
+                gfx.DrawString(section.Empty, regular, XBrushes.Black, new XPoint(Margin, y), XStringFormats.TopLeft);
+                y += lineHeight + 8;
+            }
+            foreach (var block in section.Blocks)
+            {
+                var lines = block.Rows
+                    .Select(r => (r.Label, Lines: Wrap(gfx, r.Value is { Length: > 0 } v ? v : "—", regular, width - LabelWidth)))
+                    .ToList();
+                var blockHeight = lines.Sum(l => l.Lines.Count) * lineHeight + 12;
+                // Keep a block on one page when it fits on a page at all.
+                if (y + blockHeight > bottom && y > Margin + 60)
+                {
+                    NewPage();
+                }
+                foreach (var (label, valueLines) in lines)
                 {
                     if (y + lineHeight > bottom)
                     {
                         NewPage();
                     }
-                    gfx.DrawString(line, regular, XBrushes.Black, new XPoint(Margin + LabelWidth, y), XStringFormats.TopLeft);
-                    y += lineHeight;
+                    gfx.DrawString(label, bold, XBrushes.Black, new XPoint(Margin, y), XStringFormats.TopLeft);
+                    foreach (var line in valueLines)
+                    {
+                        if (y + lineHeight > bottom)
+                        {
+                            NewPage();
+                        }
+                        gfx.DrawString(line, regular, XBrushes.Black, new XPoint(Margin + LabelWidth, y), XStringFormats.TopLeft);
+                        y += lineHeight;
+                    }
                 }
+                y += 4;
+                gfx.DrawLine(XPens.LightGray, Margin, y, Margin + width, y);
+                y += 8;
             }
-            y += 4;
-            gfx.DrawLine(XPens.LightGray, Margin, y, Margin + width, y);
-            y += 8;
         }
         gfx.Dispose();
 

@@ -69,6 +69,19 @@ public sealed class ConcernsInTheBrowserTests(BrowserApp browser) : IClassFixtur
         await dsl.GetByRole(AriaRole.Button, new() { Name = "Add the entry" }).ClickAsync();
         await Assertions.Expect(dsl.Locator("[data-chronology]")).ToContainTextAsync("referral to children's social care", new() { Timeout = Ms });
         await ScreenshotAsync(dsl, "concern-acknowledged.png");
+
+        // The pupil moves school: from the pupil's chronology, the DSL downloads their child protection file.
+        await dsl.Locator("a[href$='/chronology']").First.ClickAsync();
+        await dsl.WaitForPageAsync(new Regex("/pupils/[0-9a-f-]{36}/chronology$"));
+        await AssertEveryControlIsLabelledAsync(dsl);
+        var download = await dsl.RunAndWaitForDownloadAsync(
+            () => dsl.GetByRole(AriaRole.Link, new() { Name = "Download the child protection file (PDF)" }).ClickAsync(), new() { Timeout = Ms });
+        Assert.StartsWith("child-protection-file-", download.SuggestedFilename, StringComparison.Ordinal);
+        var file = Chaperone.Tests.Records.RecordApiTests.PdfText(await File.ReadAllBytesAsync(await download.PathAsync()));
+        foreach (var expected in new[] { reference, "Worried about marks on arm", "I fell over.", "referral to children's social care", "Acknowledged by David Okafor" })
+        {
+            Assert.True(file.Contains(expected, StringComparison.Ordinal), $"The file lacks \"{expected}\". It reads: {file}");
+        }
     }
 
     [Fact]

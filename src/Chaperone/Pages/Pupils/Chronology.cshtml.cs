@@ -15,6 +15,10 @@ public sealed class ChronologyModel(ChaperoneDbContext db, HandleConcern handle)
     public string PupilName { get; private set; } = "";
     public List<ChronologyEntryDto> Entries { get; private set; } = [];
     public DateTimeZone Zone { get; private set; } = DateTimeZone.Utc;
+    public string PupilId { get; private set; } = "";
+
+    /// <summary>The DSL and deputies make the pupil's child protection file (<see cref="ChildProtectionFiles"/>).</summary>
+    public bool MakesChildProtectionFile => ConcernAccess.ReadsSafeguarding(User);
 
     public async Task<IActionResult> OnGetAsync(string id, CancellationToken ct)
     {
@@ -24,6 +28,7 @@ public sealed class ChronologyModel(ChaperoneDbContext db, HandleConcern handle)
         }
         Entries = entries;
         var pupilId = Guid.Parse(id.Trim());
+        PupilId = Ids.Format(pupilId);
         PupilName = await db.Pupils.AsNoTracking().Where(p => p.Id == pupilId).Select(p => p.Name).FirstAsync(ct);
         Zone = await Concerns.IndexModel.ZoneAsync(db, User.SchoolId(), ct);
         return Page();
