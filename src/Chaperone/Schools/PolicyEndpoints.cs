@@ -200,7 +200,7 @@ public static class SchoolSettings
                 }
                 else
                 {
-                    errors["schoolDays"] = [$"'{Truncate(name)}' is not a day of the week."];
+                    errors["schoolDays"] = [string.IsNullOrWhiteSpace(name) ? "A school day is left empty: name days of the week, such as Monday." : $"'{Truncate(name)}' is not a day of the week."];
                 }
             }
             if (days == SchoolDays.None && !errors.ContainsKey("schoolDays"))

@@ -129,7 +129,8 @@ public abstract class EndpointSweepTests(ChaperoneApp app)
             ("DSL", (await ConcernTestSupport.LeadersAsync(app, school)).Dsl),
         };
         string[] ids = ["not-an-id", "00000000-0000-0000-0000-000000000000", new string('9', 400), "%E2%80%AE%20"];
-        string[] bodies = ["{", "[]", "null", "\"text\"", "{\"start\":42,\"pupilIds\":\"x\",\"kind\":[],\"summary\":{},\"name\":1e400}", "{\"\\ud800\":\"\\udfff\"}"];
+        string[] bodies = ["{", "[]", "null", "\"text\"", "{\"start\":42,\"pupilIds\":\"x\",\"kind\":[],\"summary\":{},\"name\":1e400}", "{\"\\ud800\":\"\\udfff\"}",
+            "{\"schoolDays\":[null,\"\"],\"pupilIds\":[null],\"guardianIds\":[null],\"roles\":[null],\"checklist\":[null],\"ticked\":[null],\"closures\":[null],\"terms\":[null],\"schoolHours\":null,\"periods\":[null],\"accounts\":[null]}"];
         var wrong = new List<string>();
 
         foreach (var (method, path) in operations)
@@ -210,6 +211,117 @@ public abstract class EndpointSweepTests(ChaperoneApp app)
         }
 
         Assert.True(wrong.Count == 0, string.Join("\n", wrong.Take(60)));
+    }
+
+    [Fact]
+    public async Task EveryFormOnEveryPageSentEmptyOrWithNonsenseGetsAnAnswerNot500()
+    {
+        // Not the family's pages (their token is the key; the family tests send their forms), nor
+        // signing in and out and one's own account, which would end the sweep rather than test it.
+        var pages = PageRoutes().Where(p => !new[] { "/family/", "/signin", "/signout", "/account/" }.Any(x => p.StartsWith(x, StringComparison.Ordinal))).ToList();
+        var (school, ids) = await SchoolWithRecordsAsync();
+        var callers = new (string Who, HttpClient Client)[]
+        {
+            ("teacher", await school.TeacherAsync(app)),
+            ("DSL", (await ConcernTestSupport.LeadersAsync(app, school)).Dsl),
+            ("admin", await school.AdminAsync(app)),
+        };
+        var parser = new AngleSharp.Html.Parser.HtmlParser();
+        var wrong = new List<string>();
+        var sent = 0;
+
+        foreach (var (who, client) in callers)
+        {
+            foreach (var page in pages)
+            {
+                var url = Fill(page, ids, Guid.NewGuid().ToString());
+                using var response = await client.GetAsync(url);
+                if (!response.IsSuccessStatusCode)
+                {
+                    continue;
+                }
+                var document = parser.ParseDocument(await response.Content.ReadAsStringAsync());
+                foreach (var form in document.QuerySelectorAll("form").OfType<AngleSharp.Html.Dom.IHtmlFormElement>()
+                             .Where(f => string.Equals(f.Method, "post", StringComparison.OrdinalIgnoreCase)))
+                {
+                    var action = form.GetAttribute("action") is { Length: > 0 } a ? a : url;
+                    // Signing in or out, or changing one's own password or second factor, would end the sweep rather than test the form.
+                    if (action.StartsWith("/signout", StringComparison.Ordinal) || action.StartsWith("/signin", StringComparison.Ordinal) || action.StartsWith("/account/", StringComparison.Ordinal))
+                    {
+                        continue;
+                    }
+                    foreach (var nonsense in new[] { Empty, Garbage })
+                    {
+                        using var body = FormBody(form, nonsense);
+                        using var answer = await client.PostAsync(action, body);
+                        sent++;
+                        if ((int)answer.StatusCode >= 500)
+                        {
+                            wrong.Add($"POST {action} (from {url}) as {who} with {(nonsense == Empty ? "empty fields" : "nonsense")}: {(int)answer.StatusCode}");
+                        }
+                    }
+                }
+                // Still signed in, so the next page's forms are sent by someone who may send them.
+                Assert.True((await client.GetAsync("/api/v1/auth/me")).StatusCode == HttpStatusCode.OK, $"{who} was signed out by the forms of {url}");
+            }
+        }
+
+        Assert.True(sent > 40, $"the sweep sent the pages' forms ({sent})");
+        Assert.True(wrong.Count == 0, string.Join("\n", wrong.Take(60)));
+    }
+
+    private static string Empty(string type) => "";
+
+    private static string Garbage(string type) => type switch
+    {
+        "number" => "-1e309",
+        "date" => "2026-02-31",
+        "time" => "25:99",
+        "datetime-local" => "2026-13-01T10:00",
+        "email" => "not an email",
+        _ => "\u202e<script>x</script> " + new string('x', 5000),
+    };
+
+    /// <summary>The form's fields as a browser would send them, every one but the antiforgery token given by <paramref name="value"/> (file fields a small nonsense file).</summary>
+    private static HttpContent FormBody(AngleSharp.Html.Dom.IHtmlFormElement form, Func<string, string> value)
+    {
+        var fields = new List<(string Name, string Value)>();
+        var files = new List<string>();
+        foreach (var element in form.Elements)
+        {
+            var name = element.GetAttribute("name");
+            if (string.IsNullOrEmpty(name))
+            {
+                continue;
+            }
+            var type = (element.GetAttribute("type") ?? (element.LocalName == "select" ? "select" : element.LocalName)).ToLowerInvariant();
+            if (name == "__RequestVerificationToken")
+            {
+                fields.Add((name, element.GetAttribute("value") ?? ""));
+            }
+            else if (type == "file")
+            {
+                files.Add(name);
+            }
+            else if (type is not ("submit" or "button" or "reset"))
+            {
+                fields.Add((name, value(type)));
+            }
+        }
+        if (files.Count == 0 && !string.Equals(form.Enctype, "multipart/form-data", StringComparison.OrdinalIgnoreCase))
+        {
+            return new FormUrlEncodedContent(fields.Select(f => new KeyValuePair<string, string>(f.Name, f.Value)));
+        }
+        var multipart = new MultipartFormDataContent();
+        foreach (var (name, v) in fields)
+        {
+            multipart.Add(new StringContent(v), name);
+        }
+        foreach (var name in files)
+        {
+            multipart.Add(new ByteArrayContent([0xff, 0xfe, 0x00, 0x41, 0x2c, 0x0a]), name, "nonsense.csv");
+        }
+        return multipart;
     }
 }
 

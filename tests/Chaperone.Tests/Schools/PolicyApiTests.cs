@@ -135,6 +135,7 @@ public abstract class PolicyApiTests(ChaperoneApp app)
         var badHours = await admin.PutAsJsonAsync("/api/v1/policy/settings", new { schoolHours = new { start = "15:00", end = "09:00" } });
         var badZone = await admin.PutAsJsonAsync("/api/v1/policy/settings", new { timeZone = "Mars/Olympus_Mons" });
         var badDay = await admin.PutAsJsonAsync("/api/v1/policy/settings", new { schoolDays = new[] { "Funday" } });
+        var emptyDay = await admin.PutAsJsonAsync("/api/v1/policy/settings", new { schoolDays = new[] { "Monday", null, "" } });
 
         Assert.Contains("reason", await Api.BadRequestFieldsAsync(noReason));
         Assert.Contains("lastDay", await Api.BadRequestFieldsAsync(backwards));
@@ -142,6 +143,7 @@ public abstract class PolicyApiTests(ChaperoneApp app)
         Assert.Contains("schoolHours.end", await Api.BadRequestFieldsAsync(badHours));
         Assert.Contains("timeZone", await Api.BadRequestFieldsAsync(badZone));
         Assert.Contains("schoolDays", await Api.BadRequestFieldsAsync(badDay));
+        Assert.Contains("schoolDays", await Api.BadRequestFieldsAsync(emptyDay));
         var policy = await Api.JsonAsync(await admin.GetAsync("/api/v1/policy"), HttpStatusCode.OK);
         Assert.Equal("Europe/London", policy.GetProperty("timeZone").GetString());
         Assert.Equal("09:00", policy.GetProperty("schoolHours").GetProperty("start").GetString());
