@@ -216,23 +216,27 @@ public abstract class EndpointSweepTests(ChaperoneApp app)
     [Fact]
     public async Task EveryFormOnEveryPageSentEmptyOrWithNonsenseGetsAnAnswerNot500()
     {
-        // Not the family's pages (their token is the key; the family tests send their forms), nor
-        // signing in and out and one's own account, which would end the sweep rather than test it.
-        var pages = PageRoutes().Where(p => !new[] { "/family/", "/signin", "/signout", "/account/" }.Any(x => p.StartsWith(x, StringComparison.Ordinal))).ToList();
+        // Not signing in and out and one's own account, which would end the sweep rather than test it.
+        var pages = PageRoutes().Where(p => !new[] { "/signin", "/signout", "/account/" }.Any(x => p.StartsWith(x, StringComparison.Ordinal))).ToList();
         var (school, ids) = await SchoolWithRecordsAsync();
+        var teacher = await school.TeacherAsync(app);
+        // The family's pages, with their own link, by a parent who has not signed in.
+        ids["family"] = (await Chaperone.Tests.Families.FamilyLinkTests.FamilyPathAsync(teacher, ids["sessions"], school.Mother)).Split('/')[2];
         var callers = new (string Who, HttpClient Client)[]
         {
-            ("teacher", await school.TeacherAsync(app)),
+            ("teacher", teacher),
             ("DSL", (await ConcernTestSupport.LeadersAsync(app, school)).Dsl),
             ("admin", await school.AdminAsync(app)),
+            ("parent", Api.AnonymousClient(app)),
         };
         var parser = new AngleSharp.Html.Parser.HtmlParser();
         var wrong = new List<string>();
         var sent = 0;
+        var familySent = 0;
 
         foreach (var (who, client) in callers)
         {
-            foreach (var page in pages)
+            foreach (var page in pages.Where(p => p.StartsWith("/family/", StringComparison.Ordinal) == (who == "parent")))
             {
                 var url = Fill(page, ids, Guid.NewGuid().ToString());
                 using var response = await client.GetAsync(url);
@@ -255,6 +259,7 @@ public abstract class EndpointSweepTests(ChaperoneApp app)
                         using var body = FormBody(form, nonsense);
                         using var answer = await client.PostAsync(action, body);
                         sent++;
+                        familySent += who == "parent" ? 1 : 0;
                         if ((int)answer.StatusCode >= 500)
                         {
                             wrong.Add($"POST {action} (from {url}) as {who} with {(nonsense == Empty ? "empty fields" : "nonsense")}: {(int)answer.StatusCode}");
@@ -262,11 +267,11 @@ public abstract class EndpointSweepTests(ChaperoneApp app)
                     }
                 }
                 // Still signed in, so the next page's forms are sent by someone who may send them.
-                Assert.True((await client.GetAsync("/api/v1/auth/me")).StatusCode == HttpStatusCode.OK, $"{who} was signed out by the forms of {url}");
+                Assert.True(who == "parent" || (await client.GetAsync("/api/v1/auth/me")).StatusCode == HttpStatusCode.OK, $"{who} was signed out by the forms of {url}");
             }
         }
 
-        Assert.True(sent > 40, $"the sweep sent the pages' forms ({sent})");
+        Assert.True(sent > 40 && familySent >= 4, $"the sweep sent the pages' forms ({sent}, the family's {familySent})");
         Assert.True(wrong.Count == 0, string.Join("\n", wrong.Take(60)));
     }
 
