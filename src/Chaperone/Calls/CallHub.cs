@@ -165,11 +165,11 @@ public sealed class CallHub(RoomRegistry rooms, IServiceProvider services, Famil
 
     private static readonly HubAnswer OtherRoom = HubAnswer.No("This page was opened for another call. Reload it.");
 
-    public Task<HubAnswer> Declare(string[] pupilIds, bool staysThroughout, string[] checklist) =>
-        pupilIds.Length > 20 || checklist.Length > 20
-            ? Task.FromResult(Refuse("oversized declaration"))
+    public Task<HubAnswer> Declare(string[]? pupilIds, bool staysThroughout, string[]? checklist) =>
+        pupilIds is null || checklist is null || pupilIds.Length > 20 || checklist.Length > 20
+            ? Task.FromResult(Refuse("missing or oversized declaration"))
             : FamilyAsync((room, guardian) => room.Declare(guardian,
-                new Declaration(pupilIds.Select(p => Guid.TryParse(p, out var g) ? g : Guid.Empty).ToList(), staysThroughout, checklist), Now));
+                new Declaration(pupilIds.Select(p => Guid.TryParse(p, out var g) ? g : Guid.Empty).ToList(), staysThroughout, [.. checklist.OfType<string>()]), Now));
 
     public Task<HubAnswer> GiveConsent() => FamilyAsync((room, guardian) => room.GiveConsent(guardian, Now));
 

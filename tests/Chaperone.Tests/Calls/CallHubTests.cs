@@ -46,6 +46,57 @@ public abstract class CallHubTests(ChaperoneApp app)
     }
 
     [Fact]
+    public async Task EveryHubMethodGivenNonsenseAnswersWithWordsAndTheCallCarriesOn()
+    {
+        var (school, id, token) = await SessionOpeningNowAsync();
+        await using var teacher = await ConnectAsync(Bearer(await school.TeacherAsync(app)));
+        await teacher.Ok("Host", id.ToString());
+        await using var family = await ConnectAsync();
+        await family.Ok("JoinFamily", token);
+        var huge = new string('x', 20_000);
+        object?[] Nonsense(Type type) => type == typeof(string) ? [null, "", huge, "\u0000\u202e", "00000000-0000-0000-0000-000000000000"]
+            : type == typeof(string[]) ? [null, new string?[] { null }, Enumerable.Repeat("x", 500).ToArray()]
+            : type == typeof(bool) ? [true]
+            : throw new InvalidOperationException($"No nonsense for {type}");
+        // Every method the hub offers that takes something, with each nonsense value in each place (the others sensible).
+        var methods = typeof(CallHub).GetMethods(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.DeclaredOnly)
+            .Where(m => m.ReturnType == typeof(Task<HubAnswer>) && m.GetParameters().Length > 0).ToList();
+        Assert.True(methods.Count >= 8, string.Join(", ", methods.Select(m => m.Name)));
+        var thrown = new List<string>();
+
+        foreach (var method in methods)
+        {
+            var parameters = method.GetParameters();
+            for (var i = 0; i < parameters.Length; i++)
+            {
+                foreach (var value in Nonsense(parameters[i].ParameterType))
+                {
+                    var args = parameters.Select((p, j) => j == i ? value : p.ParameterType == typeof(bool) ? false : p.ParameterType == typeof(string[]) ? Array.Empty<string>() : (object)"x").ToArray();
+                    foreach (var (who, client) in new[] { ("teacher", teacher), ("family", family) })
+                    {
+                        try
+                        {
+                            var answer = await client.Call(method.Name, args);
+                            Assert.False(answer.Ok && value is null, $"{method.Name} as {who} agreed to a null {parameters[i].Name}");
+                        }
+                        catch (Microsoft.AspNetCore.SignalR.HubException e)
+                        {
+                            thrown.Add($"{method.Name}({parameters[i].Name} = {(value is string v ? $"\"{v[..Math.Min(v.Length, 20)]}\"" : value?.GetType().Name ?? "null")}) as {who}: {e.Message}");
+                        }
+                    }
+                }
+            }
+        }
+
+        Assert.True(thrown.Count == 0, string.Join("\n", thrown));
+        // Both are still connected, and the call goes on.
+        Assert.Equal(HubConnectionState.Connected, teacher.Connection.State);
+        Assert.Equal(HubConnectionState.Connected, family.Connection.State);
+        await family.Ok("Declare", new[] { school.TwoParentPupil.ToString() }, true, Chaperone.Families.FamilyChecklist.Items.Select(i => i.Key).ToArray());
+        await family.Ok("GiveConsent");
+    }
+
+    [Fact]
     public async Task AConnectionOpenedForOneCallJoinsThatCallOnly()
     {
         var (school, id, token) = await SessionOpeningNowAsync();
