@@ -148,6 +148,12 @@ public static class SessionEndpoints
         var date = LocalDatePattern.Iso.Parse(value.Trim());
         if (date.Success)
         {
+            // Far enough either way for any filter, and near enough that the day's end is a date too.
+            if (date.Value.Year is < 1900 or > 2999)
+            {
+                errors[field] = [$"'{field}' must be a date from the year 1900 to 2999."];
+                return null;
+            }
             return endOfDay ? SessionFilter.EndOf(date.Value, zone) : SessionFilter.StartOf(date.Value, zone);
         }
         if (RequestValidation.TryParseInstant(value, out var instant, out _))

@@ -23,13 +23,20 @@ public abstract class EndpointSweepTests(ChaperoneApp app)
 
     private static readonly string[] Methods = ["get", "post", "put", "patch", "delete"];
 
-    private async Task<List<(string Method, string Path)>> OperationsAsync()
+    private async Task<List<(string Method, string Path)>> OperationsAsync() =>
+        [.. (await OperationsWithQueriesAsync()).Select(o => (o.Method, o.Path))];
+
+    /// <summary>The document's operations, each with the names of its query parameters.</summary>
+    private async Task<List<(string Method, string Path, List<string> Query)>> OperationsWithQueriesAsync()
     {
         var document = await Api.JsonAsync(await Api.AnonymousClient(app).GetAsync("/openapi/v1.json"), HttpStatusCode.OK);
-        var operations = new List<(string, string)>();
+        var operations = new List<(string, string, List<string>)>();
         foreach (var path in document.GetProperty("paths").EnumerateObject())
         {
-            operations.AddRange(path.Value.EnumerateObject().Where(m => Methods.Contains(m.Name)).Select(m => (m.Name.ToUpperInvariant(), path.Name)));
+            operations.AddRange(path.Value.EnumerateObject().Where(m => Methods.Contains(m.Name)).Select(m => (m.Name.ToUpperInvariant(), path.Name,
+                m.Value.TryGetProperty("parameters", out var parameters)
+                    ? parameters.EnumerateArray().Where(p => p.GetProperty("in").GetString() == "query").Select(p => p.GetProperty("name").GetString()!).ToList()
+                    : [])));
         }
         Assert.True(operations.Count > 40, $"the document lists the API ({operations.Count} operations)");
         return operations;
@@ -146,6 +153,45 @@ public abstract class EndpointSweepTests(ChaperoneApp app)
                         if ((int)response.StatusCode >= 500)
                         {
                             wrong.Add($"{method} {url} as {who} with {body ?? "no body"}: {(int)response.StatusCode}");
+                        }
+                    }
+                }
+            }
+        }
+
+        Assert.True(wrong.Count == 0, string.Join("\n", wrong.Take(60)));
+    }
+
+    [Fact]
+    public async Task NonsenseInEveryQueryParameterGetsAClearErrorNot500()
+    {
+        var operations = (await OperationsWithQueriesAsync()).Where(o => o.Query.Count > 0).ToList();
+        Assert.True(operations.Count >= 5, $"the document lists the query parameters ({operations.Count} operations with some)");
+        var (school, ids) = await SchoolWithRecordsAsync();
+        var callers = new (string Who, HttpClient Client)[]
+        {
+            ("admin", await school.AdminAsync(app)),
+            ("teacher", await school.TeacherAsync(app)),
+            ("DSL", (await ConcernTestSupport.LeadersAsync(app, school)).Dsl),
+        };
+        string[] values = ["", "-1", "0", "99999999999999999999", "zzz", "2026-02-31", "0001-01-01", "9999-12-31", "2026-12-01T10:00", "true", "%00", new string('x', 3000), "Autumn%20term", "csv", "pdf"];
+        var wrong = new List<string>();
+
+        foreach (var (method, path, query) in operations.Where(o => o.Method == "GET"))
+        {
+            var url = Fill(path, ids, Guid.NewGuid().ToString());
+            foreach (var (who, client) in callers)
+            {
+                foreach (var value in values)
+                {
+                    // Each parameter alone, then all at once.
+                    foreach (var names in query.Select(q => new[] { q }).Append([.. query]))
+                    {
+                        var full = url + "?" + string.Join("&", names.Select(n => $"{n}={value}"));
+                        using var response = await client.GetAsync(full);
+                        if ((int)response.StatusCode >= 500)
+                        {
+                            wrong.Add($"GET {full[..Math.Min(full.Length, 160)]} as {who}: {(int)response.StatusCode}");
                         }
                     }
                 }

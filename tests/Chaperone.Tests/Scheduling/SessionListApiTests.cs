@@ -81,6 +81,8 @@ public abstract class SessionListApiTests(ChaperoneApp app)
     [Theory]
     [InlineData("?from=tomorrow", "from")]
     [InlineData("?to=2026-13-45", "to")]
+    [InlineData("?to=9999-12-31", "to")]
+    [InlineData("?from=0001-01-01", "from")]
     [InlineData("?teacherId=bob", "teacherId")]
     [InlineData("?pupilId=1", "pupilId")]
     [InlineData("?status=done", "status")]
