@@ -19,18 +19,26 @@ public static class RateLimits
     public const int DefaultFamilyRequestsPerMinute = 60;
 
     /// <summary>
+    /// Requests a client address may make to the sign-in pages and endpoints in a minute, unless
+    /// <c>Identity:SignInRequestsPerMinute</c> says otherwise (a trust whose staff all reach the
+    /// installation through one address may need more).
+    /// </summary>
+    public const int DefaultSignInRequestsPerMinute = 600;
+
+    /// <summary>
     /// Sign-in attempts are limited per client address, to slow password guessing; so are the
     /// family pages and the calendar feeds, which open without an account, to slow anyone trying links.
     /// </summary>
     public static IServiceCollection AddChaperoneRateLimits(this IServiceCollection services, IConfiguration configuration)
     {
         var familyPermits = Math.Max(1, configuration.GetValue<int?>("Families:RequestsPerMinute") ?? DefaultFamilyRequestsPerMinute);
+        var signInPermits = Math.Max(1, configuration.GetValue<int?>("Identity:SignInRequestsPerMinute") ?? DefaultSignInRequestsPerMinute);
         return services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             o.AddPolicy(Login, context => RateLimitPartition.GetSlidingWindowLimiter(
                 context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                _ => new SlidingWindowRateLimiterOptions { PermitLimit = 600, Window = TimeSpan.FromMinutes(1), SegmentsPerWindow = 6 }));
+                _ => new SlidingWindowRateLimiterOptions { PermitLimit = signInPermits, Window = TimeSpan.FromMinutes(1), SegmentsPerWindow = 6 }));
             o.AddPolicy(Family, context => RateLimitPartition.GetSlidingWindowLimiter(
                 context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
                 _ => new SlidingWindowRateLimiterOptions { PermitLimit = familyPermits, Window = TimeSpan.FromMinutes(1), SegmentsPerWindow = 6 }));

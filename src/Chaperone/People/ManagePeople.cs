@@ -394,9 +394,11 @@ public static class ManagePeople
         {
             errors["roles"] = [$"Give at least one role: {string.Join(", ", Roles.All)}."];
         }
-        else if (roles.FirstOrDefault(r => !Roles.All.Contains(r)) is { } unknown)
+        else if (Array.FindIndex(roles, r => r is null || !Roles.All.Contains(r)) is var at and >= 0)
         {
-            errors["roles"] = [$"'{(unknown.Length > 20 ? unknown[..20] : unknown)}' is not a role; use {string.Join(", ", Roles.All)}."];
+            errors["roles"] = [roles[at] is { Length: > 0 } unknown
+                ? $"'{(unknown.Length > 20 ? unknown[..20] : unknown)}' is not a role; use {string.Join(", ", Roles.All)}."
+                : $"A role is left empty; use {string.Join(", ", Roles.All)}."];
         }
     }
 

@@ -253,6 +253,14 @@ public abstract class StaffAccessApiTests(ChaperoneApp app)
         var me = await Api.JsonAsync(await admin.GetAsync("/api/v1/auth/me"), HttpStatusCode.OK);
         Assert.Equal(["Admin"], me.GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
 
+        // A role left empty is refused on its field, for anyone.
+        foreach (var id in new[] { school.AdminId, school.OtherTeacherId })
+        {
+            var empty = await Api.ProblemAsync(await admin.PutAsJsonAsync($"/api/v1/staff/{id}/roles", new { roles = new[] { "Admin", null } }), HttpStatusCode.BadRequest);
+            Assert.Contains("A role is left empty", empty.GetProperty("errors").GetProperty("roles")[0].GetString(), StringComparison.Ordinal);
+        }
+        Assert.Equal(["roles"], await Api.BadRequestFieldsAsync(await admin.PostAsJsonAsync("/api/v1/staff", new { name = "New Teacher", email = "new.teacher@school.test", roles = new[] { "" } })));
+
         // Another member of staff may be given either; and an admin may give themselves the Teacher role.
         Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync($"/api/v1/staff/{school.OtherTeacherId}/roles", new { roles = new[] { "Teacher", "Dsl" } })).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync($"/api/v1/staff/{school.AdminId}/roles", new { roles = new[] { "Admin", "Teacher" } })).StatusCode);
