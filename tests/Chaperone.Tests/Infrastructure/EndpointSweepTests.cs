@@ -164,6 +164,60 @@ public abstract class EndpointSweepTests(ChaperoneApp app)
     }
 
     [Fact]
+    public async Task EachFieldOfEveryRequestBodyGivenTheWrongKindOfValueGetsAClearErrorNot500()
+    {
+        var document = await Api.JsonAsync(await Api.AnonymousClient(app).GetAsync("/openapi/v1.json"), HttpStatusCode.OK);
+        var schemas = document.GetProperty("components").GetProperty("schemas");
+        // Each operation that takes JSON, with the names of its body's fields (from the document's schemas).
+        var operations = new List<(string Method, string Path, List<string> Fields)>();
+        foreach (var path in document.GetProperty("paths").EnumerateObject())
+        {
+            foreach (var operation in path.Value.EnumerateObject().Where(m => Methods.Contains(m.Name)))
+            {
+                if (operation.Value.TryGetProperty("requestBody", out var body)
+                    && body.GetProperty("content").TryGetProperty("application/json", out var json)
+                    && json.GetProperty("schema").TryGetProperty("$ref", out var reference)
+                    && schemas.GetProperty(reference.GetString()!.Split('/')[^1]).TryGetProperty("properties", out var properties))
+                {
+                    operations.Add((operation.Name.ToUpperInvariant(), path.Name, properties.EnumerateObject().Select(p => p.Name).ToList()));
+                }
+            }
+        }
+        Assert.True(operations.Count >= 20 && operations.Sum(o => o.Fields.Count) >= 60, $"the document describes the request bodies ({operations.Count} operations)");
+        var (school, ids) = await SchoolWithRecordsAsync();
+        var callers = new (string Who, HttpClient Client)[]
+        {
+            ("admin", await school.AdminAsync(app)),
+            ("teacher", await school.TeacherAsync(app)),
+            ("DSL", (await ConcernTestSupport.LeadersAsync(app, school)).Dsl),
+        };
+        string[] values = ["null", "\"\"", $"\"{new string('x', 5000)}\"", "-1", "1e308", "true", "[]", "[null]", "[\"\"]", "{}", "\"2026-02-31T25:00:00Z\"", "\"00000000-0000-0000-0000-000000000000\""];
+        var wrong = new List<string>();
+
+        foreach (var (method, path, fields) in operations)
+        {
+            var url = Fill(path, ids, Guid.NewGuid().ToString());
+            foreach (var (who, client) in callers)
+            {
+                foreach (var field in fields)
+                {
+                    foreach (var value in values)
+                    {
+                        var body = $"{{\"{field}\":{value}}}";
+                        using var response = await client.SendAsync(Request(method, url, body));
+                        if ((int)response.StatusCode >= 500)
+                        {
+                            wrong.Add($"{method} {url} as {who} with {body[..Math.Min(body.Length, 80)]}: {(int)response.StatusCode}");
+                        }
+                    }
+                }
+            }
+        }
+
+        Assert.True(wrong.Count == 0, string.Join("\n", wrong.Take(60)));
+    }
+
+    [Fact]
     public async Task NonsenseInEveryQueryParameterGetsAClearErrorNot500()
     {
         var operations = (await OperationsWithQueriesAsync()).Where(o => o.Query.Count > 0).ToList();
