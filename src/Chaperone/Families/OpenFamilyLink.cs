@@ -339,7 +339,9 @@ public sealed class OpenFamilyLink(ChaperoneDbContext db, FamilyLinks links, Tim
             var session = await FamilyAbsence.ReadForWriteAsync(db, open.SessionId, ct);
             if (session is null || !FamilyAbsence.CanSay(session, clock.GetUtcNow()))
             {
-                return tooLate;
+                return session?.Status == SessionStatus.Cancelled
+                    ? new FamilyLinkOutcome.Invalid(new Dictionary<string, string[]> { ["cannotCome"] = ["The school has just cancelled this call, so there is nothing to tell them."] })
+                    : tooLate;
             }
             if (session.Start != open.Session.Start || session.End != open.Session.End)
             {

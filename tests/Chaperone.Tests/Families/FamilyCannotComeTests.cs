@@ -125,30 +125,48 @@ public abstract class FamilyCannotComeTests(ChaperoneApp app)
         Assert.Single(await EmailsAsync(id, MessageKind.FamilyCannotCome));
     }
 
+    /// <summary>Sends the family's word while <paramref name="change"/> is written and not yet committed; checks that the word waits for it.</summary>
+    private async Task<HttpResponseMessage> SayWhileChangingAsync(string id, string path, Action<Chaperone.Scheduling.Session> change)
+    {
+        var family = Api.AnonymousClient(app);
+        Task<HttpResponseMessage> saying;
+        using (var scope = app.Services.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<Chaperone.Storage.ChaperoneDbContext>();
+            // Given up (on SQLite, the write turn with it) at the end of this block.
+            await using var write = await Chaperone.Storage.WriteTransaction.BeginAsync(db, CancellationToken.None);
+            var session = await db.Sessions.Include(s => s.Pupils).Include(s => s.Guardians).SingleAsync(s => s.Id == Guid.Parse(id));
+            change(session);
+            session.Sequence++;
+            await db.SaveChangesAsync();
+            saying = family.PostAsJsonAsync("/api/v1" + path + "/cannot-come", new { message = "Not at that time." });
+            await Task.Delay(TimeSpan.FromMilliseconds(400));
+            Assert.False(saying.IsCompleted, "the family's word waits for the change");
+            await write.CommitAsync(CancellationToken.None);
+        }
+        return await saying;
+    }
+
+    [Fact]
+    public async Task SayingItWhileTheSessionIsBeingCancelledTellsThemItIsCancelled()
+    {
+        var (_, _, id, path, _) = await BookedAsync();
+
+        var problem = await Api.ProblemAsync(await SayWhileChangingAsync(id, path, s => (s.Status, s.CancellationReason) = (Chaperone.Scheduling.SessionStatus.Cancelled, "Teacher unwell")), HttpStatusCode.BadRequest);
+
+        Assert.Contains("The school has just cancelled this call", problem.GetProperty("errors").GetProperty("cannotCome")[0].GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, await app.WithDbAsync(db => db.Set<Chaperone.Families.FamilyAbsenceNotice>().CountAsync(n => n.SessionId == Guid.Parse(id))));
+    }
+
     [Fact]
     public async Task SayingItWhileTheSessionIsBeingMovedWaitsForTheMoveAndStoresNothing()
     {
         var (school, _, id, path, _) = await BookedAsync();
         var family = Api.AnonymousClient(app);
-        Task<HttpResponseMessage> saying;
-        using (var scope = app.Services.CreateScope())
-        {
-            // A move, written and not yet committed, when the family's word arrives.
-            var db = scope.ServiceProvider.GetRequiredService<Chaperone.Storage.ChaperoneDbContext>();
-            await using var move = await Chaperone.Storage.WriteTransaction.BeginAsync(db, CancellationToken.None);
-            var session = await db.Sessions.Include(s => s.Pupils).Include(s => s.Guardians).SingleAsync(s => s.Id == Guid.Parse(id));
-            session.Start = session.Start.AddHours(1);
-            session.End = session.End.AddHours(1);
-            session.Sequence++;
-            await db.SaveChangesAsync();
-            saying = family.PostAsJsonAsync("/api/v1" + path + "/cannot-come", new { message = "Not at that time." });
-            await Task.Delay(TimeSpan.FromMilliseconds(400));
-            Assert.False(saying.IsCompleted, "the family's word waits for the move");
-            await move.CommitAsync(CancellationToken.None);
-        }
+        var answer = await SayWhileChangingAsync(id, path, session => (session.Start, session.End) = (session.Start.AddHours(1), session.End.AddHours(1)));
 
         // It was about the time they saw: they are told of the new one, and nothing is stored or sent.
-        var problem = await Api.ProblemAsync(await saying, HttpStatusCode.BadRequest);
+        var problem = await Api.ProblemAsync(answer, HttpStatusCode.BadRequest);
         Assert.Contains("The school has just moved the call to", problem.GetProperty("errors").GetProperty("cannotCome")[0].GetString(), StringComparison.Ordinal);
         Assert.Equal(0, await app.WithDbAsync(db => db.Set<Chaperone.Families.FamilyAbsenceNotice>().CountAsync(n => n.SessionId == Guid.Parse(id))));
         Assert.Empty(await EmailsAsync(id, MessageKind.FamilyCannotCome));
