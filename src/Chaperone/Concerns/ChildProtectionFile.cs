@@ -42,8 +42,8 @@ public sealed class ChildProtectionFiles(ChaperoneDbContext db, TimeProvider clo
             await db.SaveChangesAsync(ct);
             return new Outcome.Forbidden();
         }
-        var school = await db.Schools.AsNoTracking().Where(s => s.Id == schoolId).Select(s => s.Name).FirstAsync(ct);
-        var zone = await Pages.Concerns.IndexModel.ZoneAsync(db, schoolId, ct);
+        var school = await db.Schools.AsNoTracking().Where(s => s.Id == schoolId).Select(s => new { s.Name, s.TimeZoneId }).FirstAsync(ct);
+        var zone = Policy.PolicySettings.ZoneOrDefault(school.TimeZoneId);
         var guardians = await db.PupilGuardians.AsNoTracking().Where(l => l.PupilId == id && l.SchoolId == schoolId)
             .Join(db.Guardians, l => l.GuardianId, g => g.Id, (l, g) => g)
             .OrderBy(g => g.Name).ToListAsync(ct);
@@ -69,7 +69,7 @@ public sealed class ChildProtectionFiles(ChaperoneDbContext db, TimeProvider clo
         [
             ("Pupil", pupil.Name),
             ("Date of birth", pupil.DateOfBirth is { } born ? Display.Day(born) : null),
-            ("School", school),
+            ("School", school.Name),
             ("Made", $"{At(now)} ({zone.Id}) by {madeBy}"),
             ("Concerns", concerns.Count == 0 ? "None raised in Chaperone." : $"{concerns.Count}: {concerns.Count(c => c.Kind == ConcernKind.Safeguarding)} safeguarding, {concerns.Count(c => c.Kind == ConcernKind.Behaviour)} behaviour."),
         ]);
@@ -101,8 +101,8 @@ public sealed class ChildProtectionFiles(ChaperoneDbContext db, TimeProvider clo
         }).ToList();
 
         var pdf = LabelledPdf.Write(new LabelledPdf.Document(
-            $"Child protection file: {pupil.Name}, {school}", $"Made {At(now)} by {madeBy}",
-            $"{school}: child protection file of {pupil.Name}",
+            $"Child protection file: {pupil.Name}, {school.Name}", $"Made {At(now)} by {madeBy}",
+            $"{school.Name}: child protection file of {pupil.Name}",
             "Confidential. For the designated safeguarding lead. Keep apart from the pupil's main file, and send it securely, with confirmation of receipt.",
             Landscape: false,
             [
