@@ -347,9 +347,7 @@ public sealed class TeamsMeetings(
             await db.SaveChangesAsync(ct);
             await write.CommitAsync(ct);
         }
-        // As stored; the entity is not marked changed by it.
-        db.Entry(meeting).Property(m => m.AttendanceReadAt).OriginalValue = now;
-        db.Entry(meeting).Property(m => m.AttendanceJson).OriginalValue = json;
+        // The tracked row as stored (written again, unchanged, with the step's own fields).
         meeting.AttendanceReadAt = now;
         meeting.AttendanceJson = json;
         if (unknown.Count > 0)
