@@ -76,6 +76,14 @@ public abstract class EndpointSweepTests(ChaperoneApp app)
         return (school, ids);
     }
 
+    /// <summary>The school's admin, a teacher and the DSL (signed in with two factors), each signed in.</summary>
+    private async Task<(string Who, HttpClient Client)[]> StaffOfAsync(TestSchool school) =>
+    [
+        ("admin", await school.AdminAsync(app)),
+        ("teacher", await school.TeacherAsync(app)),
+        ("DSL", (await ConcernTestSupport.LeadersAsync(app, school)).Dsl),
+    ];
+
     [Fact]
     public async Task NoOperationAnswers500OrLetsAStrangerInOrGivesAnotherSchoolsRecords()
     {
@@ -129,12 +137,7 @@ public abstract class EndpointSweepTests(ChaperoneApp app)
     {
         var operations = await OperationsAsync();
         var (school, real) = await SchoolWithRecordsAsync();
-        var callers = new (string Who, HttpClient Client)[]
-        {
-            ("admin", await school.AdminAsync(app)),
-            ("teacher", await school.TeacherAsync(app)),
-            ("DSL", (await ConcernTestSupport.LeadersAsync(app, school)).Dsl),
-        };
+        var callers = await StaffOfAsync(school);
         // The school's own records (reached with nonsense bodies), then ids that name nothing.
         string[] ids = ["real", "not-an-id", "00000000-0000-0000-0000-000000000000", new string('9', 400), "%E2%80%AE%20"];
         string[] bodies = ["{", "[]", "null", "\"text\"", "{\"start\":42,\"pupilIds\":\"x\",\"kind\":[],\"summary\":{},\"name\":1e400}", "{\"\\ud800\":\"\\udfff\"}",
@@ -185,12 +188,7 @@ public abstract class EndpointSweepTests(ChaperoneApp app)
         }
         Assert.True(operations.Count >= 20 && operations.Sum(o => o.Fields.Count) >= 60, $"the document describes the request bodies ({operations.Count} operations)");
         var (school, ids) = await SchoolWithRecordsAsync();
-        var callers = new (string Who, HttpClient Client)[]
-        {
-            ("admin", await school.AdminAsync(app)),
-            ("teacher", await school.TeacherAsync(app)),
-            ("DSL", (await ConcernTestSupport.LeadersAsync(app, school)).Dsl),
-        };
+        var callers = await StaffOfAsync(school);
         string[] values = ["null", "\"\"", $"\"{new string('x', 5000)}\"", "-1", "1e308", "true", "[]", "[null]", "[\"\"]", "{}", "\"2026-02-31T25:00:00Z\"", "\"00000000-0000-0000-0000-000000000000\""];
         var wrong = new List<string>();
 
@@ -223,12 +221,7 @@ public abstract class EndpointSweepTests(ChaperoneApp app)
         var operations = (await OperationsWithQueriesAsync()).Where(o => o.Query.Count > 0).ToList();
         Assert.True(operations.Count >= 5, $"the document lists the query parameters ({operations.Count} operations with some)");
         var (school, ids) = await SchoolWithRecordsAsync();
-        var callers = new (string Who, HttpClient Client)[]
-        {
-            ("admin", await school.AdminAsync(app)),
-            ("teacher", await school.TeacherAsync(app)),
-            ("DSL", (await ConcernTestSupport.LeadersAsync(app, school)).Dsl),
-        };
+        var callers = await StaffOfAsync(school);
         string[] values = ["", "-1", "0", "99999999999999999999", "zzz", "2026-02-31", "0001-01-01", "9999-12-31", "2026-12-01T10:00", "true", "%00", new string('x', 3000), "Autumn%20term", "csv", "pdf"];
         var wrong = new List<string>();
 
@@ -327,13 +320,7 @@ public abstract class EndpointSweepTests(ChaperoneApp app)
         var teacher = await school.TeacherAsync(app);
         // The family's pages, with their own link, by a parent who has not signed in.
         ids["family"] = (await Chaperone.Tests.Families.FamilyLinkTests.FamilyPathAsync(teacher, ids["sessions"], school.Mother)).Split('/')[2];
-        var callers = new (string Who, HttpClient Client)[]
-        {
-            ("teacher", teacher),
-            ("DSL", (await ConcernTestSupport.LeadersAsync(app, school)).Dsl),
-            ("admin", await school.AdminAsync(app)),
-            ("parent", Api.AnonymousClient(app)),
-        };
+        (string Who, HttpClient Client)[] callers = [.. await StaffOfAsync(school), ("parent", Api.AnonymousClient(app))];
         var parser = new AngleSharp.Html.Parser.HtmlParser();
         var wrong = new List<string>();
         var sent = 0;
