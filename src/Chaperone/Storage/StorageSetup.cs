@@ -1,6 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace Chaperone.Storage;
 
@@ -44,9 +45,15 @@ public static class StorageSetup
             var sqlite = SqliteConnectionString(connectionString, data);
             // Each pooled context keeps its connection open and its statements compiled
             // (SqliteKeptConnections), so the pool is bounded to what a busy server has in use at once.
+            // A migration that rebuilds a table (SQLite cannot alter a column) is given
+            // "PRAGMA foreign_keys = 0" by EF itself, outside the transaction as SQLite requires, and
+            // EF warns of that operation as if the migration had asked for it (efcore#35871). No
+            // migration of ours runs anything outside its transaction (MigrationTests), so the
+            // warning, at every new installation's first start, says nothing to act on.
             services.AddDbContextPool<ChaperoneDbContext, SqliteChaperoneDbContext>((sp, o) => o.UseSqlite(sqlite,
                 q => q.UseParameterizedCollectionMode(ParameterTranslationMode.Parameter).UseQuerySplittingBehavior(CollectionsInOneQuery))
                 .AddInterceptors(sp.GetRequiredService<Audit.AuditSaveInterceptor>())
+                .ConfigureWarnings(w => w.Log((RelationalEventId.NonTransactionalMigrationOperationWarning, LogLevel.Debug)))
                 .KeepSqliteConnections(), SqliteContextPoolSize);
             // The group commit keeps a connection of its own open; it is closed when the app stops.
             services.AddHostedService(_ => new SqliteGroupCommitLifetime(sqlite));

@@ -195,8 +195,11 @@ public class ChaperoneApp : WebApplicationFactory<Program>, IAsyncLifetime
             builder.UseSetting(key, value);
         }
         // The test settings keep EF's warnings off the console; the capture still keeps its query
-        // warnings, which say that a query is loaded in a way the app did not choose.
-        builder.ConfigureLogging(logging => logging.AddProvider(Logs).AddFilter<LogCapture>("Microsoft.EntityFrameworkCore.Query", LogLevel.Warning));
+        // warnings, which say that a query is loaded in a way the app did not choose, and its
+        // migration warnings, which a new installation's first start would show.
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs)
+            .AddFilter<LogCapture>("Microsoft.EntityFrameworkCore.Query", LogLevel.Warning)
+            .AddFilter<LogCapture>("Microsoft.EntityFrameworkCore.Migrations", LogLevel.Warning));
         builder.ConfigureServices(services =>
         {
             services.AddSingleton<TimeProvider>(Clock);
