@@ -107,6 +107,12 @@ public sealed class CallHub(RoomRegistry rooms, IServiceProvider services, Famil
             return OtherRoom;
         }
         var schoolId = await Db.Sessions.AsNoTracking().Where(s => s.Id == link.SessionId).Select(s => s.SchoolId).FirstOrDefaultAsync(Context.ConnectionAborted);
+        // The link's own check, as its pages make it: a parent or carer since unlinked from the
+        // child, or no longer invited, is not let into the call.
+        if (schoolId != Guid.Empty && !await OpenFamilyLink.Admitted(Db, schoolId, link.SessionId, link.GuardianId).AnyAsync(Context.ConnectionAborted))
+        {
+            return HubAnswer.No("This link is no longer for a session you are invited to. Please contact the school.");
+        }
         const string gone = "This session no longer exists.";
         var (handle, answer) = schoolId == Guid.Empty
             ? (null, HubAnswer.No(gone))

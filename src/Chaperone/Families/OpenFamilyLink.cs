@@ -87,6 +87,18 @@ public abstract record FamilyLinkOutcome
 /// </summary>
 public sealed class OpenFamilyLink(ChaperoneDbContext db, FamilyLinks links, TimeProvider clock, Notifications.EmailOptions options, Notifications.OutboxSignal outbox)
 {
+    /// <summary>
+    /// The guardian a family link names, if it still opens its session's pages and call: invited
+    /// to the session and still linked to one of its pupils, in the session's own school. A parent
+    /// or carer the school has since unlinked from the child is refused everywhere the link leads.
+    /// </summary>
+    public static IQueryable<People.Guardian> Admitted(ChaperoneDbContext db, Guid schoolId, Guid sessionId, Guid guardianId) =>
+        db.Guardians.AsNoTracking()
+            .Where(g => g.Id == guardianId && g.SchoolId == schoolId)
+            .Where(g => db.SessionGuardians.Any(sg => sg.SessionId == sessionId && sg.GuardianId == g.Id && sg.SchoolId == schoolId))
+            .Where(g => db.PupilGuardians.Any(pg => pg.GuardianId == g.Id && pg.SchoolId == schoolId
+                && db.SessionPupils.Any(sp => sp.SessionId == sessionId && sp.PupilId == pg.PupilId && sp.SchoolId == schoolId)));
+
     /// <summary>How long before the start the join button opens.</summary>
     public static readonly TimeSpan JoinOpensBefore = TimeSpan.FromMinutes(10);
 
@@ -102,11 +114,7 @@ public sealed class OpenFamilyLink(ChaperoneDbContext db, FamilyLinks links, Tim
             return new FamilyLinkOutcome.Unknown();
         }
         var schoolId = session.SchoolId;
-        var guardian = await db.Guardians.AsNoTracking()
-            .Where(g => g.Id == link.GuardianId && g.SchoolId == schoolId)
-            .Where(g => db.SessionGuardians.Any(sg => sg.SessionId == session.Id && sg.GuardianId == g.Id && sg.SchoolId == schoolId))
-            .Where(g => db.PupilGuardians.Any(pg => pg.GuardianId == g.Id && pg.SchoolId == schoolId
-                && db.SessionPupils.Any(sp => sp.SessionId == session.Id && sp.PupilId == pg.PupilId)))
+        var guardian = await Admitted(db, schoolId, session.Id, link.GuardianId)
             .Select(g => new { g.Id, g.Name })
             .FirstOrDefaultAsync(ct);
         if (guardian is null)

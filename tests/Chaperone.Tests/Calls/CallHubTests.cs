@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
@@ -43,6 +45,41 @@ public abstract class CallHubTests(ChaperoneApp app)
         Assert.False((await anonymous.Call("Host", id.ToString())).Ok);
         Assert.Contains("not valid", (await anonymous.Call("JoinFamily", "forged-token")).Message);
         Assert.False((await anonymous.Call("Admit", Guid.NewGuid().ToString())).Ok);
+    }
+
+    [Fact]
+    public async Task AParentUnlinkedFromTheChildAfterTheBookingIsNotLetIntoTheCall()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        Start = CallClient.NextSessionStart(app);
+        var body = new
+        {
+            teacherId = school.TeacherId.ToString(),
+            pupilIds = new[] { school.TwoParentPupil.ToString() },
+            guardianIds = new[] { school.Mother.ToString(), school.Father.ToString() },
+            kind = "support",
+            start = Api.Rfc3339(Start),
+            durationMinutes = 30,
+        };
+        var id = Guid.Parse(await TestSchool.BookOkAsync(await school.TeacherAsync(app), body));
+        var links = app.Services.GetRequiredService<FamilyLinks>();
+        app.Clock.SetUtcNow(Start.AddMinutes(-5));
+        await using var teacher = await ConnectAsync(Bearer(await school.TeacherAsync(app)));
+        await teacher.Ok("Host", id.ToString());
+
+        // The room is open, and knew the father as Toby's, when the school takes him off Toby's record.
+        var unlinked = await (await school.AdminAsync(app)).PutAsJsonAsync($"/api/v1/pupils/{school.TwoParentPupil}", new { name = "Toby Twoparents", guardianIds = new[] { school.Mother.ToString() } });
+        Assert.Equal(HttpStatusCode.OK, unlinked.StatusCode);
+
+        await using var father = await ConnectAsync();
+        var refused = await father.Call("JoinFamily", links.TokenFor(id, school.Father));
+        Assert.False(refused.Ok);
+        Assert.Contains("no longer for a session you are invited to", refused.Message);
+        await using var mother = await ConnectAsync();
+        await mother.Ok("JoinFamily", links.TokenFor(id, school.Mother));
+        var actors = await app.WithDbAsync(db => db.Set<CallEventRecord>().Where(e => e.SessionId == id).Select(e => e.Actor).ToListAsync());
+        Assert.Contains($"guardian:{school.Mother}", actors);
+        Assert.DoesNotContain($"guardian:{school.Father}", actors);
     }
 
     [Fact]

@@ -252,6 +252,7 @@ public abstract class FamilyLinkTests(ChaperoneApp app)
         app.Clock.SetUtcNow(expiry);
         var response = await family.GetAsync(path);
         await AssertRevealsNothingAsync(response, school, HttpStatusCode.Gone);
+        await AssertRevealsNothingAsync(await family.GetAsync(path + "/call"), school, HttpStatusCode.Gone);
         Assert.Contains("This link has expired", WebUtility.HtmlDecode(await (await family.GetAsync(path)).Content.ReadAsStringAsync()));
         await Api.ProblemAsync(await family.GetAsync(ApiPath(path)), HttpStatusCode.Gone);
     }
@@ -266,6 +267,7 @@ public abstract class FamilyLinkTests(ChaperoneApp app)
         var response = await family.GetAsync(path);
 
         await AssertRevealsNothingAsync(response, school, HttpStatusCode.Gone);
+        await AssertRevealsNothingAsync(await family.GetAsync(path + "/call"), school, HttpStatusCode.Gone);
         var html = WebUtility.HtmlDecode(await (await family.GetAsync(path)).Content.ReadAsStringAsync());
         Assert.Contains("This session was cancelled by the school.", html);
         Assert.DoesNotContain("Private family matter", html);
@@ -325,15 +327,22 @@ public abstract class FamilyLinkTests(ChaperoneApp app)
         var father = await FamilyPathAsync(teacher, id, school.Father);
         var family = Api.AnonymousClient(app);
         Assert.Equal(HttpStatusCode.OK, (await family.GetAsync(father)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await family.GetAsync(father + "/call")).StatusCode);
 
         var admin = await school.AdminAsync(app);
         var unlinked = await admin.PutAsJsonAsync($"/api/v1/pupils/{school.TwoParentPupil}", new { name = "Toby Twoparents", guardianIds = new[] { school.Mother.ToString() } });
         Assert.Equal(HttpStatusCode.OK, unlinked.StatusCode);
-        await AssertRevealsNothingAsync(await family.GetAsync(father), school, HttpStatusCode.NotFound);
+        // Wherever the link leads: the family's page, its API, its calendar file and the call page.
+        foreach (var path in new[] { father, father + "/call", father + "/calendar.ics", ApiPath(father) })
+        {
+            await AssertRevealsNothingAsync(await family.GetAsync(path), school, HttpStatusCode.NotFound);
+        }
         Assert.Equal(HttpStatusCode.OK, (await family.GetAsync(mother)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await family.GetAsync(mother + "/call")).StatusCode);
 
         await app.WithDbAsync(db => db.SessionGuardians.Where(g => g.SessionId == Guid.Parse(id) && g.GuardianId == school.Mother).ExecuteDeleteAsync());
         await AssertRevealsNothingAsync(await family.GetAsync(mother), school, HttpStatusCode.NotFound);
+        await AssertRevealsNothingAsync(await family.GetAsync(mother + "/call"), school, HttpStatusCode.NotFound);
     }
 
     [Fact]
@@ -407,6 +416,7 @@ public abstract class FamilyRateLimitTests(ChaperoneApp app)
 
         var page = await family.GetAsync("/family/guess-one-more");
         var api = await family.GetAsync("/api/v1/family/guess-one-more");
+        var call = await family.GetAsync("/family/guess-one-more/call");
 
         Assert.Equal(HttpStatusCode.TooManyRequests, page.StatusCode);
         var html = WebUtility.HtmlDecode(await page.Content.ReadAsStringAsync());
@@ -414,6 +424,7 @@ public abstract class FamilyRateLimitTests(ChaperoneApp app)
         Assert.DoesNotContain("My sessions", html);
         Assert.DoesNotContain("href=\"/sessions", html);
         await Api.ProblemAsync(api, HttpStatusCode.TooManyRequests);
+        Assert.Equal(HttpStatusCode.TooManyRequests, call.StatusCode);
     }
 }
 

@@ -4,6 +4,7 @@ using Chaperone.Scheduling;
 using Chaperone.Storage;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.EntityFrameworkCore;
 
 namespace Chaperone.Pages.Family.Call;
@@ -11,8 +12,11 @@ namespace Chaperone.Pages.Family.Call;
 /// <summary>
 /// The family's call page, reached from the guardian's link: device check, the lobby, the call.
 /// The link opens it only while its session is still to run (not cancelled, not long past its
-/// end) and the guardian is still invited.
+/// end) and the guardian is still invited and still linked to one of its children
+/// (<see cref="OpenFamilyLink.Admitted"/>), as the family's page: an unknown link answers 404, a
+/// cancelled or finished session's 410. Rate-limited per client address as the family's page.
 /// </summary>
+[EnableRateLimiting(Identity.RateLimits.Family)]
 public sealed class IndexModel(ChaperoneDbContext db, FamilyLinks links, TimeProvider clock, CallNetwork network) : PageModel
 {
     public string Token { get; private set; } = "";
@@ -33,7 +37,7 @@ public sealed class IndexModel(ChaperoneDbContext db, FamilyLinks links, TimePro
     public async Task<IActionResult> OnGetAsync(string token, CancellationToken ct)
     {
         Token = token;
-        Refusal = await CheckAsync(token, ct);
+        (Refusal, var status) = await CheckAsync(token, ct);
         if (_inTeams)
         {
             // A Teams session's call is its Teams meeting: the family's page gives its link.
@@ -41,37 +45,41 @@ public sealed class IndexModel(ChaperoneDbContext db, FamilyLinks links, TimePro
         }
         if (Refusal is not null)
         {
-            Response.StatusCode = StatusCodes.Status404NotFound;
+            Response.StatusCode = status;
         }
         return Page();
     }
 
+    private static (string, int) Unknown(string words) => (words, StatusCodes.Status404NotFound);
+
+    private static (string, int) Gone(string words) => (words, StatusCodes.Status410Gone);
+
     /// <summary>The link is for a Teams session, whose call is not on this page.</summary>
     private bool _inTeams;
 
-    private async Task<string?> CheckAsync(string token, CancellationToken ct)
+    private async Task<(string? Refusal, int Status)> CheckAsync(string token, CancellationToken ct)
     {
         if (links.Read(token) is not { } link)
         {
-            return "This link is not valid. Please use the link in the email from the school.";
+            return Unknown("This link is not valid. Please use the link in the email from the school.");
         }
         var session = await db.Sessions.AsNoTracking().FirstOrDefaultAsync(s => s.Id == link.SessionId, ct);
-        if (session is null || !await db.SessionGuardians.AnyAsync(g => g.SessionId == session.Id && g.SchoolId == session.SchoolId && g.GuardianId == link.GuardianId, ct))
+        if (session is null || !await OpenFamilyLink.Admitted(db, session.SchoolId, session.Id, link.GuardianId).AnyAsync(ct))
         {
-            return "This link is no longer for a session you are invited to. Please contact the school.";
+            return Unknown("This link is no longer for a session you are invited to. Please contact the school.");
         }
         if (session.Status == SessionStatus.Cancelled)
         {
-            return "This session was cancelled. The school will be in touch about another time.";
+            return Gone("This session was cancelled. The school will be in touch about another time.");
         }
-        if (session.Status == SessionStatus.Ended || clock.GetUtcNow() > session.End + FamilyLinks.GraceAfterEnd)
+        if (session.Status == SessionStatus.Ended || clock.GetUtcNow() >= OpenFamilyLink.ExpiresAt(session))
         {
-            return "This session has finished.";
+            return Gone("This session has finished.");
         }
         if (session.Provider == CallProviders.Teams)
         {
             _inTeams = true;
-            return null;
+            return (null, StatusCodes.Status200OK);
         }
         SessionId = session.Id;
         // The relay's credentials only for a link that opens the call, and only for as long as it does.
@@ -84,6 +92,6 @@ public sealed class IndexModel(ChaperoneDbContext db, FamilyLinks links, TimePro
             .Where(sp => db.PupilGuardians.Any(l => l.PupilId == sp.PupilId && l.GuardianId == link.GuardianId && l.SchoolId == session.SchoolId))
             .Join(db.Pupils, sp => sp.PupilId, p => p.Id, (sp, p) => new RoomPupil(p.Id, p.Name)).ToListAsync(ct);
         OtherFamilies = await sessionPupils.CountAsync(ct) > Pupils.Count;
-        return null;
+        return (null, StatusCodes.Status200OK);
     }
 }
