@@ -38,12 +38,15 @@ public static partial class RequestValidation
     public const int MaxReasonLength = 2000;
 
     /// <summary>
-    /// The years a session can be in. Far enough either way for any school, and well inside what
+    /// The years a session, a closure or a term can be in. Far enough either way for any school, and well inside what
     /// the time types can hold, so that adding a session's length to its start cannot overflow.
     /// </summary>
     public const int FirstYear = 2000, LastYear = 2999;
 
     public static bool IsPlausible(LocalDate date) => date.Year is >= FirstYear and <= LastYear;
+
+    /// <summary>What to fix in a date outside <see cref="IsPlausible"/>, said on its field.</summary>
+    public static string PlausibleYears => $"Give a date between the years {FirstYear} and {LastYear}.";
 
     // RFC 3339: a date, a time and an offset (Z or ±hh:mm). A time without an offset is ambiguous.
     [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:\d{2})$")]

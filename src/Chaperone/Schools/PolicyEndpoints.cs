@@ -261,9 +261,14 @@ public static class SchoolSettings
         var first = LocalDatePattern.Iso.Parse(request.FirstDay?.Trim() ?? "");
         var last = LocalDatePattern.Iso.Parse((request.LastDay ?? request.FirstDay)?.Trim() ?? "");
         if (!first.Success) { errors["firstDay"] = ["Give the first day as a date, e.g. 2026-12-21."]; }
+        else if (!Scheduling.RequestValidation.IsPlausible(first.Value)) { errors["firstDay"] = [Scheduling.RequestValidation.PlausibleYears]; }
         if (!last.Success) { errors["lastDay"] = ["Give the last day as a date, e.g. 2027-01-01."]; }
-        if (first.Success && last.Success && last.Value < first.Value) { errors["lastDay"] = ["The last day cannot be before the first."]; }
-        if (first.Success && last.Success && Period.Between(first.Value, last.Value, PeriodUnits.Days).Days > 366) { errors["lastDay"] = ["A closure lasts at most a year."]; }
+        else if (!Scheduling.RequestValidation.IsPlausible(last.Value)) { errors["lastDay"] = [Scheduling.RequestValidation.PlausibleYears]; }
+        if (!errors.ContainsKey("firstDay") && !errors.ContainsKey("lastDay"))
+        {
+            if (last.Value < first.Value) { errors["lastDay"] = ["The last day cannot be before the first."]; }
+            else if (Period.Between(first.Value, last.Value, PeriodUnits.Days).Days > 366) { errors["lastDay"] = ["A closure lasts at most a year."]; }
+        }
         if (string.IsNullOrWhiteSpace(request.Reason)) { errors["reason"] = ["Say what the closure is, e.g. Christmas holidays."]; }
         else if (request.Reason.Length > 200) { errors["reason"] = ["At most 200 characters."]; }
         else if (FreeText.HasControlCharacters(request.Reason)) { errors["reason"] = ["The reason cannot contain control characters."]; }

@@ -65,8 +65,10 @@ public static class TermRule
         else if (name.Length > MaxName) { errors["name"] = [$"At most {MaxName} characters."]; }
         else if (FreeText.HasControlCharacters(name)) { errors["name"] = ["The name cannot contain control characters."]; }
         if (!first.Success) { errors["firstDay"] = ["Give the first day as a date, e.g. 2026-09-03."]; }
+        else if (!Scheduling.RequestValidation.IsPlausible(first.Value)) { errors["firstDay"] = [Scheduling.RequestValidation.PlausibleYears]; }
         if (!last.Success) { errors["lastDay"] = ["Give the last day as a date, e.g. 2026-10-23."]; }
-        if (first.Success && last.Success)
+        else if (!Scheduling.RequestValidation.IsPlausible(last.Value)) { errors["lastDay"] = [Scheduling.RequestValidation.PlausibleYears]; }
+        if (!errors.ContainsKey("firstDay") && !errors.ContainsKey("lastDay"))
         {
             var (from, to) = (first.Value.ToDateOnly(), last.Value.ToDateOnly());
             if (to < from) { errors["lastDay"] = ["The last day cannot be before the first."]; }

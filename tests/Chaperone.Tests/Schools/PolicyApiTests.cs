@@ -136,6 +136,9 @@ public abstract class PolicyApiTests(ChaperoneApp app)
         var badZone = await admin.PutAsJsonAsync("/api/v1/policy/settings", new { timeZone = "Mars/Olympus_Mons" });
         var badDay = await admin.PutAsJsonAsync("/api/v1/policy/settings", new { schoolDays = new[] { "Funday" } });
         var emptyDay = await admin.PutAsJsonAsync("/api/v1/policy/settings", new { schoolDays = new[] { "Monday", null, "" } });
+        // The calendar's far ends: the day after 9999-12-31 cannot be computed, nor a closure in year 1 meant.
+        var farFuture = await admin.PostAsJsonAsync("/api/v1/policy/closures", new { firstDay = "9999-12-31", reason = "x" });
+        var farPast = await admin.PostAsJsonAsync("/api/v1/policy/closures", new { firstDay = "0001-01-01", lastDay = "0001-01-02", reason = "x" });
 
         Assert.Contains("reason", await Api.BadRequestFieldsAsync(noReason));
         Assert.Contains("lastDay", await Api.BadRequestFieldsAsync(backwards));
@@ -144,6 +147,8 @@ public abstract class PolicyApiTests(ChaperoneApp app)
         Assert.Contains("timeZone", await Api.BadRequestFieldsAsync(badZone));
         Assert.Contains("schoolDays", await Api.BadRequestFieldsAsync(badDay));
         Assert.Contains("schoolDays", await Api.BadRequestFieldsAsync(emptyDay));
+        Assert.Equal(["firstDay", "lastDay"], (await Api.BadRequestFieldsAsync(farFuture)).Order());
+        Assert.Equal(["firstDay", "lastDay"], (await Api.BadRequestFieldsAsync(farPast)).Order());
         var policy = await Api.JsonAsync(await admin.GetAsync("/api/v1/policy"), HttpStatusCode.OK);
         Assert.Equal("Europe/London", policy.GetProperty("timeZone").GetString());
         Assert.Equal("09:00", policy.GetProperty("schoolHours").GetProperty("start").GetString());

@@ -30,6 +30,8 @@ public abstract class TermApiTests(ChaperoneApp app)
         Assert.Equal(["name"], await Refused(Term("Autumn\u00072", "2026-11-02", "2026-12-18")));
         Assert.Equal(["lastDay"], await Refused(Term("Autumn 2", "2026-12-18", "2026-11-02")));
         Assert.Equal(["lastDay"], await Refused(Term("Whole year", "2026-11-02", "2027-11-02")));
+        Assert.Equal(["firstDay", "lastDay"], (await Refused(Term("Far", "9999-12-01", "9999-12-31"))).Order());
+        Assert.Equal(["firstDay"], await Refused(Term("Far", "1999-12-31", "2026-12-31")));
         var overlap = await Api.ProblemAsync(await admin.PostAsJsonAsync("/api/v1/policy/terms", Term("Autumn 2", "2026-10-23", "2026-12-18")), HttpStatusCode.BadRequest);
         Assert.Contains("overlap Autumn 1 (2026-09-03 to 2026-10-23)", overlap.GetProperty("errors").GetProperty("firstDay")[0].GetString());
         await Api.JsonAsync(await admin.PostAsJsonAsync("/api/v1/policy/terms", Term("Autumn 2", "2026-10-24", "2026-12-18")), HttpStatusCode.Created);
