@@ -137,7 +137,14 @@ public static class AppSetup
 
     public static WebApplication UseChaperone(this WebApplication app)
     {
-        app.UseExceptionHandler();
+        // An unexpected failure answers the API with a problem that reveals nothing, and a person
+        // on a page with the friendly page (the status page, re-executed), never with JSON.
+        app.UseWhen(c => c.Request.Path.StartsWithSegments("/api"), api => api.UseExceptionHandler());
+        app.UseWhen(c => !c.Request.Path.StartsWithSegments("/api"), pages => pages.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            ExceptionHandlingPath = "/Status",
+            StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+        }));
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/api"), api => api.UseStatusCodePages());
         app.UseWhen(c => !c.Request.Path.StartsWithSegments("/api"), pages => pages.UseStatusCodePagesWithReExecute("/Status", "?code={0}"));
         app.UseFamilyPrivacy();

@@ -14,7 +14,8 @@ internal sealed partial class BadRequestExceptionHandler(IProblemDetailsService 
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        if (exception is not BadHttpRequestException bad)
+        // A page's bad request is shown the status page instead (AppSetup).
+        if (exception is not BadHttpRequestException bad || !httpContext.Request.Path.StartsWithSegments("/api"))
         {
             return false;
         }

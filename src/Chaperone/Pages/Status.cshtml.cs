@@ -23,10 +23,12 @@ public sealed class StatusModel : PageModel
 
     private void Describe(int? code)
     {
-        Code = code is >= 400 and <= 599 ? code.Value : 404;
+        // Re-executed for an exception, the status is the response's own (500, or a bad request's).
+        var failure = HttpContext.Features.Get<IExceptionHandlerPathFeature>();
+        Code = failure is not null ? Response.StatusCode : code is >= 400 and <= 599 ? code.Value : 404;
         // The original path is already unescaped: taken as it is (a string would be unescaped again,
         // and an escaped NUL in the address would then throw).
-        ForFamily = HttpContext.Features.Get<IStatusCodeReExecuteFeature>()?.OriginalPath is { } original
+        ForFamily = (failure?.Path ?? HttpContext.Features.Get<IStatusCodeReExecuteFeature>()?.OriginalPath) is { } original
             && original.StartsWith('/')
             && Families.FamilyEndpoints.IsFamilyPath(new PathString(original));
         if (ForFamily && Code == 404)
