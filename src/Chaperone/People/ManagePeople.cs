@@ -64,14 +64,14 @@ public static class ManagePeople
     public static void MapManagePeople(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1").WithTags("People").RequireAuthorization(AuthPolicies.Admin);
-        group.MapPost("/staff", PostStaff).WithName("AddStaff").WithSummary("Add a member of staff with roles (admin); answers with a one-time initial password.");
+        group.MapPost("/staff", PostStaff).WithName("AddStaff").WithSummary("Add a member of staff with roles (admin); answers with a one-time initial password, or with `\"invite\": true` emails them an invitation to choose their own (always, for a DSL or senior leader).");
         group.MapPut("/staff/{id}", PutStaff).WithName("UpdateStaff")
             .WithSummary("Change a member of staff's name, email address and roles (admin); a new address or new roles end their sign-ins made before.");
         group.MapPut("/staff/{id}/roles", PutRoles).WithName("SetStaffRoles").WithSummary("Replace a member of staff's roles (admin).");
         group.MapPut("/staff/{id}/access", PutAccess).WithName("SetStaffAccess")
             .WithSummary("End a member of staff's access when they leave, or restore it (admin): an ended account cannot sign in, and its sign-ins end.");
         group.MapPost("/staff/{id}/password-reset", PostPasswordReset).WithName("ResetStaffPassword")
-            .WithSummary("Give a member of staff a new one-time password and lift a lockout (admin); answers with the password.");
+            .WithSummary("Give a member of staff a new one-time password and lift a lockout (admin); answers with the password. For a DSL or senior leader, a link to choose a new one is emailed to them instead, and `initialPassword` is null.");
         group.MapDelete("/staff/{id}/microsoft-link", DeleteMicrosoftLink).WithName("UnlinkStaffMicrosoftAccount")
             .WithSummary("Unlink the Microsoft account linked to a member of staff's (admin): their sign-ins end, and their next sign-in with Microsoft links the account of their address again.");
         group.MapPost("/staff/{id}/cancel-upcoming-sessions", PostCancelUpcoming).WithName("CancelLeaversSessions")
@@ -100,8 +100,8 @@ public static class ManagePeople
         TimeProvider clock, CancellationToken ct) =>
         (await SetAccessAsync(db, users, clock, user, id, request, ct)).ToResult(TypedResults.Ok);
 
-    private static async Task<IResult> PostPasswordReset(string id, ClaimsPrincipal user, UserManager<StaffMember> users, ChaperoneDbContext db, CancellationToken ct) =>
-        (await ResetPasswordAsync(db, users, user, id, ct)).ToResult(TypedResults.Ok);
+    private static async Task<IResult> PostPasswordReset(string id, ClaimsPrincipal user, UserManager<StaffMember> users, ChaperoneDbContext db, Identity.ForgottenPasswords links, CancellationToken ct) =>
+        (await ResetPasswordAsync(db, users, links, user, id, ct)).ToResult(TypedResults.Ok);
 
     private static async Task<IResult> DeleteMicrosoftLink(string id, ClaimsPrincipal user, UserManager<StaffMember> users, ChaperoneDbContext db, CancellationToken ct) =>
         (await UnlinkMicrosoftAsync(db, users, user, id, ct)).ToResult(TypedResults.Ok);
@@ -191,6 +191,10 @@ public static class ManagePeople
             return new PeopleOutcome<NewStaffDto>.Invalid(errors);
         }
         var invite = request.Invite == true;
+        if (!invite && OpensSafeguarding(request.Roles!))
+        {
+            return new PeopleOutcome<NewStaffDto>.Invalid(new() { ["invite"] = [InvitedOnly] });
+        }
         var member = new StaffMember { SchoolId = admin.SchoolId(), Name = request.Name!.Trim(), Email = email, UserName = email, EmailConfirmed = true, MustChangePassword = !invite };
         var password = invite ? null : OneTimePassword();
         var created = await CreateStaffAsync(db, users, admin, member, password, request.Roles!.Distinct().ToList());
@@ -345,12 +349,34 @@ public static class ManagePeople
         return new PeopleOutcome<StaffDto>.Done(await StaffDtoAsync(db, member, ct));
     }
 
-    /// <summary>Gives a member of staff a new one-time password (the old one stops working) and lifts a lockout.</summary>
-    public static async Task<PeopleOutcome<NewStaffDto>> ResetPasswordAsync(ChaperoneDbContext db, UserManager<StaffMember> users, ClaimsPrincipal admin, string? id, CancellationToken ct)
+    /// <summary>
+    /// The roles whose accounts open safeguarding records and concerns (those that sign in with two
+    /// factors). An admin manages people but cannot read concerns, so such an account's password
+    /// never passes through the admin: it is chosen by its owner, through a link emailed to them.
+    /// </summary>
+    public static bool OpensSafeguarding(IEnumerable<string?> roles) => roles.Any(r => Identity.TwoFactor.RequiredFor.Contains(r));
+
+    public const string InvitedOnly = "Someone with the DSL or senior leader role is invited by email, to choose their own password and set up two-factor sign-in: a one-time password is not shown for an account that opens safeguarding records. Tick the invitation.";
+
+    /// <summary>
+    /// Gives a member of staff a new one-time password (the old one stops working) and lifts a
+    /// lockout; for one whose roles open safeguarding records (<see cref="OpensSafeguarding"/>),
+    /// emails them a link to choose a new one instead (their password stays until they do; the new
+    /// one lifts a lockout), and answers with no password.
+    /// </summary>
+    public static async Task<PeopleOutcome<NewStaffDto>> ResetPasswordAsync(ChaperoneDbContext db, UserManager<StaffMember> users, Identity.ForgottenPasswords links,
+        ClaimsPrincipal admin, string? id, CancellationToken ct)
     {
         if (await FindStaffAsync(db, admin.SchoolId(), id, ct) is not { } member)
         {
             return new PeopleOutcome<NewStaffDto>.Missing("No member of staff with this id in your school.");
+        }
+        if (OpensSafeguarding(await users.GetRolesAsync(member)))
+        {
+            AuditLog.Record(db, admin, AuditActions.StaffPasswordReset, AuditSubjects.Staff, member.Id, new { member.Name, member.Email, emailed = true });
+            // Saves the request for the link and the audit entry together; the link is written and sent in the background.
+            await links.RequestAsync(new Identity.ForgottenPasswordRequest(member.Email), ct);
+            return new PeopleOutcome<NewStaffDto>.Done(new NewStaffDto(await StaffDtoAsync(db, member, ct), null));
         }
         var password = OneTimePassword();
         member.MustChangePassword = true;

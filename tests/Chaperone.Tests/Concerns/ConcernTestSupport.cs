@@ -41,12 +41,12 @@ public static class ConcernTestSupport
     public static async Task<HttpClient> DslWithoutTwoFactorAsync(ChaperoneApp app, TestSchool school)
     {
         var email = $"dsl.{Guid.NewGuid():N}@school.test";
-        var added = await Api.JsonAsync(await (await school.AdminAsync(app)).PostAsJsonAsync("/api/v1/staff", new { name = "New DSL", email, roles = new[] { Roles.Dsl } }), HttpStatusCode.Created);
-        var initial = added.GetProperty("initialPassword").GetString()!;
-        var client = await app.SignInAsync(email, initial);
-        var changed = await Api.JsonAsync(await client.PostAsJsonAsync("/api/v1/auth/password", new { currentPassword = initial, newPassword = "a dsl's own password" }), HttpStatusCode.OK);
-        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", changed.GetProperty("accessToken").GetString());
-        return client;
+        // A DSL is invited by email: they choose their own password through the link.
+        await Api.JsonAsync(await (await school.AdminAsync(app)).PostAsJsonAsync("/api/v1/staff", new { name = "New DSL", email, roles = new[] { Roles.Dsl }, invite = true }), HttpStatusCode.Created);
+        var (user, token) = await StaffInvitations.LinkAsync(app, email);
+        var chosen = await app.CreateClient().PostAsJsonAsync("/api/v1/auth/reset-password", new { user, token, newPassword = "a dsl's own password" });
+        Assert.True(chosen.IsSuccessStatusCode, await chosen.Content.ReadAsStringAsync());
+        return await app.SignInAsync(email, "a dsl's own password");
     }
 
     /// <summary>The test school's DSL and senior leader enrolled; returns (dsl, slt) clients signed in with two factors.</summary>

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using Chaperone.Audit;
 using Chaperone.Identity;
+using Chaperone.People;
 using Chaperone.Tests.Infrastructure;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.EntityFrameworkCore;
@@ -167,6 +168,42 @@ public abstract class StaffAccessApiTests(ChaperoneApp app)
         Assert.Equal(HttpStatusCode.OK, (await LoginAsync(client, school.OtherTeacherEmail, password)).StatusCode);
         Assert.Contains(await app.WithDbAsync(db => db.AuditEntries.AsNoTracking().Where(e => e.SchoolId == school.SchoolId).Select(e => e.Action).ToListAsync()),
             a => a == AuditActions.StaffPasswordReset);
+    }
+
+    [Fact]
+    public async Task AnAccountThatOpensSafeguardingRecordsGetsItsPasswordByEmailNeverThroughTheAdmin()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var admin = await school.AdminAsync(app);
+        var email = $"new.dsl.{Guid.NewGuid():N}@school.test";
+
+        // A new DSL or senior leader is invited: no one-time password is shown to the admin.
+        foreach (var role in new[] { Roles.Dsl, Roles.Slt })
+        {
+            var refused = await admin.PostAsJsonAsync("/api/v1/staff", new { name = "New Lead", email, roles = new[] { Roles.Teacher, role } });
+            Assert.Equal(["invite"], await Api.BadRequestFieldsAsync(refused));
+        }
+        Assert.False(await app.WithDbAsync(db => db.Users.AnyAsync(u => u.Email == email)));
+        var invited = await Api.JsonAsync(await admin.PostAsJsonAsync("/api/v1/staff", new { name = "New Lead", email, roles = new[] { Roles.Dsl }, invite = true }), System.Net.HttpStatusCode.Created);
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, invited.GetProperty("initialPassword").ValueKind);
+        var (user, token) = await StaffInvitations.LinkAsync(app, email);
+        Assert.True((await app.CreateClient().PostAsJsonAsync("/api/v1/auth/reset-password", new { user, token, newPassword = "the lead's own choice" })).IsSuccessStatusCode);
+
+        // A senior leader's password reset by the admin is a link emailed to them; their password stays until they use it.
+        var before = await app.WithDbAsync(db => db.OutboxMessages.CountAsync(m => m.RecipientId == school.SltId && m.Kind == Chaperone.Notifications.MessageKind.PasswordReset));
+        var reset = await Api.JsonAsync(await admin.PostAsync($"/api/v1/staff/{school.SltId}/password-reset", null), System.Net.HttpStatusCode.OK);
+        await app.PasswordLinkRequestsDoneAsync();
+
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, reset.GetProperty("initialPassword").ValueKind);
+        Assert.Equal(before + 1, await app.WithDbAsync(db => db.OutboxMessages.CountAsync(m => m.RecipientId == school.SltId && m.Kind == Chaperone.Notifications.MessageKind.PasswordReset)));
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<StaffMember>>();
+            Assert.True(await users.CheckPasswordAsync((await users.FindByIdAsync(school.SltId.ToString()))!, TestSchool.Password));
+        }
+        // A teacher's reset still hands the admin a one-time password.
+        var teacher = await Api.JsonAsync(await admin.PostAsync($"/api/v1/staff/{school.OtherTeacherId}/password-reset", null), HttpStatusCode.OK);
+        Assert.StartsWith("cp-", teacher.GetProperty("initialPassword").GetString());
     }
 
     [Fact]

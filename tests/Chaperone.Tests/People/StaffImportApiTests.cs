@@ -19,19 +19,7 @@ public abstract partial class StaffImportApiTests(ChaperoneApp app)
 
     private static string Unique(string who) => $"{who}.{Guid.NewGuid():N}@school.test";
 
-    /// <summary>The invitation emailed to <paramref name="address"/>: its link's account id and token, as the recipient would click it.</summary>
-    private async Task<(string User, string Token)> InvitationAsync(string address)
-    {
-        var mime = await app.WithDbAsync(db => db.OutboxMessages.Where(m => m.RecipientEmail == address && m.Kind == MessageKind.PasswordReset).Select(m => m.Mime!).SingleAsync());
-        using var message = await MimeKit.MimeMessage.LoadAsync(new MemoryStream(Encoding.ASCII.GetBytes(mime)));
-        Assert.Equal("Your Chaperone account", message.Subject);
-        var link = Link().Match(message.TextBody ?? "");
-        Assert.True(link.Success, message.TextBody);
-        return (link.Groups["user"].Value, Uri.UnescapeDataString(link.Groups["token"].Value));
-    }
-
-    [GeneratedRegex(@"/account/reset-password\?user=(?<user>[^&\s]+)&token=(?<token>[^\s>\]]+)")]
-    private static partial Regex Link();
+    private Task<(string User, string Token)> InvitationAsync(string address) => StaffInvitations.LinkAsync(app, address);
 
     [Fact]
     public async Task AnAdminImportsStaffWhoChooseTheirPasswordsThroughTheEmailedInvitation()

@@ -177,9 +177,9 @@ public sealed class PeopleModel(ChaperoneDbContext db, UserManager<StaffMember> 
 
     public NodaTime.DateTimeZone Zone { get; private set; } = NodaTime.DateTimeZone.Utc;
 
-    public async Task<IActionResult> OnPostResetPasswordAsync(CancellationToken ct)
+    public async Task<IActionResult> OnPostResetPasswordAsync([FromServices] Identity.ForgottenPasswords links, CancellationToken ct)
     {
-        var outcome = await ManagePeople.ResetPasswordAsync(db, users, User, StaffId, ct);
+        var outcome = await ManagePeople.ResetPasswordAsync(db, users, links, User, StaffId, ct);
         StaffId = null;
         if (outcome is PeopleOutcome<NewStaffDto>.Done done)
         {
@@ -328,6 +328,7 @@ public sealed class PeopleModel(ChaperoneDbContext db, UserManager<StaffMember> 
         "name" => "staff-name",
         "email" => "staff-email",
         "roles" => "staff-roles",
+        "invite" => "staff-invite",
         "active" => "staff",
         _ => "",
     };
