@@ -84,7 +84,7 @@
                 el("td", {}, findings));
         });
         const table = el("table", { className: "clauses", "data-clause-table": "" },
-            el("caption", { className: "visually-hidden" }, "The verdict on each clause of the video call policy"),
+            el("caption", { id: "clause-table-caption", className: "visually-hidden" }, "The verdict on each clause of the video call policy"),
             el("thead", {}, el("tr", {},
                 el("th", { scope: "col" }, "Clause"), el("th", { scope: "col" }, "Status"), el("th", { scope: "col" }, "What was found"))),
             el("tbody", {}, ...rows));
@@ -93,7 +93,8 @@
             parts.push(el("ul", { className: "conflicts" }, ...check.conflicts.map(c =>
                 el("li", {}, el("strong", {}, c.who), ` (${c.role === "guardian" ? "parent or carer" : c.role}) already has a session at that time.`))));
         }
-        parts.push(table);
+        // As _ClauseTable.cshtml: a region of its own that scrolls sideways on a narrow screen.
+        parts.push(el("div", { className: "table-scroll", tabindex: "0", role: "region", "aria-labelledby": "clause-table-caption" }, table));
         result.replaceChildren(...parts);
 
         const clauses = [...new Set(check.violations.map(v => v.clause))].sort((a, b) => a - b);
