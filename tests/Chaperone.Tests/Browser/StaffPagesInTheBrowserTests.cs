@@ -10,7 +10,8 @@ namespace Chaperone.Tests.Browser;
 
 /// <summary>
 /// The demo school's staff pages as their staff read them: on a phone, where each table scrolls
-/// sideways in a region of its own and the page never does. "Now" is Monday 30 November 2026, 08:00 UTC.
+/// sideways in a region of its own and the page never does; and the audit trail, whose details
+/// read as they were typed. "Now" is Monday 30 November 2026, 08:00 UTC.
 /// </summary>
 public sealed class StaffPagesInTheBrowserTests(BrowserApp browser) : IClassFixture<BrowserApp>
 {
@@ -56,6 +57,36 @@ public sealed class StaffPagesInTheBrowserTests(BrowserApp browser) : IClassFixt
         var head = await browser.NewPageAsync(viewport: BrowserApp.Phone);
         await SignInWithTwoFactorsAsync(head, browser.App, "head@demo.school");
         await AssertFitsAsync(head, "/concerns");
+    }
+
+    [Fact]
+    public async Task TheAuditTrailShowsANameAsItWasTypedAndItsChainStillChecks()
+    {
+        const string name = "Seán O'Brien <Ops> & Co";
+        const string email = "sean.obrien+staff@demo.school";
+        var admin = await browser.NewPageAsync();
+        await SignInAsync(admin, "admin@demo.school");
+        await admin.GotoAsync("/admin/people");
+        var staffForm = admin.GetByRole(AriaRole.Form, new() { Name = "Add a member of staff" });
+        await staffForm.GetByLabel("Full name").FillAsync(name);
+        await staffForm.GetByLabel("Email address").FillAsync(email);
+        await staffForm.GetByLabel("Teacher").CheckAsync();
+        await staffForm.GetByRole(AriaRole.Button, new() { Name = "Add member of staff" }).ClickAsync();
+        await Assertions.Expect(admin.Locator("[data-initial-password]")).ToContainTextAsync($"{name} is added", new() { Timeout = Ms });
+
+        await admin.GotoAsync("/admin/audit?action=staff.added");
+        var entry = admin.Locator("[data-audit-table] tbody tr").Filter(new() { HasText = "sean.obrien" });
+        await Assertions.Expect(entry).ToHaveCountAsync(1, new() { Timeout = Ms });
+        await Assertions.Expect(entry).ToContainTextAsync($"\"name\":\"{name}\",\"email\":\"{email}\"", new() { Timeout = Ms });
+        Assert.DoesNotContain("\\u", await entry.TextContentAsync(new() { Timeout = Ms }), StringComparison.Ordinal);
+        // Encoded once: the angle brackets are text, not an element.
+        await Assertions.Expect(entry.Locator("ops")).ToHaveCountAsync(0, new() { Timeout = Ms });
+
+        // Only the page reads it so: the entry is stored, and sealed, as it was written, and the chain checks.
+        var stored = await browser.App.WithDbAsync(db => db.AuditEntries.Where(e => e.Action == "staff.added" && e.Details!.Contains("sean.obrien")).Select(e => e.Details).SingleAsync());
+        Assert.Contains("O\\u0027Brien \\u003COps\\u003E \\u0026 Co", stored, StringComparison.Ordinal);
+        await admin.GetByRole(AriaRole.Button, new() { Name = "Check the audit trail is intact" }).ClickAsync();
+        await Assertions.Expect(admin.Locator("[data-verification]")).ToHaveAttributeAsync("data-verification", "valid", new() { Timeout = Ms });
     }
 
     /// <summary>
