@@ -130,6 +130,25 @@ public sealed class NewModel(ChaperoneDbContext db, TimeProvider clock, BookSess
         return Page();
     }
 
+    /// <summary>
+    /// The "Compliant times" panel alone, for the form as it stands (its fields in the query string,
+    /// named as the form names them): schedule.js fetches it as the teacher, pupils, parents and
+    /// carers, kind, date or length change, so the panel agrees with the live check.
+    /// </summary>
+    public async Task<IActionResult> OnGetSlotsAsync(CancellationToken ct)
+    {
+        TeacherId = Request.Query[nameof(TeacherId)];
+        Kind = Request.Query[nameof(Kind)];
+        PupilIds = [.. Request.Query[nameof(PupilIds)].OfType<string>()];
+        GuardianIds = [.. Request.Query[nameof(GuardianIds)].OfType<string>()];
+        Date = Request.Query[nameof(Date)];
+        Time = Request.Query[nameof(Time)];
+        DurationMinutes = Request.Query[nameof(DurationMinutes)];
+        await LoadAsync(ct);
+        await LoadSlotsAsync(ct);
+        return Partial("_Slots", this);
+    }
+
     public async Task<IActionResult> OnPostBookAsync(CancellationToken ct)
     {
         await LoadAsync(ct);
