@@ -107,6 +107,12 @@ public sealed partial class SchedulingInTheBrowserTests(BrowserApp browser) : IC
         await Assertions.Expect(page.GetByLabel("Start time")).ToHaveValueAsync("13:00", new() { Timeout = Ms });
         await Assertions.Expect(page.Locator("[data-check-status]")).ToHaveTextAsync("The policy allows this session.", new() { Timeout = Ms });
 
+        // A date far beyond any fortnight the panel can show: the times from today instead.
+        await page.GetByLabel("Date", new() { Exact = true }).FillAsync("9999-12-31");
+        await Assertions.Expect(times).ToContainTextAsync("60-minute sessions from Mon 30 Nov", new() { Timeout = Ms });
+        await page.GetByLabel("Date", new() { Exact = true }).FillAsync("2026-12-11");
+        await Assertions.Expect(page.Locator("[data-check-status]")).ToHaveTextAsync("The policy allows this session.", new() { Timeout = Ms });
+
         // Without a pupil, both say the policy refuses it, whatever the time.
         await page.GetByLabel("Amelia Brown", new() { Exact = true }).UncheckAsync();
         await Assertions.Expect(page.Locator("[data-check-status]")).ToContainTextAsync("The policy would refuse this session", new() { Timeout = Ms });

@@ -238,7 +238,7 @@ public sealed class NewModel(ChaperoneDbContext db, TimeProvider clock, BookSess
         _ => "",
     };
 
-    /// <summary>Compliant start times over the next fortnight, from the chosen date (or today) in the school's zone.</summary>
+    /// <summary>Compliant start times over the next fortnight, from the chosen date (or today, for a date past or beyond belief) in the school's zone.</summary>
     private async Task LoadSlotsAsync(CancellationToken ct)
     {
         if (string.IsNullOrEmpty(TeacherId))
@@ -246,7 +246,8 @@ public sealed class NewModel(ChaperoneDbContext db, TimeProvider clock, BookSess
             return;
         }
         var today = Display.Today(clock, Zone);
-        var from = LocalDatePattern.Iso.Parse(Date?.Trim() ?? "") is { Success: true } chosen && chosen.Value > today ? chosen.Value : today;
+        var from = LocalDatePattern.Iso.Parse(Date?.Trim() ?? "") is { Success: true } chosen && chosen.Value > today
+            && RequestValidation.IsPlausible(chosen.Value) ? chosen.Value : today;
         var to = from.PlusDays(SlotDays - 1);
         var duration = int.TryParse(DurationMinutes, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var d)
             && d is >= PolicySettings.MinimumDurationMinutes and <= PolicySettings.MaximumDurationMinutes ? d : 30;
