@@ -79,6 +79,49 @@ public sealed partial class SchedulingInTheBrowserTests(BrowserApp browser) : IC
     }
 
     [Fact]
+    public async Task TheCompliantTimesFollowThePeopleAndLengthChosenAsTheLiveCheckDoes()
+    {
+        var page = await browser.NewPageAsync();
+        await SignInAsync(page, "teacher1@demo.school");
+        await page.GotoAsync("/sessions/new");
+        var times = page.GetByRole(AriaRole.Complementary, new() { Name = "Compliant times" });
+        await Assertions.Expect(times).ToContainTextAsync("needs at least one pupil", new() { Timeout = Ms });
+
+        // Chosen without reloading the page: the live check and the compliant times agree.
+        await page.GetByLabel("Amelia Brown", new() { Exact = true }).CheckAsync();
+        await page.GetByRole(AriaRole.Group, new() { Name = "Parents and carers of Amelia Brown" }).GetByLabel("Sarah Brown").CheckAsync();
+        await page.GetByLabel("Date", new() { Exact = true }).FillAsync("2026-12-10");
+        await page.GetByLabel("Start time").FillAsync("10:00");
+        await Assertions.Expect(page.Locator("[data-check-status]")).ToHaveTextAsync("The policy allows this session.", new() { Timeout = Ms });
+        await Assertions.Expect(times).Not.ToContainTextAsync("the policy would still refuse", new() { Timeout = Ms });
+        await Assertions.Expect(times).ToContainTextAsync("30-minute sessions from Thu 10 Dec", new() { Timeout = Ms });
+        var tenOClock = times.Locator("button.slot[data-date='2026-12-10'][data-time='10:00']");
+        await Assertions.Expect(tenOClock).ToBeVisibleAsync(new() { Timeout = Ms });
+        await Assertions.Expect(tenOClock).ToHaveClassAsync(new Regex("slot-chosen"), new() { Timeout = Ms });
+
+        // The length as it is typed; a time chosen from the panel fills in the form and is checked.
+        await page.GetByLabel("Length in minutes").FillAsync("60");
+        await Assertions.Expect(times).ToContainTextAsync("60-minute sessions", new() { Timeout = Ms });
+        await times.Locator("button.slot[data-date='2026-12-11'][data-time='13:00']").ClickAsync();
+        await Assertions.Expect(page.GetByLabel("Date", new() { Exact = true })).ToHaveValueAsync("2026-12-11", new() { Timeout = Ms });
+        await Assertions.Expect(page.GetByLabel("Start time")).ToHaveValueAsync("13:00", new() { Timeout = Ms });
+        await Assertions.Expect(page.Locator("[data-check-status]")).ToHaveTextAsync("The policy allows this session.", new() { Timeout = Ms });
+
+        // A date far beyond any fortnight the panel can show: the times from today instead.
+        await page.GetByLabel("Date", new() { Exact = true }).FillAsync("9999-12-31");
+        await Assertions.Expect(times).ToContainTextAsync("60-minute sessions from Mon 30 Nov", new() { Timeout = Ms });
+        await page.GetByLabel("Date", new() { Exact = true }).FillAsync("2026-12-11");
+        await Assertions.Expect(page.Locator("[data-check-status]")).ToHaveTextAsync("The policy allows this session.", new() { Timeout = Ms });
+
+        // Without a pupil, both say the policy refuses it, whatever the time.
+        await page.GetByLabel("Amelia Brown", new() { Exact = true }).UncheckAsync();
+        await Assertions.Expect(page.Locator("[data-check-status]")).ToContainTextAsync("The policy would refuse this session", new() { Timeout = Ms });
+        await Assertions.Expect(times).ToContainTextAsync("the policy would still refuse", new() { Timeout = Ms });
+        await Assertions.Expect(times.Locator("button.slot")).ToHaveCountAsync(0, new() { Timeout = Ms });
+        await AssertEveryControlIsLabelledAsync(page);
+    }
+
+    [Fact]
     public async Task RefusedBookingNamesTheClausesAndKeepsTheForm()
     {
         var page = await browser.NewPageAsync();

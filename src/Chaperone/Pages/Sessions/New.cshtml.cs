@@ -130,6 +130,25 @@ public sealed class NewModel(ChaperoneDbContext db, TimeProvider clock, BookSess
         return Page();
     }
 
+    /// <summary>
+    /// The "Compliant times" panel alone, for the form as it stands (its fields in the query string,
+    /// named as the form names them): schedule.js fetches it as the teacher, pupils, parents and
+    /// carers, kind, date or length change, so the panel agrees with the live check.
+    /// </summary>
+    public async Task<IActionResult> OnGetSlotsAsync(CancellationToken ct)
+    {
+        TeacherId = Request.Query[nameof(TeacherId)];
+        Kind = Request.Query[nameof(Kind)];
+        PupilIds = [.. Request.Query[nameof(PupilIds)].OfType<string>()];
+        GuardianIds = [.. Request.Query[nameof(GuardianIds)].OfType<string>()];
+        Date = Request.Query[nameof(Date)];
+        Time = Request.Query[nameof(Time)];
+        DurationMinutes = Request.Query[nameof(DurationMinutes)];
+        await LoadAsync(ct);
+        await LoadSlotsAsync(ct);
+        return Partial("_Slots", this);
+    }
+
     public async Task<IActionResult> OnPostBookAsync(CancellationToken ct)
     {
         await LoadAsync(ct);
@@ -219,7 +238,7 @@ public sealed class NewModel(ChaperoneDbContext db, TimeProvider clock, BookSess
         _ => "",
     };
 
-    /// <summary>Compliant start times over the next fortnight, from the chosen date (or today) in the school's zone.</summary>
+    /// <summary>Compliant start times over the next fortnight, from the chosen date (or today, for a date past or beyond belief) in the school's zone.</summary>
     private async Task LoadSlotsAsync(CancellationToken ct)
     {
         if (string.IsNullOrEmpty(TeacherId))
@@ -227,7 +246,8 @@ public sealed class NewModel(ChaperoneDbContext db, TimeProvider clock, BookSess
             return;
         }
         var today = Display.Today(clock, Zone);
-        var from = LocalDatePattern.Iso.Parse(Date?.Trim() ?? "") is { Success: true } chosen && chosen.Value > today ? chosen.Value : today;
+        var from = LocalDatePattern.Iso.Parse(Date?.Trim() ?? "") is { Success: true } chosen && chosen.Value > today
+            && RequestValidation.IsPlausible(chosen.Value) ? chosen.Value : today;
         var to = from.PlusDays(SlotDays - 1);
         var duration = int.TryParse(DurationMinutes, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var d)
             && d is >= PolicySettings.MinimumDurationMinutes and <= PolicySettings.MaximumDurationMinutes ? d : 30;

@@ -84,7 +84,7 @@
                 el("td", {}, findings));
         });
         const table = el("table", { className: "clauses", "data-clause-table": "" },
-            el("caption", { className: "visually-hidden" }, "The verdict on each clause of the video call policy"),
+            el("caption", { id: "clause-table-caption", className: "visually-hidden" }, "The verdict on each clause of the video call policy"),
             el("thead", {}, el("tr", {},
                 el("th", { scope: "col" }, "Clause"), el("th", { scope: "col" }, "Status"), el("th", { scope: "col" }, "What was found"))),
             el("tbody", {}, ...rows));
@@ -93,7 +93,8 @@
             parts.push(el("ul", { className: "conflicts" }, ...check.conflicts.map(c =>
                 el("li", {}, el("strong", {}, c.who), ` (${c.role === "guardian" ? "parent or carer" : c.role}) already has a session at that time.`))));
         }
-        parts.push(table);
+        // As _ClauseTable.cshtml: a region of its own that scrolls sideways on a narrow screen.
+        parts.push(el("div", { className: "table-scroll", tabindex: "0", role: "region", "aria-labelledby": "clause-table-caption" }, table));
         result.replaceChildren(...parts);
 
         const clauses = [...new Set(check.violations.map(v => v.clause))].sort((a, b) => a - b);
@@ -170,6 +171,65 @@
         timer = setTimeout(check, 300);
     }
 
+    // The "Compliant times" panel, drawn again by the server for the form as it stands, so that it
+    // follows the same choices as the check above (the page's own handler, which renders _Slots.cshtml).
+    const side = form.querySelector("[data-slots-url]");
+    const panel = form.querySelector("[data-slots-panel]");
+    let slotsSequence = 0;
+    let slotsController = null;
+    let slotsTimer = null;
+
+    async function refreshSlots() {
+        const query = new URLSearchParams();
+        for (const name of ["TeacherId", "Date", "Time", "DurationMinutes"]) {
+            query.append(name, form.elements[name].value);
+        }
+        const kind = form.querySelector('input[name="Kind"]:checked');
+        query.append("Kind", kind ? kind.value : "support");
+        for (const name of ["PupilIds", "GuardianIds"]) {
+            for (const id of checked(name)) {
+                query.append(name, id);
+            }
+        }
+        if (slotsController) {
+            slotsController.abort();
+        }
+        slotsController = new AbortController();
+        const mine = ++slotsSequence;
+        panel.setAttribute("aria-busy", "true");
+        try {
+            const url = side.dataset.slotsUrl + "&" + query.toString();
+            const response = await fetch(url, { credentials: "same-origin", headers: { "Accept": "text/html" }, signal: slotsController.signal });
+            const html = response.ok ? await response.text() : null;
+            if (mine !== slotsSequence) {
+                return;
+            }
+            if (html !== null) {
+                const parsed = new DOMParser().parseFromString(html, "text/html");
+                panel.replaceChildren(...parsed.body.childNodes);
+                markChosen();
+            } else {
+                panel.replaceChildren(el("p", { className: "hint" }, "The compliant times could not be found; use the “Check against the policy” button."));
+            }
+        } catch (error) {
+            if (error.name !== "AbortError" && mine === slotsSequence) {
+                panel.replaceChildren(el("p", { className: "hint" }, "The compliant times could not be found; use the “Check against the policy” button."));
+            }
+        } finally {
+            if (mine === slotsSequence) {
+                panel.removeAttribute("aria-busy");
+            }
+        }
+    }
+
+    function slotsSoon() {
+        if (!side || !panel) {
+            return;
+        }
+        clearTimeout(slotsTimer);
+        slotsTimer = setTimeout(refreshSlots, 300);
+    }
+
     // A parent shared by siblings appears under each of them: keep their boxes in step.
     form.addEventListener("change", event => {
         const input = event.target;
@@ -179,10 +239,29 @@
             }
         }
         soon();
+        // The start time alone does not change which times are compliant.
+        if (input.name !== "Time") {
+            slotsSoon();
+        }
     });
     form.addEventListener("input", event => {
         if (event.target.name === "DurationMinutes" || event.target.name === "Time") {
             soon();
+        }
+        if (event.target.name === "DurationMinutes") {
+            slotsSoon();
+        }
+    });
+
+    // The compliant time that is the date and time in the form, marked as chosen.
+    function markChosen() {
+        for (const slot of form.querySelectorAll("button.slot")) {
+            slot.classList.toggle("slot-chosen", slot.dataset.date === form.elements.Date.value && slot.dataset.time === form.elements.Time.value);
+        }
+    }
+    form.addEventListener("change", event => {
+        if (event.target.name === "Date" || event.target.name === "Time") {
+            markChosen();
         }
     });
 
@@ -195,10 +274,7 @@
         event.preventDefault();
         form.elements.Date.value = slot.dataset.date;
         form.elements.Time.value = slot.dataset.time;
-        for (const other of form.querySelectorAll("button.slot.slot-chosen")) {
-            other.classList.remove("slot-chosen");
-        }
-        slot.classList.add("slot-chosen");
+        markChosen();
         check();
     });
 }());
