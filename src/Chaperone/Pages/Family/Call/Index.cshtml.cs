@@ -42,8 +42,17 @@ public sealed class IndexModel(ChaperoneDbContext db, FamilyLinks links, TimePro
         if (Refusal is not null)
         {
             Response.StatusCode = StatusCodes.Status404NotFound;
+            return Page();
         }
+        await DescribeAsync(ct);
         return Page();
+    }
+
+    /// <summary>What the family's page shows of a session the link opens: the school's name in the header.</summary>
+    private async Task DescribeAsync(CancellationToken ct)
+    {
+        var schoolId = await db.Sessions.Where(s => s.Id == SessionId).Select(s => s.SchoolId).FirstAsync(ct);
+        ViewData["School"] = await db.Schools.Where(s => s.Id == schoolId).Select(s => s.Name).FirstAsync(ct);
     }
 
     /// <summary>The link is for a Teams session, whose call is not on this page.</summary>
