@@ -1,3 +1,4 @@
+using System.Globalization;
 using Chaperone.Families;
 using Chaperone.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -9,14 +10,16 @@ namespace Chaperone.Tests.Browser;
 
 /// <summary>
 /// The family's call page (<c>/family/{token}/call</c>) on a parent's phone, before the teacher
-/// opens the room: the family's own layout, and what it says and does when opened early.
+/// opens the room: the family's own layout, and what it and the family's page say and do for a
+/// parent who comes early. The server's clock is the app's fake one, which stands still; the
+/// pages reckon by the time it gave them, so it is moved on as they reach the opening.
 /// </summary>
 public sealed class FamilyCallPageInTheBrowserTests(BrowserApp browser) : IClassFixture<BrowserApp>
 {
     [Fact]
     public async Task TheCallPageIsTheFamilysOwnAndFitsASmallPhone()
     {
-        var (school, token) = await BookAsync(new DateTimeOffset(2026, 12, 2, 10, 0, 0, TimeSpan.Zero));
+        var (school, token) = await BookAsync(AWednesdayAhead(TimeSpan.Zero));
         var name = await browser.App.WithDbAsync(db => db.Schools.Where(s => s.Id == school.SchoolId).Select(s => s.Name).SingleAsync());
         var page = await browser.NewPageAsync(viewport: BrowserApp.Phone, media: true);
         await page.GotoAsync($"/family/{token}/call");
@@ -45,12 +48,73 @@ public sealed class FamilyCallPageInTheBrowserTests(BrowserApp browser) : IClass
         await page.Context.CloseAsync();
     }
 
-    /// <summary>A new school's teacher books Toby with his mother, on Monday morning; returns her link's token.</summary>
-    private async Task<(TestSchool School, string Token)> BookAsync(DateTimeOffset start)
+    [Fact]
+    public async Task ACallPageOpenedEarlySaysOnceWhenTheRoomOpensAndGoesInByItselfWithTheSavedChecklist()
+    {
+        // A school in Paris: 10:00 there is 09:00 UTC, and its pages give the school's own time.
+        var start = AWednesdayAhead(TimeSpan.FromHours(1));
+        var (_, token) = await BookAsync(start, school => school.TimeZoneId = "Europe/Paris");
+        var page = await browser.NewPageAsync(viewport: BrowserApp.Phone, media: true);
+        // The parent ticked part of the room checklist on their page the day before.
+        await page.GotoAsync($"/family/{token}");
+        var ticked = new[] { "communal", "not-bedroom", "dress" };
+        foreach (var item in FamilyChecklist.Items.Where(i => ticked.Contains(i.Key)))
+        {
+            await page.GetByLabel(item.Text).CheckAsync();
+        }
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save my answers" }).ClickAsync();
+        await Assertions.Expect(page.Locator("[data-checklist-saved]")).ToContainTextAsync("Last saved", new() { Timeout = Ms });
+
+        browser.App.Clock.SetUtcNow(start.AddMinutes(-10).AddSeconds(-3));
+        await page.GotoAsync($"/family/{token}/call");
+        var status = page.Locator("#status");
+        await Assertions.Expect(status).ToHaveTextAsync($"The room opens at 09:50 on {Day(start)}. Keep this page open: it goes in by itself then.", new() { Timeout = Ms });
+        await Assertions.Expect(page.GetByText("The room opens")).ToHaveCountAsync(1, new() { Timeout = Ms });
+        await Assertions.Expect(page.Locator("#error")).ToBeHiddenAsync(new() { Timeout = Ms });
+        foreach (var item in FamilyChecklist.Items)
+        {
+            var box = page.GetByLabel(item.Text);
+            await (ticked.Contains(item.Key) ? Assertions.Expect(box).ToBeCheckedAsync(new() { Timeout = Ms }) : Assertions.Expect(box).Not.ToBeCheckedAsync(new() { Timeout = Ms }));
+        }
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Leave the call" })).ToBeDisabledAsync(new() { Timeout = Ms });
+
+        // They say who is there before it opens: told so, and when, not sent back to their link.
+        await page.GetByLabel("Toby Twoparents is here").CheckAsync();
+        await page.GetByLabel("I will stay with my child for the whole call").CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Go to the waiting room" }).ClickAsync();
+        await Assertions.Expect(status).ToContainTextAsync($"The room is not open yet: it opens at 09:50 on {Day(start)}.", new() { Timeout = Ms });
+        await Assertions.Expect(page.GetByText("Join the call from your link first")).ToHaveCountAsync(0, new() { Timeout = Ms });
+        Assert.Empty(await AccessibilityViolationsAsync(page));
+
+        // 09:50 in Paris comes: the page goes in by itself, with their answers, to the waiting room.
+        browser.App.Clock.SetUtcNow(start.AddMinutes(-10).AddSeconds(1));
+        await Assertions.Expect(status).ToContainTextAsync("You are in the waiting room", new() { Timeout = Ms });
+        await Assertions.Expect(page.Locator("#error")).ToBeHiddenAsync(new() { Timeout = Ms });
+        await page.Context.CloseAsync();
+    }
+
+    /// <summary>
+    /// 10:00 (at <paramref name="offset"/> from UTC) on the first Wednesday at least three days
+    /// from the app's clock: each test moves the clock on to its own call, and never back.
+    /// </summary>
+    private DateTimeOffset AWednesdayAhead(TimeSpan offset)
+    {
+        var day = browser.App.Clock.GetUtcNow().UtcDateTime.Date.AddDays(3);
+        while (day.DayOfWeek != DayOfWeek.Wednesday)
+        {
+            day = day.AddDays(1);
+        }
+        return new DateTimeOffset(day.Year, day.Month, day.Day, 10, 0, 0, offset);
+    }
+
+    /// <summary>The day as the family's pages give it: <c>Wednesday 2 December 2026</c>.</summary>
+    private static string Day(DateTimeOffset start) => start.ToString("dddd d MMMM yyyy", CultureInfo.GetCultureInfo("en-GB"));
+
+    /// <summary>A new school's teacher books Toby with his mother; returns her link's token.</summary>
+    private async Task<(TestSchool School, string Token)> BookAsync(DateTimeOffset start, Action<Chaperone.Schools.School>? configure = null)
     {
         var app = browser.App;
-        app.Clock.SetUtcNow(ChaperoneApp.StartOfTime);
-        var school = await TestSchool.CreateAsync(app);
+        var school = await TestSchool.CreateAsync(app, configure);
         using var teacher = await school.TeacherAsync(app);
         var sessionId = await TestSchool.BookOkAsync(teacher, school.Booking(start));
         return (school, app.Services.GetRequiredService<FamilyLinks>().TokenFor(Guid.Parse(sessionId), school.Mother));
