@@ -49,6 +49,34 @@ public sealed class FamilyCallPageInTheBrowserTests(BrowserApp browser) : IClass
     }
 
     [Fact]
+    public async Task AParentWaitingOnTheirPageSeesTheJoinButtonOpenByItself()
+    {
+        var start = AWednesdayAhead(TimeSpan.Zero);
+        var (_, token) = await BookAsync(start);
+        browser.App.Clock.SetUtcNow(start.AddMinutes(-10).AddSeconds(-3));
+        var page = await browser.NewPageAsync(viewport: BrowserApp.Phone, media: true);
+        await page.GotoAsync($"/family/{token}");
+
+        var join = page.GetByRole(AriaRole.Button, new() { Name = "Join the call" });
+        await Assertions.Expect(join).ToBeDisabledAsync(new() { Timeout = Ms });
+        await Assertions.Expect(page.Locator("[data-join-hint]")).ToHaveTextAsync($"The join button opens 10 minutes before the start, at 09:50 on {Day(start)}.", new() { Timeout = Ms });
+        await Assertions.Expect(page.GetByText("Keep this page open: the button opens by itself then.")).ToBeVisibleAsync(new() { Timeout = Ms });
+        await page.GetByLabel("It is not a bedroom.").CheckAsync();
+
+        // 09:50 comes while the parent waits on the page: the button opens without a reload, and what they ticked stays.
+        browser.App.Clock.SetUtcNow(start.AddMinutes(-10).AddSeconds(1));
+        var open = page.GetByRole(AriaRole.Link, new() { Name = "Join the call" });
+        await Assertions.Expect(open).ToBeVisibleAsync(new() { Timeout = Ms });
+        await Assertions.Expect(page.Locator("[data-join-hint]")).ToContainTextAsync("The call is open: join now.", new() { Timeout = Ms });
+        await Assertions.Expect(page.GetByText("Keep this page open")).ToHaveCountAsync(0, new() { Timeout = Ms });
+        await Assertions.Expect(page.GetByLabel("It is not a bedroom.")).ToBeCheckedAsync(new() { Timeout = Ms });
+        Assert.Empty(await AccessibilityViolationsAsync(page));
+        await open.ClickAsync();
+        await Assertions.Expect(page.Locator("#status")).ToContainTextAsync("tell us who is with you", new() { Timeout = Ms });
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task ACallPageOpenedEarlySaysOnceWhenTheRoomOpensAndGoesInByItselfWithTheSavedChecklist()
     {
         // A school in Paris: 10:00 there is 09:00 UTC, and its pages give the school's own time.
