@@ -23,6 +23,19 @@ public static class OpeningWindowRule
 {
     public static readonly TimeSpan Lead = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// When the room of a session starting at <paramref name="start"/> opens: <see cref="Lead"/>
+    /// before it, or at the start of that day's school hours if that is later (a call at 09:00
+    /// opens at 09:00).
+    /// </summary>
+    public static DateTimeOffset OpensAt(PolicySettings settings, DateTimeOffset start)
+    {
+        var day = Instant.FromDateTimeOffset(start).InZone(settings.TimeZone).Date;
+        var hoursStart = day.At(settings.DayStart).InZoneLeniently(settings.TimeZone).ToDateTimeOffset();
+        var early = start - Lead;
+        return (early > hoursStart ? early : hoursStart).ToUniversalTime();
+    }
+
     public static Refusal? Check(RoomFacts facts, DateTimeOffset now)
     {
         if (facts.Status is Scheduling.SessionStatus.Cancelled)

@@ -27,6 +27,13 @@ public static class FamilyChecklist
 
     public static bool IsKnown(string key) => Items.Any(i => i.Key == key);
 
+    /// <summary>One guardian's latest answers for a session, if they have saved any.</summary>
+    public static Task<FamilyChecklistAnswer?> LatestOfAsync(Storage.ChaperoneDbContext db, Guid schoolId, Guid sessionId, Guid guardianId, CancellationToken ct) =>
+        db.FamilyChecklistAnswers.AsNoTracking()
+            .Where(a => a.SchoolId == schoolId && a.SessionId == sessionId && a.GuardianId == guardianId)
+            .OrderByDescending(a => a.AnsweredAt).ThenByDescending(a => a.Id)
+            .FirstOrDefaultAsync(ct);
+
     /// <summary>The latest answers of each guardian of a session (answers are appended, never edited; the newest counts).</summary>
     public static async Task<Dictionary<Guid, FamilyChecklistAnswer>> LatestAsync(Storage.ChaperoneDbContext db, Guid schoolId, Guid sessionId, CancellationToken ct)
     {

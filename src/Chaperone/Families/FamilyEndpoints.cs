@@ -42,7 +42,7 @@ public static class FamilyEndpoints
             .WithSummary("Take back 'cannot come', until the start: the family can come after all, and the teacher is emailed.");
 
         app.MapGet("/family/{token}/calendar.ics", Calendar).WithTags("Families").AllowAnonymous().RequireRateLimiting(RateLimits.Family)
-            .WithName("FamilyCalendar").WithSummary("The session as a calendar file (iCalendar), for a family to add to their calendar: the same event as their emailed invite (UID and SEQUENCE), so a calendar that has both shows it once.");
+            .WithName("FamilyCalendar").WithSummary("The session as a calendar file (iCalendar), for a family to add to their calendar: the same event as their emailed invite (UID and SEQUENCE), so a calendar that has both shows it once. Once the link no longer opens, a problem (410 or 404), or for a browser asking for a page (`Accept: text/html`) a redirect to the family's page, which says why.");
 
         app.MapGet("/api/v1/sessions/{id}/family-links", Links).WithTags("Families").RequireAuthorization(AuthPolicies.Staff)
             .WithName("GetFamilyLinks").WithSummary("Each invited guardian's link and checklist answers (the session's teacher, senior leaders, admins).");
@@ -63,11 +63,20 @@ public static class FamilyEndpoints
     private static async Task<IResult> DeleteCannotCome(string token, OpenFamilyLink handler, CancellationToken ct) =>
         ToResult(await handler.SayCannotComeAsync(token, cannotCome: false, null, ct));
 
-    private static async Task<IResult> Calendar(string token, OpenFamilyLink handler, CancellationToken ct)
+    /// <summary>
+    /// The calendar file, or, once the link no longer opens, its problem for a client that asks for
+    /// data; a person's browser (asking for a page) is sent to the family's page, which says why in
+    /// words (410 or 404, naming nobody), instead of being shown the problem's JSON.
+    /// </summary>
+    private static async Task<IResult> Calendar(string token, HttpRequest request, OpenFamilyLink handler, CancellationToken ct)
     {
         var outcome = await handler.OpenAsync(token, ct);
-        return outcome is FamilyLinkOutcome.Open open
-            ? Results.File(System.Text.Encoding.UTF8.GetBytes(await handler.CalendarAsync(open, ct)), "text/calendar; charset=utf-8", "video-call.ics")
+        if (outcome is FamilyLinkOutcome.Open open)
+        {
+            return Results.File(System.Text.Encoding.UTF8.GetBytes(await handler.CalendarAsync(open, ct)), "text/calendar; charset=utf-8", "video-call.ics");
+        }
+        return request.GetTypedHeaders().Accept.Any(a => a.MediaType.Equals("text/html", StringComparison.OrdinalIgnoreCase))
+            ? Results.LocalRedirect($"/family/{Uri.EscapeDataString(token)}")
             : ToResult(outcome);
     }
 

@@ -143,7 +143,7 @@ public sealed class OpenFamilyLink(ChaperoneDbContext db, FamilyLinks links, Tim
         var ownPupils = pupils.Where(p => own.Contains(p.Id)).ToList();
         // Clause 7: the full expectations at a pupil's first session with this teacher, a reminder after (as the console shows them).
         var first = await Calls.ExpectationsText.FirstSessionAsync(db, schoolId, session.TeacherId, session.Id, session.Start, pupilIds, ct);
-        var answers = await LatestAnswerAsync(schoolId, session.Id, guardian.Id, ct);
+        var answers = await FamilyChecklist.LatestOfAsync(db, schoolId, session.Id, guardian.Id, ct);
         var opensAt = session.Start - JoinOpensBefore;
         var opensLocal = Instant.FromDateTimeOffset(opensAt).InZone(zone).LocalDateTime;
         var inTeams = session.Provider == CallProviders.Teams;
@@ -406,10 +406,4 @@ public sealed class OpenFamilyLink(ChaperoneDbContext db, FamilyLinks links, Tim
 
     /// <summary>When a session's links stop opening its page.</summary>
     public static DateTimeOffset ExpiresAt(Session session) => session.End + FamilyLinks.GraceAfterEnd;
-
-    private async Task<FamilyChecklistAnswer?> LatestAnswerAsync(Guid schoolId, Guid sessionId, Guid guardianId, CancellationToken ct) =>
-        await db.FamilyChecklistAnswers.AsNoTracking()
-            .Where(a => a.SchoolId == schoolId && a.SessionId == sessionId && a.GuardianId == guardianId)
-            .OrderByDescending(a => a.AnsweredAt).ThenByDescending(a => a.Id)
-            .FirstOrDefaultAsync(ct);
 }

@@ -115,6 +115,53 @@ public sealed class FamilyInTheBrowserTests(BrowserApp browser) : IClassFixture<
     }
 
     [Fact]
+    public async Task AfterSavingOnAPhoneTheThanksIsInTheSectionSavedInSight()
+    {
+        var (sessionId, sarah) = await BookForAmeliaAsync(Wednesday10.AddDays(7));
+        var page = await browser.NewPageAsync(viewport: BrowserApp.Phone);
+        await page.GotoAsync(await GuardianLinkAsync(sessionId, sarah));
+
+        var checklist = page.GetByRole(AriaRole.Region, new() { Name = "Before the call: the room and dress" });
+        await checklist.GetByLabel("It is not a bedroom.").CheckAsync();
+        await checklist.GetByRole(AriaRole.Button, new() { Name = "Save my answers" }).ClickAsync();
+
+        // The page comes back at the checklist, far down a phone's screen: the thanks is there, in sight, and not at the top.
+        var thanks = checklist.GetByRole(AriaRole.Status).Filter(new() { HasText = "Thank you: your answers are saved." });
+        await Assertions.Expect(thanks).ToBeInViewportAsync(new() { Timeout = Ms });
+        await Assertions.Expect(page.GetByText("your answers are saved")).ToHaveCountAsync(1, new() { Timeout = Ms });
+        Assert.Empty(await AccessibilityViolationsAsync(page));
+
+        // Opened again, it is gone.
+        await page.ReloadAsync();
+        await Assertions.Expect(page.GetByText("your answers are saved")).ToHaveCountAsync(0, new() { Timeout = Ms });
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task AddToYourCalendarDownloadsTheCallAndOnceItIsCancelledShowsAPageThatSaysSo()
+    {
+        var (sessionId, sarah) = await BookForAmeliaAsync(Wednesday10.AddDays(8));
+        var page = await browser.NewPageAsync(viewport: BrowserApp.Phone);
+        await page.GotoAsync(await GuardianLinkAsync(sessionId, sarah));
+        var add = page.GetByRole(AriaRole.Link, new() { Name = "Add to your calendar" });
+
+        var download = await page.RunAndWaitForDownloadAsync(() => add.ClickAsync());
+        Assert.Equal("video-call.ics", download.SuggestedFilename);
+        Assert.Contains("BEGIN:VEVENT", await File.ReadAllTextAsync(await download.PathAsync()), StringComparison.Ordinal);
+
+        // The school cancels while the page is still open; the parent taps the link: a page that says so, not the problem's JSON.
+        using (var staff = await StaffClientAsync("teacher1@demo.school"))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await Api.CancelAsync(staff, sessionId)).StatusCode);
+        }
+        await add.ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("This session was cancelled", new() { Timeout = Ms });
+        Assert.DoesNotContain("problems", await page.Locator("body").InnerTextAsync(new() { Timeout = Ms }), StringComparison.Ordinal);
+        Assert.Equal(410, (await page.ReloadAsync())!.Status);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task AnAlteredLinkShowsAPageThatNamesNobody()
     {
         var (sessionId, sarah) = await BookForAmeliaAsync(Wednesday10.AddDays(1));

@@ -93,6 +93,13 @@ public abstract class FamilyLinkTests(ChaperoneApp app)
         Assert.Equal(HttpStatusCode.OK, (await Api.CancelAsync(teacher, id)).StatusCode);
         await Api.ProblemAsync(await family.GetAsync(path + "/calendar.ics"), HttpStatusCode.Gone);
         await Api.ProblemAsync(await family.GetAsync(Tamper(path) + "/calendar.ics"), HttpStatusCode.NotFound);
+        using var asJson = new HttpRequestMessage(HttpMethod.Get, path + "/calendar.ics") { Headers = { { "Accept", "application/json" } } };
+        await Api.ProblemAsync(await family.SendAsync(asJson), HttpStatusCode.Gone);
+        // A browser asking for a page is sent to the family's page, which says why.
+        using var asPage = new HttpRequestMessage(HttpMethod.Get, path + "/calendar.ics") { Headers = { { "Accept", "text/html,application/xhtml+xml,*/*;q=0.8" } } };
+        var page = await family.SendAsync(asPage);
+        Assert.Equal(HttpStatusCode.Redirect, page.StatusCode);
+        Assert.Equal(path, page.Headers.Location?.OriginalString);
     }
 
     [Fact]

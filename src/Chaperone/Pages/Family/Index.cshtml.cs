@@ -40,8 +40,7 @@ public sealed class IndexModel(OpenFamilyLink open) : PageModel
         var outcome = await open.SaveChecklistAsync(token, new FamilyChecklistRequest(Ticked.ToArray()), ct);
         if (outcome is FamilyLinkOutcome.Open)
         {
-            TempData["Notice"] = "Thank you: your answers are saved. You can change them at any time before the call.";
-            return LocalRedirect($"/family/{Uri.EscapeDataString(token)}#checklist-title");
+            return Saved(token, "checklist-title", "Thank you: your answers are saved. You can change them at any time before the call.");
         }
         if (outcome is FamilyLinkOutcome.Invalid)
         {
@@ -57,8 +56,7 @@ public sealed class IndexModel(OpenFamilyLink open) : PageModel
         var outcome = await open.GiveConsentAsync(token, ct);
         if (outcome is FamilyLinkOutcome.Open)
         {
-            TempData["Notice"] = "Thank you: your consent is recorded. You can now join the Teams meeting.";
-            return LocalRedirect($"/family/{Uri.EscapeDataString(token)}#join-title");
+            return Saved(token, "join-title", "Thank you: your consent is recorded. You can now join the Teams meeting.");
         }
         if (outcome is FamilyLinkOutcome.Invalid invalid)
         {
@@ -79,8 +77,7 @@ public sealed class IndexModel(OpenFamilyLink open) : PageModel
         var outcome = await open.SayCannotComeAsync(token, cannotCome, Message, ct);
         if (outcome is FamilyLinkOutcome.Open)
         {
-            TempData["Notice"] = thanks;
-            return LocalRedirect($"/family/{Uri.EscapeDataString(token)}#cannot-come-title");
+            return Saved(token, "cannot-come-title", thanks);
         }
         if (outcome is FamilyLinkOutcome.Invalid invalid)
         {
@@ -92,6 +89,20 @@ public sealed class IndexModel(OpenFamilyLink open) : PageModel
         }
         return Show(outcome);
     }
+
+    /// <summary>
+    /// Back to the page at the section saved (<paramref name="heading"/>, its heading's id), where
+    /// the page says <paramref name="thanks"/>: on a phone the top of the page is out of sight.
+    /// </summary>
+    private LocalRedirectResult Saved(string token, string heading, string thanks)
+    {
+        TempData[SavedNotice] = thanks;
+        TempData[SavedAt] = heading;
+        return LocalRedirect($"/family/{Uri.EscapeDataString(token)}#{heading}");
+    }
+
+    /// <summary>The words of <see cref="Saved"/>, and the heading of the section they are shown under.</summary>
+    public const string SavedNotice = "SavedNotice", SavedAt = "SavedAt";
 
     private PageResult Show(FamilyLinkOutcome outcome)
     {

@@ -450,10 +450,13 @@
     };
     $('declare-form').onsubmit = async e => {
       e.preventDefault();
-      const form = e.target;
-      const pupils = [...form.querySelectorAll('input[name=pupil]:checked')].map(i => i.value);
-      const checklist = [...form.querySelectorAll('input[name=checklist]:checked')].map(i => i.value);
-      await act('Declare', pupils, form.querySelector('#stays').checked, checklist);
+      // Sent before the room opens: kept, and sent as the page goes in.
+      if (!joined && (waitingToOpen || untilOpening() > 0)) {
+        declarePending = true;
+        say(`The room is not open yet: it opens at ${root.dataset.opens}. Keep this page open: it takes you to the waiting room then, with these answers.`);
+        return;
+      }
+      await declare();
     };
     $('give-consent').onclick = () => act('GiveConsent');
     $('leave').onclick = () => act('Leave');
@@ -479,9 +482,47 @@
     return { framesDecoded, audioEnergy, peers: peers.size, paths };
   };
 
+  // The family's room opens at a time the page was given, reckoned by the server's clock (the page
+  // says how far this device's clock is from it): opened early, the page says once when, and goes
+  // in by itself then. A refusal in the minute after it is taken for the clocks' difference, and
+  // tried again.
+  const opensAt = Date.parse(root.dataset.opensAt);
+  const skew = Date.parse(root.dataset.now) - Date.now();
+  let joined = false;
+  let waitingToOpen = false;
+  let declarePending = false;
+  let retry = 0;
+
+  const untilOpening = () => opensAt - (Date.now() + skew);
+
+  function waitForOpening() {
+    const wait = untilOpening();
+    if (role !== 'family' || Number.isNaN(opensAt) || wait < -60000) return false;
+    waitingToOpen = true;
+    fail('');
+    if (!declarePending) say(`The room opens at ${root.dataset.opens}. Keep this page open: it goes in by itself then.`);
+    clearTimeout(retry);
+    // At most a minute at a time, so that a device that slept looks again soon after it wakes.
+    retry = setTimeout(() => {
+      if (untilOpening() > 0) waitForOpening(); else join().catch(e => console.warn(e));
+    }, wait > 0 ? Math.min(wait + 500, 60000) : 5000);
+    return true;
+  }
+
+  async function declare() {
+    const form = $('declare-form');
+    const pupils = [...form.querySelectorAll('input[name=pupil]:checked')].map(i => i.value);
+    const checklist = [...form.querySelectorAll('input[name=checklist]:checked')].map(i => i.value);
+    await act('Declare', pupils, form.querySelector('#stays').checked, checklist);
+  }
+
   async function join() {
     const answer = role === 'teacher' ? await hub.invoke('Host', root.dataset.session) : await hub.invoke('JoinFamily', root.dataset.token);
-    if (!answer.ok) { say(answer.message); fail(answer.message); }
+    if (answer.ok) {
+      joined = true;
+      waitingToOpen = false;
+      if (declarePending) { declarePending = false; await declare(); }
+    } else if (!waitForOpening()) { say(answer.message); fail(answer.message); }
     return answer;
   }
 

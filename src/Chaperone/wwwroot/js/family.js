@@ -1,3 +1,45 @@
+// The family page's join button, closed until the call opens: at the time the server gave,
+// reckoned by the server's clock (the page says how far this device's clock is from it), the page
+// fetches itself again and takes its join section (and, for a Teams session, its consent) from it,
+// so that whatever the parent has typed elsewhere on the page stays.
+(() => {
+  "use strict";
+  const section = document.querySelector("[data-join-section][data-opens-at]");
+  if (!section) return;
+  const opensAt = Date.parse(section.dataset.opensAt);
+  const skew = Date.parse(section.dataset.now) - Date.now();
+  if (Number.isNaN(opensAt) || Number.isNaN(skew)) return;
+  section.querySelector("[data-join-by-itself]").hidden = false;
+  const left = () => opensAt - (Date.now() + skew);
+
+  const look = async () => {
+    // At most a minute at a time, so that a device that slept looks again soon after it wakes.
+    if (left() > 0) return setTimeout(look, Math.min(left() + 500, 60000));
+    let fresh = null;
+    try {
+      const response = await fetch(location.pathname, { headers: { Accept: "text/html" }, credentials: "same-origin" });
+      if (response.ok) fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+    } catch (e) {
+      console.warn(e);
+    }
+    const join = fresh?.querySelector("[data-join-section]");
+    if (!join || join.dataset.opensAt) {
+      // Not yet by the server's clock (or no answer): look again shortly, for a minute or so.
+      if (left() > -90000) setTimeout(look, 5000);
+      return;
+    }
+    const consent = fresh.querySelector("[data-family-consent]");
+    const current = document.querySelector("[data-family-consent]");
+    if (consent && current) current.replaceWith(document.adoptNode(consent));
+    else if (consent) section.before(document.adoptNode(consent));
+    section.querySelector("[data-join]").replaceWith(document.adoptNode(join.querySelector("[data-join]")));
+    section.querySelector("[data-join-hint]").textContent = join.querySelector("[data-join-hint]").textContent;
+    section.querySelector("[data-join-by-itself]")?.remove();
+    delete section.dataset.opensAt;
+  };
+  look();
+})();
+
 // The family page's camera and microphone test: a preview of the camera and a level meter for
 // the microphone, all in this browser (nothing is sent anywhere). Says plainly what to do when
 // the browser refuses, or when there is no camera or microphone.

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.EntityFrameworkCore;
+using NodaTime;
 
 namespace Chaperone.Pages.Family.Call;
 
@@ -46,13 +47,44 @@ public sealed class IndexModel(ChaperoneDbContext db, FamilyLinks links, TimePro
         if (Refusal is not null)
         {
             Response.StatusCode = status;
+            return Page();
         }
+        await DescribeAsync(token, ct);
         return Page();
     }
 
     private static (string, int) Unknown(string words) => (words, StatusCodes.Status404NotFound);
 
     private static (string, int) Gone(string words) => (words, StatusCodes.Status410Gone);
+
+    /// <summary>When the room opens (clause 3; <see cref="OpeningWindowRule.OpensAt"/>): the page goes in by itself then.</summary>
+    public DateTimeOffset RoomOpensAt { get; private set; }
+
+    /// <summary>The server's time as the page was made, so that the page reckons the opening by it and not by the device's clock.</summary>
+    public DateTimeOffset Now { get; private set; }
+
+    /// <summary>The opening in the school's time zone, as the family's pages give times: <c>09:50 on Wednesday 2 December 2026</c>.</summary>
+    public string RoomOpens { get; private set; } = "";
+
+    /// <summary>The room checklist as the guardian last saved it on their page, ticked again here.</summary>
+    public IReadOnlySet<string> Ticked { get; private set; } = new HashSet<string>();
+
+    /// <summary>What the family's page shows of a session the link opens: the school's name, when the room opens, their saved checklist.</summary>
+    private async Task DescribeAsync(string token, CancellationToken ct)
+    {
+        var session = await db.Sessions.AsNoTracking().Where(s => s.Id == SessionId).Select(s => new { s.SchoolId, s.Start }).FirstAsync(ct);
+        ViewData["School"] = await db.Schools.Where(s => s.Id == session.SchoolId).Select(s => s.Name).FirstAsync(ct);
+        var settings = await BookingFacts.LoadSettingsAsync(db, session.SchoolId, ct);
+        Now = clock.GetUtcNow();
+        RoomOpensAt = OpeningWindowRule.OpensAt(settings, session.Start);
+        var opens = Instant.FromDateTimeOffset(RoomOpensAt).InZone(settings.TimeZone).LocalDateTime;
+        RoomOpens = $"{Display.Time(opens.TimeOfDay)} on {Display.Day(opens.Date)}";
+        var answers = await FamilyChecklist.LatestOfAsync(db, session.SchoolId, SessionId, links.Read(token)!.GuardianId, ct);
+        Ticked = answers?.Ticked.ToHashSet() ?? [];
+    }
+
+    /// <summary>Whether the room is not open yet, by the server's clock.</summary>
+    public bool Early => Now < RoomOpensAt;
 
     /// <summary>The link is for a Teams session, whose call is not on this page.</summary>
     private bool _inTeams;
