@@ -126,10 +126,15 @@ public static class FamilyAbsence
                 && db.Sessions.Any(s => s.Id == n.SessionId && s.Sequence == n.SessionSequence))
             .ToListAsync(ct);
 
-    /// <summary>The words a guardian sends, trimmed (null when empty), or the error on the <c>message</c> field.</summary>
+    /// <summary>
+    /// The words a guardian sends, each line break one LF and trimmed (null when empty), or the error
+    /// on the <c>message</c> field. A browser's <c>maxlength</c> counts a line break as one
+    /// character, and its form then sends it as CRLF: counted as they were typed, the limit is the one
+    /// the parent was shown.
+    /// </summary>
     public static (string? Message, string? Error) Check(string? message)
     {
-        var trimmed = message?.Trim();
+        var trimmed = message?.Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n').Trim();
         if (string.IsNullOrEmpty(trimmed))
         {
             return (null, null);
