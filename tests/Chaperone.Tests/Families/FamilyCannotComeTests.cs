@@ -199,6 +199,50 @@ public abstract class FamilyCannotComeTests(ChaperoneApp app)
     }
 
     [Fact]
+    public async Task AMessageAtTheBrowsersLimitWithLineBreaksIsTakenAsTheParentTypedIt()
+    {
+        var (_, _, id, path, _) = await BookedAsync();
+        var family = Api.AnonymousClient(app);
+        // 1,000 characters as the textarea's maxlength counts them (a line break is one); its form sends each as CRLF.
+        var line = new string('z', 99);
+        var typed = string.Join("\n", Enumerable.Repeat(line, 10));
+        Assert.Equal(Chaperone.Families.FamilyAbsence.MaxMessage, typed.Length + 1);
+        typed += "!";
+
+        var sent = await FamilyLinkTests.SendFormAsync(family, path, "CannotCome", ("Message", typed.ReplaceLineEndings("\r\n")));
+
+        Assert.Equal(HttpStatusCode.Redirect, sent.StatusCode);
+        var stored = await app.WithDbAsync(db => db.Set<Chaperone.Families.FamilyAbsenceNotice>().Where(n => n.SessionId == Guid.Parse(id)).Select(n => n.Message).SingleAsync());
+        Assert.Equal(typed, stored);
+        // And through the API, a lone CR is a line break too.
+        var said = await Api.JsonAsync(await family.PostAsJsonAsync("/api/v1" + path + "/cannot-come", new { message = typed.ReplaceLineEndings("\r") }), HttpStatusCode.OK);
+        Assert.Equal(typed, said.GetProperty("cannotCome").GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public async Task ANulInTheMessageIsRefusedOnItsFieldAndNeverBlamedOnTheLink()
+    {
+        var (_, _, id, path, _) = await BookedAsync();
+        var family = Api.AnonymousClient(app);
+
+        var sent = await FamilyLinkTests.SendFormAsync(family, path, "CannotCome", ("Message", "Sorry\u0000 we are away"));
+
+        var html = WebUtility.HtmlDecode(await sent.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, sent.StatusCode);
+        Assert.Contains("Your message has characters that cannot be kept", html, StringComparison.Ordinal);
+        Assert.Contains("aria-invalid=\"true\"", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("This link does not work", html, StringComparison.Ordinal);
+        // A client that sends it url-encoded is told that what it sent could not be read, not that the link is wrong.
+        var token = System.Text.RegularExpressions.Regex.Match(await family.GetStringAsync(path), "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
+        var encoded = await family.PostAsync(path + "?handler=CannotCome", new StringContent($"__RequestVerificationToken={Uri.EscapeDataString(token)}&Message=Sorry%00", System.Text.Encoding.ASCII, "application/x-www-form-urlencoded"));
+        Assert.Equal(HttpStatusCode.BadRequest, encoded.StatusCode);
+        var refused = WebUtility.HtmlDecode(await encoded.Content.ReadAsStringAsync());
+        Assert.Contains("Your link is fine", refused, StringComparison.Ordinal);
+        Assert.DoesNotContain("This link does not work", refused, StringComparison.Ordinal);
+        Assert.Equal(0, await app.WithDbAsync(db => db.Set<Chaperone.Families.FamilyAbsenceNotice>().CountAsync(n => n.SessionId == Guid.Parse(id))));
+    }
+
+    [Fact]
     public async Task TheRecordOfInterventionShowsWhoSaidTheyCouldNotComeOnTheirOwnChildsRow()
     {
         var school = await TestSchool.CreateAsync(app);
