@@ -115,6 +115,25 @@ public sealed class FamilyInTheBrowserTests(BrowserApp browser) : IClassFixture<
     }
 
     [Fact]
+    public async Task OnAPhoneAMessageTheSchoolCannotKeepBringsTheParentToItsError()
+    {
+        var (sessionId, sarah) = await BookForAmeliaAsync(Wednesday10.AddDays(7).AddHours(1));
+        var page = await browser.NewPageAsync(viewport: BrowserApp.Phone);
+        await page.GotoAsync(await GuardianLinkAsync(sessionId, sarah));
+
+        // The form is far down the page; the answer comes back at its error, focused, not at the page's top.
+        var section = page.GetByRole(AriaRole.Region, new() { Name = "If you cannot come" });
+        await section.GetByLabel("A message for the teacher (optional)").FillAsync("We are away\u0007 that week.");
+        await section.GetByRole(AriaRole.Button, new() { Name = "Tell the school we cannot come" }).ClickAsync();
+
+        var summary = section.Locator("[data-error-summary]");
+        await Assertions.Expect(summary).ToContainTextAsync("Your message has characters that cannot be kept", new() { Timeout = Ms });
+        await Assertions.Expect(summary).ToBeFocusedAsync(new() { Timeout = Ms });
+        await Assertions.Expect(summary).ToBeInViewportAsync(new() { Timeout = Ms });
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task AnAlteredLinkShowsAPageThatNamesNobody()
     {
         var (sessionId, sarah) = await BookForAmeliaAsync(Wednesday10.AddDays(1));
