@@ -198,6 +198,62 @@ public abstract class FamilyCannotComeTests(ChaperoneApp app)
         Assert.Equal(full, said.GetProperty("cannotCome").GetProperty("message").GetString());
     }
 
+    private async Task<string> TeachersLatestCannotComeTextAsync(string sessionId)
+    {
+        var email = (await EmailsAsync(sessionId, MessageKind.FamilyCannotCome)).OrderBy(m => m.CreatedAt).ThenBy(m => m.Id).Last();
+        using var mime = app.Services.GetRequiredService<MessageComposer>().Render(email);
+        return mime.TextBody ?? "";
+    }
+
+    [Fact]
+    public async Task TheTeacherIsToldWhoIsStillExpectedForThePupilAndWhetherTheCallCanGoAhead()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        using var teacher = await school.TeacherAsync(app);
+        var family = Api.AnonymousClient(app);
+        var start = Api.NextWeekdayAt(app.Clock.GetUtcNow().AddHours(50), 10);
+        object WithBoth(Guid other, DateTimeOffset at) => new
+        {
+            teacherId = school.TeacherId.ToString(),
+            pupilIds = new[] { school.TwoParentPupil.ToString() },
+            guardianIds = new[] { school.Mother.ToString(), other.ToString() },
+            kind = "support",
+            start = Api.Rfc3339(at),
+            durationMinutes = 30,
+        };
+        var id = await TestSchool.BookOkAsync(teacher, WithBoth(school.Father, start));
+        var mother = await FamilyLinkTests.FamilyPathAsync(teacher, id, school.Mother);
+        var father = await FamilyLinkTests.FamilyPathAsync(teacher, id, school.Father);
+
+        // The mother cannot come; the father, with parental responsibility, still can: the call can go ahead.
+        Assert.Equal(HttpStatusCode.Redirect, (await FamilyLinkTests.SendFormAsync(family, mother, "CannotCome", ("Message", "Fred will do it."))).StatusCode);
+        var text = await TeachersLatestCannotComeTextAsync(id);
+        Assert.Contains("Fred Father (Father) is still expected with Toby Twoparents, so the call can go ahead with them.", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("cannot take part", text, StringComparison.Ordinal);
+        var page = WebUtility.HtmlDecode(await family.GetStringAsync(mother));
+        Assert.Contains("Another parent or carer invited for Toby Twoparents can still come, so the call can go ahead with them.", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("The school will move or cancel the call", page, StringComparison.Ordinal);
+
+        // Then the father cannot either: nobody is left to supervise Toby.
+        Assert.Equal(HttpStatusCode.Redirect, (await FamilyLinkTests.SendFormAsync(family, father, "CannotCome")).StatusCode);
+        Assert.Contains("Without a parent or carer to supervise them, Toby Twoparents cannot take part (clause 4).", await TeachersLatestCannotComeTextAsync(id), StringComparison.Ordinal);
+        Assert.Contains("The school will move or cancel the call, and email you either way.", WebUtility.HtmlDecode(await family.GetStringAsync(father)), StringComparison.Ordinal);
+        Assert.Contains("The school will move or cancel the call, and email you either way.", WebUtility.HtmlDecode(await family.GetStringAsync(mother)), StringComparison.Ordinal);
+
+        // With a carer without parental responsibility left, nobody can give consent.
+        await app.WithDbAsync(db =>
+        {
+            db.PupilGuardians.Add(new Chaperone.People.PupilGuardian { SchoolId = school.SchoolId, PupilId = school.TwoParentPupil, GuardianId = school.CarerWithoutResponsibility });
+            return db.SaveChangesAsync();
+        });
+        var withCarer = await TestSchool.BookOkAsync(teacher, WithBoth(school.CarerWithoutResponsibility, start.AddDays(1)));
+        var motherAgain = await FamilyLinkTests.FamilyPathAsync(teacher, withCarer, school.Mother);
+        Assert.Equal(HttpStatusCode.Redirect, (await FamilyLinkTests.SendFormAsync(family, motherAgain, "CannotCome")).StatusCode);
+        Assert.Contains("Cal Carer (Foster carer) is still expected with Toby Twoparents, but does not hold parental responsibility, so nobody left can give consent for Toby Twoparents (clause 1)",
+            await TeachersLatestCannotComeTextAsync(withCarer), StringComparison.Ordinal);
+        Assert.Contains("The school will move or cancel the call, and email you either way.", WebUtility.HtmlDecode(await family.GetStringAsync(motherAgain)), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task AMessageAtTheBrowsersLimitWithLineBreaksIsTakenAsTheParentTypedIt()
     {

@@ -70,7 +70,7 @@ public sealed class IndexModel(OpenFamilyLink open) : PageModel
     }
 
     public Task<IActionResult> OnPostCannotComeAsync(string token, CancellationToken ct) =>
-        SayAsync(token, cannotCome: true, "Thank you: the teacher is told that you cannot come. The school will move or cancel the call, and email you either way.", ct);
+        SayAsync(token, cannotCome: true, "Thank you: the teacher is told that you cannot come.", ct);
 
     public Task<IActionResult> OnPostCanComeAsync(string token, CancellationToken ct) =>
         SayAsync(token, cannotCome: false, "Thank you: the teacher is told that you can come after all.", ct);
