@@ -68,7 +68,7 @@ public abstract class FamilyCannotComeTests(ChaperoneApp app)
         var links = await MotherOfLinksAsync(teacher, id, school.Mother);
         Assert.Equal(Words, links.GetProperty("cannotCome").GetProperty("message").GetString());
         var page = WebUtility.HtmlDecode(await teacher.GetStringAsync($"/sessions/{id}"));
-        Assert.Contains("Mia Mother (Mother) told the school at", page, StringComparison.Ordinal);
+        Assert.Contains($"Mia Mother (Mother) told the school on {Chaperone.Pages.Display.Day(NodaTime.Instant.FromDateTimeOffset(app.Clock.GetUtcNow()).InZone(Api.London).Date)} at ", page, StringComparison.Ordinal);
         Assert.Contains("Toby has a hospital appointment that morning.", page, StringComparison.Ordinal);
         Assert.Contains("Move or cancel the session below", page, StringComparison.Ordinal);
         Assert.Contains("A family cannot come", await teacher.GetStringAsync("/sessions"), StringComparison.Ordinal);
@@ -86,7 +86,7 @@ public abstract class FamilyCannotComeTests(ChaperoneApp app)
         var canCome = Assert.Single(await EmailsAsync(id, MessageKind.FamilyCanCome));
         Assert.StartsWith("A family can come to the video call with Toby Twoparents after all:", canCome.Subject, StringComparison.Ordinal);
         Assert.Equal(System.Text.Json.JsonValueKind.Null, (await MotherOfLinksAsync(teacher, id, school.Mother)).GetProperty("cannotCome").ValueKind);
-        Assert.DoesNotContain("told the school at", WebUtility.HtmlDecode(await teacher.GetStringAsync($"/sessions/{id}")), StringComparison.Ordinal);
+        Assert.DoesNotContain("told the school on", WebUtility.HtmlDecode(await teacher.GetStringAsync($"/sessions/{id}")), StringComparison.Ordinal);
         Assert.DoesNotContain("A family cannot come", await teacher.GetStringAsync("/sessions"), StringComparison.Ordinal);
         // Taking back what was not said changes nothing.
         await Api.JsonAsync(await family.DeleteAsync("/api/v1" + path + "/cannot-come"), HttpStatusCode.OK);

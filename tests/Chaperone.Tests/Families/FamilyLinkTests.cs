@@ -136,6 +136,7 @@ public abstract class FamilyLinkTests(ChaperoneApp app)
         Assert.Contains("Toby Twoparents", html);
         Assert.Contains("teacher ", html);
         Assert.Contains("This page is for Mia Mother", html);
+        Assert.Contains("has arranged a one-to-one video call.", html);
         Assert.Contains("It is not a bedroom.", html);
         Assert.Contains("The join button opens 10 minutes before the start", html);
         Assert.Contains("disabled", html);
@@ -263,7 +264,12 @@ public abstract class FamilyLinkTests(ChaperoneApp app)
         Assert.Equal(1, session.GetProperty("otherPupils").GetInt32());
         var html = WebUtility.HtmlDecode(await family.GetStringAsync(path));
         Assert.Contains("Ava Sibling, in a small group with 1 other pupil, each with their own parent or carer", html);
+        Assert.Contains("has arranged a small-group video call.", html);
+        Assert.DoesNotContain("one-to-one", html);
         Assert.DoesNotContain("Toby", html);
+        // The plain text has no button: it points to the link.
+        Assert.Contains("Open your own page for this call with the link below", mias.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("button", mias.Text, StringComparison.Ordinal);
     }
 
     [Fact]
