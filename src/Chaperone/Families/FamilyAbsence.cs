@@ -126,10 +126,15 @@ public static class FamilyAbsence
                 && db.Sessions.Any(s => s.Id == n.SessionId && s.Sequence == n.SessionSequence))
             .ToListAsync(ct);
 
-    /// <summary>The words a guardian sends, trimmed (null when empty), or the error on the <c>message</c> field.</summary>
+    /// <summary>
+    /// The words a guardian sends, each line break one LF and trimmed (null when empty), or the error
+    /// on the <c>message</c> field. A browser's <c>maxlength</c> counts a line break as one
+    /// character, and its form then sends it as CRLF: counted as they were typed, the limit is the one
+    /// the parent was shown.
+    /// </summary>
     public static (string? Message, string? Error) Check(string? message)
     {
-        var trimmed = message?.Trim();
+        var trimmed = message?.Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n').Trim();
         if (string.IsNullOrEmpty(trimmed))
         {
             return (null, null);
@@ -144,8 +149,9 @@ public static class FamilyAbsence
     }
 
     /// <summary>What the teacher (or, if they have left, each senior leader) is told about a session.</summary>
+    /// <param name="Left">Once they cannot come: each of their children with who is still expected (<see cref="WhoIsLeft"/>).</param>
     public sealed record About(Guid SessionId, Guid SchoolId, string SchoolName, NodaTime.DateTimeZone Zone, DateTimeOffset Start, DateTimeOffset End,
-        string Guardian, string Relationship, IReadOnlyList<string> Pupils);
+        string Guardian, string Relationship, IReadOnlyList<string> Pupils, IReadOnlyList<WhoIsLeft.Pupil>? Left = null);
 
     /// <summary>
     /// The email that a family cannot come (or can after all), to <paramref name="to"/>, stored
@@ -165,8 +171,14 @@ public static class FamilyAbsence
         var body = new MailBody().Paragraph($"Dear {to.Name},");
         if (cannotCome)
         {
-            body.Strong($"{s.Guardian} ({s.Relationship}) has told the school, on their page for the call, that they cannot come to the video call with {pupils} on {when}.")
-                .Paragraph($"Anything they wrote is on the session's page, where the session can be moved or cancelled; the family is emailed either way. Without a parent or carer to supervise them, {pupils} cannot take part (clause 4).");
+            body.Strong($"{s.Guardian} ({s.Relationship}) has told the school, on their page for the call, that they cannot come to the video call with {pupils} on {when}.");
+            if (s.Left is { Count: > 0 } left)
+            {
+                body.Heading("Who is still expected").List([.. left.Select(p => p.ForTeacher())]);
+            }
+            body.Paragraph(s.Left?.All(p => p.Verdict == WhoIsLeft.Verdict.GoesAhead) == true
+                ? "Anything they wrote is on the session's page. If the call is moved or cancelled there, everyone invited is emailed."
+                : "Anything they wrote is on the session's page, where the session can be moved or cancelled; everyone invited is emailed either way.");
         }
         else
         {
@@ -186,5 +198,61 @@ public static class FamilyAbsence
             ? [(teacher.Id, teacher.Name, teacher.Email, "teacher")]
             : (await StaffWithRole.ListAsync(db, session.SchoolId, Roles.Slt, ct)).Select(l => (l.Id, l.Name, l.Email, "slt")).ToList();
         return [.. people.Where(p => p.Email is not null && ManagePeople.IsEmail(p.Email)).Select(p => (p.Item1, p.Item2, p.Item3!, p.Item4))];
+    }
+}
+
+/// <summary>
+/// Clauses 4 and 1 once a parent or carer has said they cannot come: for each of their children on
+/// the session, the other adults invited for that child who have not said so too, and whether the
+/// call can still go ahead with them. Nobody left: the child cannot take part, with nobody to
+/// supervise them (clause 4). Adults left, none with parental responsibility: nobody can give
+/// consent (clause 1). Someone with it left: the call can go ahead with them.
+/// </summary>
+public static class WhoIsLeft
+{
+    public enum Verdict { GoesAhead, NoConsent, NoSupervision }
+
+    public sealed record Adult(string Name, string Relationship, bool HasParentalResponsibility);
+
+    public sealed record Pupil(string Name, IReadOnlyList<Adult> Adults)
+    {
+        public Verdict Verdict => Adults.Count == 0 ? Verdict.NoSupervision
+            : Adults.Any(a => a.HasParentalResponsibility) ? Verdict.GoesAhead
+            : Verdict.NoConsent;
+
+        /// <summary>What it means for the call, for the teacher: who is still expected, and whether the call can go ahead.</summary>
+        public string ForTeacher()
+        {
+            var adults = string.Join(" and ", Adults.Select(a => $"{a.Name} ({a.Relationship})"));
+            var still = Adults.Count == 1 ? "is still expected" : "are still expected";
+            return Verdict switch
+            {
+                Verdict.NoSupervision => $"No other parent or carer invited for {Name} is still expected. Without a parent or carer to supervise them, {Name} cannot take part (clause 4).",
+                Verdict.NoConsent => $"{adults} {still} with {Name}, but {(Adults.Count == 1 ? "does" : "do")} not hold parental responsibility, so nobody left can give consent for {Name} (clause 1): the call cannot go ahead with them alone.",
+                _ => $"{adults} {still} with {Name}, so the call can go ahead with them.",
+            };
+        }
+    }
+
+    /// <summary>
+    /// The children of the session that <paramref name="guardianId"/> is linked to, each with the
+    /// session's other invited adults of theirs who have not said, for its time <paramref name="sequence"/>,
+    /// that they cannot come.
+    /// </summary>
+    public static async Task<List<Pupil>> ReadAsync(ChaperoneDbContext db, Guid schoolId, Guid sessionId, int sequence, Guid guardianId, CancellationToken ct)
+    {
+        var pupils = await db.SessionPupils.AsNoTracking().Where(sp => sp.SessionId == sessionId && sp.SchoolId == schoolId
+                && db.PupilGuardians.Any(pg => pg.PupilId == sp.PupilId && pg.GuardianId == guardianId && pg.SchoolId == schoolId))
+            .Join(db.Pupils, sp => sp.PupilId, p => p.Id, (sp, p) => new { p.Id, p.Name })
+            .ToListAsync(ct);
+        var pupilIds = pupils.ConvertAll(p => p.Id);
+        var adults = await db.SessionGuardians.AsNoTracking().Where(sg => sg.SessionId == sessionId && sg.SchoolId == schoolId && sg.GuardianId != guardianId)
+            .Join(db.PupilGuardians.Where(pg => pg.SchoolId == schoolId && pupilIds.Contains(pg.PupilId)), sg => sg.GuardianId, pg => pg.GuardianId, (sg, pg) => new { pg.PupilId, sg.GuardianId })
+            .Join(db.Guardians, x => x.GuardianId, g => g.Id, (x, g) => new { x.PupilId, g.Id, g.Name, g.Relationship, g.HasParentalResponsibility })
+            .ToListAsync(ct);
+        var notComing = await FamilyAbsence.CurrentAsync(db, schoolId, sessionId, sequence, ct);
+        return [.. pupils.OrderBy(p => p.Name, StringComparer.Ordinal).Select(p => new Pupil(p.Name,
+            [.. adults.Where(a => a.PupilId == p.Id && !notComing.ContainsKey(a.Id)).OrderBy(a => a.Name, StringComparer.Ordinal)
+                .Select(a => new Adult(a.Name, a.Relationship, a.HasParentalResponsibility))]))];
     }
 }

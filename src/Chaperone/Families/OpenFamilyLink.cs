@@ -13,6 +13,7 @@ namespace Chaperone.Families;
 /// <param name="OtherPupils">How many other children the small group has (each with their own parent or carer).</param>
 /// <param name="CannotCome">When this guardian told the school they cannot come at the session's time, and what they wrote; null if they have not (or took it back).</param>
 /// <param name="CanSayCannotCome">Whether they can still say so, or take it back: until the start.</param>
+/// <param name="GoesAheadWithoutYou">Once they cannot come: whether each of their children still has another invited adult coming, one with parental responsibility among them, so that the call can go ahead as booked without them (<see cref="WhoIsLeft"/>).</param>
 public sealed record FamilySessionDto(
     string School,
     string Kind,
@@ -34,7 +35,8 @@ public sealed record FamilySessionDto(
     FamilyConsentDto? Consent = null,
     int OtherPupils = 0,
     FamilyCannotComeDto? CannotCome = null,
-    bool CanSayCannotCome = false);
+    bool CanSayCannotCome = false,
+    bool GoesAheadWithoutYou = false);
 
 /// <summary>
 /// Clause 1 for a Teams session (null for the built-in room, which asks it in the call): Teams
@@ -152,6 +154,7 @@ public sealed class OpenFamilyLink(ChaperoneDbContext db, FamilyLinks links, Tim
             : null;
         var due = clock.GetUtcNow() >= opensAt;
         var (consent, teamsFacts) = inTeams ? await TeamsConsentAsync(schoolId, session.Id, guardian.Id, due, ct) : (null, null);
+        var said = (await FamilyAbsence.CurrentAsync(db, schoolId, session.Id, session.Sequence, ct, guardian.Id)).GetValueOrDefault(guardian.Id);
 
         var dto = new FamilySessionDto(
             school.Name,
@@ -175,8 +178,9 @@ public sealed class OpenFamilyLink(ChaperoneDbContext db, FamilyLinks links, Tim
             JoinOf(due, opensAt, opensLocal, token ?? "", inTeams, teamsJoinUrl, consent),
             consent,
             pupils.Count - ownPupils.Count,
-            (await FamilyAbsence.CurrentAsync(db, schoolId, session.Id, session.Sequence, ct, guardian.Id)).GetValueOrDefault(guardian.Id),
-            FamilyAbsence.CanSay(session, clock.GetUtcNow()));
+            said,
+            FamilyAbsence.CanSay(session, clock.GetUtcNow()),
+            said is not null && (await WhoIsLeft.ReadAsync(db, schoolId, session.Id, session.Sequence, guardian.Id, ct)).All(p => p.Verdict == WhoIsLeft.Verdict.GoesAhead));
         return new FamilyLinkOutcome.Open(dto, schoolId, session.Id, guardian.Id, zone, teamsFacts);
     }
 
@@ -375,7 +379,8 @@ public sealed class OpenFamilyLink(ChaperoneDbContext db, FamilyLinks links, Tim
                 if ((said is null) == cannotCome)
                 {
                     var guardian = await db.Guardians.AsNoTracking().Where(g => g.Id == open.GuardianId).Select(g => new { g.Name, g.Relationship }).FirstAsync(ct);
-                    var about = new FamilyAbsence.About(session.Id, session.SchoolId, open.Session.School, open.Zone, session.Start, session.End, guardian.Name, guardian.Relationship, open.Session.Pupils);
+                    var left = cannotCome ? await WhoIsLeft.ReadAsync(db, open.SchoolId, open.SessionId, session.Sequence, open.GuardianId, ct) : null;
+                    var about = new FamilyAbsence.About(session.Id, session.SchoolId, open.Session.School, open.Zone, session.Start, session.End, guardian.Name, guardian.Relationship, open.Session.Pupils, left);
                     foreach (var to in await FamilyAbsence.RecipientsAsync(db, session, ct))
                     {
                         db.OutboxMessages.Add(FamilyAbsence.Compose(options, links.BaseUrl, about, cannotCome, to, now));

@@ -46,7 +46,7 @@ public sealed class MailBody
     {
         var e = HtmlEncoder.Default;
         var html = new StringBuilder(8192);
-        html.Append("<!DOCTYPE html><html lang=\"en-GB\"><head><meta charset=\"utf-8\"><title>").Append(e.Encode(schoolName)).Append("</title></head>")
+        html.Append("<!DOCTYPE html><html lang=\"en-GB\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>").Append(e.Encode(schoolName)).Append("</title></head>")
             .Append("<body style=\"font-family:Arial,Helvetica,sans-serif;font-size:16px;line-height:1.5;color:#0b0c0c;max-width:640px;margin:0 auto;padding:16px\">")
             .Append("<p style=\"font-size:20px;font-weight:bold;border-bottom:4px solid #1d70b8;padding-bottom:8px\">").Append(e.Encode(schoolName)).Append("</p>");
         foreach (var (kind, value, items, url) in _blocks)
@@ -62,7 +62,7 @@ public sealed class MailBody
                     break;
                 case "a":
                     html.Append("<p><a href=\"").Append(e.Encode(url!)).Append("\" style=\"display:inline-block;background:#00703c;color:#fff;padding:8px 16px;text-decoration:none;font-weight:bold\">")
-                        .Append(e.Encode(value)).Append("</a><br><span style=\"font-size:14px;color:#505a5f\">").Append(e.Encode(url!)).Append("</span></p>");
+                        .Append(e.Encode(value)).Append("</a><br><span style=\"font-size:14px;color:#505a5f;word-break:break-all;overflow-wrap:anywhere\">").Append(e.Encode(url!)).Append("</span></p>");
                     break;
                 default: html.Append("<p>").Append(e.Encode(value)).Append("</p>"); break;
             }

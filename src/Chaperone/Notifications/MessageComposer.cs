@@ -298,8 +298,8 @@ public sealed class MessageComposer(EmailOptions options, FamilyLinks links, Tim
         else
         {
             body.Paragraph(s.InTeams
-                ? "The call takes place in Microsoft Teams. Open your own page for this call with the button below (the link is yours alone: please do not share it). There you can tick off the room checklist in advance and test your camera and microphone. From 10 minutes before the start, a parent with parental responsibility gives consent there, and the page then gives the link to the Teams meeting, in the Teams app or a web browser, where the teacher lets you in from the meeting's lobby. If you cannot come, please say so there too: the teacher is told at once."
-                : "Open your own page for this call with the button below (the link is yours alone: please do not share it). There you can tick off the room checklist in advance, test your camera and microphone, and join the call when the teacher opens it. If you cannot come, please say so there too: the teacher is told at once.");
+                ? "The call takes place in Microsoft Teams. Open your own page for this call with the link below (the link is yours alone: please do not share it). There you can tick off the room checklist in advance and test your camera and microphone. From 10 minutes before the start, a parent with parental responsibility gives consent there, and the page then gives the link to the Teams meeting, in the Teams app or a web browser, where the teacher lets you in from the meeting's lobby. If you cannot come, please say so there too: the teacher is told at once."
+                : "Open your own page for this call with the link below (the link is yours alone: please do not share it). There you can tick off the room checklist in advance, test your camera and microphone, and join the call when the teacher opens it. If you cannot come, please say so there too: the teacher is told at once.");
             body.Link("Open your page for this call", familyLink ?? links.UrlFor(s.SessionId, recipient.Id).ToString());
         }
     }

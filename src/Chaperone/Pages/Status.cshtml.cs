@@ -23,17 +23,24 @@ public sealed class StatusModel : PageModel
 
     private void Describe(int? code)
     {
-        // Re-executed for an exception, the status is the response's own (500, or a bad request's).
+        // Re-executed for an exception, the status is the response's own (500, or a bad request's);
+        // re-executed for an error status, the failed request's own: the code in the query is not
+        // read when the failed POST's form cannot be read either (as one with an escaped NUL), and a
+        // missing code must not make a bad request a link that does not work.
         var failure = HttpContext.Features.Get<IExceptionHandlerPathFeature>();
-        Code = failure is not null ? Response.StatusCode : code is >= 400 and <= 599 ? code.Value : 404;
+        var reExecuted = HttpContext.Features.Get<IStatusCodeReExecuteFeature>();
+        var status = failure is not null ? Response.StatusCode : reExecuted?.OriginalStatusCode ?? code;
+        Code = status is >= 400 and <= 599 ? status.Value : 404;
         // The original path is already unescaped: taken as it is (a string would be unescaped again,
         // and an escaped NUL in the address would then throw).
-        ForFamily = (failure?.Path ?? HttpContext.Features.Get<IStatusCodeReExecuteFeature>()?.OriginalPath) is { } original
+        ForFamily = (failure?.Path ?? reExecuted?.OriginalPath) is { } original
             && original.StartsWith('/')
             && Families.FamilyEndpoints.IsFamilyPath(new PathString(original));
-        if (ForFamily && Code == 404)
+        if (ForFamily && Code is 404 or 400)
         {
-            (Heading, Explanation) = ("This link does not work", Families.FamilyClosed.UnknownText);
+            (Heading, Explanation) = Code == 404
+                ? ("This link does not work", Families.FamilyClosed.UnknownText)
+                : ("What was sent could not be read", "Your link is fine, but something in what was sent could not be read: go back, reload the page and try again. If it happens again, please contact the school office.");
             return;
         }
         (Heading, Explanation) = Code switch

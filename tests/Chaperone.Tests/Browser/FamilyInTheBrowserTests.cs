@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Chaperone.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using static Chaperone.Tests.Browser.BrowserSteps;
 
@@ -89,7 +90,7 @@ public sealed class FamilyInTheBrowserTests(BrowserApp browser) : IClassFixture<
         await section.GetByRole(AriaRole.Button, new() { Name = "Tell the school we cannot come" }).ClickAsync();
 
         await Assertions.Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "the teacher is told that you cannot come" })).ToBeVisibleAsync(new() { Timeout = Ms });
-        await Assertions.Expect(section.Locator("[data-cannot-come-said]")).ToContainTextAsync("You told the school at Monday 30 November 2026, 08:00 that you cannot come.", new() { Timeout = Ms });
+        await Assertions.Expect(section.Locator("[data-cannot-come-said]")).ToContainTextAsync("You told the school on Monday 30 November 2026 at 08:00 that you cannot come.", new() { Timeout = Ms });
         await Assertions.Expect(section.Locator("[data-cannot-come-message]")).ToContainTextAsync("Amelia has a dentist appointment.", new() { Timeout = Ms });
         await AssertEveryControlIsLabelledAsync(page);
         Assert.Empty(await AccessibilityViolationsAsync(page));
@@ -100,7 +101,7 @@ public sealed class FamilyInTheBrowserTests(BrowserApp browser) : IClassFixture<
         await SignInAsync(teacher, "teacher1@demo.school");
         await teacher.GotoAsync($"/sessions/{sessionId}");
         var notice = teacher.Locator("[data-family-cannot-come]");
-        await Assertions.Expect(notice).ToContainTextAsync("Sarah Brown (Mother) told the school at Monday 30 November 2026, 08:00 that they cannot come.", new() { Timeout = Ms });
+        await Assertions.Expect(notice).ToContainTextAsync("Sarah Brown (Mother) told the school on Monday 30 November 2026 at 08:00 that they cannot come.", new() { Timeout = Ms });
         await Assertions.Expect(notice).ToContainTextAsync("Any afternoon next week suits us.", new() { Timeout = Ms });
         Assert.Empty(await AccessibilityViolationsAsync(teacher));
 
@@ -138,6 +139,25 @@ public sealed class FamilyInTheBrowserTests(BrowserApp browser) : IClassFixture<
     }
 
     [Fact]
+    public async Task OnAPhoneAMessageTheSchoolCannotKeepBringsTheParentToItsError()
+    {
+        var (sessionId, sarah) = await BookForAmeliaAsync(Wednesday10.AddDays(7).AddHours(1));
+        var page = await browser.NewPageAsync(viewport: BrowserApp.Phone);
+        await page.GotoAsync(await GuardianLinkAsync(sessionId, sarah));
+
+        // The form is far down the page; the answer comes back at its error, focused, not at the page's top.
+        var section = page.GetByRole(AriaRole.Region, new() { Name = "If you cannot come" });
+        await section.GetByLabel("A message for the teacher (optional)").FillAsync("We are away\u0007 that week.");
+        await section.GetByRole(AriaRole.Button, new() { Name = "Tell the school we cannot come" }).ClickAsync();
+
+        var summary = section.Locator("[data-error-summary]");
+        await Assertions.Expect(summary).ToContainTextAsync("Your message has characters that cannot be kept", new() { Timeout = Ms });
+        await Assertions.Expect(summary).ToBeFocusedAsync(new() { Timeout = Ms });
+        await Assertions.Expect(summary).ToBeInViewportAsync(new() { Timeout = Ms });
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task AddToYourCalendarDownloadsTheCallAndOnceItIsCancelledShowsAPageThatSaysSo()
     {
         var (sessionId, sarah) = await BookForAmeliaAsync(Wednesday10.AddDays(8));
@@ -158,6 +178,22 @@ public sealed class FamilyInTheBrowserTests(BrowserApp browser) : IClassFixture<
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("This session was cancelled", new() { Timeout = Ms });
         Assert.DoesNotContain("problems", await page.Locator("body").InnerTextAsync(new() { Timeout = Ms }), StringComparison.Ordinal);
         Assert.Equal(410, (await page.ReloadAsync())!.Status);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task TheBookingEmailFitsAPhoneWithItsLongLinkWrapped()
+    {
+        var (sessionId, sarah) = await BookForAmeliaAsync(Wednesday10.AddDays(7).AddHours(2));
+        var row = await browser.App.WithDbAsync(db => db.OutboxMessages.SingleAsync(m => m.SessionId == Guid.Parse(sessionId) && m.RecipientId == sarah && m.Kind == Chaperone.Notifications.MessageKind.Booked));
+        using var mime = browser.App.Services.GetRequiredService<Chaperone.Notifications.MessageComposer>().Render(row);
+
+        var page = await browser.NewPageAsync(viewport: BrowserApp.Phone);
+        await page.SetContentAsync(mime.HtmlBody!);
+
+        Assert.Contains("/family/", await page.Locator("span").Filter(new() { HasText = "/family/" }).InnerTextAsync(new() { Timeout = Ms }));
+        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth").WaitAsync(BrowserApp.Timeout),
+            "The email fits a phone's width without sideways scrolling.");
         await page.Context.CloseAsync();
     }
 

@@ -68,7 +68,7 @@ public abstract class FamilyCannotComeTests(ChaperoneApp app)
         var links = await MotherOfLinksAsync(teacher, id, school.Mother);
         Assert.Equal(Words, links.GetProperty("cannotCome").GetProperty("message").GetString());
         var page = WebUtility.HtmlDecode(await teacher.GetStringAsync($"/sessions/{id}"));
-        Assert.Contains("Mia Mother (Mother) told the school at", page, StringComparison.Ordinal);
+        Assert.Contains($"Mia Mother (Mother) told the school on {Chaperone.Pages.Display.Day(NodaTime.Instant.FromDateTimeOffset(app.Clock.GetUtcNow()).InZone(Api.London).Date)} at ", page, StringComparison.Ordinal);
         Assert.Contains("Toby has a hospital appointment that morning.", page, StringComparison.Ordinal);
         Assert.Contains("Move or cancel the session below", page, StringComparison.Ordinal);
         Assert.Contains("A family cannot come", await teacher.GetStringAsync("/sessions"), StringComparison.Ordinal);
@@ -86,7 +86,7 @@ public abstract class FamilyCannotComeTests(ChaperoneApp app)
         var canCome = Assert.Single(await EmailsAsync(id, MessageKind.FamilyCanCome));
         Assert.StartsWith("A family can come to the video call with Toby Twoparents after all:", canCome.Subject, StringComparison.Ordinal);
         Assert.Equal(System.Text.Json.JsonValueKind.Null, (await MotherOfLinksAsync(teacher, id, school.Mother)).GetProperty("cannotCome").ValueKind);
-        Assert.DoesNotContain("told the school at", WebUtility.HtmlDecode(await teacher.GetStringAsync($"/sessions/{id}")), StringComparison.Ordinal);
+        Assert.DoesNotContain("told the school on", WebUtility.HtmlDecode(await teacher.GetStringAsync($"/sessions/{id}")), StringComparison.Ordinal);
         Assert.DoesNotContain("A family cannot come", await teacher.GetStringAsync("/sessions"), StringComparison.Ordinal);
         // Taking back what was not said changes nothing.
         await Api.JsonAsync(await family.DeleteAsync("/api/v1" + path + "/cannot-come"), HttpStatusCode.OK);
@@ -196,6 +196,106 @@ public abstract class FamilyCannotComeTests(ChaperoneApp app)
         var full = new string('y', Chaperone.Families.FamilyAbsence.MaxMessage);
         var said = await Api.JsonAsync(await family.PostAsJsonAsync(url, new { message = full }), HttpStatusCode.OK);
         Assert.Equal(full, said.GetProperty("cannotCome").GetProperty("message").GetString());
+    }
+
+    private async Task<string> TeachersLatestCannotComeTextAsync(string sessionId)
+    {
+        var email = (await EmailsAsync(sessionId, MessageKind.FamilyCannotCome)).OrderBy(m => m.CreatedAt).ThenBy(m => m.Id).Last();
+        using var mime = app.Services.GetRequiredService<MessageComposer>().Render(email);
+        return mime.TextBody ?? "";
+    }
+
+    [Fact]
+    public async Task TheTeacherIsToldWhoIsStillExpectedForThePupilAndWhetherTheCallCanGoAhead()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        using var teacher = await school.TeacherAsync(app);
+        var family = Api.AnonymousClient(app);
+        var start = Api.NextWeekdayAt(app.Clock.GetUtcNow().AddHours(50), 10);
+        object WithBoth(Guid other, DateTimeOffset at) => new
+        {
+            teacherId = school.TeacherId.ToString(),
+            pupilIds = new[] { school.TwoParentPupil.ToString() },
+            guardianIds = new[] { school.Mother.ToString(), other.ToString() },
+            kind = "support",
+            start = Api.Rfc3339(at),
+            durationMinutes = 30,
+        };
+        var id = await TestSchool.BookOkAsync(teacher, WithBoth(school.Father, start));
+        var mother = await FamilyLinkTests.FamilyPathAsync(teacher, id, school.Mother);
+        var father = await FamilyLinkTests.FamilyPathAsync(teacher, id, school.Father);
+
+        // The mother cannot come; the father, with parental responsibility, still can: the call can go ahead.
+        Assert.Equal(HttpStatusCode.Redirect, (await FamilyLinkTests.SendFormAsync(family, mother, "CannotCome", ("Message", "Fred will do it."))).StatusCode);
+        var text = await TeachersLatestCannotComeTextAsync(id);
+        Assert.Contains("Fred Father (Father) is still expected with Toby Twoparents, so the call can go ahead with them.", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("cannot take part", text, StringComparison.Ordinal);
+        var page = WebUtility.HtmlDecode(await family.GetStringAsync(mother));
+        Assert.Contains("Another parent or carer invited for Toby Twoparents can still come, so the call can go ahead with them.", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("The school will move or cancel the call", page, StringComparison.Ordinal);
+
+        // Then the father cannot either: nobody is left to supervise Toby.
+        Assert.Equal(HttpStatusCode.Redirect, (await FamilyLinkTests.SendFormAsync(family, father, "CannotCome")).StatusCode);
+        Assert.Contains("Without a parent or carer to supervise them, Toby Twoparents cannot take part (clause 4).", await TeachersLatestCannotComeTextAsync(id), StringComparison.Ordinal);
+        Assert.Contains("The school will move or cancel the call, and email you either way.", WebUtility.HtmlDecode(await family.GetStringAsync(father)), StringComparison.Ordinal);
+        Assert.Contains("The school will move or cancel the call, and email you either way.", WebUtility.HtmlDecode(await family.GetStringAsync(mother)), StringComparison.Ordinal);
+
+        // With a carer without parental responsibility left, nobody can give consent.
+        await app.WithDbAsync(db =>
+        {
+            db.PupilGuardians.Add(new Chaperone.People.PupilGuardian { SchoolId = school.SchoolId, PupilId = school.TwoParentPupil, GuardianId = school.CarerWithoutResponsibility });
+            return db.SaveChangesAsync();
+        });
+        var withCarer = await TestSchool.BookOkAsync(teacher, WithBoth(school.CarerWithoutResponsibility, start.AddDays(1)));
+        var motherAgain = await FamilyLinkTests.FamilyPathAsync(teacher, withCarer, school.Mother);
+        Assert.Equal(HttpStatusCode.Redirect, (await FamilyLinkTests.SendFormAsync(family, motherAgain, "CannotCome")).StatusCode);
+        Assert.Contains("Cal Carer (Foster carer) is still expected with Toby Twoparents, but does not hold parental responsibility, so nobody left can give consent for Toby Twoparents (clause 1)",
+            await TeachersLatestCannotComeTextAsync(withCarer), StringComparison.Ordinal);
+        Assert.Contains("The school will move or cancel the call, and email you either way.", WebUtility.HtmlDecode(await family.GetStringAsync(motherAgain)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AMessageAtTheBrowsersLimitWithLineBreaksIsTakenAsTheParentTypedIt()
+    {
+        var (_, _, id, path, _) = await BookedAsync();
+        var family = Api.AnonymousClient(app);
+        // 1,000 characters as the textarea's maxlength counts them (a line break is one); its form sends each as CRLF.
+        var line = new string('z', 99);
+        var typed = string.Join("\n", Enumerable.Repeat(line, 10));
+        Assert.Equal(Chaperone.Families.FamilyAbsence.MaxMessage, typed.Length + 1);
+        typed += "!";
+
+        var sent = await FamilyLinkTests.SendFormAsync(family, path, "CannotCome", ("Message", typed.ReplaceLineEndings("\r\n")));
+
+        Assert.Equal(HttpStatusCode.Redirect, sent.StatusCode);
+        var stored = await app.WithDbAsync(db => db.Set<Chaperone.Families.FamilyAbsenceNotice>().Where(n => n.SessionId == Guid.Parse(id)).Select(n => n.Message).SingleAsync());
+        Assert.Equal(typed, stored);
+        // And through the API, a lone CR is a line break too.
+        var said = await Api.JsonAsync(await family.PostAsJsonAsync("/api/v1" + path + "/cannot-come", new { message = typed.ReplaceLineEndings("\r") }), HttpStatusCode.OK);
+        Assert.Equal(typed, said.GetProperty("cannotCome").GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public async Task ANulInTheMessageIsRefusedOnItsFieldAndNeverBlamedOnTheLink()
+    {
+        var (_, _, id, path, _) = await BookedAsync();
+        var family = Api.AnonymousClient(app);
+
+        var sent = await FamilyLinkTests.SendFormAsync(family, path, "CannotCome", ("Message", "Sorry\u0000 we are away"));
+
+        var html = WebUtility.HtmlDecode(await sent.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, sent.StatusCode);
+        Assert.Contains("Your message has characters that cannot be kept", html, StringComparison.Ordinal);
+        Assert.Contains("aria-invalid=\"true\"", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("This link does not work", html, StringComparison.Ordinal);
+        // A client that sends it url-encoded is told that what it sent could not be read, not that the link is wrong.
+        var token = System.Text.RegularExpressions.Regex.Match(await family.GetStringAsync(path), "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
+        var encoded = await family.PostAsync(path + "?handler=CannotCome", new StringContent($"__RequestVerificationToken={Uri.EscapeDataString(token)}&Message=Sorry%00", System.Text.Encoding.ASCII, "application/x-www-form-urlencoded"));
+        Assert.Equal(HttpStatusCode.BadRequest, encoded.StatusCode);
+        var refused = WebUtility.HtmlDecode(await encoded.Content.ReadAsStringAsync());
+        Assert.Contains("Your link is fine", refused, StringComparison.Ordinal);
+        Assert.DoesNotContain("This link does not work", refused, StringComparison.Ordinal);
+        Assert.Equal(0, await app.WithDbAsync(db => db.Set<Chaperone.Families.FamilyAbsenceNotice>().CountAsync(n => n.SessionId == Guid.Parse(id))));
     }
 
     [Fact]

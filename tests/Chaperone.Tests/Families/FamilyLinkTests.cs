@@ -33,6 +33,33 @@ public abstract class FamilyLinkTests(ChaperoneApp app)
         return new Uri(url!).AbsolutePath;
     }
 
+    /// <summary>
+    /// Sends the form of the family's page whose handler is <paramref name="handler"/> as a browser
+    /// would: to its action, with the page's antiforgery token, encoded as its enctype says.
+    /// </summary>
+    public static async Task<HttpResponseMessage> SendFormAsync(HttpClient family, string path, string handler, params (string Name, string Value)[] fields)
+    {
+        using var page = new AngleSharp.Html.Parser.HtmlParser().ParseDocument(await family.GetStringAsync(path));
+        var form = page.Forms.Single(f => f.GetAttribute("action")?.Contains($"handler={handler}", StringComparison.Ordinal) == true);
+        var values = new List<(string Name, string Value)> { ("__RequestVerificationToken", form.QuerySelector("input[name=__RequestVerificationToken]")!.GetAttribute("value")!) };
+        values.AddRange(fields);
+        HttpContent body;
+        if (string.Equals(form.Enctype, "multipart/form-data", StringComparison.OrdinalIgnoreCase))
+        {
+            var multipart = new MultipartFormDataContent();
+            foreach (var (name, value) in values)
+            {
+                multipart.Add(new StringContent(value), name);
+            }
+            body = multipart;
+        }
+        else
+        {
+            body = new FormUrlEncodedContent(values.Select(v => new KeyValuePair<string, string>(v.Name, v.Value)));
+        }
+        return await family.PostAsync(form.GetAttribute("action"), body);
+    }
+
     private static string ApiPath(string familyPath) => "/api/v1" + familyPath;
 
     private static string Tamper(string familyPath)
@@ -116,6 +143,7 @@ public abstract class FamilyLinkTests(ChaperoneApp app)
         Assert.Contains("Toby Twoparents", html);
         Assert.Contains("teacher ", html);
         Assert.Contains("This page is for Mia Mother", html);
+        Assert.Contains("has arranged a one-to-one video call.", html);
         Assert.Contains("It is not a bedroom.", html);
         Assert.Contains("The join button opens 10 minutes before the start", html);
         Assert.Contains("disabled", html);
@@ -243,7 +271,12 @@ public abstract class FamilyLinkTests(ChaperoneApp app)
         Assert.Equal(1, session.GetProperty("otherPupils").GetInt32());
         var html = WebUtility.HtmlDecode(await family.GetStringAsync(path));
         Assert.Contains("Ava Sibling, in a small group with 1 other pupil, each with their own parent or carer", html);
+        Assert.Contains("has arranged a small-group video call.", html);
+        Assert.DoesNotContain("one-to-one", html);
         Assert.DoesNotContain("Toby", html);
+        // The plain text has no button: it points to the link.
+        Assert.Contains("Open your own page for this call with the link below", mias.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("button", mias.Text, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -26,7 +26,8 @@ public sealed class IndexModel(OpenFamilyLink open) : PageModel
     /// <summary>The guardian's token, from the address.</summary>
     public string Token => RouteData.Values["token"] as string ?? "";
     public DateTimeZone Zone { get; private set; } = DateTimeZone.Utc;
-    public FormErrors Errors { get; } = new();
+    // The forms are far down the page: an error comes back focused, where the parent sees it.
+    public FormErrors Errors { get; } = new() { Autofocus = true };
     public string ClosedHeading { get; private set; } = "";
     public string ClosedText { get; private set; } = "";
 
@@ -67,7 +68,7 @@ public sealed class IndexModel(OpenFamilyLink open) : PageModel
     }
 
     public Task<IActionResult> OnPostCannotComeAsync(string token, CancellationToken ct) =>
-        SayAsync(token, cannotCome: true, "Thank you: the teacher is told that you cannot come. The school will move or cancel the call, and email you either way.", ct);
+        SayAsync(token, cannotCome: true, "Thank you: the teacher is told that you cannot come.", ct);
 
     public Task<IActionResult> OnPostCanComeAsync(string token, CancellationToken ct) =>
         SayAsync(token, cannotCome: false, "Thank you: the teacher is told that you can come after all.", ct);

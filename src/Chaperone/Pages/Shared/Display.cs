@@ -30,6 +30,17 @@ public static class Display
         return $"{LongDate.Format(t.Date)}, {Hm.Format(t.TimeOfDay)}";
     }
 
+    /// <summary>"on Monday 30 November 2026 at 08:00", for a sentence saying when something was done.</summary>
+    public static string OnDayAt(DateTimeOffset instant, DateTimeZone zone)
+    {
+        var t = Instant.FromDateTimeOffset(instant).InZone(zone).LocalDateTime;
+        return $"on {LongDate.Format(t.Date)} at {Hm.Format(t.TimeOfDay)}";
+    }
+
+    /// <summary>What a family's page calls their session: a small group's, a few of their own children's, or one child's.</summary>
+    public static string CallLabel(int ownPupils, int otherPupils) =>
+        otherPupils > 0 ? "a small-group video call" : ownPupils > 1 ? "a video call" : "a one-to-one video call";
+
     public static string Day(LocalDate date) => LongDate.Format(date);
 
     public static string DayShort(LocalDate date) => ShortDate.Format(date);

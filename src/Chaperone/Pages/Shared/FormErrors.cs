@@ -20,6 +20,13 @@ public sealed class FormErrors
 
     public bool Any => _items.Count > 0;
 
+    /// <summary>
+    /// The summary takes the focus as the page loads, and with it the screen: for a form far down a
+    /// long page (the family's), whose error would otherwise be thousands of pixels below what a
+    /// phone shows.
+    /// </summary>
+    public bool Autofocus { get; init; }
+
     public void Add(string field, string message)
     {
         if (!_items.Contains((field, message)))
