@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Net;
 using Chaperone.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -31,6 +32,17 @@ public class BrowserApp : IAsyncLifetime
     public ChaperoneApp App { get; }
 
     public Uri BaseAddress { get; private set; } = null!;
+
+    /// <summary>An API client on the app's loopback address, signed in as a demo member of staff.</summary>
+    public async Task<HttpClient> StaffClientAsync(string email)
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = Timeout };
+        var login = await client.PostAsJsonAsync("/api/v1/auth/login", new { email, password = ChaperoneApp.DemoPassword });
+        login.EnsureSuccessStatusCode();
+        var token = (await login.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("accessToken").GetString();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
 
     public IBrowser Browser { get; private set; } = null!;
 

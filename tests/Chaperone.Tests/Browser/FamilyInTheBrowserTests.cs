@@ -170,7 +170,7 @@ public sealed class FamilyInTheBrowserTests(BrowserApp browser) : IClassFixture<
         Assert.Contains("BEGIN:VEVENT", await File.ReadAllTextAsync(await download.PathAsync()), StringComparison.Ordinal);
 
         // The school cancels while the page is still open; the parent taps the link: a page that says so, not the problem's JSON.
-        using (var staff = await StaffClientAsync("teacher1@demo.school"))
+        using (var staff = await browser.StaffClientAsync("teacher1@demo.school"))
         {
             Assert.Equal(System.Net.HttpStatusCode.OK, (await Api.CancelAsync(staff, sessionId)).StatusCode);
         }
@@ -243,7 +243,7 @@ public sealed class FamilyInTheBrowserTests(BrowserApp browser) : IClassFixture<
 
     private async Task<string> GuardianLinkAsync(string sessionId, Guid guardianId)
     {
-        using var staff = await StaffClientAsync("teacher1@demo.school");
+        using var staff = await browser.StaffClientAsync("teacher1@demo.school");
         var links = await staff.GetFromJsonAsync<JsonElement>($"/api/v1/sessions/{sessionId}/family-links");
         return links.GetProperty("guardians").EnumerateArray()
             .Single(g => g.GetProperty("guardianId").GetString() == guardianId.ToString())
@@ -257,7 +257,7 @@ public sealed class FamilyInTheBrowserTests(BrowserApp browser) : IClassFixture<
             await db.Users.Where(u => u.Email == "teacher1@demo.school").Select(u => u.Id).SingleAsync(),
             await db.Pupils.Where(p => p.Name == "Amelia Brown").Select(p => p.Id).SingleAsync(),
             await db.Guardians.Where(g => g.Name == "Sarah Brown").Select(g => g.Id).SingleAsync()));
-        using var staff = await StaffClientAsync("teacher1@demo.school");
+        using var staff = await browser.StaffClientAsync("teacher1@demo.school");
         var id = await TestSchool.BookOkAsync(staff, new
         {
             teacherId = teacher.ToString(),
@@ -268,16 +268,5 @@ public sealed class FamilyInTheBrowserTests(BrowserApp browser) : IClassFixture<
             durationMinutes = 30,
         });
         return (id, sarah);
-    }
-
-    /// <summary>An API client on the app's loopback address, signed in as a demo member of staff.</summary>
-    private async Task<HttpClient> StaffClientAsync(string email)
-    {
-        var client = new HttpClient { BaseAddress = browser.BaseAddress, Timeout = BrowserApp.Timeout };
-        var login = await client.PostAsJsonAsync("/api/v1/auth/login", new { email, password = ChaperoneApp.DemoPassword });
-        login.EnsureSuccessStatusCode();
-        var token = (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return client;
     }
 }

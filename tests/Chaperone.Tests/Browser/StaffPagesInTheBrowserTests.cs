@@ -25,7 +25,7 @@ public sealed class StaffPagesInTheBrowserTests(BrowserApp browser) : IClassFixt
             await db.Guardians.Where(g => g.Name == "Sarah Brown").Select(g => g.Id).SingleAsync(),
             await db.Pupils.Where(p => p.Name == "Isla Taylor").Select(p => p.Id).SingleAsync(),
             await db.Guardians.Where(g => g.Name == "Mark Taylor").Select(g => g.Id).SingleAsync()));
-        using var api = await StaffClientAsync("teacher1@demo.school");
+        using var api = await browser.StaffClientAsync("teacher1@demo.school");
         var session = await TestSchool.BookOkAsync(api, new
         {
             teacherId = teacher.ToString(), pupilIds = new[] { amelia.ToString() }, guardianIds = new[] { sarah.ToString() },
@@ -119,16 +119,5 @@ public sealed class StaffPagesInTheBrowserTests(BrowserApp browser) : IClassFixt
                 """);
             Assert.Fail($"{path} is {widths[0]} px wide on a {widths[1]} px screen: {string.Join(" | ", wide)}");
         }
-    }
-
-    /// <summary>An API client on the app's loopback address, signed in as a demo member of staff.</summary>
-    private async Task<HttpClient> StaffClientAsync(string email)
-    {
-        var client = new HttpClient { BaseAddress = browser.BaseAddress, Timeout = BrowserApp.Timeout };
-        var login = await client.PostAsJsonAsync("/api/v1/auth/login", new { email, password = ChaperoneApp.DemoPassword });
-        login.EnsureSuccessStatusCode();
-        var token = (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return client;
     }
 }

@@ -52,15 +52,7 @@ public abstract class CallHubTests(ChaperoneApp app)
     {
         var school = await TestSchool.CreateAsync(app);
         Start = CallClient.NextSessionStart(app);
-        var body = new
-        {
-            teacherId = school.TeacherId.ToString(),
-            pupilIds = new[] { school.TwoParentPupil.ToString() },
-            guardianIds = new[] { school.Mother.ToString(), school.Father.ToString() },
-            kind = "support",
-            start = Api.Rfc3339(Start),
-            durationMinutes = 30,
-        };
+        var body = school.TwoParentBooking(Start);
         var id = Guid.Parse(await TestSchool.BookOkAsync(await school.TeacherAsync(app), body));
         var links = app.Services.GetRequiredService<FamilyLinks>();
         app.Clock.SetUtcNow(Start.AddMinutes(-5));

@@ -353,15 +353,7 @@ public abstract class FamilyLinkTests(ChaperoneApp app)
     {
         var school = await TestSchool.CreateAsync(app);
         var teacher = await school.TeacherAsync(app);
-        var body = new
-        {
-            teacherId = school.TeacherId.ToString(),
-            pupilIds = new[] { school.TwoParentPupil.ToString() },
-            guardianIds = new[] { school.Mother.ToString(), school.Father.ToString() },
-            kind = "support",
-            start = Api.Rfc3339(Start),
-            durationMinutes = 30,
-        };
+        var body = school.TwoParentBooking(Start);
         var id = await TestSchool.BookOkAsync(teacher, body);
         var mother = await FamilyPathAsync(teacher, id, school.Mother);
         var father = await FamilyPathAsync(teacher, id, school.Father);

@@ -130,6 +130,17 @@ public sealed record TestSchool(
         durationMinutes,
     };
 
+    /// <summary>Toby's booking with both his parents, Mia Mother and Fred Father, invited.</summary>
+    public object TwoParentBooking(DateTimeOffset start) => new
+    {
+        teacherId = TeacherId.ToString(),
+        pupilIds = new[] { TwoParentPupil.ToString() },
+        guardianIds = new[] { Mother.ToString(), Father.ToString() },
+        kind = "support",
+        start = start.ToString("yyyy-MM-dd'T'HH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture),
+        durationMinutes = 30,
+    };
+
     /// <summary>A small group's booking: Toby with Mia Mother, and Ava with Sam Parent, two families in one call.</summary>
     public object GroupBooking(DateTimeOffset start) => new
     {
