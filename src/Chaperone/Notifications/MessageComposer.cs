@@ -268,7 +268,7 @@ public sealed class MessageComposer(EmailOptions options, FamilyLinks links, Tim
 
         if (kind == MessageKind.ReminderMorning)
         {
-            body.Paragraph("Please be in a communal room downstairs, with the television and other devices off, and stay with your child for the whole call. You will be asked for your consent at the start.");
+            body.Paragraph("Please be in a communal room downstairs, with the television and other devices off, and stay with your child for the whole call. At the start, a parent or carer with parental responsibility gives consent for the call (clause 1).");
             return body.Paragraph(Fill(wording.Closing));
         }
 

@@ -106,6 +106,10 @@ public abstract class ReminderTests(SmtpChaperoneApp app)
         var received = await app.Smtp.WaitForAsync(r => ids.All(i => r.Any(m => m.MessageId == i)));
         Assert.Equal(ids.Order(), received.Where(m => m.Headers["X-Chaperone-Session"] == id && ids.Contains(m.MessageId ?? "")).Select(m => m.MessageId).Order());
         Assert.Contains(received, m => m.MessageId == all.First(r => r.Kind == MessageKind.ReminderMorning && r.RecipientRole == "guardian").MessageIdHeader && (m.Subject ?? "").StartsWith("Today:", StringComparison.Ordinal));
+        // Consent is a parent's with parental responsibility (clause 1), which the one reminded may not hold: it is not asked of them as such.
+        var morning = received.First(m => m.MessageId == all.First(r => r.Kind == MessageKind.ReminderMorning && r.RecipientRole == "guardian").MessageIdHeader).TextBody ?? "";
+        Assert.Contains("parental responsibility", morning, StringComparison.Ordinal);
+        Assert.DoesNotContain("your consent", morning, StringComparison.Ordinal);
 
         // After the session has begun nothing more is written.
         app.Clock.SetUtcNow(start.AddMinutes(1));
