@@ -101,8 +101,8 @@ public sealed class OpenFamilyLink(ChaperoneDbContext db, FamilyLinks links, Tim
             .Where(g => db.PupilGuardians.Any(pg => pg.GuardianId == g.Id && pg.SchoolId == schoolId
                 && db.SessionPupils.Any(sp => sp.SessionId == sessionId && sp.PupilId == pg.PupilId && sp.SchoolId == schoolId)));
 
-    /// <summary>How long before the start the join button opens.</summary>
-    public static readonly TimeSpan JoinOpensBefore = TimeSpan.FromMinutes(10);
+    /// <summary>How long before the start the join button opens: when the room does (<see cref="Calls.OpeningWindowRule"/>).</summary>
+    public static readonly TimeSpan JoinOpensBefore = Calls.OpeningWindowRule.Lead;
 
     public async Task<FamilyLinkOutcome> OpenAsync(string? token, CancellationToken ct)
     {
@@ -146,7 +146,8 @@ public sealed class OpenFamilyLink(ChaperoneDbContext db, FamilyLinks links, Tim
         // Clause 7: the full expectations at a pupil's first session with this teacher, a reminder after (as the console shows them).
         var first = await Calls.ExpectationsText.FirstSessionAsync(db, schoolId, session.TeacherId, session.Id, session.Start, pupilIds, ct);
         var answers = await FamilyChecklist.LatestOfAsync(db, schoolId, session.Id, guardian.Id, ct);
-        var opensAt = session.Start - JoinOpensBefore;
+        // When the room opens (clause 3): 10 minutes before the start, but not before the day's school hours.
+        var opensAt = Calls.OpeningWindowRule.OpensAt(await BookingFacts.LoadSettingsAsync(db, schoolId, ct), session.Start);
         var opensLocal = Instant.FromDateTimeOffset(opensAt).InZone(zone).LocalDateTime;
         var inTeams = session.Provider == CallProviders.Teams;
         var teamsJoinUrl = inTeams
@@ -175,7 +176,7 @@ public sealed class OpenFamilyLink(ChaperoneDbContext db, FamilyLinks links, Tim
             new FamilyChecklistDto(
                 FamilyChecklist.Items.Select(i => new FamilyChecklistItemDto(i.Key, i.Clause, i.Text, answers?.Ticked.Contains(i.Key) == true)).ToList(),
                 answers?.AnsweredAt.ToUniversalTime()),
-            JoinOf(due, opensAt, opensLocal, token ?? "", inTeams, teamsJoinUrl, consent),
+            JoinOf(due, session.Start, opensAt, opensLocal, token ?? "", inTeams, teamsJoinUrl, consent),
             consent,
             pupils.Count - ownPupils.Count,
             said,
@@ -254,18 +255,21 @@ public sealed class OpenFamilyLink(ChaperoneDbContext db, FamilyLinks links, Tim
     }
 
     /// <summary>
-    /// The join button: from <see cref="JoinOpensBefore"/> the start, the family's call page in the
+    /// The join button: from when the room opens (<see cref="Calls.OpeningWindowRule.OpensAt"/>), the family's call page in the
     /// built-in room, or for a Teams session the meeting's own link (whose lobby only the teacher
     /// admits from), once a guardian who can consent has (<see cref="GiveConsentAsync"/>); a Teams
     /// meeting not made yet (Chaperone retries, and the teacher sees why) keeps the button closed
     /// with a word to the family.
     /// </summary>
-    private static FamilyJoinDto JoinOf(bool due, DateTimeOffset opensAt, LocalDateTime opensLocal, string token, bool inTeams, string? teamsJoinUrl, FamilyConsentDto? consent)
+    private static FamilyJoinDto JoinOf(bool due, DateTimeOffset start, DateTimeOffset opensAt, LocalDateTime opensLocal, string token, bool inTeams, string? teamsJoinUrl, FamilyConsentDto? consent)
     {
         var at = opensAt.ToUniversalTime();
         if (!due)
         {
-            return new FamilyJoinDto(false, at, $"The join button opens 10 minutes before the start, at {Display.Time(opensLocal.TimeOfDay)} on {Display.Day(opensLocal.Date)}.");
+            var when = $"{Display.Time(opensLocal.TimeOfDay)} on {Display.Day(opensLocal.Date)}";
+            return new FamilyJoinDto(false, at, at == start - JoinOpensBefore
+                ? $"The join button opens 10 minutes before the start, at {when}."
+                : $"The join button opens at the start of school hours, at {when}.");
         }
         if (!inTeams)
         {

@@ -215,6 +215,28 @@ public abstract class FamilyLinkTests(ChaperoneApp app)
     }
 
     [Fact]
+    public async Task ForACallAtTheStartOfSchoolHoursTheJoinButtonOpensWithTheRoomThen()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var teacher = await school.TeacherAsync(app);
+        var start = Api.NextWeekdayAt(Now.AddHours(50), 9);
+        var id = await TestSchool.BookOkAsync(teacher, school.Booking(start));
+        var path = await FamilyPathAsync(teacher, id, school.Mother);
+        var family = Api.AnonymousClient(app);
+
+        // Ten minutes before, school hours have not begun, so neither has the room (clause 3).
+        app.Clock.SetUtcNow(start.AddMinutes(-10));
+        var html = WebUtility.HtmlDecode(await family.GetStringAsync(path));
+        Assert.DoesNotContain($"href=\"{path}/call\"", html);
+        Assert.Contains("The join button opens at the start of school hours, at 09:00", html);
+        var session = await Api.JsonAsync(await family.GetAsync(ApiPath(path)), HttpStatusCode.OK);
+        Assert.Equal(start, session.GetProperty("join").GetProperty("opensAt").GetDateTimeOffset());
+
+        app.Clock.SetUtcNow(start);
+        Assert.Contains($"href=\"{path}/call\"", await family.GetStringAsync(path));
+    }
+
+    [Fact]
     public async Task TheFamilyIsToldOfTheFullExpectationsUntilTheirChildHasHadACallWithTheTeacherAsTheConsoleShowsThem()
     {
         var school = await TestSchool.CreateAsync(app);
