@@ -79,6 +79,13 @@ public static class AuditActions
     public const string PasswordResetRefused = "staff.password-reset-refused";
     /// <summary>A member of staff chose a new password through the link emailed to them.</summary>
     public const string PasswordResetByEmail = "staff.password-reset-by-email";
+    /// <summary>The DSL or senior leader role was offered to an existing member of staff, by an emailed link (<see cref="People.SafeguardingRoleGrants"/>).</summary>
+    public const string SafeguardingRoleOffered = "staff.safeguarding-role-offered";
+    public const string SafeguardingRoleOfferWithdrawn = "staff.safeguarding-role-offer-withdrawn";
+    /// <summary>The member of staff accepted the role offered, through the link, with a new password of their own.</summary>
+    public const string SafeguardingRoleAccepted = "staff.safeguarding-role-accepted";
+    /// <summary>The school's other DSLs and senior leaders were emailed that someone was given, offered or lost one of those roles (who was told).</summary>
+    public const string SafeguardingRoleChangeNotified = "staff.safeguarding-role-change-notified";
     public const string GuardianAdded = "guardian.added";
     public const string GuardianChanged = "guardian.changed";
     public const string PupilAdded = "pupil.added";

@@ -31,6 +31,9 @@ public static class AuthEndpoints
         app.MapPost("/api/v1/auth/reset-password", PostResetPassword).WithTags("Auth").AllowAnonymous()
             .WithName("ResetPassword").WithSummary("Set a new password with the account id and token of an emailed link (it works once, within an hour).")
             .RequireRateLimiting(RateLimits.Login);
+        app.MapPost("/api/v1/auth/accept-role", PostAcceptRole).WithTags("Auth").AllowAnonymous()
+            .WithName("AcceptRole").WithSummary("Accept the DSL or senior leader role offered by an admin, with the offer's id and token from the emailed link and a new password of one's own (it works within 7 days, while the offer stands): every sign-in made before ends, two-factor sign-in is set up again at the next sign-in, and only then is the role held.")
+            .RequireRateLimiting(RateLimits.Login);
         app.MapGet("/api/v1/auth/me", Me).WithTags("Auth").RequireAuthorization(AuthPolicies.Staff)
             .WithName("SignedIn").WithSummary("Who is signed in, whether with two factors, and whether that sign-in may read concerns.");
     }
@@ -63,6 +66,12 @@ public static class AuthEndpoints
     private static async Task<IResult> PostResetPassword(ResetPasswordRequest request, ForgottenPasswords forgotten, CancellationToken ct)
     {
         var errors = await forgotten.ResetAsync(request, ct);
+        return errors.Count > 0 ? Infrastructure.Problems.Validation(errors) : TypedResults.NoContent();
+    }
+
+    private static async Task<IResult> PostAcceptRole(AcceptRoleRequest request, SafeguardingRoleGrants grants, CancellationToken ct)
+    {
+        var errors = await grants.AcceptAsync(request, ct);
         return errors.Count > 0 ? Infrastructure.Problems.Validation(errors) : TypedResults.NoContent();
     }
 

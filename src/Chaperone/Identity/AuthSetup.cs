@@ -43,6 +43,7 @@ public static class AuthPoliciesSetup
 
         services.AddSingleton<UnknownAccounts>();
         services.AddScoped<ForgottenPasswords>();
+        services.AddScoped<People.SafeguardingRoleGrants>();
         services.AddSingleton<PasswordLinkSignal>();
         services.AddHostedService<PasswordLinkSender>();
         services.AddSingleton<StaffAccess>();

@@ -29,7 +29,14 @@ public sealed class ClockResetTokenProvider(IDataProtectionProvider protection, 
     public static readonly TimeSpan InvitationLifespan = TimeSpan.FromDays(7);
 
     /// <summary>How long a token of <paramref name="purpose"/> works.</summary>
-    public static TimeSpan LifespanOf(string purpose) => purpose == ForgottenPasswords.InvitationPurpose ? InvitationLifespan : Lifespan;
+    public static TimeSpan LifespanOf(string purpose) => IsBoundToAddress(purpose) ? InvitationLifespan : Lifespan;
+
+    /// <summary>
+    /// A new account's invitation, and an offer of a role that opens safeguarding records
+    /// (<see cref="SafeguardingRoleGrants.Purpose"/>), are bound to the address they were sent to;
+    /// a reset's token to the security stamp.
+    /// </summary>
+    private static bool IsBoundToAddress(string purpose) => purpose == ForgottenPasswords.InvitationPurpose || SafeguardingRoleGrants.IsGrantPurpose(purpose);
 
     private readonly IDataProtector _protector = protection.CreateProtector("Chaperone.Identity.ResetToken");
 
@@ -63,7 +70,7 @@ public sealed class ClockResetTokenProvider(IDataProtectionProvider protection, 
     }
 
     private static async Task<string> BindingAsync(string purpose, UserManager<StaffMember> manager, StaffMember user) =>
-        purpose == ForgottenPasswords.InvitationPurpose
+        IsBoundToAddress(purpose)
             ? "address:" + (await manager.GetEmailAsync(user))?.ToUpperInvariant()
             : await manager.GetSecurityStampAsync(user) ?? "";
 }

@@ -62,6 +62,7 @@ public static class AppSetup
             o.Conventions.AllowAnonymousToPage("/SignInMicrosoft");
             o.Conventions.AllowAnonymousToPage("/Account/ForgottenPassword");
             o.Conventions.AllowAnonymousToPage("/Account/ResetPassword");
+            o.Conventions.AllowAnonymousToPage("/Account/AcceptRole");
             o.Conventions.AllowAnonymousToPage("/Denied");
             o.Conventions.AllowAnonymousToPage("/Status");
             o.Conventions.AuthorizeFolder("/Admin", AuthPolicies.Admin);

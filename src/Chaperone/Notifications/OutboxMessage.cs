@@ -29,6 +29,8 @@ public enum MessageKind
     FamilyCanCome,
     /// <summary>A safeguarding concern draft was saved for a teacher without them (Teams' attendance report listed someone not invited); to the teacher, content-free.</summary>
     ConcernDraftWaiting,
+    /// <summary>Someone was given, offered or lost the DSL or senior leader role (<see cref="People.SafeguardingRoleGrants"/>); to the school's other DSLs and senior leaders.</summary>
+    SafeguardingRoleChanged,
 }
 
 /// <summary>Where a message is in its life.</summary>

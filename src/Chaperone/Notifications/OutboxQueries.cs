@@ -67,6 +67,7 @@ public static class OutboxQueries
         MessageKind.FamilyCanCome => "family-can-come",
         MessageKind.ConcernDraftWaiting => "concern-draft-waiting",
         MessageKind.ReminderMorning => "reminder-morning",
+        MessageKind.SafeguardingRoleChanged => "safeguarding-role-changed",
         _ => kind.ToString(),
     };
 
@@ -85,6 +86,7 @@ public static class OutboxQueries
         MessageKind.FamilyCanCome => "Family can come after all",
         MessageKind.ConcernDraftWaiting => "Concern draft waiting",
         MessageKind.ReminderMorning => "Reminder (morning)",
+        MessageKind.SafeguardingRoleChanged => "Safeguarding role changed",
         _ => kind.ToString(),
     };
 

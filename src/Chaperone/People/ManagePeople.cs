@@ -66,8 +66,10 @@ public static class ManagePeople
         var group = app.MapGroup("/api/v1").WithTags("People").RequireAuthorization(AuthPolicies.Admin);
         group.MapPost("/staff", PostStaff).WithName("AddStaff").WithSummary("Add a member of staff with roles (admin); answers with a one-time initial password, or with `\"invite\": true` emails them an invitation to choose their own (always, for a DSL or senior leader).");
         group.MapPut("/staff/{id}", PutStaff).WithName("UpdateStaff")
-            .WithSummary("Change a member of staff's name, email address and roles (admin); a new address or new roles end their sign-ins made before.");
-        group.MapPut("/staff/{id}/roles", PutRoles).WithName("SetStaffRoles").WithSummary("Replace a member of staff's roles (admin).");
+            .WithSummary("Change a member of staff's name, email address and roles (admin); a new address or new roles end their sign-ins made before. " + RolesByEmail);
+        group.MapPut("/staff/{id}/roles", PutRoles).WithName("SetStaffRoles").WithSummary("Replace a member of staff's roles (admin). " + RolesByEmail);
+        group.MapDelete("/staff/{id}/pending-roles", DeletePendingRoles).WithName("WithdrawStaffPendingRoles")
+            .WithSummary("Withdraw the DSL or senior leader role offered to a member of staff and not yet accepted (admin): the emailed link stops working, and the school's DSLs and senior leaders are told.");
         group.MapPut("/staff/{id}/access", PutAccess).WithName("SetStaffAccess")
             .WithSummary("End a member of staff's access when they leave, or restore it (admin): an ended account cannot sign in, and its sign-ins end.");
         group.MapPost("/staff/{id}/password-reset", PostPasswordReset).WithName("ResetStaffPassword")
@@ -86,15 +88,24 @@ public static class ManagePeople
         group.MapPut("/pupils/{id}", PutPupil).WithName("UpdatePupil").WithSummary("Change a pupil's name, date of birth or linked parents and carers (admin).");
     }
 
+    /// <summary>What the API's summaries say of the roles that open safeguarding records.</summary>
+    private const string RolesByEmail = "The DSL and senior leader roles are not given at once: they are offered, and the member is emailed a link to accept them by choosing a new password (`pendingRoles` until then); "
+        + "roles offered that the request leaves out are withdrawn. Every DSL or senior leader role given, offered, accepted, withdrawn or taken away is emailed to the school's other DSLs and senior leaders.";
+
     private static async Task<IResult> PostStaff(StaffRequest request, ClaimsPrincipal user, UserManager<StaffMember> users, ChaperoneDbContext db,
-        Identity.ForgottenPasswords links, Notifications.OutboxSignal outbox, CancellationToken ct) =>
-        (await AddStaffAsync(db, users, links, outbox, user, request, ct)).ToResult(created => TypedResults.Created($"/api/v1/staff/{created.Staff.Id}", created));
+        Identity.ForgottenPasswords links, SafeguardingRoleGrants grants, Notifications.OutboxSignal outbox, CancellationToken ct) =>
+        (await AddStaffAsync(db, users, links, grants, outbox, user, request, ct)).ToResult(created => TypedResults.Created($"/api/v1/staff/{created.Staff.Id}", created));
 
-    private static async Task<IResult> PutStaff(string id, StaffRequest request, ClaimsPrincipal user, UserManager<StaffMember> users, ChaperoneDbContext db, CancellationToken ct) =>
-        (await UpdateStaffAsync(db, users, user, id, request, ct)).ToResult(TypedResults.Ok);
+    private static async Task<IResult> PutStaff(string id, StaffRequest request, ClaimsPrincipal user, UserManager<StaffMember> users, ChaperoneDbContext db,
+        SafeguardingRoleGrants grants, CancellationToken ct) =>
+        (await UpdateStaffAsync(db, users, grants, user, id, request, ct)).ToResult(TypedResults.Ok);
 
-    private static async Task<IResult> PutRoles(string id, StaffRequest request, ClaimsPrincipal user, UserManager<StaffMember> users, ChaperoneDbContext db, CancellationToken ct) =>
-        (await SetRolesAsync(db, users, user, id, request, ct)).ToResult(TypedResults.Ok);
+    private static async Task<IResult> PutRoles(string id, StaffRequest request, ClaimsPrincipal user, UserManager<StaffMember> users, ChaperoneDbContext db,
+        SafeguardingRoleGrants grants, CancellationToken ct) =>
+        (await SetRolesAsync(db, users, grants, user, id, request, ct)).ToResult(TypedResults.Ok);
+
+    private static async Task<IResult> DeletePendingRoles(string id, ClaimsPrincipal user, ChaperoneDbContext db, SafeguardingRoleGrants grants, CancellationToken ct) =>
+        (await WithdrawPendingRolesAsync(db, grants, user, id, ct)).ToResult(TypedResults.Ok);
 
     private static async Task<IResult> PutAccess(string id, StaffAccessRequest request, ClaimsPrincipal user, UserManager<StaffMember> users, ChaperoneDbContext db,
         TimeProvider clock, CancellationToken ct) =>
@@ -110,13 +121,13 @@ public static class ManagePeople
         (await handler.HandleAsync(user, id, request, ct)).ToResult(TypedResults.Ok);
 
     private static async Task<IResult> PostStaffImport(HttpRequest request, ClaimsPrincipal user, ChaperoneDbContext db, UserManager<StaffMember> users,
-        Identity.ForgottenPasswords links, Notifications.OutboxSignal outbox, CancellationToken ct, bool dryRun = false)
+        Identity.ForgottenPasswords links, SafeguardingRoleGrants grants, Notifications.OutboxSignal outbox, CancellationToken ct, bool dryRun = false)
     {
         if (await CsvRows.ReadFileAsync(request.Body, ct) is not { } csv)
         {
             return Problems.Validation(new Dictionary<string, string[]> { ["file"] = [CsvRows.TooLarge] });
         }
-        return (await StaffImport.ImportAsync(db, users, links, outbox, user, csv, apply: !dryRun, ct)).ToResult(TypedResults.Ok);
+        return (await StaffImport.ImportAsync(db, users, links, grants, outbox, user, csv, apply: !dryRun, ct)).ToResult(TypedResults.Ok);
     }
 
     private static async Task<IResult> PostImport(HttpRequest request, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct, bool dryRun = false, bool update = false)
@@ -180,7 +191,7 @@ public static class ManagePeople
     /// invitation to choose their own (as a staff import does).
     /// </summary>
     public static async Task<PeopleOutcome<NewStaffDto>> AddStaffAsync(ChaperoneDbContext db, UserManager<StaffMember> users, Identity.ForgottenPasswords links,
-        Notifications.OutboxSignal outbox, ClaimsPrincipal admin, StaffRequest request, CancellationToken ct)
+        SafeguardingRoleGrants grants, Notifications.OutboxSignal outbox, ClaimsPrincipal admin, StaffRequest request, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         CheckName(request.Name, "name", errors);
@@ -197,7 +208,7 @@ public static class ManagePeople
         }
         var member = new StaffMember { SchoolId = admin.SchoolId(), Name = request.Name!.Trim(), Email = email, UserName = email, EmailConfirmed = true, MustChangePassword = !invite };
         var password = invite ? null : OneTimePassword();
-        var created = await CreateStaffAsync(db, users, admin, member, password, request.Roles!.Distinct().ToList());
+        var created = await CreateStaffAsync(db, users, grants, admin, member, password, request.Roles!.Distinct().ToList(), ct);
         if (!created.Succeeded)
         {
             return new PeopleOutcome<NewStaffDto>.Invalid(new() { ["email"] = [string.Join(" ", created.Errors.Select(e => e.Description))] });
@@ -215,25 +226,32 @@ public static class ManagePeople
     /// <summary>
     /// Makes a member of staff's account with <paramref name="password"/> (none: they are to be
     /// invited to choose one), their roles and its audit entry; the caller has checked the request.
+    /// A role that opens safeguarding records (only ever given with an invitation) is told to the
+    /// school's DSLs and senior leaders (<see cref="SafeguardingRoleGrants.NotifyAsync"/>), saved by the caller.
     /// </summary>
-    internal static async Task<IdentityResult> CreateStaffAsync(ChaperoneDbContext db, UserManager<StaffMember> users, ClaimsPrincipal admin,
-        StaffMember member, string? password, IReadOnlyCollection<string> roles, bool imported = false)
+    internal static async Task<IdentityResult> CreateStaffAsync(ChaperoneDbContext db, UserManager<StaffMember> users, SafeguardingRoleGrants grants, ClaimsPrincipal admin,
+        StaffMember member, string? password, IReadOnlyCollection<string> roles, CancellationToken ct, bool imported = false)
     {
         var created = password is null ? await users.CreateAsync(member) : await users.CreateAsync(member, password);
         if (created.Succeeded)
         {
             AuditLog.Record(db, admin, AuditActions.StaffAdded, AuditSubjects.Staff, member.Id, new { member.Name, member.Email, roles, invited = password is null, imported });
             await users.AddToRolesAsync(member, roles);
+            if (roles.Where(r => OpensSafeguarding([r])).ToList() is { Count: > 0 } leading)
+            {
+                await grants.NotifyAsync(member, AuditActor.From(admin), SafeguardingRoleEvent.Invited, leading, ct);
+            }
         }
         return created;
     }
 
     /// <summary>
     /// Replaces a member of staff's roles. An admin cannot take the admin role away from themselves.
-    /// A change ends the member's sign-ins made before it (their next carries the new roles).
+    /// A change ends the member's sign-ins made before it (their next carries the new roles). The DSL
+    /// and senior leader roles are offered instead, by email (<see cref="SafeguardingRolesByEmail"/>).
     /// </summary>
     public static async Task<PeopleOutcome<StaffDto>> SetRolesAsync(
-        ChaperoneDbContext db, UserManager<StaffMember> users, ClaimsPrincipal admin, string? id, StaffRequest request, CancellationToken ct)
+        ChaperoneDbContext db, UserManager<StaffMember> users, SafeguardingRoleGrants grants, ClaimsPrincipal admin, string? id, StaffRequest request, CancellationToken ct)
     {
         if (await FindStaffAsync(db, admin.SchoolId(), id, ct) is not { } member)
         {
@@ -245,8 +263,13 @@ public static class ManagePeople
         {
             return new PeopleOutcome<StaffDto>.Invalid(errors);
         }
-        await ApplyRolesAsync(db, users, admin, member, request.Roles!);
-        await db.SaveChangesAsync(ct);
+        await using (var write = await WriteTransaction.BeginAsync(db, ct))
+        {
+            await ApplyRolesAsync(db, users, grants, admin, member, request.Roles!, ct);
+            await db.SaveChangesAsync(ct);
+            await write.CommitAsync(ct);
+        }
+        grants.Sent();
         return new PeopleOutcome<StaffDto>.Done(await StaffDtoAsync(db, member, ct));
     }
 
@@ -256,7 +279,7 @@ public static class ManagePeople
     /// sign-ins made before (their next is with the new address, and carries the new roles).
     /// </summary>
     public static async Task<PeopleOutcome<StaffDto>> UpdateStaffAsync(
-        ChaperoneDbContext db, UserManager<StaffMember> users, ClaimsPrincipal admin, string? id, StaffRequest request, CancellationToken ct)
+        ChaperoneDbContext db, UserManager<StaffMember> users, SafeguardingRoleGrants grants, ClaimsPrincipal admin, string? id, StaffRequest request, CancellationToken ct)
     {
         if (await FindStaffAsync(db, admin.SchoolId(), id, ct) is not { } member)
         {
@@ -271,6 +294,7 @@ public static class ManagePeople
             return new PeopleOutcome<StaffDto>.Invalid(errors);
         }
         var name = request.Name!.Trim();
+        await using var write = await WriteTransaction.BeginAsync(db, ct);
         if (name != member.Name || email != member.Email)
         {
             AuditLog.Record(db, admin, AuditActions.StaffDetailsChanged, AuditSubjects.Staff, member.Id,
@@ -290,23 +314,52 @@ public static class ManagePeople
                 return new PeopleOutcome<StaffDto>.Invalid(new() { ["email"] = [string.Join(" ", saved.Errors.Select(e => e.Description))] });
             }
         }
-        await ApplyRolesAsync(db, users, admin, member, request.Roles!);
+        await ApplyRolesAsync(db, users, grants, admin, member, request.Roles!, ct);
         await db.SaveChangesAsync(ct);
+        await write.CommitAsync(ct);
+        grants.Sent();
         return new PeopleOutcome<StaffDto>.Done(await StaffDtoAsync(db, member, ct));
     }
 
-    private static async Task ApplyRolesAsync(ChaperoneDbContext db, UserManager<StaffMember> users, ClaimsPrincipal admin, StaffMember member, string[] roles)
+    /// <summary>
+    /// Gives and takes away roles at once, but offers the DSL and senior leader roles by email
+    /// (<see cref="SafeguardingRolesByEmail"/>; an offer the request leaves out is withdrawn); one of
+    /// those taken away is told to the school's DSLs and senior leaders. Saved by the caller.
+    /// </summary>
+    private static async Task ApplyRolesAsync(ChaperoneDbContext db, UserManager<StaffMember> users, SafeguardingRoleGrants grants, ClaimsPrincipal admin,
+        StaffMember member, string[] roles, CancellationToken ct)
     {
         var current = await users.GetRolesAsync(member);
-        if (current.ToHashSet().SetEquals(roles))
+        var change = SafeguardingRolesByEmail.Plan(current, roles);
+        if (change.ChangesHeldRoles)
         {
-            return;
+            await users.RemoveFromRolesAsync(member, change.Remove);
+            AuditLog.Record(db, admin, AuditActions.StaffRolesChanged, AuditSubjects.Staff, member.Id,
+                new { from = current, to = current.Except(change.Remove).Concat(change.AddNow), offered = change.Offer });
+            await users.AddToRolesAsync(member, change.AddNow);
+            // Sign-ins carry their roles: those made before end (StaffAccess), and the next carries the new ones.
+            await users.UpdateSecurityStampAsync(member);
+            if (change.Remove.Where(r => OpensSafeguarding([r])).ToList() is { Count: > 0 } lost)
+            {
+                await grants.NotifyAsync(member, AuditActor.From(admin), SafeguardingRoleEvent.Removed, lost, ct);
+            }
         }
-        await users.RemoveFromRolesAsync(member, current.Except(roles));
-        AuditLog.Record(db, admin, AuditActions.StaffRolesChanged, AuditSubjects.Staff, member.Id, new { from = current, to = roles.Distinct() });
-        await users.AddToRolesAsync(member, roles.Distinct().Except(current));
-        // Sign-ins carry their roles: those made before end (StaffAccess), and the next carries the new ones.
-        await users.UpdateSecurityStampAsync(member);
+        await grants.OfferAsync(admin, member, change.Offer, ct);
+    }
+
+    /// <summary>Withdraws the DSL or senior leader role offered to a member of staff and not yet accepted (the link stops working); nothing offered, nothing changes.</summary>
+    public static async Task<PeopleOutcome<StaffDto>> WithdrawPendingRolesAsync(ChaperoneDbContext db, SafeguardingRoleGrants grants, ClaimsPrincipal admin, string? id, CancellationToken ct)
+    {
+        if (await FindStaffAsync(db, admin.SchoolId(), id, ct) is not { } member)
+        {
+            return new PeopleOutcome<StaffDto>.Missing("No member of staff with this id in your school.");
+        }
+        if (await grants.WithdrawAsync(admin, member, ct))
+        {
+            await db.SaveChangesAsync(ct);
+            grants.Sent();
+        }
+        return new PeopleOutcome<StaffDto>.Done(await StaffDtoAsync(db, member, ct));
     }
 
     /// <summary>A password for an admin to hand over (its holder is asked to choose their own): 72 random bits.</summary>

@@ -9,8 +9,9 @@ namespace Chaperone.People;
 
 /// <param name="AccessEndedAt">When an admin ended their access (they left); null while they have it.</param>
 /// <param name="MicrosoftLinked">Whether a Microsoft account is linked to theirs, for signing in with Microsoft.</param>
+/// <param name="PendingRoles">The DSL or senior leader role offered to them and not yet accepted through the emailed link (<see cref="SafeguardingRolesByEmail"/>); null when none.</param>
 public sealed record StaffDto(string Id, string Name, string Email, IReadOnlyList<string> Roles, string? FamiliarisationConfirmedOn, DateTimeOffset? AccessEndedAt,
-    bool MicrosoftLinked = false);
+    bool MicrosoftLinked = false, PendingRolesDto? PendingRoles = null);
 
 public sealed record GuardianDto(string Id, string Name, string Relationship, bool HasParentalResponsibility, string? Email, string? Phone);
 
@@ -36,11 +37,13 @@ public static class PeopleEndpoints
                            where ids.Contains(ur.UserId)
                            select new { ur.UserId, r.Name }).ToListAsync(ct);
         var linked = (await db.UserLogins.Where(l => ids.Contains(l.UserId) && l.LoginProvider == Identity.MicrosoftSignIn.Scheme).Select(l => l.UserId).ToListAsync(ct)).ToHashSet();
+        var offered = (await db.Set<PendingRoleGrant>().AsNoTracking().Where(g => g.SchoolId == schoolId).ToListAsync(ct)).ToDictionary(g => g.StaffId);
         return staff.Select(s => new StaffDto(
             Ids.Format(s.Id), s.Name, s.Email ?? "",
             roles.Where(r => r.UserId == s.Id).Select(r => r.Name!).OrderBy(r => Roles.All.ToList().IndexOf(r)).ToList(),
             s.FamiliarisationConfirmedOn?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), s.AccessEndedAt,
-            linked.Contains(s.Id))).ToList();
+            linked.Contains(s.Id),
+            offered.GetValueOrDefault(s.Id) is { } g ? new PendingRolesDto(g.RoleList, g.OfferedAt, g.ExpiresAt, g.OfferedByName) : null)).ToList();
     }
 
     public static async Task<List<PupilDto>> LoadPupilsAsync(ChaperoneDbContext db, Guid schoolId, CancellationToken ct)

@@ -15,7 +15,9 @@ public sealed record StaffImportDto(bool Applied, int Rows, int Added, int Found
 /// Staff from a CSV file (<see cref="Headers"/>: name, email address, roles), checked whole and
 /// imported whole or not at all, like the pupils' import (<see cref="RosterImport"/>).
 /// <list type="bullet">
-/// <item>Someone the school already has (the same address) is left as they are: roles are changed on the People page.</item>
+/// <item>Someone the school already has (the same address) is left as they are: roles are changed on the People page
+/// (so a file cannot give an existing account the DSL or senior leader role; that is offered by email, <see cref="SafeguardingRolesByEmail"/>).</item>
+/// <item>A new account with the DSL or senior leader role is told to the school's DSLs and senior leaders (<see cref="SafeguardingRoleGrants.NotifyAsync"/>).</item>
 /// <item>An address that has an account in another school is a mistake to fix, not an account to take.</item>
 /// <item>Each new account has no password yet: its owner is emailed an invitation to choose one (<see cref="Identity.ForgottenPasswords.InvitationAsync"/>), a link
 /// that works once within <see cref="ClockResetTokenProvider.InvitationLifespan"/> (and, where the
@@ -32,7 +34,7 @@ public static class StaffImport
 
     /// <summary>Checks the file and, when <paramref name="apply"/> and every row is right, imports it; errors are keyed <c>file</c> or <c>rows[line].field</c>.</summary>
     public static async Task<PeopleOutcome<StaffImportDto>> ImportAsync(ChaperoneDbContext db, UserManager<StaffMember> users, ForgottenPasswords links,
-        Notifications.OutboxSignal outbox, ClaimsPrincipal admin, string csv, bool apply, CancellationToken ct)
+        SafeguardingRoleGrants grants, Notifications.OutboxSignal outbox, ClaimsPrincipal admin, string csv, bool apply, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         var rows = Read(csv, errors);
@@ -86,7 +88,7 @@ public static class StaffImport
             foreach (var row in added)
             {
                 var member = new StaffMember { SchoolId = schoolId, Name = row.Name, Email = row.Email, UserName = row.Email, EmailConfirmed = true };
-                var created = await ManagePeople.CreateStaffAsync(db, users, admin, member, password: null, row.Roles, imported: true);
+                var created = await ManagePeople.CreateStaffAsync(db, users, grants, admin, member, password: null, row.Roles, ct, imported: true);
                 if (!created.Succeeded)
                 {
                     // Checked above; another admin's import or addition of the same address in the meantime.

@@ -264,7 +264,7 @@ public abstract class EndpointSweepTests(ChaperoneApp app)
     /// <summary>Pages open without signing in: their own token is the key, or they are where one signs in.</summary>
     private static readonly string[] PagesOpenToAnyone =
     [
-        "/", "/signin", "/signin/microsoft/done", "/signout", "/denied", "/account/forgotten-password", "/account/reset-password", "/account/two-factor", "/family/", "/Status",
+        "/", "/signin", "/signin/microsoft/done", "/signout", "/denied", "/account/forgotten-password", "/account/reset-password", "/account/accept-role", "/account/two-factor", "/family/", "/Status",
     ];
 
     [Fact]

@@ -9,7 +9,7 @@ namespace Chaperone.Pages.Admin;
 /// Pupils and their parents and carers (<see cref="RosterImport"/>), or staff (<c>?kind=staff</c>,
 /// <see cref="StaffImport"/>), from a CSV file: checked, then imported whole or not at all.
 /// </summary>
-public sealed partial class ImportModel(Storage.ChaperoneDbContext db, UserManager<StaffMember> users, Identity.ForgottenPasswords links,
+public sealed partial class ImportModel(Storage.ChaperoneDbContext db, UserManager<StaffMember> users, Identity.ForgottenPasswords links, SafeguardingRoleGrants grants,
     Notifications.OutboxSignal outbox) : PageModel
 {
     public const string PagePath = "/admin/people/import";
@@ -75,7 +75,7 @@ public sealed partial class ImportModel(Storage.ChaperoneDbContext db, UserManag
         IReadOnlyDictionary<string, string[]>? invalid;
         if (IsStaff)
         {
-            var outcome = await StaffImport.ImportAsync(db, users, links, outbox, User, csv, apply: !CheckOnly, ct);
+            var outcome = await StaffImport.ImportAsync(db, users, links, grants, outbox, User, csv, apply: !CheckOnly, ct);
             StaffResult = (outcome as PeopleOutcome<StaffImportDto>.Done)?.Value;
             invalid = (outcome as PeopleOutcome<StaffImportDto>.Invalid)?.Errors;
         }

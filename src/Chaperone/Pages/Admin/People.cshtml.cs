@@ -109,7 +109,8 @@ public sealed class PeopleModel(ChaperoneDbContext db, UserManager<StaffMember> 
             StaffId = member.Id;
             StaffName = member.Name;
             StaffEmail = member.Email;
-            StaffRoles = [.. member.Roles];
+            // Roles offered and still awaiting acceptance stay ticked: saving the form leaves the offer as it is.
+            StaffRoles = [.. member.Roles, .. member.PendingRoles is { } offered && !IsRunOut(offered) ? offered.Roles : []];
         }
         if (guardian is not null)
         {
@@ -138,10 +139,11 @@ public sealed class PeopleModel(ChaperoneDbContext db, UserManager<StaffMember> 
         return Page();
     }
 
-    public async Task<IActionResult> OnPostAddStaffAsync([FromServices] Identity.ForgottenPasswords links, [FromServices] Notifications.OutboxSignal outbox, CancellationToken ct)
+    public async Task<IActionResult> OnPostAddStaffAsync([FromServices] Identity.ForgottenPasswords links, [FromServices] SafeguardingRoleGrants grants,
+        [FromServices] Notifications.OutboxSignal outbox, CancellationToken ct)
     {
         StaffId = null;
-        var outcome = await ManagePeople.AddStaffAsync(db, users, links, outbox, User, new StaffRequest(StaffName, StaffEmail, [.. StaffRoles], StaffInvite), ct);
+        var outcome = await ManagePeople.AddStaffAsync(db, users, links, grants, outbox, User, new StaffRequest(StaffName, StaffEmail, [.. StaffRoles], StaffInvite), ct);
         if (outcome is PeopleOutcome<NewStaffDto>.Done done)
         {
             // The password is shown on this response only and kept nowhere: not in TempData, and not in the
@@ -157,9 +159,9 @@ public sealed class PeopleModel(ChaperoneDbContext db, UserManager<StaffMember> 
         return await ShowAsync(outcome, StaffErrors, StaffField, ct);
     }
 
-    public async Task<IActionResult> OnPostUpdateStaffAsync(CancellationToken ct)
+    public async Task<IActionResult> OnPostUpdateStaffAsync([FromServices] SafeguardingRoleGrants grants, CancellationToken ct)
     {
-        var outcome = await ManagePeople.UpdateStaffAsync(db, users, User, StaffId, new StaffRequest(StaffName, StaffEmail, [.. StaffRoles]), ct);
+        var outcome = await ManagePeople.UpdateStaffAsync(db, users, grants, User, StaffId, new StaffRequest(StaffName, StaffEmail, [.. StaffRoles]), ct);
         if (outcome is PeopleOutcome<StaffDto>.Done done)
         {
             if (done.Value.Id == Ids.Format(User.UserId()))
@@ -167,10 +169,30 @@ public sealed class PeopleModel(ChaperoneDbContext db, UserManager<StaffMember> 
                 // The admin's own sign-in carries on, with their new details and roles.
                 await signIn.RefreshSignInAsync((await users.GetUserAsync(User))!);
             }
-            return Saved("staff", $"{done.Value.Name}’s details are saved. Roles: {RoleList(done.Value.Roles)}.");
+            return Saved("staff", $"{done.Value.Name}’s details are saved. Roles: {RoleList(done.Value.Roles)}."
+                + (done.Value.PendingRoles is { } offered
+                    ? $" The {SafeguardingRoleGrants.RolesText(offered.Roles)} is theirs only once they accept it through the link emailed to {done.Value.Email}, by choosing a new password of their own; the school’s DSLs and senior leaders are told."
+                    : ""));
         }
         return await ShowAsync(outcome, StaffErrors, StaffField, ct);
     }
+
+    public async Task<IActionResult> OnPostWithdrawRolesAsync([FromServices] SafeguardingRoleGrants grants, CancellationToken ct)
+    {
+        var outcome = await ManagePeople.WithdrawPendingRolesAsync(db, grants, User, StaffId, ct);
+        StaffId = null;
+        return outcome is PeopleOutcome<StaffDto>.Done done
+            ? Saved("staff", $"The role offered to {done.Value.Name} is withdrawn: the link emailed to them no longer works.")
+            : await ShowAsync(outcome, StaffErrors, StaffField, ct);
+    }
+
+    /// <summary>Whether the link of an offer has run out unaccepted.</summary>
+    public bool IsRunOut(PendingRolesDto offered) => offered.Until <= clock.GetUtcNow();
+
+    /// <summary>What the staff list says of roles offered and not yet accepted.</summary>
+    public string PendingText(PendingRolesDto offered) => IsRunOut(offered)
+        ? $"{SafeguardingRoleGrants.RolesText(offered.Roles)} offered by email {Display.OnDayAt(offered.Since, Zone)}: the link ran out unaccepted {Display.OnDayAt(offered.Until, Zone)}. Save their roles again to email a new one, or withdraw it."
+        : $"{SafeguardingRoleGrants.RolesText(offered.Roles)} awaiting acceptance by email since {Display.At(offered.Since, Zone)} (offered by {offered.OfferedBy})";
 
     /// <summary>A member of staff given a new one-time password, shown on this response only.</summary>
     public NewStaffDto? PasswordReset { get; private set; }

@@ -727,6 +727,51 @@ namespace Chaperone.Storage.Migrations.Sqlite
                     b.ToTable("Guardians");
                 });
 
+            modelBuilder.Entity("Chaperone.People.PendingRoleGrant", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Email")
+                        .IsRequired()
+                        .HasMaxLength(320)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("OfferedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("OfferedById")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("OfferedByName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Roles")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("SchoolId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("StaffId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("SchoolId");
+
+                    b.HasIndex("StaffId")
+                        .IsUnique();
+
+                    b.ToTable("PendingRoleGrants", (string)null);
+                });
+
             modelBuilder.Entity("Chaperone.People.Pupil", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1673,6 +1718,15 @@ namespace Chaperone.Storage.Migrations.Sqlite
                     b.HasOne("Chaperone.Schools.School", null)
                         .WithMany()
                         .HasForeignKey("SchoolId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Chaperone.People.PendingRoleGrant", b =>
+                {
+                    b.HasOne("Chaperone.People.StaffMember", null)
+                        .WithMany()
+                        .HasForeignKey("StaffId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
