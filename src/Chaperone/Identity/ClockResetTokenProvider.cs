@@ -17,7 +17,9 @@ namespace Chaperone.Identity;
 /// the password changes it, as does any other change to the account, and so voids every token issued
 /// before. An invitation is bound to the address it was sent to and to the account having no password
 /// yet: an admin changing the new member's roles does not void it, but a new address, or any password
-/// set (through the invitation itself, or by an admin), does.
+/// set (through the invitation itself, or by an admin), does. An offer of the DSL or senior leader role
+/// (<see cref="SafeguardingRoleGrants"/>) is bound to the address too, and works as long as an invitation;
+/// its purpose names the offer, which must still stand.
 /// </summary>
 public sealed class ClockResetTokenProvider(IDataProtectionProvider protection, TimeProvider clock) : IUserTwoFactorTokenProvider<StaffMember>
 {

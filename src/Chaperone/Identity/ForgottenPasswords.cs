@@ -107,11 +107,7 @@ public sealed class ForgottenPasswords(
     /// <summary>Sets the new password through the link; answers the fields to fix (<c>token</c>, <c>newPassword</c>), none when set.</summary>
     public async Task<Dictionary<string, string[]>> ResetAsync(ResetPasswordRequest request, CancellationToken ct)
     {
-        var errors = new Dictionary<string, string[]>();
-        if (string.IsNullOrEmpty(request.NewPassword) || request.NewPassword.Length > 1000)
-        {
-            errors["newPassword"] = ["Enter a new password of at least 10 characters."];
-        }
+        var errors = NewPasswordErrors(request.NewPassword);
         var (user, invited) = await AccountForAsync(request.User, request.Token);
         if (user is null)
         {
@@ -121,24 +117,36 @@ public sealed class ForgottenPasswords(
         {
             return errors;
         }
-        user!.MustChangePassword = false;
-        AuditLog.Record(db, user.SchoolId, new AuditActor(user.Id, user.Name), AuditActions.PasswordResetByEmail, AuditSubjects.Staff, Ids.Format(user.Id));
-        // Checks the token and the new password's rules, then saves the new hash, the audit entry
-        // and a new security stamp together.
+        AuditLog.Record(db, user!.SchoolId, new AuditActor(user.Id, user.Name), AuditActions.PasswordResetByEmail, AuditSubjects.Staff, Ids.Format(user.Id));
         // An invitation's token, checked above, stands for a reset's here.
-        var reset = await users.ResetPasswordAsync(user, invited ? await users.GeneratePasswordResetTokenAsync(user) : request.Token!, request.NewPassword!);
+        return await SetChosenPasswordAsync(users, db, user, invited ? await users.GeneratePasswordResetTokenAsync(user) : request.Token!, request.NewPassword!, LinkUnusable);
+    }
+
+    /// <summary>The error of a new password that is missing or too long to check (<c>newPassword</c>); none when it can be checked.</summary>
+    public static Dictionary<string, string[]> NewPasswordErrors(string? newPassword) =>
+        string.IsNullOrEmpty(newPassword) || newPassword.Length > 1000 ? new() { ["newPassword"] = ["Enter a new password of at least 10 characters."] } : [];
+
+    /// <summary>
+    /// Sets the password a member of staff chose through a link emailed to them: checks the reset
+    /// token and the password's rules, then saves the new hash, what else is pending on the context
+    /// (the audit entry) and a new security stamp together, and lifts any lockout (the link proves the
+    /// mailbox). A refusal keeps nothing: the fields to fix (<c>token</c> with <paramref name="unusable"/>, <c>newPassword</c>).
+    /// </summary>
+    public static async Task<Dictionary<string, string[]>> SetChosenPasswordAsync(UserManager<StaffMember> users, ChaperoneDbContext db, StaffMember user,
+        string resetToken, string newPassword, string unusable)
+    {
+        user.MustChangePassword = false;
+        var reset = await users.ResetPasswordAsync(user, resetToken, newPassword);
         if (!reset.Succeeded)
         {
-            // Nothing of a refused reset is kept.
             db.ChangeTracker.Clear();
             return reset.Errors.Any(e => e.Code == nameof(IdentityErrorDescriber.InvalidToken))
-                ? new() { ["token"] = [LinkUnusable] }
+                ? new() { ["token"] = [unusable] }
                 : new() { ["newPassword"] = [string.Join(" ", reset.Errors.Select(e => e.Description))] };
         }
-        // The link proves the mailbox: a lockout from guessing ends.
         await users.SetLockoutEndDateAsync(user, null);
         await users.ResetAccessFailedCountAsync(user);
-        return errors;
+        return [];
     }
 
     /// <summary>The account a link's token sets the password of, and whether it is a new account's invitation; no account when the link cannot be used.</summary>

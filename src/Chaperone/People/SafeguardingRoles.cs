@@ -225,39 +225,31 @@ public sealed class SafeguardingRoleGrants(UserManager<StaffMember> users, Chape
     /// </summary>
     public async Task<Dictionary<string, string[]>> AcceptAsync(AcceptRoleRequest request, CancellationToken ct)
     {
-        var errors = new Dictionary<string, string[]>();
-        if (string.IsNullOrEmpty(request.NewPassword) || request.NewPassword.Length > 1000)
-        {
-            errors["newPassword"] = ["Enter a new password of at least 10 characters."];
-        }
+        var errors = ForgottenPasswords.NewPasswordErrors(request.NewPassword);
         var (grant, member) = await OfferForAsync(request.Grant, request.Token);
         if (grant is null)
         {
             errors["token"] = [LinkUnusable];
         }
-        if (errors.Count > 0)
+        if (errors.Count > 0 || grant is null || member is null)
         {
             return errors;
         }
         await using var write = await WriteTransaction.BeginAsync(db, ct);
-        // The password the member chooses replaces any other (one an admin set, or knows), under a new security stamp.
-        member!.MustChangePassword = false;
-        var reset = await users.ResetPasswordAsync(member, await users.GeneratePasswordResetTokenAsync(member), request.NewPassword!);
-        if (!reset.Succeeded)
+        // The password the member chooses replaces any other (one an admin set, or knows), under a new
+        // security stamp; the offer's token, checked above, stands for a reset's here.
+        errors = await ForgottenPasswords.SetChosenPasswordAsync(users, db, member, await users.GeneratePasswordResetTokenAsync(member), request.NewPassword!, LinkUnusable);
+        if (errors.Count > 0)
         {
-            db.ChangeTracker.Clear();
-            return new() { ["newPassword"] = [string.Join(" ", reset.Errors.Select(e => e.Description))] };
+            return errors;
         }
-        // The link proves the mailbox: a lockout from guessing ends.
-        await users.SetLockoutEndDateAsync(member, null);
-        await users.ResetAccessFailedCountAsync(member);
         // Nobody else's authenticator app or recovery codes stay with the account: the member sets up their own.
         await users.SetTwoFactorEnabledAsync(member, false);
         await users.GenerateNewTwoFactorRecoveryCodesAsync(member, 0);
         await TwoFactor.NewKeyAsync(users, member);
         var actor = new AuditActor(member.Id, member.Name);
         AuditLog.Record(db, member.SchoolId, actor, AuditActions.SafeguardingRoleAccepted, AuditSubjects.Staff, Ids.Format(member.Id),
-            new { roles = grant!.RoleList, offeredBy = grant.OfferedByName, offeredAt = grant.OfferedAt });
+            new { roles = grant.RoleList, offeredBy = grant.OfferedByName, offeredAt = grant.OfferedAt });
         db.Remove(grant);
         await NotifyAsync(member, actor, SafeguardingRoleEvent.Accepted, grant.RoleList, ct, offeredBy: grant.OfferedByName);
         // Only now the roles; and a new security stamp once more, so that no sign-in made before carries on.

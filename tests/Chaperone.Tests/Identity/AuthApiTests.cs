@@ -223,8 +223,8 @@ public abstract partial class AuthApiTests(ChaperoneApp app)
     }
 
     /// <summary>
-    /// Every route under /api/v1 but those for signing in (signing in, and a forgotten password's
-    /// link) and the family API (which takes the guardian's token instead, and says so with
+    /// Every route under /api/v1 but those for signing in (signing in, a forgotten password's
+    /// link, an offered role's link) and the family API (which takes the guardian's token instead, and says so with
     /// AllowAnonymous), with a made-up id in place of each route parameter.
     /// </summary>
     private IEnumerable<(string Method, string Path)> ApiEndpoints() =>
@@ -237,7 +237,7 @@ public abstract partial class AuthApiTests(ChaperoneApp app)
                 .Select(m => (m, "/" + RouteParameter().Replace(e.RoutePattern.RawText!.TrimStart('/'), Guid.NewGuid().ToString()))))
             .Distinct();
 
-    private static readonly string[] SigningIn = ["auth/login", "auth/forgotten-password", "auth/reset-password"];
+    private static readonly string[] SigningIn = ["auth/login", "auth/forgotten-password", "auth/reset-password", "auth/accept-role"];
 
     [GeneratedRegex(@"\{[^}]+\}")]
     private static partial Regex RouteParameter();

@@ -1,6 +1,5 @@
 using Chaperone.People;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.RateLimiting;
 
 namespace Chaperone.Pages.Account;
@@ -10,37 +9,14 @@ namespace Chaperone.Pages.Account;
 /// it by choosing a new password of their own (<see cref="SafeguardingRoleGrants.AcceptAsync"/>).
 /// </summary>
 [EnableRateLimiting(RateLimits.Login)]
-public sealed class AcceptRoleModel(SafeguardingRoleGrants grants) : PageModel
+public sealed class AcceptRoleModel(SafeguardingRoleGrants grants) : PasswordFromLinkModel
 {
     [BindProperty(SupportsGet = true)]
     public string? Grant { get; set; }
 
-    [BindProperty(SupportsGet = true)]
-    public string? Token { get; set; }
+    protected override Task<bool> IsUsableAsync() => grants.IsUsableAsync(Grant, Token);
 
-    [BindProperty]
-    public string? NewPassword { get; set; }
+    protected override Task<Dictionary<string, string[]>> SetAsync(CancellationToken ct) => grants.AcceptAsync(new AcceptRoleRequest(Grant, Token, NewPassword), ct);
 
-    /// <summary>Whether the offer can still be accepted; when not, the page says so before anyone types a password.</summary>
-    public bool Usable { get; private set; } = true;
-
-    public FormErrors Errors { get; } = new();
-
-    public async Task OnGetAsync() => Usable = await grants.IsUsableAsync(Grant, Token);
-
-    public async Task<IActionResult> OnPostAsync(CancellationToken ct)
-    {
-        var errors = await grants.AcceptAsync(new AcceptRoleRequest(Grant, Token, NewPassword), ct);
-        if (errors.Count == 0)
-        {
-            TempData["Notice"] = "The role is yours, with your new password. Sign in with it, then set up two-factor sign-in with your authenticator app.";
-            return LocalRedirect("/signin");
-        }
-        Usable = !errors.ContainsKey("token");
-        if (Usable)
-        {
-            Errors.AddAll(errors, field => field == "newPassword" ? "new-password" : field);
-        }
-        return Page();
-    }
+    protected override string Done => "The role is yours, with your new password. Sign in with it, then set up two-factor sign-in with your authenticator app.";
 }
