@@ -236,6 +236,12 @@ public sealed class SafeguardingRoleGrants(UserManager<StaffMember> users, Chape
             return errors;
         }
         await using var write = await WriteTransaction.BeginAsync(db, ct);
+        // Taken by deleting it: of two acceptances racing, one deletes it, and the other (waiting for its commit) finds nothing left.
+        db.Entry(grant).State = EntityState.Detached;
+        if (await db.Set<PendingRoleGrant>().Where(g => g.Id == grant.Id).ExecuteDeleteAsync(ct) != 1)
+        {
+            return new() { ["token"] = [LinkUnusable] };
+        }
         // The password the member chooses replaces any other (one an admin set, or knows), under a new
         // security stamp; the offer's token, checked above, stands for a reset's here.
         errors = await ForgottenPasswords.SetChosenPasswordAsync(users, db, member, await users.GeneratePasswordResetTokenAsync(member), request.NewPassword!, LinkUnusable);
@@ -250,7 +256,6 @@ public sealed class SafeguardingRoleGrants(UserManager<StaffMember> users, Chape
         var actor = new AuditActor(member.Id, member.Name);
         AuditLog.Record(db, member.SchoolId, actor, AuditActions.SafeguardingRoleAccepted, AuditSubjects.Staff, Ids.Format(member.Id),
             new { roles = grant.RoleList, offeredBy = grant.OfferedByName, offeredAt = grant.OfferedAt });
-        db.Remove(grant);
         await NotifyAsync(member, actor, SafeguardingRoleEvent.Accepted, grant.RoleList, ct, offeredBy: grant.OfferedByName);
         // Only now the roles; and a new security stamp once more, so that no sign-in made before carries on.
         var added = await users.AddToRolesAsync(member, grant.RoleList.Where(r => People.Roles.All.Contains(r)));

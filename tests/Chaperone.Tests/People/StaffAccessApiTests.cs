@@ -298,7 +298,7 @@ public abstract class StaffAccessApiTests(ChaperoneApp app)
         }
         Assert.Equal(["roles"], await Api.BadRequestFieldsAsync(await admin.PostAsJsonAsync("/api/v1/staff", new { name = "New Teacher", email = "new.teacher@school.test", roles = new[] { "" } })));
 
-        // Another member of staff may be given either; and an admin may give themselves the Teacher role.
+        // Another member of staff may be given either (offered by email: SafeguardingRoleGrantTests); and an admin may give themselves the Teacher role.
         Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync($"/api/v1/staff/{school.OtherTeacherId}/roles", new { roles = new[] { "Teacher", "Dsl" } })).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync($"/api/v1/staff/{school.AdminId}/roles", new { roles = new[] { "Admin", "Teacher" } })).StatusCode);
     }
