@@ -265,6 +265,7 @@ public static class ManagePeople
         }
         await using (var write = await WriteTransaction.BeginAsync(db, ct))
         {
+            await SafeguardingRoleGrants.TakeTurnAsync(db, member, ct);
             await ApplyRolesAsync(db, users, grants, admin, member, request.Roles!, ct);
             await db.SaveChangesAsync(ct);
             await write.CommitAsync(ct);
@@ -295,6 +296,7 @@ public static class ManagePeople
         }
         var name = request.Name!.Trim();
         await using var write = await WriteTransaction.BeginAsync(db, ct);
+        await SafeguardingRoleGrants.TakeTurnAsync(db, member, ct);
         if (name != member.Name || email != member.Email)
         {
             AuditLog.Record(db, admin, AuditActions.StaffDetailsChanged, AuditSubjects.Staff, member.Id,
@@ -324,7 +326,8 @@ public static class ManagePeople
     /// <summary>
     /// Gives and takes away roles at once, but offers the DSL and senior leader roles by email
     /// (<see cref="SafeguardingRolesByEmail"/>; an offer the request leaves out is withdrawn); one of
-    /// those taken away is told to the school's DSLs and senior leaders. Saved by the caller.
+    /// those taken away is told to the school's DSLs and senior leaders. Saved by the caller, in a
+    /// write transaction that has taken the member's turn (<see cref="SafeguardingRoleGrants.TakeTurnAsync"/>).
     /// </summary>
     private static async Task ApplyRolesAsync(ChaperoneDbContext db, UserManager<StaffMember> users, SafeguardingRoleGrants grants, ClaimsPrincipal admin,
         StaffMember member, string[] roles, CancellationToken ct)
@@ -354,10 +357,15 @@ public static class ManagePeople
         {
             return new PeopleOutcome<StaffDto>.Missing("No member of staff with this id in your school.");
         }
-        if (await grants.WithdrawAsync(admin, member, ct))
+        await using (var write = await WriteTransaction.BeginAsync(db, ct))
         {
-            await db.SaveChangesAsync(ct);
-            grants.Sent();
+            await SafeguardingRoleGrants.TakeTurnAsync(db, member, ct);
+            if (await grants.WithdrawAsync(admin, member, ct))
+            {
+                await db.SaveChangesAsync(ct);
+                await write.CommitAsync(ct);
+                grants.Sent();
+            }
         }
         return new PeopleOutcome<StaffDto>.Done(await StaffDtoAsync(db, member, ct));
     }

@@ -148,6 +148,18 @@ public sealed class SafeguardingRoleGrants(UserManager<StaffMember> users, Chape
     public static string RolesText(IReadOnlyCollection<string> roles) =>
         string.Join(" and ", roles.Select(RoleName)) + (roles.Count == 1 ? " role" : " roles");
 
+    /// <summary>
+    /// Inside a write transaction, waits until no other change of the member's roles or offer is
+    /// under way (<see cref="WriteTransaction.TakeTurnAsync"/>): two admins saving at once, or an
+    /// acceptance meeting a withdrawal, then come one after the other, each reading what the last wrote
+    /// (the member is read again once the turn is taken, so a change saved by the one before is built on).
+    /// </summary>
+    public static async Task TakeTurnAsync(ChaperoneDbContext db, StaffMember member, CancellationToken ct)
+    {
+        await WriteTransaction.TakeTurnAsync(db, $"staff-roles:{Ids.Format(member.Id)}", ct);
+        await db.Entry(member).ReloadAsync(ct);
+    }
+
     /// <summary>The member's offer, if there is one (run out or not).</summary>
     public Task<PendingRoleGrant?> FindAsync(StaffMember member, CancellationToken ct) =>
         db.Set<PendingRoleGrant>().FirstOrDefaultAsync(g => g.StaffId == member.Id && g.SchoolId == member.SchoolId, ct);
@@ -236,6 +248,7 @@ public sealed class SafeguardingRoleGrants(UserManager<StaffMember> users, Chape
             return errors;
         }
         await using var write = await WriteTransaction.BeginAsync(db, ct);
+        await TakeTurnAsync(db, member, ct);
         // Taken by deleting it: of two acceptances racing, one deletes it, and the other (waiting for its commit) finds nothing left.
         db.Entry(grant).State = EntityState.Detached;
         if (await db.Set<PendingRoleGrant>().Where(g => g.Id == grant.Id).ExecuteDeleteAsync(ct) != 1)

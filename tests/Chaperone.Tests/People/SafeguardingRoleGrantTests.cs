@@ -225,6 +225,27 @@ public abstract class SafeguardingRoleGrantTests(ChaperoneApp app)
         var editing = WebUtility.HtmlDecode(await admin.GetStringAsync($"/admin/people?staff={school.OtherTeacherId}"));
         Assert.Matches("id=\"staff-role-dsl\" name=\"StaffRoles\" value=\"Dsl\" checked", editing);
     }
+
+    [Fact]
+    public async Task AdminsOfferingAndWithdrawingAtOnceAreTakenInTurnAndLeaveOneOfferOrNone()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var (first, second) = (await school.AdminAsync(app), await school.AdminAsync(app));
+        for (var round = 0; round < 3; round++)
+        {
+            var answers = await Task.WhenAll(
+                SetRolesAsync(first, school.OtherTeacherId, Roles.Teacher, Roles.Dsl),
+                SetRolesAsync(second, school.OtherTeacherId, Roles.Teacher, Roles.Slt),
+                first.DeleteAsync($"/api/v1/staff/{school.OtherTeacherId}/pending-roles"),
+                second.PutAsJsonAsync($"/api/v1/staff/{school.OtherTeacherId}", new { name = "Renamed Teacher", email = school.OtherTeacherEmail, roles = new[] { Roles.Teacher, Roles.Dsl } }));
+            Assert.All(answers, a => Assert.Equal(HttpStatusCode.OK, a.StatusCode));
+            var offers = await app.WithDbAsync(db => db.Set<PendingRoleGrant>().AsNoTracking().Where(g => g.StaffId == school.OtherTeacherId).CountAsync());
+            Assert.InRange(offers, 0, 1);
+            var staff = await StaffAsync(first, school.OtherTeacherId);
+            Assert.Equal([Roles.Teacher], staff.GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
+            Assert.Equal(offers == 1, staff.GetProperty("pendingRoles").ValueKind == JsonValueKind.Object);
+        }
+    }
 }
 
 public sealed class SafeguardingRoleGrantsOnSqlite(ChaperoneApp app) : SafeguardingRoleGrantTests(app), IClassFixture<ChaperoneApp>;
