@@ -90,6 +90,14 @@ public sealed class SettingsModel(ChaperoneDbContext db, ClosedDaySessions close
     public string? ExpectationsForFamilies { get; set; }
 
     public FormErrors ExpectationsErrors { get; } = new();
+
+    [BindProperty]
+    public string? OfficeEmail { get; set; }
+
+    [BindProperty]
+    public string? OfficePhone { get; set; }
+
+    public FormErrors OfficeErrors { get; } = new();
     public FormErrors ConcernErrors { get; } = new();
     public List<(Guid Id, string Name, string? Email)> Leaders { get; private set; } = [];
     public FormErrors SettingsErrors { get; } = new();
@@ -149,6 +157,25 @@ public sealed class SettingsModel(ChaperoneDbContext db, ClosedDaySessions close
         AuditLog.Record(db, User, AuditActions.SettingsChanged, AuditSubjects.School, school.Id, new { request.ExpectationsFull, request.ExpectationsBrief, request.ExpectationsForFamilies });
         await db.SaveChangesAsync(ct);
         TempData["Notice"] = "The expectations are saved.";
+        return RedirectToPage();
+    }
+
+    /// <summary>How families reach the school office: its email and phone, each optional (empty takes it away).</summary>
+    public async Task<IActionResult> OnPostOfficeAsync(CancellationToken ct)
+    {
+        var request = new PolicySettingsRequest(null, null, null, null, null, OfficeEmail: OfficeEmail ?? "", OfficePhone: OfficePhone ?? "");
+        var school = await db.Schools.Include(s => s.Closures).FirstAsync(s => s.Id == User.SchoolId(), ct);
+        OfficeErrors.AddAll(SchoolSettings.Apply(school, request), field => field);
+        if (OfficeErrors.Any)
+        {
+            db.ChangeTracker.Clear();
+            await LoadAsync(ct);
+            KeepSettingsAsSaved();
+            return Page();
+        }
+        AuditLog.Record(db, User, AuditActions.SettingsChanged, AuditSubjects.School, school.Id, new { request.OfficeEmail, request.OfficePhone });
+        await db.SaveChangesAsync(ct);
+        TempData["Notice"] = "The school office's contact details are saved.";
         return RedirectToPage();
     }
 
@@ -281,6 +308,8 @@ public sealed class SettingsModel(ChaperoneDbContext db, ClosedDaySessions close
         ExpectationsFull ??= Policy.Expectations.Full;
         ExpectationsBrief ??= Policy.Expectations.Brief;
         ExpectationsForFamilies ??= string.Join('\n', Policy.Expectations.ForFamilies);
+        OfficeEmail ??= Policy.Office.Email;
+        OfficePhone ??= Policy.Office.Phone;
         Calls = await Chaperone.Calls.CallSettings.LoadAsync(db, network, school.Id, ct);
         var concerns = Chaperone.Concerns.ConcernSettingsStore.ToDto(await Chaperone.Concerns.ConcernSettingsStore.LoadAsync(db, school.Id, ct));
         AcknowledgeMinutes = concerns.AcknowledgeWithinMinutes.ToString(CultureInfo.InvariantCulture);
