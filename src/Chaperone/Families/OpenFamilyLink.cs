@@ -14,6 +14,8 @@ namespace Chaperone.Families;
 /// <param name="CannotCome">When this guardian told the school they cannot come at the session's time, and what they wrote; null if they have not (or took it back).</param>
 /// <param name="CanSayCannotCome">Whether they can still say so, or take it back: until the start.</param>
 /// <param name="GoesAheadWithoutYou">Once they cannot come: whether each of their children still has another invited adult coming, one with parental responsibility among them, so that the call can go ahead as booked without them (<see cref="WhoIsLeft"/>).</param>
+/// <param name="ParentalResponsibility">Whether this parent or carer holds parental responsibility: one who does not supervises, and is told that consent is not theirs to give (clause 1; <see cref="SupervisingOnly"/>).</param>
+/// <param name="Office">How to contact the school office, if the school has said.</param>
 public sealed record FamilySessionDto(
     string School,
     string Kind,
@@ -36,7 +38,9 @@ public sealed record FamilySessionDto(
     int OtherPupils = 0,
     FamilyCannotComeDto? CannotCome = null,
     bool CanSayCannotCome = false,
-    bool GoesAheadWithoutYou = false);
+    bool GoesAheadWithoutYou = false,
+    bool ParentalResponsibility = true,
+    Schools.SchoolOfficeDto? Office = null);
 
 /// <summary>
 /// Clause 1 for a Teams session (null for the built-in room, which asks it in the call): Teams
@@ -117,7 +121,7 @@ public sealed class OpenFamilyLink(ChaperoneDbContext db, FamilyLinks links, Tim
         }
         var schoolId = session.SchoolId;
         var guardian = await Admitted(db, schoolId, session.Id, link.GuardianId)
-            .Select(g => new { g.Id, g.Name })
+            .Select(g => new { g.Id, g.Name, g.HasParentalResponsibility })
             .FirstOrDefaultAsync(ct);
         if (guardian is null)
         {
@@ -132,7 +136,7 @@ public sealed class OpenFamilyLink(ChaperoneDbContext db, FamilyLinks links, Tim
             return new FamilyLinkOutcome.Expired();
         }
 
-        var school = await db.Schools.AsNoTracking().Where(s => s.Id == schoolId).Select(s => new { s.Name, s.TimeZoneId }).FirstAsync(ct);
+        var school = await db.Schools.AsNoTracking().Where(s => s.Id == schoolId).Select(s => new { s.Name, s.TimeZoneId, s.OfficeEmail, s.OfficePhone }).FirstAsync(ct);
         var zone = Policy.PolicySettings.ZoneOrDefault(school.TimeZoneId);
         var teacher = await db.Users.AsNoTracking().Where(u => u.Id == session.TeacherId).Select(u => u.Name).FirstAsync(ct);
         var pupils = await db.SessionPupils.AsNoTracking().Where(sp => sp.SessionId == session.Id && sp.SchoolId == schoolId)
@@ -181,7 +185,9 @@ public sealed class OpenFamilyLink(ChaperoneDbContext db, FamilyLinks links, Tim
             pupils.Count - ownPupils.Count,
             said,
             FamilyAbsence.CanSay(session, clock.GetUtcNow()),
-            said is not null && (await WhoIsLeft.ReadAsync(db, schoolId, session.Id, session.Sequence, guardian.Id, ct)).All(p => p.Verdict == WhoIsLeft.Verdict.GoesAhead));
+            said is not null && (await WhoIsLeft.ReadAsync(db, schoolId, session.Id, session.Sequence, guardian.Id, ct)).All(p => p.Verdict == WhoIsLeft.Verdict.GoesAhead),
+            guardian.HasParentalResponsibility,
+            school.OfficeEmail is null && school.OfficePhone is null ? null : new Schools.SchoolOfficeDto(school.OfficeEmail, school.OfficePhone));
         return new FamilyLinkOutcome.Open(dto, schoolId, session.Id, guardian.Id, zone, teamsFacts);
     }
 
