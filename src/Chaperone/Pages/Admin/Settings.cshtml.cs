@@ -142,40 +142,34 @@ public sealed class SettingsModel(ChaperoneDbContext db, ClosedDaySessions close
     }
 
     /// <summary>Clause 7: the school's wording of the expectations, full and brief (empty puts the policy's back).</summary>
-    public async Task<IActionResult> OnPostExpectationsAsync(CancellationToken ct)
+    public Task<IActionResult> OnPostExpectationsAsync(CancellationToken ct)
     {
         var request = new PolicySettingsRequest(null, null, null, null, null, ExpectationsFull ?? "", ExpectationsBrief ?? "", ExpectationsForFamilies ?? "");
-        var school = await db.Schools.Include(s => s.Closures).FirstAsync(s => s.Id == User.SchoolId(), ct);
-        ExpectationsErrors.AddAll(SchoolSettings.Apply(school, request), field => field);
-        if (ExpectationsErrors.Any)
-        {
-            db.ChangeTracker.Clear();
-            await LoadAsync(ct);
-            KeepSettingsAsSaved();
-            return Page();
-        }
-        AuditLog.Record(db, User, AuditActions.SettingsChanged, AuditSubjects.School, school.Id, new { request.ExpectationsFull, request.ExpectationsBrief, request.ExpectationsForFamilies });
-        await db.SaveChangesAsync(ct);
-        TempData["Notice"] = "The expectations are saved.";
-        return RedirectToPage();
+        return SaveAsync(request, ExpectationsErrors, new { request.ExpectationsFull, request.ExpectationsBrief, request.ExpectationsForFamilies }, "The expectations are saved.", ct);
     }
 
     /// <summary>How families reach the school office: its email and phone, each optional (empty takes it away).</summary>
-    public async Task<IActionResult> OnPostOfficeAsync(CancellationToken ct)
+    public Task<IActionResult> OnPostOfficeAsync(CancellationToken ct)
     {
         var request = new PolicySettingsRequest(null, null, null, null, null, OfficeEmail: OfficeEmail ?? "", OfficePhone: OfficePhone ?? "");
+        return SaveAsync(request, OfficeErrors, new { request.OfficeEmail, request.OfficePhone }, "The school office's contact details are saved.", ct);
+    }
+
+    /// <summary>Applies one form's part of the settings (<see cref="SchoolSettings.Apply"/>): saved and audited, or nothing saved and the form shown again with its errors.</summary>
+    private async Task<IActionResult> SaveAsync(PolicySettingsRequest request, FormErrors errors, object audited, string notice, CancellationToken ct)
+    {
         var school = await db.Schools.Include(s => s.Closures).FirstAsync(s => s.Id == User.SchoolId(), ct);
-        OfficeErrors.AddAll(SchoolSettings.Apply(school, request), field => field);
-        if (OfficeErrors.Any)
+        errors.AddAll(SchoolSettings.Apply(school, request), field => field);
+        if (errors.Any)
         {
             db.ChangeTracker.Clear();
             await LoadAsync(ct);
             KeepSettingsAsSaved();
             return Page();
         }
-        AuditLog.Record(db, User, AuditActions.SettingsChanged, AuditSubjects.School, school.Id, new { request.OfficeEmail, request.OfficePhone });
+        AuditLog.Record(db, User, AuditActions.SettingsChanged, AuditSubjects.School, school.Id, audited);
         await db.SaveChangesAsync(ct);
-        TempData["Notice"] = "The school office's contact details are saved.";
+        TempData["Notice"] = notice;
         return RedirectToPage();
     }
 
