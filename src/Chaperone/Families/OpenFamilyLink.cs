@@ -75,11 +75,11 @@ public abstract record FamilyLinkOutcome
     /// <summary>Not a link we made, altered, or no longer naming a guardian of the session (404).</summary>
     public sealed record Unknown : FamilyLinkOutcome;
 
-    /// <summary>The school cancelled the session (410).</summary>
-    public sealed record Cancelled : FamilyLinkOutcome;
+    /// <summary>The school cancelled the session (410); <paramref name="Office"/>: how to contact its office, if the school has said.</summary>
+    public sealed record Cancelled(Schools.SchoolOfficeDto? Office = null) : FamilyLinkOutcome;
 
-    /// <summary>The session is over (its end and <see cref="FamilyLinks.GraceAfterEnd"/> have passed) (410).</summary>
-    public sealed record Expired : FamilyLinkOutcome;
+    /// <summary>The session is over (its end and <see cref="FamilyLinks.GraceAfterEnd"/> have passed) (410); <paramref name="Office"/>: how to contact the school's office, if it has said.</summary>
+    public sealed record Expired(Schools.SchoolOfficeDto? Office = null) : FamilyLinkOutcome;
 
     /// <summary>The checklist answers had something wrong with them (400), nothing saved.</summary>
     public sealed record Invalid(IDictionary<string, string[]> Errors) : FamilyLinkOutcome;
@@ -129,14 +129,14 @@ public sealed class OpenFamilyLink(ChaperoneDbContext db, FamilyLinks links, Tim
         }
         if (session.Status == SessionStatus.Cancelled)
         {
-            return new FamilyLinkOutcome.Cancelled();
+            return new FamilyLinkOutcome.Cancelled(await OfficeAsync(schoolId, ct));
         }
         if (clock.GetUtcNow() >= ExpiresAt(session))
         {
-            return new FamilyLinkOutcome.Expired();
+            return new FamilyLinkOutcome.Expired(await OfficeAsync(schoolId, ct));
         }
 
-        var school = await db.Schools.AsNoTracking().Where(s => s.Id == schoolId).Select(s => new { s.Name, s.TimeZoneId, s.OfficeEmail, s.OfficePhone }).FirstAsync(ct);
+        var school = await db.Schools.AsNoTracking().Where(s => s.Id == schoolId).Select(s => new { s.Name, s.TimeZoneId }).FirstAsync(ct);
         var zone = Policy.PolicySettings.ZoneOrDefault(school.TimeZoneId);
         var teacher = await db.Users.AsNoTracking().Where(u => u.Id == session.TeacherId).Select(u => u.Name).FirstAsync(ct);
         var pupils = await db.SessionPupils.AsNoTracking().Where(sp => sp.SessionId == session.Id && sp.SchoolId == schoolId)
@@ -187,9 +187,14 @@ public sealed class OpenFamilyLink(ChaperoneDbContext db, FamilyLinks links, Tim
             FamilyAbsence.CanSay(session, clock.GetUtcNow()),
             said is not null && (await WhoIsLeft.ReadAsync(db, schoolId, session.Id, session.Sequence, guardian.Id, ct)).All(p => p.Verdict == WhoIsLeft.Verdict.GoesAhead),
             guardian.HasParentalResponsibility,
-            school.OfficeEmail is null && school.OfficePhone is null ? null : new Schools.SchoolOfficeDto(school.OfficeEmail, school.OfficePhone));
+            await OfficeAsync(schoolId, ct));
         return new FamilyLinkOutcome.Open(dto, schoolId, session.Id, guardian.Id, zone, teamsFacts);
     }
+
+    /// <summary>How families contact the school office, if the school has said (<see cref="Schools.SchoolContact"/>).</summary>
+    private Task<Schools.SchoolOfficeDto?> OfficeAsync(Guid schoolId, CancellationToken ct) =>
+        db.Schools.AsNoTracking().Where(s => s.Id == schoolId && (s.OfficeEmail != null || s.OfficePhone != null))
+            .Select(s => new Schools.SchoolOfficeDto(s.OfficeEmail, s.OfficePhone)).FirstOrDefaultAsync(ct);
 
     /// <summary>A Teams session's consent as this guardian's page shows it (<see cref="FamilyConsentDto"/>).</summary>
     private async Task<(FamilyConsentDto, Calls.RoomFacts)> TeamsConsentAsync(Guid schoolId, Guid sessionId, Guid guardianId, bool due, CancellationToken ct)

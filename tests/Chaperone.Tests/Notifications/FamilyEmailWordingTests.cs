@@ -158,12 +158,19 @@ public abstract class FamilyEmailWordingTests(SmtpChaperoneApp app)
         var after = await TestSchool.BookOkAsync(teacher, school.Booking(Api.NextWeekdayAt(Soon().AddDays(1), 10)));
         Assert.Contains("To contact the school office, email office@school.test or call 01632 960000.", await TextOfAsync(after, mother, "Video call booked"), StringComparison.Ordinal);
         Assert.DoesNotContain("office@school.test", await TextOfAsync(after, school.TeacherEmail, "Copy: Video call booked"), StringComparison.Ordinal);
-        var page = await Api.AnonymousClient(app).GetStringAsync(await FamilyLinkTests.FamilyPathAsync(teacher, after, school.Mother));
+        var afterPath = await FamilyLinkTests.FamilyPathAsync(teacher, after, school.Mother);
+        var page = await Api.AnonymousClient(app).GetStringAsync(afterPath);
         Assert.Contains("<a href=\"mailto:office@school.test\">office@school.test</a>", page, StringComparison.Ordinal);
         Assert.Contains("<a href=\"tel:01632960000\">01632 960000</a>", page, StringComparison.Ordinal);
         // A move and a cancellation say it too.
         Assert.Equal(HttpStatusCode.OK, (await Api.RescheduleAsync(teacher, after, Api.NextWeekdayAt(Soon().AddDays(1), 13))).StatusCode);
         Assert.Contains("To contact the school office, email office@school.test or call 01632 960000.", await TextOfAsync(after, mother, "Video call moved"), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await Api.CancelAsync(teacher, after, "Pupil unwell")).StatusCode);
+        Assert.Contains("To contact the school office, email office@school.test or call 01632 960000.", await TextOfAsync(after, mother, "Video call cancelled"), StringComparison.Ordinal);
+        // The page of the cancelled session's link, which asks them to contact the office if they think it a mistake, says how.
+        var closed = await Api.AnonymousClient(app).GetAsync(afterPath);
+        Assert.Equal(HttpStatusCode.Gone, closed.StatusCode);
+        Assert.Contains("please contact the school office: email <a href=\"mailto:office@school.test\">office@school.test</a>", System.Text.RegularExpressions.Regex.Replace(await closed.Content.ReadAsStringAsync(), @"\s+", " "), StringComparison.Ordinal);
 
         // On the settings page: bad input is kept with its error; then only a phone number.
         var refusedOnPage = await FamilyLinkTests.SendFormAsync(admin, "/admin/settings", "Office", ("OfficeEmail", ""), ("OfficePhone", "12"));
