@@ -320,7 +320,8 @@ public sealed class MessageComposer(EmailOptions options, FamilyLinks links, Tim
     /// <summary>
     /// The teacher's copy opens with words for the teacher, not the family's opening addressed to
     /// them: "Dear Ms Teacher, you booked a video call with Toby. This is your copy of the email
-    /// sent to his parents and carers." (or who booked it for them).
+    /// sent to the parents and carers of Toby." (or who booked it for them, when someone else did);
+    /// the school's closing words, written to families, are left out of it.
     /// </summary>
     private static string TeacherOpening(MailSession s, MessageKind kind)
     {
