@@ -15,9 +15,12 @@ public static class RoomViews
         IReadOnlyList<ConsentView> Consents, bool RoomChecked, bool DressChecked, bool ExpectationsFull, string ExpectationsText, bool ExpectationsGiven,
         IReadOnlyList<Missing> StartMissing, IReadOnlyList<string> Peers);
 
+    /// <summary>A family device's part of the room.</summary>
+    /// <param name="ConsentText">The words this guardian consents to; empty when they cannot consent (they are never shown words claiming a responsibility they do not hold).</param>
+    /// <param name="ConsentNote">When they cannot consent, why, in their own words: a carer without parental responsibility is told they supervise and whose consent is asked (clause 1).</param>
     public sealed record FamilyView(string Role, string Me, string Phase, string Place, bool TeacherPresent, bool Recording, bool Lapse, bool Muted,
         IReadOnlyList<RoomPupil> Pupils, bool Declared, bool CanConsent, string ConsentText, bool ConsentGiven, bool ConsentConfirmed,
-        IReadOnlyList<Families.ChecklistItem> ChecklistItems, IReadOnlyList<string> Peers);
+        IReadOnlyList<Families.ChecklistItem> ChecklistItems, IReadOnlyList<string> Peers, string? ConsentNote = null);
 
     /// <summary>The parties this one should hold a media connection with now.</summary>
     private static List<string> PeersOf(Room room, string party) =>
@@ -35,10 +38,18 @@ public static class RoomViews
         room.Phase == RoomPhase.Open ? [.. StartRule.Check(room).Select(m => new Missing(m.Clause, m.Message))] : [],
         PeersOf(room, RoomParty.Teacher));
 
-    public static FamilyView ForFamily(Room room, FamilyMember f) => new(
-        "family", f.Guardian.Id.ToString(), room.Phase.ToString(), f.Place.ToString(), room.TeacherConnected, room.Recording, room.SupervisionLapse, f.Muted,
-        room.Facts.PupilsOf(f.Guardian), f.Declaration is not null, ConsentRule.Check(room.Facts, f.Guardian) is null, ConsentText.For(room.Facts, f.Guardian),
-        room.ConsentOf(f.Guardian.Id) is not null, room.ConsentOf(f.Guardian.Id)?.Confirmed == true, Families.FamilyChecklist.Items, PeersOf(room, f.Guardian.Id.ToString()));
+    public static FamilyView ForFamily(Room room, FamilyMember f)
+    {
+        var refusal = ConsentRule.Check(room.Facts, f.Guardian);
+        var pupils = room.Facts.PupilsOf(f.Guardian);
+        return new(
+            "family", f.Guardian.Id.ToString(), room.Phase.ToString(), f.Place.ToString(), room.TeacherConnected, room.Recording, room.SupervisionLapse, f.Muted,
+            pupils, f.Declaration is not null, refusal is null, refusal is null ? ConsentText.For(room.Facts, f.Guardian) : "",
+            room.ConsentOf(f.Guardian.Id) is not null, room.ConsentOf(f.Guardian.Id)?.Confirmed == true, Families.FamilyChecklist.Items, PeersOf(room, f.Guardian.Id.ToString()),
+            refusal is null ? null
+                : !f.Guardian.HasParentalResponsibility && pupils.Count > 0 ? Families.SupervisingOnly.Sentence([.. pupils.Select(p => p.Name)], inTeams: false)
+                : refusal.Message);
+    }
 
     public static List<(string Connection, object View)> All(Room room)
     {

@@ -15,6 +15,10 @@ namespace Chaperone.Demo;
 public static class DemoSchool
 {
     public const string Name = "Roche CP School (demo)";
+
+    /// <summary>The demo school office's email address and phone number.</summary>
+    public const string OfficeEmail = "office@demo.school";
+    public const string OfficePhone = "01632 960000";
     public const string Domain = "demo.school";
 
     private sealed record StaffSeed(string Email, string Name, string[] Roles, bool Familiar);
@@ -96,7 +100,8 @@ public static class DemoSchool
         var school = await db.Schools.FirstOrDefaultAsync(s => s.Name == Name, ct);
         if (school is null)
         {
-            school = new School { Name = Name };
+            // The office's contact as the emails and the family's page give it (a drama number, reserved by Ofcom for fiction).
+            school = new School { Name = Name, OfficeEmail = OfficeEmail, OfficePhone = OfficePhone };
             school.Closures.AddRange(Closures.Select(c => new Closure { FirstDay = c.First, LastDay = c.Last, Reason = c.Reason }));
             db.Schools.Add(school);
             db.AddRange(Terms.Select(t => new Term { SchoolId = school.Id, Name = t.Name, FirstDay = t.First, LastDay = t.Last }));

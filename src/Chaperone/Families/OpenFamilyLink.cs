@@ -14,6 +14,8 @@ namespace Chaperone.Families;
 /// <param name="CannotCome">When this guardian told the school they cannot come at the session's time, and what they wrote; null if they have not (or took it back).</param>
 /// <param name="CanSayCannotCome">Whether they can still say so, or take it back: until the start.</param>
 /// <param name="GoesAheadWithoutYou">Once they cannot come: whether each of their children still has another invited adult coming, one with parental responsibility among them, so that the call can go ahead as booked without them (<see cref="WhoIsLeft"/>).</param>
+/// <param name="ParentalResponsibility">Whether this parent or carer holds parental responsibility: one who does not supervises, and is told that consent is not theirs to give (clause 1; <see cref="SupervisingOnly"/>).</param>
+/// <param name="Office">How to contact the school office, if the school has said.</param>
 public sealed record FamilySessionDto(
     string School,
     string Kind,
@@ -36,7 +38,9 @@ public sealed record FamilySessionDto(
     int OtherPupils = 0,
     FamilyCannotComeDto? CannotCome = null,
     bool CanSayCannotCome = false,
-    bool GoesAheadWithoutYou = false);
+    bool GoesAheadWithoutYou = false,
+    bool ParentalResponsibility = true,
+    Schools.SchoolOfficeDto? Office = null);
 
 /// <summary>
 /// Clause 1 for a Teams session (null for the built-in room, which asks it in the call): Teams
@@ -71,11 +75,11 @@ public abstract record FamilyLinkOutcome
     /// <summary>Not a link we made, altered, or no longer naming a guardian of the session (404).</summary>
     public sealed record Unknown : FamilyLinkOutcome;
 
-    /// <summary>The school cancelled the session (410).</summary>
-    public sealed record Cancelled : FamilyLinkOutcome;
+    /// <summary>The school cancelled the session (410); <paramref name="Office"/>: how to contact its office, if the school has said.</summary>
+    public sealed record Cancelled(Schools.SchoolOfficeDto? Office = null) : FamilyLinkOutcome;
 
-    /// <summary>The session is over (its end and <see cref="FamilyLinks.GraceAfterEnd"/> have passed) (410).</summary>
-    public sealed record Expired : FamilyLinkOutcome;
+    /// <summary>The session is over (its end and <see cref="FamilyLinks.GraceAfterEnd"/> have passed) (410); <paramref name="Office"/>: how to contact the school's office, if it has said.</summary>
+    public sealed record Expired(Schools.SchoolOfficeDto? Office = null) : FamilyLinkOutcome;
 
     /// <summary>The checklist answers had something wrong with them (400), nothing saved.</summary>
     public sealed record Invalid(IDictionary<string, string[]> Errors) : FamilyLinkOutcome;
@@ -117,7 +121,7 @@ public sealed class OpenFamilyLink(ChaperoneDbContext db, FamilyLinks links, Tim
         }
         var schoolId = session.SchoolId;
         var guardian = await Admitted(db, schoolId, session.Id, link.GuardianId)
-            .Select(g => new { g.Id, g.Name })
+            .Select(g => new { g.Id, g.Name, g.HasParentalResponsibility })
             .FirstOrDefaultAsync(ct);
         if (guardian is null)
         {
@@ -125,11 +129,11 @@ public sealed class OpenFamilyLink(ChaperoneDbContext db, FamilyLinks links, Tim
         }
         if (session.Status == SessionStatus.Cancelled)
         {
-            return new FamilyLinkOutcome.Cancelled();
+            return new FamilyLinkOutcome.Cancelled(await OfficeAsync(schoolId, ct));
         }
         if (clock.GetUtcNow() >= ExpiresAt(session))
         {
-            return new FamilyLinkOutcome.Expired();
+            return new FamilyLinkOutcome.Expired(await OfficeAsync(schoolId, ct));
         }
 
         var school = await db.Schools.AsNoTracking().Where(s => s.Id == schoolId).Select(s => new { s.Name, s.TimeZoneId }).FirstAsync(ct);
@@ -181,9 +185,16 @@ public sealed class OpenFamilyLink(ChaperoneDbContext db, FamilyLinks links, Tim
             pupils.Count - ownPupils.Count,
             said,
             FamilyAbsence.CanSay(session, clock.GetUtcNow()),
-            said is not null && (await WhoIsLeft.ReadAsync(db, schoolId, session.Id, session.Sequence, guardian.Id, ct)).All(p => p.Verdict == WhoIsLeft.Verdict.GoesAhead));
+            said is not null && (await WhoIsLeft.ReadAsync(db, schoolId, session.Id, session.Sequence, guardian.Id, ct)).All(p => p.Verdict == WhoIsLeft.Verdict.GoesAhead),
+            guardian.HasParentalResponsibility,
+            await OfficeAsync(schoolId, ct));
         return new FamilyLinkOutcome.Open(dto, schoolId, session.Id, guardian.Id, zone, teamsFacts);
     }
+
+    /// <summary>How families contact the school office, if the school has said (<see cref="Schools.SchoolContact"/>).</summary>
+    private Task<Schools.SchoolOfficeDto?> OfficeAsync(Guid schoolId, CancellationToken ct) =>
+        db.Schools.AsNoTracking().Where(s => s.Id == schoolId && (s.OfficeEmail != null || s.OfficePhone != null))
+            .Select(s => new Schools.SchoolOfficeDto(s.OfficeEmail, s.OfficePhone)).FirstOrDefaultAsync(ct);
 
     /// <summary>A Teams session's consent as this guardian's page shows it (<see cref="FamilyConsentDto"/>).</summary>
     private async Task<(FamilyConsentDto, Calls.RoomFacts)> TeamsConsentAsync(Guid schoolId, Guid sessionId, Guid guardianId, bool due, CancellationToken ct)

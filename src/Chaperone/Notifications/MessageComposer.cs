@@ -12,12 +12,16 @@ using NodaTime;
 namespace Chaperone.Notifications;
 
 /// <summary>Someone a session's message is about or for.</summary>
-public sealed record MailPerson(Guid Id, string Name, string? Email);
+/// <param name="ParentalResponsibility">A parent or carer's: whether they hold parental responsibility, and so can give consent (clause 1); null for the teacher.</param>
+public sealed record MailPerson(Guid Id, string Name, string? Email, bool? ParentalResponsibility = null);
 
 /// <summary>What a session's messages say, gathered once for all its recipients.</summary>
 /// <param name="Provider">Where the call takes place (<see cref="Scheduling.CallProviders"/>); null for the built-in room.</param>
 /// <param name="FamilyPupils">Each invited guardian's own children among <paramref name="Pupils"/>: in a small group, a family's messages name only theirs.</param>
 /// <param name="OtherPupils">A family's message: how many other children the small group has, whom it does not name.</param>
+/// <param name="MovedFrom">A move's message: when the session started before it moved.</param>
+/// <param name="BookedBy">The teacher's copy of a booking: who booked the session for them, when it was not the teacher.</param>
+/// <param name="Office">How families reach the school office, if the school has said.</param>
 public sealed record MailSession(
     Guid SessionId,
     Guid SchoolId,
@@ -34,7 +38,10 @@ public sealed record MailSession(
     string? ExpectationsForFamilies = null,
     string? Provider = null,
     IReadOnlyDictionary<Guid, IReadOnlyList<string>>? FamilyPupils = null,
-    int OtherPupils = 0)
+    int OtherPupils = 0,
+    DateTimeOffset? MovedFrom = null,
+    string? BookedBy = null,
+    Schools.SchoolContact? Office = null)
 {
     /// <summary>Whether the call takes place in a Microsoft Teams meeting rather than the built-in room.</summary>
     public bool InTeams => Provider == Scheduling.CallProviders.Teams;
@@ -81,7 +88,11 @@ public sealed class MessageComposer(EmailOptions options, FamilyLinks links, Tim
             toTeacher ? null : links.UrlFor(s.SessionId, recipient.Id).ToString(),
             s.ExpectationsForFamilies == Policy.PolicySettings.DefaultExpectationsForFamilies ? null : s.ExpectationsForFamilies,
             s.InTeams ? s.Provider : null,
-            others);
+            others,
+            kind == MessageKind.Rescheduled ? s.MovedFrom : null,
+            toTeacher && kind == MessageKind.Booked ? s.BookedBy : null,
+            toTeacher ? null : s.Office?.Email,
+            toTeacher ? null : s.Office?.Phone);
         return new OutboxMessage
         {
             Id = id,
@@ -180,9 +191,12 @@ public sealed class MessageComposer(EmailOptions options, FamilyLinks links, Tim
         var facts = MessageFacts.Deserialize(row.Facts);
         var zone = Policy.PolicySettings.ZoneOrDefault(facts.ZoneId);
         var s = new MailSession(row.SessionId ?? Guid.Empty, row.SchoolId, facts.SchoolName, zone, facts.SessionKind, facts.Start, facts.End,
-            facts.Sequence, facts.CancellationReason, facts.Teacher, facts.Pupils, facts.Guardians, facts.ExpectationsForFamilies, facts.Provider, OtherPupils: facts.OtherPupils);
+            facts.Sequence, facts.CancellationReason, facts.Teacher, facts.Pupils, facts.Guardians, facts.ExpectationsForFamilies, facts.Provider, OtherPupils: facts.OtherPupils,
+            MovedFrom: facts.MovedFrom, BookedBy: facts.BookedBy, Office: Schools.SchoolContact.Of(facts.OfficeEmail, facts.OfficePhone));
         var kind = row.Kind;
-        var recipient = new MailPerson(row.RecipientId ?? Guid.Empty, row.RecipientName, row.RecipientEmail);
+        // A parent or carer as the message's facts recorded them: whether they hold parental responsibility.
+        var recipient = new MailPerson(row.RecipientId ?? Guid.Empty, row.RecipientName, row.RecipientEmail,
+            facts.ToTeacher ? null : facts.Guardians.FirstOrDefault(g => g.Id == row.RecipientId)?.ParentalResponsibility);
         var fallback = MessageWording.Default(kind);
         var wording = new MessageWording(facts.Opening ?? fallback.Opening, facts.Closing ?? fallback.Closing);
         var when = WhenText(s);
@@ -201,7 +215,7 @@ public sealed class MessageComposer(EmailOptions options, FamilyLinks links, Tim
         alternative.Boundary = $"=-{row.Id:N}";
         if (kind is MessageKind.Booked or MessageKind.Rescheduled or MessageKind.Cancelled)
         {
-            alternative.Add(InvitePart(s, kind, recipient, text, row.CreatedAt));
+            alternative.Add(InvitePart(s, kind, facts.ToTeacher ? SessionPage(s) : new Uri(FamilyLinkOf(s, recipient, facts.FamilyLink)), text, row.CreatedAt));
         }
         message.Body = alternative;
         message.Prepare(EncodingConstraint.SevenBit);
@@ -246,42 +260,82 @@ public sealed class MessageComposer(EmailOptions options, FamilyLinks links, Tim
             .Replace("{school}", s.SchoolName, StringComparison.Ordinal);
 
         var body = new MailBody();
-        if (toTeacher)
+        body.Paragraph(toTeacher ? TeacherOpening(s, kind) : Fill(wording.Opening));
+        body.Strong(kind switch
         {
-            body.Paragraph($"This is your copy of the message sent to the parents and carers of {pupils}.");
+            MessageKind.Cancelled => $"Cancelled: {when}",
+            MessageKind.Rescheduled when s.MovedFrom is { } from => $"Moved from {Display.At(from, s.Zone)} to {when}",
+            _ => when,
+        });
+        // Only a parent or carer known to be without parental responsibility is told that consent is not theirs to give (clause 1).
+        var supervisesOnly = !toTeacher && recipient.ParentalResponsibility == false;
+        MailBody Close()
+        {
+            if (toTeacher)
+            {
+                return body; // the school's closing words are the families'
+            }
+            body.Paragraph(Fill(wording.Closing));
+            return s.Office is { } office ? body.Paragraph(office.Sentence) : body;
         }
-        body.Paragraph(Fill(wording.Opening));
-        body.Strong(kind == MessageKind.Cancelled ? $"Cancelled: {when}" : when);
 
         if (kind == MessageKind.Cancelled)
         {
             body.Heading("Why it was cancelled").Paragraph(s.CancellationReason ?? "No reason was given.");
             body.Paragraph("The calendar invite in this email removes the call from your calendar. The link sent for this call no longer opens it.");
-            return body.Paragraph(Fill(wording.Closing));
+            return Close();
         }
 
         body.Heading("Who").List(
             $"{s.Teacher.Name} (teacher), who hosts the call",
             $"{string.Join(" and ", s.Pupils)} (pupil{(s.Pupils.Count > 1 ? "s" : "")})" + (s.OtherPupils > 0 ? $", {Display.SmallGroupWith(s.OtherPupils)}, each with their own parent or carer" : ""),
-            toTeacher ? $"Supervising: {string.Join(", ", s.Guardians.Select(g => g.Name))}" : $"You, {recipient.Name}, supervising throughout");
+            toTeacher
+                ? $"Supervising: {string.Join(", ", s.Guardians.Select(g => g.ParentalResponsibility == false ? $"{g.Name} (no parental responsibility, so cannot give consent)" : g.Name))}"
+                : $"You, {recipient.Name}, supervising throughout");
         JoinLink(body, s, recipient, toTeacher, familyLink);
 
         if (kind == MessageKind.ReminderMorning)
         {
-            body.Paragraph("Please be in a communal room downstairs, with the television and other devices off, and stay with your child for the whole call. At the start, a parent or carer with parental responsibility gives consent for the call (clause 1).");
-            return body.Paragraph(Fill(wording.Closing));
+            body.Paragraph("Please be in a communal room downstairs, with the television and other devices off, and stay with your child for the whole call. "
+                + (supervisesOnly
+                    ? $"{Families.SupervisingOnly.Sentence(s.Pupils, s.InTeams)} (clause 1)"
+                    : "At the start, a parent or carer with parental responsibility gives consent for the call (clause 1)."));
+            return Close();
         }
 
         body.Heading("Before the call: the room (clause 9)").List(FamilyChecklist.Items.Where(i => i.Clause == Policy.Clauses.Environment).Select(i => i.Text).ToList());
         body.Heading("Dress (clause 10)").Paragraph("Your child should be dressed appropriately, as for a school day; the teacher will be professionally dressed.");
         body.Heading("At the start and throughout (clause 1)").List(
-            "A parent or carer with parental responsibility gives consent at the start of the call; the teacher records it.",
+            supervisesOnly
+                ? Families.SupervisingOnly.Sentence(s.Pupils, s.InTeams)
+                : "A parent or carer with parental responsibility gives consent at the start of the call; the teacher records it.",
             "The parent or carer stays with the child for the whole call.",
             "Your child does the talking; if the teacher speaks to you directly, please answer.");
         body.Heading("Recording (clause 2)").Paragraph(
             "The call is recorded by the school. Recordings are deleted when face-to-face teaching resumes at the end of the national lockdown, unless the school's safeguarding lead must keep one to protect a child.");
         body.Heading("What we expect (clause 7)").List(Policy.PolicySettings.Lines(s.ExpectationsForFamilies ?? Policy.PolicySettings.DefaultExpectationsForFamilies).ToList());
-        return body.Paragraph(Fill(wording.Closing));
+        return Close();
+    }
+
+    /// <summary>
+    /// The teacher's copy opens with words for the teacher, not the family's opening addressed to
+    /// them: "Dear Ms Teacher, you booked a video call with Toby. This is your copy of the email
+    /// sent to the parents and carers of Toby." (or who booked it for them, when someone else did);
+    /// the school's closing words, written to families, are left out of it.
+    /// </summary>
+    private static string TeacherOpening(MailSession s, MessageKind kind)
+    {
+        var pupils = s.PupilsText;
+        var what = kind switch
+        {
+            MessageKind.Booked => s.BookedBy is { } by ? $"{by} booked a video call for you with {pupils}." : $"you booked a video call with {pupils}.",
+            MessageKind.Rescheduled => $"your video call with {pupils} has moved to a new time.",
+            MessageKind.Cancelled => $"your video call with {pupils} has been cancelled.",
+            MessageKind.ReminderDayBefore => $"a reminder that you have a video call with {pupils} on the next school day.",
+            _ => $"a short reminder: you have a video call with {pupils} today.",
+        };
+        var copy = kind is MessageKind.ReminderDayBefore or MessageKind.ReminderMorning ? "reminder" : "email";
+        return $"Dear {s.Teacher.Name}, {what} This is your copy of the {copy} sent to the parents and carers of {pupils}.";
     }
 
     private void JoinLink(MailBody body, MailSession s, MailPerson recipient, bool toTeacher, string? familyLink)
@@ -293,46 +347,45 @@ public sealed class MessageComposer(EmailOptions options, FamilyLinks links, Tim
             {
                 body.Paragraph("The call takes place in Microsoft Teams, in the meeting Chaperone puts on your calendar. Its page here shows the meeting, and is where you record the outcome afterwards.");
             }
-            body.Link("Open the session", new Uri(links.BaseUrl, $"/sessions/{s.SessionId}").ToString());
+            body.Link("Open the session", SessionPage(s).ToString());
         }
         else
         {
             body.Paragraph(s.InTeams
                 ? "The call takes place in Microsoft Teams. Open your own page for this call with the link below (the link is yours alone: please do not share it). There you can tick off the room checklist in advance and test your camera and microphone. From 10 minutes before the start, a parent with parental responsibility gives consent there, and the page then gives the link to the Teams meeting, in the Teams app or a web browser, where the teacher lets you in from the meeting's lobby. If you cannot come, please say so there too: the teacher is told at once."
                 : "Open your own page for this call with the link below (the link is yours alone: please do not share it). There you can tick off the room checklist in advance, test your camera and microphone, and join the call when the teacher opens it. If you cannot come, please say so there too: the teacher is told at once.");
-            body.Link("Open your page for this call", familyLink ?? links.UrlFor(s.SessionId, recipient.Id).ToString());
+            body.Link("Open your page for this call", FamilyLinkOf(s, recipient, familyLink));
         }
     }
+
+    private Uri SessionPage(MailSession s) => new(links.BaseUrl, $"/sessions/{s.SessionId}");
+
+    /// <summary>The guardian's own link to their page, as it was issued when the message was written (or, for a row without one, now).</summary>
+    private string FamilyLinkOf(MailSession s, MailPerson recipient, string? familyLink) => familyLink ?? links.UrlFor(s.SessionId, recipient.Id).ToString();
 
     /// <summary>
     /// The invite as a text/calendar part (UTF-8): the calendar's opening lines, the zone's
     /// VTIMEZONE and the event, each as Ical.Net writes it. Only the event differs from one message
-    /// to the next, so only the event is serialized per message; the rest is made once per method
-    /// and per zone and year, and the pieces are written straight into the part's content.
+    /// to the next, so only the event is serialized per message; the rest is made once per zone and
+    /// year, and the pieces are written straight into the part's content.
     /// </summary>
-    private TextPart InvitePart(MailSession s, MessageKind kind, MailPerson recipient, string description, DateTimeOffset now)
+    /// <remarks>
+    /// Published, not requested (RFC 5546, 3.2.1): the event has the school as ORGANIZER and no
+    /// ATTENDEE, so mail apps offer to add it to the calendar rather than "Accept" and "Decline"
+    /// that would go to an address nobody reads. A move publishes the event again under the same
+    /// UID with a higher SEQUENCE, and a cancellation publishes it with STATUS:CANCELLED and a
+    /// higher SEQUENCE still, so the family's calendar moves or removes the one event it holds (the
+    /// same event as the staff feed and the family's page give: <see cref="CalendarFeeds.EventOf"/>).
+    /// </remarks>
+    private TextPart InvitePart(MailSession s, MessageKind kind, Uri url, string description, DateTimeOffset now)
     {
-        var method = kind == MessageKind.Cancelled ? "CANCEL" : "REQUEST";
-        var localStart = Instant.FromDateTimeOffset(s.Start).InZone(s.Zone).LocalDateTime;
-        var localEnd = Instant.FromDateTimeOffset(s.End).InZone(s.Zone).LocalDateTime;
-        var ev = new CalendarEvent
-        {
-            Uid = UidOf(s.SessionId),
-            // A cancellation outranks the last request it cancels.
-            Sequence = kind == MessageKind.Cancelled ? s.Sequence + 1 : s.Sequence,
-            DtStamp = new CalDateTime(now.UtcDateTime, "UTC", true),
-            DtStart = new CalDateTime(localStart.ToDateTimeUnspecified(), s.Zone.Id, true),
-            DtEnd = new CalDateTime(localEnd.ToDateTimeUnspecified(), s.Zone.Id, true),
-            Summary = $"{s.SchoolName}: video call with {string.Join(" and ", s.Pupils)}{(s.OtherPupils > 0 ? " (small group)" : "")}",
-            Description = description,
-            Status = kind == MessageKind.Cancelled ? "CANCELLED" : "CONFIRMED",
-            Organizer = new Organizer($"mailto:{options.From.Address}") { CommonName = s.SchoolName },
-        };
-        ev.Attendees.Add(new Attendee($"mailto:{recipient.Email}") { CommonName = recipient.Name, Role = "REQ-PARTICIPANT", ParticipationStatus = "NEEDS-ACTION" });
+        var ev = CalendarFeeds.EventOf(s.SessionId, s.Sequence, kind == MessageKind.Cancelled, s.Start, s.End, s.Zone,
+            $"{s.SchoolName}: video call with {string.Join(" and ", s.Pupils)}{(s.OtherPupils > 0 ? " (small group)" : "")}", url, now, description);
+        ev.Organizer = new Organizer($"mailto:{options.From.Address}") { CommonName = s.SchoolName };
         var eventText = new CalendarSerializer().SerializeToString(ev)!;
 
-        var (head, tail) = CalendarFrame(method);
-        var zone = TimeZoneBlock(s.Zone.Id, localStart.Year - 1);
+        var (head, tail) = CalendarFrame(InviteMethod);
+        var zone = TimeZoneBlock(s.Zone.Id, Instant.FromDateTimeOffset(s.Start).InZone(s.Zone).Year - 1);
         var eventLength = System.Text.Encoding.UTF8.GetByteCount(eventText);
         var bytes = new byte[head.Length + zone.Length + eventLength + tail.Length];
         head.CopyTo(bytes, 0);
@@ -342,9 +395,12 @@ public sealed class MessageComposer(EmailOptions options, FamilyLinks links, Tim
 
         var part = new TextPart("calendar") { Content = new MimeContent(new MemoryStream(bytes, writable: false)) };
         part.ContentType.Charset = "utf-8";
-        part.ContentType.Parameters.Add("method", method);
+        part.ContentType.Parameters.Add("method", InviteMethod);
         return part;
     }
+
+    /// <summary>The iTIP method of every invite: a published event, with nobody asked to reply (RFC 5546, 3.2.1).</summary>
+    public const string InviteMethod = "PUBLISH";
 
     private static readonly ConcurrentDictionary<string, (byte[] Head, byte[] Tail)> CalendarFrames = new(StringComparer.Ordinal);
 

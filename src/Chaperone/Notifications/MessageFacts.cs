@@ -8,7 +8,9 @@ namespace Chaperone.Notifications;
 /// What one outbox message says, as it was when the change that caused it committed: the
 /// session as it then was, whether the copy is the teacher's, and the school's wording and
 /// expectations for families (null where they are the policy's), a guardian's own link to their
-/// page, and where the call takes place (null for the built-in room). In a small group a family's
+/// page, and where the call takes place (null for the built-in room); a move's earlier start, who
+/// booked the session for its teacher (their copy only, when not the teacher), and how families
+/// reach the school office (theirs only, when the school has said). In a small group a family's
 /// message names only their own children (<see cref="Pupils"/>) and counts the others (<see cref="OtherPupils"/>). The row holds these as JSON; <see cref="MessageComposer.Render"/>
 /// writes the email from them when it is sent, so a booking stores a few hundred bytes per
 /// message instead of the whole MIME with its invite.
@@ -30,7 +32,11 @@ public sealed record MessageFacts(
     string? FamilyLink,
     string? ExpectationsForFamilies = null,
     string? Provider = null,
-    int OtherPupils = 0)
+    int OtherPupils = 0,
+    DateTimeOffset? MovedFrom = null,
+    string? BookedBy = null,
+    string? OfficeEmail = null,
+    string? OfficePhone = null)
 {
     public static string Serialize(MessageFacts facts) => JsonSerializer.Serialize(facts, MessageFactsJson.Default.MessageFacts);
 

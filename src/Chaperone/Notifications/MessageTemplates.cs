@@ -87,7 +87,7 @@ public sealed partial class MessageTemplates(ChaperoneDbContext db, MessageCompo
         var start = day.At(new LocalTime(10, 0)).InZoneLeniently(zone).ToInstant().ToDateTimeOffset();
         var sample = new MailSession(Guid.Empty, schoolId, school.Name, zone, SessionKind.Support, start, start.AddMinutes(30), 0,
             kind == MessageKind.Cancelled ? "The teacher is unwell." : null, new MailPerson(Guid.Empty, "Ms Example (teacher)", "teacher@example.invalid"),
-            ["Alex Example"], [new MailPerson(Guid.Empty, "Sam Example", "parent@example.invalid")]);
+            ["Alex Example"], [new MailPerson(Guid.Empty, "Sam Example", "parent@example.invalid")], Office: Schools.SchoolContact.Of(school.OfficeEmail, school.OfficePhone));
         var message = composer.Compose(sample, kind, sample.Guardians[0], toTeacher: false, wording, clock.GetUtcNow());
         using var mime = composer.Render(message);
         return (message.Subject, mime.TextBody ?? "", mime.HtmlBody ?? "");

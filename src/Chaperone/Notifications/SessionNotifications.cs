@@ -39,22 +39,24 @@ public sealed class SessionNotifications(ChaperoneDbContext db, MessageComposer 
     {
         var school = await WordingUnderAsync(session.SchoolId, people.SettingsStamp, ct);
         var pupils = people.Pupils.Select(p => p.Name).Order(StringComparer.Ordinal).ToList();
-        var guardians = people.Guardians.Select(g => new MailPerson(g.Id, g.Name, g.Email)).OrderBy(g => g.Name, StringComparer.Ordinal).ToList();
+        var guardians = people.Guardians.Select(g => new MailPerson(g.Id, g.Name, g.Email, g.HasParentalResponsibility)).OrderBy(g => g.Name, StringComparer.Ordinal).ToList();
         var family = people.Guardians.ToDictionary(g => g.Id, g => (IReadOnlyList<string>)people.Pupils.Where(p => p.LinkedGuardianIds.Contains(g.Id)).Select(p => p.Name).Order(StringComparer.Ordinal).ToList());
         var mail = new MailSession(session.Id, session.SchoolId, school.Name, settings.TimeZone, session.Kind, session.Start, session.End,
-            session.Sequence, session.CancellationReason, new MailPerson(people.Host.Id, people.Host.Name, people.HostEmail), pupils, guardians, settings.ExpectationsForFamilies, session.Provider, family);
+            session.Sequence, session.CancellationReason, new MailPerson(people.Host.Id, people.Host.Name, people.HostEmail), pupils, guardians, settings.ExpectationsForFamilies, session.Provider, family,
+            BookedBy: await BookedForTheTeacherByAsync(session, ct), Office: Schools.SchoolContact.Of(school.OfficeEmail, school.OfficePhone));
         var wording = WordingOf(school.Templates);
         var messages = new List<OutboxMessage>(people.Guardians.Count + 1);
         Enqueue(messages, mail, MessageKind.Booked, wording);
         return messages;
     }
 
-    public async Task SessionRescheduledAsync(Session session, CancellationToken ct)
+    /// <summary>The messages of a move, saying the time it moved from (<paramref name="movedFrom"/>, the session's earlier start) and to.</summary>
+    public async Task SessionRescheduledAsync(Session session, DateTimeOffset movedFrom, CancellationToken ct)
     {
         await SupersedeRemindersAsync(session.Id, ct);
         var (mail, wording) = await LoadAsync(session, ct);
         var messages = new List<OutboxMessage>();
-        Enqueue(messages, mail, MessageKind.Rescheduled, wording);
+        Enqueue(messages, mail with { MovedFrom = movedFrom }, MessageKind.Rescheduled, wording);
         db.OutboxMessages.AddRange(messages);
     }
 
@@ -66,6 +68,12 @@ public sealed class SessionNotifications(ChaperoneDbContext db, MessageComposer 
         Enqueue(messages, mail, MessageKind.Cancelled, wording);
         db.OutboxMessages.AddRange(messages);
     }
+
+    /// <summary>Who booked the session for its teacher, for the teacher's copy; null when the teacher booked it (the usual case, which reads nothing).</summary>
+    private async Task<string?> BookedForTheTeacherByAsync(Session session, CancellationToken ct) =>
+        session.BookedById == session.TeacherId || session.BookedById == Guid.Empty
+            ? null
+            : await db.Users.AsNoTracking().Where(u => u.Id == session.BookedById && u.SchoolId == session.SchoolId).Select(u => u.Name).FirstOrDefaultAsync(ct);
 
     private void Enqueue(List<OutboxMessage> into, MailSession mail, MessageKind kind, Func<MessageKind, MessageWording> wording, DateTimeOffset? notBefore = null)
     {
@@ -122,7 +130,7 @@ public sealed class SessionNotifications(ChaperoneDbContext db, MessageComposer 
 
     private async Task<(MailSession Mail, Func<MessageKind, MessageWording> Wording)> LoadAsync(Session session, CancellationToken ct)
     {
-        var school = await db.Schools.AsNoTracking().Where(s => s.Id == session.SchoolId).Select(s => new { s.Name, s.TimeZoneId, s.ExpectationsForFamilies }).FirstAsync(ct);
+        var school = await db.Schools.AsNoTracking().Where(s => s.Id == session.SchoolId).Select(s => new { s.Name, s.TimeZoneId, s.ExpectationsForFamilies, s.OfficeEmail, s.OfficePhone }).FirstAsync(ct);
         var teacher = await db.Users.AsNoTracking().Where(u => u.Id == session.TeacherId)
             .Select(u => new MailPerson(u.Id, u.Name, u.Email)).FirstAsync(ct);
         var pupilIds = session.Pupils.Count > 0
@@ -141,11 +149,12 @@ public sealed class SessionNotifications(ChaperoneDbContext db, MessageComposer 
         var family = links.GroupBy(l => l.GuardianId).ToDictionary(g => g.Key,
             g => (IReadOnlyList<string>)pupilRows.Where(p => g.Any(l => l.PupilId == p.Id)).Select(p => p.Name).ToList());
         var guardians = await db.Guardians.AsNoTracking().Where(g => g.SchoolId == session.SchoolId && guardianIds.Contains(g.Id))
-            .OrderBy(g => g.Name).Select(g => new MailPerson(g.Id, g.Name, g.Email)).ToListAsync(ct);
+            .OrderBy(g => g.Name).Select(g => new MailPerson(g.Id, g.Name, g.Email, g.HasParentalResponsibility)).ToListAsync(ct);
         var templates = await db.MessageTemplates.AsNoTracking().Where(t => t.SchoolId == session.SchoolId).ToListAsync(ct);
 
         var mail = new MailSession(session.Id, session.SchoolId, school.Name, PolicySettings.ZoneOrDefault(school.TimeZoneId), session.Kind, session.Start, session.End,
-            session.Sequence, session.CancellationReason, teacher, pupils, guardians, school.ExpectationsForFamilies, session.Provider, family);
+            session.Sequence, session.CancellationReason, teacher, pupils, guardians, school.ExpectationsForFamilies, session.Provider, family,
+            Office: Schools.SchoolContact.Of(school.OfficeEmail, school.OfficePhone));
         return (mail, WordingOf(templates.ConvertAll(t => new TemplateRow(t.Kind, t.Opening, t.Closing))));
     }
 
@@ -153,7 +162,7 @@ public sealed class SessionNotifications(ChaperoneDbContext db, MessageComposer 
         kind => templates.Find(t => t.Kind == kind) is { } t ? new MessageWording(t.Opening, t.Closing) : MessageWording.Default(kind);
 
     /// <summary>
-    /// The school's name and wording: the copy read under <paramref name="stamp"/> (the stamp of
+    /// The school's name, office contact and wording: the copy read under <paramref name="stamp"/> (the stamp of
     /// the school's settings, read with the booking's people) if there is one, else read now. The
     /// name and the templates change the stamp when they change (<see cref="ChaperoneDbContext"/>),
     /// so a copy never outlives them, whichever instance made the change.
@@ -178,10 +187,10 @@ public sealed class SessionNotifications(ChaperoneDbContext db, MessageComposer 
     private static readonly CompiledQuery<Func<ChaperoneDbContext, Guid, CancellationToken, Task<SchoolWording?>>> SchoolWordingQuery =
         new(() => EF.CompileAsyncQuery((ChaperoneDbContext db, Guid schoolId, CancellationToken ct) =>
             db.Schools.AsNoTracking().Where(s => s.Id == schoolId)
-                .Select(s => new SchoolWording(s.SettingsStamp, s.Name, db.MessageTemplates.Where(t => t.SchoolId == s.Id).Select(t => new TemplateRow(t.Kind, t.Opening, t.Closing)).ToList()))
+                .Select(s => new SchoolWording(s.SettingsStamp, s.Name, s.OfficeEmail, s.OfficePhone, db.MessageTemplates.Where(t => t.SchoolId == s.Id).Select(t => new TemplateRow(t.Kind, t.Opening, t.Closing)).ToList()))
                 .FirstOrDefault()));
 
-    private sealed record SchoolWording(Guid Stamp, string Name, List<TemplateRow> Templates);
+    private sealed record SchoolWording(Guid Stamp, string Name, string? OfficeEmail, string? OfficePhone, List<TemplateRow> Templates);
 
     private sealed record TemplateRow(MessageKind Kind, string Opening, string Closing);
 }

@@ -161,6 +161,9 @@ public static class ManagePeople
         return MailAddress.TryCreate(value, out var address) && address.Address == value && address.Host.Contains('.', StringComparison.Ordinal);
     }
 
+    /// <summary>Whether a phone number is written only as phone numbers are: digits, spaces, <c>+</c>, <c>-</c> and brackets.</summary>
+    public static bool IsPhoneText(string value) => value.All(c => char.IsDigit(c) || c is ' ' or '+' or '-' or '(' or ')');
+
     internal static void CheckName(string? name, string field, Dictionary<string, string[]> errors)
     {
         if (string.IsNullOrWhiteSpace(name)) { errors[field] = ["A name is required."]; }
@@ -523,7 +526,7 @@ public static class ManagePeople
         var email = string.IsNullOrWhiteSpace(request.Email) ? null : request.Email.Trim();
         if (email is not null && !IsEmail(email)) { errors["email"] = ["Give a valid email address, or leave it empty."]; }
         var phone = string.IsNullOrWhiteSpace(request.Phone) ? null : request.Phone.Trim();
-        if (phone is not null && (phone.Length > 40 || !phone.All(c => char.IsDigit(c) || c is ' ' or '+' or '-' or '(' or ')')))
+        if (phone is not null && (phone.Length > 40 || !IsPhoneText(phone)))
         {
             errors["phone"] = ["Give a phone number of digits and spaces, e.g. 01726 890000."];
         }

@@ -59,6 +59,7 @@ public sealed class RescheduleSession(ChaperoneDbContext db, TimeProvider clock,
         {
             return new SessionOutcome.Clash(conflicts);
         }
+        var movedFrom = session.Start;
         session.Start = newStart;
         session.End = newEnd;
         session.DurationMinutes = duration;
@@ -66,7 +67,7 @@ public sealed class RescheduleSession(ChaperoneDbContext db, TimeProvider clock,
         session.RescheduledAt = now;
         db.Evidence.Add(SchedulingAccess.EvidenceOf(verdict, session, now, "Rescheduled"));
         AuditLog.Record(db, user, AuditActions.SessionRescheduled, AuditSubjects.Session, session.Id, new { session.Start, session.End });
-        await notifications.SessionRescheduledAsync(session, ct); // clause 8: the emails commit with the move
+        await notifications.SessionRescheduledAsync(session, movedFrom, ct); // clause 8: the emails commit with the move, saying the time it moved from
         try
         {
             await db.SaveChangesAsync(ct);

@@ -22,6 +22,9 @@ public sealed record ClosureDto(string Id, string FirstDay, string LastDay, stri
 /// </summary>
 public sealed record ExpectationsDto(string Full, string Brief, bool SchoolsOwn, IReadOnlyList<string> ForFamilies);
 
+/// <summary>How families reach the school office, as the emails and the family's page give it; null where the school has not said.</summary>
+public sealed record SchoolOfficeDto(string? Email, string? Phone);
+
 public sealed record PolicyDto(
     string School,
     string TimeZone,
@@ -31,14 +34,16 @@ public sealed record PolicyDto(
     IReadOnlyList<string> SchoolDays,
     IReadOnlyList<ClosureDto> Closures,
     IReadOnlyList<Clause> Clauses,
-    ExpectationsDto Expectations);
+    ExpectationsDto Expectations,
+    SchoolOfficeDto Office);
 
 /// <summary>
 /// The body of <c>PUT /api/v1/policy/settings</c>: every field optional; those given are changed.
-/// An empty expectations text puts the policy's own words back.
+/// An empty expectations text puts the policy's own words back; an empty office email or phone
+/// takes it away (the emails then say only "contact the school office").
 /// </summary>
 public sealed record PolicySettingsRequest(string? TimeZone, SchoolHoursDto? SchoolHours, int? MinimumNoticeHours, int? MinimumParticipants, string[]? SchoolDays,
-    string? ExpectationsFull = null, string? ExpectationsBrief = null, string? ExpectationsForFamilies = null);
+    string? ExpectationsFull = null, string? ExpectationsBrief = null, string? ExpectationsForFamilies = null, string? OfficeEmail = null, string? OfficePhone = null);
 
 public sealed record ClosureRequest(string? FirstDay, string? LastDay, string? Reason);
 
@@ -52,7 +57,7 @@ public static class PolicyEndpoints
         var group = app.MapGroup("/api/v1/policy").WithTags("Policy").RequireAuthorization(AuthPolicies.Staff);
         group.MapGet("/", Get).WithName("GetPolicy").WithSummary("The policy's clauses and this school's settings.");
         group.MapPut("/settings", UpdateSettings).RequireAuthorization(AuthPolicies.Admin)
-            .WithName("UpdatePolicySettings").WithSummary("Change school hours, notice, participants, school days, time zone or the wording of the expectations (admin).");
+            .WithName("UpdatePolicySettings").WithSummary("Change school hours, notice, participants, school days, time zone, the wording of the expectations or the school office's email and phone given to families (admin).");
         group.MapPost("/closures", AddClosure).RequireAuthorization(AuthPolicies.Admin)
             .WithName("AddClosure").WithSummary("Add a closure: a holiday, INSET day or bank holiday (admin).");
         group.MapGet("/sessions-outside-school-time", SessionsOutsideSchoolTime).RequireAuthorization(AuthPolicies.Admin)
@@ -78,7 +83,8 @@ public static class PolicyEndpoints
             school.Closures.OrderBy(c => c.FirstDay).Select(ToDto).ToList(),
             Clauses.All,
             new ExpectationsDto(s.ExpectationsFull, s.ExpectationsBrief, school.ExpectationsFull is not null || school.ExpectationsBrief is not null || school.ExpectationsForFamilies is not null,
-                PolicySettings.Lines(s.ExpectationsForFamilies)));
+                PolicySettings.Lines(s.ExpectationsForFamilies)),
+            new SchoolOfficeDto(school.OfficeEmail, school.OfficePhone));
     }
 
     /// <summary>A closure as stored (dates normalised, reason trimmed), the same whether just added or read back.</summary>
@@ -215,10 +221,17 @@ public static class SchoolSettings
         {
             errors["expectationsForFamilies"] = ["At most 12 expectations, one per line: the email lists each."];
         }
+        var officeErrors = SchoolContact.Check(request.OfficeEmail, request.OfficePhone, out var officeEmail, out var officePhone);
+        foreach (var (field, messages) in officeErrors)
+        {
+            errors[field] = messages;
+        }
         if (errors.Count > 0)
         {
             return errors;
         }
+        if (request.OfficeEmail is not null) { school.OfficeEmail = officeEmail; }
+        if (request.OfficePhone is not null) { school.OfficePhone = officePhone; }
         if (request.ExpectationsFull is not null) { school.ExpectationsFull = OwnWordsOrNull(request.ExpectationsFull, PolicySettings.DefaultExpectationsFull); }
         if (request.ExpectationsBrief is not null) { school.ExpectationsBrief = OwnWordsOrNull(request.ExpectationsBrief, PolicySettings.DefaultExpectationsBrief); }
         if (request.ExpectationsForFamilies is not null)

@@ -38,6 +38,10 @@ public sealed class School
     /// <summary>What the school asks of families, one expectation per line, as the booking emails list them (clause 7); null keeps the policy's.</summary>
     public string? ExpectationsForFamilies { get; set; }
 
+    /// <summary>The school office's email address and phone number, each optional, given to families wherever they are told to contact the office (<see cref="SchoolContact"/>).</summary>
+    public string? OfficeEmail { get; set; }
+    public string? OfficePhone { get; set; }
+
     /// <summary>
     /// Calls in the built-in room send their sound and video only through the installation's TURN
     /// relay, so that neither the family's browser nor the teacher's learns the other's network

@@ -13,6 +13,8 @@ internal sealed class SchoolConfiguration : IEntityTypeConfiguration<School>
     {
         b.Property(s => s.Name).HasMaxLength(200);
         b.Property(s => s.TimeZoneId).HasMaxLength(64);
+        b.Property(s => s.OfficeEmail).HasMaxLength(SchoolContact.MaxEmail);
+        b.Property(s => s.OfficePhone).HasMaxLength(SchoolContact.MaxPhone);
         b.HasMany(s => s.Closures).WithOne().HasForeignKey(c => c.SchoolId);
     }
 }

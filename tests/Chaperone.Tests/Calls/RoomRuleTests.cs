@@ -40,6 +40,24 @@ public sealed class RoomRuleTests
     }
 
     [Fact]
+    public void ACarerWithoutParentalResponsibilityIsShownNoWordsToConsentToButToldWhoseConsentIsAskedUnderClause1()
+    {
+        var room = NewRoom();
+        Ok(room.FamilyJoin(Carer, "c", Start));
+        Ok(room.FamilyJoin(Parent, "p", Start));
+
+        var carer = RoomViews.ForFamily(room, room.Families[Carer]);
+        Assert.False(carer.CanConsent);
+        Assert.Equal("", carer.ConsentText); // not "I, Cal Carer, have parental responsibility for…"
+        Assert.Equal("You are invited to supervise Pat Pupil throughout the call. Consent for it is given at the start by a parent or carer with parental responsibility for Pat Pupil, not by you, so you will not be asked for it.",
+            carer.ConsentNote);
+        var parent = RoomViews.ForFamily(room, room.Families[Parent]);
+        Assert.True(parent.CanConsent);
+        Assert.StartsWith("I, Pam Parent, have parental responsibility for Pat Pupil.", parent.ConsentText, StringComparison.Ordinal);
+        Assert.Null(parent.ConsentNote);
+    }
+
+    [Fact]
     public void OnlyTheSessionsTeacherOpensTheRoomUnderClause3()
     {
         var refusal = Refused(NewRoom().TeacherJoin(Guid.NewGuid(), "x", Start));

@@ -44,10 +44,14 @@ public abstract class EmailDeliveryTests(SmtpChaperoneApp app)
         Assert.Equal(2, recipients.Count(a => a.EndsWith("@family.test", StringComparison.Ordinal)));
         foreach (var message in received)
         {
-            Assert.Equal("REQUEST", CalendarPart(message).ContentType.Parameters["method"]);
+            // Published, with nobody asked to reply (RFC 5546, 3.2.1): no "Accept" or "Decline" that would reach nobody.
+            Assert.Equal("PUBLISH", CalendarPart(message).ContentType.Parameters["method"]);
             var invite = InviteOf(message);
-            Assert.Equal("REQUEST", invite.Method);
+            Assert.Equal("PUBLISH", invite.Method);
             var ev = invite.Events.Single();
+            Assert.Empty(ev.Attendees);
+            Assert.DoesNotContain("RSVP", CalendarPart(message).Text, StringComparison.Ordinal);
+            Assert.Equal("mailto:chaperone@school.test", ev.Organizer!.Value!.ToString());
             Assert.Equal($"{id.Replace("-", "")}@chaperone", ev.Uid);
             Assert.Equal(0, ev.Sequence);
             Assert.Equal("Europe/London", ev.DtStart!.TzId);
@@ -100,7 +104,7 @@ public abstract class EmailDeliveryTests(SmtpChaperoneApp app)
     }
 
     [Fact]
-    public async Task AMoveKeepsTheInvitesUidWithAHigherSequenceAndACancellationCancelsIt()
+    public async Task AMoveKeepsTheInvitesUidWithAHigherSequenceAndACancellationPublishesItCancelled()
     {
         var school = await TestSchool.CreateAsync(app);
         var teacher = await school.TeacherAsync(app);
@@ -115,14 +119,16 @@ public abstract class EmailDeliveryTests(SmtpChaperoneApp app)
             .OrderBy(x => x.Invite.Events.Single().Sequence)
             .ToList();
 
-        Assert.Equal(["REQUEST", "REQUEST", "CANCEL"], received.Select(x => x.Invite.Method));
+        Assert.Equal(["PUBLISH", "PUBLISH", "PUBLISH"], received.Select(x => x.Invite.Method));
+        Assert.All(received, x => Assert.Empty(x.Invite.Events.Single().Attendees));
         Assert.Single(received.Select(x => x.Invite.Events.Single().Uid).Distinct());
         var sequences = received.Select(x => x.Invite.Events.Single().Sequence).ToList();
         Assert.True(sequences[0] < sequences[1] && sequences[1] < sequences[2], string.Join(",", sequences));
         Assert.Equal(moved.UtcDateTime, received[1].Invite.Events.Single().DtStart!.AsUtc);
         Assert.Equal("CANCELLED", received[2].Invite.Events.Single().Status);
         Assert.Contains("Pupil unwell", received[2].Message.TextBody ?? "");
-        Assert.Equal("CANCEL", CalendarPart(received[2].Message).ContentType.Parameters["method"]);
+        Assert.Equal("PUBLISH", CalendarPart(received[2].Message).ContentType.Parameters["method"]);
+        Assert.Equal(["CONFIRMED", "CONFIRMED"], received.Take(2).Select(x => x.Invite.Events.Single().Status));
     }
 
     [Fact]

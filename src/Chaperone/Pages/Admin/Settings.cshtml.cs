@@ -90,6 +90,14 @@ public sealed class SettingsModel(ChaperoneDbContext db, ClosedDaySessions close
     public string? ExpectationsForFamilies { get; set; }
 
     public FormErrors ExpectationsErrors { get; } = new();
+
+    [BindProperty]
+    public string? OfficeEmail { get; set; }
+
+    [BindProperty]
+    public string? OfficePhone { get; set; }
+
+    public FormErrors OfficeErrors { get; } = new();
     public FormErrors ConcernErrors { get; } = new();
     public List<(Guid Id, string Name, string? Email)> Leaders { get; private set; } = [];
     public FormErrors SettingsErrors { get; } = new();
@@ -134,21 +142,34 @@ public sealed class SettingsModel(ChaperoneDbContext db, ClosedDaySessions close
     }
 
     /// <summary>Clause 7: the school's wording of the expectations, full and brief (empty puts the policy's back).</summary>
-    public async Task<IActionResult> OnPostExpectationsAsync(CancellationToken ct)
+    public Task<IActionResult> OnPostExpectationsAsync(CancellationToken ct)
     {
         var request = new PolicySettingsRequest(null, null, null, null, null, ExpectationsFull ?? "", ExpectationsBrief ?? "", ExpectationsForFamilies ?? "");
+        return SaveAsync(request, ExpectationsErrors, new { request.ExpectationsFull, request.ExpectationsBrief, request.ExpectationsForFamilies }, "The expectations are saved.", ct);
+    }
+
+    /// <summary>How families reach the school office: its email and phone, each optional (empty takes it away).</summary>
+    public Task<IActionResult> OnPostOfficeAsync(CancellationToken ct)
+    {
+        var request = new PolicySettingsRequest(null, null, null, null, null, OfficeEmail: OfficeEmail ?? "", OfficePhone: OfficePhone ?? "");
+        return SaveAsync(request, OfficeErrors, new { request.OfficeEmail, request.OfficePhone }, "The school office's contact details are saved.", ct);
+    }
+
+    /// <summary>Applies one form's part of the settings (<see cref="SchoolSettings.Apply"/>): saved and audited, or nothing saved and the form shown again with its errors.</summary>
+    private async Task<IActionResult> SaveAsync(PolicySettingsRequest request, FormErrors errors, object audited, string notice, CancellationToken ct)
+    {
         var school = await db.Schools.Include(s => s.Closures).FirstAsync(s => s.Id == User.SchoolId(), ct);
-        ExpectationsErrors.AddAll(SchoolSettings.Apply(school, request), field => field);
-        if (ExpectationsErrors.Any)
+        errors.AddAll(SchoolSettings.Apply(school, request), field => field);
+        if (errors.Any)
         {
             db.ChangeTracker.Clear();
             await LoadAsync(ct);
             KeepSettingsAsSaved();
             return Page();
         }
-        AuditLog.Record(db, User, AuditActions.SettingsChanged, AuditSubjects.School, school.Id, new { request.ExpectationsFull, request.ExpectationsBrief, request.ExpectationsForFamilies });
+        AuditLog.Record(db, User, AuditActions.SettingsChanged, AuditSubjects.School, school.Id, audited);
         await db.SaveChangesAsync(ct);
-        TempData["Notice"] = "The expectations are saved.";
+        TempData["Notice"] = notice;
         return RedirectToPage();
     }
 
@@ -281,6 +302,8 @@ public sealed class SettingsModel(ChaperoneDbContext db, ClosedDaySessions close
         ExpectationsFull ??= Policy.Expectations.Full;
         ExpectationsBrief ??= Policy.Expectations.Brief;
         ExpectationsForFamilies ??= string.Join('\n', Policy.Expectations.ForFamilies);
+        OfficeEmail ??= Policy.Office.Email;
+        OfficePhone ??= Policy.Office.Phone;
         Calls = await Chaperone.Calls.CallSettings.LoadAsync(db, network, school.Id, ct);
         var concerns = Chaperone.Concerns.ConcernSettingsStore.ToDto(await Chaperone.Concerns.ConcernSettingsStore.LoadAsync(db, school.Id, ct));
         AcknowledgeMinutes = concerns.AcknowledgeWithinMinutes.ToString(CultureInfo.InvariantCulture);

@@ -31,6 +31,9 @@ public sealed class IndexModel(OpenFamilyLink open) : PageModel
     public string ClosedHeading { get; private set; } = "";
     public string ClosedText { get; private set; } = "";
 
+    /// <summary>How to contact the school office, if the school has said: on a closed link's page (a cancelled or finished session's) too.</summary>
+    public Schools.SchoolOfficeDto? Office { get; private set; }
+
     public async Task<IActionResult> OnGetAsync(string token, CancellationToken ct)
     {
         return Show(await open.OpenAsync(token, ct));
@@ -114,13 +117,13 @@ public sealed class IndexModel(OpenFamilyLink open) : PageModel
                 Zone = o.Zone;
                 ViewData["School"] = o.Session.School;
                 return Page();
-            case FamilyLinkOutcome.Cancelled:
+            case FamilyLinkOutcome.Cancelled c:
                 Response.StatusCode = StatusCodes.Status410Gone;
-                (ClosedHeading, ClosedText) = ("This session was cancelled", FamilyClosed.CancelledText);
+                (ClosedHeading, ClosedText, Office) = ("This session was cancelled", FamilyClosed.CancelledText, c.Office);
                 return Page();
-            case FamilyLinkOutcome.Expired:
+            case FamilyLinkOutcome.Expired e:
                 Response.StatusCode = StatusCodes.Status410Gone;
-                (ClosedHeading, ClosedText) = ("This link has expired", FamilyClosed.ExpiredText);
+                (ClosedHeading, ClosedText, Office) = ("This link has expired", FamilyClosed.ExpiredText, e.Office);
                 return Page();
             default:
                 Response.StatusCode = StatusCodes.Status404NotFound;

@@ -403,10 +403,12 @@
     else text = 'You are in the call. The session starts when the teacher has made the checks.';
     say(text);
     $('consent-section').hidden = !s.declared || s.place === 'Ended' || s.place === 'Removed';
+    // Someone who cannot consent is told why in their own words, and shown no words to consent to (clause 1).
     $('consent-text').textContent = s.consentText;
+    $('consent-text').hidden = !s.canConsent;
     $('give-consent').hidden = !s.canConsent || s.consentGiven;
     $('consent-state').textContent = !s.canConsent
-      ? 'A parent with parental responsibility needs to give consent.'
+      ? (s.consentNote ?? 'A parent with parental responsibility needs to give consent.')
       : s.consentConfirmed ? 'Your consent is recorded and confirmed by the teacher.' : s.consentGiven ? 'Your consent is recorded; the teacher will confirm it.' : '';
     $('leave').disabled = s.place !== 'InCall' && s.place !== 'Lobby';
     if (s.place === 'Ended' || s.place === 'Removed') { for (const id of [...peers.keys()]) drop(id); localStream?.getTracks().forEach(t => t.stop()); }
