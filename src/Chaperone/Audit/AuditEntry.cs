@@ -118,6 +118,8 @@ public static class AuditActions
     public const string ConcernEscalated = "concern.escalated";
     public const string ConcernAcknowledged = "concern.acknowledged";
     public const string ConcernEntryAdded = "concern.entry-added";
+    public const string ConcernClosed = "concern.closed";
+    public const string ConcernReopened = "concern.reopened";
     public const string ConcernViewed = "concern.viewed";
     /// <summary>A list of concerns (with their summaries) was read: which ones, by reference.</summary>
     public const string ConcernsListed = "concern.listed";

@@ -52,12 +52,12 @@ public static class SessionStates
     public const string Unsettled = "unsettled";
     /// <summary>Over, and every clause met or not applicable.</summary>
     public const string Settled = "settled";
-    /// <summary>Not over yet.</summary>
+    /// <summary>Not over yet: its booked end is to come and it has not ended (a call closed early, or a pupil who did not attend, ends it).</summary>
     public const string Upcoming = "upcoming";
 
-    public static string Of(IReadOnlyList<ClauseVerdictDto> clauses, DateTimeOffset end, DateTimeOffset now) =>
+    public static string Of(IReadOnlyList<ClauseVerdictDto> clauses, SessionStatus status, DateTimeOffset end, DateTimeOffset now) =>
         clauses.Any(c => c.Status == VerdictStatus.Breached) ? Breached
-        : end > now ? Upcoming
+        : end > now && status != SessionStatus.Ended ? Upcoming
         : clauses.Any(c => c.Status == VerdictStatus.Pending) ? Unsettled
         : Settled;
 }
@@ -117,7 +117,7 @@ public sealed class ComplianceOverview(ChaperoneDbContext db, TimeProvider clock
             .Select(s =>
             {
                 var clauses = ComplianceAssessor.Assess(s.Status, s.Sequence, evidence[s.Id].ToList());
-                return (s.Id, s.Start, Clauses: clauses, State: SessionStates.Of(clauses, s.End, now));
+                return (s.Id, s.Start, Clauses: clauses, State: SessionStates.Of(clauses, s.Status, s.End, now));
             })
             .ToList();
 

@@ -93,6 +93,7 @@ public sealed class ChildProtectionFiles(ChaperoneDbContext db, TimeProvider clo
                 ("Video call", session is null ? null
                     : $"{Display.When(session.Start, session.End, zone)} with {session.Teacher}{(c.RecordingOffsetSeconds is { } o ? $"; at {ConcernDtos.Moment(o)} into its recording" : "")}"),
                 ("Acknowledged", c.AcknowledgedAt is { } ack ? $"{At(ack)} by {c.AcknowledgedByName}" : "Not acknowledged"),
+                ("Closed", c.ClosedAt is { } closed ? $"{At(closed)} by {c.ClosedByName}" : "Open"),
                 ("Summary", c.Summary),
                 ("What was seen or heard", c.Detail),
                 ("The child's own words", c.ChildsOwnWords),

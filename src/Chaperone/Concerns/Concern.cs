@@ -27,7 +27,8 @@ public enum ConcernStatus
 /// new entries of type <see cref="ConcernEntryTypes.Amendment"/>. The routing fields
 /// (<see cref="NotifiedAt"/>, <see cref="AcknowledgedAt"/>, <see cref="EscalatedAt"/>) each change
 /// once, by a conditional update, so that several app instances never notify, acknowledge or
-/// escalate twice.
+/// escalate twice. Closing (<see cref="ClosedAt"/>) is the same kind of conditional update, undone
+/// only by reopening; each is also an entry of the chronology.
 /// </summary>
 public sealed class Concern
 {
@@ -65,6 +66,11 @@ public sealed class Concern
     public DateTimeOffset? AcknowledgedAt { get; set; }
     public Guid? AcknowledgedById { get; set; }
     public string? AcknowledgedByName { get; set; }
+
+    /// <summary>When a handler closed it, its outcome decided (null: open, or reopened since).</summary>
+    public DateTimeOffset? ClosedAt { get; set; }
+    public Guid? ClosedById { get; set; }
+    public string? ClosedByName { get; set; }
 
     public List<ConcernPupil> Pupils { get; set; } = [];
 
@@ -109,6 +115,8 @@ public static class ConcernEntryTypes
     public const string Action = "action";
     public const string Outcome = "outcome";
     public const string Amendment = "amendment";
+    public const string Closed = "closed";
+    public const string Reopened = "reopened";
 
     /// <summary>The entries staff write by hand (the rest the system writes).</summary>
     public static IReadOnlyList<string> Written { get; } = [Action, Outcome, Amendment];
@@ -124,6 +132,8 @@ public static class ConcernEntryTypes
         Action => "Action",
         Outcome => "Outcome",
         Amendment => "Amendment",
+        Closed => "Closed",
+        Reopened => "Reopened",
         _ => type,
     };
 }
@@ -153,6 +163,7 @@ internal sealed class ConcernConfiguration : IEntityTypeConfiguration<Concern>
         b.Property(c => c.Status).HasConversion<string>().HasMaxLength(16);
         b.Property(c => c.RaisedByName).HasMaxLength(200);
         b.Property(c => c.AcknowledgedByName).HasMaxLength(200);
+        b.Property(c => c.ClosedByName).HasMaxLength(200);
         b.Property(c => c.Summary).HasMaxLength(RaiseConcern.MaxSummary);
         b.Property(c => c.Detail).HasMaxLength(RaiseConcern.MaxText);
         b.Property(c => c.ChildsOwnWords).HasMaxLength(RaiseConcern.MaxText);

@@ -9,6 +9,9 @@ namespace Chaperone.Concerns;
 /// <summary>A chronology entry as the API takes it: an action (the default), an outcome or an amendment.</summary>
 public sealed record ConcernEntryRequest(string? Text, string? Type);
 
+/// <summary>Closing a concern (the outcome that closes it) or reopening one (why).</summary>
+public sealed record ConcernStateRequest(string? Text);
+
 /// <summary>
 /// Clause 12 over HTTP. Any member of staff raises a concern; who reads which is
 /// <see cref="ConcernAccess"/>'s rule. A concern the caller may not read answers 404 whether or
@@ -28,6 +31,9 @@ public static class ConcernEndpoints
         group.MapGet("/{id}", Get).WithName("GetConcern").WithSummary("One concern with its chronology.");
         group.MapPost("/{id}/raise", RaiseDraft).WithName("RaiseDraftConcern").WithSummary("Complete and raise one of your drafts.");
         group.MapPost("/{id}/acknowledge", Acknowledge).WithName("AcknowledgeConcern").WithSummary("Acknowledge a concern (stops its escalation).");
+        group.MapPost("/{id}/close", Close).WithName("CloseConcern")
+            .WithSummary("Close an acknowledged concern with the outcome that closes it (an outcome entry, then a closing entry); it is then listed after the open ones.");
+        group.MapPost("/{id}/reopen", Reopen).WithName("ReopenConcern").WithSummary("Reopen a closed concern, saying why (an action entry, then a reopening entry).");
         group.MapPost("/{id}/actions", AddEntry).WithName("AddConcernEntry").WithSummary("Append an action, outcome or amendment to the chronology.");
 
         app.MapGet("/api/v1/pupils/{id}/chronology", PupilChronology).WithTags("Concerns").RequireAuthorization(AuthPolicies.Staff)
@@ -90,6 +96,12 @@ public static class ConcernEndpoints
 
     private static async Task<IResult> Acknowledge(string id, ClaimsPrincipal user, HandleConcern handler, ChaperoneDbContext db, CancellationToken ct) =>
         await ToResultAsync(await handler.AcknowledgeAsync(user, id, ct), user, db, ct);
+
+    private static async Task<IResult> Close(string id, ConcernStateRequest request, ClaimsPrincipal user, HandleConcern handler, ChaperoneDbContext db, CancellationToken ct) =>
+        await ToResultAsync(await handler.CloseAsync(user, id, request.Text, ct), user, db, ct);
+
+    private static async Task<IResult> Reopen(string id, ConcernStateRequest request, ClaimsPrincipal user, HandleConcern handler, ChaperoneDbContext db, CancellationToken ct) =>
+        await ToResultAsync(await handler.ReopenAsync(user, id, request.Text, ct), user, db, ct);
 
     private static async Task<IResult> AddEntry(string id, ConcernEntryRequest request, ClaimsPrincipal user, HandleConcern handler, ChaperoneDbContext db, CancellationToken ct) =>
         await ToResultAsync(await handler.AddEntryAsync(user, id, request.Type, request.Text, ct), user, db, ct);

@@ -103,19 +103,7 @@ public sealed class HandleConcern(ChaperoneDbContext db, TimeProvider clock)
         {
             errors["type"] = ["Choose action, outcome or amendment."];
         }
-        var body = text?.Trim() ?? "";
-        if (body.Length == 0)
-        {
-            errors["text"] = ["Write what was done, decided or corrected."];
-        }
-        else if (body.Length > RaiseConcern.MaxText)
-        {
-            errors["text"] = [$"Keep it under {RaiseConcern.MaxText} characters."];
-        }
-        else if (FreeText.HasControlCharacters(body))
-        {
-            errors["text"] = ["The text has characters that cannot be stored; retype it."];
-        }
+        var body = CheckText(text, "Write what was done, decided or corrected.", errors);
         if (await FindAsync(user, id, "write", ct) is not { } concern)
         {
             return new ConcernOutcome.NotFound();
@@ -137,6 +125,86 @@ public sealed class HandleConcern(ChaperoneDbContext db, TimeProvider clock)
             await tx.CommitAsync(ct);
         }
         return new ConcernOutcome.Done(concern);
+    }
+
+    /// <summary>
+    /// Closes a concern its handler has acknowledged: <paramref name="text"/>, the outcome that
+    /// closes it, is an outcome entry (kept from the raiser, as every handler's entry is), followed
+    /// by an entry saying who closed it. Once closed, it is listed after the open ones; entries may
+    /// still be added, and a handler may reopen it.
+    /// </summary>
+    public Task<ConcernOutcome> CloseAsync(ClaimsPrincipal user, string? id, string? text, CancellationToken ct) =>
+        CloseOrReopenAsync(user, id, text, close: true, ct);
+
+    /// <summary>Reopens a closed concern (new information, say): <paramref name="text"/>, why, is an action entry, followed by an entry saying who reopened it.</summary>
+    public Task<ConcernOutcome> ReopenAsync(ClaimsPrincipal user, string? id, string? text, CancellationToken ct) =>
+        CloseOrReopenAsync(user, id, text, close: false, ct);
+
+    private async Task<ConcernOutcome> CloseOrReopenAsync(ClaimsPrincipal user, string? id, string? text, bool close, CancellationToken ct)
+    {
+        var what = close ? "close" : "reopen";
+        var errors = new Dictionary<string, string[]>();
+        var body = CheckText(text, close ? "Write the outcome that closes it: what was decided, and why nothing more is to be done." : "Write why it is reopened.", errors);
+        if (await FindAsync(user, id, what, ct) is not { } concern)
+        {
+            return new ConcernOutcome.NotFound();
+        }
+        if (errors.Count > 0)
+        {
+            return new ConcernOutcome.Invalid(errors);
+        }
+        if (!ConcernAccess.Handles(user, concern))
+        {
+            return await ForbiddenAsync(user, concern, what, ct);
+        }
+        if (close && concern.AcknowledgedAt is null)
+        {
+            return new ConcernOutcome.Conflict($"Acknowledge {concern.Reference} before closing it.");
+        }
+        var now = clock.GetUtcNow();
+        await using (var tx = await ConcernWrites.BeginAsync(db, null, ct))
+        {
+            // One close (or reopening) wins, as one acknowledgement does.
+            var claimed = close
+                ? await db.Set<Concern>().Where(c => c.Id == concern.Id && c.ClosedAt == null)
+                    .ExecuteUpdateAsync(s => s.SetProperty(c => c.ClosedAt, now).SetProperty(c => c.ClosedById, user.UserId())
+                        .SetProperty(c => c.ClosedByName, user.DisplayName()), ct)
+                : await db.Set<Concern>().Where(c => c.Id == concern.Id && c.ClosedAt != null)
+                    .ExecuteUpdateAsync(s => s.SetProperty(c => c.ClosedAt, (DateTimeOffset?)null).SetProperty(c => c.ClosedById, (Guid?)null)
+                        .SetProperty(c => c.ClosedByName, (string?)null), ct);
+            if (claimed == 0)
+            {
+                var by = await db.Set<Concern>().AsNoTracking().Where(c => c.Id == concern.Id).Select(c => c.ClosedByName).FirstAsync(ct);
+                return new ConcernOutcome.Conflict(by is null ? $"{concern.Reference} is open." : $"{concern.Reference} was already closed by {by}.");
+            }
+            var actor = AuditActor.From(user);
+            await ConcernWrites.AddEntriesAsync(db, concern, now, close
+                ? [(ConcernEntryTypes.Outcome, actor, body), (ConcernEntryTypes.Closed, actor, $"Closed by {user.DisplayName()}.")]
+                : [(ConcernEntryTypes.Action, actor, body), (ConcernEntryTypes.Reopened, actor, $"Reopened by {user.DisplayName()}.")], ct);
+            AuditLog.Record(db, user, close ? AuditActions.ConcernClosed : AuditActions.ConcernReopened, AuditSubjects.Concern, concern.Id, new { reference = concern.Reference });
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+        }
+        return new ConcernOutcome.Done(await db.Set<Concern>().AsNoTracking().Include(c => c.Pupils).FirstAsync(c => c.Id == concern.Id, ct));
+    }
+
+    /// <summary>A handwritten entry's text, trimmed; what is wrong with it goes in <paramref name="errors"/> under <c>text</c>.</summary>
+    private static string CheckText(string? text, string whenEmpty, Dictionary<string, string[]> errors)
+    {
+        var body = text?.Trim() ?? "";
+        if (body.Length == 0)
+        {
+            errors["text"] = [whenEmpty];
+        }
+        else if (body.Length > RaiseConcern.MaxText)
+        {
+            errors["text"] = [$"Keep it under {RaiseConcern.MaxText} characters."];
+        }
+        else if (FreeText.HasControlCharacters(body))
+        {
+            errors["text"] = ["The text has characters that cannot be stored; retype it."];
+        }
+        return body;
     }
 
     /// <summary>The concern with its pupils if the caller may read it; otherwise null, and an attempt on one that exists is audited.</summary>

@@ -58,7 +58,7 @@ public sealed record DayRange(LocalDate From, LocalDate To)
         }
         if (f > end)
         {
-            errors["from"] = ["'from' must be on or before 'to'."];
+            errors["from"] = ["The ‘From’ date must be on or before the ‘To’ date."];
             return null;
         }
         if (Period.DaysBetween(f, end) + 1 > MaxDays)
@@ -69,6 +69,9 @@ public sealed record DayRange(LocalDate From, LocalDate To)
         return new DayRange(f, end);
     }
 
+    /// <summary>‘From’ or ‘To’: the field as the pages label it (the API's field name is the key of the error).</summary>
+    private static string Label(string field) => $"‘{char.ToUpperInvariant(field[0])}{field[1..]}’";
+
     private static LocalDate? Date(string? value, string field, Dictionary<string, string[]> errors)
     {
         if (string.IsNullOrWhiteSpace(value))
@@ -78,13 +81,13 @@ public sealed record DayRange(LocalDate From, LocalDate To)
         var parsed = LocalDatePattern.Iso.Parse(value.Trim());
         if (!parsed.Success)
         {
-            errors[field] = [$"'{field}' must be a date such as 2026-12-07."];
+            errors[field] = [$"The {Label(field)} date must be a date such as 2026-12-07."];
             return null;
         }
         if (parsed.Value < Earliest || parsed.Value > Latest)
         {
             // The calendar's ends: the day after 9999-12-31, or an instant before year 1, cannot be computed.
-            errors[field] = [$"'{field}' must be a date from {Pages.Display.Iso(Earliest)} to {Pages.Display.Iso(Latest)}."];
+            errors[field] = [$"The {Label(field)} date must be from {Pages.Display.Iso(Earliest)} to {Pages.Display.Iso(Latest)}."];
             return null;
         }
         return parsed.Value;
@@ -150,13 +153,13 @@ public sealed class RecordOfIntervention(ChaperoneDbContext db, CallProviderReso
         {
             if (!string.IsNullOrWhiteSpace(from) || !string.IsNullOrWhiteSpace(to))
             {
-                errors["term"] = ["Give a term or dates (from, to), not both."];
+                errors["term"] = ["Choose a term or dates (‘From’ and ‘To’), not both."];
                 return new Result.Invalid(errors);
             }
             if (!Ids.TryParse(term, out var termId)
                 || await db.Set<Term>().AsNoTracking().FirstOrDefaultAsync(t => t.Id == termId && t.SchoolId == schoolId, ct) is not { } chosen)
             {
-                errors["term"] = ["There is no such term in your school (GET /api/v1/policy/terms lists them)."];
+                errors["term"] = ["There is no such term in your school: choose one of its terms."];
                 return new Result.Invalid(errors);
             }
             var days = TermDto.Of(chosen);

@@ -70,6 +70,22 @@ public sealed class ConcernsInTheBrowserTests(BrowserApp browser) : IClassFixtur
         await Assertions.Expect(dsl.Locator("[data-chronology]")).ToContainTextAsync("referral to children's social care", new() { Timeout = Ms });
         await ScreenshotAsync(dsl, "concern-acknowledged.png");
 
+        // Its outcome decided, the DSL closes it: not without writing the outcome (the field says so), then with it.
+        await dsl.GetByRole(AriaRole.Button, new() { Name = $"Close {reference}" }).ClickAsync();
+        await Assertions.Expect(dsl.Locator("[data-error-summary]")).ToContainTextAsync("Write the outcome that closes it", new() { Timeout = Ms });
+        await Assertions.Expect(dsl.GetByLabel("The outcome that closes it")).ToHaveAttributeAsync("aria-invalid", "true", new() { Timeout = Ms });
+        await dsl.GetByLabel("The outcome that closes it").FillAsync("Early help plan agreed with the family.");
+        await dsl.GetByRole(AriaRole.Button, new() { Name = $"Close {reference}" }).ClickAsync();
+        await Assertions.Expect(dsl.Locator("[data-concern-state]")).ToContainTextAsync("Closed by David Okafor", new() { Timeout = Ms });
+        await Assertions.Expect(dsl.GetByRole(AriaRole.Button, new() { Name = $"Reopen {reference}" })).ToBeVisibleAsync(new() { Timeout = Ms });
+        await AssertEveryControlIsLabelledAsync(dsl);
+
+        // On a phone, what was reported reads down the page: each value as wide as the page, not a sliver beside its name.
+        await dsl.SetViewportSizeAsync(390, 844);
+        var summary = await dsl.Locator(".facts dd").Filter(new() { HasText = "Worried about marks on arm" }).BoundingBoxAsync();
+        Assert.True(summary!.Width > 280, $"The summary is {summary.Width}px wide on a 390px screen.");
+        await dsl.SetViewportSizeAsync(1280, 900);
+
         // The pupil moves school: from the pupil's chronology, the DSL downloads their child protection file.
         await dsl.Locator("a[href$='/chronology']").First.ClickAsync();
         await dsl.WaitForPageAsync(new Regex("/pupils/[0-9a-f-]{36}/chronology$"));
@@ -78,7 +94,7 @@ public sealed class ConcernsInTheBrowserTests(BrowserApp browser) : IClassFixtur
             () => dsl.GetByRole(AriaRole.Link, new() { Name = "Download the child protection file (PDF)" }).ClickAsync(), new() { Timeout = Ms });
         Assert.StartsWith("child-protection-file-", download.SuggestedFilename, StringComparison.Ordinal);
         var file = Chaperone.Tests.Records.RecordApiTests.PdfText(await File.ReadAllBytesAsync(await download.PathAsync()));
-        foreach (var expected in new[] { reference, "Worried about marks on arm", "I fell over.", "referral to children's social care", "Acknowledged by David Okafor" })
+        foreach (var expected in new[] { reference, "Worried about marks on arm", "I fell over.", "referral to children's social care", "Acknowledged by David Okafor", "Early help plan agreed" })
         {
             Assert.True(file.Contains(expected, StringComparison.Ordinal), $"The file lacks \"{expected}\". It reads: {file}");
         }

@@ -66,6 +66,11 @@ public sealed class RetentionInTheBrowserTests(BrowserApp browser) : IClassFixtu
         await dsl.GetByRole(AriaRole.Figure).First.GetByRole(AriaRole.Button, new() { Name = "Put on hold" }).ClickAsync();
         await Assertions.Expect(dsl.GetByRole(AriaRole.Status)).ToContainTextAsync("The recording is on hold", new() { Timeout = Ms });
         await Assertions.Expect(dsl.GetByRole(AriaRole.Figure).First).ToContainTextAsync("On hold since", new() { Timeout = Ms });
+        // Times in the school's words and zone, as everywhere else, not a raw UTC timestamp; the reason as written, not doubled stops.
+        await Assertions.Expect(dsl.GetByRole(AriaRole.Figure).First).ToContainTextAsync($"Started {Chaperone.Pages.Display.At(kept.StartedAt, Api.London)};", new() { Timeout = Ms });
+        await Assertions.Expect(dsl.GetByRole(AriaRole.Figure).First).ToContainTextAsync($"On hold since {Chaperone.Pages.Display.At(App.Clock.GetUtcNow(), Api.London)}: The pupil disclosed something during the call.", new() { Timeout = Ms });
+        await Assertions.Expect(dsl.Locator("main")).Not.ToContainTextAsync(new Regex(@"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}Z|\.\."), new() { Timeout = Ms });
+        await Assertions.Expect(dsl.GetByRole(AriaRole.Figure).First).ToContainTextAsync("it is deleted at the next run, and cannot be got back", new() { Timeout = Ms });
         await Assertions.Expect(dsl.GetByRole(AriaRole.Figure).First.GetByRole(AriaRole.Button, new() { Name = "Lift the hold" })).ToBeVisibleAsync(new() { Timeout = Ms });
 
         var admin = await browser.NewPageAsync();
@@ -97,7 +102,7 @@ public sealed class RetentionInTheBrowserTests(BrowserApp browser) : IClassFixtu
         await ScreenshotAsync(admin, "deletion-register.png");
 
         await dsl.ReloadAsync();
-        await Assertions.Expect(dsl.GetByRole(AriaRole.Figure).Nth(1)).ToContainTextAsync("Deleted on", new() { Timeout = Ms });
+        await Assertions.Expect(dsl.GetByRole(AriaRole.Figure).Nth(1)).ToContainTextAsync("Deleted ", new() { Timeout = Ms });
         Assert.Null(await App.WithDbAsync(db => db.Set<Recording>().Where(r => r.Id == kept.Id).Select(r => r.DeletedAt).SingleAsync()));
     }
 }

@@ -96,6 +96,20 @@ public abstract class ComplianceOverviewApiTests(ChaperoneApp app)
     }
 
     [Fact]
+    public async Task ACallClosedBeforeItsBookedEndIsCountedAsOverNotAsUpcoming()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var (id, start) = await CallClient.BookAndRunCallAsync(app, school, "completed", "Finished early.");
+        var slt = await school.SltAsync(app);
+        var end = (await Api.JsonAsync(await slt.GetAsync($"/api/v1/sessions/{id}"), HttpStatusCode.OK)).GetProperty("end").GetDateTimeOffset();
+        Assert.True(app.Clock.GetUtcNow() < end, "The call should end before its booked end.");
+
+        var overview = await OverviewAsync(slt, $"from={Day(start)}&to={Day(start)}&show=all");
+        Assert.Equal(0, overview.GetProperty("upcoming").GetInt32());
+        Assert.NotEqual("upcoming", Assert.Single(overview.GetProperty("items").EnumerateArray()).GetProperty("state").GetString());
+    }
+
+    [Fact]
     public async Task AConcernRaisedAboutASessionMeetsClause12()
     {
         var school = await TestSchool.CreateAsync(app);

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using Chaperone.Audit;
 using Chaperone.Concerns;
 using Chaperone.Tests.Infrastructure;
@@ -138,6 +139,56 @@ public abstract class ConcernAccessTests(ChaperoneApp app)
         var afterAcknowledgement = await Api.JsonAsync(await dsl.PostAsync($"/api/v1/concerns/{s}/acknowledge", null), HttpStatusCode.OK);
         Assert.Single(afterAcknowledgement.GetProperty("pupils").EnumerateArray());
         Assert.True(afterAcknowledgement.GetProperty("acknowledged").GetBoolean());
+    }
+
+    [Fact]
+    public async Task TheDslClosesAnAcknowledgedConcernWithItsOutcomeListedAfterTheOpenOnesAndMayReopenIt()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var (dsl, slt) = await LeadersAsync(app, school);
+        var raiser = await school.TeacherAsync(app);
+        var s = (await RaiseAsync(raiser, Safeguarding(school))).GetProperty("id").GetString()!;
+        var later = (await RaiseAsync(raiser, Safeguarding(school))).GetProperty("id").GetString()!;
+
+        // Not before it is acknowledged; not without its outcome; not by those who do not handle it.
+        Assert.Contains("Acknowledge", (await Api.ProblemAsync(await dsl.PostAsJsonAsync($"/api/v1/concerns/{s}/close", new { text = "Nothing to do." }), HttpStatusCode.Conflict)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        await Api.JsonAsync(await dsl.PostAsync($"/api/v1/concerns/{s}/acknowledge", null), HttpStatusCode.OK);
+        await Api.JsonAsync(await dsl.PostAsync($"/api/v1/concerns/{later}/acknowledge", null), HttpStatusCode.OK);
+        Assert.Equal(["text"], await Api.BadRequestFieldsAsync(await dsl.PostAsJsonAsync($"/api/v1/concerns/{s}/close", new { text = "  " })));
+        await Api.ProblemAsync(await raiser.PostAsJsonAsync($"/api/v1/concerns/{s}/close", new { text = "Sorted." }), HttpStatusCode.Forbidden);
+        await Api.ProblemAsync(await slt.PostAsJsonAsync($"/api/v1/concerns/{s}/close", new { text = "Sorted." }), HttpStatusCode.NotFound);
+
+        var closed = await Api.JsonAsync(await dsl.PostAsJsonAsync($"/api/v1/concerns/{s}/close", new { text = "Early help plan agreed with the family CLOSE-MARK." }), HttpStatusCode.OK);
+        Assert.True(closed.GetProperty("closed").GetBoolean());
+        Assert.Equal(JsonValueKind.String, closed.GetProperty("closedAt").ValueKind);
+        Assert.StartsWith("dsl ", closed.GetProperty("closedBy").GetString(), StringComparison.Ordinal);
+        Assert.Equal(["outcome", "closed"], EntryTypes(closed)[^2..]);
+        Assert.Contains("already closed", (await Api.ProblemAsync(await dsl.PostAsJsonAsync($"/api/v1/concerns/{s}/close", new { text = "Again." }), HttpStatusCode.Conflict)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        // The closed one comes after the open one, in the list and on the inbox page, which says so.
+        var list = await Api.JsonAsync(await dsl.GetAsync("/api/v1/concerns"), HttpStatusCode.OK);
+        Assert.Equal([later, s], list.EnumerateArray().Select(c => c.GetProperty("id").GetString()!).ToArray());
+        Assert.Equal([false, true], list.EnumerateArray().Select(c => c.GetProperty("closed").GetBoolean()).ToArray());
+        var inbox = await (await dsl.GetAsync("/concerns")).Content.ReadAsStringAsync();
+        Assert.True(inbox.IndexOf($"data-concern=\"{later}\"", StringComparison.Ordinal) < inbox.IndexOf($"data-concern=\"{s}\"", StringComparison.Ordinal));
+        Assert.Contains("Closed by dsl ", inbox, StringComparison.Ordinal);
+        Assert.Contains("Closed</strong>", await (await dsl.GetAsync($"/concerns/{s}")).Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        // The raiser learns that it was closed, not the outcome the DSL wrote.
+        var seenByRaiser = await Api.JsonAsync(await raiser.GetAsync($"/api/v1/concerns/{s}"), HttpStatusCode.OK);
+        Assert.True(seenByRaiser.GetProperty("closed").GetBoolean());
+        Assert.Equal("closed", EntryTypes(seenByRaiser)[^1]);
+        Assert.DoesNotContain("CLOSE-MARK", seenByRaiser.GetRawText(), StringComparison.Ordinal);
+
+        // New information: the DSL reopens it, saying why, and it is open again.
+        Assert.Equal(["text"], await Api.BadRequestFieldsAsync(await dsl.PostAsJsonAsync($"/api/v1/concerns/{s}/reopen", new { text = "" })));
+        var reopened = await Api.JsonAsync(await dsl.PostAsJsonAsync($"/api/v1/concerns/{s}/reopen", new { text = "The pupil disclosed more at school." }), HttpStatusCode.OK);
+        Assert.False(reopened.GetProperty("closed").GetBoolean());
+        Assert.Equal(["action", "reopened"], EntryTypes(reopened)[^2..]);
+        await Api.ProblemAsync(await dsl.PostAsJsonAsync($"/api/v1/concerns/{s}/reopen", new { text = "Again." }), HttpStatusCode.Conflict);
+        var actions = await app.WithDbAsync(db => db.AuditEntries.Where(e => e.SubjectId == s).Select(e => e.Action).ToListAsync());
+        Assert.Contains(AuditActions.ConcernClosed, actions);
+        Assert.Contains(AuditActions.ConcernReopened, actions);
     }
 
     [Fact]

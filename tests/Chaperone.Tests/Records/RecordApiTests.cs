@@ -311,6 +311,36 @@ public abstract class RecordApiTests(ChaperoneApp app)
     }
 
     [Fact]
+    public async Task TheSessionRecordPageLinksTheConcernsRaisedAboutItAndDatesAnOutcomeRecordedOnALaterDay()
+    {
+        var (school, id, _) = await RunCallAsync();
+        var teacher = await school.TeacherAsync(app);
+        var raised = await Concerns.ConcernTestSupport.RaiseAsync(teacher, new
+        {
+            pupilIds = new[] { school.TwoParentPupil.ToString() }, sessionId = id.ToString(), kind = "safeguarding",
+            summary = "Bruise on the arm SUMMARY-MARK", detail = "A bruise on the forearm.",
+        });
+        var (reference, concernId) = (raised.GetProperty("reference").GetString()!, raised.GetProperty("id").GetString()!);
+        var (_, slt) = await Concerns.ConcernTestSupport.LeadersAsync(app, school);
+
+        // Its raiser opens it from the record; a senior leader, who does not read safeguarding concerns, sees that it was raised.
+        var page = System.Net.WebUtility.HtmlDecode(await teacher.GetStringAsync($"/sessions/{id}/record"));
+        Assert.Contains($"<a href=\"/concerns/{concernId}\">{reference}</a>", page, StringComparison.Ordinal);
+        Assert.Contains($"Completed, recorded at ", page, StringComparison.Ordinal);
+        var leaders = System.Net.WebUtility.HtmlDecode(await slt.GetStringAsync($"/sessions/{id}/record"));
+        Assert.Matches($"Raised about this session:\\s*{reference}\\.", leaders);
+        Assert.DoesNotContain($"/concerns/{concernId}", leaders, StringComparison.Ordinal);
+        Assert.DoesNotContain("SUMMARY-MARK", leaders + page, StringComparison.Ordinal);
+
+        // The teacher corrects the outcome the next day: the record says which day, not just a time that reads as the call's.
+        app.Clock.Advance(TimeSpan.FromDays(1));
+        teacher = await school.TeacherAsync(app);
+        (await teacher.PostAsJsonAsync($"/api/v1/sessions/{id}/outcome", new { outcome = "completed", notes = Notes + " Corrected." })).EnsureSuccessStatusCode();
+        var corrected = System.Net.WebUtility.HtmlDecode(await teacher.GetStringAsync($"/sessions/{id}/record"));
+        Assert.Contains($"Completed, recorded {Chaperone.Pages.Display.OnDayAt(app.Clock.GetUtcNow(), Api.London)}.", corrected, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task TheRangeSelectsSessionsByTheirDayInTheSchoolsZone()
     {
         var school = await TestSchool.CreateAsync(app);

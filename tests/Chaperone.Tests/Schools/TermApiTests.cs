@@ -86,6 +86,14 @@ public abstract class TermApiTests(ChaperoneApp app)
         var theirs = (await Api.JsonAsync(await (await other.AdminAsync(app)).PostAsJsonAsync("/api/v1/policy/terms", Term("Theirs", Iso(start.AddDays(-20)), Iso(start.AddDays(5)))), HttpStatusCode.Created))
             .GetProperty("id").GetString();
         Assert.Equal(["term"], await Api.BadRequestFieldsAsync(await slt.GetAsync($"/api/v1/pupils/{school.TwoParentPupil}/record-of-intervention?term={theirs}")));
+
+        // The page says what to fix in the words of its own form, without the API's addresses or field names.
+        var page = System.Net.WebUtility.HtmlDecode(await slt.GetStringAsync($"/record-of-intervention?term={theirs}"));
+        Assert.Contains("There is no such term in your school: choose one of its terms.", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("/api/v1", page, StringComparison.Ordinal);
+        page = System.Net.WebUtility.HtmlDecode(await slt.GetStringAsync($"/pupils/{school.TwoParentPupil}/record-of-intervention?from={Iso(start)}&to={Iso(start.AddDays(-1))}"));
+        Assert.Contains("The ‘From’ date must be on or before the ‘To’ date.", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("'from'", page, StringComparison.Ordinal);
     }
 }
 

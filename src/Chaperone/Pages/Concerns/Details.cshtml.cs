@@ -22,9 +22,13 @@ public sealed class DetailsModel(ChaperoneDbContext db, HandleConcern handle) : 
     /// <summary>False when the caller reads the concern only as its raiser (the handlers' entries left out).</summary>
     public bool ReadsWholeChronology { get; private set; }
     public FormErrors Errors { get; } = new();
+    /// <summary>The session the concern arose in, when the reader may see it: its day, time and pupils.</summary>
+    public string? SessionLabel { get; private set; }
 
     [BindProperty] public string? EntryType { get; set; }
     [BindProperty] public string? Text { get; set; }
+    /// <summary>The outcome that closes the concern, or why it is reopened (each form keeps its own text when refused).</summary>
+    [BindProperty] public string? StateText { get; set; }
 
     public Task<IActionResult> OnGetAsync(string id, CancellationToken ct) => ShowAsync(id, ct);
 
@@ -62,6 +66,31 @@ public sealed class DetailsModel(ChaperoneDbContext db, HandleConcern handle) : 
         }
     }
 
+    public Task<IActionResult> OnPostCloseAsync(string id, CancellationToken ct) => ChangeStateAsync(id, close: true, ct);
+
+    public Task<IActionResult> OnPostReopenAsync(string id, CancellationToken ct) => ChangeStateAsync(id, close: false, ct);
+
+    private async Task<IActionResult> ChangeStateAsync(string id, bool close, CancellationToken ct)
+    {
+        var outcome = close ? await handle.CloseAsync(User, id, StateText, ct) : await handle.ReopenAsync(User, id, StateText, ct);
+        switch (outcome)
+        {
+            case ConcernOutcome.Done d:
+                TempData["Notice"] = close ? $"You closed {d.Concern.Reference}." : $"You reopened {d.Concern.Reference}.";
+                return Redirect($"/concerns/{id}");
+            case ConcernOutcome.Conflict c:
+                TempData["Notice"] = c.Message;
+                return Redirect($"/concerns/{id}");
+            case ConcernOutcome.Invalid i:
+                Errors.AddAll(i.Errors, _ => "stateText");
+                return await ShowAsync(id, ct);
+            case ConcernOutcome.Forbidden:
+                return Forbid();
+            default:
+                return NotFound();
+        }
+    }
+
     private async Task<IActionResult> ShowAsync(string id, CancellationToken ct)
     {
         if (await handle.ReadAsync(User, id, ct) is not { } concern)
@@ -73,6 +102,7 @@ public sealed class DetailsModel(ChaperoneDbContext db, HandleConcern handle) : 
         Handles = ConcernAccess.Handles(User, concern);
         MayAmend = ConcernAccess.MayWrite(User, concern, ConcernEntryTypes.Amendment);
         ReadsWholeChronology = ConcernAccess.ReadsByRole(User, concern.Kind);
+        SessionLabel = concern.SessionId is { } session ? await NewModel.SessionLabelAsync(db, User, session, ct) : null;
         return Page();
     }
 }

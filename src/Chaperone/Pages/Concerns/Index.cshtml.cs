@@ -45,7 +45,8 @@ public sealed class IndexModel(ChaperoneDbContext db, HandleConcern handle) : Pa
     public static string State(ConcernSummaryDto c, DateTimeZone zone) => c switch
     {
         { Status: "draft" } => "Draft: not raised yet",
-        { Acknowledged: true } => $"Acknowledged by {c.AcknowledgedBy}",
+        { Closed: true } => $"Closed by {c.ClosedBy}",
+        { Acknowledged: true } => $"Open: acknowledged by {c.AcknowledgedBy}",
         { EscalatedAt: not null } => "Escalated: not acknowledged",
         { EscalateAt: { } at } => $"Awaiting acknowledgement (escalates at {Display.Time(Instant.FromDateTimeOffset(at).InZone(zone).TimeOfDay)})",
         _ => "Awaiting acknowledgement",

@@ -117,17 +117,24 @@ public sealed class NewModel(ChaperoneDbContext db, RaiseConcern raise, TimeProv
             .Select(p => (p.Id, p.Name)).ToList();
         Leaders = await StaffWithRole.ListAsync(db, school, Roles.Slt, ct);
         // Only a session the raiser may see is described: a posted-back id names nothing else.
-        if (Ids.TryParse(SessionId, out var session) && await ListSessions.Visible(db, User).AnyAsync(x => x.Id == session, ct)
-            && await SessionView.LoadAsync(db, school, session, ct) is { } s)
-        {
-            var zone = Policy.PolicySettings.ZoneOrDefault((await db.Schools.AsNoTracking().Where(x => x.Id == school).Select(x => x.TimeZoneId).FirstAsync(ct)));
-            SessionLabel = $"{Display.When(s.Start, s.End, zone)} with {string.Join(" and ", s.Pupils.Select(p => p.Name))}";
-        }
+        SessionLabel = Ids.TryParse(SessionId, out var session) ? await SessionLabelAsync(db, User, session, ct) : null;
         if (Ids.TryParse(Draft, out var draftId))
         {
             DraftReference = await db.Set<Concern>().Where(c => c.Id == draftId && c.SchoolId == school).Select(c => (int?)c.Number).FirstOrDefaultAsync(ct) is { } n
                 ? Concern.ReferenceOf(n) : null;
         }
+    }
+
+    /// <summary>"Monday 7 December 2026, 09:35–10:05 with Amelia Brown": a session <paramref name="user"/> may see, in the school's zone; null for any other.</summary>
+    public static async Task<string?> SessionLabelAsync(ChaperoneDbContext db, System.Security.Claims.ClaimsPrincipal user, Guid session, CancellationToken ct)
+    {
+        var school = user.SchoolId();
+        if (!await ListSessions.Visible(db, user).AnyAsync(x => x.Id == session, ct) || await SessionView.LoadAsync(db, school, session, ct) is not { } s)
+        {
+            return null;
+        }
+        var zone = Policy.PolicySettings.ZoneOrDefault(await db.Schools.AsNoTracking().Where(x => x.Id == school).Select(x => x.TimeZoneId).FirstAsync(ct));
+        return $"{Display.When(s.Start, s.End, zone)} with {string.Join(" and ", s.Pupils.Select(p => p.Name))}";
     }
 
     /// <summary>"12:30", "1:02:03" or a number of seconds.</summary>

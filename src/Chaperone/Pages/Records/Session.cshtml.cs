@@ -1,4 +1,5 @@
 using Chaperone.Calls;
+using Chaperone.Concerns;
 using Chaperone.Infrastructure;
 using Chaperone.Pages.Sessions;
 using Chaperone.Records;
@@ -17,6 +18,12 @@ public sealed class SessionModel(ChaperoneDbContext db, CallProviderResolver pro
     public DateTimeZone Zone { get; private set; } = DateTimeZone.Utc;
     public string School { get; private set; } = "";
 
+    /// <summary>
+    /// The concerns raised about the session (clause 12), by reference, oldest first; each with its
+    /// id when the reader may open it (the DSL, a senior leader for behaviour, its raiser), else null.
+    /// </summary>
+    public IReadOnlyList<(string Reference, string? Id)> Concerns { get; private set; } = [];
+
     public async Task<IActionResult> OnGetAsync(string id, CancellationToken ct)
     {
         if (await SessionRecords.ReadableAsync(db, providers, User, id, ct) is not { } record)
@@ -27,8 +34,20 @@ public sealed class SessionModel(ChaperoneDbContext db, CallProviderResolver pro
         Zone = Policy.PolicySettings.ZoneOrDefault(record.TimeZone);
         var schoolId = User.SchoolId();
         School = await db.Schools.Where(s => s.Id == schoolId).Select(s => s.Name).FirstAsync(ct);
+        var sessionId = Guid.Parse(record.Session.Id);
+        var raised = await db.Set<Concern>().AsNoTracking()
+            .Where(c => c.SchoolId == schoolId && c.SessionId == sessionId && c.Status == ConcernStatus.Raised)
+            .OrderBy(c => c.Number).Select(c => new { c.Id, c.Number }).ToListAsync(ct);
+        var readable = await ConcernAccess.Visible(db, User).Where(c => c.SessionId == sessionId).Select(c => c.Id).ToListAsync(ct);
+        Concerns = raised.Select(c => (Concern.ReferenceOf(c.Number), readable.Contains(c.Id) ? Ids.Format(c.Id) : null)).ToList();
         return Page();
     }
 
     public string Clock(DateTimeOffset at) => InterventionRow.Clock(at, Zone);
+
+    /// <summary>"at 10:32" on the session's day; "on Tuesday 8 December 2026 at 09:15" on another (an outcome recorded later, say).</summary>
+    public string When(DateTimeOffset at) =>
+        Instant.FromDateTimeOffset(at).InZone(Zone).Date == Instant.FromDateTimeOffset(Record.Session.Start).InZone(Zone).Date
+            ? $"at {Clock(at)}"
+            : Display.OnDayAt(at, Zone);
 }

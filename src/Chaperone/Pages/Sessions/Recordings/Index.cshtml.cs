@@ -20,6 +20,8 @@ public sealed class IndexModel(ChaperoneDbContext db, RetentionCommands commands
     public bool MayWatch { get; private set; }
     public bool MayHold => User.IsInRole(Roles.Dsl);
     public IReadOnlyList<Recording> Items { get; private set; } = [];
+    /// <summary>The school's zone, in which the page gives every time.</summary>
+    public NodaTime.DateTimeZone Zone { get; private set; } = NodaTime.DateTimeZone.Utc;
     public FormErrors Errors { get; } = new();
     /// <summary>The recording whose hold form failed, to show its errors beside it.</summary>
     public string? FailedRecording { get; private set; }
@@ -80,6 +82,7 @@ public sealed class IndexModel(ChaperoneDbContext db, RetentionCommands commands
         }
         var schoolId = User.SchoolId();
         Session = (await SessionView.LoadAsync(db, schoolId, sessionId, ct))!;
+        Zone = Policy.PolicySettings.ZoneOrDefault(Session.TimeZone);
         MayWatch = Chaperone.Records.RecordAccess.MayReadSessionRecord(User, session.TeacherId);
         Items = await db.Set<Recording>().AsNoTracking().Where(r => r.SessionId == sessionId && r.SchoolId == schoolId).OrderBy(r => r.StartedAt).ToListAsync(ct);
         return true;
