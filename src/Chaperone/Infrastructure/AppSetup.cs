@@ -157,6 +157,8 @@ public static class AppSetup
         app.UseAuthorization();
 
         app.MapHealth();
+        // The pages name their icon; a browser or tool asking the old way (the API reference, a bookmark) is sent to it.
+        app.MapGet("/favicon.ico", () => Results.Redirect("/favicon.svg", permanent: true)).AllowAnonymous().ExcludeFromDescription();
         app.MapOpenApi().AllowAnonymous();
         app.MapScalarApiReference(o => o.WithTitle("Chaperone API")).AllowAnonymous();
         app.MapAuth();
