@@ -55,6 +55,8 @@ public sealed class ConcernsInTheBrowserTests(BrowserApp browser) : IClassFixtur
         await Assertions.Expect(alerts).Not.ToContainTextAsync("marks on arm", new() { Timeout = Ms });
         await Assertions.Expect(dsl.Locator("[data-concern-inbox] tbody tr").First).ToContainTextAsync(reference, new() { Timeout = Ms });
         Assert.Equal(0, loads);
+        // The live row lines up with the table's columns; its summary is read by opening it.
+        Assert.Equal(await dsl.Locator("[data-concern-inbox] thead th").CountAsync(), await dsl.Locator("[data-concern-inbox] tbody tr").First.Locator("td").CountAsync());
 
         await alerts.GetByRole(AriaRole.Link, new() { Name = $"Open {reference}" }).ClickAsync();
         await dsl.WaitForPageAsync(new Regex("/concerns/[0-9a-f-]{36}$"));
@@ -79,6 +81,11 @@ public sealed class ConcernsInTheBrowserTests(BrowserApp browser) : IClassFixtur
         await Assertions.Expect(dsl.Locator("[data-concern-state]")).ToContainTextAsync("Closed by David Okafor", new() { Timeout = Ms });
         await Assertions.Expect(dsl.GetByRole(AriaRole.Button, new() { Name = $"Reopen {reference}" })).ToBeVisibleAsync(new() { Timeout = Ms });
         await AssertEveryControlIsLabelledAsync(dsl);
+
+        // The inbox gives each concern's summary, so the DSL can see at a glance what each is about.
+        await dsl.GotoAsync("/concerns");
+        await Assertions.Expect(dsl.Locator($"[data-concern-inbox] tbody tr:has-text('{reference}') [data-concern-summary]")).ToHaveTextAsync("Worried about marks on arm", new() { Timeout = Ms });
+        await dsl.GoBackAsync();
 
         // On a phone, what was reported reads down the page: each value as wide as the page, not a sliver beside its name.
         await dsl.SetViewportSizeAsync(390, 844);

@@ -39,6 +39,7 @@
       row.appendChild(first);
       cell(row, alert.kind === 'safeguarding' ? 'Safeguarding' : 'Behaviour');
       cell(row, 'Open it to see');
+      cell(row, 'Open it to see');
       cell(row, alert.raisedBy);
       cell(row, alert.atLocal);
       const state = cell(row, '');
