@@ -427,6 +427,20 @@ public abstract class RecordApiTests(ChaperoneApp app)
     }
 
     [Fact]
+    public async Task APupilsRecordLeadsALeaderBackToTheSchoolsRecordOverTheSameDatesAndATeacherToTheirSessions()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        const string range = "from=2026-09-01&to=2026-12-18";
+        var leaders = System.Net.WebUtility.HtmlDecode(await (await school.SltAsync(app)).GetStringAsync($"/pupils/{school.TwoParentPupil}/record-of-intervention?{range}"));
+        Assert.Contains($"<a href=\"/record-of-intervention?{range}\">Back to the school's record of intervention</a>", leaders, StringComparison.Ordinal);
+        Assert.DoesNotContain("Back to sessions", leaders, StringComparison.Ordinal);
+
+        var teachers = System.Net.WebUtility.HtmlDecode(await (await school.TeacherAsync(app)).GetStringAsync($"/pupils/{school.TwoParentPupil}/record-of-intervention?{range}"));
+        Assert.Contains("<a href=\"/sessions\">Back to sessions</a>", teachers, StringComparison.Ordinal);
+        Assert.DoesNotContain("school's record of intervention", teachers, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AnotherSchoolsPupilAndSessionAreNotFound()
     {
         var (other, otherSession, _) = await RunCallAsync();
