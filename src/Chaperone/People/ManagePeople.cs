@@ -119,13 +119,13 @@ public static class ManagePeople
         return (await StaffImport.ImportAsync(db, users, links, outbox, user, csv, apply: !dryRun, ct)).ToResult(TypedResults.Ok);
     }
 
-    private static async Task<IResult> PostImport(HttpRequest request, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct, bool dryRun = false, bool update = false)
+    private static async Task<IResult> PostImport(HttpRequest request, ClaimsPrincipal user, ChaperoneDbContext db, TimeProvider clock, CancellationToken ct, bool dryRun = false, bool update = false)
     {
         if (await CsvRows.ReadFileAsync(request.Body, ct) is not { } csv)
         {
             return Problems.Validation(new Dictionary<string, string[]> { ["file"] = [CsvRows.TooLarge] });
         }
-        return (await RosterImport.ImportAsync(db, user, csv, apply: !dryRun, update, ct)).ToResult(TypedResults.Ok);
+        return (await RosterImport.ImportAsync(db, clock, user, csv, apply: !dryRun, update, ct)).ToResult(TypedResults.Ok);
     }
 
 
@@ -135,11 +135,11 @@ public static class ManagePeople
     private static async Task<IResult> PutGuardian(string id, GuardianRequest request, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct) =>
         (await UpdateGuardianAsync(db, user, id, request, ct)).ToResult(TypedResults.Ok);
 
-    private static async Task<IResult> PostPupil(PupilRequest request, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct) =>
-        (await AddPupilAsync(db, user, request, ct)).ToResult(pupil => TypedResults.Created($"/api/v1/pupils/{pupil.Id}", pupil));
+    private static async Task<IResult> PostPupil(PupilRequest request, ClaimsPrincipal user, ChaperoneDbContext db, TimeProvider clock, CancellationToken ct) =>
+        (await AddPupilAsync(db, clock, user, request, ct)).ToResult(pupil => TypedResults.Created($"/api/v1/pupils/{pupil.Id}", pupil));
 
-    private static async Task<IResult> PutPupil(string id, PupilRequest request, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct) =>
-        (await UpdatePupilAsync(db, user, id, request, ct)).ToResult(TypedResults.Ok);
+    private static async Task<IResult> PutPupil(string id, PupilRequest request, ClaimsPrincipal user, ChaperoneDbContext db, TimeProvider clock, CancellationToken ct) =>
+        (await UpdatePupilAsync(db, clock, user, id, request, ct)).ToResult(TypedResults.Ok);
 
     public static bool IsEmail(string value)
     {
@@ -514,10 +514,10 @@ public static class ManagePeople
     public static GuardianDto ToDto(Guardian g) => new(Ids.Format(g.Id), g.Name, g.Relationship, g.HasParentalResponsibility, g.Email, g.Phone);
 
     /// <summary>Adds a pupil to the admin's school, linked to parents and carers of the same school.</summary>
-    public static async Task<PeopleOutcome<PupilDto>> AddPupilAsync(ChaperoneDbContext db, ClaimsPrincipal admin, PupilRequest request, CancellationToken ct)
+    public static async Task<PeopleOutcome<PupilDto>> AddPupilAsync(ChaperoneDbContext db, TimeProvider clock, ClaimsPrincipal admin, PupilRequest request, CancellationToken ct)
     {
         var pupil = new Pupil { SchoolId = admin.SchoolId(), Name = "" };
-        if (await ApplyPupilAsync(db, pupil, request, ct) is { } refused)
+        if (await ApplyPupilAsync(db, clock, pupil, request, ct) is { } refused)
         {
             return refused;
         }
@@ -528,7 +528,7 @@ public static class ManagePeople
     }
 
     /// <summary>Changes a pupil's name, date of birth and links; the links given replace the links held.</summary>
-    public static async Task<PeopleOutcome<PupilDto>> UpdatePupilAsync(ChaperoneDbContext db, ClaimsPrincipal admin, string? id, PupilRequest request, CancellationToken ct)
+    public static async Task<PeopleOutcome<PupilDto>> UpdatePupilAsync(ChaperoneDbContext db, TimeProvider clock, ClaimsPrincipal admin, string? id, PupilRequest request, CancellationToken ct)
     {
         var schoolId = admin.SchoolId();
         var pupil = Ids.TryParse(id, out var pupilId)
@@ -538,7 +538,7 @@ public static class ManagePeople
         {
             return new PeopleOutcome<PupilDto>.Missing("No pupil with this id in your school.");
         }
-        if (await ApplyPupilAsync(db, pupil, request, ct) is { } refused)
+        if (await ApplyPupilAsync(db, clock, pupil, request, ct) is { } refused)
         {
             return refused;
         }
@@ -547,19 +547,52 @@ public static class ManagePeople
         return new PeopleOutcome<PupilDto>.Done((await PeopleEndpoints.LoadPupilsAsync(db, schoolId, ct)).First(p => p.Id == Ids.Format(pupil.Id)));
     }
 
+    /// <summary>The youngest and oldest a pupil can be on the school's today: from nursery to the end of an education, health and care plan.</summary>
+    public const int YoungestPupil = 2, OldestPupil = 25;
+
+    /// <summary>
+    /// Why a pupil cannot have been born on <paramref name="born"/>, with <paramref name="today"/> the
+    /// school's (its own time zone, by the injected clock); null when they can. A date in the future,
+    /// or one making them younger than <see cref="YoungestPupil"/> or older than
+    /// <see cref="OldestPupil"/>, is a slip of the year (or of day and month), and the date of birth
+    /// decides how long a child's records are kept.
+    /// </summary>
+    public static string? CheckBorn(DateOnly born, DateOnly today) =>
+        born > today ? "A date of birth cannot be in the future: check the year."
+        : born > today.AddYears(-YoungestPupil) ? $"That would make the pupil younger than {YoungestPupil}: check the year."
+        : born < today.AddYears(-OldestPupil) ? $"That would make the pupil older than {OldestPupil}: check the year."
+        : null;
+
+    /// <summary>The school's date now, in its own time zone.</summary>
+    public static async Task<DateOnly> SchoolTodayAsync(ChaperoneDbContext db, TimeProvider clock, Guid schoolId, CancellationToken ct)
+    {
+        var zone = Policy.PolicySettings.ZoneOrDefault(await db.Schools.AsNoTracking().Where(s => s.Id == schoolId).Select(s => s.TimeZoneId).FirstOrDefaultAsync(ct));
+        return NodaTime.Instant.FromDateTimeOffset(clock.GetUtcNow()).InZone(zone).Date.ToDateOnly();
+    }
+
     /// <summary>What a pupil's audit entry says of them.</summary>
     internal static object PupilDetails(Pupil p) => new { p.Name, p.DateOfBirth, guardianIds = p.Guardians.Select(l => l.GuardianId) };
 
     /// <summary>Validates and applies a pupil's details and links; answers the refusal, or null when applied.</summary>
-    private static async Task<PeopleOutcome<PupilDto>?> ApplyPupilAsync(ChaperoneDbContext db, Pupil pupil, PupilRequest request, CancellationToken ct)
+    private static async Task<PeopleOutcome<PupilDto>?> ApplyPupilAsync(ChaperoneDbContext db, TimeProvider clock, Pupil pupil, PupilRequest request, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         CheckName(request.Name, "name", errors);
         DateOnly? born = null;
         if (!string.IsNullOrWhiteSpace(request.DateOfBirth))
         {
-            if (DateOnly.TryParseExact(request.DateOfBirth.Trim(), "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var d)) { born = d; }
-            else { errors["dateOfBirth"] = ["Give the date of birth as a date, e.g. 2017-05-21."]; }
+            if (!DateOnly.TryParseExact(request.DateOfBirth.Trim(), "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var d))
+            {
+                errors["dateOfBirth"] = ["Give the date of birth as a date, e.g. 2017-05-21."];
+            }
+            else if (CheckBorn(d, await SchoolTodayAsync(db, clock, pupil.SchoolId, ct)) is { } wrong)
+            {
+                errors["dateOfBirth"] = [wrong];
+            }
+            else
+            {
+                born = d;
+            }
         }
         var ids = request.GuardianIds ?? [];
         if (ids.Length > MaxGuardiansPerPupil) { errors["guardianIds"] = [$"At most {MaxGuardiansPerPupil} parents and carers."]; }

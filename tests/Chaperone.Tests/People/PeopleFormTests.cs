@@ -1,0 +1,72 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using Chaperone.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace Chaperone.Tests.People;
+
+/// <summary>
+/// Mistakes on the admin's roster said on the field to fix, on the People page, through the API and
+/// in a roster import, keeping what was typed. "Now" is Monday 30 November 2026.
+/// </summary>
+public abstract class PeopleFormTests(ChaperoneApp app)
+{
+    private const string ImportHeader = "Pupil name,Date of birth,Parent or carer name,Relationship,Parental responsibility,Email,Phone\n";
+
+    [Theory]
+    [InlineData("2026-12-01", "future")]
+    [InlineData("2031-05-04", "future")]
+    [InlineData("2025-06-01", "younger than 2")]
+    [InlineData("1899-12-31", "older than 25")]
+    [InlineData("2001-11-29", "older than 25")]
+    public async Task ADateOfBirthNoPupilCouldHaveIsRefusedOnItsFieldThroughThePageAndTheApi(string born, string said)
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var admin = await school.AdminAsync(app);
+
+        var page = await PageForms.RefusedAsync(await PageForms.SendAsync(admin, "/admin/people", "SavePupil", ("PupilName", "Tam Slip"), ("DateOfBirth", born)));
+        Assert.Contains(said, PageForms.FieldError(page, "pupil-dob"), StringComparison.Ordinal);
+        Assert.Equal([("pupil-dob", PageForms.FieldError(page, "pupil-dob")!)], PageForms.Summary(page));
+        Assert.Equal(("Tam Slip", born), (PageForms.Value(page, "pupil-name"), PageForms.Value(page, "pupil-dob")));
+
+        var added = await admin.PostAsJsonAsync("/api/v1/pupils", new { name = "Tam Slip", dateOfBirth = born, guardianIds = Array.Empty<string>() });
+        Assert.Equal(["dateOfBirth"], await Api.BadRequestFieldsAsync(added));
+        var changed = await admin.PutAsJsonAsync($"/api/v1/pupils/{school.SiblingA}", new { name = "Changed Name", dateOfBirth = born, guardianIds = new[] { school.SharedParent.ToString() } });
+        Assert.Equal(["dateOfBirth"], await Api.BadRequestFieldsAsync(changed));
+        Assert.Equal(0, await app.WithDbAsync(db => db.Pupils.CountAsync(p => p.SchoolId == school.SchoolId && (p.Name == "Tam Slip" || p.Name == "Changed Name"))));
+    }
+
+    [Fact]
+    public async Task APupilAgedTwoToTwentyFiveIsTaken()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var admin = await school.AdminAsync(app);
+
+        foreach (var born in new[] { "2024-11-30", "2001-11-30", "2017-04-02" })
+        {
+            Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("/api/v1/pupils", new { name = "Age " + born, dateOfBirth = born, guardianIds = Array.Empty<string>() })).StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task ARosterImportRefusesADateOfBirthInTheFutureOrLongAgoByRow()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var admin = await school.AdminAsync(app);
+        var csv = ImportHeader
+            + "Ann Fine,2018-03-04,Di Fine,Mother,yes,di.fine@family.test,\n"
+            + "Ben Future,01/12/2027,Di Fine,Mother,yes,di.fine@family.test,\n"
+            + "Cy Old,1890-01-01,Di Fine,Mother,yes,di.fine@family.test,\n";
+
+        var problem = await Api.ProblemAsync(await admin.PostAsync("/api/v1/people/import", new StringContent(csv, Encoding.UTF8, "text/csv")), HttpStatusCode.BadRequest);
+
+        Assert.Equal(["rows[3].dateOfBirth", "rows[4].dateOfBirth"], Api.ErrorFields(problem).Order(StringComparer.Ordinal));
+        Assert.Contains("future", problem.GetProperty("errors").GetProperty("rows[3].dateOfBirth")[0].GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, await app.WithDbAsync(db => db.Pupils.CountAsync(p => p.SchoolId == school.SchoolId && p.Name == "Ann Fine")));
+    }
+}
+
+public sealed class PeopleFormsOnSqlite(ChaperoneApp app) : PeopleFormTests(app), IClassFixture<ChaperoneApp>;
+
+public sealed class PeopleFormsOnPostgres(PostgresChaperoneApp app) : PeopleFormTests(app), IClassFixture<PostgresChaperoneApp>;
