@@ -154,6 +154,7 @@ public static class ManagePeople
     {
         if (string.IsNullOrWhiteSpace(name)) { errors[field] = ["A name is required."]; }
         else if (name.Length > MaxName) { errors[field] = [$"At most {MaxName} characters."]; }
+        else if (FreeText.HasControlCharacters(name)) { errors[field] = [FreeText.CannotKeep("The name")]; }
     }
 
     /// <summary>
@@ -182,6 +183,7 @@ public static class ManagePeople
     public static async Task<PeopleOutcome<NewStaffDto>> AddStaffAsync(ChaperoneDbContext db, UserManager<StaffMember> users, Identity.ForgottenPasswords links,
         Notifications.OutboxSignal outbox, ClaimsPrincipal admin, StaffRequest request, CancellationToken ct)
     {
+        request = request with { Roles = Roles.Named(request.Roles) };
         var errors = new Dictionary<string, string[]>();
         CheckName(request.Name, "name", errors);
         CheckRoles(request.Roles, errors);
@@ -240,6 +242,7 @@ public static class ManagePeople
             return new PeopleOutcome<StaffDto>.Missing("No member of staff with this id in your school.");
         }
         var errors = new Dictionary<string, string[]>();
+        request = request with { Roles = Roles.Named(request.Roles) };
         CheckRoles(request.Roles, member, admin, errors);
         if (errors.Count > 0)
         {
@@ -264,6 +267,7 @@ public static class ManagePeople
         }
         var errors = new Dictionary<string, string[]>();
         CheckName(request.Name, "name", errors);
+        request = request with { Roles = Roles.Named(request.Roles) };
         CheckRoles(request.Roles, member, admin, errors);
         var email = await CheckStaffEmailAsync(users, request.Email, member, errors);
         if (errors.Count > 0)
@@ -418,13 +422,13 @@ public static class ManagePeople
     {
         if (roles is null || roles.Length == 0)
         {
-            errors["roles"] = [$"Give at least one role: {string.Join(", ", Roles.All)}."];
+            errors["roles"] = [$"Choose at least one role: {Roles.InWords}."];
         }
         else if (Array.FindIndex(roles, r => r is null || !Roles.All.Contains(r)) is var at and >= 0)
         {
             errors["roles"] = [roles[at] is { Length: > 0 } unknown
-                ? $"'{(unknown.Length > 20 ? unknown[..20] : unknown)}' is not a role; use {string.Join(", ", Roles.All)}."
-                : $"A role is left empty; use {string.Join(", ", Roles.All)}."];
+                ? $"'{(unknown.Length > 20 ? unknown[..20] : unknown)}' is not a role: give {Roles.InWords}."
+                : $"A role is left empty: give {Roles.InWords}."];
         }
     }
 
@@ -458,7 +462,8 @@ public static class ManagePeople
         CheckName(request.Name, "name", errors);
         if (string.IsNullOrWhiteSpace(request.Relationship)) { errors["relationship"] = ["Say how they are related to the pupil, e.g. Mother, Foster carer."]; }
         else if (request.Relationship.Length > 100) { errors["relationship"] = ["At most 100 characters."]; }
-        if (request.HasParentalResponsibility is null) { errors["hasParentalResponsibility"] = ["Say whether they hold parental responsibility (true or false)."]; }
+        else if (FreeText.HasControlCharacters(request.Relationship)) { errors["relationship"] = [FreeText.CannotKeep("The relationship")]; }
+        if (request.HasParentalResponsibility is null) { errors["hasParentalResponsibility"] = ["Choose yes or no: whether they hold parental responsibility."]; }
         var email = string.IsNullOrWhiteSpace(request.Email) ? null : request.Email.Trim();
         if (email is not null && !IsEmail(email)) { errors["email"] = ["Give a valid email address, or leave it empty."]; }
         var phone = string.IsNullOrWhiteSpace(request.Phone) ? null : request.Phone.Trim();

@@ -205,8 +205,7 @@ public static class RosterImport
             var guardian = new GuardianRequest(field(2), field(3), responsibility, field(5), field(6));
             foreach (var (key, messages) in ManagePeople.ApplyGuardian(new Guardian { Name = "", Relationship = "" }, guardian))
             {
-                rowErrors[key switch { "name" => "guardianName", "hasParentalResponsibility" => "parentalResponsibility", _ => key }] =
-                    key == "hasParentalResponsibility" ? ["Say yes or no: whether they hold parental responsibility."] : messages;
+                rowErrors[key switch { "name" => "guardianName", "hasParentalResponsibility" => "parentalResponsibility", _ => key }] = messages;
             }
             foreach (var (key, messages) in rowErrors)
             {

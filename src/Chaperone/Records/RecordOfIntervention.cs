@@ -58,7 +58,7 @@ public sealed record DayRange(LocalDate From, LocalDate To)
         }
         if (f > end)
         {
-            errors["from"] = ["'from' must be on or before 'to'."];
+            errors["from"] = ["The first day must be on or before the last day."];
             return null;
         }
         if (Period.DaysBetween(f, end) + 1 > MaxDays)
@@ -78,7 +78,7 @@ public sealed record DayRange(LocalDate From, LocalDate To)
         var parsed = LocalDatePattern.Iso.Parse(value.Trim());
         if (!parsed.Success)
         {
-            errors[field] = [$"'{field}' must be a date such as 2026-12-07."];
+            errors[field] = [$"Give the {(field == "from" ? "first" : "last")} day as a date, e.g. 2026-12-07."];
             return null;
         }
         if (parsed.Value < Earliest || parsed.Value > Latest)
@@ -156,7 +156,7 @@ public sealed class RecordOfIntervention(ChaperoneDbContext db, CallProviderReso
             if (!Ids.TryParse(term, out var termId)
                 || await db.Set<Term>().AsNoTracking().FirstOrDefaultAsync(t => t.Id == termId && t.SchoolId == schoolId, ct) is not { } chosen)
             {
-                errors["term"] = ["There is no such term in your school (GET /api/v1/policy/terms lists them)."];
+                errors["term"] = ["There is no such term in your school: choose one of the school's terms."];
                 return new Result.Invalid(errors);
             }
             var days = TermDto.Of(chosen);

@@ -167,15 +167,15 @@ public static class SchoolSettings
         var hm = LocalTimePattern.CreateWithInvariantCulture("HH:mm");
         if (request.TimeZone is not null && DateTimeZoneProviders.Tzdb.GetZoneOrNull(request.TimeZone.Trim()) is null)
         {
-            errors["timeZone"] = ["Use an IANA time zone such as Europe/London."];
+            errors["timeZone"] = ["Choose the school's time zone from the list, e.g. Europe/London."];
         }
         LocalTime? start = null, end = null;
         if (request.SchoolHours is not null)
         {
             var s = hm.Parse(request.SchoolHours.Start ?? "");
             var e = hm.Parse(request.SchoolHours.End ?? "");
-            if (!s.Success) { errors["schoolHours.start"] = ["Give the start as HH:mm, e.g. 09:00."]; } else { start = s.Value; }
-            if (!e.Success) { errors["schoolHours.end"] = ["Give the end as HH:mm, e.g. 15:00."]; } else { end = e.Value; }
+            if (!s.Success) { errors["schoolHours.start"] = ["Give the time the school day starts, e.g. 09:00."]; } else { start = s.Value; }
+            if (!e.Success) { errors["schoolHours.end"] = ["Give the time the school day ends, e.g. 15:00."]; } else { end = e.Value; }
             if (start is { } a && end is { } b && b <= a)
             {
                 errors["schoolHours.end"] = ["The school day must end after it starts."];
@@ -246,7 +246,7 @@ public static class SchoolSettings
         }
         else if (FreeText.HasControlCharacters(text))
         {
-            errors[field] = ["The expectations cannot contain control characters (only line breaks and tabs)."];
+            errors[field] = [FreeText.CannotKeep("The wording")];
         }
     }
 
@@ -271,7 +271,7 @@ public static class SchoolSettings
         }
         if (string.IsNullOrWhiteSpace(request.Reason)) { errors["reason"] = ["Say what the closure is, e.g. Christmas holidays."]; }
         else if (request.Reason.Length > 200) { errors["reason"] = ["At most 200 characters."]; }
-        else if (FreeText.HasControlCharacters(request.Reason)) { errors["reason"] = ["The reason cannot contain control characters."]; }
+        else if (FreeText.HasControlCharacters(request.Reason)) { errors["reason"] = [FreeText.CannotKeep("The reason")]; }
         if (errors.Count == 0)
         {
             closure = new Closure { FirstDay = first.Value.ToDateOnly(), LastDay = last.Value.ToDateOnly(), Reason = request.Reason!.Trim() };

@@ -93,7 +93,7 @@ public sealed class ComplianceInTheBrowserTests(BrowserApp browser) : IClassFixt
         await leader.GetByLabel("From").FillAsync("2027-01-10");
         await leader.GetByLabel("To").FillAsync("2027-01-01");
         await leader.GetByRole(AriaRole.Button, new() { Name = "Show", Exact = true }).ClickAsync();
-        await Assertions.Expect(leader.Locator("[data-error-summary]")).ToContainTextAsync("'from' must be on or before 'to'", new() { Timeout = Ms });
+        await Assertions.Expect(leader.Locator("[data-error-summary]")).ToContainTextAsync("The first day must be on or before the last day", new() { Timeout = Ms });
     }
 
     [Fact]

@@ -50,6 +50,24 @@ public abstract class PeopleFormTests(ChaperoneApp app)
     }
 
     [Fact]
+    public async Task WhatToFixIsSaidInStaffsWordsNotTheApisSpellings()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var admin = await school.AdminAsync(app);
+
+        var staff = await PageForms.RefusedAsync(await PageForms.SendAsync(admin, "/admin/people", "AddStaff", ("StaffName", "Rory Roleless"), ("StaffEmail", $"rory.{Guid.NewGuid():N}@school.test")));
+        Assert.Equal("Choose at least one role: teacher, senior leader, DSL or admin.", PageForms.FieldError(staff, "staff-roles"));
+        var parent = await PageForms.RefusedAsync(await PageForms.SendAsync(admin, "/admin/people", "SaveGuardian", ("GuardianName", "Pat Unsure"), ("Relationship", "Mother")));
+        Assert.Equal("Choose yes or no: whether they hold parental responsibility.", PageForms.FieldError(parent, "guardian-pr"));
+
+        var unknown = await Api.ProblemAsync(await admin.PostAsJsonAsync("/api/v1/staff", new { name = "X", email = "x@school.test", roles = new[] { "Boss" } }), HttpStatusCode.BadRequest);
+        Assert.Equal("'Boss' is not a role: give teacher, senior leader, DSL or admin.", unknown.GetProperty("errors").GetProperty("roles")[0].GetString());
+        // As the message says, the words staff use name the roles, through the API as in a staff import.
+        var added = await Api.JsonAsync(await admin.PostAsJsonAsync("/api/v1/staff", new { name = "Sue Senior", email = $"sue.{Guid.NewGuid():N}@school.test", roles = new[] { "senior leader", "teacher" }, invite = true }), HttpStatusCode.Created);
+        Assert.Equal(["Slt", "Teacher"], added.GetProperty("staff").GetProperty("roles").EnumerateArray().Select(r => r.GetString()).Order());
+    }
+
+    [Fact]
     public async Task ARosterImportRefusesADateOfBirthInTheFutureOrLongAgoByRow()
     {
         var school = await TestSchool.CreateAsync(app);
