@@ -10,14 +10,19 @@ public static class PageForms
 
     /// <summary>
     /// Sends the (first) form of the page at <paramref name="path"/> whose handler is
-    /// <paramref name="handler"/> as a browser would: to its action, with the page's antiforgery
-    /// token, encoded as its enctype says. Fields not given are sent as the page filled them in.
+    /// <paramref name="handler"/> as a browser would: to its action (or its button's), encoded as its
+    /// enctype says, with <paramref name="fields"/> as typed and every other field as the page
+    /// filled it in (the antiforgery token among them).
     /// </summary>
     public static async Task<HttpResponseMessage> SendAsync(HttpClient client, string path, string handler, params (string Name, string Value)[] fields)
     {
         using var page = Parser.ParseDocument(await client.GetStringAsync(path));
-        var form = page.Forms.First(f => f.GetAttribute("action")?.Contains($"handler={handler}", StringComparison.Ordinal) == true);
-        var values = new List<(string Name, string Value)> { ("__RequestVerificationToken", form.QuerySelector("input[name=__RequestVerificationToken]")!.GetAttribute("value")!) };
+        bool Sends(AngleSharp.Dom.IElement e, string attribute) => e.GetAttribute(attribute)?.Contains($"handler={handler}", StringComparison.Ordinal) == true;
+        // The handler is the form's action's, or that of one of its buttons (formaction).
+        var form = page.Forms.First(f => Sends(f, "action") || f.QuerySelectorAll("button[formaction]").Any(b => Sends(b, "formaction")));
+        var action = Sends(form, "action") ? form.GetAttribute("action") : form.QuerySelectorAll("button[formaction]").First(b => Sends(b, "formaction")).GetAttribute("formaction");
+        var given = fields.Select(f => f.Name).ToHashSet();
+        var values = Filled(form).Where(v => !given.Contains(v.Name)).ToList();
         values.AddRange(fields);
         HttpContent body;
         if (string.Equals(form.Enctype, "multipart/form-data", StringComparison.OrdinalIgnoreCase))
@@ -33,7 +38,37 @@ public static class PageForms
         {
             body = new FormUrlEncodedContent(values.Select(v => new KeyValuePair<string, string>(v.Name, v.Value)));
         }
-        return await client.PostAsync(form.GetAttribute("action"), body);
+        return await client.PostAsync(action, body);
+    }
+
+    /// <summary>The values a browser sends of the form as the page filled it in (the antiforgery token among them).</summary>
+    private static IEnumerable<(string Name, string Value)> Filled(IHtmlFormElement form)
+    {
+        foreach (var element in form.Elements)
+        {
+            var name = element.GetAttribute("name");
+            if (string.IsNullOrEmpty(name))
+            {
+                continue;
+            }
+            switch (element)
+            {
+                case IHtmlInputElement { Type: "checkbox" or "radio" } box when box.IsChecked:
+                    yield return (name, box.Value);
+                    break;
+                case IHtmlInputElement { Type: "checkbox" or "radio" or "submit" or "button" or "file" }:
+                    break;
+                case IHtmlInputElement input:
+                    yield return (name, input.Value);
+                    break;
+                case IHtmlTextAreaElement area:
+                    yield return (name, area.Value);
+                    break;
+                case IHtmlSelectElement { SelectedOptions.Length: > 0 } select:
+                    yield return (name, select.SelectedOptions[0].Value);
+                    break;
+            }
+        }
     }
 
     /// <summary>The page a refused form comes back as (200, with the form), parsed.</summary>
