@@ -68,6 +68,20 @@ public abstract class PeopleFormTests(ChaperoneApp app)
     }
 
     [Fact]
+    public async Task TheErrorSummaryListsTheMistakesInTheOrderOfTheFieldsOnThePage()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var admin = await school.AdminAsync(app);
+
+        // Checked as name, roles, email; shown as name, email, roles.
+        var page = await PageForms.RefusedAsync(await PageForms.SendAsync(admin, "/admin/people", "AddStaff", ("StaffName", " "), ("StaffEmail", "not an address")));
+
+        var fields = page.QuerySelectorAll("#staff-form [id]").Select(e => e.Id).Where(id => id is "staff-name" or "staff-email" or "staff-roles").ToList();
+        Assert.Equal(["staff-name", "staff-email", "staff-roles"], fields);
+        Assert.Equal(fields, PageForms.Summary(page).Select(e => e.Field));
+    }
+
+    [Fact]
     public async Task ARosterImportRefusesADateOfBirthInTheFutureOrLongAgoByRow()
     {
         var school = await TestSchool.CreateAsync(app);
