@@ -109,12 +109,11 @@ public static class PolicyEndpoints
 
     private static async Task<Results<Created<ClosureAddedDto>, ProblemHttpResult>> AddClosure(ClosureRequest request, ClaimsPrincipal user, ChaperoneDbContext db, TimeProvider clock, CancellationToken ct)
     {
-        var errors = SchoolSettings.CheckClosure(request, out var closure);
+        var (errors, closure) = await SchoolSettings.CheckClosureAsync(db, user.SchoolId(), request, ct);
         if (closure is null)
         {
             return Problems.Validation(errors);
         }
-        closure.SchoolId = user.SchoolId();
         db.Closures.Add(closure);
         AuditLog.Record(db, user, AuditActions.ClosureAdded, AuditSubjects.Closure, closure.Id, ToDto(closure));
         await db.SaveChangesAsync(ct);
@@ -254,7 +253,34 @@ public static class SchoolSettings
     private static string? OwnWordsOrNull(string text, string policy) =>
         string.IsNullOrWhiteSpace(text) || text.Trim() == policy ? null : text.Trim();
 
-    public static Dictionary<string, string[]> CheckClosure(ClosureRequest request, out Closure? closure)
+    /// <summary>
+    /// Checks a new closure of the school's: its own fields, and that none of its days is in a
+    /// closure the school already has (a day is closed once; the one held is named, to change or
+    /// remove). The closure, for the school, when there is nothing to fix.
+    /// </summary>
+    public static async Task<(Dictionary<string, string[]> Errors, Closure? Closure)> CheckClosureAsync(ChaperoneDbContext db, Guid schoolId, ClosureRequest request, CancellationToken ct)
+    {
+        var errors = CheckClosure(request, out var closure);
+        if (closure is null)
+        {
+            return (errors, null);
+        }
+        var (first, last) = (closure.FirstDay, closure.LastDay);
+        var held = await db.Closures.AsNoTracking().Where(c => c.SchoolId == schoolId && c.FirstDay <= last && c.LastDay >= first)
+            .OrderBy(c => c.FirstDay).FirstOrDefaultAsync(ct);
+        if (held is not null)
+        {
+            var days = held.FirstDay == held.LastDay ? Pages.Display.Day(held.FirstDay) : $"{Pages.Display.Day(held.FirstDay)} to {Pages.Display.Day(held.LastDay)}";
+            errors["firstDay"] = [held.FirstDay == first && held.LastDay == last
+                ? $"The school already has this closure: “{held.Reason}”, {days}."
+                : $"These days overlap the closure “{held.Reason}”, {days}: a day is closed once. Choose other days, or remove that closure and add it again with these."];
+            return (errors, null);
+        }
+        closure.SchoolId = schoolId;
+        return (errors, closure);
+    }
+
+    private static Dictionary<string, string[]> CheckClosure(ClosureRequest request, out Closure? closure)
     {
         closure = null;
         var errors = new Dictionary<string, string[]>();

@@ -82,6 +82,47 @@ public abstract class PeopleFormTests(ChaperoneApp app)
     }
 
     [Fact]
+    public async Task AParentWithTheAddressOfOneHeldIsRefusedNamingThemAndPointingToLinking()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var admin = await school.AdminAsync(app);
+        var email = await app.WithDbAsync(db => db.Guardians.Where(g => g.Id == school.SharedParent).Select(g => g.Email!).SingleAsync());
+        var guardians = await app.WithDbAsync(db => db.Guardians.CountAsync(g => g.SchoolId == school.SchoolId));
+
+        // The siblings' mother, added again for a third child: in another case, too.
+        var page = await PageForms.RefusedAsync(await PageForms.SendAsync(admin, "/admin/people", "SaveGuardian",
+            ("GuardianName", "Sam Parent"), ("Relationship", "Mother"), ("ParentalResponsibility", "true"), ("GuardianEmail", email.ToUpperInvariant())));
+        var said = PageForms.FieldError(page, "guardian-email");
+        Assert.StartsWith("Sam Parent (Mother of Ava Sibling and Ben Sibling) already has this email address.", said, StringComparison.Ordinal);
+        Assert.Contains("tick Sam Parent among the parents and carers on the pupil's form", said, StringComparison.Ordinal);
+        Assert.Equal(("Sam Parent", email.ToUpperInvariant()), (PageForms.Value(page, "guardian-name"), PageForms.Value(page, "guardian-email")));
+
+        Assert.Equal(["email"], await Api.BadRequestFieldsAsync(await admin.PostAsJsonAsync("/api/v1/guardians", new { name = "Sam Parent", relationship = "Mother", hasParentalResponsibility = true, email })));
+        Assert.Equal(["email"], await Api.BadRequestFieldsAsync(await admin.PutAsJsonAsync($"/api/v1/guardians/{school.Mother}", new { name = "Mia Mother", relationship = "Mother", hasParentalResponsibility = true, email })));
+        Assert.Equal(guardians, await app.WithDbAsync(db => db.Guardians.CountAsync(g => g.SchoolId == school.SchoolId)));
+        // Their own address, kept as it is, is no one else's.
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync($"/api/v1/guardians/{school.SharedParent}", new { name = "Sam Parent", relationship = "Mother", hasParentalResponsibility = true, email, phone = "01726 890000" })).StatusCode);
+    }
+
+    [Fact]
+    public async Task AClosureOverlappingOneHeldIsRefusedNamingIt()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var admin = await school.AdminAsync(app);
+        await Api.JsonAsync(await admin.PostAsJsonAsync("/api/v1/policy/closures", new { firstDay = "2026-12-21", lastDay = "2027-01-01", reason = "Christmas holidays" }), HttpStatusCode.Created);
+
+        var again = await Api.ProblemAsync(await admin.PostAsJsonAsync("/api/v1/policy/closures", new { firstDay = "2026-12-21", lastDay = "2027-01-01", reason = "Christmas" }), HttpStatusCode.BadRequest);
+        Assert.Equal("The school already has this closure: “Christmas holidays”, Monday 21 December 2026 to Friday 1 January 2027.", again.GetProperty("errors").GetProperty("firstDay")[0].GetString());
+        var page = await PageForms.RefusedAsync(await PageForms.SendAsync(admin, "/admin/settings", "AddClosure", ("FirstDay", "2026-12-18"), ("LastDay", "2026-12-22"), ("Reason", "INSET and Christmas")));
+        Assert.StartsWith("These days overlap the closure “Christmas holidays”, Monday 21 December 2026 to Friday 1 January 2027", PageForms.FieldError(page, "firstDay"), StringComparison.Ordinal);
+        Assert.Equal(("2026-12-18", "2026-12-22", "INSET and Christmas"), (PageForms.Value(page, "firstDay"), PageForms.Value(page, "lastDay"), PageForms.Value(page, "reason")));
+
+        Assert.Equal(1, await app.WithDbAsync(db => db.Closures.CountAsync(c => c.SchoolId == school.SchoolId)));
+        // The day after is free to close.
+        await Api.JsonAsync(await admin.PostAsJsonAsync("/api/v1/policy/closures", new { firstDay = "2027-01-04", reason = "INSET day" }), HttpStatusCode.Created);
+    }
+
+    [Fact]
     public async Task ARosterImportRefusesADateOfBirthInTheFutureOrLongAgoByRow()
     {
         var school = await TestSchool.CreateAsync(app);
