@@ -123,6 +123,21 @@ public abstract class PeopleFormTests(ChaperoneApp app)
     }
 
     [Fact]
+    public async Task ANulInANameIsRefusedOnItsFieldKeepingTheRestOfWhatWasTyped()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var admin = await school.AdminAsync(app);
+
+        var page = await PageForms.RefusedAsync(await PageForms.SendAsync(admin, "/admin/people", "SaveGuardian",
+            ("GuardianName", "Olu\u0000 Ade"), ("Relationship", "Father"), ("ParentalResponsibility", "true"), ("GuardianEmail", "olu.nul@example.org")));
+
+        Assert.Contains("a character that cannot be kept", PageForms.FieldError(page, "guardian-name"), StringComparison.Ordinal);
+        Assert.Equal(("Olu Ade", "Father", "olu.nul@example.org"), (PageForms.Value(page, "guardian-name"), PageForms.Value(page, "guardian-relationship"), PageForms.Value(page, "guardian-email")));
+        Assert.Equal(["name"], await Api.BadRequestFieldsAsync(await admin.PostAsJsonAsync("/api/v1/guardians", new { name = "Olu\u0000 Ade", relationship = "Father", hasParentalResponsibility = true })));
+        Assert.Equal(0, await app.WithDbAsync(db => db.Guardians.CountAsync(g => g.SchoolId == school.SchoolId && g.Relationship == "Father" && g.Email == "olu.nul@example.org")));
+    }
+
+    [Fact]
     public async Task ARosterImportRefusesADateOfBirthInTheFutureOrLongAgoByRow()
     {
         var school = await TestSchool.CreateAsync(app);

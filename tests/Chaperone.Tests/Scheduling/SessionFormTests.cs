@@ -51,6 +51,19 @@ public abstract class SessionFormTests(ChaperoneApp app)
     }
 
     [Fact]
+    public async Task ANulInTheCancellationReasonIsRefusedOnItsFieldKeepingTheRestOfTheText()
+    {
+        var (_, teacher, id) = await BookedAsync();
+
+        var page = await PageForms.RefusedAsync(await PageForms.SendAsync(teacher, $"/sessions/{id}", "Cancel", ("Reason", "The teacher is ill\u0000 today.\r\nSorry.")));
+
+        Assert.Contains("a character that cannot be kept", PageForms.FieldError(page, "reason"), StringComparison.Ordinal);
+        Assert.Equal([("reason", PageForms.FieldError(page, "reason")!)], PageForms.Summary(page));
+        Assert.Equal("The teacher is ill today.\nSorry.", PageForms.Value(page, "reason")!.ReplaceLineEndings("\n"));
+        Assert.Equal(Chaperone.Scheduling.SessionStatus.Scheduled, await app.WithDbAsync(db => db.Sessions.Where(s => s.Id == Guid.Parse(id)).Select(s => s.Status).SingleAsync()));
+    }
+
+    [Fact]
     public async Task SchedulingOutsideSchoolHoursSaysSoOnTheTime()
     {
         var school = await TestSchool.CreateAsync(app);
