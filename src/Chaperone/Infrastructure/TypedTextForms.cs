@@ -1,5 +1,5 @@
-using System.Reflection;
 using Microsoft.AspNetCore.Mvc.Filters;
+using Microsoft.AspNetCore.Mvc.Infrastructure;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.Razor.TagHelpers;
 
@@ -43,7 +43,7 @@ public sealed class TypedTextKept : IAsyncPageFilter
         }
         foreach (var bound in context.ActionDescriptor.BoundProperties)
         {
-            if (model.GetType().GetProperty(bound.Name, BindingFlags.Public | BindingFlags.Instance) is not { CanRead: true, CanWrite: true } property)
+            if (bound is not IPropertyInfoParameterDescriptor { PropertyInfo: { CanRead: true, CanWrite: true } property })
             {
                 continue;
             }
