@@ -64,6 +64,24 @@ public abstract class SessionFormTests(ChaperoneApp app)
     }
 
     [Fact]
+    public async Task TheScheduleFormSaysBesideASiblingsParentThatTheyAreTickedForBothChildren()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var teacher = await school.TeacherAsync(app);
+
+        using var page = new AngleSharp.Html.Parser.HtmlParser().ParseDocument(await teacher.GetStringAsync("/sessions/new"));
+        string[] About(Guid guardian) => page.QuerySelectorAll($"input[name=GuardianIds][value='{guardian}']")
+            .Select(box => page.GetElementById(box.GetAttribute("aria-describedby")!)!.TextContent).ToArray();
+
+        Assert.Equal(2, About(school.SharedParent).Length);
+        Assert.Single(About(school.SharedParent), about => about.Contains(
+            "Also the parent or carer of Ben Sibling: the same person, invited once; ticking or unticking them here does the same under Ben Sibling.", StringComparison.Ordinal));
+        Assert.Single(About(school.SharedParent), about => about.Contains("Also the parent or carer of Ava Sibling", StringComparison.Ordinal));
+        // A parent of one child only has no such note.
+        Assert.DoesNotContain("Also the parent or carer", Assert.Single(About(school.Mother)), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task SchedulingOutsideSchoolHoursSaysSoOnTheTime()
     {
         var school = await TestSchool.CreateAsync(app);
