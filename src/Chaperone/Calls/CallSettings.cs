@@ -39,7 +39,7 @@ public static class CallSettings
         var errors = new Dictionary<string, string[]>();
         if (request.RelayOnly is not { } relayOnly)
         {
-            errors["relayOnly"] = ["Say whether calls go only through the relay: true or false."];
+            errors["relayOnly"] = ["Choose yes or no: whether calls go only through the relay."];
             return errors;
         }
         if (relayOnly && !network.HasRelay)

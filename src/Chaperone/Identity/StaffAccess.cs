@@ -117,6 +117,15 @@ public static class StaffAccessMiddleware
 
     public const string SignInEnded = "Your sign-in has ended.";
 
+    private const string Unfinished = "chaperone.sign-in-unfinished";
+
+    /// <summary>
+    /// Whether the signed-in member of staff has still to choose their own password or turn on two
+    /// factors: their pages are only those that finish signing in, and the staff hub refuses them
+    /// (403), so those pages do not open its connection.
+    /// </summary>
+    public static bool SignInUnfinished(HttpContext context) => context.Items.ContainsKey(Unfinished);
+
     /// <summary>Holds the requests of signed-in staff to their account's standing (<see cref="StaffAccess"/>); after authentication.</summary>
     public static IApplicationBuilder UseStaffAccess(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
@@ -144,6 +153,11 @@ public static class StaffAccessMiddleware
             context.Response.Redirect("/signin");
             return;
         }
+        var twoFactorMissing = TwoFactor.IsRequiredFor(user) && !TwoFactor.SignedInWithTwoFactors(user);
+        if (signIn == StaffAccess.SignIn.MustChangePassword || twoFactorMissing)
+        {
+            context.Items[Unfinished] = true;
+        }
         if (signIn == StaffAccess.SignIn.MustChangePassword && !OpenToFinishSigningIn.Any(open => path.StartsWithSegments(open)))
         {
             if (api)
@@ -156,7 +170,7 @@ public static class StaffAccessMiddleware
             context.Response.Redirect(Pages.Account.PasswordModel.PagePath + "?returnUrl=" + Uri.EscapeDataString(context.Request.PathBase + path + context.Request.QueryString));
             return;
         }
-        if (TwoFactor.IsRequiredFor(user) && !TwoFactor.SignedInWithTwoFactors(user) && !OpenToFinishSigningIn.Any(open => path.StartsWithSegments(open)))
+        if (twoFactorMissing && !OpenToFinishSigningIn.Any(open => path.StartsWithSegments(open)))
         {
             // The DSL and senior leaders reach every session's record, recordings and the school's
             // people: they sign in with two factors before anything else, as DESIGN asks.

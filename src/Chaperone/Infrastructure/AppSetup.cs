@@ -68,7 +68,7 @@ public static class AppSetup
             o.Conventions.AuthorizeFolder("/Admin", AuthPolicies.Admin);
             // Guardians have no account: their link is their key (Families/FamilyLinks).
             o.Conventions.AllowAnonymousToFolder("/Family");
-        });
+        }).AddMvcOptions(o => o.Filters.Add<TypedTextKept>());
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 4 * 1024 * 1024);
 
         services.AddSingleton<Families.FamilyLinks>();

@@ -130,13 +130,13 @@ public static class ManagePeople
         return (await StaffImport.ImportAsync(db, users, links, grants, outbox, user, csv, apply: !dryRun, ct)).ToResult(TypedResults.Ok);
     }
 
-    private static async Task<IResult> PostImport(HttpRequest request, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct, bool dryRun = false, bool update = false)
+    private static async Task<IResult> PostImport(HttpRequest request, ClaimsPrincipal user, ChaperoneDbContext db, TimeProvider clock, CancellationToken ct, bool dryRun = false, bool update = false)
     {
         if (await CsvRows.ReadFileAsync(request.Body, ct) is not { } csv)
         {
             return Problems.Validation(new Dictionary<string, string[]> { ["file"] = [CsvRows.TooLarge] });
         }
-        return (await RosterImport.ImportAsync(db, user, csv, apply: !dryRun, update, ct)).ToResult(TypedResults.Ok);
+        return (await RosterImport.ImportAsync(db, clock, user, csv, apply: !dryRun, update, ct)).ToResult(TypedResults.Ok);
     }
 
 
@@ -146,11 +146,11 @@ public static class ManagePeople
     private static async Task<IResult> PutGuardian(string id, GuardianRequest request, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct) =>
         (await UpdateGuardianAsync(db, user, id, request, ct)).ToResult(TypedResults.Ok);
 
-    private static async Task<IResult> PostPupil(PupilRequest request, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct) =>
-        (await AddPupilAsync(db, user, request, ct)).ToResult(pupil => TypedResults.Created($"/api/v1/pupils/{pupil.Id}", pupil));
+    private static async Task<IResult> PostPupil(PupilRequest request, ClaimsPrincipal user, ChaperoneDbContext db, TimeProvider clock, CancellationToken ct) =>
+        (await AddPupilAsync(db, clock, user, request, ct)).ToResult(pupil => TypedResults.Created($"/api/v1/pupils/{pupil.Id}", pupil));
 
-    private static async Task<IResult> PutPupil(string id, PupilRequest request, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct) =>
-        (await UpdatePupilAsync(db, user, id, request, ct)).ToResult(TypedResults.Ok);
+    private static async Task<IResult> PutPupil(string id, PupilRequest request, ClaimsPrincipal user, ChaperoneDbContext db, TimeProvider clock, CancellationToken ct) =>
+        (await UpdatePupilAsync(db, clock, user, id, request, ct)).ToResult(TypedResults.Ok);
 
     public static bool IsEmail(string value)
     {
@@ -168,6 +168,7 @@ public static class ManagePeople
     {
         if (string.IsNullOrWhiteSpace(name)) { errors[field] = ["A name is required."]; }
         else if (name.Length > MaxName) { errors[field] = [$"At most {MaxName} characters."]; }
+        else if (FreeText.HasControlCharacters(name)) { errors[field] = [FreeText.CannotKeep("The name")]; }
     }
 
     /// <summary>
@@ -196,6 +197,7 @@ public static class ManagePeople
     public static async Task<PeopleOutcome<NewStaffDto>> AddStaffAsync(ChaperoneDbContext db, UserManager<StaffMember> users, Identity.ForgottenPasswords links,
         SafeguardingRoleGrants grants, Notifications.OutboxSignal outbox, ClaimsPrincipal admin, StaffRequest request, CancellationToken ct)
     {
+        request = request with { Roles = Roles.Named(request.Roles) };
         var errors = new Dictionary<string, string[]>();
         CheckName(request.Name, "name", errors);
         CheckRoles(request.Roles, errors);
@@ -261,6 +263,7 @@ public static class ManagePeople
             return new PeopleOutcome<StaffDto>.Missing("No member of staff with this id in your school.");
         }
         var errors = new Dictionary<string, string[]>();
+        request = request with { Roles = Roles.Named(request.Roles) };
         CheckRoles(request.Roles, member, admin, errors);
         if (errors.Count > 0)
         {
@@ -291,6 +294,7 @@ public static class ManagePeople
         }
         var errors = new Dictionary<string, string[]>();
         CheckName(request.Name, "name", errors);
+        request = request with { Roles = Roles.Named(request.Roles) };
         CheckRoles(request.Roles, member, admin, errors);
         var email = await CheckStaffEmailAsync(users, request.Email, member, errors);
         if (errors.Count > 0)
@@ -482,13 +486,13 @@ public static class ManagePeople
     {
         if (roles is null || roles.Length == 0)
         {
-            errors["roles"] = [$"Give at least one role: {string.Join(", ", Roles.All)}."];
+            errors["roles"] = [$"Choose at least one role: {Roles.InWords}."];
         }
         else if (Array.FindIndex(roles, r => r is null || !Roles.All.Contains(r)) is var at and >= 0)
         {
             errors["roles"] = [roles[at] is { Length: > 0 } unknown
-                ? $"'{(unknown.Length > 20 ? unknown[..20] : unknown)}' is not a role; use {string.Join(", ", Roles.All)}."
-                : $"A role is left empty; use {string.Join(", ", Roles.All)}."];
+                ? $"'{(unknown.Length > 20 ? unknown[..20] : unknown)}' is not a role: give {Roles.InWords}."
+                : $"A role is left empty: give {Roles.InWords}."];
         }
     }
 
@@ -522,7 +526,8 @@ public static class ManagePeople
         CheckName(request.Name, "name", errors);
         if (string.IsNullOrWhiteSpace(request.Relationship)) { errors["relationship"] = ["Say how they are related to the pupil, e.g. Mother, Foster carer."]; }
         else if (request.Relationship.Length > 100) { errors["relationship"] = ["At most 100 characters."]; }
-        if (request.HasParentalResponsibility is null) { errors["hasParentalResponsibility"] = ["Say whether they hold parental responsibility (true or false)."]; }
+        else if (FreeText.HasControlCharacters(request.Relationship)) { errors["relationship"] = [FreeText.CannotKeep("The relationship")]; }
+        if (request.HasParentalResponsibility is null) { errors["hasParentalResponsibility"] = ["Choose yes or no: whether they hold parental responsibility."]; }
         var email = string.IsNullOrWhiteSpace(request.Email) ? null : request.Email.Trim();
         if (email is not null && !IsEmail(email)) { errors["email"] = ["Give a valid email address, or leave it empty."]; }
         var phone = string.IsNullOrWhiteSpace(request.Phone) ? null : request.Phone.Trim();
@@ -541,11 +546,41 @@ public static class ManagePeople
         return errors;
     }
 
+    /// <summary>
+    /// <see cref="ApplyGuardian"/>, and an email address no other parent or carer of the school has.
+    /// The school's emails and family links go to one person by their address, and a roster import
+    /// takes one address for one person; so the same parent of a second child (a sibling's) is
+    /// linked to that child, not added again, and the message says so, naming who has it.
+    /// </summary>
+    private static async Task<Dictionary<string, string[]>> ApplyGuardianAsync(ChaperoneDbContext db, Guardian guardian, GuardianRequest request, CancellationToken ct)
+    {
+        var errors = ApplyGuardian(guardian, request);
+        if (errors.Count > 0 || guardian.Email is not { } email)
+        {
+            return errors;
+        }
+        var lower = email.ToLowerInvariant();
+        // Translated to SQL (lower() on both databases); the analyzer's overload would not translate.
+#pragma warning disable CA1862
+        var holder = await db.Guardians.AsNoTracking()
+            .Where(g => g.SchoolId == guardian.SchoolId && g.Id != guardian.Id && g.Email != null && g.Email.ToLower() == lower)
+            .Select(g => new { g.Name, g.Relationship, Pupils = g.Pupils.Select(l => l.Pupil!.Name).ToList() })
+            .FirstOrDefaultAsync(ct);
+#pragma warning restore CA1862
+        if (holder is not null)
+        {
+            var of = holder.Pupils.Count == 0 ? "" : $" of {string.Join(" and ", holder.Pupils.Order(StringComparer.Ordinal))}";
+            errors["email"] = [$"{holder.Name} ({holder.Relationship}{of}) already has this email address. If this is the same person, do not add them again: "
+                + $"tick {holder.Name} among the parents and carers on the pupil's form to link them. Otherwise give this person's own address."];
+        }
+        return errors;
+    }
+
     /// <summary>Adds a parent or carer to the admin's school.</summary>
     public static async Task<PeopleOutcome<GuardianDto>> AddGuardianAsync(ChaperoneDbContext db, ClaimsPrincipal admin, GuardianRequest request, CancellationToken ct)
     {
         var guardian = new Guardian { SchoolId = admin.SchoolId(), Name = "", Relationship = "" };
-        var errors = ApplyGuardian(guardian, request);
+        var errors = await ApplyGuardianAsync(db, guardian, request, ct);
         if (errors.Count > 0)
         {
             return new PeopleOutcome<GuardianDto>.Invalid(errors);
@@ -565,7 +600,7 @@ public static class ManagePeople
         {
             return new PeopleOutcome<GuardianDto>.Missing("No parent or carer with this id in your school.");
         }
-        var errors = ApplyGuardian(guardian, request);
+        var errors = await ApplyGuardianAsync(db, guardian, request, ct);
         if (errors.Count > 0)
         {
             return new PeopleOutcome<GuardianDto>.Invalid(errors);
@@ -578,10 +613,10 @@ public static class ManagePeople
     public static GuardianDto ToDto(Guardian g) => new(Ids.Format(g.Id), g.Name, g.Relationship, g.HasParentalResponsibility, g.Email, g.Phone);
 
     /// <summary>Adds a pupil to the admin's school, linked to parents and carers of the same school.</summary>
-    public static async Task<PeopleOutcome<PupilDto>> AddPupilAsync(ChaperoneDbContext db, ClaimsPrincipal admin, PupilRequest request, CancellationToken ct)
+    public static async Task<PeopleOutcome<PupilDto>> AddPupilAsync(ChaperoneDbContext db, TimeProvider clock, ClaimsPrincipal admin, PupilRequest request, CancellationToken ct)
     {
         var pupil = new Pupil { SchoolId = admin.SchoolId(), Name = "" };
-        if (await ApplyPupilAsync(db, pupil, request, ct) is { } refused)
+        if (await ApplyPupilAsync(db, clock, pupil, request, ct) is { } refused)
         {
             return refused;
         }
@@ -592,7 +627,7 @@ public static class ManagePeople
     }
 
     /// <summary>Changes a pupil's name, date of birth and links; the links given replace the links held.</summary>
-    public static async Task<PeopleOutcome<PupilDto>> UpdatePupilAsync(ChaperoneDbContext db, ClaimsPrincipal admin, string? id, PupilRequest request, CancellationToken ct)
+    public static async Task<PeopleOutcome<PupilDto>> UpdatePupilAsync(ChaperoneDbContext db, TimeProvider clock, ClaimsPrincipal admin, string? id, PupilRequest request, CancellationToken ct)
     {
         var schoolId = admin.SchoolId();
         var pupil = Ids.TryParse(id, out var pupilId)
@@ -602,7 +637,7 @@ public static class ManagePeople
         {
             return new PeopleOutcome<PupilDto>.Missing("No pupil with this id in your school.");
         }
-        if (await ApplyPupilAsync(db, pupil, request, ct) is { } refused)
+        if (await ApplyPupilAsync(db, clock, pupil, request, ct) is { } refused)
         {
             return refused;
         }
@@ -611,19 +646,52 @@ public static class ManagePeople
         return new PeopleOutcome<PupilDto>.Done((await PeopleEndpoints.LoadPupilsAsync(db, schoolId, ct)).First(p => p.Id == Ids.Format(pupil.Id)));
     }
 
+    /// <summary>The youngest and oldest a pupil can be on the school's today: from nursery to the end of an education, health and care plan.</summary>
+    public const int YoungestPupil = 2, OldestPupil = 25;
+
+    /// <summary>
+    /// Why a pupil cannot have been born on <paramref name="born"/>, with <paramref name="today"/> the
+    /// school's (its own time zone, by the injected clock); null when they can. A date in the future,
+    /// or one making them younger than <see cref="YoungestPupil"/> or older than
+    /// <see cref="OldestPupil"/>, is a slip of the year (or of day and month), and the date of birth
+    /// decides how long a child's records are kept.
+    /// </summary>
+    public static string? CheckBorn(DateOnly born, DateOnly today) =>
+        born > today ? "A date of birth cannot be in the future: check the year."
+        : born > today.AddYears(-YoungestPupil) ? $"That would make the pupil younger than {YoungestPupil}: check the year."
+        : born < today.AddYears(-OldestPupil) ? $"That would make the pupil older than {OldestPupil}: check the year."
+        : null;
+
+    /// <summary>The school's date now, in its own time zone.</summary>
+    public static async Task<DateOnly> SchoolTodayAsync(ChaperoneDbContext db, TimeProvider clock, Guid schoolId, CancellationToken ct)
+    {
+        var zone = Policy.PolicySettings.ZoneOrDefault(await db.Schools.AsNoTracking().Where(s => s.Id == schoolId).Select(s => s.TimeZoneId).FirstOrDefaultAsync(ct));
+        return NodaTime.Instant.FromDateTimeOffset(clock.GetUtcNow()).InZone(zone).Date.ToDateOnly();
+    }
+
     /// <summary>What a pupil's audit entry says of them.</summary>
     internal static object PupilDetails(Pupil p) => new { p.Name, p.DateOfBirth, guardianIds = p.Guardians.Select(l => l.GuardianId) };
 
     /// <summary>Validates and applies a pupil's details and links; answers the refusal, or null when applied.</summary>
-    private static async Task<PeopleOutcome<PupilDto>?> ApplyPupilAsync(ChaperoneDbContext db, Pupil pupil, PupilRequest request, CancellationToken ct)
+    private static async Task<PeopleOutcome<PupilDto>?> ApplyPupilAsync(ChaperoneDbContext db, TimeProvider clock, Pupil pupil, PupilRequest request, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         CheckName(request.Name, "name", errors);
         DateOnly? born = null;
         if (!string.IsNullOrWhiteSpace(request.DateOfBirth))
         {
-            if (DateOnly.TryParseExact(request.DateOfBirth.Trim(), "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var d)) { born = d; }
-            else { errors["dateOfBirth"] = ["Give the date of birth as a date, e.g. 2017-05-21."]; }
+            if (!DateOnly.TryParseExact(request.DateOfBirth.Trim(), "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var d))
+            {
+                errors["dateOfBirth"] = ["Give the date of birth as a date, e.g. 2017-05-21."];
+            }
+            else if (CheckBorn(d, await SchoolTodayAsync(db, clock, pupil.SchoolId, ct)) is { } wrong)
+            {
+                errors["dateOfBirth"] = [wrong];
+            }
+            else
+            {
+                born = d;
+            }
         }
         var ids = request.GuardianIds ?? [];
         if (ids.Length > MaxGuardiansPerPupil) { errors["guardianIds"] = [$"At most {MaxGuardiansPerPupil} parents and carers."]; }

@@ -11,6 +11,25 @@ public static class Roles
     public const string Admin = "Admin";
 
     public static IReadOnlyList<string> All { get; } = [Teacher, Slt, Dsl, Admin];
+
+    /// <summary>The roles as staff call them, for what a person reads.</summary>
+    public const string InWords = "teacher, senior leader, DSL or admin";
+
+    /// <summary>
+    /// The role a person (a staff import's file, an API client) names, in the API's spelling: the
+    /// name in any case, or as staff say it ("senior leader", "SLT", "safeguarding lead"); an
+    /// unknown name is left as it is, to be refused.
+    /// </summary>
+    public static string? Named(string? words) =>
+        All.FirstOrDefault(r => string.Equals(r, words?.Trim(), StringComparison.OrdinalIgnoreCase))
+        ?? (words?.Trim().ToLowerInvariant() switch
+        {
+            "senior leader" or "senior leadership" or "senior leadership team" => Slt,
+            "designated safeguarding lead" or "safeguarding lead" => Dsl,
+            _ => words,
+        });
+
+    public static string[]? Named(string[]? roles) => roles?.Select(r => Named(r)!).ToArray();
 }
 
 /// <summary>

@@ -40,15 +40,15 @@ public static class RosterImport
     private sealed record Row(int Line, string PupilName, DateOnly Born, GuardianRequest Guardian);
 
     /// <summary>Checks the file and, when <paramref name="apply"/> and every row is right, imports it; errors are keyed <c>file</c> or <c>rows[line].field</c>.</summary>
-    public static async Task<PeopleOutcome<RosterImportDto>> ImportAsync(ChaperoneDbContext db, ClaimsPrincipal admin, string csv, bool apply, bool update, CancellationToken ct)
+    public static async Task<PeopleOutcome<RosterImportDto>> ImportAsync(ChaperoneDbContext db, TimeProvider clock, ClaimsPrincipal admin, string csv, bool apply, bool update, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
-        var rows = Read(csv, errors);
+        var schoolId = admin.SchoolId();
+        var rows = Read(csv, await ManagePeople.SchoolTodayAsync(db, clock, schoolId, ct), errors);
         if (errors.Count > 0)
         {
             return new PeopleOutcome<RosterImportDto>.Invalid(errors);
         }
-        var schoolId = admin.SchoolId();
         var pupils = await db.Pupils.Include(p => p.Guardians).Where(p => p.SchoolId == schoolId).ToListAsync(ct);
         var guardians = await db.Guardians.Where(g => g.SchoolId == schoolId).ToListAsync(ct);
 
@@ -185,7 +185,7 @@ public static class RosterImport
     }
 
     /// <summary>The rows of the file, each checked on its own; errors for the file or per row.</summary>
-    private static List<Row> Read(string csv, Dictionary<string, string[]> errors)
+    private static List<Row> Read(string csv, DateOnly today, Dictionary<string, string[]> errors)
     {
         var rows = new List<Row>();
         CsvRows.Read(csv, Headers, MaxRows, errors, (line, field) =>
@@ -195,6 +195,7 @@ public static class RosterImport
             ManagePeople.CheckName(name, "pupilName", rowErrors);
             var born = ParseDate(field(1));
             if (born is null) { rowErrors["dateOfBirth"] = ["The date of birth is required, as 2017-05-21 or 21/05/2017."]; }
+            else if (ManagePeople.CheckBorn(born.Value, today) is { } wrong) { rowErrors["dateOfBirth"] = [wrong]; }
             var responsibility = field(4)?.Trim().ToLowerInvariant() switch
             {
                 "yes" or "y" or "true" or "1" => true,
@@ -204,8 +205,7 @@ public static class RosterImport
             var guardian = new GuardianRequest(field(2), field(3), responsibility, field(5), field(6));
             foreach (var (key, messages) in ManagePeople.ApplyGuardian(new Guardian { Name = "", Relationship = "" }, guardian))
             {
-                rowErrors[key switch { "name" => "guardianName", "hasParentalResponsibility" => "parentalResponsibility", _ => key }] =
-                    key == "hasParentalResponsibility" ? ["Say yes or no: whether they hold parental responsibility."] : messages;
+                rowErrors[key switch { "name" => "guardianName", "hasParentalResponsibility" => "parentalResponsibility", _ => key }] = messages;
             }
             foreach (var (key, messages) in rowErrors)
             {

@@ -123,7 +123,7 @@ public static class StaffImport
             }
             // "Teacher; Slt", any case: each as the app names it.
             var roles = (roleList ?? "").Split([';', ',', '|'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                .Select(r => Roles.All.FirstOrDefault(known => string.Equals(known, r, StringComparison.OrdinalIgnoreCase)) ?? r).Distinct().ToArray();
+                .Select(r => Roles.Named(r)!).Distinct().ToArray();
             ManagePeople.CheckRoles(roles, rowErrors);
             foreach (var (key, messages) in rowErrors)
             {

@@ -105,7 +105,7 @@ public static partial class RequestValidation
         SessionKind kind = default;
         if (request.Kind is null || !TryParseKind(request.Kind, out kind))
         {
-            errors["kind"] = ["The kind must be 'support' or 'pastoral'."];
+            errors["kind"] = ["Choose the kind of session: support or pastoral."];
         }
         if (!TryParseInstant(request.Start, out var start, out var startError))
         {
@@ -117,7 +117,7 @@ public static partial class RequestValidation
         }
         if (request.Provider is not null && request.Provider is not (CallProviders.BuiltIn or CallProviders.Teams))
         {
-            errors["provider"] = ["The provider must be 'builtin' or 'teams'."];
+            errors["provider"] = ["Choose where the call is held: Chaperone's own room (builtin) or Microsoft Teams (teams)."];
         }
         if (errors.Count == 0)
         {
@@ -155,7 +155,7 @@ public static partial class RequestValidation
         }
         else if (FreeText.HasControlCharacters(request.Reason))
         {
-            errors["reason"] = ["The reason cannot contain control characters (only line breaks and tabs)."];
+            errors["reason"] = [FreeText.CannotKeep("The reason")];
         }
         return errors;
     }

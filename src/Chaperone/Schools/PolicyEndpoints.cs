@@ -115,12 +115,11 @@ public static class PolicyEndpoints
 
     private static async Task<Results<Created<ClosureAddedDto>, ProblemHttpResult>> AddClosure(ClosureRequest request, ClaimsPrincipal user, ChaperoneDbContext db, TimeProvider clock, CancellationToken ct)
     {
-        var errors = SchoolSettings.CheckClosure(request, out var closure);
+        var (errors, closure) = await SchoolSettings.CheckClosureAsync(db, user.SchoolId(), request, ct);
         if (closure is null)
         {
             return Problems.Validation(errors);
         }
-        closure.SchoolId = user.SchoolId();
         db.Closures.Add(closure);
         AuditLog.Record(db, user, AuditActions.ClosureAdded, AuditSubjects.Closure, closure.Id, ToDto(closure));
         await db.SaveChangesAsync(ct);
@@ -173,15 +172,15 @@ public static class SchoolSettings
         var hm = LocalTimePattern.CreateWithInvariantCulture("HH:mm");
         if (request.TimeZone is not null && DateTimeZoneProviders.Tzdb.GetZoneOrNull(request.TimeZone.Trim()) is null)
         {
-            errors["timeZone"] = ["Use an IANA time zone such as Europe/London."];
+            errors["timeZone"] = ["Choose the school's time zone from the list, e.g. Europe/London."];
         }
         LocalTime? start = null, end = null;
         if (request.SchoolHours is not null)
         {
             var s = hm.Parse(request.SchoolHours.Start ?? "");
             var e = hm.Parse(request.SchoolHours.End ?? "");
-            if (!s.Success) { errors["schoolHours.start"] = ["Give the start as HH:mm, e.g. 09:00."]; } else { start = s.Value; }
-            if (!e.Success) { errors["schoolHours.end"] = ["Give the end as HH:mm, e.g. 15:00."]; } else { end = e.Value; }
+            if (!s.Success) { errors["schoolHours.start"] = ["Give the time the school day starts, e.g. 09:00."]; } else { start = s.Value; }
+            if (!e.Success) { errors["schoolHours.end"] = ["Give the time the school day ends, e.g. 15:00."]; } else { end = e.Value; }
             if (start is { } a && end is { } b && b <= a)
             {
                 errors["schoolHours.end"] = ["The school day must end after it starts."];
@@ -259,7 +258,7 @@ public static class SchoolSettings
         }
         else if (FreeText.HasControlCharacters(text))
         {
-            errors[field] = ["The expectations cannot contain control characters (only line breaks and tabs)."];
+            errors[field] = [FreeText.CannotKeep("The wording")];
         }
     }
 
@@ -267,7 +266,34 @@ public static class SchoolSettings
     private static string? OwnWordsOrNull(string text, string policy) =>
         string.IsNullOrWhiteSpace(text) || text.Trim() == policy ? null : text.Trim();
 
-    public static Dictionary<string, string[]> CheckClosure(ClosureRequest request, out Closure? closure)
+    /// <summary>
+    /// Checks a new closure of the school's: its own fields, and that none of its days is in a
+    /// closure the school already has (a day is closed once; the one held is named, to change or
+    /// remove). The closure, for the school, when there is nothing to fix.
+    /// </summary>
+    public static async Task<(Dictionary<string, string[]> Errors, Closure? Closure)> CheckClosureAsync(ChaperoneDbContext db, Guid schoolId, ClosureRequest request, CancellationToken ct)
+    {
+        var errors = CheckClosure(request, out var closure);
+        if (closure is null)
+        {
+            return (errors, null);
+        }
+        var (first, last) = (closure.FirstDay, closure.LastDay);
+        var held = await db.Closures.AsNoTracking().Where(c => c.SchoolId == schoolId && c.FirstDay <= last && c.LastDay >= first)
+            .OrderBy(c => c.FirstDay).FirstOrDefaultAsync(ct);
+        if (held is not null)
+        {
+            var days = held.FirstDay == held.LastDay ? Pages.Display.Day(held.FirstDay) : $"{Pages.Display.Day(held.FirstDay)} to {Pages.Display.Day(held.LastDay)}";
+            errors["firstDay"] = [held.FirstDay == first && held.LastDay == last
+                ? $"The school already has this closure: “{held.Reason}”, {days}."
+                : $"These days overlap the closure “{held.Reason}”, {days}: a day is closed once. Choose other days, or remove that closure and add it again with these."];
+            return (errors, null);
+        }
+        closure.SchoolId = schoolId;
+        return (errors, closure);
+    }
+
+    private static Dictionary<string, string[]> CheckClosure(ClosureRequest request, out Closure? closure)
     {
         closure = null;
         var errors = new Dictionary<string, string[]>();
@@ -284,7 +310,7 @@ public static class SchoolSettings
         }
         if (string.IsNullOrWhiteSpace(request.Reason)) { errors["reason"] = ["Say what the closure is, e.g. Christmas holidays."]; }
         else if (request.Reason.Length > 200) { errors["reason"] = ["At most 200 characters."]; }
-        else if (FreeText.HasControlCharacters(request.Reason)) { errors["reason"] = ["The reason cannot contain control characters."]; }
+        else if (FreeText.HasControlCharacters(request.Reason)) { errors["reason"] = [FreeText.CannotKeep("The reason")]; }
         if (errors.Count == 0)
         {
             closure = new Closure { FirstDay = first.Value.ToDateOnly(), LastDay = last.Value.ToDateOnly(), Reason = request.Reason!.Trim() };

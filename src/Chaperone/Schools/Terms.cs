@@ -63,7 +63,7 @@ public static class TermRule
         var name = request.Name?.Trim() ?? "";
         if (name.Length == 0) { errors["name"] = ["Name the term, e.g. Autumn 1."]; }
         else if (name.Length > MaxName) { errors["name"] = [$"At most {MaxName} characters."]; }
-        else if (FreeText.HasControlCharacters(name)) { errors["name"] = ["The name cannot contain control characters."]; }
+        else if (FreeText.HasControlCharacters(name)) { errors["name"] = [FreeText.CannotKeep("The name")]; }
         if (!first.Success) { errors["firstDay"] = ["Give the first day as a date, e.g. 2026-09-03."]; }
         else if (!Scheduling.RequestValidation.IsPlausible(first.Value)) { errors["firstDay"] = [Scheduling.RequestValidation.PlausibleYears]; }
         if (!last.Success) { errors["lastDay"] = ["Give the last day as a date, e.g. 2026-10-23."]; }

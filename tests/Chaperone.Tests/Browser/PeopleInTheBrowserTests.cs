@@ -203,7 +203,7 @@ public sealed class PeopleInTheBrowserTests(BrowserApp browser) : IClassFixture<
         await staffForm.GetByLabel("Full name").FillAsync("Nia Roberts");
         await staffForm.GetByLabel("Email address").FillAsync("nia.roberts@demo.school");
         await staffForm.GetByRole(AriaRole.Button, new() { Name = "Add member of staff" }).ClickAsync();
-        await Assertions.Expect(admin.Locator("#staff-roles-error")).ToContainTextAsync("Give at least one role", new() { Timeout = Ms });
+        await Assertions.Expect(admin.Locator("#staff-roles-error")).ToContainTextAsync("Choose at least one role: teacher, senior leader, DSL or admin", new() { Timeout = Ms });
         await Assertions.Expect(staffForm.GetByLabel("Email address")).ToHaveValueAsync("nia.roberts@demo.school", new() { Timeout = Ms });
 
         await staffForm.GetByLabel("Teacher").CheckAsync();

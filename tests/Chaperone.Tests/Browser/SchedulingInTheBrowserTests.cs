@@ -277,7 +277,7 @@ public sealed partial class SchedulingInTheBrowserTests(BrowserApp browser) : IC
         await page.GetByLabel("Time zone").FillAsync("Europe/Nowhere");
         await page.GetByLabel("Minimum notice in hours (clause 8)").FillAsync("72");
         await page.GetByRole(AriaRole.Button, new() { Name = "Save settings" }).ClickAsync();
-        await Assertions.Expect(page.Locator("[data-error-summary]")).ToContainTextAsync("Use an IANA time zone", new() { Timeout = Ms });
+        await Assertions.Expect(page.Locator("[data-error-summary]")).ToContainTextAsync("Choose the school's time zone", new() { Timeout = Ms });
         await Assertions.Expect(page.GetByLabel("Time zone")).ToHaveValueAsync("Europe/Nowhere", new() { Timeout = Ms });
         await Assertions.Expect(page.GetByLabel("Minimum notice in hours (clause 8)")).ToHaveValueAsync("72", new() { Timeout = Ms });
         await AssertEveryControlIsLabelledAsync(page);
@@ -303,7 +303,7 @@ public sealed partial class SchedulingInTheBrowserTests(BrowserApp browser) : IC
         var brief = page.GetByLabel("The brief reminder, at each later session");
         await brief.FillAsync("Remember\u0007");
         await page.GetByRole(AriaRole.Button, new() { Name = "Save expectations" }).ClickAsync();
-        await Assertions.Expect(page.Locator("#expectationsBrief-error")).ToContainTextAsync("control characters", new() { Timeout = Ms });
+        await Assertions.Expect(page.Locator("#expectationsBrief-error")).ToContainTextAsync("a character that cannot be kept", new() { Timeout = Ms });
         await brief.FillAsync("Remember: your grown-up stays with you, devices off, you leave first.");
         await page.GetByLabel("For families, in the booking emails: one expectation per line").FillAsync("Log in five minutes early.\nKeep a glass of water to hand.");
         await page.GetByRole(AriaRole.Button, new() { Name = "Save expectations" }).ClickAsync();

@@ -276,6 +276,24 @@ public abstract class FamilyCannotComeTests(ChaperoneApp app)
     }
 
     [Fact]
+    public async Task EveryFormOfTheFamilyPageTakesANulToItsFieldNotToABadRequestPage()
+    {
+        var (_, _, _, path, _) = await BookedAsync();
+        var family = Api.AnonymousClient(app);
+        using (var page = new AngleSharp.Html.Parser.HtmlParser().ParseDocument(await family.GetStringAsync(path)))
+        {
+            Assert.All(page.Forms.Where(f => f.Method == "post"), f => Assert.Equal("multipart/form-data", f.Enctype));
+        }
+
+        var sent = await FamilyLinkTests.SendFormAsync(family, path, "Checklist", ("Ticked", "quiet-room\u0000"));
+
+        var html = WebUtility.HtmlDecode(await sent.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, sent.StatusCode);
+        Assert.Contains("Something in the checklist was not right", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("Your link is fine", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ANulInTheMessageIsRefusedOnItsFieldAndNeverBlamedOnTheLink()
     {
         var (_, _, id, path, _) = await BookedAsync();

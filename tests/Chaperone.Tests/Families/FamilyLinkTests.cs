@@ -33,32 +33,9 @@ public abstract class FamilyLinkTests(ChaperoneApp app)
         return new Uri(url!).AbsolutePath;
     }
 
-    /// <summary>
-    /// Sends the form of the family's page whose handler is <paramref name="handler"/> as a browser
-    /// would: to its action, with the page's antiforgery token, encoded as its enctype says.
-    /// </summary>
-    public static async Task<HttpResponseMessage> SendFormAsync(HttpClient family, string path, string handler, params (string Name, string Value)[] fields)
-    {
-        using var page = new AngleSharp.Html.Parser.HtmlParser().ParseDocument(await family.GetStringAsync(path));
-        var form = page.Forms.Single(f => f.GetAttribute("action")?.Contains($"handler={handler}", StringComparison.Ordinal) == true);
-        var values = new List<(string Name, string Value)> { ("__RequestVerificationToken", form.QuerySelector("input[name=__RequestVerificationToken]")!.GetAttribute("value")!) };
-        values.AddRange(fields);
-        HttpContent body;
-        if (string.Equals(form.Enctype, "multipart/form-data", StringComparison.OrdinalIgnoreCase))
-        {
-            var multipart = new MultipartFormDataContent();
-            foreach (var (name, value) in values)
-            {
-                multipart.Add(new StringContent(value), name);
-            }
-            body = multipart;
-        }
-        else
-        {
-            body = new FormUrlEncodedContent(values.Select(v => new KeyValuePair<string, string>(v.Name, v.Value)));
-        }
-        return await family.PostAsync(form.GetAttribute("action"), body);
-    }
+    /// <summary>Sends the family page's form whose handler is <paramref name="handler"/> as a browser would (<see cref="PageForms.SendAsync"/>).</summary>
+    public static Task<HttpResponseMessage> SendFormAsync(HttpClient family, string path, string handler, params (string Name, string Value)[] fields) =>
+        PageForms.SendAsync(family, path, handler, fields);
 
     private static string ApiPath(string familyPath) => "/api/v1" + familyPath;
 

@@ -376,7 +376,8 @@ public abstract class EndpointSweepTests(ChaperoneApp app)
         "time" => "25:99",
         "datetime-local" => "2026-13-01T10:00",
         "email" => "not an email",
-        _ => "\u202e<script>x</script> " + new string('x', 5000),
+        // A NUL too, as pasted text can bring: every form is sent as multipart, so it reaches the page's checks.
+        _ => "\u202e<script>x</script>\u0000 " + new string('x', 5000),
     };
 
     /// <summary>The form's fields as a browser would send them, every one but the antiforgery token given by <paramref name="value"/> (file fields a small nonsense file).</summary>

@@ -10,7 +10,7 @@ namespace Chaperone.Pages.Admin;
 /// <see cref="StaffImport"/>), from a CSV file: checked, then imported whole or not at all.
 /// </summary>
 public sealed partial class ImportModel(Storage.ChaperoneDbContext db, UserManager<StaffMember> users, Identity.ForgottenPasswords links, SafeguardingRoleGrants grants,
-    Notifications.OutboxSignal outbox) : PageModel
+    Notifications.OutboxSignal outbox, TimeProvider clock) : PageModel
 {
     public const string PagePath = "/admin/people/import";
 
@@ -81,7 +81,7 @@ public sealed partial class ImportModel(Storage.ChaperoneDbContext db, UserManag
         }
         else
         {
-            var outcome = await RosterImport.ImportAsync(db, User, csv, apply: !CheckOnly, UpdateDetails, ct);
+            var outcome = await RosterImport.ImportAsync(db, clock, User, csv, apply: !CheckOnly, UpdateDetails, ct);
             Result = (outcome as PeopleOutcome<RosterImportDto>.Done)?.Value;
             invalid = (outcome as PeopleOutcome<RosterImportDto>.Invalid)?.Errors;
         }

@@ -275,8 +275,8 @@ public sealed class PeopleModel(ChaperoneDbContext db, UserManager<StaffMember> 
     {
         var request = new PupilRequest(PupilName, DateOfBirth, [.. PupilGuardianIds.Where(id => !string.IsNullOrWhiteSpace(id)).Distinct()]);
         var outcome = PupilId is null
-            ? await ManagePeople.AddPupilAsync(db, User, request, ct)
-            : await ManagePeople.UpdatePupilAsync(db, User, PupilId, request, ct);
+            ? await ManagePeople.AddPupilAsync(db, clock, User, request, ct)
+            : await ManagePeople.UpdatePupilAsync(db, clock, User, PupilId, request, ct);
         if (outcome is PeopleOutcome<PupilDto>.Done done)
         {
             return Saved("pupils", PupilId is null ? $"{done.Value.Name} is added to the pupils." : $"{done.Value.Name}’s details are saved.");

@@ -217,7 +217,7 @@ public sealed class SettingsModel(ChaperoneDbContext db, ClosedDaySessions close
     public async Task<IActionResult> OnPostAddClosureAsync(CancellationToken ct)
     {
         var request = new ClosureRequest(FirstDay, string.IsNullOrWhiteSpace(LastDay) ? null : LastDay, Reason);
-        var errors = SchoolSettings.CheckClosure(request, out var closure);
+        var (errors, closure) = await SchoolSettings.CheckClosureAsync(db, User.SchoolId(), request, ct);
         if (closure is null)
         {
             ClosureErrors.AddAll(errors, key => key);
@@ -225,7 +225,6 @@ public sealed class SettingsModel(ChaperoneDbContext db, ClosedDaySessions close
             KeepSettingsAsSaved();
             return Page();
         }
-        closure.SchoolId = User.SchoolId();
         db.Closures.Add(closure);
         AuditLog.Record(db, User, AuditActions.ClosureAdded, AuditSubjects.Closure, closure.Id, PolicyEndpoints.ToDto(closure));
         await db.SaveChangesAsync(ct);

@@ -138,7 +138,8 @@ public sealed class DetailsModel(ChaperoneDbContext db, RescheduleSession resche
 
     public static string FieldOf(string apiField) => apiField switch
     {
-        "start" => "date",
+        "start" or Outcomes.StartDate => "date",
+        Outcomes.StartTime => "time",
         "durationMinutes" => "duration",
         _ => "",
     };

@@ -231,7 +231,8 @@ public sealed class NewModel(ChaperoneDbContext db, TimeProvider clock, BookSess
     {
         "teacherId" => "teacher",
         "kind" => "kind",
-        "start" => "date",
+        "start" or Outcomes.StartDate => "date",
+        Outcomes.StartTime => "time",
         "durationMinutes" => "duration",
         _ when apiField.StartsWith("pupilIds", StringComparison.Ordinal) => "pupils",
         _ when apiField.StartsWith("guardianIds", StringComparison.Ordinal) => "guardians",

@@ -24,7 +24,8 @@ public static class Outcomes
                 Refused(refused.Violations, errors, fieldOf);
                 return true;
             case SessionOutcome.Clash clash:
-                Clash(clash.Conflicts, errors, fieldOf("start"), zone);
+                // Someone is busy then: another time (of the same day, or another's) is the way out.
+                Clash(clash.Conflicts, errors, fieldOf(StartTime), zone);
                 return true;
             case SessionOutcome.WrongState state:
                 errors.Title = "That cannot be done to this session now";
@@ -44,9 +45,27 @@ public static class Outcomes
         errors.Title = "The video call policy does not allow this session";
         foreach (var v in violations.OrderBy(v => v.Clause))
         {
-            errors.Add(v.Field is null ? "" : fieldOf(v.Field), $"Clause {v.Clause} ({Clauses.Get(v.Clause).Title}): {v.Message}");
+            errors.Add(v.Field is null ? "" : fieldOf(FormField(v)), $"Clause {v.Clause} ({Clauses.Get(v.Clause).Title}): {v.Message}");
         }
     }
+
+    /// <summary>The start's date, where a form asks for the start as a date and a time.</summary>
+    public const string StartDate = "start.date";
+
+    /// <summary>The start's time of day, where a form asks for the start as a date and a time.</summary>
+    public const string StartTime = "start.time";
+
+    /// <summary>
+    /// The field a person changes to mend a finding: the API's own, but for the start, which a form
+    /// asks for as a date and a time, the part at fault: the time for school hours (clause 3), the
+    /// date for a day the school is shut (clause 3) and for too little notice (clause 8).
+    /// </summary>
+    public static string FormField(Finding v) => (v.Field, v.Rule) switch
+    {
+        ("start", "school-hours") => StartTime,
+        ("start", _) => StartDate,
+        (var field, _) => field ?? "",
+    };
 
     public static void Clash(IEnumerable<ConflictDto> conflicts, FormErrors errors, string field, DateTimeZone zone)
     {

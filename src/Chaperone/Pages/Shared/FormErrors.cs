@@ -4,14 +4,25 @@ using Microsoft.AspNetCore.Html;
 namespace Chaperone.Pages;
 
 /// <summary>
-/// The errors of one form, in the order they were found, each against a form field (or none).
+/// The errors of one form, each against a form field (or none), kept in the order they were found.
 /// The error summary links each message to its field; the field itself shows the message and
 /// points to it with <c>aria-describedby</c>. Field keys double as the ids of the elements the
 /// summary links to, so they are plain words chosen by the page.
 /// </summary>
+/// <remarks>
+/// The summary (<see cref="SummaryItems"/>) lists the errors in the order of the fields on the page,
+/// whatever order the checks found them in: the page shows each field's message with
+/// <see cref="Message"/> as it renders the form, which notes the field's place, and the summary's
+/// items, though placed above the form, are written out only once the whole page is rendered
+/// (Razor buffers a page and its layout before writing them). Errors against no field come first;
+/// any whose field the page never showed, last.
+/// </remarks>
 public sealed class FormErrors
 {
     private readonly List<(string Field, string Message)> _items = [];
+
+    /// <summary>The fields with errors in the order the page showed their messages.</summary>
+    private readonly List<string> _shown = [];
 
     public IReadOnlyList<(string Field, string Message)> All => _items;
 
@@ -69,8 +80,35 @@ public sealed class FormErrors
         {
             return HtmlString.Empty;
         }
+        if (!_shown.Contains(field))
+        {
+            _shown.Add(field);
+        }
         var encoder = HtmlEncoder.Default;
         return new HtmlString(
             $"<p class=\"field-error\" id=\"{encoder.Encode(field)}-error\"><span class=\"visually-hidden\">Error: </span>{encoder.Encode(string.Join(" ", messages))}</p>");
+    }
+
+    /// <summary>The errors in the order of the fields on the page, as far as it has been rendered (see the remarks).</summary>
+    public IEnumerable<(string Field, string Message)> InPageOrder() =>
+        _items.OrderBy(e => e.Field.Length == 0 ? -1 : _shown.IndexOf(e.Field) is var at and >= 0 ? at : int.MaxValue);
+
+    /// <summary>
+    /// The error summary's list items, each linking to its field, in the order of the fields on the
+    /// page: written out when the page is, after its fields have been rendered.
+    /// </summary>
+    public IHtmlContent SummaryItems() => new Deferred(this);
+
+    private sealed class Deferred(FormErrors errors) : IHtmlContent
+    {
+        public void WriteTo(TextWriter writer, HtmlEncoder encoder)
+        {
+            foreach (var (field, message) in errors.InPageOrder())
+            {
+                writer.Write(field.Length > 0
+                    ? $"<li><a href=\"#{encoder.Encode(field)}\">{encoder.Encode(message)}</a></li>"
+                    : $"<li>{encoder.Encode(message)}</li>");
+            }
+        }
     }
 }

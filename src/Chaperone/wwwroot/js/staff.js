@@ -58,9 +58,15 @@
     .withAutomaticReconnect()
     .build();
   connection.on('concernAlert', show);
+  // Refused (401, 403: signed out, or signing in is not finished) is not a dropped connection: trying
+  // again every few seconds would only be refused again, so the page stops until it is loaded anew.
+  let refused = false;
   const start = () => connection.start()
     .then(() => document.documentElement.dataset.staffHub = 'connected')
-    .catch(() => setTimeout(start, 5000));
-  connection.onclose(() => setTimeout(start, 5000));
+    .catch(e => {
+      if (e && (e.statusCode === 401 || e.statusCode === 403)) { refused = true; return; }
+      setTimeout(start, 5000);
+    });
+  connection.onclose(() => { if (!refused) setTimeout(start, 5000); });
   start();
 })();
