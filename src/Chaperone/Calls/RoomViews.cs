@@ -18,9 +18,13 @@ public static class RoomViews
     /// <summary>A family device's part of the room.</summary>
     /// <param name="ConsentText">The words this guardian consents to; empty when they cannot consent (they are never shown words claiming a responsibility they do not hold).</param>
     /// <param name="ConsentNote">When they cannot consent, why, in their own words: a carer without parental responsibility is told they supervise and whose consent is asked (clause 1).</param>
+    /// <param name="Declaration">What this guardian last declared in the room, so that their page shows those answers (after a reload too) and they can correct them.</param>
     public sealed record FamilyView(string Role, string Me, string Phase, string Place, bool TeacherPresent, bool Recording, bool Lapse, bool Muted,
         IReadOnlyList<RoomPupil> Pupils, bool Declared, bool CanConsent, string ConsentText, bool ConsentGiven, bool ConsentConfirmed,
-        IReadOnlyList<Families.ChecklistItem> ChecklistItems, IReadOnlyList<string> Peers, string? ConsentNote = null);
+        IReadOnlyList<Families.ChecklistItem> ChecklistItems, IReadOnlyList<string> Peers, string? ConsentNote = null, DeclarationView? Declaration = null);
+
+    /// <summary>A guardian's own declaration as their page ticks it: the children present (ids), that they stay throughout, the checklist keys ticked.</summary>
+    public sealed record DeclarationView(IReadOnlyList<string> PupilIds, bool StaysThroughout, IReadOnlyList<string> Checklist);
 
     /// <summary>The parties this one should hold a media connection with now.</summary>
     private static List<string> PeersOf(Room room, string party) =>
@@ -48,7 +52,8 @@ public static class RoomViews
             room.ConsentOf(f.Guardian.Id) is not null, room.ConsentOf(f.Guardian.Id)?.Confirmed == true, Families.FamilyChecklist.Items, PeersOf(room, f.Guardian.Id.ToString()),
             refusal is null ? null
                 : !f.Guardian.HasParentalResponsibility && pupils.Count > 0 ? Families.SupervisingOnly.Sentence([.. pupils.Select(p => p.Name)], inTeams: false)
-                : refusal.Message);
+                : refusal.Message,
+            f.Declaration is { } d ? new DeclarationView([.. d.PupilIds.Select(p => p.ToString())], d.StaysThroughout, d.Checklist) : null);
     }
 
     public static List<(string Connection, object View)> All(Room room)

@@ -121,6 +121,75 @@ public sealed class FamilyCallPageInTheBrowserTests(BrowserApp browser) : IClass
         await page.Context.CloseAsync();
     }
 
+    [Fact]
+    public async Task InTheWaitingRoomTheChecklistShowsTheAnswersGivenAndAMissedItemCanStillBeTickedAndSent()
+    {
+        var start = AWednesdayAhead(TimeSpan.Zero);
+        var (school, token) = await BookAsync(start);
+        var sessionId = browser.App.Services.GetRequiredService<FamilyLinks>().Read(token)!.SessionId;
+        var family = await browser.NewPageAsync(viewport: BrowserApp.Phone, media: true);
+        // The parent ticked all but one item of the room checklist on their page the day before.
+        await family.GotoAsync($"/family/{token}");
+        var missed = FamilyChecklist.Items.Single(i => i.Key == "devices-off");
+        foreach (var item in FamilyChecklist.Items.Where(i => i != missed))
+        {
+            await family.GetByLabel(item.Text).CheckAsync();
+        }
+        await family.GetByRole(AriaRole.Button, new() { Name = "Save my answers" }).ClickAsync();
+        await Assertions.Expect(family.Locator("[data-checklist-saved]")).ToContainTextAsync("Last saved", new() { Timeout = Ms });
+
+        browser.App.Clock.SetUtcNow(start.AddMinutes(-5));
+        var teacher = await browser.NewPageAsync(media: true);
+        await SignInAsync(teacher, school.TeacherEmail, TestSchool.Password);
+        await teacher.GotoAsync($"/sessions/{sessionId}");
+        await teacher.GetByRole(AriaRole.Link, new() { Name = "Open the call" }).ClickAsync();
+        await Assertions.Expect(teacher.Locator("#status")).ToContainTextAsync("The room is open", new() { Timeout = Ms });
+
+        var status = family.Locator("#status");
+        await family.GotoAsync($"/family/{token}/call");
+        await Assertions.Expect(status).ToContainTextAsync("tell us who is with you", new() { Timeout = Ms });
+        await family.GetByLabel("Toby Twoparents is here").CheckAsync();
+        await family.GetByLabel("I will stay with my child for the whole call").CheckAsync();
+        await family.GetByRole(AriaRole.Button, new() { Name = "Go to the waiting room" }).ClickAsync();
+        await Assertions.Expect(status).ToContainTextAsync("The teacher will let you in shortly", new() { Timeout = Ms });
+        var lobby = teacher.Locator("#families");
+        await Assertions.Expect(lobby).ToContainTextAsync("checklist incomplete", new() { Timeout = Ms });
+
+        // In the waiting room, on this page and on the page opened again (a phone reloads a tab), the boxes show the answers given.
+        var given = new[] { "Toby Twoparents is here", "I will stay with my child for the whole call" }.Concat(FamilyChecklist.Items.Where(i => i != missed).Select(i => i.Text)).ToList();
+        for (var pass = 0; pass < 2; pass++)
+        {
+            if (pass == 1)
+            {
+                await family.ReloadAsync();
+                await Assertions.Expect(status).ToContainTextAsync("The teacher will let you in shortly", new() { Timeout = Ms });
+            }
+            Assert.Equal(given, await TickedAsync(family));
+            await Assertions.Expect(family.GetByLabel(missed.Text)).Not.ToBeCheckedAsync(new() { Timeout = Ms });
+        }
+
+        // The missed item is ticked and sent from the waiting room: the teacher sees the checklist complete and admits the family.
+        await family.GetByLabel(missed.Text).CheckAsync();
+        await family.GetByRole(AriaRole.Button, new() { Name = "Send my answers" }).ClickAsync();
+        await Assertions.Expect(lobby).ToContainTextAsync("checklist complete", new() { Timeout = Ms });
+        await Assertions.Expect(family.Locator("#declare-result")).ToHaveTextAsync("Your answers are sent: the teacher sees them.", new() { Timeout = Ms });
+        await Assertions.Expect(family.Locator("#error")).ToBeHiddenAsync(new() { Timeout = Ms });
+        await Assertions.Expect(status).ToContainTextAsync("The teacher will let you in shortly", new() { Timeout = Ms });
+        Assert.Equal(given.Count + 1, (await TickedAsync(family)).Length);
+        await AssertEveryControlIsLabelledAsync(family);
+        Assert.Empty(await AccessibilityViolationsAsync(family));
+        await teacher.GetByRole(AriaRole.Button, new() { Name = "Admit Mia Mother" }).ClickAsync();
+        await Assertions.Expect(status).ToContainTextAsync("You are in the call", new() { Timeout = Ms });
+        Assert.Equal(given.Count + 1, (await TickedAsync(family)).Length);
+        await family.Context.CloseAsync();
+        await teacher.Context.CloseAsync();
+    }
+
+    /// <summary>The words of each box ticked on the call page's declaration, in the page's order.</summary>
+    private static Task<string[]> TickedAsync(IPage page) => page.EvaluateAsync<string[]>("""
+        () => [...document.querySelectorAll('#declare-form input[type=checkbox]:checked')].map(i => document.querySelector(`label[for="${i.id}"]`).textContent.trim())
+        """).WaitAsync(BrowserApp.Timeout);
+
     /// <summary>
     /// 10:00 (at <paramref name="offset"/> from UTC) on the first Wednesday at least three days
     /// from the app's clock: each test moves the clock on to its own call, and never back.

@@ -402,6 +402,9 @@
     else if (s.phase === 'Live') text = 'You are in the call.';
     else text = 'You are in the call. The session starts when the teacher has made the checks.';
     say(text);
+    showDeclaration(s.declaration);
+    // Once sent, the same form corrects the answers (a missed item ticked in the waiting room): the teacher sees them at once.
+    $('declare-send').textContent = s.declared ? 'Send my answers' : 'Go to the waiting room';
     $('consent-section').hidden = !s.declared || s.place === 'Ended' || s.place === 'Removed';
     // Someone who cannot consent is told why in their own words, and shown no words to consent to (clause 1).
     $('consent-text').textContent = s.consentText;
@@ -412,6 +415,21 @@
       : s.consentConfirmed ? 'Your consent is recorded and confirmed by the teacher.' : s.consentGiven ? 'Your consent is recorded; the teacher will confirm it.' : '';
     $('leave').disabled = s.place !== 'InCall' && s.place !== 'Lobby';
     if (s.place === 'Ended' || s.place === 'Removed') { for (const id of [...peers.keys()]) drop(id); localStream?.getTracks().forEach(t => t.stop()); }
+  }
+
+  // The answers the room holds for this family, ticked on the form: a page opened again (a reload,
+  // another device) shows what was declared, not boxes left empty. Ticked only when those answers
+  // change, so that a box the family is ticking is not unticked by the room's next update; not
+  // while answers given before the room opened wait to be sent.
+  let shownDeclaration = null;
+  function showDeclaration(d) {
+    const key = d ? JSON.stringify(d) : null;
+    if (!d || key === shownDeclaration || declarePending) return;
+    shownDeclaration = key;
+    const form = $('declare-form');
+    for (const box of form.querySelectorAll('input[name=pupil]')) box.checked = d.pupilIds.includes(box.value);
+    form.querySelector('#stays').checked = d.staysThroughout;
+    for (const box of form.querySelectorAll('input[name=checklist]')) box.checked = d.checklist.includes(box.value);
   }
 
   // Whether the school has a TURN relay, and whether this browser gets an address on it (with this
@@ -515,7 +533,8 @@
     const form = $('declare-form');
     const pupils = [...form.querySelectorAll('input[name=pupil]:checked')].map(i => i.value);
     const checklist = [...form.querySelectorAll('input[name=checklist]:checked')].map(i => i.value);
-    await act('Declare', pupils, form.querySelector('#stays').checked, checklist);
+    const answer = await act('Declare', pupils, form.querySelector('#stays').checked, checklist);
+    $('declare-result').textContent = answer.ok ? 'Your answers are sent: the teacher sees them.' : '';
   }
 
   async function join() {
