@@ -1,4 +1,5 @@
 using Chaperone.Compliance;
+using Chaperone.Pages;
 using Chaperone.Policy;
 
 namespace Chaperone.Calls;
@@ -71,6 +72,10 @@ public static class CallEvidence
     public static List<EvidenceItem> AtClose(Room room, int lapses, int teacherDrops, int unknownPeopleRemoved, (bool Joined, DateTimeOffset? AllLeftAt) family = default)
     {
         var items = new List<EvidenceItem>();
+        // Times in the findings are the school's, as the rest of the session's record gives them.
+        var zone = room.Facts.Settings.TimeZone;
+        string Hm(DateTimeOffset at) => Display.TimeAt(at, zone);
+        string Hms(DateTimeOffset? at) => at is { } a ? Display.TimeAtToSecond(a, zone) : "";
         items.Add(ConsentItem(room));
         // Each child present at the start, not just one: with a parent or carer who stayed, in a room whose checklist was ticked.
         var declared = room.Families.Values.Where(f => f.Declaration is not null).Select(f => f.Declaration!).ToList();
@@ -88,16 +93,16 @@ public static class CallEvidence
             items.Add(hours);
         }
         items.Add(Item(Clauses.Participants, "present-at-start", room.StartedAt is not null,
-            room.StartedAt is { } started ? $"Teacher, pupil and supervising guardian were present when the session started at {started:HH:mm} UTC." : "The session never started."));
+            room.StartedAt is { } started ? $"Teacher, pupil and supervising guardian were present when the session started at {Hm(started)}." : "The session never started."));
         items.Add(Item(Clauses.TeacherPupilOnly, "teacher-pupil-only", unknownPeopleRemoved == 0, unknownPeopleRemoved == 0
             ? "The room offers no text chat or other channel; only the teacher, the pupil and their supervising adult took part, and the teacher held the mute controls."
             : $"The teacher removed {unknownPeopleRemoved} device(s) from the call because an unknown person was present."));
         items.Add(Item(Clauses.ExitOrder, "exit-order", room.FamilyEndedAt is not null && room.ClosedAt >= room.FamilyEndedAt,
             room.ClosedAt is null
-                ? $"The call was left open: the teacher did not close the session{(room.FamilyEndedAt is { } ended ? $" after ending the family's part at {ended:HH:mm:ss} UTC" : ", nor end the family's part")}."
-                : $"The family's part ended at {room.FamilyEndedAt:HH:mm:ss} UTC; the teacher closed the session at {room.ClosedAt:HH:mm:ss} UTC."));
+                ? $"The call was left open: the teacher did not close the session{(room.FamilyEndedAt is { } ended ? $" after ending the family's part at {Hms(ended)}" : ", nor end the family's part")}."
+                : $"The family's part ended at {Hms(room.FamilyEndedAt)}; the teacher closed the session at {Hms(room.ClosedAt)}."));
         items.Add(room.ExpectationsConfirmedAt is { } given
-            ? Item(Clauses.Expectations, room.ExpectationsFull ? "expectations-full" : "expectations-brief", true, $"The teacher gave the {(room.ExpectationsFull ? "full expectations (first session with this teacher)" : "brief reminder of the expectations")} at {given:HH:mm} UTC.")
+            ? Item(Clauses.Expectations, room.ExpectationsFull ? "expectations-full" : "expectations-brief", true, $"The teacher gave the {(room.ExpectationsFull ? "full expectations (first session with this teacher)" : "brief reminder of the expectations")} at {Hm(given)}.")
             : Item(Clauses.Expectations, "expectations", false, "The teacher did not confirm giving the expectations."));
         var checklist = EachChild(d => d.ChecklistComplete);
         items.Add(Item(Clauses.Environment, "room", checklist && room.RoomCheckedAt is not null,
@@ -124,7 +129,7 @@ public static class CallEvidence
         var given = string.Join("; ", confirmed.Select(c =>
             $"Consent given by {c.GuardianName} ({c.Relationship}, parental responsibility)"
             + (group ? $" for {string.Join(" and ", c.PupilIds.Select(room.Facts.PupilName))}" : "")
-            + $" at {c.GivenAt:HH:mm} UTC and confirmed by the teacher"));
+            + $" at {Display.TimeAt(c.GivenAt, room.Facts.Settings.TimeZone)} and confirmed by the teacher"));
         return uncovered.Count == 0
             ? Item(Clauses.Consent, "consent", true, $"{given}.")
             : Item(Clauses.Consent, "consent", false, $"{given}. No confirmed consent is on record for {string.Join(" and ", uncovered)}.");

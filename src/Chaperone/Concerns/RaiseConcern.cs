@@ -105,7 +105,7 @@ public sealed class RaiseConcern(ChaperoneDbContext db, ConcernRouting routing, 
                 new { reference = concern.Reference, kind = ConcernDtos.KindName(c.Kind), pupils = c.PupilIds.Count, sessionId = c.SessionId });
             if (c.SessionId is { } sessionId)
             {
-                db.Evidence.Add(ConcernEvidence(schoolId, sessionId, concern.Reference, now));
+                db.Evidence.Add(ConcernEvidence(schoolId, sessionId, concern.Reference, now, await SchoolZoneAsync(schoolId, ct)));
             }
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
@@ -166,7 +166,7 @@ public sealed class RaiseConcern(ChaperoneDbContext db, ConcernRouting routing, 
                 new { reference = concern.Reference, kind = ConcernDtos.KindName(concern.Kind), sessionId = concern.SessionId, unattendedDraft = true });
             if (concern.SessionId is { } sessionId)
             {
-                db.Evidence.Add(ConcernEvidence(concern.SchoolId, sessionId, concern.Reference, now));
+                db.Evidence.Add(ConcernEvidence(concern.SchoolId, sessionId, concern.Reference, now, await SchoolZoneAsync(concern.SchoolId, ct)));
             }
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
@@ -176,14 +176,18 @@ public sealed class RaiseConcern(ChaperoneDbContext db, ConcernRouting routing, 
         return true;
     }
 
-    /// <summary>Clause 12's evidence on the session: the reference only (as the record of intervention shows it), never the kind or content.</summary>
-    private static Compliance.EvidenceRecord ConcernEvidence(Guid schoolId, Guid sessionId, string reference, DateTimeOffset now) => new()
+    /// <summary>The school's zone, in which the evidence gives the time, as the rest of the session's record does.</summary>
+    private async Task<NodaTime.DateTimeZone> SchoolZoneAsync(Guid schoolId, CancellationToken ct) =>
+        Policy.PolicySettings.ZoneOrDefault(await db.Schools.AsNoTracking().Where(s => s.Id == schoolId).Select(s => s.TimeZoneId).FirstOrDefaultAsync(ct));
+
+    /// <summary>Clause 12's evidence on the session: the reference only (as the record of intervention shows it), never the kind or content; the time in the school's zone.</summary>
+    private static Compliance.EvidenceRecord ConcernEvidence(Guid schoolId, Guid sessionId, string reference, DateTimeOffset now, NodaTime.DateTimeZone zone) => new()
     {
         SchoolId = schoolId, SessionId = sessionId, Stage = ConcernEvidenceStage, RecordedAt = now,
         Items = [new Compliance.EvidenceItem
         {
             Clause = Policy.Clauses.Concerns, Rule = ConcernRaisedRule, Passed = true,
-            Text = $"Concern {reference} was raised about this session at {now:HH:mm} UTC and routed at once.",
+            Text = $"Concern {reference} was raised about this session at {Pages.Display.TimeAt(now, zone)} and routed at once.",
         }],
     };
 

@@ -1,5 +1,6 @@
 using Chaperone.Compliance;
 using Chaperone.Policy;
+using NodaTime;
 
 namespace Chaperone.Teams;
 
@@ -122,7 +123,8 @@ public static class FamilyLeftFirstRule
 {
     public const string Name = "teams-family-left-first";
 
-    public static AttendanceVerdict Judge(TeamsAttendance attendance)
+    /// <summary>The times are written in the school's zone (<paramref name="zone"/>), as the rest of the session's record gives them.</summary>
+    public static AttendanceVerdict Judge(TeamsAttendance attendance, DateTimeZone zone)
     {
         var teacherLeft = attendance.Of(AttendeeKind.Teacher).Select(p => p.LastLeave).Max();
         var familyLeft = attendance.Of(AttendeeKind.Family).Select(p => p.LastLeave).Max();
@@ -131,8 +133,8 @@ public static class FamilyLeftFirstRule
             return new(Clauses.ExitOrder, Name, VerdictStatus.NotApplicable, "No exit order: the teacher and the family were not both in the call.");
         }
         return familyLeft <= teacherLeft + TogetherThroughoutRule.Tolerance
-            ? new(Clauses.ExitOrder, Name, VerdictStatus.Met, $"The family left at {familyLeft:HH:mm:ss} UTC, the teacher at {teacherLeft:HH:mm:ss} UTC.")
-            : new(Clauses.ExitOrder, Name, VerdictStatus.Breached, $"The teacher left at {teacherLeft:HH:mm:ss} UTC, before the family (who left at {familyLeft:HH:mm:ss} UTC).");
+            ? new(Clauses.ExitOrder, Name, VerdictStatus.Met, $"The family left at {Pages.Display.TimeAtToSecond(familyLeft.Value, zone)}, the teacher at {Pages.Display.TimeAtToSecond(teacherLeft.Value, zone)}.")
+            : new(Clauses.ExitOrder, Name, VerdictStatus.Breached, $"The teacher left at {Pages.Display.TimeAtToSecond(teacherLeft.Value, zone)}, before the family (who left at {Pages.Display.TimeAtToSecond(familyLeft.Value, zone)}).");
     }
 }
 
@@ -179,6 +181,6 @@ public static class AttendanceReadiness
                         new(Clauses.ExitOrder, FamilyLeftFirstRule.Name, VerdictStatus.Pending, why)];
             }
         }
-        return [TogetherThroughoutRule.Judge(attendance), FamilyLeftFirstRule.Judge(attendance), FamilyWithinHoursRule.Judge(attendance, settings)];
+        return [TogetherThroughoutRule.Judge(attendance), FamilyLeftFirstRule.Judge(attendance, settings.TimeZone), FamilyWithinHoursRule.Judge(attendance, settings)];
     }
 }

@@ -22,6 +22,22 @@ public sealed class TeamsAttendanceRuleTests
     private static string StatusOf(IReadOnlyList<AttendanceVerdict> verdicts, int clause) => verdicts.Single(v => v.Clause == clause).Status;
 
     [Fact]
+    public void TheOrderOfLeavingIsGivenInTheSchoolsTimesInSummer()
+    {
+        // 09:00 UTC on a June day is 10:00 in London (British Summer Time).
+        var nine = new DateTimeOffset(2027, 6, 10, 9, 0, 0, TimeSpan.Zero);
+        var attendance = TeamsAttendance.From(1, [
+            ("teacher-oid", "Tess Teacher", "tess@school.test", "Organizer", AttendeeKind.Teacher, new PresenceInterval(nine, nine.AddMinutes(31))),
+            ("MIA@FAMILY.TEST", "Mia Mother", "mia@family.test", "Attendee", AttendeeKind.Family, new PresenceInterval(nine.AddMinutes(1), nine.AddMinutes(29).AddSeconds(5))),
+        ]);
+
+        var verdict = AttendanceReadiness.Judge(attendance, nine.AddMinutes(30), nine.AddMinutes(31), Chaperone.Policy.PolicySettings.Default).Single(v => v.Clause == 6);
+
+        Assert.Equal(VerdictStatus.Met, verdict.Status);
+        Assert.Equal("The family left at 10:29:05, the teacher at 10:31:00.", verdict.Evidence);
+    }
+
+    [Fact]
     public void TeacherThroughoutAndFamilyLeavingFirstMeetsClauses4And6()
     {
         var verdicts = Judge(1, End, Teacher(0, 31), Family(1, 29));

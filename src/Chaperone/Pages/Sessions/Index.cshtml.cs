@@ -110,8 +110,10 @@ public sealed class IndexModel(ChaperoneDbContext db, TimeProvider clock, global
             EndsAfter: from is { } fromDay ? SessionFilter.StartOf(fromDay, Zone) : null,
             StartsBefore: to is { } toDay ? SessionFilter.EndOf(toDay, Zone) : null,
             Status: status));
-        var upcoming = await SessionView.LoadManyAsync(db, schoolId, query.Where(s => s.End > now).OrderBy(s => s.Start).ThenBy(s => s.Id).Take(Limit + 1), ct);
-        var past = await SessionView.LoadManyAsync(db, schoolId, query.Where(s => s.End <= now).OrderByDescending(s => s.Start).ThenBy(s => s.Id).Take(Limit + 1), ct);
+        // Over once its booked end has passed or its call has ended (closed early, or marked not
+        // attended), as the compliance dashboard judges it (SessionStates.Of).
+        var upcoming = await SessionView.LoadManyAsync(db, schoolId, query.Where(s => s.End > now && s.Status != SessionStatus.Ended).OrderBy(s => s.Start).ThenBy(s => s.Id).Take(Limit + 1), ct);
+        var past = await SessionView.LoadManyAsync(db, schoolId, query.Where(s => s.End <= now || s.Status == SessionStatus.Ended).OrderByDescending(s => s.Start).ThenBy(s => s.Id).Take(Limit + 1), ct);
         Truncated = upcoming.Count > Limit || past.Count > Limit;
         Upcoming.AddRange(upcoming.OrderBy(s => s.Start).Take(Limit));
         Past.AddRange(past.OrderByDescending(s => s.Start).Take(Limit));

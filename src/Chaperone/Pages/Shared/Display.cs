@@ -11,6 +11,7 @@ public static class Display
     private static readonly LocalDatePattern LongDate = LocalDatePattern.Create("dddd d MMMM uuuu", EnGb);
     private static readonly LocalDatePattern ShortDate = LocalDatePattern.Create("ddd d MMM", EnGb);
     private static readonly LocalTimePattern Hm = LocalTimePattern.CreateWithInvariantCulture("HH:mm");
+    private static readonly LocalTimePattern Hms = LocalTimePattern.CreateWithInvariantCulture("HH:mm:ss");
     private static readonly LocalDatePattern IsoDate = LocalDatePattern.Iso;
 
     /// <summary>"Wednesday 2 December 2026, 10:00–10:30" (the end day is named too if it differs).</summary>
@@ -36,6 +37,14 @@ public static class Display
         var t = Instant.FromDateTimeOffset(instant).InZone(zone).LocalDateTime;
         return $"on {LongDate.Format(t.Date)} at {Hm.Format(t.TimeOfDay)}";
     }
+
+    /// <summary>"10:38": the time of day of <paramref name="instant"/> in the school's zone, as a session's record gives it.</summary>
+    public static string TimeAt(DateTimeOffset instant, DateTimeZone zone) =>
+        Hm.Format(Instant.FromDateTimeOffset(instant).InZone(zone).TimeOfDay);
+
+    /// <summary>"10:38:05": <see cref="TimeAt"/> to the second, for the order of leaving.</summary>
+    public static string TimeAtToSecond(DateTimeOffset instant, DateTimeZone zone) =>
+        Hms.Format(Instant.FromDateTimeOffset(instant).InZone(zone).TimeOfDay);
 
     /// <summary>What a family's page calls their session: a small group's, a few of their own children's, or one child's.</summary>
     public static string CallLabel(int ownPupils, int otherPupils) =>
