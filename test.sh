@@ -32,7 +32,7 @@ fi
 pg "$PGBIN/initdb" -D "$PGDIR/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
 pg "$PGBIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/server.log" -w -t 60 \
   -o "-p $PGPORT -k $PGDIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c max_connections=200" start >/dev/null
-stop_pg() { pg "$PGBIN/pg_ctl" -D "$PGDIR/data" -m fast -w stop >/dev/null 2>&1 || true; rm -rf "$PGDIR"; }
+stop_pg() { pg "$PGBIN/pg_ctl" -D "$PGDIR/data" -m fast -w stop >/dev/null 2>&1 || true; rm -rf "$PGDIR" || true; }
 
 # Redis, for the staff hub's backplane across instances: in memory only, loopback only.
 REDISDIR=$(mktemp -d /tmp/chaperone-redis.XXXXXX)
@@ -40,7 +40,17 @@ REDISPORT=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));
 redis-server --port "$REDISPORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$REDISDIR" \
   --daemonize yes --pidfile "$REDISDIR/redis.pid" --logfile "$REDISDIR/redis.log"
 for _ in $(seq 1 50); do [ -s "$REDISDIR/redis.pid" ] && break; sleep 0.1; done
-stop_redis() { [ -s "$REDISDIR/redis.pid" ] && kill "$(cat "$REDISDIR/redis.pid")" 2>/dev/null || true; rm -rf "$REDISDIR"; }
+# Redis is daemonised (not a child to wait for): wait until it has gone, or it may still be writing
+# into its folder as the folder is removed ("Directory not empty"), failing a run whose tests passed.
+stop_redis() {
+  local pid
+  pid=$(cat "$REDISDIR/redis.pid" 2>/dev/null || true)
+  if [ -n "$pid" ]; then
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  fi
+  rm -rf "$REDISDIR" || true
+}
 trap 'stop_pg; stop_redis' EXIT
 
 # The test tools that come from npm, each at the version its package-lock.json pins: Azurite
@@ -60,7 +70,7 @@ AZURITEBIN="$PWD/$AZURITE/node_modules/.bin/azurite-blob"
 (cd "$AZURITEDIR" && exec "$AZURITEBIN" --blobHost 127.0.0.1 --blobPort "$AZURITEPORT" --inMemoryPersistence \
   --skipApiVersionCheck --disableProductStyleUrl --silent >azurite.log 2>&1) &
 AZURITEPID=$!
-stop_azurite() { kill "$AZURITEPID" 2>/dev/null || true; wait "$AZURITEPID" 2>/dev/null || true; rm -rf "$AZURITEDIR"; }
+stop_azurite() { kill "$AZURITEPID" 2>/dev/null || true; wait "$AZURITEPID" 2>/dev/null || true; rm -rf "$AZURITEDIR" || true; }
 trap 'stop_pg; stop_redis; stop_azurite' EXIT
 for _ in $(seq 1 100); do grep -q "successfully listens" "$AZURITEDIR/azurite.log" && break; sleep 0.1; done
 if ! grep -q "successfully listens" "$AZURITEDIR/azurite.log"; then
@@ -76,7 +86,7 @@ turnserver -n --listening-ip=127.0.0.1 --relay-ip=127.0.0.1 --listening-port="$T
   --use-auth-secret --static-auth-secret="$TURNSECRET" --realm=chaperone.test --fingerprint \
   --no-tls --no-dtls --no-cli --allow-loopback-peers --log-file="$TURNDIR/turn.log" --simple-log >/dev/null 2>&1 &
 TURNPID=$!
-stop_turn() { kill "$TURNPID" 2>/dev/null || true; wait "$TURNPID" 2>/dev/null || true; rm -rf "$TURNDIR"; }
+stop_turn() { kill "$TURNPID" 2>/dev/null || true; wait "$TURNPID" 2>/dev/null || true; rm -rf "$TURNDIR" || true; }
 trap 'stop_pg; stop_redis; stop_azurite; stop_turn' EXIT
 for _ in $(seq 1 100); do python3 -c "import socket,sys;s=socket.socket();s.settimeout(0.2);sys.exit(s.connect_ex(('127.0.0.1',$TURNPORT)))" && break; sleep 0.1; done
 if ! kill -0 "$TURNPID" 2>/dev/null; then
