@@ -12,7 +12,8 @@ namespace Chaperone.Pages.Sessions;
 
 /// <summary>
 /// The signed-in teacher's sessions (the whole school's for leaders, the DSL and admins):
-/// upcoming first, soonest first, then past ones, most recent first.
+/// upcoming first, soonest first; then those cancelled before their time came, the latest
+/// cancelled first; then past ones, most recent first (cancelled ones among them, marked so).
 /// </summary>
 public sealed class IndexModel(ChaperoneDbContext db, TimeProvider clock, global::Chaperone.Compliance.ComplianceOverview compliance) : PageModel
 {
@@ -32,6 +33,9 @@ public sealed class IndexModel(ChaperoneDbContext db, TimeProvider clock, global
     public bool WholeSchool { get; private set; }
     public bool NeedsFamiliarisation { get; private set; }
     public List<SessionDto> Upcoming { get; } = [];
+
+    /// <summary>Sessions whose time is still to come but which were cancelled: not calls to come, so not under <see cref="Upcoming"/>.</summary>
+    public List<SessionDto> Cancelled { get; } = [];
     public List<SessionDto> Past { get; } = [];
     public bool Truncated { get; private set; }
 
@@ -112,10 +116,14 @@ public sealed class IndexModel(ChaperoneDbContext db, TimeProvider clock, global
             Status: status));
         // Over once its booked end has passed or its call has ended (closed early, or marked not
         // attended), as the compliance dashboard judges it (SessionStates.Of).
-        var upcoming = await SessionView.LoadManyAsync(db, schoolId, query.Where(s => s.End > now && s.Status != SessionStatus.Ended).OrderBy(s => s.Start).ThenBy(s => s.Id).Take(Limit + 1), ct);
+        // A cancelled session is not a call to come: it is listed apart until its time has passed, then under "Past".
+        var toCome = query.Where(s => s.End > now && s.Status != SessionStatus.Ended);
+        var upcoming = await SessionView.LoadManyAsync(db, schoolId, toCome.Where(s => s.Status != SessionStatus.Cancelled).OrderBy(s => s.Start).ThenBy(s => s.Id).Take(Limit + 1), ct);
+        var cancelled = await SessionView.LoadManyAsync(db, schoolId, toCome.Where(s => s.Status == SessionStatus.Cancelled).OrderByDescending(s => s.CancelledAt).ThenBy(s => s.Id).Take(Limit + 1), ct);
         var past = await SessionView.LoadManyAsync(db, schoolId, query.Where(s => s.End <= now || s.Status == SessionStatus.Ended).OrderByDescending(s => s.Start).ThenBy(s => s.Id).Take(Limit + 1), ct);
-        Truncated = upcoming.Count > Limit || past.Count > Limit;
+        Truncated = upcoming.Count > Limit || cancelled.Count > Limit || past.Count > Limit;
         Upcoming.AddRange(upcoming.OrderBy(s => s.Start).Take(Limit));
+        Cancelled.AddRange(cancelled.OrderByDescending(s => s.Cancellation?.At).ThenBy(s => s.Start).Take(Limit));
         Past.AddRange(past.OrderByDescending(s => s.Start).Take(Limit));
         CannotCome = await Families.FamilyAbsence.SessionsAsync(db, schoolId, [.. Upcoming.Where(s => s.Status == "scheduled").Select(s => Guid.Parse(s.Id))], ct);
     }
