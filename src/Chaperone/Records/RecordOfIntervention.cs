@@ -136,6 +136,25 @@ public sealed class RecordOfIntervention(ChaperoneDbContext db, CallProviderReso
             ? await BuildAsync(user, from, to, term, null, null, ct)
             : new Result.Forbidden("The school's record of intervention is exported by senior leaders, the DSL and admins.");
 
+    /// <summary>
+    /// The concerns raised about the report's sessions that <paramref name="user"/> may open
+    /// (<see cref="Concerns.ConcernAccess.Visible"/>: by their role, or as the concern's raiser), by
+    /// reference (C-0003), with their ids: the pages link these references, and leave the others as text.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, string>> ReadableConcernsAsync(ClaimsPrincipal user, InterventionReport report, CancellationToken ct)
+    {
+        var sessionIds = report.Rows.Where(r => r.ConcernsRaised.Length > 0).Select(r => Guid.Parse(r.SessionId)).Distinct().ToList();
+        if (sessionIds.Count == 0)
+        {
+            return new Dictionary<string, string>();
+        }
+        var readable = await Concerns.ConcernAccess.Visible(db, user).AsNoTracking()
+            .Where(c => c.Status == Concerns.ConcernStatus.Raised && c.SessionId != null && sessionIds.Contains(c.SessionId.Value))
+            .Select(c => new { c.Id, c.Number })
+            .ToListAsync(ct);
+        return readable.ToDictionary(c => Concerns.Concern.ReferenceOf(c.Number), c => Ids.Format(c.Id));
+    }
+
     /// <summary>The school's terms, in date order, to choose a range from.</summary>
     public Task<List<Term>> TermsAsync(ClaimsPrincipal user, CancellationToken ct) => Terms.OfSchoolAsync(db, user.SchoolId(), ct);
 

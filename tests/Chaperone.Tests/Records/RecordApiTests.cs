@@ -341,6 +341,37 @@ public abstract class RecordApiTests(ChaperoneApp app)
     }
 
     [Fact]
+    public async Task TheRecordOfInterventionPagesLinkAConcernRaisedForThoseWhoMayReadItAndShowOthersItsReference()
+    {
+        var (school, id, start) = await RunCallAsync();
+        var teacher = await school.TeacherAsync(app);
+        var raised = await Concerns.ConcernTestSupport.RaiseAsync(teacher, new
+        {
+            pupilIds = new[] { school.TwoParentPupil.ToString() }, sessionId = id.ToString(), kind = "safeguarding",
+            summary = "Bruise on the arm SUMMARY-MARK", detail = "A bruise on the forearm.",
+        });
+        var (reference, concernId) = (raised.GetProperty("reference").GetString()!, raised.GetProperty("id").GetString()!);
+        var (dsl, slt) = await Concerns.ConcernTestSupport.LeadersAsync(app, school);
+        var range = $"from={Iso(start)}&to={Iso(start)}";
+        var link = $"<a href=\"/concerns/{concernId}\">{reference}</a>";
+
+        // The DSL reads every safeguarding concern; the teacher raised this one: each opens it from the record.
+        foreach (var (reader, path) in new[] { (dsl, $"/record-of-intervention?{range}"), (dsl, $"/pupils/{school.TwoParentPupil}/record-of-intervention?{range}"), (teacher, $"/pupils/{school.TwoParentPupil}/record-of-intervention?{range}") })
+        {
+            var page = System.Net.WebUtility.HtmlDecode(await reader.GetStringAsync(path));
+            Assert.Contains(link, page, StringComparison.Ordinal);
+        }
+        // A senior leader (who reads behaviour concerns, not safeguarding ones) and an admin see only the reference.
+        foreach (var (reader, path) in new[] { (slt, $"/record-of-intervention?{range}"), (await school.AdminAsync(app), $"/record-of-intervention?{range}") })
+        {
+            var page = System.Net.WebUtility.HtmlDecode(await reader.GetStringAsync(path));
+            Assert.Matches($"data-concerns-raised>\\s*{reference}\\s*</td>", page);
+            Assert.DoesNotContain($"/concerns/{concernId}", page, StringComparison.Ordinal);
+            Assert.DoesNotContain("SUMMARY-MARK", page, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task TheRangeSelectsSessionsByTheirDayInTheSchoolsZone()
     {
         var school = await TestSchool.CreateAsync(app);

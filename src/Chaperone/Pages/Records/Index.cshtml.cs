@@ -11,6 +11,6 @@ public sealed class IndexModel(RecordOfIntervention records) : InterventionPage
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
         await LoadTermsAsync(records, ct);
-        return Show(await records.ForSchoolAsync(User, ChosenFrom, ChosenTo, Term, ct));
+        return await ShowAsync(records, await records.ForSchoolAsync(User, ChosenFrom, ChosenTo, Term, ct), ct);
     }
 }

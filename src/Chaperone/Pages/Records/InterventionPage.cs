@@ -51,13 +51,25 @@ public abstract class InterventionPage : PageModel
         null => ApiPath,
     };
 
+    /// <summary>
+    /// The concerns in the "Concerns raised" column that the reader may open, by reference, with
+    /// their ids (clause 12: the DSL and leaders by their role, a teacher the concerns they raised);
+    /// the other references are shown as text.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> ConcernLinks { get; private set; } = new Dictionary<string, string>();
+
+    /// <summary>The references of a row's "Concerns raised" value, in order.</summary>
+    public static IReadOnlyList<string> ConcernReferences(InterventionRow row) =>
+        row.ConcernsRaised.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
     /// <summary>Shows the result: the report, or what to fix; null for a page that is not there (404) or not for this user (403).</summary>
-    protected IActionResult Show(RecordOfIntervention.Result result)
+    protected async Task<IActionResult> ShowAsync(RecordOfIntervention records, RecordOfIntervention.Result result, CancellationToken ct)
     {
         switch (result)
         {
             case RecordOfIntervention.Result.Ok ok:
                 Report = ok.Report;
+                ConcernLinks = await records.ReadableConcernsAsync(User, ok.Report, ct);
                 From = Display.Iso(ok.Report.Range.From);
                 To = Display.Iso(ok.Report.Range.To);
                 return Page();

@@ -14,6 +14,6 @@ public sealed class PupilModel(RecordOfIntervention records) : InterventionPage
     {
         PupilId = id;
         await LoadTermsAsync(records, ct);
-        return Show(await records.ForPupilAsync(User, id, ChosenFrom, ChosenTo, Term, ct));
+        return await ShowAsync(records, await records.ForPupilAsync(User, id, ChosenFrom, ChosenTo, Term, ct), ct);
     }
 }
