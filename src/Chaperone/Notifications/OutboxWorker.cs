@@ -175,7 +175,7 @@ public sealed class OutboxWorker(
 
     /// <summary>
     /// For a reminder, whether it is still true: a clause 8 reminder's session is still the
-    /// version it tells of, still scheduled and not yet begun (a move or cancellation supersedes
+    /// version it tells of, still scheduled and not yet begun (a day-before one: its day not yet come; a move or cancellation supersedes
     /// the reminders written before it, but not one written by the reminder job at the same
     /// moment), and its parent or carer has not said on their page that they cannot come (they
     /// know when it is; the teacher is to move or cancel it); a clause 11 reminder's session still
@@ -193,7 +193,12 @@ public sealed class OutboxWorker(
         var outcomeReminder = message.Kind is MessageKind.OutcomeDue or MessageKind.OutcomeOverdue;
         // Whether an outcome is on record is asked only for clause 11's reminders.
         var session = await db.Sessions.AsNoTracking().Where(s => s.Id == message.SessionId)
-            .Select(s => new { s.Sequence, s.Status, s.Start, Outcome = outcomeReminder && db.Set<Calls.CallEventRecord>().Any(e => e.SessionId == s.Id && e.Kind == Calls.RoomEvents.Outcome) })
+            .Select(s => new
+            {
+                s.Sequence, s.Status, s.Start,
+                Outcome = outcomeReminder && db.Set<Calls.CallEventRecord>().Any(e => e.SessionId == s.Id && e.Kind == Calls.RoomEvents.Outcome),
+                Zone = db.Schools.Where(school => school.Id == s.SchoolId).Select(school => school.TimeZoneId).FirstOrDefault(),
+            })
             .FirstOrDefaultAsync(ct);
         if (outcomeReminder)
         {
@@ -211,6 +216,9 @@ public sealed class OutboxWorker(
             { Status: not Scheduling.SessionStatus.Scheduled } => new DeliveryResult.Superseded($"not sent: the session is {session.Status}"),
             _ when session.Sequence != sequence => new DeliveryResult.Superseded("not sent: the session has moved"),
             _ when session.Start <= clock.GetUtcNow() => new DeliveryResult.Superseded("not sent: the session has begun"),
+            // "The next school day" is no longer true once the session's day has come (the mail server was down overnight).
+            _ when message.Kind == MessageKind.ReminderDayBefore && !ReminderTimes.DayBeforeStillTrue(session.Start, clock.GetUtcNow(), Policy.PolicySettings.ZoneOrDefault(session.Zone))
+                => new DeliveryResult.Superseded("not sent: the session's day has come"),
             _ when message.RecipientRole == "guardian"
                 && (await Families.FamilyAbsence.CurrentAsync(db, message.SchoolId, message.SessionId!.Value, sequence, ct, message.RecipientId)).Count > 0
                 => new DeliveryResult.Superseded("not sent: they said they cannot come"),

@@ -19,7 +19,8 @@ namespace Chaperone.Notifications;
 /// <remarks>
 /// <para><b>Never lost.</b> What is due is worked out from the sessions each time, not from a
 /// queue: a reminder missed while no instance ran (or whose write failed) is written at the next
-/// look, as long as its session has not started.</para>
+/// look, as long as its session has not started (a day-before reminder, as long as the session's
+/// day has not begun: <see cref="ReminderTimes.DayBeforeStillTrue"/>).</para>
 /// <para><b>Once.</b> A unique index on session, version (<c>Sequence</c>), kind and recipient
 /// (<see cref="OutboxMessage.SessionSequence"/>) lets each reminder be written once, however many
 /// instances look at the same moment on one PostgreSQL database: the instance that loses the race

@@ -8,7 +8,10 @@ namespace Chaperone.Notifications;
 /// school day before the session (weekends and closures skipped); the morning reminder at 07:30
 /// on the day, if that is before the session starts. A reminder belongs to one version of the
 /// session (its time, its <c>Sequence</c>): one whose time had passed when that version was
-/// booked or moved is never sent for it.
+/// booked or moved is never sent for it. The day-before reminder tells of "the next school day":
+/// once the session's own day has begun in the school's zone it is no longer true, so one not
+/// yet written or sent by then (no instance running overnight, the mail server down) never is;
+/// the morning reminder tells of the call instead.
 /// </summary>
 public static class ReminderTimes
 {
@@ -32,6 +35,13 @@ public static class ReminderTimes
         return day.At(settings.DayEnd).InZoneLeniently(settings.TimeZone).ToInstant().ToDateTimeOffset();
     }
 
+    /// <summary>
+    /// Whether a day-before reminder of a session starting at <paramref name="start"/> may still go
+    /// at <paramref name="now"/>: only before the session's own day begins in <paramref name="zone"/>.
+    /// </summary>
+    public static bool DayBeforeStillTrue(DateTimeOffset start, DateTimeOffset now, DateTimeZone zone) =>
+        now < Instant.FromDateTimeOffset(start).InZone(zone).Date.AtStartOfDayInZone(zone).ToInstant().ToDateTimeOffset();
+
     /// <summary>07:30 on the day of <paramref name="start"/>, in the school's zone.</summary>
     public static DateTimeOffset Morning(DateTimeOffset start, DateTimeZone zone) =>
         Instant.FromDateTimeOffset(start).InZone(zone).Date.At(MorningAt).InZoneLeniently(zone).ToInstant().ToDateTimeOffset();
@@ -39,7 +49,8 @@ public static class ReminderTimes
     /// <summary>
     /// The reminders of a session version (starting at <paramref name="start"/>, booked or last
     /// moved at <paramref name="changedAt"/>) that are due at <paramref name="now"/>: their time
-    /// has come, it came after the version was set, and the session has not started.
+    /// has come, it came after the version was set, and the session has not started (nor, for the
+    /// day-before reminder, has the session's day).
     /// </summary>
     public static List<(MessageKind Kind, DateTimeOffset At)> Due(DateTimeOffset start, DateTimeOffset changedAt, DateTimeOffset now, PolicySettings settings)
     {
@@ -49,7 +60,7 @@ public static class ReminderTimes
             return due;
         }
         var dayBefore = DayBefore(start, settings);
-        if (dayBefore > changedAt && dayBefore <= now)
+        if (dayBefore > changedAt && dayBefore <= now && DayBeforeStillTrue(start, now, settings.TimeZone))
         {
             due.Add((MessageKind.ReminderDayBefore, dayBefore));
         }

@@ -27,5 +27,11 @@ public sealed class DemoCallTests(ChaperoneApp app) : IClassFixture<ChaperoneApp
 
         var again = await DemoCall.SeedAsync(app.Services);
         Assert.Equal(token, app.Services.GetRequiredService<FamilyLinks>().Read(again!.AbsolutePath.Split('/')[^1]));
+
+        // Booked "days before", its reminders are those of its day: this morning's, not a day-before one sent today.
+        await app.Services.GetRequiredService<Chaperone.Notifications.ReminderJob>().ProduceDueAsync(default);
+        var reminders = await app.WithDbAsync(db => db.OutboxMessages.Where(m => m.SessionId == session.Id).Select(m => m.Kind).ToListAsync());
+        Assert.DoesNotContain(Chaperone.Notifications.MessageKind.ReminderDayBefore, reminders);
+        Assert.Contains(Chaperone.Notifications.MessageKind.ReminderMorning, reminders);
     }
 }

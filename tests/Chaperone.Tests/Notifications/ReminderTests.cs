@@ -117,6 +117,52 @@ public abstract class ReminderTests(SmtpChaperoneApp app)
         Assert.Equal(4, (await RemindersAsync(id)).Count);
     }
 
+    /// <summary>Midnight starting the day of <paramref name="start"/>, London time.</summary>
+    private static DateTimeOffset DayOf(DateTimeOffset start) =>
+        Instant.FromDateTimeOffset(start).InZone(Api.London).Date.AtStartOfDayInZone(Api.London).ToDateTimeOffset();
+
+    [Fact]
+    public async Task ADayBeforeReminderMissedUntilTheSessionsDayIsNeverWrittenButTheMorningOneIs()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var teacher = await school.TeacherAsync(app);
+        var start = Soon();
+        var missed = await TestSchool.BookOkAsync(teacher, school.Booking(start));
+        var late = await TestSchool.BookOkAsync(teacher, school.Booking(start.AddDays(7)));
+
+        // No instance looked from the day before's end of school until midnight: "the next school day" is now today.
+        app.Clock.SetUtcNow(DayOf(start));
+        await Job.ProduceDueAsync(default);
+        Assert.Empty(await RemindersAsync(missed));
+        app.Clock.SetUtcNow(Morning(start));
+        await Job.ProduceDueAsync(default);
+        var reminders = await RemindersAsync(missed);
+        Assert.Equal(2, reminders.Count);
+        Assert.All(reminders, r => Assert.Equal(MessageKind.ReminderMorning, r.Kind));
+
+        // A minute before midnight it is late, but still true: written.
+        app.Clock.SetUtcNow(DayOf(start.AddDays(7)).AddMinutes(-1));
+        await Job.ProduceDueAsync(default);
+        Assert.Equal([MessageKind.ReminderDayBefore, MessageKind.ReminderDayBefore], (await RemindersAsync(late)).Select(r => r.Kind));
+    }
+
+    [Fact]
+    public async Task ADayBeforeReminderNotSentBeforeTheSessionsDayIsNotSentOnIt()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var teacher = await school.TeacherAsync(app);
+        var start = Soon();
+        var id = await TestSchool.BookOkAsync(teacher, school.Booking(start));
+        // Written on time, but the mail server is down until the session's day.
+        await WriteReminderAsync(Guid.Parse(id), DayBefore(start));
+
+        var reminders = (await SentOrNotAtAsync(id, DayOf(start).AddMinutes(1))).Where(r => r.Kind == MessageKind.ReminderDayBefore).ToList();
+
+        Assert.Equal(2, reminders.Count);
+        Assert.All(reminders, r => Assert.Equal(MessageStatus.Superseded, r.Status));
+        Assert.DoesNotContain(app.Smtp.ForSession(id), m => reminders.Any(r => r.MessageIdHeader == m.MessageId));
+    }
+
     [Fact]
     public async Task TwoInstancesLookingAtOnceWriteEachReminderOnce()
     {
