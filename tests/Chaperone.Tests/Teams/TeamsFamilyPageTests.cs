@@ -163,7 +163,12 @@ public abstract class TeamsFamilyPageTests(TeamsApp app)
         Assert.Contains("A parent with parental responsibility for Toby Twoparents gives consent", session.GetProperty("consent").GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.True(session.GetProperty("join").GetProperty("open").GetBoolean());
         Assert.Equal(["consent"], await Api.BadRequestFieldsAsync(await ConsentAsync(family, path)));
-        Assert.DoesNotContain("I give my consent", WebUtility.HtmlDecode(await family.GetStringAsync(path)), StringComparison.Ordinal);
+        var page = WebUtility.HtmlDecode(await family.GetStringAsync(path));
+        Assert.DoesNotContain("I give my consent", page, StringComparison.Ordinal);
+        // Told once, not twice, that consent is not theirs to give: they supervise.
+        Assert.Contains("You are invited to supervise Toby Twoparents throughout the call.", page, StringComparison.Ordinal);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(page, "with parental responsibility"));
+        Assert.DoesNotContain("data-family-consent", page, StringComparison.Ordinal);
     }
 
     [Fact]
