@@ -275,8 +275,12 @@ public sealed class MessageComposer(EmailOptions options, FamilyLinks links, Tim
             {
                 return body; // the school's closing words are the families'
             }
-            body.Paragraph(Fill(wording.Closing));
-            return s.Office is { } office ? body.Paragraph(office.Sentence) : body;
+            // The office's details join a closing that already asks them to contact it, rather than a second sentence saying so.
+            foreach (var paragraph in s.Office is { } office ? office.AfterClosing(Fill(wording.Closing)) : [Fill(wording.Closing)])
+            {
+                body.Paragraph(paragraph);
+            }
+            return body;
         }
 
         if (kind == MessageKind.Cancelled)

@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace Chaperone.Schools;
 
 /// <summary>
@@ -24,6 +26,37 @@ public sealed record SchoolContact(string? Email, string? Phone)
 
     /// <summary>"To contact the school office, email office@school.org.uk or call 01726 890000."</summary>
     public string Sentence => $"To contact the school office, {HowTo}.";
+
+    /// <summary>
+    /// The office as a family's email's closing words name it: "the school office", "the office"
+    /// (not a word like "officer", nor the name in an address such as office@school.org.uk).
+    /// </summary>
+    private static readonly Regex OfficeMention = new(@"(?<![\w.@+-])(?:school\s+)?office(?![\w@+-]|\.\w)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+
+    /// <summary>
+    /// The closing paragraphs of a family's email, <paramref name="closing"/> (the school's words or
+    /// the default) with how to contact the office: when the closing already asks them to contact
+    /// the office ("please contact the school office."), the details join it there ("please contact
+    /// the school office (email … or call …)."), rather than a second sentence saying it again;
+    /// otherwise <see cref="Sentence"/> follows it. An address or number the closing already gives is not given twice.
+    /// </summary>
+    public IReadOnlyList<string> AfterClosing(string closing)
+    {
+        var missing = new SchoolContact(
+            Email is { } e && !closing.Contains(e, StringComparison.OrdinalIgnoreCase) ? e : null,
+            Phone is { } p && !closing.Contains(p, StringComparison.Ordinal) ? p : null);
+        if (missing is { Email: null, Phone: null })
+        {
+            return [closing];
+        }
+        var mention = OfficeMention.Match(closing);
+        if (!mention.Success)
+        {
+            return [closing, missing.Sentence];
+        }
+        var at = mention.Index + mention.Length;
+        return [$"{closing[..at]} ({missing.HowTo}){closing[at..]}"];
+    }
 
     /// <summary>
     /// Checks proposed office details (null leaves one unchanged, empty clears it) by field

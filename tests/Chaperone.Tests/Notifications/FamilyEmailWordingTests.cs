@@ -156,7 +156,10 @@ public abstract class FamilyEmailWordingTests(SmtpChaperoneApp app)
         Assert.Equal("01632 960000", saved.GetProperty("office").GetProperty("phone").GetString());
 
         var after = await TestSchool.BookOkAsync(teacher, school.Booking(Api.NextWeekdayAt(Soon().AddDays(1), 10)));
-        Assert.Contains("To contact the school office, email office@school.test or call 01632 960000.", await TextOfAsync(after, mother, "Video call booked"), StringComparison.Ordinal);
+        // The booking's closing already asks them to contact the office: the details join it, not a second sentence saying it again.
+        var booked = await TextOfAsync(after, mother, "Video call booked");
+        Assert.Contains("If the time does not suit, please contact the school office (email office@school.test or call 01632 960000).", booked, StringComparison.Ordinal);
+        Assert.DoesNotContain("To contact the school office", booked, StringComparison.Ordinal);
         Assert.DoesNotContain("office@school.test", await TextOfAsync(after, school.TeacherEmail, "Copy: Video call booked"), StringComparison.Ordinal);
         var afterPath = await FamilyLinkTests.FamilyPathAsync(teacher, after, school.Mother);
         var page = await Api.AnonymousClient(app).GetStringAsync(afterPath);
@@ -164,9 +167,11 @@ public abstract class FamilyEmailWordingTests(SmtpChaperoneApp app)
         Assert.Contains("<a href=\"tel:01632960000\">01632 960000</a>", page, StringComparison.Ordinal);
         // A move and a cancellation say it too.
         Assert.Equal(HttpStatusCode.OK, (await Api.RescheduleAsync(teacher, after, Api.NextWeekdayAt(Soon().AddDays(1), 13))).StatusCode);
-        Assert.Contains("To contact the school office, email office@school.test or call 01632 960000.", await TextOfAsync(after, mother, "Video call moved"), StringComparison.Ordinal);
+        Assert.Contains("If the new time does not suit, please contact the school office (email office@school.test or call 01632 960000).", await TextOfAsync(after, mother, "Video call moved"), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, (await Api.CancelAsync(teacher, after, "Pupil unwell")).StatusCode);
-        Assert.Contains("To contact the school office, email office@school.test or call 01632 960000.", await TextOfAsync(after, mother, "Video call cancelled"), StringComparison.Ordinal);
+        // The cancellation's closing does not mention the office: the sentence follows it.
+        Assert.Contains("The school will be in touch about another time if one is needed.\n\nTo contact the school office, email office@school.test or call 01632 960000.",
+            (await TextOfAsync(after, mother, "Video call cancelled")).ReplaceLineEndings("\n"), StringComparison.Ordinal);
         // The page of the cancelled session's link, which asks them to contact the office if they think it a mistake, says how.
         var closed = await Api.AnonymousClient(app).GetAsync(afterPath);
         Assert.Equal(HttpStatusCode.Gone, closed.StatusCode);
@@ -181,8 +186,35 @@ public abstract class FamilyEmailWordingTests(SmtpChaperoneApp app)
 
         var phoneOnly = await TestSchool.BookOkAsync(teacher, school.Booking(Api.NextWeekdayAt(Soon().AddDays(2), 11)));
         text = await TextOfAsync(phoneOnly, mother, "Video call booked");
-        Assert.Contains("To contact the school office, call 01632 960001.", text, StringComparison.Ordinal);
+        Assert.Contains("please contact the school office (call 01632 960001).", text, StringComparison.Ordinal);
         Assert.DoesNotContain("office@school.test", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ASchoolsOwnClosingThatAsksThemToContactTheOfficeIsGivenItsDetailsOnce()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var admin = await school.AdminAsync(app);
+        var teacher = await school.TeacherAsync(app);
+        var mother = await EmailOfAsync(school.Mother);
+        await Api.JsonAsync(await admin.PutAsJsonAsync("/api/v1/policy/settings", new { officeEmail = "office@school.test", officePhone = "01632 960000" }), HttpStatusCode.OK);
+        await app.WithDbAsync(db =>
+        {
+            db.MessageTemplates.Add(new MessageTemplate
+            {
+                SchoolId = school.SchoolId, Kind = MessageKind.Booked, UpdatedAt = app.Clock.GetUtcNow(),
+                Opening = "Dear {recipient}, {teacher} has booked a video call with {pupils}.",
+                Closing = "Any questions about the call? Please ring the school office before 3pm. From all of us at {school}.",
+            });
+            return db.SaveChangesAsync();
+        });
+
+        var id = await TestSchool.BookOkAsync(teacher, school.Booking(Soon()));
+        var text = await TextOfAsync(id, mother, "Video call booked");
+
+        Assert.Contains("Any questions about the call? Please ring the school office (email office@school.test or call 01632 960000) before 3pm.", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("To contact the school office", text, StringComparison.Ordinal);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(text, "01632 960000"));
     }
 }
 
