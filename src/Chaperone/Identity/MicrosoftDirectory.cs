@@ -64,7 +64,7 @@ public static class MicrosoftDirectory
         {
             if (!Guid.TryParse(text, out var parsed))
             {
-                return Invalid("Give the directory (tenant) id, a GUID, as the Microsoft Entra admin centre shows it on the directory's overview.");
+                return Invalid("Give the directory (tenant) id as the Microsoft Entra admin centre shows it on the directory's overview: 32 letters and digits in five groups, like 72f988bf-86f1-41af-91ab-2d7cd011db47.");
             }
             if (parsed == PersonalAccounts || parsed == Guid.Empty)
             {

@@ -24,16 +24,16 @@ internal sealed partial class BadRequestExceptionHandler(IProblemDetailsService 
         if (FindJsonException(bad) is { } json)
         {
             var field = FieldFromPath(json.Path);
-            errors[field] = [field.Length == 0 ? "The body is not valid JSON." : $"'{field}' has a value of the wrong type or format."];
+            errors[field] = [field.Length == 0 ? "What was sent could not be read: send it as JSON, as the API's documentation shows." : WrongKind(field)];
         }
         else if (QueryParameter().Match(bad.Message) is { Success: true } parameter)
         {
             var field = JsonNamingPolicy.CamelCase.ConvertName(parameter.Groups["name"].Value);
-            errors[field] = [$"'{field}' has a value of the wrong type or format."];
+            errors[field] = [WrongKind(field)];
         }
         else
         {
-            errors[""] = [bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "The body is too large." : "The request body could not be read as JSON of the expected shape."];
+            errors[""] = [bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "What was sent is too large." : "What was sent could not be read: send it as JSON, with the fields the API's documentation shows."];
         }
         httpContext.Response.StatusCode = bad.StatusCode;
         return await problems.TryWriteAsync(new ProblemDetailsContext
@@ -49,6 +49,10 @@ internal sealed partial class BadRequestExceptionHandler(IProblemDetailsService 
             Exception = exception,
         });
     }
+
+    /// <summary>A value of the wrong kind, in words an office reading it relayed understands: a number where a number goes, and so on.</summary>
+    private static string WrongKind(string field) =>
+        $"‘{field}’ is not the kind of value it takes (a number, a date, yes or no, a list or text): give it as the API's documentation shows.";
 
     private static JsonException? FindJsonException(Exception e)
     {

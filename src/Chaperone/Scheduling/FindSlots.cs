@@ -38,7 +38,7 @@ public sealed class FindSlots(ChaperoneDbContext db, TimeProvider clock)
         var to = ParseDate(query.To, "to", errors);
         if (errors.Count == 0 && (to < from || Period.Between(from, to, PeriodUnits.Days).Days >= MaxRangeDays))
         {
-            errors["to"] = [$"'to' must be on or after 'from', and the range at most {MaxRangeDays} days."];
+            errors["to"] = [$"The ‘to’ date must be on or after the ‘from’ date, and at most {MaxRangeDays - 1} days after it."];
         }
         var duration = query.DurationMinutes ?? 30;
         if (duration is < PolicySettings.MinimumDurationMinutes or > PolicySettings.MaximumDurationMinutes)
@@ -52,7 +52,7 @@ public sealed class FindSlots(ChaperoneDbContext db, TimeProvider clock)
         }
         if ((query.PupilIds?.Length ?? 0) > RequestValidation.MaxListLength || (query.GuardianIds?.Length ?? 0) > RequestValidation.MaxListLength)
         {
-            errors["pupilIds"] = [$"At most {RequestValidation.MaxListLength} ids can be given."];
+            errors["pupilIds"] = [$"Give at most {RequestValidation.MaxListLength} pupils, and at most {RequestValidation.MaxListLength} parents and carers."];
         }
         if (errors.Count > 0)
         {

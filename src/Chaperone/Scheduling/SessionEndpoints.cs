@@ -97,11 +97,11 @@ public static class SessionEndpoints
         Guid? teacher = null, pupil = null;
         if (teacherId is not null)
         {
-            if (Ids.TryParse(teacherId, out var t)) { teacher = t; } else { errors["teacherId"] = ["Not a valid id."]; }
+            if (Ids.TryParse(teacherId, out var t)) { teacher = t; } else { errors["teacherId"] = ["There is no teacher with this id: give the id the school's staff list gives them."]; }
         }
         if (pupilId is not null)
         {
-            if (Ids.TryParse(pupilId, out var p)) { pupil = p; } else { errors["pupilId"] = ["Not a valid id."]; }
+            if (Ids.TryParse(pupilId, out var p)) { pupil = p; } else { errors["pupilId"] = ["There is no pupil with this id: give the id the school's list of pupils gives them."]; }
         }
         SessionStatus? statusFilter = null;
         if (status is not null)
@@ -160,7 +160,7 @@ public static class SessionEndpoints
         {
             return instant.ToDateTimeOffset();
         }
-        errors[field] = [$"'{field}' must be a date (2026-12-07) or a time with an offset (2026-12-07T09:00:00Z)."];
+        errors[field] = [$"Give ‘{field}’ as a date, like 2026-12-07, or as a date and time with its offset from UTC, like 2026-12-07T09:00:00+00:00."];
         return null;
     }
 }

@@ -64,13 +64,13 @@ public static partial class RequestValidation
         error = null;
         if (string.IsNullOrWhiteSpace(text))
         {
-            error = "A start time is required, e.g. 2026-12-03T10:00:00+00:00.";
+            error = "Give the start: a date and time with its offset from UTC, like 2026-12-08T10:00:00+00:00.";
             return false;
         }
         var value = text.Trim();
         if (value.Length > 40 || !Rfc3339().IsMatch(value))
         {
-            error = "Give the start as an RFC 3339 time with an offset, e.g. 2026-12-03T10:00:00+00:00 or 2026-12-03T10:00:00Z.";
+            error = "Give the start as a date and time with its offset from UTC, like 2026-12-08T10:00:00+00:00 (or 2026-12-08T10:00:00Z, Z meaning UTC itself).";
             return false;
         }
         var normalised = value.Replace('t', 'T').Replace('z', 'Z');
@@ -100,8 +100,8 @@ public static partial class RequestValidation
         {
             errors["teacherId"] = ["The hosting teacher is required."];
         }
-        CheckList(request.PupilIds, "pupilIds", "pupil", errors);
-        CheckList(request.GuardianIds, "guardianIds", "parent or carer", errors);
+        CheckList(request.PupilIds, "pupilIds", "pupils", errors);
+        CheckList(request.GuardianIds, "guardianIds", "parents and carers", errors);
         SessionKind kind = default;
         if (request.Kind is null || !TryParseKind(request.Kind, out kind))
         {
@@ -176,23 +176,24 @@ public static partial class RequestValidation
         }
     }
 
-    private static void CheckList(string[]? ids, string field, string what, Dictionary<string, string[]> errors)
+    /// <summary>A list of people by id (<paramref name="who"/>: "pupils", "parents and carers"), in words for the school's office staff.</summary>
+    private static void CheckList(string[]? ids, string field, string who, Dictionary<string, string[]> errors)
     {
         if (ids is null)
         {
-            errors[field] = [$"The list of {what} ids is required (it may be empty only if the policy allows)."];
+            errors[field] = [$"Say which {who} the session is for: a list of their ids, as the school's list of {who} gives them (an empty list only where the policy allows none)."];
             return;
         }
         if (ids.Length > MaxListLength)
         {
-            errors[field] = [$"At most {MaxListLength} ids can be given."];
+            errors[field] = [$"A session is for at most {MaxListLength} {who}: take some out of the list."];
             return;
         }
         for (var i = 0; i < ids.Length; i++)
         {
             if (string.IsNullOrWhiteSpace(ids[i]))
             {
-                errors[$"{field}[{i}]"] = ["An id is empty."];
+                errors[$"{field}[{i}]"] = [$"This one of the {who} is left empty: give their id, or take it out of the list."];
             }
         }
     }

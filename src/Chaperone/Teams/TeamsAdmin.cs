@@ -54,11 +54,11 @@ public static class TeamsAdmin
         }
         if (r.TenantId is { Length: > 0 } t && !Guid.TryParse(t.Trim(), out _) && !t.Contains('.', StringComparison.Ordinal))
         {
-            errors["tenantId"] = ["Give the directory (tenant) id, a GUID, or the tenant's domain name."];
+            errors["tenantId"] = ["Give the directory (tenant) id as the Microsoft Entra admin centre shows it on the directory's overview (32 letters and digits in five groups, like 72f988bf-86f1-41af-91ab-2d7cd011db47), or the directory's domain name, like school.org.uk."];
         }
         if (r.ClientId is { Length: > 0 } c && !Guid.TryParse(c.Trim(), out _))
         {
-            errors["clientId"] = ["Give the application (client) id, a GUID from the app registration's overview."];
+            errors["clientId"] = ["Give the application (client) id as the app registration's overview shows it (32 letters and digits in five groups, like 72f988bf-86f1-41af-91ab-2d7cd011db47)."];
         }
         if (r.ClientSecret is { Length: > 500 })
         {
@@ -107,7 +107,7 @@ public static class TeamsAdmin
         var value = r.UserId?.Trim() ?? "";
         if (value.Length > 0 && !Guid.TryParse(value, out _) && !System.Net.Mail.MailAddress.TryCreate(value, out _))
         {
-            return new() { ["userId"] = ["Give the Microsoft 365 user principal name (e.g. name@school.org) or the user's object id (a GUID)."] };
+            return new() { ["userId"] = ["Give the teacher's Microsoft 365 sign-in name (like name@school.org) or their object id as the Microsoft Entra admin centre shows it (like 72f988bf-86f1-41af-91ab-2d7cd011db47)."] };
         }
         var account = await db.Set<TeamsAccount>().FirstOrDefaultAsync(a => a.StaffId == id && a.SchoolId == schoolId, ct);
         if (value.Length == 0)

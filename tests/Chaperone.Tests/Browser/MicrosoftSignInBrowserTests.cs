@@ -238,7 +238,7 @@ public sealed class MicrosoftSignInEachSchoolBrowserTests(MicrosoftSignInEachSch
         var directory = admin.GetByLabel("The school's Microsoft directory (tenant) id");
         await directory.FillAsync("roche.example.org");
         await admin.GetByRole(AriaRole.Button, new() { Name = "Save the directory" }).ClickAsync();
-        await Assertions.Expect(admin.Locator(".error-summary")).ToContainTextAsync("Give the directory (tenant) id, a GUID", new() { Timeout = Ms });
+        await Assertions.Expect(admin.Locator(".error-summary")).ToContainTextAsync("Give the directory (tenant) id as the Microsoft Entra admin centre shows it", new() { Timeout = Ms });
         await BrowserSteps.AssertEveryControlIsLabelledAsync(admin);
         await admin.GetByLabel("The school's Microsoft directory (tenant) id").FillAsync(RocheDirectory);
         await admin.GetByRole(AriaRole.Button, new() { Name = "Save the directory" }).ClickAsync();

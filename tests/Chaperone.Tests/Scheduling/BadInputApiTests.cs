@@ -242,6 +242,38 @@ public abstract class BadInputApiTests(ChaperoneApp app)
         Assert.Equal(HttpStatusCode.Created, (await Api.PostRawAsync(client, Url, Body(school))).StatusCode);
     }
 
+    /// <summary>The messages of a refused booking, by field.</summary>
+    private async Task<Dictionary<string, string>> MessagesAsync(TestSchool school, string body)
+    {
+        var response = await Api.PostRawAsync(await school.TeacherAsync(app), Url, body);
+        var problem = await Api.ProblemAsync(response, HttpStatusCode.BadRequest);
+        return problem.GetProperty("errors").EnumerateObject().ToDictionary(e => e.Name, e => string.Join(" ", e.Value.EnumerateArray().Select(m => m.GetString())));
+    }
+
+    [Fact]
+    public async Task TheMessagesSayWhatToGiveInWordsTheSchoolOfficeUnderstands()
+    {
+        var school = await TestSchool.CreateAsync(app);
+
+        var missing = await MessagesAsync(school, "{}");
+        var badStart = await MessagesAsync(school, Body(school, b => b["start"] = "2026-12-03 10:00"));
+        var blank = await MessagesAsync(school, Body(school, b => b["guardianIds"] = new[] { " " }));
+        var tooMany = await MessagesAsync(school, Body(school, b => b["pupilIds"] = Enumerable.Range(0, 21).Select(_ => Guid.NewGuid().ToString()).ToArray()));
+        var wrongKind = await MessagesAsync(school, Body(school, b => b["durationMinutes"] = "thirty"));
+
+        Assert.Equal("Give the start as a date and time with its offset from UTC, like 2026-12-08T10:00:00+00:00 (or 2026-12-08T10:00:00Z, Z meaning UTC itself).", badStart["start"]);
+        Assert.StartsWith("Give the start: a date and time with its offset from UTC", missing["start"], StringComparison.Ordinal);
+        Assert.StartsWith("Say which pupils the session is for", missing["pupilIds"], StringComparison.Ordinal);
+        Assert.StartsWith("Say which parents and carers the session is for", missing["guardianIds"], StringComparison.Ordinal);
+        Assert.Equal("This one of the parents and carers is left empty: give their id, or take it out of the list.", blank["guardianIds[0]"]);
+        Assert.Equal("A session is for at most 20 pupils: take some out of the list.", tooMany["pupilIds"]);
+        Assert.StartsWith("‘durationMinutes’ is not the kind of value it takes (a number", wrongKind["durationMinutes"], StringComparison.Ordinal);
+        foreach (var message in new[] { missing, badStart, blank, tooMany, wrongKind }.SelectMany(m => m.Values))
+        {
+            Assert.DoesNotMatch("RFC|GUID|IANA|enum|null|HH:mm|ids is required|ids can be given|wrong type", message);
+        }
+    }
+
     [Fact]
     public async Task TooManyIdsIs400()
     {
