@@ -205,7 +205,7 @@ public sealed class SafeguardingRoleGrants(UserManager<StaffMember> users, Chape
                 + $"Accepting ends every sign-in to your account, and you set up two-factor sign-in with your own authenticator app when you next sign in. The link works within {ClockResetTokenProvider.InvitationLifespan.Days} days.")
             .Link($"Accept the {what}", link.ToString())
             .Paragraph("If you did not expect this, do not accept it: tell your school's designated safeguarding lead or headteacher.");
-        db.OutboxMessages.Add(MessageComposer.ReadyMade(email, member.SchoolId, school.Name, MessageKind.PasswordReset, "staff", (member.Id, member.Name, member.Email!),
+        db.OutboxMessages.Add(MessageComposer.ReadyMade(email, member.SchoolId, school.Name, MessageKind.SafeguardingRoleOffered, "staff", (member.Id, member.Name, member.Email!),
             $"Accept the {what} in Chaperone", body, now));
         AuditLog.Record(db, admin, AuditActions.SafeguardingRoleOffered, AuditSubjects.Staff, member.Id,
             new { roles = grant.RoleList, grant.Email, expiresAt = grant.ExpiresAt, replaced = held is not null });
