@@ -141,6 +141,10 @@ public static class AuditActions
     public const string SessionRecordsExpired = "retention.session-records-deleted";
     public const string ConcernExpired = "retention.concern-deleted";
     public const string PasswordLinksExpired = "retention.password-links-deleted";
+    /// <summary>Emails offering the DSL or senior leader role were deleted once their link had run out.</summary>
+    public const string RoleOfferLinksExpired = "retention.role-offer-links-deleted";
+    /// <summary>Notices to the DSLs and senior leaders of changes to who holds those roles were deleted after the school's period.</summary>
+    public const string SafeguardingRoleNoticesExpired = "retention.safeguarding-role-notices-deleted";
 }
 
 /// <summary>The kinds of record audit entries are about.</summary>

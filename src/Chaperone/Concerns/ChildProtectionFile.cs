@@ -16,6 +16,11 @@ namespace Chaperone.Concerns;
 /// concern raised about them (behaviour and safeguarding) with what was reported, and each
 /// concern's whole chronology, as a printable PDF. Only the DSL and deputies, signed in with two
 /// factors, make it, and each time it is made is audited.
+/// The file is downloaded to be passed on, and goes with this child alone: another child a concern is
+/// also about is not named in it ("Also about: another child (record held by this school's DSL)"),
+/// and their names are taken out of what was reported and of the chronology
+/// (<see cref="Records.NameRedaction"/>). The new school's DSL asks this school's for what they need
+/// to know about them; this school's DSL reads both children's records in Chaperone itself.
 /// </summary>
 public sealed class ChildProtectionFiles(ChaperoneDbContext db, TimeProvider clock)
 {
@@ -25,6 +30,9 @@ public sealed class ChildProtectionFiles(ChaperoneDbContext db, TimeProvider clo
         public sealed record NoSuchPupil : Outcome;
         public sealed record Forbidden : Outcome;
     }
+
+    /// <summary>What another child is called in the file.</summary>
+    public const string AnotherChild = "another child";
 
     public const string Refusal = "Only the designated safeguarding lead and deputies, signed in with two factors, make a pupil's child protection file.";
 
@@ -62,6 +70,8 @@ public sealed class ChildProtectionFiles(ChaperoneDbContext db, TimeProvider clo
             .Join(db.Users, s => s.TeacherId, u => u.Id, (s, u) => new { s.Id, s.Start, s.End, Teacher = u.Name })
             .ToDictionaryAsync(s => s.Id, ct);
 
+        // The other children's names, taken out of everything written about the concerns.
+        var unnamed = Records.NameRedaction.Of(otherPupils.Values, pupil.Name, AnotherChild);
         var now = clock.GetUtcNow();
         var madeBy = user.DisplayName();
         string At(DateTimeOffset t) => Display.At(t, zone);
@@ -84,20 +94,25 @@ public sealed class ChildProtectionFiles(ChaperoneDbContext db, TimeProvider clo
         var reported = concerns.Select(c =>
         {
             var session = c.SessionId is { } s ? sessions.GetValueOrDefault(s) : null;
-            var others = c.Pupils.Where(p => p.PupilId != id).Select(p => otherPupils.GetValueOrDefault(p.PupilId, "another pupil")).Order(StringComparer.Ordinal).ToList();
+            var others = c.Pupils.Count(p => p.PupilId != id);
             return new LabelledPdf.Block(
             [
                 ("Concern", $"{c.Reference}: {(c.Kind == ConcernKind.Safeguarding ? "safeguarding" : "behaviour")}"),
                 ("Raised", $"{At(c.RaisedAt ?? c.CreatedAt)} by {c.RaisedByName}"),
-                ("Also about", others.Count > 0 ? string.Join(", ", others) : null),
+                ("Also about", others switch
+                {
+                    0 => null,
+                    1 => $"{AnotherChild} (record held by {school.Name}'s DSL)",
+                    _ => $"{Records.NameRedaction.OthersText(others)} (records held by {school.Name}'s DSL)",
+                }),
                 ("Video call", session is null ? null
                     : $"{Display.When(session.Start, session.End, zone)} with {session.Teacher}{(c.RecordingOffsetSeconds is { } o ? $"; at {ConcernDtos.Moment(o)} into its recording" : "")}"),
                 ("Acknowledged", c.AcknowledgedAt is { } ack ? $"{At(ack)} by {c.AcknowledgedByName}" : "Not acknowledged"),
                 ("Closed", c.ClosedAt is { } closed ? $"{At(closed)} by {c.ClosedByName}" : "Open"),
-                ("Summary", c.Summary),
-                ("What was seen or heard", c.Detail),
-                ("The child's own words", c.ChildsOwnWords),
-                ("Chronology", string.Join("\n", entries[c.Id].Select(e => $"{At(e.At)}, {ConcernEntryTypes.Label(e.Type)}, {e.ActorName}: {e.Text}"))),
+                ("Summary", unnamed.Apply(c.Summary)),
+                ("What was seen or heard", unnamed.Apply(c.Detail)),
+                ("The child's own words", unnamed.Apply(c.ChildsOwnWords)),
+                ("Chronology", string.Join("\n", entries[c.Id].Select(e => $"{At(e.At)}, {ConcernEntryTypes.Label(e.Type)}, {e.ActorName}: {unnamed.Apply(e.Text)}"))),
             ]);
         }).ToList();
 

@@ -17,12 +17,16 @@ public sealed record ConcernSummaryDto(
     DateTimeOffset? EscalateAt, DateTimeOffset? EscalatedAt, bool Closed = false, DateTimeOffset? ClosedAt = null, string? ClosedBy = null);
 
 /// <summary>A concern with everything reported and its chronology.</summary>
+/// <param name="AlsoAbout">
+/// Only in a pupil's subject access export, whose <see cref="Pupils"/> is that pupil alone: the other
+/// children the concern is also about, unnamed ("another child", "2 other children"); null elsewhere, or when there are none.
+/// </param>
 public sealed record ConcernDto(
     string Id, string Reference, string Kind, string Status, string Summary, string Detail, string? ChildsOwnWords, ConcernPersonDto RaisedBy,
     DateTimeOffset CreatedAt, DateTimeOffset? RaisedAt, string? SessionId, int? RecordingOffsetSeconds, string? RoutedToId,
     IReadOnlyList<ConcernPersonDto> Pupils, bool Acknowledged, DateTimeOffset? AcknowledgedAt, string? AcknowledgedBy,
     DateTimeOffset? EscalateAt, DateTimeOffset? EscalatedAt, IReadOnlyList<ChronologyEntryDto> Chronology,
-    bool Closed = false, DateTimeOffset? ClosedAt = null, string? ClosedBy = null);
+    bool Closed = false, DateTimeOffset? ClosedAt = null, string? ClosedBy = null, string? AlsoAbout = null);
 
 /// <summary>Which page of a list of concerns: <see cref="All"/> when the caller names none.</summary>
 public sealed record ConcernPage(int Number, int Size)

@@ -31,6 +31,12 @@ public enum MessageKind
     ConcernDraftWaiting,
     /// <summary>Someone was given, offered or lost the DSL or senior leader role (<see cref="People.SafeguardingRoleGrants"/>); to the school's other DSLs and senior leaders.</summary>
     SafeguardingRoleChanged,
+    /// <summary>
+    /// The DSL or senior leader role offered to a member of staff: the link to accept it
+    /// (<see cref="People.SafeguardingRoleGrants.OfferAsync"/>), to them alone; kept only as long as
+    /// the link lives (<see cref="Retention.RoleOfferLinksApplier"/>).
+    /// </summary>
+    SafeguardingRoleOffered,
 }
 
 /// <summary>Where a message is in its life.</summary>

@@ -68,6 +68,7 @@ public static class OutboxQueries
         MessageKind.ConcernDraftWaiting => "concern-draft-waiting",
         MessageKind.ReminderMorning => "reminder-morning",
         MessageKind.SafeguardingRoleChanged => "safeguarding-role-changed",
+        MessageKind.SafeguardingRoleOffered => "safeguarding-role-offered",
         _ => kind.ToString(),
     };
 
@@ -87,6 +88,7 @@ public static class OutboxQueries
         MessageKind.ConcernDraftWaiting => "Concern draft waiting",
         MessageKind.ReminderMorning => "Reminder (morning)",
         MessageKind.SafeguardingRoleChanged => "Safeguarding role changed",
+        MessageKind.SafeguardingRoleOffered => "Safeguarding role offered",
         _ => kind.ToString(),
     };
 

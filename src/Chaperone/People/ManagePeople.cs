@@ -71,7 +71,8 @@ public static class ManagePeople
         group.MapDelete("/staff/{id}/pending-roles", DeletePendingRoles).WithName("WithdrawStaffPendingRoles")
             .WithSummary("Withdraw the DSL or senior leader role offered to a member of staff and not yet accepted (admin): the emailed link stops working, and the school's DSLs and senior leaders are told.");
         group.MapPut("/staff/{id}/access", PutAccess).WithName("SetStaffAccess")
-            .WithSummary("End a member of staff's access when they leave, or restore it (admin): an ended account cannot sign in, and its sign-ins end.");
+            .WithSummary("End a member of staff's access when they leave, or restore it (admin): an ended account cannot sign in, and its sign-ins end. "
+                + "Restored, the DSL or senior leader role they held is not theirs again at once: it is offered to them by email (`pendingRoles` until they accept it), and the school's other DSLs and senior leaders are told.");
         group.MapPost("/staff/{id}/password-reset", PostPasswordReset).WithName("ResetStaffPassword")
             .WithSummary("Give a member of staff a new one-time password and lift a lockout (admin); answers with the password. For a DSL or senior leader, a link to choose a new one is emailed to them instead, and `initialPassword` is null.");
         group.MapDelete("/staff/{id}/microsoft-link", DeleteMicrosoftLink).WithName("UnlinkStaffMicrosoftAccount")
@@ -108,8 +109,8 @@ public static class ManagePeople
         (await WithdrawPendingRolesAsync(db, grants, user, id, ct)).ToResult(TypedResults.Ok);
 
     private static async Task<IResult> PutAccess(string id, StaffAccessRequest request, ClaimsPrincipal user, UserManager<StaffMember> users, ChaperoneDbContext db,
-        TimeProvider clock, CancellationToken ct) =>
-        (await SetAccessAsync(db, users, clock, user, id, request, ct)).ToResult(TypedResults.Ok);
+        SafeguardingRoleGrants grants, TimeProvider clock, CancellationToken ct) =>
+        (await SetAccessAsync(db, users, grants, clock, user, id, request, ct)).ToResult(TypedResults.Ok);
 
     private static async Task<IResult> PostPasswordReset(string id, ClaimsPrincipal user, UserManager<StaffMember> users, ChaperoneDbContext db, Identity.ForgottenPasswords links, CancellationToken ct) =>
         (await ResetPasswordAsync(db, users, links, user, id, ct)).ToResult(TypedResults.Ok);
@@ -389,9 +390,13 @@ public static class ManagePeople
     /// <summary>
     /// Ends a member of staff's access (they left the school) or restores it. The account and
     /// everything it did stay in the records; an ended one cannot sign in, and its sign-ins end
-    /// (<see cref="Identity.StaffAccess"/>). An admin cannot end their own access.
+    /// (<see cref="Identity.StaffAccess"/>). An admin cannot end their own access. Restoring the
+    /// access of someone who held the DSL or senior leader role does not give it back outright: an
+    /// admin may have set or reset the account's password meanwhile, so the role is taken off and
+    /// offered to them by email, as to any existing account (<see cref="SafeguardingRolesByEmail"/>),
+    /// with any offer they had not yet accepted; the school's other DSLs and senior leaders are told.
     /// </summary>
-    public static async Task<PeopleOutcome<StaffDto>> SetAccessAsync(ChaperoneDbContext db, UserManager<StaffMember> users, TimeProvider clock,
+    public static async Task<PeopleOutcome<StaffDto>> SetAccessAsync(ChaperoneDbContext db, UserManager<StaffMember> users, SafeguardingRoleGrants grants, TimeProvider clock,
         ClaimsPrincipal admin, string? id, StaffAccessRequest request, CancellationToken ct)
     {
         if (await FindStaffAsync(db, admin.SchoolId(), id, ct) is not { } member)
@@ -406,14 +411,39 @@ public static class ManagePeople
         {
             return new PeopleOutcome<StaffDto>.Invalid(new() { ["active"] = ["You cannot end your own access; another admin can."] });
         }
-        if (active == (member.AccessEndedAt is null))
+        await using (var write = await WriteTransaction.BeginAsync(db, ct))
         {
-            return new PeopleOutcome<StaffDto>.Done(await StaffDtoAsync(db, member, ct));
+            // In turn with any change of their roles or offer: an acceptance cannot slip in between.
+            await SafeguardingRoleGrants.TakeTurnAsync(db, member, ct);
+            if (active == (member.AccessEndedAt is null))
+            {
+                return new PeopleOutcome<StaffDto>.Done(await StaffDtoAsync(db, member, ct));
+            }
+            member.AccessEndedAt = active ? null : clock.GetUtcNow();
+            var leading = active ? (await users.GetRolesAsync(member)).Where(r => OpensSafeguarding([r])).ToList() : [];
+            // The roles they held, with any offered and not yet accepted before their access ended.
+            var pending = leading.Count > 0 && await grants.FindAsync(member, ct) is { } waiting ? waiting.RoleList : [];
+            var offered = Roles.All.Where(r => leading.Contains(r) || pending.Contains(r)).ToList();
+            AuditLog.Record(db, admin, active ? AuditActions.StaffAccessRestored : AuditActions.StaffAccessEnded, AuditSubjects.Staff, member.Id,
+                active ? new { member.Name, member.Email, offered } : new { member.Name, member.Email });
+            if (leading.Count > 0)
+            {
+                var removed = await users.RemoveFromRolesAsync(member, leading);
+                if (!removed.Succeeded)
+                {
+                    throw new InvalidOperationException($"The roles to offer again could not be taken off: {string.Join(" ", removed.Errors.Select(e => e.Description))}");
+                }
+            }
+            // Saves the account and the audit entry, with a new security stamp.
+            await users.UpdateSecurityStampAsync(member);
+            if (offered.Count > 0)
+            {
+                await grants.OfferAsync(admin, member, offered, ct, SafeguardingRoleEvent.Restored);
+            }
+            await db.SaveChangesAsync(ct);
+            await write.CommitAsync(ct);
         }
-        member.AccessEndedAt = active ? null : clock.GetUtcNow();
-        AuditLog.Record(db, admin, active ? AuditActions.StaffAccessRestored : AuditActions.StaffAccessEnded, AuditSubjects.Staff, member.Id, new { member.Name, member.Email });
-        // Saves the account and the audit entry together, with a new security stamp.
-        await users.UpdateSecurityStampAsync(member);
+        grants.Sent();
         return new PeopleOutcome<StaffDto>.Done(await StaffDtoAsync(db, member, ct));
     }
 

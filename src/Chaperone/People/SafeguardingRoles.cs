@@ -108,6 +108,11 @@ public enum SafeguardingRoleEvent
     Withdrawn,
     /// <summary>The role was taken away.</summary>
     Removed,
+    /// <summary>
+    /// A leader's access was restored: the role they held before it ended is offered to them again,
+    /// and waits for them to accept it (an admin may have set the account's password meanwhile).
+    /// </summary>
+    Restored,
 }
 
 /// <summary>
@@ -167,14 +172,17 @@ public sealed class SafeguardingRoleGrants(UserManager<StaffMember> users, Chape
     /// <summary>
     /// Makes the member's offer <paramref name="roles"/>, emailed to their current address: an offer of
     /// the same roles to the same address still running is left as it is; any other is replaced (its
-    /// link stops working); no roles withdraws it.
+    /// link stops working); no roles withdraws it. An offer on restoring a leaver's access
+    /// (<see cref="SafeguardingRoleEvent.Restored"/>) is always made afresh, and says so.
     /// </summary>
-    public async Task OfferAsync(ClaimsPrincipal admin, StaffMember member, IReadOnlyCollection<string> roles, CancellationToken ct)
+    public async Task OfferAsync(ClaimsPrincipal admin, StaffMember member, IReadOnlyCollection<string> roles, CancellationToken ct,
+        SafeguardingRoleEvent why = SafeguardingRoleEvent.Offered)
     {
         var now = clock.GetUtcNow();
         var held = await FindAsync(member, ct);
         var wanted = string.Join(',', People.Roles.All.Where(roles.Contains));
-        if (held is not null && held.Roles == wanted && held.Email == member.Email && held.ExpiresAt > now)
+        var restored = why == SafeguardingRoleEvent.Restored;
+        if (!restored && held is not null && held.Roles == wanted && held.Email == member.Email && held.ExpiresAt > now)
         {
             return;
         }
@@ -200,16 +208,18 @@ public sealed class SafeguardingRoleGrants(UserManager<StaffMember> users, Chape
         var what = RolesText(grant.RoleList);
         var body = new MailBody()
             .Paragraph($"Dear {member.Name},")
-            .Strong($"{actor.Name} has given you the {what} in {school.Name}'s Chaperone.")
+            .Strong(restored
+                ? $"{actor.Name} has restored your access to {school.Name}'s Chaperone. The {what} you held before {(grant.RoleList.Count == 1 ? "is" : "are")} offered to you again."
+                : $"{actor.Name} has given you the {what} in {school.Name}'s Chaperone.")
             .Paragraph($"The {what} opens the school's safeguarding records and concerns, so it is yours only once you accept it here, by choosing a new password of your own. "
                 + $"Accepting ends every sign-in to your account, and you set up two-factor sign-in with your own authenticator app when you next sign in. The link works within {ClockResetTokenProvider.InvitationLifespan.Days} days.")
             .Link($"Accept the {what}", link.ToString())
             .Paragraph("If you did not expect this, do not accept it: tell your school's designated safeguarding lead or headteacher.");
-        db.OutboxMessages.Add(MessageComposer.ReadyMade(email, member.SchoolId, school.Name, MessageKind.PasswordReset, "staff", (member.Id, member.Name, member.Email!),
+        db.OutboxMessages.Add(MessageComposer.ReadyMade(email, member.SchoolId, school.Name, MessageKind.SafeguardingRoleOffered, "staff", (member.Id, member.Name, member.Email!),
             $"Accept the {what} in Chaperone", body, now));
         AuditLog.Record(db, admin, AuditActions.SafeguardingRoleOffered, AuditSubjects.Staff, member.Id,
-            new { roles = grant.RoleList, grant.Email, expiresAt = grant.ExpiresAt, replaced = held is not null });
-        await NotifyAsync(member, actor, SafeguardingRoleEvent.Offered, grant.RoleList, ct);
+            new { roles = grant.RoleList, grant.Email, expiresAt = grant.ExpiresAt, replaced = held is not null, accessRestored = restored });
+        await NotifyAsync(member, actor, restored ? SafeguardingRoleEvent.Restored : SafeguardingRoleEvent.Offered, grant.RoleList, ct);
     }
 
     /// <summary>Withdraws the member's offer, if they have one (its link stops working); whether there was one.</summary>
@@ -318,6 +328,8 @@ public sealed class SafeguardingRoleGrants(UserManager<StaffMember> users, Chape
                 $"{by.Name} gave {member.Name} the {role} {when}. It takes effect only once they accept it through the link emailed to {member.Email}, by choosing a new password of their own."),
             SafeguardingRoleEvent.Accepted => ($"{member.Name} now holds the {role}",
                 $"{member.Name} accepted the {role} that {offeredBy ?? "an admin"} gave them, {when}, through the link emailed to {member.Email}. They hold it now."),
+            SafeguardingRoleEvent.Restored => ($"{member.Name} has access again and is offered the {role}",
+                $"{by.Name} restored the access of {member.Name}, whose access had ended, {when}. The {role} they held before {(roles.Count == 1 ? "is" : "are")} not theirs again until they accept {(roles.Count == 1 ? "it" : "them")} through the link emailed to {member.Email}, by choosing a new password of their own."),
             SafeguardingRoleEvent.Withdrawn => ($"The {role} offered to {member.Name} is withdrawn",
                 $"{by.Name} withdrew the {role} offered to {member.Name} {when}, before they accepted it."),
             _ => ($"{member.Name} no longer holds the {role}",

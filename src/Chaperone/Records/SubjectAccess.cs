@@ -111,33 +111,38 @@ public sealed class SubjectAccess(ChaperoneDbContext db, CallProviderResolver pr
         var parents = pupil.Guardians.Select(pg => pg.Guardian!).OrderBy(g => g.Name)
             .Select(g => new GuardianDto(Ids.Format(g.Id), g.Name, g.Relationship, g.HasParentalResponsibility, g.Email, g.Phone)).ToList();
 
-        var sessions = new List<SessionRecordDto>(sessionIds.Count);
-        // In a small group, the other children of each session: their names are left out of the emails as of the records.
-        var others = new Dictionary<string, List<string>>();
+        var records = new List<SessionRecordDto>(sessionIds.Count);
         foreach (var sessionId in sessionIds)
         {
             if (await SessionRecords.RecordAsync(db, providers, schoolId, sessionId, ct) is { } record)
             {
-                sessions.Add(AsItConcerns(record, Ids.Format(id), parents));
-                others[record.Session.Id] = [.. record.Session.Pupils.Where(p => p.Id != Ids.Format(id)).Select(p => p.Name)];
+                records.Add(record);
             }
         }
+        // The other children: those of the pupil's small groups and those the concerns about the pupil are
+        // also about. Their names are other people's data, left out wherever the export holds free text.
+        var ownId = Ids.Format(id);
+        var otherNames = await OtherChildrenAsync(schoolId, id, ct);
+        otherNames.UnionWith(records.SelectMany(r => r.Session.Pupils).Where(p => p.Id != ownId).Select(p => p.Name));
+        var inSessions = NameRedaction.Of(otherNames, pupil.Name, AnotherPupil);
+        var sessions = records.ConvertAll(r => AsItConcerns(r, ownId, parents, inSessions));
         sessions.Sort((a, b) => a.Session.Start.CompareTo(b.Session.Start));
 
         // The emails about those sessions to the teacher and to the pupil's own parents and carers (in a small group, not to the other families).
         var ownIds = pupil.Guardians.Select(pg => (Guid?)pg.GuardianId).ToList();
         var emails = (await EmailsAsync(db.OutboxMessages.Where(m => m.SchoolId == schoolId && m.SessionId != null && sessionIds.Contains(m.SessionId.Value)
             && (m.RecipientRole != "guardian" || ownIds.Contains(m.RecipientId))), ct))
-            .ConvertAll(e => others.TryGetValue(e.SessionId, out var names) && names.Count > 0 ? e with { Subject = WithoutNames(e.Subject, names, pupil.Name) } : e);
+            .ConvertAll(e => e with { Subject = inSessions.Apply(e.Subject)! });
 
         // The trail: the pupil, their sessions, and their sessions' recordings (who watched them, held them, deleted them).
         var recordingIds = sessions.SelectMany(r => r.Recordings).Select(r => r.Id).ToList();
         var subjects = sessionIds.Select(Ids.Format).Append(Ids.Format(id)).ToList();
-        var trail = await TrailAsync(db.AuditEntries.Where(e => e.SchoolId == schoolId && e.SubjectId != null
+        var trail = (await TrailAsync(db.AuditEntries.Where(e => e.SchoolId == schoolId && e.SubjectId != null
             && (((e.SubjectType == AuditSubjects.Pupil || e.SubjectType == AuditSubjects.Session) && subjects.Contains(e.SubjectId))
-                || (e.SubjectType == AuditSubjects.Recording && recordingIds.Contains(e.SubjectId)))), ct);
+                || (e.SubjectType == AuditSubjects.Recording && recordingIds.Contains(e.SubjectId)))), ct))
+            .ConvertAll(t => t with { Details = inSessions.Apply(t.Details) });
 
-        var (concerns, note) = await ConcernsAsync(user, id, includeConcerns, ct);
+        var (concerns, note) = await ConcernsAsync(user, id, includeConcerns, NameRedaction.Of(otherNames, pupil.Name, AnotherChild), ct);
         var recordings = includeRecordings ? await ExportedRecordingsAsync(user, schoolId, sessionIds, school.TimeZoneId, ct) : null;
         var now = clock.GetUtcNow();
         AuditLog.Record(db, user, AuditActions.SubjectAccessExported, AuditSubjects.Pupil, id,
@@ -156,23 +161,33 @@ public sealed class SubjectAccess(ChaperoneDbContext db, CallProviderResolver pr
     /// A session's record as it concerns one pupil. In a small group the other children and their
     /// families are other people, whose data a pupil's export does not hold: only the pupil, their own
     /// parents and carers (<paramref name="parents"/>), the teacher and anyone uninvited stay, and only
-    /// the consents that covered the pupil. A 1:1 session's record is unchanged. The notes are the
-    /// teacher's own words and stay as written.
+    /// the consents that covered the pupil (as for them alone). The teacher's notes, a cancellation's
+    /// reason and the words of consent and expectations stay as written but for other children's
+    /// names, which <paramref name="otherChildren"/> takes out (those of the group, and of any other
+    /// child the pupil's records name).
     /// </summary>
-    public static SessionRecordDto AsItConcerns(SessionRecordDto record, string pupilId, IReadOnlyList<GuardianDto> parents)
+    public static SessionRecordDto AsItConcerns(SessionRecordDto record, string pupilId, IReadOnlyList<GuardianDto> parents, NameRedaction otherChildren)
     {
         var own = parents.Select(g => g.Id).ToHashSet(StringComparer.Ordinal);
         var ownNames = parents.Select(g => g.Name).ToHashSet(StringComparer.Ordinal);
-        var others = record.Session.Guardians.Where(g => !own.Contains(g.Id) && !ownNames.Contains(g.Name)).Select(g => g.Name).ToHashSet(StringComparer.Ordinal);
+        var others = record.Session.Guardians.Where(g => !own.Contains(g.Id) && !ownNames.Contains(g.Name)).Select(g => g.Name)
+            // A child of the group who joined the call on a device of their own is another child too.
+            .Concat(record.Session.Pupils.Where(p => p.Id != pupilId).Select(p => p.Name))
+            .ToHashSet(StringComparer.Ordinal);
         bool Theirs(string who) => !others.Contains(who);
-        var consents = record.Consents.Where(c => c.Covers(pupilId)).ToList();
+        // A parent's consent for the pupil and a brother or sister in the group: the pupil's part of it.
+        var consents = record.Consents.Where(c => c.Covers(pupilId))
+            .Select(c => c with { Text = otherChildren.Apply(c.Text)!, PupilIds = [.. c.PupilIds.Where(p => p == pupilId)] }).ToList();
         return record with
         {
             Session = record.Session with
             {
                 Pupils = [.. record.Session.Pupils.Where(p => p.Id == pupilId)],
                 Guardians = [.. record.Session.Guardians.Where(g => own.Contains(g.Id))],
+                Cancellation = record.Session.Cancellation is { } c ? c with { Reason = otherChildren.Apply(c.Reason)! } : null,
             },
+            Notes = otherChildren.Apply(record.Notes),
+            Expectations = record.Expectations is { } given ? given with { Text = otherChildren.Apply(given.Text)! } : null,
             Consent = consents.Count > 0 ? consents[0] : null,
             Consents = consents,
             Checklists = [.. record.Checklists.Where(c => Theirs(c.Who))],
@@ -261,31 +276,21 @@ public sealed class SubjectAccess(ChaperoneDbContext db, CallProviderResolver pr
         return exported;
     }
 
-    /// <summary>The session emails of <paramref name="messages"/>, oldest first (each names its session).</summary>
     /// <summary>
     /// A staff email's subject with the other children of a small group left out (the teacher's
     /// copies and reminders name every child): each other name becomes "another pupil" and the
-    /// pupil's own stays. Names are found longest first, each occurrence once, so one name inside
-    /// another (Ava Sibling within Ava Sibling-Jones) is taken as the longer.
+    /// pupil's own stays (<see cref="NameRedaction"/>).
     /// </summary>
-    internal static string WithoutNames(string subject, IEnumerable<string> names, string own)
-    {
-        var all = names.Where(n => n.Length > 0 && n != own).Select(n => (Name: n, Shown: "another pupil"))
-            .Append((Name: own, Shown: own)).Where(n => n.Name.Length > 0)
-            .OrderByDescending(n => n.Name.Length).ToList();
-        // Each name found becomes a mark no name can hold, so a shorter name is never found inside a longer one's place.
-        var text = subject;
-        for (var i = 0; i < all.Count; i++)
-        {
-            text = text.Replace(all[i].Name, $"\u0001{i}\u0002", StringComparison.Ordinal);
-        }
-        for (var i = 0; i < all.Count; i++)
-        {
-            text = text.Replace($"\u0001{i}\u0002", all[i].Shown, StringComparison.Ordinal);
-        }
-        return text;
-    }
+    internal static string WithoutNames(string subject, IEnumerable<string> names, string own) =>
+        NameRedaction.Of(names, own, AnotherPupil).Apply(subject)!;
 
+    /// <summary>What another child's name becomes in the records of sessions and their emails.</summary>
+    public const string AnotherPupil = "another pupil";
+
+    /// <summary>What another child's name becomes in the concerns.</summary>
+    public const string AnotherChild = "another child";
+
+    /// <summary>The session emails of <paramref name="messages"/>, oldest first (each names its session).</summary>
     private static async Task<List<SubjectEmailDto>> EmailsAsync(IQueryable<OutboxMessage> messages, CancellationToken ct) =>
         (await messages.AsNoTracking().OrderBy(m => m.CreatedAt).ThenBy(m => m.Id)
             .Select(m => new { m.SessionId, m.Kind, m.RecipientName, m.RecipientEmail, m.Subject, m.Status, m.CreatedAt, m.SentAt })
@@ -315,7 +320,31 @@ public sealed class SubjectAccess(ChaperoneDbContext db, CallProviderResolver pr
         return await SubjectAccessZip.WriteAsync(http, export, name + ".zip", recordings, db, store, json, ct);
     }
 
-    private async Task<(List<ConcernDto>? Concerns, string Note)> ConcernsAsync(ClaimsPrincipal user, Guid pupilId, bool include, CancellationToken ct)
+    /// <summary>The names of the other children the concerns about the pupil are also about (drafts too: their words may name them).</summary>
+    private async Task<HashSet<string>> OtherChildrenAsync(Guid schoolId, Guid pupilId, CancellationToken ct)
+    {
+        var concerns = db.Set<ConcernPupil>().Where(cp => cp.SchoolId == schoolId && cp.PupilId == pupilId).Select(cp => cp.ConcernId);
+        var names = await db.Set<ConcernPupil>().AsNoTracking().Where(cp => cp.SchoolId == schoolId && cp.PupilId != pupilId && concerns.Contains(cp.ConcernId))
+            .Join(db.Pupils, cp => cp.PupilId, p => p.Id, (cp, p) => p.Name).Distinct().ToListAsync(ct);
+        return names.ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// A concern as a pupil's export holds it: about the pupil, and "also about another child" (or
+    /// "2 other children") without naming them, nor giving their ids; their names taken out of what
+    /// was reported and of the chronology (<paramref name="otherChildren"/>).
+    /// </summary>
+    internal static ConcernDto AsItConcerns(ConcernDto concern, string pupilId, NameRedaction otherChildren) => concern with
+    {
+        Pupils = [.. concern.Pupils.Where(p => p.Id == pupilId)],
+        AlsoAbout = NameRedaction.OthersText(concern.Pupils.Count(p => p.Id != pupilId)),
+        Summary = otherChildren.Apply(concern.Summary)!,
+        Detail = otherChildren.Apply(concern.Detail)!,
+        ChildsOwnWords = otherChildren.Apply(concern.ChildsOwnWords),
+        Chronology = [.. concern.Chronology.Select(e => e with { Text = otherChildren.Apply(e.Text)! })],
+    };
+
+    private async Task<(List<ConcernDto>? Concerns, string Note)> ConcernsAsync(ClaimsPrincipal user, Guid pupilId, bool include, NameRedaction otherChildren, CancellationToken ct)
     {
         if (!include)
         {
@@ -331,7 +360,7 @@ public sealed class SubjectAccess(ChaperoneDbContext db, CallProviderResolver pr
         var concerns = new List<ConcernDto>(found.Count);
         foreach (var concern in found)
         {
-            concerns.Add(await ConcernDtos.DetailAsync(db, concern, user, ct));
+            concerns.Add(AsItConcerns(await ConcernDtos.DetailAsync(db, concern, user, ct), Ids.Format(pupilId), otherChildren));
         }
         return (concerns, ConcernAccess.ReadsSafeguarding(user)
             ? "Included: every concern raised about the pupil, safeguarding and behaviour, with its chronology."

@@ -200,18 +200,69 @@ public sealed class PasswordLinksApplier(ChaperoneDbContext db) : IRetentionAppl
 
     public string Implements => "A password link works once, within an hour: its email is deleted 7 days after it was written.";
 
-    public async Task<int> ApplyAsync(RetentionScope scope, CancellationToken ct)
+    public Task<int> ApplyAsync(RetentionScope scope, CancellationToken ct) =>
+        StaffEmails.DeleteWrittenBeforeAsync(db, scope, MessageKind.PasswordReset, scope.Now - KeptFor, AuditActions.PasswordLinksExpired, deleted => new { deleted, keptDays = KeptFor.Days }, ct);
+}
+
+/// <summary>
+/// The email that offers a member of staff the DSL or senior leader role holds the link to accept
+/// it (<see cref="People.SafeguardingRoleGrants"/>), which works within
+/// <see cref="Identity.ClockResetTokenProvider.InvitationLifespan"/>: the email is kept as long as its
+/// link lives, for questions about its delivery, then deleted with its delivery attempts. The offer
+/// itself, who made it and who was told are in the audit trail; nothing is entered in the deletion
+/// register, and the trail notes each run that deleted any.
+/// </summary>
+public sealed class RoleOfferLinksApplier(ChaperoneDbContext db) : IRetentionApplier
+{
+    public static readonly TimeSpan KeptFor = Identity.ClockResetTokenProvider.InvitationLifespan;
+
+    public string RecordType => "Safeguarding role offer emails";
+
+    public string Implements => $"A role offer's link works within {KeptFor.Days} days: its email is deleted {KeptFor.Days} days after it was written.";
+
+    public Task<int> ApplyAsync(RetentionScope scope, CancellationToken ct) =>
+        StaffEmails.DeleteWrittenBeforeAsync(db, scope, MessageKind.SafeguardingRoleOffered, scope.Now - KeptFor, AuditActions.RoleOfferLinksExpired, deleted => new { deleted, keptDays = KeptFor.Days }, ct);
+}
+
+/// <summary>
+/// The notices to the school's DSLs and senior leaders that someone was given, offered or lost one of
+/// those roles (<see cref="MessageKind.SafeguardingRoleChanged"/>) are staff notices like the
+/// outcome reminders and the families' word that they cannot come, which go with their session's
+/// records: they are kept as long, the school's attendance and intervention records period
+/// (<see cref="RetentionSettings.InterventionRecordsYears"/>) after they were written, then deleted
+/// with their delivery attempts. Who was told of each change stays in the audit trail
+/// (<see cref="AuditActions.SafeguardingRoleChangeNotified"/>); the trail notes each run that deleted any.
+/// </summary>
+public sealed class SafeguardingRoleNoticesApplier(ChaperoneDbContext db) : IRetentionApplier
+{
+    public string RecordType => "Safeguarding role notices";
+
+    public string Implements => "Staff notices: kept as long as attendance and intervention records (6 years by default) after they were written.";
+
+    public Task<int> ApplyAsync(RetentionScope scope, CancellationToken ct) =>
+        StaffEmails.DeleteWrittenBeforeAsync(db, scope, MessageKind.SafeguardingRoleChanged, scope.Now.AddYears(-scope.Settings.InterventionRecordsYears),
+            AuditActions.SafeguardingRoleNoticesExpired, deleted => new { deleted, keptYears = scope.Settings.InterventionRecordsYears }, ct);
+}
+
+/// <summary>Deletes the emails of one kind that belong to no session or concern, once their time is up.</summary>
+internal static class StaffEmails
+{
+    /// <summary>
+    /// Deletes the school's emails of <paramref name="kind"/> written before <paramref name="before"/>,
+    /// with their delivery attempts, and notes in the audit trail how many (<paramref name="action"/>,
+    /// with the <paramref name="details"/> of that number) when any went; how many went.
+    /// </summary>
+    public static async Task<int> DeleteWrittenBeforeAsync(ChaperoneDbContext db, RetentionScope scope, MessageKind kind, DateTimeOffset before, string action,
+        Func<int, object> details, CancellationToken ct)
     {
-        var before = scope.Now - KeptFor;
         await using var transaction = await RetentionWrites.BeginAsync(db, ct);
         await db.DeliveryAttempts.Where(a => db.OutboxMessages.Any(m => m.Id == a.OutboxMessageId && m.SchoolId == scope.SchoolId
-            && m.Kind == MessageKind.PasswordReset && m.CreatedAt < before)).ExecuteDeleteAsync(ct);
-        var deleted = await db.OutboxMessages.Where(m => m.SchoolId == scope.SchoolId && m.Kind == MessageKind.PasswordReset && m.CreatedAt < before)
+            && m.Kind == kind && m.CreatedAt < before)).ExecuteDeleteAsync(ct);
+        var deleted = await db.OutboxMessages.Where(m => m.SchoolId == scope.SchoolId && m.Kind == kind && m.CreatedAt < before)
             .ExecuteDeleteAsync(ct);
         if (deleted > 0)
         {
-            AuditLog.Record(db, scope.SchoolId, AuditActor.System, AuditActions.PasswordLinksExpired, AuditSubjects.School, Infrastructure.Ids.Format(scope.SchoolId),
-                new { deleted, keptDays = KeptFor.Days });
+            AuditLog.Record(db, scope.SchoolId, AuditActor.System, action, AuditSubjects.School, Infrastructure.Ids.Format(scope.SchoolId), details(deleted));
             await db.SaveChangesAsync(ct);
         }
         await transaction.CommitAsync(ct);

@@ -126,6 +126,8 @@ public static class RetentionSetup
         services.AddScoped<IRetentionApplier, InterventionRecordsApplier>();
         services.AddScoped<IRetentionApplier, ConcernsApplier>();
         services.AddScoped<IRetentionApplier, PasswordLinksApplier>();
+        services.AddScoped<IRetentionApplier, RoleOfferLinksApplier>();
+        services.AddScoped<IRetentionApplier, SafeguardingRoleNoticesApplier>();
         services.AddSingleton<RetentionWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<RetentionWorker>());
         return services;

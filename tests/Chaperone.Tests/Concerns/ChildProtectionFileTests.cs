@@ -67,6 +67,29 @@ public abstract class ChildProtectionFileTests(ChaperoneApp app)
     }
 
     [Fact]
+    public async Task TheFileNamesNoOtherChildAConcernIsAlsoAboutSinceItIsPassedOn()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var (dsl, _) = await LeadersAsync(app, school);
+        await RaiseAsync(await school.TeacherAsync(app), new
+        {
+            pupilIds = new[] { school.TwoParentPupil.ToString(), school.SiblingA.ToString(), school.SiblingB.ToString() }, kind = "safeguarding",
+            summary = "Fight with Ava SUMMARY-MARK", detail = "Toby pushed Ava Sibling and Ben. DETAIL-MARK", childsOwnWords = "AVA started it WORDS-MARK",
+        });
+
+        var text = RecordApiTests.PdfText(await (await dsl.GetAsync($"/api/v1/pupils/{school.TwoParentPupil}/child-protection-file")).Content.ReadAsByteArrayAsync());
+
+        foreach (var expected in new[] { "Also about", "2 other children", "records held by", "SUMMARY-MARK", "DETAIL-MARK", "WORDS-MARK", "Toby pushed another child and another child." })
+        {
+            Assert.True(text.Contains(expected, StringComparison.Ordinal), $"The file lacks \"{expected}\". It reads: {text}");
+        }
+        foreach (var other in new[] { "Ava", "AVA", "Ben", "Sibling" })
+        {
+            Assert.False(text.Contains(other, StringComparison.Ordinal), $"The file names \"{other}\". It reads: {text}");
+        }
+    }
+
+    [Fact]
     public async Task OnlyTheDslMakesItAndOnlyForTheirOwnSchoolsPupils()
     {
         var school = await TestSchool.CreateAsync(app);

@@ -11,7 +11,7 @@ public static partial class StaffInvitations
     /// <summary>The invitation emailed to <paramref name="address"/>: its link's account id and token.</summary>
     public static async Task<(string User, string Token)> LinkAsync(ChaperoneApp app, string address)
     {
-        var text = await TextOfAsync(app, address, subject => subject == "Your Chaperone account");
+        var text = await TextOfAsync(app, address, MessageKind.PasswordReset, subject => subject == "Your Chaperone account");
         var link = Link().Match(text);
         Assert.True(link.Success, text);
         return (link.Groups["user"].Value, Uri.UnescapeDataString(link.Groups["token"].Value));
@@ -20,16 +20,16 @@ public static partial class StaffInvitations
     /// <summary>The latest offer of a role emailed to <paramref name="address"/> (<see cref="Chaperone.People.SafeguardingRoleGrants"/>): its link's offer id and token.</summary>
     public static async Task<(string Grant, string Token)> RoleOfferAsync(ChaperoneApp app, string address)
     {
-        var text = await TextOfAsync(app, address, subject => subject.StartsWith("Accept the ", StringComparison.Ordinal));
+        var text = await TextOfAsync(app, address, MessageKind.SafeguardingRoleOffered, subject => subject.StartsWith("Accept the ", StringComparison.Ordinal));
         var link = OfferLink().Match(text);
         Assert.True(link.Success, text);
         return (link.Groups["grant"].Value, Uri.UnescapeDataString(link.Groups["token"].Value));
     }
 
-    /// <summary>The plain text of the latest link emailed to <paramref name="address"/> whose subject <paramref name="subject"/> accepts.</summary>
-    private static async Task<string> TextOfAsync(ChaperoneApp app, string address, Func<string, bool> subject)
+    /// <summary>The plain text of the latest link of <paramref name="kind"/> emailed to <paramref name="address"/> whose subject <paramref name="subject"/> accepts.</summary>
+    private static async Task<string> TextOfAsync(ChaperoneApp app, string address, MessageKind kind, Func<string, bool> subject)
     {
-        var mimes = await app.WithDbAsync(db => db.OutboxMessages.Where(m => m.RecipientEmail == address && m.Kind == MessageKind.PasswordReset)
+        var mimes = await app.WithDbAsync(db => db.OutboxMessages.Where(m => m.RecipientEmail == address && m.Kind == kind)
             .OrderBy(m => m.Id).Select(m => m.Mime!).ToListAsync());
         foreach (var mime in Enumerable.Reverse(mimes))
         {

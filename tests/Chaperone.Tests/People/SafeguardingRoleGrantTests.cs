@@ -208,6 +208,74 @@ public abstract class SafeguardingRoleGrantTests(ChaperoneApp app)
         Assert.Contains(await NoticesAsync(school), n => n.To == school.SltEmail && n.Subject.Contains("Im Ported is given the DSL role", StringComparison.Ordinal));
     }
 
+    /// <summary>The DSL leaves: the admin ends their access, as when someone leaves the school.</summary>
+    private async Task<(HttpClient Admin, Guid DslId, string Concern)> DslWhoLeftAsync(TestSchool school)
+    {
+        var admin = await school.AdminAsync(app);
+        var concern = (await RaiseAsync(await school.TeacherAsync(app), Safeguarding(school))).GetProperty("id").GetString()!;
+        var dslId = await app.WithDbAsync(db => db.Users.Where(u => u.Email == school.DslEmail).Select(u => u.Id).SingleAsync());
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync($"/api/v1/staff/{dslId}/access", new { active = false })).StatusCode);
+        return (admin, dslId, concern);
+    }
+
+    /// <summary>Restored, the account holds no role that opens safeguarding records until its owner accepts it; the leaders were told and it is in the trail.</summary>
+    private async Task AssertOfferedNotHeldAsync(TestSchool school, string concern)
+    {
+        // The password the account had (which an admin may have set meanwhile) signs in, but reads no concern.
+        var before = await app.SignInAsync(school.DslEmail, TestSchool.Password);
+        var me = await Api.JsonAsync(await before.GetAsync("/api/v1/auth/me"), HttpStatusCode.OK);
+        Assert.DoesNotContain(Roles.Dsl, me.GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
+        Assert.False(me.GetProperty("mayReadConcerns").GetBoolean());
+        Assert.NotEqual(HttpStatusCode.OK, (await before.GetAsync($"/api/v1/concerns/{concern}")).StatusCode);
+
+        // The senior leader is told; the owner is emailed the offer, filed as one.
+        var told = Assert.Single(await NoticesAsync(school), n => n.To == school.SltEmail && n.Subject.Contains("has access again", StringComparison.Ordinal));
+        Assert.Contains("is offered the DSL role", told.Subject, StringComparison.Ordinal);
+        var trail = await TrailAsync(school);
+        Assert.Contains(AuditActions.StaffAccessRestored, trail);
+        Assert.Contains(AuditActions.SafeguardingRoleOffered, trail);
+        Assert.Contains(AuditActions.SafeguardingRoleChangeNotified, trail);
+
+        // The owner of the mailbox accepts it with a password of their own, and holds it again.
+        var (grant, token) = await StaffInvitations.RoleOfferAsync(app, school.DslEmail);
+        Assert.Equal(HttpStatusCode.NoContent, (await AcceptAsync(grant, token, "the returning lead's own")).StatusCode);
+        await Api.ProblemAsync(await app.CreateClient().PostAsJsonAsync("/api/v1/auth/login", new { email = school.DslEmail, password = TestSchool.Password }), HttpStatusCode.Unauthorized);
+        await EnrolAsync(app, school.DslEmail);
+        var owner = await app.SignInAsync(school.DslEmail, "the returning lead's own");
+        Assert.Equal([Roles.Dsl], (await Api.JsonAsync(await owner.GetAsync("/api/v1/auth/me"), HttpStatusCode.OK)).GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
+        Assert.Equal(HttpStatusCode.OK, (await owner.GetAsync($"/api/v1/concerns/{concern}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task RestoringALeaverWhoHeldTheDslRoleOnlyOffersItAgainAndTellsTheLeaders()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var (admin, dslId, concern) = await DslWhoLeftAsync(school);
+
+        var restored = await Api.JsonAsync(await admin.PutAsJsonAsync($"/api/v1/staff/{dslId}/access", new { active = true }), HttpStatusCode.OK);
+
+        Assert.Equal(JsonValueKind.Null, restored.GetProperty("accessEndedAt").ValueKind);
+        Assert.Empty(restored.GetProperty("roles").EnumerateArray());
+        Assert.Equal([Roles.Dsl], restored.GetProperty("pendingRoles").GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
+        await AssertOfferedNotHeldAsync(school, concern);
+    }
+
+    [Fact]
+    public async Task RestoringALeaverOnTheStaffPageSaysTheRoleAwaitsAcceptanceAndShowsIt()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var (admin, _, concern) = await DslWhoLeftAsync(school);
+        var restoredAt = app.Clock.GetUtcNow();
+
+        // The form answers with the staff page again (a redirect, which the client follows without its bearer token: asked for again here).
+        await PageForms.SendAsync(admin, "/admin/people", "RestoreAccess");
+        var page = WebUtility.HtmlDecode(await admin.GetStringAsync("/admin/people"));
+
+        Assert.Contains("has access again. The DSL role they held is not theirs again until they accept it through the link emailed to " + school.DslEmail, page, StringComparison.Ordinal);
+        Assert.Contains($"DSL role awaiting acceptance by email since {Chaperone.Pages.Display.At(restoredAt, Api.London)}", page, StringComparison.Ordinal);
+        await AssertOfferedNotHeldAsync(school, concern);
+    }
+
     [Fact]
     public async Task TheStaffPageShowsTheRoleAwaitingAcceptanceAndOffersToWithdrawIt()
     {

@@ -45,8 +45,65 @@ public abstract class SubjectAccessApiTests(ChaperoneApp app)
     [InlineData("Call for Ava Sibling-Jones and Ava Sibling", "Ava Sibling-Jones", new[] { "Ava Sibling" }, "Call for Ava Sibling-Jones and another pupil")]
     [InlineData("Call for Ava Sibling and Ava Sibling-Jones", "Ava Sibling", new[] { "Ava Sibling-Jones" }, "Call for Ava Sibling and another pupil")]
     [InlineData("Call for Tom and Tom Smith", "Ann", new[] { "Tom", "Tom Smith" }, "Call for another pupil and another pupil")]
+    [InlineData("Ben was upset; ben  sibling left, Ben's coat stayed", "Ava Sibling", new[] { "Ben Sibling" }, "another pupil was upset; another pupil left, another pupil's coat stayed")]
+    [InlineData("Tomas and Tom Smith and Tom", "Ann", new[] { "Tom Smith" }, "Tomas and another pupil and another pupil")]
+    [InlineData("Ava and Ava Jones", "Ava Sibling", new[] { "Ava Jones" }, "Ava and another pupil")]
     public void OtherChildrensNamesAreLeftOutLongestFirstAndThePupilsOwnStays(string subject, string own, string[] others, string expected) =>
         Assert.Equal(expected, Chaperone.Records.SubjectAccess.WithoutNames(subject, others, own));
+
+    [Fact]
+    public async Task APupilsExportNamesNoOtherChildOfTheirConcernsOrTheirGroupNorInWhatWasWrittenAboutThem()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        // Ava and her brother Ben in a small group, whose notes name him.
+        var start = CallClient.NextSessionStart(app);
+        var group = Guid.Parse(await TestSchool.BookOkAsync(await school.TeacherAsync(app), new
+        {
+            teacherId = school.TeacherId.ToString(), pupilIds = new[] { school.SiblingA.ToString(), school.SiblingB.ToString() },
+            guardianIds = new[] { school.SharedParent.ToString() }, kind = "support", start = Api.Rfc3339(start), durationMinutes = 30,
+        }));
+        await CallClient.RunCallAsync(app, school, group, start, "completed", "Ava read well; Ben was upset and ben sibling left early.", pupils: [school.SiblingA, school.SiblingB],
+            guardian: school.SharedParent);
+        var (dsl, _) = await LeadersAsync(app, school);
+        // A concern about Ava and Toby, whose words name Toby.
+        var concern = await RaiseAsync(await school.TeacherAsync(app), new
+        {
+            pupilIds = new[] { school.SiblingA.ToString(), school.TwoParentPupil.ToString() }, kind = "safeguarding",
+            summary = "Toby and Ava fought", detail = "Toby Twoparents pushed Ava Sibling. TOBY TWOPARENTS said sorry.", childsOwnWords = "Toby hurt me",
+        });
+        var concernId = concern.GetProperty("id").GetString()!;
+        await Api.JsonAsync(await dsl.PostAsJsonAsync($"/api/v1/concerns/{concernId}/actions", new { text = "Spoke to Toby's mother." }), HttpStatusCode.OK);
+
+        var export = await Api.JsonAsync(await dsl.GetAsync($"/api/v1/pupils/{school.SiblingA}/subject-access?includeConcerns=true"), HttpStatusCode.OK);
+
+        // The concern is Ava's, also about another child, unnamed; Toby's name is out of its words.
+        var held = Assert.Single(export.GetProperty("concerns").EnumerateArray());
+        Assert.Equal([school.SiblingA.ToString()], held.GetProperty("pupils").EnumerateArray().Select(p => p.GetProperty("id").GetString()));
+        Assert.Equal("another child", held.GetProperty("alsoAbout").GetString());
+        Assert.Equal("another child and Ava fought", held.GetProperty("summary").GetString());
+        Assert.Equal("another child pushed Ava Sibling. another child said sorry.", held.GetProperty("detail").GetString());
+        Assert.Equal("another child hurt me", held.GetProperty("childsOwnWords").GetString());
+        Assert.Contains(held.GetProperty("chronology").EnumerateArray(), e => e.GetProperty("text").GetString() == "Spoke to another child's mother.");
+        // The group's session names Ava alone, in its notes too; nor do the emails about it name Ben.
+        var session = Assert.Single(export.GetProperty("sessions").EnumerateArray());
+        Assert.Equal("Ava read well; another pupil was upset and another pupil left early.", session.GetProperty("notes").GetString());
+        Assert.Equal(["Ava Sibling"], session.GetProperty("session").GetProperty("pupils").EnumerateArray().Select(p => p.GetProperty("name").GetString()));
+        Assert.NotEmpty(export.GetProperty("emails").EnumerateArray());
+        var raw = export.GetRawText();
+        foreach (var other in new[] { "Toby", "TOBY", "Twoparents", "Ben", "ben sibling", school.TwoParentPupil.ToString(), school.SiblingB.ToString() })
+        {
+            Assert.DoesNotContain(other, raw, StringComparison.Ordinal);
+        }
+
+        // Toby's own export holds the concern the other way round; the concern itself, read in the school, names both.
+        var tobys = Assert.Single((await Api.JsonAsync(await dsl.GetAsync($"/api/v1/pupils/{school.TwoParentPupil}/subject-access?includeConcerns=true"), HttpStatusCode.OK))
+            .GetProperty("concerns").EnumerateArray());
+        Assert.Equal("Toby and another child fought", tobys.GetProperty("summary").GetString());
+        Assert.Equal("Toby Twoparents pushed another child. TOBY TWOPARENTS said sorry.", tobys.GetProperty("detail").GetString());
+        var inSchool = await Api.JsonAsync(await dsl.GetAsync($"/api/v1/concerns/{concernId}"), HttpStatusCode.OK);
+        Assert.Equal(["Ava Sibling", "Toby Twoparents"], inSchool.GetProperty("pupils").EnumerateArray().Select(p => p.GetProperty("name").GetString()));
+        Assert.Equal(JsonValueKind.Null, inSchool.GetProperty("alsoAbout").ValueKind);
+    }
 
     [Fact]
     public async Task EverythingHeldAboutAPupilIsExportedAndConcernsOnlyByThoseWhoMayIncludeThem()

@@ -473,6 +473,52 @@ public abstract class RetentionApiTests(RetentionApp app)
         Assert.Equal(1, JsonDocument.Parse(noted).RootElement.GetProperty("deleted").GetInt32());
     }
 
+    [Fact]
+    public async Task ARoleOffersEmailIsKeptAsLongAsItsLinkAndTheLeadersNoticesAsLongAsInterventionRecords()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        using (var admin = await school.AdminAsync(app))
+        {
+            Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync($"/api/v1/staff/{school.OtherTeacherId}/roles",
+                new { roles = new[] { Chaperone.People.Roles.Teacher, Chaperone.People.Roles.Dsl } })).StatusCode);
+        }
+        Task<List<(Guid Id, string To)>> EmailsAsync(Chaperone.Notifications.MessageKind kind) => app.WithDbAsync(async db =>
+            (await db.OutboxMessages.Where(m => m.SchoolId == school.SchoolId && m.Kind == kind).OrderBy(m => m.Id).Select(m => new { m.Id, m.RecipientEmail }).ToListAsync())
+                .Select(m => (m.Id, m.RecipientEmail)).ToList());
+        Task<List<string>> TrailAsync(string action) =>
+            app.WithDbAsync(db => db.AuditEntries.Where(e => e.SchoolId == school.SchoolId && e.Action == action).Select(e => e.Details!).ToListAsync());
+
+        // The offer is filed as what it is, not as a password reset; the DSL and the senior leader are told.
+        var offer = Assert.Single(await EmailsAsync(Chaperone.Notifications.MessageKind.SafeguardingRoleOffered));
+        Assert.Equal(school.OtherTeacherEmail, offer.To);
+        Assert.Empty(await EmailsAsync(Chaperone.Notifications.MessageKind.PasswordReset));
+        var notices = await EmailsAsync(Chaperone.Notifications.MessageKind.SafeguardingRoleChanged);
+        Assert.Equal([school.DslEmail, school.SltEmail], notices.Select(n => n.To).Order());
+
+        // The offer's email lives as long as its link (7 days), and no longer.
+        app.Clock.Advance(Chaperone.Identity.ClockResetTokenProvider.InvitationLifespan - TimeSpan.FromMinutes(1));
+        await RunJobAsync();
+        Assert.Single(await EmailsAsync(Chaperone.Notifications.MessageKind.SafeguardingRoleOffered));
+        app.Clock.Advance(TimeSpan.FromMinutes(2));
+        await RunJobAsync();
+        Assert.Empty(await EmailsAsync(Chaperone.Notifications.MessageKind.SafeguardingRoleOffered));
+        Assert.Equal(1, JsonDocument.Parse(Assert.Single(await TrailAsync(AuditActions.RoleOfferLinksExpired))).RootElement.GetProperty("deleted").GetInt32());
+
+        // The leaders' notices are kept as long as attendance and intervention records (6 years), then go.
+        Assert.Equal(2, (await EmailsAsync(Chaperone.Notifications.MessageKind.SafeguardingRoleChanged)).Count);
+        var (older, newer) = (notices[0].Id, notices[1].Id);
+        var now = Now;
+        await app.WithDbAsync(async db =>
+        {
+            await db.OutboxMessages.Where(m => m.Id == older).ExecuteUpdateAsync(u => u.SetProperty(m => m.CreatedAt, now.AddYears(-6).AddDays(-1)));
+            return await db.OutboxMessages.Where(m => m.Id == newer).ExecuteUpdateAsync(u => u.SetProperty(m => m.CreatedAt, now.AddYears(-6).AddDays(1)));
+        });
+        await RunJobAsync();
+        Assert.Equal([newer], (await EmailsAsync(Chaperone.Notifications.MessageKind.SafeguardingRoleChanged)).Select(n => n.Id));
+        var noted = JsonDocument.Parse(Assert.Single(await TrailAsync(AuditActions.SafeguardingRoleNoticesExpired))).RootElement;
+        Assert.Equal((1, 6), (noted.GetProperty("deleted").GetInt32(), noted.GetProperty("keptYears").GetInt32()));
+    }
+
     /// <summary>A Teams session with one recording copied in from Teams (made on 3 December 2026).</summary>
     private async Task<(TestSchool School, Guid SessionId, string User, Recording Copy)> TeamsRecordingAsync(Func<TestSchool, Task>? before = null)
     {

@@ -221,19 +221,22 @@ public sealed class PeopleModel(ChaperoneDbContext db, UserManager<StaffMember> 
             : await ShowAsync(outcome, StaffErrors, StaffField, ct);
     }
 
-    public Task<IActionResult> OnPostEndAccessAsync(CancellationToken ct) => SetAccessAsync(false, ct);
+    public Task<IActionResult> OnPostEndAccessAsync([FromServices] SafeguardingRoleGrants grants, CancellationToken ct) => SetAccessAsync(grants, false, ct);
 
-    public Task<IActionResult> OnPostRestoreAccessAsync(CancellationToken ct) => SetAccessAsync(true, ct);
+    public Task<IActionResult> OnPostRestoreAccessAsync([FromServices] SafeguardingRoleGrants grants, CancellationToken ct) => SetAccessAsync(grants, true, ct);
 
-    private async Task<IActionResult> SetAccessAsync(bool active, CancellationToken ct)
+    private async Task<IActionResult> SetAccessAsync(SafeguardingRoleGrants grants, bool active, CancellationToken ct)
     {
-        var outcome = await ManagePeople.SetAccessAsync(db, users, clock, User, StaffId, new StaffAccessRequest(active), ct);
+        var outcome = await ManagePeople.SetAccessAsync(db, users, grants, clock, User, StaffId, new StaffAccessRequest(active), ct);
         StaffId = null;
         if (outcome is PeopleOutcome<StaffDto>.Done done)
         {
             if (active)
             {
-                return Saved("staff", $"{done.Value.Name} has access again.");
+                return Saved("staff", done.Value.PendingRoles is { } offered
+                    ? $"{done.Value.Name} has access again. The {SafeguardingRoleGrants.RolesText(offered.Roles)} they held {(offered.Roles.Count == 1 ? "is" : "are")} not theirs again until they accept it through the link emailed to {done.Value.Email}, "
+                        + "by choosing a new password of their own; the school’s other DSLs and senior leaders are told."
+                    : $"{done.Value.Name} has access again.");
             }
             var hostId = Guid.Parse(done.Value.Id);
             var upcoming = (await Scheduling.CancelHostedSessions.LeaversWithUpcomingAsync(db, User.SchoolId(), clock.GetUtcNow(), ct)).GetValueOrDefault(hostId);
