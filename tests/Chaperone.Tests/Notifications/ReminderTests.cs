@@ -94,6 +94,9 @@ public abstract class ReminderTests(SmtpChaperoneApp app)
             Assert.Equal(DayBefore(start), r.NextAttemptAt);
             Assert.Equal(0, r.SessionSequence);
         });
+        // Sent before the session's day comes: from then on a day-before reminder is no longer true, and is not sent.
+        var dayBeforeIds = dayBefore.Select(r => r.MessageIdHeader).ToList();
+        await app.Smtp.WaitForAsync(r => dayBeforeIds.All(i => r.Any(m => m.MessageId == i)));
 
         app.Clock.SetUtcNow(Morning(start));
         await Job.ProduceDueAsync(default);
