@@ -25,13 +25,19 @@ public sealed class NameRedaction
     private NameRedaction(Regex? names, string[] shown, string shownAs) => (_names, _shown, Shown) = (names, shown, shownAs);
 
     /// <summary>Redacts the <paramref name="others"/>' names as <paramref name="shown"/>, keeping <paramref name="own"/>.</summary>
-    public static NameRedaction Of(IEnumerable<string> others, string own, string shown)
+    public static NameRedaction Of(IEnumerable<string> others, string own, string shown) => Of(others, [own], shown);
+
+    /// <summary>
+    /// Redacts the <paramref name="others"/>' names as <paramref name="shown"/>, keeping each of
+    /// <paramref name="owns"/> (a parent's export: each of their own children).
+    /// </summary>
+    public static NameRedaction Of(IEnumerable<string> others, IReadOnlyCollection<string> owns, string shown)
     {
-        own = own.Trim();
-        var ownWords = Words(own).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var ownNames = owns.Select(o => o.Trim()).Where(o => o.Length > 0).ToList();
+        var ownWords = ownNames.SelectMany(Words).ToHashSet(StringComparer.OrdinalIgnoreCase);
         // (pattern, case-insensitive, what it becomes: null keeps what was written)
         var terms = new List<(string Text, bool AnyCase, string? Shown)>();
-        foreach (var name in others.Select(n => n.Trim()).Where(n => n.Length > 0 && !string.Equals(n, own, StringComparison.OrdinalIgnoreCase)).Distinct(StringComparer.OrdinalIgnoreCase))
+        foreach (var name in others.Select(n => n.Trim()).Where(n => n.Length > 0 && !ownNames.Contains(n, StringComparer.OrdinalIgnoreCase)).Distinct(StringComparer.OrdinalIgnoreCase))
         {
             terms.Add((name, true, shown));
             if (Words(name) is [var first, _, ..] && first.Length > 1 && !ownWords.Contains(first))
@@ -48,10 +54,7 @@ public sealed class NameRedaction
         {
             return new NameRedaction(null, [], shown);
         }
-        if (own.Length > 0)
-        {
-            terms.Add((own, true, null));
-        }
+        terms.AddRange(ownNames.Select(own => (own, true, (string?)null)));
         terms = [.. terms.DistinctBy(t => (t.Text, t.AnyCase)).OrderByDescending(t => t.Text.Length)];
         var alternatives = terms.Select((t, i) =>
         {

@@ -216,14 +216,28 @@ public sealed class SubjectAccess(ChaperoneDbContext db, CallProviderResolver pr
         var sessions = new List<GuardianSessionDto>(sessionIds.Count);
         var notices = (await db.Set<Families.FamilyAbsenceNotice>().AsNoTracking().Where(n => n.GuardianId == id && n.SchoolId == schoolId).ToListAsync(ct))
             .OrderBy(n => n.At).ThenBy(n => n.Id).ToLookup(n => n.SessionId, n => new GuardianCannotComeDto(n.At.ToUniversalTime(), n.CannotCome, n.Message));
+        // In a small group the other children and their families are other people, whose data a parent's
+        // export does not hold: the session names their own children and those children's parents and carers.
+        var ownPupils = pupils.Select(p => Ids.Format(p.Id)).ToHashSet(StringComparer.Ordinal);
+        var ownPupilIds = pupils.ConvertAll(p => p.Id);
+        var family = (await db.PupilGuardians.AsNoTracking().Where(l => l.SchoolId == schoolId && ownPupilIds.Contains(l.PupilId)).Select(l => l.GuardianId).ToListAsync(ct))
+            .Select(Ids.Format).Append(Ids.Format(id)).ToHashSet(StringComparer.Ordinal);
+        var ownNames = pupils.ConvertAll(p => p.Name);
         foreach (var sessionId in sessionIds)
         {
             if (await SessionRecords.RecordAsync(db, providers, schoolId, sessionId, ct) is not { } record)
             {
                 continue;
             }
+            var otherChildren = NameRedaction.Of(record.Session.Pupils.Where(p => !ownPupils.Contains(p.Id)).Select(p => p.Name), ownNames, AnotherPupil);
+            var theirs = record.Session with
+            {
+                Pupils = [.. record.Session.Pupils.Where(p => ownPupils.Contains(p.Id))],
+                Guardians = [.. record.Session.Guardians.Where(g => family.Contains(g.Id))],
+                Cancellation = record.Session.Cancellation is { } c ? c with { Reason = otherChildren.Apply(c.Reason)! } : null,
+            };
             // The record names people as the call did: by name.
-            sessions.Add(new GuardianSessionDto(record.Session,
+            sessions.Add(new GuardianSessionDto(theirs,
                 record.Consents.LastOrDefault(c => c.GuardianId == Ids.Format(id)),
                 record.Checklists.Where(c => c.Who == guardian.Name).ToList(),
                 record.Attendance.Where(a => a.Name == guardian.Name).SelectMany(a => a.Stays).ToList(),

@@ -188,6 +188,36 @@ public abstract class SubjectAccessApiTests(ChaperoneApp app)
         Assert.Equal(2, await app.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.SchoolId == school.SchoolId && e.Action == AuditActions.GuardianSubjectAccessExported)));
     }
 
+    [Fact]
+    public async Task AParentsOwnExportOfASmallGroupNamesNoOtherChildNorTheirFamily()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var teacher = await school.TeacherAsync(app);
+        // Toby (Mia Mother's) and Ava Sibling (Sam Parent's) in one small group, cancelled for a reason that names Ava.
+        var id = await TestSchool.BookOkAsync(teacher, school.GroupBooking(CallClient.NextSessionStart(app)));
+        Assert.Equal(HttpStatusCode.OK, (await teacher.PostAsJsonAsync($"/api/v1/sessions/{id}/cancel", new { reason = "Ava Sibling is unwell; AVA will rebook" })).StatusCode);
+        var (_, slt) = await LeadersAsync(app, school);
+
+        var mother = await Api.JsonAsync(await slt.GetAsync($"/api/v1/guardians/{school.Mother}/subject-access"), HttpStatusCode.OK);
+
+        var session = Assert.Single(mother.GetProperty("sessions").EnumerateArray()).GetProperty("session");
+        Assert.Equal(["Toby Twoparents"], Names(session.GetProperty("pupils")));
+        Assert.Equal(["Mia Mother"], Names(session.GetProperty("guardians")));
+        Assert.Equal("another pupil is unwell; another pupil will rebook", session.GetProperty("cancellation").GetProperty("reason").GetString());
+        var text = mother.GetRawText();
+        Assert.DoesNotContain("Ava", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("AVA", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Sam Parent", text, StringComparison.Ordinal);
+        Assert.DoesNotContain(school.SiblingA.ToString(), text, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(school.SharedParent.ToString(), text, StringComparison.OrdinalIgnoreCase);
+
+        // Sam Parent's export is theirs in the same way: Ava, and not Toby nor his mother.
+        var sam = (await Api.JsonAsync(await slt.GetAsync($"/api/v1/guardians/{school.SharedParent}/subject-access"), HttpStatusCode.OK)).GetRawText();
+        Assert.Contains("Ava Sibling", sam, StringComparison.Ordinal);
+        Assert.DoesNotContain("Toby", sam, StringComparison.Ordinal);
+        Assert.DoesNotContain("Mia Mother", sam, StringComparison.Ordinal);
+    }
+
     private static Task<HttpResponseMessage> UploadAsync(HttpClient teacher, Guid sessionId, int index, byte[] bytes)
     {
         var content = new ByteArrayContent(bytes);
