@@ -13,7 +13,7 @@ public sealed record BookSessionRequest(
     string? Kind,
     string? Start,
     int? DurationMinutes,
-    string? Provider);
+    string? Provider = null);
 
 /// <summary>The body of <c>POST /api/v1/sessions/{id}/reschedule</c>.</summary>
 public sealed record RescheduleRequest(string? Start, int? DurationMinutes);
@@ -29,7 +29,7 @@ public sealed record ParsedBooking(
     SessionKind Kind,
     Instant Start,
     int DurationMinutes,
-    string? Provider);
+    string? Provider = null);
 
 /// <summary>Field-by-field checks of request shape (400). Policy questions are left to the rules (422).</summary>
 public static partial class RequestValidation
