@@ -33,7 +33,13 @@ internal sealed partial class BadRequestExceptionHandler(IProblemDetailsService 
         }
         else
         {
-            errors[""] = [bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "The body is too large." : "The request body could not be read as JSON of the expected shape."];
+            errors[""] = [bad.StatusCode switch
+            {
+                StatusCodes.Status413PayloadTooLarge => "The body is too large.",
+                // No Content-Type, or one that is not JSON: the body itself was not read, so nothing is said of its shape.
+                StatusCodes.Status415UnsupportedMediaType => "Send the body as application/json, with the header 'Content-Type: application/json'.",
+                _ => "The request body could not be read as JSON of the expected shape.",
+            }];
         }
         httpContext.Response.StatusCode = bad.StatusCode;
         return await problems.TryWriteAsync(new ProblemDetailsContext

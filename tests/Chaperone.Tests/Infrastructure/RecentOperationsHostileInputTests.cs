@@ -67,6 +67,49 @@ public abstract class RecentOperationsHostileInputTests(ChaperoneApp app)
         Assert.NotEqual("Renamed", staff.GetProperty("name").GetString());
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData("text/plain")]
+    [InlineData("application/x-www-form-urlencoded")]
+    public async Task ABodyWithoutTheJsonContentTypeIsToldToSayItIsJsonAndChangesNothing(string? contentType)
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var teacher = await school.TeacherAsync(app);
+        var (dsl, _) = await ConcernTestSupport.LeadersAsync(app, school);
+        var admin = await school.AdminAsync(app);
+        var concern = (await ConcernTestSupport.RaiseAsync(teacher, ConcernTestSupport.Behaviour(school))).GetProperty("id").GetString()!;
+        await Api.JsonAsync(await dsl.PostAsync($"/api/v1/concerns/{concern}/acknowledge", null), HttpStatusCode.OK);
+        var wrong = new List<string>();
+
+        foreach (var (client, method, url, body) in new (HttpClient, HttpMethod, string, string)[]
+        {
+            (dsl, HttpMethod.Post, $"/api/v1/concerns/{concern}/close", "{\"text\":\"Spoken to; resolved.\"}"),
+            (dsl, HttpMethod.Post, $"/api/v1/concerns/{concern}/actions", "{\"type\":\"action\",\"text\":\"Phoned home.\"}"),
+            (admin, HttpMethod.Put, "/api/v1/policy/settings", "{\"timeZone\":\"Europe/London\",\"schoolHours\":{\"start\":\"09:00\",\"end\":\"15:00\"},\"minimumNoticeHours\":48,\"minimumParticipants\":3,\"schoolDays\":[\"Monday\"],\"officeEmail\":\"office@school.test\"}"),
+            (admin, HttpMethod.Put, $"/api/v1/staff/{school.OtherTeacherId}/roles", "{\"roles\":[\"Teacher\",\"Dsl\"]}"),
+            (admin, HttpMethod.Put, "/api/v1/retention/settings", "{\"concernsYearsAfterBirth\":30,\"interventionRecordsYears\":7}"),
+            (Api.AnonymousClient(app), HttpMethod.Post, "/api/v1/auth/accept-role", "{\"grant\":\"x\",\"token\":\"y\",\"newPassword\":\"a long new password\"}"),
+        })
+        {
+            var content = new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes(body));
+            if (contentType is not null)
+            {
+                content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
+            }
+            using var response = await client.SendAsync(new HttpRequestMessage(method, url) { Content = content });
+            var text = await response.Content.ReadAsStringAsync();
+            if (response.StatusCode != HttpStatusCode.UnsupportedMediaType || !text.Contains("application/json", StringComparison.Ordinal) || text.Contains("shape", StringComparison.Ordinal))
+            {
+                wrong.Add($"{method} {url} as {contentType ?? "no content type"}: {(int)response.StatusCode} {text}");
+            }
+        }
+
+        Assert.True(wrong.Count == 0, string.Join("\n", wrong));
+        var kept = await Api.JsonAsync(await dsl.GetAsync($"/api/v1/concerns/{concern}"), HttpStatusCode.OK);
+        Assert.False(kept.GetProperty("closed").GetBoolean());
+        Assert.Null((await Api.JsonAsync(await admin.GetAsync("/api/v1/policy"), HttpStatusCode.OK)).GetProperty("office").GetProperty("email").GetString());
+    }
+
     [Fact]
     public async Task TheDocumentSaysWhatTheRecentOperationsTakeAndEveryAnswerTheyGive()
     {
