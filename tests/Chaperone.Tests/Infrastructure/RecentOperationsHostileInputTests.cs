@@ -110,6 +110,42 @@ public abstract class RecentOperationsHostileInputTests(ChaperoneApp app)
         Assert.Null((await Api.JsonAsync(await admin.GetAsync("/api/v1/policy"), HttpStatusCode.OK)).GetProperty("office").GetProperty("email").GetString());
     }
 
+    [Theory]
+    [InlineData("nope", "save")]
+    [InlineData("", "save")]
+    [InlineData("Booked", "reset")]
+    [InlineData(null, "reset")]
+    public async Task AnEmailWordingFormNamingNoEmailSaysSoAndChangesNoEmailsWording(string? kind, string action)
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var admin = await school.AdminAsync(app);
+        var parser = new AngleSharp.Html.Parser.HtmlParser();
+        async Task<string> OpeningAsync() => PageForms.Value(parser.ParseDocument(await admin.GetStringAsync("/admin/messages?kind=booked")), "opening")!;
+        async Task<HttpResponseMessage> SendAsync(string? sentKind, string sentAction, string opening)
+        {
+            var page = parser.ParseDocument(await admin.GetStringAsync("/admin/messages?kind=booked"));
+            var token = page.QuerySelector("input[name=__RequestVerificationToken]")!.GetAttribute("value")!;
+            var fields = new List<KeyValuePair<string, string>>
+            {
+                new("__RequestVerificationToken", token), new("Opening", opening), new("Closing", "Kind regards, the office."), new("action", sentAction),
+            };
+            if (sentKind is not null)
+            {
+                fields.Add(new("Kind", sentKind));
+            }
+            return await admin.PostAsync("/admin/messages", new FormUrlEncodedContent(fields));
+        }
+        // The booked email's wording, saved as the school's own, is what an unnamed email must not change.
+        (await SendAsync("booked", "save", "Our own opening.")).EnsureSuccessStatusCode();
+        Assert.Equal("Our own opening.", await OpeningAsync());
+
+        var refused = await PageForms.RefusedAsync(await SendAsync(kind, action, "Nobody asked for this opening."));
+
+        Assert.Contains(PageForms.Summary(refused), e => e.Message.Contains("Choose which email", StringComparison.Ordinal) && e.Message.Contains("nothing was changed", StringComparison.Ordinal));
+        Assert.Equal("Nobody asked for this opening.", PageForms.Value(refused, "opening"));
+        Assert.Equal("Our own opening.", await OpeningAsync());
+    }
+
     [Fact]
     public async Task TheDocumentSaysWhatTheRecentOperationsTakeAndEveryAnswerTheyGive()
     {
