@@ -30,11 +30,15 @@ public static class ConcernEndpoints
             .RequireAuthorization(AuthPolicies.Admin);
         group.MapGet("/{id}", Get).WithName("GetConcern").WithSummary("One concern with its chronology.");
         group.MapPost("/{id}/raise", RaiseDraft).WithName("RaiseDraftConcern").WithSummary("Complete and raise one of your drafts.");
-        group.MapPost("/{id}/acknowledge", Acknowledge).WithName("AcknowledgeConcern").WithSummary("Acknowledge a concern (stops its escalation).");
+        group.MapPost("/{id}/acknowledge", Acknowledge).WithName("AcknowledgeConcern").WithSummary("Acknowledge a concern (stops its escalation).")
+            .WithConcernOutcomes();
         group.MapPost("/{id}/close", Close).WithName("CloseConcern")
-            .WithSummary("Close an acknowledged concern with the outcome that closes it (an outcome entry, then a closing entry); it is then listed after the open ones.");
-        group.MapPost("/{id}/reopen", Reopen).WithName("ReopenConcern").WithSummary("Reopen a closed concern, saying why (an action entry, then a reopening entry).");
-        group.MapPost("/{id}/actions", AddEntry).WithName("AddConcernEntry").WithSummary("Append an action, outcome or amendment to the chronology.");
+            .WithSummary("Close an acknowledged concern with the outcome that closes it (an outcome entry, then a closing entry); it is then listed after the open ones.")
+            .WithConcernOutcomes();
+        group.MapPost("/{id}/reopen", Reopen).WithName("ReopenConcern").WithSummary("Reopen a closed concern, saying why (an action entry, then a reopening entry).")
+            .WithConcernOutcomes();
+        group.MapPost("/{id}/actions", AddEntry).WithName("AddConcernEntry").WithSummary("Append an action, outcome or amendment to the chronology.")
+            .WithConcernOutcomes();
 
         app.MapGet("/api/v1/pupils/{id}/chronology", PupilChronology).WithTags("Concerns").RequireAuthorization(AuthPolicies.Staff)
             .WithName("GetPupilChronology").WithSummary("The chronology of the concerns about a pupil that the caller may read.");
@@ -105,6 +109,11 @@ public static class ConcernEndpoints
 
     private static async Task<IResult> AddEntry(string id, ConcernEntryRequest request, ClaimsPrincipal user, HandleConcern handler, ChaperoneDbContext db, CancellationToken ct) =>
         await ToResultAsync(await handler.AddEntryAsync(user, id, request.Type, request.Text, ct), user, db, ct);
+
+    /// <summary>What <see cref="ToResultAsync"/> answers, as the OpenAPI document describes it.</summary>
+    private static RouteHandlerBuilder WithConcernOutcomes(this RouteHandlerBuilder endpoint) => endpoint
+        .Produces<ConcernDto>().ProducesValidationProblem()
+        .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
 
     private static async Task<IResult> ToResultAsync(ConcernOutcome outcome, ClaimsPrincipal user, ChaperoneDbContext db, CancellationToken ct) => outcome switch
     {

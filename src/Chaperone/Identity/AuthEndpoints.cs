@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Identity;
 
 namespace Chaperone.Identity;
 
-public sealed record LoginRequest(string? Email, string? Password, string? TwoFactorCode);
+public sealed record LoginRequest(string? Email, string? Password, string? TwoFactorCode = null);
 
 /// <summary>Who is signed in, and what their sign-in allows.</summary>
 /// <param name="TwoFactor">Whether this sign-in used two factors.</param>
@@ -27,12 +27,15 @@ public static class AuthEndpoints
             .RequireRateLimiting(RateLimits.Login);
         app.MapPost("/api/v1/auth/forgotten-password", PostForgottenPassword).WithTags("Auth").AllowAnonymous()
             .WithName("ForgottenPassword").WithSummary("Email a link to choose a new password to the account at this address, if there is one (the answer is the same either way).")
+            .Produces<ForgottenPasswordAnswer>(StatusCodes.Status202Accepted).ProducesValidationProblem()
             .RequireRateLimiting(RateLimits.Login);
         app.MapPost("/api/v1/auth/reset-password", PostResetPassword).WithTags("Auth").AllowAnonymous()
             .WithName("ResetPassword").WithSummary("Set a new password with the account id and token of an emailed link (it works once, within an hour).")
+            .Produces(StatusCodes.Status204NoContent).ProducesValidationProblem()
             .RequireRateLimiting(RateLimits.Login);
         app.MapPost("/api/v1/auth/accept-role", PostAcceptRole).WithTags("Auth").AllowAnonymous()
             .WithName("AcceptRole").WithSummary("Accept the DSL or senior leader role offered by an admin, with the offer's id and token from the emailed link and a new password of one's own (it works within 7 days, while the offer stands): every sign-in made before ends, two-factor sign-in is set up again at the next sign-in, and only then is the role held.")
+            .Produces(StatusCodes.Status204NoContent).ProducesValidationProblem()
             .RequireRateLimiting(RateLimits.Login);
         app.MapGet("/api/v1/auth/me", Me).WithTags("Auth").RequireAuthorization(AuthPolicies.Staff)
             .WithName("SignedIn").WithSummary("Who is signed in, whether with two factors, and whether that sign-in may read concerns.");

@@ -33,7 +33,13 @@ internal sealed partial class BadRequestExceptionHandler(IProblemDetailsService 
         }
         else
         {
-            errors[""] = [bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "What was sent is too large." : "What was sent could not be read: send it as JSON, with the fields the API's documentation shows."];
+            errors[""] = [bad.StatusCode switch
+            {
+                StatusCodes.Status413PayloadTooLarge => "What was sent is too large.",
+                // No Content-Type, or one that is not JSON: the body itself was not read, so nothing is said of its shape.
+                StatusCodes.Status415UnsupportedMediaType => "Send the body as application/json, with the header 'Content-Type: application/json'.",
+                _ => "What was sent could not be read: send it as JSON, with the fields the API's documentation shows.",
+            }];
         }
         httpContext.Response.StatusCode = bad.StatusCode;
         return await problems.TryWriteAsync(new ProblemDetailsContext

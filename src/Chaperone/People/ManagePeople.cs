@@ -66,13 +66,17 @@ public static class ManagePeople
         var group = app.MapGroup("/api/v1").WithTags("People").RequireAuthorization(AuthPolicies.Admin);
         group.MapPost("/staff", PostStaff).WithName("AddStaff").WithSummary("Add a member of staff with roles (admin); answers with a one-time initial password, or with `\"invite\": true` emails them an invitation to choose their own (always, for a DSL or senior leader).");
         group.MapPut("/staff/{id}", PutStaff).WithName("UpdateStaff")
-            .WithSummary("Change a member of staff's name, email address and roles (admin); a new address or new roles end their sign-ins made before. " + RolesByEmail);
-        group.MapPut("/staff/{id}/roles", PutRoles).WithName("SetStaffRoles").WithSummary("Replace a member of staff's roles (admin). " + RolesByEmail);
+            .WithSummary("Change a member of staff's name, email address and roles (admin); a new address or new roles end their sign-ins made before. " + RolesByEmail)
+            .WithPeopleOutcomes<StaffDto>();
+        group.MapPut("/staff/{id}/roles", PutRoles).WithName("SetStaffRoles").WithSummary("Replace a member of staff's roles (admin). " + RolesByEmail)
+            .WithPeopleOutcomes<StaffDto>();
         group.MapDelete("/staff/{id}/pending-roles", DeletePendingRoles).WithName("WithdrawStaffPendingRoles")
-            .WithSummary("Withdraw the DSL or senior leader role offered to a member of staff and not yet accepted (admin): the emailed link stops working, and the school's DSLs and senior leaders are told.");
+            .WithSummary("Withdraw the DSL or senior leader role offered to a member of staff and not yet accepted (admin): the emailed link stops working, and the school's DSLs and senior leaders are told.")
+            .WithPeopleOutcomes<StaffDto>();
         group.MapPut("/staff/{id}/access", PutAccess).WithName("SetStaffAccess")
             .WithSummary("End a member of staff's access when they leave, or restore it (admin): an ended account cannot sign in, and its sign-ins end. "
-                + "Restored, the DSL or senior leader role they held is not theirs again at once: it is offered to them by email (`pendingRoles` until they accept it), and the school's other DSLs and senior leaders are told.");
+                + "Restored, the DSL or senior leader role they held is not theirs again at once: it is offered to them by email (`pendingRoles` until they accept it), and the school's other DSLs and senior leaders are told.")
+            .WithPeopleOutcomes<StaffDto>();
         group.MapPost("/staff/{id}/password-reset", PostPasswordReset).WithName("ResetStaffPassword")
             .WithSummary("Give a member of staff a new one-time password and lift a lockout (admin); answers with the password. For a DSL or senior leader, a link to choose a new one is emailed to them instead, and `initialPassword` is null.");
         group.MapDelete("/staff/{id}/microsoft-link", DeleteMicrosoftLink).WithName("UnlinkStaffMicrosoftAccount")
@@ -80,14 +84,39 @@ public static class ManagePeople
         group.MapPost("/staff/{id}/cancel-upcoming-sessions", PostCancelUpcoming).WithName("CancelLeaversSessions")
             .WithSummary("Cancel the upcoming sessions hosted by a member of staff whose access has ended, with a reason for the families (admin).");
         group.MapPost("/people/import", PostImport).WithName("ImportRoster")
-            .WithSummary("Import pupils and their parents and carers from a CSV file sent as the request body (text/csv, UTF-8; one row per pupil and parent or carer; columns as on the People page's import); all rows or none, errors row by row; parents and carers already held are linked, and with ?update=true their details are brought up to the file's; ?dryRun=true only checks (admin).");
+            .WithSummary("Import pupils and their parents and carers from a CSV file sent as the request body (text/csv, UTF-8; one row per pupil and parent or carer; columns as on the People page's import); all rows or none, errors row by row; parents and carers already held are linked, and with ?update=true their details are brought up to the file's; ?dryRun=true only checks (admin).")
+            .WithCsvBody().WithPeopleOutcomes<RosterImportDto>();
         group.MapPost("/staff/import", PostStaffImport).WithName("ImportStaff")
-            .WithSummary("Import staff from a CSV file sent as the request body (text/csv, UTF-8; columns Name, Email, Roles, roles separated by ';'); all rows or none, errors row by row; each new member is emailed an invitation to choose their password; ?dryRun=true only checks (admin).");
+            .WithSummary("Import staff from a CSV file sent as the request body (text/csv, UTF-8; columns Name, Email, Roles, roles separated by ';'); all rows or none, errors row by row; each new member is emailed an invitation to choose their password; ?dryRun=true only checks (admin).")
+            .WithCsvBody().WithPeopleOutcomes<StaffImportDto>();
         group.MapPost("/guardians", PostGuardian).WithName("AddGuardian").WithSummary("Add a parent or carer (admin).");
         group.MapPut("/guardians/{id}", PutGuardian).WithName("UpdateGuardian").WithSummary("Change a parent or carer's details (admin).");
         group.MapPost("/pupils", PostPupil).WithName("AddPupil").WithSummary("Add a pupil linked to their parents and carers (admin).");
         group.MapPut("/pupils/{id}", PutPupil).WithName("UpdatePupil").WithSummary("Change a pupil's name, date of birth or linked parents and carers (admin).");
     }
+
+    /// <summary>What <see cref="PeopleOutcome{T}.ToResult"/> answers, as the OpenAPI document describes it.</summary>
+    private static RouteHandlerBuilder WithPeopleOutcomes<T>(this RouteHandlerBuilder endpoint) => endpoint
+        .Produces<T>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+
+    /// <summary>
+    /// The imports read the request body as a CSV file themselves; the document says so. (Not
+    /// <c>Accepts</c>, which would also turn away a file sent with another or no content type.)
+    /// </summary>
+    private static RouteHandlerBuilder WithCsvBody(this RouteHandlerBuilder endpoint) =>
+        endpoint.AddOpenApiOperationTransformer((operation, _, _) =>
+        {
+            operation.RequestBody = new Microsoft.OpenApi.OpenApiRequestBody
+            {
+                Required = true,
+                Description = "The CSV file, UTF-8, its first row the column names.",
+                Content = new Dictionary<string, Microsoft.OpenApi.OpenApiMediaType>
+                {
+                    ["text/csv"] = new() { Schema = new Microsoft.OpenApi.OpenApiSchema { Type = Microsoft.OpenApi.JsonSchemaType.String } },
+                },
+            };
+            return Task.CompletedTask;
+        });
 
     /// <summary>What the API's summaries say of the roles that open safeguarding records.</summary>
     private const string RolesByEmail = "The DSL and senior leader roles are not given at once: they are offered, and the member is emailed a link to accept them by choosing a new password (`pendingRoles` until then); "

@@ -21,16 +21,20 @@ public static class RetentionEndpoints
     {
         var admin = app.MapGroup("/api/v1/retention").WithTags("Retention").RequireAuthorization(AuthPolicies.Admin);
         admin.MapPost("/face-to-face-resumed", SetDate).WithName("SetFaceToFaceResumed")
-            .WithSummary("Records the date face-to-face teaching resumed: recordings made before it are deleted on it (at once if it has passed), except those on hold.");
+            .WithSummary("Records the date face-to-face teaching resumed: recordings made before it are deleted on it (at once if it has passed), except those on hold.")
+            .Produces<RetentionSettingsDto>().ProducesValidationProblem();
         admin.MapGet("/settings", (ClaimsPrincipal user, RetentionCommands commands, CancellationToken ct) => commands.ViewAsync(user.SchoolId(), ct))
             .WithName("GetRetentionSettings").WithSummary("The face-to-face date and the retention period of each record type.");
-        admin.MapPut("/settings", SetPeriods).WithName("SetRetentionPeriods").WithSummary("Sets the retention period of each record type.");
+        admin.MapPut("/settings", SetPeriods).WithName("SetRetentionPeriods").WithSummary("Sets the retention period of each record type.")
+            .Produces<RetentionSettingsDto>().ProducesValidationProblem();
         app.MapGet("/api/v1/retention/deletions", Register).WithTags("Retention").RequireAuthorization(AuthPolicies.RetentionReader)
             .WithName("DeletionRegister").WithSummary("The deletion register (newest first): what was deleted, when, why, and its content hash; and what is still to be deleted.");
 
         var dsl = app.MapGroup("/api/v1/recordings/{id}/hold").WithTags("Retention").RequireAuthorization(AuthPolicies.Dsl);
-        dsl.MapPost("", Hold).WithName("HoldRecording").WithSummary("The DSL keeps a recording past retention, with the reason.");
-        dsl.MapDelete("", Lift).WithName("LiftRecordingHold").WithSummary("The DSL lifts a hold.");
+        dsl.MapPost("", Hold).WithName("HoldRecording").WithSummary("The DSL keeps a recording past retention, with the reason.")
+            .Produces<RecordingEndpoints.RecordingDto>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+        dsl.MapDelete("", Lift).WithName("LiftRecordingHold").WithSummary("The DSL lifts a hold.")
+            .Produces<RecordingEndpoints.RecordingDto>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
     }
 
     private static async Task<IResult> SetDate(FaceToFaceRequest? body, ClaimsPrincipal user, RetentionCommands commands, CancellationToken ct)

@@ -13,7 +13,7 @@ public sealed record BookSessionRequest(
     string? Kind,
     string? Start,
     int? DurationMinutes,
-    string? Provider);
+    string? Provider = null);
 
 /// <summary>The body of <c>POST /api/v1/sessions/{id}/reschedule</c>.</summary>
 public sealed record RescheduleRequest(string? Start, int? DurationMinutes);
@@ -29,7 +29,7 @@ public sealed record ParsedBooking(
     SessionKind Kind,
     Instant Start,
     int DurationMinutes,
-    string? Provider);
+    string? Provider = null);
 
 /// <summary>Field-by-field checks of request shape (400). Policy questions are left to the rules (422).</summary>
 public static partial class RequestValidation
@@ -79,8 +79,9 @@ public static partial class RequestValidation
             var result = pattern.Parse(normalised);
             if (result.Success)
             {
-                instant = result.Value.ToInstant();
-                if (!IsPlausible(instant.InUtc().Date))
+                // The year as written is checked first: 9999-12-31T23:59:59-14:00 is in the year 10000
+                // in UTC, past what an instant can hold, and would throw rather than be refused.
+                if (!IsPlausible(result.Value.Date) || !IsPlausible((instant = result.Value.ToInstant()).InUtc().Date))
                 {
                     error = $"The start must fall between the years {FirstYear} and {LastYear}.";
                     return false;

@@ -57,7 +57,8 @@ public static class PolicyEndpoints
         var group = app.MapGroup("/api/v1/policy").WithTags("Policy").RequireAuthorization(AuthPolicies.Staff);
         group.MapGet("/", Get).WithName("GetPolicy").WithSummary("The policy's clauses and this school's settings.");
         group.MapPut("/settings", UpdateSettings).RequireAuthorization(AuthPolicies.Admin)
-            .WithName("UpdatePolicySettings").WithSummary("Change school hours, notice, participants, school days, time zone, the wording of the expectations or the school office's email and phone given to families (admin).");
+            .WithName("UpdatePolicySettings").WithSummary("Change school hours, notice, participants, school days, time zone, the wording of the expectations or the school office's email and phone given to families (admin).")
+            .ProducesValidationProblem();
         group.MapPost("/closures", AddClosure).RequireAuthorization(AuthPolicies.Admin)
             .WithName("AddClosure").WithSummary("Add a closure: a holiday, INSET day or bank holiday (admin).");
         group.MapGet("/sessions-outside-school-time", SessionsOutsideSchoolTime).RequireAuthorization(AuthPolicies.Admin)

@@ -11,10 +11,12 @@ public static class TeamsEndpoints
     {
         var admin = app.MapGroup("/api/v1/teams").WithTags("Microsoft Teams").RequireAuthorization(AuthPolicies.Admin);
         admin.MapGet("/settings", GetSettings).WithName("GetTeamsSettings").WithSummary("The school's call provider and Microsoft Entra app registration (the secret is never shown, only whether one is set).");
-        admin.MapPut("/settings", PutSettings).WithName("SetTeamsSettings").WithSummary("Set the school's default call provider, whether sessions may choose, and its own app registration (admin).");
+        admin.MapPut("/settings", PutSettings).WithName("SetTeamsSettings").WithSummary("Set the school's default call provider, whether sessions may choose, and its own app registration (admin).")
+            .Produces<TeamsSettingsDto>().ProducesValidationProblem();
         admin.MapPost("/connection-test", Test).WithName("TestTeamsConnection").WithSummary("Test the connection to Microsoft Graph and say exactly what is missing.");
         admin.MapGet("/accounts", Accounts).WithName("ListTeamsAccounts").WithSummary("Staff and their Microsoft 365 accounts.");
-        admin.MapPut("/accounts/{staffId}", PutAccount).WithName("SetTeamsAccount").WithSummary("Map a member of staff to a Microsoft 365 account (UPN or object id); empty removes it.");
+        admin.MapPut("/accounts/{staffId}", PutAccount).WithName("SetTeamsAccount").WithSummary("Map a member of staff to a Microsoft 365 account (UPN or object id); empty removes it.")
+            .Produces(StatusCodes.Status204NoContent).ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
 
         app.MapGet("/api/v1/sessions/{id}/teams", Meeting).WithTags("Microsoft Teams").RequireAuthorization(AuthPolicies.Staff)
             .WithName("GetSessionTeamsMeeting").WithSummary("A Teams session's meeting: its state, join link and options as Teams reports them.");

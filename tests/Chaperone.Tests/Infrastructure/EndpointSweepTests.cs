@@ -189,7 +189,9 @@ public abstract class EndpointSweepTests(ChaperoneApp app)
         Assert.True(operations.Count >= 20 && operations.Sum(o => o.Fields.Count) >= 60, $"the document describes the request bodies ({operations.Count} operations)");
         var (school, ids) = await SchoolWithRecordsAsync();
         var callers = await StaffOfAsync(school);
-        string[] values = ["null", "\"\"", $"\"{new string('x', 5000)}\"", "-1", "1e308", "true", "[]", "[null]", "[\"\"]", "{}", "\"2026-02-31T25:00:00Z\"", "\"00000000-0000-0000-0000-000000000000\""];
+        string[] values = ["null", "\"\"", $"\"{new string('x', 5000)}\"", "-1", "1e308", "true", "[]", "[null]", "[\"\"]", "{}", "\"2026-02-31T25:00:00Z\"", "\"00000000-0000-0000-0000-000000000000\"",
+            // Real times whose offset takes them past the years an instant can hold once in UTC.
+            "\"9999-12-31T23:59:59-14:00\"", "\"0001-01-01T00:00:00+14:00\""];
         var wrong = new List<string>();
 
         foreach (var (method, path, fields) in operations)

@@ -146,6 +146,8 @@ public abstract class BadInputApiTests(ChaperoneApp app)
     [InlineData("9999-12-31T23:59:59Z")]
     [InlineData("9999-12-31T14:00:00+00:00")]
     [InlineData("9999-12-31T23:59:59-23:59")]
+    [InlineData("9999-12-31T23:59:59-14:00")]
+    [InlineData("0001-01-01T00:00:00+14:00")]
     [InlineData("0000-01-01T00:00:00+00:00")]
     public async Task StartsAtTheEdgesOfTimeAreRefusedNotAnError(string start)
     {
@@ -159,6 +161,26 @@ public abstract class BadInputApiTests(ChaperoneApp app)
         var problem = await Api.ProblemAsync(response, response.StatusCode);
         Assert.Contains("start", problem.GetRawText(), StringComparison.Ordinal);
         Assert.Equal(0, await school.SessionCountAsync(app));
+    }
+
+    [Theory]
+    [InlineData("9999-12-31T23:59:59-14:00")]
+    [InlineData("0001-01-01T00:00:00+14:00")]
+    [InlineData("2999-12-31T23:59:59-14:00")]
+    public async Task AStartPastTheEdgesOfTimeOnceInUtcIsRefusedNamingStartWhenCheckedOrMovedToo(string start)
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var client = await school.TeacherAsync(app);
+        var session = await TestSchool.BookOkAsync(client, school.Booking(Api.NextWeekdayAt(app.Clock.GetUtcNow().AddHours(50), 10)));
+
+        var check = await Api.PostRawAsync(client, Url + "/check", Body(school, b => b["start"] = start));
+        var reschedule = await Api.PostRawAsync(client, $"{Url}/{session}/reschedule", JsonSerializer.Serialize(new { start, durationMinutes = 30 }));
+
+        Assert.Equal(["start"], Api.ErrorFields(await Api.ProblemAsync(check, HttpStatusCode.BadRequest)));
+        Assert.Equal(["start"], Api.ErrorFields(await Api.ProblemAsync(reschedule, HttpStatusCode.BadRequest)));
+        var kept = await Api.JsonAsync(await client.GetAsync($"{Url}/{session}"), HttpStatusCode.OK);
+        Assert.Equal("scheduled", kept.GetProperty("status").GetString());
+        Assert.Equal(1, await school.SessionCountAsync(app));
     }
 
     [Theory]

@@ -32,6 +32,13 @@ public sealed class MessagesModel(MessageTemplates templates) : PageModel
     public async Task<IActionResult> OnPostAsync(string? action, CancellationToken ct)
     {
         Selected = Parse(Kind);
+        if (!IsKind(Kind))
+        {
+            // Not one of the emails (a form altered, or one from before a rename): saving or restoring
+            // the first email instead would change wording nobody asked to change.
+            Errors.Add("", "Choose which email's wording to change from the list above, then save it again: nothing was changed.");
+            return Page();
+        }
         if (action == "reset")
         {
             await templates.ResetAsync(User, Selected, ct);
@@ -54,6 +61,8 @@ public sealed class MessagesModel(MessageTemplates templates) : PageModel
         Preview = await templates.PreviewAsync(User.SchoolId(), Selected, wording, ct);
         return Page();
     }
+
+    private static bool IsKind(string? kind) => MessageTemplates.Kinds.Any(k => OutboxQueries.KindName(k) == kind);
 
     private static MessageKind Parse(string? kind) =>
         MessageTemplates.Kinds.FirstOrDefault(k => OutboxQueries.KindName(k) == kind, MessageKind.Booked);
