@@ -22,14 +22,16 @@ public static class ConcernEndpoints
     public static void MapConcerns(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/concerns").WithTags("Concerns").RequireAuthorization(AuthPolicies.Staff);
-        group.MapPost("/", Raise).WithName("RaiseConcern").WithSummary("Raise a behaviour or safeguarding concern; it is routed at once (clause 12).");
+        group.MapPost("/", Raise).WithName("RaiseConcern").WithSummary("Raise a behaviour or safeguarding concern; it is routed at once (clause 12).")
+            .Produces<ConcernDto>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/", List).WithName("ListConcerns").WithSummary("The concerns the caller may read, unacknowledged first (every one, or a page with ?page=&pageSize=; X-Total-Count gives how many).");
         group.MapGet("/settings", GetSettings).WithName("GetConcernSettings").WithSummary("Escalation time, headteacher and behaviour lead (admins).")
             .RequireAuthorization(AuthPolicies.Admin);
         group.MapPut("/settings", PutSettings).WithName("PutConcernSettings").WithSummary("Change the escalation time, headteacher and behaviour lead (admins).")
             .RequireAuthorization(AuthPolicies.Admin);
         group.MapGet("/{id}", Get).WithName("GetConcern").WithSummary("One concern with its chronology.");
-        group.MapPost("/{id}/raise", RaiseDraft).WithName("RaiseDraftConcern").WithSummary("Complete and raise one of your drafts.");
+        group.MapPost("/{id}/raise", RaiseDraft).WithName("RaiseDraftConcern").WithSummary("Complete and raise one of your drafts.")
+            .Produces<ConcernDto>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPost("/{id}/acknowledge", Acknowledge).WithName("AcknowledgeConcern").WithSummary("Acknowledge a concern (stops its escalation).")
             .WithConcernOutcomes();
         group.MapPost("/{id}/close", Close).WithName("CloseConcern")

@@ -15,11 +15,11 @@ namespace Chaperone.Concerns;
 /// <param name="RouteToId">Behaviour only: the senior leader to send it to, instead of the school's named one.</param>
 public sealed record ConcernRequest(
     string[]? PupilIds,
-    string? SessionId,
     string? Kind,
     string? Summary,
     string? Detail,
-    string? ChildsOwnWords,
+    string? SessionId = null,
+    string? ChildsOwnWords = null,
     int? RecordingOffsetSeconds = null,
     string? RouteToId = null);
 

@@ -21,9 +21,11 @@ public static class AuthEndpoints
     {
         app.MapPost("/api/v1/auth/login", Login).WithTags("Auth").AllowAnonymous()
             .WithName("Login").WithSummary("Exchange email and password (and a two-factor code where on) for a bearer token.")
+            .Produces<Microsoft.AspNetCore.Authentication.BearerToken.AccessTokenResponse>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized)
             .RequireRateLimiting(RateLimits.Login);
         app.MapPost("/api/v1/auth/password", PostPassword).WithTags("Auth").RequireAuthorization(AuthPolicies.Staff)
             .WithName("ChangePassword").WithSummary("Change the signed-in member of staff's own password (current and new); every sign-in made before ends, and a bearer token's holder is answered with a new token.")
+            .Produces<Microsoft.AspNetCore.Authentication.BearerToken.AccessTokenResponse>().Produces(StatusCodes.Status204NoContent).ProducesValidationProblem()
             .RequireRateLimiting(RateLimits.Login);
         app.MapPost("/api/v1/auth/forgotten-password", PostForgottenPassword).WithTags("Auth").AllowAnonymous()
             .WithName("ForgottenPassword").WithSummary("Email a link to choose a new password to the account at this address, if there is one (the answer is the same either way).")

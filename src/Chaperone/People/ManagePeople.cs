@@ -64,7 +64,8 @@ public static class ManagePeople
     public static void MapManagePeople(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1").WithTags("People").RequireAuthorization(AuthPolicies.Admin);
-        group.MapPost("/staff", PostStaff).WithName("AddStaff").WithSummary("Add a member of staff with roles (admin); answers with a one-time initial password, or with `\"invite\": true` emails them an invitation to choose their own (always, for a DSL or senior leader).");
+        group.MapPost("/staff", PostStaff).WithName("AddStaff").WithSummary("Add a member of staff with roles (admin); answers with a one-time initial password, or with `\"invite\": true` emails them an invitation to choose their own (always, for a DSL or senior leader).")
+            .WithPeopleCreated<NewStaffDto>();
         group.MapPut("/staff/{id}", PutStaff).WithName("UpdateStaff")
             .WithSummary("Change a member of staff's name, email address and roles (admin); a new address or new roles end their sign-ins made before. " + RolesByEmail)
             .WithPeopleOutcomes<StaffDto>();
@@ -78,26 +79,33 @@ public static class ManagePeople
                 + "Restored, the DSL or senior leader role they held is not theirs again at once: it is offered to them by email (`pendingRoles` until they accept it), and the school's other DSLs and senior leaders are told.")
             .WithPeopleOutcomes<StaffDto>();
         group.MapPost("/staff/{id}/password-reset", PostPasswordReset).WithName("ResetStaffPassword")
-            .WithSummary("Give a member of staff a new one-time password and lift a lockout (admin); answers with the password. For a DSL or senior leader, a link to choose a new one is emailed to them instead, and `initialPassword` is null.");
+            .WithSummary("Give a member of staff a new one-time password and lift a lockout (admin); answers with the password. For a DSL or senior leader, a link to choose a new one is emailed to them instead, and `initialPassword` is null.")
+            .WithPeopleOutcomes<NewStaffDto>();
         group.MapDelete("/staff/{id}/microsoft-link", DeleteMicrosoftLink).WithName("UnlinkStaffMicrosoftAccount")
-            .WithSummary("Unlink the Microsoft account linked to a member of staff's (admin): their sign-ins end, and their next sign-in with Microsoft links the account of their address again.");
+            .WithSummary("Unlink the Microsoft account linked to a member of staff's (admin): their sign-ins end, and their next sign-in with Microsoft links the account of their address again.")
+            .WithPeopleOutcomes<StaffDto>();
         group.MapPost("/staff/{id}/cancel-upcoming-sessions", PostCancelUpcoming).WithName("CancelLeaversSessions")
-            .WithSummary("Cancel the upcoming sessions hosted by a member of staff whose access has ended, with a reason for the families (admin).");
+            .WithSummary("Cancel the upcoming sessions hosted by a member of staff whose access has ended, with a reason for the families (admin).")
+            .WithPeopleOutcomes<Scheduling.HostedSessionsCancelledDto>();
         group.MapPost("/people/import", PostImport).WithName("ImportRoster")
             .WithSummary("Import pupils and their parents and carers from a CSV file sent as the request body (text/csv, UTF-8; one row per pupil and parent or carer; columns as on the People page's import); all rows or none, errors row by row; parents and carers already held are linked, and with ?update=true their details are brought up to the file's; ?dryRun=true only checks (admin).")
             .WithCsvBody().WithPeopleOutcomes<RosterImportDto>();
         group.MapPost("/staff/import", PostStaffImport).WithName("ImportStaff")
             .WithSummary("Import staff from a CSV file sent as the request body (text/csv, UTF-8; columns Name, Email, Roles, roles separated by ';'); all rows or none, errors row by row; each new member is emailed an invitation to choose their password; ?dryRun=true only checks (admin).")
             .WithCsvBody().WithPeopleOutcomes<StaffImportDto>();
-        group.MapPost("/guardians", PostGuardian).WithName("AddGuardian").WithSummary("Add a parent or carer (admin).");
-        group.MapPut("/guardians/{id}", PutGuardian).WithName("UpdateGuardian").WithSummary("Change a parent or carer's details (admin).");
-        group.MapPost("/pupils", PostPupil).WithName("AddPupil").WithSummary("Add a pupil linked to their parents and carers (admin).");
-        group.MapPut("/pupils/{id}", PutPupil).WithName("UpdatePupil").WithSummary("Change a pupil's name, date of birth or linked parents and carers (admin).");
+        group.MapPost("/guardians", PostGuardian).WithName("AddGuardian").WithSummary("Add a parent or carer (admin).").WithPeopleCreated<GuardianDto>();
+        group.MapPut("/guardians/{id}", PutGuardian).WithName("UpdateGuardian").WithSummary("Change a parent or carer's details (admin).").WithPeopleOutcomes<GuardianDto>();
+        group.MapPost("/pupils", PostPupil).WithName("AddPupil").WithSummary("Add a pupil linked to their parents and carers (admin).").WithPeopleCreated<PupilDto>();
+        group.MapPut("/pupils/{id}", PutPupil).WithName("UpdatePupil").WithSummary("Change a pupil's name, date of birth or linked parents and carers (admin).").WithPeopleOutcomes<PupilDto>();
     }
 
     /// <summary>What <see cref="PeopleOutcome{T}.ToResult"/> answers, as the OpenAPI document describes it.</summary>
     private static RouteHandlerBuilder WithPeopleOutcomes<T>(this RouteHandlerBuilder endpoint) => endpoint
         .Produces<T>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+
+    /// <summary>What an operation that adds someone answers: 201 with them (and their address in <c>Location</c>), or <see cref="PeopleOutcome{T}.ToResult"/>'s problems.</summary>
+    private static RouteHandlerBuilder WithPeopleCreated<T>(this RouteHandlerBuilder endpoint) => endpoint
+        .Produces<T>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
 
     /// <summary>
     /// The imports read the request body as a CSV file themselves; the document says so. (Not

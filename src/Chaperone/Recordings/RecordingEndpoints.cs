@@ -20,7 +20,8 @@ public static class RecordingEndpoints
         group.MapPost("/sessions/{id}/recording/chunks/{index}", UploadChunk).WithName("UploadRecordingChunk")
             .WithSummary("The session's teacher uploads the next chunk of the live call's recording (raw bytes); it is encrypted at rest. Chunk 0 after others begins a new recording (the page was reopened); 503 means send the same chunk again.")
             .DisableAntiforgery();
-        group.MapGet("/sessions/{id}/recordings", List).WithName("ListRecordings").WithSummary("The session's recordings.");
+        group.MapGet("/sessions/{id}/recordings", List).WithName("ListRecordings").WithSummary("The session's recordings.")
+            .Produces<IEnumerable<RecordingDto>>();
         group.MapGet("/recordings/{id}/content", Play).WithName("PlayRecording")
             .WithSummary("Plays a recording back (decrypted); the session's teacher, SLT and the DSL only; every viewing is logged.");
     }

@@ -18,19 +18,38 @@ public static class SessionEndpoints
         var group = app.MapGroup("/api/v1/sessions").WithTags("Sessions").RequireAuthorization(AuthPolicies.Staff);
 
         group.MapPost("/", Book).WithName("BookSession").WithSummary("Book a session; every policy rule is checked (422 lists each clause broken).")
-            .RequireAuthorization(AuthPolicies.Scheduler);
-        group.MapPost("/check", Check).WithName("CheckSession").WithSummary("Judge a proposed session clause by clause without booking it.");
+            .RequireAuthorization(AuthPolicies.Scheduler)
+            .WithSessionOutcomes(StatusCodes.Status201Created, StatusCodes.Status400BadRequest, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status422UnprocessableEntity);
+        group.MapPost("/check", Check).WithName("CheckSession").WithSummary("Judge a proposed session clause by clause without booking it.")
+            .Produces<BookingCheckDto>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/", List).WithName("ListSessions").WithSummary("A page of sessions, filtered by time, teacher, pupil, status, or whose outcome is awaited (clause 11).");
         group.MapGet("/{id}", Get).WithName("GetSession").WithSummary("One session.");
         group.MapPost("/{id}/reschedule", Reschedule).WithName("RescheduleSession").WithSummary("Move a session; every rule is checked again from now.")
-            .RequireAuthorization(AuthPolicies.Scheduler);
+            .RequireAuthorization(AuthPolicies.Scheduler)
+            .WithSessionOutcomes(StatusCodes.Status200OK, StatusCodes.Status400BadRequest, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status422UnprocessableEntity);
         group.MapPost("/{id}/cancel", Cancel).WithName("CancelSession").WithSummary("Cancel a session with a reason.")
-            .RequireAuthorization(AuthPolicies.Scheduler);
+            .RequireAuthorization(AuthPolicies.Scheduler)
+            .WithSessionOutcomes(StatusCodes.Status200OK, StatusCodes.Status400BadRequest, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
         group.MapGet("/{id}/compliance", Compliance).WithName("GetSessionCompliance").WithSummary("The verdict on each clause 1–12, with its evidence.");
 
         app.MapGet("/api/v1/slots", Slots).WithTags("Sessions").RequireAuthorization(AuthPolicies.Staff)
             .WithName("FindSlots").WithSummary("Compliant start times for a teacher, pupils and guardians over a range of dates.");
         return group;
+    }
+
+    /// <summary>
+    /// What <see cref="SessionOutcomeResults.ToResult"/> answers, as the OpenAPI document describes it: the session
+    /// with <paramref name="done"/>, and the <paramref name="problems"/> this operation's handler can give (400 field
+    /// errors, 403 not theirs, 404 no such session or person, 409 a clash or a session past changing, 422 the clauses broken).
+    /// </summary>
+    private static RouteHandlerBuilder WithSessionOutcomes(this RouteHandlerBuilder endpoint, int done, params int[] problems)
+    {
+        endpoint.Produces<SessionDto>(done);
+        foreach (var status in problems)
+        {
+            _ = status == StatusCodes.Status400BadRequest ? endpoint.ProducesValidationProblem() : endpoint.ProducesProblem(status);
+        }
+        return endpoint;
     }
 
     private static async Task<IResult> Book(BookSessionRequest request, ClaimsPrincipal user, BookSession handler, CancellationToken ct) =>

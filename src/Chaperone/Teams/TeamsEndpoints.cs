@@ -10,11 +10,14 @@ public static class TeamsEndpoints
     public static void MapTeams(this IEndpointRouteBuilder app)
     {
         var admin = app.MapGroup("/api/v1/teams").WithTags("Microsoft Teams").RequireAuthorization(AuthPolicies.Admin);
-        admin.MapGet("/settings", GetSettings).WithName("GetTeamsSettings").WithSummary("The school's call provider and Microsoft Entra app registration (the secret is never shown, only whether one is set).");
+        admin.MapGet("/settings", GetSettings).WithName("GetTeamsSettings").WithSummary("The school's call provider and Microsoft Entra app registration (the secret is never shown, only whether one is set).")
+            .Produces<TeamsSettingsDto>();
         admin.MapPut("/settings", PutSettings).WithName("SetTeamsSettings").WithSummary("Set the school's default call provider, whether sessions may choose, and its own app registration (admin).")
             .Produces<TeamsSettingsDto>().ProducesValidationProblem();
-        admin.MapPost("/connection-test", Test).WithName("TestTeamsConnection").WithSummary("Test the connection to Microsoft Graph and say exactly what is missing.");
-        admin.MapGet("/accounts", Accounts).WithName("ListTeamsAccounts").WithSummary("Staff and their Microsoft 365 accounts.");
+        admin.MapPost("/connection-test", Test).WithName("TestTeamsConnection").WithSummary("Test the connection to Microsoft Graph and say exactly what is missing.")
+            .Produces<ConnectionTestResult>();
+        admin.MapGet("/accounts", Accounts).WithName("ListTeamsAccounts").WithSummary("Staff and their Microsoft 365 accounts.")
+            .Produces<List<TeamsAccountDto>>();
         admin.MapPut("/accounts/{staffId}", PutAccount).WithName("SetTeamsAccount").WithSummary("Map a member of staff to a Microsoft 365 account (UPN or object id); empty removes it.")
             .Produces(StatusCodes.Status204NoContent).ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
 
