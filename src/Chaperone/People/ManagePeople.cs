@@ -196,8 +196,9 @@ public static class ManagePeople
 
     internal static void CheckName(string? name, string field, Dictionary<string, string[]> errors)
     {
-        if (string.IsNullOrWhiteSpace(name)) { errors[field] = ["A name is required."]; }
+        if (FreeText.IsBlank(name)) { errors[field] = ["A name is required."]; }
         else if (name.Length > MaxName) { errors[field] = [$"At most {MaxName} characters."]; }
+        else if (FreeText.ChangesDirection(name)) { errors[field] = [FreeText.ChangesDirectionError("The name")]; }
         else if (FreeText.HasControlCharacters(name)) { errors[field] = [FreeText.CannotKeep("The name")]; }
     }
 
@@ -583,7 +584,7 @@ public static class ManagePeople
     {
         var errors = new Dictionary<string, string[]>();
         CheckName(request.Name, "name", errors);
-        if (string.IsNullOrWhiteSpace(request.Relationship)) { errors["relationship"] = ["Say how they are related to the pupil, e.g. Mother, Foster carer."]; }
+        if (FreeText.IsBlank(request.Relationship)) { errors["relationship"] = ["Say how they are related to the pupil, e.g. Mother, Foster carer."]; }
         else if (request.Relationship.Length > 100) { errors["relationship"] = ["At most 100 characters."]; }
         else if (FreeText.HasControlCharacters(request.Relationship)) { errors["relationship"] = [FreeText.CannotKeep("The relationship")]; }
         if (request.HasParentalResponsibility is null) { errors["hasParentalResponsibility"] = ["Choose yes or no: whether they hold parental responsibility."]; }
