@@ -247,8 +247,8 @@ public sealed class SafeguardingRoleGrants(UserManager<StaffMember> users, Chape
     /// </summary>
     public async Task<Dictionary<string, string[]>> AcceptAsync(AcceptRoleRequest request, CancellationToken ct)
     {
-        var errors = ForgottenPasswords.NewPasswordErrors(request.NewPassword);
         var (grant, member) = await OfferForAsync(request.Grant, request.Token);
+        var errors = await ForgottenPasswords.NewPasswordErrorsAsync(users, member, request.NewPassword);
         if (grant is null)
         {
             errors["token"] = [LinkUnusable];

@@ -39,6 +39,22 @@ public abstract class SafeguardingRoleGrantTests(ChaperoneApp app)
         app.WithDbAsync(db => db.AuditEntries.AsNoTracking().Where(e => e.SchoolId == school.SchoolId).Select(e => e.Action).ToListAsync());
 
     [Fact]
+    public async Task AcceptingWithAWrongTokenAndAShortPasswordSaysBothAtOnce()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var admin = await school.AdminAsync(app);
+        Assert.Equal(HttpStatusCode.OK, (await SetRolesAsync(admin, school.OtherTeacherId, Roles.Teacher, Roles.Dsl)).StatusCode);
+        var (grant, _) = await StaffInvitations.RoleOfferAsync(app, school.OtherTeacherEmail);
+
+        var problem = await Api.ProblemAsync(await AcceptAsync(grant, "AAAA-not-the-token", "short"), HttpStatusCode.BadRequest);
+
+        Assert.Equal(["newPassword", "token"], Api.ErrorFields(problem).Order(StringComparer.Ordinal));
+        Assert.Contains("10 characters", problem.GetProperty("errors").GetProperty("newPassword")[0].GetString(), StringComparison.Ordinal);
+        Assert.Equal(["newPassword", "token"], (await Api.BadRequestFieldsAsync(await AcceptAsync(Guid.NewGuid().ToString(), "AAAA", "short"))).Order(StringComparer.Ordinal));
+        Assert.Equal(["token"], await Api.BadRequestFieldsAsync(await AcceptAsync(grant, "AAAA-not-the-token", "long enough to pass")));
+    }
+
+    [Fact]
     public async Task AnAdminWhoSetATeachersPasswordCannotReadConcernsThroughItByGivingItTheDslRole()
     {
         var school = await TestSchool.CreateAsync(app);
