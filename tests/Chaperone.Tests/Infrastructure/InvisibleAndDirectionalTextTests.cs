@@ -119,3 +119,4 @@ public abstract class InvisibleAndDirectionalTextTests(ChaperoneApp app)
 }
 
 public sealed class InvisibleAndDirectionalTextOnSqlite(ChaperoneApp app) : InvisibleAndDirectionalTextTests(app), IClassFixture<ChaperoneApp>;
+public sealed class InvisibleAndDirectionalTextOnPostgres(PostgresChaperoneApp app) : InvisibleAndDirectionalTextTests(app), IClassFixture<PostgresChaperoneApp>;
