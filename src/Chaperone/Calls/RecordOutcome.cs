@@ -265,7 +265,7 @@ public sealed class RecordOutcome(ChaperoneDbContext db, TimeProvider clock, Aud
         var outcome = request.Outcome!;
 
         var notHeld = outcome == DidNotAttend && !callHeld;
-        var notes = request.Notes?.Trim() ?? "";
+        var notes = FreeText.IsBlank(request.Notes) ? "" : request.Notes!.Trim();
         var data = new Dictionary<string, string> { ["outcome"] = outcome, ["notes"] = notes };
         if (session.Provider == CallProviders.Teams)
         {

@@ -192,7 +192,7 @@ public sealed class HandleConcern(ChaperoneDbContext db, TimeProvider clock)
     private static string CheckText(string? text, string whenEmpty, Dictionary<string, string[]> errors)
     {
         var body = text?.Trim() ?? "";
-        if (body.Length == 0)
+        if (FreeText.IsBlank(body))
         {
             errors["text"] = [whenEmpty];
         }

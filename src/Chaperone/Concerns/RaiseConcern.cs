@@ -246,7 +246,7 @@ public sealed class RaiseConcern(ChaperoneDbContext db, ConcernRouting routing, 
         }
         string Text(string field, string? value, int max, bool required, string what)
         {
-            var text = value?.Trim() ?? "";
+            var text = FreeText.IsBlank(value) ? "" : value!.Trim();
             if (required && text.Length == 0)
             {
                 errors[field] = [$"Write {what}."];

@@ -135,7 +135,7 @@ public static class FamilyAbsence
     public static (string? Message, string? Error) Check(string? message)
     {
         var trimmed = message?.Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n').Trim();
-        if (string.IsNullOrEmpty(trimmed))
+        if (FreeText.IsBlank(trimmed))
         {
             return (null, null);
         }
@@ -143,7 +143,7 @@ public static class FamilyAbsence
         {
             return (null, $"Please keep your message to {MaxMessage} characters (it has {trimmed.Length}). The school office can take anything longer.");
         }
-        return trimmed.Any(c => char.IsControl(c) && c is not ('\n' or '\r' or '\t'))
+        return FreeText.HasControlCharacters(trimmed)
             ? (null, "Your message has characters that cannot be kept: please type it again.")
             : (trimmed, null);
     }

@@ -107,8 +107,8 @@ public sealed class ForgottenPasswords(
     /// <summary>Sets the new password through the link; answers the fields to fix (<c>token</c>, <c>newPassword</c>), none when set.</summary>
     public async Task<Dictionary<string, string[]>> ResetAsync(ResetPasswordRequest request, CancellationToken ct)
     {
-        var errors = NewPasswordErrors(request.NewPassword);
         var (user, invited) = await AccountForAsync(request.User, request.Token);
+        var errors = await NewPasswordErrorsAsync(users, user, request.NewPassword);
         if (user is null)
         {
             errors["token"] = [LinkUnusable];
@@ -125,6 +125,28 @@ public sealed class ForgottenPasswords(
     /// <summary>The error of a new password that is missing or too long to check (<c>newPassword</c>); none when it can be checked.</summary>
     public static Dictionary<string, string[]> NewPasswordErrors(string? newPassword) =>
         string.IsNullOrEmpty(newPassword) || newPassword.Length > 1000 ? new() { ["newPassword"] = ["Enter a new password of at least 10 characters."] } : [];
+
+    /// <summary>
+    /// What is wrong with a new password (<c>newPassword</c>): missing, too long to check, or against
+    /// the password rules (too short, say). It is checked whether or not the link can be used, so
+    /// that a refusal says everything to fix at once; <paramref name="user"/> is the link's account
+    /// when it has one.
+    /// </summary>
+    public static async Task<Dictionary<string, string[]>> NewPasswordErrorsAsync(UserManager<StaffMember> users, StaffMember? user, string? newPassword)
+    {
+        var errors = NewPasswordErrors(newPassword);
+        if (errors.Count > 0)
+        {
+            return errors;
+        }
+        var broken = new List<string>();
+        foreach (var validator in users.PasswordValidators)
+        {
+            var checkedPassword = await validator.ValidateAsync(users, user ?? new StaffMember { Name = "" }, newPassword);
+            broken.AddRange(checkedPassword.Errors.Select(e => e.Description));
+        }
+        return broken.Count > 0 ? new() { ["newPassword"] = [string.Join(" ", broken)] } : [];
+    }
 
     /// <summary>
     /// Sets the password a member of staff chose through a link emailed to them: checks the reset

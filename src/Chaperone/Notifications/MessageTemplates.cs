@@ -28,7 +28,7 @@ public sealed partial class MessageTemplates(ChaperoneDbContext db, MessageCompo
         var errors = new Dictionary<string, string[]>();
         void One(string field, string? text, string what)
         {
-            if (string.IsNullOrWhiteSpace(text))
+            if (FreeText.IsBlank(text))
             {
                 errors[field] = [$"Write the {what}."];
             }

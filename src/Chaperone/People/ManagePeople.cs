@@ -204,8 +204,9 @@ public static class ManagePeople
 
     internal static void CheckName(string? name, string field, Dictionary<string, string[]> errors)
     {
-        if (string.IsNullOrWhiteSpace(name)) { errors[field] = ["A name is required."]; }
+        if (FreeText.IsBlank(name)) { errors[field] = ["A name is required."]; }
         else if (name.Length > MaxName) { errors[field] = [$"At most {MaxName} characters."]; }
+        else if (FreeText.ChangesDirection(name)) { errors[field] = [FreeText.ChangesDirectionError("The name")]; }
         else if (FreeText.HasControlCharacters(name)) { errors[field] = [FreeText.CannotKeep("The name")]; }
     }
 
@@ -431,7 +432,8 @@ public static class ManagePeople
     /// access of someone who held the DSL or senior leader role does not give it back outright: an
     /// admin may have set or reset the account's password meanwhile, so the role is taken off and
     /// offered to them by email, as to any existing account (<see cref="SafeguardingRolesByEmail"/>),
-    /// with any offer they had not yet accepted; the school's other DSLs and senior leaders are told.
+    /// with any offer they had not yet accepted (one they had only been offered is offered afresh, with
+    /// a new link); the school's other DSLs and senior leaders are told.
     /// </summary>
     public static async Task<PeopleOutcome<StaffDto>> SetAccessAsync(ChaperoneDbContext db, UserManager<StaffMember> users, SafeguardingRoleGrants grants, TimeProvider clock,
         ClaimsPrincipal admin, string? id, StaffAccessRequest request, CancellationToken ct)
@@ -456,10 +458,12 @@ public static class ManagePeople
             {
                 return new PeopleOutcome<StaffDto>.Done(await StaffDtoAsync(db, member, ct));
             }
+            var endedAt = member.AccessEndedAt;
             member.AccessEndedAt = active ? null : clock.GetUtcNow();
             var leading = active ? (await users.GetRolesAsync(member)).Where(r => OpensSafeguarding([r])).ToList() : [];
-            // The roles they held, with any offered and not yet accepted before their access ended.
-            var pending = leading.Count > 0 && await grants.FindAsync(member, ct) is { } waiting ? waiting.RoleList : [];
+            // The roles they held, with any offered and not yet accepted when their access ended (an
+            // offer alone too: its link is replaced by a new one, and the leaders are told of it).
+            var pending = active && await grants.FindAsync(member, ct) is { } waiting && waiting.ExpiresAt > endedAt ? waiting.RoleList : [];
             var offered = Roles.All.Where(r => leading.Contains(r) || pending.Contains(r)).ToList();
             AuditLog.Record(db, admin, active ? AuditActions.StaffAccessRestored : AuditActions.StaffAccessEnded, AuditSubjects.Staff, member.Id,
                 active ? new { member.Name, member.Email, offered } : new { member.Name, member.Email });
@@ -591,7 +595,7 @@ public static class ManagePeople
     {
         var errors = new Dictionary<string, string[]>();
         CheckName(request.Name, "name", errors);
-        if (string.IsNullOrWhiteSpace(request.Relationship)) { errors["relationship"] = ["Say how they are related to the pupil, e.g. Mother, Foster carer."]; }
+        if (FreeText.IsBlank(request.Relationship)) { errors["relationship"] = ["Say how they are related to the pupil, e.g. Mother, Foster carer."]; }
         else if (request.Relationship.Length > 100) { errors["relationship"] = ["At most 100 characters."]; }
         else if (FreeText.HasControlCharacters(request.Relationship)) { errors["relationship"] = [FreeText.CannotKeep("The relationship")]; }
         if (request.HasParentalResponsibility is null) { errors["hasParentalResponsibility"] = ["Choose yes or no: whether they hold parental responsibility."]; }

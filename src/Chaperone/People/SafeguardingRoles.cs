@@ -209,7 +209,7 @@ public sealed class SafeguardingRoleGrants(UserManager<StaffMember> users, Chape
         var body = new MailBody()
             .Paragraph($"Dear {member.Name},")
             .Strong(restored
-                ? $"{actor.Name} has restored your access to {school.Name}'s Chaperone. The {what} you held before {(grant.RoleList.Count == 1 ? "is" : "are")} offered to you again."
+                ? $"{actor.Name} has restored your access to {school.Name}'s Chaperone. The {what} you held or had been offered before {(grant.RoleList.Count == 1 ? "is" : "are")} offered to you again."
                 : $"{actor.Name} has given you the {what} in {school.Name}'s Chaperone.")
             .Paragraph($"The {what} opens the school's safeguarding records and concerns, so it is yours only once you accept it here, by choosing a new password of your own. "
                 + $"Accepting ends every sign-in to your account, and you set up two-factor sign-in with your own authenticator app when you next sign in. The link works within {ClockResetTokenProvider.InvitationLifespan.Days} days.")
@@ -247,8 +247,8 @@ public sealed class SafeguardingRoleGrants(UserManager<StaffMember> users, Chape
     /// </summary>
     public async Task<Dictionary<string, string[]>> AcceptAsync(AcceptRoleRequest request, CancellationToken ct)
     {
-        var errors = ForgottenPasswords.NewPasswordErrors(request.NewPassword);
         var (grant, member) = await OfferForAsync(request.Grant, request.Token);
+        var errors = await ForgottenPasswords.NewPasswordErrorsAsync(users, member, request.NewPassword);
         if (grant is null)
         {
             errors["token"] = [LinkUnusable];
@@ -329,7 +329,7 @@ public sealed class SafeguardingRoleGrants(UserManager<StaffMember> users, Chape
             SafeguardingRoleEvent.Accepted => ($"{member.Name} now holds the {role}",
                 $"{member.Name} accepted the {role} that {offeredBy ?? "an admin"} gave them, {when}, through the link emailed to {member.Email}. They hold it now."),
             SafeguardingRoleEvent.Restored => ($"{member.Name} has access again and is offered the {role}",
-                $"{by.Name} restored the access of {member.Name}, whose access had ended, {when}. The {role} they held before {(roles.Count == 1 ? "is" : "are")} not theirs again until they accept {(roles.Count == 1 ? "it" : "them")} through the link emailed to {member.Email}, by choosing a new password of their own."),
+                $"{by.Name} restored the access of {member.Name}, whose access had ended, {when}. The {role} they held or had been offered before {(roles.Count == 1 ? "is" : "are")} not theirs again until they accept {(roles.Count == 1 ? "it" : "them")} through the link emailed to {member.Email}, by choosing a new password of their own."),
             SafeguardingRoleEvent.Withdrawn => ($"The {role} offered to {member.Name} is withdrawn",
                 $"{by.Name} withdrew the {role} offered to {member.Name} {when}, before they accepted it."),
             _ => ($"{member.Name} no longer holds the {role}",

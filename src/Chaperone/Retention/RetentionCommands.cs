@@ -106,7 +106,7 @@ public sealed class RetentionCommands(ChaperoneDbContext db, TimeProvider clock,
             return new RetentionOutcome.Missing("There is no such recording.");
         }
         var text = reason?.Trim() ?? "";
-        if (text.Length == 0)
+        if (FreeText.IsBlank(text))
         {
             return Invalid("reason", "Say why this recording must be kept (to protect which child, from what).");
         }

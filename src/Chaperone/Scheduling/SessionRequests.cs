@@ -146,7 +146,7 @@ public static partial class RequestValidation
     public static Dictionary<string, string[]> CheckCancel(CancelRequest request)
     {
         var errors = new Dictionary<string, string[]>();
-        if (string.IsNullOrWhiteSpace(request.Reason))
+        if (FreeText.IsBlank(request.Reason))
         {
             errors["reason"] = ["Say why the session is cancelled; the reason goes to the family."];
         }

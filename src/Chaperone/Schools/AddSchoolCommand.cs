@@ -1,3 +1,4 @@
+using Chaperone.Infrastructure;
 using Chaperone.People;
 using Chaperone.Storage;
 using Microsoft.AspNetCore.Identity;
@@ -13,9 +14,24 @@ public static class AddSchoolCommand
 {
     public static async Task<int> RunAsync(IServiceProvider services, IReadOnlyList<string> args, TextWriter output)
     {
-        if (args.Count < 2 || string.IsNullOrWhiteSpace(args[0]) || !ManagePeople.IsEmail(args[1].Trim()))
+        if (args.Count < 2 || FreeText.IsBlank(args[0]) || !ManagePeople.IsEmail(args[1].Trim()))
         {
             await output.WriteLineAsync("usage: add-school \"School name\" admin@school.org.uk [\"Admin name\"]");
+            return 2;
+        }
+        if (FreeText.ChangesDirection(args[0]) || FreeText.HasControlCharacters(args[0]))
+        {
+            await output.WriteLineAsync(FreeText.ChangesDirection(args[0]) ? FreeText.ChangesDirectionError("The school's name") : FreeText.CannotKeep("The school's name"));
+            return 2;
+        }
+        var adminName = new Dictionary<string, string[]>();
+        if (args.Count > 2)
+        {
+            ManagePeople.CheckName(args[2], "name", adminName);
+        }
+        if (adminName.TryGetValue("name", out var nameError))
+        {
+            await output.WriteLineAsync($"The admin's name: {nameError[0]}");
             return 2;
         }
         await using var scope = services.CreateAsyncScope();

@@ -265,7 +265,7 @@ public static class SchoolSettings
 
     /// <summary>The school's own words, or null (the policy's) when left empty or the same as the policy's.</summary>
     private static string? OwnWordsOrNull(string text, string policy) =>
-        string.IsNullOrWhiteSpace(text) || text.Trim() == policy ? null : text.Trim();
+        FreeText.IsBlank(text) || text.Trim() == policy ? null : text.Trim();
 
     /// <summary>
     /// Checks a new closure of the school's: its own fields, and that none of its days is in a
@@ -309,7 +309,7 @@ public static class SchoolSettings
             if (last.Value < first.Value) { errors["lastDay"] = ["The last day cannot be before the first."]; }
             else if (Period.Between(first.Value, last.Value, PeriodUnits.Days).Days > 366) { errors["lastDay"] = ["A closure lasts at most a year."]; }
         }
-        if (string.IsNullOrWhiteSpace(request.Reason)) { errors["reason"] = ["Say what the closure is, e.g. Christmas holidays."]; }
+        if (FreeText.IsBlank(request.Reason)) { errors["reason"] = ["Say what the closure is, e.g. Christmas holidays."]; }
         else if (request.Reason.Length > 200) { errors["reason"] = ["At most 200 characters."]; }
         else if (FreeText.HasControlCharacters(request.Reason)) { errors["reason"] = [FreeText.CannotKeep("The reason")]; }
         if (errors.Count == 0)

@@ -61,7 +61,7 @@ public static class TermRule
         var first = LocalDatePattern.Iso.Parse(request.FirstDay?.Trim() ?? "");
         var last = LocalDatePattern.Iso.Parse(request.LastDay?.Trim() ?? "");
         var name = request.Name?.Trim() ?? "";
-        if (name.Length == 0) { errors["name"] = ["Name the term, e.g. Autumn 1."]; }
+        if (FreeText.IsBlank(name)) { errors["name"] = ["Name the term, e.g. Autumn 1."]; }
         else if (name.Length > MaxName) { errors["name"] = [$"At most {MaxName} characters."]; }
         else if (FreeText.HasControlCharacters(name)) { errors["name"] = [FreeText.CannotKeep("The name")]; }
         if (!first.Success) { errors["firstDay"] = ["Give the first day as a date, e.g. 2026-09-03."]; }

@@ -106,6 +106,20 @@ public abstract partial class ForgottenPasswordApiTests(ChaperoneApp app)
     }
 
     [Fact]
+    public async Task AResetWithAnUnusableLinkAndAShortPasswordSaysBothAtOnce()
+    {
+        var school = await TestSchool.CreateAsync(app);
+
+        var response = await ResetAsync(app.CreateClient(), school.TeacherId.ToString(), "AAAA-not-the-token", "short");
+
+        var problem = await Api.ProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.Equal(["newPassword", "token"], Api.ErrorFields(problem).Order(StringComparer.Ordinal));
+        Assert.Contains("10 characters", problem.GetProperty("errors").GetProperty("newPassword")[0].GetString(), StringComparison.Ordinal);
+        // A long enough password with the same link is refused on the link alone.
+        Assert.Equal(["token"], await Api.BadRequestFieldsAsync(await ResetAsync(app.CreateClient(), school.TeacherId.ToString(), "AAAA-not-the-token", "long enough to pass")));
+    }
+
+    [Fact]
     public async Task ARequestTakenWhileNoSenderRunsIsAnsweredWhenOneStartsAndOneAnHourOldIsDropped()
     {
         var school = await TestSchool.CreateAsync(app);

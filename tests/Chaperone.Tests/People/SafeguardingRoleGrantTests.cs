@@ -39,6 +39,22 @@ public abstract class SafeguardingRoleGrantTests(ChaperoneApp app)
         app.WithDbAsync(db => db.AuditEntries.AsNoTracking().Where(e => e.SchoolId == school.SchoolId).Select(e => e.Action).ToListAsync());
 
     [Fact]
+    public async Task AcceptingWithAWrongTokenAndAShortPasswordSaysBothAtOnce()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var admin = await school.AdminAsync(app);
+        Assert.Equal(HttpStatusCode.OK, (await SetRolesAsync(admin, school.OtherTeacherId, Roles.Teacher, Roles.Dsl)).StatusCode);
+        var (grant, _) = await StaffInvitations.RoleOfferAsync(app, school.OtherTeacherEmail);
+
+        var problem = await Api.ProblemAsync(await AcceptAsync(grant, "AAAA-not-the-token", "short"), HttpStatusCode.BadRequest);
+
+        Assert.Equal(["newPassword", "token"], Api.ErrorFields(problem).Order(StringComparer.Ordinal));
+        Assert.Contains("10 characters", problem.GetProperty("errors").GetProperty("newPassword")[0].GetString(), StringComparison.Ordinal);
+        Assert.Equal(["newPassword", "token"], (await Api.BadRequestFieldsAsync(await AcceptAsync(Guid.NewGuid().ToString(), "AAAA", "short"))).Order(StringComparer.Ordinal));
+        Assert.Equal(["token"], await Api.BadRequestFieldsAsync(await AcceptAsync(grant, "AAAA-not-the-token", "long enough to pass")));
+    }
+
+    [Fact]
     public async Task AnAdminWhoSetATeachersPasswordCannotReadConcernsThroughItByGivingItTheDslRole()
     {
         var school = await TestSchool.CreateAsync(app);
@@ -261,6 +277,32 @@ public abstract class SafeguardingRoleGrantTests(ChaperoneApp app)
     }
 
     [Fact]
+    public async Task RestoringALeaverWhoWasOnlyOfferedTheDslRoleOffersItAfreshAndTellsTheLeaders()
+    {
+        var school = await TestSchool.CreateAsync(app);
+        var admin = await school.AdminAsync(app);
+        Assert.Equal(HttpStatusCode.OK, (await SetRolesAsync(admin, school.OtherTeacherId, Roles.Teacher, Roles.Dsl)).StatusCode);
+        var (oldGrant, oldToken) = await StaffInvitations.RoleOfferAsync(app, school.OtherTeacherEmail);
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync($"/api/v1/staff/{school.OtherTeacherId}/access", new { active = false })).StatusCode);
+        var toldBefore = (await NoticesAsync(school)).Count(n => n.Subject.Contains("has access again", StringComparison.Ordinal));
+
+        var restored = await Api.JsonAsync(await admin.PutAsJsonAsync($"/api/v1/staff/{school.OtherTeacherId}/access", new { active = true }), HttpStatusCode.OK);
+
+        Assert.Equal([Roles.Teacher], restored.GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
+        Assert.Equal([Roles.Dsl], restored.GetProperty("pendingRoles").GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
+        Assert.Equal(app.Clock.GetUtcNow(), restored.GetProperty("pendingRoles").GetProperty("since").GetDateTimeOffset());
+        // The leaders are told; the old link no longer works, and a new one is emailed to them.
+        Assert.Equal(0, toldBefore);
+        Assert.Contains(await NoticesAsync(school), n => n.To == school.SltEmail && n.Subject.Contains("has access again and is offered the DSL role", StringComparison.Ordinal));
+        Assert.Contains(await NoticesAsync(school), n => n.To == school.DslEmail && n.Subject.Contains("has access again and is offered the DSL role", StringComparison.Ordinal));
+        Assert.Equal(["token"], await Api.BadRequestFieldsAsync(await AcceptAsync(oldGrant, oldToken, "the returning teacher's own")));
+        var (grant, token) = await StaffInvitations.RoleOfferAsync(app, school.OtherTeacherEmail);
+        Assert.NotEqual(oldGrant, grant);
+        Assert.Equal(HttpStatusCode.NoContent, (await AcceptAsync(grant, token, "the returning teacher's own")).StatusCode);
+        Assert.Contains(AuditActions.StaffAccessRestored, await TrailAsync(school));
+    }
+
+    [Fact]
     public async Task RestoringALeaverOnTheStaffPageSaysTheRoleAwaitsAcceptanceAndShowsIt()
     {
         var school = await TestSchool.CreateAsync(app);
@@ -271,7 +313,7 @@ public abstract class SafeguardingRoleGrantTests(ChaperoneApp app)
         await PageForms.SendAsync(admin, "/admin/people", "RestoreAccess");
         var page = WebUtility.HtmlDecode(await admin.GetStringAsync("/admin/people"));
 
-        Assert.Contains("has access again. The DSL role they held is not theirs again until they accept it through the link emailed to " + school.DslEmail, page, StringComparison.Ordinal);
+        Assert.Contains("has access again. The DSL role they held or had been offered is not theirs again until they accept it through the link emailed to " + school.DslEmail, page, StringComparison.Ordinal);
         Assert.Contains($"DSL role awaiting acceptance by email since {Chaperone.Pages.Display.At(restoredAt, Api.London)}", page, StringComparison.Ordinal);
         await AssertOfferedNotHeldAsync(school, concern);
     }

@@ -39,6 +39,22 @@ public abstract partial class AddSchoolCommandTests(ChaperoneApp app)
         Assert.Equal(2, (await RunAsync("Another School", "not-an-address")).Code);
     }
 
+    [Theory]
+    [InlineData("\u200b\u3000", "Pat Admin", "usage")]
+    [InlineData("Roche \u202eLOOHCS", "Pat Admin", "The school's name has characters that change the direction of text: please type it again.")]
+    [InlineData("Roche CP School", "Pat \u2067Admin\u2069", "The admin's name: The name has characters that change the direction of text: please type it again.")]
+    [InlineData("Roche CP School", "\ufeff", "The admin's name: A name is required.")]
+    public async Task ASchoolOrAdminNameWithNothingVisibleOrThatChangesTheDirectionOfTextIsRefused(string school, string adminName, string said)
+    {
+        var email = $"admin.{Guid.NewGuid():N}@roche.test";
+
+        var (code, output) = await RunAsync(school, email, adminName);
+
+        Assert.Equal(2, code);
+        Assert.Contains(said, output, StringComparison.Ordinal);
+        Assert.False(await app.WithDbAsync(db => db.Users.AnyAsync(u => u.Email == email)));
+    }
+
     [GeneratedRegex(@"initial password: (cp-[0-9a-f]{18})")]
     private static partial Regex PrintedPassword();
 }

@@ -234,7 +234,7 @@ public sealed class PeopleModel(ChaperoneDbContext db, UserManager<StaffMember> 
             if (active)
             {
                 return Saved("staff", done.Value.PendingRoles is { } offered
-                    ? $"{done.Value.Name} has access again. The {SafeguardingRoleGrants.RolesText(offered.Roles)} they held {(offered.Roles.Count == 1 ? "is" : "are")} not theirs again until they accept it through the link emailed to {done.Value.Email}, "
+                    ? $"{done.Value.Name} has access again. The {SafeguardingRoleGrants.RolesText(offered.Roles)} they held or had been offered {(offered.Roles.Count == 1 ? "is" : "are")} not theirs again until they accept it through the link emailed to {done.Value.Email}, "
                         + "by choosing a new password of their own; the school’s other DSLs and senior leaders are told."
                     : $"{done.Value.Name} has access again.");
             }
