@@ -83,7 +83,8 @@ public sealed class NewModel(ChaperoneDbContext db, RaiseConcern raise, TimeProv
             await LoadAsync(ct);
             return Page();
         }
-        var request = new ConcernRequest([.. PupilIds], SessionId, Kind, Summary, Detail, ChildsOwnWords, offset, Kind == "behaviour" ? RouteToId : null);
+        var request = new ConcernRequest([.. PupilIds], Kind, Summary, Detail, SessionId: SessionId, ChildsOwnWords: ChildsOwnWords, RecordingOffsetSeconds: offset,
+            RouteToId: Kind == "behaviour" ? RouteToId : null);
         switch (await raise.HandleAsync(User, request, draftId, ct))
         {
             case RaiseOutcome.Raised r:
