@@ -199,8 +199,15 @@ public static class ManagePeople
         return MailAddress.TryCreate(value, out var address) && address.Address == value && address.Host.Contains('.', StringComparison.Ordinal);
     }
 
-    /// <summary>Whether a phone number is written only as phone numbers are: digits, spaces, <c>+</c>, <c>-</c> and brackets.</summary>
-    public static bool IsPhoneText(string value) => value.All(c => char.IsDigit(c) || c is ' ' or '+' or '-' or '(' or ')');
+    /// <summary>At most this many characters in a phone number.</summary>
+    public const int MaxPhone = 40;
+
+    /// <summary>
+    /// A phone number as staff write one, for a parent or carer and for the school office alike: digits,
+    /// spaces, + - ( ), at most <see cref="MaxPhone"/> characters, and at least six digits.
+    /// </summary>
+    public static bool IsPhone(string value) =>
+        value.Length <= MaxPhone && value.All(c => char.IsAsciiDigit(c) || c is ' ' or '+' or '-' or '(' or ')') && value.Count(char.IsAsciiDigit) >= 6;
 
     internal static void CheckName(string? name, string field, Dictionary<string, string[]> errors)
     {
@@ -602,7 +609,7 @@ public static class ManagePeople
         var email = string.IsNullOrWhiteSpace(request.Email) ? null : request.Email.Trim();
         if (email is not null && !IsEmail(email)) { errors["email"] = ["Give a valid email address, or leave it empty."]; }
         var phone = string.IsNullOrWhiteSpace(request.Phone) ? null : request.Phone.Trim();
-        if (phone is not null && (phone.Length > 40 || !IsPhoneText(phone)))
+        if (phone is not null && !IsPhone(phone))
         {
             errors["phone"] = ["Give a phone number of digits and spaces, e.g. 01726 890000."];
         }

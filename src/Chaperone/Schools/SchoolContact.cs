@@ -10,7 +10,7 @@ namespace Chaperone.Schools;
 public sealed record SchoolContact(string? Email, string? Phone)
 {
     public const int MaxEmail = 254;
-    public const int MaxPhone = 40;
+    public const int MaxPhone = People.ManagePeople.MaxPhone;
 
     /// <summary>The contact of these stored values, or null when neither is set.</summary>
     public static SchoolContact? Of(string? email, string? phone) => email is null && phone is null ? null : new(email, phone);
@@ -73,7 +73,7 @@ public sealed record SchoolContact(string? Email, string? Phone)
         {
             errors["officeEmail"] = ["Give the office's email address, e.g. office@school.org.uk, or leave it empty."];
         }
-        if (phoneToStore is not null && (phoneToStore.Length > MaxPhone || !People.ManagePeople.IsPhoneText(phoneToStore) || phoneToStore.Count(char.IsAsciiDigit) < 6))
+        if (phoneToStore is not null && !People.ManagePeople.IsPhone(phoneToStore))
         {
             errors["officePhone"] = ["Give the office's phone number in digits and spaces, e.g. 01726 890000, or leave it empty."];
         }
